@@ -1,0 +1,246 @@
+import {codePointLength, graphemeLength, mastodonLength, xWeightedLength} from '../text/length.js'
+
+/** The channel types a playbook may use. */
+export const CHANNEL_TYPES = [
+  'x',
+  'mastodon',
+  'bluesky',
+  'facebook',
+  'slack',
+  'discord',
+  'webhook',
+  'email',
+  'statuspage',
+  'markdown',
+  'site',
+] as const
+export type ChannelType = (typeof CHANNEL_TYPES)[number]
+
+export type OptionType = 'string' | 'url' | 'list' | 'map' | 'number' | 'boolean' | 'template'
+
+export interface OptionSpec {
+  type: OptionType
+  required?: boolean
+  description: string
+  /** Allowed values for a string option. */
+  oneOf?: readonly string[]
+}
+
+/**
+ * What Candor knows about a channel type without talking to it: how a post is
+ * measured and limited, whether updates thread, how text is escaped, which options
+ * a playbook may set and which credentials the environment must hold.
+ * Adapters (the code that talks to the platform) live apart and load lazily.
+ */
+export interface ChannelKind {
+  type: ChannelType
+  /** The platform's name as people say it. */
+  label: string
+  /** Over-long posts become a numbered thread, and each update replies to the last. */
+  threads: boolean
+  /** `html` outputs escape fact values; `text` and `markdown` keep them as written. */
+  format: 'text' | 'markdown' | 'html'
+  /** The platform's own length rule; absent where there is no practical limit. */
+  measure?: (text: string) => number
+  /** How `measure` is described in previews, e.g. "weighted characters". */
+  unit?: string
+  defaultLimit?: number
+  /** Whether `max_length` may raise or lower the limit (instances that allow more). */
+  limitConfigurable?: boolean
+  /** A soft limit: above it the post is allowed but a warning is shown. */
+  advisedLength?: number
+  /** Talks to an HTTP API, so `api_url` may redirect it. */
+  http: boolean
+  options: Record<string, OptionSpec>
+  /**
+   * Environment fields (after `CANDOR_<CHANNEL>_`) the channel needs: any one of
+   * the listed sets, complete, is enough.
+   */
+  credentials(config: Record<string, unknown>): string[][]
+}
+
+const common = {
+  api_url: {type: 'url', description: 'API base URL (self-hosted instance, proxy, or a test fake)'},
+  locale: {type: 'string', description: 'Language of the posts on this channel'},
+} satisfies Record<string, OptionSpec>
+
+const titleOption = {type: 'template', description: 'Title template (facts and built-ins allowed)'} satisfies OptionSpec
+
+export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
+  x: {
+    type: 'x',
+    label: 'X',
+    threads: true,
+    format: 'text',
+    measure: xWeightedLength,
+    unit: 'weighted characters',
+    defaultLimit: 280,
+    http: true,
+    options: {...common},
+    credentials: () => [['APP_KEY', 'APP_SECRET', 'ACCESS_TOKEN', 'ACCESS_SECRET']],
+  },
+  mastodon: {
+    type: 'mastodon',
+    label: 'Mastodon',
+    threads: true,
+    format: 'text',
+    measure: mastodonLength,
+    unit: 'characters (URLs count 23)',
+    defaultLimit: 500,
+    limitConfigurable: true,
+    http: true,
+    options: {
+      ...common,
+      instance: {type: 'url', required: true, description: 'The instance the account lives on, e.g. https://mastodon.social'},
+      visibility: {type: 'string', oneOf: ['public', 'unlisted', 'private', 'direct'], description: 'Post visibility'},
+      language: {type: 'string', description: 'ISO 639 language code of the posts'},
+      max_length: {type: 'number', description: "The instance's character limit, if not 500"},
+    },
+    credentials: () => [['ACCESS_TOKEN']],
+  },
+  bluesky: {
+    type: 'bluesky',
+    label: 'Bluesky',
+    threads: true,
+    format: 'text',
+    measure: graphemeLength,
+    unit: 'graphemes',
+    defaultLimit: 300,
+    http: true,
+    options: {
+      ...common,
+      service: {type: 'url', description: 'The PDS to sign in to (default https://bsky.social)'},
+      langs: {type: 'list', description: 'Language tags of the posts'},
+    },
+    credentials: () => [['IDENTIFIER', 'APP_PASSWORD']],
+  },
+  facebook: {
+    type: 'facebook',
+    label: 'Facebook Page',
+    threads: false,
+    format: 'text',
+    measure: codePointLength,
+    unit: 'characters',
+    defaultLimit: 63206,
+    http: true,
+    options: {
+      ...common,
+      page_id: {type: 'string', required: true, description: 'The Page to post on'},
+      link: {type: 'template', description: 'A link attached to each post (e.g. the status page)'},
+    },
+    credentials: () => [['PAGE_TOKEN']],
+  },
+  slack: {
+    type: 'slack',
+    label: 'Slack',
+    threads: false,
+    format: 'text',
+    measure: codePointLength,
+    unit: 'characters',
+    defaultLimit: 40000,
+    advisedLength: 4000,
+    http: true,
+    options: {
+      ...common,
+      channel: {type: 'string', description: 'Channel ID for bot mode (chat.postMessage); leave out for an incoming webhook'},
+    },
+    credentials: (config) => (config.channel ? [['BOT_TOKEN']] : [['WEBHOOK_URL']]),
+  },
+  discord: {
+    type: 'discord',
+    label: 'Discord',
+    threads: false,
+    format: 'text',
+    measure: codePointLength,
+    unit: 'characters',
+    defaultLimit: 2000,
+    http: true,
+    options: {
+      ...common,
+      username: {type: 'string', description: 'Name the webhook posts as'},
+      avatar_url: {type: 'url', description: 'Avatar the webhook posts with'},
+    },
+    credentials: () => [['WEBHOOK_URL']],
+  },
+  webhook: {
+    type: 'webhook',
+    label: 'Webhook',
+    threads: false,
+    format: 'text',
+    http: true,
+    options: {
+      ...common,
+      url: {type: 'url', description: 'Where to POST (or CANDOR_<CHANNEL>_URL)'},
+    },
+    credentials: (config) => (config.url ? [['SECRET']] : [['URL', 'SECRET']]),
+  },
+  email: {
+    type: 'email',
+    label: 'Email',
+    threads: false,
+    format: 'text',
+    http: false,
+    options: {
+      locale: common.locale,
+      from: {type: 'string', required: true, description: 'Sender address'},
+      to: {type: 'list', required: true, description: 'Recipients'},
+      bcc: {type: 'list', description: 'Blind-copy recipients'},
+      subject: {type: 'template', description: 'Subject template'},
+    },
+    credentials: () => [['SMTP_URL']],
+  },
+  statuspage: {
+    type: 'statuspage',
+    label: 'Atlassian Statuspage',
+    threads: false,
+    format: 'text',
+    http: true,
+    options: {
+      ...common,
+      page_id: {type: 'string', required: true, description: 'Statuspage page ID'},
+      component_ids: {type: 'list', description: 'Components the incident affects'},
+      status_map: {type: 'map', description: 'Candor phase -> Statuspage status (investigating, identified, monitoring, resolved)'},
+      title: titleOption,
+    },
+    credentials: () => [['API_KEY']],
+  },
+  markdown: {
+    type: 'markdown',
+    label: 'Markdown blog',
+    threads: false,
+    format: 'markdown',
+    http: false,
+    options: {
+      locale: common.locale,
+      dir: {type: 'string', required: true, description: 'Folder the post files go into (relative to the current directory)'},
+      title: titleOption,
+      tags: {type: 'list', description: 'Front-matter tags'},
+    },
+    credentials: () => [],
+  },
+  site: {
+    type: 'site',
+    label: 'Status site',
+    threads: false,
+    format: 'html',
+    http: false,
+    options: {
+      locale: common.locale,
+      dir: {type: 'string', required: true, description: 'Output folder of the static site'},
+      title: {type: 'string', description: 'Site title'},
+      base_url: {type: 'url', description: 'Public URL the site is served from'},
+      components: {type: 'list', description: 'Services listed on the page'},
+    },
+    credentials: () => [],
+  },
+}
+
+export function isChannelType(type: unknown): type is ChannelType {
+  return typeof type === 'string' && (CHANNEL_TYPES as readonly string[]).includes(type)
+}
+
+/** The limit that applies to a channel, if any: `max_length` where the type allows it. */
+export function channelLimit(kind: ChannelKind, config: Record<string, unknown>): number | undefined {
+  if (kind.limitConfigurable && typeof config.max_length === 'number') return config.max_length
+  return kind.defaultLimit
+}

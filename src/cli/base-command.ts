@@ -1,0 +1,66 @@
+import {Command, Errors, Flags} from '@oclif/core'
+import {CandorError, ExitCode} from '../errors.js'
+import {paintErr} from './style.js'
+
+/** Formats an error the way every Candor command prints it: unwrapped, one line each. */
+export function formatError(cli: Errors.CLIError, debug = Boolean(process.env.DEBUG)): string {
+  const lines = [`${paintErr('red', 'Error:')} ${cli.message}`]
+  if (cli.code) lines.push(paintErr('dim', `Code: ${cli.code}`))
+  const suggestions = cli.suggestions ?? []
+  if (suggestions.length === 1) lines.push(`Try this: ${suggestions[0]}`)
+  else if (suggestions.length > 1) lines.push('Try this:', ...suggestions.map((s) => `  * ${s}`))
+  if (debug && cli.stack) lines.push('', cli.stack)
+  return lines.join('\n') + '\n'
+}
+
+/**
+ * What every Candor command shares: `--json`, one-line errors with a code and a
+ * suggestion (stack traces only with DEBUG), and warnings on stderr.
+ */
+export abstract class CandorCommand extends Command {
+  static override enableJsonFlag = true
+
+  protected warnLine(message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${paintErr('yellow', '›')} ${message}\n`)
+  }
+
+  protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    const cli = toCliError(error)
+    process.exitCode = cli.oclif.exit ?? ExitCode.Error
+    if (this.jsonEnabled()) {
+      this.logJson({error: {code: cli.code, message: cli.message, suggestions: cli.suggestions ?? [], exit: cli.oclif.exit}})
+      return
+    }
+    // oclif would wrap the message at the terminal width and indent it; print it whole.
+    process.stderr.write(formatError(cli))
+    throw Object.assign(new Error(cli.message), {skipOclifErrorHandling: true, oclif: {exit: cli.oclif.exit ?? ExitCode.Error}})
+  }
+}
+
+function toCliError(error: Error & {exitCode?: number}): Errors.CLIError {
+  if (error instanceof CandorError) {
+    const cli = new Errors.CLIError(error.message, {code: error.code, suggestions: error.suggestions, exit: error.exit})
+    Object.defineProperty(cli, 'stack', {value: error.stack})
+    return cli
+  }
+  if (error instanceof Errors.CLIError) return error
+  // An unexpected failure: one line unless DEBUG asks for the stack.
+  const cli = new Errors.CLIError(error.message || String(error), {code: 'internal', exit: ExitCode.Error, suggestions: ['Run again with DEBUG=candor* for the full stack trace, and report it if it looks like a bug']})
+  Object.defineProperty(cli, 'stack', {value: error.stack})
+  return cli
+}
+
+/** Flags shared by commands that fill templates with facts. */
+export const factFlags = {
+  facts: Flags.string({description: 'YAML or JSON file of incident facts', helpValue: 'FILE'}),
+  set: Flags.string({description: 'set one fact (repeatable; wins over --facts)', multiple: true, helpValue: 'KEY=VALUE'}),
+}
+
+/** Flags of commands that read or write incident state. */
+export const stateFlags = {
+  'state-dir': Flags.string({description: 'state directory (default: $CANDOR_STATE_DIR, else ./.candor)', helpValue: 'DIR'}),
+}
+
+export const incidentFlag = Flags.string({char: 'i', description: 'incident id (may be left out when exactly one incident is open)', helpValue: 'ID'})
+
+export const actorFlag = Flags.string({description: 'who is acting, for the record (default: $CANDOR_USER, git user.name, or the OS user)', helpValue: 'NAME'})

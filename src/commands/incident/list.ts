@@ -1,0 +1,25 @@
+import {Flags} from '@oclif/core'
+import {CandorCommand, stateFlags} from '../../cli/base-command.js'
+import {paint} from '../../cli/style.js'
+import {listIncidents, openStore} from '../../incident/service.js'
+
+export default class IncidentList extends CandorCommand {
+  static override summary = 'List open incidents (or all with --all)'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --all --json']
+  static override flags = {
+    all: Flags.boolean({char: 'a', description: 'include resolved incidents'}),
+    ...stateFlags,
+  }
+
+  async run() {
+    const {flags} = await this.parse(IncidentList)
+    const incidents = await listIncidents(openStore(flags['state-dir']), {all: flags.all})
+    if (incidents.length === 0) this.log(flags.all ? 'No incidents.' : 'No open incidents.')
+    const width = Math.max(0, ...incidents.map((i) => i.id.length))
+    for (const i of incidents) {
+      const state = i.resolved ? paint('green', 'resolved') : paint('yellow', i.phase ?? 'opened')
+      this.log(`${paint('bold', i.id.padEnd(width))}  ${state}  ${paint('dim', `${i.playbook}, started ${i.started_at}`)}`)
+    }
+    return {incidents}
+  }
+}

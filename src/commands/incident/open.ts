@@ -1,0 +1,33 @@
+import {Args, Flags} from '@oclif/core'
+import {actorFlag, CandorCommand, factFlags, stateFlags} from '../../cli/base-command.js'
+import {paint} from '../../cli/style.js'
+import {resolveActor} from '../../incident/identity.js'
+import {openIncident, openStore} from '../../incident/service.js'
+import {readFactInput} from '../../preview.js'
+
+export default class IncidentOpen extends CandorCommand {
+  static override summary = 'Open an incident from a playbook and print its id'
+  static override description = 'Starts the incident journal with the facts known so far. Facts can be added or changed later with publish --set/--facts; required facts must be known by the first publish.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> playbooks/outage.yaml --facts facts.yaml',
+    '<%= config.bin %> <%= command.id %> outage --set service="Acme Voice" --set impact="Calls fail to connect"',
+    '<%= config.bin %> <%= command.id %> outage --id voice-2026-11 --json',
+  ]
+
+  static override args = {playbook: Args.string({description: 'playbook file, or a name in ./playbooks', required: true})}
+  static override flags = {
+    id: Flags.string({description: 'incident id (default: date and a slug of the service fact)'}),
+    ...factFlags,
+    ...stateFlags,
+    as: actorFlag,
+  }
+
+  async run() {
+    const {args, flags} = await this.parse(IncidentOpen)
+    const store = openStore(flags['state-dir'])
+    const state = await openIncident(store, {playbook: args.playbook, id: flags.id, facts: readFactInput({factsFile: flags.facts, sets: flags.set}), actor: resolveActor(flags.as)})
+    this.log(state.id)
+    if (!this.jsonEnabled() && process.stderr.isTTY) process.stderr.write(paint('dim', `Next: candor publish --incident ${state.id} --phase ${'<phase>'}\n`))
+    return {id: state.id}
+  }
+}

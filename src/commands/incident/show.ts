@@ -1,0 +1,29 @@
+import {Args} from '@oclif/core'
+import {CandorCommand, stateFlags} from '../../cli/base-command.js'
+import {paint} from '../../cli/style.js'
+import {formatTime} from '../../render/helpers.js'
+import {loadIncident, openStore, resolveIncidentId} from '../../incident/service.js'
+import {incidentStatus} from '../../incident/status.js'
+import {describeEvent} from '../../incident/timeline.js'
+
+export default class IncidentShow extends CandorCommand {
+  static override summary = "Show an incident's timeline: facts, approvals and every delivery"
+  static override examples = ['<%= config.bin %> <%= command.id %> 2026-11-25-acme-voice', '<%= config.bin %> <%= command.id %> 2026-11-25-acme-voice --json']
+  static override args = {id: Args.string({description: 'incident id (may be left out when exactly one is open)'})}
+  static override flags = {...stateFlags}
+
+  async run() {
+    const {args, flags} = await this.parse(IncidentShow)
+    const store = openStore(flags['state-dir'])
+    const id = await resolveIncidentId(store, args.id)
+    const {state, warnings} = await loadIncident(store, id)
+    for (const w of warnings) this.warnLine(w)
+    const status = incidentStatus(state)
+    this.log(`${paint('bold', state.id)}  ${status.resolved ? paint('green', 'resolved') : paint('yellow', status.phase ?? 'opened')}  ${paint('dim', `playbook ${state.playbook.name}`)}`)
+    this.log('')
+    for (const e of state.events) {
+      this.log(`${paint('dim', formatTime(e.at, 'datetime'))}  ${paint('cyan', e.by)}  ${describeEvent(e)}`)
+    }
+    return {incident: state.id, playbook: state.playbook, status, events: state.events, warnings}
+  }
+}

@@ -1,0 +1,50 @@
+import {Args, Flags} from '@oclif/core'
+import {CandorCommand, factFlags} from '../cli/base-command.js'
+import {formatPreview} from '../cli/render-preview.js'
+import {ExitCode} from '../errors.js'
+import {previewPhase} from '../preview.js'
+
+export default class Preview extends CandorCommand {
+  static override summary = 'Show every post of a phase as it would go out (dry run, no network)'
+  static override description = `Fills the phase's templates with the incident facts, measures each post against its channel's real limit (X's weighted length, Mastodon's URL rule, Bluesky's graphemes, ...), splits over-long posts into threads where the channel threads, and prints the result. Nothing is sent and no credentials are needed.
+
+Exits 1 when a post cannot be published as is (over the limit of a channel that can't thread, or empty).`
+
+  static override examples = [
+    {description: 'Preview the first phase of the shipped outage playbook', command: '<%= config.bin %> <%= command.id %> playbooks/outage.yaml --phase investigating --facts playbooks/examples/outage.facts.yaml'},
+    {description: 'Set facts on the command line, only for X and Bluesky', command: '<%= config.bin %> <%= command.id %> outage --phase identified --set service="Acme Voice" --set impact="Calls fail" --channel x --channel bluesky'},
+    {description: 'Machine-readable output for a runbook', command: '<%= config.bin %> <%= command.id %> outage --phase resolved --facts facts.yaml --json'},
+  ]
+
+  static override args = {
+    playbook: Args.string({description: 'playbook file, or a name in ./playbooks', required: true}),
+  }
+
+  static override flags = {
+    phase: Flags.string({char: 'p', description: 'phase to preview', required: true}),
+    ...factFlags,
+    channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
+  }
+
+  async run() {
+    const {args, flags} = await this.parse(Preview)
+    const result = previewPhase({playbook: args.playbook, phase: flags.phase, factsFile: flags.facts, sets: flags.set, channels: flags.channel})
+    if (result.blocked) process.exitCode = ExitCode.Error
+    this.log(formatPreview(result, `Preview of ${result.playbook} · ${result.phase} ${'(dry run: nothing is sent)'}`))
+    return {
+      playbook: result.playbook,
+      phase: result.phase,
+      next_update_due: result.nextUpdateDue ?? null,
+      posts: result.posts.map((p) => ({
+        channel: p.channel,
+        type: p.type,
+        ...(p.title !== undefined && {title: p.title}),
+        ...(p.subject !== undefined && {subject: p.subject}),
+        ...(p.link !== undefined && {link: p.link}),
+        parts: p.parts,
+        warnings: p.warnings,
+        errors: p.errors,
+      })),
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import {Flags} from '@oclif/core'
+import {actorFlag, CandorCommand, factFlags, incidentFlag, stateFlags} from '../cli/base-command.js'
+import {formatPreview} from '../cli/render-preview.js'
+import {createReporter} from '../cli/progress.js'
+import {paint} from '../cli/style.js'
+import {ExitCode} from '../errors.js'
+import {resolveActor} from '../incident/identity.js'
+import {openStore, resolveIncidentId} from '../incident/service.js'
+import {readFactInput} from '../preview.js'
+import {loadEnvironment} from '../publish/credentials.js'
+import {publishUpdate, type PublishResult} from '../publish/publish.js'
+
+export default class Publish extends CandorCommand {
+  static override summary = "Publish a phase's posts to every channel at once, after approval"
+  static override description = `Merges new facts into the incident (recorded), renders the phase, shows the preview and asks for approval: publish all, choose channels, edit a post in $EDITOR, or abort. Preflight checks every channel's credentials and every post's length first: if anything fails, nothing goes out anywhere.
+
+Channels publish concurrently; each update replies to the incident's last post on channels that thread. Off a terminal, --yes is required.
+
+Exit codes: 0 every approved delivery published; 1 bad input or preflight failure (nothing sent); 3 some deliveries failed (run \`candor retry\`); 4 approval refused or impossible (nothing sent).`
+
+  static override examples = [
+    {description: 'First update, asking for approval', command: '<%= config.bin %> <%= command.id %> --incident 2026-11-25-acme-voice --phase investigating'},
+    {description: 'Scripted, with a new fact', command: '<%= config.bin %> <%= command.id %> --phase identified --set cause="a failed database upgrade" --yes --json'},
+    {description: 'Show exactly what would be sent, touching no network', command: '<%= config.bin %> <%= command.id %> --phase monitoring --dry-run'},
+  ]
+
+  static override flags = {
+    incident: incidentFlag,
+    phase: Flags.string({char: 'p', description: 'phase to publish', required: true}),
+    ...factFlags,
+    channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
+    yes: Flags.boolean({char: 'y', description: 'approve without asking (for scripts)'}),
+    'dry-run': Flags.boolean({description: 'show exactly what would be sent, and to which account; send nothing'}),
+    again: Flags.boolean({description: 'publish even if these exact posts already went out for this phase'}),
+    'max-wait': Flags.integer({description: 'longest wait for a rate limit, in seconds', default: 120, min: 0}),
+    as: actorFlag,
+    ...stateFlags,
+  }
+
+  async run() {
+    const {flags} = await this.parse(Publish)
+    const store = openStore(flags['state-dir'])
+    const incident = await resolveIncidentId(store, flags.incident)
+    const json = this.jsonEnabled()
+    const reporter = flags['dry-run'] ? {progress() {}} : await createReporter(json)
+    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json
+    const controller = new AbortController()
+    const onSigint = () => controller.abort()
+    process.once('SIGINT', onSigint)
+    let result: PublishResult
+    try {
+      result = await publishUpdate(
+        {
+          incident,
+          phase: flags.phase,
+          facts: readFactInput({factsFile: flags.facts, sets: flags.set}),
+          channels: flags.channel,
+          yes: flags.yes,
+          dryRun: flags['dry-run'],
+          again: flags.again,
+          interactive,
+          approver: interactive ? new (await import('../cli/approval.js')).PromptApprover() : undefined,
+          preview: interactive && !flags.yes ? (rendered) => this.log(formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`)) : undefined,
+        },
+        {store, actor: resolveActor(flags.as), env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, signal: controller.signal},
+      )
+    } finally {
+      process.removeListener('SIGINT', onSigint)
+      ;(reporter as {finish?(): void}).finish?.()
+    }
+    for (const w of result.warnings) this.warnLine(w)
+
+    if (result.plan) {
+      this.log(paint('bold', `Dry run: update ${result.update} (${result.phase}) of ${result.incident}; nothing is sent`))
+      for (const p of result.plan) {
+        this.log('')
+        this.log(`${paint('cyan', paint('bold', p.channel))} → ${p.target}${p.credentials.ok ? '' : paint('red', ` (missing ${p.credentials.missing.join(', ')})`)}`)
+        for (const [i, part] of p.parts.entries()) {
+          this.log(paint('dim', `  ── part ${i + 1}/${p.parts.length}${part.reply_to ? `, replying to ${part.reply_to}` : ''} (${part.length}${part.limit ? `/${part.limit}` : ''})`))
+          for (const line of part.text.split('\n')) this.log(`  ${paint('dim', '│')} ${line}`)
+        }
+      }
+      if (result.warnings.some((w) => w.startsWith('would not publish'))) process.exitCode = ExitCode.Error
+      return {incident: result.incident, phase: result.phase, update: result.update, dry_run: true, plan: result.plan}
+    }
+
+    const failed = result.deliveries.filter((d) => d.status === 'failed')
+    if (!json && !process.stderr.isTTY) {
+      for (const d of result.deliveries) this.log(`${d.channel}: ${d.status}${d.urls.length ? ' ' + d.urls.join(' ') : ''}${d.error ? ` (${d.error})` : ''}`)
+    }
+    if (failed.length > 0) {
+      process.exitCode = ExitCode.PartialDelivery
+      this.warnLine(`${failed.length} of ${result.deliveries.length} deliveries failed; fix the cause and run \`candor retry --incident ${result.incident}\``)
+    }
+    return {incident: result.incident, phase: result.phase, update: result.update, deliveries: result.deliveries}
+  }
+}

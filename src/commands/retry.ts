@@ -1,0 +1,39 @@
+import {Flags} from '@oclif/core'
+import {actorFlag, CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
+import {createReporter} from '../cli/progress.js'
+import {ExitCode} from '../errors.js'
+import {resolveActor} from '../incident/identity.js'
+import {openStore, resolveIncidentId} from '../incident/service.js'
+import {loadEnvironment} from '../publish/credentials.js'
+import {retryFailed} from '../publish/publish.js'
+
+export default class Retry extends CandorCommand {
+  static override summary = 'Send again the deliveries that failed; never re-send a published one'
+  static override description = 'Threading is kept: a retried part replies to the post it would have replied to. Exit 0 when everything is now published, 3 when something still failed.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --incident 2026-11-25-acme-voice --json']
+  static override flags = {
+    incident: incidentFlag,
+    channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
+    'max-wait': Flags.integer({description: 'longest wait for a rate limit, in seconds', default: 120, min: 0}),
+    as: actorFlag,
+    ...stateFlags,
+  }
+
+  async run() {
+    const {flags} = await this.parse(Retry)
+    const store = openStore(flags['state-dir'])
+    const incident = await resolveIncidentId(store, flags.incident)
+    const reporter = await createReporter(this.jsonEnabled())
+    let result
+    try {
+      result = await retryFailed({incident, channels: flags.channel}, {store, actor: resolveActor(flags.as), env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000})
+    } finally {
+      ;(reporter as {finish?(): void}).finish?.()
+    }
+    for (const w of result.warnings) this.warnLine(w)
+    if (result.updates.length === 0) this.log('Nothing to retry: every approved delivery is published.')
+    for (const u of result.updates) for (const d of u.deliveries) this.log(`update ${u.update} (${u.phase}) ${d.channel}: ${d.status}${d.urls.length ? ' ' + d.urls.join(' ') : ''}${d.error ? ` (${d.error})` : ''}`)
+    if (result.updates.some((u) => u.deliveries.some((d) => d.status !== 'published'))) process.exitCode = ExitCode.PartialDelivery
+    return {incident: result.incident, updates: result.updates}
+  }
+}

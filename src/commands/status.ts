@@ -1,0 +1,42 @@
+import {CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
+import {paint} from '../cli/style.js'
+import {describeDuration, formatTime} from '../render/helpers.js'
+import {loadIncident, openStore, resolveIncidentId} from '../incident/service.js'
+import {incidentStatus} from '../incident/status.js'
+
+export default class Status extends CandorCommand {
+  static override summary = 'Where an incident stands: phase, facts, last post per channel, next update due'
+  static override description = 'Flags the next update OVERDUE when the time promised in the last update has passed.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --incident 2026-11-25-acme-voice --json']
+  static override flags = {incident: incidentFlag, ...stateFlags}
+
+  async run() {
+    const {flags} = await this.parse(Status)
+    const store = openStore(flags['state-dir'])
+    const {state, warnings} = await loadIncident(store, await resolveIncidentId(store, flags.incident))
+    for (const w of warnings) this.warnLine(w)
+    const now = new Date()
+    const s = incidentStatus(state, now)
+    this.log(`${paint('bold', s.incident)}  ${s.resolved ? paint('green', 'resolved') : paint('yellow', s.phase ?? 'opened, nothing published yet')}  ${paint('dim', `${s.playbook}, started ${formatTime(s.started_at, 'datetime')} (${describeDuration(now.getTime() - Date.parse(s.started_at))} ago)`)}`)
+    if (s.next_update_due) {
+      const due = Date.parse(s.next_update_due)
+      const line = s.overdue
+        ? paint('red', paint('bold', `OVERDUE: the next update was promised by ${formatTime(s.next_update_due, 'datetime')} (${describeDuration(now.getTime() - due)} ago)`))
+        : `Next update due by ${formatTime(s.next_update_due, 'datetime')} (in ${describeDuration(due - now.getTime())})`
+      this.log(line)
+    }
+    this.log('')
+    this.log(paint('bold', 'Facts'))
+    for (const [k, v] of Object.entries(s.facts)) this.log(`  ${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`)
+    this.log('')
+    this.log(paint('bold', 'Last post per channel'))
+    if (s.channels.length === 0) this.log('  (none yet)')
+    for (const c of s.channels) this.log(`  ${c.channel}: ${c.url ?? c.id} ${paint('dim', `(update ${c.update}, ${formatTime(c.at, 'datetime')})`)}`)
+    if (s.unfinished.length > 0) {
+      this.log('')
+      this.log(paint('red', 'Not delivered (run `candor retry`)'))
+      for (const u of s.unfinished) this.log(`  update ${u.update} (${u.phase}) ${u.channel}: ${u.status}${u.error ? ` — ${u.error}` : ''}`)
+    }
+    return {...s, warnings}
+  }
+}

@@ -1,0 +1,30 @@
+import type {JournalEvent} from './events.js'
+
+/** One line of human text per journal event, for `incident show`. */
+export function describeEvent(e: JournalEvent): string {
+  switch (e.type) {
+    case 'opened':
+      return `opened incident ${e.incident} from playbook ${e.playbook.name}${Object.keys(e.facts).length > 0 ? ` with ${Object.keys(e.facts).join(', ')}` : ''}`
+    case 'facts_changed':
+      return `changed ${e.changes.map((c) => `${c.fact}: ${show(c.from)} → ${show(c.to)}`).join('; ')}`
+    case 'rendered':
+      return `rendered update ${e.update} (${e.phase}) for ${e.posts.map((p) => p.channel).join(', ')}${e.next_update_due ? `; next update promised by ${e.next_update_due}` : ''}`
+    case 'approved':
+      return `approved update ${e.update} for ${e.channels.join(', ') || 'no channel'}${e.declined.length > 0 ? ` (declined: ${e.declined.join(', ')})` : ''}`
+    case 'delivery_attempt':
+      return `sending update ${e.update} to ${e.channel}, part ${e.part}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`
+    case 'delivery_result':
+      return e.status === 'published'
+        ? `published update ${e.update} on ${e.channel}, part ${e.part}: ${e.remote?.url ?? e.remote?.id ?? ''}`
+        : `failed update ${e.update} on ${e.channel}, part ${e.part}: ${e.error ?? 'unknown error'}`
+    case 'note':
+      return e.text
+    default:
+      return JSON.stringify(e)
+  }
+}
+
+function show(v: unknown): string {
+  if (v === undefined || v === null) return '(unset)'
+  return Array.isArray(v) ? `[${v.join(', ')}]` : JSON.stringify(v)
+}

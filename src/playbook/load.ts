@@ -1,0 +1,315 @@
+import {readFileSync, statSync} from 'node:fs'
+import path from 'node:path'
+import yaml from 'js-yaml'
+import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType, type OptionSpec} from '../channels/kinds.js'
+import {analyzeTemplate} from '../render/template.js'
+import {YamlSource} from './yaml-source.js'
+import {
+  FACT_TYPES,
+  type ChannelConfig,
+  type FactSpec,
+  type FactType,
+  type Phase,
+  type Playbook,
+  type PostSpec,
+  type Problem,
+  type SourceRef,
+  type TemplateSource,
+  parseDuration,
+} from './model.js'
+
+const MAX_FILE_BYTES = 1024 * 1024
+const TOP_KEYS = ['name', 'description', 'facts', 'channels', 'phases']
+const FACT_KEYS = ['required', 'description', 'type', 'default']
+const PHASE_KEYS = ['description', 'next_update', 'posts']
+const POST_KEYS = ['template', 'text']
+const NAME = /^[a-z0-9][a-z0-9-]*$/
+const CHANNEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/
+const FACT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+// Names that would reach Object.prototype or Handlebars' own context words.
+const RESERVED_FACTS = new Set(['__proto__', 'constructor', 'prototype', 'this', 'toString', 'valueOf', 'hasOwnProperty'])
+
+export interface LoadResult {
+  playbook?: Playbook
+  problems: Problem[]
+}
+
+/** How a path is shown in messages: relative to the current directory when inside it. */
+export function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file)
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file
+}
+
+type Path = Array<string | number>
+type Mapping = Record<string, unknown>
+
+function isMapping(v: unknown): v is Mapping {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing'
+  if (Array.isArray(v)) return 'a list'
+  if (typeof v === 'object') return 'a mapping'
+  return `${typeof v} ${JSON.stringify(v)}`
+}
+
+/** Reads a text file as strict UTF-8; a problem (not an exception) when it can't. */
+export function readUtf8(file: string): {text?: string; error?: string} {
+  try {
+    const st = statSync(file)
+    if (st.isDirectory()) return {error: 'is a directory, not a file'}
+    if (st.size > MAX_FILE_BYTES) return {error: `is ${st.size} bytes; files over 1 MiB are refused`}
+    const bytes = readFileSync(file)
+    return {text: new TextDecoder('utf-8', {fatal: true}).decode(bytes).replace(/^\uFEFF/, '')}
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException
+    if (e.code === 'ENOENT') return {error: 'no such file'}
+    if (e.code === 'EACCES') return {error: 'permission denied'}
+    if (e instanceof TypeError) return {error: 'is not valid UTF-8 text'}
+    return {error: e.message}
+  }
+}
+
+/**
+ * Loads and validates a playbook, collecting every problem at once. The playbook is
+ * returned only when there are none.
+ */
+export function loadPlaybook(file: string): LoadResult {
+  const abs = path.resolve(file)
+  const shown = displayPath(abs)
+  const problems: Problem[] = []
+  const {text, error} = readUtf8(abs)
+  if (text === undefined) return {problems: [{file: shown, line: 1, col: 1, message: `cannot read playbook: ${error}`}]}
+
+  let src: YamlSource
+  try {
+    src = YamlSource.parse(text, shown)
+  } catch (e) {
+    const ex = e as yaml.YAMLException
+    const line = (ex.mark?.line ?? 0) + 1
+    const col = (ex.mark?.column ?? 0) + 1
+    return {problems: [{file: shown, line, col, message: `YAML: ${ex.reason ?? ex.message}`}]}
+  }
+
+  const at = (p: Path, key = false): SourceRef => ({file: shown, ...src.locate(p, {key})})
+  const problem = (p: Path, message: string, key = false) => problems.push({...at(p, key), message})
+  const unknownKeys = (value: Mapping, allowed: readonly string[], p: Path, what: string) => {
+    for (const k of Object.keys(value)) {
+      if (!allowed.includes(k)) problem([...p, k], `unknown key "${k}" in ${what} (allowed: ${allowed.join(', ')})`, true)
+    }
+  }
+
+  const root = src.value
+  if (!isMapping(root)) {
+    return {problems: [{file: shown, line: 1, col: 1, message: `a playbook must be a mapping with name, facts, channels and phases; found ${describe(root)}`}]}
+  }
+  unknownKeys(root, TOP_KEYS, [], 'the playbook')
+
+  const name = root.name
+  if (name === undefined) problem([], 'missing "name" (a short id like "outage")')
+  else if (typeof name !== 'string' || !NAME.test(name)) problem(['name'], `"name" must be lower-case letters, digits and dashes; found ${describe(name)}`)
+  if (root.description !== undefined && typeof root.description !== 'string') problem(['description'], '"description" must be text')
+
+  // Facts
+  const facts = new Map<string, FactSpec>()
+  if (root.facts !== undefined && root.facts !== null && !isMapping(root.facts)) problem(['facts'], `"facts" must be a mapping of fact name to settings; found ${describe(root.facts)}`)
+  for (const [factName, rawSpec] of Object.entries(isMapping(root.facts) ? root.facts : {})) {
+    const p: Path = ['facts', factName]
+    if (!FACT_NAME.test(factName) || RESERVED_FACTS.has(factName)) {
+      problem(p, `fact name "${factName}" is not allowed: use letters, digits and _ (not starting with a digit), and not a reserved word`, true)
+      continue
+    }
+    const spec = rawSpec ?? {}
+    if (!isMapping(spec)) {
+      problem(p, `fact "${factName}" must be a mapping like { required: true }; found ${describe(spec)}`)
+      continue
+    }
+    unknownKeys(spec, FACT_KEYS, p, `fact "${factName}"`)
+    const type = (spec.type ?? 'string') as FactType
+    if (!FACT_TYPES.includes(type)) problem([...p, 'type'], `fact "${factName}": unknown type ${describe(spec.type)} (types: ${FACT_TYPES.join(', ')})`)
+    if (spec.required !== undefined && typeof spec.required !== 'boolean') problem([...p, 'required'], `fact "${factName}": "required" must be true or false`)
+    if (spec.description !== undefined && typeof spec.description !== 'string') problem([...p, 'description'], `fact "${factName}": "description" must be text`)
+    if (spec.default !== undefined && FACT_TYPES.includes(type) && !defaultFits(type, spec.default)) {
+      problem([...p, 'default'], `fact "${factName}": default ${describe(spec.default)} is not a ${type}`)
+    }
+    facts.set(factName, {
+      name: factName,
+      type,
+      required: spec.required === true,
+      description: typeof spec.description === 'string' ? spec.description : undefined,
+      default: spec.default,
+    })
+  }
+
+  const lines = text.split('\n')
+  const checkTemplate = (source: string, origin: {file: string; base?: SourceRef}, what: string) => {
+    const analysis = analyzeTemplate(source)
+    // An inline template's text starts after its opening quote, or on the line after a block scalar's | or >.
+    let base = origin.base
+    if (base) {
+      const first = lines[base.line - 1]?.[base.col - 1]
+      if (first === '"' || first === "'") base = {...base, col: base.col + 1}
+      else if (first === '|' || first === '>') {
+        const next = lines[base.line] ?? ''
+        base = {...base, line: base.line + 1, col: next.length - next.trimStart().length + 1}
+      }
+    }
+    const place = (line: number, col: number): SourceRef =>
+      base ? {file: base.file, line: base.line + line - 1, col: line === 1 ? base.col + col - 1 : col} : {file: origin.file, line, col}
+    for (const issue of analysis.issues) problems.push({...place(issue.line, issue.col), message: `${what}: ${issue.message}`})
+    for (const ref of analysis.facts) {
+      if (!facts.has(ref.name)) {
+        problems.push({...place(ref.line, ref.col), message: `${what}: uses fact "${ref.name}", which the playbook does not declare (declared: ${[...facts.keys()].join(', ') || 'none'})`})
+      }
+    }
+  }
+
+  // Channels
+  const channels = new Map<string, ChannelConfig>()
+  if (root.channels === undefined) problem([], 'missing "channels" (where posts go, e.g. { x: { type: x } })')
+  else if (!isMapping(root.channels)) problem(['channels'], `"channels" must be a mapping of channel name to settings; found ${describe(root.channels)}`)
+  for (const [channelName, rawConfig] of Object.entries(isMapping(root.channels) ? root.channels : {})) {
+    const p: Path = ['channels', channelName]
+    if (!CHANNEL_NAME.test(channelName)) problem(p, `channel name "${channelName}" must be letters, digits, _ and -`, true)
+    if (!isMapping(rawConfig)) {
+      problem(p, `channel "${channelName}" must be a mapping with a "type"; found ${describe(rawConfig)}`)
+      continue
+    }
+    const type = rawConfig.type
+    if (!isChannelType(type)) {
+      problem(type === undefined ? p : [...p, 'type'], `channel "${channelName}": ${type === undefined ? 'missing "type"' : `unknown type ${describe(type)}`} (types: ${CHANNEL_TYPES.join(', ')})`)
+      continue
+    }
+    const kind = CHANNEL_KINDS[type]
+    const options: Record<string, unknown> = {}
+    unknownKeys(rawConfig, ['type', ...Object.keys(kind.options)], p, `channel "${channelName}" (${type})`)
+    for (const [option, spec] of Object.entries(kind.options)) {
+      const value = rawConfig[option]
+      if (value === undefined || value === null) {
+        if (spec.required) problem(p, `channel "${channelName}" (${type}) needs "${option}": ${spec.description}`)
+        continue
+      }
+      const bad = optionProblem(spec, value)
+      if (bad) problem([...p, option], `channel "${channelName}": "${option}" ${bad}`)
+      else if (spec.type === 'template') checkTemplate(value as string, {file: shown, base: at([...p, option])}, `channel "${channelName}" ${option}`)
+      options[option] = value
+    }
+    channels.set(channelName, {name: channelName, type, kind, options})
+  }
+
+  // Phases
+  const phases: Phase[] = []
+  const playbookDir = path.dirname(abs)
+  if (root.phases === undefined) problem([], 'missing "phases" (the steps of the incident, e.g. investigating, identified, resolved)')
+  else if (!isMapping(root.phases) || Object.keys(root.phases).length === 0) problem(['phases'], `"phases" must be a mapping of phase name to settings, with at least one phase; found ${describe(root.phases)}`)
+  for (const [phaseName, rawPhase] of Object.entries(isMapping(root.phases) ? root.phases : {})) {
+    const p: Path = ['phases', phaseName]
+    if (!NAME.test(phaseName)) problem(p, `phase name "${phaseName}" must be lower-case letters, digits and dashes`, true)
+    if (!isMapping(rawPhase)) {
+      problem(p, `phase "${phaseName}" must be a mapping with "posts"; found ${describe(rawPhase)}`)
+      continue
+    }
+    unknownKeys(rawPhase, PHASE_KEYS, p, `phase "${phaseName}"`)
+    const phase: Phase = {name: phaseName, posts: []}
+    if (typeof rawPhase.description === 'string') phase.description = rawPhase.description
+    if (rawPhase.next_update !== undefined) {
+      const ms = typeof rawPhase.next_update === 'string' ? parseDuration(rawPhase.next_update) : undefined
+      if (ms === undefined) problem([...p, 'next_update'], `phase "${phaseName}": next_update ${describe(rawPhase.next_update)} is not a duration like 20m, 1h or 1h30m`)
+      else phase.nextUpdate = {ms, text: rawPhase.next_update as string}
+    }
+    if (!isMapping(rawPhase.posts)) {
+      problem(rawPhase.posts === undefined ? p : [...p, 'posts'], `phase "${phaseName}" needs "posts": a mapping of channel name to { template: FILE } or { text: "..." }`)
+    }
+    for (const [channelName, rawPost] of Object.entries(isMapping(rawPhase.posts) ? rawPhase.posts : {})) {
+      const pp: Path = [...p, 'posts', channelName]
+      if (!channels.has(channelName) && !(isMapping(root.channels) && channelName in root.channels)) {
+        problem(pp, `phase "${phaseName}" posts to channel "${channelName}", which is not defined (channels: ${[...channels.keys()].join(', ') || 'none'})`, true)
+      }
+      const post = typeof rawPost === 'string' ? {text: rawPost} : rawPost
+      if (!isMapping(post)) {
+        problem(pp, `post for "${channelName}" must be { template: FILE } or { text: "..." }; found ${describe(rawPost)}`)
+        continue
+      }
+      unknownKeys(post, POST_KEYS, pp, `post "${phaseName}.${channelName}"`)
+      const hasTemplate = post.template !== undefined
+      const hasText = post.text !== undefined
+      if (hasTemplate === hasText) {
+        problem(pp, `post "${phaseName}.${channelName}" needs exactly one of "template" (a file) or "text" (inline)`)
+        continue
+      }
+      const what = `post "${phaseName}.${channelName}"`
+      let template: TemplateSource | undefined
+      if (hasText) {
+        if (typeof post.text !== 'string') problem([...pp, 'text'], `${what}: "text" must be a string`)
+        else {
+          const ref = at(typeof rawPost === 'string' ? pp : [...pp, 'text'])
+          template = {kind: 'inline', text: post.text, at: ref}
+          checkTemplate(post.text, {file: shown, base: ref}, what)
+        }
+      } else if (typeof post.template !== 'string' || post.template === '') {
+        problem([...pp, 'template'], `${what}: "template" must be a file path relative to the playbook`)
+      } else {
+        const templateFile = path.resolve(playbookDir, post.template)
+        const rel = path.relative(playbookDir, templateFile)
+        if (path.isAbsolute(post.template) || rel.startsWith('..') || path.isAbsolute(rel)) {
+          problem([...pp, 'template'], `${what}: template "${post.template}" is outside the playbook's folder; keep templates beside the playbook`)
+        } else {
+          const read = readUtf8(templateFile)
+          if (read.text === undefined) problem([...pp, 'template'], `${what}: cannot read template "${post.template}": ${read.error}`)
+          else {
+            template = {kind: 'file', path: templateFile, display: displayPath(templateFile), text: read.text}
+            checkTemplate(read.text, {file: displayPath(templateFile)}, what)
+          }
+        }
+      }
+      if (template) phase.posts.push({channel: channelName, template} satisfies PostSpec)
+    }
+    phases.push(phase)
+  }
+
+  problems.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file === shown ? -1 : b.file === shown ? 1 : a.file.localeCompare(b.file)))
+  if (problems.length > 0) return {problems}
+  return {
+    problems,
+    playbook: {file: abs, name: name as string, description: root.description as string | undefined, facts, channels, phases},
+  }
+}
+
+function defaultFits(type: FactType, value: unknown): boolean {
+  switch (type) {
+    case 'list':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')
+    case 'number':
+      return typeof value === 'number'
+    case 'boolean':
+      return typeof value === 'boolean'
+    default:
+      return typeof value === 'string' || typeof value === 'number'
+  }
+}
+
+function optionProblem(spec: OptionSpec, value: unknown): string | undefined {
+  switch (spec.type) {
+    case 'string':
+    case 'template':
+      if (typeof value !== 'string' && !(spec.type === 'string' && typeof value === 'number')) return `must be text; found ${describe(value)}`
+      if (spec.oneOf && !spec.oneOf.includes(String(value))) return `must be one of ${spec.oneOf.join(', ')}; found ${describe(value)}`
+      return undefined
+    case 'url':
+      try {
+        const u = new URL(String(value))
+        return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : `must be an http(s) URL; found ${describe(value)}`
+      } catch {
+        return `must be an http(s) URL; found ${describe(value)}`
+      }
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) && value > 0 ? undefined : `must be a positive number; found ${describe(value)}`
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : `must be true or false; found ${describe(value)}`
+    case 'list':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number') ? undefined : `must be a list of text values; found ${describe(value)}`
+    case 'map':
+      return isMapping(value) && Object.values(value).every((v) => typeof v === 'string') ? undefined : `must be a mapping of text values; found ${describe(value)}`
+  }
+}

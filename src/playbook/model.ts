@@ -1,0 +1,74 @@
+import type {ChannelKind, ChannelType} from '../channels/kinds.js'
+
+export type FactType = 'string' | 'list' | 'number' | 'boolean'
+export const FACT_TYPES: readonly FactType[] = ['string', 'list', 'number', 'boolean']
+
+export interface FactSpec {
+  name: string
+  type: FactType
+  required: boolean
+  description?: string
+  default?: unknown
+}
+
+export interface ChannelConfig {
+  name: string
+  type: ChannelType
+  kind: ChannelKind
+  /** Every setting from the playbook except `type`. */
+  options: Record<string, unknown>
+}
+
+/** Where a piece of a playbook came from, for messages that point at it. */
+export interface SourceRef {
+  file: string
+  line: number
+  col: number
+}
+
+export type TemplateSource =
+  | {kind: 'file'; path: string; display: string; text: string}
+  | {kind: 'inline'; text: string; at: SourceRef}
+
+export interface PostSpec {
+  channel: string
+  template: TemplateSource
+}
+
+export interface Phase {
+  name: string
+  description?: string
+  /** Promised time to the next update, in ms, with its text as written ("30m"). */
+  nextUpdate?: {ms: number; text: string}
+  posts: PostSpec[]
+}
+
+export interface Playbook {
+  /** Absolute path of the YAML file. */
+  file: string
+  name: string
+  description?: string
+  facts: Map<string, FactSpec>
+  channels: Map<string, ChannelConfig>
+  phases: Phase[]
+}
+
+/** One validation problem, printed as `FILE:LINE:COL: message`. */
+export interface Problem extends SourceRef {
+  message: string
+}
+
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}:${p.col}: ${p.message}`
+}
+
+const DURATION = /^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?$/
+
+/** "30m", "1h30m", "2h", "45s", "1d" → milliseconds; undefined when malformed or zero. */
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text.trim())
+  if (!m || !text.trim()) return undefined
+  const [d, h, min, s] = m.slice(1).map((x) => Number(x ?? 0))
+  const ms = ((d * 24 + h) * 60 + min) * 60_000 + s * 1000
+  return ms > 0 ? ms : undefined
+}

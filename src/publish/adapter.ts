@@ -1,0 +1,61 @@
+import type {RemotePost, RenderedPostRecord} from '../incident/events.js'
+import type {ChannelConfig} from '../playbook/model.js'
+
+/** One part of one update, as handed to an adapter. */
+export interface PostRequest {
+  text: string
+  /** 1-based position of this part in the update, and how many parts there are. */
+  part: number
+  parts: number
+  /** The post this part replies to: the previous part, or the last post of the incident on this channel. */
+  replyTo?: RemotePost
+  /** The first post this incident published on this channel (Bluesky needs the thread root). */
+  threadRoot?: RemotePost
+  /** The whole rendered post (title, subject, html, link), for channels that use more than text. */
+  post: RenderedPostRecord
+  incident: {id: string; update: number; phase: string; facts: Record<string, unknown>}
+  /** Stable across retries of this part: platforms with idempotency keys use it. */
+  idempotencyKey: string
+  signal: AbortSignal
+}
+
+/**
+ * What a channel adapter does. One module per channel type implements it; the
+ * publisher knows nothing about any platform.
+ */
+export interface ChannelAdapter {
+  /** Who/where it would post, without a network call (for dry runs). */
+  describeTarget(): string
+  post(request: PostRequest): Promise<RemotePost>
+  /** Deletes a post where the platform allows it. */
+  delete?(remote: RemotePost, signal: AbortSignal): Promise<void>
+  /** A read-only call proving the credentials work; returns the account name. */
+  whoami?(signal: AbortSignal): Promise<string>
+}
+
+export interface AdapterContext {
+  channel: ChannelConfig
+  /** The channel's credential fields (e.g. APP_KEY), from the environment. */
+  credentials: Record<string, string>
+  /** Per-request timeout. */
+  timeoutMs: number
+}
+
+export type AdapterFactory = (ctx: AdapterContext) => ChannelAdapter
+
+/**
+ * How a delivery failed, so the publisher can decide what to do next without
+ * knowing the platform: wait for a rate limit, back off and retry, or give up.
+ */
+export class DeliveryError extends Error {
+  readonly retry: 'rate-limit' | 'transient' | 'never'
+  /** For rate limits: when the platform says to try again. */
+  readonly retryAt?: Date
+
+  constructor(message: string, opts: {retry: 'rate-limit'; retryAt: Date} | {retry: 'transient' | 'never'}) {
+    super(message)
+    this.name = 'DeliveryError'
+    this.retry = opts.retry
+    if (opts.retry === 'rate-limit') this.retryAt = opts.retryAt
+  }
+}

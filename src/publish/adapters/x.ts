@@ -1,0 +1,89 @@
+import http from 'node:http'
+import https from 'node:https'
+import {ApiPartialResponseError, ApiRequestError, ApiResponseError, TwitterApi, type ITwitterApiClientPlugin} from 'twitter-api-v2'
+import type {RemotePost} from '../../incident/events.js'
+import {envPrefix} from '../credentials.js'
+import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
+
+const X_API = /^https:\/\/api\.(?:x|twitter)\.com/
+
+/**
+ * Sends every request of the client to `apiUrl` instead of X (a proxy or a test fake).
+ * The URL is rewritten before the library signs it, so OAuth signatures match.
+ */
+function redirectPlugin(apiUrl: string | undefined, timeoutMs: number): ITwitterApiClientPlugin {
+  const base = apiUrl?.replace(/\/+$/, '')
+  return {
+    onBeforeRequestConfig({params}) {
+      if (base) params.url = params.url.replace(X_API, base)
+      params.timeout ??= timeoutMs
+    },
+  }
+}
+
+function describeApiError(e: ApiResponseError): string {
+  const data = (e.data ?? {}) as {detail?: string; title?: string; errors?: Array<{message?: string}>}
+  return data.detail || data.errors?.[0]?.message || data.title || e.message
+}
+
+/** Maps twitter-api-v2's errors onto what the publisher needs to decide. */
+export function classifyXError(error: unknown, channel: string): DeliveryError {
+  if (error instanceof ApiResponseError) {
+    const status = error.code
+    const detail = describeApiError(error)
+    if (status === 429) {
+      const reset = error.rateLimit?.reset ?? Number(error.headers?.['x-rate-limit-reset'])
+      const retryAt = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : new Date(Date.now() + 60_000)
+      return new DeliveryError(`X rate limit reached (429)`, {retry: 'rate-limit', retryAt})
+    }
+    if (status >= 500) return new DeliveryError(`X answered ${status}: ${detail}`, {retry: 'transient'})
+    if (status === 401) return new DeliveryError(`X rejected the credentials (401 ${detail}); check ${envPrefix(channel)}APP_KEY, _APP_SECRET, _ACCESS_TOKEN and _ACCESS_SECRET`, {retry: 'never'})
+    if (status === 403 && /duplicate/i.test(detail)) return new DeliveryError(`X refused a duplicate post (403): the same text is already on the account`, {retry: 'never'})
+    return new DeliveryError(`X answered ${status}: ${detail}`, {retry: 'never'})
+  }
+  if (error instanceof ApiRequestError || error instanceof ApiPartialResponseError) {
+    const cause = (error as ApiRequestError).requestError?.message ?? error.message
+    return new DeliveryError(`could not reach X: ${cause}`, {retry: 'transient'})
+  }
+  return new DeliveryError(`X: ${(error as Error)?.message ?? String(error)}`, {retry: 'transient'})
+}
+
+export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
+  const apiUrl = typeof channel.options.api_url === 'string' ? channel.options.api_url : undefined
+  const httpAgent = apiUrl?.startsWith('http://') ? new http.Agent({keepAlive: true}) : new https.Agent({keepAlive: true})
+  const client = new TwitterApi(
+    {appKey: credentials.APP_KEY, appSecret: credentials.APP_SECRET, accessToken: credentials.ACCESS_TOKEN, accessSecret: credentials.ACCESS_SECRET},
+    {httpAgent, plugins: [redirectPlugin(apiUrl, timeoutMs)]},
+  )
+
+  return {
+    describeTarget: () => `X account of ${envPrefix(channel.name)}ACCESS_TOKEN${apiUrl ? ` via ${apiUrl}` : ''}`,
+
+    async post({text, replyTo}): Promise<RemotePost> {
+      try {
+        const res = await client.v2.tweet(text, replyTo ? {reply: {in_reply_to_tweet_id: replyTo.id}} : {})
+        const id = res.data.id
+        return {id, url: `https://x.com/i/web/status/${id}`}
+      } catch (error) {
+        throw classifyXError(error, channel.name)
+      }
+    },
+
+    async delete(remote) {
+      try {
+        await client.v2.deleteTweet(remote.id)
+      } catch (error) {
+        throw classifyXError(error, channel.name)
+      }
+    },
+
+    async whoami() {
+      try {
+        const me = await client.v2.me()
+        return `@${me.data.username}`
+      } catch (error) {
+        throw classifyXError(error, channel.name)
+      }
+    },
+  }
+}

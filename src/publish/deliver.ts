@@ -1,0 +1,179 @@
+import type {RemotePost, RenderedPostRecord} from '../incident/events.js'
+import type {IncidentState} from '../incident/state.js'
+import type {IncidentStore} from '../incident/store.js'
+import {DeliveryError, type ChannelAdapter} from './adapter.js'
+import type {Redactor} from './redact.js'
+
+export type ChannelProgress =
+  | {state: 'queued'}
+  | {state: 'sending'; part: number; parts: number}
+  | {state: 'waiting'; until: Date; reason: string}
+  | {state: 'retrying'; at: Date; reason: string}
+  | {state: 'published'; urls: string[]}
+  | {state: 'failed'; error: string}
+
+/** Receives each channel's progress: spinners on a TTY, plain lines elsewhere, nothing in tests. */
+export interface DeliveryReporter {
+  progress(channel: string, progress: ChannelProgress): void
+}
+
+export interface Clock {
+  now(): Date
+  /** Resolves after `ms`, or early when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve()
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      signal?.addEventListener('abort', done, {once: true})
+    }),
+}
+
+export interface DeliveryOutcome {
+  channel: string
+  status: 'published' | 'failed' | 'skipped'
+  ids: string[]
+  urls: string[]
+  error?: string
+}
+
+export interface DeliveryJob {
+  channel: string
+  post: RenderedPostRecord
+  adapter: ChannelAdapter
+  /** Parts already published (from an earlier run): kept, never re-sent. */
+  done: Map<number, RemotePost>
+}
+
+export interface DeliveryOptions {
+  store: IncidentStore
+  incident: IncidentState
+  update: {update: number; phase: string}
+  actor: string
+  redactor: Redactor
+  clock: Clock
+  reporter: DeliveryReporter
+  signal: AbortSignal
+  /** The longest a rate limit may make us wait, in ms. */
+  maxWaitMs: number
+  /** Retries after a transient failure (5xx, network), per part. */
+  retries: number
+  /** First backoff delay; doubles each retry. */
+  backoffMs: number
+}
+
+/** The post an update's first part replies to: the incident's last post on the channel before this update. */
+export function previousPost(state: IncidentState, channel: string, beforeUpdate: number): RemotePost | undefined {
+  let last: RemotePost | undefined
+  for (const u of state.updates) {
+    if (u.update >= beforeUpdate) continue
+    for (const p of u.deliveries.get(channel)?.parts ?? []) if (p.status === 'published' && p.remote) last = p.remote
+  }
+  return last
+}
+
+function firstPost(state: IncidentState, channel: string): RemotePost | undefined {
+  for (const u of state.updates) for (const p of u.deliveries.get(channel)?.parts ?? []) if (p.status === 'published' && p.remote) return p.remote
+  return undefined
+}
+
+export function formatWait(ms: number): string {
+  const s = Math.ceil(ms / 1000)
+  return s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`
+}
+
+/**
+ * Publishes every job concurrently, part by part within a channel, journaling each
+ * attempt before it is made and its result after. One channel failing never stops
+ * the others.
+ */
+export async function deliverAll(jobs: DeliveryJob[], opts: DeliveryOptions): Promise<DeliveryOutcome[]> {
+  for (const job of jobs) opts.reporter.progress(job.channel, {state: 'queued'})
+  const settled = await Promise.allSettled(jobs.map((job) => deliverChannel(job, opts)))
+  return settled.map((s, i) =>
+    s.status === 'fulfilled' ? s.value : {channel: jobs[i].channel, status: 'failed', ids: [], urls: [], error: opts.redactor.text(String((s.reason as Error)?.message ?? s.reason))},
+  )
+}
+
+async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions): Promise<DeliveryOutcome> {
+  const {channel, post} = job
+  const journal = (event: Parameters<IncidentStore['append']>[1]) => opts.store.append(opts.incident.id, opts.redactor.value(event), opts.clock.now())
+  const remotes: RemotePost[] = []
+  let replyTo = previousPost(opts.incident, channel, opts.update.update)
+  const threadRoot = firstPost(opts.incident, channel)
+  const parts = post.parts.length
+
+  const fail = async (part: number, error: string): Promise<DeliveryOutcome> => {
+    const message = opts.redactor.text(error)
+    await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'failed', error: message})
+    opts.reporter.progress(channel, {state: 'failed', error: message})
+    return {channel, status: 'failed', ids: remotes.map((r) => r.id), urls: remotes.flatMap((r) => (r.url ? [r.url] : [])), error: message}
+  }
+
+  for (let part = 1; part <= parts; part++) {
+    const already = job.done.get(part)
+    if (already) {
+      remotes.push(already)
+      replyTo = already
+      continue
+    }
+    let transientFailures = 0
+    let rateLimitWaits = 0
+    for (let attempt = 1; ; attempt++) {
+      if (opts.signal.aborted) return fail(part, 'interrupted before sending')
+      await journal({type: 'delivery_attempt', by: opts.actor, update: opts.update.update, channel, part, attempt, ...(replyTo && {reply_to: replyTo.id})})
+      opts.reporter.progress(channel, {state: 'sending', part, parts})
+      let remote: RemotePost
+      try {
+        remote = await job.adapter.post({
+          text: post.parts[part - 1].text,
+          part,
+          parts,
+          replyTo,
+          threadRoot: threadRoot ?? remotes[0],
+          post,
+          incident: {id: opts.incident.id, update: opts.update.update, phase: opts.update.phase, facts: opts.incident.facts},
+          idempotencyKey: `candor-${opts.incident.id}-${opts.update.update}-${channel}-${part}`,
+          signal: opts.signal,
+        })
+      } catch (error) {
+        const de = error instanceof DeliveryError ? error : new DeliveryError(String((error as Error)?.message ?? error), {retry: 'transient'})
+        const reason = opts.redactor.text(de.message)
+        if (de.retry === 'rate-limit' && de.retryAt) {
+          const waitMs = Math.max(0, de.retryAt.getTime() - opts.clock.now().getTime())
+          if (waitMs > opts.maxWaitMs) return fail(part, `${reason}; the limit resets in ${formatWait(waitMs)}, more than --max-wait ${formatWait(opts.maxWaitMs)}`)
+          if (++rateLimitWaits > 3) return fail(part, `${reason}; still limited after 3 waits`)
+          opts.reporter.progress(channel, {state: 'waiting', until: de.retryAt, reason})
+          await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'failed', error: `${reason}; waiting ${formatWait(waitMs)}`})
+          await opts.clock.sleep(waitMs + 250, opts.signal)
+          continue
+        }
+        if (de.retry === 'transient' && transientFailures < opts.retries) {
+          const delay = opts.backoffMs * 2 ** transientFailures
+          transientFailures++
+          opts.reporter.progress(channel, {state: 'retrying', at: new Date(opts.clock.now().getTime() + delay), reason})
+          await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'failed', error: `${reason}; retrying in ${formatWait(delay)}`})
+          await opts.clock.sleep(delay, opts.signal)
+          continue
+        }
+        return fail(part, transientFailures > 0 ? `${reason} (after ${transientFailures + 1} attempts)` : reason)
+      }
+      await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'published', remote})
+      remotes.push(remote)
+      replyTo = remote
+      break
+    }
+  }
+  const urls = remotes.flatMap((r) => (r.url ? [r.url] : []))
+  opts.reporter.progress(channel, {state: 'published', urls})
+  return {channel, status: 'published', ids: remotes.map((r) => r.id), urls}
+}

@@ -1,0 +1,281 @@
+import {CandorError, ExitCode} from '../errors.js'
+import {resolveFacts, type Facts} from '../facts.js'
+import type {RemotePost, RenderedPostRecord} from '../incident/events.js'
+import {incidentPlaybook, loadIncident} from '../incident/service.js'
+import {deliveryStatus, type IncidentState} from '../incident/state.js'
+import type {IncidentStore} from '../incident/store.js'
+import type {Playbook} from '../playbook/model.js'
+import {measurePost, renderPhase, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
+import type {ChannelAdapter} from './adapter.js'
+import {loadAdapterFactory} from './adapters/index.js'
+import {checkCredentials, secretValues} from './credentials.js'
+import {deliverAll, systemClock, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
+import {Redactor} from './redact.js'
+
+/** What the person approving decides. */
+export type ApprovalDecision = {action: 'publish'; channels: string[]; posts: RenderedPostRecord[]} | {action: 'abort'}
+
+export interface ApprovalRequest {
+  incident: string
+  update: number
+  phase: string
+  posts: RenderedPostRecord[]
+  /** Re-measures an edited text for a channel (splitting it again where it threads). */
+  revise(channel: string, text: string): RenderedPost
+}
+
+/** Asks a person for approval (interactive prompts in the CLI; scripted in tests). */
+export interface Approver {
+  approve(request: ApprovalRequest): Promise<ApprovalDecision>
+}
+
+export interface PublishDeps {
+  store: IncidentStore
+  actor: string
+  env: Record<string, string | undefined>
+  reporter: DeliveryReporter
+  clock?: Clock
+  signal?: AbortSignal
+  maxWaitMs?: number
+  timeoutMs?: number
+  retries?: number
+  backoffMs?: number
+}
+
+export interface PublishRequest {
+  incident: string
+  phase: string
+  facts: Facts
+  channels?: readonly string[]
+  /** Approve everything without asking. */
+  yes?: boolean
+  /** Whether a person can be asked (stdin is a terminal). */
+  interactive: boolean
+  approver?: Approver
+  dryRun?: boolean
+  again?: boolean
+  /** Shows the rendered posts to the person about to approve them. */
+  preview?: (rendered: RenderedPhase) => void
+}
+
+export interface PlannedDelivery {
+  channel: string
+  type: string
+  target: string
+  parts: Array<{text: string; length: number; limit: number | null; reply_to: string | null}>
+  credentials: {ok: boolean; missing: string[]}
+}
+
+export interface PublishResult {
+  incident: string
+  phase: string
+  update: number
+  deliveries: DeliveryOutcome[]
+  /** Set on --dry-run: what would be sent, and where. */
+  plan?: PlannedDelivery[]
+  warnings: string[]
+}
+
+const DEFAULTS = {maxWaitMs: 120_000, timeoutMs: 15_000, retries: 3, backoffMs: 1000}
+
+function diffFacts(before: Facts, after: Facts): Array<{fact: string; from: unknown; to: unknown}> {
+  const changes: Array<{fact: string; from: unknown; to: unknown}> = []
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes.push({fact: key, from: before[key] ?? null, to: after[key] ?? null})
+  }
+  return changes
+}
+
+function toRecord(post: RenderedPost): RenderedPostRecord {
+  const {warnings: _w, errors: _e, ...record} = post
+  return record
+}
+
+/** Preflight: every post within limits and every channel's credentials present, or nothing goes out. */
+function preflight(playbook: Playbook, posts: RenderedPost[], env: Record<string, string | undefined>): {problems: string[]; missing: string[]} {
+  const problems = posts.flatMap((p) => p.errors)
+  const missing = posts.flatMap((p) => checkCredentials(playbook.channels.get(p.channel)!, env).missing)
+  if (missing.length > 0) problems.push(`missing credentials: set ${missing.join(', ')} (in the environment or .env)`)
+  return {problems, missing}
+}
+
+async function buildAdapters(playbook: Playbook, channels: string[], deps: PublishDeps): Promise<Map<string, ChannelAdapter>> {
+  const adapters = new Map<string, ChannelAdapter>()
+  for (const name of channels) {
+    const channel = playbook.channels.get(name)!
+    const factory = await loadAdapterFactory(channel.type)
+    adapters.set(name, factory({channel, credentials: checkCredentials(channel, deps.env).values, timeoutMs: deps.timeoutMs ?? DEFAULTS.timeoutMs}))
+  }
+  return adapters
+}
+
+function deliveryOptions(deps: PublishDeps, incident: IncidentState, update: {update: number; phase: string}) {
+  return {
+    store: deps.store,
+    incident,
+    update,
+    actor: deps.actor,
+    redactor: new Redactor(secretValues(deps.env)),
+    clock: deps.clock ?? systemClock,
+    reporter: deps.reporter,
+    signal: deps.signal ?? new AbortController().signal,
+    maxWaitMs: deps.maxWaitMs ?? DEFAULTS.maxWaitMs,
+    retries: deps.retries ?? DEFAULTS.retries,
+    backoffMs: deps.backoffMs ?? DEFAULTS.backoffMs,
+  }
+}
+
+/**
+ * Publishes one update of an incident: merge facts, render, preflight, approve,
+ * journal, deliver to every channel at once.
+ */
+export async function publishUpdate(req: PublishRequest, deps: PublishDeps): Promise<PublishResult> {
+  const clock = deps.clock ?? systemClock
+  const now = clock.now()
+  const {state, warnings} = await loadIncident(deps.store, req.incident)
+  const playbook = incidentPlaybook(state)
+  const merged = {...state.facts, ...req.facts}
+  const facts = resolveFacts(playbook, merged)
+  const update = state.updates.reduce((m, u) => Math.max(m, u.update), 0) + 1
+  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update})
+  const posts = rendered.posts
+  warnings.push(...posts.flatMap((p) => p.warnings.map((w) => `${p.channel}: ${w}`)))
+
+  const check = preflight(playbook, posts, deps.env)
+  if (req.dryRun) {
+    const plan: PlannedDelivery[] = []
+    for (const p of posts) {
+      const channel = playbook.channels.get(p.channel)!
+      const creds = checkCredentials(channel, deps.env)
+      let target = `${channel.kind.label}`
+      try {
+        const factory = await loadAdapterFactory(channel.type)
+        target = factory({channel, credentials: creds.values, timeoutMs: 1}).describeTarget()
+      } catch (error) {
+        check.problems.push((error as Error).message)
+      }
+      let replyTo = state.lastPosts.get(p.channel)?.id ?? null
+      plan.push({
+        channel: p.channel,
+        type: p.type,
+        target,
+        parts: p.parts.map((part, i) => {
+          const entry = {...part, reply_to: i === 0 ? replyTo : `(part ${i})`}
+          return entry
+        }),
+        credentials: {ok: creds.ok, missing: creds.missing},
+      })
+      replyTo = null
+    }
+    if (check.problems.length > 0) warnings.push(...check.problems.map((p) => `would not publish: ${p}`))
+    return {incident: state.id, phase: rendered.phase, update, deliveries: [], plan, warnings}
+  }
+  if (check.problems.length > 0) {
+    throw new CandorError(`nothing was published: ${check.problems.join('; ')}`, {
+      code: check.missing.length > 0 ? 'credentials_missing' : 'preflight_failed',
+      suggestions: [check.missing.length > 0 ? 'Set the variables, or leave those channels out with --channel' : 'Shorten the posts (see `candor preview`), then publish again'],
+    })
+  }
+
+  // The same posts for the same phase already went out: refuse a double apology.
+  if (!req.again) {
+    const key = (ps: RenderedPostRecord[]) => JSON.stringify(ps.map((p) => [p.channel, p.parts.map((x) => x.text)]))
+    const same = state.updates.find((u) => u.approvedAt && u.phase === rendered.phase && key(u.posts.filter((p) => posts.some((q) => q.channel === p.channel))) === key(posts.map(toRecord)))
+    if (same) {
+      throw new CandorError(`update ${same.update} (${same.phase}) already published these exact posts`, {
+        code: 'duplicate_update',
+        suggestions: ['Change the facts for a new update, use `candor retry` to resend failed deliveries, or pass --again to publish it once more'],
+      })
+    }
+  }
+
+  await buildAdapters(playbook, posts.map((p) => p.channel), deps) // fail on an unsupported type before asking anyone
+
+  let approved: RenderedPostRecord[] = posts.map(toRecord)
+  let channels = approved.map((p) => p.channel)
+  if (!req.yes) {
+    if (!req.interactive || !req.approver) {
+      throw new CandorError('publishing needs approval, and no one can be asked: stdin is not a terminal', {
+        code: 'approval_required',
+        exit: ExitCode.NotApproved,
+        suggestions: ['Pass --yes to approve in a script, or run it in a terminal; preview first with --dry-run'],
+      })
+    }
+    req.preview?.(rendered)
+    const decision = await req.approver.approve({
+      incident: state.id,
+      update,
+      phase: rendered.phase,
+      posts: approved,
+      revise: (channel, text) => ({...posts.find((p) => p.channel === channel)!, ...measurePost(playbook.channels.get(channel)!, text.trim())}),
+    })
+    if (decision.action === 'abort') {
+      throw new CandorError('not published: approval was refused', {code: 'aborted', exit: ExitCode.NotApproved, suggestions: ['Nothing was sent and nothing recorded; run publish again when ready']})
+    }
+    approved = decision.posts
+    channels = decision.channels
+    const invalid = approved.filter((p) => channels.includes(p.channel) && p.parts.some((part) => part.limit !== null && part.length > part.limit))
+    if (invalid.length > 0) throw new CandorError(`edited posts are over their limit: ${invalid.map((p) => p.channel).join(', ')}`, {code: 'preflight_failed'})
+  }
+
+  const changes = diffFacts(state.facts, Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)))
+  const redactor = new Redactor(secretValues(deps.env))
+  if (changes.length > 0) await deps.store.append(state.id, {type: 'facts_changed', by: deps.actor, changes}, now)
+  await deps.store.append(state.id, redactor.value({type: 'rendered', by: deps.actor, update, phase: rendered.phase, next_update_due: rendered.nextUpdateDue, posts: approved}), now)
+  await deps.store.append(state.id, {type: 'approved', by: deps.actor, update, channels, declined: approved.map((p) => p.channel).filter((c) => !channels.includes(c))}, now)
+
+  const fresh = (await loadIncident(deps.store, state.id)).state
+  const adapters = await buildAdapters(playbook, channels, deps)
+  const jobs: DeliveryJob[] = approved.filter((p) => channels.includes(p.channel)).map((post) => ({channel: post.channel, post, adapter: adapters.get(post.channel)!, done: new Map()}))
+  const outcomes = await deliverAll(jobs, deliveryOptions(deps, fresh, {update, phase: rendered.phase}))
+  const skipped: DeliveryOutcome[] = approved.filter((p) => !channels.includes(p.channel)).map((p) => ({channel: p.channel, status: 'skipped', ids: [], urls: []}))
+  return {incident: state.id, phase: rendered.phase, update, deliveries: [...outcomes, ...skipped], warnings}
+}
+
+export interface RetryResult {
+  incident: string
+  updates: Array<{update: number; phase: string; deliveries: DeliveryOutcome[]}>
+  warnings: string[]
+}
+
+/** Sends again what failed or never finished; a published part is never re-sent. */
+export async function retryFailed(req: {incident: string; channels?: readonly string[]}, deps: PublishDeps): Promise<RetryResult> {
+  const {state, warnings} = await loadIncident(deps.store, req.incident)
+  const playbook = incidentPlaybook(state)
+  const todo = state.updates
+    .filter((u) => u.approvedAt)
+    .map((u) => ({
+      u,
+      deliveries: [...u.deliveries.values()].filter((d) => {
+        const s = deliveryStatus(d)
+        return (s === 'failed' || s === 'pending') && (!req.channels?.length || req.channels.includes(d.channel))
+      }),
+    }))
+    .filter((x) => x.deliveries.length > 0)
+  if (todo.length === 0) return {incident: state.id, updates: [], warnings}
+
+  const missing = [...new Set(todo.flatMap((x) => x.deliveries.map((d) => d.channel)))].flatMap((c) => {
+    const channel = playbook.channels.get(c)
+    return channel ? checkCredentials(channel, deps.env).missing : []
+  })
+  if (missing.length > 0) {
+    throw new CandorError(`nothing was retried: missing credentials: set ${missing.join(', ')}`, {code: 'credentials_missing', suggestions: ['Set the variables (in the environment or .env), then run retry again']})
+  }
+
+  const updates: RetryResult['updates'] = []
+  for (const {u, deliveries} of todo) {
+    const current = (await loadIncident(deps.store, state.id)).state
+    const adapters = await buildAdapters(playbook, deliveries.map((d) => d.channel).filter((c) => playbook.channels.has(c)), deps)
+    const jobs: DeliveryJob[] = deliveries
+      .filter((d) => adapters.has(d.channel))
+      .map((d) => ({
+        channel: d.channel,
+        post: u.posts.find((p) => p.channel === d.channel)!,
+        adapter: adapters.get(d.channel)!,
+        done: new Map(d.parts.filter((p) => p.status === 'published' && p.remote).map((p) => [p.part, p.remote as RemotePost])),
+      }))
+    const outcomes = await deliverAll(jobs, deliveryOptions(deps, current, {update: u.update, phase: u.phase}))
+    updates.push({update: u.update, phase: u.phase, deliveries: outcomes})
+  }
+  return {incident: state.id, updates, warnings}
+}

@@ -1,0 +1,30 @@
+/**
+ * Masks known secret values wherever they appear, also URL-encoded (a token echoed
+ * back inside a URL or a platform's error body).
+ */
+export class Redactor {
+  private readonly needles: string[]
+
+  constructor(secrets: readonly string[]) {
+    const all = new Set<string>()
+    for (const s of secrets) {
+      if (!s || s.length < 4) continue
+      all.add(s)
+      all.add(encodeURIComponent(s))
+    }
+    // Longest first, so a secret that contains another is masked whole.
+    this.needles = [...all].sort((a, b) => b.length - a.length)
+  }
+
+  text(input: string): string {
+    let out = input
+    for (const n of this.needles) if (out.includes(n)) out = out.split(n).join('••••')
+    return out
+  }
+
+  /** Redacts every string inside a JSON-able value. */
+  value<T>(input: T): T {
+    if (this.needles.length === 0) return input
+    return JSON.parse(this.text(JSON.stringify(input))) as T
+  }
+}

@@ -1,0 +1,171 @@
+import {channelLimit} from '../channels/kinds.js'
+import {CandorError} from '../errors.js'
+import type {Facts} from '../facts.js'
+import type {ChannelConfig, Phase, Playbook} from '../playbook/model.js'
+import {codePointLength, utf8ByteLength} from '../text/length.js'
+import {splitIntoThread} from '../text/split.js'
+import {analyzeTemplate, runTemplate} from './template.js'
+
+const BLUESKY_MAX_BYTES = 3000
+
+export interface RenderedPart {
+  text: string
+  length: number
+  /** null where the channel has no practical limit. */
+  limit: number | null
+}
+
+export interface RenderedPost {
+  channel: string
+  type: string
+  parts: RenderedPart[]
+  warnings: string[]
+  /** Problems that stop this post from being published (over a hard limit, empty). */
+  errors: string[]
+  /** Rendered `title`/`subject`/`link` options, where the channel has them. */
+  title?: string
+  subject?: string
+  link?: string
+  /** HTML body, for channels that send one beside the text (email). */
+  html?: string
+}
+
+export interface RenderedPhase {
+  playbook: string
+  phase: string
+  /** When the phase promises the next update (ISO 8601), if it does. */
+  nextUpdateDue?: string
+  posts: RenderedPost[]
+}
+
+export interface RenderOptions {
+  /** Only these channels (by name); all of the phase's channels when absent or empty. */
+  channels?: readonly string[]
+  now: Date
+  incident?: {id: string; startedAt: Date}
+  /** The update's number within the incident, 1-based. */
+  update?: number
+}
+
+export function findPhase(playbook: Playbook, phaseName: string): Phase {
+  const phase = playbook.phases.find((p) => p.name === phaseName)
+  if (!phase) {
+    throw new CandorError(`playbook "${playbook.name}" has no phase "${phaseName}"`, {
+      code: 'unknown_phase',
+      suggestions: [`Phases: ${playbook.phases.map((p) => p.name).join(', ')}`],
+    })
+  }
+  return phase
+}
+
+/** The phase's posts, narrowed to `channels`; unknown names are one error naming what exists. */
+export function selectPosts(playbook: Playbook, phase: Phase, channels?: readonly string[]) {
+  if (!channels || channels.length === 0) return phase.posts
+  const available = phase.posts.map((p) => p.channel)
+  const unknown = channels.filter((c) => !available.includes(c))
+  if (unknown.length > 0) {
+    const undefinedOnes = unknown.filter((c) => !playbook.channels.has(c))
+    const what = undefinedOnes.length > 0 ? `no channel ${undefinedOnes.map((c) => `"${c}"`).join(', ')} in playbook "${playbook.name}"` : `phase "${phase.name}" posts nothing to ${unknown.map((c) => `"${c}"`).join(', ')}`
+    throw new CandorError(what, {code: 'unknown_channel', suggestions: [`Channels in phase "${phase.name}": ${available.join(', ')}`]})
+  }
+  return phase.posts.filter((p) => channels.includes(p.channel))
+}
+
+/** Turns plain text into simple escaped HTML paragraphs. */
+export function textToHtml(escaped: string): string {
+  return escaped
+    .split(/\n{2,}/)
+    .map((para) => `<p>${para.replace(/\n/g, '<br>\n')}</p>`)
+    .join('\n')
+}
+
+/**
+ * Measures a post's text against its channel's limit: one part when it fits, a
+ * numbered thread where the channel threads, else an error naming the limit.
+ */
+export function measurePost(channel: ChannelConfig, text: string): Pick<RenderedPost, 'parts' | 'warnings' | 'errors'> {
+  const kind = channel.kind
+  const out: Pick<RenderedPost, 'parts' | 'warnings' | 'errors'> = {parts: [], warnings: [], errors: []}
+  const limit = channelLimit(kind, channel.options)
+  const measure = kind.measure ?? codePointLength
+  if (text === '') {
+    out.errors.push(`${channel.name}: the post is empty`)
+    out.parts.push({text, length: 0, limit: limit ?? null})
+    return out
+  }
+  const length = measure(text)
+  if (limit === undefined) {
+    out.parts.push({text, length, limit: null})
+    return out
+  }
+  if (length <= limit) out.parts.push({text, length, limit})
+  else if (kind.threads) {
+    const pieces = splitIntoThread(text, {limit, measure})
+    out.parts.push(...pieces.map((t) => ({text: t, length: measure(t), limit})))
+    out.warnings.push(`${length} ${kind.unit ?? 'characters'} is over ${kind.label}'s limit of ${limit}: split into a thread of ${pieces.length} posts`)
+  } else {
+    out.parts.push({text, length, limit})
+    out.errors.push(`${channel.name} (${kind.label}): the post is ${length} ${kind.unit ?? 'characters'}, over the limit of ${limit}; shorten the template or the facts`)
+  }
+  if (kind.advisedLength && length > kind.advisedLength && length <= limit) {
+    out.warnings.push(`${length} characters is over the ${kind.advisedLength} ${kind.label} advises; long messages may be truncated in notifications`)
+  }
+  if (kind.type === 'bluesky') {
+    for (const [i, part] of out.parts.entries()) {
+      const bytes = utf8ByteLength(part.text)
+      if (bytes > BLUESKY_MAX_BYTES) out.errors.push(`${channel.name} (Bluesky): part ${i + 1} is ${bytes} bytes of UTF-8, over the limit of ${BLUESKY_MAX_BYTES}`)
+    }
+  }
+  return out
+}
+
+/**
+ * Renders every post of one phase with the given (already resolved) facts and
+ * measures each against its channel's limit, splitting into a thread where the
+ * channel threads. Never touches the network.
+ */
+export function renderPhase(playbook: Playbook, phaseName: string, facts: Facts, opts: RenderOptions): RenderedPhase {
+  const phase = findPhase(playbook, phaseName)
+  const posts = selectPosts(playbook, phase, opts.channels)
+
+  // Strictness: every fact any selected template reads must be declared, all named at once.
+  const undeclared = new Set<string>()
+  for (const post of posts) for (const ref of analyzeTemplate(post.template.text).facts) if (!playbook.facts.has(ref.name)) undeclared.add(ref.name)
+  if (undeclared.size > 0) {
+    throw new CandorError(`templates use undeclared ${undeclared.size === 1 ? 'fact' : 'facts'} ${[...undeclared].map((f) => `"${f}"`).join(', ')}`, {
+      code: 'undeclared_facts',
+      suggestions: ['Declare them under "facts:" in the playbook, or run `candor playbook validate` to see where they are used'],
+    })
+  }
+
+  const nextUpdateDue = phase.nextUpdate ? new Date(opts.now.getTime() + phase.nextUpdate.ms) : undefined
+  const startedAt = opts.incident?.startedAt ?? opts.now
+  const baseData = {
+    phase: phase.name,
+    playbook: playbook.name,
+    now: opts.now,
+    next_update: nextUpdateDue,
+    incident: {id: opts.incident?.id ?? 'preview', started_at: startedAt},
+    update: opts.update ?? 1,
+  }
+
+  const rendered = posts.map((post): RenderedPost => {
+    const channel = playbook.channels.get(post.channel)!
+    const kind = channel.kind
+    const data = {...baseData, channel: channel.name, locale: channel.options.locale}
+    const format = kind.format === 'html' ? 'html' : 'text'
+    const text = runTemplate(post.template.text, format, facts, data).trim()
+    const out: RenderedPost = {channel: channel.name, type: channel.type, parts: [], warnings: [], errors: []}
+    for (const option of ['title', 'subject', 'link'] as const) {
+      const source = channel.options[option]
+      if (typeof source === 'string' && kind.options[option]?.type === 'template') out[option] = runTemplate(source, 'text', facts, data).trim()
+    }
+    if (kind.type === 'email') out.html = textToHtml(runTemplate(post.template.text, 'html', facts, data).trim())
+
+    Object.assign(out, measurePost(channel, text))
+    return out
+  })
+
+  return {playbook: playbook.name, phase: phase.name, nextUpdateDue: nextUpdateDue?.toISOString(), posts: rendered}
+}
+

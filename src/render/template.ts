@@ -1,0 +1,149 @@
+import Handlebars from 'handlebars'
+import {HELPER_NAMES, TEMPLATE_HELPERS} from './helpers.js'
+
+/** Built-in data variables every template sees as `@name` (documented in docs/playbooks.md). */
+export const BUILTIN_DATA = ['phase', 'playbook', 'now', 'next_update', 'incident', 'update', 'channel', 'locale'] as const
+// Handlebars' own data variables inside blocks.
+const HANDLEBARS_DATA = new Set(['index', 'key', 'first', 'last', 'root'])
+const SCOPING_BLOCKS = new Set(['each', 'with'])
+
+export interface TemplateIssue {
+  message: string
+  /** 1-based, within the template text. */
+  line: number
+  col: number
+}
+
+export interface FactReference {
+  name: string
+  line: number
+  col: number
+}
+
+export interface TemplateAnalysis {
+  facts: FactReference[]
+  issues: TemplateIssue[]
+}
+
+type Node = hbs.AST.Node & {loc?: hbs.AST.SourceLocation}
+
+const engine = Handlebars.create()
+for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) engine.registerHelper(name, fn)
+const knownHelpers = Object.fromEntries(Object.keys(TEMPLATE_HELPERS).map((n) => [n, true]))
+
+function where(node: Node | undefined): {line: number; col: number} {
+  return {line: node?.loc?.start.line ?? 1, col: (node?.loc?.start.column ?? 0) + 1}
+}
+
+/**
+ * Parses a template and lists the facts it reads, without running it. Syntax errors,
+ * unknown helpers, unknown `@` built-ins and partials come back as issues with positions.
+ */
+export function analyzeTemplate(source: string): TemplateAnalysis {
+  const facts: FactReference[] = []
+  const issues: TemplateIssue[] = []
+  let ast: hbs.AST.Program
+  try {
+    ast = Handlebars.parse(source)
+  } catch (error) {
+    issues.push(parseErrorIssue(error))
+    return {facts, issues}
+  }
+
+  const visitPath = (path: hbs.AST.PathExpression, scope: number) => {
+    const at = where(path as Node)
+    if (path.data) {
+      const head = path.parts[0]
+      if (head === 'root' && path.parts.length > 1) facts.push({name: path.parts[1], ...at})
+      else if (!HANDLEBARS_DATA.has(head) && !(BUILTIN_DATA as readonly string[]).includes(head)) {
+        issues.push({message: `unknown built-in "@${head}" (built-ins: ${BUILTIN_DATA.map((b) => '@' + b).join(', ')})`, ...at})
+      }
+      return
+    }
+    if (path.parts.length === 0) return // `this`
+    // Inside {{#each}}/{{#with}} plain paths read the block's own context, not facts.
+    if (scope > 0 && path.depth < scope) return
+    facts.push({name: path.parts[0], ...at})
+  }
+
+  const visitExpr = (node: hbs.AST.Expression, scope: number) => {
+    if (node.type === 'PathExpression') visitPath(node as hbs.AST.PathExpression, scope)
+    else if (node.type === 'SubExpression') visitCall(node as hbs.AST.SubExpression, scope)
+  }
+
+  const visitCall = (
+    node: hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression,
+    scope: number,
+  ): {helper?: string} => {
+    const path = node.path as hbs.AST.PathExpression
+    const hasArgs = node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0
+    const name = path.type === 'PathExpression' && !path.data && path.parts.length === 1 ? path.parts[0] : undefined
+    let helper: string | undefined
+    if (name && HELPER_NAMES.has(name)) helper = name
+    else if (hasArgs) issues.push({message: `unknown helper "${path.original}" (helpers: ${[...HELPER_NAMES].join(', ')})`, ...where(path as Node)})
+    else visitExpr(path, scope)
+    for (const p of node.params) visitExpr(p, scope)
+    for (const pair of node.hash?.pairs ?? []) visitExpr(pair.value, scope)
+    return {helper}
+  }
+
+  const visitProgram = (program: hbs.AST.Program | undefined, scope: number) => {
+    for (const statement of program?.body ?? []) {
+      switch (statement.type) {
+        case 'MustacheStatement':
+          visitCall(statement as hbs.AST.MustacheStatement, scope)
+          break
+        case 'BlockStatement': {
+          const block = statement as hbs.AST.BlockStatement
+          const {helper} = visitCall(block, scope)
+          const inner = !helper || SCOPING_BLOCKS.has(helper) ? scope + 1 : scope
+          visitProgram(block.program, inner)
+          visitProgram(block.inverse, scope)
+          break
+        }
+        case 'PartialStatement':
+        case 'PartialBlockStatement':
+        case 'DecoratorBlock':
+        case 'Decorator':
+          issues.push({message: 'partials and decorators are not supported in Candor templates', ...where(statement as Node)})
+          break
+        default:
+          break
+      }
+    }
+  }
+
+  visitProgram(ast, 0)
+  return {facts, issues}
+}
+
+function parseErrorIssue(error: unknown): TemplateIssue {
+  const e = error as {message?: string; lineNumber?: number; column?: number; hash?: {loc?: {first_line: number; first_column: number}}}
+  const message = String(e.message ?? error)
+  const line = e.hash?.loc?.first_line ?? e.lineNumber ?? Number(/on line (\d+)/.exec(message)?.[1] ?? 1)
+  const col = (e.hash?.loc?.first_column ?? e.column ?? 0) + 1
+  // Jison's message spans several lines (a caret drawing); keep the gist on one line.
+  const gist = message.split('\n').filter((l) => l.trim() && !/^[-\s^]*$/.test(l) && !/^\.\.\./.test(l)).pop() ?? message
+  return {message: `template syntax error: ${gist.replace(/^Parse error on line \d+:\s*/, '')}`, line, col}
+}
+
+export type TemplateFormat = 'text' | 'html'
+
+const compiled = new Map<string, HandlebarsTemplateDelegate>()
+
+/** Compiles (once per source and format) and runs a template. `html` escapes values. */
+export function runTemplate(source: string, format: TemplateFormat, context: Record<string, unknown>, data: Record<string, unknown>): string {
+  const key = `${format}\u0000${source}`
+  let template = compiled.get(key)
+  if (!template) {
+    template = engine.compile(source, {noEscape: format !== 'html', knownHelpers, knownHelpersOnly: false, strict: false})
+    compiled.set(key, template)
+  }
+  // A null-prototype context: fact names like "constructor" can never reach Object.prototype.
+  const ctx = Object.assign(Object.create(null) as Record<string, unknown>, context)
+  return template(ctx, {data, allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false})
+}
+
+export function escapeHtml(text: string): string {
+  return Handlebars.Utils.escapeExpression(text)
+}

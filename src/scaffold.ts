@@ -1,0 +1,50 @@
+import {copyFileSync, existsSync, mkdirSync, readdirSync, statSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {CandorError} from './errors.js'
+
+/** The installed package's root (works from src/ under tests and from dist/ when built). */
+export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+export interface ScaffoldResult {
+  dir: string
+  created: string[]
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const full = path.join(dir, entry)
+    return statSync(full).isDirectory() ? filesUnder(full) : [full]
+  })
+}
+
+/**
+ * Writes a working example: `playbooks/outage.yaml`, its templates (from the shipped
+ * `src/templates/outage`) and an example facts file. Refuses, writing nothing, when any
+ * target exists already.
+ */
+export function scaffoldProject(targetDir: string, playbookName = 'outage'): ScaffoldResult {
+  const shippedPlaybook = path.join(PACKAGE_ROOT, 'playbooks', `${playbookName}.yaml`)
+  const shippedTemplates = path.join(PACKAGE_ROOT, 'src', 'templates', playbookName)
+  const shippedFacts = path.join(PACKAGE_ROOT, 'playbooks', 'examples', `${playbookName}.facts.yaml`)
+  if (!existsSync(shippedPlaybook)) {
+    throw new CandorError(`no shipped playbook "${playbookName}"`, {code: 'unknown_example', suggestions: ['Use --example outage, degraded-performance or scheduled-maintenance']})
+  }
+  const out = path.join(targetDir, 'playbooks')
+  const plan: Array<[string, string]> = [[shippedPlaybook, path.join(out, `${playbookName}.yaml`)]]
+  if (existsSync(shippedFacts)) plan.push([shippedFacts, path.join(out, 'examples', `${playbookName}.facts.yaml`)])
+  for (const file of filesUnder(shippedTemplates)) plan.push([file, path.join(out, 'templates', playbookName, path.relative(shippedTemplates, file))])
+
+  const existing = plan.map(([, to]) => to).filter((to) => existsSync(to))
+  if (existing.length > 0) {
+    throw new CandorError(`not overwriting ${existing.length} existing ${existing.length === 1 ? 'file' : 'files'}: ${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''}`, {
+      code: 'scaffold_exists',
+      suggestions: ['Run `candor init` in another folder (candor init DIR), or move those files away first'],
+    })
+  }
+  for (const [from, to] of plan) {
+    mkdirSync(path.dirname(to), {recursive: true})
+    copyFileSync(from, to)
+  }
+  return {dir: targetDir, created: plan.map(([, to]) => to)}
+}

@@ -1,0 +1,544 @@
+/**
+ * A fake X API v2 server on loopback, for tests of the X channel.
+ *
+ * It speaks the real wire protocol as described in docs/channel-contracts.md §1: OAuth 1.0a
+ * (HMAC-SHA1, RFC 5849) is verified on every request, bodies are JSON, errors are
+ * RFC 7807-style problem documents (`application/problem+json`), and answers carry the
+ * `x-rate-limit-*` headers. Faults (429, 503, duplicate 403, 401, hang, connection reset)
+ * can be queued per request.
+ *
+ * Order of processing for each request: read and record it, then a queued fault (if one
+ * matches) wins over everything else, including authentication; then OAuth; then routing.
+ */
+import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto'
+import http from 'node:http'
+import type {AddressInfo, Socket} from 'node:net'
+
+export interface FakeXCredentials {
+  appKey: string
+  appSecret: string
+  accessToken: string
+  accessSecret: string
+}
+
+export interface FakeTweet {
+  id: string
+  text: string
+  inReplyTo?: string
+  deleted: boolean
+  createdAt: string
+}
+
+export type FakeXFault =
+  | {status: 429; resetInSeconds: number}
+  | {status: 503}
+  | {status: 403; duplicate: true}
+  | {status: 401}
+  | {kind: 'hang'}
+  | {kind: 'reset'}
+
+export interface FakeXRequest {
+  method: string
+  /** The request target as sent: path plus query string, e.g. `/2/users/1/tweets?max_results=5`. */
+  path: string
+  headers: Record<string, string | string[] | undefined>
+  /** Parsed JSON (or form) body; the raw string if it is neither; undefined if empty. */
+  body: unknown
+}
+
+export interface FakeX {
+  /** e.g. http://127.0.0.1:PORT (no trailing slash) */
+  url: string
+  /** Everything created, in order (deleted ones stay, with `deleted: true`). */
+  tweets: FakeTweet[]
+  /** Every request received, including rejected and faulted ones. */
+  requests: FakeXRequest[]
+  /**
+   * Queue a fault for the next `times` matching requests (default 1). `match.path` is compared
+   * with the path without query string; `:name` segments match any one segment
+   * (e.g. `/2/tweets/:id`). Faults are consumed in the order they were queued.
+   */
+  fail(fault: FakeXFault, times?: number, match?: {method?: string; path?: string}): void
+  /** Artificial delay before answering (also before a fault answer or reset), default 0. */
+  latencyMs: number
+  /** Stops the server; ends hanging and delayed requests by destroying their sockets. */
+  close(): Promise<void>
+}
+
+export interface StartFakeXOptions {
+  credentials: FakeXCredentials
+  username?: string
+  userId?: string
+}
+
+// ---------------------------------------------------------------------------------------
+// Bodies X sends
+// ---------------------------------------------------------------------------------------
+
+const UNAUTHORIZED_BODY = {title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized'}
+const TOO_MANY_REQUESTS_BODY = {title: 'Too Many Requests', detail: 'Too Many Requests', type: 'about:blank', status: 429}
+const SERVICE_UNAVAILABLE_BODY = {title: 'Service Unavailable', detail: 'Service Unavailable', type: 'about:blank', status: 503}
+const DUPLICATE_BODY = {
+  detail: 'You are not allowed to create a Tweet with duplicate content.',
+  type: 'about:blank',
+  title: 'Forbidden',
+  status: 403,
+}
+
+function invalidRequest(message: string, parameters: Record<string, unknown[]> = {}) {
+  return {
+    errors: [{parameters, message}],
+    title: 'Invalid Request',
+    detail: 'One or more parameters to your request was invalid.',
+    type: 'https://api.twitter.com/2/problems/invalid-request',
+  }
+}
+
+function notFound(detail: string, extra: Record<string, string> = {}) {
+  return {
+    errors: [{...extra, title: 'Not Found Error', detail, type: 'https://api.twitter.com/2/problems/resource-not-found'}],
+    title: 'Not Found Error',
+    detail,
+    type: 'https://api.twitter.com/2/problems/resource-not-found',
+    status: 404,
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Rate limits (per endpoint, per 15-minute window; counted, not enforced — use fail() for 429)
+// ---------------------------------------------------------------------------------------
+
+const WINDOW_SECONDS = 15 * 60
+const LIMITS: Record<string, number> = {
+  'POST /2/tweets': 100,
+  'DELETE /2/tweets/:id': 50,
+  'GET /2/users/me': 75,
+  'GET /2/users/:id/tweets': 900,
+}
+const DEFAULT_LIMIT = 300
+
+// ---------------------------------------------------------------------------------------
+// OAuth 1.0a (RFC 5849)
+// ---------------------------------------------------------------------------------------
+
+/** RFC 3986 percent-encoding as RFC 5849 §3.6 requires (unreserved characters kept). */
+function percentEncode(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
+}
+
+function parseOAuthHeader(header: string | undefined): Map<string, string> | undefined {
+  if (!header) return undefined
+  const m = /^OAuth\s+(.*)$/is.exec(header.trim())
+  if (!m) return undefined
+  const params = new Map<string, string>()
+  try {
+    for (const part of m[1]!.split(',')) {
+      if (!part.trim()) continue
+      const kv = /^\s*([^=\s]+)\s*=\s*"([^"]*)"\s*$/.exec(part)
+      if (!kv) return undefined
+      const key = decodeURIComponent(kv[1]!)
+      if (params.has(key)) return undefined
+      params.set(key, decodeURIComponent(kv[2]!))
+    }
+  } catch {
+    return undefined
+  }
+  return params
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const ba = Buffer.from(a)
+  const bb = Buffer.from(b)
+  return ba.length === bb.length && timingSafeEqual(ba, bb)
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+function matchPath(pattern: string, path: string): boolean {
+  const p = pattern.split('/')
+  const s = path.split('/')
+  if (p.length !== s.length) return false
+  return p.every((seg, i) => (seg.startsWith(':') ? s[i]!.length > 0 : seg === s[i]))
+}
+
+function isFault(x: FakeXFault, kind: 'hang' | 'reset'): boolean {
+  return 'kind' in x && x.kind === kind
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+function parseBody(contentType: string | undefined, raw: string): unknown {
+  if (raw.length === 0) return undefined
+  const ct = (contentType ?? '').toLowerCase()
+  if (ct.includes('json')) {
+    try {
+      return JSON.parse(raw) as unknown
+    } catch {
+      return raw
+    }
+  }
+  if (ct.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw))
+  return raw
+}
+
+const PAGE_TOKEN_PREFIX = 'fakex:'
+
+function encodePageToken(id: string): string {
+  return Buffer.from(PAGE_TOKEN_PREFIX + id).toString('base64url')
+}
+
+function decodePageToken(token: string): string | undefined {
+  const s = Buffer.from(token, 'base64url').toString('utf8')
+  return s.startsWith(PAGE_TOKEN_PREFIX) && /^\d+$/.test(s.slice(PAGE_TOKEN_PREFIX.length)) ? s.slice(PAGE_TOKEN_PREFIX.length) : undefined
+}
+
+// ---------------------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------------------
+
+interface Reply {
+  status: number
+  body?: unknown
+  /** Route key for the x-rate-limit-* headers; omitted = no rate-limit headers. */
+  rateKey?: string
+  headers?: Record<string, string>
+}
+
+interface QueuedFault {
+  fault: FakeXFault
+  remaining: number
+  match?: {method?: string; path?: string}
+}
+
+export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
+  const creds = opts.credentials
+  const username = opts.username ?? 'candor_status'
+  const userId = opts.userId ?? '1590000000000000001'
+
+  const tweets: FakeTweet[] = []
+  const requests: FakeXRequest[] = []
+  const faults: QueuedFault[] = []
+  const seenNonces = new Set<string>()
+  const sockets = new Set<Socket>()
+  const delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
+  const windows = new Map<string, {remaining: number; reset: number}>()
+  let nextId = 1_860_000_000_000_000_000n
+  let closed = false
+
+  const now = () => Math.floor(Date.now() / 1000)
+
+  function rateHeaders(key: string): Record<string, string> {
+    const limit = LIMITS[key] ?? DEFAULT_LIMIT
+    let w = windows.get(key)
+    if (!w || w.reset <= now()) {
+      w = {remaining: limit, reset: now() + WINDOW_SECONDS}
+      windows.set(key, w)
+    }
+    w.remaining = Math.max(0, w.remaining - 1)
+    return {
+      'x-rate-limit-limit': String(limit),
+      'x-rate-limit-remaining': String(w.remaining),
+      'x-rate-limit-reset': String(w.reset),
+    }
+  }
+
+  function routeKey(method: string, path: string): string {
+    if (/^\/2\/tweets\/[^/]+$/.test(path)) return `${method} /2/tweets/:id`
+    if (path !== '/2/users/me' && /^\/2\/users\/[^/]+\/tweets$/.test(path)) return `${method} /2/users/:id/tweets`
+    return `${method} ${path}`
+  }
+
+  function takeFault(method: string, path: string): FakeXFault | undefined {
+    const i = faults.findIndex(
+      (q) =>
+        (!q.match?.method || q.match.method.toUpperCase() === method) &&
+        (!q.match?.path || q.match.path === path || matchPath(q.match.path, path)),
+    )
+    if (i < 0) return undefined
+    const q = faults[i]!
+    q.remaining -= 1
+    if (q.remaining <= 0) faults.splice(i, 1)
+    return q.fault
+  }
+
+  function wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          delays.delete(entry)
+          resolve()
+        }, ms),
+        resolve,
+      }
+      delays.add(entry)
+    })
+  }
+
+  function send(res: http.ServerResponse, reply: Reply): void {
+    if (closed || res.destroyed || res.headersSent) return
+    const headers: Record<string, string> = {
+      'x-transaction-id': randomBytes(8).toString('hex'),
+      'cache-control': 'no-cache, no-store, max-age=0',
+      ...(reply.rateKey ? rateHeaders(reply.rateKey) : {}),
+      ...reply.headers,
+    }
+    let payload = ''
+    if (reply.body !== undefined) {
+      payload = JSON.stringify(reply.body)
+      headers['content-type'] = reply.status >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8'
+      headers['content-length'] = String(Buffer.byteLength(payload))
+    }
+    res.writeHead(reply.status, headers)
+    res.end(payload)
+  }
+
+  /** Verifies the OAuth 1.0a header; returns a reason on failure (for debugging), undefined if valid. */
+  function checkOAuth(req: http.IncomingMessage, method: string, rawPath: string, rawBody: string): string | undefined {
+    const oauth = parseOAuthHeader(header(req, 'authorization'))
+    if (!oauth) return 'no OAuth header'
+    if (oauth.get('oauth_signature_method') !== 'HMAC-SHA1') return 'signature method'
+    const version = oauth.get('oauth_version')
+    if (version !== undefined && version !== '1.0') return 'version'
+    if (oauth.get('oauth_consumer_key') !== creds.appKey) return 'consumer key'
+    if (oauth.get('oauth_token') !== creds.accessToken) return 'token'
+    const nonce = oauth.get('oauth_nonce')
+    const timestamp = oauth.get('oauth_timestamp')
+    const signature = oauth.get('oauth_signature')
+    if (!nonce || !timestamp || !/^\d+$/.test(timestamp) || !signature) return 'missing oauth params'
+
+    const host = header(req, 'host')?.toLowerCase()
+    if (!host) return 'no host'
+    const [pathOnly = '/', query = ''] = rawPath.split(/\?(.*)/s)
+    const baseUri = `http://${host.replace(/:80$/, '')}${pathOnly}`
+
+    const params: Array<[string, string]> = []
+    for (const [k, v] of oauth) if (k !== 'oauth_signature' && k !== 'realm') params.push([k, v])
+    for (const [k, v] of new URLSearchParams(query)) params.push([k, v])
+    // A form-encoded body is part of the signature (RFC 5849 §3.4.1.3.1); a JSON body is not.
+    if ((header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+      for (const [k, v] of new URLSearchParams(rawBody)) params.push([k, v])
+    }
+    const normalized = params
+      .map(([k, v]) => [percentEncode(k), percentEncode(v)] as const)
+      .sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+      .map(([k, v]) => `${k}=${v}`)
+      .join('&')
+    const base = `${method}&${percentEncode(baseUri)}&${percentEncode(normalized)}`
+    const key = `${percentEncode(creds.appSecret)}&${percentEncode(creds.accessSecret)}`
+    const expected = createHmac('sha1', key).update(base).digest('base64')
+    if (!safeEqual(expected, signature)) return 'signature'
+
+    const replayKey = `${creds.appKey}&${creds.accessToken}&${timestamp}&${nonce}`
+    if (seenNonces.has(replayKey)) return 'replayed nonce'
+    seenNonces.add(replayKey)
+    return undefined
+  }
+
+  function faultReply(fault: FakeXFault, method: string, path: string): Reply {
+    if ('kind' in fault) throw new Error('unreachable')
+    switch (fault.status) {
+      case 429: {
+        const key = routeKey(method, path)
+        return {
+          status: 429,
+          body: TOO_MANY_REQUESTS_BODY,
+          headers: {
+            'x-rate-limit-limit': String(LIMITS[key] ?? DEFAULT_LIMIT),
+            'x-rate-limit-remaining': '0',
+            'x-rate-limit-reset': String(now() + fault.resetInSeconds),
+          },
+        }
+      }
+      case 503:
+        return {status: 503, body: SERVICE_UNAVAILABLE_BODY}
+      case 403:
+        return {status: 403, body: DUPLICATE_BODY, rateKey: routeKey(method, path)}
+      case 401:
+        return {status: 401, body: UNAUTHORIZED_BODY}
+    }
+  }
+
+  function createTweet(body: unknown, rateKey: string): Reply {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return {status: 400, rateKey, body: invalidRequest('Request body must be a JSON object.')}
+    }
+    const {text, reply} = body as {text?: unknown; reply?: unknown}
+    if (text !== undefined && typeof text !== 'string') {
+      return {status: 400, rateKey, body: invalidRequest('$.text: string expected', {text: [text]})}
+    }
+    if (text === undefined || text.length === 0) {
+      return {status: 400, rateKey, body: invalidRequest('Post text is empty.', {text: [text ?? '']})}
+    }
+    const length = [...text.normalize('NFC')].length
+    if (length > 280) {
+      return {status: 400, rateKey, body: invalidRequest(`Post text is too long (${length} > 280 characters).`, {text: [text]})}
+    }
+    let inReplyTo: string | undefined
+    if (reply !== undefined) {
+      const target = typeof reply === 'object' && reply !== null ? (reply as {in_reply_to_tweet_id?: unknown}).in_reply_to_tweet_id : undefined
+      if (typeof target !== 'string' || !/^\d{1,19}$/.test(target)) {
+        return {status: 400, rateKey, body: invalidRequest('$.reply.in_reply_to_tweet_id: is missing but it is required', {'$.reply': [JSON.stringify(reply)]})}
+      }
+      if (!tweets.some((t) => t.id === target && !t.deleted)) {
+        return {
+          status: 400,
+          rateKey,
+          body: invalidRequest('You attempted to reply to a Tweet that is deleted or not visible to you.', {'reply.in_reply_to_tweet_id': [target]}),
+        }
+      }
+      inReplyTo = target
+    }
+    if (tweets.some((t) => !t.deleted && t.text === text)) return {status: 403, rateKey, body: DUPLICATE_BODY}
+
+    nextId += 4_194_304n // one millisecond of snowflake time: ids increase, like X's
+    const tweet: FakeTweet = {id: String(nextId), text, deleted: false, createdAt: new Date().toISOString()}
+    if (inReplyTo) tweet.inReplyTo = inReplyTo
+    tweets.push(tweet)
+    return {status: 201, rateKey, body: {data: {id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id]}}}
+  }
+
+  function deleteTweet(id: string, rateKey: string): Reply {
+    if (!/^\d{1,19}$/.test(id)) {
+      return {status: 400, rateKey, body: invalidRequest(`The \`id\` query parameter value [${id}] is not valid`, {id: [id]})}
+    }
+    const tweet = tweets.find((t) => t.id === id && !t.deleted)
+    if (!tweet) {
+      return {
+        status: 404,
+        rateKey,
+        body: notFound(`Could not find tweet with id: [${id}].`, {value: id, parameter: 'id', resource_type: 'tweet', resource_id: id}),
+      }
+    }
+    tweet.deleted = true
+    return {status: 200, rateKey, body: {data: {deleted: true}}}
+  }
+
+  function timeline(id: string, query: URLSearchParams, rateKey: string): Reply {
+    const rawMax = query.get('max_results')
+    let max = 10
+    if (rawMax !== null) {
+      max = Number(rawMax)
+      if (!/^\d+$/.test(rawMax) || max < 5 || max > 100) {
+        return {status: 400, rateKey, body: invalidRequest(`The \`max_results\` query parameter value [${rawMax}] is not between 5 and 100`, {max_results: [rawMax]})}
+      }
+    }
+    if (!/^\d{1,19}$/.test(id)) {
+      return {status: 400, rateKey, body: invalidRequest(`The \`id\` query parameter value [${id}] is not valid`, {id: [id]})}
+    }
+    let list = id === userId ? tweets.filter((t) => !t.deleted).reverse() : []
+    const sinceId = query.get('since_id')
+    if (sinceId && /^\d+$/.test(sinceId)) list = list.filter((t) => BigInt(t.id) > BigInt(sinceId))
+    const untilId = query.get('until_id')
+    if (untilId && /^\d+$/.test(untilId)) list = list.filter((t) => BigInt(t.id) < BigInt(untilId))
+    const token = query.get('pagination_token')
+    if (token !== null) {
+      const from = decodePageToken(token)
+      if (!from) return {status: 400, rateKey, body: invalidRequest(`The \`pagination_token\` query parameter value [${token}] is not valid`, {pagination_token: [token]})}
+      list = list.filter((t) => BigInt(t.id) <= BigInt(from))
+    }
+    const page = list.slice(0, max)
+    const meta: Record<string, unknown> = {result_count: page.length}
+    if (page.length === 0) return {status: 200, rateKey, body: {meta}}
+    meta.newest_id = page[0]!.id
+    meta.oldest_id = page[page.length - 1]!.id
+    if (list.length > max) meta.next_token = encodePageToken(list[max]!.id)
+    return {
+      status: 200,
+      rateKey,
+      body: {data: page.map((t) => ({id: t.id, text: t.text, edit_history_tweet_ids: [t.id]})), meta},
+    }
+  }
+
+  function route(method: string, path: string, query: URLSearchParams, body: unknown): Reply {
+    const rateKey = routeKey(method, path)
+    if (path === '/2/tweets' && method === 'POST') return createTweet(body, rateKey)
+    const del = /^\/2\/tweets\/([^/]+)$/.exec(path)
+    if (del && method === 'DELETE') return deleteTweet(decodeURIComponent(del[1]!), rateKey)
+    if (path === '/2/users/me' && method === 'GET') {
+      return {status: 200, rateKey, body: {data: {id: userId, name: `${username} (fake)`, username}}}
+    }
+    const tl = /^\/2\/users\/([^/]+)\/tweets$/.exec(path)
+    if (tl && method === 'GET') return timeline(decodeURIComponent(tl[1]!), query, rateKey)
+    return {status: 404, body: {title: 'Not Found Error', detail: `No route for ${method} ${path}`, type: 'about:blank', status: 404}}
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const rawBody = Buffer.concat(chunks).toString('utf8')
+    const method = (req.method ?? 'GET').toUpperCase()
+    const rawPath = req.url ?? '/'
+    const [pathOnly = '/', query = ''] = rawPath.split(/\?(.*)/s)
+    const body = parseBody(header(req, 'content-type'), rawBody)
+    requests.push({method, path: rawPath, headers: {...req.headers}, body})
+
+    const fault = takeFault(method, pathOnly)
+    if (fault && isFault(fault, 'hang')) return // answered never; close() destroys the socket
+
+    await wait(fakeX.latencyMs)
+    if (closed) return
+
+    if (fault && isFault(fault, 'reset')) {
+      req.socket.destroy()
+      return
+    }
+    if (fault) return send(res, faultReply(fault, method, pathOnly))
+
+    if (checkOAuth(req, method, rawPath, rawBody) !== undefined) return send(res, {status: 401, body: UNAUTHORIZED_BODY})
+
+    send(res, route(method, pathOnly, new URLSearchParams(query), body))
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      send(res, {status: 500, body: {title: 'Internal Server Error', detail: String(error), type: 'about:blank', status: 500}})
+    })
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const {port} = server.address() as AddressInfo
+
+  let closing: Promise<void> | undefined
+  const fakeX: FakeX = {
+    url: `http://127.0.0.1:${port}`,
+    tweets,
+    requests,
+    latencyMs: 0,
+    fail(fault, times = 1, match) {
+      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
+      faults.push({fault, remaining: times, match})
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        closed = true
+        faults.length = 0
+        for (const d of delays) {
+          clearTimeout(d.timer)
+          d.resolve()
+        }
+        delays.clear()
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+        server.closeAllConnections()
+      })
+      return closing
+    },
+  }
+  return fakeX
+}

@@ -1,0 +1,146 @@
+import {mkdirSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {loadPlaybook} from '../../src/playbook/load.js'
+import {formatProblem} from '../../src/playbook/model.js'
+import {tempDir} from '../helpers/cli.js'
+
+/** Writes files into a fresh folder and returns the problems of `playbook.yaml` as FILE:LINE:COL lines (file names relative). */
+function problemsOf(files: Record<string, string>): string[] {
+  const dir = tempDir()
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), {recursive: true})
+    writeFileSync(path.join(dir, name), text)
+  }
+  const {problems, playbook} = loadPlaybook(path.join(dir, 'playbook.yaml'))
+  if (problems.length > 0) expect(playbook).toBeUndefined()
+  return problems.map((p) => formatProblem({...p, file: path.relative(dir, path.resolve(p.file)) || p.file}))
+}
+
+const valid = `name: demo
+facts:
+  service: { required: true }
+channels:
+  x: { type: x }
+phases:
+  investigating:
+    posts:
+      x: { text: "Problems with {{service}}" }
+`
+
+describe('playbook validation', () => {
+  it('accepts a valid playbook', () => {
+    expect(problemsOf({'playbook.yaml': valid})).toEqual([])
+  })
+
+  it('reports YAML syntax errors with their position', () => {
+    const problems = problemsOf({'playbook.yaml': 'name: demo\nfacts: [unclosed\nchannels: {}\n'})
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatch(/^playbook\.yaml:\d+:\d+: YAML: /)
+  })
+
+  it('reports duplicate keys at the second occurrence', () => {
+    const text = valid.replace('channels:\n  x: { type: x }\n', 'channels:\n  x: { type: x }\n  x: { type: mastodon }\n')
+    expect(problemsOf({'playbook.yaml': text})).toEqual([expect.stringMatching(/^playbook\.yaml:6:\d+: YAML: duplicated mapping key/)])
+  })
+
+  it('reports unknown keys at the key, everywhere, all at once', () => {
+    const text = `name: demo
+colour: blue
+facts:
+  service: { required: true, requried: true }
+channels:
+  x: { type: x, handle: acme }
+phases:
+  investigating:
+    nxt_update: 30m
+    posts:
+      x: { text: "{{service}}", txt: "" }
+`
+    expect(problemsOf({'playbook.yaml': text})).toEqual([
+      'playbook.yaml:2:1: unknown key "colour" in the playbook (allowed: name, description, facts, channels, phases)',
+      expect.stringMatching(/^playbook\.yaml:4:30: unknown key "requried" in fact "service"/),
+      expect.stringMatching(/^playbook\.yaml:6:17: unknown key "handle" in channel "x" \(x\)/),
+      expect.stringMatching(/^playbook\.yaml:9:5: unknown key "nxt_update" in phase "investigating"/),
+      expect.stringMatching(/^playbook\.yaml:11:33: unknown key "txt" in post "investigating.x"/),
+    ])
+  })
+
+  it('checks the schema: name, channel types, required options, durations', () => {
+    const text = `name: Demo Playbook
+facts:
+  service: { type: text }
+channels:
+  x: { type: twitter }
+  m: { type: mastodon }
+phases:
+  investigating:
+    next_update: soon
+    posts:
+      x: { text: "hi" }
+`
+    const problems = problemsOf({'playbook.yaml': text})
+    expect(problems).toEqual([
+      'playbook.yaml:1:7: "name" must be lower-case letters, digits and dashes; found string "Demo Playbook"',
+      'playbook.yaml:3:20: fact "service": unknown type string "text" (types: string, list, number, boolean)',
+      expect.stringMatching(/^playbook\.yaml:5:14: channel "x": unknown type string "twitter"/),
+      expect.stringMatching(/^playbook\.yaml:6:6: channel "m" \(mastodon\) needs "instance"/),
+      'playbook.yaml:9:18: phase "investigating": next_update string "soon" is not a duration like 20m, 1h or 1h30m',
+    ])
+  })
+
+  it('reports a post to an undefined channel, naming the defined ones', () => {
+    const text = valid.replace('      x: { text: "Problems with {{service}}" }', '      x: { text: "Problems with {{service}}" }\n      blog: { text: "hi" }')
+    expect(problemsOf({'playbook.yaml': text})).toEqual(['playbook.yaml:10:7: phase "investigating" posts to channel "blog", which is not defined (channels: x)'])
+  })
+
+  it('reports a missing template file at the template key', () => {
+    const text = valid.replace('x: { text: "Problems with {{service}}" }', 'x: { template: templates/missing.hbs }')
+    expect(problemsOf({'playbook.yaml': text})).toEqual(['playbook.yaml:9:22: post "investigating.x": cannot read template "templates/missing.hbs": no such file'])
+  })
+
+  it('points template syntax errors into the template file', () => {
+    const text = valid.replace('x: { text: "Problems with {{service}}" }', 'x: { template: t/x.hbs }')
+    const problems = problemsOf({'playbook.yaml': text, 't/x.hbs': 'Line one\n{{#if service}}open block\n'})
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatch(/^t\/x\.hbs:\d+:\d+: post "investigating\.x": template syntax error: /)
+  })
+
+  it('points undeclared facts, unknown helpers and unknown built-ins into the template, all at once', () => {
+    const text = valid.replace('x: { text: "Problems with {{service}}" }', 'x: { template: t/x.hbs }')
+    const problems = problemsOf({'playbook.yaml': text, 't/x.hbs': 'Problems with {{service}}.\nETA {{eta}} in {{shout region}}\n{{@phaze}} {{#each regions}}{{this}}{{/each}}\n'})
+    expect(problems).toEqual([
+      't/x.hbs:2:7: post "investigating.x": uses fact "eta", which the playbook does not declare (declared: service)',
+      expect.stringMatching(/^t\/x\.hbs:2:18: post "investigating\.x": unknown helper "shout"/),
+      't/x.hbs:2:24: post "investigating.x": uses fact "region", which the playbook does not declare (declared: service)',
+      expect.stringMatching(/^t\/x\.hbs:3:3: post "investigating\.x": unknown built-in "@phaze"/),
+      't/x.hbs:3:20: post "investigating.x": uses fact "regions", which the playbook does not declare (declared: service)',
+    ])
+  })
+
+  it('checks inline text and template options too', () => {
+    const text = valid.replace('"Problems with {{service}}"', '"Problems with {{servise}}"').replace('x: { type: x }', 'x: { type: x }\n  blog: { type: markdown, dir: b, title: "{{titel}}" }')
+    const problems = problemsOf({'playbook.yaml': text})
+    expect(problems).toEqual([
+      expect.stringMatching(/^playbook\.yaml:6:\d+: channel "blog" title: uses fact "titel"/),
+      expect.stringMatching(/^playbook\.yaml:10:\d+: post "investigating\.x": uses fact "servise"/),
+    ])
+  })
+
+  it('refuses templates outside the playbook folder', () => {
+    const text = valid.replace('x: { text: "Problems with {{service}}" }', 'x: { template: ../../etc/passwd }')
+    expect(problemsOf({'playbook.yaml': text})).toEqual([expect.stringMatching(/^playbook\.yaml:9:22: .*outside the playbook's folder/)])
+  })
+
+  it('refuses reserved fact names and a non-mapping document', () => {
+    expect(problemsOf({'playbook.yaml': valid.replace('service: { required: true }', 'service: { required: true }\n  constructor: {}')})).toEqual([expect.stringMatching(/^playbook\.yaml:4:3: fact name "constructor" is not allowed/)])
+    expect(problemsOf({'playbook.yaml': '- just\n- a list\n'})).toEqual([expect.stringMatching(/^playbook\.yaml:1:1: a playbook must be a mapping/)])
+  })
+
+  it('reports an unreadable or non-UTF-8 file as one problem', () => {
+    expect(problemsOf({'other.yaml': valid})).toEqual(['playbook.yaml:1:1: cannot read playbook: no such file'])
+    const dir = tempDir()
+    writeFileSync(path.join(dir, 'playbook.yaml'), Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xff, 0xfe, 0x0a]))
+    expect(loadPlaybook(path.join(dir, 'playbook.yaml')).problems[0].message).toBe('cannot read playbook: is not valid UTF-8 text')
+  })
+})

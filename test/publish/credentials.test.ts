@@ -1,0 +1,31 @@
+import {describe, expect, it} from 'vitest'
+import {CHANNEL_KINDS} from '../../src/channels/kinds.js'
+import {checkCredentials, envPrefix, parseDotEnv} from '../../src/publish/credentials.js'
+import {Redactor} from '../../src/publish/redact.js'
+
+describe('credentials', () => {
+  it('names variables after the channel', () => {
+    expect(envPrefix('x')).toBe('CANDOR_X_')
+    expect(envPrefix('brand-x')).toBe('CANDOR_BRAND_X_')
+    expect(envPrefix('eu.status page')).toBe('CANDOR_EU_STATUS_PAGE_')
+  })
+
+  it('names exactly the missing variables', () => {
+    const channel = {name: 'brand-x', type: 'x' as const, kind: CHANNEL_KINDS.x, options: {}}
+    const check = checkCredentials(channel, {CANDOR_BRAND_X_APP_KEY: 'k', CANDOR_BRAND_X_ACCESS_TOKEN: 't'})
+    expect(check.ok).toBe(false)
+    expect(check.missing).toEqual(['CANDOR_BRAND_X_APP_SECRET', 'CANDOR_BRAND_X_ACCESS_SECRET'])
+    const ok = checkCredentials(channel, {CANDOR_BRAND_X_APP_KEY: 'k', CANDOR_BRAND_X_APP_SECRET: 's', CANDOR_BRAND_X_ACCESS_TOKEN: 't', CANDOR_BRAND_X_ACCESS_SECRET: 'u'})
+    expect(ok).toMatchObject({ok: true, values: {APP_KEY: 'k', APP_SECRET: 's', ACCESS_TOKEN: 't', ACCESS_SECRET: 'u'}})
+  })
+
+  it('reads .env files', () => {
+    expect(parseDotEnv('# c\nexport A=1\nB="two words"\nC=\'x#y\'\nD=plain # comment\nbad line\n')).toEqual({A: '1', B: 'two words', C: 'x#y', D: 'plain'})
+  })
+
+  it('redacts secrets, also URL-encoded', () => {
+    const r = new Redactor(['s3cr3t/token+x', 'abc'])
+    expect(r.text('auth s3cr3t/token+x and s3cr3t%2Ftoken%2Bx, abc stays (too short)')).toBe('auth •••• and ••••, abc stays (too short)')
+    expect(r.value({a: ['s3cr3t/token+x']})).toEqual({a: ['••••']})
+  })
+})

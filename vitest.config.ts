@@ -1,0 +1,13 @@
+import {defineConfig} from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // CLI tests spawn node processes; two workers suit the 2-core machines we run on.
+    pool: 'forks',
+    poolOptions: {forks: {maxForks: 2, minForks: 1}},
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
+  },
+})
