@@ -1,0 +1,105 @@
+import twitterText, {type ParseTweetOptions} from 'twitter-text'
+
+/**
+ * How each platform counts the length of a post. Pure functions, no I/O.
+ *
+ * - X: twitter-text's weighted length (config v3: URLs 23, emoji 2, CJK 2, limit 280).
+ * - Mastodon: grapheme clusters, every http(s) URL 23, `@user@domain` counted as `@user`.
+ * - Bluesky: 300 graphemes and 3000 bytes of UTF-8.
+ * - Discord, Facebook and the like: Unicode code points.
+ */
+
+// @types/twitter-text does not declare `configs`, though the package exports it.
+const X_CONFIG: ParseTweetOptions = (twitterText as typeof twitterText & {configs: {version3: ParseTweetOptions}}).configs.version3
+
+/** One segmenter for the whole process: constructing one per call is expensive. */
+const graphemes = new Intl.Segmenter(undefined, {granularity: 'grapheme'})
+
+/** Mastodon counts every URL as this many characters, whatever its real length. */
+const MASTODON_URL_LENGTH = 23
+const MASTODON_URL_PLACEHOLDER = 'x'.repeat(MASTODON_URL_LENGTH)
+
+/**
+ * Mastodon's `Account::MENTION_RE`: `@user` optionally followed by `@domain`;
+ * group 1 is the local part, which is all Mastodon counts.
+ */
+const MASTODON_MENTION = /(?<![=/\p{L}\p{M}\p{N}\p{Pc}])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(@[\p{L}\p{M}\p{N}\p{Pc}]+(?:[.-]+[\p{L}\p{M}\p{N}\p{Pc}]+)*)?/giu
+const HTTP_URL = /^https?:\/\//i
+
+/** X's weighted length of `text` (twitter-text `parseTweet`, config v3). */
+export function xWeightedLength(text: string): number {
+  return twitterText.parseTweet(text, X_CONFIG).weightedLength
+}
+
+/** Whether X would accept `text`: weighted length 1–280 and no invalid characters. */
+export function xIsValid(text: string): boolean {
+  return twitterText.parseTweet(text, X_CONFIG).valid
+}
+
+/**
+ * Mastodon's server-side length: grapheme clusters of the text after every
+ * http(s) URL is replaced by 23 characters and every remote mention
+ * `@user@domain.tld` by `@user` (as StatusLengthValidator does).
+ */
+export function mastodonLength(text: string): number {
+  if (text === '') return 0
+  const entities: Array<{start: number; end: number; replacement: string}> = []
+  if (text.includes(':')) {
+    for (const url of twitterText.extractUrlsWithIndices(text, {extractUrlsWithoutProtocol: false})) {
+      if (HTTP_URL.test(url.url)) entities.push({start: url.indices[0], end: url.indices[1], replacement: MASTODON_URL_PLACEHOLDER})
+    }
+  }
+  if (text.includes('@')) {
+    for (const m of text.matchAll(MASTODON_MENTION)) {
+      const end = m.index + m[0].length
+      // Like twitter-text, a mention directly followed by @, an accented latin letter or :// is not one.
+      if (twitterText.regexen.endMentionMatch.test(text.slice(end, end + 3))) continue
+      if (m[2] !== undefined) entities.push({start: m.index, end, replacement: `@${m[1]}`})
+    }
+  }
+  if (entities.length === 0) return graphemeLength(text)
+  // Overlaps (a mention inside a URL path): the entity that starts first wins.
+  entities.sort((a, b) => a.start - b.start)
+  let countable = ''
+  let pos = 0
+  for (const e of entities) {
+    if (e.start < pos) continue
+    countable += text.slice(pos, e.start) + e.replacement
+    pos = e.end
+  }
+  countable += text.slice(pos)
+  return graphemeLength(countable)
+}
+
+/** Number of grapheme clusters (user-perceived characters), as Bluesky's 300 limit counts. */
+export function graphemeLength(text: string): number {
+  let n = 0
+  for (const _ of graphemes.segment(text)) n++
+  return n
+}
+
+/** Size of `text` encoded as UTF-8, as Bluesky's 3000-byte limit counts (lone surrogates as U+FFFD, 3 bytes). */
+export function utf8ByteLength(text: string): number {
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) bytes += 1
+    else if (c < 0x800) bytes += 2
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4
+      i++
+    } else bytes += 3
+  }
+  return bytes
+}
+
+/** Number of Unicode code points, for platforms that count characters (Discord 2000, Facebook 63206). */
+export function codePointLength(text: string): number {
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++
+    n++
+  }
+  return n
+}
