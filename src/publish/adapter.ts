@@ -1,5 +1,6 @@
 import type {RemotePost, RenderedPostRecord} from '../incident/events.js'
 import type {ChannelConfig} from '../playbook/model.js'
+import type {IncidentStore} from '../incident/store.js'
 
 /** One part of one update, as handed to an adapter. */
 export interface PostRequest {
@@ -39,6 +40,8 @@ export interface AdapterContext {
   credentials: Record<string, string>
   /** Per-request timeout. */
   timeoutMs: number
+  /** The incident store, for channels built from the record itself (the status site). */
+  store?: IncidentStore
 }
 
 export type AdapterFactory = (ctx: AdapterContext) => ChannelAdapter

@@ -104,7 +104,7 @@ async function buildAdapters(playbook: Playbook, channels: string[], deps: Publi
   for (const name of channels) {
     const channel = playbook.channels.get(name)!
     const factory = await loadAdapterFactory(channel.type)
-    adapters.set(name, factory({channel, credentials: checkCredentials(channel, deps.env).values, timeoutMs: deps.timeoutMs ?? DEFAULTS.timeoutMs}))
+    adapters.set(name, factory({channel, credentials: checkCredentials(channel, deps.env).values, timeoutMs: deps.timeoutMs ?? DEFAULTS.timeoutMs, store: deps.store}))
   }
   return adapters
 }

@@ -3,21 +3,27 @@ import {CandorError} from '../../errors.js'
 import type {AdapterFactory} from '../adapter.js'
 
 // Each adapter (and its SDK) loads only when a command publishes to that type.
-const loaders: Partial<Record<ChannelType, () => Promise<{createAdapter: AdapterFactory}>>> = {
+const loaders: Record<ChannelType, () => Promise<{createAdapter: AdapterFactory}>> = {
   x: () => import('./x.js'),
+  mastodon: () => import('./mastodon.js'),
+  bluesky: () => import('./bluesky.js'),
+  facebook: () => import('./facebook.js'),
+  slack: () => import('./slack.js'),
+  discord: () => import('./discord.js'),
+  webhook: () => import('./webhook.js'),
+  email: () => import('./email.js'),
+  statuspage: () => import('./statuspage.js'),
+  markdown: () => import('./markdown.js'),
+  site: () => import('./site.js'),
 }
 
 export async function loadAdapterFactory(type: ChannelType): Promise<AdapterFactory> {
-  const load = loaders[type]
+  const load = (loaders as Partial<Record<ChannelType, () => Promise<{createAdapter: AdapterFactory}>>>)[type]
   if (!load) {
     throw new CandorError(`publishing to "${type}" channels is not supported yet`, {
       code: 'channel_unsupported',
-      suggestions: [`Leave it out with --channel, e.g. --channel ${Object.keys(loaders).join(' --channel ')}`],
+      suggestions: [`Leave it out with --channel, e.g. --channel ${Object.keys(loaders).slice(0, 3).join(' --channel ')}`],
     })
   }
   return (await load()).createAdapter
-}
-
-export function supportedTypes(): ChannelType[] {
-  return Object.keys(loaders) as ChannelType[]
 }
