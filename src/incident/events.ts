@@ -48,6 +48,7 @@ export type JournalEvent = EventBase &
     | {type: 'approved'; update: number; channels: string[]; declined: string[]}
     | {type: 'delivery_attempt'; update: number; channel: string; part: number; attempt: number; reply_to?: string}
     | {type: 'delivery_result'; update: number; channel: string; part: number; status: 'published' | 'failed'; remote?: RemotePost; error?: string}
+    | {type: 'retraction'; update: number; channel: string; part: number; status: 'deleted' | 'failed' | 'unsupported'; error?: string}
     | {type: 'note'; text: string}
   )
 

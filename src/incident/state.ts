@@ -1,6 +1,6 @@
 import type {JournalEvent, RemotePost, RenderedPostRecord} from './events.js'
 
-export type PartStatus = 'pending' | 'sending' | 'published' | 'failed'
+export type PartStatus = 'pending' | 'sending' | 'published' | 'failed' | 'retracted'
 
 export interface PartState {
   part: number
@@ -59,8 +59,9 @@ export interface IncidentState {
 /** Phases that end an incident (a playbook may have more after them, e.g. postmortem). */
 export const RESOLVING_PHASES = new Set(['resolved', 'completed'])
 
-export function deliveryStatus(d: DeliveryState): 'published' | 'failed' | 'pending' | 'skipped' {
+export function deliveryStatus(d: DeliveryState): 'published' | 'failed' | 'pending' | 'skipped' | 'retracted' {
   if (d.declined) return 'skipped'
+  if (d.parts.some((p) => p.status === 'retracted')) return 'retracted'
   if (d.parts.every((p) => p.status === 'published')) return 'published'
   if (d.parts.some((p) => p.status === 'failed')) return 'failed'
   return 'pending'
@@ -135,7 +136,6 @@ export function foldIncident(events: JournalEvent[]): IncidentState {
         part.error = e.error
         part.at = e.at
         if (e.status === 'published' && e.remote) {
-          state.lastPosts.set(e.channel, {...e.remote, at: e.at, update: e.update})
           if (u.update >= phaseUpdate) {
             phaseUpdate = u.update
             state.phase = u.phase
@@ -145,8 +145,21 @@ export function foldIncident(events: JournalEvent[]): IncidentState {
         }
         break
       }
+      case 'retraction': {
+        const part = byNumber.get(e.update)?.deliveries.get(e.channel)?.parts[e.part - 1]
+        if (part && e.status === 'deleted') part.status = 'retracted'
+        break
+      }
       default:
         break
+    }
+  }
+  // What the next update replies to: the newest post still up on each channel.
+  for (const u of state.updates) {
+    for (const d of u.deliveries.values()) {
+      for (const p of d.parts) {
+        if (p.status === 'published' && p.remote) state.lastPosts.set(d.channel, {...p.remote, at: p.at ?? u.renderedAt, update: u.update})
+      }
     }
   }
   return state

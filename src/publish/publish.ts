@@ -7,7 +7,7 @@ import type {IncidentStore} from '../incident/store.js'
 import type {Playbook} from '../playbook/model.js'
 import {measurePost, renderPhase, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
 import type {ChannelAdapter} from './adapter.js'
-import {loadAdapterFactory} from './adapters/index.js'
+import {loadAdapterFactory, tryCreateAdapter} from './adapters/index.js'
 import {checkCredentials, secretValues} from './credentials.js'
 import {deliverAll, systemClock, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
 import {Redactor} from './redact.js'
@@ -147,13 +147,7 @@ export async function publishUpdate(req: PublishRequest, deps: PublishDeps): Pro
     for (const p of posts) {
       const channel = playbook.channels.get(p.channel)!
       const creds = checkCredentials(channel, deps.env)
-      let target = `${channel.kind.label}`
-      try {
-        const factory = await loadAdapterFactory(channel.type)
-        target = factory({channel, credentials: creds.values, timeoutMs: 1}).describeTarget()
-      } catch (error) {
-        check.problems.push((error as Error).message)
-      }
+      const {target} = await tryCreateAdapter({channel, credentials: creds.values, timeoutMs: 1})
       let replyTo = state.lastPosts.get(p.channel)?.id ?? null
       plan.push({
         channel: p.channel,

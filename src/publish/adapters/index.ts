@@ -1,6 +1,6 @@
 import type {ChannelType} from '../../channels/kinds.js'
 import {CandorError} from '../../errors.js'
-import type {AdapterFactory} from '../adapter.js'
+import type {AdapterContext, AdapterFactory, ChannelAdapter} from '../adapter.js'
 
 // Each adapter (and its SDK) loads only when a command publishes to that type.
 const loaders: Record<ChannelType, () => Promise<{createAdapter: AdapterFactory}>> = {
@@ -26,4 +26,18 @@ export async function loadAdapterFactory(type: ChannelType): Promise<AdapterFact
     })
   }
   return (await load()).createAdapter
+}
+
+/**
+ * Builds an adapter for describing or checking a channel. SDK clients may refuse
+ * incomplete credentials at construction; then there is no adapter, only a description.
+ */
+export async function tryCreateAdapter(ctx: AdapterContext): Promise<{adapter?: ChannelAdapter; target: string}> {
+  const factory = await loadAdapterFactory(ctx.channel.type)
+  try {
+    const adapter = factory(ctx)
+    return {adapter, target: adapter.describeTarget()}
+  } catch {
+    return {target: `${ctx.channel.kind.label} channel "${ctx.channel.name}"`}
+  }
 }

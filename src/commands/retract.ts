@@ -1,0 +1,56 @@
+import {Flags} from '@oclif/core'
+import {actorFlag, CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
+import {paint} from '../cli/style.js'
+import {CandorError, ExitCode} from '../errors.js'
+import {resolveActor} from '../incident/identity.js'
+import {openStore, resolveIncidentId} from '../incident/service.js'
+import {loadEnvironment} from '../publish/credentials.js'
+import {retractUpdate} from '../publish/retract.js'
+
+export default class Retract extends CandorCommand {
+  static override summary = 'Delete the posts of one update, where the platform allows it'
+  static override description = `Deletes every published part of the update on X, Mastodon, Bluesky, Facebook, Slack (bot mode), Discord, Statuspage and the blog, records each deletion in the journal, and says plainly where a platform can't delete (email, webhooks, Slack webhooks). Asks for confirmation; off a terminal, --yes is required.
+
+Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are not possible; 4 not confirmed.`
+
+  static override examples = ['<%= config.bin %> <%= command.id %> --incident 2026-11-25-acme-voice --update 2', '<%= config.bin %> <%= command.id %> --update 3 --channel x --yes --json']
+  static override flags = {
+    incident: incidentFlag,
+    update: Flags.integer({char: 'u', description: 'update number (see `candor incident show`)', required: true, min: 1}),
+    channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
+    yes: Flags.boolean({char: 'y', description: 'delete without asking (for scripts)'}),
+    as: actorFlag,
+    ...stateFlags,
+  }
+
+  async run() {
+    const {flags} = await this.parse(Retract)
+    const store = openStore(flags['state-dir'])
+    const incident = await resolveIncidentId(store, flags.incident)
+    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !this.jsonEnabled()
+    const confirm = flags.yes
+      ? undefined
+      : async (summary: {update: number; phase: string; posts: Array<{channel: string; ids: string[]}>}) => {
+          if (!interactive) {
+            throw new CandorError('deleting posts needs confirmation, and no one can be asked: stdin is not a terminal', {code: 'confirmation_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to confirm in a script']})
+          }
+          const {confirm: ask} = await import('@inquirer/prompts')
+          const what = summary.posts.map((p) => `${p.channel} (${p.ids.length} ${p.ids.length === 1 ? 'post' : 'posts'})`).join(', ')
+          return ask({message: `Delete update ${summary.update} (${summary.phase}) from ${what}?`, default: false})
+        }
+    const result = await retractUpdate({incident, update: flags.update, channels: flags.channel, confirm}, {store, actor: resolveActor(flags.as), env: loadEnvironment()})
+    for (const r of result.retractions) {
+      const line =
+        r.status === 'deleted'
+          ? paint('green', `deleted ${r.ids.length} ${r.ids.length === 1 ? 'post' : 'posts'}`)
+          : r.status === 'nothing'
+            ? paint('dim', 'nothing published')
+            : r.status === 'unsupported'
+              ? paint('yellow', `can't delete: ${r.error}`)
+              : paint('red', `failed: ${r.error}`)
+      this.log(`${r.channel}: ${line}`)
+    }
+    if (result.retractions.some((r) => r.status === 'failed' || r.status === 'unsupported')) process.exitCode = ExitCode.PartialDelivery
+    return result
+  }
+}
