@@ -73,9 +73,59 @@ export function mastodonLength(text: string): number {
 
 /** Number of grapheme clusters (user-perceived characters), as Bluesky's 300 limit counts. */
 export function graphemeLength(text: string): number {
-  let n = 0
-  for (const _ of graphemes.segment(text)) n++
-  return n
+  return scanGraphemes(text)
+}
+
+/** The offset just after each grapheme cluster of `text`, in order (the last is `text.length`). */
+export function graphemeEnds(text: string): number[] {
+  const ends: number[] = []
+  scanGraphemes(text, (end) => ends.push(end))
+  return ends
+}
+
+/**
+ * V8's segment iterator takes time quadratic in the length of the string (100 kB:
+ * seconds), so long text is segmented in chunks. Each chunk's last cluster may be
+ * cut short, so the next chunk restarts at its start: a boundary depends only on
+ * what precedes it, and restarting at a boundary keeps emoji and flag pairs intact.
+ */
+const SEGMENT_CHUNK = 256
+const ASCII = /^[\x00-\x7f]*$/
+
+function scanGraphemes(text: string, onEnd?: (end: number) => void): number {
+  if (!onEnd && ASCII.test(text)) {
+    // ASCII has no combining characters: every character is a cluster, except CR LF.
+    let pairs = 0
+    for (let i = text.indexOf('\r\n'); i >= 0; i = text.indexOf('\r\n', i + 2)) pairs++
+    return text.length - pairs
+  }
+  let count = 0
+  let start = 0
+  let size = SEGMENT_CHUNK
+  while (start < text.length) {
+    const stop = Math.min(text.length, start + size)
+    let lastStart = start
+    let pendingEnd = -1
+    for (const {index, segment} of graphemes.segment(text.slice(start, stop))) {
+      if (pendingEnd >= 0) {
+        count++
+        onEnd?.(pendingEnd)
+      }
+      lastStart = start + index
+      pendingEnd = lastStart + segment.length
+    }
+    if (stop === text.length) {
+      count++
+      onEnd?.(pendingEnd)
+      break
+    }
+    if (lastStart === start) size *= 2 // one cluster fills the chunk: look further
+    else {
+      start = lastStart
+      size = SEGMENT_CHUNK
+    }
+  }
+  return count
 }
 
 /** Size of `text` encoded as UTF-8, as Bluesky's 3000-byte limit counts (lone surrogates as U+FFFD, 3 bytes). */

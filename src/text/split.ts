@@ -1,8 +1,11 @@
+import {graphemeEnds} from './length.js'
+
 /**
  * Splits an over-long post into a numbered thread. Pure: no I/O, no platform
  * knowledge beyond the `measure` function it is given.
  */
 
+/** How to split: the platform's limit and its way of measuring text. */
 export interface SplitOptions {
   /** The most `measure` may return for any part, numbering suffix included. */
   limit: number
@@ -19,8 +22,6 @@ const SENTENCE_END = /[.!?…‼⁇⁈⁉。！？][\p{Pe}\p{Pf}"'»]*$/u
 const CJK_SENTENCE_END = new Set(['。', '！', '？', '．'])
 const URL_IN_WORD = /(?:https?:\/\/|www\.)\S+/giu
 const MAX_ROUNDS = 16
-
-const graphemes = new Intl.Segmenter(undefined, {granularity: 'grapheme'})
 
 interface Word {
   start: number
@@ -236,8 +237,7 @@ class Packer {
     if (this.atoms?.word === w) return this.atoms
     const {start, end} = this.words[w]!
     const chunk = this.text.slice(start, end)
-    const bounds: number[] = []
-    for (const g of graphemes.segment(chunk)) bounds.push(start + g.index + g.segment.length)
+    const bounds = graphemeEnds(chunk).map((end) => start + end)
     const urls: Array<[number, number]> = []
     for (const m of chunk.matchAll(URL_IN_WORD)) urls.push([start + m.index, start + m.index + m[0].length])
     this.atoms = {word: w, bounds, urls}

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {codePointLength, graphemeLength, mastodonLength, utf8ByteLength, xIsValid, xWeightedLength} from '../../src/text/length.js'
+import {codePointLength, graphemeEnds, graphemeLength, mastodonLength, utf8ByteLength, xIsValid, xWeightedLength} from '../../src/text/length.js'
 
 const FAMILY = '👨‍👩‍👧‍👦' // man, ZWJ, woman, ZWJ, girl, ZWJ, boy: 7 code points, 11 UTF-16 units
 const FLAG = '🇩🇪'
@@ -58,6 +58,7 @@ describe('graphemeLength (Bluesky: 300)', () => {
   it('counts user-perceived characters', () => {
     expect(graphemeLength('')).toBe(0)
     expect(graphemeLength('abc')).toBe(3)
+    expect(graphemeLength('a\r\nb\n\r\r\n')).toBe(6) // CR LF is one cluster, LF CR two
     expect(graphemeLength(FAMILY)).toBe(1)
     expect(graphemeLength(`${FLAG}${FLAG}`)).toBe(2)
     expect(graphemeLength('1️⃣')).toBe(1)
@@ -67,6 +68,30 @@ describe('graphemeLength (Bluesky: 300)', () => {
 
   it('does not discount URLs (Bluesky counts the text as written)', () => {
     expect(graphemeLength(LONG_URL)).toBe(LONG_URL.length)
+  })
+})
+
+describe('graphemeEnds and long text', () => {
+  const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'})
+  const reference = (s: string): number[] => Array.from(segmenter.segment(s), (g) => g.index + g.segment.length)
+
+  it('agrees with one pass of Intl.Segmenter across its internal chunks', () => {
+    // Flags (regional indicator pairs), ZWJ sequences, a cluster longer than a chunk, surrogate pairs at every offset.
+    const pieces = ['🇩🇪🇫🇷🇯🇵', FAMILY, 'e' + '\u0301'.repeat(700), '😀', 'abc', '👩🏽‍💻', '\uD83D', ' ', '故人', '1️⃣', '\r\n']
+    let text = ''
+    for (let k = 0; k < 400; k++) text += pieces[(k * 5 + (k >> 3)) % pieces.length]
+    for (let shift = 0; shift < 4; shift++) {
+      const t = 'x'.repeat(shift) + text
+      expect(graphemeEnds(t)).toEqual(reference(t))
+      expect(graphemeLength(t)).toBe(reference(t).length)
+    }
+    expect(graphemeEnds('')).toEqual([])
+  })
+
+  // Speed is measured in bench/, not asserted here: this checks long inputs count right.
+  it('counts 100 kB inputs', () => {
+    expect(graphemeLength('東'.repeat(100_000))).toBe(100_000)
+    expect(graphemeLength(FLAG.repeat(25_000))).toBe(25_000)
   })
 })
 
