@@ -2,11 +2,22 @@ import path from 'node:path'
 import yaml from 'js-yaml'
 import {CandorError} from './errors.js'
 import {readUtf8} from './playbook/load.js'
+import {checkExpansion} from './playbook/yaml-source.js'
 import type {FactSpec, Playbook} from './playbook/model.js'
 
 export type Facts = Record<string, unknown>
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+// Control characters (but tab and newline), bidirectional overrides/isolates that can
+// reverse how a post reads, and invisible zero-width spaces. ZWJ/ZWNJ stay: emoji
+// sequences and several scripts need them.
+const UNSAFE_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\u200B\u2060\uFEFF]/g
+
+/** Cleans a fact value pasted from a ticket or chat: normalised line ends, no invisible or reversing characters. */
+export function sanitizeFactText(value: string): string {
+  return value.replace(/\r\n?/g, '\n').replace(UNSAFE_CHARS, '').normalize('NFC')
+}
 
 /** Parses repeated `--set key=value` flags; later ones win. */
 export function parseSetFlags(values: readonly string[]): Facts {
@@ -31,7 +42,9 @@ export function loadFactsFile(file: string): Facts {
   let value: unknown
   try {
     value = yaml.load(text, {filename: file, schema: yaml.CORE_SCHEMA})
+    checkExpansion(value)
   } catch (e) {
+    if (e instanceof RangeError) throw new CandorError(`facts file ${file} is nested too deeply to read`, {code: 'facts_syntax'})
     const ex = e as yaml.YAMLException
     throw new CandorError(`${file}:${(ex.mark?.line ?? 0) + 1}:${(ex.mark?.column ?? 0) + 1}: ${ex.reason ?? ex.message}`, {code: 'facts_syntax', suggestions: ['Fix the YAML/JSON syntax of the facts file']})
   }
@@ -52,8 +65,11 @@ export function mergeFacts(...sources: Facts[]): Facts {
 function coerce(spec: FactSpec, value: unknown): {value?: unknown; error?: string} {
   switch (spec.type) {
     case 'list':
-      if (Array.isArray(value)) return {value: value.map(String)}
-      if (typeof value === 'string') return {value: value.split(',').map((s) => s.trim()).filter(Boolean)}
+      if (Array.isArray(value)) {
+        if (value.some((v) => v !== null && typeof v === 'object')) return {error: `fact "${spec.name}" must be a list of text values`}
+        return {value: value.map((v) => sanitizeFactText(String(v)))}
+      }
+      if (typeof value === 'string') return {value: sanitizeFactText(value).split(',').map((s) => s.trim()).filter(Boolean)}
       return {value: [String(value)]}
     case 'number': {
       const n = typeof value === 'number' ? value : Number(String(value).trim())
@@ -68,7 +84,7 @@ function coerce(spec: FactSpec, value: unknown): {value?: unknown; error?: strin
     }
     default:
       if (value !== null && typeof value === 'object') return {error: `fact "${spec.name}" must be text; got ${Array.isArray(value) ? 'a list' : 'a mapping'}`}
-      return {value: value === null ? '' : String(value)}
+      return {value: value === null ? '' : sanitizeFactText(String(value))}
   }
 }
 

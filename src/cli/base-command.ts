@@ -1,6 +1,9 @@
 import {Command, Errors, Flags} from '@oclif/core'
 import {CandorError, ExitCode} from '../errors.js'
 import {paintErr} from './style.js'
+import {envFileWarning, loadEnvironment, secretValues} from '../publish/credentials.js'
+import {installOutputRedaction} from './redact-output.js'
+import {describeOwner, type LockOwner} from '../incident/lock.js'
 
 /** Formats an error the way every Candor command prints it: unwrapped, one line each. */
 export function formatError(cli: Errors.CLIError, debug = Boolean(process.env.DEBUG)): string {
@@ -19,6 +22,14 @@ export function formatError(cli: Errors.CLIError, debug = Boolean(process.env.DE
  */
 export abstract class CandorCommand extends Command {
   static override enableJsonFlag = true
+
+  protected override async init(): Promise<void> {
+    await super.init()
+    const env = loadEnvironment()
+    installOutputRedaction(secretValues(env))
+    const warning = envFileWarning()
+    if (warning) this.warnLine(warning)
+  }
 
   protected warnLine(message: string): void {
     if (!this.jsonEnabled()) process.stderr.write(`${paintErr('yellow', '›')} ${message}\n`)
@@ -64,3 +75,12 @@ export const stateFlags = {
 export const incidentFlag = Flags.string({char: 'i', description: 'incident id (may be left out when exactly one incident is open)', helpValue: 'ID'})
 
 export const actorFlag = Flags.string({description: 'who is acting, for the record (default: $CANDOR_USER, git user.name, or the OS user)', helpValue: 'NAME'})
+
+export const lockTimeoutFlag = Flags.integer({description: 'seconds to wait while another command works on the same incident', default: 60, min: 0, helpValue: 'SECONDS'})
+
+/** Tells the person why nothing is happening while another command holds the incident. */
+export function announceLockWait(incident: string) {
+  return (owner: LockOwner | undefined) => {
+    process.stderr.write(`${paintErr('yellow', '…')} waiting: ${describeOwner(owner)} on incident ${incident}\n`)
+  }
+}

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {actorFlag, CandorCommand, factFlags, incidentFlag, stateFlags} from '../cli/base-command.js'
+import {actorFlag, announceLockWait, CandorCommand, factFlags, incidentFlag, lockTimeoutFlag, stateFlags} from '../cli/base-command.js'
 import {formatPreview} from '../cli/render-preview.js'
 import {createReporter} from '../cli/progress.js'
 import {paint} from '../cli/style.js'
@@ -33,6 +33,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     'dry-run': Flags.boolean({description: 'show exactly what would be sent, and to which account; send nothing'}),
     again: Flags.boolean({description: 'publish even if these exact posts already went out for this phase'}),
     'max-wait': Flags.integer({description: 'longest wait for a rate limit, in seconds', default: 120, min: 0}),
+    'lock-timeout': lockTimeoutFlag,
     as: actorFlag,
     ...stateFlags,
   }
@@ -45,8 +46,14 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     const reporter = flags['dry-run'] ? {progress() {}} : await createReporter(json)
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json
     const controller = new AbortController()
-    const onSigint = () => controller.abort()
-    process.once('SIGINT', onSigint)
+    // First Ctrl-C: send nothing new, let requests in flight settle, journal, exit 130.
+    // A second one exits at once (parts in flight then show as unknown until `candor retry`).
+    const onSigint = () => {
+      if (controller.signal.aborted) process.exit(ExitCode.Interrupted)
+      process.stderr.write('\nInterrupted: sending nothing new; waiting a few seconds for requests in flight (Ctrl-C again to quit now)\n')
+      controller.abort()
+    }
+    process.on('SIGINT', onSigint)
     let result: PublishResult
     try {
       result = await publishUpdate(
@@ -62,7 +69,16 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
           approver: interactive ? new (await import('../cli/approval.js')).PromptApprover() : undefined,
           preview: interactive && !flags.yes ? (rendered) => this.log(formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`)) : undefined,
         },
-        {store, actor: resolveActor(flags.as), env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, signal: controller.signal},
+        {
+          store,
+          actor: resolveActor(flags.as),
+          env: loadEnvironment(),
+          reporter,
+          maxWaitMs: flags['max-wait'] * 1000,
+          signal: controller.signal,
+          lockTimeoutMs: flags['lock-timeout'] * 1000,
+          onLockWait: announceLockWait(incident),
+        },
       )
     } finally {
       process.removeListener('SIGINT', onSigint)
@@ -85,6 +101,11 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     }
 
     const failed = result.deliveries.filter((d) => d.status === 'failed')
+    if (controller.signal.aborted) {
+      process.exitCode = ExitCode.Interrupted
+      this.warnLine(`interrupted: what was sent is journaled; run \`candor retry --incident ${result.incident}\` to finish`)
+      return {incident: result.incident, phase: result.phase, update: result.update, deliveries: result.deliveries, interrupted: true}
+    }
     if (!json && !process.stderr.isTTY) {
       for (const d of result.deliveries) this.log(`${d.channel}: ${d.status}${d.urls.length ? ' ' + d.urls.join(' ') : ''}${d.error ? ` (${d.error})` : ''}`)
     }

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {actorFlag, CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
+import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFlag, stateFlags} from '../cli/base-command.js'
 import {paint} from '../cli/style.js'
 import {CandorError, ExitCode} from '../errors.js'
 import {resolveActor} from '../incident/identity.js'
@@ -19,6 +19,7 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
     update: Flags.integer({char: 'u', description: 'update number (see `candor incident show`)', required: true, min: 1}),
     channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
     yes: Flags.boolean({char: 'y', description: 'delete without asking (for scripts)'}),
+    'lock-timeout': lockTimeoutFlag,
     as: actorFlag,
     ...stateFlags,
   }
@@ -38,7 +39,7 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
           const what = summary.posts.map((p) => `${p.channel} (${p.ids.length} ${p.ids.length === 1 ? 'post' : 'posts'})`).join(', ')
           return ask({message: `Delete update ${summary.update} (${summary.phase}) from ${what}?`, default: false})
         }
-    const result = await retractUpdate({incident, update: flags.update, channels: flags.channel, confirm}, {store, actor: resolveActor(flags.as), env: loadEnvironment()})
+    const result = await retractUpdate({incident, update: flags.update, channels: flags.channel, confirm}, {store, actor: resolveActor(flags.as), env: loadEnvironment(), lockTimeoutMs: flags['lock-timeout'] * 1000, onLockWait: announceLockWait(incident)})
     for (const r of result.retractions) {
       const line =
         r.status === 'deleted'

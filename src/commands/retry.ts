@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {actorFlag, CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
+import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFlag, stateFlags} from '../cli/base-command.js'
 import {createReporter} from '../cli/progress.js'
 import {ExitCode} from '../errors.js'
 import {resolveActor} from '../incident/identity.js'
@@ -15,6 +15,9 @@ export default class Retry extends CandorCommand {
     incident: incidentFlag,
     channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
     'max-wait': Flags.integer({description: 'longest wait for a rate limit, in seconds', default: 120, min: 0}),
+    'assume-sent': Flags.boolean({description: 'a part whose send was interrupted, on a platform that cannot be asked, is taken as published', exclusive: ['assume-lost']}),
+    'assume-lost': Flags.boolean({description: 'a part whose send was interrupted, on a platform that cannot be asked, is sent again', exclusive: ['assume-sent']}),
+    'lock-timeout': lockTimeoutFlag,
     as: actorFlag,
     ...stateFlags,
   }
@@ -26,14 +29,31 @@ export default class Retry extends CandorCommand {
     const reporter = await createReporter(this.jsonEnabled())
     let result
     try {
-      result = await retryFailed({incident, channels: flags.channel}, {store, actor: resolveActor(flags.as), env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000})
+      const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !this.jsonEnabled()
+      const ask = interactive
+        ? async (p: {update: number; channel: string; part: number; text: string}) => {
+            const {select} = await import('@inquirer/prompts')
+            return select<'sent' | 'lost'>({
+              message: `Candor stopped while sending update ${p.update} part ${p.part} to ${p.channel}:\n  ${p.text.split('\n').join('\n  ')}\nIs it on ${p.channel}?`,
+              choices: [
+                {name: 'Yes, it is there: record it as published', value: 'sent'},
+                {name: 'No: send it again', value: 'lost'},
+              ],
+            })
+          }
+        : undefined
+      result = await retryFailed(
+        {incident, channels: flags.channel, assume: flags['assume-sent'] ? 'sent' : flags['assume-lost'] ? 'lost' : undefined, ask},
+        {store, actor: resolveActor(flags.as), env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, lockTimeoutMs: flags['lock-timeout'] * 1000, onLockWait: announceLockWait(incident)},
+      )
     } finally {
       ;(reporter as {finish?(): void}).finish?.()
     }
     for (const w of result.warnings) this.warnLine(w)
+    for (const r of result.resolved) this.log(`update ${r.update} ${r.channel} part ${r.part}: interrupted send settled (${r.how})`)
     if (result.updates.length === 0) this.log('Nothing to retry: every approved delivery is published.')
     for (const u of result.updates) for (const d of u.deliveries) this.log(`update ${u.update} (${u.phase}) ${d.channel}: ${d.status}${d.urls.length ? ' ' + d.urls.join(' ') : ''}${d.error ? ` (${d.error})` : ''}`)
     if (result.updates.some((u) => u.deliveries.some((d) => d.status !== 'published'))) process.exitCode = ExitCode.PartialDelivery
-    return {incident: result.incident, updates: result.updates}
+    return {incident: result.incident, updates: result.updates, resolved: result.resolved}
   }
 }

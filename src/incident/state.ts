@@ -59,9 +59,14 @@ export interface IncidentState {
 /** Phases that end an incident (a playbook may have more after them, e.g. postmortem). */
 export const RESOLVING_PHASES = new Set(['resolved', 'completed'])
 
-export function deliveryStatus(d: DeliveryState): 'published' | 'failed' | 'pending' | 'skipped' | 'retracted' {
+/**
+ * A delivery as it stands. `unknown`: a part was being sent when the process stopped
+ * (an attempt is journaled with no result), so it may or may not be on the platform.
+ */
+export function deliveryStatus(d: DeliveryState): 'published' | 'failed' | 'pending' | 'skipped' | 'retracted' | 'unknown' {
   if (d.declined) return 'skipped'
   if (d.parts.some((p) => p.status === 'retracted')) return 'retracted'
+  if (d.parts.some((p) => p.status === 'sending')) return 'unknown'
   if (d.parts.every((p) => p.status === 'published')) return 'published'
   if (d.parts.some((p) => p.status === 'failed')) return 'failed'
   return 'pending'

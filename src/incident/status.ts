@@ -9,7 +9,7 @@ export interface IncidentStatus {
   facts: Record<string, unknown>
   updates: number
   channels: Array<{channel: string; update: number; id: string; url: string | null; at: string}>
-  /** Deliveries that are not published: failed, or interrupted mid-send. */
+  /** Deliveries that are not published: failed, never sent, or unknown (the process stopped mid-send). */
   unfinished: Array<{update: number; phase: string; channel: string; status: string; error: string | null}>
   next_update_due: string | null
   overdue: boolean
@@ -21,7 +21,7 @@ export function incidentStatus(state: IncidentState, now: Date = new Date()): In
     if (!u.approvedAt) continue
     for (const d of u.deliveries.values()) {
       const status = deliveryStatus(d)
-      if (status === 'failed' || status === 'pending') {
+      if (status === 'failed' || status === 'pending' || status === 'unknown') {
         unfinished.push({update: u.update, phase: u.phase, channel: d.channel, status, error: d.parts.find((p) => p.error)?.error ?? null})
       }
     }

@@ -2,6 +2,7 @@ import {closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdi
 import path from 'node:path'
 import {CandorError} from '../errors.js'
 import type {JournalEvent, NewEvent} from './events.js'
+import {acquireFileLock, type IncidentLock, type LockOptions} from './lock.js'
 
 export interface JournalRead {
   events: JournalEvent[]
@@ -24,6 +25,8 @@ export interface IncidentStore {
   /** Appends one event durably (written and synced before it returns). */
   append(id: string, event: NewEvent, now?: Date): Promise<JournalEvent>
   read(id: string): Promise<JournalRead>
+  /** Serialises commands that change one incident; resolves once this process holds it. */
+  lock(id: string, opts: LockOptions): Promise<IncidentLock>
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
@@ -135,6 +138,11 @@ export class FileIncidentStore implements IncidentStore {
     }
     this.seqCache.set(id, full.seq)
     return full
+  }
+
+  async lock(id: string, opts: LockOptions): Promise<IncidentLock> {
+    checkIncidentId(id)
+    return acquireFileLock(this.dir, id, opts)
   }
 
   async read(id: string): Promise<JournalRead> {

@@ -15,6 +15,33 @@ interface NodeSpan {
   items?: number[]
 }
 
+const MAX_NODES = 100_000
+const MAX_DEPTH = 64
+
+/**
+ * Refuses documents whose aliases expand to a huge tree ("billion laughs") or that nest
+ * absurdly deep: js-yaml shares aliased nodes, but anything that walks the value
+ * (validation, JSON output) would expand them. Sizes are memoised per node, so the
+ * check itself stays linear in the document.
+ */
+export function checkExpansion(value: unknown): void {
+  const sizes = new Map<object, number>()
+  const size = (node: unknown, depth: number): number => {
+    if (node === null || typeof node !== 'object') return 1
+    if (depth > MAX_DEPTH) throw new yaml.YAMLException(`nested more than ${MAX_DEPTH} levels deep`)
+    const known = sizes.get(node)
+    if (known !== undefined) return known
+    let total = 1
+    for (const child of Object.values(node)) {
+      total += size(child, depth + 1)
+      if (total > MAX_NODES) throw new yaml.YAMLException(`expands to more than ${MAX_NODES} nodes (aliases repeated too often?)`)
+    }
+    sizes.set(node, total)
+    return total
+  }
+  size(value, 0)
+}
+
 /**
  * A YAML document parsed with js-yaml, remembering where every mapping key and value
  * started so that validation problems can point at FILE:LINE:COL.
@@ -37,7 +64,15 @@ export class YamlSource {
     // js-yaml reports every node as an open/close pair, children nested inside parents,
     // and mapping keys as nodes of their own: a stack rebuilds the tree of positions.
     const stack: Array<{start: number; children: Array<{start: number; result: unknown}>}> = []
-    const value = yaml.load(text, {
+    let value: unknown
+    try {
+      value = loadWithListener()
+    } catch (error) {
+      if (error instanceof RangeError) throw new yaml.YAMLException(`nested too deeply to read`)
+      throw error
+    }
+    function loadWithListener(): unknown {
+      return yaml.load(text, {
       filename,
       schema: yaml.CORE_SCHEMA,
       listener(event, state) {
@@ -62,7 +97,9 @@ export class YamlSource {
         }
         stack.at(-1)?.children.push({start, result})
       },
-    })
+      })
+    }
+    checkExpansion(value)
     return new YamlSource(text, value, spans)
   }
 

@@ -32,6 +32,14 @@ export interface ChannelAdapter {
   delete?(remote: RemotePost, signal: AbortSignal): Promise<void>
   /** A read-only call proving the credentials work; returns the account name. */
   whoami?(signal: AbortSignal): Promise<string>
+  /**
+   * After a crash between sending a part and recording the answer: looks on the
+   * platform for it (e.g. the account's recent posts with the same text). Resolves the
+   * post when found, null when it is certainly not there.
+   */
+  findPublished?(request: PostRequest): Promise<RemotePost | null>
+  /** Sending a part again is harmless: the platform drops repeats of the same idempotency key. */
+  readonly idempotent?: boolean
 }
 
 export interface AdapterContext {

@@ -1,4 +1,4 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import type {ChannelConfig} from '../playbook/model.js'
 
@@ -67,4 +67,16 @@ export function secretValues(env: Record<string, string | undefined>): string[] 
   return Object.entries(env)
     .filter(([k, v]) => k.startsWith('CANDOR_') && v && v.length >= 4 && /(KEY|SECRET|TOKEN|PASSWORD|URL|IDENTIFIER)$/.test(k) && !/^CANDOR_(STATE_DIR|USER)$/.test(k))
     .map(([, v]) => v!)
+}
+
+/** A .env others can read leaks every secret in it: say so. */
+export function envFileWarning(cwd = process.cwd()): string | undefined {
+  const file = path.join(cwd, '.env')
+  try {
+    const mode = statSync(file).mode
+    if (mode & 0o077) return `.env is readable by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 .env`
+  } catch {
+    // no .env
+  }
+  return undefined
 }

@@ -50,8 +50,8 @@ export interface DeliveryJob {
   channel: string
   post: RenderedPostRecord
   adapter: ChannelAdapter
-  /** Parts already published (from an earlier run): kept, never re-sent. */
-  done: Map<number, RemotePost>
+  /** Parts already published (from an earlier run): kept, never re-sent. null: assumed sent, id unknown. */
+  done: Map<number, RemotePost | null>
 }
 
 export interface DeliveryOptions {
@@ -69,6 +69,8 @@ export interface DeliveryOptions {
   retries: number
   /** First backoff delay; doubles each retry. */
   backoffMs: number
+  /** After an interrupt, how long requests already in flight may take to settle. */
+  graceMs?: number
 }
 
 /** The post an update's first part replies to: the incident's last post on the channel before this update. */
@@ -98,13 +100,20 @@ export function formatWait(ms: number): string {
  */
 export async function deliverAll(jobs: DeliveryJob[], opts: DeliveryOptions): Promise<DeliveryOutcome[]> {
   for (const job of jobs) opts.reporter.progress(job.channel, {state: 'queued'})
-  const settled = await Promise.allSettled(jobs.map((job) => deliverChannel(job, opts)))
+  // An interrupt stops new requests at once (opts.signal); requests already in flight
+  // get a grace period to settle (inFlight) so their answers are journaled.
+  const inFlight = new AbortController()
+  const onAbort = () => setTimeout(() => inFlight.abort(), opts.graceMs ?? 5000).unref()
+  if (opts.signal.aborted) onAbort()
+  else opts.signal.addEventListener('abort', onAbort, {once: true})
+  const settled = await Promise.allSettled(jobs.map((job) => deliverChannel(job, opts, inFlight.signal)))
+  opts.signal.removeEventListener('abort', onAbort)
   return settled.map((s, i) =>
     s.status === 'fulfilled' ? s.value : {channel: jobs[i].channel, status: 'failed', ids: [], urls: [], error: opts.redactor.text(String((s.reason as Error)?.message ?? s.reason))},
   )
 }
 
-async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions): Promise<DeliveryOutcome> {
+async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight: AbortSignal): Promise<DeliveryOutcome> {
   const {channel, post} = job
   const journal = (event: Parameters<IncidentStore['append']>[1]) => opts.store.append(opts.incident.id, opts.redactor.value(event), opts.clock.now())
   const remotes: RemotePost[] = []
@@ -120,10 +129,12 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions): Promise<
   }
 
   for (let part = 1; part <= parts; part++) {
-    const already = job.done.get(part)
-    if (already) {
-      remotes.push(already)
-      replyTo = already
+    if (job.done.has(part)) {
+      const already = job.done.get(part)
+      if (already) {
+        remotes.push(already)
+        replyTo = already
+      }
       continue
     }
     let transientFailures = 0
@@ -143,9 +154,17 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions): Promise<
           post,
           incident: {id: opts.incident.id, update: opts.update.update, phase: opts.update.phase, facts: opts.incident.facts},
           idempotencyKey: `candor-${opts.incident.id}-${opts.update.update}-${channel}-${part}`,
-          signal: opts.signal,
+          signal: inFlight,
         })
       } catch (error) {
+        if (inFlight.aborted) {
+          // We cut the request off: it may or may not have arrived. Journal no result,
+          // so the part stays "unknown" and `candor retry` resolves it.
+          const message = `interrupted while sending part ${part}; it may or may not be up: run \`candor retry\``
+          opts.reporter.progress(channel, {state: 'failed', error: message})
+          return {channel, status: 'failed', ids: remotes.map((r) => r.id), urls: remotes.flatMap((r) => (r.url ? [r.url] : [])), error: message}
+        }
+        if (opts.signal.aborted) return fail(part, `interrupted: ${opts.redactor.text((error as Error).message)}`)
         const de = error instanceof DeliveryError ? error : new DeliveryError(String((error as Error)?.message ?? error), {retry: 'transient'})
         const reason = opts.redactor.text(de.message)
         if (de.retry === 'rate-limit' && de.retryAt) {

@@ -4,6 +4,7 @@ import type {RemotePost, RenderedPostRecord} from '../incident/events.js'
 import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import {deliveryStatus, type IncidentState} from '../incident/state.js'
 import type {IncidentStore} from '../incident/store.js'
+import type {LockOwner} from '../incident/lock.js'
 import type {Playbook} from '../playbook/model.js'
 import {measurePost, renderPhase, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
 import type {ChannelAdapter} from './adapter.js'
@@ -40,6 +41,9 @@ export interface PublishDeps {
   timeoutMs?: number
   retries?: number
   backoffMs?: number
+  /** How long to wait for another command working on the same incident. */
+  lockTimeoutMs?: number
+  onLockWait?: (owner: LockOwner | undefined) => void
 }
 
 export interface PublishRequest {
@@ -130,6 +134,11 @@ function deliveryOptions(deps: PublishDeps, incident: IncidentState, update: {up
  * journal, deliver to every channel at once.
  */
 export async function publishUpdate(req: PublishRequest, deps: PublishDeps): Promise<PublishResult> {
+  if (req.dryRun) return publishLocked(req, deps)
+  return withLock(deps, req.incident, 'publish', () => publishLocked(req, deps))
+}
+
+async function publishLocked(req: PublishRequest, deps: PublishDeps): Promise<PublishResult> {
   const clock = deps.clock ?? systemClock
   const now = clock.now()
   const {state, warnings} = await loadIncident(deps.store, req.incident)
@@ -229,11 +238,32 @@ export async function publishUpdate(req: PublishRequest, deps: PublishDeps): Pro
 export interface RetryResult {
   incident: string
   updates: Array<{update: number; phase: string; deliveries: DeliveryOutcome[]}>
+  /** Parts whose fate was unknown after an interrupted send, and how each was settled. */
+  resolved: Array<{update: number; channel: string; part: number; how: 'found' | 'not-found' | 'idempotent' | 'assumed-sent' | 'assumed-lost'}>
   warnings: string[]
 }
 
-/** Sends again what failed or never finished; a published part is never re-sent. */
-export async function retryFailed(req: {incident: string; channels?: readonly string[]}, deps: PublishDeps): Promise<RetryResult> {
+export type UnknownAnswer = 'sent' | 'lost'
+
+export interface RetryRequest {
+  incident: string
+  channels?: readonly string[]
+  /** How to settle parts the platform cannot look up (--assume-sent / --assume-lost). */
+  assume?: UnknownAnswer
+  /** Asks a person about one unknown part; absent off a terminal. */
+  ask?: (part: {update: number; channel: string; part: number; text: string}) => Promise<UnknownAnswer>
+}
+
+/**
+ * Sends again what failed or never finished; a published part is never re-sent. A part
+ * left "unknown" by an interrupted send is settled first: looked up on the platform where
+ * it can be, re-sent where the platform drops repeats, otherwise as the user says.
+ */
+export async function retryFailed(req: RetryRequest, deps: PublishDeps): Promise<RetryResult> {
+  return withLock(deps, req.incident, 'retry', () => retryLocked(req, deps))
+}
+
+async function retryLocked(req: RetryRequest, deps: PublishDeps): Promise<RetryResult> {
   const {state, warnings} = await loadIncident(deps.store, req.incident)
   const playbook = incidentPlaybook(state)
   const todo = state.updates
@@ -242,16 +272,14 @@ export async function retryFailed(req: {incident: string; channels?: readonly st
       u,
       deliveries: [...u.deliveries.values()].filter((d) => {
         const s = deliveryStatus(d)
-        return (s === 'failed' || s === 'pending') && (!req.channels?.length || req.channels.includes(d.channel))
+        return (s === 'failed' || s === 'pending' || s === 'unknown') && (!req.channels?.length || req.channels.includes(d.channel)) && playbook.channels.has(d.channel)
       }),
     }))
     .filter((x) => x.deliveries.length > 0)
-  if (todo.length === 0) return {incident: state.id, updates: [], warnings}
+  const resolved: RetryResult['resolved'] = []
+  if (todo.length === 0) return {incident: state.id, updates: [], resolved, warnings}
 
-  const missing = [...new Set(todo.flatMap((x) => x.deliveries.map((d) => d.channel)))].flatMap((c) => {
-    const channel = playbook.channels.get(c)
-    return channel ? checkCredentials(channel, deps.env).missing : []
-  })
+  const missing = [...new Set(todo.flatMap((x) => x.deliveries.map((d) => d.channel)))].flatMap((c) => checkCredentials(playbook.channels.get(c)!, deps.env).missing)
   if (missing.length > 0) {
     throw new CandorError(`nothing was retried: missing credentials: set ${missing.join(', ')}`, {code: 'credentials_missing', suggestions: ['Set the variables (in the environment or .env), then run retry again']})
   }
@@ -259,17 +287,75 @@ export async function retryFailed(req: {incident: string; channels?: readonly st
   const updates: RetryResult['updates'] = []
   for (const {u, deliveries} of todo) {
     const current = (await loadIncident(deps.store, state.id)).state
-    const adapters = await buildAdapters(playbook, deliveries.map((d) => d.channel).filter((c) => playbook.channels.has(c)), deps)
-    const jobs: DeliveryJob[] = deliveries
-      .filter((d) => adapters.has(d.channel))
-      .map((d) => ({
-        channel: d.channel,
-        post: u.posts.find((p) => p.channel === d.channel)!,
-        adapter: adapters.get(d.channel)!,
-        done: new Map(d.parts.filter((p) => p.status === 'published' && p.remote).map((p) => [p.part, p.remote as RemotePost])),
-      }))
-    const outcomes = await deliverAll(jobs, deliveryOptions(deps, current, {update: u.update, phase: u.phase}))
+    const adapters = await buildAdapters(playbook, deliveries.map((d) => d.channel), deps)
+    const jobs: DeliveryJob[] = []
+    for (const d of deliveries) {
+      const post = u.posts.find((p) => p.channel === d.channel)!
+      const adapter = adapters.get(d.channel)!
+      const done = new Map<number, RemotePost | null>(d.parts.filter((p) => p.status === 'published').map((p) => [p.part, p.remote ?? null]))
+      for (const part of d.parts.filter((p) => p.status === 'sending')) {
+        const how = await settleUnknown(req, deps, {state: current, update: u, channel: d.channel, post, adapter, part: part.part, done})
+        resolved.push({update: u.update, channel: d.channel, part: part.part, how})
+      }
+      jobs.push({channel: d.channel, post, adapter, done})
+    }
+    const outcomes = await deliverAll(jobs, deliveryOptions(deps, (await loadIncident(deps.store, state.id)).state, {update: u.update, phase: u.phase}))
     updates.push({update: u.update, phase: u.phase, deliveries: outcomes})
   }
-  return {incident: state.id, updates, warnings}
+  return {incident: state.id, updates, resolved, warnings}
+}
+
+async function settleUnknown(
+  req: RetryRequest,
+  deps: PublishDeps,
+  ctx: {state: IncidentState; update: {update: number; phase: string}; channel: string; post: RenderedPostRecord; adapter: ChannelAdapter; part: number; done: Map<number, RemotePost | null>},
+): Promise<RetryResult['resolved'][number]['how']> {
+  const {adapter, part, post} = ctx
+  const journalFound = async (remote: RemotePost | undefined, note: string) => {
+    await deps.store.append(ctx.state.id, {type: 'delivery_result', by: deps.actor, update: ctx.update.update, channel: ctx.channel, part, status: 'published', ...(remote && {remote}), error: note})
+    ctx.done.set(part, remote ?? null)
+  }
+  if (adapter.findPublished) {
+    try {
+      const found = await adapter.findPublished({
+        text: post.parts[part - 1].text,
+        part,
+        parts: post.parts.length,
+        post,
+        incident: {id: ctx.state.id, update: ctx.update.update, phase: ctx.update.phase, facts: ctx.state.facts},
+        idempotencyKey: `candor-${ctx.state.id}-${ctx.update.update}-${ctx.channel}-${part}`,
+        signal: deps.signal ?? new AbortController().signal,
+      })
+      if (found) {
+        await journalFound(found, 'found on the platform after an interrupted send')
+        return 'found'
+      }
+      return 'not-found'
+    } catch {
+      // The lookup failed: fall through to what the user says.
+    }
+  }
+  if (adapter.idempotent) return 'idempotent'
+  const answer = req.assume ?? (req.ask ? await req.ask({update: ctx.update.update, channel: ctx.channel, part, text: post.parts[part - 1].text}) : undefined)
+  if (!answer) {
+    throw new CandorError(`update ${ctx.update.update} on ${ctx.channel}, part ${part}, was being sent when Candor stopped, and ${ctx.channel} can't be asked whether it arrived`, {
+      code: 'delivery_unknown',
+      suggestions: ['Look at the channel, then run `candor retry --assume-sent` if it is there or `candor retry --assume-lost` to send it again'],
+    })
+  }
+  if (answer === 'sent') {
+    await journalFound(undefined, `assumed sent by ${deps.actor}`)
+    return 'assumed-sent'
+  }
+  return 'assumed-lost'
+}
+
+/** Runs `fn` holding the incident's lock, so two commands never publish one incident at once. */
+async function withLock<T>(deps: PublishDeps, incident: string, command: string, fn: () => Promise<T>): Promise<T> {
+  const lock = await deps.store.lock(incident, {timeoutMs: deps.lockTimeoutMs ?? 60_000, onWait: deps.onLockWait, command, by: deps.actor})
+  try {
+    return await fn()
+  } finally {
+    lock.release()
+  }
 }

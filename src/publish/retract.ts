@@ -1,6 +1,7 @@
 import {CandorError, ExitCode} from '../errors.js'
 import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import type {IncidentStore} from '../incident/store.js'
+import type {LockOwner} from '../incident/lock.js'
 import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory} from './adapters/index.js'
 import {checkCredentials, secretValues} from './credentials.js'
@@ -28,8 +29,29 @@ export interface RetractRequest {
  */
 export async function retractUpdate(
   req: RetractRequest,
-  deps: {store: IncidentStore; actor: string; env: Record<string, string | undefined>; timeoutMs?: number; signal?: AbortSignal},
-): Promise<{incident: string; update: number; phase: string; retractions: RetractionOutcome[]}> {
+  deps: RetractDeps,
+): Promise<RetractResult> {
+  const lock = await deps.store.lock(req.incident, {timeoutMs: deps.lockTimeoutMs ?? 60_000, onWait: deps.onLockWait, command: 'retract', by: deps.actor})
+  try {
+    return await retractLocked(req, deps)
+  } finally {
+    lock.release()
+  }
+}
+
+interface RetractDeps {
+  store: IncidentStore
+  actor: string
+  env: Record<string, string | undefined>
+  timeoutMs?: number
+  signal?: AbortSignal
+  lockTimeoutMs?: number
+  onLockWait?: (owner: LockOwner | undefined) => void
+}
+
+type RetractResult = {incident: string; update: number; phase: string; retractions: RetractionOutcome[]}
+
+async function retractLocked(req: RetractRequest, deps: RetractDeps): Promise<RetractResult> {
   const {state} = await loadIncident(deps.store, req.incident)
   const update = state.updates.find((u) => u.update === req.update)
   if (!update) {

@@ -7,6 +7,8 @@ import {splitIntoThread} from '../text/split.js'
 import {analyzeTemplate, runTemplate} from './template.js'
 
 const BLUESKY_MAX_BYTES = 3000
+/** A thread longer than this is a wall of posts, not an update: refuse it. */
+export const MAX_THREAD_PARTS = 25
 
 export interface RenderedPart {
   text: string
@@ -102,7 +104,8 @@ export function measurePost(channel: ChannelConfig, text: string): Pick<Rendered
   else if (kind.threads) {
     const pieces = splitIntoThread(text, {limit, measure})
     out.parts.push(...pieces.map((t) => ({text: t, length: measure(t), limit})))
-    out.warnings.push(`${length} ${kind.unit ?? 'characters'} is over ${kind.label}'s limit of ${limit}: split into a thread of ${pieces.length} posts`)
+    if (pieces.length > MAX_THREAD_PARTS) out.errors.push(`${channel.name} (${kind.label}): the post is ${length} ${kind.unit ?? 'characters'}, a thread of ${pieces.length} posts; at most ${MAX_THREAD_PARTS} are sent — shorten the facts`)
+    else out.warnings.push(`${length} ${kind.unit ?? 'characters'} is over ${kind.label}'s limit of ${limit}: split into a thread of ${pieces.length} posts`)
   } else {
     out.parts.push({text, length, limit})
     out.errors.push(`${channel.name} (${kind.label}): the post is ${length} ${kind.unit ?? 'characters'}, over the limit of ${limit}; shorten the template or the facts`)
