@@ -27,8 +27,9 @@ export abstract class CandorCommand extends Command {
     await super.init()
     const env = loadEnvironment()
     installOutputRedaction(secretValues(env))
+    // A leak risk is worth saying even under --json (it goes to stderr).
     const warning = envFileWarning()
-    if (warning) this.warnLine(warning)
+    if (warning) process.stderr.write(`${paintErr('yellow', '›')} ${warning}\n`)
   }
 
   protected warnLine(message: string): void {

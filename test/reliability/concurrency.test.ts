@@ -1,0 +1,101 @@
+import {spawn} from 'node:child_process'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {FileIncidentStore} from '../../src/incident/store.js'
+import {BIN} from '../helpers/cli.js'
+import {xWorld, type XWorld} from '../helpers/x-incident.js'
+
+let world: XWorld
+afterEach(async () => world?.close())
+
+const journal = (w: XWorld, id: string) =>
+  readFileSync(path.join(w.env.CANDOR_STATE_DIR, 'incidents', `${id}.jsonl`), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+
+async function openIncident(w: XWorld, id = 'inc') {
+  const r = await w.cli(['incident', 'open', w.playbook, '--set', 'service=S', '--set', 'impact=I', '--id', id])
+  expect(r.code, r.stderr).toBe(0)
+  return id
+}
+
+describe('one incident, several commands at once', () => {
+  it('two runbook steps publishing the same update produce exactly one post', async () => {
+    world = await xWorld()
+    await openIncident(world)
+    world.fake.latencyMs = 400
+    const [a, b] = await Promise.all([world.cli(['publish', '--phase', 'investigating', '--yes']), world.cli(['publish', '--phase', 'investigating', '--yes'])])
+    expect([a.code, b.code].sort()).toEqual([0, 1])
+    const loser = a.code === 1 ? a : b
+    expect(loser.stderr).toContain('waiting: Dana On-Call is running `candor publish`')
+    expect(loser.stderr).toContain('already published these exact posts')
+    expect(world.fake.tweets).toHaveLength(1)
+  })
+
+  it('fails after --lock-timeout naming who holds the incident', async () => {
+    world = await xWorld()
+    await openIncident(world)
+    const lock = await new FileIncidentStore(world.env.CANDOR_STATE_DIR).lock('inc', {timeoutMs: 0, command: 'publish --phase identified', by: 'Sam'})
+    try {
+      const r = await world.cli(['publish', '--phase', 'investigating', '--yes', '--lock-timeout', '1'])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain(`Error: incident inc is busy: Sam is running \`candor publish --phase identified\` (pid ${process.pid} on ${os.hostname()}`)
+      expect(world.fake.requests).toHaveLength(0)
+    } finally {
+      lock.release()
+    }
+    expect((await world.cli(['publish', '--phase', 'investigating', '--yes', '--lock-timeout', '1'])).code).toBe(0)
+  })
+
+  it('takes over a lock left by a dead process', async () => {
+    world = await xWorld()
+    await openIncident(world)
+    const dir = path.join(world.env.CANDOR_STATE_DIR, 'incidents')
+    mkdirSync(dir, {recursive: true})
+    writeFileSync(path.join(dir, 'inc.lock'), JSON.stringify({pid: 2 ** 22 + 12345, host: os.hostname(), since: '2026-11-25T03:00:00Z', command: 'publish', by: 'ghost'}))
+    const r = await world.cli(['publish', '--phase', 'investigating', '--yes', '--lock-timeout', '2'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(world.fake.tweets).toHaveLength(1)
+  })
+})
+
+describe('interrupted sends', () => {
+  it('Ctrl-C lets the request in flight settle, journals it, and exits 130', async () => {
+    world = await xWorld()
+    await openIncident(world)
+    world.fake.latencyMs = 1500
+    const child = spawn(process.execPath, [BIN, 'publish', '--phase', 'investigating', '--yes'], {cwd: world.dir, env: {...process.env, ...world.env, NO_COLOR: '1'}})
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    // Interrupt once the request is on the wire.
+    while (world.fake.requests.length === 0) await new Promise((r) => setTimeout(r, 25))
+    child.kill('SIGINT')
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(code).toBe(130)
+    expect(stderr).toContain('Interrupted: sending nothing new')
+    expect(world.fake.tweets).toHaveLength(1)
+    const results = journal(world, 'inc').filter((e) => e.type === 'delivery_result')
+    expect(results).toEqual([expect.objectContaining({status: 'published', remote: expect.objectContaining({id: world.fake.tweets[0].id})})])
+  })
+
+  it('a send cut off by a crash is "unknown" until retry settles it as the user says', async () => {
+    world = await xWorld()
+    await openIncident(world)
+    // The journal as a kill -9 between request and answer leaves it: an attempt, no result.
+    await world.cli(['publish', '--phase', 'investigating', '--yes'])
+    const lines = readFileSync(path.join(world.env.CANDOR_STATE_DIR, 'incidents', 'inc.jsonl'), 'utf8').trim().split('\n')
+    writeFileSync(path.join(world.env.CANDOR_STATE_DIR, 'incidents', 'inc.jsonl'), lines.filter((l) => !l.includes('"delivery_result"')).join('\n') + '\n')
+    const status = JSON.parse((await world.cli(['status', '--json'])).stdout)
+    expect(status.unfinished).toEqual([{update: 1, phase: 'investigating', channel: 'x', status: 'unknown', error: null}])
+    expect(status.channels).toEqual([])
+
+    const sent = await world.cli(['retry', '--assume-sent', '--json'])
+    expect(sent.code, sent.stderr).toBe(0)
+    expect(JSON.parse(sent.stdout).resolved).toEqual([{update: 1, channel: 'x', part: 1, how: expect.stringMatching(/^(found|assumed-sent)$/)}])
+    expect(world.fake.tweets).toHaveLength(1)
+    expect(JSON.parse((await world.cli(['status', '--json'])).stdout).unfinished).toEqual([])
+  })
+})
