@@ -19,9 +19,10 @@ import {
 } from './model.js'
 
 const MAX_FILE_BYTES = 1024 * 1024
-const TOP_KEYS = ['name', 'description', 'facts', 'channels', 'phases']
+const TOP_KEYS = ['name', 'description', 'locales', 'approval', 'facts', 'examples', 'channels', 'phases', 'forbid', 'internal_hosts']
 const FACT_KEYS = ['required', 'description', 'type', 'default']
-const PHASE_KEYS = ['description', 'next_update', 'posts']
+const PHASE_KEYS = ['description', 'next_update', 'long_incident', 'approval', 'posts']
+const LOCALE = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/
 const POST_KEYS = ['template', 'text']
 const NAME = /^[a-z0-9][a-z0-9-]*$/
 const CHANNEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/
@@ -199,6 +200,47 @@ export function loadPlaybook(file: string): LoadResult {
   }
 
   // Phases
+  // Playbook-wide settings: locales, approval, examples, policy additions.
+  let locales = ['en']
+  if (root.locales !== undefined) {
+    const ok = Array.isArray(root.locales) && root.locales.length > 0 && root.locales.every((l) => typeof l === 'string' && LOCALE.test(l)) && new Set(root.locales).size === root.locales.length
+    if (ok) locales = root.locales as string[]
+    else problem(['locales'], `"locales" must be a list of distinct language tags like [en, de, ja] (the first is the default); found ${describe(root.locales)}`)
+  }
+  const approval = root.approval === undefined ? {required: 1} : approvalRule(root.approval, ['approval'], 'the playbook')
+  if (root.examples !== undefined && !isMapping(root.examples)) problem(['examples'], `"examples" must be a mapping of fact names to example values; found ${describe(root.examples)}`)
+  else if (isMapping(root.examples)) {
+    for (const k of Object.keys(root.examples)) if (!facts.has(k)) problem(['examples', k], `example for "${k}", which the playbook does not declare as a fact`, true)
+  }
+  const forbid: Playbook['policy']['forbid'] = []
+  if (root.forbid !== undefined && !Array.isArray(root.forbid)) problem(['forbid'], `"forbid" must be a list of patterns (text or { pattern, message }); found ${describe(root.forbid)}`)
+  for (const [i, entry] of (Array.isArray(root.forbid) ? root.forbid : []).entries()) {
+    const spec = typeof entry === 'string' ? {pattern: entry} : entry
+    if (!isMapping(spec) || typeof spec.pattern !== 'string' || (spec.message !== undefined && typeof spec.message !== 'string')) {
+      problem(['forbid', i], `forbid entry must be a regular expression as text, or { pattern, message }; found ${describe(entry)}`)
+      continue
+    }
+    try {
+      forbid.push({pattern: new RegExp(spec.pattern, 'iu'), source: spec.pattern, message: spec.message as string | undefined})
+    } catch (error) {
+      problem(['forbid', i], `forbid pattern ${JSON.stringify(spec.pattern)} is not a valid regular expression: ${(error as Error).message}`)
+    }
+  }
+  let internalHosts: string[] = []
+  if (root.internal_hosts !== undefined) {
+    if (Array.isArray(root.internal_hosts) && root.internal_hosts.every((h) => typeof h === 'string' && h !== '')) internalHosts = root.internal_hosts as string[]
+    else problem(['internal_hosts'], `"internal_hosts" must be a list of host names or suffixes like .corp.example.com; found ${describe(root.internal_hosts)}`)
+  }
+
+  function approvalRule(raw: unknown, p: Path, what: string): {required: number} {
+    if (isMapping(raw)) {
+      unknownKeys(raw, ['required'], p, `approval of ${what}`)
+      if (Number.isInteger(raw.required) && (raw.required as number) >= 1 && (raw.required as number) <= 10) return {required: raw.required as number}
+    }
+    problem(isMapping(raw) && raw.required !== undefined ? [...p, 'required'] : p, `approval of ${what} must be { required: N } with N from 1 to 10; found ${describe(isMapping(raw) ? raw.required : raw)}`)
+    return {required: 1}
+  }
+
   const phases: Phase[] = []
   const playbookDir = path.dirname(abs)
   if (root.phases === undefined) problem([], 'missing "phases" (the steps of the incident, e.g. investigating, identified, resolved)')
@@ -218,6 +260,20 @@ export function loadPlaybook(file: string): LoadResult {
       if (ms === undefined) problem([...p, 'next_update'], `phase "${phaseName}": next_update ${describe(rawPhase.next_update)} is not a duration like 20m, 1h or 1h30m`)
       else phase.nextUpdate = {ms, text: rawPhase.next_update as string}
     }
+    if (rawPhase.long_incident !== undefined) {
+      const li = rawPhase.long_incident
+      const lp: Path = [...p, 'long_incident']
+      if (!isMapping(li)) problem(lp, `phase "${phaseName}": long_incident must be { after: 2h, next_update: 60m }; found ${describe(li)}`)
+      else {
+        unknownKeys(li, ['after', 'next_update'], lp, `long_incident of phase "${phaseName}"`)
+        const after = typeof li.after === 'string' ? parseDuration(li.after) : undefined
+        const next = typeof li.next_update === 'string' ? parseDuration(li.next_update) : undefined
+        if (after === undefined) problem(li.after === undefined ? lp : [...lp, 'after'], `phase "${phaseName}": long_incident.after must be a duration like 2h; found ${describe(li.after)}`)
+        if (next === undefined) problem(li.next_update === undefined ? lp : [...lp, 'next_update'], `phase "${phaseName}": long_incident.next_update must be a duration like 60m; found ${describe(li.next_update)}`)
+        if (after !== undefined && next !== undefined) phase.longIncident = {after: {ms: after, text: li.after as string}, nextUpdate: {ms: next, text: li.next_update as string}}
+      }
+    }
+    if (rawPhase.approval !== undefined) phase.approval = approvalRule(rawPhase.approval, [...p, 'approval'], `phase "${phaseName}"`)
     if (!isMapping(rawPhase.posts)) {
       problem(rawPhase.posts === undefined ? p : [...p, 'posts'], `phase "${phaseName}" needs "posts": a mapping of channel name to { template: FILE } or { text: "..." }`)
     }
@@ -272,7 +328,18 @@ export function loadPlaybook(file: string): LoadResult {
   if (problems.length > 0) return {problems}
   return {
     problems,
-    playbook: {file: abs, name: name as string, description: root.description as string | undefined, facts, channels, phases},
+    playbook: {
+      file: abs,
+      name: name as string,
+      description: root.description as string | undefined,
+      facts,
+      channels,
+      phases,
+      locales,
+      approval,
+      examples: isMapping(root.examples) ? root.examples : undefined,
+      policy: {forbid, internalHosts},
+    },
   }
 }
 

@@ -35,12 +35,35 @@ export interface PostSpec {
   template: TemplateSource
 }
 
+export interface Duration {
+  ms: number
+  /** As written in the playbook, e.g. "30m". */
+  text: string
+}
+
+export interface ApprovalRule {
+  /** Distinct people who must approve before posts go out. */
+  required: number
+}
+
 export interface Phase {
   name: string
   description?: string
-  /** Promised time to the next update, in ms, with its text as written ("30m"). */
-  nextUpdate?: {ms: number; text: string}
+  /** Promised time to the next update. */
+  nextUpdate?: Duration
+  /** Once the incident is older than `after`, promise `nextUpdate` instead (a slower cadence). */
+  longIncident?: {after: Duration; nextUpdate: Duration}
+  /** Overrides the playbook's approval rule for this phase. */
+  approval?: ApprovalRule
   posts: PostSpec[]
+}
+
+/** A pattern posts must never contain (the playbook's own `forbid` list). */
+export interface ForbiddenPattern {
+  pattern: RegExp
+  /** The pattern as written, for messages. */
+  source: string
+  message?: string
 }
 
 export interface Playbook {
@@ -51,6 +74,14 @@ export interface Playbook {
   facts: Map<string, FactSpec>
   channels: Map<string, ChannelConfig>
   phases: Phase[]
+  /** Languages the posts are written in; the first is the default. */
+  locales: string[]
+  /** Who must approve before anything goes out (default: one person, the publisher). */
+  approval: ApprovalRule
+  /** Example facts for `playbook lint` and documentation. */
+  examples?: Record<string, unknown>
+  /** The playbook's own additions to the built-in post policy. */
+  policy: {forbid: ForbiddenPattern[]; internalHosts: string[]}
 }
 
 /** One validation problem, printed as `FILE:LINE:COL: message`. */

@@ -123,6 +123,15 @@ export function measurePost(channel: ChannelConfig, text: string): Pick<Rendered
 }
 
 /**
+ * How long until the next update a phase promises, for an incident of the given age:
+ * `long_incident` slows the cadence once the incident is older than its `after`.
+ */
+export function promisedCadence(phase: Phase, incidentAgeMs: number): number | undefined {
+  if (phase.longIncident && incidentAgeMs >= phase.longIncident.after.ms) return phase.longIncident.nextUpdate.ms
+  return phase.nextUpdate?.ms
+}
+
+/**
  * Renders every post of one phase with the given (already resolved) facts and
  * measures each against its channel's limit, splitting into a thread where the
  * channel threads. Never touches the network.
@@ -141,8 +150,9 @@ export function renderPhase(playbook: Playbook, phaseName: string, facts: Facts,
     })
   }
 
-  const nextUpdateDue = phase.nextUpdate ? new Date(opts.now.getTime() + phase.nextUpdate.ms) : undefined
   const startedAt = opts.incident?.startedAt ?? opts.now
+  const cadence = promisedCadence(phase, opts.now.getTime() - startedAt.getTime())
+  const nextUpdateDue = cadence ? new Date(opts.now.getTime() + cadence) : undefined
   const baseData = {
     phase: phase.name,
     playbook: playbook.name,

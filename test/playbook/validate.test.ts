@@ -58,7 +58,7 @@ phases:
       x: { text: "{{service}}", txt: "" }
 `
     expect(problemsOf({'playbook.yaml': text})).toEqual([
-      'playbook.yaml:2:1: unknown key "colour" in the playbook (allowed: name, description, facts, channels, phases)',
+      'playbook.yaml:2:1: unknown key "colour" in the playbook (allowed: name, description, locales, approval, facts, examples, channels, phases, forbid, internal_hosts)',
       expect.stringMatching(/^playbook\.yaml:4:30: unknown key "requried" in fact "service"/),
       expect.stringMatching(/^playbook\.yaml:6:17: unknown key "handle" in channel "x" \(x\)/),
       expect.stringMatching(/^playbook\.yaml:9:5: unknown key "nxt_update" in phase "investigating"/),
@@ -142,5 +142,36 @@ phases:
     const dir = tempDir()
     writeFileSync(path.join(dir, 'playbook.yaml'), Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xff, 0xfe, 0x0a]))
     expect(loadPlaybook(path.join(dir, 'playbook.yaml')).problems[0].message).toBe('cannot read playbook: is not valid UTF-8 text')
+  })
+})
+
+describe('playbook-wide settings', () => {
+  it('reads locales, approval, examples, forbid, internal_hosts and long_incident', () => {
+    const dir = tempDir()
+    writeFileSync(
+      path.join(dir, 'p.yaml'),
+      valid.replace('facts:', 'locales: [en, de]\napproval: { required: 2 }\nforbid: ["project[- ]falcon", { pattern: "db-\\\\d+", message: "no host names" }]\ninternal_hosts: [.corp.example.com]\nexamples: { service: Acme }\nfacts:').replace('  investigating:\n', '  investigating:\n    next_update: 20m\n    long_incident: { after: 2h, next_update: 60m }\n    approval: { required: 1 }\n'),
+    )
+    const {playbook, problems} = loadPlaybook(path.join(dir, 'p.yaml'))
+    expect(problems).toEqual([])
+    expect(playbook!.locales).toEqual(['en', 'de'])
+    expect(playbook!.approval).toEqual({required: 2})
+    expect(playbook!.examples).toEqual({service: 'Acme'})
+    expect(playbook!.policy.internalHosts).toEqual(['.corp.example.com'])
+    expect(playbook!.policy.forbid.map((f) => [f.source, f.message, f.pattern.test('Project Falcon')])).toEqual([
+      ['project[- ]falcon', undefined, true],
+      ['db-\\d+', 'no host names', false],
+    ])
+    expect(playbook!.phases[0]).toMatchObject({approval: {required: 1}, nextUpdate: {ms: 1_200_000}, longIncident: {after: {ms: 7_200_000}, nextUpdate: {ms: 3_600_000}}})
+  })
+
+  it('reports bad settings at their place', () => {
+    const text = valid.replace('facts:', 'locales: [en, en]\napproval: { required: 0 }\nforbid: ["("]\nexamples: { servise: x }\nfacts:')
+    expect(problemsOf({'playbook.yaml': text})).toEqual([
+      expect.stringMatching(/^playbook\.yaml:2:10: "locales" must be a list of distinct language tags/),
+      expect.stringMatching(/^playbook\.yaml:3:23: approval of the playbook must be \{ required: N \}/),
+      expect.stringMatching(/^playbook\.yaml:4:10: forbid pattern "\(" is not a valid regular expression/),
+      expect.stringMatching(/^playbook\.yaml:5:13: example for "servise"/),
+    ])
   })
 })

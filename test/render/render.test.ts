@@ -5,7 +5,7 @@ import {resolveFacts} from '../../src/facts.js'
 import {loadPlaybook} from '../../src/playbook/load.js'
 import type {Playbook} from '../../src/playbook/model.js'
 import {describeDuration, formatTime, joinList} from '../../src/render/helpers.js'
-import {renderPhase} from '../../src/render/render-phase.js'
+import {promisedCadence, renderPhase} from '../../src/render/render-phase.js'
 import {runTemplate} from '../../src/render/template.js'
 import {ROOT} from '../helpers/cli.js'
 
@@ -138,5 +138,14 @@ describe('helpers', () => {
 
   it('never reaches the prototype from a template', () => {
     expect(render('{{constructor}}{{__proto__}}{{toString}}')).toBe('')
+  })
+})
+
+describe('cadence', () => {
+  it('promises the slower long-incident cadence once the incident is old enough', () => {
+    const phase = {name: 'p', posts: [], nextUpdate: {ms: 20 * 60_000, text: '20m'}, longIncident: {after: {ms: 2 * 3_600_000, text: '2h'}, nextUpdate: {ms: 60 * 60_000, text: '60m'}}}
+    expect(promisedCadence(phase, 119 * 60_000)).toBe(20 * 60_000)
+    expect(promisedCadence(phase, 120 * 60_000)).toBe(60 * 60_000)
+    expect(promisedCadence({name: 'q', posts: []}, 0)).toBeUndefined()
   })
 })
