@@ -36,7 +36,11 @@ export interface ChannelKind {
   type: ChannelType
   /** The platform's name as people say it. */
   label: string
-  /** Over-long posts become a numbered thread, and each update replies to the last. */
+  /**
+   * Over-long posts may be split into a numbered thread of posts. (Joining updates
+   * together is each adapter's business: email threads by headers, Statuspage
+   * updates one incident, even though neither splits posts.)
+   */
   threads: boolean
   /** `html` outputs escape fact values; `text` and `markdown` keep them as written. */
   format: 'text' | 'markdown' | 'html'
@@ -171,6 +175,8 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     options: {
       ...common,
       url: {type: 'url', description: 'Where to POST (or CANDOR_<CHANNEL>_URL)'},
+      title: titleOption,
+      link: {type: 'template', description: 'A link sent with each update (e.g. the status page)'},
     },
     credentials: (config) => (config.url ? [['SECRET']] : [['URL', 'SECRET']]),
   },
@@ -200,6 +206,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
       page_id: {type: 'string', required: true, description: 'Statuspage page ID'},
       component_ids: {type: 'list', description: 'Components the incident affects'},
       status_map: {type: 'map', description: 'Candor phase -> Statuspage status (investigating, identified, monitoring, resolved)'},
+      component_status: {type: 'string', oneOf: ['degraded_performance', 'partial_outage', 'major_outage', 'under_maintenance'], description: 'Status of the affected components while the incident is open (default major_outage)'},
       title: titleOption,
     },
     credentials: () => [['API_KEY']],

@@ -98,4 +98,32 @@ describe('interrupted sends', () => {
     expect(world.fake.tweets).toHaveLength(1)
     expect(JSON.parse((await world.cli(['status', '--json'])).stdout).unfinished).toEqual([])
   })
+
+  it('retry asks X itself: a post that arrived is recorded, one that did not is sent again', async () => {
+    world = await xWorld()
+    await openIncident(world)
+    const file = path.join(world.env.CANDOR_STATE_DIR, 'incidents', 'inc.jsonl')
+    // The journal as a kill -9 between request and answer leaves it for one update.
+    const crash = (update: number) =>
+      writeFileSync(file, readFileSync(file, 'utf8').trim().split('\n').filter((l) => !(l.includes('"delivery_result"') && l.includes(`"update":${update},`))).join('\n') + '\n')
+
+    // Arrived: the tweet is on the account, the journal never heard back.
+    await world.cli(['publish', '--phase', 'investigating', '--yes'])
+    crash(1)
+    const found = await world.cli(['retry', '--json'])
+    expect(found.code, found.stderr).toBe(0)
+    expect(JSON.parse(found.stdout).resolved).toEqual([{update: 1, channel: 'x', part: 1, how: 'found'}])
+    expect(world.fake.tweets.filter((t) => !t.deleted)).toHaveLength(1)
+
+    // Lost: the journal says "sending", the account has nothing.
+    await world.cli(['publish', '--phase', 'identified', '--yes'])
+    crash(2)
+    world.fake.tweets[1].deleted = true
+    const lost = await world.cli(['retry', '--json'])
+    expect(lost.code, lost.stderr).toBe(0)
+    expect(JSON.parse(lost.stdout).resolved).toEqual([{update: 2, channel: 'x', part: 1, how: 'not-found'}])
+    const live = world.fake.tweets.filter((t) => !t.deleted)
+    expect(live.map((t) => t.text)).toEqual([world.fake.tweets[0].text, world.fake.tweets[1].text])
+    expect(live[1].inReplyTo).toBe(live[0].id)
+  })
 })

@@ -48,9 +48,23 @@ export function classifyXError(error: unknown, channel: string): DeliveryError {
   return new DeliveryError(`X: ${(error as Error)?.message ?? String(error)}`, {retry: 'transient'})
 }
 
+/**
+ * One keep-alive agent per protocol for the whole process: every X channel (several
+ * accounts, or one account behind several channel names) talking to the same host
+ * reuses the same pooled connections. Idle pooled sockets are unref'd, so they never
+ * keep the process alive.
+ */
+let sharedHttpAgent: http.Agent | undefined
+let sharedHttpsAgent: https.Agent | undefined
+
+function sharedAgent(apiUrl: string | undefined): http.Agent {
+  if (apiUrl?.startsWith('http://')) return (sharedHttpAgent ??= new http.Agent({keepAlive: true}))
+  return (sharedHttpsAgent ??= new https.Agent({keepAlive: true}))
+}
+
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
   const apiUrl = typeof channel.options.api_url === 'string' ? channel.options.api_url : undefined
-  const httpAgent = apiUrl?.startsWith('http://') ? new http.Agent({keepAlive: true}) : new https.Agent({keepAlive: true})
+  const httpAgent = sharedAgent(apiUrl)
   const client = new TwitterApi(
     {appKey: credentials.APP_KEY, appSecret: credentials.APP_SECRET, accessToken: credentials.ACCESS_TOKEN, accessSecret: credentials.ACCESS_SECRET},
     {httpAgent, plugins: [redirectPlugin(apiUrl, timeoutMs)]},
@@ -64,6 +78,22 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
         const res = await client.v2.tweet(text, replyTo ? {reply: {in_reply_to_tweet_id: replyTo.id}} : {})
         const id = res.data.id
         return {id, url: `https://x.com/i/web/status/${id}`}
+      } catch (error) {
+        throw classifyXError(error, channel.name)
+      }
+    },
+
+    async findPublished({text, replyTo}): Promise<RemotePost | null> {
+      // X rewrites links to t.co in the stored text: compare with every URL masked.
+      const comparable = (t: string) => t.normalize('NFC').replace(/https?:\/\/\S+/g, '<url>').trim()
+      try {
+        const me = await client.v2.me()
+        const timeline = await client.v2.userTimeline(me.data.id, {max_results: 20, exclude: ['retweets'], 'tweet.fields': ['referenced_tweets']})
+        const wanted = comparable(text)
+        const match = timeline.tweets.find(
+          (t) => comparable(t.text) === wanted && (!replyTo || (t.referenced_tweets ?? []).some((r) => r.type === 'replied_to' && r.id === replyTo.id) || !t.referenced_tweets),
+        )
+        return match ? {id: match.id, url: `https://x.com/i/web/status/${match.id}`} : null
       } catch (error) {
         throw classifyXError(error, channel.name)
       }

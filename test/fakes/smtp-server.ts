@@ -1,0 +1,254 @@
+/**
+ * A real SMTP server on loopback (the `smtp-server` package), for tests of the email channel.
+ *
+ * It requires AUTH (PLAIN/LOGIN over plain TCP, STARTTLS disabled), keeps every accepted
+ * message with its envelope, its headers and its text and HTML bodies (a minimal MIME parse:
+ * multipart, quoted-printable, base64 and encoded-word headers, which is what nodemailer
+ * writes), and injects faults per connection: refused authentication (535), a temporary
+ * failure (451), refused recipients (550), a refused message (554), a server that never
+ * greets or never answers DATA, and a dropped connection.
+ */
+import type {AddressInfo, Socket} from 'node:net'
+import {SMTPServer} from 'smtp-server'
+
+export interface FakeSmtpMessage {
+  envelope: {from: string; to: string[]}
+  /** Header names lower-cased, folded lines joined, encoded words decoded; the first of each name. */
+  headers: Record<string, string>
+  messageId: string
+  inReplyTo?: string
+  /** The Message-IDs in References, in order. */
+  references: string[]
+  subject: string
+  from: string
+  to: string
+  text?: string
+  html?: string
+  raw: string
+}
+
+export type FakeSmtpFault =
+  | {kind: 'auth'}
+  | {status: 451}
+  | {status: 550; recipients?: string[]}
+  | {status: 554}
+  | {kind: 'hang'; at?: 'greeting' | 'data'}
+  | {kind: 'reset'}
+
+export interface FakeSmtp {
+  host: string
+  port: number
+  /** `smtp://user:pass@127.0.0.1:PORT` with the right credentials. */
+  url: string
+  /** Accepted messages, in order. */
+  messages: FakeSmtpMessage[]
+  /** How many connections were made (sendMail and verify each open one). */
+  connections: number
+  /** Every AUTH attempt's user name and whether it succeeded. */
+  logins: Array<{user: string; ok: boolean}>
+  /** Queue a fault for the next `times` connections (default 1). */
+  fail(fault: FakeSmtpFault, times?: number): void
+  /** Delay before answering the end of DATA, default 0. */
+  latencyMs: number
+  close(): Promise<void>
+}
+
+// ---------------------------------------------------------------------------------------
+// A minimal MIME reader
+// ---------------------------------------------------------------------------------------
+
+function decodeWords(value: string): string {
+  return value.replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=(\s+(?==\?))?/g, (_, _charset: string, enc: string, data: string) => {
+    const bytes = enc.toUpperCase() === 'B' ? Buffer.from(data, 'base64') : qpBytes(data.replace(/_/g, ' '))
+    return bytes.toString('utf8')
+  })
+}
+
+function qpBytes(text: string): Buffer {
+  const out: number[] = []
+  const s = text.replace(/=\r?\n/g, '')
+  for (let i = 0; i < s.length; i++) {
+    const hex = s[i] === '=' ? s.slice(i + 1, i + 3) : ''
+    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+      out.push(parseInt(hex, 16))
+      i += 2
+    } else {
+      out.push(...Buffer.from(s[i]!, 'utf8'))
+    }
+  }
+  return Buffer.from(out)
+}
+
+function splitEntity(raw: string): {headers: Record<string, string>; body: string} {
+  const m = /\r?\n\r?\n/.exec(raw)
+  const head = m ? raw.slice(0, m.index) : raw
+  const body = m ? raw.slice(m.index + m[0].length) : ''
+  const headers: Record<string, string> = {}
+  for (const line of head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const i = line.indexOf(':')
+    if (i <= 0) continue
+    const name = line.slice(0, i).trim().toLowerCase()
+    headers[name] ??= decodeWords(line.slice(i + 1).trim())
+  }
+  return {headers, body}
+}
+
+function param(header: string | undefined, name: string): string | undefined {
+  const m = new RegExp(`;\\s*${name}="?([^";]+)"?`, 'i').exec(header ?? '')
+  return m?.[1]
+}
+
+/** Leaf parts (content type → decoded text), depth first. */
+function leaves(raw: string): Array<{type: string; text: string}> {
+  const {headers, body} = splitEntity(raw)
+  const type = (headers['content-type'] ?? 'text/plain').split(';')[0]!.trim().toLowerCase()
+  if (type.startsWith('multipart/')) {
+    const boundary = param(headers['content-type'], 'boundary')
+    if (!boundary) return []
+    const sections = body.split(`--${boundary}`)
+    // Before the first delimiter is the preamble; after the closing `--` the epilogue.
+    return sections.slice(1, -1).flatMap((s) => leaves(s.replace(/^\r?\n/, '')))
+  }
+  const encoding = (headers['content-transfer-encoding'] ?? '7bit').toLowerCase()
+  const bytes = encoding === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64') : encoding === 'quoted-printable' ? qpBytes(body) : Buffer.from(body, 'utf8')
+  return [{type, text: bytes.toString('utf8').replace(/\r\n/g, '\n').replace(/\n$/, '')}]
+}
+
+/** Parses a message as nodemailer writes it: headers, and the text and HTML alternatives. */
+export function parseMessage(raw: string, envelope: FakeSmtpMessage['envelope']): FakeSmtpMessage {
+  const {headers} = splitEntity(raw)
+  const parts = leaves(raw)
+  const ids = (v: string | undefined) => v?.match(/<[^>]+>/g) ?? []
+  return {
+    envelope,
+    headers,
+    messageId: headers['message-id'] ?? '',
+    ...(headers['in-reply-to'] && {inReplyTo: headers['in-reply-to']}),
+    references: ids(headers.references),
+    subject: headers.subject ?? '',
+    from: headers.from ?? '',
+    to: headers.to ?? '',
+    text: parts.find((p) => p.type === 'text/plain')?.text,
+    html: parts.find((p) => p.type === 'text/html')?.text,
+    raw,
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------------------
+
+function smtpError(code: number, message: string): Error {
+  return Object.assign(new Error(message), {responseCode: code})
+}
+
+export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): Promise<FakeSmtp> {
+  const user = opts.user ?? 'status@acme.test'
+  const pass = opts.pass ?? 'smtp-pass-7f3a9c'
+  const faults: Array<{fault: FakeSmtpFault; remaining: number}> = []
+  const sessionFaults = new Map<string, FakeSmtpFault>()
+  const sockets = new Map<number, Socket>()
+  const timers = new Set<NodeJS.Timeout>()
+  const messages: FakeSmtpMessage[] = []
+  const logins: FakeSmtp['logins'] = []
+  let closed = false
+
+  const faultOf = (sessionId: string) => sessionFaults.get(sessionId)
+
+  const server = new SMTPServer({
+    disabledCommands: ['STARTTLS'],
+    authOptional: false,
+    allowInsecureAuth: true,
+    disableReverseLookup: true,
+    logger: false,
+    onConnect(session, callback) {
+      fake.connections++
+      const q = faults[0]
+      if (q) {
+        if (--q.remaining <= 0) faults.shift()
+        sessionFaults.set(session.id, q.fault)
+      }
+      const fault = faultOf(session.id)
+      if (fault && 'kind' in fault && fault.kind === 'hang' && fault.at !== 'data') return // never greets
+      if (fault && 'kind' in fault && fault.kind === 'reset') {
+        sockets.get(session.remotePort)?.destroy()
+        return
+      }
+      callback()
+    },
+    onAuth(auth, session, callback) {
+      const fault = faultOf(session.id)
+      const ok = auth.username === user && auth.password === pass && !(fault && 'kind' in fault && fault.kind === 'auth')
+      logins.push({user: auth.username ?? '', ok})
+      if (!ok) return callback(smtpError(535, '5.7.8 Authentication credentials invalid'))
+      callback(null, {user: auth.username})
+    },
+    onRcptTo(address, session, callback) {
+      const fault = faultOf(session.id)
+      if (fault && 'status' in fault && fault.status === 550 && (!fault.recipients || fault.recipients.includes(address.address))) {
+        return callback(smtpError(550, `5.1.1 <${address.address}>: Recipient address rejected: User unknown in virtual mailbox table`))
+      }
+      callback()
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = []
+      stream.on('data', (c: Buffer) => chunks.push(c))
+      stream.on('end', () => {
+        const fault = faultOf(session.id)
+        if (fault && 'kind' in fault && fault.kind === 'hang') return // never answers DATA
+        const finish = () => {
+          if (closed) return
+          if (fault && 'status' in fault && fault.status === 451) return callback(smtpError(451, '4.3.0 Temporary local problem, please try again later'))
+          if (fault && 'status' in fault && fault.status === 554) return callback(smtpError(554, '5.7.1 Message rejected: looks like spam'))
+          const envelope = {from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address)}
+          messages.push(parseMessage(Buffer.concat(chunks).toString('utf8'), envelope))
+          callback(null, `2.0.0 Ok: queued as ${messages.length}`)
+        }
+        if (fake.latencyMs <= 0) return finish()
+        const timer = setTimeout(() => (timers.delete(timer), finish()), fake.latencyMs)
+        timers.add(timer)
+      })
+    },
+    onClose(session) {
+      sessionFaults.delete(session.id)
+    },
+  })
+  server.on('error', () => {}) // client resets surface here; they are expected in fault tests
+  server.server.on('connection', (socket: Socket) => {
+    const port = socket.remotePort!
+    sockets.set(port, socket)
+    socket.on('close', () => sockets.delete(port))
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const {port} = server.server.address() as AddressInfo
+
+  let closing: Promise<void> | undefined
+  const fake: FakeSmtp = {
+    host: '127.0.0.1',
+    port,
+    url: `smtp://${encodeURIComponent(user)}:${encodeURIComponent(pass)}@127.0.0.1:${port}`,
+    messages,
+    connections: 0,
+    logins,
+    latencyMs: 0,
+    fail(fault, times = 1) {
+      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
+      faults.push({fault, remaining: times})
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        closed = true
+        faults.length = 0
+        for (const t of timers) clearTimeout(t)
+        server.close(() => resolve())
+        for (const socket of sockets.values()) socket.destroy()
+      })
+      return closing
+    },
+  }
+  return fake
+}

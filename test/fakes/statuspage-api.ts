@@ -1,0 +1,369 @@
+/**
+ * A fake Atlassian Statuspage REST API (v1) on loopback, for tests of the statuspage channel.
+ *
+ * It speaks the wire protocol of docs/channel-contracts.md §8: `Authorization: OAuth <key>`
+ * on every request, JSON bodies wrapped in `{"incident": {...}}`, incidents answered with
+ * `id`, `status`, `shortlink`, `components` and `incident_updates[]` (newest first, as the
+ * API lists them), and Rails-style errors `{"error": "..."}` / `{"error": ["...", ...]}`.
+ * It keeps each incident with its updates and each component's status, so tests can follow
+ * one incident from investigating to resolved. Faults (420/429 rate limits, 5xx, 401, hang,
+ * reset) can be queued per request.
+ *
+ * Order for each request: read and record it, then a queued fault (if one matches) wins,
+ * then authentication, then routing.
+ */
+import {randomBytes} from 'node:crypto'
+import http from 'node:http'
+import type {AddressInfo, Socket} from 'node:net'
+
+export const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const
+export const COMPONENT_STATUSES = ['operational', 'under_maintenance', 'degraded_performance', 'partial_outage', 'major_outage'] as const
+
+export interface FakeComponent {
+  id: string
+  name: string
+  status: string
+}
+
+export interface FakeIncidentUpdate {
+  id: string
+  incident_id: string
+  status: string
+  body: string
+  created_at: string
+  updated_at: string
+  display_at: string
+  deliver_notifications: boolean
+  affected_components: Array<{code: string; name: string; old_status: string; new_status: string}>
+}
+
+export interface FakeIncident {
+  id: string
+  page_id: string
+  name: string
+  status: string
+  impact: string
+  shortlink: string
+  created_at: string
+  updated_at: string
+  started_at: string
+  monitoring_at: string | null
+  resolved_at: string | null
+  /** Newest first, as the API lists them. */
+  incident_updates: FakeIncidentUpdate[]
+  /** Ids of the components the incident affects. */
+  component_ids: string[]
+  /** Set by DELETE; the incident stays here for assertions but the API no longer finds it. */
+  deleted: boolean
+}
+
+export type FakeStatuspageFault =
+  | {status: 420 | 429; retryAfter?: number}
+  | {status: 500 | 502 | 503}
+  | {status: 401}
+  | {kind: 'hang'}
+  | {kind: 'reset'}
+
+export interface FakeStatuspageRequest {
+  method: string
+  path: string
+  headers: Record<string, string | string[] | undefined>
+  body: unknown
+}
+
+export interface FakeStatuspage {
+  /** e.g. http://127.0.0.1:PORT (no trailing slash, no /v1) */
+  url: string
+  pageId: string
+  /** Every incident created, in order (deleted ones stay, with `deleted: true`). */
+  incidents: FakeIncident[]
+  /** The page's components by id, with their current status. */
+  components: Map<string, FakeComponent>
+  requests: FakeStatuspageRequest[]
+  /** Queue a fault for the next `times` matching requests (default 1); `match.path` may use `:name` segments. */
+  fail(fault: FakeStatuspageFault, times?: number, match?: {method?: string; path?: string}): void
+  latencyMs: number
+  close(): Promise<void>
+}
+
+export interface StartFakeStatuspageOptions {
+  apiKey: string
+  pageId?: string
+  pageName?: string
+  components?: Array<{id: string; name: string}>
+}
+
+function matchPath(pattern: string, path: string): boolean {
+  const p = pattern.split('/')
+  const s = path.split('/')
+  return p.length === s.length && p.every((seg, i) => (seg.startsWith(':') ? s[i]!.length > 0 : seg === s[i]))
+}
+
+/** Statuspage ids are 12 lower-case alphanumerics. */
+function newId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
+  return [...randomBytes(12)].map((b) => alphabet[b % alphabet.length]).join('')
+}
+
+interface IncidentInput {
+  name?: string
+  status?: string
+  body?: string
+  componentIds: string[]
+  componentStatus: Map<string, string>
+  notify: boolean
+}
+
+interface Reply {
+  status: number
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Promise<FakeStatuspage> {
+  const pageId = opts.pageId ?? 'kctbh9vrtdwd'
+  const pageName = opts.pageName ?? 'Acme Status'
+  const components = new Map<string, FakeComponent>((opts.components ?? []).map((c) => [c.id, {...c, status: 'operational'}]))
+  const incidents: FakeIncident[] = []
+  const requests: FakeStatuspageRequest[] = []
+  const faults: Array<{fault: FakeStatuspageFault; remaining: number; match?: {method?: string; path?: string}}> = []
+  const sockets = new Set<Socket>()
+  const delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
+  let closed = false
+
+  function takeFault(method: string, path: string): FakeStatuspageFault | undefined {
+    const i = faults.findIndex((q) => (!q.match?.method || q.match.method.toUpperCase() === method) && (!q.match?.path || matchPath(q.match.path, path)))
+    if (i < 0) return undefined
+    const q = faults[i]!
+    if (--q.remaining <= 0) faults.splice(i, 1)
+    return q.fault
+  }
+
+  function wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const entry = {timer: setTimeout(() => (delays.delete(entry), resolve()), ms), resolve}
+      delays.add(entry)
+    })
+  }
+
+  function send(res: http.ServerResponse, reply: Reply): void {
+    if (closed || res.destroyed || res.headersSent) return
+    const payload = reply.body === undefined ? '' : JSON.stringify(reply.body)
+    res.writeHead(reply.status, {'content-type': 'application/json; charset=utf-8', 'x-request-id': randomBytes(8).toString('hex'), ...reply.headers})
+    res.end(payload)
+  }
+
+  function faultReply(fault: Exclude<FakeStatuspageFault, {kind: string}>): Reply {
+    if (fault.status === 420 || fault.status === 429) {
+      return {status: fault.status, body: {error: 'Rate limit exceeded'}, ...('retryAfter' in fault && fault.retryAfter !== undefined && {headers: {'retry-after': String(fault.retryAfter)}})}
+    }
+    if (fault.status === 401) return {status: 401, body: {error: 'Could not authenticate'}}
+    return {status: fault.status, body: {error: http.STATUS_CODES[fault.status] ?? 'Server error'}}
+  }
+
+  function authorized(req: http.IncomingMessage, query: URLSearchParams): boolean {
+    const header = req.headers.authorization
+    const m = typeof header === 'string' ? /^OAuth\s+(.+)$/.exec(header.trim()) : null
+    // The API also takes the key as ?api_key=.
+    return (m?.[1] ?? query.get('api_key')) === opts.apiKey
+  }
+
+  function view(incident: FakeIncident) {
+    const {deleted: _deleted, component_ids, ...rest} = incident
+    return {
+      ...rest,
+      page_id: pageId,
+      impact_override: null,
+      postmortem_body: null,
+      postmortem_published_at: null,
+      metadata: {},
+      components: component_ids.map((id) => ({...components.get(id)!, page_id: pageId})),
+    }
+  }
+
+  const now = () => new Date().toISOString()
+
+  /** Validates `{"incident": {...}}`. */
+  function readIncident(body: unknown, creating: boolean): {error: Reply} | {input: IncidentInput} {
+    const incident = (body as {incident?: unknown} | undefined)?.incident
+    if (typeof incident !== 'object' || incident === null) return {error: {status: 400, body: {error: 'param is missing or the value is empty: incident'}}}
+    const i = incident as Record<string, unknown>
+    const errors: string[] = []
+    if (creating && (typeof i.name !== 'string' || !i.name.trim())) errors.push("Name can't be blank")
+    if (i.status !== undefined && !(INCIDENT_STATUSES as readonly string[]).includes(String(i.status))) errors.push(`Status ${String(i.status)} is not a valid incident status`)
+    const componentIds = Array.isArray(i.component_ids) ? i.component_ids.map(String) : []
+    const componentStatus = new Map<string, string>()
+    if (i.components !== undefined) {
+      if (typeof i.components !== 'object' || i.components === null) errors.push('Components must be a map of component id to status')
+      else for (const [id, status] of Object.entries(i.components)) componentStatus.set(id, String(status))
+    }
+    for (const id of new Set([...componentIds, ...componentStatus.keys()])) if (!components.has(id)) errors.push(`Component ${id} could not be found`)
+    for (const status of componentStatus.values()) if (!(COMPONENT_STATUSES as readonly string[]).includes(status)) errors.push(`Component status ${status} is not valid`)
+    if (errors.length > 0) return {error: {status: 422, body: {error: errors}}}
+    return {
+      input: {
+        name: typeof i.name === 'string' ? i.name : undefined,
+        status: typeof i.status === 'string' ? i.status : undefined,
+        body: typeof i.body === 'string' ? i.body : undefined,
+        componentIds,
+        componentStatus,
+        notify: i.deliver_notifications !== false,
+      },
+    }
+  }
+
+  /** Applies a status change, component changes and (when there is a body or a new status) a new incident update. */
+  function apply(incident: FakeIncident, input: IncidentInput): void {
+    const at = now()
+    const previous = incident.status
+    if (input.status) incident.status = input.status
+    if (input.name) incident.name = input.name
+    if (incident.status === 'monitoring' && previous !== 'monitoring') incident.monitoring_at = at
+    if (incident.status === 'resolved' && previous !== 'resolved') incident.resolved_at = at
+    const affected: FakeIncidentUpdate['affected_components'] = []
+    for (const [id, status] of input.componentStatus) {
+      const c = components.get(id)!
+      if (c.status !== status) affected.push({code: id, name: c.name, old_status: c.status, new_status: status})
+      c.status = status
+    }
+    for (const id of [...input.componentIds, ...input.componentStatus.keys()]) if (!incident.component_ids.includes(id)) incident.component_ids.push(id)
+    if (input.body !== undefined || incident.status !== previous) {
+      incident.incident_updates.unshift({
+        id: newId(),
+        incident_id: incident.id,
+        status: incident.status,
+        body: input.body ?? '',
+        created_at: at,
+        updated_at: at,
+        display_at: at,
+        deliver_notifications: input.notify,
+        affected_components: affected,
+      })
+    }
+    incident.updated_at = at
+  }
+
+  function route(method: string, path: string, body: unknown): Reply {
+    const page = /^\/v1\/pages\/([^/]+)(\/.*)?$/.exec(path)
+    if (!page) return {status: 404, body: {error: 'Not found'}}
+    if (decodeURIComponent(page[1]!) !== pageId) return {status: 404, body: {error: 'Page not found'}}
+    const rest = page[2] ?? ''
+    if (rest === '' && method === 'GET') {
+      return {status: 200, body: {id: pageId, name: pageName, subdomain: 'acme', url: 'https://status.acme.test', time_zone: 'Etc/UTC', created_at: now(), updated_at: now()}}
+    }
+    if (rest === '/incidents' && method === 'GET') return {status: 200, body: incidents.filter((i) => !i.deleted).reverse().map(view)}
+    if (rest === '/incidents' && method === 'POST') {
+      const read = readIncident(body, true)
+      if ('error' in read) return read.error
+      const at = now()
+      const incident: FakeIncident = {
+        id: newId(),
+        page_id: pageId,
+        name: read.input.name!,
+        // No status yet: apply() moves it to the requested one and records the first update.
+        status: '',
+        impact: 'major',
+        shortlink: `https://stspg.io/${newId().slice(0, 5)}`,
+        created_at: at,
+        updated_at: at,
+        started_at: at,
+        monitoring_at: null,
+        resolved_at: null,
+        incident_updates: [],
+        component_ids: [],
+        deleted: false,
+      }
+      apply(incident, {...read.input, status: read.input.status ?? 'investigating'})
+      incidents.push(incident)
+      return {status: 201, body: view(incident)}
+    }
+    const one = /^\/incidents\/([^/]+)$/.exec(rest)
+    if (one) {
+      const incident = incidents.find((i) => i.id === decodeURIComponent(one[1]!) && !i.deleted)
+      if (!incident) return {status: 404, body: {error: 'Incident not found'}}
+      if (method === 'GET') return {status: 200, body: view(incident)}
+      if (method === 'PATCH' || method === 'PUT') {
+        const read = readIncident(body, false)
+        if ('error' in read) return read.error
+        apply(incident, read.input)
+        return {status: 200, body: view(incident)}
+      }
+      if (method === 'DELETE') {
+        incident.deleted = true
+        return {status: 200, body: view(incident)}
+      }
+    }
+    return {status: 405, body: {error: `${method} not allowed here`}}
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const raw = Buffer.concat(chunks).toString('utf8')
+    const method = (req.method ?? 'GET').toUpperCase()
+    const [path = '/', query = ''] = (req.url ?? '/').split(/\?(.*)/s)
+    let body: unknown
+    try {
+      body = raw ? JSON.parse(raw) : undefined
+    } catch {
+      body = raw
+    }
+    requests.push({method, path: req.url ?? '/', headers: {...req.headers}, body})
+
+    const fault = takeFault(method, path)
+    if (fault && 'kind' in fault && fault.kind === 'hang') return
+    await wait(fake.latencyMs)
+    if (closed) return
+    if (fault && 'kind' in fault) {
+      req.socket.destroy()
+      return
+    }
+    if (fault) return send(res, faultReply(fault))
+    if (!authorized(req, new URLSearchParams(query))) return send(res, {status: 401, body: {error: 'Could not authenticate'}})
+    if (raw && typeof body === 'string') return send(res, {status: 400, body: {error: 'Invalid JSON'}})
+    send(res, route(method, path, body))
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, {status: 500, body: {error: String(error)}}))
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const {port} = server.address() as AddressInfo
+
+  let closing: Promise<void> | undefined
+  const fake: FakeStatuspage = {
+    url: `http://127.0.0.1:${port}`,
+    pageId,
+    incidents,
+    components,
+    requests,
+    latencyMs: 0,
+    fail(fault, times = 1, match) {
+      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
+      faults.push({fault, remaining: times, match})
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        closed = true
+        faults.length = 0
+        for (const d of delays) {
+          clearTimeout(d.timer)
+          d.resolve()
+        }
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+        server.closeAllConnections()
+      })
+      return closing
+    },
+  }
+  return fake
+}

@@ -1,0 +1,244 @@
+import {afterEach, describe, expect, it} from 'vitest'
+import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
+import type {RemotePost} from '../../../src/incident/events.js'
+import {DeliveryError, type ChannelAdapter, type PostRequest} from '../../../src/publish/adapter.js'
+import {createAdapter, statusForPhase} from '../../../src/publish/adapters/statuspage.js'
+import {startFakeStatuspage, type FakeStatuspage} from '../../fakes/statuspage-api.js'
+
+const API_KEY = 'sp-api-key-0123456789abcdef'
+const COMPONENTS = [
+  {id: 'cmpvoice0001', name: 'Voice calls'},
+  {id: 'cmpsms000002', name: 'SMS'},
+]
+
+let fake: FakeStatuspage
+afterEach(async () => fake?.close())
+
+async function start(): Promise<FakeStatuspage> {
+  fake = await startFakeStatuspage({apiKey: API_KEY, components: [...COMPONENTS, {id: 'cmpweb000003', name: 'Website'}]})
+  return fake
+}
+
+function adapterFor(f: FakeStatuspage, opts: {options?: Record<string, unknown>; key?: string} = {}): ChannelAdapter {
+  return createAdapter({
+    channel: {
+      name: 'status',
+      type: 'statuspage',
+      kind: CHANNEL_KINDS.statuspage,
+      options: {api_url: f.url, page_id: f.pageId, component_ids: COMPONENTS.map((c) => c.id), ...opts.options},
+    },
+    credentials: {API_KEY: opts.key ?? API_KEY},
+    timeoutMs: 500,
+  })
+}
+
+function request(update: number, phase: string, text: string, thread: {replyTo?: RemotePost; threadRoot?: RemotePost} = {}, title: string | null = 'Calls failing on Acme Voice'): PostRequest {
+  return {
+    text,
+    part: 1,
+    parts: 1,
+    ...thread,
+    post: {channel: 'status', type: 'statuspage', parts: [{text, length: text.length, limit: null}], ...(title && {title})},
+    incident: {id: 'voice-1', update, phase, facts: {}},
+    idempotencyKey: `candor-voice-1-${update}-status-1`,
+    signal: new AbortController().signal,
+  }
+}
+
+async function failure(p: Promise<unknown>): Promise<DeliveryError> {
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(DeliveryError)
+  expect((error as Error).message).not.toContain(API_KEY)
+  expect((error as Error).message).not.toMatch(/\n/)
+  return error as DeliveryError
+}
+
+const componentStatuses = (f: FakeStatuspage) => Object.fromEntries([...f.components.values()].map((c) => [c.id, c.status]))
+
+describe('statuspage adapter', () => {
+  it('creates one incident and moves it investigating → identified → monitoring → resolved', async () => {
+    await start()
+    const adapter = adapterFor(fake)
+    const first = await adapter.post(request(1, 'investigating', 'We are investigating failed calls.'))
+
+    const created = fake.requests[0]
+    expect(created.method).toBe('POST')
+    expect(created.path).toBe(`/v1/pages/${fake.pageId}/incidents`)
+    expect(created.headers.authorization).toBe(`OAuth ${API_KEY}`)
+    expect(created.headers['content-type']).toBe('application/json')
+    expect(created.body).toEqual({
+      incident: {
+        name: 'Calls failing on Acme Voice',
+        status: 'investigating',
+        body: 'We are investigating failed calls.',
+        component_ids: ['cmpvoice0001', 'cmpsms000002'],
+        components: {cmpvoice0001: 'major_outage', cmpsms000002: 'major_outage'},
+        deliver_notifications: true,
+      },
+    })
+    const incident = fake.incidents[0]
+    expect(first).toEqual({id: incident.id, url: incident.shortlink, ref: {incident_update_id: incident.incident_updates[0].id, created: 'true'}})
+    expect(componentStatuses(fake)).toEqual({cmpvoice0001: 'major_outage', cmpsms000002: 'major_outage', cmpweb000003: 'operational'})
+
+    let last = first
+    const steps: Array<[string, string]> = [
+      ['identified', 'A failed database upgrade is the cause.'],
+      ['monitoring', 'A fix is rolled out; we are watching.'],
+      ['resolved', 'Calls connect normally again.'],
+    ]
+    for (const [i, [phase, text]] of steps.entries()) {
+      last = await adapter.post(request(i + 2, phase, text, {replyTo: last, threadRoot: first}))
+      expect(last.id).toBe(first.id)
+      expect(last.ref).toEqual({incident_update_id: incident.incident_updates[0].id})
+    }
+
+    expect(fake.requests.slice(1).map((r) => [r.method, r.path])).toEqual(Array(3).fill(['PATCH', `/v1/pages/${fake.pageId}/incidents/${first.id}`]))
+    expect(fake.requests[3].body).toEqual({
+      incident: {status: 'resolved', body: 'Calls connect normally again.', component_ids: ['cmpvoice0001', 'cmpsms000002'], components: {cmpvoice0001: 'operational', cmpsms000002: 'operational'}, deliver_notifications: true},
+    })
+    expect(fake.incidents).toHaveLength(1)
+    expect(incident.status).toBe('resolved')
+    expect(incident.resolved_at).not.toBeNull()
+    expect(incident.incident_updates.map((u) => [u.status, u.body]).reverse()).toEqual([
+      ['investigating', 'We are investigating failed calls.'],
+      ['identified', 'A failed database upgrade is the cause.'],
+      ['monitoring', 'A fix is rolled out; we are watching.'],
+      ['resolved', 'Calls connect normally again.'],
+    ])
+    expect(componentStatuses(fake)).toEqual({cmpvoice0001: 'operational', cmpsms000002: 'operational', cmpweb000003: 'operational'})
+  })
+
+  it('adds a postmortem as an update of the resolved incident, which stays resolved', async () => {
+    await start()
+    const adapter = adapterFor(fake)
+    const first = await adapter.post(request(1, 'investigating', 'Investigating.'))
+    const resolved = await adapter.post(request(2, 'resolved', 'Resolved.', {replyTo: first, threadRoot: first}))
+    await adapter.post(request(3, 'postmortem', 'What happened and what we change.', {replyTo: resolved, threadRoot: first}))
+    const incident = fake.incidents[0]
+    expect(incident.status).toBe('resolved')
+    expect(incident.incident_updates.map((u) => u.status)).toEqual(['resolved', 'resolved', 'investigating'])
+    expect(incident.incident_updates[0].body).toBe('What happened and what we change.')
+    expect(componentStatuses(fake).cmpvoice0001).toBe('operational')
+  })
+
+  it('names the incident after the incident id when the channel has no title, and sends no components when none are set', async () => {
+    await start()
+    await adapterFor(fake, {options: {component_ids: undefined}}).post(request(1, 'investigating', 'Investigating.', {}, null))
+    expect(fake.requests[0].body).toEqual({incident: {name: 'Incident voice-1', status: 'investigating', body: 'Investigating.', deliver_notifications: true}})
+    expect(componentStatuses(fake)).toEqual({cmpvoice0001: 'operational', cmpsms000002: 'operational', cmpweb000003: 'operational'})
+  })
+
+  it('maps phases through status_map, with defaults for the shared phases', async () => {
+    const map = {mitigating: 'monitoring', identified: 'investigating'}
+    expect(statusForPhase('mitigating', map)).toBe('monitoring')
+    expect(statusForPhase('identified', map)).toBe('investigating')
+    expect(statusForPhase('monitoring', map)).toBe('monitoring')
+    expect(statusForPhase('postmortem', undefined)).toBe('resolved')
+    expect(statusForPhase('escalated', undefined)).toBe('investigating')
+
+    await start()
+    const adapter = adapterFor(fake, {options: {status_map: map}})
+    const first = await adapter.post(request(1, 'escalated', 'Escalated.'))
+    await adapter.post(request(2, 'mitigating', 'Mitigating.', {replyTo: first, threadRoot: first}))
+    expect(fake.incidents[0].incident_updates.map((u) => u.status)).toEqual(['monitoring', 'investigating'])
+  })
+
+  it('refuses a status_map value that is not a Statuspage status, before sending', async () => {
+    await start()
+    const e = await failure(adapterFor(fake, {options: {status_map: {investigating: 'on fire'}}}).post(request(1, 'investigating', 'x')))
+    expect(e).toMatchObject({retry: 'never', message: 'status_map maps phase "investigating" to "on fire", which is not a Statuspage status (investigating, identified, monitoring, resolved)'})
+    expect(fake.requests).toHaveLength(0)
+  })
+
+  it('accepts an api_url given with /v1', async () => {
+    await start()
+    await adapterFor(fake, {options: {api_url: `${fake.url}/v1/`}}).post(request(1, 'investigating', 'x'))
+    expect(fake.incidents).toHaveLength(1)
+  })
+
+  it('deletes the incident through the post that created it, and refuses to delete it through a later update', async () => {
+    await start()
+    const adapter = adapterFor(fake)
+    const first = await adapter.post(request(1, 'investigating', 'Investigating.'))
+    const second = await adapter.post(request(2, 'identified', 'Identified.', {replyTo: first, threadRoot: first}))
+    const e = await failure(adapter.delete!(second, new AbortController().signal))
+    expect(e.retry).toBe('never')
+    expect(e.message).toMatch(/^Statuspage cannot delete a single incident update/)
+    expect(fake.incidents[0].deleted).toBe(false)
+    expect(fake.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0)
+
+    await adapter.delete!(first, new AbortController().signal)
+    expect(fake.requests.at(-1)).toMatchObject({method: 'DELETE', path: `/v1/pages/${fake.pageId}/incidents/${first.id}`})
+    expect(fake.incidents[0].deleted).toBe(true)
+    const again = await failure(adapter.delete!(first, new AbortController().signal))
+    expect(again).toMatchObject({retry: 'never', message: `Statuspage answered 404: incident ${first.id} on page ${fake.pageId} not found (or the API key cannot see it)`})
+  })
+
+  it('whoami names the page', async () => {
+    await start()
+    expect(await adapterFor(fake).whoami!(new AbortController().signal)).toBe('Acme Status')
+    expect(fake.requests[0]).toMatchObject({method: 'GET', path: `/v1/pages/${fake.pageId}`})
+    expect(adapterFor(fake).describeTarget()).toBe(`Statuspage page ${fake.pageId} (components cmpvoice0001, cmpsms000002) via ${fake.url}`)
+  })
+
+  describe('failures', () => {
+    it('a wrong API key is final and names the variable to fix', async () => {
+      await start()
+      const adapter = adapterFor(fake, {key: 'wrong-key-0000'})
+      const e = await failure(adapter.post(request(1, 'investigating', 'x')))
+      expect(e).toMatchObject({retry: 'never', message: 'Statuspage rejected the API key (401 Could not authenticate); check CANDOR_STATUS_API_KEY'})
+      expect((await failure(adapter.whoami!(new AbortController().signal))).retry).toBe('never')
+      expect(fake.incidents).toHaveLength(0)
+    })
+
+    it('an unknown page is final', async () => {
+      await start()
+      const e = await failure(adapterFor(fake, {options: {page_id: 'nosuchpage00'}}).post(request(1, 'investigating', 'x')))
+      expect(e).toMatchObject({retry: 'never', message: 'Statuspage answered 404: page nosuchpage00 not found (or the API key cannot see it)'})
+    })
+
+    it('422 is final and quotes Statuspage', async () => {
+      await start()
+      const e = await failure(adapterFor(fake, {options: {component_ids: ['nope']}}).post(request(1, 'investigating', 'x')))
+      expect(e).toMatchObject({retry: 'never', message: 'Statuspage answered 422: Component nope could not be found'})
+    })
+
+    it('420 waits a whole rate-limit window when Statuspage names no time', async () => {
+      await start()
+      fake.fail({status: 420})
+      const before = Date.now()
+      const e = await failure(adapterFor(fake).post(request(1, 'investigating', 'x')))
+      expect(e.retry).toBe('rate-limit')
+      expect(e.message).toBe('Statuspage rate limit reached (420)')
+      expect(e.retryAt!.getTime()).toBeGreaterThanOrEqual(before + 60_000)
+      expect(e.retryAt!.getTime()).toBeLessThanOrEqual(Date.now() + 60_000)
+    })
+
+    it('429 honours Retry-After', async () => {
+      await start()
+      fake.fail({status: 429, retryAfter: 7})
+      const before = Date.now()
+      const e = await failure(adapterFor(fake).post(request(1, 'investigating', 'x')))
+      expect(e.retry).toBe('rate-limit')
+      expect(e.retryAt!.getTime()).toBeGreaterThanOrEqual(before + 7_000)
+      expect(e.retryAt!.getTime()).toBeLessThanOrEqual(Date.now() + 7_000)
+    })
+
+    it('5xx, a hang past the timeout and a reset are transient; nothing is created', async () => {
+      await start()
+      const adapter = adapterFor(fake)
+      fake.fail({status: 503})
+      fake.fail({kind: 'hang'})
+      fake.fail({kind: 'reset'})
+      expect(await failure(adapter.post(request(1, 'investigating', 'x')))).toMatchObject({retry: 'transient', message: 'Statuspage answered 503: Service Unavailable'})
+      expect(await failure(adapter.post(request(1, 'investigating', 'x')))).toMatchObject({retry: 'transient', message: 'Statuspage did not answer within 1s'})
+      expect((await failure(adapter.post(request(1, 'investigating', 'x')))).retry).toBe('transient')
+      expect(fake.incidents).toHaveLength(0)
+      await adapter.post(request(1, 'investigating', 'x'))
+      expect(fake.incidents).toHaveLength(1)
+    })
+  })
+})
