@@ -101,6 +101,8 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
   const platform = `webhook ${valid ? endpoint.origin : 'receiver'}`
 
   return {
+    // Receivers dedupe by webhook-id (stable per part), so sending a part again is harmless.
+    idempotent: true,
     describeTarget: () => (valid ? `signed POST to ${endpoint.origin} (URL from ${source})` : `webhook (${source} is not a valid http(s) URL)`),
 
     async post(request): Promise<RemotePost> {
