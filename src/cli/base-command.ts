@@ -85,3 +85,5 @@ export function announceLockWait(incident: string) {
     process.stderr.write(`${paintErr('yellow', '…')} waiting: ${describeOwner(owner)} on incident ${incident}\n`)
   }
 }
+
+export const requestTimeoutFlag = Flags.integer({description: 'seconds to wait for each request to a platform before trying again', default: 15, min: 1, helpValue: 'SECONDS'})

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {actorFlag, announceLockWait, CandorCommand, factFlags, incidentFlag, lockTimeoutFlag, stateFlags} from '../cli/base-command.js'
+import {actorFlag, announceLockWait, CandorCommand, factFlags, incidentFlag, lockTimeoutFlag, requestTimeoutFlag, stateFlags} from '../cli/base-command.js'
 import {formatPreview} from '../cli/render-preview.js'
 import {createReporter} from '../cli/progress.js'
 import {paint} from '../cli/style.js'
@@ -34,6 +34,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     again: Flags.boolean({description: 'publish even if these exact posts already went out for this phase'}),
     'max-wait': Flags.integer({description: 'longest wait for a rate limit, in seconds', default: 120, min: 0}),
     'lock-timeout': lockTimeoutFlag,
+    timeout: requestTimeoutFlag,
     as: actorFlag,
     ...stateFlags,
   }
@@ -77,6 +78,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
           maxWaitMs: flags['max-wait'] * 1000,
           signal: controller.signal,
           lockTimeoutMs: flags['lock-timeout'] * 1000,
+          timeoutMs: flags.timeout * 1000,
           onLockWait: announceLockWait(incident),
         },
       )

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFlag, stateFlags} from '../cli/base-command.js'
+import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFlag, requestTimeoutFlag, stateFlags} from '../cli/base-command.js'
 import {createReporter} from '../cli/progress.js'
 import {ExitCode} from '../errors.js'
 import {resolveActor} from '../incident/identity.js'
@@ -18,6 +18,7 @@ export default class Retry extends CandorCommand {
     'assume-sent': Flags.boolean({description: 'a part whose send was interrupted, on a platform that cannot be asked, is taken as published', exclusive: ['assume-lost']}),
     'assume-lost': Flags.boolean({description: 'a part whose send was interrupted, on a platform that cannot be asked, is sent again', exclusive: ['assume-sent']}),
     'lock-timeout': lockTimeoutFlag,
+    timeout: requestTimeoutFlag,
     as: actorFlag,
     ...stateFlags,
   }
@@ -44,7 +45,7 @@ export default class Retry extends CandorCommand {
         : undefined
       result = await retryFailed(
         {incident, channels: flags.channel, assume: flags['assume-sent'] ? 'sent' : flags['assume-lost'] ? 'lost' : undefined, ask},
-        {store, actor: resolveActor(flags.as), env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, lockTimeoutMs: flags['lock-timeout'] * 1000, onLockWait: announceLockWait(incident)},
+        {store, actor: resolveActor(flags.as), env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, lockTimeoutMs: flags['lock-timeout'] * 1000, timeoutMs: flags.timeout * 1000, onLockWait: announceLockWait(incident)},
       )
     } finally {
       ;(reporter as {finish?(): void}).finish?.()
