@@ -48,7 +48,7 @@ export async function httpRequest(platform: string, req: HttpRequest): Promise<H
     res = await fetch(req.url, {method: req.method, headers, body, signal})
     text = await res.text()
   } catch (error) {
-    if (timeout.aborted) throw new DeliveryError(`${platform} did not answer within ${Math.round(req.timeoutMs / 1000)}s`, {retry: 'transient'})
+    if (timeout.aborted) throw new DeliveryError(`${platform} did not answer within ${req.timeoutMs < 1000 ? `${req.timeoutMs} ms` : `${Math.round(req.timeoutMs / 1000)}s`}`, {retry: 'transient'})
     if (req.signal?.aborted) throw new DeliveryError(`interrupted while talking to ${platform}`, {retry: 'never'})
     const cause = (error as {cause?: {code?: string; message?: string}}).cause
     throw new DeliveryError(`could not reach ${platform}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, {retry: 'transient'})

@@ -1,9 +1,232 @@
-import {DeliveryError, type AdapterFactory} from '../adapter.js'
+import twitterText from 'twitter-text'
+import type {RemotePost} from '../../incident/events.js'
+import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
+import {envPrefix} from '../credentials.js'
+import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../http.js'
 
-// Placeholder until the bluesky adapter lands: refuses clearly, never pretends to post.
-export const createAdapter: AdapterFactory = ({channel}) => ({
-  describeTarget: () => `bluesky channel ${channel.name}`,
-  async post() {
-    throw new DeliveryError('publishing to bluesky is not implemented yet', {retry: 'never'})
-  },
-})
+/**
+ * Bluesky over XRPC with plain fetch (the `@atproto/api` agent takes over a second to load
+ * and would leave `api_url` for the PDS named in the account's DID document).
+ *
+ * One session per adapter, created on first use and refreshed on `ExpiredToken`. Each part
+ * gets its record key (a TID) on its first attempt; a retry looks that key up before creating
+ * again, so an answer lost to a timeout never turns into a double post.
+ */
+
+const PLATFORM = 'Bluesky'
+const DEFAULT_SERVICE = 'https://bsky.social'
+const POST = 'app.bsky.feed.post'
+
+interface Session {
+  accessJwt: string
+  refreshJwt: string
+  did: string
+  handle: string
+}
+
+interface StrongRef {
+  uri: string
+  cid: string
+}
+
+/** A link facet: UTF-8 byte offsets into the text, as the AT Protocol counts them. */
+export interface LinkFacet {
+  index: {byteStart: number; byteEnd: number}
+  features: [{$type: 'app.bsky.richtext.facet#link'; uri: string}]
+}
+
+/**
+ * Facets that make the links in `text` clickable (Bluesky shows plain text otherwise).
+ * twitter-text finds the URLs, bare domains with a known TLD included; its UTF-16 indices
+ * become UTF-8 byte offsets.
+ */
+export function linkFacets(text: string): LinkFacet[] {
+  const bytes = (i: number) => Buffer.byteLength(text.slice(0, i), 'utf8')
+  return twitterText.extractUrlsWithIndices(text, {extractUrlsWithoutProtocol: true}).map(({url, indices: [start, end]}) => ({
+    index: {byteStart: bytes(start), byteEnd: bytes(end)},
+    features: [{$type: 'app.bsky.richtext.facet#link', uri: /^https?:\/\//i.test(url) ? url : `https://${url}`}],
+  }))
+}
+
+const TID_CHARS = '234567abcdefghijklmnopqrstuvwxyz'
+const clockId = BigInt(Math.floor(Math.random() * 1024))
+let lastMicros = 0
+
+/** A record key in TID form (13 base32-sortable characters of microseconds and a clock id), as Bluesky clients make them. */
+export function nextTid(): string {
+  lastMicros = Math.max(Date.now() * 1000, lastMicros + 1)
+  let v = (BigInt(lastMicros) << 10n) | clockId
+  let out = ''
+  for (let i = 0; i < 13; i++) {
+    out = TID_CHARS[Number(v & 31n)] + out
+    v >>= 5n
+  }
+  return out
+}
+
+/** Splits `at://did/collection/rkey`. */
+function parseAtUri(uri: string): {repo: string; collection: string; rkey: string} | undefined {
+  const m = /^at:\/\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(uri)
+  return m ? {repo: m[1]!, collection: m[2]!, rkey: m[3]!} : undefined
+}
+
+/** The XRPC error name and message (`{"error": "InvalidRequest", "message": "…"}`), on one line. */
+function errorInfo(res: HttpResponse): {name?: string; detail: string} {
+  const body = res.json as {error?: unknown; message?: unknown} | undefined
+  const name = typeof body?.error === 'string' ? body.error : undefined
+  const message = typeof body?.message === 'string' ? body.message.replace(/\s+/g, ' ').trim().slice(0, 300) : ''
+  return {name, detail: message && name ? `${message} (${name})` : message || name || ''}
+}
+
+const isOk = (res: HttpResponse) => res.status >= 200 && res.status < 300
+const isExpired = (res: HttpResponse) => (res.status === 400 || res.status === 401) && errorInfo(res).name === 'ExpiredToken'
+
+function strongRef(post: RemotePost, role: string): StrongRef {
+  const cid = post.ref?.cid
+  if (!cid) throw new DeliveryError(`cannot reply on Bluesky: the ${role} post ${post.id} has no recorded cid`, {retry: 'never'})
+  return {uri: post.id, cid}
+}
+
+function stringOption(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+}
+
+export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
+  const options = channel.options
+  const service = stringOption(options.service) ?? DEFAULT_SERVICE
+  // api_url (a proxy or test fake) wins over the service for where requests go.
+  const base = stringOption(options.api_url) ?? service
+  const locale = stringOption(options.locale)
+  const langs = Array.isArray(options.langs) && options.langs.length > 0 ? options.langs.map(String) : locale ? [locale] : undefined
+  const prefix = envPrefix(channel.name)
+  /** The idempotency key of each part tried so far → its record key and time. */
+  const attempts = new Map<string, {rkey: string; createdAt: string}>()
+  let session: Promise<Session> | undefined
+
+  const xrpcUrl = (nsid: string, query?: Record<string, string>) => joinUrl(base, `xrpc/${nsid}`) + (query ? `?${new URLSearchParams(query)}` : '')
+
+  function failure(res: HttpResponse): DeliveryError {
+    const {name, detail} = errorInfo(res)
+    if (res.status === 429 || name === 'RateLimitExceeded') return errorFromResponse(PLATFORM, {...res, status: 429}, detail)
+    return errorFromResponse(PLATFORM, res, detail)
+  }
+
+  function sessionFrom(res: HttpResponse, previous?: Session): Session {
+    const s = res.json as Partial<Session> | undefined
+    if (typeof s?.accessJwt !== 'string' || typeof s.refreshJwt !== 'string' || typeof s.did !== 'string') {
+      throw new DeliveryError(`Bluesky answered ${res.status} with no session; is ${base} an AT Protocol service?`, {retry: 'never'})
+    }
+    return {accessJwt: s.accessJwt, refreshJwt: s.refreshJwt, did: s.did, handle: typeof s.handle === 'string' ? s.handle : (previous?.handle ?? s.did)}
+  }
+
+  async function signIn(signal: AbortSignal): Promise<Session> {
+    const res = await httpRequest(PLATFORM, {
+      method: 'POST',
+      url: xrpcUrl('com.atproto.server.createSession'),
+      json: {identifier: credentials.IDENTIFIER, password: credentials.APP_PASSWORD},
+      timeoutMs,
+      signal,
+    })
+    if (res.status === 401) {
+      const {detail} = errorInfo(res)
+      throw new DeliveryError(`Bluesky refused the sign-in (401${detail ? `: ${detail}` : ''}); check ${prefix}IDENTIFIER and ${prefix}APP_PASSWORD`, {retry: 'never'})
+    }
+    if (!isOk(res)) throw failure(res)
+    return sessionFrom(res)
+  }
+
+  /** A new access token from the refresh token; a new sign-in when that has expired too. */
+  async function refresh(old: Session, signal: AbortSignal): Promise<Session> {
+    const res = await httpRequest(PLATFORM, {method: 'POST', url: xrpcUrl('com.atproto.server.refreshSession'), headers: {authorization: `Bearer ${old.refreshJwt}`}, timeoutMs, signal})
+    if (isOk(res)) return sessionFrom(res, old)
+    if (res.status === 400 || res.status === 401) return signIn(signal)
+    throw failure(res)
+  }
+
+  /** Shares one session (or one sign-in in flight) between calls; forgets it if getting it failed. */
+  function current(make: () => Promise<Session>, replace = false): Promise<Session> {
+    if (!session || replace) {
+      const p = make()
+      session = p
+      p.catch(() => {
+        if (session === p) session = undefined
+      })
+    }
+    return session
+  }
+
+  /** One authenticated XRPC call, refreshing the session once if the access token expired. */
+  async function call(method: 'GET' | 'POST', nsid: string, signal: AbortSignal, body?: (s: Session) => unknown, query?: (s: Session) => Record<string, string>) {
+    let s = await current(() => signIn(signal))
+    const send = (as: Session) =>
+      httpRequest(PLATFORM, {method, url: xrpcUrl(nsid, query?.(as)), headers: {authorization: `Bearer ${as.accessJwt}`}, json: body?.(as), timeoutMs, signal})
+    let res = await send(s)
+    if (isExpired(res)) {
+      const expired = s
+      s = await current(() => refresh(expired, signal), true)
+      res = await send(s)
+    }
+    return {res, session: s}
+  }
+
+  /** The post at `rkey` if an earlier attempt created it; undefined if there is none. */
+  async function existing(rkey: string, signal: AbortSignal): Promise<RemotePost | undefined> {
+    const {res, session: s} = await call('GET', 'com.atproto.repo.getRecord', signal, undefined, (me) => ({repo: me.did, collection: POST, rkey}))
+    if (errorInfo(res).name === 'RecordNotFound') return undefined
+    if (!isOk(res)) throw failure(res)
+    const found = res.json as Partial<StrongRef> | undefined
+    return typeof found?.uri === 'string' && typeof found.cid === 'string' ? remote({uri: found.uri, cid: found.cid}, s) : undefined
+  }
+
+  function remote(ref: StrongRef, s: Session): RemotePost {
+    const rkey = parseAtUri(ref.uri)?.rkey ?? ''
+    return {id: ref.uri, url: `https://bsky.app/profile/${s.handle}/post/${rkey}`, ref: {cid: ref.cid}}
+  }
+
+  return {
+    describeTarget: () => `Bluesky account of ${prefix}IDENTIFIER on ${service}${base !== service ? ` via ${base}` : ''}`,
+
+    async post({text, replyTo, threadRoot, idempotencyKey, signal}): Promise<RemotePost> {
+      // Root and parent must be exact {uri, cid} pairs: the root is the incident's first post here.
+      const reply = replyTo ? {root: strongRef(threadRoot ?? replyTo, 'thread root'), parent: strongRef(replyTo, 'previous')} : undefined
+      let attempt = attempts.get(idempotencyKey)
+      if (attempt) {
+        const done = await existing(attempt.rkey, signal)
+        if (done) return done
+      } else {
+        attempt = {rkey: nextTid(), createdAt: new Date().toISOString()}
+        attempts.set(idempotencyKey, attempt)
+      }
+      const facets = linkFacets(text)
+      const record = {
+        $type: POST,
+        text,
+        createdAt: attempt.createdAt,
+        ...(langs && {langs}),
+        ...(facets.length > 0 && {facets}),
+        ...(reply && {reply}),
+      }
+      const {rkey} = attempt
+      const {res, session: s} = await call('POST', 'com.atproto.repo.createRecord', signal, (me) => ({repo: me.did, collection: POST, rkey, record}))
+      if (!isOk(res)) throw failure(res)
+      const created = res.json as Partial<StrongRef> | undefined
+      if (typeof created?.uri !== 'string' || typeof created.cid !== 'string') {
+        throw new DeliveryError(`Bluesky answered ${res.status} with no record; is ${base} an AT Protocol service?`, {retry: 'never'})
+      }
+      return remote({uri: created.uri, cid: created.cid}, s)
+    },
+
+    async delete(post, signal) {
+      const at = parseAtUri(post.id)
+      if (!at) throw new DeliveryError(`cannot delete ${post.id} on Bluesky: not an at:// record URI`, {retry: 'never'})
+      // Deleting a record that is already gone succeeds (the PDS treats it as a no-op).
+      const {res} = await call('POST', 'com.atproto.repo.deleteRecord', signal, () => at)
+      if (!isOk(res)) throw failure(res)
+    },
+
+    async whoami(signal) {
+      const s = await current(() => signIn(signal))
+      return `@${s.handle}`
+    },
+  }
+}

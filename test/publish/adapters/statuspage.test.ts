@@ -234,7 +234,7 @@ describe('statuspage adapter', () => {
       fake.fail({kind: 'hang'})
       fake.fail({kind: 'reset'})
       expect(await failure(adapter.post(request(1, 'investigating', 'x')))).toMatchObject({retry: 'transient', message: 'Statuspage answered 503: Service Unavailable'})
-      expect(await failure(adapter.post(request(1, 'investigating', 'x')))).toMatchObject({retry: 'transient', message: 'Statuspage did not answer within 1s'})
+      expect(await failure(adapter.post(request(1, 'investigating', 'x')))).toMatchObject({retry: 'transient', message: 'Statuspage did not answer within 500 ms'})
       expect((await failure(adapter.post(request(1, 'investigating', 'x')))).retry).toBe('transient')
       expect(fake.incidents).toHaveLength(0)
       await adapter.post(request(1, 'investigating', 'x'))

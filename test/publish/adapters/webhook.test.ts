@@ -219,7 +219,7 @@ describe('webhook adapter', () => {
       receiver.fail({kind: 'hang'})
       const e = await failure(adapterFor(receiver).post(request()))
       expect(e.retry).toBe('transient')
-      expect(e.message).toBe(`webhook ${receiver.origin} did not answer within 1s`)
+      expect(e.message).toBe(`webhook ${receiver.origin} did not answer within 500 ms`)
     })
 
     it('a reset connection is transient', async () => {

@@ -1,0 +1,318 @@
+/**
+ * A fake Facebook Graph API (Pages) on loopback, for tests of the facebook channel.
+ *
+ * It speaks the wire protocol of docs/channel-contracts.md §5: an optional version prefix
+ * (`/v21.0/...`), the Page token as `access_token` (form body or query) or an
+ * `Authorization: Bearer|OAuth` header, form or JSON bodies, and Graph error objects
+ * `{"error": {message, type, code, error_subcode?, fbtrace_id}}` — throttling comes as
+ * 400/403 with codes 4/17/32/613/80001 and an `X-Business-Use-Case-Usage` header, never 429.
+ *
+ * Order per request: read and record it, then a queued fault (if one matches) wins over
+ * everything else, including the token check; then the token; then routing.
+ */
+import {randomBytes} from 'node:crypto'
+import http from 'node:http'
+import type {AddressInfo, Socket} from 'node:net'
+
+export interface FakePagePost {
+  /** `{page-id}_{post-id}`, as the Graph API answers. */
+  id: string
+  message: string
+  link?: string
+  deleted: boolean
+  createdAt: string
+}
+
+export type FakeFacebookFault =
+  /** Throttling: `code` 4, 17, 32, 613 or 80001; HTTP 400 (403 for 32 unless `status` says); `regainMinutes` fills the BUC header. */
+  | {kind: 'throttle'; code: 4 | 17 | 32 | 613 | 80001; status?: 400 | 403; regainMinutes?: number}
+  | {status: 500 | 503}
+  /** The token is expired/invalid (code 190). */
+  | {kind: 'bad-token'}
+  | {kind: 'duplicate'}
+  | {kind: 'policy'}
+  | {kind: 'hang'}
+  | {kind: 'reset'}
+
+export interface FakeFacebookRequest {
+  method: string
+  /** Path plus query string as sent. */
+  path: string
+  headers: Record<string, string | string[] | undefined>
+  /** Parsed form or JSON body; raw string otherwise; undefined if empty. */
+  body: unknown
+}
+
+export interface FakeFacebook {
+  url: string
+  pageId: string
+  posts: FakePagePost[]
+  requests: FakeFacebookRequest[]
+  /** Queue a fault for the next `times` matching requests (default 1); `:name` path segments match any segment; the version prefix is ignored. */
+  fail(fault: FakeFacebookFault, times?: number, match?: {method?: string; path?: string}): void
+  latencyMs: number
+  close(): Promise<void>
+}
+
+export interface StartFakeFacebookOptions {
+  pageId?: string
+  pageName?: string
+  pageToken: string
+  /** A user token: valid, but /me answers with a person and posting to the Page is refused. */
+  userToken?: string
+}
+
+interface GraphErrorBody {
+  message: string
+  type: string
+  code: number
+  error_subcode?: number
+  is_transient?: boolean
+  error_user_title?: string
+  error_user_msg?: string
+}
+
+interface Reply {
+  status: number
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+const graphError = (status: number, error: GraphErrorBody, headers?: Record<string, string>): Reply => ({
+  status,
+  body: {error: {...error, fbtrace_id: randomBytes(8).toString('base64url')}},
+  headers,
+})
+
+const NO_TOKEN = graphError(400, {message: 'An access token is required to request this resource.', type: 'OAuthException', code: 104})
+const BAD_TOKEN = graphError(400, {message: 'Invalid OAuth access token - Cannot parse access token', type: 'OAuthException', code: 190})
+const EXPIRED_TOKEN = graphError(400, {
+  message: 'Error validating access token: Session has expired on Tuesday, 24-Nov-26 10:00:00 PST.',
+  type: 'OAuthException',
+  code: 190,
+  error_subcode: 463,
+})
+const THROTTLE_MESSAGES: Record<number, string> = {
+  4: 'Application request limit reached',
+  17: 'User request limit reached',
+  32: 'Page request limit reached',
+  613: 'Calls to this api have exceeded the rate limit.',
+  80001: 'There have been too many calls to this Page account. Wait a bit and try again.',
+}
+
+function matchPath(pattern: string, p: string): boolean {
+  const a = pattern.split('/')
+  const b = p.split('/')
+  return a.length === b.length && a.every((seg, i) => (seg.startsWith(':') ? b[i]!.length > 0 : seg === b[i]))
+}
+
+function parseBody(contentType: string | undefined, raw: string): unknown {
+  if (!raw) return undefined
+  const ct = (contentType ?? '').toLowerCase()
+  if (ct.includes('json')) {
+    try {
+      return JSON.parse(raw) as unknown
+    } catch {
+      return raw
+    }
+  }
+  if (ct.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw))
+  return raw
+}
+
+export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise<FakeFacebook> {
+  const pageId = opts.pageId ?? '102030405060708'
+  const pageName = opts.pageName ?? 'Acme Status'
+  const posts: FakePagePost[] = []
+  const requests: FakeFacebookRequest[] = []
+  const faults: Array<{fault: FakeFacebookFault; remaining: number; match?: {method?: string; path?: string}}> = []
+  const sockets = new Set<Socket>()
+  const delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
+  let nextPost = 1_234_567_890_000n
+  let calls = 0
+  let closed = false
+
+  /** Usage headers Graph sends with Page-token calls (percentages of the hourly budget). */
+  function usageHeaders(regainMinutes = 0, full = false): Record<string, string> {
+    const pct = full ? 100 : Math.min(99, ++calls)
+    return {
+      'x-app-usage': JSON.stringify({call_count: pct, total_cputime: 1, total_time: 1}),
+      'x-business-use-case-usage': JSON.stringify({[pageId]: [{type: 'pages', call_count: pct, total_cputime: 1, total_time: 1, estimated_time_to_regain_access: regainMinutes}]}),
+    }
+  }
+
+  function takeFault(method: string, p: string): FakeFacebookFault | undefined {
+    const i = faults.findIndex((q) => (!q.match?.method || q.match.method.toUpperCase() === method) && (!q.match?.path || matchPath(q.match.path, p)))
+    if (i < 0) return undefined
+    const q = faults[i]!
+    if (--q.remaining <= 0) faults.splice(i, 1)
+    return q.fault
+  }
+
+  function faultReply(fault: Exclude<FakeFacebookFault, {kind: 'hang'} | {kind: 'reset'}>): Reply {
+    if ('status' in fault && !('kind' in fault)) {
+      return fault.status === 503
+        ? graphError(503, {message: 'Service temporarily unavailable', type: 'OAuthException', code: 2, is_transient: true})
+        : graphError(500, {message: 'An unknown error has occurred.', type: 'OAuthException', code: 1, is_transient: false})
+    }
+    switch (fault.kind) {
+      case 'throttle': {
+        const status = fault.status ?? (fault.code === 32 ? 403 : 400)
+        const error: GraphErrorBody = {message: `(#${fault.code}) ${THROTTLE_MESSAGES[fault.code]}`, type: 'OAuthException', code: fault.code, is_transient: true}
+        if (fault.code === 80001) error.error_subcode = 2446079
+        return graphError(status, error, usageHeaders(fault.regainMinutes ?? 0, true))
+      }
+      case 'bad-token':
+        return EXPIRED_TOKEN
+      case 'duplicate':
+        return graphError(400, {message: '(#506) Duplicate status message', type: 'OAuthException', code: 506, error_subcode: 1455006, error_user_title: 'Duplicate Status Update', error_user_msg: 'This status update is identical to the last one you posted.'})
+      case 'policy':
+        return graphError(400, {
+          message: 'It looks like you were misusing this feature by going too fast. You’ve been temporarily blocked from using it.',
+          type: 'OAuthException',
+          code: 368,
+          error_subcode: 1390008,
+        })
+    }
+  }
+
+  function tokenOf(req: http.IncomingMessage, query: URLSearchParams, body: unknown): string | undefined {
+    const auth = req.headers.authorization
+    const m = auth ? /^(?:Bearer|OAuth)\s+(\S+)$/i.exec(auth) : null
+    if (m) return m[1]
+    const fromBody = typeof body === 'object' && body !== null ? (body as {access_token?: unknown}).access_token : undefined
+    return typeof fromBody === 'string' ? fromBody : (query.get('access_token') ?? undefined)
+  }
+
+  function route(method: string, p: string, query: URLSearchParams, body: unknown, token: string): Reply {
+    const params = {...Object.fromEntries(query), ...(typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {})}
+    const isPage = token === opts.pageToken
+    if (method === 'GET' && p === '/me') {
+      const me = isPage ? {id: pageId, name: pageName} : {id: '100000000000001', name: 'Dana On-Call'}
+      const fields = String(params.fields ?? 'name,id').split(',')
+      return {status: 200, body: Object.fromEntries(Object.entries(me).filter(([k]) => fields.includes(k))), headers: usageHeaders()}
+    }
+    const feed = /^\/([^/]+)\/feed$/.exec(p)
+    if (method === 'POST' && feed) {
+      if (feed[1] !== pageId) return graphError(400, {message: `(#100) Unsupported post request. Object with ID '${feed[1]}' does not exist`, type: 'GraphMethodException', code: 100, error_subcode: 33})
+      if (!isPage) return graphError(403, {message: '(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts as an admin with sufficient administrative permission', type: 'OAuthException', code: 200})
+      const message = typeof params.message === 'string' ? params.message : ''
+      const link = typeof params.link === 'string' && params.link ? params.link : undefined
+      if (!message && !link) return graphError(400, {message: '(#100) Missing message or attachment.', type: 'OAuthException', code: 100})
+      if (message.length > 63206) return graphError(400, {message: '(#100) Param message must be at most 63206 characters long.', type: 'OAuthException', code: 100})
+      if (posts.some((x) => !x.deleted && x.message === message && x.link === link)) return faultReply({kind: 'duplicate'})
+      nextPost += 1n
+      const post: FakePagePost = {id: `${pageId}_${nextPost}`, message, deleted: false, createdAt: new Date().toISOString()}
+      if (link) post.link = link
+      posts.push(post)
+      return {status: 200, body: {id: post.id}, headers: usageHeaders()}
+    }
+    const object = /^\/([^/]+)$/.exec(p)
+    if (object && (method === 'DELETE' || (method === 'POST' && params.method === 'delete'))) {
+      const post = posts.find((x) => x.id === object[1] && !x.deleted)
+      if (!post || !isPage) {
+        return graphError(400, {
+          message: `Unsupported delete request. Object with ID '${object[1]}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+          type: 'GraphMethodException',
+          code: 100,
+          error_subcode: 33,
+        })
+      }
+      post.deleted = true
+      return {status: 200, body: {success: true}, headers: usageHeaders()}
+    }
+    if (object && method === 'GET') {
+      const post = posts.find((x) => x.id === object[1] && !x.deleted)
+      if (post) return {status: 200, body: {id: post.id, message: post.message, created_time: post.createdAt, permalink_url: `https://www.facebook.com/${post.id}`}}
+    }
+    return graphError(400, {message: `Unknown path components: ${p}`, type: 'OAuthException', code: 2500})
+  }
+
+  function send(res: http.ServerResponse, reply: Reply): void {
+    if (closed || res.destroyed || res.headersSent) return
+    const payload = reply.body === undefined ? '' : JSON.stringify(reply.body)
+    res.writeHead(reply.status, {
+      'content-type': 'application/json; charset=UTF-8',
+      'facebook-api-version': 'v21.0',
+      'x-fb-trace-id': randomBytes(8).toString('base64url'),
+      'content-length': String(Buffer.byteLength(payload)),
+      ...reply.headers,
+    })
+    res.end(payload)
+  }
+
+  function wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const entry = {timer: setTimeout(() => (delays.delete(entry), resolve()), ms), resolve}
+      delays.add(entry)
+    })
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const raw = Buffer.concat(chunks).toString('utf8')
+    const method = (req.method ?? 'GET').toUpperCase()
+    const target = req.url ?? '/'
+    const [pathOnly = '/', queryString = ''] = target.split(/\?(.*)/s)
+    const p = pathOnly.replace(/^\/v\d+\.\d+(?=\/)/, '')
+    const body = parseBody(req.headers['content-type'], raw)
+    requests.push({method, path: target, headers: {...req.headers}, body})
+
+    const fault = takeFault(method, p)
+    if (fault && 'kind' in fault && fault.kind === 'hang') return
+    await wait(fake.latencyMs)
+    if (closed) return
+    if (fault && 'kind' in fault && fault.kind === 'reset') return void req.socket.destroy()
+    if (fault) return send(res, faultReply(fault as Exclude<FakeFacebookFault, {kind: 'hang'} | {kind: 'reset'}>))
+
+    const query = new URLSearchParams(queryString)
+    const token = tokenOf(req, query, body)
+    if (!token) return send(res, NO_TOKEN)
+    if (token !== opts.pageToken && token !== opts.userToken) return send(res, BAD_TOKEN)
+    send(res, route(method, p, query, body, token))
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, graphError(500, {message: String(error), type: 'FakeError', code: 1})))
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const {port} = server.address() as AddressInfo
+
+  let closing: Promise<void> | undefined
+  const fake: FakeFacebook = {
+    url: `http://127.0.0.1:${port}`,
+    pageId,
+    posts,
+    requests,
+    latencyMs: 0,
+    fail(fault, times = 1, match) {
+      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
+      faults.push({fault, remaining: times, match})
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        closed = true
+        faults.length = 0
+        for (const d of delays) {
+          clearTimeout(d.timer)
+          d.resolve()
+        }
+        delays.clear()
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+        server.closeAllConnections()
+      })
+      return closing
+    },
+  }
+  return fake
+}

@@ -1,0 +1,416 @@
+/**
+ * A fake Mastodon instance on loopback, for tests of the Mastodon channel.
+ *
+ * It speaks the REST API as described in docs/channel-contracts.md §3: bearer tokens with
+ * scopes, form or JSON bodies, Status and Account entities, `{"error": "…"}` bodies,
+ * `X-RateLimit-*` headers (reset as ISO 8601 with microseconds, as Mastodon's Rack::Attack
+ * setup sends), and `Idempotency-Key`: a key repeated within an hour returns the original
+ * status (200) and creates nothing, unless that status was deleted since.
+ *
+ * Order of processing: read and record the request, then a queued fault wins over
+ * everything else (including auth), then the token, then routing.
+ */
+import {randomBytes} from 'node:crypto'
+import http from 'node:http'
+import type {AddressInfo, Socket} from 'node:net'
+
+export interface FakeStatus {
+  id: string
+  text: string
+  inReplyToId?: string
+  visibility: string
+  language: string | null
+  deleted: boolean
+  createdAt: string
+  idempotencyKey?: string
+}
+
+export type FakeMastodonFault =
+  | {status: 429; resetInSeconds: number}
+  | {status: 500}
+  /** 502/503 come from the reverse proxy in front of Mastodon: an HTML page, not JSON. */
+  | {status: 502 | 503}
+  | {status: 401}
+  | {status: 422; error: string}
+  | {kind: 'hang'}
+  | {kind: 'reset'}
+  /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
+  | {kind: 'lose-answer'}
+
+export interface FakeMastodonRequest {
+  method: string
+  /** Path plus query string, as sent. */
+  path: string
+  headers: Record<string, string | string[] | undefined>
+  /** Parsed JSON or form body; the raw string otherwise; undefined if empty. */
+  body: unknown
+}
+
+export interface FakeMastodon {
+  /** e.g. http://127.0.0.1:PORT (no trailing slash) */
+  url: string
+  /** The instance's domain as it appears in status URLs and handles. */
+  domain: string
+  /** Every status created, in order (deleted ones stay, with `deleted: true`). */
+  statuses: FakeStatus[]
+  /** Every request received, including rejected and faulted ones. */
+  requests: FakeMastodonRequest[]
+  /** Queue a fault for the next `times` matching requests (default 1); `:id` segments in `match.path` match any segment. */
+  fail(fault: FakeMastodonFault, times?: number, match?: {method?: string; path?: string}): void
+  /** Artificial delay before answering (and before a fault), default 0. The request is still processed after it, even if the client gave up. */
+  latencyMs: number
+  /** Stops the server; ends hanging and delayed requests. */
+  close(): Promise<void>
+}
+
+export interface StartFakeMastodonOptions {
+  accessToken: string
+  /** The token's scopes (default read and write). */
+  scopes?: string[]
+  username?: string
+  /** Status URLs use this domain (default the fake's own host:port, over http). */
+  domain?: string
+  maxCharacters?: number
+}
+
+const VISIBILITIES = ['public', 'unlisted', 'private', 'direct']
+const IDEMPOTENCY_TTL_MS = 60 * 60 * 1000
+const RATE_LIMIT = 300
+const RATE_PERIOD_S = 5 * 60
+const URL_LENGTH = 23
+
+const graphemes = new Intl.Segmenter(undefined, {granularity: 'grapheme'})
+
+/** Mastodon's StatusLengthValidator, simplified: graphemes, every http(s) URL as 23. */
+function statusLength(text: string): number {
+  const countable = text.replace(/https?:\/\/[^\s<>"]+/gi, 'x'.repeat(URL_LENGTH))
+  return [...graphemes.segment(countable)].length
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'})[c]!)
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+function parseBody(contentType: string | undefined, raw: string): unknown {
+  if (raw.length === 0) return undefined
+  const ct = (contentType ?? '').toLowerCase()
+  if (ct.includes('json')) {
+    try {
+      return JSON.parse(raw) as unknown
+    } catch {
+      return raw
+    }
+  }
+  if (ct.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw))
+  return raw
+}
+
+function matchPath(pattern: string, path: string): boolean {
+  const p = pattern.split('/')
+  const s = path.split('/')
+  return p.length === s.length && p.every((seg, i) => (seg.startsWith(':') ? s[i]!.length > 0 : seg === s[i]))
+}
+
+/** `.iso8601(6)` as Ruby prints it: microseconds, `Z`. */
+function iso6(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
+}
+
+const PROXY_PAGE = (status: number) =>
+  `<html>\r\n<head><title>${status} ${status === 502 ? 'Bad Gateway' : 'Service Temporarily Unavailable'}</title></head>\r\n<body>\r\n<center><h1>${status}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
+
+interface Reply {
+  status: number
+  body?: unknown
+  /** Sent as text/html instead of JSON. */
+  html?: string
+  headers?: Record<string, string>
+}
+
+interface QueuedFault {
+  fault: FakeMastodonFault
+  remaining: number
+  match?: {method?: string; path?: string}
+}
+
+export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise<FakeMastodon> {
+  const scopes = opts.scopes ?? ['read', 'write']
+  const username = opts.username ?? 'acme'
+  const maxCharacters = opts.maxCharacters ?? 500
+  const accountId = '109348000000000001'
+  const statuses: FakeStatus[] = []
+  const requests: FakeMastodonRequest[] = []
+  const faults: QueuedFault[] = []
+  const idempotency = new Map<string, {id: string; at: number}>()
+  const sockets = new Set<Socket>()
+  const delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
+  let window = {start: 0, used: 0}
+  // Mastodon ids are snowflakes: milliseconds << 16 plus a sequence; they increase.
+  let lastId = BigInt(Date.now()) << 16n
+  let closed = false
+  let origin = ''
+
+  const nextId = () => String((lastId += 1n + BigInt(Math.floor(Math.random() * 100))))
+
+  function rateHeaders(): Record<string, string> {
+    const now = Date.now()
+    const periodStart = Math.floor(now / 1000 / RATE_PERIOD_S) * RATE_PERIOD_S * 1000
+    if (window.start !== periodStart) window = {start: periodStart, used: 0}
+    window.used += 1
+    return {
+      'x-ratelimit-limit': String(RATE_LIMIT),
+      'x-ratelimit-remaining': String(Math.max(0, RATE_LIMIT - window.used)),
+      'x-ratelimit-reset': iso6(periodStart + RATE_PERIOD_S * 1000),
+    }
+  }
+
+  function account() {
+    return {
+      id: accountId,
+      username,
+      acct: username,
+      display_name: `${username} status`,
+      locked: false,
+      bot: true,
+      created_at: '2022-11-14T00:00:00.000Z',
+      note: '<p>Service status updates</p>',
+      url: `${origin}/@${username}`,
+      uri: `${origin}/users/${username}`,
+      avatar: `${origin}/avatars/original/missing.png`,
+      followers_count: 1200,
+      following_count: 0,
+      statuses_count: statuses.filter((s) => !s.deleted).length,
+      emojis: [],
+      fields: [],
+    }
+  }
+
+  function statusEntity(s: FakeStatus, extra: Record<string, unknown> = {}) {
+    const parent = s.inReplyToId ? statuses.find((p) => p.id === s.inReplyToId) : undefined
+    return {
+      id: s.id,
+      created_at: s.createdAt,
+      in_reply_to_id: s.inReplyToId ?? null,
+      in_reply_to_account_id: parent ? accountId : null,
+      sensitive: false,
+      spoiler_text: '',
+      visibility: s.visibility,
+      language: s.language,
+      uri: `${origin}/users/${username}/statuses/${s.id}`,
+      url: `${origin}/@${username}/${s.id}`,
+      replies_count: statuses.filter((r) => r.inReplyToId === s.id && !r.deleted).length,
+      reblogs_count: 0,
+      favourites_count: 0,
+      edited_at: null,
+      content: `<p>${s.text.split(/\n{2,}/).map((p) => escapeHtml(p).replace(/\n/g, '<br />')).join('</p><p>')}</p>`,
+      reblog: null,
+      application: {name: 'Candor', website: null},
+      account: account(),
+      media_attachments: [],
+      mentions: [],
+      tags: [],
+      emojis: [],
+      card: null,
+      poll: null,
+      ...extra,
+    }
+  }
+
+  function takeFault(method: string, path: string): FakeMastodonFault | undefined {
+    const i = faults.findIndex((q) => (!q.match?.method || q.match.method.toUpperCase() === method) && (!q.match?.path || matchPath(q.match.path, path)))
+    if (i < 0) return undefined
+    const q = faults[i]!
+    if (--q.remaining <= 0) faults.splice(i, 1)
+    return q.fault
+  }
+
+  function faultReply(fault: Exclude<FakeMastodonFault, {kind: string}>): Reply {
+    switch (fault.status) {
+      case 429:
+        return {
+          status: 429,
+          body: {error: 'Too many requests'},
+          headers: {'x-ratelimit-limit': String(RATE_LIMIT), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': iso6(Date.now() + fault.resetInSeconds * 1000)},
+        }
+      case 500:
+        return {status: 500, body: {error: "We're sorry, but something went wrong on our end."}}
+      case 502:
+      case 503:
+        return {status: fault.status, html: PROXY_PAGE(fault.status)}
+      case 401:
+        return {status: 401, body: {error: 'The access token is invalid'}}
+      case 422:
+        return {status: 422, body: {error: fault.error}}
+    }
+  }
+
+  /** Doorkeeper's checks: a valid bearer token, then one of the scopes the action accepts. */
+  function authorize(req: http.IncomingMessage, accepted: string[]): Reply | undefined {
+    const m = /^Bearer\s+(.+)$/i.exec(header(req, 'authorization') ?? '')
+    if (!m || m[1] !== opts.accessToken) return {status: 401, body: {error: 'The access token is invalid'}}
+    if (!accepted.some((s) => scopes.includes(s))) return {status: 403, body: {error: 'This action is outside the authorized scopes'}}
+    return undefined
+  }
+
+  function createStatus(body: unknown, key: string | undefined): Reply {
+    const params = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+    if (key) {
+      const seen = idempotency.get(key)
+      const original = seen && Date.now() - seen.at < IDEMPOTENCY_TTL_MS ? statuses.find((s) => s.id === seen.id && !s.deleted) : undefined
+      if (original) return {status: 200, body: statusEntity(original)}
+    }
+    const text = typeof params.status === 'string' ? params.status : ''
+    if (text.trim() === '') return {status: 422, body: {error: "Validation failed: Text can't be blank"}}
+    if (statusLength(text) > maxCharacters) return {status: 422, body: {error: `Validation failed: Text character limit of ${maxCharacters} exceeded`}}
+    const visibility = params.visibility === undefined || params.visibility === '' ? 'public' : String(params.visibility)
+    if (!VISIBILITIES.includes(visibility)) return {status: 422, body: {error: `'${visibility}' is not a valid visibility`}}
+    let inReplyToId: string | undefined
+    if (params.in_reply_to_id !== undefined && params.in_reply_to_id !== '') {
+      inReplyToId = String(params.in_reply_to_id)
+      if (!statuses.some((s) => s.id === inReplyToId && !s.deleted)) {
+        return {status: 404, body: {error: 'The post you are trying to reply to does not appear to exist.'}}
+      }
+    }
+    const status: FakeStatus = {
+      id: nextId(),
+      text,
+      visibility,
+      language: typeof params.language === 'string' && params.language ? params.language : null,
+      deleted: false,
+      createdAt: new Date().toISOString(),
+    }
+    if (inReplyToId) status.inReplyToId = inReplyToId
+    if (key) {
+      status.idempotencyKey = key
+      idempotency.set(key, {id: status.id, at: Date.now()})
+    }
+    statuses.push(status)
+    return {status: 200, body: statusEntity(status)}
+  }
+
+  function route(req: http.IncomingMessage, method: string, path: string, body: unknown): Reply {
+    const one = /^\/api\/v1\/statuses\/([^/]+)$/.exec(path)
+    if (method === 'POST' && path === '/api/v1/statuses') {
+      return authorize(req, ['write', 'write:statuses']) ?? createStatus(body, header(req, 'idempotency-key'))
+    }
+    if (one && method === 'DELETE') {
+      const denied = authorize(req, ['write', 'write:statuses'])
+      if (denied) return denied
+      const s = statuses.find((x) => x.id === decodeURIComponent(one[1]!) && !x.deleted)
+      if (!s) return {status: 404, body: {error: 'Record not found'}}
+      s.deleted = true
+      // Mastodon answers with the deleted status and its source text, for "delete & redraft".
+      return {status: 200, body: statusEntity(s, {text: s.text})}
+    }
+    if (one && method === 'GET') {
+      const s = statuses.find((x) => x.id === decodeURIComponent(one[1]!) && !x.deleted)
+      return s ? {status: 200, body: statusEntity(s)} : {status: 404, body: {error: 'Record not found'}}
+    }
+    if (method === 'GET' && path === '/api/v1/accounts/verify_credentials') {
+      return authorize(req, ['read', 'read:accounts', 'profile']) ?? {status: 200, body: {...account(), source: {privacy: 'public', sensitive: false, language: null, note: 'Service status updates', fields: []}}}
+    }
+    if (method === 'GET' && path === '/api/v2/instance') {
+      return {status: 200, body: {domain: new URL(origin).host, title: 'Fake Mastodon', version: '4.3.0', configuration: {statuses: {max_characters: maxCharacters, max_media_attachments: 4, characters_reserved_per_url: URL_LENGTH}}}}
+    }
+    return {status: 404, body: {error: 'Record not found'}}
+  }
+
+  function send(res: http.ServerResponse, reply: Reply, rate: boolean): void {
+    if (closed || res.destroyed || res.headersSent) return
+    const headers: Record<string, string> = {'x-request-id': randomBytes(10).toString('hex'), ...(rate ? rateHeaders() : {}), ...reply.headers}
+    let payload = ''
+    if (reply.html !== undefined) {
+      payload = reply.html
+      headers['content-type'] = 'text/html'
+    } else if (reply.body !== undefined) {
+      payload = JSON.stringify(reply.body)
+      headers['content-type'] = 'application/json; charset=utf-8'
+    }
+    headers['content-length'] = String(Buffer.byteLength(payload))
+    res.writeHead(reply.status, headers)
+    res.end(payload)
+  }
+
+  function wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const entry = {timer: setTimeout(() => (delays.delete(entry), resolve()), ms), resolve}
+      delays.add(entry)
+    })
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const method = (req.method ?? 'GET').toUpperCase()
+    const rawPath = req.url ?? '/'
+    const path = rawPath.split('?')[0]!
+    const body = parseBody(header(req, 'content-type'), Buffer.concat(chunks).toString('utf8'))
+    requests.push({method, path: rawPath, headers: {...req.headers}, body})
+
+    const fault = takeFault(method, path)
+    if (fault && 'kind' in fault && fault.kind === 'hang') return // close() ends it
+    await wait(fake.latencyMs)
+    if (closed) return
+    if (fault && 'kind' in fault && fault.kind === 'reset') {
+      req.socket.destroy()
+      return
+    }
+    if (fault && !('kind' in fault)) return send(res, faultReply(fault), false)
+    const reply = route(req, method, path, body)
+    if (fault) return void req.socket.destroy() // lose-answer
+    send(res, reply, reply.status !== 401)
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, {status: 500, body: {error: String(error)}}, false))
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const {port} = server.address() as AddressInfo
+  const url = `http://127.0.0.1:${port}`
+  origin = opts.domain ? `https://${opts.domain}` : url
+
+  let closing: Promise<void> | undefined
+  const fake: FakeMastodon = {
+    url,
+    domain: new URL(origin).host,
+    statuses,
+    requests,
+    latencyMs: 0,
+    fail(fault, times = 1, match) {
+      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
+      faults.push({fault, remaining: times, match})
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        closed = true
+        faults.length = 0
+        for (const d of delays) {
+          clearTimeout(d.timer)
+          d.resolve()
+        }
+        delays.clear()
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+        server.closeAllConnections()
+      })
+      return closing
+    },
+  }
+  return fake
+}

@@ -1,0 +1,303 @@
+/**
+ * A fake Slack on loopback, for tests of the slack channel: the Web API under `/api/`
+ * (chat.postMessage, chat.delete, chat.getPermalink, auth.test) and an incoming webhook
+ * under `/services/T…/B…/<secret>`.
+ *
+ * Wire protocol as in docs/channel-contracts.md §6: the Web API takes
+ * `Authorization: Bearer xoxb-…` (or a `token` form field), JSON or form bodies, and
+ * answers HTTP 200 `{"ok": false, "error": "…"}` for every failure except rate limits
+ * (429 + `Retry-After` seconds). The webhook answers `200 ok` or a plain-text error code
+ * with its HTTP status (400 invalid_payload / no_text, 403 invalid_token / action_prohibited,
+ * 404 channel_not_found / no_service, 410 channel_is_archived). Threads are flat: a reply's
+ * `thread_ts` is always the parent's ts.
+ *
+ * Order per request: read and record it, then a queued fault (if one matches) wins over
+ * everything else; then authentication; then routing.
+ */
+import http from 'node:http'
+import type {AddressInfo, Socket} from 'node:net'
+
+export interface FakeSlackMessage {
+  channel: string
+  ts: string
+  text: string
+  /** The thread parent's ts, for replies. */
+  threadTs?: string
+  via: 'bot' | 'webhook'
+  deleted: boolean
+}
+
+export type FakeSlackFault =
+  | {status: 429; retryAfter: number}
+  | {status: 500 | 503}
+  /** A Web API `{"ok": false, "error"}` answer (HTTP 200), or a webhook's plain-text error with its status. */
+  | {kind: 'error'; error: string}
+  | {kind: 'hang'}
+  | {kind: 'reset'}
+
+export interface FakeSlackRequest {
+  method: string
+  path: string
+  headers: Record<string, string | string[] | undefined>
+  body: unknown
+}
+
+export interface FakeSlack {
+  url: string
+  /** `${url}/api`: the base for bot mode (api_url). */
+  apiUrl: string
+  /** The secret incoming-webhook URL (posts to `webhookChannel`). */
+  webhookUrl: string
+  messages: FakeSlackMessage[]
+  requests: FakeSlackRequest[]
+  /** Queue a fault for the next `times` matching requests (default 1); `:name` path segments match any segment. */
+  fail(fault: FakeSlackFault, times?: number, match?: {method?: string; path?: string}): void
+  latencyMs: number
+  close(): Promise<void>
+}
+
+export interface StartFakeSlackOptions {
+  botToken: string
+  /** Channels that exist: id → name; `member` false means the bot was not invited. */
+  channels?: Array<{id: string; name: string; member?: boolean; archived?: boolean}>
+  /** Channel the webhook posts to (default the first channel). */
+  webhookChannel?: string
+  team?: {id: string; name: string; domain: string}
+}
+
+interface Reply {
+  status: number
+  body?: unknown
+  text?: string
+  headers?: Record<string, string>
+}
+
+const WEBHOOK_STATUS: Record<string, number> = {
+  invalid_payload: 400,
+  no_text: 400,
+  invalid_token: 403,
+  action_prohibited: 403,
+  posting_to_general_channel_denied: 403,
+  team_disabled: 403,
+  channel_not_found: 404,
+  no_service: 404,
+  user_not_found: 404,
+  channel_is_archived: 410,
+  rollup_error: 500,
+}
+
+function matchPath(pattern: string, p: string): boolean {
+  const a = pattern.split('/')
+  const b = p.split('/')
+  return a.length === b.length && a.every((seg, i) => (seg.startsWith(':') ? b[i]!.length > 0 : seg === b[i]))
+}
+
+function parseBody(contentType: string | undefined, raw: string): unknown {
+  if (!raw) return undefined
+  const ct = (contentType ?? '').toLowerCase()
+  if (ct.includes('json')) {
+    try {
+      return JSON.parse(raw) as unknown
+    } catch {
+      return raw
+    }
+  }
+  if (ct.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw))
+  return raw
+}
+
+export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeSlack> {
+  const channels = opts.channels ?? [{id: 'C0INCIDENTS', name: 'incidents'}]
+  const team = opts.team ?? {id: 'T0ACME', name: 'Acme', domain: 'acme'}
+  const webhookChannel = opts.webhookChannel ?? channels[0]!.id
+  const webhookPath = `/services/${team.id}/B0WEBHOOK/xyzSecretWebhookToken42`
+  const messages: FakeSlackMessage[] = []
+  const requests: FakeSlackRequest[] = []
+  const faults: Array<{fault: FakeSlackFault; remaining: number; match?: {method?: string; path?: string}}> = []
+  const sockets = new Set<Socket>()
+  const delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
+  let counter = 0
+  let closed = false
+
+  /** Unique, increasing ts values in Slack's "seconds.micro" form. */
+  function nextTs(): string {
+    counter += 1
+    return `${Math.floor(Date.now() / 1000)}.${String(100000 + counter).padStart(6, '0')}`
+  }
+
+  const findChannel = (ref: unknown) => (typeof ref === 'string' ? channels.find((c) => c.id === ref || c.name === ref.replace(/^#/, '')) : undefined)
+  const ok = (body: Record<string, unknown>): Reply => ({status: 200, body: {ok: true, ...body}})
+  const err = (error: string): Reply => ({status: 200, body: {ok: false, error}})
+
+  function takeFault(method: string, p: string): FakeSlackFault | undefined {
+    const i = faults.findIndex((q) => (!q.match?.method || q.match.method.toUpperCase() === method) && (!q.match?.path || matchPath(q.match.path, p)))
+    if (i < 0) return undefined
+    const q = faults[i]!
+    if (--q.remaining <= 0) faults.splice(i, 1)
+    return q.fault
+  }
+
+  function faultReply(fault: Exclude<FakeSlackFault, {kind: 'hang'} | {kind: 'reset'}>, webhook: boolean): Reply {
+    if ('kind' in fault) return webhook ? {status: WEBHOOK_STATUS[fault.error] ?? 400, text: fault.error} : err(fault.error)
+    if (fault.status === 429) {
+      return webhook
+        ? {status: 429, text: 'rate_limited', headers: {'retry-after': String(fault.retryAfter)}}
+        : {status: 429, body: {ok: false, error: 'ratelimited'}, headers: {'retry-after': String(fault.retryAfter)}}
+    }
+    return webhook ? {status: fault.status, text: fault.status === 500 ? 'rollup_error' : 'service_unavailable'} : {status: fault.status, text: `<html><body>${fault.status} Service Unavailable</body></html>`}
+  }
+
+  function webApi(method: string, args: Record<string, unknown>): Reply {
+    switch (method) {
+      case 'auth.test':
+        return ok({url: `https://${team.domain}.slack.com/`, team: team.name, user: 'candor', team_id: team.id, user_id: 'U0CANDOR', bot_id: 'B0CANDOR', is_enterprise_install: false})
+      case 'chat.postMessage': {
+        const channel = findChannel(args.channel)
+        if (!channel) return err('channel_not_found')
+        if (channel.member === false) return err('not_in_channel')
+        if (channel.archived) return err('is_archived')
+        const text = typeof args.text === 'string' ? args.text : ''
+        if (!text && !args.blocks && !args.attachments) return err('no_text')
+        if (text.length > 40000) return err('msg_too_long')
+        let threadTs: string | undefined
+        if (args.thread_ts !== undefined && args.thread_ts !== '') {
+          const parent = messages.find((m) => m.channel === channel.id && m.ts === String(args.thread_ts) && !m.deleted)
+          // UNVERIFIED: the error Slack gives for an unknown thread_ts; replies must not vanish silently here.
+          if (!parent) return err('thread_not_found')
+          threadTs = parent.threadTs ?? parent.ts
+        }
+        const message: FakeSlackMessage = {channel: channel.id, ts: nextTs(), text, via: 'bot', deleted: false}
+        if (threadTs) message.threadTs = threadTs
+        messages.push(message)
+        return ok({channel: channel.id, ts: message.ts, message: {type: 'message', subtype: 'bot_message', text, user: 'U0CANDOR', bot_id: 'B0CANDOR', ts: message.ts, ...(threadTs && {thread_ts: threadTs})}})
+      }
+      case 'chat.delete': {
+        const channel = findChannel(args.channel)
+        if (!channel) return err('channel_not_found')
+        const message = messages.find((m) => m.channel === channel.id && m.ts === String(args.ts) && !m.deleted)
+        if (!message) return err('message_not_found')
+        if (message.via !== 'bot') return err('cant_delete_message')
+        message.deleted = true
+        return ok({channel: channel.id, ts: message.ts})
+      }
+      case 'chat.getPermalink': {
+        const channel = findChannel(args.channel)
+        if (!channel) return err('channel_not_found')
+        const message = messages.find((m) => m.channel === channel.id && m.ts === String(args.message_ts) && !m.deleted)
+        if (!message) return err('message_not_found')
+        const link = `https://${team.domain}.slack.com/archives/${channel.id}/p${message.ts.replace('.', '')}`
+        return ok({channel: channel.id, permalink: message.threadTs ? `${link}?thread_ts=${message.threadTs}&cid=${channel.id}` : link})
+      }
+      default:
+        return err('unknown_method')
+    }
+  }
+
+  function webhook(body: unknown): Reply {
+    if (typeof body !== 'object' || body === null) return {status: 400, text: 'invalid_payload'}
+    const text = (body as {text?: unknown}).text
+    if (typeof text !== 'string' || !text) return {status: 400, text: 'no_text'}
+    messages.push({channel: webhookChannel, ts: nextTs(), text, via: 'webhook', deleted: false})
+    return {status: 200, text: 'ok'}
+  }
+
+  function send(res: http.ServerResponse, reply: Reply): void {
+    if (closed || res.destroyed || res.headersSent) return
+    const json = reply.body !== undefined
+    const payload = json ? JSON.stringify(reply.body) : (reply.text ?? '')
+    res.writeHead(reply.status, {
+      'content-type': json ? 'application/json; charset=utf-8' : 'text/html',
+      'content-length': String(Buffer.byteLength(payload)),
+      'x-slack-req-id': Math.random().toString(16).slice(2),
+      ...reply.headers,
+    })
+    res.end(payload)
+  }
+
+  function wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const entry = {timer: setTimeout(() => (delays.delete(entry), resolve()), ms), resolve}
+      delays.add(entry)
+    })
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const raw = Buffer.concat(chunks).toString('utf8')
+    const method = (req.method ?? 'GET').toUpperCase()
+    const target = req.url ?? '/'
+    const [p = '/', queryString = ''] = target.split(/\?(.*)/s)
+    const body = parseBody(req.headers['content-type'], raw)
+    requests.push({method, path: target, headers: {...req.headers}, body})
+    const isWebhook = p.startsWith('/services/')
+
+    const fault = takeFault(method, p)
+    if (fault && 'kind' in fault && fault.kind === 'hang') return
+    await wait(fake.latencyMs)
+    if (closed) return
+    if (fault && 'kind' in fault && fault.kind === 'reset') return void req.socket.destroy()
+    if (fault) return send(res, faultReply(fault as Exclude<FakeSlackFault, {kind: 'hang'} | {kind: 'reset'}>, isWebhook))
+
+    if (isWebhook) {
+      if (method !== 'POST') return send(res, {status: 405, text: 'invalid_method'})
+      if (!p.startsWith(`/services/${team.id}/`)) return send(res, {status: 404, text: 'no_team'})
+      if (p !== webhookPath) return send(res, {status: 403, text: 'invalid_token'})
+      return send(res, webhook(body))
+    }
+    const api = /^\/api\/([a-zA-Z.]+)$/.exec(p)
+    if (!api) return send(res, {status: 404, text: '<html><body>Not Found</body></html>'})
+    const args: Record<string, unknown> = {...Object.fromEntries(new URLSearchParams(queryString)), ...(typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {})}
+    const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? (typeof args.token === 'string' ? args.token : undefined)
+    if (!auth) return send(res, err('not_authed'))
+    if (auth !== opts.botToken) return send(res, err('invalid_auth'))
+    // JSON bodies are accepted by write methods only (Slack's docs list the content types per method).
+    if (typeof body === 'object' && /json/.test(req.headers['content-type'] ?? '') && (api[1] === 'auth.test' || api[1] === 'chat.getPermalink')) return send(res, err('invalid_arguments'))
+    send(res, webApi(api[1]!, args))
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, {status: 500, text: String(error)}))
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const {port} = server.address() as AddressInfo
+  const url = `http://127.0.0.1:${port}`
+
+  let closing: Promise<void> | undefined
+  const fake: FakeSlack = {
+    url,
+    apiUrl: `${url}/api`,
+    webhookUrl: url + webhookPath,
+    messages,
+    requests,
+    latencyMs: 0,
+    fail(fault, times = 1, match) {
+      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
+      faults.push({fault, remaining: times, match})
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        closed = true
+        faults.length = 0
+        for (const d of delays) {
+          clearTimeout(d.timer)
+          d.resolve()
+        }
+        delays.clear()
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+        server.closeAllConnections()
+      })
+      return closing
+    },
+  }
+  return fake
+}

@@ -1,0 +1,168 @@
+import {afterEach, describe, expect, it} from 'vitest'
+import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
+import {DeliveryError, type ChannelAdapter, type PostRequest} from '../../../src/publish/adapter.js'
+import {createAdapter} from '../../../src/publish/adapters/discord.js'
+import {startFakeDiscord, type FakeDiscord} from '../../fakes/discord-api.js'
+
+const TOKEN = 'WebhookSecretToken_abcDEF123-xyz'
+/** Generous, so a loaded machine never fails a test by accident; hang tests use HANG_TIMEOUT. */
+const TIMEOUT = 5000
+const HANG_TIMEOUT = 300
+const fakes: FakeDiscord[] = []
+afterEach(async () => {
+  await Promise.all(fakes.splice(0).map((f) => f.close()))
+})
+
+async function start(): Promise<FakeDiscord> {
+  const fake = await startFakeDiscord({token: TOKEN})
+  fakes.push(fake)
+  return fake
+}
+
+function adapterFor(webhookUrl: string, options: Record<string, unknown> = {}, timeoutMs = TIMEOUT): ChannelAdapter {
+  return createAdapter({channel: {name: 'discord', type: 'discord', kind: CHANNEL_KINDS.discord, options}, credentials: {WEBHOOK_URL: webhookUrl}, timeoutMs})
+}
+
+/** The real Discord URL, sent to the fake through api_url (origin replaced, path kept). */
+function viaApiUrl(fake: FakeDiscord, options: Record<string, unknown> = {}): ChannelAdapter {
+  return adapterFor(`https://discord.com/api/webhooks/${fake.webhookId}/${TOKEN}`, {api_url: fake.url, ...options})
+}
+
+function request(text: string, extra: Partial<PostRequest> = {}): PostRequest {
+  return {
+    text,
+    part: 1,
+    parts: 1,
+    post: {channel: 'discord', type: 'discord', parts: [{text, length: text.length, limit: 2000}]},
+    incident: {id: 'voice-1', update: 1, phase: 'investigating', facts: {}},
+    idempotencyKey: 'candor-voice-1-1-discord-1',
+    signal: new AbortController().signal,
+    ...extra,
+  }
+}
+
+async function failure(p: Promise<unknown>): Promise<DeliveryError> {
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(DeliveryError)
+  const de = error as DeliveryError
+  expect(de.message).not.toContain(TOKEN)
+  expect(de.message).not.toContain('/webhooks/')
+  expect(de.message).not.toMatch(/\n/)
+  return de
+}
+
+const signal = () => new AbortController().signal
+
+describe('discord adapter', () => {
+  it('executes the webhook with wait=true, allowed_mentions {parse: []}, username and avatar', async () => {
+    const fake = await start()
+    const adapter = viaApiUrl(fake, {username: 'Acme Status', avatar_url: 'https://acme.test/logo.png'})
+    const remote = await adapter.post(request('We are investigating problems with Acme Voice.'))
+    const message = fake.messages[0]!
+    expect(remote).toEqual({id: message.id, ref: {channel_id: fake.channelId}, url: `https://discord.com/channels/${fake.guildId}/${fake.channelId}/${message.id}`})
+    const req = fake.requests[0]!
+    expect(req).toMatchObject({method: 'POST', path: `/api/webhooks/${fake.webhookId}/${TOKEN}?wait=true`})
+    expect(req.body).toEqual({content: 'We are investigating problems with Acme Voice.', username: 'Acme Status', avatar_url: 'https://acme.test/logo.png', allowed_mentions: {parse: []}})
+    // The guild id for the URL comes from the webhook object, once.
+    await adapter.post(request('Second.'))
+    expect(fake.requests.map((r) => r.method)).toEqual(['POST', 'GET', 'POST'])
+  })
+
+  it('a fact with @everyone, @here or a user mention pings nobody', async () => {
+    const fake = await start()
+    await adapterFor(fake.webhookUrl).post(request('Impact: @everyone @here <@123456789012345678> cannot log in'))
+    expect(fake.messages[0]).toMatchObject({content: 'Impact: @everyone @here <@123456789012345678> cannot log in', allowedMentions: {parse: []}, pinged: false})
+  })
+
+  it('makes each update a new message: replyTo and threadRoot are ignored', async () => {
+    const fake = await start()
+    const adapter = adapterFor(fake.webhookUrl)
+    const first = await adapter.post(request('Investigating.'))
+    await adapter.post(request('Identified.', {replyTo: first, threadRoot: first, incident: {id: 'voice-1', update: 2, phase: 'identified', facts: {}}}))
+    expect(fake.messages.map((m) => [m.content, m.deleted])).toEqual([
+      ['Investigating.', false],
+      ['Identified.', false],
+    ])
+    const posts = fake.requests.filter((r) => r.method === 'POST')
+    expect(posts.every((r) => r.path === `/api/webhooks/${fake.webhookId}/${TOKEN}?wait=true`)).toBe(true)
+    expect(posts[1]!.body).not.toHaveProperty('thread_id')
+  })
+
+  it('a wrong webhook token or id is final and names the variable, never the URL', async () => {
+    const fake = await start()
+    const wrong = await failure(adapterFor(fake.webhookUrl.replace(TOKEN, 'nope')).post(request('a')))
+    expect(wrong).toMatchObject({retry: 'never', message: 'Discord rejected the webhook (401 Invalid Webhook Token (code 50027)); check CANDOR_DISCORD_WEBHOOK_URL'})
+    const unknown = await failure(adapterFor(fake.webhookUrl.replace(fake.webhookId, '42')).post(request('b')))
+    expect(unknown).toMatchObject({retry: 'never', message: expect.stringContaining('Unknown Webhook (code 10015)')})
+    expect(await failure(adapterFor('::not a url::').post(request('c')))).toMatchObject({retry: 'never', message: 'CANDOR_DISCORD_WEBHOOK_URL is not a valid URL'})
+    expect(fake.messages).toHaveLength(0)
+  })
+
+  it('Invalid Form Body names the field and is final', async () => {
+    const fake = await start()
+    const e = await failure(adapterFor(fake.webhookUrl).post(request('x'.repeat(2001))))
+    expect(e).toMatchObject({retry: 'never', message: 'Discord answered 400: Invalid Form Body (code 50035): content: Must be 2000 or fewer in length.'})
+  })
+
+  it('429 waits for the body’s retry_after, not the rounded Retry-After', async () => {
+    const fake = await start()
+    fake.fail({status: 429, retryAfter: 64.57})
+    const before = Date.now()
+    const e = await failure(adapterFor(fake.webhookUrl).post(request('a')))
+    expect(e.retry).toBe('rate-limit')
+    const waitMs = e.retryAt!.getTime() - before
+    expect(waitMs).toBeGreaterThanOrEqual(64_570 - 100)
+    expect(waitMs).toBeLessThan(65_000)
+    expect(fake.messages).toHaveLength(0)
+  })
+
+  it('5xx, a hang past the timeout and a reset are transient', async () => {
+    const fake = await start()
+    const adapter = adapterFor(fake.webhookUrl)
+    fake.fail({status: 502})
+    expect(await failure(adapter.post(request('a')))).toMatchObject({retry: 'transient', message: 'Discord answered 502: Service Unavailable'})
+    fake.fail({kind: 'hang'})
+    expect(await failure(adapterFor(fake.webhookUrl, {}, HANG_TIMEOUT).post(request('b')))).toMatchObject({retry: 'transient', message: expect.stringContaining('did not answer')})
+    fake.fail({kind: 'reset'})
+    expect(await failure(adapter.post(request('c')))).toMatchObject({retry: 'transient', message: expect.stringContaining('could not reach Discord')})
+    expect(fake.messages).toHaveLength(0)
+  })
+
+  it('a failed guild lookup only costs the URL', async () => {
+    const fake = await start()
+    fake.fail({status: 503}, 1, {method: 'GET'})
+    const adapter = adapterFor(fake.webhookUrl)
+    const remote = await adapter.post(request('Out anyway.'))
+    expect(remote).toEqual({id: fake.messages[0]!.id, ref: {channel_id: fake.channelId}})
+    // The lookup is tried again next time.
+    expect((await adapter.post(request('Next.'))).url).toMatch(/^https:\/\/discord\.com\/channels\//)
+  })
+
+  it('deletes a message (204) and says when it is already gone', async () => {
+    const fake = await start()
+    const adapter = viaApiUrl(fake)
+    const remote = await adapter.post(request('Oops.'))
+    await adapter.delete!(remote, signal())
+    expect(fake.messages[0]!.deleted).toBe(true)
+    expect(fake.requests.at(-1)).toMatchObject({method: 'DELETE', path: `/api/webhooks/${fake.webhookId}/${TOKEN}/messages/${remote.id}`})
+    expect(await failure(adapter.delete!(remote, signal()))).toMatchObject({retry: 'never', message: 'Discord answered 404: Unknown Message (code 10008)'})
+  })
+
+  it('whoami names the webhook and its channel', async () => {
+    const fake = await start()
+    expect(await viaApiUrl(fake).whoami!(signal())).toBe(`Candor status (channel ${fake.channelId}, server ${fake.guildId})`)
+    expect(fake.requests[0]).toMatchObject({method: 'GET', path: `/api/webhooks/${fake.webhookId}/${TOKEN}`})
+    expect((await failure(adapterFor(fake.webhookUrl.replace(TOKEN, 'bad')).whoami!(signal()))).retry).toBe('never')
+  })
+
+  it('describes the target by webhook id, never the token', async () => {
+    const fake = await start()
+    const text = viaApiUrl(fake).describeTarget()
+    expect(text).toBe(`Discord webhook ${fake.webhookId} via ${fake.url}`)
+    expect(text).not.toContain(TOKEN)
+    expect(fake.requests).toHaveLength(0)
+  })
+})

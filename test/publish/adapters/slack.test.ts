@@ -1,0 +1,235 @@
+import {afterEach, describe, expect, it} from 'vitest'
+import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
+import type {RemotePost} from '../../../src/incident/events.js'
+import {DeliveryError, type ChannelAdapter, type PostRequest} from '../../../src/publish/adapter.js'
+import {createAdapter, escapeSlackText} from '../../../src/publish/adapters/slack.js'
+import {startFakeSlack, type FakeSlack} from '../../fakes/slack-api.js'
+
+const BOT_TOKEN = 'xoxb-1111-2222-SecretBotToken'
+/** Generous, so a loaded machine never fails a test by accident; hang tests use HANG_TIMEOUT. */
+const TIMEOUT = 5000
+const HANG_TIMEOUT = 300
+const fakes: FakeSlack[] = []
+afterEach(async () => {
+  await Promise.all(fakes.splice(0).map((f) => f.close()))
+})
+
+async function start(): Promise<FakeSlack> {
+  const fake = await startFakeSlack({
+    botToken: BOT_TOKEN,
+    channels: [
+      {id: 'C0INCIDENTS', name: 'incidents'},
+      {id: 'C0LOBBY', name: 'lobby', member: false},
+    ],
+  })
+  fakes.push(fake)
+  return fake
+}
+
+function bot(fake: FakeSlack, opts: {token?: string; channel?: string; timeoutMs?: number} = {}): ChannelAdapter {
+  return createAdapter({
+    channel: {name: 'slack', type: 'slack', kind: CHANNEL_KINDS.slack, options: {api_url: fake.apiUrl, channel: opts.channel ?? 'C0INCIDENTS'}},
+    credentials: {BOT_TOKEN: opts.token ?? BOT_TOKEN},
+    timeoutMs: opts.timeoutMs ?? TIMEOUT,
+  })
+}
+
+function webhook(url: string, timeoutMs = TIMEOUT): ChannelAdapter {
+  return createAdapter({channel: {name: 'slack-hook', type: 'slack', kind: CHANNEL_KINDS.slack, options: {}}, credentials: {WEBHOOK_URL: url}, timeoutMs})
+}
+
+function request(text: string, extra: Partial<PostRequest> = {}): PostRequest {
+  return {
+    text,
+    part: 1,
+    parts: 1,
+    post: {channel: 'slack', type: 'slack', parts: [{text, length: text.length, limit: 40000}]},
+    incident: {id: 'voice-1', update: 1, phase: 'investigating', facts: {}},
+    idempotencyKey: 'candor-voice-1-1-slack-1',
+    signal: new AbortController().signal,
+    ...extra,
+  }
+}
+
+const SECRETS = [BOT_TOKEN, 'xyzSecretWebhookToken42']
+
+async function failure(p: Promise<unknown>): Promise<DeliveryError> {
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(DeliveryError)
+  const de = error as DeliveryError
+  for (const secret of SECRETS) expect(de.message).not.toContain(secret)
+  expect(de.message).not.toMatch(/\n/)
+  return de
+}
+
+const signal = () => new AbortController().signal
+
+describe('slack adapter, bot mode', () => {
+  it('posts with chat.postMessage, a Bearer token and JSON, and returns ts, channel and permalink', async () => {
+    const fake = await start()
+    const remote = await bot(fake, {channel: '#incidents'}).post(request('We are investigating problems with Acme Voice.'))
+    const message = fake.messages[0]!
+    expect(remote).toEqual({id: message.ts, ref: {channel: 'C0INCIDENTS'}, url: `https://acme.slack.com/archives/C0INCIDENTS/p${message.ts.replace('.', '')}`})
+    const req = fake.requests[0]!
+    expect(req).toMatchObject({method: 'POST', path: '/api/chat.postMessage'})
+    expect(req.headers.authorization).toBe(`Bearer ${BOT_TOKEN}`)
+    expect(req.headers['content-type']).toMatch(/^application\/json/)
+    expect(req.body).toEqual({channel: '#incidents', text: 'We are investigating problems with Acme Voice.'})
+  })
+
+  it('escapes &, < and > so <!channel>, <!here>, <@U…>, <#C…> and <!subteam^…> ping nobody', async () => {
+    const fake = await start()
+    const fact = 'Ping <!channel> <!here> <!everyone> <@U123> <#C123> <!subteam^S1|@oncall> & <https://evil.test|click>'
+    await bot(fake).post(request(`Impact: ${fact}`))
+    const sent = (fake.requests[0]!.body as {text: string}).text
+    expect(sent).toBe(
+      'Impact: Ping &lt;!channel&gt; &lt;!here&gt; &lt;!everyone&gt; &lt;@U123&gt; &lt;#C123&gt; &lt;!subteam^S1|@oncall&gt; &amp; &lt;https://evil.test|click&gt;',
+    )
+    expect(sent).not.toMatch(/<[!@#]/)
+    expect(escapeSlackText('a & b < c > d')).toBe('a &amp; b &lt; c &gt; d')
+  })
+
+  it('threads every later update under the incident’s first message (flat thread)', async () => {
+    const fake = await start()
+    const adapter = bot(fake)
+    const first = await adapter.post(request('Investigating.'))
+    const second = await adapter.post(request('Identified.', {replyTo: first, threadRoot: first, incident: {id: 'voice-1', update: 2, phase: 'identified', facts: {}}}))
+    const third = await adapter.post(request('Resolved.', {replyTo: second, threadRoot: first, incident: {id: 'voice-1', update: 3, phase: 'resolved', facts: {}}}))
+    expect(fake.messages.map((m) => [m.text, m.threadTs])).toEqual([
+      ['Investigating.', undefined],
+      ['Identified.', first.id],
+      ['Resolved.', first.id],
+    ])
+    const posts = fake.requests.filter((r) => r.path === '/api/chat.postMessage').map((r) => r.body)
+    expect(posts[1]).toMatchObject({thread_ts: first.id, channel: 'C0INCIDENTS'})
+    expect(posts[2]).toMatchObject({thread_ts: first.id})
+    expect(third.url).toContain(`thread_ts=${first.id}`)
+  })
+
+  it('does not use a webhook post as a thread root', async () => {
+    const fake = await start()
+    const root: RemotePost = {id: 'candor-voice-1-1-slack-1', ref: {mode: 'webhook'}}
+    await bot(fake).post(request('Now in bot mode.', {threadRoot: root, replyTo: root}))
+    expect(fake.requests[0]!.body).toEqual({channel: 'C0INCIDENTS', text: 'Now in bot mode.'})
+  })
+
+  it('a wrong token, an unknown channel or a channel without the bot is final', async () => {
+    const fake = await start()
+    const auth = await failure(bot(fake, {token: 'xoxb-wrong'}).post(request('a')))
+    expect(auth).toMatchObject({retry: 'never', message: 'Slack rejected the bot token (invalid_auth); check CANDOR_SLACK_BOT_TOKEN'})
+    expect(await failure(bot(fake, {channel: 'C0NOPE'}).post(request('b')))).toMatchObject({retry: 'never', message: expect.stringMatching(/^Slack answered channel_not_found/)})
+    expect(await failure(bot(fake, {channel: 'C0LOBBY'}).post(request('c')))).toMatchObject({retry: 'never', message: expect.stringMatching(/^Slack answered not_in_channel/)})
+    expect(fake.messages).toHaveLength(0)
+  })
+
+  it('429 waits for Retry-After; a ratelimited body too', async () => {
+    const fake = await start()
+    fake.fail({status: 429, retryAfter: 30}, 1, {path: '/api/chat.postMessage'})
+    const before = Date.now()
+    const e = await failure(bot(fake).post(request('a')))
+    expect(e.retry).toBe('rate-limit')
+    expect(e.retryAt!.getTime() - before).toBeGreaterThanOrEqual(29_000)
+    expect(e.retryAt!.getTime() - before).toBeLessThanOrEqual(35_000)
+    fake.fail({kind: 'error', error: 'ratelimited'})
+    expect((await failure(bot(fake).post(request('b')))).retry).toBe('rate-limit')
+    expect(fake.messages).toHaveLength(0)
+  })
+
+  it('5xx, internal_error, a hang and a reset are transient', async () => {
+    const fake = await start()
+    const adapter = bot(fake)
+    fake.fail({status: 503})
+    expect(await failure(adapter.post(request('a')))).toMatchObject({retry: 'transient', message: expect.stringMatching(/^Slack answered 503/)})
+    fake.fail({kind: 'error', error: 'internal_error'})
+    expect(await failure(adapter.post(request('b')))).toMatchObject({retry: 'transient', message: 'Slack answered internal_error'})
+    fake.fail({kind: 'hang'})
+    expect(await failure(bot(fake, {timeoutMs: HANG_TIMEOUT}).post(request('c')))).toMatchObject({retry: 'transient', message: expect.stringContaining('did not answer')})
+    fake.fail({kind: 'reset'})
+    expect(await failure(adapter.post(request('d')))).toMatchObject({retry: 'transient', message: expect.stringContaining('could not reach Slack')})
+    expect(fake.messages).toHaveLength(0)
+  })
+
+  it('a failed permalink lookup does not fail the published message', async () => {
+    const fake = await start()
+    fake.fail({status: 503}, 1, {path: '/api/chat.getPermalink'})
+    const remote = await bot(fake).post(request('Published anyway.'))
+    expect(remote).toEqual({id: fake.messages[0]!.ts, ref: {channel: 'C0INCIDENTS'}})
+  })
+
+  it('deletes with chat.delete in the message’s channel', async () => {
+    const fake = await start()
+    const adapter = bot(fake)
+    const remote = await adapter.post(request('Oops.'))
+    await adapter.delete!(remote, signal())
+    expect(fake.messages[0]!.deleted).toBe(true)
+    expect(fake.requests.at(-1)).toMatchObject({path: '/api/chat.delete', body: {channel: 'C0INCIDENTS', ts: remote.id}})
+    expect(await failure(adapter.delete!(remote, signal()))).toMatchObject({retry: 'never', message: 'Slack answered message_not_found'})
+    expect(await failure(adapter.delete!({id: 'candor-x', ref: {mode: 'webhook'}}, signal()))).toMatchObject({retry: 'never', message: expect.stringContaining('webhook')})
+  })
+
+  it('whoami calls auth.test', async () => {
+    const fake = await start()
+    expect(await bot(fake).whoami!(signal())).toBe('@candor in Acme')
+    expect(fake.requests[0]).toMatchObject({method: 'POST', path: '/api/auth.test'})
+    expect(await failure(bot(fake, {token: 'xoxb-nope'}).whoami!(signal()))).toMatchObject({retry: 'never'})
+  })
+
+  it('describes the target without a secret', async () => {
+    const fake = await start()
+    const text = bot(fake).describeTarget()
+    expect(text).toBe(`Slack channel C0INCIDENTS as the bot of CANDOR_SLACK_BOT_TOKEN via ${fake.apiUrl}`)
+    expect(fake.requests).toHaveLength(0)
+  })
+})
+
+describe('slack adapter, incoming webhook mode', () => {
+  it('posts {text} to the webhook URL, escaped, with no thread and no api_url', async () => {
+    const fake = await start()
+    const adapter = webhook(fake.webhookUrl)
+    const first = await adapter.post(request('Heads up <!channel>: Acme Voice is down & we are on it.'))
+    expect(first).toEqual({id: 'candor-voice-1-1-slack-1', ref: {mode: 'webhook'}})
+    const second = await adapter.post(request('Update.', {replyTo: first, threadRoot: first, idempotencyKey: 'candor-voice-1-2-slack-1'}))
+    expect(second.id).toBe('candor-voice-1-2-slack-1')
+    expect(fake.requests.map((r) => r.body)).toEqual([{text: 'Heads up &lt;!channel&gt;: Acme Voice is down &amp; we are on it.'}, {text: 'Update.'}])
+    expect(fake.messages.map((m) => [m.via, m.threadTs])).toEqual([
+      ['webhook', undefined],
+      ['webhook', undefined],
+    ])
+    expect(adapter.delete).toBeUndefined()
+    expect(adapter.whoami).toBeUndefined()
+    expect(adapter.describeTarget()).toBe('Slack incoming webhook of CANDOR_SLACK_HOOK_WEBHOOK_URL')
+  })
+
+  it('plain-text errors: a revoked or wrong webhook is final and names the variable, never the URL', async () => {
+    const fake = await start()
+    const wrong = await failure(webhook(fake.webhookUrl.replace('xyzSecretWebhookToken42', 'nope')).post(request('a')))
+    expect(wrong).toMatchObject({retry: 'never', message: 'Slack answered 403: invalid_token; check CANDOR_SLACK_HOOK_WEBHOOK_URL'})
+    fake.fail({kind: 'error', error: 'no_service'})
+    expect(await failure(webhook(fake.webhookUrl).post(request('b')))).toMatchObject({retry: 'never', message: 'Slack answered 404: no_service; check CANDOR_SLACK_HOOK_WEBHOOK_URL'})
+    fake.fail({kind: 'error', error: 'channel_is_archived'})
+    expect(await failure(webhook(fake.webhookUrl).post(request('c')))).toMatchObject({retry: 'never', message: 'Slack answered 410: channel_is_archived'})
+    expect(await failure(webhook('not a url').post(request('d')))).toMatchObject({retry: 'never', message: 'CANDOR_SLACK_HOOK_WEBHOOK_URL is not a valid URL'})
+    expect(fake.messages).toHaveLength(0)
+  })
+
+  it('429, 5xx, hang and reset', async () => {
+    const fake = await start()
+    const adapter = webhook(fake.webhookUrl)
+    fake.fail({status: 429, retryAfter: 12})
+    const before = Date.now()
+    const limited = await failure(adapter.post(request('a')))
+    expect(limited.retry).toBe('rate-limit')
+    expect(limited.retryAt!.getTime() - before).toBeGreaterThanOrEqual(11_000)
+    expect(limited.retryAt!.getTime() - before).toBeLessThanOrEqual(15_000)
+    fake.fail({status: 500})
+    expect(await failure(adapter.post(request('b')))).toMatchObject({retry: 'transient', message: 'Slack answered 500: rollup_error'})
+    fake.fail({kind: 'hang'})
+    expect((await failure(webhook(fake.webhookUrl, HANG_TIMEOUT).post(request('c')))).retry).toBe('transient')
+    fake.fail({kind: 'reset'})
+    expect((await failure(adapter.post(request('d')))).retry).toBe('transient')
+    expect(fake.messages).toHaveLength(0)
+  })
+})
