@@ -1,3 +1,4 @@
+import {formatTime} from '../render/helpers.js'
 import type {JournalEvent} from './events.js'
 
 /** One line of human text per journal event, for `incident show`. */
@@ -8,7 +9,7 @@ export function describeEvent(e: JournalEvent): string {
     case 'facts_changed':
       return `changed ${e.changes.map((c) => `${c.fact}: ${show(c.from)} → ${show(c.to)}`).join('; ')}`
     case 'rendered':
-      return `rendered update ${e.update} (${e.phase}) for ${e.posts.map((p) => p.channel).join(', ')}${e.next_update_due ? `; next update promised by ${e.next_update_due}` : ''}`
+      return `rendered update ${e.update} (${e.phase}) for ${e.posts.map((p) => p.channel).join(', ')}${e.next_update_due ? `; next update promised by ${formatTime(e.next_update_due, 'datetime')}` : ''}`
     case 'approved':
       return `approved update ${e.update} for ${e.channels.join(', ') || 'no channel'}${e.declined.length > 0 ? ` (declined: ${e.declined.join(', ')})` : ''}`
     case 'delivery_attempt':
