@@ -129,6 +129,7 @@ export async function acquireFileLock(dir: string, id: string, opts: LockOptions
   const release = () => {
     if (released) return
     released = true
+    process.removeListener('exit', release)
     try {
       if (readOwner(file)?.pid === process.pid) unlinkSync(file)
     } catch {
