@@ -1,0 +1,180 @@
+import {RESOLVING_PHASES, type IncidentState} from '../incident/state.js'
+
+/** How an incident affects the services it touches. */
+export type Impact = 'outage' | 'degraded' | 'maintenance' | 'scheduled'
+
+/** A component's (and the whole site's) status, worst first. */
+export type ComponentStatus = 'outage' | 'degraded' | 'maintenance' | 'operational'
+
+export const STATUS_ORDER: readonly ComponentStatus[] = ['outage', 'degraded', 'maintenance', 'operational']
+
+/** One update as the site shows it. */
+export interface SiteUpdate {
+  update: number
+  phase: string
+  /** When it was approved: the site delivery is the rebuild itself. */
+  at: string
+  /** The site channel's rendered post: already HTML-escaped by the renderer. */
+  html: string
+}
+
+/** One incident as the site shows it. */
+export interface SiteIncident {
+  id: string
+  title: string
+  playbook: string
+  impact: Impact
+  startedAt: string
+  resolved: boolean
+  resolvedAt?: string
+  /** The phase of the newest update shown. */
+  phase: string
+  /** Oldest first. */
+  updates: SiteUpdate[]
+  /** Configured component names this incident affects, or every component. */
+  affects: 'all' | string[]
+}
+
+/** Something to leave out: `incident/update`, as the site adapter reports its posts. */
+export type Exclusions = ReadonlySet<string>
+
+function humanize(name: string): string {
+  const words = name.replace(/[-_]+/g, ' ').trim()
+  return words.charAt(0).toUpperCase() + words.slice(1)
+}
+
+/** "investigating" → "Investigating", "in-progress" → "In progress". */
+export function phaseLabel(phase: string): string {
+  return humanize(phase)
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+}
+
+function list(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter(Boolean)
+  if (typeof value === 'string') return value.split(',').map((v) => v.trim()).filter(Boolean)
+  return []
+}
+
+/**
+ * The incident's title: the `title` fact when there is one, else the `service` fact
+ * and the playbook ("Acme Voice outage"), else the playbook alone ("Outage").
+ */
+export function incidentTitle(state: IncidentState): string {
+  const title = text(state.facts.title)
+  if (title) return title
+  const service = text(state.facts.service)
+  const kind = state.playbook.name.replace(/[-_]+/g, ' ').trim()
+  return service ? `${service} ${kind}` : humanize(kind)
+}
+
+const SEVERITY: Record<string, Impact> = {
+  outage: 'outage',
+  major: 'outage',
+  critical: 'outage',
+  degraded: 'degraded',
+  minor: 'degraded',
+  partial: 'degraded',
+  maintenance: 'maintenance',
+}
+
+/** Phases of a maintenance before its window opens: listed, but nothing is down yet. */
+const BEFORE_WINDOW = new Set(['announced', 'reminder', 'scheduled'])
+
+/**
+ * How bad it is: the `severity` fact (outage/major/critical, degraded/minor/partial,
+ * maintenance) when set, else from the playbook's name: "…maintenance…" is maintenance
+ * (only scheduled before its window), "…outage…" an outage, anything else degraded.
+ */
+export function incidentImpact(state: IncidentState, phase: string): Impact {
+  const severity = text(state.facts.severity)?.toLowerCase()
+  let impact: Impact = severity && SEVERITY[severity] ? SEVERITY[severity] : /maint/i.test(state.playbook.name) ? 'maintenance' : /outage|down/i.test(state.playbook.name) ? 'outage' : 'degraded'
+  if (impact === 'maintenance' && BEFORE_WINDOW.has(phase)) impact = 'scheduled'
+  return impact
+}
+
+/**
+ * Which of the site's components an incident affects: its `components` fact (a list
+ * or comma-separated) when set, else its `service` fact when that names a component,
+ * else all of them. Names match case-insensitively.
+ */
+export function affectedComponents(state: IncidentState, components: readonly string[]): 'all' | string[] {
+  const byName = new Map(components.map((c) => [c.toLowerCase(), c]))
+  const named = list(state.facts.components)
+  if (named.length > 0) return named.flatMap((n) => byName.get(n.toLowerCase()) ?? [])
+  const service = text(state.facts.service)?.toLowerCase()
+  if (service && byName.has(service)) return [byName.get(service)!]
+  return 'all'
+}
+
+/**
+ * The incident as the status site shows it, or null when it has nothing for the site.
+ * An update is shown once it is approved for a channel of type `site`, with that
+ * channel's rendered post; updates retracted from the site (or listed in `exclude`)
+ * are left out. Incidents that never published to a site channel are not shown: an
+ * incident worked only on internal channels must not appear on a public page.
+ */
+export function siteIncident(state: IncidentState, components: readonly string[] = [], exclude: Exclusions = new Set()): SiteIncident | null {
+  const updates: SiteUpdate[] = []
+  let resolvedAt: string | undefined
+  for (const u of state.updates) {
+    if (!u.approvedAt || exclude.has(`${state.id}/${u.update}`)) continue
+    const post = u.posts.find((p) => p.type === 'site' && !u.deliveries.get(p.channel)?.declined)
+    if (!post) continue
+    const delivery = u.deliveries.get(post.channel)
+    if (delivery?.parts.some((p) => p.status === 'retracted')) continue
+    updates.push({update: u.update, phase: u.phase, at: u.approvedAt, html: post.parts.map((p) => p.text).join('\n\n')})
+    if (RESOLVING_PHASES.has(u.phase) && !resolvedAt) resolvedAt = u.approvedAt
+  }
+  if (updates.length === 0) return null
+  // Resolved on another channel only: take the time it was first published there.
+  if (!resolvedAt && state.resolved) {
+    for (const u of state.updates) {
+      if (!RESOLVING_PHASES.has(u.phase)) continue
+      const times = [...u.deliveries.values()].flatMap((d) => d.parts.flatMap((p) => (p.status === 'published' && p.at ? [p.at] : [])))
+      if (times.length > 0) {
+        resolvedAt = times.sort()[0]
+        break
+      }
+    }
+    resolvedAt ??= updates.at(-1)!.at
+  }
+  const phase = updates.at(-1)!.phase
+  return {
+    id: state.id,
+    title: incidentTitle(state),
+    playbook: state.playbook.name,
+    impact: incidentImpact(state, phase),
+    startedAt: state.startedAt,
+    resolved: resolvedAt !== undefined,
+    resolvedAt,
+    phase,
+    updates,
+    affects: affectedComponents(state, components),
+  }
+}
+
+function impactStatus(impact: Impact): ComponentStatus {
+  return impact === 'scheduled' ? 'operational' : impact
+}
+
+export function worst(statuses: Iterable<ComponentStatus>): ComponentStatus {
+  let best = STATUS_ORDER.length - 1
+  for (const s of statuses) best = Math.min(best, STATUS_ORDER.indexOf(s))
+  return STATUS_ORDER[best]
+}
+
+/** Each component's status: the worst impact among the open incidents that affect it. */
+export function componentStatuses(open: readonly SiteIncident[], components: readonly string[]): Array<{name: string; status: ComponentStatus; incidents: string[]}> {
+  return components.map((name) => {
+    const hits = open.filter((i) => i.affects === 'all' || i.affects.includes(name))
+    return {name, status: worst(hits.map((i) => impactStatus(i.impact))), incidents: hits.filter((i) => impactStatus(i.impact) !== 'operational').map((i) => i.id)}
+  })
+}
+
+/** The status at the top of the page: the worst impact of any open incident. */
+export function overallStatus(open: readonly SiteIncident[]): ComponentStatus {
+  return worst(open.map((i) => impactStatus(i.impact)))
+}

@@ -1,0 +1,114 @@
+import path from 'node:path'
+import {incidentPlaybook, loadIncident} from '../incident/service.js'
+import type {IncidentState} from '../incident/state.js'
+import type {IncidentStore} from '../incident/store.js'
+import {buildSite, normalizeBaseUrl} from './build.js'
+import type {Exclusions} from './model.js'
+import {writeSite} from './write.js'
+
+/** A `site` channel's options, as a playbook sets them. */
+export interface SiteChannelOptions {
+  dir?: string
+  title?: string
+  baseUrl?: string
+  components: string[]
+  lang?: string
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+}
+
+export function siteOptionsFromChannel(options: Record<string, unknown>): SiteChannelOptions {
+  const components = Array.isArray(options.components) ? options.components.map(String) : typeof options.components === 'string' ? options.components.split(',') : []
+  return {
+    dir: str(options.dir),
+    title: str(options.title),
+    baseUrl: normalizeBaseUrl(str(options.base_url)),
+    components: components.map((c) => c.trim()).filter(Boolean),
+    lang: str(options.locale),
+  }
+}
+
+/** The page URL of an incident: absolute with a base URL, else relative to the site's folder. */
+export function incidentUrl(baseUrl: string | undefined, incident: string): string {
+  const page = `incidents/${encodeURIComponent(incident)}.html`
+  return baseUrl ? `${normalizeBaseUrl(baseUrl)}/${page}` : page
+}
+
+/** Every incident in the store, folded; damaged journals are reported and skipped. */
+export async function loadAllIncidents(store: IncidentStore): Promise<{states: IncidentState[]; warnings: string[]}> {
+  const states: IncidentState[] = []
+  const warnings: string[] = []
+  for (const id of await store.list()) {
+    try {
+      const loaded = await loadIncident(store, id)
+      states.push(loaded.state)
+      warnings.push(...loaded.warnings)
+    } catch (error) {
+      warnings.push(`incident ${id} was left out: ${(error as Error).message}`)
+    }
+  }
+  return {states, warnings}
+}
+
+export interface SiteBuildRequest {
+  /** The site's folder (resolved against the current directory). */
+  out: string
+  title?: string
+  baseUrl?: string
+  components?: readonly string[]
+  lang?: string
+  now?: Date
+  exclude?: Exclusions
+  /** How long to wait for another site build to finish (default 30 s). */
+  lockTimeoutMs?: number
+}
+
+export interface SiteBuildResult {
+  out: string
+  files: string[]
+  written: string[]
+  removed: string[]
+  /** Incidents on the site (open and resolved). */
+  incidents: string[]
+  warnings: string[]
+}
+
+/**
+ * The store's lock for site builds (a name no incident id takes in practice): two
+ * publishes on different incidents at once must not write an older snapshot last.
+ */
+export const SITE_LOCK = 'candor-site-build.lock'
+
+/** Rebuilds the status site from every incident in the store and writes it atomically. */
+export async function buildSiteFromStore(store: IncidentStore, req: SiteBuildRequest): Promise<SiteBuildResult> {
+  const lock = typeof store.lock === 'function' ? await store.lock(SITE_LOCK, {timeoutMs: req.lockTimeoutMs ?? 30_000, command: 'site build', by: 'candor'}) : undefined
+  try {
+    const {states, warnings} = await loadAllIncidents(store)
+    const site = buildSite(states, {title: req.title, baseUrl: req.baseUrl, components: req.components, lang: req.lang, now: req.now ?? new Date(), exclude: req.exclude})
+    const result = writeSite(path.resolve(req.out), site.files)
+    return {out: result.dir, files: result.files, written: result.written, removed: result.removed, incidents: site.incidents.map((i) => i.id), warnings}
+  } finally {
+    lock?.release()
+  }
+}
+
+/**
+ * The site channel of the most recent incident whose playbook has one (as the
+ * playbook is on disk now), for `candor site build` without options.
+ */
+export async function findSiteChannel(store: IncidentStore): Promise<{incident: string; channel: string; options: SiteChannelOptions} | undefined> {
+  const ids = await store.list()
+  for (const id of [...ids].reverse()) {
+    try {
+      const {state} = await loadIncident(store, id)
+      const playbook = incidentPlaybook(state)
+      const channel = [...playbook.channels.values()].find((c) => c.type === 'site')
+      if (channel) return {incident: id, channel: channel.name, options: siteOptionsFromChannel(channel.options)}
+    } catch {
+      // A playbook that moved or no longer loads: try an older incident.
+    }
+  }
+  return undefined
+}
