@@ -300,8 +300,9 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
     if (input.rkey !== undefined && (typeof input.rkey !== 'string' || !TID.test(input.rkey))) return xrpcError(400, 'InvalidRequest', `Invalid record key: ${String(input.rkey)} (app.bsky.feed.post keys are TIDs)`)
     const rkey = (input.rkey as string | undefined) ?? tid()
     const uri = `at://${did}/${POST}/${rkey}`
-    // UNVERIFIED: a real PDS fails inside its MST ("already a value at key") for a repeated rkey.
-    if (posts.some((p) => p.rkey === rkey)) return xrpcError(500, 'InternalServerError', 'Internal Server Error')
+    // A real PDS fails inside its MST ("There is already a value at key") for a key in use,
+    // which surfaces as a 500 (UNVERIFIED for every PDS version); a deleted record's key is free again.
+    if (posts.some((p) => p.rkey === rkey && !p.deleted)) return xrpcError(500, 'InternalServerError', 'Internal Server Error')
     const post: FakeBskyPost = {uri, cid: cidOf(record), rkey, record: record as unknown as FakeBskyPostRecord, deleted: false}
     posts.push(post)
     return {status: 200, body: {uri, cid: post.cid, commit: {cid: cidOf({commit: uri, at: Date.now()}), rev: tid()}, validationStatus: 'valid'}}
@@ -449,11 +450,13 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
     latencyMs: 0,
     ancestors(uri) {
       const chain: FakeBskyPost[] = []
-      let post = posts.find((p) => p.uri === uri)
+      // A key can be used again after a delete: prefer the live record under a URI.
+      const byUri = (u: string) => posts.find((p) => p.uri === u && !p.deleted) ?? posts.find((p) => p.uri === u)
+      let post = byUri(uri)
       while (post && chain.length <= posts.length) {
         chain.push(post)
         const parent = post.record.reply?.parent.uri
-        post = parent ? posts.find((p) => p.uri === parent) : undefined
+        post = parent ? byUri(parent) : undefined
       }
       return chain
     },

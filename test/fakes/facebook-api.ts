@@ -7,6 +7,9 @@
  * `{"error": {message, type, code, error_subcode?, fbtrace_id}}` — throttling comes as
  * 400/403 with codes 4/17/32/613/80001 and an `X-Business-Use-Case-Usage` header, never 429.
  *
+ * `GET /{page-id}/feed` and `/posts` list the Page's live posts newest first, `{data, paging}`,
+ * with the requested `fields` (`id` always) and `limit` (default 25, at most 100).
+ *
  * Order per request: read and record it, then a queued fault (if one matches) wins over
  * everything else, including the token check; then the token; then routing.
  */
@@ -33,6 +36,8 @@ export type FakeFacebookFault =
   | {kind: 'policy'}
   | {kind: 'hang'}
   | {kind: 'reset'}
+  /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
+  | {kind: 'lose-answer'}
 
 export interface FakeFacebookRequest {
   method: string
@@ -149,7 +154,7 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
     return q.fault
   }
 
-  function faultReply(fault: Exclude<FakeFacebookFault, {kind: 'hang'} | {kind: 'reset'}>): Reply {
+  function faultReply(fault: Exclude<FakeFacebookFault, {kind: 'hang'} | {kind: 'reset'} | {kind: 'lose-answer'}>): Reply {
     if ('status' in fault && !('kind' in fault)) {
       return fault.status === 503
         ? graphError(503, {message: 'Service temporarily unavailable', type: 'OAuthException', code: 2, is_transient: true})
@@ -191,6 +196,22 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
       const me = isPage ? {id: pageId, name: pageName} : {id: '100000000000001', name: 'Dana On-Call'}
       const fields = String(params.fields ?? 'name,id').split(',')
       return {status: 200, body: Object.fromEntries(Object.entries(me).filter(([k]) => fields.includes(k))), headers: usageHeaders()}
+    }
+    const listing = /^\/([^/]+)\/(?:feed|posts)$/.exec(p)
+    if (method === 'GET' && listing) {
+      if (listing[1] !== pageId) return graphError(400, {message: `(#100) Object with ID '${listing[1]}' does not exist, cannot be loaded due to missing permissions, or does not support this operation`, type: 'GraphMethodException', code: 100, error_subcode: 33})
+      const fields = new Set(['id', ...String(params.fields ?? 'created_time,message,id').split(',')])
+      const limit = Math.min(100, Math.max(1, Number(params.limit ?? 25) || 25))
+      const live = posts.filter((x) => !x.deleted).reverse()
+      const after = typeof params.after === 'string' ? Number(Buffer.from(params.after, 'base64url').toString()) : 0
+      const page = live.slice(after, after + limit)
+      const view = (x: FakePagePost) => Object.fromEntries(Object.entries({id: x.id, message: x.message || undefined, created_time: x.createdAt.replace(/\.\d{3}Z$/, '+0000')}).filter(([k, v]) => fields.has(k) && v !== undefined))
+      const cursor = (n: number) => Buffer.from(String(n)).toString('base64url')
+      return {
+        status: 200,
+        body: {data: page.map(view), paging: {cursors: {before: cursor(after), after: cursor(after + page.length)}, ...(after + limit < live.length && {next: `https://graph.facebook.com/v21.0${p}?limit=${limit}&after=${cursor(after + page.length)}`})}},
+        headers: usageHeaders(),
+      }
     }
     const feed = /^\/([^/]+)\/feed$/.exec(p)
     if (method === 'POST' && feed) {
@@ -265,13 +286,14 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
     await wait(fake.latencyMs)
     if (closed) return
     if (fault && 'kind' in fault && fault.kind === 'reset') return void req.socket.destroy()
-    if (fault) return send(res, faultReply(fault as Exclude<FakeFacebookFault, {kind: 'hang'} | {kind: 'reset'}>))
+    const loseAnswer = fault && 'kind' in fault && fault.kind === 'lose-answer'
+    if (fault && !loseAnswer) return send(res, faultReply(fault as Exclude<FakeFacebookFault, {kind: 'hang'} | {kind: 'reset'} | {kind: 'lose-answer'}>))
 
     const query = new URLSearchParams(queryString)
     const token = tokenOf(req, query, body)
-    if (!token) return send(res, NO_TOKEN)
-    if (token !== opts.pageToken && token !== opts.userToken) return send(res, BAD_TOKEN)
-    send(res, route(method, p, query, body, token))
+    const reply = !token ? NO_TOKEN : token !== opts.pageToken && token !== opts.userToken ? BAD_TOKEN : route(method, p, query, body, token)
+    if (loseAnswer) return void req.socket.destroy()
+    send(res, reply)
   }
 
   const server = http.createServer((req, res) => {

@@ -5,7 +5,10 @@
  * scopes, form or JSON bodies, Status and Account entities, `{"error": "…"}` bodies,
  * `X-RateLimit-*` headers (reset as ISO 8601 with microseconds, as Mastodon's Rack::Attack
  * setup sends), and `Idempotency-Key`: a key repeated within an hour returns the original
- * status (200) and creates nothing, unless that status was deleted since.
+ * status (200) and creates nothing, unless that status was deleted since. Status `content`
+ * is HTML as Mastodon's plain-text formatter makes it (escaped, `<p>`/`<br />`, links with
+ * the hidden `https://` span and a shortened display); `GET /api/v1/accounts/:id/statuses`
+ * lists the account's statuses newest first (needs a read scope when a token is sent).
  *
  * Order of processing: read and record the request, then a queued fault wins over
  * everything else (including auth), then the token, then routing.
@@ -59,6 +62,8 @@ export interface FakeMastodon {
   fail(fault: FakeMastodonFault, times?: number, match?: {method?: string; path?: string}): void
   /** Artificial delay before answering (and before a fault), default 0. The request is still processed after it, even if the client gave up. */
   latencyMs: number
+  /** Forgets every Idempotency-Key, as Mastodon does after an hour. */
+  forgetIdempotencyKeys(): void
   /** Stops the server; ends hanging and delayed requests. */
   close(): Promise<void>
 }
@@ -89,6 +94,25 @@ function statusLength(text: string): number {
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'})[c]!)
+}
+
+/** A URL as Mastodon's formatter links it: `https://` hidden, the display cut after 30 characters. */
+function linkHtml(url: string): string {
+  const m = /^(https?:\/\/(?:www\.)?)(.*)$/i.exec(url)!
+  const shown = m[2]!
+  const visible = shown.length > 30 ? `<span class="ellipsis">${escapeHtml(shown.slice(0, 30))}</span><span class="invisible">${escapeHtml(shown.slice(30))}</span>` : `<span class="">${escapeHtml(shown)}</span><span class="invisible"></span>`
+  return `<a href="${escapeHtml(url)}" target="_blank" rel="nofollow noopener" translate="no"><span class="invisible">${escapeHtml(m[1]!)}</span>${visible}</a>`
+}
+
+/** A plain-text status as HTML `content`: paragraphs, line breaks, escaped text, linked URLs. */
+function contentHtml(text: string): string {
+  const inline = (s: string) =>
+    s
+      .split(/(https?:\/\/[^\s<>"]+)/gi)
+      .map((piece, i) => (i % 2 === 1 ? linkHtml(piece) : escapeHtml(piece)))
+      .join('')
+      .replace(/\n/g, '<br />')
+  return `<p>${text.split(/\n{2,}/).map(inline).join('</p><p>')}</p>`
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {
@@ -207,7 +231,7 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
       reblogs_count: 0,
       favourites_count: 0,
       edited_at: null,
-      content: `<p>${s.text.split(/\n{2,}/).map((p) => escapeHtml(p).replace(/\n/g, '<br />')).join('</p><p>')}</p>`,
+      content: contentHtml(s.text),
       reblog: null,
       application: {name: 'Candor', website: null},
       account: account(),
@@ -257,6 +281,27 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
     return undefined
   }
 
+  /** `authorize_if_got_token!`: no token is fine (public data only); a token sent must be valid and carry a scope. */
+  function authorizeIfToken(req: http.IncomingMessage, accepted: string[]): Reply | undefined {
+    return header(req, 'authorization') === undefined ? undefined : authorize(req, accepted)
+  }
+
+  function accountStatuses(req: http.IncomingMessage, id: string, query: URLSearchParams): Reply {
+    const denied = authorizeIfToken(req, ['read', 'read:statuses'])
+    if (denied) return denied
+    if (id !== accountId) return {status: 404, body: {error: 'Record not found'}}
+    const limit = Math.min(40, Math.max(1, Number(query.get('limit') ?? 20) || 20))
+    const maxId = query.get('max_id')
+    const signedIn = header(req, 'authorization') !== undefined
+    const list = statuses
+      .filter((s) => !s.deleted && (signedIn || s.visibility === 'public' || s.visibility === 'unlisted'))
+      .filter((s) => query.get('exclude_replies') !== 'true' || !s.inReplyToId)
+      .filter((s) => !maxId || BigInt(s.id) < BigInt(maxId))
+      .reverse()
+      .slice(0, limit)
+    return {status: 200, body: list.map((s) => statusEntity(s))}
+  }
+
   function createStatus(body: unknown, key: string | undefined): Reply {
     const params = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
     if (key) {
@@ -293,8 +338,10 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
     return {status: 200, body: statusEntity(status)}
   }
 
-  function route(req: http.IncomingMessage, method: string, path: string, body: unknown): Reply {
+  function route(req: http.IncomingMessage, method: string, path: string, query: URLSearchParams, body: unknown): Reply {
     const one = /^\/api\/v1\/statuses\/([^/]+)$/.exec(path)
+    const byAccount = /^\/api\/v1\/accounts\/([^/]+)\/statuses$/.exec(path)
+    if (byAccount && method === 'GET') return accountStatuses(req, decodeURIComponent(byAccount[1]!), query)
     if (method === 'POST' && path === '/api/v1/statuses') {
       return authorize(req, ['write', 'write:statuses']) ?? createStatus(body, header(req, 'idempotency-key'))
     }
@@ -362,7 +409,7 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
       return
     }
     if (fault && !('kind' in fault)) return send(res, faultReply(fault), false)
-    const reply = route(req, method, path, body)
+    const reply = route(req, method, path, new URLSearchParams(rawPath.split('?')[1] ?? ''), body)
     if (fault) return void req.socket.destroy() // lose-answer
     send(res, reply, reply.status !== 401)
   }
@@ -392,6 +439,9 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
     statuses,
     requests,
     latencyMs: 0,
+    forgetIdempotencyKeys() {
+      idempotency.clear()
+    },
     fail(fault, times = 1, match) {
       if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
       faults.push({fault, remaining: times, match})

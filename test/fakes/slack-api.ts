@@ -1,7 +1,7 @@
 /**
  * A fake Slack on loopback, for tests of the slack channel: the Web API under `/api/`
- * (chat.postMessage, chat.delete, chat.getPermalink, auth.test) and an incoming webhook
- * under `/services/T…/B…/<secret>`.
+ * (chat.postMessage, chat.delete, chat.getPermalink, auth.test, conversations.history,
+ * conversations.replies) and an incoming webhook under `/services/T…/B…/<secret>`.
  *
  * Wire protocol as in docs/channel-contracts.md §6: the Web API takes
  * `Authorization: Bearer xoxb-…` (or a `token` form field), JSON or form bodies, and
@@ -9,7 +9,10 @@
  * (429 + `Retry-After` seconds). The webhook answers `200 ok` or a plain-text error code
  * with its HTTP status (400 invalid_payload / no_text, 403 invalid_token / action_prohibited,
  * 404 channel_not_found / no_service, 410 channel_is_archived). Threads are flat: a reply's
- * `thread_ts` is always the parent's ts.
+ * `thread_ts` is always the parent's ts. Messages read back show Slack's rendering: bare URLs
+ * linked as `<https://…>`, the bot's `bot_id` (webhook posts have the webhook's); history
+ * lists top-level messages newest first, replies list a thread oldest first, parent
+ * included; both page with `cursor` and need a `*:history` scope (`missing_scope` otherwise).
  *
  * Order per request: read and record it, then a queued fault (if one matches) wins over
  * everything else; then authentication; then routing.
@@ -23,7 +26,8 @@ export interface FakeSlackMessage {
   text: string
   /** The thread parent's ts, for replies. */
   threadTs?: string
-  via: 'bot' | 'webhook'
+  /** `user`: a person typed it (see `say`). */
+  via: 'bot' | 'webhook' | 'user'
   deleted: boolean
 }
 
@@ -34,6 +38,8 @@ export type FakeSlackFault =
   | {kind: 'error'; error: string}
   | {kind: 'hang'}
   | {kind: 'reset'}
+  /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
+  | {kind: 'lose-answer'}
 
 export interface FakeSlackRequest {
   method: string
@@ -50,6 +56,8 @@ export interface FakeSlack {
   webhookUrl: string
   messages: FakeSlackMessage[]
   requests: FakeSlackRequest[]
+  /** A person posts `text` (already in Slack's markup) in a channel, or in a thread. */
+  say(channel: string, text: string, threadTs?: string): FakeSlackMessage
   /** Queue a fault for the next `times` matching requests (default 1); `:name` path segments match any segment. */
   fail(fault: FakeSlackFault, times?: number, match?: {method?: string; path?: string}): void
   latencyMs: number
@@ -63,6 +71,8 @@ export interface StartFakeSlackOptions {
   /** Channel the webhook posts to (default the first channel). */
   webhookChannel?: string
   team?: {id: string; name: string; domain: string}
+  /** The bot token's scopes (default chat:write, channels:history, groups:history). */
+  scopes?: string[]
 }
 
 interface Reply {
@@ -116,6 +126,7 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
   const faults: Array<{fault: FakeSlackFault; remaining: number; match?: {method?: string; path?: string}}> = []
   const sockets = new Set<Socket>()
   const delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
+  const scopes = opts.scopes ?? ['chat:write', 'channels:history', 'groups:history']
   let counter = 0
   let closed = false
 
@@ -137,7 +148,44 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
     return q.fault
   }
 
-  function faultReply(fault: Exclude<FakeSlackFault, {kind: 'hang'} | {kind: 'reset'}>, webhook: boolean): Reply {
+  /** A message as the API shows it: URLs linked, the author's ids, thread fields on a parent. */
+  function view(m: FakeSlackMessage) {
+    const replies = messages.filter((r) => r.threadTs === m.ts && r.channel === m.channel && !r.deleted)
+    const author =
+      m.via === 'bot'
+        ? {user: 'U0CANDOR', bot_id: 'B0CANDOR', app_id: 'A0CANDOR', team: team.id}
+        : m.via === 'webhook'
+          ? {subtype: 'bot_message', bot_id: 'B0WEBHOOK', username: 'incoming-webhook'}
+          : {user: 'U0DANA', team: team.id}
+    return {
+      type: 'message',
+      ...author,
+      text: m.text.replace(/(^|[^<|])(https?:\/\/[^\s<>|]+)/gi, '$1<$2>'),
+      ts: m.ts,
+      ...(m.threadTs && {thread_ts: m.threadTs, parent_user_id: 'U0CANDOR'}),
+      ...(replies.length > 0 && {thread_ts: m.ts, reply_count: replies.length, latest_reply: replies.at(-1)!.ts}),
+    }
+  }
+
+  /** One page of `list` from `cursor` (an offset, base64), with Slack's paging fields. */
+  function paged(list: FakeSlackMessage[], args: Record<string, unknown>, defaultLimit: number) {
+    const limit = Math.min(1000, Math.max(1, Number(args.limit ?? defaultLimit) || defaultLimit))
+    const from = typeof args.cursor === 'string' && args.cursor ? Number(Buffer.from(args.cursor, 'base64').toString().replace(/^offset:/, '')) : 0
+    const page = list.slice(from, from + limit)
+    const more = from + limit < list.length
+    return {messages: page.map(view), has_more: more, response_metadata: {next_cursor: more ? Buffer.from(`offset:${from + limit}`).toString('base64') : ''}}
+  }
+
+  /** The channel a read method names (an ID only, as Slack wants), or its error. */
+  function readable(ref: unknown): {id: string} | Reply {
+    const channel = typeof ref === 'string' ? channels.find((c) => c.id === ref) : undefined
+    if (!channel) return err('channel_not_found')
+    if (!scopes.includes('channels:history')) return {status: 200, body: {ok: false, error: 'missing_scope', needed: 'channels:history', provided: scopes.join(',')}}
+    if (channel.member === false) return err('not_in_channel')
+    return channel
+  }
+
+  function faultReply(fault: Exclude<FakeSlackFault, {kind: 'hang'} | {kind: 'reset'} | {kind: 'lose-answer'}>, webhook: boolean): Reply {
     if ('kind' in fault) return webhook ? {status: WEBHOOK_STATUS[fault.error] ?? 400, text: fault.error} : err(fault.error)
     if (fault.status === 429) {
       return webhook
@@ -179,6 +227,20 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
         if (message.via !== 'bot') return err('cant_delete_message')
         message.deleted = true
         return ok({channel: channel.id, ts: message.ts})
+      }
+      case 'conversations.history': {
+        const channel = readable(args.channel)
+        if ('status' in channel) return channel
+        const top = messages.filter((m) => m.channel === channel.id && !m.deleted && !m.threadTs).reverse()
+        return ok({...paged(top, args, 100), pin_count: 0, channel_actions_ts: null, channel_actions_count: 0})
+      }
+      case 'conversations.replies': {
+        const channel = readable(args.channel)
+        if ('status' in channel) return channel
+        const parent = messages.find((m) => m.channel === channel.id && m.ts === String(args.ts) && !m.deleted)
+        if (!parent) return err('thread_not_found')
+        const thread = [parent, ...messages.filter((m) => m.channel === channel.id && m.threadTs === parent.ts && !m.deleted)]
+        return ok(paged(thread, args, 1000))
       }
       case 'chat.getPermalink': {
         const channel = findChannel(args.channel)
@@ -238,23 +300,26 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
     await wait(fake.latencyMs)
     if (closed) return
     if (fault && 'kind' in fault && fault.kind === 'reset') return void req.socket.destroy()
-    if (fault) return send(res, faultReply(fault as Exclude<FakeSlackFault, {kind: 'hang'} | {kind: 'reset'}>, isWebhook))
+    const loseAnswer = fault && 'kind' in fault && fault.kind === 'lose-answer'
+    if (fault && !loseAnswer) return send(res, faultReply(fault as Exclude<FakeSlackFault, {kind: 'hang'} | {kind: 'reset'} | {kind: 'lose-answer'}>, isWebhook))
+    // lose-answer: carried out, then the connection drops before the answer.
+    const answer = (reply: Reply) => (loseAnswer ? void req.socket.destroy() : send(res, reply))
 
     if (isWebhook) {
-      if (method !== 'POST') return send(res, {status: 405, text: 'invalid_method'})
-      if (!p.startsWith(`/services/${team.id}/`)) return send(res, {status: 404, text: 'no_team'})
-      if (p !== webhookPath) return send(res, {status: 403, text: 'invalid_token'})
-      return send(res, webhook(body))
+      if (method !== 'POST') return answer({status: 405, text: 'invalid_method'})
+      if (!p.startsWith(`/services/${team.id}/`)) return answer({status: 404, text: 'no_team'})
+      if (p !== webhookPath) return answer({status: 403, text: 'invalid_token'})
+      return answer(webhook(body))
     }
     const api = /^\/api\/([a-zA-Z.]+)$/.exec(p)
-    if (!api) return send(res, {status: 404, text: '<html><body>Not Found</body></html>'})
+    if (!api) return answer({status: 404, text: '<html><body>Not Found</body></html>'})
     const args: Record<string, unknown> = {...Object.fromEntries(new URLSearchParams(queryString)), ...(typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {})}
     const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? (typeof args.token === 'string' ? args.token : undefined)
-    if (!auth) return send(res, err('not_authed'))
-    if (auth !== opts.botToken) return send(res, err('invalid_auth'))
+    if (!auth) return answer(err('not_authed'))
+    if (auth !== opts.botToken) return answer(err('invalid_auth'))
     // JSON bodies are accepted by write methods only (Slack's docs list the content types per method).
-    if (typeof body === 'object' && /json/.test(req.headers['content-type'] ?? '') && (api[1] === 'auth.test' || api[1] === 'chat.getPermalink')) return send(res, err('invalid_arguments'))
-    send(res, webApi(api[1]!, args))
+    if (typeof body === 'object' && /json/.test(req.headers['content-type'] ?? '') && ['auth.test', 'chat.getPermalink', 'conversations.history', 'conversations.replies'].includes(api[1]!)) return answer(err('invalid_arguments'))
+    answer(webApi(api[1]!, args))
   }
 
   const server = http.createServer((req, res) => {
@@ -279,6 +344,12 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
     messages,
     requests,
     latencyMs: 0,
+    say(channel, text, threadTs) {
+      const message: FakeSlackMessage = {channel, ts: nextTs(), text, via: 'user', deleted: false}
+      if (threadTs) message.threadTs = threadTs
+      messages.push(message)
+      return message
+    },
     fail(fault, times = 1, match) {
       if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
       faults.push({fault, remaining: times, match})

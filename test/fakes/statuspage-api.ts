@@ -6,8 +6,10 @@
  * `id`, `status`, `shortlink`, `components` and `incident_updates[]` (newest first, as the
  * API lists them), and Rails-style errors `{"error": "..."}` / `{"error": ["...", ...]}`.
  * It keeps each incident with its updates and each component's status, so tests can follow
- * one incident from investigating to resolved. Faults (420/429 rate limits, 5xx, 401, hang,
- * reset) can be queued per request.
+ * one incident from investigating to resolved. `GET /v1/pages/{page}/incidents` lists live
+ * incidents newest first with `limit` (default and at most 100), `page` and `q` (a substring
+ * of the name or an update's body). Faults (420/429 rate limits, 5xx, 401, hang, reset,
+ * lose-answer) can be queued per request.
  *
  * Order for each request: read and record it, then a queued fault (if one matches) wins,
  * then authentication, then routing.
@@ -63,6 +65,8 @@ export type FakeStatuspageFault =
   | {status: 401}
   | {kind: 'hang'}
   | {kind: 'reset'}
+  /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
+  | {kind: 'lose-answer'}
 
 export interface FakeStatuspageRequest {
   method: string
@@ -244,7 +248,18 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
     incident.updated_at = at
   }
 
-  function route(method: string, path: string, body: unknown): Reply {
+  function list(query: URLSearchParams): Reply {
+    const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 100) || 100))
+    const page = Math.max(1, Number(query.get('page') ?? 1) || 1)
+    const q = query.get('q')?.toLowerCase()
+    const found = incidents
+      .filter((i) => !i.deleted)
+      .filter((i) => !q || i.name.toLowerCase().includes(q) || i.incident_updates.some((u) => u.body.toLowerCase().includes(q)))
+      .reverse()
+    return {status: 200, body: found.slice((page - 1) * limit, page * limit).map(view)}
+  }
+
+  function route(method: string, path: string, query: URLSearchParams, body: unknown): Reply {
     const page = /^\/v1\/pages\/([^/]+)(\/.*)?$/.exec(path)
     if (!page) return {status: 404, body: {error: 'Not found'}}
     if (decodeURIComponent(page[1]!) !== pageId) return {status: 404, body: {error: 'Page not found'}}
@@ -252,7 +267,7 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
     if (rest === '' && method === 'GET') {
       return {status: 200, body: {id: pageId, name: pageName, subdomain: 'acme', url: 'https://status.acme.test', time_zone: 'Etc/UTC', created_at: now(), updated_at: now()}}
     }
-    if (rest === '/incidents' && method === 'GET') return {status: 200, body: incidents.filter((i) => !i.deleted).reverse().map(view)}
+    if (rest === '/incidents' && method === 'GET') return list(query)
     if (rest === '/incidents' && method === 'POST') {
       const read = readIncident(body, true)
       if ('error' in read) return read.error
@@ -315,14 +330,19 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
     if (fault && 'kind' in fault && fault.kind === 'hang') return
     await wait(fake.latencyMs)
     if (closed) return
-    if (fault && 'kind' in fault) {
+    if (fault && 'kind' in fault && fault.kind === 'reset') {
       req.socket.destroy()
       return
     }
-    if (fault) return send(res, faultReply(fault))
-    if (!authorized(req, new URLSearchParams(query))) return send(res, {status: 401, body: {error: 'Could not authenticate'}})
-    if (raw && typeof body === 'string') return send(res, {status: 400, body: {error: 'Invalid JSON'}})
-    send(res, route(method, path, body))
+    if (fault && !('kind' in fault)) return send(res, faultReply(fault))
+    const params = new URLSearchParams(query)
+    const reply = !authorized(req, params)
+      ? {status: 401, body: {error: 'Could not authenticate'}}
+      : raw && typeof body === 'string'
+        ? {status: 400, body: {error: 'Invalid JSON'}}
+        : route(method, path, params, body)
+    if (fault) return void req.socket.destroy() // lose-answer: carried out, never answered
+    send(res, reply)
   }
 
   const server = http.createServer((req, res) => {

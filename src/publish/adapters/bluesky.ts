@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import twitterText from 'twitter-text'
 import type {RemotePost} from '../../incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
@@ -8,9 +9,10 @@ import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../htt
  * Bluesky over XRPC with plain fetch (the `@atproto/api` agent takes over a second to load
  * and would leave `api_url` for the PDS named in the account's DID document).
  *
- * One session per adapter, created on first use and refreshed on `ExpiredToken`. Each part
- * gets its record key (a TID) on its first attempt; a retry looks that key up before creating
- * again, so an answer lost to a timeout never turns into a double post.
+ * One session per adapter, created on first use and refreshed on `ExpiredToken`. Each part's
+ * record key is derived from its idempotency key and text, the same in every process: the
+ * PDS never creates a second record under a key, and `findPublished` after a crash is one
+ * `getRecord` of that key.
  */
 
 const PLATFORM = 'Bluesky'
@@ -49,13 +51,20 @@ export function linkFacets(text: string): LinkFacet[] {
 }
 
 const TID_CHARS = '234567abcdefghijklmnopqrstuvwxyz'
-const clockId = BigInt(Math.floor(Math.random() * 1024))
-let lastMicros = 0
 
-/** A record key in TID form (13 base32-sortable characters of microseconds and a clock id), as Bluesky clients make them. */
-export function nextTid(): string {
-  lastMicros = Math.max(Date.now() * 1000, lastMicros + 1)
-  let v = (BigInt(lastMicros) << 10n) | clockId
+/**
+ * The record key of one part: a TID (13 base32-sortable characters of a 64-bit number with
+ * the top bit clear) made from a hash of the part's idempotency key and text rather than
+ * the clock, so every process, and every retry, names the same record. The text is in the
+ * hash so that a reused incident id with new words is a new post. Its "timestamp" is kept
+ * below 2^50 µs (2005): it is not a time, and a key in the past never sorts above a
+ * real post or looks like a record from the future. The spec allows any value: TID
+ * timestamps of record keys are not to be trusted.
+ */
+export function recordKey(idempotencyKey: string, text: string): string {
+  const digest = createHash('sha256').update(`${idempotencyKey}\n${text}`).digest()
+  // 50 bits of "microseconds", then a 10-bit clock id: 60 bits in all.
+  let v = digest.readBigUInt64BE(0) >> 4n
   let out = ''
   for (let i = 0; i < 13; i++) {
     out = TID_CHARS[Number(v & 31n)] + out
@@ -99,8 +108,8 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
   const locale = stringOption(options.locale)
   const langs = Array.isArray(options.langs) && options.langs.length > 0 ? options.langs.map(String) : locale ? [locale] : undefined
   const prefix = envPrefix(channel.name)
-  /** The idempotency key of each part tried so far → its record key and time. */
-  const attempts = new Map<string, {rkey: string; createdAt: string}>()
+  /** Record keys this adapter has tried to create: a repeat looks first. */
+  const tried = new Set<string>()
   let session: Promise<Session> | undefined
 
   const xrpcUrl = (nsid: string, query?: Record<string, string>) => joinUrl(base, `xrpc/${nsid}`) + (query ? `?${new URLSearchParams(query)}` : '')
@@ -169,13 +178,14 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
     return {res, session: s}
   }
 
-  /** The post at `rkey` if an earlier attempt created it; undefined if there is none. */
-  async function existing(rkey: string, signal: AbortSignal): Promise<RemotePost | undefined> {
+  /** The post at `rkey` if an earlier attempt (in any process) created it; null if there is none. */
+  async function existing(rkey: string, signal: AbortSignal): Promise<RemotePost | null> {
     const {res, session: s} = await call('GET', 'com.atproto.repo.getRecord', signal, undefined, (me) => ({repo: me.did, collection: POST, rkey}))
-    if (errorInfo(res).name === 'RecordNotFound') return undefined
+    if (errorInfo(res).name === 'RecordNotFound') return null
     if (!isOk(res)) throw failure(res)
     const found = res.json as Partial<StrongRef> | undefined
-    return typeof found?.uri === 'string' && typeof found.cid === 'string' ? remote({uri: found.uri, cid: found.cid}, s) : undefined
+    if (typeof found?.uri !== 'string' || typeof found.cid !== 'string') throw new DeliveryError(`Bluesky answered ${res.status} with no record; is ${base} an AT Protocol service?`, {retry: 'never'})
+    return remote({uri: found.uri, cid: found.cid}, s)
   }
 
   function remote(ref: StrongRef, s: Session): RemotePost {
@@ -189,31 +199,40 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
     async post({text, replyTo, threadRoot, idempotencyKey, signal}): Promise<RemotePost> {
       // Root and parent must be exact {uri, cid} pairs: the root is the incident's first post here.
       const reply = replyTo ? {root: strongRef(threadRoot ?? replyTo, 'thread root'), parent: strongRef(replyTo, 'previous')} : undefined
-      let attempt = attempts.get(idempotencyKey)
-      if (attempt) {
-        const done = await existing(attempt.rkey, signal)
+      const rkey = recordKey(idempotencyKey, text)
+      if (tried.has(rkey)) {
+        const done = await existing(rkey, signal)
         if (done) return done
-      } else {
-        attempt = {rkey: nextTid(), createdAt: new Date().toISOString()}
-        attempts.set(idempotencyKey, attempt)
       }
+      tried.add(rkey)
       const facets = linkFacets(text)
       const record = {
         $type: POST,
         text,
-        createdAt: attempt.createdAt,
+        createdAt: new Date().toISOString(),
         ...(langs && {langs}),
         ...(facets.length > 0 && {facets}),
         ...(reply && {reply}),
       }
-      const {rkey} = attempt
       const {res, session: s} = await call('POST', 'com.atproto.repo.createRecord', signal, (me) => ({repo: me.did, collection: POST, rkey, record}))
-      if (!isOk(res)) throw failure(res)
+      if (!isOk(res)) {
+        // The PDS refuses (with a 500 from its repo tree) to create a second record under a
+        // key: this part may already be there, sent by a process that never heard back.
+        if (res.status >= 500) {
+          const done = await existing(rkey, signal).catch(() => null)
+          if (done) return done
+        }
+        throw failure(res)
+      }
       const created = res.json as Partial<StrongRef> | undefined
       if (typeof created?.uri !== 'string' || typeof created.cid !== 'string') {
         throw new DeliveryError(`Bluesky answered ${res.status} with no record; is ${base} an AT Protocol service?`, {retry: 'never'})
       }
       return remote({uri: created.uri, cid: created.cid}, s)
+    },
+
+    async findPublished({text, idempotencyKey, signal}): Promise<RemotePost | null> {
+      return existing(recordKey(idempotencyKey, text), signal)
     },
 
     async delete(post, signal) {

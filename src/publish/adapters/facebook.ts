@@ -7,6 +7,8 @@ const GRAPH_API = 'https://graph.facebook.com/v21.0'
 
 /** Graph throttling codes: app (4), user (17), Page (32), custom (613), Pages business use case (80001). Sent as 400/403, never 429. */
 const THROTTLING = new Set([4, 17, 32, 613, 80001])
+/** How many of the Page's latest posts a lookup reads. */
+const LOOKUP_LIMIT = 25
 /** How long to wait when a throttling error does not say. */
 const DEFAULT_THROTTLE_MS = 5 * 60_000
 
@@ -69,6 +71,7 @@ export function classifyGraphError(res: HttpResponse, channel: string, now: Date
  * or the Authorization header (reads, deletes), never in a URL. The post URL is built as
  * `https://www.facebook.com/{page-id}_{post-id}` instead of asking for `permalink_url`, so
  * a published post never fails (and gets retried into a duplicate) over a second call.
+ * After a crash, `findPublished` looks for the exact message among the Page's latest posts.
  */
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
   const apiUrl = typeof channel.options.api_url === 'string' ? channel.options.api_url : undefined
@@ -88,6 +91,17 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
       const id = (res.json as {id?: unknown} | undefined)?.id
       if (typeof id !== 'string' || !id) throw new DeliveryError(`Facebook answered ${res.status} without a post id`, {retry: 'never'})
       return {id, url: `https://www.facebook.com/${id}`}
+    },
+
+    async findPublished({text, signal}): Promise<RemotePost | null> {
+      // `/posts` holds only what the Page itself published (`/feed` adds visitors' posts).
+      const query = new URLSearchParams({fields: 'id,message,created_time', limit: String(LOOKUP_LIMIT)})
+      const res = await httpRequest('Facebook', {method: 'GET', url: `${joinUrl(base, `${encodeURIComponent(pageId)}/posts`)}?${query}`, headers: bearer, timeoutMs, signal})
+      if (res.status !== 200) throw classifyGraphError(res, channel.name)
+      const data = (res.json as {data?: unknown} | undefined)?.data
+      if (!Array.isArray(data)) throw new DeliveryError(`Facebook answered ${res.status} without a list of posts`, {retry: 'never'})
+      const match = (data as Array<{id?: unknown; message?: unknown}>).find((p) => typeof p?.id === 'string' && p.message === text)
+      return match ? {id: match.id as string, url: `https://www.facebook.com/${match.id as string}`} : null
     },
 
     async delete(remote, signal) {

@@ -156,7 +156,8 @@ export function postFileName(id: string, started: Date): string {
  * `## Phase — 25 Nov 2026, 14:02 UTC` after a hidden `<!-- candor:update=N part=P -->`
  * marker. Files are written atomically; a file without this incident's `candor_incident`
  * marker in its front matter is never touched. The returned id is the file name (relative
- * to `dir`), which later updates of the incident append to.
+ * to `dir`), which later updates of the incident append to. Idempotent: a part whose marker
+ * is already in the file is not written again, so `candor retry` simply sends it again.
  */
 export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter => {
   const configured = typeof channel.options.dir === 'string' ? channel.options.dir : ''
@@ -205,6 +206,9 @@ export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter 
 
   return {
     describeTarget: () => `Markdown blog posts in ${dir}`,
+
+    /** Sending a part again finds its marker and writes nothing. */
+    idempotent: true,
 
     async post(req): Promise<RemotePost> {
       const now = new Date()

@@ -7,6 +7,8 @@ import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../htt
  * Mastodon through its REST API (`POST /api/v1/statuses`) with plain fetch.
  * Every status post carries an `Idempotency-Key` (the publisher's key for the part), so a
  * retry after a lost answer gets the original status back instead of posting twice.
+ * Mastodon keeps the key for an hour only, so after a crash `findPublished` also looks for
+ * the status among the account's recent ones.
  */
 
 const PLATFORM = 'Mastodon'
@@ -16,6 +18,42 @@ interface Status {
   id: string
   url?: string | null
   uri?: string
+  content?: string
+  in_reply_to_id?: string | null
+}
+
+/** How many recent statuses a lookup reads (Mastodon's maximum page). */
+const LOOKUP_LIMIT = 40
+
+const ENTITIES: Record<string, string> = {amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' '}
+
+/**
+ * The plain text of a status's HTML `content`: line breaks and paragraphs back to newlines,
+ * tags dropped (a link's hidden `https://` spans keep their text), entities decoded.
+ */
+export function statusText(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/p>\s*<p[^>]*>/gi, '\n\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, name: string) => {
+      if (name[0] !== '#') return ENTITIES[name.toLowerCase()] ?? entity
+      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1))
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity
+    })
+}
+
+/**
+ * Text as compared after an interrupted send: URLs masked (Mastodon may shorten how a link
+ * shows), `@user@domain` mentions as `@user`'s placeholder, whitespace collapsed.
+ */
+function comparable(text: string): string {
+  return text
+    .normalize('NFC')
+    .replace(/https?:\/\/\S+/gi, '<url>')
+    .replace(/(^|\s)@\w+(?:@[\w.-]*\w)?/g, '$1@<mention>')
+    .replace(/\s+/g, ' ')
+    .trim()
 }
 
 function stringOption(value: unknown): string | undefined {
@@ -49,6 +87,22 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
   }
 
   const auth = () => ({authorization: `Bearer ${credentials.ACCESS_TOKEN}`})
+  let accountId: string | undefined
+
+  /** The account the token posts as (cached): `verify_credentials`. */
+  async function account(signal: AbortSignal): Promise<{id: string; acct: string}> {
+    const res = await httpRequest(PLATFORM, {method: 'GET', url: endpoint('accounts/verify_credentials'), headers: auth(), timeoutMs, signal})
+    if (!isOk(res)) throw failure(res)
+    const me = res.json as {id?: unknown; acct?: unknown} | undefined
+    if (typeof me?.id !== 'string' || typeof me.acct !== 'string') throw notMastodon(res)
+    accountId = me.id
+    return {id: me.id, acct: me.acct}
+  }
+
+  const remoteOf = (status: Status): RemotePost => {
+    const url = status.url ?? status.uri
+    return url ? {id: status.id, url} : {id: status.id}
+  }
 
   function failure(res: HttpResponse): DeliveryError {
     const detail = errorText(res)
@@ -56,7 +110,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
       return new DeliveryError(`Mastodon rejected the access token (401${detail ? `: ${detail}` : ''}); check ${tokenVar}`, {retry: 'never'})
     }
     if (res.status === 403 && /scope/i.test(detail)) {
-      return new DeliveryError(`Mastodon answered 403: ${detail}; ${tokenVar} needs the write:statuses and read:accounts scopes`, {retry: 'never'})
+      return new DeliveryError(`Mastodon answered 403: ${detail}; ${tokenVar} needs the write:statuses, read:accounts and read:statuses scopes`, {retry: 'never'})
     }
     return errorFromResponse(PLATFORM, res, detail)
   }
@@ -86,8 +140,26 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
       if (!isOk(res)) throw failure(res)
       const status = res.json as Partial<Status> | undefined
       if (typeof status?.id !== 'string') throw notMastodon(res)
-      const url = status.url ?? status.uri
-      return url ? {id: status.id, url} : {id: status.id}
+      return remoteOf(status as Status)
+    },
+
+    /** A repeat of a part within the hour returns the original status (Idempotency-Key). */
+    idempotent: true,
+
+    async findPublished({text, replyTo, signal}): Promise<RemotePost | null> {
+      // The key may have expired (an hour): look at the account's recent statuses. Reading
+      // them needs the read:statuses scope; without it the lookup fails and retry falls back
+      // on the key.
+      const id = accountId ?? (await account(signal)).id
+      const query = new URLSearchParams({limit: String(LOOKUP_LIMIT), exclude_reblogs: 'true'})
+      const res = await httpRequest(PLATFORM, {method: 'GET', url: `${endpoint(`accounts/${encodeURIComponent(id)}/statuses`)}?${query}`, headers: auth(), timeoutMs, signal})
+      if (!isOk(res)) throw failure(res)
+      if (!Array.isArray(res.json)) throw notMastodon(res)
+      const wanted = comparable(text)
+      const match = (res.json as Status[]).find(
+        (s) => typeof s?.id === 'string' && typeof s.content === 'string' && comparable(statusText(s.content)) === wanted && (!replyTo || s.in_reply_to_id === replyTo.id),
+      )
+      return match ? remoteOf(match) : null
     },
 
     async delete(remote, signal) {
@@ -97,10 +169,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
     },
 
     async whoami(signal) {
-      const res = await httpRequest(PLATFORM, {method: 'GET', url: endpoint('accounts/verify_credentials'), headers: auth(), timeoutMs, signal})
-      if (!isOk(res)) throw failure(res)
-      const acct = (res.json as {acct?: unknown} | undefined)?.acct
-      if (typeof acct !== 'string') throw notMastodon(res)
+      const {acct} = await account(signal)
       // Local accounts' `acct` has no domain: the handle's domain is the instance's.
       return acct.includes('@') ? `@${acct}` : `@${acct}@${new URL(instance ?? base!).host}`
     },

@@ -9,6 +9,11 @@ const TRANSIENT = new Set(['internal_error', 'fatal_error', 'service_unavailable
 const AUTH = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired'])
 /** The permalink is a nicety: never hold a published message up for long over it. */
 const PERMALINK_TIMEOUT_MS = 5000
+/** How many of the channel's latest messages a lookup reads. */
+const HISTORY_LIMIT = 50
+/** Thread replies per page, and the most pages a lookup reads. */
+const REPLIES_LIMIT = 200
+const REPLIES_PAGES = 10
 
 /**
  * Slack's own escaping for message text. Turning `&`, `<` and `>` into entities also
@@ -17,6 +22,24 @@ const PERMALINK_TIMEOUT_MS = 5000
  */
 export function escapeSlackText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+/**
+ * Message text as compared after an interrupted send: Slack links bare URLs when it stores
+ * a message (`<https://…>`), so URLs are masked on both sides; whitespace is collapsed.
+ */
+function comparable(text: string): string {
+  return text
+    .replace(/<https?:\/\/[^>\s]*>/gi, '<url>')
+    .replace(/https?:\/\/[^\s<>]+/gi, '<url>')
+    .replace(/\s+/g, ' ')
+    .trim()
+}
+
+interface SlackMessage {
+  ts?: unknown
+  text?: unknown
+  bot_id?: unknown
 }
 
 function excerpt(text: string): string {
@@ -40,9 +63,11 @@ export function classifySlackError(error: string, res: HttpResponse, channel: st
  * Slack adapter with two modes. With the `channel` option it is a bot
  * (`chat.postMessage` with BOT_TOKEN): the first message of an incident starts a thread
  * and every later update goes into it (`thread_ts` = the first message's ts; Slack threads
- * are flat), messages can be deleted and `whoami` calls `auth.test`. Without it, it posts
- * to an incoming webhook (WEBHOOK_URL): no ts comes back, so no thread, no delete and no
- * whoami. Text is escaped in both modes so mentions in facts ping nobody.
+ * are flat), messages can be deleted and `whoami` calls `auth.test`; after a crash
+ * `findPublished` reads the channel's history (or the incident's thread) for the bot's own
+ * message with the same text. Without it, it posts to an incoming webhook (WEBHOOK_URL): no
+ * ts comes back, so no thread, no delete, no whoami and no lookup. Text is escaped in both
+ * modes so mentions in facts ping nobody.
  */
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
   const slackChannel = typeof channel.options.channel === 'string' && channel.options.channel ? channel.options.channel : undefined
@@ -59,10 +84,39 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
   async function call(method: string, args: {json: Record<string, unknown>} | {form: Record<string, string>}, signal: AbortSignal, ms = timeoutMs): Promise<Record<string, unknown>> {
     const res = await httpRequest('Slack', {method: 'POST', url: joinUrl(base, method), headers, ...args, timeoutMs: ms, signal})
     if (res.status !== 200) throw errorFromResponse('Slack', res, excerpt(res.text))
-    const body = res.json as {ok?: boolean; error?: string} | undefined
+    const body = res.json as {ok?: boolean; error?: string; needed?: unknown} | undefined
     if (!body || typeof body !== 'object') throw new DeliveryError(`Slack answered ${method} with something other than JSON`, {retry: 'never'})
+    if (body.error === 'missing_scope' && typeof body.needed === 'string') {
+      throw new DeliveryError(`Slack answered missing_scope: ${method} needs the bot token scope ${body.needed}`, {retry: 'never'})
+    }
     if (body.ok !== true) throw classifySlackError(String(body.error ?? 'unknown_error'), res, channel.name)
     return body as Record<string, unknown>
+  }
+
+  /** The message's permalink, or undefined: a missing link must never fail a message that is out. */
+  async function permalink(where: string, ts: string, signal: AbortSignal): Promise<string | undefined> {
+    try {
+      const link = await call('chat.getPermalink', {form: {channel: where, message_ts: ts}}, signal, Math.min(timeoutMs, PERMALINK_TIMEOUT_MS))
+      return typeof link.permalink === 'string' ? link.permalink : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  const remoteOf = async (ts: string, where: string, signal: AbortSignal): Promise<RemotePost> => {
+    const url = await permalink(where, ts, signal)
+    return {id: ts, ref: {channel: where}, ...(url && {url})}
+  }
+
+  let botId: string | undefined
+  /** This bot's message with the same text in `messages`, if there is one. */
+  async function ours(messages: unknown, text: string, signal: AbortSignal, skip?: string): Promise<string | undefined> {
+    botId ??= String((await call('auth.test', {form: {}}, signal)).bot_id ?? '')
+    const wanted = comparable(escapeSlackText(text))
+    const match = (Array.isArray(messages) ? (messages as SlackMessage[]) : []).find(
+      (m) => typeof m?.ts === 'string' && m.ts !== skip && typeof m.text === 'string' && (!botId || m.bot_id === botId) && comparable(m.text) === wanted,
+    )
+    return match?.ts as string | undefined
   }
 
   return {
@@ -73,16 +127,33 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
       const root = threadRoot?.ref?.channel ? threadRoot : undefined
       const target = root?.ref?.channel ?? slackChannel
       const body = await call('chat.postMessage', {json: {channel: target, text: escapeSlackText(text), ...(root && {thread_ts: root.id})}}, signal)
-      const ts = String(body.ts)
-      const postedIn = String(body.channel ?? target)
-      let url: string | undefined
-      try {
-        const link = await call('chat.getPermalink', {form: {channel: postedIn, message_ts: ts}}, signal, Math.min(timeoutMs, PERMALINK_TIMEOUT_MS))
-        if (typeof link.permalink === 'string') url = link.permalink
-      } catch {
-        // The message is out; a missing link must not make the publisher send it again.
+      return remoteOf(String(body.ts), String(body.channel ?? target), signal)
+    },
+
+    async findPublished({text, part, replyTo, threadRoot, incident, signal}): Promise<RemotePost | null> {
+      const root = threadRoot?.ref?.channel ? threadRoot : undefined
+      if (root) {
+        // A threaded part is a reply to the incident's first message: read that thread.
+        const where = root.ref!.channel!
+        let cursor: string | undefined
+        for (let page = 0; page < REPLIES_PAGES; page++) {
+          const body = await call('conversations.replies', {form: {channel: where, ts: root.id, limit: String(REPLIES_LIMIT), ...(cursor && {cursor})}}, signal)
+          const ts = await ours(body.messages, text, signal, root.id)
+          if (ts) return remoteOf(ts, where, signal)
+          cursor = (body.response_metadata as {next_cursor?: string} | undefined)?.next_cursor
+          if (body.has_more !== true || !cursor) return null
+        }
+        throw new DeliveryError(`Slack thread ${root.id} is too long to search for the interrupted message`, {retry: 'never'})
       }
-      return {id: ts, ref: {channel: postedIn}, ...(url && {url})}
+      const body = await call('conversations.history', {form: {channel: slackChannel, limit: String(HISTORY_LIMIT)}}, signal)
+      const ts = await ours(body.messages, text, signal)
+      if (ts) return remoteOf(ts, String(body.channel ?? slackChannel), signal)
+      // Replies are not in the history: without the thread (or the previous post, which says
+      // this part went to the channel itself), "not there" is only certain for the first part.
+      if (!replyTo && !(incident.update === 1 && part === 1)) {
+        throw new DeliveryError(`cannot tell whether the message reached Slack without the incident's thread`, {retry: 'never'})
+      }
+      return null
     },
 
     async delete(remote, signal) {

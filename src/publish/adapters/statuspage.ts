@@ -44,9 +44,27 @@ function errorText(res: HttpResponse): string {
 
 interface IncidentAnswer {
   id?: unknown
+  name?: unknown
   shortlink?: unknown
   incident_updates?: unknown
 }
+
+interface IncidentUpdate {
+  id?: unknown
+  status?: unknown
+  body?: unknown
+}
+
+/** How many of the page's latest incidents a lookup reads (the API's maximum page). */
+const LOOKUP_LIMIT = 100
+
+/** An incident's updates, newest first as the API lists them. */
+function updatesOf(incident: IncidentAnswer): IncidentUpdate[] {
+  return Array.isArray(incident.incident_updates) ? (incident.incident_updates as IncidentUpdate[]).filter((u) => u && typeof u === 'object') : []
+}
+
+/** Body text as compared after an interrupted send: whitespace collapsed. */
+const comparable = (text: string) => text.replace(/\s+/g, ' ').trim()
 
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
   const options = channel.options
@@ -71,6 +89,12 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
 
   async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, signal: AbortSignal, json?: unknown): Promise<HttpResponse> {
     return httpRequest(PLATFORM, {method, url: joinUrl(base, path), headers: {authorization: `OAuth ${credentials.API_KEY ?? ''}`}, json, timeoutMs, signal})
+  }
+
+  /** The incident as a post: its id and shortlink, with the update that is this part. */
+  function remoteOf(incident: IncidentAnswer, update: IncidentUpdate, created: boolean): RemotePost {
+    const ref: Record<string, string> = {...(typeof update.id === 'string' && {incident_update_id: update.id}), ...(created && {created: 'true'})}
+    return {id: String(incident.id), ...(typeof incident.shortlink === 'string' && {url: incident.shortlink}), ...(Object.keys(ref).length > 0 && {ref})}
   }
 
   return {
@@ -98,6 +122,40 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
       const updateId = Array.isArray(answer.incident_updates) ? (answer.incident_updates[0] as {id?: unknown} | undefined)?.id : undefined
       const ref: Record<string, string> = {...(typeof updateId === 'string' && {incident_update_id: updateId}), ...(!existing && {created: 'true'})}
       return {id, ...(typeof answer.shortlink === 'string' && {url: answer.shortlink}), ...(Object.keys(ref).length > 0 && {ref})}
+    },
+
+    async findPublished({text, post, part, replyTo, threadRoot, incident, signal}): Promise<RemotePost | null> {
+      const status = statusForPhase(incident.phase, options.status_map)
+      const wanted = comparable(text)
+      const same = (u: IncidentUpdate) => typeof u.body === 'string' && comparable(u.body) === wanted && u.status === status
+      const existing = threadRoot?.id ?? replyTo?.id
+      if (existing) {
+        // A later update PATCHed the incident: look for an incident update with this text and status.
+        const res = await call('GET', `${pagePath}/incidents/${encodeURIComponent(existing)}`, signal)
+        // An incident deleted on Statuspage cannot have taken the update.
+        if (res.status === 404) return null
+        if (res.status < 200 || res.status >= 300) throw classify(res, 'incident', existing)
+        const answer = (res.json ?? {}) as IncidentAnswer
+        // Only updates newer than the previous post's count: the same words may be there already.
+        const updates = updatesOf(answer)
+        const previous = updates.findIndex((u) => typeof u.id === 'string' && u.id === replyTo?.ref?.incident_update_id)
+        const update = (previous >= 0 ? updates.slice(0, previous) : updates).find(same)
+        return update ? remoteOf({...answer, id: existing}, update, false) : null
+      }
+      // The first update created an incident: named as post() names it, its first update this text.
+      const res = await call('GET', `${pagePath}/incidents?limit=${LOOKUP_LIMIT}`, signal)
+      if (res.status < 200 || res.status >= 300) throw classify(res, 'page')
+      if (!Array.isArray(res.json)) throw new DeliveryError(`Statuspage answered ${res.status} without a list of incidents`, {retry: 'never'})
+      const incidents = (res.json as IncidentAnswer[]).filter((i) => i && typeof i.id === 'string')
+      const name = post.title || `Incident ${incident.id}`
+      const created = incidents.find((i) => i.name === name && updatesOf(i).length > 0 && same(updatesOf(i).at(-1)!))
+      if (created) return remoteOf(created, updatesOf(created).at(-1)!, true)
+      // Without the incident's id a later update may have gone to any incident: where the
+      // text is on the page, only a person can tell which.
+      if ((incident.update > 1 || part > 1) && incidents.some((i) => updatesOf(i).some(same))) {
+        throw new DeliveryError(`cannot tell which Statuspage incident the interrupted update went to without the incident's id`, {retry: 'never'})
+      }
+      return null
     },
 
     async delete(remote, signal) {

@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
 import type {RemotePost} from '../../../src/incident/events.js'
 import {DeliveryError, type PostRequest} from '../../../src/publish/adapter.js'
-import {createAdapter, linkFacets, nextTid} from '../../../src/publish/adapters/bluesky.js'
+import {createAdapter, linkFacets, recordKey} from '../../../src/publish/adapters/bluesky.js'
 import {startFakeBluesky, type FakeBluesky} from '../../fakes/bluesky-api.js'
 
 const IDENTIFIER = 'acme-status.bsky.social'
@@ -67,11 +67,27 @@ describe('bluesky link facets', () => {
     expect(linkFacets('We are investigating. Next update at 14:00 UTC.')).toEqual([])
   })
 
-  it('makes sortable TID record keys', () => {
-    const a = nextTid()
-    const b = nextTid()
-    expect(a).toMatch(/^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$/)
-    expect(b > a).toBe(true)
+})
+
+describe('bluesky record keys', () => {
+  const TID = /^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$/
+  /** The microseconds a TID claims (its top 53 bits after the sign bit). */
+  const micros = (tid: string) => [...tid].reduce((v, c) => (v << 5n) | BigInt('234567abcdefghijklmnopqrstuvwxyz'.indexOf(c)), 0n) >> 10n
+
+  it('derives the same valid TID from the same part in every process, and never changes how', () => {
+    // A fixed vector: changing the derivation would lose parts sent by the previous version.
+    expect(recordKey('candor-2026-11-25-db-outage-1-bluesky-1', 'We are investigating.')).toBe('2bnliott7ctfl')
+    for (let i = 0; i < 200; i++) expect(recordKey(`candor-inc-${i}-bluesky-1`, `text ${i}`)).toMatch(TID)
+  })
+
+  it('gives another part, or other words under a reused key, another record', () => {
+    const key = 'candor-db-outage-1-bluesky-1'
+    const keys = new Set([recordKey(key, 'a'), recordKey('candor-db-outage-1-bluesky-2', 'a'), recordKey('candor-db-outage-2-bluesky-1', 'a'), recordKey(key, 'b')])
+    expect(keys.size).toBe(4)
+  })
+
+  it('claims a time in the past, so it never sorts above a real post', () => {
+    for (let i = 0; i < 200; i++) expect(micros(recordKey(`k-${i}`, 't'))).toBeLessThan(2n ** 50n)
   })
 })
 
@@ -343,5 +359,67 @@ describe('the fake PDS', () => {
 
     await agent.deletePost(last.uri)
     expect(fake.posts.map((p) => p.deleted)).toEqual([false, false, true])
+  })
+})
+
+describe('bluesky after an interrupted send', () => {
+  const KEY = 'candor-db-outage-1-main-1'
+  /** A new adapter is what `candor retry` has: a new process, nothing remembered. */
+  const fresh = () => createAdapter({channel: {name: 'main', type: 'bluesky', kind: CHANNEL_KINDS.bluesky, options: {api_url: fake.url}}, credentials: {IDENTIFIER, APP_PASSWORD}, timeoutMs: 5000})
+
+  it('posts each part under the record key derived from its idempotency key and text', async () => {
+    const adapter = await setup()
+    const remote = await adapter.post(request('We are investigating.', {idempotencyKey: KEY}))
+    expect(created()[0]!.body).toMatchObject({rkey: recordKey(KEY, 'We are investigating.')})
+    expect(remote.id).toBe(`at://${fake.did}/app.bsky.feed.post/${recordKey(KEY, 'We are investigating.')}`)
+  })
+
+  it('finds a part whose answer was lost with one getRecord of its key, from a new process', async () => {
+    const adapter = await setup()
+    fake.fail({kind: 'lose-answer'}, 1, {nsid: 'com.atproto.repo.createRecord'})
+    await failure(adapter.post(request('We are investigating.', {idempotencyKey: KEY})))
+    expect(fake.posts).toHaveLength(1)
+
+    const before = fake.requests.length
+    const found = await fresh().findPublished!(request('We are investigating.', {idempotencyKey: KEY}))
+    expect(found).toEqual({id: fake.posts[0]!.uri, url: `https://bsky.app/profile/acme-status.bsky.social/post/${fake.posts[0]!.rkey}`, ref: {cid: fake.posts[0]!.cid}})
+    const lookup = fake.requests.slice(before).filter((r) => r.nsid !== 'com.atproto.server.createSession')
+    expect(lookup.map((r) => r.path)).toEqual([`/xrpc/com.atproto.repo.getRecord?repo=${encodeURIComponent(fake.did)}&collection=app.bsky.feed.post&rkey=${recordKey(KEY, 'We are investigating.')}`])
+  })
+
+  it('finds nothing for a part that never arrived, nor for another part', async () => {
+    const adapter = await setup()
+    await adapter.post(request('We are investigating.', {idempotencyKey: 'candor-db-outage-1-main-2'}))
+    fake.fail({kind: 'reset'}, 1, {nsid: 'com.atproto.repo.createRecord'})
+    await failure(adapter.post(request('We are investigating.', {idempotencyKey: KEY})))
+    expect(await fresh().findPublished!(request('We are investigating.', {idempotencyKey: KEY}))).toBeNull()
+    expect(fake.posts).toHaveLength(1)
+  })
+
+  it('never posts a part twice: a new process sending it again gets the first record back', async () => {
+    const adapter = await setup()
+    fake.fail({kind: 'lose-answer'}, 1, {nsid: 'com.atproto.repo.createRecord'})
+    await failure(adapter.post(request('We are investigating.', {idempotencyKey: KEY})))
+    // The PDS refuses a second record under the key; the adapter looks it up instead.
+    const again = await fresh().post(request('We are investigating.', {idempotencyKey: KEY}))
+    expect(fake.posts).toHaveLength(1)
+    expect(again).toEqual({id: fake.posts[0]!.uri, url: `https://bsky.app/profile/acme-status.bsky.social/post/${fake.posts[0]!.rkey}`, ref: {cid: fake.posts[0]!.cid}})
+  })
+
+  it('a lookup that fails is an error, not "not there"', async () => {
+    await setup()
+    fake.fail({status: 503}, 1, {nsid: 'com.atproto.repo.getRecord'})
+    const e = await failure(fresh().findPublished!(request('We are investigating.', {idempotencyKey: KEY})))
+    expect(e.retry).toBe('transient')
+  })
+
+  it('sends a retracted part again under the same key', async () => {
+    const adapter = await setup()
+    const first = await adapter.post(request('We are investigating.', {idempotencyKey: KEY}))
+    await adapter.delete!(first, signal())
+    expect(await fresh().findPublished!(request('We are investigating.', {idempotencyKey: KEY}))).toBeNull()
+    const again = await fresh().post(request('We are investigating.', {idempotencyKey: KEY}))
+    expect(again.id).toBe(first.id)
+    expect(fake.posts.map((p) => p.deleted)).toEqual([true, false])
   })
 })

@@ -162,4 +162,44 @@ describe('facebook adapter', () => {
     expect(adapter.describeTarget()).toBe(`Facebook Page ${fake.pageId} via ${fake.url}/v21.0`)
     expect(fake.requests).toHaveLength(0)
   })
+
+  describe('after an interrupted send', () => {
+    const TEXT = 'Identified: a failed upgrade of the call routers. Next update at 15:00 UTC.'
+
+    it('finds a post whose answer was lost by its exact message among the Page’s latest posts', async () => {
+      const {fake, adapter} = await setup()
+      await adapter.post(request('Investigating problems with Acme Voice.'))
+      fake.fail({kind: 'lose-answer'}, 1, {method: 'POST', path: '/:page/feed'})
+      const lost = await failure(adapter.post(request(TEXT, {}, {link: 'https://status.acme.test/voice-1'})))
+      expect(lost.retry).toBe('transient')
+      expect(fake.posts).toHaveLength(2)
+
+      const before = fake.requests.length
+      const found = await adapter.findPublished!(request(TEXT))
+      expect(found).toEqual({id: fake.posts[1]!.id, url: `https://www.facebook.com/${fake.posts[1]!.id}`})
+      const lookup = fake.requests.slice(before)
+      expect(lookup.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /v21.0/${fake.pageId}/posts?fields=id%2Cmessage%2Ccreated_time&limit=25`])
+      expect(lookup[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`)
+      expect(fake.posts).toHaveLength(2)
+    })
+
+    it('finds nothing when the post never arrived: a similar or retracted message does not count', async () => {
+      const {fake, adapter} = await setup()
+      await adapter.post(request(TEXT.replace('15:00', '14:30')))
+      const retracted = await adapter.post(request(TEXT + ' '))
+      await adapter.delete!(retracted, new AbortController().signal)
+      fake.fail({kind: 'reset'}, 1, {method: 'POST', path: '/:page/feed'})
+      await failure(adapter.post(request(TEXT)))
+      expect(await adapter.findPublished!(request(TEXT))).toBeNull()
+      expect(await adapter.findPublished!(request(TEXT + ' '))).toBeNull()
+      expect(fake.posts.filter((p) => !p.deleted).map((p) => p.message)).toEqual([TEXT.replace('15:00', '14:30')])
+    })
+
+    it('a lookup that fails is an error (throttled here), not "not there"', async () => {
+      const {fake, adapter} = await setup()
+      fake.fail({kind: 'throttle', code: 32, regainMinutes: 3}, 1, {method: 'GET', path: '/:page/posts'})
+      const e = await failure(adapter.findPublished!(request(TEXT)))
+      expect(e.retry).toBe('rate-limit')
+    })
+  })
 })

@@ -94,6 +94,26 @@ describe('markdown adapter', () => {
     expect(content.match(/<!-- candor:update=\d+ part=\d+ -->/g)).toEqual(['<!-- candor:update=1 part=1 -->', '<!-- candor:update=2 part=1 -->'])
   })
 
+  it('is idempotent: a new process sending every part again after a crash changes nothing', async () => {
+    const dir = tempDir()
+    const before = adapterFor(dir)
+    expect(before.idempotent).toBe(true)
+    const first = await before.post(request('Investigating.', 1, 'investigating'))
+    const part1 = await before.post(request('Identified: part one.', 2, 'identified', {part: 1, parts: 2, threadRoot: first, replyTo: first}))
+    // Killed after writing part 2 of update 2, before the journal heard of it.
+    const part2 = await before.post(request('Identified: part two.', 2, 'identified', {part: 2, parts: 2, threadRoot: first, replyTo: part1}))
+    const file = path.join(dir, first.id)
+    const written = readFileSync(file, 'utf8')
+
+    // `candor retry` in a new process: the unknown part is re-sent as the journal knows it.
+    const after = adapterFor(dir)
+    expect(await after.post(request('Identified: part two.', 2, 'identified', {part: 2, parts: 2, threadRoot: first, replyTo: part1}))).toEqual(part2)
+    // Even a part re-sent with no thread at all finds the incident's file and its marker.
+    expect(await after.post(request('Investigating.', 1, 'investigating'))).toEqual(first)
+    expect(readFileSync(file, 'utf8')).toBe(written)
+    expect(readdirSync(dir)).toEqual([first.id])
+  })
+
   it('never clobbers a file it did not write, for this incident', async () => {
     const dir = tempDir()
     const target = path.join(dir, '2026-11-25-voice-1.md')

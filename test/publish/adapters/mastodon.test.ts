@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
 import type {RemotePost} from '../../../src/incident/events.js'
 import {DeliveryError, type ChannelAdapter, type PostRequest} from '../../../src/publish/adapter.js'
-import {createAdapter} from '../../../src/publish/adapters/mastodon.js'
+import {createAdapter, statusText} from '../../../src/publish/adapters/mastodon.js'
 import {startFakeMastodon, type FakeMastodon, type StartFakeMastodonOptions} from '../../fakes/mastodon-api.js'
 
 const TOKEN = 'mastodon-token-Zx81qP0sKd'
@@ -233,5 +233,72 @@ describe('mastodon adapter', () => {
     expect(target).toBe(`Mastodon account of CANDOR_MAIN_ACCESS_TOKEN on https://mastodon.example via ${fake.url}, unlisted`)
     expect(target).not.toContain(TOKEN)
     expect(fake.requests).toHaveLength(0)
+  })
+
+  describe('after an interrupted send', () => {
+    const TEXT = `R&D's <api> is "slow" again.\nDetails: https://status.acme.com/incidents/2026-11-25-db-outage\n\nNext update by 15:00 UTC.`
+
+    function freshAdapter(fakeToken = TOKEN): ChannelAdapter {
+      // A new adapter is what `candor retry` has: a new process, nothing remembered.
+      return createAdapter({channel: {name: 'main', type: 'mastodon', kind: CHANNEL_KINDS.mastodon, options: {instance: 'https://mastodon.example', api_url: fake.url}}, credentials: {ACCESS_TOKEN: fakeToken}, timeoutMs: 5000})
+    }
+
+    it('is idempotent: the same part sent again, even by a new process, leaves one status', async () => {
+      const adapter = await setup()
+      expect(adapter.idempotent).toBe(true)
+      const first = await adapter.post(request(TEXT, {idempotencyKey: 'candor-db-outage-1-main-1'}))
+      const again = await freshAdapter().post(request(TEXT, {idempotencyKey: 'candor-db-outage-1-main-1'}))
+      expect(again).toEqual(first)
+      expect(fake.statuses).toHaveLength(1)
+    })
+
+    it('finds a status whose answer was lost by its text, also after the key expired', async () => {
+      const adapter = await setup()
+      await adapter.post(request('An older status about something else https://status.acme.com/old'))
+      fake.fail({kind: 'lose-answer'}, 1, {method: 'POST', path: '/api/v1/statuses'})
+      await failure(adapter.post(request(TEXT, {idempotencyKey: 'candor-db-outage-1-main-1'})))
+      expect(fake.statuses).toHaveLength(2)
+      fake.forgetIdempotencyKeys()
+
+      const before = fake.requests.length
+      const found = await freshAdapter().findPublished!(request(TEXT, {idempotencyKey: 'candor-db-outage-1-main-1'}))
+      const lost = fake.statuses[1]!
+      expect(found).toEqual({id: lost.id, url: `https://mastodon.example/@acme/${lost.id}`})
+      const lookups = fake.requests.slice(before)
+      expect(lookups.map((r) => `${r.method} ${r.path}`)).toEqual([
+        'GET /api/v1/accounts/verify_credentials',
+        'GET /api/v1/accounts/109348000000000001/statuses?limit=40&exclude_reblogs=true',
+      ])
+      expect(lookups.every((r) => r.headers.authorization === `Bearer ${TOKEN}`)).toBe(true)
+      expect(fake.statuses).toHaveLength(2)
+    })
+
+    it('reads the text back out of Mastodon’s HTML', () => {
+      expect(statusText('<p>R&amp;D&#39;s &lt;api&gt; &quot;x&quot;<br />line</p><p>next &#x1F525;</p>')).toBe(`R&D's <api> "x"\nline\n\nnext 🔥`)
+      expect(statusText('<p>see <a href="https://a.example/very/long/path/that/is/cut/short/here"><span class="invisible">https://</span><span class="ellipsis">a.example/very/long/path/that/</span><span class="invisible">is/cut/short/here</span></a></p>')).toBe(
+        'see https://a.example/very/long/path/that/is/cut/short/here',
+      )
+    })
+
+    it('finds nothing when the status never arrived, and only matches a reply under the same post', async () => {
+      const adapter = await setup()
+      const root = await adapter.post(request('We are investigating.'))
+      const elsewhere = await adapter.post(request('We are investigating.'))
+      await adapter.post(request('Update: fixed.', {replyTo: elsewhere}))
+      fake.fail({kind: 'reset'}, 1, {method: 'POST', path: '/api/v1/statuses'})
+      await failure(adapter.post(request('Update: fixed.', {replyTo: root})))
+
+      expect(await freshAdapter().findPublished!(request('Update: fixed.', {replyTo: root}))).toBeNull()
+      expect(await freshAdapter().findPublished!(request('Something never said.'))).toBeNull()
+      expect(fake.statuses.map((s) => s.text)).toEqual(['We are investigating.', 'We are investigating.', 'Update: fixed.'])
+    })
+
+    it('fails the lookup without the read:statuses scope, so retry relies on the idempotency key', async () => {
+      await setup({}, {scopes: ['write:statuses', 'read:accounts']})
+      const e = await failure(freshAdapter().findPublished!(request(TEXT)))
+      expect(e.retry).toBe('never')
+      expect(e.message).toContain('Mastodon answered 403: This action is outside the authorized scopes')
+      expect(e.message).toContain('read:statuses')
+    })
   })
 })

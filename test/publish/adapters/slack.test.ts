@@ -233,3 +233,77 @@ describe('slack adapter, incoming webhook mode', () => {
     expect(fake.messages).toHaveLength(0)
   })
 })
+
+describe('slack adapter after an interrupted send', () => {
+  const TEXT = 'Identified: the <b> & "edge" routers. Details: https://status.acme.test/voice-1'
+  const update = (n: number) => ({id: 'voice-1', update: n, phase: n === 1 ? 'investigating' : 'identified', facts: {}})
+  const permalink = (ts: string) => `https://acme.slack.com/archives/C0INCIDENTS/p${ts.replace('.', '')}`
+
+  it('finds the first message whose answer was lost in the channel history, not a person’s paste of it', async () => {
+    const fake = await start()
+    fake.fail({kind: 'lose-answer'}, 1, {path: '/api/chat.postMessage'})
+    await failure(bot(fake).post(request(TEXT)))
+    const sent = fake.messages.find((m) => m.via === 'bot')!
+    fake.say('C0INCIDENTS', escapeSlackText(TEXT)) // someone pasted the same words since: not the bot's message
+
+    const before = fake.requests.length
+    const found = await bot(fake).findPublished!(request(TEXT))
+    expect(found).toEqual({id: sent.ts, ref: {channel: 'C0INCIDENTS'}, url: permalink(sent.ts)})
+    const history = fake.requests.slice(before).find((r) => r.path === '/api/conversations.history')!
+    expect(history.body).toEqual({channel: 'C0INCIDENTS', limit: '50'})
+    expect(history.headers.authorization).toBe(`Bearer ${BOT_TOKEN}`)
+    expect(fake.messages.filter((m) => m.via === 'bot')).toHaveLength(1)
+  })
+
+  it('finds a later update in the incident’s thread, past the first page of replies', async () => {
+    const fake = await start()
+    const adapter = bot(fake)
+    const root = await adapter.post(request('Investigating.'))
+    for (let i = 0; i < 250; i++) fake.say('C0INCIDENTS', `any news? ${i}`, root.id)
+    fake.fail({kind: 'lose-answer'}, 1, {path: '/api/chat.postMessage'})
+    await failure(adapter.post(request(TEXT, {replyTo: root, threadRoot: root, incident: update(2)})))
+    const sent = fake.messages.find((m) => m.via === 'bot' && m.threadTs)!
+
+    const before = fake.requests.length
+    const found = await bot(fake).findPublished!(request(TEXT, {replyTo: root, threadRoot: root, incident: update(2)}))
+    expect(found).toMatchObject({id: sent.ts, ref: {channel: 'C0INCIDENTS'}})
+    const pages = fake.requests.slice(before).filter((r) => r.path === '/api/conversations.replies')
+    expect(pages.map((r) => (r.body as {ts: string}).ts)).toEqual([root.id, root.id])
+    expect((pages[1]!.body as {cursor?: string}).cursor).toBeTruthy()
+  })
+
+  it('finds nothing when the message never arrived, at the top or in the thread', async () => {
+    const fake = await start()
+    const adapter = bot(fake)
+    fake.fail({kind: 'reset'}, 1, {path: '/api/chat.postMessage'})
+    await failure(adapter.post(request(TEXT)))
+    expect(await bot(fake).findPublished!(request(TEXT))).toBeNull()
+
+    const root = await adapter.post(request('Investigating.'))
+    await adapter.post(request(TEXT, {incident: update(3)})) // the same words elsewhere: not in this thread
+    fake.fail({kind: 'reset'}, 1, {path: '/api/chat.postMessage'})
+    await failure(adapter.post(request(TEXT, {replyTo: root, threadRoot: root, incident: update(2)})))
+    expect(await bot(fake).findPublished!(request(TEXT, {replyTo: root, threadRoot: root, incident: update(2)}))).toBeNull()
+  })
+
+  it('does not guess without the incident’s thread: a later part that is not in the channel may be in a thread', async () => {
+    const fake = await start()
+    const e = await failure(bot(fake).findPublished!(request(TEXT, {incident: update(2)})))
+    expect(e.retry).toBe('never')
+    expect(e.message).toBe("cannot tell whether the message reached Slack without the incident's thread")
+  })
+
+  it('a token without a history scope fails the lookup and names the scope', async () => {
+    const fake = await startFakeSlack({botToken: BOT_TOKEN, scopes: ['chat:write']})
+    fakes.push(fake)
+    const e = await failure(bot(fake).findPublished!(request(TEXT)))
+    expect(e.message).toBe('Slack answered missing_scope: conversations.history needs the bot token scope channels:history')
+  })
+
+  it('webhook mode can neither look up nor repeat safely: retry asks the user', async () => {
+    const fake = await start()
+    const adapter = webhook(fake.webhookUrl)
+    expect(adapter.findPublished).toBeUndefined()
+    expect(adapter.idempotent).toBeFalsy()
+  })
+})

@@ -242,3 +242,95 @@ describe('statuspage adapter', () => {
     })
   })
 })
+
+describe('statuspage adapter after an interrupted send', () => {
+  const FIRST = 'We are investigating failed calls.'
+  const LATER = 'A failed upgrade of the call routers; rolling back.'
+
+  it('finds an incident whose creation was not answered by its name and first update', async () => {
+    await start()
+    const adapter = adapterFor(fake)
+    await adapter.post(request(1, 'investigating', FIRST, {}, 'Another incident, same words'))
+    fake.fail({kind: 'lose-answer'}, 1, {method: 'POST', path: '/v1/pages/:page/incidents'})
+    expect((await failure(adapter.post(request(1, 'investigating', FIRST)))).retry).toBe('transient')
+    const made = fake.incidents[1]!
+
+    const before = fake.requests.length
+    const found = await adapterFor(fake).findPublished!(request(1, 'investigating', FIRST))
+    expect(found).toEqual({id: made.id, url: made.shortlink, ref: {incident_update_id: made.incident_updates[0]!.id, created: 'true'}})
+    expect(fake.requests.slice(before).map((r) => `${r.method} ${r.path} ${String(r.headers.authorization)}`)).toEqual([
+      `GET /v1/pages/${fake.pageId}/incidents?limit=100 OAuth ${API_KEY}`,
+    ])
+    expect(fake.incidents).toHaveLength(2)
+    // What was found is the incident's creator: retracting it deletes the incident.
+    await adapterFor(fake).delete!(found!, new AbortController().signal)
+    expect(made.deleted).toBe(true)
+  })
+
+  it('finds a later update that was not answered in the incident, with its update id', async () => {
+    await start()
+    const adapter = adapterFor(fake)
+    const first = await adapter.post(request(1, 'investigating', FIRST))
+    fake.fail({kind: 'lose-answer'}, 1, {method: 'PATCH', path: '/v1/pages/:page/incidents/:id'})
+    await failure(adapter.post(request(2, 'identified', LATER, {replyTo: first, threadRoot: first})))
+    const incident = fake.incidents[0]!
+    expect(incident.incident_updates.map((u) => u.status)).toEqual(['identified', 'investigating'])
+
+    const before = fake.requests.length
+    const found = await adapterFor(fake).findPublished!(request(2, 'identified', LATER, {replyTo: first, threadRoot: first}))
+    expect(found).toEqual({id: first.id, url: first.url, ref: {incident_update_id: incident.incident_updates[0]!.id}})
+    expect(fake.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([`GET /v1/pages/${fake.pageId}/incidents/${first.id}`])
+  })
+
+  it('finds nothing when the incident or the update never arrived', async () => {
+    await start()
+    const adapter = adapterFor(fake)
+    fake.fail({kind: 'reset'}, 1, {method: 'POST', path: '/v1/pages/:page/incidents'})
+    await failure(adapter.post(request(1, 'investigating', FIRST)))
+    expect(await adapterFor(fake).findPublished!(request(1, 'investigating', FIRST))).toBeNull()
+
+    const first = await adapter.post(request(1, 'investigating', FIRST))
+    fake.fail({kind: 'reset'}, 1, {method: 'PATCH', path: '/v1/pages/:page/incidents/:id'})
+    await failure(adapter.post(request(2, 'identified', LATER, {replyTo: first, threadRoot: first})))
+    expect(await adapterFor(fake).findPublished!(request(2, 'identified', LATER, {replyTo: first, threadRoot: first}))).toBeNull()
+    // The same words under another status are another update.
+    expect(await adapterFor(fake).findPublished!(request(2, 'identified', FIRST, {replyTo: first, threadRoot: first}))).toBeNull()
+  })
+
+  it('does not take an earlier update with the same words and status for the lost one', async () => {
+    await start()
+    const adapter = adapterFor(fake)
+    const first = await adapter.post(request(1, 'investigating', FIRST))
+    const second = await adapter.post(request(2, 'investigating', 'Still investigating; next update in 30 minutes.', {replyTo: first, threadRoot: first}))
+    fake.fail({kind: 'reset'}, 1, {method: 'PATCH', path: '/v1/pages/:page/incidents/:id'})
+    await failure(adapter.post(request(3, 'investigating', 'Still investigating; next update in 30 minutes.', {replyTo: second, threadRoot: first})))
+    expect(await adapterFor(fake).findPublished!(request(3, 'investigating', 'Still investigating; next update in 30 minutes.', {replyTo: second, threadRoot: first}))).toBeNull()
+  })
+
+  it('an incident deleted on Statuspage has not taken the update', async () => {
+    await start()
+    const first = await adapterFor(fake).post(request(1, 'investigating', FIRST))
+    fake.incidents[0]!.deleted = true
+    expect(await adapterFor(fake).findPublished!(request(2, 'identified', LATER, {replyTo: first, threadRoot: first}))).toBeNull()
+  })
+
+  it('without the incident’s id it does not guess which incident a later update went to', async () => {
+    await start()
+    const adapter = adapterFor(fake)
+    const first = await adapter.post(request(1, 'investigating', FIRST))
+    await adapter.post(request(2, 'identified', LATER, {replyTo: first, threadRoot: first}))
+    const e = await failure(adapterFor(fake).findPublished!(request(2, 'identified', LATER)))
+    expect(e.retry).toBe('never')
+    expect(e.message).toBe("cannot tell which Statuspage incident the interrupted update went to without the incident's id")
+    // Words that are nowhere on the page are certainly not there.
+    expect(await adapterFor(fake).findPublished!(request(3, 'resolved', 'Resolved.'))).toBeNull()
+  })
+
+  it('a lookup that is rate limited is an error, not "not there"', async () => {
+    await start()
+    fake.fail({status: 420, retryAfter: 30}, 1, {method: 'GET'})
+    const e = await failure(adapterFor(fake).findPublished!(request(1, 'investigating', FIRST)))
+    expect(e.retry).toBe('rate-limit')
+  })
+})
+
