@@ -1,7 +1,7 @@
 import type {RemotePost, RenderedPostRecord} from '../incident/events.js'
 import type {IncidentState} from '../incident/state.js'
 import type {IncidentStore} from '../incident/store.js'
-import {DeliveryError, type ChannelAdapter} from './adapter.js'
+import {DeliveryError, type ChannelAdapter, type PostRequest} from './adapter.js'
 import type {Redactor} from './redact.js'
 
 export type ChannelProgress =
@@ -52,6 +52,8 @@ export interface DeliveryJob {
   adapter: ChannelAdapter
   /** Parts already published (from an earlier run): kept, never re-sent. null: assumed sent, id unknown. */
   done: Map<number, RemotePost | null>
+  /** Parts whose last attempt failed in a way that may have reached the platform: look before re-sending. */
+  verifyFirst?: ReadonlySet<number>
 }
 
 export interface DeliveryOptions {
@@ -83,7 +85,7 @@ export function previousPost(state: IncidentState, channel: string, beforeUpdate
   return last
 }
 
-function firstPost(state: IncidentState, channel: string): RemotePost | undefined {
+export function firstPost(state: IncidentState, channel: string): RemotePost | undefined {
   for (const u of state.updates) for (const p of u.deliveries.get(channel)?.parts ?? []) if (p.status === 'published' && p.remote) return p.remote
   return undefined
 }
@@ -139,23 +141,48 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
     }
     let transientFailures = 0
     let rateLimitWaits = 0
+    // A timeout, reset or 5xx can come after the platform accepted the post: look
+    // before sending again, where the platform can be asked and won't drop repeats.
+    let mayHaveArrived = job.verifyFirst?.has(part) ?? false
     for (let attempt = 1; ; attempt++) {
       if (opts.signal.aborted) return fail(part, 'interrupted before sending')
+      const request: PostRequest = {
+        text: post.parts[part - 1].text,
+        part,
+        parts,
+        replyTo,
+        threadRoot: threadRoot ?? remotes[0],
+        post,
+        incident: {id: opts.incident.id, update: opts.update.update, phase: opts.update.phase, facts: opts.incident.facts},
+        idempotencyKey: `candor-${opts.incident.id}-${opts.update.update}-${channel}-${part}`,
+        signal: inFlight,
+      }
+      if (mayHaveArrived && job.adapter.findPublished && !job.adapter.idempotent) {
+        let found: RemotePost | null
+        try {
+          found = await job.adapter.findPublished(request)
+        } catch (error) {
+          // Can't tell yet: never send blind. Back off and look again, within the same budget.
+          const reason = `could not check whether part ${part} arrived before sending it again: ${opts.redactor.text((error as Error).message)}`
+          if (transientFailures >= opts.retries) return fail(part, reason)
+          const delay = opts.backoffMs * 2 ** transientFailures
+          transientFailures++
+          opts.reporter.progress(channel, {state: 'retrying', at: new Date(opts.clock.now().getTime() + delay), reason})
+          await opts.clock.sleep(delay, opts.signal)
+          continue
+        }
+        if (found) {
+          await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'published', remote: found, error: 'found on the platform after a failed attempt'})
+          remotes.push(found)
+          replyTo = found
+          break
+        }
+      }
       await journal({type: 'delivery_attempt', by: opts.actor, update: opts.update.update, channel, part, attempt, ...(replyTo && {reply_to: replyTo.id})})
       opts.reporter.progress(channel, {state: 'sending', part, parts})
       let remote: RemotePost
       try {
-        remote = await job.adapter.post({
-          text: post.parts[part - 1].text,
-          part,
-          parts,
-          replyTo,
-          threadRoot: threadRoot ?? remotes[0],
-          post,
-          incident: {id: opts.incident.id, update: opts.update.update, phase: opts.update.phase, facts: opts.incident.facts},
-          idempotencyKey: `candor-${opts.incident.id}-${opts.update.update}-${channel}-${part}`,
-          signal: inFlight,
-        })
+        remote = await job.adapter.post(request)
       } catch (error) {
         if (inFlight.aborted) {
           // We cut the request off: it may or may not have arrived. Journal no result,
@@ -176,6 +203,7 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
           await opts.clock.sleep(waitMs + 250, opts.signal)
           continue
         }
+        if (de.retry === 'transient') mayHaveArrived = true
         if (de.retry === 'transient' && transientFailures < opts.retries) {
           const delay = opts.backoffMs * 2 ** transientFailures
           transientFailures++

@@ -36,6 +36,8 @@ export type FakeXFault =
   | {status: 401}
   | {kind: 'hang'}
   | {kind: 'reset'}
+  /** Carry the request out, then cut the connection before answering (the answer is lost). */
+  | {kind: 'lose-answer'}
 
 export interface FakeXRequest {
   method: string
@@ -163,7 +165,7 @@ function matchPath(pattern: string, path: string): boolean {
   return p.every((seg, i) => (seg.startsWith(':') ? s[i]!.length > 0 : seg === s[i]))
 }
 
-function isFault(x: FakeXFault, kind: 'hang' | 'reset'): boolean {
+function isFault(x: FakeXFault, kind: 'hang' | 'reset' | 'lose-answer'): boolean {
   return 'kind' in x && x.kind === kind
 }
 
@@ -488,9 +490,14 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
       req.socket.destroy()
       return
     }
-    if (fault) return send(res, faultReply(fault, method, pathOnly))
+    if (fault && !isFault(fault, 'lose-answer')) return send(res, faultReply(fault, method, pathOnly))
 
     if (checkOAuth(req, method, rawPath, rawBody) !== undefined) return send(res, {status: 401, body: UNAUTHORIZED_BODY})
+    if (fault) {
+      route(method, pathOnly, new URLSearchParams(query), body)
+      req.socket.destroy()
+      return
+    }
 
     send(res, route(method, pathOnly, new URLSearchParams(query), body))
   }

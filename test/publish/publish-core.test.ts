@@ -83,14 +83,27 @@ describe('publishUpdate', () => {
 
   it('retries 5xx, resets and timeouts with backoff, then publishes once', async () => {
     const s = await setup()
-    s.main.fail({status: 503})
-    s.main.fail({kind: 'reset'})
-    s.main.fail({kind: 'hang'})
+    const post = {method: 'POST', path: '/2/tweets'}
+    s.main.fail({status: 503}, 1, post)
+    s.main.fail({kind: 'reset'}, 1, post)
+    s.main.fail({kind: 'hang'}, 1, post)
     const result = await publishUpdate({incident: s.id, phase: 'investigating', facts: {}, yes: true, interactive: false, channels: ['x']}, {...s.deps, timeoutMs: 300})
     expect(result.deliveries[0].status).toBe('published')
     expect(s.main.tweets).toHaveLength(1)
-    expect(s.main.requests).toHaveLength(4)
+    expect(s.main.requests.filter((r) => r.method === 'POST')).toHaveLength(4)
+    // Before each re-send it looked at the account's timeline: the failed attempt might have arrived.
+    expect(s.main.requests.filter((r) => r.method === 'GET' && r.path.includes('/tweets')).length).toBe(3)
     expect(s.progress.filter(([, state]) => state === 'retrying')).toHaveLength(3)
+  })
+
+  it('a post accepted just before its answer was lost is found, not sent twice', async () => {
+    const s = await setup()
+    // The request is carried out but the answer never arrives (a reset after the work).
+    s.main.fail({kind: 'lose-answer'}, 1, {method: 'POST', path: '/2/tweets'})
+    const result = await publishUpdate({incident: s.id, phase: 'investigating', facts: {}, yes: true, interactive: false, channels: ['x']}, s.deps)
+    expect(result.deliveries[0].status).toBe('published')
+    expect(s.main.tweets).toHaveLength(1)
+    expect(result.deliveries[0].ids).toEqual([s.main.tweets[0].id])
   })
 
   it('gives up after the retries, then retry resumes a split post at the failed part', async () => {
