@@ -18,10 +18,12 @@ export interface PreviewRequest extends FactInput {
   phase: string
   channels?: readonly string[]
   now?: Date
+  /** Policy rules to override for this run (`--allow RULE`). */
+  allow?: readonly string[]
 }
 
 export interface PreviewResult extends RenderedPhase {
-  /** Any post has an error (over a hard limit, empty): it could not be published as is. */
+  /** Any post has an error (over a hard limit, empty, a policy hit): it could not be published as is. */
   blocked: boolean
 }
 
@@ -29,6 +31,6 @@ export interface PreviewResult extends RenderedPhase {
 export function previewPhase(req: PreviewRequest): PreviewResult {
   const playbook: Playbook = requirePlaybook(req.playbook)
   const facts = resolveFacts(playbook, readFactInput(req))
-  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now: req.now ?? new Date()})
+  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now: req.now ?? new Date(), allow: req.allow})
   return {...rendered, blocked: rendered.posts.some((p) => p.errors.length > 0)}
 }

@@ -3,6 +3,7 @@ import {CandorError, ExitCode} from '../errors.js'
 import {paintErr} from './style.js'
 import {envFileWarning, loadEnvironment, secretValues} from '../publish/credentials.js'
 import {installOutputRedaction} from './redact-output.js'
+import {storeSecrets} from '../store/url.js'
 import {describeOwner, type LockOwner} from '../incident/lock.js'
 
 /** Formats an error the way every Candor command prints it: unwrapped, one line each. */
@@ -24,9 +25,11 @@ export abstract class CandorCommand extends Command {
   static override enableJsonFlag = true
 
   protected override async init(): Promise<void> {
-    await super.init()
     const env = loadEnvironment()
-    installOutputRedaction(secretValues(env))
+    // Before oclif's own init, which logs argv under DEBUG: the store URL's password
+    // (from $CANDOR_STORE or the command line) is a secret too.
+    installOutputRedaction([...secretValues(env), ...storeSecrets(this.argv, env)])
+    await super.init()
     // A leak risk is worth saying even under --json (it goes to stderr).
     const warning = envFileWarning()
     if (warning) process.stderr.write(`${paintErr('yellow', '›')} ${warning}\n`)
@@ -71,6 +74,7 @@ export const factFlags = {
 /** Flags of commands that read or write incident state. */
 export const stateFlags = {
   'state-dir': Flags.string({description: 'state directory (default: $CANDOR_STATE_DIR, else ./.candor)', helpValue: 'DIR'}),
+  store: Flags.string({description: 'shared store: postgres://USER:PASSWORD@HOST:PORT/DB for team mode, or a directory (default: $CANDOR_STORE, else the state directory)', helpValue: 'URL'}),
 }
 
 export const incidentFlag = Flags.string({char: 'i', description: 'incident id (may be left out when exactly one incident is open)', helpValue: 'ID'})

@@ -4,11 +4,19 @@ import {formatPreview} from '../cli/render-preview.js'
 import {createReporter} from '../cli/progress.js'
 import {paint} from '../cli/style.js'
 import {ExitCode} from '../errors.js'
+import {POLICY_RULES} from '../policy/rules.js'
 import {resolveActor} from '../incident/identity.js'
 import {openStore, resolveIncidentId} from '../incident/service.js'
 import {readFactInput} from '../preview.js'
 import {loadEnvironment} from '../publish/credentials.js'
-import {publishUpdate, type PublishResult} from '../publish/publish.js'
+import {publishUpdate, type PendingApproval, type PublishResult} from '../publish/publish.js'
+import {describeDraft, findDraftIncident, parseDraftTtl as parseTtl, publishDraft, type DraftView} from '../publish/drafts.js'
+
+/** Asks before sending an approved draft (interactive only). */
+async function confirmDraft(view: DraftView): Promise<boolean> {
+  const {confirm} = await import('@inquirer/prompts')
+  return confirm({message: `Send draft ${view.draft} (${view.phase}) of ${view.incident} now?`, default: false})
+}
 
 export default class Publish extends CandorCommand {
   static override summary = "Publish a phase's posts to every channel at once, after approval"
@@ -26,11 +34,14 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
 
   static override flags = {
     incident: incidentFlag,
-    phase: Flags.string({char: 'p', description: 'phase to publish', required: true}),
+    phase: Flags.string({char: 'p', description: 'phase to publish', exactlyOne: ['phase', 'draft']}),
+    draft: Flags.string({description: 'send a draft that has all the approvals its playbook requires (see `candor approve`)', helpValue: 'ID', exactlyOne: ['phase', 'draft']}),
+    'draft-ttl': Flags.string({description: 'when more than one person must approve: how long the draft waits for approvals', default: '2h', env: 'CANDOR_DRAFT_TTL', helpValue: 'DURATION'}),
     ...factFlags,
     channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
     yes: Flags.boolean({char: 'y', description: 'approve without asking (for scripts)'}),
     'dry-run': Flags.boolean({description: 'show exactly what would be sent, and to which account; send nothing'}),
+    allow: Flags.string({description: 'override one post-policy rule for this update (repeatable; journaled with who gave it)', multiple: true, options: [...POLICY_RULES], helpValue: 'RULE'}),
     again: Flags.boolean({description: 'publish even if these exact posts already went out for this phase'}),
     'max-wait': Flags.integer({description: 'longest wait for a rate limit, in seconds', default: 120, min: 0}),
     'lock-timeout': lockTimeoutFlag,
@@ -41,8 +52,8 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
 
   async run() {
     const {flags} = await this.parse(Publish)
-    const store = openStore(flags['state-dir'])
-    const incident = await resolveIncidentId(store, flags.incident)
+    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const incident = flags.draft && !flags.incident ? await findDraftIncident(store, flags.draft) : await resolveIncidentId(store, flags.incident)
     const json = this.jsonEnabled()
     const reporter = flags['dry-run'] ? {progress() {}} : await createReporter(json)
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json
@@ -57,18 +68,24 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     process.on('SIGINT', onSigint)
     let result: PublishResult
     try {
-      result = await publishUpdate(
+      // Team mode: send a draft that has all its approvals.
+      const draftDeps = {store, actor: resolveActor(flags.as), env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, signal: controller.signal, lockTimeoutMs: flags['lock-timeout'] * 1000, timeoutMs: flags.timeout * 1000, onLockWait: announceLockWait(incident)}
+      result = flags.draft
+        ? await publishDraft({draft: flags.draft, incident, yes: flags.yes, interactive, confirm: interactive ? confirmDraft : undefined, show: json ? undefined : (view) => this.log(describeDraft(view))}, draftDeps)
+        : await publishUpdate(
         {
           incident,
-          phase: flags.phase,
+          phase: flags.phase!,
           facts: readFactInput({factsFile: flags.facts, sets: flags.set}),
           channels: flags.channel,
           yes: flags.yes,
           dryRun: flags['dry-run'],
           again: flags.again,
+          allow: flags.allow,
           interactive,
           approver: interactive ? new (await import('../cli/approval.js')).PromptApprover() : undefined,
           preview: interactive && !flags.yes ? (rendered) => this.log(formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`)) : undefined,
+          draftTtlMs: parseTtl(flags['draft-ttl']),
         },
         {
           store,
@@ -87,6 +104,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
       ;(reporter as {finish?(): void}).finish?.()
     }
     for (const w of result.warnings) this.warnLine(w)
+    if (result.pending) return this.pendingApproval(result.pending, result)
 
     if (result.plan) {
       this.log(paint('bold', `Dry run: update ${result.update} (${result.phase}) of ${result.incident}; nothing is sent`))
@@ -108,7 +126,8 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
       this.warnLine(`interrupted: what was sent is journaled; run \`candor retry --incident ${result.incident}\` to finish`)
       return {incident: result.incident, phase: result.phase, update: result.update, deliveries: result.deliveries, interrupted: true}
     }
-    if (!json && !process.stderr.isTTY) {
+    // The spinner board already showed each result on the terminal; elsewhere say it on stdout.
+    if (!json && !(process.stdout.isTTY && process.stderr.isTTY)) {
       for (const d of result.deliveries) this.log(`${d.channel}: ${d.status}${d.urls.length ? ' ' + d.urls.join(' ') : ''}${d.error ? ` (${d.error})` : ''}`)
     }
     if (failed.length > 0) {
@@ -116,5 +135,14 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
       this.warnLine(`${failed.length} of ${result.deliveries.length} deliveries failed; fix the cause and run \`candor retry --incident ${result.incident}\``)
     }
     return {incident: result.incident, phase: result.phase, update: result.update, deliveries: result.deliveries}
+  }
+
+  /** More approvals are needed: a draft was recorded, nothing was sent (exit 0). */
+  private pendingApproval(pending: PendingApproval, result: PublishResult) {
+    if (!this.jsonEnabled()) {
+      this.log(`Draft ${pending.draft} of ${result.incident} (${result.phase}) waits for approval: ${pending.approvals.length} of ${pending.required} (${pending.approvals.join(', ')}). Nothing was sent.`)
+      this.log(`Another person approves it with: candor approve ${pending.draft}   (it expires ${pending.expires_at})`)
+    }
+    return {draft: pending.draft, status: pending.status, approvals: pending.approvals, required: pending.required}
   }
 }

@@ -9,7 +9,7 @@ import {retractUpdate} from '../publish/retract.js'
 
 export default class Retract extends CandorCommand {
   static override summary = 'Delete the posts of one update, where the platform allows it'
-  static override description = `Deletes every published part of the update on X, Mastodon, Bluesky, Facebook, Slack (bot mode), Discord, Statuspage and the blog, records each deletion in the journal, and says plainly where a platform can't delete (email, webhooks, Slack webhooks). Asks for confirmation; off a terminal, --yes is required.
+  static override description = `Deletes every published part of the update on X, Mastodon, Bluesky, Facebook, Slack (bot mode), Discord, Statuspage, the blog and the status site, records each deletion in the journal, and says plainly where a platform can't delete (email, webhooks, Slack webhooks). Asks for confirmation; off a terminal, --yes is required.
 
 Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are not possible; 4 not confirmed.`
 
@@ -26,7 +26,7 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
 
   async run() {
     const {flags} = await this.parse(Retract)
-    const store = openStore(flags['state-dir'])
+    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
     const incident = await resolveIncidentId(store, flags.incident)
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !this.jsonEnabled()
     const confirm = flags.yes

@@ -25,7 +25,7 @@ export default class Retry extends CandorCommand {
 
   async run() {
     const {flags} = await this.parse(Retry)
-    const store = openStore(flags['state-dir'])
+    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
     const incident = await resolveIncidentId(store, flags.incident)
     const reporter = await createReporter(this.jsonEnabled())
     let result

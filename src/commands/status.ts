@@ -12,7 +12,7 @@ export default class Status extends CandorCommand {
 
   async run() {
     const {flags} = await this.parse(Status)
-    const store = openStore(flags['state-dir'])
+    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
     const {state, warnings} = await loadIncident(store, await resolveIncidentId(store, flags.incident))
     for (const w of warnings) this.warnLine(w)
     const now = new Date()

@@ -31,6 +31,23 @@ export interface RenderedPostRecord {
   edited?: boolean
 }
 
+/** What a draft would publish, fixed when it is made (or revised). */
+export interface DraftContent {
+  phase: string
+  /** The update number it was rendered with (the next free one is used when it goes out). */
+  update: number
+  /** The time it was rendered with: re-rendering with it reproduces the posts. */
+  rendered_at: string
+  next_update_due?: string
+  posts: RenderedPostRecord[]
+  channels: string[]
+  declined: string[]
+  /** sha256 of the posts as the templates render them (before any edit): detects changed facts or playbook. */
+  source_hash: string
+  /** sha256 of exactly what goes out: an approval counts only for this hash. */
+  content_hash: string
+}
+
 interface EventBase {
   /** Position in the journal, 1-based. */
   seq: number
@@ -45,11 +62,20 @@ export type JournalEvent = EventBase &
     | {type: 'opened'; incident: string; playbook: {name: string; file: string}; started_at: string; facts: Record<string, unknown>}
     | {type: 'facts_changed'; changes: Array<{fact: string; from: unknown; to: unknown}>}
     | {type: 'rendered'; update: number; phase: string; next_update_due?: string; posts: RenderedPostRecord[]}
-    | {type: 'approved'; update: number; channels: string[]; declined: string[]}
+    | {type: 'approved'; update: number; channels: string[]; declined: string[]; draft?: string; approvers?: string[]}
     | {type: 'delivery_attempt'; update: number; channel: string; part: number; attempt: number; reply_to?: string}
     | {type: 'delivery_result'; update: number; channel: string; part: number; status: 'published' | 'failed'; remote?: RemotePost; error?: string}
     | {type: 'retraction'; update: number; channel: string; part: number; status: 'deleted' | 'failed' | 'unsupported'; error?: string}
     | {type: 'note'; text: string}
+    // Two-person approval (src/publish/drafts.ts): posts waiting for approvals.
+    | ({type: 'draft_created'; draft: string; required: number; expires_at: string; facts: Record<string, unknown>; again?: boolean} & DraftContent)
+    | ({type: 'draft_revised'; draft: string; reason: string} & DraftContent)
+    | {type: 'draft_approved'; draft: string; content_hash: string}
+    | {type: 'draft_published'; draft: string; update: number}
+    | {type: 'draft_expired'; draft: string}
+    | {type: 'draft_superseded'; draft: string; superseded_by: string}
+    /** Publishing went ahead with policy rules overridden (`--allow RULE`); `by` gave the override. */
+    | {type: 'policy_override'; rules: string[]; update?: number; hits?: Array<{channel: string; rule: string; match: string}>}
   )
 
 export type JournalEventType = JournalEvent['type']

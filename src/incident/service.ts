@@ -5,6 +5,9 @@ import {requirePlaybook} from '../playbook/resolve.js'
 import type {Playbook} from '../playbook/model.js'
 import {foldIncident, type IncidentState} from './state.js'
 import {checkIncidentId, FileIncidentStore, type IncidentStore} from './store.js'
+import {loadEnvironment} from '../publish/credentials.js'
+import {PgIncidentStore} from '../store/postgres.js'
+import {parseStoreSpec} from '../store/url.js'
 
 export const DEFAULT_STATE_DIR = '.candor'
 
@@ -13,8 +16,27 @@ export function resolveStateDir(flag?: string, env: NodeJS.ProcessEnv = process.
   return path.resolve(flag || env.CANDOR_STATE_DIR || DEFAULT_STATE_DIR)
 }
 
-export function openStore(stateDirFlag?: string): IncidentStore {
-  return new FileIncidentStore(resolveStateDir(stateDirFlag))
+export interface StoreChoice {
+  /** --state-dir */
+  stateDir?: string
+  /** --store: a postgres:// URL (team mode) or a directory */
+  store?: string
+}
+
+/**
+ * The store a command works on: `--store`, else `--state-dir`, else `$CANDOR_STORE`
+ * (also read from .env), else `$CANDOR_STATE_DIR`, else ./.candor. A postgres:// URL
+ * selects the shared PostgreSQL store. (A bare string is the `--state-dir` value.)
+ */
+export function openStore(choice: StoreChoice | string = {}, env: Record<string, string | undefined> = loadEnvironment()): IncidentStore {
+  const {stateDir, store} = typeof choice === 'string' ? {stateDir: choice, store: undefined} : choice
+  const spec = store || (stateDir ? undefined : env.CANDOR_STORE)
+  if (spec) {
+    const parsed = parseStoreSpec(spec)
+    if (parsed.kind === 'postgres') return new PgIncidentStore(parsed.url)
+    return new FileIncidentStore(parsed.dir)
+  }
+  return new FileIncidentStore(resolveStateDir(stateDir))
 }
 
 export function slugify(text: string): string {

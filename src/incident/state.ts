@@ -32,6 +32,39 @@ export interface UpdateState {
   deliveries: Map<string, DeliveryState>
 }
 
+export interface DraftApproval {
+  by: string
+  at: string
+  content_hash: string
+}
+
+/** Posts waiting for the approvals their playbook requires (two-person approval). */
+export interface DraftState {
+  id: string
+  phase: string
+  update: number
+  renderedAt: string
+  nextUpdateDue?: string
+  posts: RenderedPostRecord[]
+  channels: string[]
+  declined: string[]
+  sourceHash: string
+  contentHash: string
+  /** Fact changes that go with it (applied when it is published). */
+  facts: Record<string, unknown>
+  again: boolean
+  required: number
+  requestedBy: string
+  createdAt: string
+  expiresAt: string
+  /** Every approval ever given, also for earlier content (see contentHash). */
+  approvals: DraftApproval[]
+  status: 'pending' | 'published' | 'expired' | 'superseded'
+  /** The update it became, once published. */
+  publishedAs?: number
+  supersededBy?: string
+}
+
 export interface TimelineEntry {
   at: string
   by: string
@@ -53,6 +86,8 @@ export interface IncidentState {
   /** The last published post per channel: what the next update replies to. */
   lastPosts: Map<string, RemotePost & {at: string; update: number}>
   resolved: boolean
+  /** Drafts by id, oldest first. */
+  drafts: Map<string, DraftState>
   events: JournalEvent[]
 }
 
@@ -85,6 +120,7 @@ export function foldIncident(events: JournalEvent[]): IncidentState {
     updates: [],
     lastPosts: new Map(),
     resolved: false,
+    drafts: new Map(),
     events,
   }
   const byNumber = new Map<number, UpdateState>()
@@ -153,6 +189,58 @@ export function foldIncident(events: JournalEvent[]): IncidentState {
       case 'retraction': {
         const part = byNumber.get(e.update)?.deliveries.get(e.channel)?.parts[e.part - 1]
         if (part && e.status === 'deleted') part.status = 'retracted'
+        break
+      }
+      case 'draft_created':
+        state.drafts.set(e.draft, {
+          id: e.draft,
+          phase: e.phase,
+          update: e.update,
+          renderedAt: e.rendered_at,
+          nextUpdateDue: e.next_update_due,
+          posts: e.posts,
+          channels: e.channels,
+          declined: e.declined,
+          sourceHash: e.source_hash,
+          contentHash: e.content_hash,
+          facts: e.facts,
+          again: e.again ?? false,
+          required: e.required,
+          requestedBy: e.by,
+          createdAt: e.at,
+          expiresAt: e.expires_at,
+          approvals: [],
+          status: 'pending',
+        })
+        break
+      case 'draft_revised': {
+        const d = state.drafts.get(e.draft)
+        if (!d) break
+        Object.assign(d, {phase: e.phase, update: e.update, renderedAt: e.rendered_at, nextUpdateDue: e.next_update_due, posts: e.posts, channels: e.channels, declined: e.declined, sourceHash: e.source_hash, contentHash: e.content_hash})
+        break
+      }
+      case 'draft_approved':
+        state.drafts.get(e.draft)?.approvals.push({by: e.by, at: e.at, content_hash: e.content_hash})
+        break
+      case 'draft_published': {
+        const d = state.drafts.get(e.draft)
+        if (d) {
+          d.status = 'published'
+          d.publishedAs = e.update
+        }
+        break
+      }
+      case 'draft_expired': {
+        const d = state.drafts.get(e.draft)
+        if (d && d.status === 'pending') d.status = 'expired'
+        break
+      }
+      case 'draft_superseded': {
+        const d = state.drafts.get(e.draft)
+        if (d && d.status === 'pending') {
+          d.status = 'superseded'
+          d.supersededBy = e.superseded_by
+        }
         break
       }
       default:

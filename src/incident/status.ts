@@ -1,3 +1,6 @@
+import type {Playbook} from '../playbook/model.js'
+import {requirePlaybook} from '../playbook/resolve.js'
+import {promisedCadence} from '../render/render-phase.js'
 import {deliveryStatus, type IncidentState} from './state.js'
 
 export interface IncidentStatus {
@@ -13,9 +16,21 @@ export interface IncidentStatus {
   unfinished: Array<{update: number; phase: string; channel: string; status: string; error: string | null}>
   next_update_due: string | null
   overdue: boolean
+  /**
+   * How far apart updates of the current phase are promised at the incident's age now,
+   * as written in the playbook ("20m", or long_incident's "60m" once it applies); null
+   * when the phase promises none or the playbook can't be read.
+   */
+  cadence: string | null
 }
 
-export function incidentStatus(state: IncidentState, now: Date = new Date()): IncidentStatus {
+/**
+ * Where an incident stands at `now`. `next_update_due` is what the last published update
+ * promised (its `@next_update`, which follows `long_incident`); for an update journaled
+ * without one, it is worked out from the playbook's cadence at the time of that update.
+ * `playbook`: the incident's playbook; left out, it is read from disk (null: don't).
+ */
+export function incidentStatus(state: IncidentState, now: Date = new Date(), playbook?: Playbook | null): IncidentStatus {
   const unfinished: IncidentStatus['unfinished'] = []
   for (const u of state.updates) {
     if (!u.approvedAt) continue
@@ -26,7 +41,19 @@ export function incidentStatus(state: IncidentState, now: Date = new Date()): In
       }
     }
   }
-  const due = state.nextUpdateDue ?? null
+  const book = playbook === undefined ? readPlaybook(state) : playbook
+  const phase = state.phase ? book?.phases.find((p) => p.name === state.phase) : undefined
+  const startedAt = Date.parse(state.startedAt)
+  let due = state.nextUpdateDue ?? null
+  if (due === null && phase) {
+    // The last published update of this phase, journaled without its promise: the playbook says what it was.
+    const last = state.updates.filter((u) => u.approvedAt && u.phase === state.phase && [...u.deliveries.values()].some((d) => deliveryStatus(d) === 'published')).at(-1)
+    const at = last ? Date.parse(last.renderedAt) : NaN
+    const ms = Number.isFinite(at) ? promisedCadence(phase, at - startedAt) : undefined
+    if (ms) due = new Date(at + ms).toISOString()
+  }
+  const age = now.getTime() - startedAt
+  const cadence = !phase ? null : phase.longIncident && age >= phase.longIncident.after.ms ? phase.longIncident.nextUpdate.text : (phase.nextUpdate?.text ?? null)
   return {
     incident: state.id,
     playbook: state.playbook.name,
@@ -39,5 +66,14 @@ export function incidentStatus(state: IncidentState, now: Date = new Date()): In
     unfinished,
     next_update_due: state.resolved ? null : due,
     overdue: !state.resolved && due !== null && now.getTime() > Date.parse(due),
+    cadence: state.resolved ? null : cadence,
+  }
+}
+
+function readPlaybook(state: IncidentState): Playbook | null {
+  try {
+    return requirePlaybook(state.playbook.file)
+  } catch {
+    return null
   }
 }

@@ -18,6 +18,20 @@ export function describeEvent(e: JournalEvent): string {
       return e.status === 'published'
         ? `published update ${e.update} on ${e.channel}, part ${e.part}: ${e.remote?.url ?? e.remote?.id ?? ''}`
         : `failed update ${e.update} on ${e.channel}, part ${e.part}: ${e.error ?? 'unknown error'}`
+    case 'policy_override':
+      return `overrode the post policy (${e.rules.join(', ')})${e.update ? ` for update ${e.update}` : ''}${e.hits?.length ? `: ${e.hits.map((h) => `${h.channel} ${h.rule} "${h.match}"`).join('; ')}` : ''}`
+    case 'draft_created':
+      return `drafted ${e.phase} for ${e.posts.map((p) => p.channel).join(', ')}; needs ${e.required} approvals (expires ${formatTime(e.expires_at, 'datetime')})`
+    case 'draft_revised':
+      return `revised draft ${e.draft} (${e.reason}); earlier approvals no longer count`
+    case 'draft_approved':
+      return `approved draft ${e.draft}`
+    case 'draft_published':
+      return `published draft ${e.draft} as update ${e.update}`
+    case 'draft_expired':
+      return `draft ${e.draft} expired`
+    case 'draft_superseded':
+      return `draft ${e.draft} replaced by ${e.superseded_by}`
     case 'note':
       return e.text
     default:

@@ -30,6 +30,47 @@ const FACT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 // Names that would reach Object.prototype or Handlebars' own context words.
 const RESERVED_FACTS = new Set(['__proto__', 'constructor', 'prototype', 'this', 'toString', 'valueOf', 'hasOwnProperty'])
 
+// Every locale's version of each post, beside the Playbook model (see postVersions).
+const translations = new WeakMap<PostSpec, ReadonlyMap<string, TemplateSource>>()
+
+/**
+ * Every version of a post by locale, the default locale's included: what
+ * `playbook lint` checks beyond the version each channel posts. A post built by
+ * hand (not loaded) has only its own template, under `locale`.
+ */
+export function postVersions(post: PostSpec, locale: string): ReadonlyMap<string, TemplateSource> {
+  return translations.get(post) ?? new Map([[locale, post.template]])
+}
+
+// Where each part of a loaded playbook is in its YAML, for `playbook lint`.
+const locators = new WeakMap<Playbook, (p: Array<string | number>, key?: boolean) => SourceRef>()
+
+/** Where `path` (e.g. ['phases', 'investigating', 'next_update']) is in the playbook's file; line 1 when unknown. */
+export function locateInPlaybook(playbook: Playbook, p: Array<string | number>, opts: {key?: boolean} = {}): SourceRef {
+  return locators.get(playbook)?.(p, opts.key) ?? {file: displayPath(playbook.file), line: 1, col: 1}
+}
+
+/** `templates/x/investigating.hbs` in `de` → `templates/x/investigating.de.hbs`. */
+export function localizedTemplatePath(file: string, locale: string): string {
+  const ext = path.extname(file)
+  return ext ? `${file.slice(0, -ext.length)}.${locale}${ext}` : `${file}.${locale}`
+}
+
+/**
+ * Which of the playbook's locales serves a channel's language tag: the same tag, or
+ * its language (`de-AT` is served by `de`); undefined when none does.
+ */
+export function templateLocale(tag: string, locales: readonly string[]): string | undefined {
+  const lower = tag.toLowerCase()
+  return locales.find((l) => l.toLowerCase() === lower) ?? locales.find((l) => l.toLowerCase() === lower.split('-')[0])
+}
+
+/** The language a channel posts in: its `locale`, else the playbook's default. */
+export function channelLocale(playbook: Pick<Playbook, 'locales'>, channel: {options: Record<string, unknown>}): string {
+  const tag = channel.options.locale
+  return typeof tag === 'string' && tag !== '' ? tag : (playbook.locales?.[0] ?? 'en')
+}
+
 export interface LoadResult {
   playbook?: Playbook
   problems: Problem[]
@@ -144,7 +185,8 @@ export function loadPlaybook(file: string): LoadResult {
   }
 
   const lines = text.split('\n')
-  const checkTemplate = (source: string, origin: {file: string; base?: SourceRef}, what: string) => {
+  /** Checks a template's syntax, helpers and facts; returns the facts it reads, placed in their file. */
+  const checkTemplate = (source: string, origin: {file: string; base?: SourceRef}, what: string): Array<{name: string; at: SourceRef}> => {
     const analysis = analyzeTemplate(source)
     // An inline template's text starts after its opening quote, or on the line after a block scalar's | or >.
     let base = origin.base
@@ -164,7 +206,21 @@ export function loadPlaybook(file: string): LoadResult {
         problems.push({...place(ref.line, ref.col), message: `${what}: uses fact "${ref.name}", which the playbook does not declare (declared: ${[...facts.keys()].join(', ') || 'none'})`})
       }
     }
+    return analysis.facts.map((ref) => ({name: ref.name, at: place(ref.line, ref.col)}))
   }
+
+  // Locales: the languages posts are written in; the first is the default.
+  let locales = ['en']
+  let localesOk = true
+  if (root.locales !== undefined) {
+    const ok = Array.isArray(root.locales) && root.locales.length > 0 && root.locales.every((l) => typeof l === 'string' && LOCALE.test(l)) && new Set(root.locales).size === root.locales.length
+    if (ok) locales = root.locales as string[]
+    else {
+      localesOk = false
+      problem(['locales'], `"locales" must be a list of distinct language tags like [en, de, ja] (the first is the default); found ${describe(root.locales)}`)
+    }
+  }
+  const defaultLocale = locales[0]
 
   // Channels
   const channels = new Map<string, ChannelConfig>()
@@ -196,17 +252,14 @@ export function loadPlaybook(file: string): LoadResult {
       else if (spec.type === 'template') checkTemplate(value as string, {file: shown, base: at([...p, option])}, `channel "${channelName}" ${option}`)
       options[option] = value
     }
+    if (typeof options.locale === 'string' && localesOk && !templateLocale(options.locale, locales)) {
+      problem([...p, 'locale'], `channel "${channelName}": locale "${options.locale}" is not one of the playbook's locales (${locales.join(', ')}); add it to "locales" and write its templates`)
+      delete options.locale
+    }
     channels.set(channelName, {name: channelName, type, kind, options})
   }
 
-  // Phases
-  // Playbook-wide settings: locales, approval, examples, policy additions.
-  let locales = ['en']
-  if (root.locales !== undefined) {
-    const ok = Array.isArray(root.locales) && root.locales.length > 0 && root.locales.every((l) => typeof l === 'string' && LOCALE.test(l)) && new Set(root.locales).size === root.locales.length
-    if (ok) locales = root.locales as string[]
-    else problem(['locales'], `"locales" must be a list of distinct language tags like [en, de, ja] (the first is the default); found ${describe(root.locales)}`)
-  }
+  // Playbook-wide settings: approval, examples, policy additions.
   const approval = root.approval === undefined ? {required: 1} : approvalRule(root.approval, ['approval'], 'the playbook')
   if (root.examples !== undefined && !isMapping(root.examples)) problem(['examples'], `"examples" must be a mapping of fact names to example values; found ${describe(root.examples)}`)
   else if (isMapping(root.examples)) {
@@ -243,6 +296,7 @@ export function loadPlaybook(file: string): LoadResult {
 
   const phases: Phase[] = []
   const playbookDir = path.dirname(abs)
+  const translationFiles = new Map<string, {source?: TemplateSource; facts?: Array<{name: string; at: SourceRef}>; error?: string; fresh?: boolean}>()
   if (root.phases === undefined) problem([], 'missing "phases" (the steps of the incident, e.g. investigating, identified, resolved)')
   else if (!isMapping(root.phases) || Object.keys(root.phases).length === 0) problem(['phases'], `"phases" must be a mapping of phase name to settings, with at least one phase; found ${describe(root.phases)}`)
   for (const [phaseName, rawPhase] of Object.entries(isMapping(root.phases) ? root.phases : {})) {
@@ -295,13 +349,29 @@ export function loadPlaybook(file: string): LoadResult {
         continue
       }
       const what = `post "${phaseName}.${channelName}"`
-      let template: TemplateSource | undefined
+      // Every locale's version of this post: the default from `template`/`text`, the
+      // others from `NAME.LOCALE.hbs` beside the template or from a `text` mapping.
+      // `fresh`: checked for the first time here (a shared translation is reported once).
+      const versions = new Map<string, {source: TemplateSource; facts: Array<{name: string; at: SourceRef}>; fresh?: boolean}>()
+      const textPath: Path = typeof rawPost === 'string' ? pp : [...pp, 'text']
+      const textMap = hasText && isMapping(post.text)
       if (hasText) {
-        if (typeof post.text !== 'string') problem([...pp, 'text'], `${what}: "text" must be a string`)
-        else {
-          const ref = at(typeof rawPost === 'string' ? pp : [...pp, 'text'])
-          template = {kind: 'inline', text: post.text, at: ref}
-          checkTemplate(post.text, {file: shown, base: ref}, what)
+        if (typeof post.text === 'string') {
+          const ref = at(textPath)
+          versions.set(defaultLocale, {source: {kind: 'inline', text: post.text, at: ref}, facts: checkTemplate(post.text, {file: shown, base: ref}, what)})
+        } else if (isMapping(post.text)) {
+          for (const [loc, value] of Object.entries(post.text)) {
+            if (!locales.includes(loc)) {
+              problem([...textPath, loc], `${what}: text for locale "${loc}", which is not one of the playbook's locales (${locales.join(', ')})`, true)
+            } else if (typeof value !== 'string') {
+              problem([...textPath, loc], `${what}: the ${loc} text must be a string; found ${describe(value)}`)
+            } else {
+              const ref = at([...textPath, loc])
+              versions.set(loc, {source: {kind: 'inline', text: value, at: ref}, facts: checkTemplate(value, {file: shown, base: ref}, `${what} (${loc})`)})
+            }
+          }
+        } else {
+          problem(textPath, `${what}: "text" must be a string, or a mapping of locale to string like { en: "...", de: "..." }`)
         }
       } else if (typeof post.template !== 'string' || post.template === '') {
         problem([...pp, 'template'], `${what}: "template" must be a file path relative to the playbook`)
@@ -314,33 +384,83 @@ export function loadPlaybook(file: string): LoadResult {
           const read = readUtf8(templateFile)
           if (read.text === undefined) problem([...pp, 'template'], `${what}: cannot read template "${post.template}": ${read.error}`)
           else {
-            template = {kind: 'file', path: templateFile, display: displayPath(templateFile), text: read.text}
-            checkTemplate(read.text, {file: displayPath(templateFile)}, what)
+            versions.set(defaultLocale, {
+              source: {kind: 'file', path: templateFile, display: displayPath(templateFile), text: read.text},
+              facts: checkTemplate(read.text, {file: displayPath(templateFile)}, what),
+            })
+          }
+          for (const loc of locales.slice(1)) {
+            const localized = path.resolve(playbookDir, localizedTemplatePath(post.template, loc))
+            // A translation shared by several posts is read and checked once.
+            let version = translationFiles.get(localized)
+            if (!version) {
+              const read = readUtf8(localized)
+              version =
+                read.text === undefined
+                  ? {error: read.error}
+                  : {
+                      source: {kind: 'file', path: localized, display: displayPath(localized), text: read.text},
+                      facts: checkTemplate(read.text, {file: displayPath(localized)}, `${what} (${loc})`),
+                      fresh: true,
+                    }
+              translationFiles.set(localized, version)
+              if (version.error !== undefined && version.error !== 'no such file') problem([...pp, 'template'], `${what}: cannot read the ${loc} template "${localizedTemplatePath(post.template, loc)}": ${version.error}`)
+            } else version = {...version, fresh: false}
+            if (version.source) versions.set(loc, {source: version.source, facts: version.facts ?? [], fresh: version.fresh})
           }
         }
       }
-      if (template) phase.posts.push({channel: channelName, template} satisfies PostSpec)
+
+      // A translation may not read facts the default version does not: those facts
+      // would be missing from the playbook's own checks and examples.
+      const base = versions.get(defaultLocale)
+      if (base) {
+        const baseFacts = new Set(base.facts.map((f) => f.name))
+        for (const [loc, version] of versions) {
+          if (loc === defaultLocale || version.fresh === false) continue
+          const reported = new Set<string>()
+          for (const f of version.facts) {
+            if (baseFacts.has(f.name) || reported.has(f.name)) continue
+            reported.add(f.name)
+            problems.push({...f.at, message: `${what}: the ${loc} version uses fact "${f.name}", which the ${defaultLocale} version does not; translations must use the same facts`})
+          }
+        }
+      }
+
+      // The version the channel posts: its locale's, or the default.
+      const channelTag = channels.get(channelName)?.options.locale
+      const need = typeof channelTag === 'string' ? (templateLocale(channelTag, locales) ?? defaultLocale) : defaultLocale
+      const template = versions.get(need)?.source
+      const defaultMissingReported = need === defaultLocale && !textMap
+      if (!template && !defaultMissingReported && (hasText || typeof post.template === 'string')) {
+        const expected = hasText ? `a "${need}" entry under "text"` : `the file ${localizedTemplatePath(post.template as string, need)}`
+        problem(hasText ? textPath : [...pp, 'template'], `${what}: channel "${channelName}" posts in ${need}, but there is no ${need} version of this post (expected ${expected})`)
+      }
+      if (template) {
+        const spec: PostSpec = {channel: channelName, template}
+        translations.set(spec, new Map([...versions].map(([loc, v]) => [loc, v.source])))
+        phase.posts.push(spec)
+      }
     }
     phases.push(phase)
   }
 
   problems.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file === shown ? -1 : b.file === shown ? 1 : a.file.localeCompare(b.file)))
   if (problems.length > 0) return {problems}
-  return {
-    problems,
-    playbook: {
-      file: abs,
-      name: name as string,
-      description: root.description as string | undefined,
-      facts,
-      channels,
-      phases,
-      locales,
-      approval,
-      examples: isMapping(root.examples) ? root.examples : undefined,
-      policy: {forbid, internalHosts},
-    },
+  const playbook: Playbook = {
+    file: abs,
+    name: name as string,
+    description: root.description as string | undefined,
+    facts,
+    channels,
+    phases,
+    locales,
+    approval,
+    examples: isMapping(root.examples) ? root.examples : undefined,
+    policy: {forbid, internalHosts},
   }
+  locators.set(playbook, at)
+  return {problems, playbook}
 }
 
 function defaultFits(type: FactType, value: unknown): boolean {

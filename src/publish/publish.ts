@@ -1,17 +1,19 @@
 import {CandorError, ExitCode} from '../errors.js'
 import {resolveFacts, type Facts} from '../facts.js'
-import type {RemotePost, RenderedPostRecord} from '../incident/events.js'
+import type {NewEvent, RemotePost, RenderedPostRecord} from '../incident/events.js'
 import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import {deliveryStatus, type IncidentState} from '../incident/state.js'
 import type {IncidentStore} from '../incident/store.js'
-import type {LockOwner} from '../incident/lock.js'
+import type {IncidentLock, LockOwner} from '../incident/lock.js'
 import type {Playbook} from '../playbook/model.js'
-import {measurePost, renderPhase, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
+import {enforcePolicy, measurePost, renderPhase, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
+import {escapeHtml} from '../render/template.js'
 import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory, tryCreateAdapter} from './adapters/index.js'
 import {checkCredentials, secretValues} from './credentials.js'
-import {deliverAll, systemClock, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
+import {deliverAll, firstPost, previousPost, systemClock, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
 import {Redactor} from './redact.js'
+import {appendEvents, ensureLockHeld} from '../store/batch.js'
 
 /** What the person approving decides. */
 export type ApprovalDecision = {action: 'publish'; channels: string[]; posts: RenderedPostRecord[]} | {action: 'abort'}
@@ -60,6 +62,10 @@ export interface PublishRequest {
   again?: boolean
   /** Shows the rendered posts to the person about to approve them. */
   preview?: (rendered: RenderedPhase) => void
+  /** Post-policy rules overridden for this update (--allow), journaled with who gave them. */
+  allow?: readonly string[]
+  /** When the playbook wants more than one approval: how long the draft stays open (default 2 h). */
+  draftTtlMs?: number
 }
 
 export interface PlannedDelivery {
@@ -77,7 +83,25 @@ export interface PublishResult {
   deliveries: DeliveryOutcome[]
   /** Set on --dry-run: what would be sent, and where. */
   plan?: PlannedDelivery[]
+  /** Set when more approvals are needed: a draft was recorded and nothing was sent. */
+  pending?: PendingApproval
   warnings: string[]
+}
+
+/** A draft waiting for approvals (`publish` and `approve` when people are still missing). */
+export interface PendingApproval {
+  draft: string
+  status: 'pending-approval' | 'approved'
+  /** Who approved the draft's current content, in order. */
+  approvals: string[]
+  required: number
+  expires_at: string
+}
+
+/** Distinct people who must approve a phase's posts: the phase's rule, else the playbook's, else 1. */
+export function requiredApprovals(playbook: Playbook, phase: string): number {
+  const rule = playbook.phases.find((p) => p.name === phase)?.approval ?? playbook.approval
+  return Math.max(1, rule?.required ?? 1)
 }
 
 const DEFAULTS = {maxWaitMs: 120_000, timeoutMs: 15_000, retries: 3, backoffMs: 1000}
@@ -90,20 +114,20 @@ function diffFacts(before: Facts, after: Facts): Array<{fact: string; from: unkn
   return changes
 }
 
-function toRecord(post: RenderedPost): RenderedPostRecord {
-  const {warnings: _w, errors: _e, ...record} = post
+export function toRecord(post: RenderedPost): RenderedPostRecord {
+  const {warnings: _w, errors: _e, violations: _v, ...record} = post
   return record
 }
 
 /** Preflight: every post within limits and every channel's credentials present, or nothing goes out. */
-function preflight(playbook: Playbook, posts: RenderedPost[], env: Record<string, string | undefined>): {problems: string[]; missing: string[]} {
+export function preflight(playbook: Playbook, posts: RenderedPost[], env: Record<string, string | undefined>): {problems: string[]; missing: string[]} {
   const problems = posts.flatMap((p) => p.errors)
   const missing = posts.flatMap((p) => checkCredentials(playbook.channels.get(p.channel)!, env).missing)
   if (missing.length > 0) problems.push(`missing credentials: set ${missing.join(', ')} (in the environment or .env)`)
   return {problems, missing}
 }
 
-async function buildAdapters(playbook: Playbook, channels: string[], deps: PublishDeps): Promise<Map<string, ChannelAdapter>> {
+export async function buildAdapters(playbook: Playbook, channels: string[], deps: PublishDeps): Promise<Map<string, ChannelAdapter>> {
   const adapters = new Map<string, ChannelAdapter>()
   for (const name of channels) {
     const channel = playbook.channels.get(name)!
@@ -135,10 +159,10 @@ function deliveryOptions(deps: PublishDeps, incident: IncidentState, update: {up
  */
 export async function publishUpdate(req: PublishRequest, deps: PublishDeps): Promise<PublishResult> {
   if (req.dryRun) return publishLocked(req, deps)
-  return withLock(deps, req.incident, 'publish', () => publishLocked(req, deps))
+  return withLock(deps, req.incident, 'publish', (lock) => publishLocked(req, deps, lock))
 }
 
-async function publishLocked(req: PublishRequest, deps: PublishDeps): Promise<PublishResult> {
+async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: IncidentLock): Promise<PublishResult> {
   const clock = deps.clock ?? systemClock
   const now = clock.now()
   const {state, warnings} = await loadIncident(deps.store, req.incident)
@@ -146,7 +170,7 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps): Promise<Pu
   const merged = {...state.facts, ...req.facts}
   const facts = resolveFacts(playbook, merged)
   const update = state.updates.reduce((m, u) => Math.max(m, u.update), 0) + 1
-  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update})
+  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow})
   const posts = rendered.posts
   warnings.push(...posts.flatMap((p) => p.warnings.map((w) => `${p.channel}: ${w}`)))
 
@@ -171,6 +195,8 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps): Promise<Pu
       replyTo = null
     }
     if (check.problems.length > 0) warnings.push(...check.problems.map((p) => `would not publish: ${p}`))
+    const required = requiredApprovals(playbook, rendered.phase)
+    if (required > 1) warnings.push(`phase ${rendered.phase} needs ${required} people to approve: publishing records a draft for \`candor approve\``)
     return {incident: state.id, phase: rendered.phase, update, deliveries: [], plan, warnings}
   }
   if (check.problems.length > 0) {
@@ -181,16 +207,7 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps): Promise<Pu
   }
 
   // The same posts for the same phase already went out: refuse a double apology.
-  if (!req.again) {
-    const key = (ps: RenderedPostRecord[]) => JSON.stringify(ps.map((p) => [p.channel, p.parts.map((x) => x.text)]))
-    const same = state.updates.find((u) => u.approvedAt && u.phase === rendered.phase && key(u.posts.filter((p) => posts.some((q) => q.channel === p.channel))) === key(posts.map(toRecord)))
-    if (same) {
-      throw new CandorError(`update ${same.update} (${same.phase}) already published these exact posts`, {
-        code: 'duplicate_update',
-        suggestions: ['Change the facts for a new update, use `candor retry` to resend failed deliveries, or pass --again to publish it once more'],
-      })
-    }
-  }
+  if (!req.again) refuseDuplicate(state, rendered.phase, posts.map(toRecord))
 
   await buildAdapters(playbook, posts.map((p) => p.channel), deps) // fail on an unsupported type before asking anyone
 
@@ -210,7 +227,15 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps): Promise<Pu
       update,
       phase: rendered.phase,
       posts: approved,
-      revise: (channel, text) => ({...posts.find((p) => p.channel === channel)!, ...measurePost(playbook.channels.get(channel)!, text.trim())}),
+      revise: (channel, text) => {
+        const post = posts.find((p) => p.channel === channel)!
+        const config = playbook.channels.get(channel)!
+        // Edits to an HTML channel (the status site) are text like any other: escape them.
+        const edited = config.kind.format === 'html' ? escapeHtml(text.trim()) : text.trim()
+        const measured = measurePost(config, edited)
+        const policy = enforcePolicy(playbook, config, [edited, post.title, post.subject, post.link], facts, req.allow)
+        return {...post, ...measured, warnings: [...measured.warnings, ...policy.warnings], errors: [...measured.errors, ...policy.errors], violations: policy.violations}
+      },
     })
     if (decision.action === 'abort') {
       throw new CandorError('not published: approval was refused', {code: 'aborted', exit: ExitCode.NotApproved, suggestions: ['Nothing was sent and nothing recorded; run publish again when ready']})
@@ -219,20 +244,89 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps): Promise<Pu
     channels = decision.channels
     const invalid = approved.filter((p) => channels.includes(p.channel) && p.parts.some((part) => part.limit !== null && part.length > part.limit))
     if (invalid.length > 0) throw new CandorError(`edited posts are over their limit: ${invalid.map((p) => p.channel).join(', ')}`, {code: 'preflight_failed'})
+    const blocked = approved
+      .filter((p) => channels.includes(p.channel) && p.edited)
+      .flatMap((p) => enforcePolicy(playbook, playbook.channels.get(p.channel)!, [p.parts.map((x) => x.text).join('\n'), p.title, p.subject, p.link], facts, req.allow).errors)
+    if (blocked.length > 0) throw new CandorError(`edited posts break the post policy: ${blocked.join('; ')}`, {code: 'preflight_failed'})
   }
 
-  const changes = diffFacts(state.facts, Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)))
+  if (req.allow?.length) {
+    const hits = posts.flatMap((p) => (p.violations ?? []).filter((v) => v.allowed).map((v) => ({channel: p.channel, rule: v.rule, match: v.match})))
+    await deps.store.append(state.id, {type: 'policy_override', by: deps.actor, update, rules: [...new Set(req.allow)], hits}, now)
+  }
+
+  // More than one person must approve: record a draft with this approval, send nothing.
+  if (requiredApprovals(playbook, rendered.phase) > 1) {
+    const {recordDraft} = await import('./drafts.js')
+    return recordDraft(
+      {state, playbook, rendered: {phase: rendered.phase, nextUpdateDue: rendered.nextUpdateDue, posts: posts.map(toRecord)}, approved, channels, facts: req.facts, update, now, again: req.again, ttlMs: req.draftTtlMs, warnings},
+      deps,
+      lock,
+    )
+  }
+
+  return deliverApproved({state, playbook, phase: rendered.phase, update, nextUpdateDue: rendered.nextUpdateDue, posts: approved, channels, facts: merged, now, warnings, lock}, deps)
+}
+
+/** Refuses to send posts a published update of the same phase already sent (unless --again). */
+export function refuseDuplicate(state: IncidentState, phase: string, posts: RenderedPostRecord[]): void {
+  const key = (ps: RenderedPostRecord[]) => JSON.stringify(ps.map((p) => [p.channel, p.parts.map((x) => x.text)]))
+  const same = state.updates.find((u) => u.approvedAt && u.phase === phase && key(u.posts.filter((p) => posts.some((q) => q.channel === p.channel))) === key(posts))
+  if (same) {
+    throw new CandorError(`update ${same.update} (${same.phase}) already published these exact posts`, {
+      code: 'duplicate_update',
+      suggestions: ['Change the facts for a new update, use `candor retry` to resend failed deliveries, or pass --again to publish it once more'],
+    })
+  }
+}
+
+/** An update whose posts are approved (by the publisher, or by a draft's approvers). */
+export interface ApprovedUpdate {
+  /** The incident as loaded under its lock. */
+  state: IncidentState
+  playbook: Playbook
+  phase: string
+  update: number
+  nextUpdateDue?: string
+  /** Every rendered post, as approved (edits included). */
+  posts: RenderedPostRecord[]
+  /** The channels chosen; the rest are recorded as declined. */
+  channels: string[]
+  /** The incident's facts after this update (changes are journaled). */
+  facts: Facts
+  now: Date
+  warnings: string[]
+  lock?: IncidentLock
+  /** Journaled in the same write: before the update (draft approvals) and after it. */
+  before?: NewEvent[]
+  after?: NewEvent[]
+  /** The draft this update comes from, and who approved it. */
+  draft?: {id: string; approvers: string[]}
+}
+
+/**
+ * The second half of publishing: journal the facts, the rendered posts and the approval
+ * in one write (one transaction in PostgreSQL), then deliver to every channel at once.
+ */
+export async function deliverApproved(a: ApprovedUpdate, deps: PublishDeps): Promise<PublishResult> {
+  const {state, playbook, phase, update, posts: approved, channels, now} = a
+  const changes = diffFacts(state.facts, Object.fromEntries(Object.entries(a.facts).filter(([, v]) => v !== undefined)))
   const redactor = new Redactor(secretValues(deps.env))
-  if (changes.length > 0) await deps.store.append(state.id, {type: 'facts_changed', by: deps.actor, changes}, now)
-  await deps.store.append(state.id, redactor.value({type: 'rendered', by: deps.actor, update, phase: rendered.phase, next_update_due: rendered.nextUpdateDue, posts: approved}), now)
-  await deps.store.append(state.id, {type: 'approved', by: deps.actor, update, channels, declined: approved.map((p) => p.channel).filter((c) => !channels.includes(c))}, now)
+  const adapters = await buildAdapters(playbook, channels, deps)
+  // Across machines the lock lives on a database connection: make sure it still does.
+  if (a.lock) await ensureLockHeld(a.lock)
+  const events: NewEvent[] = [...(a.before ?? [])]
+  if (changes.length > 0) events.push({type: 'facts_changed', by: deps.actor, changes})
+  events.push(redactor.value({type: 'rendered', by: deps.actor, update, phase, next_update_due: a.nextUpdateDue, posts: approved}))
+  events.push({type: 'approved', by: deps.actor, update, channels, declined: approved.map((p) => p.channel).filter((c) => !channels.includes(c)), ...(a.draft && {draft: a.draft.id, approvers: a.draft.approvers})})
+  events.push(...(a.after ?? []))
+  await appendEvents(deps.store, state.id, events, now)
 
   const fresh = (await loadIncident(deps.store, state.id)).state
-  const adapters = await buildAdapters(playbook, channels, deps)
   const jobs: DeliveryJob[] = approved.filter((p) => channels.includes(p.channel)).map((post) => ({channel: post.channel, post, adapter: adapters.get(post.channel)!, done: new Map()}))
-  const outcomes = await deliverAll(jobs, deliveryOptions(deps, fresh, {update, phase: rendered.phase}))
+  const outcomes = await deliverAll(jobs, deliveryOptions(deps, fresh, {update, phase}))
   const skipped: DeliveryOutcome[] = approved.filter((p) => !channels.includes(p.channel)).map((p) => ({channel: p.channel, status: 'skipped', ids: [], urls: []}))
-  return {incident: state.id, phase: rendered.phase, update, deliveries: [...outcomes, ...skipped], warnings}
+  return {incident: state.id, phase, update, deliveries: [...outcomes, ...skipped], warnings: a.warnings}
 }
 
 export interface RetryResult {
@@ -260,10 +354,10 @@ export interface RetryRequest {
  * it can be, re-sent where the platform drops repeats, otherwise as the user says.
  */
 export async function retryFailed(req: RetryRequest, deps: PublishDeps): Promise<RetryResult> {
-  return withLock(deps, req.incident, 'retry', () => retryLocked(req, deps))
+  return withLock(deps, req.incident, 'retry', (lock) => retryLocked(req, deps, lock))
 }
 
-async function retryLocked(req: RetryRequest, deps: PublishDeps): Promise<RetryResult> {
+async function retryLocked(req: RetryRequest, deps: PublishDeps, lock: IncidentLock): Promise<RetryResult> {
   const {state, warnings} = await loadIncident(deps.store, req.incident)
   const playbook = incidentPlaybook(state)
   const todo = state.updates
@@ -297,8 +391,11 @@ async function retryLocked(req: RetryRequest, deps: PublishDeps): Promise<RetryR
         const how = await settleUnknown(req, deps, {state: current, update: u, channel: d.channel, post, adapter, part: part.part, done})
         resolved.push({update: u.update, channel: d.channel, part: part.part, how})
       }
-      jobs.push({channel: d.channel, post, adapter, done})
+      // A part that failed with a timeout, reset or 5xx may be on the platform anyway.
+      const verifyFirst = new Set(d.parts.filter((p) => p.status === 'failed').map((p) => p.part))
+      jobs.push({channel: d.channel, post, adapter, done, verifyFirst})
     }
+    await ensureLockHeld(lock)
     const outcomes = await deliverAll(jobs, deliveryOptions(deps, (await loadIncident(deps.store, state.id)).state, {update: u.update, phase: u.phase}))
     updates.push({update: u.update, phase: u.phase, deliveries: outcomes})
   }
@@ -321,6 +418,8 @@ async function settleUnknown(
         text: post.parts[part - 1].text,
         part,
         parts: post.parts.length,
+        replyTo: part > 1 ? (ctx.done.get(part - 1) ?? undefined) : previousPost(ctx.state, ctx.channel, ctx.update.update),
+        threadRoot: firstPost(ctx.state, ctx.channel) ?? ctx.done.get(1) ?? undefined,
         post,
         incident: {id: ctx.state.id, update: ctx.update.update, phase: ctx.update.phase, facts: ctx.state.facts},
         idempotencyKey: `candor-${ctx.state.id}-${ctx.update.update}-${ctx.channel}-${part}`,
@@ -351,11 +450,11 @@ async function settleUnknown(
 }
 
 /** Runs `fn` holding the incident's lock, so two commands never publish one incident at once. */
-async function withLock<T>(deps: PublishDeps, incident: string, command: string, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(deps: PublishDeps, incident: string, command: string, fn: (lock: IncidentLock) => Promise<T>): Promise<T> {
   const lock = await deps.store.lock(incident, {timeoutMs: deps.lockTimeoutMs ?? 60_000, onWait: deps.onLockWait, command, by: deps.actor})
   try {
-    return await fn()
+    return await fn(lock)
   } finally {
-    lock.release()
+    await lock.release()
   }
 }

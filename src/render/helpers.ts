@@ -22,25 +22,54 @@ function hashString(options: HelperOptions, key: string): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined
 }
 
-function locale(options: HelperOptions): string {
-  return hashString(options, 'locale') ?? (options.data?.locale as string | undefined) ?? DEFAULT_LOCALE
+/**
+ * The `Intl` locale for a post's language tag. Plain `en` means international English
+ * (day month year, 24-hour clock), so it is `en-GB`; `en-US` asks for American
+ * formats. Anything `Intl` does not accept falls back to the default.
+ */
+export function intlLocale(tag: unknown): string {
+  if (typeof tag !== 'string' || tag === '') return DEFAULT_LOCALE
+  if (tag.toLowerCase() === 'en') return DEFAULT_LOCALE
+  try {
+    return Intl.getCanonicalLocales(tag)[0] ?? DEFAULT_LOCALE
+  } catch {
+    return DEFAULT_LOCALE
+  }
 }
 
-/** `{{time @next_update}}` → "14:30 UTC"; `format="date"|"datetime"|"iso"`, `tz="Europe/Berlin"`. */
+/** The language part of a tag: `de-AT` → `de`. */
+export function languageOf(tag: string): string {
+  return tag.split('-')[0].toLowerCase()
+}
+
+// Japanese and Chinese write numbers right next to their units and counters: 20分前, 3地域.
+const CLOSE_NUMBERS = new Set(['ja', 'zh'])
+const CJK = '[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]'
+function tighten(text: string, loc: string): string {
+  return CLOSE_NUMBERS.has(languageOf(loc)) ? text.replace(new RegExp(`(\\d) (?=${CJK})|(${CJK}) (?=\\d)`, 'g'), '$1$2') : text
+}
+
+/** The locale a helper formats for: its own `locale=` argument, else the post's `@locale`. */
+function locale(options: HelperOptions): string {
+  return intlLocale(hashString(options, 'locale') ?? (options.data?.locale as string | undefined))
+}
+
+/** `{{time @next_update}}` → "14:30 UTC"; `format="date"|"datetime"|"iso"`, `tz="Europe/Berlin"`; in the post's locale. */
 export function formatTime(value: unknown, format = 'time', timeZone = 'UTC', loc = DEFAULT_LOCALE): string {
   const date = toDate(value)
   if (!date) return ''
   if (format === 'iso') return date.toISOString()
-  const clock = new Intl.DateTimeFormat(loc, {hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone}).format(date)
-  const time = `${clock} ${zoneName(date, timeZone, loc)}`
-  const day = new Intl.DateTimeFormat(loc, {day: 'numeric', month: 'short', year: 'numeric', timeZone}).format(date)
+  const clock = {hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone} as const
+  const day = {day: 'numeric', month: 'short', year: 'numeric', timeZone} as const
   switch (format) {
     case 'date':
-      return day
+      return new Intl.DateTimeFormat(loc, day).format(date)
     case 'datetime':
-      return `${day}, ${time}`
+      // One formatter for both, so each language joins date and time its own way:
+      // "25 Nov 2026, 14:30", "25. Nov. 2026, 14:30", "2026年11月25日 14:30".
+      return `${new Intl.DateTimeFormat(loc, {...day, ...clock}).format(date)} ${zoneName(date, timeZone, loc)}`
     case 'time':
-      return time
+      return `${new Intl.DateTimeFormat(loc, clock).format(date)} ${zoneName(date, timeZone, loc)}`
     default:
       throw new Error(`time: unknown format "${format}" (use time, date, datetime or iso)`)
   }
@@ -50,7 +79,7 @@ function zoneName(date: Date, timeZone: string, loc: string): string {
   const name = (l: string) => new Intl.DateTimeFormat(l, {timeZone, timeZoneName: 'short'}).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? timeZone
   const local = name(loc)
   // en-GB spells American zones as "GMT-5"; people there say "EST".
-  if (/^GMT[+-]/.test(local)) {
+  if (languageOf(loc) === 'en' && /^GMT[+-]/.test(local)) {
     const us = name('en-US')
     if (!/^GMT/.test(us)) return us
   }
@@ -63,21 +92,49 @@ const UNITS: Array<[string, number]> = [
   ['minute', 60_000],
 ]
 
-/** A duration in words, two units at most: "2 hours 5 minutes", "3 days 1 hour". */
-export function describeDuration(ms: number): string {
-  if (!(ms >= 60_000)) return 'less than a minute'
+const LESS_THAN_A_MINUTE: Record<string, string> = {en: 'less than a minute', de: 'weniger als eine Minute', ja: '1分未満'}
+
+function unitText(n: number, unit: string, loc: string): string {
+  return new Intl.NumberFormat(loc, {style: 'unit', unit, unitDisplay: 'long'}).format(n)
+}
+
+/**
+ * A duration in words, two units at most, in the given locale: "2 hours 5 minutes",
+ * "3 days 1 hour", "2 Stunden 5 Minuten", "2時間5分".
+ */
+export function describeDuration(ms: number, loc = DEFAULT_LOCALE): string {
+  const lang = languageOf(loc)
+  if (!(ms >= 60_000)) return LESS_THAN_A_MINUTE[lang] ?? `< ${unitText(1, 'minute', loc)}`
   const words: string[] = []
   let rest = ms
   for (const [unit, size] of UNITS) {
     const n = Math.floor(rest / size)
     if (n > 0 && words.length < 2) {
-      words.push(`${n} ${unit}${n === 1 ? '' : 's'}`)
+      words.push(lang === 'en' ? `${n} ${unit}${n === 1 ? '' : 's'}` : tighten(unitText(n, unit, loc), loc))
       rest -= n * size
     } else if (words.length > 0) {
       break
     }
   }
-  return words.join(' ')
+  return words.join(CLOSE_NUMBERS.has(lang) ? '' : ' ')
+}
+
+/**
+ * A time relative to `now`, in the given locale: "20 minutes ago", "in 30 minutes",
+ * "vor 20 Minuten", "30分後". Minutes up to 90 minutes, then hours up to 36 hours, then days.
+ */
+export function describeRelative(value: unknown, now: Date, loc = DEFAULT_LOCALE): string {
+  const date = toDate(value)
+  if (!date) return ''
+  const diff = date.getTime() - now.getTime()
+  const abs = Math.abs(diff)
+  const rtf = new Intl.RelativeTimeFormat(loc, {numeric: 'auto'})
+  let text: string
+  if (abs < 60_000) text = rtf.format(0, 'second')
+  else if (abs < 90 * 60_000) text = rtf.format(Math.round(diff / 60_000), 'minute')
+  else if (abs < 36 * 3_600_000) text = rtf.format(Math.round(diff / 3_600_000), 'hour')
+  else text = rtf.format(Math.round(diff / 86_400_000), 'day')
+  return tighten(text, loc)
 }
 
 /** "EU, US and APAC"; with `conjunction="or"`, "EU, US or APAC". */
@@ -99,7 +156,10 @@ export const TEMPLATE_HELPERS: Record<string, Helper> = {
   since(value: unknown, options: HelperOptions) {
     const from = toDate(value)
     const now = toDate(options.data?.now) ?? new Date()
-    return from ? describeDuration(now.getTime() - from.getTime()) : ''
+    return from ? describeDuration(now.getTime() - from.getTime(), locale(options)) : ''
+  },
+  relative(value: unknown, options: HelperOptions) {
+    return describeRelative(value, toDate(options.data?.now) ?? new Date(), locale(options))
   },
   list(items: unknown, options: HelperOptions) {
     const conjunction = hashString(options, 'conjunction') === 'or' ? 'or' : 'and'
@@ -107,10 +167,13 @@ export const TEMPLATE_HELPERS: Record<string, Helper> = {
   },
   plural(count: unknown, singular: unknown, ...rest: unknown[]) {
     const options = rest.pop() as HelperOptions
+    const loc = locale(options)
     const n = Array.isArray(count) ? count.length : Number(count)
-    const pluralForm = typeof rest[0] === 'string' ? rest[0] : `${String(singular)}s`
-    const rule = new Intl.PluralRules(locale(options)).select(n)
-    return `${n} ${rule === 'one' ? String(singular) : pluralForm}`
+    // Only English makes a plural by adding "s"; other languages need the form given.
+    const pluralForm = typeof rest[0] === 'string' ? rest[0] : languageOf(loc) === 'en' ? `${String(singular)}s` : String(singular)
+    const rule = Number.isFinite(n) ? new Intl.PluralRules(loc).select(n) : 'other'
+    const number = Number.isFinite(n) ? new Intl.NumberFormat(loc).format(n) : String(count)
+    return tighten(`${number} ${rule === 'one' ? String(singular) : pluralForm}`, loc)
   },
   default(value: unknown, fallback: unknown) {
     return isEmptyValue(value) ? fallback : value

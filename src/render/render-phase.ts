@@ -1,7 +1,9 @@
 import {channelLimit} from '../channels/kinds.js'
 import {CandorError} from '../errors.js'
 import type {Facts} from '../facts.js'
-import type {ChannelConfig, Phase, Playbook} from '../playbook/model.js'
+import {channelLocale} from '../playbook/load.js'
+import type {ChannelConfig, Phase, Playbook, PostSpec, TemplateSource} from '../playbook/model.js'
+import {checkPost, isPolicyRule, POLICY_RULES, type PolicyRule, type Violation} from '../policy/rules.js'
 import {codePointLength, utf8ByteLength} from '../text/length.js'
 import {splitIntoThread} from '../text/split.js'
 import {analyzeTemplate, runTemplate} from './template.js'
@@ -22,14 +24,22 @@ export interface RenderedPost {
   type: string
   parts: RenderedPart[]
   warnings: string[]
-  /** Problems that stop this post from being published (over a hard limit, empty). */
+  /** Problems that stop this post from being published (over a hard limit, empty, a policy hit). */
   errors: string[]
+  /** Every policy hit in the post's text (and title, subject, link); `allowed` ones were overridden with --allow. */
+  violations: PolicyHit[]
   /** Rendered `title`/`subject`/`link` options, where the channel has them. */
   title?: string
   subject?: string
   link?: string
   /** HTML body, for channels that send one beside the text (email). */
   html?: string
+}
+
+/** A policy hit on a rendered post. */
+export interface PolicyHit extends Violation {
+  /** Overridden for this run (`--allow RULE`): a warning, not an error. */
+  allowed: boolean
 }
 
 export interface RenderedPhase {
@@ -47,6 +57,51 @@ export interface RenderOptions {
   incident?: {id: string; startedAt: Date}
   /** The update's number within the incident, 1-based. */
   update?: number
+  /** Policy rules overridden for this run (`--allow RULE`): their hits are warnings, not errors. */
+  allow?: readonly string[]
+}
+
+/** Checks `--allow` names; an unknown one is an error naming the rules. */
+export function checkAllowedRules(allow: readonly string[] | undefined): PolicyRule[] {
+  const given = [...new Set(allow ?? [])]
+  const unknown = given.filter((r) => !isPolicyRule(r))
+  if (unknown.length > 0) {
+    throw new CandorError(`unknown policy ${unknown.length === 1 ? 'rule' : 'rules'} ${unknown.map((r) => `"${r}"`).join(', ')}`, {
+      code: 'unknown_policy_rule',
+      suggestions: [`Policy rules: ${POLICY_RULES.join(', ')}`],
+    })
+  }
+  return given as PolicyRule[]
+}
+
+/**
+ * Runs the post policy on a post's final texts (body, and title/subject/link where it
+ * has them): a hit is an error naming the channel, the rule and the text, unless its
+ * rule is allowed for this run, when it is a warning.
+ */
+export function enforcePolicy(
+  playbook: Playbook,
+  channel: ChannelConfig,
+  texts: ReadonlyArray<string | undefined>,
+  facts: Facts,
+  allow: readonly string[] = [],
+  locale = channelLocale(playbook, channel),
+): Pick<RenderedPost, 'violations' | 'errors' | 'warnings'> {
+  const out: Pick<RenderedPost, 'violations' | 'errors' | 'warnings'> = {violations: [], errors: [], warnings: []}
+  const seen = new Set<string>()
+  for (const text of texts) {
+    if (!text) continue
+    for (const v of checkPost(text, {playbook, facts, locale})) {
+      const key = `${v.rule}\u0000${v.match}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      const allowed = allow.includes(v.rule)
+      out.violations.push({...v, allowed})
+      if (allowed) out.warnings.push(`policy rule "${v.rule}" overridden with --allow: ${v.message}`)
+      else out.errors.push(`${channel.name}: policy rule "${v.rule}": ${v.message}; leave it out, or pass --allow ${v.rule} to publish it anyway`)
+    }
+  }
+  return out
 }
 
 export function findPhase(playbook: Playbook, phaseName: string): Phase {
@@ -150,10 +205,18 @@ export function renderPhase(playbook: Playbook, phaseName: string, facts: Facts,
     })
   }
 
+  const allow = checkAllowedRules(opts.allow)
+  const {data, nextUpdateDue} = renderData(playbook, phase, opts)
+  const rendered = posts.map((post) => renderPost(playbook, post, facts, data, {allow}))
+  return {playbook: playbook.name, phase: phase.name, nextUpdateDue: nextUpdateDue?.toISOString(), posts: rendered}
+}
+
+/** The built-ins (`@phase`, `@now`, `@next_update`, …) shared by every post of a phase. */
+export function renderData(playbook: Playbook, phase: Phase, opts: Pick<RenderOptions, 'now' | 'incident' | 'update'>): {data: Record<string, unknown>; nextUpdateDue?: Date} {
   const startedAt = opts.incident?.startedAt ?? opts.now
   const cadence = promisedCadence(phase, opts.now.getTime() - startedAt.getTime())
   const nextUpdateDue = cadence ? new Date(opts.now.getTime() + cadence) : undefined
-  const baseData = {
+  const data = {
     phase: phase.name,
     playbook: playbook.name,
     now: opts.now,
@@ -161,24 +224,39 @@ export function renderPhase(playbook: Playbook, phaseName: string, facts: Facts,
     incident: {id: opts.incident?.id ?? 'preview', started_at: startedAt},
     update: opts.update ?? 1,
   }
-
-  const rendered = posts.map((post): RenderedPost => {
-    const channel = playbook.channels.get(post.channel)!
-    const kind = channel.kind
-    const data = {...baseData, channel: channel.name, locale: channel.options.locale}
-    const format = kind.format === 'html' ? 'html' : 'text'
-    const text = runTemplate(post.template.text, format, facts, data).trim()
-    const out: RenderedPost = {channel: channel.name, type: channel.type, parts: [], warnings: [], errors: []}
-    for (const option of ['title', 'subject', 'link'] as const) {
-      const source = channel.options[option]
-      if (typeof source === 'string' && kind.options[option]?.type === 'template') out[option] = runTemplate(source, 'text', facts, data).trim()
-    }
-    if (kind.type === 'email') out.html = textToHtml(runTemplate(post.template.text, 'html', facts, data).trim())
-
-    Object.assign(out, measurePost(channel, text))
-    return out
-  })
-
-  return {playbook: playbook.name, phase: phase.name, nextUpdateDue: nextUpdateDue?.toISOString(), posts: rendered}
+  return {data, nextUpdateDue}
 }
 
+/**
+ * Renders one post: fills its template, measures it against the channel's limit and
+ * runs the policy. `locale`/`template` render another language's version (for lint).
+ */
+export function renderPost(
+  playbook: Playbook,
+  post: PostSpec,
+  facts: Facts,
+  baseData: Record<string, unknown>,
+  opts: {allow?: readonly string[]; locale?: string; template?: TemplateSource} = {},
+): RenderedPost {
+  const channel = playbook.channels.get(post.channel)!
+  const kind = channel.kind
+  const locale = opts.locale ?? channelLocale(playbook, channel)
+  const source = (opts.template ?? post.template).text
+  const data = {...baseData, channel: channel.name, locale}
+  const format = kind.format === 'html' ? 'html' : 'text'
+  const text = runTemplate(source, format, facts, data).trim()
+  const out: RenderedPost = {channel: channel.name, type: channel.type, parts: [], warnings: [], errors: [], violations: []}
+  for (const option of ['title', 'subject', 'link'] as const) {
+    const optionSource = channel.options[option]
+    if (typeof optionSource === 'string' && kind.options[option]?.type === 'template') out[option] = runTemplate(optionSource, 'text', facts, data).trim()
+  }
+  if (kind.type === 'email') out.html = textToHtml(runTemplate(source, 'html', facts, data).trim())
+
+  const measured = measurePost(channel, text)
+  const policy = enforcePolicy(playbook, channel, [text, out.title, out.subject, out.link], facts, opts.allow, locale)
+  out.parts = measured.parts
+  out.warnings = [...measured.warnings, ...policy.warnings]
+  out.errors = [...measured.errors, ...policy.errors]
+  out.violations = policy.violations
+  return out
+}

@@ -13,7 +13,7 @@ export default class IncidentList extends CandorCommand {
 
   async run() {
     const {flags} = await this.parse(IncidentList)
-    const incidents = await listIncidents(openStore(flags['state-dir']), {all: flags.all})
+    const incidents = await listIncidents(openStore({stateDir: flags['state-dir'], store: flags.store}), {all: flags.all})
     if (incidents.length === 0) this.log(flags.all ? 'No incidents.' : 'No open incidents.')
     const width = Math.max(0, ...incidents.map((i) => i.id.length))
     for (const i of incidents) {

@@ -24,7 +24,7 @@ export default class IncidentOpen extends CandorCommand {
 
   async run() {
     const {args, flags} = await this.parse(IncidentOpen)
-    const store = openStore(flags['state-dir'])
+    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
     const state = await openIncident(store, {playbook: args.playbook, id: flags.id, facts: readFactInput({factsFile: flags.facts, sets: flags.set}), actor: resolveActor(flags.as)})
     this.log(state.id)
     if (!this.jsonEnabled() && process.stderr.isTTY) process.stderr.write(paint('dim', `Next: candor publish --incident ${state.id} --phase ${'<phase>'}\n`))

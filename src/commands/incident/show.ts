@@ -14,15 +14,21 @@ export default class IncidentShow extends CandorCommand {
 
   async run() {
     const {args, flags} = await this.parse(IncidentShow)
-    const store = openStore(flags['state-dir'])
+    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
     const id = await resolveIncidentId(store, args.id)
     const {state, warnings} = await loadIncident(store, id)
     for (const w of warnings) this.warnLine(w)
     const status = incidentStatus(state)
     this.log(`${paint('bold', state.id)}  ${status.resolved ? paint('green', 'resolved') : paint('yellow', status.phase ?? 'opened')}  ${paint('dim', `playbook ${state.playbook.name}`)}`)
     this.log('')
+    let day = ''
     for (const e of state.events) {
-      this.log(`${paint('dim', formatTime(e.at, 'datetime'))}  ${paint('cyan', e.by)}  ${describeEvent(e)}`)
+      const date = formatTime(e.at, 'date')
+      if (date !== day) {
+        day = date
+        this.log(paint('bold', date))
+      }
+      this.log(`  ${paint('dim', e.at.slice(11, 19))}  ${paint('cyan', e.by)}  ${describeEvent(e)}`)
     }
     return {incident: state.id, playbook: state.playbook, status, events: state.events, warnings}
   }

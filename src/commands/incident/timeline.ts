@@ -22,7 +22,7 @@ Markdown (the default) is for pasting into a postmortem document; --format json 
 
   async run() {
     const {args, flags} = await this.parse(IncidentTimeline)
-    const store = openStore(flags['state-dir'])
+    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
     const {state, warnings} = await loadIncident(store, await resolveIncidentId(store, args.id))
     for (const w of warnings) this.warnLine(w)
     const timeline = {...postmortemTimeline(state), warnings}

@@ -1,0 +1,102 @@
+import {Args, Flags} from '@oclif/core'
+import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFlag, requestTimeoutFlag, stateFlags} from '../cli/base-command.js'
+import {createReporter} from '../cli/progress.js'
+import {ExitCode} from '../errors.js'
+import {resolveActor} from '../incident/identity.js'
+import {openStore, resolveIncidentId} from '../incident/service.js'
+import {loadEnvironment} from '../publish/credentials.js'
+import {approveDraft, describeDraft, findDraftIncident, type DraftView} from '../publish/drafts.js'
+
+async function confirmDraft(view: DraftView, action: 'approve' | 'approve-and-publish' | 'publish'): Promise<boolean> {
+  const {confirm} = await import('@inquirer/prompts')
+  const message = action === 'approve' ? `Approve draft ${view.draft} exactly as shown?` : action === 'publish' ? `Send draft ${view.draft} now?` : `Approve draft ${view.draft} and send it now (yours is the last approval needed)?`
+  return confirm({message, default: false})
+}
+
+export default class Approve extends CandorCommand {
+  static override summary = 'Approve a draft; the last approval needed publishes it'
+  static override description = `Shows the posts exactly as they will go out and records your approval. When yours is the last one the playbook requires, the posts are published at once (same output and exit codes as \`candor publish\`), unless --no-publish: then someone runs \`candor publish --draft ID\`.
+
+An approval counts once per person, and only for the content approved: if the posts changed since (facts edited, playbook changed), they are shown again and earlier approvals no longer count. Off a terminal, --yes is required.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> d-3f9a0c12',
+    {description: 'Scripted second approval, publishing at once', command: '<%= config.bin %> <%= command.id %> d-3f9a0c12 --as "Sam Lead" --yes --json'},
+    {description: 'Approve, and leave the sending to someone with the credentials', command: '<%= config.bin %> <%= command.id %> d-3f9a0c12 --yes --no-publish'},
+  ]
+
+  static override args = {draft: Args.string({description: 'draft id (see `candor drafts`)', required: true})}
+  static override flags = {
+    incident: incidentFlag,
+    yes: Flags.boolean({char: 'y', description: 'approve without asking (for scripts)'}),
+    publish: Flags.boolean({description: 'publish when this approval completes the draft (--no-publish: only record it)', default: true, allowNo: true}),
+    'max-wait': Flags.integer({description: 'longest wait for a rate limit, in seconds', default: 120, min: 0}),
+    'lock-timeout': lockTimeoutFlag,
+    timeout: requestTimeoutFlag,
+    as: actorFlag,
+    ...stateFlags,
+  }
+
+  async run() {
+    const {args, flags} = await this.parse(Approve)
+    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const incident = flags.incident ? await resolveIncidentId(store, flags.incident) : await findDraftIncident(store, args.draft)
+    const json = this.jsonEnabled()
+    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json
+    const reporter = await createReporter(json)
+    const controller = new AbortController()
+    const onSigint = () => {
+      if (controller.signal.aborted) process.exit(ExitCode.Interrupted)
+      process.stderr.write('\nInterrupted: sending nothing new; waiting a few seconds for requests in flight (Ctrl-C again to quit now)\n')
+      controller.abort()
+    }
+    process.on('SIGINT', onSigint)
+    let result
+    try {
+      result = await approveDraft(
+        {draft: args.draft, incident, yes: flags.yes, interactive, publish: flags.publish, confirm: interactive ? confirmDraft : undefined, show: json ? undefined : (view) => this.log(describeDraft(view) + '\n')},
+        {
+          store,
+          actor: resolveActor(flags.as),
+          env: loadEnvironment(),
+          reporter,
+          maxWaitMs: flags['max-wait'] * 1000,
+          timeoutMs: flags.timeout * 1000,
+          signal: controller.signal,
+          lockTimeoutMs: flags['lock-timeout'] * 1000,
+          onLockWait: announceLockWait(incident),
+        },
+      )
+    } finally {
+      process.removeListener('SIGINT', onSigint)
+      ;(reporter as {finish?(): void}).finish?.()
+    }
+    for (const w of result.warnings) this.warnLine(w)
+
+    const published = result.published
+    if (!published) {
+      const p = result.pending!
+      if (!json) {
+        if (p.status === 'approved') this.log(`Draft ${p.draft} has all ${p.required} approvals (${p.approvals.join(', ')}); nothing was sent. Send it with: candor publish --draft ${p.draft}`)
+        else this.log(`${result.recorded ? 'Approved' : 'Already approved; nothing recorded'}: draft ${p.draft} has ${p.approvals.length} of ${p.required} approvals (${p.approvals.join(', ')}). Nothing was sent.`)
+      }
+      return {draft: p.draft, status: p.status, approvals: p.approvals, required: p.required}
+    }
+
+    // The same output and exit codes as `candor publish`.
+    const failed = published.deliveries.filter((d) => d.status === 'failed')
+    if (controller.signal.aborted) {
+      process.exitCode = ExitCode.Interrupted
+      this.warnLine(`interrupted: what was sent is journaled; run \`candor retry --incident ${published.incident}\` to finish`)
+      return {incident: published.incident, phase: published.phase, update: published.update, deliveries: published.deliveries, interrupted: true}
+    }
+    if (!json && !(process.stdout.isTTY && process.stderr.isTTY)) {
+      for (const d of published.deliveries) this.log(`${d.channel}: ${d.status}${d.urls.length ? ' ' + d.urls.join(' ') : ''}${d.error ? ` (${d.error})` : ''}`)
+    }
+    if (failed.length > 0) {
+      process.exitCode = ExitCode.PartialDelivery
+      this.warnLine(`${failed.length} of ${published.deliveries.length} deliveries failed; fix the cause and run \`candor retry --incident ${published.incident}\``)
+    }
+    return {incident: published.incident, phase: published.phase, update: published.update, deliveries: published.deliveries}
+  }
+}
