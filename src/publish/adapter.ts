@@ -63,10 +63,17 @@ export class DeliveryError extends Error {
   /** For rate limits: when the platform says to try again. */
   readonly retryAt?: Date
 
-  constructor(message: string, opts: {retry: 'rate-limit'; retryAt: Date} | {retry: 'transient' | 'never'}) {
+  /**
+   * The request may have reached the platform before it failed (a timeout or a cut
+   * connection after sending): re-sending could post twice.
+   */
+  readonly mayHaveArrived: boolean
+
+  constructor(message: string, opts: {retry: 'rate-limit'; retryAt: Date} | {retry: 'transient' | 'never'; mayHaveArrived?: boolean}) {
     super(message)
     this.name = 'DeliveryError'
     this.retry = opts.retry
+    this.mayHaveArrived = 'mayHaveArrived' in opts && opts.mayHaveArrived === true
     if (opts.retry === 'rate-limit') this.retryAt = opts.retryAt
   }
 }

@@ -203,6 +203,13 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
           await opts.clock.sleep(waitMs + 250, opts.signal)
           continue
         }
+        if (de.retry === 'transient' && de.mayHaveArrived && !job.adapter.findPublished && !job.adapter.idempotent) {
+          // The platform may have the post and can't be asked: sending again could post
+          // twice. Journal no result; the part stays "unknown" for `candor retry` to settle.
+          const message = `${reason}: part ${part} may or may not be on ${channel}; check it, then run \`candor retry --assume-sent\` or \`--assume-lost\``
+          opts.reporter.progress(channel, {state: 'failed', error: message})
+          return {channel, status: 'failed', ids: remotes.map((r) => r.id), urls: remotes.flatMap((r) => (r.url ? [r.url] : [])), error: message}
+        }
         if (de.retry === 'transient') mayHaveArrived = true
         if (de.retry === 'transient' && transientFailures < opts.retries) {
           const delay = opts.backoffMs * 2 ** transientFailures

@@ -48,10 +48,12 @@ export async function httpRequest(platform: string, req: HttpRequest): Promise<H
     res = await fetch(req.url, {method: req.method, headers, body, signal})
     text = await res.text()
   } catch (error) {
-    if (timeout.aborted) throw new DeliveryError(`${platform} did not answer within ${req.timeoutMs < 1000 ? `${req.timeoutMs} ms` : `${Math.round(req.timeoutMs / 1000)}s`}`, {retry: 'transient'})
+    if (timeout.aborted) throw new DeliveryError(`${platform} did not answer within ${req.timeoutMs < 1000 ? `${req.timeoutMs} ms` : `${Math.round(req.timeoutMs / 1000)}s`}`, {retry: 'transient', mayHaveArrived: true})
     if (req.signal?.aborted) throw new DeliveryError(`interrupted while talking to ${platform}`, {retry: 'never'})
     const cause = (error as {cause?: {code?: string; message?: string}}).cause
-    throw new DeliveryError(`could not reach ${platform}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, {retry: 'transient'})
+    // Refused or unresolvable: nothing was sent. Anything else may have cut off a request the platform got.
+    const neverSent = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(cause?.code ?? '')
+    throw new DeliveryError(`could not reach ${platform}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, {retry: 'transient', mayHaveArrived: !neverSent})
   }
   let json: unknown
   if (text && /json/.test(res.headers.get('content-type') ?? '')) {

@@ -43,7 +43,7 @@ export function classifyXError(error: unknown, channel: string): DeliveryError {
   }
   if (error instanceof ApiRequestError || error instanceof ApiPartialResponseError) {
     const cause = (error as ApiRequestError).requestError?.message ?? error.message
-    return new DeliveryError(`could not reach X: ${cause}`, {retry: 'transient'})
+    return new DeliveryError(`could not reach X: ${cause}`, {retry: 'transient', mayHaveArrived: true})
   }
   return new DeliveryError(`X: ${(error as Error)?.message ?? String(error)}`, {retry: 'transient'})
 }

@@ -20,11 +20,12 @@ async function start(): Promise<FakeSmtp> {
   return smtp
 }
 
-function adapterFor(s: FakeSmtp, opts: {url?: string; options?: Record<string, unknown>} = {}): ChannelAdapter {
+function adapterFor(s: FakeSmtp, opts: {url?: string; options?: Record<string, unknown>; timeoutMs?: number} = {}): ChannelAdapter {
   return createAdapter({
     channel: {name: 'mail', type: 'email', kind: CHANNEL_KINDS.email, options: {from: FROM, to: TO, bcc: BCC, ...opts.options}},
     credentials: {SMTP_URL: opts.url ?? s.url},
-    timeoutMs: 500,
+    // Generous, so a loaded machine never turns a normal answer into a timeout; hang tests pass their own.
+    timeoutMs: opts.timeoutMs ?? 5000,
   })
 }
 
@@ -199,7 +200,7 @@ describe('email adapter', () => {
       await start()
       smtp.fail({kind: 'hang'})
       smtp.fail({kind: 'hang', at: 'data'})
-      const adapter = adapterFor(smtp)
+      const adapter = adapterFor(smtp, {timeoutMs: 500})
       expect(await failure(adapter.post(request(1, 'investigating')))).toMatchObject({retry: 'transient', message: `SMTP server 127.0.0.1:${smtp.port} did not answer within 1s`})
       expect(await failure(adapter.post(request(1, 'investigating')))).toMatchObject({retry: 'transient', message: `SMTP server 127.0.0.1:${smtp.port} did not answer within 1s`})
     })

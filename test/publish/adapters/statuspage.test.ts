@@ -19,7 +19,7 @@ async function start(): Promise<FakeStatuspage> {
   return fake
 }
 
-function adapterFor(f: FakeStatuspage, opts: {options?: Record<string, unknown>; key?: string} = {}): ChannelAdapter {
+function adapterFor(f: FakeStatuspage, opts: {options?: Record<string, unknown>; key?: string; timeoutMs?: number} = {}): ChannelAdapter {
   return createAdapter({
     channel: {
       name: 'status',
@@ -28,7 +28,8 @@ function adapterFor(f: FakeStatuspage, opts: {options?: Record<string, unknown>;
       options: {api_url: f.url, page_id: f.pageId, component_ids: COMPONENTS.map((c) => c.id), ...opts.options},
     },
     credentials: {API_KEY: opts.key ?? API_KEY},
-    timeoutMs: 500,
+    // Generous, so a loaded machine never turns a normal answer into a timeout; hang tests pass their own.
+    timeoutMs: opts.timeoutMs ?? 5000,
   })
 }
 
@@ -229,7 +230,7 @@ describe('statuspage adapter', () => {
 
     it('5xx, a hang past the timeout and a reset are transient; nothing is created', async () => {
       await start()
-      const adapter = adapterFor(fake)
+      const adapter = adapterFor(fake, {timeoutMs: 500})
       fake.fail({status: 503})
       fake.fail({kind: 'hang'})
       fake.fail({kind: 'reset'})

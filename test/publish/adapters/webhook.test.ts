@@ -8,11 +8,12 @@ import {startFakeWebhookReceiver, type FakeWebhookReceiver} from '../../fakes/we
 let receiver: FakeWebhookReceiver
 afterEach(async () => receiver?.close())
 
-function adapterFor(r: FakeWebhookReceiver, opts: {options?: Record<string, unknown>; credentials?: Record<string, string>} = {}): ChannelAdapter {
+function adapterFor(r: FakeWebhookReceiver, opts: {options?: Record<string, unknown>; credentials?: Record<string, string>; timeoutMs?: number} = {}): ChannelAdapter {
   return createAdapter({
     channel: {name: 'ops-hook', type: 'webhook', kind: CHANNEL_KINDS.webhook, options: opts.options ?? {}},
     credentials: opts.credentials ?? {URL: r.url, SECRET: r.secret},
-    timeoutMs: 500,
+    // Generous, so a loaded machine never turns a normal answer into a timeout; hang tests pass their own.
+    timeoutMs: opts.timeoutMs ?? 5000,
   })
 }
 
@@ -217,7 +218,7 @@ describe('webhook adapter', () => {
     it('a receiver that hangs past the timeout is transient', async () => {
       receiver = await startFakeWebhookReceiver()
       receiver.fail({kind: 'hang'})
-      const e = await failure(adapterFor(receiver).post(request()))
+      const e = await failure(adapterFor(receiver, {timeoutMs: 500}).post(request()))
       expect(e.retry).toBe('transient')
       expect(e.message).toBe(`webhook ${receiver.origin} did not answer within 500 ms`)
     })
