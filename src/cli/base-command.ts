@@ -35,6 +35,12 @@ export abstract class CandorCommand extends Command {
     if (warning) process.stderr.write(`${paintErr('yellow', '›')} ${warning}\n`)
   }
 
+  /** JSON for programs carries no colour codes; only a person at a terminal gets oclif's coloured JSON. */
+  override logJson(json: unknown): void {
+    if (process.stdout.isTTY) super.logJson(json)
+    else process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+  }
+
   protected warnLine(message: string): void {
     if (!this.jsonEnabled()) process.stderr.write(`${paintErr('yellow', '›')} ${message}\n`)
   }

@@ -8,6 +8,15 @@ import type {HelperOptions} from 'handlebars'
 
 const DEFAULT_LOCALE = 'en-GB'
 
+// Building an Intl.DateTimeFormat costs far more than using one; timelines format thousands of times.
+const dateFormats = new Map<string, Intl.DateTimeFormat>()
+function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}\u0000${JSON.stringify(options)}`
+  let format = dateFormats.get(key)
+  if (!format) dateFormats.set(key, (format = new Intl.DateTimeFormat(locale, options)))
+  return format
+}
+
 function toDate(value: unknown): Date | undefined {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value
   if (typeof value === 'string' || typeof value === 'number') {
@@ -63,20 +72,20 @@ export function formatTime(value: unknown, format = 'time', timeZone = 'UTC', lo
   const day = {day: 'numeric', month: 'short', year: 'numeric', timeZone} as const
   switch (format) {
     case 'date':
-      return new Intl.DateTimeFormat(loc, day).format(date)
+      return dateFormat(loc, day).format(date)
     case 'datetime':
       // One formatter for both, so each language joins date and time its own way:
       // "25 Nov 2026, 14:30", "25. Nov. 2026, 14:30", "2026年11月25日 14:30".
-      return `${new Intl.DateTimeFormat(loc, {...day, ...clock}).format(date)} ${zoneName(date, timeZone, loc)}`
+      return `${dateFormat(loc, {...day, ...clock}).format(date)} ${zoneName(date, timeZone, loc)}`
     case 'time':
-      return `${new Intl.DateTimeFormat(loc, clock).format(date)} ${zoneName(date, timeZone, loc)}`
+      return `${dateFormat(loc, clock).format(date)} ${zoneName(date, timeZone, loc)}`
     default:
       throw new Error(`time: unknown format "${format}" (use time, date, datetime or iso)`)
   }
 }
 
 function zoneName(date: Date, timeZone: string, loc: string): string {
-  const name = (l: string) => new Intl.DateTimeFormat(l, {timeZone, timeZoneName: 'short'}).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? timeZone
+  const name = (l: string) => dateFormat(l, {timeZone, timeZoneName: 'short'}).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? timeZone
   const local = name(loc)
   // en-GB spells American zones as "GMT-5"; people there say "EST".
   if (languageOf(loc) === 'en' && /^GMT[+-]/.test(local)) {
