@@ -13,6 +13,7 @@
  * the journal must parse.
  */
 import {once} from 'node:events'
+import {rmSync} from 'node:fs'
 import net from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {deliveryStatus, type IncidentState} from '../../src/incident/state.js'
@@ -397,6 +398,9 @@ export async function faultRun(opts: FaultRunOptions): Promise<RunReport> {
   } finally {
     await world.close()
     report.durationMs = Date.now() - started
+    // Keep the folder (journal, blog, site) of a run that went wrong, for a look.
+    if (report.stuck || report.problems.length > 0 || report.journalProblems.length > 0) report.notes.push(`kept ${world.dir}`)
+    else rmSync(world.dir, {recursive: true, force: true})
   }
   return report
 }

@@ -18,8 +18,7 @@ import {emptyReport, faultRun, faultRuns, runSeed, settle, summarize, summaryLin
  *
  * FAULT_RUNS (default 6), FAULT_SEED (default 20261125), FAULT_PHASES (phases per run,
  * from investigating; default 2), FAULT_CONCURRENCY (runs at once, default 2),
- * FAULT_TIMEOUT (publish and retry --timeout in seconds, default 2: the fakes answer from
- * this test's own process, which on a loaded 2-core machine may take over a second),
+ * FAULT_TIMEOUT (publish and retry --timeout in seconds, default 1),
  * FAULT_KILL_RATE (default 0.5), FAULT_INTENSITY (chance a fake gets faults before a
  * publish, default 0.7), FAULT_ONLY_RUN (run just that run number, to reproduce it).
  * The summary is printed and written to test-output/fault-injection.json.
@@ -30,7 +29,7 @@ const RUNS = num('FAULT_RUNS', 6)
 const SEED = num('FAULT_SEED', 20261125)
 const PHASES = num('FAULT_PHASES', 2)
 const CONCURRENCY = num('FAULT_CONCURRENCY', 2)
-const TIMEOUT = num('FAULT_TIMEOUT', 2)
+const TIMEOUT = num('FAULT_TIMEOUT', 1)
 const ONLY = process.env.FAULT_ONLY_RUN
 
 describe('fault injection over every channel', () => {
