@@ -29,7 +29,7 @@ export interface PreviewResult extends RenderedPhase {
 
 /** The dry run: renders one phase with the given facts. Never touches the network. */
 export function previewPhase(req: PreviewRequest): PreviewResult {
-  const playbook: Playbook = requirePlaybook(req.playbook)
+  const playbook: Playbook = requirePlaybook(req.playbook, {templatesOf: [req.phase]})
   const facts = resolveFacts(playbook, readFactInput(req))
   const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now: req.now ?? new Date(), allow: req.allow})
   return {...rendered, blocked: rendered.posts.some((p) => p.errors.length > 0)}

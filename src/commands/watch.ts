@@ -46,7 +46,7 @@ Stops when the incident is resolved (exit 0), or with Ctrl-C (exit 0). Off a ter
       const {state} = await loadIncident(store, id)
       if (playbook === undefined) {
         try {
-          playbook = incidentPlaybook(state)
+          playbook = incidentPlaybook(state, {templatesOf: []}) // cadence only
         } catch {
           playbook = null
         }

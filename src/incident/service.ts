@@ -1,6 +1,7 @@
 import path from 'node:path'
 import {CandorError} from '../errors.js'
 import {resolveFacts, type Facts} from '../facts.js'
+import type {LoadOptions} from '../playbook/load.js'
 import {requirePlaybook} from '../playbook/resolve.js'
 import type {Playbook} from '../playbook/model.js'
 import {foldIncident, type IncidentState} from './state.js'
@@ -63,8 +64,8 @@ export async function loadIncident(store: IncidentStore, id: string): Promise<Lo
 }
 
 /** The playbook an incident was opened from, as it is on disk now. */
-export function incidentPlaybook(state: IncidentState): Playbook {
-  return requirePlaybook(state.playbook.file)
+export function incidentPlaybook(state: IncidentState, options: LoadOptions = {}): Playbook {
+  return requirePlaybook(state.playbook.file, options)
 }
 
 export interface OpenRequest {

@@ -72,7 +72,8 @@ export function incidentStatus(state: IncidentState, now: Date = new Date(), pla
 
 function readPlaybook(state: IncidentState): Playbook | null {
   try {
-    return requirePlaybook(state.playbook.file)
+    // Only the phases' cadence is needed: no template is parsed.
+    return requirePlaybook(state.playbook.file, {templatesOf: []})
   } catch {
     return null
   }

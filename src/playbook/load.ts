@@ -76,6 +76,16 @@ export interface LoadResult {
   problems: Problem[]
 }
 
+export interface LoadOptions {
+  /**
+   * Parse and check only the templates of these phases (all when omitted). The other
+   * phases' structure is still checked and their templates still read, but not parsed:
+   * posting one phase should neither parse every template of the playbook nor fail on a
+   * typo in another phase's. `playbook validate` and `lint` check everything.
+   */
+  templatesOf?: readonly string[]
+}
+
 /** How a path is shown in messages: relative to the current directory when inside it. */
 export function displayPath(file: string): string {
   const rel = path.relative(process.cwd(), file)
@@ -117,7 +127,7 @@ export function readUtf8(file: string): {text?: string; error?: string} {
  * Loads and validates a playbook, collecting every problem at once. The playbook is
  * returned only when there are none.
  */
-export function loadPlaybook(file: string): LoadResult {
+export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResult {
   const abs = path.resolve(file)
   const shown = displayPath(abs)
   const problems: Problem[] = []
@@ -185,8 +195,13 @@ export function loadPlaybook(file: string): LoadResult {
   }
 
   const lines = text.split('\n')
+  // Off while reading the posts of a phase outside options.templatesOf.
+  let checking = true
   /** Checks a template's syntax, helpers and facts; returns the facts it reads, placed in their file. */
-  const checkTemplate = (source: string, origin: {file: string; base?: SourceRef}, what: string): Array<{name: string; at: SourceRef}> => {
+  const checkTemplate = (source: string, origin: {file: string; base?: SourceRef}, what: string, translation?: string): Array<{name: string; at: SourceRef}> => {
+    if (!checking) return []
+    // With templatesOf, a translation no channel posts in is left to `playbook validate`.
+    if (translation !== undefined && options.templatesOf && !postedLocales.has(translation)) return []
     const analysis = analyzeTemplate(source)
     // An inline template's text starts after its opening quote, or on the line after a block scalar's | or >.
     let base = origin.base
@@ -294,6 +309,8 @@ export function loadPlaybook(file: string): LoadResult {
     return {required: 1}
   }
 
+  // The languages channels post in (translations of the others are only checked in full validation).
+  const postedLocales = new Set([...channels.values()].map((c) => (typeof c.options.locale === 'string' ? (templateLocale(c.options.locale, locales) ?? defaultLocale) : defaultLocale)))
   const phases: Phase[] = []
   const playbookDir = path.dirname(abs)
   const translationFiles = new Map<string, {source?: TemplateSource; facts?: Array<{name: string; at: SourceRef}>; error?: string; fresh?: boolean}>()
@@ -308,6 +325,7 @@ export function loadPlaybook(file: string): LoadResult {
     }
     unknownKeys(rawPhase, PHASE_KEYS, p, `phase "${phaseName}"`)
     const phase: Phase = {name: phaseName, posts: []}
+    checking = options.templatesOf?.includes(phaseName) ?? true
     if (typeof rawPhase.description === 'string') phase.description = rawPhase.description
     if (rawPhase.next_update !== undefined) {
       const ms = typeof rawPhase.next_update === 'string' ? parseDuration(rawPhase.next_update) : undefined
@@ -367,7 +385,7 @@ export function loadPlaybook(file: string): LoadResult {
               problem([...textPath, loc], `${what}: the ${loc} text must be a string; found ${describe(value)}`)
             } else {
               const ref = at([...textPath, loc])
-              versions.set(loc, {source: {kind: 'inline', text: value, at: ref}, facts: checkTemplate(value, {file: shown, base: ref}, `${what} (${loc})`)})
+              versions.set(loc, {source: {kind: 'inline', text: value, at: ref}, facts: checkTemplate(value, {file: shown, base: ref}, `${what} (${loc})`, loc)})
             }
           }
         } else {
@@ -392,7 +410,8 @@ export function loadPlaybook(file: string): LoadResult {
           for (const loc of locales.slice(1)) {
             const localized = path.resolve(playbookDir, localizedTemplatePath(post.template, loc))
             // A translation shared by several posts is read and checked once.
-            let version = translationFiles.get(localized)
+            // (Only checked reads are shared: an unchecked one has no facts to share.)
+            let version = checking ? translationFiles.get(localized) : undefined
             if (!version) {
               const read = readUtf8(localized)
               version =
@@ -400,10 +419,10 @@ export function loadPlaybook(file: string): LoadResult {
                   ? {error: read.error}
                   : {
                       source: {kind: 'file', path: localized, display: displayPath(localized), text: read.text},
-                      facts: checkTemplate(read.text, {file: displayPath(localized)}, `${what} (${loc})`),
+                      facts: checkTemplate(read.text, {file: displayPath(localized)}, `${what} (${loc})`, loc),
                       fresh: true,
                     }
-              translationFiles.set(localized, version)
+              if (checking) translationFiles.set(localized, version)
               if (version.error !== undefined && version.error !== 'no such file') problem([...pp, 'template'], `${what}: cannot read the ${loc} template "${localizedTemplatePath(post.template, loc)}": ${version.error}`)
             } else version = {...version, fresh: false}
             if (version.source) versions.set(loc, {source: version.source, facts: version.facts ?? [], fresh: version.fresh})
@@ -444,6 +463,7 @@ export function loadPlaybook(file: string): LoadResult {
     }
     phases.push(phase)
   }
+  checking = true
 
   problems.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file === shown ? -1 : b.file === shown ? 1 : a.file.localeCompare(b.file)))
   if (problems.length > 0) return {problems}

@@ -1,7 +1,7 @@
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {CandorError} from '../errors.js'
-import {loadPlaybook} from './load.js'
+import {loadPlaybook, type LoadOptions} from './load.js'
 import {formatProblem, type Playbook} from './model.js'
 
 export const DEFAULT_PLAYBOOK_DIR = 'playbooks'
@@ -35,9 +35,9 @@ export function resolvePlaybookPath(arg: string): string {
 }
 
 /** Loads a playbook for use; an invalid one is an error that points at its first problem. */
-export function requirePlaybook(arg: string): Playbook {
+export function requirePlaybook(arg: string, options: LoadOptions = {}): Playbook {
   const file = resolvePlaybookPath(arg)
-  const {playbook, problems} = loadPlaybook(file)
+  const {playbook, problems} = loadPlaybook(file, options)
   if (!playbook) {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''
     throw new CandorError(`invalid playbook: ${formatProblem(problems[0])}${more}`, {

@@ -166,7 +166,7 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   const clock = deps.clock ?? systemClock
   const now = clock.now()
   const {state, warnings} = await loadIncident(deps.store, req.incident)
-  const playbook = incidentPlaybook(state)
+  const playbook = incidentPlaybook(state, {templatesOf: [req.phase]})
   const merged = {...state.facts, ...req.facts}
   const facts = resolveFacts(playbook, merged)
   const update = state.updates.reduce((m, u) => Math.max(m, u.update), 0) + 1

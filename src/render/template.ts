@@ -27,6 +27,11 @@ export interface TemplateAnalysis {
 
 type Node = hbs.AST.Node & {loc?: hbs.AST.SourceLocation}
 
+// Trees parsed by analyzeTemplate, handed to the first compile of the same source so a
+// template is parsed once per run (Handlebars' parser is the costliest step of a preview).
+// Compiling modifies a tree, so each is used once.
+const parsed = new Map<string, hbs.AST.Program>()
+
 const engine = Handlebars.create()
 for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) engine.registerHelper(name, fn)
 const knownHelpers = Object.fromEntries(Object.keys(TEMPLATE_HELPERS).map((n) => [n, true]))
@@ -40,11 +45,25 @@ function where(node: Node | undefined): {line: number; col: number} {
  * unknown helpers, unknown `@` built-ins and partials come back as issues with positions.
  */
 export function analyzeTemplate(source: string): TemplateAnalysis {
+  // Loading a playbook and rendering a phase both ask; the answer never changes.
+  let analysis = analyses.get(source)
+  if (!analysis) {
+    analysis = analyze(source)
+    analyses.set(source, analysis)
+  }
+  return analysis
+}
+
+const analyses = new Map<string, TemplateAnalysis>()
+
+function analyze(source: string): TemplateAnalysis {
   const facts: FactReference[] = []
   const issues: TemplateIssue[] = []
   let ast: hbs.AST.Program
   try {
-    ast = Handlebars.parse(source)
+    // Unprocessed: whitespace control changes no expression, and compile applies it later.
+    ast = Handlebars.parseWithoutProcessing(source)
+    parsed.set(source, ast)
   } catch (error) {
     issues.push(parseErrorIssue(error))
     return {facts, issues}
@@ -136,7 +155,9 @@ export function runTemplate(source: string, format: TemplateFormat, context: Rec
   const key = `${format}\u0000${source}`
   let template = compiled.get(key)
   if (!template) {
-    template = engine.compile(source, {noEscape: format !== 'html', knownHelpers, knownHelpersOnly: false, strict: false})
+    const ast = parsed.get(source)
+    parsed.delete(source)
+    template = engine.compile(ast ?? source, {noEscape: format !== 'html', knownHelpers, knownHelpersOnly: false, strict: false})
     compiled.set(key, template)
   }
   // A null-prototype context: fact names like "constructor" can never reach Object.prototype.

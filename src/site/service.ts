@@ -103,7 +103,7 @@ export async function findSiteChannel(store: IncidentStore): Promise<{incident: 
   for (const id of [...ids].reverse()) {
     try {
       const {state} = await loadIncident(store, id)
-      const playbook = incidentPlaybook(state)
+      const playbook = incidentPlaybook(state, {templatesOf: []}) // its channels only
       const channel = [...playbook.channels.values()].find((c) => c.type === 'site')
       if (channel) return {incident: id, channel: channel.name, options: siteOptionsFromChannel(channel.options)}
     } catch {

@@ -175,3 +175,53 @@ describe('playbook-wide settings', () => {
     ])
   })
 })
+
+describe('loading for one phase (templatesOf), as preview and publish do', () => {
+  const files = {
+    'playbook.yaml': `name: demo
+locales: [en, de]
+facts:
+  service: { required: true }
+channels:
+  x: { type: x }
+phases:
+  investigating:
+    posts:
+      x: { template: t/investigating.hbs }
+  resolved:
+    posts:
+      x: { template: t/resolved.hbs }
+`,
+    't/investigating.hbs': 'Problems with {{service}}',
+    't/investigating.de.hbs': 'Probleme mit {{servce}}', // no channel posts in German
+    't/resolved.hbs': 'Fixed {{#if}}', // a syntax error in another phase
+  }
+  function load(templatesOf?: string[]) {
+    const dir = tempDir()
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, name)), {recursive: true})
+      writeFileSync(path.join(dir, name), text)
+    }
+    const {problems, playbook} = loadPlaybook(path.join(dir, 'playbook.yaml'), {templatesOf})
+    return {problems: problems.map((p) => `${path.relative(dir, p.file)}: ${p.message}`), playbook}
+  }
+
+  it('checks only that phase’s templates in the languages channels post in', () => {
+    const {problems, playbook} = load(['investigating'])
+    expect(problems).toEqual([])
+    expect(playbook?.phases.map((p) => p.name)).toEqual(['investigating', 'resolved'])
+    expect(playbook?.phases[1].posts[0].template.text).toBe('Fixed {{#if}}') // read, not parsed
+  })
+
+  it('still reports the problems of the phase it checks', () => {
+    const {problems} = load(['resolved'])
+    expect(problems).toEqual([expect.stringMatching(/^t\/resolved\.hbs: post "resolved\.x": template syntax error/)])
+  })
+
+  it('full validation (no templatesOf) still checks every phase and every translation', () => {
+    const {problems} = load()
+    expect(problems).toHaveLength(3)
+    expect(problems.join('\n')).toMatch(/resolved\.hbs: .*syntax error/)
+    expect(problems.join('\n')).toMatch(/investigating\.de\.hbs: .*uses fact "servce", which the playbook does not declare/)
+  })
+})
