@@ -1,10 +1,21 @@
-import {copyFileSync, existsSync, mkdirSync, readdirSync, statSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {CandorError} from './errors.js'
 
-/** The installed package's root (works from src/ under tests and from dist/ when built). */
-export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url))
+/**
+ * The installed package's root: the nearest folder above this module with Candor's
+ * package.json (from src/ under tests, from a bundled chunk in dist/ when built).
+ */
+export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)))
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json')
+    if (existsSync(manifest) && /"name":\s*"candor"/.test(readFileSync(manifest, 'utf8'))) return dir
+    if (path.dirname(dir) === dir) return path.resolve(from, '..')
+  }
+}
 
 export interface ScaffoldResult {
   dir: string

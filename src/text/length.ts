@@ -1,4 +1,4 @@
-import twitterText, {type ParseTweetOptions} from 'twitter-text'
+import {X_CONFIG, endMentionMatch, extractUrlsWithIndices, parseTweet} from './twitter-text.js'
 
 /**
  * How each platform counts the length of a post. Pure functions, no I/O.
@@ -9,11 +9,11 @@ import twitterText, {type ParseTweetOptions} from 'twitter-text'
  * - Discord, Facebook and the like: Unicode code points.
  */
 
-// @types/twitter-text does not declare `configs`, though the package exports it.
-const X_CONFIG: ParseTweetOptions = (twitterText as typeof twitterText & {configs: {version3: ParseTweetOptions}}).configs.version3
-
-/** One segmenter for the whole process: constructing one per call is expensive. */
-const graphemes = new Intl.Segmenter(undefined, {granularity: 'grapheme'})
+// One segmenter for the whole process, built on first use: constructing one is
+// expensive (the first Intl object of a process loads ICU data, ~20 ms), and most
+// text is ASCII, which never needs it.
+let segmenter: Intl.Segmenter | undefined
+const graphemes = (): Intl.Segmenter => (segmenter ??= new Intl.Segmenter(undefined, {granularity: 'grapheme'}))
 
 /** Mastodon counts every URL as this many characters, whatever its real length. */
 const MASTODON_URL_LENGTH = 23
@@ -28,12 +28,12 @@ const HTTP_URL = /^https?:\/\//i
 
 /** X's weighted length of `text` (twitter-text `parseTweet`, config v3). */
 export function xWeightedLength(text: string): number {
-  return twitterText.parseTweet(text, X_CONFIG).weightedLength
+  return parseTweet(text, X_CONFIG).weightedLength
 }
 
 /** Whether X would accept `text`: weighted length 1–280 and no invalid characters. */
 export function xIsValid(text: string): boolean {
-  return twitterText.parseTweet(text, X_CONFIG).valid
+  return parseTweet(text, X_CONFIG).valid
 }
 
 /**
@@ -45,7 +45,7 @@ export function mastodonLength(text: string): number {
   if (text === '') return 0
   const entities: Array<{start: number; end: number; replacement: string}> = []
   if (text.includes(':')) {
-    for (const url of twitterText.extractUrlsWithIndices(text, {extractUrlsWithoutProtocol: false})) {
+    for (const url of extractUrlsWithIndices(text, {extractUrlsWithoutProtocol: false})) {
       if (HTTP_URL.test(url.url)) entities.push({start: url.indices[0], end: url.indices[1], replacement: MASTODON_URL_PLACEHOLDER})
     }
   }
@@ -53,7 +53,7 @@ export function mastodonLength(text: string): number {
     for (const m of text.matchAll(MASTODON_MENTION)) {
       const end = m.index + m[0].length
       // Like twitter-text, a mention directly followed by @, an accented latin letter or :// is not one.
-      if (twitterText.regexen.endMentionMatch.test(text.slice(end, end + 3))) continue
+      if (endMentionMatch.test(text.slice(end, end + 3))) continue
       if (m[2] !== undefined) entities.push({start: m.index, end, replacement: `@${m[1]}`})
     }
   }
@@ -106,7 +106,7 @@ function scanGraphemes(text: string, onEnd?: (end: number) => void): number {
     const stop = Math.min(text.length, start + size)
     let lastStart = start
     let pendingEnd = -1
-    for (const {index, segment} of graphemes.segment(text.slice(start, stop))) {
+    for (const {index, segment} of graphemes().segment(text.slice(start, stop))) {
       if (pendingEnd >= 0) {
         count++
         onEnd?.(pendingEnd)

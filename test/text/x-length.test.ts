@@ -40,3 +40,26 @@ describe('X weighted length: twitter-text conformance (WeightedTweetsWithDiscoun
     })
   }
 })
+
+// What ships is dist/, bundled by scripts/bundle.mjs with core-js's polyfills left out of
+// twitter-text: the same suite must give the same answers there (`npm test` builds first).
+describe('the bundled counters (dist/text/length.js) agree with the source on the whole suite', () => {
+  it('gives every case the same X length and validity, and the same Mastodon and grapheme counts', async () => {
+    const built = (await import(new URL('../../dist/text/length.js', import.meta.url).href)) as typeof import('../../src/text/length.js')
+    const source = await import('../../src/text/length.js')
+    const texts = Object.values(fixture.tests)
+      .flat()
+      .map((c) => c.text)
+      .filter((t): t is string => typeof t === 'string')
+    expect(texts.length).toBeGreaterThan(50)
+    for (const c of cases) {
+      expect(built.xWeightedLength(c.text), c.description).toBe(c.expected.weightedLength)
+      expect(built.xIsValid(c.text), c.description).toBe(c.expected.valid)
+    }
+    for (const t of texts) {
+      expect(built.xWeightedLength(t)).toBe(source.xWeightedLength(t))
+      expect(built.mastodonLength(t)).toBe(source.mastodonLength(t))
+      expect(built.graphemeLength(t)).toBe(source.graphemeLength(t))
+    }
+  })
+})

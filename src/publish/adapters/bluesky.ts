@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import twitterText from 'twitter-text'
+import {extractUrlsWithIndices} from '../../text/twitter-text.js'
 import type {RemotePost} from '../../incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
 import {envPrefix} from '../credentials.js'
@@ -44,7 +44,7 @@ export interface LinkFacet {
  */
 export function linkFacets(text: string): LinkFacet[] {
   const bytes = (i: number) => Buffer.byteLength(text.slice(0, i), 'utf8')
-  return twitterText.extractUrlsWithIndices(text, {extractUrlsWithoutProtocol: true}).map(({url, indices: [start, end]}) => ({
+  return extractUrlsWithIndices(text, {extractUrlsWithoutProtocol: true}).map(({url, indices: [start, end]}) => ({
     index: {byteStart: bytes(start), byteEnd: bytes(end)},
     features: [{$type: 'app.bsky.richtext.facet#link', uri: /^https?:\/\//i.test(url) ? url : `https://${url}`}],
   }))
