@@ -19,16 +19,19 @@ export default class IncidentShow extends CandorCommand {
     const {state, warnings} = await loadIncident(store, id)
     for (const w of warnings) this.warnLine(w)
     const status = incidentStatus(state)
-    this.log(`${paint('bold', state.id)}  ${status.resolved ? paint('green', 'resolved') : paint('yellow', status.phase ?? 'opened')}  ${paint('dim', `playbook ${state.playbook.name}`)}`)
-    this.log('')
-    let day = ''
-    for (const e of state.events) {
-      const date = formatTime(e.at, 'date')
-      if (date !== day) {
-        day = date
-        this.log(paint('bold', date))
+    // With --json the lines are never shown: don't build them (a long incident has thousands).
+    if (!this.jsonEnabled()) {
+      const lines = [`${paint('bold', state.id)}  ${status.resolved ? paint('green', 'resolved') : paint('yellow', status.phase ?? 'opened')}  ${paint('dim', `playbook ${state.playbook.name}`)}`, '']
+      let day = ''
+      for (const e of state.events) {
+        const date = formatTime(e.at, 'date')
+        if (date !== day) {
+          day = date
+          lines.push(paint('bold', date))
+        }
+        lines.push(`  ${paint('dim', e.at.slice(11, 19))}  ${paint('cyan', e.by)}  ${describeEvent(e)}`)
       }
-      this.log(`  ${paint('dim', e.at.slice(11, 19))}  ${paint('cyan', e.by)}  ${describeEvent(e)}`)
+      this.log(lines.join('\n')) // one write, not one per event
     }
     return {incident: state.id, playbook: state.playbook, status, events: state.events, warnings}
   }
