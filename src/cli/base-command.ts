@@ -35,10 +35,22 @@ export abstract class CandorCommand extends Command {
     if (warning) process.stderr.write(`${paintErr('yellow', '›')} ${warning}\n`)
   }
 
-  /** JSON for programs carries no colour codes; only a person at a terminal gets oclif's coloured JSON. */
+  /**
+   * A person at a terminal gets oclif's indented, coloured JSON; a program (stdout not a
+   * terminal) gets it compact on one line, as gh does: no colour codes, and a 10,000-event
+   * timeline is written in half the time. Pipe through `jq .` to read it indented.
+   */
   override logJson(json: unknown): void {
     if (process.stdout.isTTY) super.logJson(json)
-    else process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+    else process.stdout.write(JSON.stringify(json) + '\n')
+  }
+
+  /**
+   * Writes text as it is, with a newline: `log` without util.format, which scans every
+   * character for % placeholders (35 ms for a 10,000-event timeline). Silent under --json.
+   */
+  protected print(text: string): void {
+    if (!this.jsonEnabled()) process.stdout.write(text + '\n')
   }
 
   protected warnLine(message: string): void {

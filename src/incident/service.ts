@@ -4,6 +4,7 @@ import {resolveFacts, type Facts} from '../facts.js'
 import type {LoadOptions} from '../playbook/load.js'
 import {requirePlaybook} from '../playbook/resolve.js'
 import type {Playbook} from '../playbook/model.js'
+import type {JournalEvent} from './events.js'
 import {foldIncident, type IncidentState} from './state.js'
 import {checkIncidentId, FileIncidentStore, type IncidentStore} from './store.js'
 import {loadEnvironment} from '../publish/credentials.js'
@@ -60,8 +61,13 @@ export interface LoadedIncident {
 
 export async function loadIncident(store: IncidentStore, id: string): Promise<LoadedIncident> {
   const {events, warnings} = await store.read(id)
-  return {state: foldIncident(events), warnings}
+  // The same events (a store's unchanged journal) fold to the same state; states are never modified.
+  let state = folds.get(events)
+  if (!state) folds.set(events, (state = foldIncident(events)))
+  return {state, warnings}
 }
+
+const folds = new WeakMap<JournalEvent[], IncidentState>()
 
 /** The playbook an incident was opened from, as it is on disk now. */
 export function incidentPlaybook(state: IncidentState, options: LoadOptions = {}): Playbook {

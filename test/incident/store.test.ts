@@ -48,6 +48,26 @@ describe('FileIncidentStore', () => {
     expect(read.warnings).toEqual(['incident inc-1: line 3 is damaged and was ignored'])
   })
 
+  it('reuses a read while the journal is unchanged, and sees every change: its own appends and another writer\'s', async () => {
+    const dir = tempDir()
+    const store = new FileIncidentStore(dir)
+    await store.create('inc-1', opened)
+    const first = await store.read('inc-1')
+    const again = await store.read('inc-1')
+    expect(again.events).toBe(first.events) // parsed once
+    await store.append('inc-1', {type: 'note', by: 'bob', text: 'mine'})
+    expect((await store.read('inc-1')).events.map((e) => e.type)).toEqual(['opened', 'note'])
+    // Another process appending (a second store on the same folder).
+    await new FileIncidentStore(dir).append('inc-1', {type: 'note', by: 'carol', text: 'theirs'})
+    expect((await store.read('inc-1')).events.map((e) => e.by)).toEqual(['alice', 'bob', 'carol'])
+    // A torn line appended behind its back is seen (and reported) too.
+    appendFileSync(path.join(dir, 'incidents', 'inc-1.jsonl'), '{"type":"no')
+    const torn = await store.read('inc-1')
+    expect(torn.warnings).toHaveLength(1)
+    torn.warnings.push('a caller adding its own warning')
+    expect((await store.read('inc-1')).warnings).toHaveLength(1) // callers get their own copy
+  })
+
   it('rejects ids that could escape the state directory', async () => {
     const store = new FileIncidentStore(tempDir())
     await expect(store.create('../evil', opened)).rejects.toThrow('is not a valid incident id')

@@ -24,14 +24,13 @@ export default class IncidentShow extends CandorCommand {
       const lines = [`${paint('bold', state.id)}  ${status.resolved ? paint('green', 'resolved') : paint('yellow', status.phase ?? 'opened')}  ${paint('dim', `playbook ${state.playbook.name}`)}`, '']
       let day = ''
       for (const e of state.events) {
-        const date = formatTime(e.at, 'date')
-        if (date !== day) {
-          day = date
-          lines.push(paint('bold', date))
+        if (e.at.slice(0, 10) !== day) {
+          day = e.at.slice(0, 10) // `at` is UTC ISO: a new date heading when its day changes
+          lines.push(paint('bold', formatTime(e.at, 'date')))
         }
         lines.push(`  ${paint('dim', e.at.slice(11, 19))}  ${paint('cyan', e.by)}  ${describeEvent(e)}`)
       }
-      this.log(lines.join('\n')) // one write, not one per event
+      this.print(lines.join('\n')) // one write, not one per event
     }
     return {incident: state.id, playbook: state.playbook, status, events: state.events, warnings}
   }
