@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // A throw-away PostgreSQL cluster for the team-mode tests (skipped where none can run).
-    globalSetup: ['./test/helpers/pg-global-setup.ts'],
+    // and a throw-away template cache.
+    globalSetup: ['./test/helpers/pg-global-setup.ts', './test/helpers/cache-global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // CLI tests spawn node processes; two workers suit the 2-core machines we run on.

@@ -64,6 +64,9 @@ const tempDir = (prefix) => {
   return d
 }
 const closers = []
+// Every Candor run of the bench keeps its template cache (src/render/template-cache.ts)
+// in a folder of its own, never the machine's ~/.cache/candor.
+process.env.CANDOR_CACHE_DIR = path.join(tempDir('template-cache'), 'candor')
 
 const results = {
   schema: 1,
@@ -174,7 +177,10 @@ async function startup() {
     {id: 'node -e 0', command: 'node -e 0', run: () => runNode(['-e', '0']), check: expectExit(0)},
     {id: 'oclif hello', command: 'a bare oclif CLI: hello', run: () => runNode([hello.bin, 'hello']), check: expectExit(0, 'hello world')},
     {id: 'candor --version', command: 'candor --version', run: () => runNode([BIN, '--version']), check: expectExit(0, 'candor/')},
+    // From its second run on, preview finds the playbook's compiled templates in the cache.
     {id: 'candor preview', command: `candor ${previewArgs.map((a) => path.relative(BUILD, a) || a).join(' ')}`, run: () => runNode([BIN, ...previewArgs], {cwd: BUILD}), check: expectExit(0, 'investigating')},
+    // The first run after a template changed: parses and compiles every template it posts.
+    {id: 'candor preview, cold', command: 'the same preview with CANDOR_CACHE=off (templates parsed and compiled)', run: () => runNode([BIN, ...previewArgs], {cwd: BUILD, env: {CANDOR_CACHE: 'off'}}), check: expectExit(0, 'investigating')},
     {id: 'candor status', command: 'candor status (an incident of 10 events)', run: () => runNode([BIN, 'status'], {env: {CANDOR_STATE_DIR: small}}), check: expectExit(0, 'startup')},
   ]
   const samples = await interleave(subjects, {runs, warmup, maxMs, onRound: progress('startup', runs + warmup)})
@@ -185,6 +191,7 @@ async function startup() {
   )
   printTable(`Startup (${entries[0].runs} rounds after ${warmup} warm-up; ratios are paired medians [IQR])`, entries, ['node -e 0', 'oclif hello'])
   budget('preview ≤ 1.3× bare oclif hello world', entries[3], 'oclif hello', 1.3)
+  budget('preview, cold template cache ≤ 1.3× bare oclif hello world', entries[4], 'oclif hello', 1.3)
 
   // Which modules each command loads: nothing heavy for --version and preview.
   for (const [label, args, env] of [

@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars'
 import {HELPER_NAMES, TEMPLATE_HELPERS} from './helpers.js'
+import {processTemplateCache} from './template-cache.js'
 
 /** Built-in data variables every template sees as `@name` (documented in docs/playbooks.md). */
 export const BUILTIN_DATA = ['phase', 'playbook', 'now', 'next_update', 'incident', 'update', 'channel', 'locale'] as const
@@ -48,13 +49,23 @@ export function analyzeTemplate(source: string): TemplateAnalysis {
   // Loading a playbook and rendering a phase both ask; the answer never changes.
   let analysis = analyses.get(source)
   if (!analysis) {
-    analysis = analyze(source)
+    // On disk only when clean: problems are reported from a fresh parse, in today's words.
+    const cache = processTemplateCache()
+    const input = `${ANALYSIS_CONTEXT}\u0000${source}`
+    const facts = cache?.get('facts', input)
+    if (Array.isArray(facts)) analysis = {facts: facts as FactReference[], issues: []}
+    else {
+      analysis = analyze(source)
+      if (analysis.issues.length === 0) cache?.set('facts', input, analysis.facts)
+    }
     analyses.set(source, analysis)
   }
   return analysis
 }
 
 const analyses = new Map<string, TemplateAnalysis>()
+// What else an analysis depends on: the helpers and built-ins a template may use.
+const ANALYSIS_CONTEXT = `${[...HELPER_NAMES].join(',')}|${BUILTIN_DATA.join(',')}`
 
 function analyze(source: string): TemplateAnalysis {
   const facts: FactReference[] = []
@@ -155,14 +166,32 @@ export function runTemplate(source: string, format: TemplateFormat, context: Rec
   const key = `${format}\u0000${source}`
   let template = compiled.get(key)
   if (!template) {
-    const ast = parsed.get(source)
-    parsed.delete(source)
-    template = engine.compile(ast ?? source, {noEscape: format !== 'html', knownHelpers, knownHelpersOnly: false, strict: false})
+    template = compileTemplate(source, format)
     compiled.set(key, template)
   }
   // A null-prototype context: fact names like "constructor" can never reach Object.prototype.
   const ctx = Object.assign(Object.create(null) as Record<string, unknown>, context)
   return template(ctx, {data, allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false})
+}
+
+/**
+ * Handlebars' precompiled code for a template, from the disk cache when this exact
+ * source was compiled before (see template-cache.ts), else compiled now and kept.
+ */
+function compileTemplate(source: string, format: TemplateFormat): HandlebarsTemplateDelegate {
+  const options = {noEscape: format !== 'html', knownHelpers, knownHelpersOnly: false, strict: false}
+  const cache = processTemplateCache()
+  const input = `${Handlebars.VERSION}|${JSON.stringify(options)}\u0000${source}`
+  let spec = cache?.get('compiled', input)
+  if (typeof spec !== 'string') {
+    const ast = parsed.get(source)
+    parsed.delete(source)
+    spec = engine.precompile(ast ?? source, options) as string
+    cache?.set('compiled', input, spec)
+  }
+  // The same step Handlebars' own compile ends with: its generated code becomes functions.
+  // eslint-disable-next-line no-new-func
+  return engine.template(new Function(`return ${spec as string}`)() as TemplateSpecification)
 }
 
 export function escapeHtml(text: string): string {
