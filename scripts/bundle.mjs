@@ -9,9 +9,11 @@
 import {readdirSync, rmSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {createRequire} from 'node:module'
 import {build} from 'esbuild'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const requireFromHere = createRequire(path.join(ROOT, 'node_modules', 'twitter-text', 'package.json'))
 const SRC = path.join(ROOT, 'src')
 const OUT = path.join(ROOT, 'dist')
 
@@ -46,6 +48,9 @@ const entryPoints = [
 const leaveOut = {
   name: 'leave-out',
   setup(b) {
+    // twitter-text's require('punycode') means its npm dependency, but Node resolves it to
+    // the deprecated built-in (which warns on Node 22 outside node_modules): bundle the package.
+    b.onResolve({filter: /^punycode$/}, () => ({path: requireFromHere.resolve('punycode/punycode.js')}))
     b.onResolve({filter: /^(core-js\/modules\/|source-map$)/}, (args) => ({path: args.path, namespace: 'left-out'}))
     b.onLoad({filter: /.*/, namespace: 'left-out'}, () => ({contents: '', loader: 'js'}))
   },

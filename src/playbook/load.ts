@@ -1,3 +1,4 @@
+import {isUtf8} from 'node:buffer'
 import {readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import yaml from 'js-yaml'
@@ -113,12 +114,14 @@ export function readUtf8(file: string): {text?: string; error?: string} {
     if (st.isDirectory()) return {error: 'is a directory, not a file'}
     if (st.size > MAX_FILE_BYTES) return {error: `is ${st.size} bytes; files over 1 MiB are refused`}
     const bytes = readFileSync(file)
-    return {text: new TextDecoder('utf-8', {fatal: true}).decode(bytes).replace(/^\uFEFF/, '')}
+    // isUtf8 then toString, not a fatal TextDecoder: the same check, without the ~10 ms
+    // the first TextDecoder of a process costs.
+    if (!isUtf8(bytes)) return {error: 'is not valid UTF-8 text'}
+    return {text: bytes.toString('utf8').replace(/^\uFEFF/, '')}
   } catch (error) {
     const e = error as NodeJS.ErrnoException
     if (e.code === 'ENOENT') return {error: 'no such file'}
     if (e.code === 'EACCES') return {error: 'permission denied'}
-    if (e instanceof TypeError) return {error: 'is not valid UTF-8 text'}
     return {error: e.message}
   }
 }
