@@ -1,3 +1,16 @@
-// The CLI's entry, imported by bin/run.js. A module of its own so that the bundle
-// (scripts/bundle.mjs) puts oclif in the shared chunk every command reuses.
-export {execute} from '@oclif/core'
+import {execute} from '@oclif/core'
+import {secretValues, loadEnvironment} from '../publish/credentials.js'
+import {storeSecrets} from '../store/url.js'
+import {installOutputRedaction} from './redact-output.js'
+
+/**
+ * The CLI's entry, run by bin/run.js (a module of its own so that the bundle puts oclif
+ * in the chunk every command shares). Secrets are masked in all output from the first
+ * write: under DEBUG, oclif logs the command line, a store URL's password included,
+ * before any command starts.
+ */
+export async function run(bin: string): Promise<void> {
+  const env = loadEnvironment()
+  installOutputRedaction([...secretValues(env), ...storeSecrets(process.argv.slice(2), env)])
+  await execute({dir: bin})
+}

@@ -160,3 +160,15 @@ describe('help', () => {
 it('package root has the shipped content the CLI needs', () => {
   expect(existsSync(path.join(ROOT, 'playbooks', 'templates'))).toBe(true)
 })
+
+describe('secrets under DEBUG', () => {
+  it('masks a store password given on the command line, even in what oclif logs before a command starts', async () => {
+    const url = 'postgres://candor:hunter2-on-the-command-line@127.0.0.1:1/candor'
+    const r = await runCli(['status', '--store', url], {env: {DEBUG: '*', CANDOR_STORE: undefined, CANDOR_STATE_DIR: tempDir()}})
+    const everything = r.stdout + r.stderr
+    expect(r.code).not.toBe(0) // nothing listens on port 1
+    expect(everything).toContain('oclif') // the debug log is there
+    expect(everything).toContain('postgres://candor:••••@127.0.0.1:1/candor')
+    expect(everything).not.toContain('hunter2-on-the-command-line')
+  })
+})
