@@ -31,12 +31,12 @@ function filesUnder(dir: string): string[] {
 
 /**
  * Writes a working example: `playbooks/outage.yaml`, its templates (from the shipped
- * `src/templates/outage`) and an example facts file. Refuses, writing nothing, when any
+ * `playbooks/templates/outage`) and an example facts file. Refuses, writing nothing, when any
  * target exists already.
  */
 export function scaffoldProject(targetDir: string, playbookName = 'outage'): ScaffoldResult {
   const shippedPlaybook = path.join(PACKAGE_ROOT, 'playbooks', `${playbookName}.yaml`)
-  const shippedTemplates = path.join(PACKAGE_ROOT, 'src', 'templates', playbookName)
+  const shippedTemplates = path.join(PACKAGE_ROOT, 'playbooks', 'templates', playbookName)
   const shippedFacts = path.join(PACKAGE_ROOT, 'playbooks', 'examples', `${playbookName}.facts.yaml`)
   if (!existsSync(shippedPlaybook)) {
     throw new CandorError(`no shipped playbook "${playbookName}"`, {code: 'unknown_example', suggestions: ['Use --example outage, degraded-performance or scheduled-maintenance']})

@@ -18,7 +18,7 @@ export function snapshotBuild(root) {
     if (!existsSync(path.join(root, f))) throw new Error(`${f} is missing: run \`npm run build\` (or \`npm run bench\`, which builds first)`)
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'candor-bench-build-'))
-  for (const f of ['package.json', 'oclif.manifest.json', 'bin', 'dist', 'playbooks', 'src/templates']) {
+  for (const f of ['package.json', 'oclif.manifest.json', 'bin', 'dist', 'playbooks']) {
     cpSync(path.join(root, f), path.join(dir, f), {recursive: true, dereference: true})
   }
   symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir')

@@ -1,4 +1,5 @@
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, lstatSync, readFileSync, writeFileSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {runCli, tempDir, ROOT} from '../helpers/cli.js'
@@ -157,8 +158,26 @@ describe('help', () => {
   })
 })
 
-it('package root has the shipped content the CLI needs', () => {
-  expect(existsSync(path.join(ROOT, 'playbooks', 'templates'))).toBe(true)
+it('package root has the shipped content the CLI needs, as real files (npm pack leaves out symbolic links)', () => {
+  expect(lstatSync(path.join(ROOT, 'playbooks', 'templates')).isDirectory()).toBe(true)
+  expect(existsSync(path.join(ROOT, 'playbooks', 'templates', 'outage', 'social', 'investigating.hbs'))).toBe(true)
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {files: string[]}
+  expect(pkg.files).toContain('playbooks')
+})
+
+it('the package npm would publish holds the bundle, the manifest, and every shipped playbook with its templates', () => {
+  const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {cwd: ROOT, encoding: 'utf8', timeout: 60_000})
+  expect(r.status, r.stderr).toBe(0)
+  const files = new Set((JSON.parse(r.stdout) as Array<{files: Array<{path: string}>}>)[0].files.map((f) => f.path))
+  for (const f of ['bin/run.js', 'dist/cli/main.js', 'dist/commands/preview.js', 'oclif.manifest.json', 'playbooks/outage.yaml', 'playbooks/examples/outage.facts.yaml']) expect(files, f).toContain(f)
+  // Every template a shipped playbook names is in the package.
+  for (const playbook of ['outage', 'degraded-performance', 'scheduled-maintenance']) {
+    const text = readFileSync(path.join(ROOT, 'playbooks', `${playbook}.yaml`), 'utf8')
+    const templates = [...text.matchAll(/template:\s*([^\s}]+)/g)].map((m) => `playbooks/${m[1]}`)
+    expect(templates.length, playbook).toBeGreaterThan(0)
+    for (const t of templates) expect(files, t).toContain(t)
+  }
+  expect([...files].some((f) => f.startsWith('test/') || f.startsWith('src/'))).toBe(false)
 })
 
 describe('secrets under DEBUG', () => {

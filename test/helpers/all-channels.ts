@@ -26,7 +26,7 @@ import {BIN, ROOT, runCli, tempDir, type CliResult} from './cli.js'
 import {X_CREDENTIALS, xEnv} from './x-incident.js'
 
 export const SHIPPED_PLAYBOOK = path.join(ROOT, 'playbooks', 'outage.yaml')
-export const SHIPPED_TEMPLATES = path.join(ROOT, 'src', 'templates', 'outage')
+export const SHIPPED_TEMPLATES = path.join(ROOT, 'playbooks', 'templates', 'outage')
 export const EXAMPLE_FACTS = path.join(ROOT, 'playbooks', 'examples', 'outage.facts.yaml')
 /** The shipped outage playbook's phases, in order. */
 export const OUTAGE_PHASES = ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'] as const

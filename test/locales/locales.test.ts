@@ -192,7 +192,7 @@ describe('Intl helpers in en, de and ja', () => {
 describe('the shipped outage playbook in German and Japanese', () => {
   function outageWith(channels: Record<string, unknown>) {
     const dir = tempDir('candor-outage-')
-    cpSync(path.join(ROOT, 'src', 'templates'), path.join(dir, 'templates'), {recursive: true})
+    cpSync(path.join(ROOT, 'playbooks', 'templates'), path.join(dir, 'templates'), {recursive: true})
     const doc = yaml.load(readFileSync(path.join(ROOT, 'playbooks', 'outage.yaml'), 'utf8')) as {channels: Record<string, unknown>; phases: Record<string, {posts: Record<string, unknown>}>}
     Object.assign(doc.channels, channels)
     for (const phase of Object.values(doc.phases)) for (const name of Object.keys(channels)) phase.posts[name] = phase.posts[name.split('-')[0]]

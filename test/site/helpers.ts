@@ -114,7 +114,7 @@ phases:
 export function exampleWorld(): SiteWorld & {facts: Record<string, unknown>} {
   const dir = tempDir('candor-site-example-')
   const siteDir = path.join(dir, 'public')
-  cpSync(path.join(ROOT, 'src', 'templates'), path.join(dir, 'templates'), {recursive: true})
+  cpSync(path.join(ROOT, 'playbooks', 'templates'), path.join(dir, 'templates'), {recursive: true})
   const doc = yaml.load(readFileSync(path.join(ROOT, 'playbooks', 'outage.yaml'), 'utf8')) as {
     channels: Record<string, unknown>
     phases: Record<string, {posts: Record<string, {template: string}>}>
