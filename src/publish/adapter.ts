@@ -54,6 +54,11 @@ export interface AdapterContext {
 
 export type AdapterFactory = (ctx: AdapterContext) => ChannelAdapter
 
+/** A request timeout as people say it in "did not answer within …": 500 ms, 10s. */
+export function describeTimeout(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)}s`
+}
+
 /**
  * How a delivery failed, so the publisher can decide what to do next without
  * knowing the platform: wait for a rate limit, back off and retry, or give up.

@@ -1,4 +1,4 @@
-import {DeliveryError} from './adapter.js'
+import {DeliveryError, describeTimeout} from './adapter.js'
 
 /**
  * The small HTTP layer every fetch-based adapter shares: a per-request timeout, the
@@ -48,7 +48,7 @@ export async function httpRequest(platform: string, req: HttpRequest): Promise<H
     res = await fetch(req.url, {method: req.method, headers, body, signal})
     text = await res.text()
   } catch (error) {
-    if (timeout.aborted) throw new DeliveryError(`${platform} did not answer within ${req.timeoutMs < 1000 ? `${req.timeoutMs} ms` : `${Math.round(req.timeoutMs / 1000)}s`}`, {retry: 'transient', mayHaveArrived: true})
+    if (timeout.aborted) throw new DeliveryError(`${platform} did not answer within ${describeTimeout(req.timeoutMs)}`, {retry: 'transient', mayHaveArrived: true})
     if (req.signal?.aborted) throw new DeliveryError(`interrupted while talking to ${platform}`, {retry: 'never'})
     const cause = (error as {cause?: {code?: string; message?: string}}).cause
     // Refused or unresolvable: nothing was sent. Anything else may have cut off a request the platform got.

@@ -1,6 +1,6 @@
 import nodemailer, {type NodemailerError, type SendMailOptions, type Transporter} from 'nodemailer'
 import type {RemotePost} from '../../incident/events.js'
-import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
+import {DeliveryError, describeTimeout, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
 import {envPrefix} from '../credentials.js'
 
 /** What Candor shows of an SMTP_URL: never the password. */
@@ -70,7 +70,7 @@ export function classifyEmailError(error: unknown, server: SmtpServer, urlVar: s
     return new DeliveryError(`SMTP server ${where} refused ${what}${code ? ` (${code})` : ''}`, {retry: 'never'})
   }
   if (code && code >= 500) return new DeliveryError(`SMTP server ${where} refused the message (${code}${reply ? ` ${reply}` : ''})`, {retry: 'never'})
-  if (e?.code === 'ETIMEDOUT') return new DeliveryError(`SMTP server ${where} did not answer within ${Math.round(timeoutMs / 1000)}s`, {retry: 'transient', mayHaveArrived: true})
+  if (e?.code === 'ETIMEDOUT') return new DeliveryError(`SMTP server ${where} did not answer within ${describeTimeout(timeoutMs)}`, {retry: 'transient', mayHaveArrived: true})
   if (e?.code === 'ECONFIG') return new DeliveryError(`the SMTP settings in ${urlVar} are not valid`, {retry: 'never'})
   const cause = e?.originalCode ?? e?.code ?? withoutAddresses(e?.message)
   return new DeliveryError(`could not reach the SMTP server ${where}: ${cause}`, {retry: 'transient', mayHaveArrived: e?.code !== 'ECONNREFUSED'})

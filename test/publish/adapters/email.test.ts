@@ -201,8 +201,8 @@ describe('email adapter', () => {
       smtp.fail({kind: 'hang'})
       smtp.fail({kind: 'hang', at: 'data'})
       const adapter = adapterFor(smtp, {timeoutMs: 500})
-      expect(await failure(adapter.post(request(1, 'investigating')))).toMatchObject({retry: 'transient', message: `SMTP server 127.0.0.1:${smtp.port} did not answer within 1s`})
-      expect(await failure(adapter.post(request(1, 'investigating')))).toMatchObject({retry: 'transient', message: `SMTP server 127.0.0.1:${smtp.port} did not answer within 1s`})
+      expect(await failure(adapter.post(request(1, 'investigating')))).toMatchObject({retry: 'transient', message: `SMTP server 127.0.0.1:${smtp.port} did not answer within 500 ms`})
+      expect(await failure(adapter.post(request(1, 'investigating')))).toMatchObject({retry: 'transient', message: `SMTP server 127.0.0.1:${smtp.port} did not answer within 500 ms`})
     })
 
     it('a dropped connection and a closed port are transient', async () => {
