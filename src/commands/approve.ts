@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFlag, requestTimeoutFlag, stateFlags} from '../cli/base-command.js'
 import {createReporter} from '../cli/progress.js'
+import {reportDeliveries} from '../cli/report-delivery.js'
 import {ExitCode} from '../errors.js'
 import {resolveActor} from '../incident/identity.js'
 import {openStore, resolveIncidentId} from '../incident/service.js'
@@ -84,19 +85,6 @@ An approval counts once per person, and only for the content approved: if the po
     }
 
     // The same output and exit codes as `candor publish`.
-    const failed = published.deliveries.filter((d) => d.status === 'failed')
-    if (controller.signal.aborted) {
-      process.exitCode = ExitCode.Interrupted
-      this.warnLine(`interrupted: what was sent is journaled; run \`candor retry --incident ${published.incident}\` to finish`)
-      return {incident: published.incident, phase: published.phase, update: published.update, deliveries: published.deliveries, interrupted: true}
-    }
-    if (!json && !(process.stdout.isTTY && process.stderr.isTTY)) {
-      for (const d of published.deliveries) this.log(`${d.channel}: ${d.status}${d.urls.length ? ' ' + d.urls.join(' ') : ''}${d.error ? ` (${d.error})` : ''}`)
-    }
-    if (failed.length > 0) {
-      process.exitCode = ExitCode.PartialDelivery
-      this.warnLine(`${failed.length} of ${published.deliveries.length} deliveries failed; fix the cause and run \`candor retry --incident ${published.incident}\``)
-    }
-    return {incident: published.incident, phase: published.phase, update: published.update, deliveries: published.deliveries}
+    return reportDeliveries({log: (m) => this.log(m), warn: (m) => this.warnLine(m)}, published, {json, interrupted: controller.signal.aborted})
   }
 }

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {actorFlag, announceLockWait, CandorCommand, factFlags, incidentFlag, lockTimeoutFlag, requestTimeoutFlag, stateFlags} from '../cli/base-command.js'
 import {formatPreview} from '../cli/render-preview.js'
 import {createReporter} from '../cli/progress.js'
+import {reportDeliveries} from '../cli/report-delivery.js'
 import {paint} from '../cli/style.js'
 import {ExitCode} from '../errors.js'
 import {POLICY_RULES} from '../policy/rules.js'
@@ -120,21 +121,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
       return {incident: result.incident, phase: result.phase, update: result.update, dry_run: true, plan: result.plan}
     }
 
-    const failed = result.deliveries.filter((d) => d.status === 'failed')
-    if (controller.signal.aborted) {
-      process.exitCode = ExitCode.Interrupted
-      this.warnLine(`interrupted: what was sent is journaled; run \`candor retry --incident ${result.incident}\` to finish`)
-      return {incident: result.incident, phase: result.phase, update: result.update, deliveries: result.deliveries, interrupted: true}
-    }
-    // The spinner board already showed each result on the terminal; elsewhere say it on stdout.
-    if (!json && !(process.stdout.isTTY && process.stderr.isTTY)) {
-      for (const d of result.deliveries) this.log(`${d.channel}: ${d.status}${d.urls.length ? ' ' + d.urls.join(' ') : ''}${d.error ? ` (${d.error})` : ''}`)
-    }
-    if (failed.length > 0) {
-      process.exitCode = ExitCode.PartialDelivery
-      this.warnLine(`${failed.length} of ${result.deliveries.length} deliveries failed; fix the cause and run \`candor retry --incident ${result.incident}\``)
-    }
-    return {incident: result.incident, phase: result.phase, update: result.update, deliveries: result.deliveries}
+    return reportDeliveries({log: (m) => this.log(m), warn: (m) => this.warnLine(m)}, result, {json, interrupted: controller.signal.aborted})
   }
 
   /** More approvals are needed: a draft was recorded, nothing was sent (exit 0). */

@@ -166,25 +166,7 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
       input.warnings.push(`${deps.actor} already approved draft ${match.id}; it still needs ${need - approvals.length} more`)
     }
     if (approvals.length >= need) {
-      return deliverApproved(
-        {
-          state,
-          playbook,
-          phase,
-          update: input.update,
-          nextUpdateDue: match.nextUpdateDue,
-          posts: match.posts,
-          channels: match.channels,
-          facts: {...state.facts, ...match.facts},
-          now,
-          warnings: input.warnings,
-          lock,
-          before: events,
-          after: [{type: 'draft_published', by: deps.actor, draft: match.id, update: input.update}],
-          draft: {id: match.id, approvers: approvals},
-        },
-        deps,
-      )
+      return sendDraft(match, approvals, {state, playbook, update: input.update, now, warnings: input.warnings, lock, before: events}, deps)
     }
     if (events.length > 0) await appendEvents(deps.store, state.id, events, now)
     return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: match.id, status: 'pending-approval', approvals, required: need, expires_at: match.expiresAt}, warnings: input.warnings}
@@ -388,25 +370,7 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
       if (events.length > 0) await appendEvents(deps.store, state.id, events, now)
       return {view, recorded: !already, pending: {draft: d.id, status: complete ? 'approved' : 'pending-approval', approvals: after, required, expires_at: d.expiresAt}, warnings}
     }
-    const published = await deliverApproved(
-      {
-        state,
-        playbook,
-        phase: d.phase,
-        update,
-        nextUpdateDue: d.nextUpdateDue,
-        posts: d.posts,
-        channels: d.channels,
-        facts: {...state.facts, ...d.facts},
-        now,
-        warnings,
-        lock,
-        before: events,
-        after: [{type: 'draft_published', by: deps.actor, draft: d.id, update}],
-        draft: {id: d.id, approvers: after},
-      },
-      deps,
-    )
+    const published = await sendDraft(d, after, {state, playbook, update, now, warnings, lock, before: events}, deps)
     return {view, recorded: !already, published, warnings}
   })
 }
@@ -451,24 +415,7 @@ export async function publishDraft(req: {draft: string; incident?: string; yes?:
       }
       if (!(await req.confirm(view, 'publish'))) throw new CandorError('not published: nothing was sent', {code: 'aborted', exit: ExitCode.NotApproved})
     }
-    return deliverApproved(
-      {
-        state,
-        playbook,
-        phase: d.phase,
-        update,
-        nextUpdateDue: d.nextUpdateDue,
-        posts: d.posts,
-        channels: d.channels,
-        facts: {...state.facts, ...d.facts},
-        now,
-        warnings,
-        lock,
-        after: [{type: 'draft_published', by: deps.actor, draft: d.id, update}],
-        draft: {id: d.id, approvers: approvals},
-      },
-      deps,
-    )
+    return sendDraft(d, approvals, {state, playbook, update, now, warnings, lock}, deps)
   })
 }
 
@@ -532,4 +479,29 @@ export function describeDraft(view: DraftView): string {
   }
   lines.push('', `Approved so far: ${view.approvals.length} of ${view.required}${view.approvals.length ? ` (${view.approvals.join(', ')})` : ''}`)
   return lines.join('\n')
+}
+
+/**
+ * Sends a draft's posts as update `at.update`, journaled in one write with `at.before`
+ * (approvals just recorded) and the draft's `draft_published`.
+ */
+function sendDraft(
+  d: DraftState,
+  approvers: string[],
+  at: {state: IncidentState; playbook: Playbook; update: number; now: Date; warnings: string[]; lock?: IncidentLock; before?: NewEvent[]},
+  deps: PublishDeps,
+): Promise<PublishResult> {
+  return deliverApproved(
+    {
+      ...at,
+      phase: d.phase,
+      nextUpdateDue: d.nextUpdateDue,
+      posts: d.posts,
+      channels: d.channels,
+      facts: {...at.state.facts, ...d.facts},
+      after: [{type: 'draft_published', by: deps.actor, draft: d.id, update: at.update}],
+      draft: {id: d.id, approvers},
+    },
+    deps,
+  )
 }

@@ -5,13 +5,19 @@ import {loadPlaybook} from '../../src/playbook/load.js'
 import {formatProblem} from '../../src/playbook/model.js'
 import {tempDir} from '../helpers/cli.js'
 
-/** Writes files into a fresh folder and returns the problems of `playbook.yaml` as FILE:LINE:COL lines (file names relative). */
-function problemsOf(files: Record<string, string>): string[] {
+/** Writes files (name → text, names may have folders) into a fresh folder; returns the folder. */
+function writeFiles(files: Record<string, string>): string {
   const dir = tempDir()
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, name)), {recursive: true})
     writeFileSync(path.join(dir, name), text)
   }
+  return dir
+}
+
+/** The problems of `playbook.yaml` among `files` as FILE:LINE:COL lines (file names relative). */
+function problemsOf(files: Record<string, string>): string[] {
+  const dir = writeFiles(files)
   const {problems, playbook} = loadPlaybook(path.join(dir, 'playbook.yaml'))
   if (problems.length > 0) expect(playbook).toBeUndefined()
   return problems.map((p) => formatProblem({...p, file: path.relative(dir, path.resolve(p.file)) || p.file}))
@@ -197,11 +203,7 @@ phases:
     't/resolved.hbs': 'Fixed {{#if}}', // a syntax error in another phase
   }
   function load(templatesOf?: string[]) {
-    const dir = tempDir()
-    for (const [name, text] of Object.entries(files)) {
-      mkdirSync(path.dirname(path.join(dir, name)), {recursive: true})
-      writeFileSync(path.join(dir, name), text)
-    }
+    const dir = writeFiles(files)
     const {problems, playbook} = loadPlaybook(path.join(dir, 'playbook.yaml'), {templatesOf})
     return {problems: problems.map((p) => `${path.relative(dir, p.file)}: ${p.message}`), playbook}
   }
