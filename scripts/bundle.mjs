@@ -71,7 +71,10 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   // Bundled CommonJS packages call require() for Node built-ins.
   banner: {js: "import {createRequire as __candorRequire} from 'node:module'; const require = __candorRequire(import.meta.url);"},
-  // Not minified: stack traces under DEBUG stay readable, and it loads no slower.
+  // Not minified: it loads no slower. Source maps (names and positions only, not the
+  // sources) let stack traces under DEBUG point into src/: bin/run.js turns them on then.
+  sourcemap: 'linked',
+  sourcesContent: false,
   logLevel: 'warning',
   legalComments: 'none',
   metafile: Boolean(process.env.CANDOR_BUNDLE_META),

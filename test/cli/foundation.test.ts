@@ -180,6 +180,17 @@ it('the package npm would publish holds the bundle, the manifest, and every ship
   expect([...files].some((f) => f.startsWith('test/') || f.startsWith('src/'))).toBe(false)
 })
 
+describe('DEBUG', () => {
+  it('adds a stack trace that names the source files (through the bundle\'s source maps); without it, one line', async () => {
+    const debug = await runCli(['preview', 'playbooks/outage.yaml'], {env: {DEBUG: '1'}})
+    expect(debug.code).not.toBe(0)
+    expect(debug.stderr).toMatch(/ at .*src\/commands\/preview\.ts:\d+:\d+/)
+    const plain = await runCli(['preview', 'playbooks/outage.yaml'], {env: {DEBUG: undefined}})
+    expect(plain.code).not.toBe(0)
+    expect(plain.stderr).not.toMatch(/ at /)
+  })
+})
+
 describe('secrets under DEBUG', () => {
   it('masks a store password given on the command line, even in what oclif logs before a command starts', async () => {
     const url = 'postgres://candor:hunter2-on-the-command-line@127.0.0.1:1/candor'
