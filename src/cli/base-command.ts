@@ -99,6 +99,7 @@ export const incidentFlag = Flags.string({char: 'i', description: 'incident id (
 
 export const actorFlag = Flags.string({description: 'who is acting, for the record (default: $CANDOR_USER, git user.name, or the OS user)', helpValue: 'NAME'})
 
+export const maxWaitFlag = Flags.integer({description: 'longest wait for a rate limit, in seconds', default: 120, min: 0, helpValue: 'SECONDS'})
 export const lockTimeoutFlag = Flags.integer({description: 'seconds to wait while another command works on the same incident', default: 60, min: 0, helpValue: 'SECONDS'})
 
 /** Tells the person why nothing is happening while another command holds the incident. */

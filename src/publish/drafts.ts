@@ -272,6 +272,29 @@ function missingCredentials(playbook: Playbook, channels: string[], env: Publish
   })
 }
 
+interface DraftContext {
+  lock: IncidentLock
+  now: Date
+  state: IncidentState
+  warnings: string[]
+  d: DraftState
+  playbook: Playbook
+  /** The number the draft would be published as now. */
+  update: number
+}
+
+/** Runs `body` under the draft's incident lock, with the draft (not expired) and its incident as they stand. */
+async function withDraft<T>(req: {draft: string; incident?: string}, deps: PublishDeps, command: string, body: (ctx: DraftContext) => Promise<T>): Promise<T> {
+  const incident = req.incident ?? (await findDraftIncident(deps.store, req.draft))
+  return withLock(deps, incident, command, async (lock) => {
+    const now = (deps.clock ?? systemClock).now()
+    const {state, warnings} = await loadIncident(deps.store, incident)
+    const d = requireDraft(state, req.draft)
+    await refuseExpired(deps, state, d, now)
+    return body({lock, now, state, warnings, d, playbook: incidentPlaybook(state), update: nextUpdateNumber(state)})
+  })
+}
+
 /**
  * `candor approve DRAFT`: shows the posts exactly as they will go out, records this
  * person's approval, and when it is the last one needed, publishes them at once.
@@ -279,14 +302,7 @@ function missingCredentials(playbook: Playbook, channels: string[], env: Publish
  * revised first: the new posts are shown, and earlier approvals no longer count.
  */
 export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Promise<ApproveResult> {
-  const incident = req.incident ?? (await findDraftIncident(deps.store, req.draft))
-  return withLock(deps, incident, `approve ${req.draft}`, async (lock) => {
-    const now = (deps.clock ?? systemClock).now()
-    const {state, warnings} = await loadIncident(deps.store, incident)
-    const d = requireDraft(state, req.draft)
-    await refuseExpired(deps, state, d, now)
-    const playbook = incidentPlaybook(state)
-    const update = nextUpdateNumber(state)
+  return withDraft(req, deps, `approve ${req.draft}`, async ({lock, now, state, warnings, d, playbook, update}) => {
     const events: NewEvent[] = []
 
     let revised: string | undefined
@@ -380,14 +396,7 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
  * approved with --no-publish). The person sending is journaled; their approval is not needed.
  */
 export async function publishDraft(req: {draft: string; incident?: string; yes?: boolean; interactive: boolean; confirm?: ApproveRequest['confirm']; show?: ApproveRequest['show']}, deps: PublishDeps): Promise<PublishResult> {
-  const incident = req.incident ?? (await findDraftIncident(deps.store, req.draft))
-  return withLock(deps, incident, `publish --draft ${req.draft}`, async (lock) => {
-    const now = (deps.clock ?? systemClock).now()
-    const {state, warnings} = await loadIncident(deps.store, incident)
-    const d = requireDraft(state, req.draft)
-    await refuseExpired(deps, state, d, now)
-    const playbook = incidentPlaybook(state)
-    const update = nextUpdateNumber(state)
+  return withDraft(req, deps, `publish --draft ${req.draft}`, async ({lock, now, state, warnings, d, playbook, update}) => {
     if (!isFresh(state, playbook, d, update)) {
       throw new CandorError(`draft ${d.id} no longer says what its templates say (facts edited or playbook changed): its approvals no longer count`, {
         code: 'draft_changed',
