@@ -17,8 +17,8 @@
  * everything else (including auth), then auth, then the method.
  */
 import {createHash, createHmac, randomBytes} from 'node:crypto'
-import http from 'node:http'
-import type {AddressInfo, Socket} from 'node:net'
+import type http from 'node:http'
+import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, header, parseJson, readRequest, type RecordedRequest} from './fake-server.js'
 
 export interface FakeBskyStrongRef {
   uri: string
@@ -52,25 +52,16 @@ export type FakeBlueskyFault =
   /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
   | {kind: 'lose-answer'}
 
-export interface FakeBlueskyRequest {
-  method: string
-  /** Path plus query string, as sent, e.g. `/xrpc/com.atproto.repo.createRecord`. */
-  path: string
+export interface FakeBlueskyRequest extends RecordedRequest {
   /** The XRPC method, e.g. `com.atproto.repo.createRecord`. */
   nsid: string
-  headers: Record<string, string | string[] | undefined>
-  body: unknown
 }
 
-export interface FakeBluesky {
-  /** e.g. http://127.0.0.1:PORT (no trailing slash) */
-  url: string
+export interface FakeBluesky extends FakePlatform<FakeBlueskyFault, FakeBlueskyRequest, {nsid?: string}> {
   did: string
   handle: string
   /** Every post created, in order (deleted ones stay, with `deleted: true`). */
   posts: FakeBskyPost[]
-  /** Every request received, including rejected and faulted ones. */
-  requests: FakeBlueskyRequest[]
   /** How many sessions `createSession` has given out. */
   sessionsCreated: number
   /** The chain of posts from `uri` up to its thread root, following `reply.parent` (first = `uri`). */
@@ -81,9 +72,6 @@ export interface FakeBluesky {
   expireRefreshTokens(): void
   /** Queue a fault for the next `times` matching requests (default 1). `match.nsid` is the XRPC method. */
   fail(fault: FakeBlueskyFault, times?: number, match?: {nsid?: string}): void
-  /** Artificial delay before answering (and before a fault), default 0. The request is still processed after it, even if the client gave up. */
-  latencyMs: number
-  close(): Promise<void>
 }
 
 export interface StartFakeBlueskyOptions {
@@ -145,11 +133,6 @@ function b64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url')
 }
 
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name]
-  return Array.isArray(v) ? v[0] : v
-}
-
 function xrpcError(status: number, error: string, message: string): Reply {
   return {status, body: {error, message}}
 }
@@ -173,12 +156,9 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
   const jwtKey = randomBytes(32)
   const posts: FakeBskyPost[] = []
   const requests: FakeBlueskyRequest[] = []
-  const faults: Array<{fault: FakeBlueskyFault; remaining: number; match?: {nsid?: string}}> = []
+  const faults = new FaultQueue<FakeBlueskyFault, {nsid?: string}>()
   const tokens = new Map<string, Token>()
   const windows = new Map<string, {reset: number; used: number}>()
-  const sockets = new Set<Socket>()
-  const delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
-  let closed = false
   let origin = ''
 
   const nowS = () => Math.floor(Date.now() / 1000)
@@ -349,7 +329,7 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
     }
   }
 
-  function faultReply(fault: Exclude<FakeBlueskyFault, {kind: string}>, nsid: string): Reply {
+  function faultReply(fault: AnswerFault<FakeBlueskyFault>, nsid: string): Reply {
     switch (fault.status) {
       case 429: {
         const headers = {...rateHeaders(nsid, false), 'ratelimit-remaining': '0', 'ratelimit-reset': String(nowS() + fault.resetInSeconds)}
@@ -370,7 +350,7 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
   }
 
   function send(res: http.ServerResponse, reply: Reply, nsid: string): void {
-    if (closed || res.destroyed || res.headersSent) return
+    if (!server.answerable(res)) return
     const headers: Record<string, string> = {...(reply.status === 429 ? {} : rateHeaders(nsid, true)), ...reply.headers}
     const payload = reply.body === undefined ? '' : JSON.stringify(reply.body)
     if (payload) headers['content-type'] = 'application/json; charset=utf-8'
@@ -379,67 +359,25 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
     res.end(payload)
   }
 
-  function wait(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      const entry = {timer: setTimeout(() => (delays.delete(entry), resolve()), ms), resolve}
-      delays.add(entry)
-    })
-  }
-
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-    const method = (req.method ?? 'GET').toUpperCase()
-    const rawPath = req.url ?? '/'
-    const [path = '/', query = ''] = rawPath.split(/\?(.*)/s)
+    const {method, target: rawPath, path, query, raw} = await readRequest(req)
     const nsid = path.startsWith('/xrpc/') ? path.slice('/xrpc/'.length) : ''
-    const raw = Buffer.concat(chunks).toString('utf8')
-    let body: unknown
-    if (raw) {
-      try {
-        body = JSON.parse(raw)
-      } catch {
-        body = raw
-      }
-    }
+    const body = parseJson(raw)
     requests.push({method, path: rawPath, nsid, headers: {...req.headers}, body})
 
-    const i = faults.findIndex((q) => !q.match?.nsid || q.match.nsid === nsid)
-    const fault = i < 0 ? undefined : faults[i]!.fault
-    if (i >= 0 && --faults[i]!.remaining <= 0) faults.splice(i, 1)
-    if (fault && 'kind' in fault && fault.kind === 'hang') return // close() ends it
-    await wait(fake.latencyMs)
-    if (closed) return
-    if (fault && 'kind' in fault && fault.kind === 'reset') {
-      req.socket.destroy()
-      return
-    }
-    if (fault && !('kind' in fault)) return send(res, faultReply(fault, nsid), nsid)
+    const fault = faults.take((match) => !match?.nsid || match.nsid === nsid)
+    if (!(await server.delay(req, fault, fake.latencyMs))) return
+    const answer = answerFault(fault)
+    if (answer) return send(res, faultReply(answer, nsid), nsid)
     if (raw && typeof body === 'string') return send(res, xrpcError(400, 'InvalidRequest', 'Request body is not valid JSON'), nsid)
     const reply = route(req, method, nsid, new URLSearchParams(query), body)
-    if (fault) return void req.socket.destroy() // lose-answer
+    if (faultAction(fault) === 'lose-answer') return void req.socket.destroy()
     send(res, reply, nsid)
   }
 
-  const server = http.createServer((req, res) => {
-    serve(req, res).catch((error: unknown) => send(res, xrpcError(500, 'InternalServerError', String(error)), ''))
-  })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const {port} = server.address() as AddressInfo
-  origin = `http://127.0.0.1:${port}`
+  const server = await FakeHttpServer.start({handle: serve, onError: (res, error) => send(res, xrpcError(500, 'InternalServerError', String(error)), ''), faults})
+  origin = server.url
 
-  let closing: Promise<void> | undefined
   const fake: FakeBluesky = {
     url: origin,
     did,
@@ -466,25 +404,8 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
     expireRefreshTokens() {
       for (const t of tokens.values()) t.expired = true
     },
-    fail(fault, times = 1, match) {
-      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
-      faults.push({fault, remaining: times, match})
-    },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        closed = true
-        faults.length = 0
-        for (const d of delays) {
-          clearTimeout(d.timer)
-          d.resolve()
-        }
-        delays.clear()
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-        server.closeAllConnections()
-      })
-      return closing
-    },
+    fail: (fault, times, match) => faults.add(fault, times, match),
+    close: () => server.close(),
   }
   return fake
 }

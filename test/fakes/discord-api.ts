@@ -13,8 +13,8 @@
  * Order per request: read and record it, then a queued fault (if one matches) wins over
  * everything else; then the webhook token; then routing.
  */
-import http from 'node:http'
-import type {AddressInfo, Socket} from 'node:net'
+import type http from 'node:http'
+import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, FaultQueue, matchesRoute, parseJson, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
 
 export interface FakeDiscordMessage {
   id: string
@@ -36,26 +36,17 @@ export type FakeDiscordFault =
   | {kind: 'hang'}
   | {kind: 'reset'}
 
-export interface FakeDiscordRequest {
-  method: string
-  path: string
-  headers: Record<string, string | string[] | undefined>
-  body: unknown
-}
+export type FakeDiscordRequest = RecordedRequest
 
-export interface FakeDiscord {
-  url: string
+export interface FakeDiscord extends FakePlatform<FakeDiscordFault, FakeDiscordRequest> {
   /** The secret webhook URL on this fake: `${url}/api/webhooks/{id}/{token}`. */
   webhookUrl: string
   webhookId: string
   channelId: string
   guildId: string
   messages: FakeDiscordMessage[]
-  requests: FakeDiscordRequest[]
   /** Queue a fault for the next `times` matching requests (default 1); `:name` path segments match any segment; the `/v10` prefix is ignored. */
-  fail(fault: FakeDiscordFault, times?: number, match?: {method?: string; path?: string}): void
-  latencyMs: number
-  close(): Promise<void>
+  fail(fault: FakeDiscordFault, times?: number, match?: RouteMatch): void
 }
 
 export interface StartFakeDiscordOptions {
@@ -70,12 +61,6 @@ interface Reply {
   status: number
   body?: unknown
   headers?: Record<string, string>
-}
-
-function matchPath(pattern: string, p: string): boolean {
-  const a = pattern.split('/')
-  const b = p.split('/')
-  return a.length === b.length && a.every((seg, i) => (seg.startsWith(':') ? b[i]!.length > 0 : seg === b[i]))
 }
 
 /** Whether a message would notify people: mass mentions and user/role mentions, filtered by allowed_mentions. */
@@ -96,12 +81,9 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
   const name = opts.name ?? 'Candor status'
   const messages: FakeDiscordMessage[] = []
   const requests: FakeDiscordRequest[] = []
-  const faults: Array<{fault: FakeDiscordFault; remaining: number; match?: {method?: string; path?: string}}> = []
-  const sockets = new Set<Socket>()
-  const delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
+  const faults = new FaultQueue<FakeDiscordFault, RouteMatch>()
   let nextId = 1_190_000_000_000_000_000n
   let remaining = 5
-  let closed = false
 
   function rateHeaders(): Record<string, string> {
     remaining = remaining <= 1 ? 5 : remaining - 1
@@ -114,15 +96,7 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
     }
   }
 
-  function takeFault(method: string, p: string): FakeDiscordFault | undefined {
-    const i = faults.findIndex((q) => (!q.match?.method || q.match.method.toUpperCase() === method) && (!q.match?.path || matchPath(q.match.path, p)))
-    if (i < 0) return undefined
-    const q = faults[i]!
-    if (--q.remaining <= 0) faults.splice(i, 1)
-    return q.fault
-  }
-
-  function faultReply(fault: Exclude<FakeDiscordFault, {kind: 'hang'} | {kind: 'reset'}>): Reply {
+  function faultReply(fault: AnswerFault<FakeDiscordFault>): Reply {
     switch (fault.status) {
       case 429:
         return {
@@ -189,7 +163,7 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
   }
 
   function send(res: http.ServerResponse, reply: Reply): void {
-    if (closed || res.destroyed || res.headersSent) return
+    if (!server.answerable(res)) return
     const payload = reply.body === undefined ? '' : JSON.stringify(reply.body)
     res.writeHead(reply.status, {
       ...(reply.body !== undefined && {'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload))}),
@@ -199,38 +173,17 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
     res.end(payload)
   }
 
-  function wait(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      const entry = {timer: setTimeout(() => (delays.delete(entry), resolve()), ms), resolve}
-      delays.add(entry)
-    })
-  }
-
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-    const raw = Buffer.concat(chunks).toString('utf8')
-    const method = (req.method ?? 'GET').toUpperCase()
-    const target = req.url ?? '/'
-    const [pathOnly = '/', queryString = ''] = target.split(/\?(.*)/s)
+    const {method, target, path: pathOnly, query: queryString, raw} = await readRequest(req)
     const p = pathOnly.replace(/^\/api\/v\d+\//, '/api/')
-    let body: unknown
-    if (raw) {
-      try {
-        body = /json/.test(req.headers['content-type'] ?? '') ? (JSON.parse(raw) as unknown) : raw
-      } catch {
-        body = raw
-      }
-    }
+    // Only a JSON content type is parsed; anything else is kept as sent.
+    const body = /json/.test(req.headers['content-type'] ?? '') ? parseJson(raw) : raw || undefined
     requests.push({method, path: target, headers: {...req.headers}, body})
 
-    const fault = takeFault(method, p)
-    if (fault && 'kind' in fault && fault.kind === 'hang') return
-    await wait(fake.latencyMs)
-    if (closed) return
-    if (fault && 'kind' in fault && fault.kind === 'reset') return void req.socket.destroy()
-    if (fault) return send(res, faultReply(fault as Exclude<FakeDiscordFault, {kind: 'hang'} | {kind: 'reset'}>))
+    const fault = faults.take((match) => matchesRoute(match, method, p))
+    if (!(await server.delay(req, fault, fake.latencyMs))) return
+    const answer = answerFault(fault)
+    if (answer) return send(res, faultReply(answer))
 
     const m = /^\/api\/webhooks\/([^/]+)\/([^/]+)(?:\/messages\/([^/]+))?$/.exec(p)
     if (!m) return send(res, {status: 404, body: {message: '404: Not Found', code: 0}})
@@ -254,21 +207,9 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
     return send(res, {status: 405, body: {message: '405: Method Not Allowed', code: 0}})
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => send(res, {status: 500, body: {message: String(error), code: 0}}))
-  })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const {port} = server.address() as AddressInfo
-  const url = `http://127.0.0.1:${port}`
+  const server = await FakeHttpServer.start({handle, onError: (res, error) => send(res, {status: 500, body: {message: String(error), code: 0}}), faults})
+  const url = server.url
 
-  let closing: Promise<void> | undefined
   const fake: FakeDiscord = {
     url,
     webhookUrl: `${url}/api/webhooks/${webhookId}/${token}`,
@@ -278,25 +219,8 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
     messages,
     requests,
     latencyMs: 0,
-    fail(fault, times = 1, match) {
-      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
-      faults.push({fault, remaining: times, match})
-    },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        closed = true
-        faults.length = 0
-        for (const d of delays) {
-          clearTimeout(d.timer)
-          d.resolve()
-        }
-        delays.clear()
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-        server.closeAllConnections()
-      })
-      return closing
-    },
+    fail: (fault, times, match) => faults.add(fault, times, match),
+    close: () => server.close(),
   }
   return fake
 }

@@ -14,8 +14,8 @@
  * everything else, including the token check; then the token; then routing.
  */
 import {randomBytes} from 'node:crypto'
-import http from 'node:http'
-import type {AddressInfo, Socket} from 'node:net'
+import type http from 'node:http'
+import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, matchesRoute, parseBody, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
 
 export interface FakePagePost {
   /** `{page-id}_{post-id}`, as the Graph API answers. */
@@ -39,24 +39,13 @@ export type FakeFacebookFault =
   /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
   | {kind: 'lose-answer'}
 
-export interface FakeFacebookRequest {
-  method: string
-  /** Path plus query string as sent. */
-  path: string
-  headers: Record<string, string | string[] | undefined>
-  /** Parsed form or JSON body; raw string otherwise; undefined if empty. */
-  body: unknown
-}
+export type FakeFacebookRequest = RecordedRequest
 
-export interface FakeFacebook {
-  url: string
+export interface FakeFacebook extends FakePlatform<FakeFacebookFault, FakeFacebookRequest> {
   pageId: string
   posts: FakePagePost[]
-  requests: FakeFacebookRequest[]
   /** Queue a fault for the next `times` matching requests (default 1); `:name` path segments match any segment; the version prefix is ignored. */
-  fail(fault: FakeFacebookFault, times?: number, match?: {method?: string; path?: string}): void
-  latencyMs: number
-  close(): Promise<void>
+  fail(fault: FakeFacebookFault, times?: number, match?: RouteMatch): void
 }
 
 export interface StartFakeFacebookOptions {
@@ -105,37 +94,14 @@ const THROTTLE_MESSAGES: Record<number, string> = {
   80001: 'There have been too many calls to this Page account. Wait a bit and try again.',
 }
 
-function matchPath(pattern: string, p: string): boolean {
-  const a = pattern.split('/')
-  const b = p.split('/')
-  return a.length === b.length && a.every((seg, i) => (seg.startsWith(':') ? b[i]!.length > 0 : seg === b[i]))
-}
-
-function parseBody(contentType: string | undefined, raw: string): unknown {
-  if (!raw) return undefined
-  const ct = (contentType ?? '').toLowerCase()
-  if (ct.includes('json')) {
-    try {
-      return JSON.parse(raw) as unknown
-    } catch {
-      return raw
-    }
-  }
-  if (ct.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw))
-  return raw
-}
-
 export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise<FakeFacebook> {
   const pageId = opts.pageId ?? '102030405060708'
   const pageName = opts.pageName ?? 'Acme Status'
   const posts: FakePagePost[] = []
   const requests: FakeFacebookRequest[] = []
-  const faults: Array<{fault: FakeFacebookFault; remaining: number; match?: {method?: string; path?: string}}> = []
-  const sockets = new Set<Socket>()
-  const delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
+  const faults = new FaultQueue<FakeFacebookFault, RouteMatch>()
   let nextPost = 1_234_567_890_000n
   let calls = 0
-  let closed = false
 
   /** Usage headers Graph sends with Page-token calls (percentages of the hourly budget). */
   function usageHeaders(regainMinutes = 0, full = false): Record<string, string> {
@@ -146,15 +112,7 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
     }
   }
 
-  function takeFault(method: string, p: string): FakeFacebookFault | undefined {
-    const i = faults.findIndex((q) => (!q.match?.method || q.match.method.toUpperCase() === method) && (!q.match?.path || matchPath(q.match.path, p)))
-    if (i < 0) return undefined
-    const q = faults[i]!
-    if (--q.remaining <= 0) faults.splice(i, 1)
-    return q.fault
-  }
-
-  function faultReply(fault: Exclude<FakeFacebookFault, {kind: 'hang'} | {kind: 'reset'} | {kind: 'lose-answer'}>): Reply {
+  function faultReply(fault: AnswerFault<FakeFacebookFault>): Reply {
     if ('status' in fault && !('kind' in fault)) {
       return fault.status === 503
         ? graphError(503, {message: 'Service temporarily unavailable', type: 'OAuthException', code: 2, is_transient: true})
@@ -250,7 +208,7 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
   }
 
   function send(res: http.ServerResponse, reply: Reply): void {
-    if (closed || res.destroyed || res.headersSent) return
+    if (!server.answerable(res)) return
     const payload = reply.body === undefined ? '' : JSON.stringify(reply.body)
     res.writeHead(reply.status, {
       'content-type': 'application/json; charset=UTF-8',
@@ -262,79 +220,34 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
     res.end(payload)
   }
 
-  function wait(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      const entry = {timer: setTimeout(() => (delays.delete(entry), resolve()), ms), resolve}
-      delays.add(entry)
-    })
-  }
-
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-    const raw = Buffer.concat(chunks).toString('utf8')
-    const method = (req.method ?? 'GET').toUpperCase()
-    const target = req.url ?? '/'
-    const [pathOnly = '/', queryString = ''] = target.split(/\?(.*)/s)
+    const {method, target, path: pathOnly, query: queryString, raw} = await readRequest(req)
     const p = pathOnly.replace(/^\/v\d+\.\d+(?=\/)/, '')
     const body = parseBody(req.headers['content-type'], raw)
     requests.push({method, path: target, headers: {...req.headers}, body})
 
-    const fault = takeFault(method, p)
-    if (fault && 'kind' in fault && fault.kind === 'hang') return
-    await wait(fake.latencyMs)
-    if (closed) return
-    if (fault && 'kind' in fault && fault.kind === 'reset') return void req.socket.destroy()
-    const loseAnswer = fault && 'kind' in fault && fault.kind === 'lose-answer'
-    if (fault && !loseAnswer) return send(res, faultReply(fault as Exclude<FakeFacebookFault, {kind: 'hang'} | {kind: 'reset'} | {kind: 'lose-answer'}>))
+    const fault = faults.take((match) => matchesRoute(match, method, p))
+    if (!(await server.delay(req, fault, fake.latencyMs))) return
+    const answer = answerFault(fault)
+    if (answer) return send(res, faultReply(answer))
 
     const query = new URLSearchParams(queryString)
     const token = tokenOf(req, query, body)
     const reply = !token ? NO_TOKEN : token !== opts.pageToken && token !== opts.userToken ? BAD_TOKEN : route(method, p, query, body, token)
-    if (loseAnswer) return void req.socket.destroy()
+    if (faultAction(fault) === 'lose-answer') return void req.socket.destroy()
     send(res, reply)
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => send(res, graphError(500, {message: String(error), type: 'FakeError', code: 1})))
-  })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const {port} = server.address() as AddressInfo
+  const server = await FakeHttpServer.start({handle, onError: (res, error) => send(res, graphError(500, {message: String(error), type: 'FakeError', code: 1})), faults})
 
-  let closing: Promise<void> | undefined
   const fake: FakeFacebook = {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     pageId,
     posts,
     requests,
     latencyMs: 0,
-    fail(fault, times = 1, match) {
-      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
-      faults.push({fault, remaining: times, match})
-    },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        closed = true
-        faults.length = 0
-        for (const d of delays) {
-          clearTimeout(d.timer)
-          d.resolve()
-        }
-        delays.clear()
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-        server.closeAllConnections()
-      })
-      return closing
-    },
+    fail: (fault, times, match) => faults.add(fault, times, match),
+    close: () => server.close(),
   }
   return fake
 }

@@ -14,8 +14,8 @@
  * everything else (including auth), then the token, then routing.
  */
 import {randomBytes} from 'node:crypto'
-import http from 'node:http'
-import type {AddressInfo, Socket} from 'node:net'
+import type http from 'node:http'
+import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, header, matchesRoute, parseBody, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
 
 export interface FakeStatus {
   id: string
@@ -40,32 +40,17 @@ export type FakeMastodonFault =
   /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
   | {kind: 'lose-answer'}
 
-export interface FakeMastodonRequest {
-  method: string
-  /** Path plus query string, as sent. */
-  path: string
-  headers: Record<string, string | string[] | undefined>
-  /** Parsed JSON or form body; the raw string otherwise; undefined if empty. */
-  body: unknown
-}
+export type FakeMastodonRequest = RecordedRequest
 
-export interface FakeMastodon {
-  /** e.g. http://127.0.0.1:PORT (no trailing slash) */
-  url: string
+export interface FakeMastodon extends FakePlatform<FakeMastodonFault, FakeMastodonRequest> {
   /** The instance's domain as it appears in status URLs and handles. */
   domain: string
   /** Every status created, in order (deleted ones stay, with `deleted: true`). */
   statuses: FakeStatus[]
-  /** Every request received, including rejected and faulted ones. */
-  requests: FakeMastodonRequest[]
   /** Queue a fault for the next `times` matching requests (default 1); `:id` segments in `match.path` match any segment. */
-  fail(fault: FakeMastodonFault, times?: number, match?: {method?: string; path?: string}): void
-  /** Artificial delay before answering (and before a fault), default 0. The request is still processed after it, even if the client gave up. */
-  latencyMs: number
+  fail(fault: FakeMastodonFault, times?: number, match?: RouteMatch): void
   /** Forgets every Idempotency-Key, as Mastodon does after an hour. */
   forgetIdempotencyKeys(): void
-  /** Stops the server; ends hanging and delayed requests. */
-  close(): Promise<void>
 }
 
 export interface StartFakeMastodonOptions {
@@ -115,31 +100,6 @@ function contentHtml(text: string): string {
   return `<p>${text.split(/\n{2,}/).map(inline).join('</p><p>')}</p>`
 }
 
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name]
-  return Array.isArray(v) ? v[0] : v
-}
-
-function parseBody(contentType: string | undefined, raw: string): unknown {
-  if (raw.length === 0) return undefined
-  const ct = (contentType ?? '').toLowerCase()
-  if (ct.includes('json')) {
-    try {
-      return JSON.parse(raw) as unknown
-    } catch {
-      return raw
-    }
-  }
-  if (ct.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw))
-  return raw
-}
-
-function matchPath(pattern: string, path: string): boolean {
-  const p = pattern.split('/')
-  const s = path.split('/')
-  return p.length === s.length && p.every((seg, i) => (seg.startsWith(':') ? s[i]!.length > 0 : seg === s[i]))
-}
-
 /** `.iso8601(6)` as Ruby prints it: microseconds, `Z`. */
 function iso6(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
@@ -156,12 +116,6 @@ interface Reply {
   headers?: Record<string, string>
 }
 
-interface QueuedFault {
-  fault: FakeMastodonFault
-  remaining: number
-  match?: {method?: string; path?: string}
-}
-
 export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise<FakeMastodon> {
   const scopes = opts.scopes ?? ['read', 'write']
   const username = opts.username ?? 'acme'
@@ -169,14 +123,11 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
   const accountId = '109348000000000001'
   const statuses: FakeStatus[] = []
   const requests: FakeMastodonRequest[] = []
-  const faults: QueuedFault[] = []
+  const faults = new FaultQueue<FakeMastodonFault, RouteMatch>()
   const idempotency = new Map<string, {id: string; at: number}>()
-  const sockets = new Set<Socket>()
-  const delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
   let window = {start: 0, used: 0}
   // Mastodon ids are snowflakes: milliseconds << 16 plus a sequence; they increase.
   let lastId = BigInt(Date.now()) << 16n
-  let closed = false
   let origin = ''
 
   const nextId = () => String((lastId += 1n + BigInt(Math.floor(Math.random() * 100))))
@@ -245,15 +196,7 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
     }
   }
 
-  function takeFault(method: string, path: string): FakeMastodonFault | undefined {
-    const i = faults.findIndex((q) => (!q.match?.method || q.match.method.toUpperCase() === method) && (!q.match?.path || matchPath(q.match.path, path)))
-    if (i < 0) return undefined
-    const q = faults[i]!
-    if (--q.remaining <= 0) faults.splice(i, 1)
-    return q.fault
-  }
-
-  function faultReply(fault: Exclude<FakeMastodonFault, {kind: string}>): Reply {
+  function faultReply(fault: AnswerFault<FakeMastodonFault>): Reply {
     switch (fault.status) {
       case 429:
         return {
@@ -368,7 +311,7 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
   }
 
   function send(res: http.ServerResponse, reply: Reply, rate: boolean): void {
-    if (closed || res.destroyed || res.headersSent) return
+    if (!server.answerable(res)) return
     const headers: Record<string, string> = {'x-request-id': randomBytes(10).toString('hex'), ...(rate ? rateHeaders() : {}), ...reply.headers}
     let payload = ''
     if (reply.html !== undefined) {
@@ -383,56 +326,24 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
     res.end(payload)
   }
 
-  function wait(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      const entry = {timer: setTimeout(() => (delays.delete(entry), resolve()), ms), resolve}
-      delays.add(entry)
-    })
-  }
-
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-    const method = (req.method ?? 'GET').toUpperCase()
-    const rawPath = req.url ?? '/'
-    const path = rawPath.split('?')[0]!
-    const body = parseBody(header(req, 'content-type'), Buffer.concat(chunks).toString('utf8'))
+    const {method, target: rawPath, path, raw} = await readRequest(req)
+    const body = parseBody(header(req, 'content-type'), raw)
     requests.push({method, path: rawPath, headers: {...req.headers}, body})
 
-    const fault = takeFault(method, path)
-    if (fault && 'kind' in fault && fault.kind === 'hang') return // close() ends it
-    await wait(fake.latencyMs)
-    if (closed) return
-    if (fault && 'kind' in fault && fault.kind === 'reset') {
-      req.socket.destroy()
-      return
-    }
-    if (fault && !('kind' in fault)) return send(res, faultReply(fault), false)
+    const fault = faults.take((match) => matchesRoute(match, method, path))
+    if (!(await server.delay(req, fault, fake.latencyMs))) return
+    const answer = answerFault(fault)
+    if (answer) return send(res, faultReply(answer), false)
     const reply = route(req, method, path, new URLSearchParams(rawPath.split('?')[1] ?? ''), body)
-    if (fault) return void req.socket.destroy() // lose-answer
+    if (faultAction(fault) === 'lose-answer') return void req.socket.destroy()
     send(res, reply, reply.status !== 401)
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => send(res, {status: 500, body: {error: String(error)}}, false))
-  })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const {port} = server.address() as AddressInfo
-  const url = `http://127.0.0.1:${port}`
+  const server = await FakeHttpServer.start({handle, onError: (res, error) => send(res, {status: 500, body: {error: String(error)}}, false), faults})
+  const url = server.url
   origin = opts.domain ? `https://${opts.domain}` : url
 
-  let closing: Promise<void> | undefined
   const fake: FakeMastodon = {
     url,
     domain: new URL(origin).host,
@@ -442,25 +353,8 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
     forgetIdempotencyKeys() {
       idempotency.clear()
     },
-    fail(fault, times = 1, match) {
-      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
-      faults.push({fault, remaining: times, match})
-    },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        closed = true
-        faults.length = 0
-        for (const d of delays) {
-          clearTimeout(d.timer)
-          d.resolve()
-        }
-        delays.clear()
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-        server.closeAllConnections()
-      })
-      return closing
-    },
+    fail: (fault, times, match) => faults.add(fault, times, match),
+    close: () => server.close(),
   }
   return fake
 }

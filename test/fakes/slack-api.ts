@@ -17,8 +17,8 @@
  * Order per request: read and record it, then a queued fault (if one matches) wins over
  * everything else; then authentication; then routing.
  */
-import http from 'node:http'
-import type {AddressInfo, Socket} from 'node:net'
+import type http from 'node:http'
+import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, matchesRoute, parseBody, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
 
 export interface FakeSlackMessage {
   channel: string
@@ -41,27 +41,18 @@ export type FakeSlackFault =
   /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
   | {kind: 'lose-answer'}
 
-export interface FakeSlackRequest {
-  method: string
-  path: string
-  headers: Record<string, string | string[] | undefined>
-  body: unknown
-}
+export type FakeSlackRequest = RecordedRequest
 
-export interface FakeSlack {
-  url: string
+export interface FakeSlack extends FakePlatform<FakeSlackFault, FakeSlackRequest> {
   /** `${url}/api`: the base for bot mode (api_url). */
   apiUrl: string
   /** The secret incoming-webhook URL (posts to `webhookChannel`). */
   webhookUrl: string
   messages: FakeSlackMessage[]
-  requests: FakeSlackRequest[]
   /** A person posts `text` (already in Slack's markup) in a channel, or in a thread. */
   say(channel: string, text: string, threadTs?: string): FakeSlackMessage
   /** Queue a fault for the next `times` matching requests (default 1); `:name` path segments match any segment. */
-  fail(fault: FakeSlackFault, times?: number, match?: {method?: string; path?: string}): void
-  latencyMs: number
-  close(): Promise<void>
+  fail(fault: FakeSlackFault, times?: number, match?: RouteMatch): void
 }
 
 export interface StartFakeSlackOptions {
@@ -96,26 +87,6 @@ const WEBHOOK_STATUS: Record<string, number> = {
   rollup_error: 500,
 }
 
-function matchPath(pattern: string, p: string): boolean {
-  const a = pattern.split('/')
-  const b = p.split('/')
-  return a.length === b.length && a.every((seg, i) => (seg.startsWith(':') ? b[i]!.length > 0 : seg === b[i]))
-}
-
-function parseBody(contentType: string | undefined, raw: string): unknown {
-  if (!raw) return undefined
-  const ct = (contentType ?? '').toLowerCase()
-  if (ct.includes('json')) {
-    try {
-      return JSON.parse(raw) as unknown
-    } catch {
-      return raw
-    }
-  }
-  if (ct.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw))
-  return raw
-}
-
 export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeSlack> {
   const channels = opts.channels ?? [{id: 'C0INCIDENTS', name: 'incidents'}]
   const team = opts.team ?? {id: 'T0ACME', name: 'Acme', domain: 'acme'}
@@ -123,12 +94,9 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
   const webhookPath = `/services/${team.id}/B0WEBHOOK/xyzSecretWebhookToken42`
   const messages: FakeSlackMessage[] = []
   const requests: FakeSlackRequest[] = []
-  const faults: Array<{fault: FakeSlackFault; remaining: number; match?: {method?: string; path?: string}}> = []
-  const sockets = new Set<Socket>()
-  const delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
+  const faults = new FaultQueue<FakeSlackFault, RouteMatch>()
   const scopes = opts.scopes ?? ['chat:write', 'channels:history', 'groups:history']
   let counter = 0
-  let closed = false
 
   /** Unique, increasing ts values in Slack's "seconds.micro" form. */
   function nextTs(): string {
@@ -139,14 +107,6 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
   const findChannel = (ref: unknown) => (typeof ref === 'string' ? channels.find((c) => c.id === ref || c.name === ref.replace(/^#/, '')) : undefined)
   const ok = (body: Record<string, unknown>): Reply => ({status: 200, body: {ok: true, ...body}})
   const err = (error: string): Reply => ({status: 200, body: {ok: false, error}})
-
-  function takeFault(method: string, p: string): FakeSlackFault | undefined {
-    const i = faults.findIndex((q) => (!q.match?.method || q.match.method.toUpperCase() === method) && (!q.match?.path || matchPath(q.match.path, p)))
-    if (i < 0) return undefined
-    const q = faults[i]!
-    if (--q.remaining <= 0) faults.splice(i, 1)
-    return q.fault
-  }
 
   /** A message as the API shows it: URLs linked, the author's ids, thread fields on a parent. */
   function view(m: FakeSlackMessage) {
@@ -185,7 +145,7 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
     return channel
   }
 
-  function faultReply(fault: Exclude<FakeSlackFault, {kind: 'hang'} | {kind: 'reset'} | {kind: 'lose-answer'}>, webhook: boolean): Reply {
+  function faultReply(fault: AnswerFault<FakeSlackFault>, webhook: boolean): Reply {
     if ('kind' in fault) return webhook ? {status: WEBHOOK_STATUS[fault.error] ?? 400, text: fault.error} : err(fault.error)
     if (fault.status === 429) {
       return webhook
@@ -264,7 +224,7 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
   }
 
   function send(res: http.ServerResponse, reply: Reply): void {
-    if (closed || res.destroyed || res.headersSent) return
+    if (!server.answerable(res)) return
     const json = reply.body !== undefined
     const payload = json ? JSON.stringify(reply.body) : (reply.text ?? '')
     res.writeHead(reply.status, {
@@ -276,32 +236,17 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
     res.end(payload)
   }
 
-  function wait(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      const entry = {timer: setTimeout(() => (delays.delete(entry), resolve()), ms), resolve}
-      delays.add(entry)
-    })
-  }
-
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-    const raw = Buffer.concat(chunks).toString('utf8')
-    const method = (req.method ?? 'GET').toUpperCase()
-    const target = req.url ?? '/'
-    const [p = '/', queryString = ''] = target.split(/\?(.*)/s)
+    const {method, target, path: p, query: queryString, raw} = await readRequest(req)
     const body = parseBody(req.headers['content-type'], raw)
     requests.push({method, path: target, headers: {...req.headers}, body})
     const isWebhook = p.startsWith('/services/')
 
-    const fault = takeFault(method, p)
-    if (fault && 'kind' in fault && fault.kind === 'hang') return
-    await wait(fake.latencyMs)
-    if (closed) return
-    if (fault && 'kind' in fault && fault.kind === 'reset') return void req.socket.destroy()
-    const loseAnswer = fault && 'kind' in fault && fault.kind === 'lose-answer'
-    if (fault && !loseAnswer) return send(res, faultReply(fault as Exclude<FakeSlackFault, {kind: 'hang'} | {kind: 'reset'} | {kind: 'lose-answer'}>, isWebhook))
+    const fault = faults.take((match) => matchesRoute(match, method, p))
+    if (!(await server.delay(req, fault, fake.latencyMs))) return
+    const faultAnswer = answerFault(fault)
+    if (faultAnswer) return send(res, faultReply(faultAnswer, isWebhook))
+    const loseAnswer = faultAction(fault) === 'lose-answer'
     // lose-answer: carried out, then the connection drops before the answer.
     const answer = (reply: Reply) => (loseAnswer ? void req.socket.destroy() : send(res, reply))
 
@@ -322,21 +267,9 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
     answer(webApi(api[1]!, args))
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => send(res, {status: 500, text: String(error)}))
-  })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const {port} = server.address() as AddressInfo
-  const url = `http://127.0.0.1:${port}`
+  const server = await FakeHttpServer.start({handle, onError: (res, error) => send(res, {status: 500, text: String(error)}), faults})
+  const url = server.url
 
-  let closing: Promise<void> | undefined
   const fake: FakeSlack = {
     url,
     apiUrl: `${url}/api`,
@@ -350,25 +283,8 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
       messages.push(message)
       return message
     },
-    fail(fault, times = 1, match) {
-      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
-      faults.push({fault, remaining: times, match})
-    },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        closed = true
-        faults.length = 0
-        for (const d of delays) {
-          clearTimeout(d.timer)
-          d.resolve()
-        }
-        delays.clear()
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-        server.closeAllConnections()
-      })
-      return closing
-    },
+    fail: (fault, times, match) => faults.add(fault, times, match),
+    close: () => server.close(),
   }
   return fake
 }

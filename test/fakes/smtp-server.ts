@@ -10,6 +10,7 @@
  */
 import type {AddressInfo, Socket} from 'node:net'
 import {SMTPServer} from 'smtp-server'
+import {FaultQueue} from './fake-server.js'
 
 export interface FakeSmtpMessage {
   envelope: {from: string; to: string[]}
@@ -145,7 +146,8 @@ function smtpError(code: number, message: string): Error {
 export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): Promise<FakeSmtp> {
   const user = opts.user ?? 'status@acme.test'
   const pass = opts.pass ?? 'smtp-pass-7f3a9c'
-  const faults: Array<{fault: FakeSmtpFault; remaining: number}> = []
+  // Faults are per connection here: a session keeps the one it took when it connected.
+  const faults = new FaultQueue<FakeSmtpFault>()
   const sessionFaults = new Map<string, FakeSmtpFault>()
   const sockets = new Map<number, Socket>()
   const timers = new Set<NodeJS.Timeout>()
@@ -163,11 +165,8 @@ export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): 
     logger: false,
     onConnect(session, callback) {
       fake.connections++
-      const q = faults[0]
-      if (q) {
-        if (--q.remaining <= 0) faults.shift()
-        sessionFaults.set(session.id, q.fault)
-      }
+      const queued = faults.take()
+      if (queued) sessionFaults.set(session.id, queued)
       const fault = faultOf(session.id)
       if (fault && 'kind' in fault && fault.kind === 'hang' && fault.at !== 'data') return // never greets
       if (fault && 'kind' in fault && fault.kind === 'reset') {
@@ -235,14 +234,11 @@ export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): 
     connections: 0,
     logins,
     latencyMs: 0,
-    fail(fault, times = 1) {
-      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
-      faults.push({fault, remaining: times})
-    },
+    fail: (fault, times) => faults.add(fault, times),
     close() {
       closing ??= new Promise<void>((resolve) => {
         closed = true
-        faults.length = 0
+        faults.clear()
         for (const t of timers) clearTimeout(t)
         server.close(() => resolve())
         for (const socket of sockets.values()) socket.destroy()

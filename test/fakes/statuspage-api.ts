@@ -16,7 +16,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import http from 'node:http'
-import type {AddressInfo, Socket} from 'node:net'
+import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, matchesRoute, parseJson, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
 
 export const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const
 export const COMPONENT_STATUSES = ['operational', 'under_maintenance', 'degraded_performance', 'partial_outage', 'major_outage'] as const
@@ -68,26 +68,17 @@ export type FakeStatuspageFault =
   /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
   | {kind: 'lose-answer'}
 
-export interface FakeStatuspageRequest {
-  method: string
-  path: string
-  headers: Record<string, string | string[] | undefined>
-  body: unknown
-}
+export type FakeStatuspageRequest = RecordedRequest
 
-export interface FakeStatuspage {
-  /** e.g. http://127.0.0.1:PORT (no trailing slash, no /v1) */
-  url: string
+/** `url` has no `/v1`. */
+export interface FakeStatuspage extends FakePlatform<FakeStatuspageFault, FakeStatuspageRequest> {
   pageId: string
   /** Every incident created, in order (deleted ones stay, with `deleted: true`). */
   incidents: FakeIncident[]
   /** The page's components by id, with their current status. */
   components: Map<string, FakeComponent>
-  requests: FakeStatuspageRequest[]
   /** Queue a fault for the next `times` matching requests (default 1); `match.path` may use `:name` segments. */
-  fail(fault: FakeStatuspageFault, times?: number, match?: {method?: string; path?: string}): void
-  latencyMs: number
-  close(): Promise<void>
+  fail(fault: FakeStatuspageFault, times?: number, match?: RouteMatch): void
 }
 
 export interface StartFakeStatuspageOptions {
@@ -95,12 +86,6 @@ export interface StartFakeStatuspageOptions {
   pageId?: string
   pageName?: string
   components?: Array<{id: string; name: string}>
-}
-
-function matchPath(pattern: string, path: string): boolean {
-  const p = pattern.split('/')
-  const s = path.split('/')
-  return p.length === s.length && p.every((seg, i) => (seg.startsWith(':') ? s[i]!.length > 0 : seg === s[i]))
 }
 
 /** Statuspage ids are 12 lower-case alphanumerics. */
@@ -130,35 +115,16 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
   const components = new Map<string, FakeComponent>((opts.components ?? []).map((c) => [c.id, {...c, status: 'operational'}]))
   const incidents: FakeIncident[] = []
   const requests: FakeStatuspageRequest[] = []
-  const faults: Array<{fault: FakeStatuspageFault; remaining: number; match?: {method?: string; path?: string}}> = []
-  const sockets = new Set<Socket>()
-  const delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
-  let closed = false
-
-  function takeFault(method: string, path: string): FakeStatuspageFault | undefined {
-    const i = faults.findIndex((q) => (!q.match?.method || q.match.method.toUpperCase() === method) && (!q.match?.path || matchPath(q.match.path, path)))
-    if (i < 0) return undefined
-    const q = faults[i]!
-    if (--q.remaining <= 0) faults.splice(i, 1)
-    return q.fault
-  }
-
-  function wait(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      const entry = {timer: setTimeout(() => (delays.delete(entry), resolve()), ms), resolve}
-      delays.add(entry)
-    })
-  }
+  const faults = new FaultQueue<FakeStatuspageFault, RouteMatch>()
 
   function send(res: http.ServerResponse, reply: Reply): void {
-    if (closed || res.destroyed || res.headersSent) return
+    if (!server.answerable(res)) return
     const payload = reply.body === undefined ? '' : JSON.stringify(reply.body)
     res.writeHead(reply.status, {'content-type': 'application/json; charset=utf-8', 'x-request-id': randomBytes(8).toString('hex'), ...reply.headers})
     res.end(payload)
   }
 
-  function faultReply(fault: Exclude<FakeStatuspageFault, {kind: string}>): Reply {
+  function faultReply(fault: AnswerFault<FakeStatuspageFault>): Reply {
     if (fault.status === 420 || fault.status === 429) {
       return {status: fault.status, body: {error: 'Rate limit exceeded'}, ...('retryAfter' in fault && fault.retryAfter !== undefined && {headers: {'retry-after': String(fault.retryAfter)}})}
     }
@@ -313,77 +279,35 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-    const raw = Buffer.concat(chunks).toString('utf8')
-    const method = (req.method ?? 'GET').toUpperCase()
-    const [path = '/', query = ''] = (req.url ?? '/').split(/\?(.*)/s)
-    let body: unknown
-    try {
-      body = raw ? JSON.parse(raw) : undefined
-    } catch {
-      body = raw
-    }
-    requests.push({method, path: req.url ?? '/', headers: {...req.headers}, body})
+    const {method, target, path, query, raw} = await readRequest(req)
+    const body = parseJson(raw)
+    requests.push({method, path: target, headers: {...req.headers}, body})
 
-    const fault = takeFault(method, path)
-    if (fault && 'kind' in fault && fault.kind === 'hang') return
-    await wait(fake.latencyMs)
-    if (closed) return
-    if (fault && 'kind' in fault && fault.kind === 'reset') {
-      req.socket.destroy()
-      return
-    }
-    if (fault && !('kind' in fault)) return send(res, faultReply(fault))
+    const fault = faults.take((match) => matchesRoute(match, method, path))
+    if (!(await server.delay(req, fault, fake.latencyMs))) return
+    const answer = answerFault(fault)
+    if (answer) return send(res, faultReply(answer))
     const params = new URLSearchParams(query)
     const reply = !authorized(req, params)
       ? {status: 401, body: {error: 'Could not authenticate'}}
       : raw && typeof body === 'string'
         ? {status: 400, body: {error: 'Invalid JSON'}}
         : route(method, path, params, body)
-    if (fault) return void req.socket.destroy() // lose-answer: carried out, never answered
+    if (faultAction(fault) === 'lose-answer') return void req.socket.destroy() // carried out, never answered
     send(res, reply)
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => send(res, {status: 500, body: {error: String(error)}}))
-  })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const {port} = server.address() as AddressInfo
+  const server = await FakeHttpServer.start({handle, onError: (res, error) => send(res, {status: 500, body: {error: String(error)}}), faults})
 
-  let closing: Promise<void> | undefined
   const fake: FakeStatuspage = {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     pageId,
     incidents,
     components,
     requests,
     latencyMs: 0,
-    fail(fault, times = 1, match) {
-      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
-      faults.push({fault, remaining: times, match})
-    },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        closed = true
-        faults.length = 0
-        for (const d of delays) {
-          clearTimeout(d.timer)
-          d.resolve()
-        }
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-        server.closeAllConnections()
-      })
-      return closing
-    },
+    fail: (fault, times, match) => faults.add(fault, times, match),
+    close: () => server.close(),
   }
   return fake
 }

@@ -10,8 +10,8 @@
  */
 import {randomBytes} from 'node:crypto'
 import http from 'node:http'
-import type {AddressInfo, Socket} from 'node:net'
 import {Webhook, WebhookVerificationError} from 'standardwebhooks'
+import {answerFault, FakeHttpServer, faultAction, FaultQueue, header, readRequest} from './fake-server.js'
 
 export interface ReceivedWebhook {
   /** The `webhook-id` header. */
@@ -64,42 +64,20 @@ export async function startFakeWebhookReceiver(opts: {secret?: string} = {}): Pr
   const path = `/hooks/${randomBytes(12).toString('hex')}`
   const deliveries: ReceivedWebhook[] = []
   const requests: FakeWebhookRequest[] = []
-  const faults: Array<{fault: FakeWebhookFault; remaining: number}> = []
+  const faults = new FaultQueue<FakeWebhookFault>()
   const seen = new Set<string>()
-  const sockets = new Set<Socket>()
-  const delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
-  let closed = false
-
-  function takeFault(): FakeWebhookFault | undefined {
-    const q = faults[0]
-    if (!q) return undefined
-    if (--q.remaining <= 0) faults.shift()
-    return q.fault
-  }
-
-  function wait(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      const entry = {timer: setTimeout(() => (delays.delete(entry), resolve()), ms), resolve}
-      delays.add(entry)
-    })
-  }
 
   function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    if (closed || res.destroyed || res.headersSent) return
+    if (!server.answerable(res)) return
     const text = typeof body === 'string' ? body : JSON.stringify(body)
     res.writeHead(status, {'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', ...headers})
     res.end(text)
   }
 
-  function header(req: http.IncomingMessage, name: string): string {
-    const v = req.headers[name]
-    return (Array.isArray(v) ? v[0] : v) ?? ''
-  }
-
   /** Verifies and processes one delivery; returns whether it was new. */
   function process(req: http.IncomingMessage, raw: string): {status: number; body: unknown; outcome: FakeWebhookRequest['outcome']} {
-    const headers = {'webhook-id': header(req, 'webhook-id'), 'webhook-timestamp': header(req, 'webhook-timestamp'), 'webhook-signature': header(req, 'webhook-signature')}
+    const signed = (name: string) => header(req, name) ?? ''
+    const headers = {'webhook-id': signed('webhook-id'), 'webhook-timestamp': signed('webhook-timestamp'), 'webhook-signature': signed('webhook-signature')}
     let payload: unknown
     try {
       payload = verifier.verify(raw, headers)
@@ -115,56 +93,38 @@ export async function startFakeWebhookReceiver(opts: {secret?: string} = {}): Pr
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-    const raw = Buffer.concat(chunks).toString('utf8')
-    const entry: FakeWebhookRequest = {method: req.method ?? 'GET', path: req.url ?? '/', headers: {...req.headers}, body: raw, outcome: 'rejected'}
+    const {method, target, raw} = await readRequest(req)
+    const entry: FakeWebhookRequest = {method, path: target, headers: {...req.headers}, body: raw, outcome: 'rejected'}
     requests.push(entry)
 
-    const fault = takeFault()
-    if (fault && 'kind' in fault && fault.kind === 'hang') {
-      entry.outcome = 'fault'
-      return // never answered; close() destroys the socket
-    }
-    await wait(receiver.latencyMs)
-    if (closed) return
-    if (fault && 'kind' in fault && fault.kind === 'reset') {
-      entry.outcome = 'fault'
-      req.socket.destroy()
+    const fault = faults.take()
+    if (faultAction(fault) === 'hang') entry.outcome = 'fault' // never answered; close() destroys the socket
+    if (!(await server.delay(req, fault, receiver.latencyMs))) {
+      // A hang or a reset was carried out (a close during the latency is no fault).
+      if (!server.closed) entry.outcome = 'fault'
       return
     }
-    if (fault && 'status' in fault) {
+    const answer = answerFault(fault)
+    if (answer) {
       entry.outcome = 'fault'
-      const extra: Record<string, string> = 'retryAfter' in fault && fault.retryAfter !== undefined ? {'retry-after': String(fault.retryAfter)} : {}
-      const body = 'body' in fault && fault.body !== undefined ? fault.body : {error: http.STATUS_CODES[fault.status] ?? 'error'}
-      return send(res, fault.status, body, extra)
+      const extra: Record<string, string> = 'retryAfter' in answer && answer.retryAfter !== undefined ? {'retry-after': String(answer.retryAfter)} : {}
+      const body = 'body' in answer && answer.body !== undefined ? answer.body : {error: http.STATUS_CODES[answer.status] ?? 'error'}
+      return send(res, answer.status, body, extra)
     }
 
     if (entry.method !== 'POST' || entry.path !== path) return send(res, 404, {error: 'no such endpoint'})
     const result = process(req, raw)
     entry.outcome = result.outcome
-    if (fault && 'kind' in fault && fault.kind === 'drop-response') {
+    if (faultAction(fault) === 'lose-answer') {
       req.socket.destroy()
       return
     }
     send(res, result.status, result.body)
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => send(res, 500, {error: String(error)}))
-  })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const {port} = server.address() as AddressInfo
-  const origin = `http://127.0.0.1:${port}`
+  const server = await FakeHttpServer.start({handle, onError: (res, error) => send(res, 500, {error: String(error)}), faults})
+  const origin = server.url
 
-  let closing: Promise<void> | undefined
   const receiver: FakeWebhookReceiver = {
     url: origin + path,
     origin,
@@ -172,24 +132,8 @@ export async function startFakeWebhookReceiver(opts: {secret?: string} = {}): Pr
     deliveries,
     requests,
     latencyMs: 0,
-    fail(fault, times = 1) {
-      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
-      faults.push({fault, remaining: times})
-    },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        closed = true
-        faults.length = 0
-        for (const d of delays) {
-          clearTimeout(d.timer)
-          d.resolve()
-        }
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-        server.closeAllConnections()
-      })
-      return closing
-    },
+    fail: (fault, times) => faults.add(fault, times),
+    close: () => server.close(),
   }
   return receiver
 }

@@ -11,8 +11,8 @@
  * matches) wins over everything else, including authentication; then OAuth; then routing.
  */
 import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto'
-import http from 'node:http'
-import type {AddressInfo, Socket} from 'node:net'
+import type http from 'node:http'
+import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, header, matchesRoute, parseBody, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
 
 export interface FakeXCredentials {
   appKey: string
@@ -39,32 +39,17 @@ export type FakeXFault =
   /** Carry the request out, then cut the connection before answering (the answer is lost). */
   | {kind: 'lose-answer'}
 
-export interface FakeXRequest {
-  method: string
-  /** The request target as sent: path plus query string, e.g. `/2/users/1/tweets?max_results=5`. */
-  path: string
-  headers: Record<string, string | string[] | undefined>
-  /** Parsed JSON (or form) body; the raw string if it is neither; undefined if empty. */
-  body: unknown
-}
+export type FakeXRequest = RecordedRequest
 
-export interface FakeX {
-  /** e.g. http://127.0.0.1:PORT (no trailing slash) */
-  url: string
+export interface FakeX extends FakePlatform<FakeXFault, FakeXRequest> {
   /** Everything created, in order (deleted ones stay, with `deleted: true`). */
   tweets: FakeTweet[]
-  /** Every request received, including rejected and faulted ones. */
-  requests: FakeXRequest[]
   /**
    * Queue a fault for the next `times` matching requests (default 1). `match.path` is compared
    * with the path without query string; `:name` segments match any one segment
    * (e.g. `/2/tweets/:id`). Faults are consumed in the order they were queued.
    */
-  fail(fault: FakeXFault, times?: number, match?: {method?: string; path?: string}): void
-  /** Artificial delay before answering (also before a fault answer or reset), default 0. */
-  latencyMs: number
-  /** Stops the server; ends hanging and delayed requests by destroying their sockets. */
-  close(): Promise<void>
+  fail(fault: FakeXFault, times?: number, match?: RouteMatch): void
 }
 
 export interface StartFakeXOptions {
@@ -158,36 +143,6 @@ function safeEqual(a: string, b: string): boolean {
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-function matchPath(pattern: string, path: string): boolean {
-  const p = pattern.split('/')
-  const s = path.split('/')
-  if (p.length !== s.length) return false
-  return p.every((seg, i) => (seg.startsWith(':') ? s[i]!.length > 0 : seg === s[i]))
-}
-
-function isFault(x: FakeXFault, kind: 'hang' | 'reset' | 'lose-answer'): boolean {
-  return 'kind' in x && x.kind === kind
-}
-
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name]
-  return Array.isArray(v) ? v[0] : v
-}
-
-function parseBody(contentType: string | undefined, raw: string): unknown {
-  if (raw.length === 0) return undefined
-  const ct = (contentType ?? '').toLowerCase()
-  if (ct.includes('json')) {
-    try {
-      return JSON.parse(raw) as unknown
-    } catch {
-      return raw
-    }
-  }
-  if (ct.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw))
-  return raw
-}
-
 const PAGE_TOKEN_PREFIX = 'fakex:'
 
 function encodePageToken(id: string): string {
@@ -211,12 +166,6 @@ interface Reply {
   headers?: Record<string, string>
 }
 
-interface QueuedFault {
-  fault: FakeXFault
-  remaining: number
-  match?: {method?: string; path?: string}
-}
-
 export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
   const creds = opts.credentials
   const username = opts.username ?? 'candor_status'
@@ -224,13 +173,10 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
 
   const tweets: FakeTweet[] = []
   const requests: FakeXRequest[] = []
-  const faults: QueuedFault[] = []
+  const faults = new FaultQueue<FakeXFault, RouteMatch>()
   const seenNonces = new Set<string>()
-  const sockets = new Set<Socket>()
-  const delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
   const windows = new Map<string, {remaining: number; reset: number}>()
   let nextId = 1_860_000_000_000_000_000n
-  let closed = false
 
   const now = () => Math.floor(Date.now() / 1000)
 
@@ -255,35 +201,8 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
     return `${method} ${path}`
   }
 
-  function takeFault(method: string, path: string): FakeXFault | undefined {
-    const i = faults.findIndex(
-      (q) =>
-        (!q.match?.method || q.match.method.toUpperCase() === method) &&
-        (!q.match?.path || q.match.path === path || matchPath(q.match.path, path)),
-    )
-    if (i < 0) return undefined
-    const q = faults[i]!
-    q.remaining -= 1
-    if (q.remaining <= 0) faults.splice(i, 1)
-    return q.fault
-  }
-
-  function wait(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          delays.delete(entry)
-          resolve()
-        }, ms),
-        resolve,
-      }
-      delays.add(entry)
-    })
-  }
-
   function send(res: http.ServerResponse, reply: Reply): void {
-    if (closed || res.destroyed || res.headersSent) return
+    if (!server.answerable(res)) return
     const headers: Record<string, string> = {
       'x-transaction-id': randomBytes(8).toString('hex'),
       'cache-control': 'no-cache, no-store, max-age=0',
@@ -342,8 +261,7 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
     return undefined
   }
 
-  function faultReply(fault: FakeXFault, method: string, path: string): Reply {
-    if ('kind' in fault) throw new Error('unreachable')
+  function faultReply(fault: AnswerFault<FakeXFault>, method: string, path: string): Reply {
     switch (fault.status) {
       case 429: {
         const key = routeKey(method, path)
@@ -471,29 +389,18 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-    const rawBody = Buffer.concat(chunks).toString('utf8')
-    const method = (req.method ?? 'GET').toUpperCase()
-    const rawPath = req.url ?? '/'
-    const [pathOnly = '/', query = ''] = rawPath.split(/\?(.*)/s)
+    const {method, target: rawPath, path: pathOnly, query, raw: rawBody} = await readRequest(req)
     const body = parseBody(header(req, 'content-type'), rawBody)
     requests.push({method, path: rawPath, headers: {...req.headers}, body})
 
-    const fault = takeFault(method, pathOnly)
-    if (fault && isFault(fault, 'hang')) return // answered never; close() destroys the socket
+    const fault = faults.take((match) => matchesRoute(match, method, pathOnly))
+    if (!(await server.delay(req, fault, fakeX.latencyMs))) return
+    const answer = answerFault(fault)
+    if (answer) return send(res, faultReply(answer, method, pathOnly))
 
-    await wait(fakeX.latencyMs)
-    if (closed) return
-
-    if (fault && isFault(fault, 'reset')) {
-      req.socket.destroy()
-      return
-    }
-    if (fault && !isFault(fault, 'lose-answer')) return send(res, faultReply(fault, method, pathOnly))
-
+    // A bad signature is answered even when the answer was to be lost: nothing was carried out.
     if (checkOAuth(req, method, rawPath, rawBody) !== undefined) return send(res, {status: 401, body: UNAUTHORIZED_BODY})
-    if (fault) {
+    if (faultAction(fault) === 'lose-answer') {
       route(method, pathOnly, new URLSearchParams(query), body)
       req.socket.destroy()
       return
@@ -502,50 +409,19 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
     send(res, route(method, pathOnly, new URLSearchParams(query), body))
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      send(res, {status: 500, body: {title: 'Internal Server Error', detail: String(error), type: 'about:blank', status: 500}})
-    })
-  })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
+  const server = await FakeHttpServer.start({
+    handle,
+    onError: (res, error) => send(res, {status: 500, body: {title: 'Internal Server Error', detail: String(error), type: 'about:blank', status: 500}}),
+    faults,
   })
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const {port} = server.address() as AddressInfo
-
-  let closing: Promise<void> | undefined
   const fakeX: FakeX = {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     tweets,
     requests,
     latencyMs: 0,
-    fail(fault, times = 1, match) {
-      if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
-      faults.push({fault, remaining: times, match})
-    },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        closed = true
-        faults.length = 0
-        for (const d of delays) {
-          clearTimeout(d.timer)
-          d.resolve()
-        }
-        delays.clear()
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-        server.closeAllConnections()
-      })
-      return closing
-    },
+    fail: (fault, times, match) => faults.add(fault, times, match),
+    close: () => server.close(),
   }
   return fakeX
 }

@@ -1,9 +1,10 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
 import type {RemotePost} from '../../../src/incident/events.js'
-import {DeliveryError, type PostRequest} from '../../../src/publish/adapter.js'
+import type {PostRequest} from '../../../src/publish/adapter.js'
 import {createAdapter, linkFacets, recordKey} from '../../../src/publish/adapters/bluesky.js'
 import {startFakeBluesky, type FakeBluesky} from '../../fakes/bluesky-api.js'
+import {deliveryFailure, postRequest, signal, TIMEOUT} from './requests.js'
 
 const IDENTIFIER = 'acme-status.bsky.social'
 const APP_PASSWORD = 'abcd-efgh-ijkl-mnop'
@@ -11,8 +12,7 @@ const APP_PASSWORD = 'abcd-efgh-ijkl-mnop'
 let fake: FakeBluesky
 afterEach(async () => fake?.close())
 
-/** A generous timeout, so a loaded machine never fails a test; the hang test passes a short one. */
-async function setup(options: Record<string, unknown> = {}, credentials = {IDENTIFIER, APP_PASSWORD}, timeoutMs = 5000) {
+async function setup(options: Record<string, unknown> = {}, credentials = {IDENTIFIER, APP_PASSWORD}, timeoutMs = TIMEOUT) {
   fake = await startFakeBluesky({appPassword: APP_PASSWORD, handle: 'acme-status.bsky.social'})
   return createAdapter({
     channel: {name: 'main', type: 'bluesky', kind: CHANNEL_KINDS.bluesky, options: {api_url: fake.url, ...options}},
@@ -22,35 +22,15 @@ async function setup(options: Record<string, unknown> = {}, credentials = {IDENT
 }
 
 let seq = 0
+/** Each request gets its own idempotency key, as parts of different updates do. */
 function request(text: string, extra: Partial<PostRequest> = {}): PostRequest {
   seq++
-  return {
-    text,
-    part: 1,
-    parts: 1,
-    post: {channel: 'main', type: 'bluesky', parts: [{text, length: text.length, limit: 300}]},
-    incident: {id: 'db-outage', update: 1, phase: 'investigating', facts: {}},
-    idempotencyKey: `candor-db-outage-1-main-${seq}`,
-    signal: new AbortController().signal,
-    ...extra,
-  }
+  return postRequest({channel: 'main', type: 'bluesky', text, limit: 300, incident: {id: 'db-outage'}, idempotencyKey: `candor-db-outage-1-main-${seq}`}, extra)
 }
 
-async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(DeliveryError)
-  const de = error as DeliveryError
-  expect(de.message).not.toContain(APP_PASSWORD)
-  expect(de.message).not.toMatch(/eyJ[\w-]+\.eyJ/) // no JWT
-  expect(de.message).not.toContain('\n')
-  return de
-}
-
+/** No app password and no JWT (access or refresh token) in a message. */
+const failure = (p: Promise<unknown>) => deliveryFailure(p, [APP_PASSWORD, /eyJ[\w-]+\.eyJ/])
 const created = () => fake.requests.filter((r) => r.nsid === 'com.atproto.repo.createRecord')
-const signal = () => new AbortController().signal
 
 describe('bluesky link facets', () => {
   it('uses UTF-8 byte offsets, also after an emoji and accented text', () => {
@@ -326,7 +306,7 @@ describe('bluesky adapter', () => {
     const adapter = createAdapter({
       channel: {name: 'main', type: 'bluesky', kind: CHANNEL_KINDS.bluesky, options: {service: fake.url}},
       credentials: {IDENTIFIER: fake.did, APP_PASSWORD},
-      timeoutMs: 5000,
+      timeoutMs: TIMEOUT,
     })
     await adapter.post(request('hello'))
     expect(fake.posts).toHaveLength(1)
@@ -365,7 +345,7 @@ describe('the fake PDS', () => {
 describe('bluesky after an interrupted send', () => {
   const KEY = 'candor-db-outage-1-main-1'
   /** A new adapter is what `candor retry` has: a new process, nothing remembered. */
-  const fresh = () => createAdapter({channel: {name: 'main', type: 'bluesky', kind: CHANNEL_KINDS.bluesky, options: {api_url: fake.url}}, credentials: {IDENTIFIER, APP_PASSWORD}, timeoutMs: 5000})
+  const fresh = () => createAdapter({channel: {name: 'main', type: 'bluesky', kind: CHANNEL_KINDS.bluesky, options: {api_url: fake.url}}, credentials: {IDENTIFIER, APP_PASSWORD}, timeoutMs: TIMEOUT})
 
   it('posts each part under the record key derived from its idempotency key and text', async () => {
     const adapter = await setup()

@@ -1,13 +1,11 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
-import {DeliveryError, type ChannelAdapter, type PostRequest} from '../../../src/publish/adapter.js'
+import type {ChannelAdapter, PostRequest} from '../../../src/publish/adapter.js'
 import {createAdapter} from '../../../src/publish/adapters/discord.js'
 import {startFakeDiscord, type FakeDiscord} from '../../fakes/discord-api.js'
+import {deliveryFailure, HANG_TIMEOUT, postRequest, signal, TIMEOUT} from './requests.js'
 
 const TOKEN = 'WebhookSecretToken_abcDEF123-xyz'
-/** Generous, so a loaded machine never fails a test by accident; hang tests use HANG_TIMEOUT. */
-const TIMEOUT = 5000
-const HANG_TIMEOUT = 300
 const fakes: FakeDiscord[] = []
 afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.close()))
@@ -28,33 +26,8 @@ function viaApiUrl(fake: FakeDiscord, options: Record<string, unknown> = {}): Ch
   return adapterFor(`https://discord.com/api/webhooks/${fake.webhookId}/${TOKEN}`, {api_url: fake.url, ...options})
 }
 
-function request(text: string, extra: Partial<PostRequest> = {}): PostRequest {
-  return {
-    text,
-    part: 1,
-    parts: 1,
-    post: {channel: 'discord', type: 'discord', parts: [{text, length: text.length, limit: 2000}]},
-    incident: {id: 'voice-1', update: 1, phase: 'investigating', facts: {}},
-    idempotencyKey: 'candor-voice-1-1-discord-1',
-    signal: new AbortController().signal,
-    ...extra,
-  }
-}
-
-async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(DeliveryError)
-  const de = error as DeliveryError
-  expect(de.message).not.toContain(TOKEN)
-  expect(de.message).not.toContain('/webhooks/')
-  expect(de.message).not.toMatch(/\n/)
-  return de
-}
-
-const signal = () => new AbortController().signal
+const request = (text: string, extra: Partial<PostRequest> = {}) => postRequest({channel: 'discord', type: 'discord', text, limit: 2000}, extra)
+const failure = (p: Promise<unknown>) => deliveryFailure(p, [TOKEN, '/webhooks/'])
 
 describe('discord adapter', () => {
   it('executes the webhook with wait=true, allowed_mentions {parse: []}, username and avatar', async () => {

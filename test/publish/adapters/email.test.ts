@@ -1,11 +1,12 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
 import type {RemotePost, RenderedPostRecord} from '../../../src/incident/events.js'
-import {DeliveryError, type ChannelAdapter, type PostRequest} from '../../../src/publish/adapter.js'
+import type {ChannelAdapter, PostRequest} from '../../../src/publish/adapter.js'
 import {addressDomain, createAdapter, parseSmtpUrl} from '../../../src/publish/adapters/email.js'
 import {textToHtml} from '../../../src/render/render-phase.js'
 import {runTemplate} from '../../../src/render/template.js'
 import {startFakeSmtp, type FakeSmtp} from '../../fakes/smtp-server.js'
+import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 
 const PASSWORD = 'smtp-pass-7f3a9c'
 const FROM = 'Acme Status <status@acme.test>'
@@ -24,8 +25,7 @@ function adapterFor(s: FakeSmtp, opts: {url?: string; options?: Record<string, u
   return createAdapter({
     channel: {name: 'mail', type: 'email', kind: CHANNEL_KINDS.email, options: {from: FROM, to: TO, bcc: BCC, ...opts.options}},
     credentials: {SMTP_URL: opts.url ?? s.url},
-    // Generous, so a loaded machine never turns a normal answer into a timeout; hang tests pass their own.
-    timeoutMs: opts.timeoutMs ?? 5000,
+    timeoutMs: opts.timeoutMs ?? TIMEOUT,
   })
 }
 
@@ -37,30 +37,10 @@ function rendered(template: string, facts: Record<string, unknown>, subject?: st
 }
 
 function request(update: number, phase: string, thread: {replyTo?: RemotePost; threadRoot?: RemotePost} = {}, content = rendered('Calls on Acme Voice fail.', {}, `[Acme] Voice: ${phase}`)): PostRequest {
-  return {
-    text: content.text,
-    part: 1,
-    parts: 1,
-    ...thread,
-    post: content.post,
-    incident: {id: 'voice-1', update, phase, facts: {}},
-    idempotencyKey: `candor-voice-1-${update}-mail-1`,
-    signal: new AbortController().signal,
-  }
+  return postRequest({channel: 'mail', type: 'email', text: content.text, limit: null, incident: {update, phase}, post: content.post}, thread)
 }
 
-async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(DeliveryError)
-  const message = (error as Error).message
-  expect(message).not.toContain(PASSWORD)
-  expect(message).not.toContain(smtp.url)
-  expect(message).not.toMatch(/\n/)
-  return error as DeliveryError
-}
+const failure = (p: Promise<unknown>) => deliveryFailure(p, [PASSWORD, smtp.url])
 
 describe('email adapter', () => {
   it('threads three updates: own Message-IDs, In-Reply-To the previous mail, References the first', async () => {

@@ -1,19 +1,16 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
 import type {RenderedPostRecord} from '../../../src/incident/events.js'
-import {DeliveryError, type ChannelAdapter, type PostRequest} from '../../../src/publish/adapter.js'
+import type {ChannelAdapter, PostRequest} from '../../../src/publish/adapter.js'
 import {createAdapter} from '../../../src/publish/adapters/facebook.js'
 import {startFakeFacebook, type FakeFacebook} from '../../fakes/facebook-api.js'
+import {deliveryFailure, HANG_TIMEOUT, postRequest, TIMEOUT} from './requests.js'
 
 const TOKEN = 'EAAPageTokenZ9x81kq0Lmn'
 const fakes: FakeFacebook[] = []
 afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.close()))
 })
-
-/** Generous, so a loaded machine never fails a test by accident; hang tests use HANG_TIMEOUT. */
-const TIMEOUT = 5000
-const HANG_TIMEOUT = 300
 
 async function setup(opts: {token?: string; apiPath?: string; timeoutMs?: number} = {}): Promise<{fake: FakeFacebook; adapter: ChannelAdapter}> {
   const fake = await startFakeFacebook({pageToken: TOKEN, userToken: 'EAAUserTokenQ2'})
@@ -26,30 +23,8 @@ async function setup(opts: {token?: string; apiPath?: string; timeoutMs?: number
   return {fake, adapter}
 }
 
-function request(text: string, extra: Partial<PostRequest> = {}, post: Partial<RenderedPostRecord> = {}): PostRequest {
-  return {
-    text,
-    part: 1,
-    parts: 1,
-    post: {channel: 'facebook', type: 'facebook', parts: [{text, length: text.length, limit: 63206}], ...post},
-    incident: {id: 'voice-1', update: 1, phase: 'investigating', facts: {}},
-    idempotencyKey: 'candor-voice-1-1-facebook-1',
-    signal: new AbortController().signal,
-    ...extra,
-  }
-}
-
-async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(DeliveryError)
-  const de = error as DeliveryError
-  expect(de.message).not.toContain(TOKEN)
-  expect(de.message).not.toMatch(/\n/)
-  return de
-}
+const request = (text: string, extra: Partial<PostRequest> = {}, post: Partial<RenderedPostRecord> = {}) => postRequest({channel: 'facebook', type: 'facebook', text, limit: 63206, post}, extra)
+const failure = (p: Promise<unknown>) => deliveryFailure(p, [TOKEN])
 
 describe('facebook adapter', () => {
   it('posts message and link to the Page feed with the token in the body, never in the URL', async () => {

@@ -4,9 +4,10 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
 import type {JournalEvent, RemotePost} from '../../../src/incident/events.js'
 import type {IncidentStore} from '../../../src/incident/store.js'
-import {DeliveryError, type ChannelAdapter, type PostRequest} from '../../../src/publish/adapter.js'
+import type {ChannelAdapter, PostRequest} from '../../../src/publish/adapter.js'
 import {createAdapter, formatUtc, postFileName} from '../../../src/publish/adapters/markdown.js'
 import {tempDir} from '../../helpers/cli.js'
+import {deliveryFailure, postRequest} from './requests.js'
 
 const STARTED = '2026-11-25T14:02:31.123Z'
 
@@ -22,27 +23,10 @@ function adapterFor(dir: string, options: Record<string, unknown> = {}, id = 'vo
 }
 
 function request(text: string, update: number, phase: string, extra: Partial<PostRequest> = {}, title?: string): PostRequest {
-  return {
-    text,
-    part: 1,
-    parts: 1,
-    post: {channel: 'blog', type: 'markdown', parts: [{text, length: text.length, limit: null}], ...(title && {title})},
-    incident: {id: 'voice-1', update, phase, facts: {service: 'Acme Voice'}},
-    idempotencyKey: `candor-voice-1-${update}-blog-1`,
-    signal: new AbortController().signal,
-    ...extra,
-  }
+  return postRequest({channel: 'blog', type: 'markdown', text, limit: null, incident: {update, phase, facts: {service: 'Acme Voice'}}, post: {...(title && {title})}}, extra)
 }
 
-async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(DeliveryError)
-  expect((error as Error).message).not.toMatch(/\n/)
-  return error as DeliveryError
-}
+const failure = (p: Promise<unknown>) => deliveryFailure(p)
 
 const HEADING = /^## (\w+) — \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC$/gm
 const cwd = process.cwd()

@@ -1,17 +1,17 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
 import type {RemotePost} from '../../../src/incident/events.js'
-import {DeliveryError, type ChannelAdapter, type PostRequest} from '../../../src/publish/adapter.js'
+import type {ChannelAdapter, PostRequest} from '../../../src/publish/adapter.js'
 import {createAdapter, statusText} from '../../../src/publish/adapters/mastodon.js'
 import {startFakeMastodon, type FakeMastodon, type StartFakeMastodonOptions} from '../../fakes/mastodon-api.js'
+import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 
 const TOKEN = 'mastodon-token-Zx81qP0sKd'
 
 let fake: FakeMastodon
 afterEach(async () => fake?.close())
 
-/** A generous timeout, so a loaded machine never fails a test; the hang tests pass a short one. */
-async function setup(options: Record<string, unknown> = {}, fakeOptions: Partial<StartFakeMastodonOptions> = {}, token = TOKEN, timeoutMs = 5000) {
+async function setup(options: Record<string, unknown> = {}, fakeOptions: Partial<StartFakeMastodonOptions> = {}, token = TOKEN, timeoutMs = TIMEOUT) {
   fake = await startFakeMastodon({accessToken: TOKEN, domain: 'mastodon.example', ...fakeOptions})
   return createAdapter({
     channel: {name: 'main', type: 'mastodon', kind: CHANNEL_KINDS.mastodon, options: {instance: 'https://mastodon.example', api_url: fake.url, ...options}},
@@ -21,31 +21,13 @@ async function setup(options: Record<string, unknown> = {}, fakeOptions: Partial
 }
 
 let seq = 0
+/** Each request gets its own idempotency key, as parts of different updates do. */
 function request(text: string, extra: Partial<PostRequest> = {}): PostRequest {
   seq++
-  return {
-    text,
-    part: 1,
-    parts: 1,
-    post: {channel: 'main', type: 'mastodon', parts: [{text, length: text.length, limit: 500}]},
-    incident: {id: 'db-outage', update: 1, phase: 'investigating', facts: {}},
-    idempotencyKey: `candor-db-outage-1-main-${seq}`,
-    signal: new AbortController().signal,
-    ...extra,
-  }
+  return postRequest({channel: 'main', type: 'mastodon', text, limit: 500, incident: {id: 'db-outage'}, idempotencyKey: `candor-db-outage-1-main-${seq}`}, extra)
 }
 
-async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(DeliveryError)
-  const de = error as DeliveryError
-  expect(de.message).not.toContain(TOKEN)
-  expect(de.message).not.toContain('\n')
-  return de
-}
+const failure = (p: Promise<unknown>) => deliveryFailure(p, [TOKEN])
 
 describe('mastodon adapter', () => {
   it('posts a status with the bearer token, idempotency key, visibility and language', async () => {
@@ -220,7 +202,7 @@ describe('mastodon adapter', () => {
     const adapter: ChannelAdapter = createAdapter({
       channel: {name: 'main', type: 'mastodon', kind: CHANNEL_KINDS.mastodon, options: {instance: fake.url}},
       credentials: {ACCESS_TOKEN: TOKEN},
-      timeoutMs: 5000,
+      timeoutMs: TIMEOUT,
     })
     const remote: RemotePost = await adapter.post(request('hello'))
     expect(remote.url).toBe(`${fake.url}/@acme/${remote.id}`)
@@ -240,7 +222,7 @@ describe('mastodon adapter', () => {
 
     function freshAdapter(fakeToken = TOKEN): ChannelAdapter {
       // A new adapter is what `candor retry` has: a new process, nothing remembered.
-      return createAdapter({channel: {name: 'main', type: 'mastodon', kind: CHANNEL_KINDS.mastodon, options: {instance: 'https://mastodon.example', api_url: fake.url}}, credentials: {ACCESS_TOKEN: fakeToken}, timeoutMs: 5000})
+      return createAdapter({channel: {name: 'main', type: 'mastodon', kind: CHANNEL_KINDS.mastodon, options: {instance: 'https://mastodon.example', api_url: fake.url}}, credentials: {ACCESS_TOKEN: fakeToken}, timeoutMs: TIMEOUT})
     }
 
     it('is idempotent: the same part sent again, even by a new process, leaves one status', async () => {

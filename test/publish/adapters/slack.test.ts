@@ -1,14 +1,12 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
 import type {RemotePost} from '../../../src/incident/events.js'
-import {DeliveryError, type ChannelAdapter, type PostRequest} from '../../../src/publish/adapter.js'
+import type {ChannelAdapter, PostRequest} from '../../../src/publish/adapter.js'
 import {createAdapter, escapeSlackText} from '../../../src/publish/adapters/slack.js'
 import {startFakeSlack, type FakeSlack} from '../../fakes/slack-api.js'
+import {deliveryFailure, HANG_TIMEOUT, postRequest, signal, TIMEOUT} from './requests.js'
 
 const BOT_TOKEN = 'xoxb-1111-2222-SecretBotToken'
-/** Generous, so a loaded machine never fails a test by accident; hang tests use HANG_TIMEOUT. */
-const TIMEOUT = 5000
-const HANG_TIMEOUT = 300
 const fakes: FakeSlack[] = []
 afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.close()))
@@ -38,34 +36,8 @@ function webhook(url: string, timeoutMs = TIMEOUT): ChannelAdapter {
   return createAdapter({channel: {name: 'slack-hook', type: 'slack', kind: CHANNEL_KINDS.slack, options: {}}, credentials: {WEBHOOK_URL: url}, timeoutMs})
 }
 
-function request(text: string, extra: Partial<PostRequest> = {}): PostRequest {
-  return {
-    text,
-    part: 1,
-    parts: 1,
-    post: {channel: 'slack', type: 'slack', parts: [{text, length: text.length, limit: 40000}]},
-    incident: {id: 'voice-1', update: 1, phase: 'investigating', facts: {}},
-    idempotencyKey: 'candor-voice-1-1-slack-1',
-    signal: new AbortController().signal,
-    ...extra,
-  }
-}
-
-const SECRETS = [BOT_TOKEN, 'xyzSecretWebhookToken42']
-
-async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(DeliveryError)
-  const de = error as DeliveryError
-  for (const secret of SECRETS) expect(de.message).not.toContain(secret)
-  expect(de.message).not.toMatch(/\n/)
-  return de
-}
-
-const signal = () => new AbortController().signal
+const request = (text: string, extra: Partial<PostRequest> = {}) => postRequest({channel: 'slack', type: 'slack', text, limit: 40000}, extra)
+const failure = (p: Promise<unknown>) => deliveryFailure(p, [BOT_TOKEN, 'xyzSecretWebhookToken42'])
 
 describe('slack adapter, bot mode', () => {
   it('posts with chat.postMessage, a Bearer token and JSON, and returns ts, channel and permalink', async () => {

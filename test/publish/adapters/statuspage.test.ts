@@ -1,9 +1,10 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
 import type {RemotePost} from '../../../src/incident/events.js'
-import {DeliveryError, type ChannelAdapter, type PostRequest} from '../../../src/publish/adapter.js'
+import type {ChannelAdapter, PostRequest} from '../../../src/publish/adapter.js'
 import {createAdapter, statusForPhase} from '../../../src/publish/adapters/statuspage.js'
 import {startFakeStatuspage, type FakeStatuspage} from '../../fakes/statuspage-api.js'
+import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 
 const API_KEY = 'sp-api-key-0123456789abcdef'
 const COMPONENTS = [
@@ -28,34 +29,15 @@ function adapterFor(f: FakeStatuspage, opts: {options?: Record<string, unknown>;
       options: {api_url: f.url, page_id: f.pageId, component_ids: COMPONENTS.map((c) => c.id), ...opts.options},
     },
     credentials: {API_KEY: opts.key ?? API_KEY},
-    // Generous, so a loaded machine never turns a normal answer into a timeout; hang tests pass their own.
-    timeoutMs: opts.timeoutMs ?? 5000,
+    timeoutMs: opts.timeoutMs ?? TIMEOUT,
   })
 }
 
 function request(update: number, phase: string, text: string, thread: {replyTo?: RemotePost; threadRoot?: RemotePost} = {}, title: string | null = 'Calls failing on Acme Voice'): PostRequest {
-  return {
-    text,
-    part: 1,
-    parts: 1,
-    ...thread,
-    post: {channel: 'status', type: 'statuspage', parts: [{text, length: text.length, limit: null}], ...(title && {title})},
-    incident: {id: 'voice-1', update, phase, facts: {}},
-    idempotencyKey: `candor-voice-1-${update}-status-1`,
-    signal: new AbortController().signal,
-  }
+  return postRequest({channel: 'status', type: 'statuspage', text, limit: null, incident: {update, phase}, post: {...(title && {title})}}, thread)
 }
 
-async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(DeliveryError)
-  expect((error as Error).message).not.toContain(API_KEY)
-  expect((error as Error).message).not.toMatch(/\n/)
-  return error as DeliveryError
-}
+const failure = (p: Promise<unknown>) => deliveryFailure(p, [API_KEY])
 
 const componentStatuses = (f: FakeStatuspage) => Object.fromEntries([...f.components.values()].map((c) => [c.id, c.status]))
 

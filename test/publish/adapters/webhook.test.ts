@@ -1,9 +1,10 @@
 import {Webhook} from 'standardwebhooks'
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
-import {DeliveryError, type ChannelAdapter, type PostRequest} from '../../../src/publish/adapter.js'
+import type {ChannelAdapter, DeliveryError, PostRequest} from '../../../src/publish/adapter.js'
 import {createAdapter, signWebhook, webhookId} from '../../../src/publish/adapters/webhook.js'
 import {startFakeWebhookReceiver, type FakeWebhookReceiver} from '../../fakes/webhook-receiver.js'
+import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 
 let receiver: FakeWebhookReceiver
 afterEach(async () => receiver?.close())
@@ -12,8 +13,7 @@ function adapterFor(r: FakeWebhookReceiver, opts: {options?: Record<string, unkn
   return createAdapter({
     channel: {name: 'ops-hook', type: 'webhook', kind: CHANNEL_KINDS.webhook, options: opts.options ?? {}},
     credentials: opts.credentials ?? {URL: r.url, SECRET: r.secret},
-    // Generous, so a loaded machine never turns a normal answer into a timeout; hang tests pass their own.
-    timeoutMs: opts.timeoutMs ?? 5000,
+    timeoutMs: opts.timeoutMs ?? TIMEOUT,
   })
 }
 
@@ -21,26 +21,22 @@ function request(over: Partial<PostRequest> & {update?: number; phase?: string} 
   const update = over.update ?? 1
   const phase = over.phase ?? 'investigating'
   const part = over.part ?? 1
-  return {
-    text: 'We are investigating failed calls on Acme Voice.',
-    part,
-    parts: 1,
-    post: {channel: 'ops-hook', type: 'webhook', parts: [{text: 'x', length: 1, limit: null}], title: 'Acme Voice outage', link: 'https://status.acme.test/voice-1'},
-    incident: {id: 'voice-1', update, phase, facts: {service: 'Acme Voice', regions: ['eu', 'us']}},
-    idempotencyKey: `candor-voice-1-${update}-ops-hook-${part}`,
-    signal: new AbortController().signal,
-    ...over,
-  }
+  return postRequest(
+    {
+      channel: 'ops-hook',
+      type: 'webhook',
+      text: 'We are investigating failed calls on Acme Voice.',
+      limit: null,
+      incident: {update, phase, facts: {service: 'Acme Voice', regions: ['eu', 'us']}},
+      post: {parts: [{text: 'x', length: 1, limit: null}], title: 'Acme Voice outage', link: 'https://status.acme.test/voice-1'},
+      idempotencyKey: `candor-voice-1-${update}-ops-hook-${part}`,
+    },
+    {part, ...over},
+  )
 }
 
-async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(DeliveryError)
-  return error as DeliveryError
-}
+// Only the error's type: the failure tests below check its message themselves (noSecrets).
+const failure = (p: Promise<unknown>) => deliveryFailure(p, [], {oneLine: false})
 
 describe('webhook adapter', () => {
   it('POSTs a JSON body signed per Standard Webhooks, verified by an independent implementation', async () => {

@@ -1,0 +1,255 @@
+/**
+ * The skeleton every fake platform server in this folder shares: a queue of injected faults,
+ * reading a request, the ways a fault is carried out that do not depend on the platform
+ * (hang, latency, reset, a lost answer), and listening on and closing a loopback port.
+ *
+ * What a platform says (status codes, bodies, headers, authentication, routing) stays in
+ * each fake, so each one keeps speaking its platform's real wire protocol.
+ */
+import http from 'node:http'
+import type {AddressInfo, Socket} from 'node:net'
+
+// ---------------------------------------------------------------------------------------
+// What a test sees
+// ---------------------------------------------------------------------------------------
+
+/** A request as a fake records it. */
+export interface RecordedRequest {
+  /** Upper-cased. */
+  method: string
+  /** The request target as sent: path plus query string, e.g. `/2/users/1/tweets?max_results=5`. */
+  path: string
+  headers: Record<string, string | string[] | undefined>
+  /** The body as the fake read it (parsed JSON, or a form where the platform takes forms); the raw string otherwise; undefined if empty. */
+  body: unknown
+}
+
+/** What every fake platform server offers a test, besides the platform's own state. */
+export interface FakePlatform<Fault, Request = RecordedRequest, Match = RouteMatch> {
+  /** e.g. http://127.0.0.1:PORT (no trailing slash) */
+  url: string
+  /** Every request received, including rejected and faulted ones. */
+  requests: Request[]
+  /** Queue a fault for the next `times` matching requests (default 1); faults are used in the order they were queued. */
+  fail(fault: Fault, times?: number, match?: Match): void
+  /** Artificial delay before answering (and before a fault answer or reset), default 0. The request is still carried out after it, even if the client gave up. */
+  latencyMs: number
+  /** Stops the server; ends hanging and delayed requests by destroying their sockets. */
+  close(): Promise<void>
+}
+
+// ---------------------------------------------------------------------------------------
+// Faults
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Faults queued with `fail()`: each is used for the next `times` requests (or connections)
+ * its match accepts, in the order they were queued.
+ */
+export class FaultQueue<Fault, Match = never> {
+  private readonly queued: Array<{fault: Fault; remaining: number; match?: Match}> = []
+
+  add(fault: Fault, times = 1, match?: Match): void {
+    if (!Number.isInteger(times) || times < 1) throw new Error(`fail(): times must be a positive integer, got ${times}`)
+    this.queued.push({fault, remaining: times, match})
+  }
+
+  /** The first queued fault whose match `accepts` this request, used up once; undefined if none. */
+  take(accepts: (match: Match | undefined) => boolean = () => true): Fault | undefined {
+    const i = this.queued.findIndex((q) => accepts(q.match))
+    if (i < 0) return undefined
+    const q = this.queued[i]!
+    if (--q.remaining <= 0) this.queued.splice(i, 1)
+    return q.fault
+  }
+
+  clear(): void {
+    this.queued.length = 0
+  }
+}
+
+/** The match most fakes take in `fail()`: a method and a path whose `:name` segments match any one segment. */
+export interface RouteMatch {
+  method?: string
+  path?: string
+}
+
+export function matchPath(pattern: string, path: string): boolean {
+  const p = pattern.split('/')
+  const s = path.split('/')
+  return p.length === s.length && p.every((seg, i) => (seg.startsWith(':') ? s[i]!.length > 0 : seg === s[i]))
+}
+
+export function matchesRoute(match: RouteMatch | undefined, method: string, path: string): boolean {
+  return (!match?.method || match.method.toUpperCase() === method) && (!match?.path || matchPath(match.path, path))
+}
+
+/**
+ * How a fault is carried out. `hang`, `reset` and `lose-answer` mean the same on every
+ * platform; every other fault is an answer in the platform's own words (`answer`).
+ * The webhook receiver calls its lost answer `drop-response`.
+ */
+export type FaultAction = 'hang' | 'reset' | 'lose-answer' | 'answer'
+
+export function faultAction(fault: object | undefined): FaultAction | undefined {
+  if (fault === undefined) return undefined
+  const kind = 'kind' in fault ? fault.kind : undefined
+  if (kind === 'hang' || kind === 'reset' || kind === 'lose-answer') return kind
+  if (kind === 'drop-response') return 'lose-answer'
+  return 'answer'
+}
+
+/** The faults a platform answers in its own words. */
+export type AnswerFault<F> = Exclude<F, {kind: 'hang' | 'reset' | 'lose-answer' | 'drop-response'}>
+
+/** The fault when it is an answer (not a hang, reset or lost answer); undefined otherwise. */
+export function answerFault<F extends object>(fault: F | undefined): AnswerFault<F> | undefined {
+  return faultAction(fault) === 'answer' ? (fault as AnswerFault<F>) : undefined
+}
+
+// ---------------------------------------------------------------------------------------
+// Requests
+// ---------------------------------------------------------------------------------------
+
+export interface IncomingRequest {
+  /** Upper-cased. */
+  method: string
+  /** The request target as sent: path plus query string. */
+  target: string
+  /** The target without its query string. */
+  path: string
+  /** The query string, without `?`. */
+  query: string
+  /** The body as UTF-8 ('' when there is none). */
+  raw: string
+}
+
+/** Reads the whole request: fakes record every request before they decide anything. */
+export async function readRequest(req: http.IncomingMessage): Promise<IncomingRequest> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  const target = req.url ?? '/'
+  const [path = '/', query = ''] = target.split(/\?(.*)/s)
+  return {method: (req.method ?? 'GET').toUpperCase(), target, path, query, raw: Buffer.concat(chunks).toString('utf8')}
+}
+
+export function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+/** A JSON body parsed; the raw string if it is not JSON; undefined if empty. */
+export function parseJson(raw: string): unknown {
+  if (!raw) return undefined
+  try {
+    return JSON.parse(raw) as unknown
+  } catch {
+    return raw
+  }
+}
+
+/** A JSON or form body by its content type; the raw string if it is neither (or bad JSON); undefined if empty. */
+export function parseBody(contentType: string | undefined, raw: string): unknown {
+  if (!raw) return undefined
+  const ct = (contentType ?? '').toLowerCase()
+  if (ct.includes('json')) return parseJson(raw)
+  if (ct.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw))
+  return raw
+}
+
+// ---------------------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------------------
+
+export interface FakeHttpServerOptions {
+  handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>
+  /** Answers a request whose handling threw, in the platform's words. */
+  onError(res: http.ServerResponse, error: unknown): void
+  /** Emptied on close, so nothing queued outlives the fake. */
+  faults: {clear(): void}
+}
+
+/** An HTTP server on 127.0.0.1 (a free port) whose close() also ends hanging and delayed requests. */
+export class FakeHttpServer {
+  /** Set by close(): nothing is answered any more. */
+  closed = false
+  /** e.g. http://127.0.0.1:PORT (no trailing slash) */
+  url = ''
+  private readonly server: http.Server
+  private readonly sockets = new Set<Socket>()
+  private readonly delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
+  private closing: Promise<void> | undefined
+
+  private constructor(private readonly options: FakeHttpServerOptions) {
+    this.server = http.createServer((req, res) => {
+      options.handle(req, res).catch((error: unknown) => options.onError(res, error))
+    })
+    // Kept so that close() can end connections that hang or wait.
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket)
+      socket.on('close', () => this.sockets.delete(socket))
+    })
+  }
+
+  static async start(options: FakeHttpServerOptions): Promise<FakeHttpServer> {
+    const fake = new FakeHttpServer(options)
+    const {server} = fake
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(0, '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    return fake
+  }
+
+  /** Whether `res` can still be answered: not after close(), a reset, or an answer already sent. */
+  answerable(res: http.ServerResponse): boolean {
+    return !this.closed && !res.destroyed && !res.headersSent
+  }
+
+  /**
+   * The part of a fault every platform carries out alike, in this order: a hang is never
+   * answered (close() ends it), then the latency passes, then a reset cuts the connection.
+   * Returns whether the request goes on (it does not after close()).
+   */
+  async delay(req: http.IncomingMessage, fault: object | undefined, latencyMs: number): Promise<boolean> {
+    const action = faultAction(fault)
+    if (action === 'hang') return false
+    await this.wait(latencyMs)
+    if (this.closed) return false
+    if (action === 'reset') {
+      req.socket.destroy()
+      return false
+    }
+    return true
+  }
+
+  /** Resolves after `ms`, or at once when close() is called. */
+  wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const entry = {timer: setTimeout(() => (this.delays.delete(entry), resolve()), ms), resolve}
+      this.delays.add(entry)
+    })
+  }
+
+  /** Stops the server; ends hanging and delayed requests by destroying their sockets. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.closed = true
+      this.options.faults.clear()
+      for (const d of this.delays) {
+        clearTimeout(d.timer)
+        d.resolve()
+      }
+      this.delays.clear()
+      this.server.close(() => resolve())
+      for (const socket of this.sockets) socket.destroy()
+      this.server.closeAllConnections()
+    })
+    return this.closing
+  }
+}
