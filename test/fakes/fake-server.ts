@@ -175,6 +175,8 @@ export class FakeHttpServer {
   closed = false
   /** e.g. http://127.0.0.1:PORT (no trailing slash) */
   url = ''
+  /** TCP connections accepted so far: a client that keeps connections alive opens few. */
+  connections = 0
   private readonly server: http.Server
   private readonly sockets = new Set<Socket>()
   private readonly delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
@@ -186,6 +188,7 @@ export class FakeHttpServer {
     })
     // Kept so that close() can end connections that hang or wait.
     this.server.on('connection', (socket) => {
+      this.connections++
       this.sockets.add(socket)
       socket.on('close', () => this.sockets.delete(socket))
     })

@@ -50,6 +50,8 @@ export interface FakeX extends FakePlatform<FakeXFault, FakeXRequest> {
    * (e.g. `/2/tweets/:id`). Faults are consumed in the order they were queued.
    */
   fail(fault: FakeXFault, times?: number, match?: RouteMatch): void
+  /** TCP connections accepted so far. */
+  readonly connections: number
 }
 
 export interface StartFakeXOptions {
@@ -422,6 +424,9 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
     latencyMs: 0,
     fail: (fault, times, match) => faults.add(fault, times, match),
     close: () => server.close(),
+    get connections() {
+      return server.connections
+    },
   }
   return fakeX
 }

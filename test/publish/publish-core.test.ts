@@ -81,6 +81,16 @@ describe('publishUpdate', () => {
     expect(s.progress.filter(([, state]) => state === 'sending')).toHaveLength(2)
   })
 
+  it('keeps connections alive: a thread and the next update reach an X server over one connection', async () => {
+    const s = await setup()
+    const impact = 'Calls to and from landlines fail to connect and voicemail is delayed for customers on every plan. '.repeat(4).trim()
+    await publishUpdate({incident: s.id, phase: 'investigating', facts: {impact}, yes: true, interactive: false, channels: ['x']}, s.deps)
+    await publishUpdate({incident: s.id, phase: 'identified', facts: {}, yes: true, interactive: false, channels: ['x']}, s.deps)
+    expect(s.main.tweets.length).toBeGreaterThanOrEqual(3) // a thread of two or more parts, then the next update
+    expect(s.main.requests.length).toBeGreaterThanOrEqual(3)
+    expect(s.main.connections).toBe(1)
+  })
+
   it('retries 5xx, resets and timeouts with backoff, then publishes once', async () => {
     const s = await setup()
     const post = {method: 'POST', path: '/2/tweets'}
