@@ -184,17 +184,8 @@ describe('playbook-wide settings', () => {
 
 describe('loading for one phase (templatesOf), as preview and publish do', () => {
   const files = {
-    'playbook.yaml': `name: demo
-locales: [en, de]
-facts:
-  service: { required: true }
-channels:
-  x: { type: x }
-phases:
-  investigating:
-    posts:
-      x: { template: t/investigating.hbs }
-  resolved:
+    // The valid playbook above, in two languages, with a second phase and its posts in files.
+    'playbook.yaml': `${valid.replace('name: demo\n', 'name: demo\nlocales: [en, de]\n').replace('{ text: "Problems with {{service}}" }', '{ template: t/investigating.hbs }')}  resolved:
     posts:
       x: { template: t/resolved.hbs }
 `,
