@@ -1,7 +1,8 @@
-import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {copyFileSync, existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {CandorError} from './errors.js'
+import {makeFolder} from './fs/make-folder.js'
 
 /**
  * The installed package's root: the nearest folder above this module with Candor's
@@ -54,7 +55,7 @@ export function scaffoldProject(targetDir: string, playbookName = 'outage'): Sca
     })
   }
   for (const [from, to] of plan) {
-    mkdirSync(path.dirname(to), {recursive: true})
+    makeFolder(path.dirname(to))
     copyFileSync(from, to)
   }
   return {dir: targetDir, created: plan.map(([, to]) => to)}

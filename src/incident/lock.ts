@@ -1,7 +1,8 @@
-import {closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {CandorError} from '../errors.js'
+import {makeFolder} from '../fs/make-folder.js'
 
 export interface LockOwner {
   pid: number
@@ -104,7 +105,7 @@ function takeOverStale(file: string, seen: LockOwner | undefined, owner: LockOwn
  * `timeoutMs`; a lock left by a dead process on this machine is taken over.
  */
 export async function acquireFileLock(dir: string, id: string, opts: LockOptions): Promise<IncidentLock> {
-  mkdirSync(dir, {recursive: true, mode: 0o700})
+  makeFolder(dir, 0o700)
   const file = path.join(dir, `${id}.lock`)
   const owner: LockOwner = {pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: opts.command, by: opts.by}
   const deadline = Date.now() + opts.timeoutMs

@@ -1,8 +1,9 @@
-import {closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync} from 'node:fs'
+import {closeSync, constants, existsSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync} from 'node:fs'
 import path from 'node:path'
 import {CandorError} from '../errors.js'
 import type {JournalEvent, NewEvent} from './events.js'
 import {acquireFileLock, type IncidentLock, type LockOptions} from './lock.js'
+import {makeFolder} from '../fs/make-folder.js'
 
 export interface JournalRead {
   events: JournalEvent[]
@@ -96,7 +97,15 @@ export class FileIncidentStore implements IncidentStore {
 
   async create(id: string, first: NewEvent, now = new Date()): Promise<JournalEvent> {
     const file = this.file(id)
-    mkdirSync(this.dir, {recursive: true, mode: 0o700})
+    try {
+      makeFolder(this.dir, 0o700)
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException
+      throw new CandorError(`cannot create the state directory ${this.location} (${e.code ?? e.message})`, {
+        code: 'state_dir_unusable',
+        suggestions: ['Pass --state-dir, or set CANDOR_STATE_DIR, to a folder you can write'],
+      })
+    }
     let fd: number
     try {
       // O_EXCL: two people opening the same id at once cannot both succeed.

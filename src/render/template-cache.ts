@@ -1,6 +1,7 @@
-import {mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import {makeFolder} from '../fs/make-folder.js'
 
 /**
  * What Candor learns from a template (its analysis, its compiled code), kept on disk
@@ -70,7 +71,7 @@ export class DiskTemplateCache implements TemplateCache {
         st = statSync(this.dir)
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !create) return false // look again when writing
-        mkdirSync(this.dir, {recursive: true, mode: 0o700})
+        makeFolder(this.dir, 0o700)
         st = statSync(this.dir)
       }
       const ours = typeof process.getuid !== 'function' || st.uid === process.getuid()

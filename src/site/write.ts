@@ -1,8 +1,9 @@
 import {randomBytes} from 'node:crypto'
-import {closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync} from 'node:fs'
 import path from 'node:path'
 import {CandorError} from '../errors.js'
 import type {SiteFile} from './build.js'
+import {makeFolder} from '../fs/make-folder.js'
 
 /** The file in the site's folder that lists what Candor wrote there. */
 export const MANIFEST = '.candor-site.json'
@@ -50,7 +51,7 @@ function readManifest(dir: string): Set<string> {
 
 /** Writes a file so that a reader sees the old content or the new, never part of it. */
 function writeAtomic(file: string, content: string): void {
-  mkdirSync(path.dirname(file), {recursive: true})
+  makeFolder(path.dirname(file))
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
   const fd = openSync(tmp, 'wx', 0o644)
   try {
@@ -112,7 +113,7 @@ export function writeSite(dir: string, files: readonly SiteFile[]): WriteResult 
   if (existsSync(root) && !lstatSync(root).isDirectory()) {
     throw new CandorError(`${root} is not a folder`, {code: 'site_dir_invalid', suggestions: ['Point the site channel\'s `dir` (or --out) at a folder']})
   }
-  mkdirSync(root, {recursive: true})
+  makeFolder(root)
   const previous = readManifest(root)
 
   const clashes = files.filter((f) => !previous.has(f.path) && existsSync(path.join(root, f.path)) && !sameContent(path.join(root, f.path), f.content))

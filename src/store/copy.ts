@@ -1,10 +1,11 @@
-import {closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync} from 'node:fs'
+import {closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, writeSync} from 'node:fs'
 import path from 'node:path'
 import {CandorError} from '../errors.js'
 import type {JournalEvent} from '../incident/events.js'
 import {checkIncidentId, FileIncidentStore, parseJournal, type IncidentStore} from '../incident/store.js'
 import {PgIncidentStore} from './postgres.js'
 import {parseStoreSpec, type StoreSpec} from './url.js'
+import {makeFolder} from '../fs/make-folder.js'
 
 /** A store opened from a `--from`/`--to` value, with what copying into it needs. */
 export interface CopyEndpoint {
@@ -78,7 +79,7 @@ export function importFileJournal(stateDir: string, id: string, events: JournalE
   checkIncidentId(id)
   const dir = path.join(stateDir, 'incidents')
   const file = path.join(dir, `${id}.jsonl`)
-  mkdirSync(dir, {recursive: true, mode: 0o700})
+  makeFolder(dir, 0o700)
   let fd: number
   if (after === 0) {
     try {

@@ -4,6 +4,7 @@ import path from 'node:path'
 import type {RemotePost} from '../../incident/events.js'
 import type {IncidentStore} from '../../incident/store.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter, type PostRequest} from '../adapter.js'
+import {makeFolder} from '../../fs/make-folder.js'
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 /** Starts each update's section; what makes retries idempotent and retractions possible. */
@@ -220,7 +221,7 @@ export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter 
         const started = await startedAt(store, id, now)
         file ??= postFileName(id, started)
         const target = path.join(dir, file)
-        await fs.mkdir(dir, {recursive: true})
+        makeFolder(dir)
         let current = await readIfExists(target)
         if (current === undefined) {
           // First update (or the file was removed since): create it, never over someone else's.
