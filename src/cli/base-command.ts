@@ -26,8 +26,8 @@ export abstract class CandorCommand extends Command {
 
   protected override async init(): Promise<void> {
     const env = loadEnvironment()
-    // Before oclif's own init, which logs argv under DEBUG: the store URL's password
-    // (from $CANDOR_STORE or the command line) is a secret too.
+    // bin/run.js installed it already (src/cli/main.ts); this covers a command run some
+    // other way (Command.run), before oclif's init logs argv under DEBUG.
     installOutputRedaction([...secretValues(env), ...storeSecrets(this.argv, env)])
     await super.init()
     // A leak risk is worth saying even under --json (it goes to stderr).
