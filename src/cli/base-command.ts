@@ -110,3 +110,6 @@ export function announceLockWait(incident: string) {
 }
 
 export const requestTimeoutFlag = Flags.integer({description: 'seconds to wait for each request to a platform before trying again', default: 15, min: 1, helpValue: 'SECONDS'})
+
+/** What every command that sends to channels takes: rate-limit wait, lock wait, request timeout, who acts. */
+export const sendingFlags = {'max-wait': maxWaitFlag, 'lock-timeout': lockTimeoutFlag, timeout: requestTimeoutFlag, as: actorFlag}

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFlag, maxWaitFlag, requestTimeoutFlag, stateFlags} from '../cli/base-command.js'
+import {announceLockWait, CandorCommand, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
 import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
 import {ExitCode} from '../errors.js'
@@ -31,10 +31,7 @@ An approval counts once per person, and only for the content approved: if the po
     incident: incidentFlag,
     yes: Flags.boolean({char: 'y', description: 'approve without asking (for scripts)'}),
     publish: Flags.boolean({description: 'publish when this approval completes the draft (--no-publish: only record it)', default: true, allowNo: true}),
-    'max-wait': maxWaitFlag,
-    'lock-timeout': lockTimeoutFlag,
-    timeout: requestTimeoutFlag,
-    as: actorFlag,
+    ...sendingFlags,
     ...stateFlags,
   }
 

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {actorFlag, announceLockWait, CandorCommand, factFlags, incidentFlag, lockTimeoutFlag, maxWaitFlag, requestTimeoutFlag, stateFlags} from '../cli/base-command.js'
+import {announceLockWait, CandorCommand, factFlags, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
 import {formatPreview} from '../cli/render-preview.js'
 import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
@@ -44,10 +44,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     'dry-run': Flags.boolean({description: 'show exactly what would be sent, and to which account; send nothing'}),
     allow: Flags.string({description: 'override one post-policy rule for this update (repeatable; journaled with who gave it)', multiple: true, options: [...POLICY_RULES], helpValue: 'RULE'}),
     again: Flags.boolean({description: 'publish even if these exact posts already went out for this phase'}),
-    'max-wait': maxWaitFlag,
-    'lock-timeout': lockTimeoutFlag,
-    timeout: requestTimeoutFlag,
-    as: actorFlag,
+    ...sendingFlags,
     ...stateFlags,
   }
 

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFlag, maxWaitFlag, requestTimeoutFlag, stateFlags} from '../cli/base-command.js'
+import {announceLockWait, CandorCommand, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
 import {createReporter} from '../cli/progress.js'
 import {ExitCode} from '../errors.js'
 import {resolveActor} from '../incident/identity.js'
@@ -14,12 +14,9 @@ export default class Retry extends CandorCommand {
   static override flags = {
     incident: incidentFlag,
     channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
-    'max-wait': maxWaitFlag,
     'assume-sent': Flags.boolean({description: 'a part whose send was interrupted, on a platform that cannot be asked, is taken as published', exclusive: ['assume-lost']}),
     'assume-lost': Flags.boolean({description: 'a part whose send was interrupted, on a platform that cannot be asked, is sent again', exclusive: ['assume-sent']}),
-    'lock-timeout': lockTimeoutFlag,
-    timeout: requestTimeoutFlag,
-    as: actorFlag,
+    ...sendingFlags,
     ...stateFlags,
   }
 
