@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {announceLockWait, CandorCommand, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
+import {graceOnCtrlC} from '../cli/interrupt.js'
 import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
-import {ExitCode} from '../errors.js'
 import {resolveActor} from '../incident/identity.js'
 import {openStore, resolveIncidentId} from '../incident/service.js'
 import {loadEnvironment} from '../publish/credentials.js'
@@ -42,13 +42,7 @@ An approval counts once per person, and only for the content approved: if the po
     const json = this.jsonEnabled()
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json
     const reporter = await createReporter(json)
-    const controller = new AbortController()
-    const onSigint = () => {
-      if (controller.signal.aborted) process.exit(ExitCode.Interrupted)
-      process.stderr.write('\nInterrupted: sending nothing new; waiting a few seconds for requests in flight (Ctrl-C again to quit now)\n')
-      controller.abort()
-    }
-    process.on('SIGINT', onSigint)
+    const interrupt = graceOnCtrlC()
     let result
     try {
       result = await approveDraft(
@@ -60,13 +54,13 @@ An approval counts once per person, and only for the content approved: if the po
           reporter,
           maxWaitMs: flags['max-wait'] * 1000,
           timeoutMs: flags.timeout * 1000,
-          signal: controller.signal,
+          signal: interrupt.signal,
           lockTimeoutMs: flags['lock-timeout'] * 1000,
           onLockWait: announceLockWait(incident),
         },
       )
     } finally {
-      process.removeListener('SIGINT', onSigint)
+      interrupt.stop()
       ;(reporter as {finish?(): void}).finish?.()
     }
     for (const w of result.warnings) this.warnLine(w)
@@ -82,6 +76,6 @@ An approval counts once per person, and only for the content approved: if the po
     }
 
     // The same output and exit codes as `candor publish`.
-    return reportDeliveries({log: (m) => this.log(m), warn: (m) => this.warnLine(m)}, published, {json, interrupted: controller.signal.aborted})
+    return reportDeliveries({log: (m) => this.log(m), warn: (m) => this.warnLine(m)}, published, {json, interrupted: interrupt.signal.aborted})
   }
 }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {announceLockWait, CandorCommand, factFlags, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
 import {formatPreview} from '../cli/render-preview.js'
+import {graceOnCtrlC} from '../cli/interrupt.js'
 import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
 import {paint} from '../cli/style.js'
@@ -55,19 +56,11 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     const json = this.jsonEnabled()
     const reporter = flags['dry-run'] ? {progress() {}} : await createReporter(json)
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json
-    const controller = new AbortController()
-    // First Ctrl-C: send nothing new, let requests in flight settle, journal, exit 130.
-    // A second one exits at once (parts in flight then show as unknown until `candor retry`).
-    const onSigint = () => {
-      if (controller.signal.aborted) process.exit(ExitCode.Interrupted)
-      process.stderr.write('\nInterrupted: sending nothing new; waiting a few seconds for requests in flight (Ctrl-C again to quit now)\n')
-      controller.abort()
-    }
-    process.on('SIGINT', onSigint)
+    const interrupt = graceOnCtrlC()
     let result: PublishResult
     try {
       // Team mode: send a draft that has all its approvals.
-      const draftDeps = {store, actor: resolveActor(flags.as), env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, signal: controller.signal, lockTimeoutMs: flags['lock-timeout'] * 1000, timeoutMs: flags.timeout * 1000, onLockWait: announceLockWait(incident)}
+      const draftDeps = {store, actor: resolveActor(flags.as), env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, signal: interrupt.signal, lockTimeoutMs: flags['lock-timeout'] * 1000, timeoutMs: flags.timeout * 1000, onLockWait: announceLockWait(incident)}
       result = flags.draft
         ? await publishDraft({draft: flags.draft, incident, yes: flags.yes, interactive, confirm: interactive ? confirmDraft : undefined, show: json ? undefined : (view) => this.log(describeDraft(view))}, draftDeps)
         : await publishUpdate(
@@ -91,14 +84,14 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
           env: loadEnvironment(),
           reporter,
           maxWaitMs: flags['max-wait'] * 1000,
-          signal: controller.signal,
+          signal: interrupt.signal,
           lockTimeoutMs: flags['lock-timeout'] * 1000,
           timeoutMs: flags.timeout * 1000,
           onLockWait: announceLockWait(incident),
         },
       )
     } finally {
-      process.removeListener('SIGINT', onSigint)
+      interrupt.stop()
       ;(reporter as {finish?(): void}).finish?.()
     }
     for (const w of result.warnings) this.warnLine(w)
@@ -118,7 +111,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
       return {incident: result.incident, phase: result.phase, update: result.update, dry_run: true, plan: result.plan}
     }
 
-    return reportDeliveries({log: (m) => this.log(m), warn: (m) => this.warnLine(m)}, result, {json, interrupted: controller.signal.aborted})
+    return reportDeliveries({log: (m) => this.log(m), warn: (m) => this.warnLine(m)}, result, {json, interrupted: interrupt.signal.aborted})
   }
 
   /** More approvals are needed: a draft was recorded, nothing was sent (exit 0). */
