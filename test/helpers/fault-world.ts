@@ -32,18 +32,8 @@ import {
   type FakeName,
   type Fakes,
 } from './all-channels.js'
+import {mulberry32} from './random.js'
 
-/** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 export type FaultKind = 'rate-limit' | '5xx' | 'reset' | 'hang'
 export const FAULT_KINDS: FaultKind[] = ['rate-limit', '5xx', 'reset', 'hang']

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {codePointLength, graphemeLength, mastodonLength, xWeightedLength} from '../../src/text/length.js'
 import {splitIntoThread, type SplitOptions} from '../../src/text/split.js'
+import {mulberry32} from '../helpers/random.js'
 
 const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'})
 const graphemesOf = (s: string): string[] => Array.from(segmenter.segment(s), (g) => g.segment)
@@ -239,17 +240,7 @@ describe('splitIntoThread', () => {
 })
 
 describe('splitIntoThread: randomized invariants', () => {
-  // mulberry32: small, seeded, good enough to vary the inputs reproducibly.
-  function prng(seed: number): () => number {
-    let a = seed >>> 0
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0
-      let t = a
-      t = Math.imul(t ^ (t >>> 15), t | 1)
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
-  }
+  const prng = mulberry32 // seeded: the inputs vary reproducibly
 
   const WORDS = ['the', 'database', 'is', 'failing', 'over', 'to', 'eu-west-1', 'customers', 'may', 'see', 'errors', 'x'.repeat(40), 'retrying…', 'done.', 'why?', 'now!']
   const EMOJI = ['🚨', '😀', FAMILY, '🇯🇵', '👩🏽‍💻', '1️⃣', '❤️', 'é', 'e\u0301']
