@@ -61,6 +61,7 @@ export interface DeliveryOptions {
   incident: IncidentState
   update: {update: number; phase: string}
   actor: string
+  /** Masks secrets in error messages (diagnostics); posts, URLs and ids are journaled as they are. */
   redactor: Redactor
   clock: Clock
   reporter: DeliveryReporter
@@ -117,7 +118,7 @@ export async function deliverAll(jobs: DeliveryJob[], opts: DeliveryOptions): Pr
 
 async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight: AbortSignal): Promise<DeliveryOutcome> {
   const {channel, post} = job
-  const journal = (event: Parameters<IncidentStore['append']>[1]) => opts.store.append(opts.incident.id, opts.redactor.value(event), opts.clock.now())
+  const journal = (event: Parameters<IncidentStore['append']>[1]) => opts.store.append(opts.incident.id, event, opts.clock.now())
   const remotes: RemotePost[] = []
   let replyTo = previousPost(opts.incident, channel, opts.update.update)
   const threadRoot = firstPost(opts.incident, channel)

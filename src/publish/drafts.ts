@@ -19,10 +19,9 @@ import type {IncidentStore} from '../incident/store.js'
 import {parseDuration, type Playbook} from '../playbook/model.js'
 import {renderPhase} from '../render/render-phase.js'
 import {appendEvents} from '../store/batch.js'
-import {checkCredentials, secretValues} from './credentials.js'
+import {checkCredentials} from './credentials.js'
 import {systemClock} from './deliver.js'
 import {deliverApproved, refuseDuplicate, requiredApprovals, toRecord, withLock, type PendingApproval, type PublishDeps, type PublishResult} from './publish.js'
-import {Redactor} from './redact.js'
 
 /** How long a draft waits for its approvals unless told otherwise. */
 export const DEFAULT_DRAFT_TTL_MS = 2 * 60 * 60 * 1000
@@ -108,10 +107,6 @@ function isFresh(state: IncidentState, playbook: Playbook, d: DraftState, update
   }
 }
 
-function redactorFor(deps: PublishDeps): Redactor {
-  return new Redactor(secretValues(deps.env))
-}
-
 export interface DraftInput {
   state: IncidentState
   playbook: Playbook
@@ -186,7 +181,7 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
     content_hash: hash,
   }
   const expiresAt = new Date(now.getTime() + (input.ttlMs ?? DEFAULT_DRAFT_TTL_MS)).toISOString()
-  events.push(redactorFor(deps).value({type: 'draft_created', by: deps.actor, draft: id, required, expires_at: expiresAt, facts, ...(again && {again}), ...content}))
+  events.push({type: 'draft_created', by: deps.actor, draft: id, required, expires_at: expiresAt, facts, ...(again && {again}), ...content})
   events.push({type: 'draft_approved', by: deps.actor, draft: id, content_hash: hash})
   await appendEvents(deps.store, state.id, events, now)
   return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: id, status: 'pending-approval', approvals: [deps.actor], required, expires_at: expiresAt}, warnings: input.warnings}
@@ -326,7 +321,7 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
         content_hash: contentHash(d.phase, r.posts, channels),
       }
       revised = `the posts changed since ${approvals.length > 0 ? approvals.join(', ') + ' approved' : 'the draft was made'} (facts edited or playbook changed), so earlier approvals no longer count`
-      events.push(redactorFor(deps).value({type: 'draft_revised', by: deps.actor, draft: d.id, reason: 'the posts no longer render as drafted (facts edited or playbook changed)', ...content}))
+      events.push({type: 'draft_revised', by: deps.actor, draft: d.id, reason: 'the posts no longer render as drafted (facts edited or playbook changed)', ...content})
       Object.assign(d, {update, renderedAt: content.rendered_at, nextUpdateDue: content.next_update_due, posts: content.posts, channels, declined: content.declined, sourceHash: content.source_hash, contentHash: content.content_hash})
       approvals = []
     }

@@ -311,13 +311,12 @@ export interface ApprovedUpdate {
 export async function deliverApproved(a: ApprovedUpdate, deps: PublishDeps): Promise<PublishResult> {
   const {state, playbook, phase, update, posts: approved, channels, now} = a
   const changes = diffFacts(state.facts, Object.fromEntries(Object.entries(a.facts).filter(([, v]) => v !== undefined)))
-  const redactor = new Redactor(secretValues(deps.env))
   const adapters = await buildAdapters(playbook, channels, deps)
   // Across machines the lock lives on a database connection: make sure it still does.
   if (a.lock) await ensureLockHeld(a.lock)
   const events: NewEvent[] = [...(a.before ?? [])]
   if (changes.length > 0) events.push({type: 'facts_changed', by: deps.actor, changes})
-  events.push(redactor.value({type: 'rendered', by: deps.actor, update, phase, next_update_due: a.nextUpdateDue, posts: approved}))
+  events.push({type: 'rendered', by: deps.actor, update, phase, next_update_due: a.nextUpdateDue, posts: approved})
   events.push({type: 'approved', by: deps.actor, update, channels, declined: approved.map((p) => p.channel).filter((c) => !channels.includes(c)), ...(a.draft && {draft: a.draft.id, approvers: a.draft.approvers})})
   events.push(...(a.after ?? []))
   await appendEvents(deps.store, state.id, events, now)
