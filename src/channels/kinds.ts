@@ -251,3 +251,8 @@ export function channelLimit(kind: ChannelKind, config: Record<string, unknown>)
   if (kind.limitConfigurable && typeof config.max_length === 'number') return config.max_length
   return kind.defaultLimit
 }
+
+/** Whether a channel's posts are also rendered as HTML (the status site; email's HTML part), where every value is escaped. */
+export function rendersHtml(kind: ChannelKind): boolean {
+  return kind.format === 'html' || kind.type === 'email'
+}

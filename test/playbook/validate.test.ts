@@ -133,6 +133,17 @@ phases:
     ])
   })
 
+  it('refuses {{{x}}} and {{& x}} in templates that render into HTML (status site, email), with their place and the fix', () => {
+    const text = valid
+      .replace('x: { type: x }', 'x: { type: x }\n  web: { type: site, dir: public }\n  mail: { type: email, from: a@b.example, to: [c@d.example] }')
+      .replace('x: { text: "Problems with {{service}}" }', `x: { text: "Problems: {{{service}}}" }\n      web: { text: 'See <a href="{{{service}}}">the page</a>' }\n      mail: { template: t/mail.hbs }`)
+    const problems = problemsOf({'playbook.yaml': text, 't/mail.hbs': 'Hello,\nsee {{& service}} and {{service}}.\n'})
+    expect(problems).toEqual([
+      'playbook.yaml:12:34: post "investigating.web": {{{service}}} writes a value unescaped into HTML (channel "web" is Status site); write {{service}} instead: Candor escapes values in HTML and keeps the markup the template itself writes',
+      't/mail.hbs:2:5: post "investigating.mail": {{& service}} writes a value unescaped into HTML (channel "mail" is Email); write {{service}} instead: Candor escapes values in HTML and keeps the markup the template itself writes',
+    ])
+  })
+
   it('refuses templates outside the playbook folder', () => {
     const text = valid.replace('x: { text: "Problems with {{service}}" }', 'x: { template: ../../etc/passwd }')
     expect(problemsOf({'playbook.yaml': text})).toEqual([expect.stringMatching(/^playbook\.yaml:9:22: .*outside the playbook's folder/)])
