@@ -15,7 +15,7 @@ function redirectPlugin(apiUrl: string | undefined, timeoutMs: number): ITwitter
   const base = apiUrl?.replace(/\/+$/, '')
   return {
     onBeforeRequestConfig({params}) {
-      if (base) params.url = params.url.replace(X_API, base)
+      if (base) params.url = params.url.replace(X_API, () => base)
       params.timeout ??= timeoutMs
     },
   }
