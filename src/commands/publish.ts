@@ -52,7 +52,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
   async run() {
     const {flags} = await this.parse(Publish)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const incident = flags.draft && !flags.incident ? await findDraftIncident(store, flags.draft) : await resolveIncidentId(store, flags.incident)
+    const incident = flags.draft && !flags.incident ? await findDraftIncident(store, flags.draft) : await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
     const json = this.jsonEnabled()
     const reporter = flags['dry-run'] ? {progress() {}} : await createReporter(json)
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json

@@ -23,7 +23,7 @@ export default class Retry extends CandorCommand {
   async run() {
     const {flags} = await this.parse(Retry)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const incident = await resolveIncidentId(store, flags.incident)
+    const incident = await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
     const reporter = await createReporter(this.jsonEnabled())
     let result
     try {

@@ -15,7 +15,7 @@ import type {DraftContent, NewEvent, RenderedPostRecord} from '../incident/event
 import type {IncidentLock} from '../incident/lock.js'
 import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import type {DraftState, IncidentState} from '../incident/state.js'
-import type {IncidentStore} from '../incident/store.js'
+import {isDamagedJournal, type IncidentStore} from '../incident/store.js'
 import {parseDuration, type Playbook} from '../playbook/model.js'
 import {renderPhase} from '../render/render-phase.js'
 import {appendEvents} from '../store/batch.js'
@@ -235,10 +235,20 @@ export interface ApproveResult {
 export async function findDraftIncident(store: IncidentStore, draft: string): Promise<string> {
   const ids = (await store.list()).reverse()
   for (const id of ids) {
-    const {state} = await loadIncident(store, id)
-    if (state.drafts.has(draft)) return id
+    const state = await loadIntact(store, id)
+    if (state?.drafts.has(draft)) return id
   }
   throw new CandorError(`no draft "${draft}" in ${store.location}`, {code: 'draft_not_found', suggestions: ['List pending drafts with `candor drafts`']})
+}
+
+/** An incident's state, or undefined when its journal is damaged (searching every incident, one bad file is passed over). */
+async function loadIntact(store: IncidentStore, id: string): Promise<IncidentState | undefined> {
+  try {
+    return (await loadIncident(store, id)).state
+  } catch (error) {
+    if (isDamagedJournal(error)) return undefined
+    throw error
+  }
 }
 
 function requireDraft(state: IncidentState, id: string): DraftState {
@@ -442,8 +452,9 @@ export async function listDrafts(store: IncidentStore, opts: {incident?: string;
   const ids = opts.incident ? [opts.incident] : await store.list()
   const out: DraftSummary[] = []
   for (const id of ids) {
-    const {state} = await loadIncident(store, id)
-    if (state.drafts.size === 0) continue
+    // A damaged journal among all incidents is passed over (`incident list` names it); one named is an error.
+    const state = opts.incident ? (await loadIncident(store, id)).state : await loadIntact(store, id)
+    if (!state || state.drafts.size === 0) continue
     let playbook: Playbook | undefined
     try {
       playbook = incidentPlaybook(state)
