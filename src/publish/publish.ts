@@ -11,7 +11,7 @@ import {escapeHtml} from '../render/template.js'
 import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory, tryCreateAdapter} from './adapters/index.js'
 import {checkCredentials, secretValues} from './credentials.js'
-import {deliverAll, firstPost, previousPost, systemClock, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
+import {deliverAll, postKeyFor, systemClock, threadFor, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
 import {Redactor} from './redact.js'
 import {appendEvents, ensureLockHeld} from '../store/batch.js'
 
@@ -414,12 +414,15 @@ async function settleUnknown(
   }
   if (adapter.findPublished) {
     try {
+      const thread = threadFor(ctx.state, ctx.channel, ctx.update.update, adapter)
+      const postKey = postKeyFor(ctx.state, ctx.channel, ctx.update.update, part, adapter)
       const found = await adapter.findPublished({
         text: post.parts[part - 1].text,
         part,
         parts: post.parts.length,
-        replyTo: part > 1 ? (ctx.done.get(part - 1) ?? undefined) : previousPost(ctx.state, ctx.channel, ctx.update.update),
-        threadRoot: firstPost(ctx.state, ctx.channel) ?? ctx.done.get(1) ?? undefined,
+        replyTo: part > 1 ? (ctx.done.get(part - 1) ?? undefined) : thread.replyTo,
+        threadRoot: thread.threadRoot ?? ctx.done.get(1) ?? undefined,
+        ...(postKey && {postKey}),
         post,
         incident: {id: ctx.state.id, update: ctx.update.update, phase: ctx.update.phase, facts: ctx.state.facts},
         idempotencyKey: `candor-${ctx.state.id}-${ctx.update.update}-${ctx.channel}-${part}`,

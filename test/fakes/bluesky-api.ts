@@ -8,9 +8,10 @@
  * (CIDv1, dag-cbor codec, sha-256 — of the record's JSON here, not its CBOR). Errors are
  * `{"error", "message"}`; answers carry `RateLimit-*` headers; a 429 also carries `Retry-After`.
  *
- * Stricter than a real PDS, on purpose: a reply's root and parent must be live records of this
- * repo with matching CIDs, and the root must be the parent's own root (Bluesky's AppView would
- * hide such a reply; a PDS stores it); a strong ref with more than `uri` and `cid` is refused
+ * Stricter than a real PDS, on purpose: a reply's parent must be a live record of this repo and
+ * its root a record of this repo (deleted ones too: the reference stays valid), both with
+ * matching CIDs; the root must be the parent's own root and never itself a reply (Bluesky's
+ * AppView would hide such a reply or flag an invalid root; a PDS stores it); a strong ref with more than `uri` and `cid` is refused
  * (a PDS would store the extra fields in the record). Facets must lie within the text's bytes.
  *
  * Order of processing: read and record the request, then a queued fault wins over
@@ -219,11 +220,12 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
 
   const live = (uri: string) => posts.find((p) => p.uri === uri && !p.deleted)
 
-  function checkRef(ref: unknown, role: string): FakeBskyPost | Reply {
+  function checkRef(ref: unknown, role: 'root' | 'parent'): FakeBskyPost | Reply {
     const r = ref as Partial<FakeBskyStrongRef> | undefined
     if (typeof r?.uri !== 'string' || typeof r.cid !== 'string') return xrpcError(400, 'InvalidRequest', `Invalid app.bsky.feed.post record: Record/reply/${role} must have the properties "uri" and "cid"`)
     if (Object.keys(r).some((k) => k !== 'uri' && k !== 'cid' && k !== '$type')) return xrpcError(400, 'InvalidRequest', `Invalid app.bsky.feed.post record: Record/reply/${role} has unexpected properties`)
-    const post = live(r.uri)
+    // A deleted root is still a valid reference (its replies stay in the thread); a parent must be up.
+    const post = live(r.uri) ?? (role === 'root' ? [...posts].reverse().find((p) => p.uri === r.uri && p.cid === r.cid) : undefined)
     if (!post) return xrpcError(400, 'InvalidRequest', `Invalid reply: ${role} ${r.uri} does not exist`)
     if (post.cid !== r.cid) return xrpcError(400, 'InvalidRequest', `Invalid reply: ${role} cid ${r.cid} does not match ${r.uri}`)
     return post
@@ -261,6 +263,8 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
       const reply = record.reply as {root?: unknown; parent?: unknown}
       const root = checkRef(reply.root, 'root')
       if (!('uri' in root)) return root
+      // The AppView flags a thread whose root is itself a reply as an invalid root.
+      if (root.record.reply) return xrpcError(400, 'InvalidRequest', `Invalid reply: root ${root.uri} is itself a reply (to ${root.record.reply.parent.uri}); the root must be the thread's first post`)
       const parent = checkRef(reply.parent, 'parent')
       if (!('uri' in parent)) return parent
       const parentRoot = parent.record.reply?.root.uri ?? parent.uri

@@ -10,9 +10,9 @@ import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../htt
  * and would leave `api_url` for the PDS named in the account's DID document).
  *
  * One session per adapter, created on first use and refreshed on `ExpiredToken`. Each part's
- * record key is derived from its idempotency key and text, the same in every process: the
- * PDS never creates a second record under a key, and `findPublished` after a crash is one
- * `getRecord` of that key.
+ * record key is a timestamp TID made before its first attempt and journaled with it
+ * (`newPostKey`), the same on every retry in every process: the PDS never creates a second
+ * record under a key, and `findPublished` after a crash is one `getRecord` of that key.
  */
 
 const PLATFORM = 'Bluesky'
@@ -52,25 +52,40 @@ export function linkFacets(text: string): LinkFacet[] {
 
 const TID_CHARS = '234567abcdefghijklmnopqrstuvwxyz'
 
-/**
- * The record key of one part: a TID (13 base32-sortable characters of a 64-bit number with
- * the top bit clear) made from a hash of the part's idempotency key and text rather than
- * the clock, so every process, and every retry, names the same record. The text is in the
- * hash so that a reused incident id with new words is a new post. Its "timestamp" is kept
- * below 2^50 µs (2005): it is not a time, and a key in the past never sorts above a
- * real post or looks like a record from the future. The spec allows any value: TID
- * timestamps of record keys are not to be trusted.
- */
-export function recordKey(idempotencyKey: string, text: string): string {
-  const digest = createHash('sha256').update(`${idempotencyKey}\n${text}`).digest()
-  // 50 bits of "microseconds", then a 10-bit clock id: 60 bits in all.
-  let v = digest.readBigUInt64BE(0) >> 4n
+function encodeTid(value: bigint): string {
+  let v = value
   let out = ''
   for (let i = 0; i < 13; i++) {
     out = TID_CHARS[Number(v & 31n)] + out
     v >>= 5n
   }
   return out
+}
+
+let lastMicros = 0n
+/** One random clock id per process, as the TID spec suggests: two processes in the same microsecond still differ. */
+const CLOCK_ID = BigInt(Math.floor(Math.random() * 1024))
+
+/**
+ * A TID as the AT Protocol defines it: microseconds since the Unix epoch (53 bits) and a
+ * 10-bit clock id, in 13 base32-sortable characters; later calls always give larger keys.
+ * The publisher journals it before the first attempt, so retries ask for the same record.
+ */
+export function timestampTid(now: number = Date.now()): string {
+  const micros = BigInt(Math.floor(now)) * 1000n
+  lastMicros = micros > lastMicros ? micros : lastMicros + 1n
+  return encodeTid((lastMicros << 10n) | CLOCK_ID)
+}
+
+/**
+ * The record key parts got before Candor journaled a key per part (see `timestampTid`): a
+ * TID-shaped hash of the part's idempotency key and text, kept only so that a retry of such
+ * a part still finds it. Its "timestamp" lies before 2005.
+ */
+export function recordKey(idempotencyKey: string, text: string): string {
+  const digest = createHash('sha256').update(`${idempotencyKey}\n${text}`).digest()
+  // 50 bits of "microseconds", then a 10-bit clock id: 60 bits in all.
+  return encodeTid(digest.readBigUInt64BE(0) >> 4n)
 }
 
 /** Splits `at://did/collection/rkey`. */
@@ -196,10 +211,12 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
   return {
     describeTarget: () => `Bluesky account of ${prefix}IDENTIFIER on ${service}${base !== service ? ` via ${base}` : ''}`,
 
-    async post({text, replyTo, threadRoot, idempotencyKey, signal}): Promise<RemotePost> {
+    newPostKey: () => timestampTid(),
+
+    async post({text, replyTo, threadRoot, idempotencyKey, postKey, signal}): Promise<RemotePost> {
       // Root and parent must be exact {uri, cid} pairs: the root is the incident's first post here.
       const reply = replyTo ? {root: strongRef(threadRoot ?? replyTo, 'thread root'), parent: strongRef(replyTo, 'previous')} : undefined
-      const rkey = recordKey(idempotencyKey, text)
+      const rkey = postKey ?? recordKey(idempotencyKey, text)
       if (tried.has(rkey)) {
         const done = await existing(rkey, signal)
         if (done) return done
@@ -231,8 +248,8 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
       return remote({uri: created.uri, cid: created.cid}, s)
     },
 
-    async findPublished({text, idempotencyKey, signal}): Promise<RemotePost | null> {
-      return existing(recordKey(idempotencyKey, text), signal)
+    async findPublished({text, idempotencyKey, postKey, signal}): Promise<RemotePost | null> {
+      return existing(postKey ?? recordKey(idempotencyKey, text), signal)
     },
 
     async delete(post, signal) {
