@@ -1,71 +1,11 @@
-import {writeFileSync} from 'node:fs'
-import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {openIncident} from '../../src/incident/service.js'
-import {FileIncidentStore} from '../../src/incident/store.js'
-import {publishUpdate, retryFailed, type PublishDeps} from '../../src/publish/publish.js'
+import {publishUpdate, retryFailed} from '../../src/publish/publish.js'
 import {retractUpdate} from '../../src/publish/retract.js'
-import {startFakeBluesky, type FakeBluesky} from '../fakes/bluesky-api.js'
-import {startFakeSlack, type FakeSlack} from '../fakes/slack-api.js'
-import {tempDir} from '../helpers/cli.js'
+import {APP_PASSWORD, BOT_TOKEN, threadWorld, type ThreadWorld} from '../helpers/thread-world.js'
 
-const APP_PASSWORD = 'abcd-efgh-ijkl-mnop'
-const BOT_TOKEN = 'xoxb-1111-2222-SecretBotToken'
-
-let bluesky: FakeBluesky | undefined
-let slack: FakeSlack | undefined
-afterEach(async () => {
-  await Promise.all([bluesky?.close(), slack?.close()])
-})
-
-async function world() {
-  bluesky = await startFakeBluesky({appPassword: APP_PASSWORD, handle: 'acme-status.bsky.social'})
-  slack = await startFakeSlack({botToken: BOT_TOKEN})
-  const dir = tempDir()
-  const playbook = path.join(dir, 'incident.yaml')
-  const posts = (text: string) => `      bluesky: { text: "${text}" }\n      slack: { text: "${text}" }`
-  writeFileSync(
-    playbook,
-    `name: incident
-facts:
-  service: { required: true }
-channels:
-  bluesky: { type: bluesky, api_url: "${bluesky.url}" }
-  slack: { type: slack, channel: C0INCIDENTS, api_url: "${slack.apiUrl}" }
-phases:
-  investigating:
-    posts:
-${posts('We are investigating problems with {{service}}.')}
-  identified:
-    posts:
-${posts('We found the cause of the {{service}} problems.')}
-  monitoring:
-    posts:
-${posts('A fix for {{service}} is live and we are watching it.')}
-  resolved:
-    posts:
-${posts('{{service}} works normally again.')}
-`,
-  )
-  const store = new FileIncidentStore(path.join(dir, 'state'))
-  const incident = await openIncident(store, {playbook, facts: {service: 'Acme Voice'}, actor: 'alice'})
-  const deps: PublishDeps = {
-    store,
-    actor: 'alice',
-    env: {CANDOR_BLUESKY_IDENTIFIER: 'acme-status.bsky.social', CANDOR_BLUESKY_APP_PASSWORD: APP_PASSWORD, CANDOR_SLACK_BOT_TOKEN: BOT_TOKEN},
-    reporter: {progress: () => {}},
-    backoffMs: 5,
-    timeoutMs: 5000,
-  }
-  const publish = async (phase: string) => {
-    const r = await publishUpdate({incident: incident.id, phase, facts: {}, yes: true, interactive: false}, deps)
-    expect(r.deliveries.map((d) => [d.channel, d.status, d.error])).toEqual([
-      ['bluesky', 'published', undefined],
-      ['slack', 'published', undefined],
-    ])
-  }
-  return {id: incident.id, deps, publish, bluesky, slack}
-}
+let current: ThreadWorld | undefined
+afterEach(async () => current?.close())
+const world = async () => (current = await threadWorld())
 
 describe('threading after the first update is retracted', () => {
   it('Bluesky keeps the deleted first post as root and replies to the newest post still up; Slack starts a new thread', async () => {
