@@ -40,6 +40,11 @@ export interface ChannelAdapter {
    * post when found, null when it is certainly not there.
    */
   findPublished?(request: PostRequest): Promise<RemotePost | null>
+  /**
+   * What the server allows, read from it (a Mastodon instance's `GET /api/v2/instance`), for
+   * channels whose kind has `limitsFrom`: posts are split by it.
+   */
+  readLimits?(signal: AbortSignal): Promise<{maxLength: number; urlLength?: number}>
   /** Sending a part again is harmless: the platform drops repeats of the same idempotency key. */
   readonly idempotent?: boolean
   /**
