@@ -1,7 +1,7 @@
 /**
  * A fake Bluesky PDS on loopback, for tests of the Bluesky channel.
  *
- * It speaks XRPC as described in docs/channel-contracts.md §4: `createSession` with an
+ * It speaks XRPC as described in docs/channels/bluesky.md: `createSession` with an
  * identifier (handle, DID or email) and app password gives JWT-shaped access and refresh
  * tokens; `refreshSession` rotates them; `createRecord`, `getRecord` and `deleteRecord` work on
  * one repo of `app.bsky.feed.post` records with TID keys, `at://` URIs and `bafyrei…` CIDs
@@ -12,7 +12,11 @@
  * its root a record of this repo (deleted ones too: the reference stays valid), both with
  * matching CIDs; the root must be the parent's own root and never itself a reply (Bluesky's
  * AppView would hide such a reply or flag an invalid root; a PDS stores it); a strong ref with more than `uri` and `cid` is refused
- * (a PDS would store the extra fields in the record). Facets must lie within the text's bytes.
+ * (a PDS would store the extra fields in the record). Facets must lie within the text's bytes,
+ * on UTF-8 character boundaries; a mention facet must cover `@handle` of the DID it names and
+ * a tag facet `#tag`. `com.atproto.identity.resolveHandle` resolves the fake's own handle and
+ * the `accounts` it is given; any other handle is `400 InvalidRequest "Unable to resolve handle"`.
+ * What it follows is in docs/channels/bluesky.md.
  *
  * Order of processing: read and record the request, then a queued fault wins over
  * everything else (including auth), then auth, then the method.
@@ -31,7 +35,7 @@ export interface FakeBskyPostRecord {
   text: string
   createdAt: string
   langs?: string[]
-  facets?: Array<{index: {byteStart: number; byteEnd: number}; features: Array<{$type: string; uri?: string}>}>
+  facets?: Array<{index: {byteStart: number; byteEnd: number}; features: Array<{$type: string; uri?: string; did?: string; tag?: string}>}>
   reply?: {root: FakeBskyStrongRef; parent: FakeBskyStrongRef}
 }
 
@@ -82,6 +86,8 @@ export interface StartFakeBlueskyOptions {
   email?: string
   /** The PDS endpoint in the DID document createSession returns (default: the fake itself). */
   pdsEndpoint?: string
+  /** Other accounts `resolveHandle` knows: handle → DID (the fake's own handle always resolves). */
+  accounts?: Record<string, string>
 }
 
 const POST = 'app.bsky.feed.post'
@@ -152,6 +158,7 @@ interface Token {
 
 export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<FakeBluesky> {
   const handle = opts.handle ?? 'acme-status.bsky.social'
+  const fakeHandle = handle.toLowerCase()
   const email = opts.email ?? 'status@acme.example'
   const did = `did:plc:${base32(randomBytes(15))}`
   const jwtKey = randomBytes(32)
@@ -219,6 +226,7 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
   }
 
   const live = (uri: string) => posts.find((p) => p.uri === uri && !p.deleted)
+  const knownDid = (handle: string): string | undefined => (handle === fakeHandle ? did : Object.entries(opts.accounts ?? {}).find(([h]) => h.toLowerCase() === handle)?.[1])
 
   function checkRef(ref: unknown, role: 'root' | 'parent'): FakeBskyPost | Reply {
     const r = ref as Partial<FakeBskyStrongRef> | undefined
@@ -243,18 +251,36 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
     }
     if (record.facets !== undefined) {
       if (!Array.isArray(record.facets)) return invalid('Record/facets must be an array')
-      const size = Buffer.byteLength(record.text)
-      type LooseFacet = {index?: {byteStart?: unknown; byteEnd?: unknown}; features?: Array<{$type?: unknown; uri?: unknown}>}
+      const bytes = Buffer.from(record.text)
+      const size = bytes.length
+      // A UTF-8 continuation byte (10xxxxxx) never starts a character: a facet edge there cuts one in two.
+      const boundary = (at: number) => at === size || (bytes[at]! & 0xc0) !== 0x80
+      type LooseFacet = {index?: {byteStart?: unknown; byteEnd?: unknown}; features?: Array<{$type?: unknown; uri?: unknown; did?: unknown; tag?: unknown}>}
       for (const [i, f] of (record.facets as LooseFacet[]).entries()) {
         const start = f?.index?.byteStart
         const end = f?.index?.byteEnd
         if (typeof start !== 'number' || typeof end !== 'number' || !Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start >= end || end > size) {
           return invalid(`Record/facets/${i}/index is outside the text`)
         }
+        // Bluesky's clients cut the text at these offsets: one inside a character is a UTF-16 index mistaken for bytes.
+        if (!boundary(start) || !boundary(end)) return invalid(`Record/facets/${i}/index does not fall on UTF-8 character boundaries (byte offsets, not UTF-16 indices)`)
+        const covered = bytes.subarray(start, end).toString('utf8')
         if (!Array.isArray(f.features) || f.features.length === 0) return invalid(`Record/facets/${i}/features must not be empty`)
         for (const feature of f.features) {
           if (feature.$type === 'app.bsky.richtext.facet#link' && (typeof feature.uri !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(feature.uri))) {
             return invalid(`Record/facets/${i}/features/0/uri must be a valid uri`)
+          }
+          if (feature.$type === 'app.bsky.richtext.facet#mention') {
+            if (typeof feature.did !== 'string' || !/^did:[a-z]+:[a-zA-Z0-9._:%-]+$/.test(feature.did)) return invalid(`Record/facets/${i}/features/0/did must be a valid did`)
+            // Stricter than a PDS, as the AppView shows it: the facet covers "@handle" of that DID.
+            const handle = /^@(.+)$/.exec(covered)?.[1]?.toLowerCase()
+            if (!handle || knownDid(handle) !== feature.did) return invalid(`Record/facets/${i} mentions ${feature.did} but covers "${covered}"`)
+          }
+          if (feature.$type === 'app.bsky.richtext.facet#tag') {
+            if (typeof feature.tag !== 'string' || feature.tag.length === 0 || Buffer.byteLength(feature.tag) > 640 || [...graphemes.segment(feature.tag)].length > 64) {
+              return invalid(`Record/facets/${i}/features/0/tag must be 1 to 64 graphemes`)
+            }
+            if (covered.slice(1) !== feature.tag || !/^[#＃]/.test(covered)) return invalid(`Record/facets/${i} tags "${feature.tag}" but covers "${covered}"`)
           }
         }
       }
@@ -321,6 +347,13 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
         if (!post) return {status: 200, body: {}} // a no-op, as on a real PDS
         post.deleted = true
         return {status: 200, body: {commit: {cid: cidOf({delete: post.uri, at: Date.now()}), rev: tid()}}}
+      }
+      case 'GET com.atproto.identity.resolveHandle': {
+        // Public: no token needed. A handle is a domain name.
+        const wanted = (query.get('handle') ?? '').toLowerCase()
+        if (!/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(wanted)) return xrpcError(400, 'InvalidRequest', 'Error: handle must be a valid handle')
+        const found = knownDid(wanted)
+        return found ? {status: 200, body: {did: found}} : xrpcError(400, 'InvalidRequest', 'Unable to resolve handle')
       }
       case 'GET com.atproto.repo.getRecord': {
         const repo = query.get('repo')

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {extractUrlsWithIndices} from '../../text/twitter-text.js'
+import {extractUrlsWithIndices, TOP_LEVEL_DOMAIN} from '../../text/twitter-text.js'
 import type {RemotePost} from '../../incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
 import {envPrefix} from '../credentials.js'
@@ -16,6 +16,8 @@ import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../htt
  */
 
 const PLATFORM = 'Bluesky'
+/** Resolving a mentioned handle must never hold a post up for long. */
+const RESOLVE_TIMEOUT_MS = 5000
 const DEFAULT_SERVICE = 'https://bsky.social'
 const POST = 'app.bsky.feed.post'
 
@@ -48,6 +50,78 @@ export function linkFacets(text: string): LinkFacet[] {
     index: {byteStart: bytes(start), byteEnd: bytes(end)},
     features: [{$type: 'app.bsky.richtext.facet#link', uri: /^https?:\/\//i.test(url) ? url : `https://${url}`}],
   }))
+}
+
+/** A mention facet: the handle's DID, resolved before posting. */
+export interface MentionFacet {
+  index: {byteStart: number; byteEnd: number}
+  features: [{$type: 'app.bsky.richtext.facet#mention'; did: string}]
+}
+
+/** A hashtag facet: the tag without its `#`. */
+export interface TagFacet {
+  index: {byteStart: number; byteEnd: number}
+  features: [{$type: 'app.bsky.richtext.facet#tag'; tag: string}]
+}
+
+export type Facet = LinkFacet | MentionFacet | TagFacet
+
+// What @atproto/api's RichText.detectFacets looks for (rich-text/util.ts), so Candor's posts
+// show as the Bluesky app's own do.
+const MENTION = /(^|\s|\()(@)([a-zA-Z0-9.-]+)(\b)/g
+// eslint-disable-next-line no-misleading-character-class
+const TAG = /(^|\s)[#＃]((?!\ufe0f)[^\s\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]*[^\d\s\p{P}\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]+[^\s\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]*)?/gu
+const TRAILING_PUNCTUATION = /\p{P}+$/gu
+const MAX_TAG_LENGTH = 64
+
+/** Ends in a known top-level domain, as detectFacets's `isValidDomain` checks a handle. */
+function isDomain(name: string): boolean {
+  const dot = name.lastIndexOf('.')
+  return dot > 0 && TOP_LEVEL_DOMAIN.test(name.slice(dot + 1))
+}
+
+const byteOffset = (text: string, i: number) => Buffer.byteLength(text.slice(0, i), 'utf8')
+
+/**
+ * The `@handle` mentions in `text` (handles ending in a known TLD, or `.test`), each with its
+ * UTF-8 byte range including the `@`; their DIDs are resolved before posting.
+ */
+export function mentionsIn(text: string): Array<{handle: string; index: {byteStart: number; byteEnd: number}}> {
+  const out: Array<{handle: string; index: {byteStart: number; byteEnd: number}}> = []
+  for (const m of text.matchAll(MENTION)) {
+    const handle = m[3]!
+    if (!isDomain(handle) && !handle.endsWith('.test')) continue
+    const start = text.indexOf(handle, m.index) - 1
+    out.push({handle, index: {byteStart: byteOffset(text, start), byteEnd: byteOffset(text, start + handle.length + 1)}})
+  }
+  return out
+}
+
+/** Facets for the `#hashtags` in `text` (trailing punctuation left out, at most 64 characters), with UTF-8 byte offsets. */
+export function tagFacets(text: string): TagFacet[] {
+  const out: TagFacet[] = []
+  for (const m of text.matchAll(TAG)) {
+    const tag = (m[2] ?? '').trim().replace(TRAILING_PUNCTUATION, '')
+    if (tag.length === 0 || tag.length > MAX_TAG_LENGTH) continue
+    const start = m.index + m[1]!.length
+    out.push({index: {byteStart: byteOffset(text, start), byteEnd: byteOffset(text, start + 1 + tag.length)}, features: [{$type: 'app.bsky.richtext.facet#tag', tag}]})
+  }
+  return out
+}
+
+/**
+ * Every facet of `text`, ordered by where it starts: links, hashtags, and mentions whose
+ * handle `resolve` turns into a DID (a handle it cannot resolve stays plain text).
+ */
+export async function facetsOf(text: string, resolve: (handle: string) => Promise<string | undefined>): Promise<Facet[]> {
+  const mentions = await Promise.all(
+    mentionsIn(text).map(async ({handle, index}): Promise<MentionFacet | undefined> => {
+      const did = await resolve(handle)
+      return did ? {index, features: [{$type: 'app.bsky.richtext.facet#mention', did}]} : undefined
+    }),
+  )
+  const all: Facet[] = [...mentions.filter((f): f is MentionFacet => f !== undefined), ...linkFacets(text), ...tagFacets(text)]
+  return all.sort((a, b) => a.index.byteStart - b.index.byteStart)
 }
 
 const TID_CHARS = '234567abcdefghijklmnopqrstuvwxyz'
@@ -123,6 +197,8 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
   const locale = stringOption(options.locale)
   const langs = Array.isArray(options.langs) && options.langs.length > 0 ? options.langs.map(String) : locale ? [locale] : undefined
   const prefix = envPrefix(channel.name)
+  /** DIDs of the handles mentioned so far (undefined: not resolvable). */
+  const dids = new Map<string, Promise<string | undefined>>()
   /** Record keys this adapter has tried to create: a repeat looks first. */
   const tried = new Set<string>()
   let session: Promise<Session> | undefined
@@ -203,6 +279,26 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
     return remote({uri: found.uri, cid: found.cid}, s)
   }
 
+  /**
+   * A handle's DID (`com.atproto.identity.resolveHandle`, no sign-in needed); undefined when
+   * it cannot be resolved, for whatever reason: the mention then stays plain text.
+   */
+  function resolveHandle(handle: string, signal: AbortSignal): Promise<string | undefined> {
+    const key = handle.toLowerCase()
+    let did = dids.get(key)
+    if (!did) {
+      did = httpRequest(PLATFORM, {method: 'GET', url: xrpcUrl('com.atproto.identity.resolveHandle', {handle: key}), timeoutMs: Math.min(timeoutMs, RESOLVE_TIMEOUT_MS), signal}).then(
+        (res) => {
+          const found = isOk(res) ? (res.json as {did?: unknown} | undefined)?.did : undefined
+          return typeof found === 'string' && found.startsWith('did:') ? found : undefined
+        },
+        () => undefined,
+      )
+      dids.set(key, did)
+    }
+    return did
+  }
+
   function remote(ref: StrongRef, s: Session): RemotePost {
     const rkey = parseAtUri(ref.uri)?.rkey ?? ''
     return {id: ref.uri, url: `https://bsky.app/profile/${s.handle}/post/${rkey}`, ref: {cid: ref.cid}}
@@ -222,7 +318,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
         if (done) return done
       }
       tried.add(rkey)
-      const facets = linkFacets(text)
+      const facets = await facetsOf(text, (handle) => resolveHandle(handle, signal))
       const record = {
         $type: POST,
         text,
