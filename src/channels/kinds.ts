@@ -44,13 +44,18 @@ export interface ChannelKind {
   threads: boolean
   /** `html` outputs escape fact values; `text` and `markdown` keep them as written. */
   format: 'text' | 'markdown' | 'html'
-  /** The platform's own length rule; absent where there is no practical limit. */
-  measure?: (text: string) => number
+  /** The platform's own length rule (with what the server says a URL counts); absent where there is no practical limit. */
+  measure?: (text: string, server?: {urlLength?: number}) => number
   /** How `measure` is described in previews, e.g. "weighted characters". */
   unit?: string
   defaultLimit?: number
   /** Whether `max_length` may raise or lower the limit (instances that allow more). */
   limitConfigurable?: boolean
+  /**
+   * The server whose own limits apply to this channel (a Mastodon instance), as a cache key:
+   * publish reads them from it and caches them, preview uses what was cached.
+   */
+  limitsFrom?: (config: Record<string, unknown>) => string | undefined
   /** A soft limit: above it the post is allowed but a warning is shown. */
   advisedLength?: number
   /** Talks to an HTTP API, so `api_url` may redirect it. */
@@ -88,17 +93,18 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     label: 'Mastodon',
     threads: true,
     format: 'text',
-    measure: mastodonLength,
+    measure: (text, server) => mastodonLength(text, server?.urlLength),
     unit: 'characters (URLs count 23)',
     defaultLimit: 500,
     limitConfigurable: true,
+    limitsFrom: (config) => (typeof config.instance === 'string' && URL.canParse(config.instance) ? new URL(config.instance).origin : undefined),
     http: true,
     options: {
       ...common,
       instance: {type: 'url', required: true, description: 'The instance the account lives on, e.g. https://mastodon.social'},
       visibility: {type: 'string', oneOf: ['public', 'unlisted', 'private', 'direct'], description: 'Post visibility'},
       language: {type: 'string', description: 'ISO 639 language code of the posts'},
-      max_length: {type: 'number', description: "The instance's character limit, if not 500"},
+      max_length: {type: 'number', description: "The character limit to split by, instead of the one the instance says (GET /api/v2/instance)"},
     },
     credentials: () => [['ACCESS_TOKEN']],
   },

@@ -17,6 +17,8 @@ export interface PostRequest {
   incident: {id: string; update: number; phase: string; facts: Record<string, unknown>}
   /** Stable across retries of this part: platforms with idempotency keys use it. */
   idempotencyKey: string
+  /** The name `newPostKey` made for this part before its first attempt (journaled, the same on every retry). */
+  postKey?: string
   signal: AbortSignal
 }
 
@@ -38,8 +40,25 @@ export interface ChannelAdapter {
    * post when found, null when it is certainly not there.
    */
   findPublished?(request: PostRequest): Promise<RemotePost | null>
+  /**
+   * What the server allows, read from it (a Mastodon instance's `GET /api/v2/instance`), for
+   * channels whose kind has `limitsFrom`: posts are split by it.
+   */
+  readLimits?(signal: AbortSignal): Promise<{maxLength: number; urlLength?: number}>
   /** Sending a part again is harmless: the platform drops repeats of the same idempotency key. */
   readonly idempotent?: boolean
+  /**
+   * A name for a new post that the platform keeps it under (e.g. Bluesky's record key): made
+   * once per part before its first attempt, journaled with it, and handed back as `postKey`
+   * on every attempt and lookup of that part.
+   */
+  newPostKey?(): string
+  /**
+   * Once the thread's first post is retracted, replies can no longer hang under it (Slack's
+   * `thread_ts`, a deleted Statuspage incident): the next update starts a new thread. Where
+   * it is false, replies keep naming the deleted root, which stays a valid reference.
+   */
+  readonly retractedRootEndsThread?: boolean
 }
 
 export interface AdapterContext {

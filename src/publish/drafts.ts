@@ -17,6 +17,7 @@ import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import type {DraftState, IncidentState} from '../incident/state.js'
 import {isDamagedJournal, type IncidentStore} from '../incident/store.js'
 import {parseDuration, type Playbook} from '../playbook/model.js'
+import {cachedLimits} from '../channels/platform-limits.js'
 import {renderPhase} from '../render/render-phase.js'
 import {appendEvents} from '../store/batch.js'
 import {checkCredentials} from './credentials.js'
@@ -91,7 +92,9 @@ interface Rendering {
 /** Renders a draft's phase as the incident stands now, with the draft's facts and the given time. */
 function renderFor(state: IncidentState, playbook: Playbook, d: {phase: string; facts: Facts; posts: RenderedPostRecord[]}, now: Date, update: number): Rendering {
   const facts = resolveFacts(playbook, {...state.facts, ...d.facts})
-  const rendered = renderPhase(playbook, d.phase, facts, {channels: d.posts.map((p) => p.channel), now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update})
+  const channels = d.posts.map((p) => p.channel)
+  // Split by the server limits publish read when it made the draft (cached since).
+  const rendered = renderPhase(playbook, d.phase, facts, {channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, limits: cachedLimits(playbook, channels)})
   return {nextUpdateDue: rendered.nextUpdateDue, posts: rendered.posts.map(toRecord), errors: rendered.posts.flatMap((p) => p.errors.map((e) => `${p.channel}: ${e}`))}
 }
 

@@ -6,12 +6,13 @@ import {deliveryStatus, type IncidentState} from '../incident/state.js'
 import type {IncidentStore} from '../incident/store.js'
 import type {IncidentLock, LockOwner} from '../incident/lock.js'
 import type {Playbook} from '../playbook/model.js'
-import {enforcePolicy, measurePost, renderPhase, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
+import {cacheLimits, cachedLimits, limitsSource, type PlatformLimits} from '../channels/platform-limits.js'
+import {enforcePolicy, findPhase, measurePost, renderPhase, selectPosts, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
 import {escapeHtml} from '../render/template.js'
 import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory, tryCreateAdapter} from './adapters/index.js'
 import {checkCredentials, secretValues} from './credentials.js'
-import {deliverAll, firstPost, previousPost, systemClock, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
+import {deliverAll, postKeyFor, systemClock, threadFor, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
 import {Redactor} from './redact.js'
 import {appendEvents, ensureLockHeld} from '../store/batch.js'
 
@@ -115,7 +116,7 @@ function diffFacts(before: Facts, after: Facts): Array<{fact: string; from: unkn
 }
 
 export function toRecord(post: RenderedPost): RenderedPostRecord {
-  const {warnings: _w, errors: _e, violations: _v, ...record} = post
+  const {warnings: _w, errors: _e, violations: _v, limitNote: _l, ...record} = post
   return record
 }
 
@@ -170,7 +171,10 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   const merged = {...state.facts, ...req.facts}
   const facts = resolveFacts(playbook, merged)
   const update = state.updates.reduce((m, u) => Math.max(m, u.update), 0) + 1
-  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow})
+  const phaseChannels = selectPosts(playbook, findPhase(playbook, req.phase), req.channels).map((p) => p.channel)
+  const limits = req.dryRun ? {limits: cachedLimits(playbook, phaseChannels), warnings: []} : await readChannelLimits(playbook, phaseChannels, deps, now)
+  warnings.push(...limits.warnings)
+  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow, limits: limits.limits})
   const posts = rendered.posts
   warnings.push(...posts.flatMap((p) => p.warnings.map((w) => `${p.channel}: ${w}`)))
 
@@ -232,7 +236,7 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
         const config = playbook.channels.get(channel)!
         // Edits to an HTML channel (the status site) are text like any other: escape them.
         const edited = config.kind.format === 'html' ? escapeHtml(text.trim()) : text.trim()
-        const measured = measurePost(config, edited)
+        const measured = measurePost(config, edited, limits.limits.get(channel))
         const policy = enforcePolicy(playbook, config, [edited, post.title, post.subject, post.link], facts, req.allow)
         return {...post, ...measured, warnings: [...measured.warnings, ...policy.warnings], errors: [...measured.errors, ...policy.errors], violations: policy.violations}
       },
@@ -266,6 +270,40 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   }
 
   return deliverApproved({state, playbook, phase: rendered.phase, update, nextUpdateDue: rendered.nextUpdateDue, posts: approved, channels, facts: merged, now, warnings, lock}, deps)
+}
+
+/**
+ * What each channel's server allows (a Mastodon instance's limits), read before the posts are
+ * split and cached for later previews. A server that cannot be asked leaves the cached limits
+ * (or the channel's default) in place, with a warning: it never stops a publish. Channels
+ * whose playbook sets `max_length` are not asked.
+ */
+export async function readChannelLimits(playbook: Playbook, channels: readonly string[], deps: PublishDeps, now: Date): Promise<{limits: Map<string, PlatformLimits>; warnings: string[]}> {
+  const limits = cachedLimits(playbook, channels)
+  const warnings: string[] = []
+  const redactor = new Redactor(secretValues(deps.env))
+  const wanted = channels.filter((name) => limitsSource(playbook, name) !== undefined && typeof playbook.channels.get(name)!.options.max_length !== 'number')
+  if (wanted.length === 0) return {limits, warnings}
+  const adapters = await buildAdapters(playbook, wanted, deps)
+  await Promise.all(
+    wanted.map(async (name) => {
+      const adapter = adapters.get(name)!
+      if (!adapter.readLimits) return
+      const config = playbook.channels.get(name)!
+      const source = limitsSource(playbook, name)!
+      try {
+        const read = await adapter.readLimits(deps.signal ?? new AbortController().signal)
+        const value: PlatformLimits = {...read, source, readAt: now.toISOString()}
+        limits.set(name, value)
+        cacheLimits(config.type, value)
+      } catch (error) {
+        const cached = limits.get(name)
+        const fallback = cached ? `using the limit of ${cached.maxLength} it gave at ${cached.readAt.slice(0, 16).replace('T', ' ')} UTC` : `assuming ${config.kind.label}'s default of ${config.kind.defaultLimit}; set max_length in the playbook if the instance allows another`
+        warnings.push(`${name}: could not read ${source}'s limits (${redactor.text((error as Error).message)}); ${fallback}`)
+      }
+    }),
+  )
+  return {limits, warnings}
 }
 
 /** Refuses to send posts a published update of the same phase already sent (unless --again). */
@@ -413,12 +451,15 @@ async function settleUnknown(
   }
   if (adapter.findPublished) {
     try {
+      const thread = threadFor(ctx.state, ctx.channel, ctx.update.update, adapter)
+      const postKey = postKeyFor(ctx.state, ctx.channel, ctx.update.update, part, adapter)
       const found = await adapter.findPublished({
         text: post.parts[part - 1].text,
         part,
         parts: post.parts.length,
-        replyTo: part > 1 ? (ctx.done.get(part - 1) ?? undefined) : previousPost(ctx.state, ctx.channel, ctx.update.update),
-        threadRoot: firstPost(ctx.state, ctx.channel) ?? ctx.done.get(1) ?? undefined,
+        replyTo: part > 1 ? (ctx.done.get(part - 1) ?? undefined) : thread.replyTo,
+        threadRoot: thread.threadRoot ?? ctx.done.get(1) ?? undefined,
+        ...(postKey && {postKey}),
         post,
         incident: {id: ctx.state.id, update: ctx.update.update, phase: ctx.update.phase, facts: ctx.state.facts},
         idempotencyKey: `candor-${ctx.state.id}-${ctx.update.update}-${ctx.channel}-${part}`,

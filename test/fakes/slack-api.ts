@@ -9,7 +9,7 @@
  * (429 + `Retry-After` seconds). The webhook answers `200 ok` or a plain-text error code
  * with its HTTP status (400 invalid_payload / no_text, 403 invalid_token / action_prohibited,
  * 404 channel_not_found / no_service, 410 channel_is_archived). Threads are flat: a reply's
- * `thread_ts` is always the parent's ts. Messages read back show Slack's rendering: bare URLs
+ * `thread_ts` must be the parent's ts; a reply's own ts is refused (`invalid_thread_ts`). Messages read back show Slack's rendering: bare URLs
  * linked as `<https://…>`, the bot's `bot_id` (webhook posts have the webhook's); history
  * lists top-level messages newest first, replies list a thread oldest first, parent
  * included; both page with `cursor` and need a `*:history` scope (`missing_scope` otherwise).
@@ -172,7 +172,10 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
           const parent = messages.find((m) => m.channel === channel.id && m.ts === String(args.thread_ts) && !m.deleted)
           // UNVERIFIED: the error Slack gives for an unknown thread_ts; replies must not vanish silently here.
           if (!parent) return err('thread_not_found')
-          threadTs = parent.threadTs ?? parent.ts
+          // Slack: "Avoid using a reply's ts value; use its parent instead" (docs/channels/slack.md).
+          // UNVERIFIED: the error name; Slack's own handling of a reply's ts is undocumented.
+          if (parent.threadTs && parent.threadTs !== parent.ts) return err('invalid_thread_ts')
+          threadTs = parent.ts
         }
         const message: FakeSlackMessage = {channel: channel.id, ts: nextTs(), text, via: 'bot', deleted: false}
         if (threadTs) message.threadTs = threadTs
