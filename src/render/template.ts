@@ -61,11 +61,12 @@ export function analyzeTemplate(source: string): TemplateAnalysis {
     // On disk only when clean: problems are reported from a fresh parse, in today's words.
     const cache = processTemplateCache()
     const input = `${ANALYSIS_CONTEXT}\u0000${source}`
-    const cached = cache?.get('analysis', input) as Pick<TemplateAnalysis, 'facts' | 'unescaped'> | undefined
+    // (Entries from before `unescaped` was kept hold only the facts: analysed again.)
+    const cached = cache?.get('facts', input) as Pick<TemplateAnalysis, 'facts' | 'unescaped'> | undefined
     if (Array.isArray(cached?.facts) && Array.isArray(cached.unescaped)) analysis = {facts: cached.facts, unescaped: cached.unescaped, issues: []}
     else {
       analysis = analyze(source)
-      if (analysis.issues.length === 0) cache?.set('analysis', input, {facts: analysis.facts, unescaped: analysis.unescaped})
+      if (analysis.issues.length === 0) cache?.set('facts', input, {facts: analysis.facts, unescaped: analysis.unescaped})
     }
     analyses.set(source, analysis)
   }
