@@ -24,6 +24,22 @@ export interface OptionSpec {
   description: string
   /** Allowed values for a string option. */
   oneOf?: readonly string[]
+  /** A further rule a well-typed value must meet: what is wrong with it, or undefined. */
+  check?: (value: unknown) => string | undefined
+}
+
+/** Bluesky's `langs`: at most 3 BCP-47 language tags (app.bsky.feed.post). */
+function languageTags(value: unknown): string | undefined {
+  const tags = (value as unknown[]).map(String)
+  if (tags.length > 3) return `must list at most 3 language tags (Bluesky keeps no more); found ${tags.length}`
+  const bad = tags.filter((tag) => {
+    try {
+      return Intl.getCanonicalLocales(tag).length !== 1
+    } catch {
+      return true
+    }
+  })
+  return bad.length > 0 ? `must be BCP-47 language tags such as en, de-DE or pt-BR; found ${bad.map((t) => JSON.stringify(t)).join(', ')}` : undefined
 }
 
 /**
@@ -120,7 +136,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     options: {
       ...common,
       service: {type: 'url', description: 'The PDS to sign in to (default https://bsky.social)'},
-      langs: {type: 'list', description: 'Language tags of the posts'},
+      langs: {type: 'list', description: 'Language tags of the posts (at most 3, BCP-47)', check: languageTags},
     },
     credentials: () => [['IDENTIFIER', 'APP_PASSWORD']],
   },
