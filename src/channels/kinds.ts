@@ -1,4 +1,4 @@
-import {codePointLength, graphemeLength, mastodonLength, xWeightedLength} from '../text/length.js'
+import {codePointLength, graphemeLength, mastodonLength, mastodonRemoteMentions, xWeightedLength} from '../text/length.js'
 
 /** The channel types a playbook may use. */
 export const CHANNEL_TYPES = [
@@ -65,6 +65,8 @@ export interface ChannelKind {
   /** How `measure` is described in previews, e.g. "weighted characters". */
   unit?: string
   defaultLimit?: number
+  /** The accounts a text would mention, and notify, on the platform (Mastodon's `@user@domain`). */
+  notifies?: (text: string) => string[]
   /** Whether `max_length` may raise or lower the limit (instances that allow more). */
   limitConfigurable?: boolean
   /**
@@ -113,6 +115,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     unit: 'characters (URLs count 23)',
     defaultLimit: 500,
     limitConfigurable: true,
+    notifies: mastodonRemoteMentions,
     limitsFrom: (config) => (typeof config.instance === 'string' && URL.canParse(config.instance) ? new URL(config.instance).origin : undefined),
     http: true,
     options: {
