@@ -1,4 +1,4 @@
-import {codePointLength, graphemeLength, mastodonLength, xWeightedLength} from '../text/length.js'
+import {codePointLength, graphemeLength, mastodonLength, mastodonRemoteMentions, xWeightedLength} from '../text/length.js'
 
 /** The channel types a playbook may use. */
 export const CHANNEL_TYPES = [
@@ -24,6 +24,22 @@ export interface OptionSpec {
   description: string
   /** Allowed values for a string option. */
   oneOf?: readonly string[]
+  /** A further rule a well-typed value must meet: what is wrong with it, or undefined. */
+  check?: (value: unknown) => string | undefined
+}
+
+/** Bluesky's `langs`: at most 3 BCP-47 language tags (app.bsky.feed.post). */
+function languageTags(value: unknown): string | undefined {
+  const tags = (value as unknown[]).map(String)
+  if (tags.length > 3) return `must list at most 3 language tags (Bluesky keeps no more); found ${tags.length}`
+  const bad = tags.filter((tag) => {
+    try {
+      return Intl.getCanonicalLocales(tag).length !== 1
+    } catch {
+      return true
+    }
+  })
+  return bad.length > 0 ? `must be BCP-47 language tags such as en, de-DE or pt-BR; found ${bad.map((t) => JSON.stringify(t)).join(', ')}` : undefined
 }
 
 /**
@@ -49,6 +65,8 @@ export interface ChannelKind {
   /** How `measure` is described in previews, e.g. "weighted characters". */
   unit?: string
   defaultLimit?: number
+  /** The accounts a text would mention, and notify, on the platform (Mastodon's `@user@domain`). */
+  notifies?: (text: string) => string[]
   /** Whether `max_length` may raise or lower the limit (instances that allow more). */
   limitConfigurable?: boolean
   /**
@@ -97,6 +115,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     unit: 'characters (URLs count 23)',
     defaultLimit: 500,
     limitConfigurable: true,
+    notifies: mastodonRemoteMentions,
     limitsFrom: (config) => (typeof config.instance === 'string' && URL.canParse(config.instance) ? new URL(config.instance).origin : undefined),
     http: true,
     options: {
@@ -120,7 +139,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     options: {
       ...common,
       service: {type: 'url', description: 'The PDS to sign in to (default https://bsky.social)'},
-      langs: {type: 'list', description: 'Language tags of the posts'},
+      langs: {type: 'list', description: 'Language tags of the posts (at most 3, BCP-47)', check: languageTags},
     },
     credentials: () => [['IDENTIFIER', 'APP_PASSWORD']],
   },

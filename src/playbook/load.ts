@@ -282,7 +282,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
         if (spec.required) problem(p, `channel "${channelName}" (${type}) needs "${option}": ${spec.description}`)
         continue
       }
-      const bad = optionProblem(spec, value)
+      const bad = optionProblem(spec, value) ?? spec.check?.(value)
       if (bad) problem([...p, option], `channel "${channelName}": "${option}" ${bad}`)
       else if (spec.type === 'template') checkTemplate(value as string, {file: shown, base: at([...p, option])}, `channel "${channelName}" ${option}`)
       options[option] = value

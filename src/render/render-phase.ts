@@ -183,6 +183,23 @@ export function measurePost(channel: ChannelConfig, text: string, server?: Platf
   return out
 }
 
+/**
+ * Mentions a fact puts into a post that the channel's platform would notify (an
+ * `@user@domain` on Mastodon): facts come from people mid-incident, and a handle typed into
+ * one pings that person. One message per mention, naming the fact.
+ */
+export function factMentions(channel: ChannelConfig, text: string, facts: Facts): string[] {
+  const found = channel.kind.notifies?.(text) ?? []
+  if (found.length === 0) return []
+  const values = Object.entries(facts).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => [name, String(v ?? '').toLowerCase()] as const))
+  const out: string[] = []
+  for (const mention of new Set(found)) {
+    const fact = values.find(([, v]) => v.includes(mention.toLowerCase()))?.[0]
+    if (fact) out.push(`"${mention}" (from fact "${fact}") will mention and notify that account on ${channel.kind.label}; write it without the leading @ if no one should be notified`)
+  }
+  return out
+}
+
 /** Which limit a channel whose server sets it was measured against, in words; undefined for other channels. */
 export function describeLimit(channel: ChannelConfig, server?: PlatformLimits): string | undefined {
   const kind = channel.kind
@@ -276,7 +293,7 @@ export function renderPost(
   if (limitNote) out.limitNote = limitNote
   const policy = enforcePolicy(playbook, channel, [text, out.title, out.subject, out.link], facts, opts.allow, locale)
   out.parts = measured.parts
-  out.warnings = [...measured.warnings, ...policy.warnings]
+  out.warnings = [...measured.warnings, ...factMentions(channel, text, facts), ...policy.warnings]
   out.errors = [...measured.errors, ...policy.errors]
   out.violations = policy.violations
   return out

@@ -72,6 +72,21 @@ export function mastodonLength(text: string, urlLength: number = MASTODON_URL_LE
   return graphemeLength(countable)
 }
 
+/**
+ * The remote mentions (`@user@domain`) in `text` as Mastodon finds them (`Account::MENTION_RE`):
+ * on Mastodon each one mentions, and notifies, that account.
+ */
+export function mastodonRemoteMentions(text: string): string[] {
+  if (!text.includes('@')) return []
+  const out: string[] = []
+  for (const m of text.matchAll(MASTODON_MENTION)) {
+    const end = m.index + m[0].length
+    if (m[2] === undefined || endMentionMatch.test(text.slice(end, end + 3))) continue
+    out.push(m[0])
+  }
+  return out
+}
+
 /** Number of grapheme clusters (user-perceived characters), as Bluesky's 300 limit counts. */
 export function graphemeLength(text: string): number {
   return scanGraphemes(text)

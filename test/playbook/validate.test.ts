@@ -95,6 +95,13 @@ phases:
     ])
   })
 
+  it("checks Bluesky's langs: at most 3 BCP-47 tags", () => {
+    const withLangs = (langs: string) => valid.replace('  x: { type: x }', `  x: { type: x }\n  sky: { type: bluesky, langs: ${langs} }`)
+    expect(problemsOf({'playbook.yaml': withLangs('[en, de-DE, pt-BR]')})).toEqual([])
+    expect(problemsOf({'playbook.yaml': withLangs('[en, de, fr, es]')})).toEqual(['playbook.yaml:6:32: channel "sky": "langs" must list at most 3 language tags (Bluesky keeps no more); found 4'])
+    expect(problemsOf({'playbook.yaml': withLangs('[en, "en us", de_DE]')})).toEqual(['playbook.yaml:6:32: channel "sky": "langs" must be BCP-47 language tags such as en, de-DE or pt-BR; found "en us", "de_DE"'])
+  })
+
   it('reports a post to an undefined channel, naming the defined ones', () => {
     const text = valid.replace('      x: { text: "Problems with {{service}}" }', '      x: { text: "Problems with {{service}}" }\n      blog: { text: "hi" }')
     expect(problemsOf({'playbook.yaml': text})).toEqual(['playbook.yaml:10:7: phase "investigating" posts to channel "blog", which is not defined (channels: x)'])
