@@ -477,7 +477,7 @@ async function settleUnknown(
   if (adapter.idempotent) return 'idempotent'
   const answer = req.assume ?? (req.ask ? await req.ask({update: ctx.update.update, channel: ctx.channel, part, text: post.parts[part - 1].text}) : undefined)
   if (!answer) {
-    throw new CandorError(`update ${ctx.update.update} on ${ctx.channel}, part ${part}, was being sent when Candor stopped, and ${ctx.channel} can't be asked whether it arrived`, {
+    throw new CandorError(`update ${ctx.update.update} on ${ctx.channel}, part ${part}, may or may not have arrived (Candor stopped, or got no clear answer, while sending it), and ${ctx.channel} can't be asked`, {
       code: 'delivery_unknown',
       suggestions: ['Look at the channel, then run `candor retry --assume-sent` if it is there or `candor retry --assume-lost` to send it again'],
     })
