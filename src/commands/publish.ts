@@ -13,6 +13,7 @@ import {readFactInput} from '../preview.js'
 import {loadEnvironment} from '../publish/credentials.js'
 import {publishUpdate, type PendingApproval, type PublishResult} from '../publish/publish.js'
 import {describeDraft, findDraftIncident, parseDraftTtl as parseTtl, publishDraft, type DraftView} from '../publish/drafts.js'
+import {describeAlreadyCarried} from '../publish/duplicates.js'
 
 /** Asks before sending an approved draft (interactive only). */
 async function confirmDraft(view: DraftView): Promise<boolean> {
@@ -44,7 +45,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     yes: Flags.boolean({char: 'y', description: 'approve without asking (for scripts)'}),
     'dry-run': Flags.boolean({description: 'show exactly what would be sent, and to which account; send nothing'}),
     allow: Flags.string({description: 'override one post-policy rule for this update (repeatable; journaled with who gave it)', multiple: true, options: [...POLICY_RULES], helpValue: 'RULE'}),
-    again: Flags.boolean({description: 'publish even if these exact posts already went out for this phase'}),
+    again: Flags.boolean({description: "publish a new update even on channels that already have this phase's update with the same facts"}),
     ...sendingFlags,
     ...stateFlags,
   }
@@ -75,7 +76,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
           allow: flags.allow,
           interactive,
           approver: interactive ? new (await import('../cli/approval.js')).PromptApprover() : undefined,
-          preview: interactive && !flags.yes ? (rendered) => this.log(formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`)) : undefined,
+          preview: interactive && !flags.yes ? (rendered, already) => this.log([formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`), ...already.map(describeAlreadyCarried)].join('\n')) : undefined,
           draftTtlMs: parseTtl(flags['draft-ttl']),
         },
         {
@@ -98,7 +99,8 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     if (result.pending) return this.pendingApproval(result.pending, result)
 
     if (result.plan) {
-      this.log(paint('bold', `Dry run: update ${result.update} (${result.phase}) of ${result.incident}; nothing is sent`))
+      this.log(paint('bold', result.plan.length > 0 ? `Dry run: update ${result.update} (${result.phase}) of ${result.incident}; nothing is sent` : `Dry run: every channel already has this update of ${result.incident} (${result.phase}); nothing would be sent`))
+      for (const a of result.already ?? []) this.log(describeAlreadyCarried(a))
       for (const p of result.plan) {
         this.log('')
         this.log(`${paint('cyan', paint('bold', p.channel))} → ${p.target}${p.credentials.ok ? '' : paint('red', ` (missing ${p.credentials.missing.join(', ')})`)}`)
@@ -108,7 +110,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
         }
       }
       if (result.warnings.some((w) => w.startsWith('would not publish'))) process.exitCode = ExitCode.Error
-      return {incident: result.incident, phase: result.phase, update: result.update, dry_run: true, plan: result.plan}
+      return {incident: result.incident, phase: result.phase, update: result.update, dry_run: true, plan: result.plan, already: result.already ?? []}
     }
 
     return reportDeliveries({log: (m) => this.log(m), warn: (m) => this.warnLine(m)}, result, {json, interrupted: interrupt.signal.aborted})
@@ -117,9 +119,10 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
   /** More approvals are needed: a draft was recorded, nothing was sent (exit 0). */
   private pendingApproval(pending: PendingApproval, result: PublishResult) {
     if (!this.jsonEnabled()) {
+      for (const a of result.already ?? []) this.log(describeAlreadyCarried(a))
       this.log(`Draft ${pending.draft} of ${result.incident} (${result.phase}) waits for approval: ${pending.approvals.length} of ${pending.required} (${pending.approvals.join(', ')}). Nothing was sent.`)
       this.log(`Another person approves it with: candor approve ${pending.draft}   (it expires ${pending.expires_at})`)
     }
-    return {draft: pending.draft, status: pending.status, approvals: pending.approvals, required: pending.required}
+    return {draft: pending.draft, status: pending.status, approvals: pending.approvals, required: pending.required, ...(result.already?.length && {already: result.already})}
   }
 }

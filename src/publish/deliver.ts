@@ -44,6 +44,8 @@ export interface DeliveryOutcome {
   ids: string[]
   urls: string[]
   error?: string
+  /** Skipped because the channel already has this update: which one, and how its delivery stands. */
+  already?: {update: number; status: 'published' | 'pending' | 'unknown' | 'failed'}
 }
 
 export interface DeliveryJob {
