@@ -32,7 +32,7 @@ export default class Retry extends CandorCommand {
         ? async (p: {update: number; channel: string; part: number; text: string}) => {
             const {select} = await import('@inquirer/prompts')
             return select<'sent' | 'lost'>({
-              message: `Candor stopped while sending update ${p.update} part ${p.part} to ${p.channel}:\n  ${p.text.split('\n').join('\n  ')}\nIs it on ${p.channel}?`,
+              message: `Candor got no clear answer while sending update ${p.update} part ${p.part} to ${p.channel}:\n  ${p.text.split('\n').join('\n  ')}\nIs it on ${p.channel}?`,
               choices: [
                 {name: 'Yes, it is there: record it as published', value: 'sent'},
                 {name: 'No: send it again', value: 'lost'},

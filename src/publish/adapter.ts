@@ -61,6 +61,26 @@ export interface ChannelAdapter {
   readonly retractedRootEndsThread?: boolean
 }
 
+/**
+ * Whether Candor can settle by itself a part whose answer never came: the platform can be
+ * asked whether it arrived (`findPublished`) or drops repeats (`idempotent`). Where neither
+ * holds (a Discord or Slack incoming webhook, SMTP), only a person can say.
+ */
+export function canSettleAlone(adapter: ChannelAdapter): boolean {
+  return Boolean(adapter.findPublished) || adapter.idempotent === true
+}
+
+/**
+ * Whether an HTTP error answer may come after the platform carried the request out. A 500
+ * can come from a crash after the work was done, and a 502 or 504 from a gateway that gave
+ * up on (or could not read) the platform's answer: the post may be up (RFC 9110 §15.6). A 503
+ * (overloaded, or down for maintenance), a 429 (rate limited) and a 408 (the request never
+ * fully arrived) mean the request was not processed, so sending it again is safe.
+ */
+export function statusMayHaveArrived(status: number): boolean {
+  return status >= 500 && status !== 503
+}
+
 export interface AdapterContext {
   channel: ChannelConfig
   /** The channel's credential fields (e.g. APP_KEY), from the environment. */

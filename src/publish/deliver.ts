@@ -1,7 +1,7 @@
 import type {RemotePost, RenderedPostRecord} from '../incident/events.js'
 import type {IncidentState} from '../incident/state.js'
 import type {IncidentStore} from '../incident/store.js'
-import {DeliveryError, type ChannelAdapter, type PostRequest} from './adapter.js'
+import {canSettleAlone, DeliveryError, type ChannelAdapter, type PostRequest} from './adapter.js'
 import type {Redactor} from './redact.js'
 
 export type ChannelProgress =
@@ -44,6 +44,8 @@ export interface DeliveryOutcome {
   ids: string[]
   urls: string[]
   error?: string
+  /** Skipped because the channel already has this update: which one, and how its delivery stands. */
+  already?: {update: number; status: 'published' | 'pending' | 'unknown' | 'failed'}
 }
 
 export interface DeliveryJob {
@@ -264,9 +266,10 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
           await opts.clock.sleep(waitMs + 250, opts.signal)
           continue
         }
-        if (de.retry === 'transient' && de.mayHaveArrived && !job.adapter.findPublished && !job.adapter.idempotent) {
-          // The platform may have the post and can't be asked: sending again could post
-          // twice. Journal no result; the part stays "unknown" for `candor retry` to settle.
+        if (de.retry === 'transient' && de.mayHaveArrived && !canSettleAlone(job.adapter)) {
+          // The platform may have the post (a timeout, a cut connection, a 500, 502 or 504)
+          // and can't be asked: sending again could post twice. Journal no result; the part
+          // stays "unknown" for `candor retry` and a person to settle.
           const message = `${reason}: part ${part} may or may not be on ${channel}; check it, then run \`candor retry --assume-sent\` or \`--assume-lost\``
           opts.reporter.progress(channel, {state: 'failed', error: message})
           return {channel, status: 'failed', ids: remotes.map((r) => r.id), urls: remotes.flatMap((r) => (r.url ? [r.url] : [])), error: message}

@@ -22,7 +22,8 @@ import {renderPhase} from '../render/render-phase.js'
 import {appendEvents} from '../store/batch.js'
 import {checkCredentials} from './credentials.js'
 import {systemClock} from './deliver.js'
-import {deliverApproved, refuseDuplicate, requiredApprovals, toRecord, withLock, type PendingApproval, type PublishDeps, type PublishResult} from './publish.js'
+import type {AlreadyCarried} from './duplicates.js'
+import {deliverApproved, draftChannelsToSend, requiredApprovals, toRecord, withLock, type PendingApproval, type PublishDeps, type PublishResult} from './publish.js'
 
 /** How long a draft waits for its approvals unless told otherwise. */
 export const DEFAULT_DRAFT_TTL_MS = 2 * 60 * 60 * 1000
@@ -125,6 +126,8 @@ export interface DraftInput {
   again?: boolean
   ttlMs?: number
   warnings: string[]
+  /** Channels left out of the draft because they already have this update. */
+  already?: AlreadyCarried[]
 }
 
 /**
@@ -167,7 +170,7 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
       return sendDraft(match, approvals, {state, playbook, update: input.update, now, warnings: input.warnings, lock, before: events}, deps)
     }
     if (events.length > 0) await appendEvents(deps.store, state.id, events, now)
-    return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: match.id, status: 'pending-approval', approvals, required: need, expires_at: match.expiresAt}, warnings: input.warnings}
+    return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: match.id, status: 'pending-approval', approvals, required: need, expires_at: match.expiresAt}, ...(input.already?.length && {already: input.already}), warnings: input.warnings}
   }
 
   const id = `d-${randomBytes(4).toString('hex')}`
@@ -187,7 +190,7 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
   events.push({type: 'draft_created', by: deps.actor, draft: id, required, expires_at: expiresAt, facts, ...(again && {again}), ...content})
   events.push({type: 'draft_approved', by: deps.actor, draft: id, content_hash: hash})
   await appendEvents(deps.store, state.id, events, now)
-  return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: id, status: 'pending-approval', approvals: [deps.actor], required, expires_at: expiresAt}, warnings: input.warnings}
+  return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: id, status: 'pending-approval', approvals: [deps.actor], required, expires_at: expiresAt}, ...(input.already?.length && {already: input.already}), warnings: input.warnings}
 }
 
 /** A draft as the person approving sees it: exactly what will go out. */
@@ -370,7 +373,7 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
           suggestions: [`Set the variables, or approve with --no-publish and let someone who has them run \`candor publish --draft ${d.id}\``],
         })
       }
-      if (!d.again) refuseDuplicate(state, d.phase, d.posts.filter((p) => d.channels.includes(p.channel)))
+      draftChannelsToSend(state, d) // refuses before anything is recorded when every channel already has it
     }
     if (!already || publish) {
       if (!req.yes) {
@@ -425,7 +428,7 @@ export async function publishDraft(req: {draft: string; incident?: string; yes?:
     req.show?.(view)
     const missing = missingCredentials(playbook, d.channels, deps.env)
     if (missing.length > 0) throw new CandorError(`nothing was published: missing credentials: set ${missing.join(', ')}`, {code: 'credentials_missing', suggestions: ['Set the variables (in the environment or .env), then publish the draft again']})
-    if (!d.again) refuseDuplicate(state, d.phase, d.posts.filter((p) => d.channels.includes(p.channel)))
+    draftChannelsToSend(state, d) // refuses when every channel already has it
     if (!req.yes) {
       if (!req.interactive || !req.confirm) {
         throw new CandorError('publishing needs approval, and no one can be asked: stdin is not a terminal', {code: 'approval_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to send the approved draft in a script']})
@@ -501,7 +504,8 @@ export function describeDraft(view: DraftView): string {
 
 /**
  * Sends a draft's posts as update `at.update`, journaled in one write with `at.before`
- * (approvals just recorded) and the draft's `draft_published`.
+ * (approvals just recorded) and the draft's `draft_published`. Channels that got this update
+ * meanwhile (same phase and facts) are left out and reported as skipped.
  */
 function sendDraft(
   d: DraftState,
@@ -519,6 +523,7 @@ function sendDraft(
       facts: {...at.state.facts, ...d.facts},
       after: [{type: 'draft_published', by: deps.actor, draft: d.id, update: at.update}],
       draft: {id: d.id, approvers},
+      already: draftChannelsToSend(at.state, d),
     },
     deps,
   )

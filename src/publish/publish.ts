@@ -13,6 +13,7 @@ import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory, tryCreateAdapter} from './adapters/index.js'
 import {checkCredentials, secretValues} from './credentials.js'
 import {deliverAll, postKeyFor, systemClock, threadFor, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
+import {alreadyCarried, describeAlreadyCarried, type AlreadyCarried} from './duplicates.js'
 import {Redactor} from './redact.js'
 import {appendEvents, ensureLockHeld} from '../store/batch.js'
 
@@ -61,8 +62,8 @@ export interface PublishRequest {
   approver?: Approver
   dryRun?: boolean
   again?: boolean
-  /** Shows the rendered posts to the person about to approve them. */
-  preview?: (rendered: RenderedPhase) => void
+  /** Shows the rendered posts to the person about to approve them, and the channels skipped because they already have this update. */
+  preview?: (rendered: RenderedPhase, already: AlreadyCarried[]) => void
   /** Post-policy rules overridden for this update (--allow), journaled with who gave them. */
   allow?: readonly string[]
   /** When the playbook wants more than one approval: how long the draft stays open (default 2 h). */
@@ -80,8 +81,12 @@ export interface PlannedDelivery {
 export interface PublishResult {
   incident: string
   phase: string
-  update: number
+  /** The update recorded; null when nothing was, because every channel already had it. */
+  update: number | null
+  /** Skipped channels (declined, or already carrying this update: see `already`) are listed as `skipped`. */
   deliveries: DeliveryOutcome[]
+  /** Channels skipped because their latest update already is this one (same phase and facts). */
+  already?: AlreadyCarried[]
   /** Set on --dry-run: what would be sent, and where. */
   plan?: PlannedDelivery[]
   /** Set when more approvals are needed: a draft was recorded and nothing was sent. */
@@ -171,10 +176,16 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   const merged = {...state.facts, ...req.facts}
   const facts = resolveFacts(playbook, merged)
   const update = state.updates.reduce((m, u) => Math.max(m, u.update), 0) + 1
-  const phaseChannels = selectPosts(playbook, findPhase(playbook, req.phase), req.channels).map((p) => p.channel)
+  const phase = findPhase(playbook, req.phase)
+  const selected = selectPosts(playbook, phase, req.channels).map((p) => p.channel)
+  // A channel whose latest update already is this one (same phase, same facts) is skipped:
+  // publishing it there again would post it twice. --again sends a new update on purpose.
+  const already = req.again ? [] : alreadyCarried(state, phase.name, merged, selected)
+  const phaseChannels = selected.filter((c) => !already.some((a) => a.channel === c))
   const limits = req.dryRun ? {limits: cachedLimits(playbook, phaseChannels), warnings: []} : await readChannelLimits(playbook, phaseChannels, deps, now)
   warnings.push(...limits.warnings)
-  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow, limits: limits.limits})
+  const all = renderPhase(playbook, req.phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow, limits: limits.limits})
+  const rendered = already.length > 0 ? {...all, posts: all.posts.filter((p) => !already.some((a) => a.channel === p.channel))} : all
   const posts = rendered.posts
   warnings.push(...posts.flatMap((p) => p.warnings.map((w) => `${p.channel}: ${w}`)))
 
@@ -201,7 +212,11 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
     if (check.problems.length > 0) warnings.push(...check.problems.map((p) => `would not publish: ${p}`))
     const required = requiredApprovals(playbook, rendered.phase)
     if (required > 1) warnings.push(`phase ${rendered.phase} needs ${required} people to approve: publishing records a draft for \`candor approve\``)
-    return {incident: state.id, phase: rendered.phase, update, deliveries: [], plan, warnings}
+    return {incident: state.id, phase: rendered.phase, update, deliveries: [], plan, already, warnings}
+  }
+  if (posts.length === 0) {
+    // Every channel already has this update: nothing to approve, record or send.
+    return {incident: state.id, phase: rendered.phase, update: null, deliveries: alreadyOutcomes(state, already), already, warnings}
   }
   if (check.problems.length > 0) {
     throw new CandorError(`nothing was published: ${check.problems.join('; ')}`, {
@@ -209,9 +224,6 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
       suggestions: [check.missing.length > 0 ? 'Set the variables, or leave those channels out with --channel' : 'Shorten the posts (see `candor preview`), then publish again'],
     })
   }
-
-  // The same posts for the same phase already went out: refuse a double apology.
-  if (!req.again) refuseDuplicate(state, rendered.phase, posts.map(toRecord))
 
   await buildAdapters(playbook, posts.map((p) => p.channel), deps) // fail on an unsupported type before asking anyone
 
@@ -225,7 +237,7 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
         suggestions: ['Pass --yes to approve in a script, or run it in a terminal; preview first with --dry-run'],
       })
     }
-    req.preview?.(rendered)
+    req.preview?.(rendered, already)
     const decision = await req.approver.approve({
       incident: state.id,
       update,
@@ -263,13 +275,13 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   if (requiredApprovals(playbook, rendered.phase) > 1) {
     const {recordDraft} = await import('./drafts.js')
     return recordDraft(
-      {state, playbook, rendered: {phase: rendered.phase, nextUpdateDue: rendered.nextUpdateDue, posts: posts.map(toRecord)}, approved, channels, facts: req.facts, update, now, again: req.again, ttlMs: req.draftTtlMs, warnings},
+      {state, playbook, rendered: {phase: rendered.phase, nextUpdateDue: rendered.nextUpdateDue, posts: posts.map(toRecord)}, approved, channels, facts: req.facts, update, now, again: req.again, ttlMs: req.draftTtlMs, warnings, already},
       deps,
       lock,
     )
   }
 
-  return deliverApproved({state, playbook, phase: rendered.phase, update, nextUpdateDue: rendered.nextUpdateDue, posts: approved, channels, facts: merged, now, warnings, lock}, deps)
+  return deliverApproved({state, playbook, phase: rendered.phase, update, nextUpdateDue: rendered.nextUpdateDue, posts: approved, channels, facts: merged, now, warnings, lock, already}, deps)
 }
 
 /**
@@ -306,16 +318,28 @@ export async function readChannelLimits(playbook: Playbook, channels: readonly s
   return {limits, warnings}
 }
 
-/** Refuses to send posts a published update of the same phase already sent (unless --again). */
-export function refuseDuplicate(state: IncidentState, phase: string, posts: RenderedPostRecord[]): void {
-  const key = (ps: RenderedPostRecord[]) => JSON.stringify(ps.map((p) => [p.channel, p.parts.map((x) => x.text)]))
-  const same = state.updates.find((u) => u.approvedAt && u.phase === phase && key(u.posts.filter((p) => posts.some((q) => q.channel === p.channel))) === key(posts))
-  if (same) {
-    throw new CandorError(`update ${same.update} (${same.phase}) already published these exact posts`, {
+/** How a channel skipped because it already has the update is reported: `skipped`, with the posts that carry it. */
+export function alreadyOutcomes(state: IncidentState, already: readonly AlreadyCarried[]): DeliveryOutcome[] {
+  return already.map((a) => {
+    const remotes = (state.updates.find((u) => u.update === a.update)?.deliveries.get(a.channel)?.parts ?? []).flatMap((p) => (p.status === 'published' && p.remote ? [p.remote] : []))
+    return {channel: a.channel, status: 'skipped', ids: remotes.map((r) => r.id), urls: remotes.flatMap((r) => (r.url ? [r.url] : [])), already: {update: a.update, status: a.status}}
+  })
+}
+
+/**
+ * A draft about to be sent: the channels whose latest update already is the draft's (someone
+ * published it meanwhile) are left out. Refuses when that leaves nothing to send.
+ */
+export function draftChannelsToSend(state: IncidentState, d: {phase: string; facts: Record<string, unknown>; channels: string[]; again: boolean}): AlreadyCarried[] {
+  if (d.again) return []
+  const already = alreadyCarried(state, d.phase, {...state.facts, ...d.facts}, d.channels)
+  if (already.length > 0 && already.length === d.channels.length) {
+    throw new CandorError(`every channel of this draft already has its update: ${already.map(describeAlreadyCarried).join('; ')}`, {
       code: 'duplicate_update',
-      suggestions: ['Change the facts for a new update, use `candor retry` to resend failed deliveries, or pass --again to publish it once more'],
+      suggestions: ['Nothing needs sending; use `candor retry` to finish unfinished deliveries, or publish the phase again with --again to send it once more'],
     })
   }
+  return already
 }
 
 /** An update whose posts are approved (by the publisher, or by a draft's approvers). */
@@ -340,6 +364,8 @@ export interface ApprovedUpdate {
   after?: NewEvent[]
   /** The draft this update comes from, and who approved it. */
   draft?: {id: string; approvers: string[]}
+  /** Channels left out because they already have this update: reported as skipped, not journaled. */
+  already?: AlreadyCarried[]
 }
 
 /**
@@ -347,7 +373,11 @@ export interface ApprovedUpdate {
  * in one write (one transaction in PostgreSQL), then deliver to every channel at once.
  */
 export async function deliverApproved(a: ApprovedUpdate, deps: PublishDeps): Promise<PublishResult> {
-  const {state, playbook, phase, update, posts: approved, channels, now} = a
+  const {state, playbook, phase, update, now} = a
+  // Channels that already have this update are not part of it at all (not even as declined).
+  const skip = new Set((a.already ?? []).map((x) => x.channel))
+  const approved = a.posts.filter((p) => !skip.has(p.channel))
+  const channels = a.channels.filter((c) => !skip.has(c))
   const changes = diffFacts(state.facts, Object.fromEntries(Object.entries(a.facts).filter(([, v]) => v !== undefined)))
   const adapters = await buildAdapters(playbook, channels, deps)
   // Across machines the lock lives on a database connection: make sure it still does.
@@ -363,7 +393,7 @@ export async function deliverApproved(a: ApprovedUpdate, deps: PublishDeps): Pro
   const jobs: DeliveryJob[] = approved.filter((p) => channels.includes(p.channel)).map((post) => ({channel: post.channel, post, adapter: adapters.get(post.channel)!, done: new Map()}))
   const outcomes = await deliverAll(jobs, deliveryOptions(deps, fresh, {update, phase}))
   const skipped: DeliveryOutcome[] = approved.filter((p) => !channels.includes(p.channel)).map((p) => ({channel: p.channel, status: 'skipped', ids: [], urls: []}))
-  return {incident: state.id, phase, update, deliveries: [...outcomes, ...skipped], warnings: a.warnings}
+  return {incident: state.id, phase, update, deliveries: [...outcomes, ...skipped, ...alreadyOutcomes(state, a.already ?? [])], ...(a.already?.length && {already: a.already}), warnings: a.warnings}
 }
 
 export interface RetryResult {
@@ -477,7 +507,7 @@ async function settleUnknown(
   if (adapter.idempotent) return 'idempotent'
   const answer = req.assume ?? (req.ask ? await req.ask({update: ctx.update.update, channel: ctx.channel, part, text: post.parts[part - 1].text}) : undefined)
   if (!answer) {
-    throw new CandorError(`update ${ctx.update.update} on ${ctx.channel}, part ${part}, was being sent when Candor stopped, and ${ctx.channel} can't be asked whether it arrived`, {
+    throw new CandorError(`update ${ctx.update.update} on ${ctx.channel}, part ${part}, may or may not have arrived (Candor stopped, or got no clear answer, while sending it), and ${ctx.channel} can't be asked`, {
       code: 'delivery_unknown',
       suggestions: ['Look at the channel, then run `candor retry --assume-sent` if it is there or `candor retry --assume-lost` to send it again'],
     })

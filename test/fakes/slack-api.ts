@@ -18,7 +18,7 @@
  * everything else; then authentication; then routing.
  */
 import type http from 'node:http'
-import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, matchesRoute, parseBody, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
+import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, gatewayErrorPage, gatewayFault, type GatewayErrorFault, matchesRoute, parseBody, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
 
 export interface FakeSlackMessage {
   channel: string
@@ -40,6 +40,8 @@ export type FakeSlackFault =
   | {kind: 'reset'}
   /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
   | {kind: 'lose-answer'}
+  /** Carries the request out, then Slack's proxy answers 500, 502 or 504 in its place. */
+  | GatewayErrorFault
 
 export type FakeSlackRequest = RecordedRequest
 
@@ -250,8 +252,15 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
     const faultAnswer = answerFault(fault)
     if (faultAnswer) return send(res, faultReply(faultAnswer, isWebhook))
     const loseAnswer = faultAction(fault) === 'lose-answer'
-    // lose-answer: carried out, then the connection drops before the answer.
-    const answer = (reply: Reply) => (loseAnswer ? void req.socket.destroy() : send(res, reply))
+    const gateway = gatewayFault(fault)
+    // lose-answer: carried out, then the connection drops before the answer; gateway-error:
+    // carried out, then the proxy's error page goes back instead.
+    const answer = (reply: Reply) => {
+      if (loseAnswer) return void req.socket.destroy()
+      if (!gateway) return send(res, reply)
+      const page = gatewayErrorPage(gateway)
+      send(res, {status: page.status, text: page.body, headers: page.headers})
+    }
 
     if (isWebhook) {
       if (method !== 'POST') return answer({status: 405, text: 'invalid_method'})
