@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {createReporter, type ProgressStream} from '../../src/cli/progress.js'
+import type {ChannelProgress} from '../../src/publish/deliver.js'
 
 /**
  * A terminal of a given width. ora redraws by clearing as many rows as its text wraps
@@ -26,7 +27,7 @@ function terminal(columns: number | undefined) {
   return {stream, text: () => out.join(''), writes: () => out.length}
 }
 
-const PUBLISHED = {state: 'published', urls: ['https://x.example/1']} as const
+const PUBLISHED: ChannelProgress = {state: 'published', urls: ['https://x.example/1']}
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g
 
 async function run(columns: number | undefined) {
