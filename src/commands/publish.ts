@@ -7,17 +7,18 @@ import {reportDeliveries} from '../cli/report-delivery.js'
 import {paint} from '../cli/style.js'
 import {ExitCode} from '../errors.js'
 import {POLICY_RULES} from '../policy/rules.js'
-import {resolveActor} from '../incident/identity.js'
+import {describeActor, whoIsActing, type Actor} from '../incident/identity.js'
+import {ask} from '../cli/prompt.js'
 import {openStore, resolveIncidentId} from '../incident/service.js'
 import {readFactInput} from '../preview.js'
 import {loadEnvironment} from '../publish/credentials.js'
 import {publishUpdate, type PendingApproval, type PublishResult} from '../publish/publish.js'
 import {describeDraft, findDraftIncident, parseDraftTtl as parseTtl, publishDraft, type DraftView} from '../publish/drafts.js'
 
-/** Asks before sending an approved draft (interactive only). */
-async function confirmDraft(view: DraftView): Promise<boolean> {
-  const {confirm} = await import('@inquirer/prompts')
-  return confirm({message: `Send draft ${view.draft} (${view.phase}) of ${view.incident} now?`, default: false})
+/** Asks before sending an approved draft (interactive only); Enter alone sends nothing. */
+function confirmDraft(actor: Actor) {
+  return (view: DraftView): Promise<boolean> =>
+    ask((p) => p.confirm({message: `Send draft ${view.draft} (${view.phase}) of ${view.incident} to ${view.channels.join(', ')} now?\n  sending as ${describeActor(actor)}`, default: false}), 'nothing was sent')
 }
 
 export default class Publish extends CandorCommand {
@@ -57,12 +58,13 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     const reporter = flags['dry-run'] ? {progress() {}} : await createReporter(json)
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json
     const interrupt = graceOnCtrlC()
+    const actor = whoIsActing(flags.as)
     let result: PublishResult
     try {
       // Team mode: send a draft that has all its approvals.
-      const draftDeps = {store, actor: resolveActor(flags.as), env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, signal: interrupt.signal, lockTimeoutMs: flags['lock-timeout'] * 1000, timeoutMs: flags.timeout * 1000, onLockWait: announceLockWait(incident)}
+      const draftDeps = {store, actor: actor.name, env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, signal: interrupt.signal, lockTimeoutMs: flags['lock-timeout'] * 1000, timeoutMs: flags.timeout * 1000, onLockWait: announceLockWait(incident)}
       result = flags.draft
-        ? await publishDraft({draft: flags.draft, incident, yes: flags.yes, interactive, confirm: interactive ? confirmDraft : undefined, show: json ? undefined : (view) => this.log(describeDraft(view))}, draftDeps)
+        ? await publishDraft({draft: flags.draft, incident, yes: flags.yes, interactive, confirm: interactive ? confirmDraft(actor) : undefined, show: json ? undefined : (view) => this.log(describeDraft(view))}, draftDeps)
         : await publishUpdate(
         {
           incident,
@@ -74,13 +76,13 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
           again: flags.again,
           allow: flags.allow,
           interactive,
-          approver: interactive ? new (await import('../cli/approval.js')).PromptApprover() : undefined,
+          approver: interactive ? new (await import('../cli/approval.js')).PromptApprover({actor}) : undefined,
           preview: interactive && !flags.yes ? (rendered) => this.log(formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`)) : undefined,
           draftTtlMs: parseTtl(flags['draft-ttl']),
         },
         {
           store,
-          actor: resolveActor(flags.as),
+          actor: actor.name,
           env: loadEnvironment(),
           reporter,
           maxWaitMs: flags['max-wait'] * 1000,

@@ -123,7 +123,10 @@ export interface DraftInput {
   /** The facts given with this publish (--set, --facts): applied when it goes out. */
   facts: Facts
   update: number
+  /** When the posts were rendered (what re-rendering the draft reproduces them with). */
   now: Date
+  /** When the publisher approved them: the journal's time, and the draft's expiry counts from it (default `now`). */
+  approvedAt?: Date
   again?: boolean
   ttlMs?: number
   warnings: string[]
@@ -135,7 +138,9 @@ export interface DraftInput {
  * draft instead; when that approval completes it, the posts go out now.
  */
 export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: IncidentLock): Promise<PublishResult> {
-  const {state, playbook, rendered, approved, channels, now} = input
+  const {state, playbook, rendered, approved, channels} = input
+  // Events are journaled, and a new draft's expiry counted, from the moment of approval.
+  const now = input.approvedAt ?? input.now
   const phase = rendered.phase
   const facts = Object.fromEntries(Object.entries(input.facts).filter(([, v]) => v !== undefined))
   const again = Boolean(input.again)
@@ -177,7 +182,7 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
   const content: DraftContent = {
     phase,
     update: input.update,
-    rendered_at: now.toISOString(),
+    rendered_at: input.now.toISOString(),
     ...(rendered.nextUpdateDue && {next_update_due: rendered.nextUpdateDue}),
     posts: approved,
     channels,

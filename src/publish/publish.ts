@@ -6,8 +6,8 @@ import {deliveryStatus, type IncidentState} from '../incident/state.js'
 import type {IncidentStore} from '../incident/store.js'
 import type {IncidentLock, LockOwner} from '../incident/lock.js'
 import type {Playbook} from '../playbook/model.js'
-import {enforcePolicy, measurePost, renderPhase, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
-import {escapeHtml} from '../render/template.js'
+import {renderPhase, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
+import {askApproval, type Approver} from './approval.js'
 import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory, tryCreateAdapter} from './adapters/index.js'
 import {checkCredentials, secretValues} from './credentials.js'
@@ -15,22 +15,7 @@ import {deliverAll, firstPost, previousPost, systemClock, type Clock, type Deliv
 import {Redactor} from './redact.js'
 import {appendEvents, ensureLockHeld} from '../store/batch.js'
 
-/** What the person approving decides. */
-export type ApprovalDecision = {action: 'publish'; channels: string[]; posts: RenderedPostRecord[]} | {action: 'abort'}
-
-export interface ApprovalRequest {
-  incident: string
-  update: number
-  phase: string
-  posts: RenderedPostRecord[]
-  /** Re-measures an edited text for a channel (splitting it again where it threads). */
-  revise(channel: string, text: string): RenderedPost
-}
-
-/** Asks a person for approval (interactive prompts in the CLI; scripted in tests). */
-export interface Approver {
-  approve(request: ApprovalRequest): Promise<ApprovalDecision>
-}
+export type {ApprovalDecision, ApprovalRequest, Approver} from './approval.js'
 
 export interface PublishDeps {
   store: IncidentStore
@@ -170,8 +155,9 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   const merged = {...state.facts, ...req.facts}
   const facts = resolveFacts(playbook, merged)
   const update = state.updates.reduce((m, u) => Math.max(m, u.update), 0) + 1
-  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow})
-  const posts = rendered.posts
+  let rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow})
+  let renderedAt = now
+  let posts = rendered.posts
   warnings.push(...posts.flatMap((p) => p.warnings.map((w) => `${p.channel}: ${w}`)))
 
   const check = preflight(playbook, posts, deps.env)
@@ -213,6 +199,8 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
 
   let approved: RenderedPostRecord[] = posts.map(toRecord)
   let channels = approved.map((p) => p.channel)
+  // The moment of approval: what the journal records, and what the post's times count from.
+  let approvedAt = now
   if (!req.yes) {
     if (!req.interactive || !req.approver) {
       throw new CandorError('publishing needs approval, and no one can be asked: stdin is not a terminal', {
@@ -221,51 +209,44 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
         suggestions: ['Pass --yes to approve in a script, or run it in a terminal; preview first with --dry-run'],
       })
     }
-    req.preview?.(rendered)
-    const decision = await req.approver.approve({
+    const approval = await askApproval({
+      approver: req.approver,
       incident: state.id,
       update,
-      phase: rendered.phase,
-      posts: approved,
-      revise: (channel, text) => {
-        const post = posts.find((p) => p.channel === channel)!
-        const config = playbook.channels.get(channel)!
-        // Edits to an HTML channel (the status site) are text like any other: escape them.
-        const edited = config.kind.format === 'html' ? escapeHtml(text.trim()) : text.trim()
-        const measured = measurePost(config, edited)
-        const policy = enforcePolicy(playbook, config, [edited, post.title, post.subject, post.link], facts, req.allow)
-        return {...post, ...measured, warnings: [...measured.warnings, ...policy.warnings], errors: [...measured.errors, ...policy.errors], violations: policy.violations}
-      },
+      playbook,
+      facts,
+      allow: req.allow,
+      rendered,
+      renderedAt: now,
+      clock,
+      render: (at, only) => renderPhase(playbook, req.phase, facts, {channels: only, now: at, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow}),
+      preflight: (again) => preflight(playbook, again, deps.env).problems,
+      preview: req.preview,
     })
-    if (decision.action === 'abort') {
-      throw new CandorError('not published: approval was refused', {code: 'aborted', exit: ExitCode.NotApproved, suggestions: ['Nothing was sent and nothing recorded; run publish again when ready']})
-    }
-    approved = decision.posts
-    channels = decision.channels
-    const invalid = approved.filter((p) => channels.includes(p.channel) && p.parts.some((part) => part.limit !== null && part.length > part.limit))
-    if (invalid.length > 0) throw new CandorError(`edited posts are over their limit: ${invalid.map((p) => p.channel).join(', ')}`, {code: 'preflight_failed'})
-    const blocked = approved
-      .filter((p) => channels.includes(p.channel) && p.edited)
-      .flatMap((p) => enforcePolicy(playbook, playbook.channels.get(p.channel)!, [p.parts.map((x) => x.text).join('\n'), p.title, p.subject, p.link], facts, req.allow).errors)
-    if (blocked.length > 0) throw new CandorError(`edited posts break the post policy: ${blocked.join('; ')}`, {code: 'preflight_failed'})
+    rendered = approval.rendered
+    posts = rendered.posts
+    renderedAt = approval.renderedAt
+    approvedAt = approval.approvedAt
+    approved = approval.posts
+    channels = approval.channels
   }
 
   if (req.allow?.length) {
     const hits = posts.flatMap((p) => (p.violations ?? []).filter((v) => v.allowed).map((v) => ({channel: p.channel, rule: v.rule, match: v.match})))
-    await deps.store.append(state.id, {type: 'policy_override', by: deps.actor, update, rules: [...new Set(req.allow)], hits}, now)
+    await deps.store.append(state.id, {type: 'policy_override', by: deps.actor, update, rules: [...new Set(req.allow)], hits}, approvedAt)
   }
 
   // More than one person must approve: record a draft with this approval, send nothing.
   if (requiredApprovals(playbook, rendered.phase) > 1) {
     const {recordDraft} = await import('./drafts.js')
     return recordDraft(
-      {state, playbook, rendered: {phase: rendered.phase, nextUpdateDue: rendered.nextUpdateDue, posts: posts.map(toRecord)}, approved, channels, facts: req.facts, update, now, again: req.again, ttlMs: req.draftTtlMs, warnings},
+      {state, playbook, rendered: {phase: rendered.phase, nextUpdateDue: rendered.nextUpdateDue, posts: posts.map(toRecord)}, approved, channels, facts: req.facts, update, now: renderedAt, approvedAt, again: req.again, ttlMs: req.draftTtlMs, warnings},
       deps,
       lock,
     )
   }
 
-  return deliverApproved({state, playbook, phase: rendered.phase, update, nextUpdateDue: rendered.nextUpdateDue, posts: approved, channels, facts: merged, now, warnings, lock}, deps)
+  return deliverApproved({state, playbook, phase: rendered.phase, update, nextUpdateDue: rendered.nextUpdateDue, posts: approved, channels, facts: merged, now: approvedAt, warnings, lock}, deps)
 }
 
 /** Refuses to send posts a published update of the same phase already sent (unless --again). */
