@@ -1,8 +1,9 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {loadIncident, openIncident} from '../../src/incident/service.js'
 import {FileIncidentStore} from '../../src/incident/store.js'
+import {approveDraft, publishDraft} from '../../src/publish/drafts.js'
 import {publishUpdate, type ApprovalRequest, type Approver, type PublishDeps} from '../../src/publish/publish.js'
 import {startFakeSmtp, type FakeSmtp} from '../fakes/smtp-server.js'
 import {startFakeX, type FakeX} from '../fakes/x-api.js'
@@ -132,11 +133,12 @@ describe('the moment of approval', () => {
   const T0 = Date.parse('2026-11-25T00:10:00Z')
   const MIN = 60_000
 
-  async function xIncident() {
+  async function xIncident(opts: {approvers?: number} = {}) {
     const dir = tempDir()
     const x: FakeX = await startFakeX({credentials: X_CREDENTIALS})
     closers.push(() => x.close())
     const playbook = writeXPlaybook(dir, {x})
+    if (opts.approvers) appendFileSync(playbook, `approval: { required: ${opts.approvers} }\n`)
     const store = new FileIncidentStore(path.join(dir, 'state'))
     const {id} = await openIncident(store, {playbook, facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'dana', now: new Date(T0)})
     const clock = testClock(T0)
@@ -200,5 +202,40 @@ describe('the moment of approval', () => {
     await publishUpdate({incident: s.id, phase: 'investigating', facts: {}, interactive: true, approver}, s.deps)
     expect(rounds).toBe(2)
     expect(s.x.tweets.map((t) => t.text)).toEqual(['We are investigating problems with Acme Voice: Calls fail. Next update by 01:25 UTC.'])
+  })
+
+  it('a draft whose promise went stale before its last approval is rendered again, and approved again, before it goes out', async () => {
+    const s = await xIncident({approvers: 2})
+    const alice = {...s.deps, actor: 'Alice'}
+    const bob = {...s.deps, actor: 'Bob'}
+    const drafted = await publishUpdate({incident: s.id, phase: 'investigating', facts: {}, yes: true, interactive: false}, alice)
+    const draft = drafted.pending!.draft
+
+    // Bob gets to it 29.5 minutes later: "Next update by 00:40" would be a broken promise.
+    s.clock.advance(29 * MIN + 30_000)
+    const shown: string[] = []
+    const late = await approveDraft({draft, yes: true, interactive: false, show: (v) => shown.push(`${v.revised ?? ''}|${v.posts[0].parts[0].text}`)}, bob)
+    expect(late.published).toBeUndefined()
+    expect(late.pending).toMatchObject({status: 'pending-approval', approvals: ['Bob'], required: 2})
+    expect(shown).toEqual([
+      'the posts promised the next update by 00:40 UTC, which is past or less than a minute away: rendered again from now, so earlier approvals no longer count|We are investigating problems with Acme Voice: Calls fail. Next update by 01:09 UTC.',
+    ])
+    expect(s.x.requests).toHaveLength(0)
+
+    // Sending it with all the approvals it once had is refused too.
+    const other = await xIncident({approvers: 2})
+    const d2 = (await publishUpdate({incident: other.id, phase: 'investigating', facts: {}, yes: true, interactive: false}, {...other.deps, actor: 'Alice'})).pending!.draft
+    await approveDraft({draft: d2, yes: true, interactive: false, publish: false}, {...other.deps, actor: 'Bob'})
+    other.clock.advance(45 * MIN)
+    await expect(publishDraft({draft: d2, yes: true, interactive: false}, other.deps)).rejects.toMatchObject({code: 'draft_changed', exit: 4})
+    expect(other.x.requests).toHaveLength(0)
+
+    // Alice approves the new text: it goes out as shown, journaled at her approval.
+    s.clock.advance(60_000)
+    const sent = await approveDraft({draft, yes: true, interactive: false}, alice)
+    expect(sent.published!.deliveries[0].status).toBe('published')
+    expect(s.x.tweets.map((t) => t.text)).toEqual(['We are investigating problems with Acme Voice: Calls fail. Next update by 01:09 UTC.'])
+    const approved = (await s.store.read(s.id)).events.find((e) => e.type === 'approved')!
+    expect(approved).toMatchObject({at: '2026-11-25T00:40:30.000Z', approvers: ['Bob', 'Alice']})
   })
 })
