@@ -23,11 +23,11 @@ function confirmDraft(actor: Actor) {
 
 export default class Publish extends CandorCommand {
   static override summary = "Publish a phase's posts to every channel at once, after approval"
-  static override description = `Merges new facts into the incident (recorded), renders the phase, shows the preview and asks for approval: publish all, choose channels, edit a post in $EDITOR, or abort. Preflight checks every channel's credentials and every post's length first: if anything fails, nothing goes out anywhere.
+  static override description = `Merges new facts into the incident (recorded), renders the phase, shows the preview and asks for approval: review the posts again (the default: Enter alone never publishes), publish, choose channels, edit a post in $EDITOR, or abort. If the posts' next-update promise is past or under a minute away by the time you approve, they are rendered again from that moment and shown for approval once more. Preflight checks every channel's credentials and every post's length first: if anything fails, nothing goes out anywhere.
 
 Channels publish concurrently; each update replies to the incident's last post on channels that thread. Off a terminal, --yes is required.
 
-Exit codes: 0 every approved delivery published; 1 bad input or preflight failure (nothing sent); 3 some deliveries failed (run \`candor retry\`); 4 approval refused or impossible (nothing sent).`
+Exit codes: 0 every approved delivery published; 1 bad input or preflight failure (nothing sent); 3 some deliveries failed (run \`candor retry\`); 4 approval refused or impossible (nothing sent); 130 interrupted (Ctrl-C; at the prompt, nothing sent).`
 
   static override examples = [
     {description: 'First update, asking for approval', command: '<%= config.bin %> <%= command.id %> --incident 2026-11-25-acme-voice --phase investigating'},
