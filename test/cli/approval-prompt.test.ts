@@ -1,7 +1,8 @@
-import {ExitPromptError} from '@inquirer/core'
+import {AbortPromptError, ExitPromptError} from '@inquirer/core'
 import {describe, expect, it} from 'vitest'
 import {describeTargets, PromptApprover} from '../../src/cli/approval.js'
-import {ask, type Prompts} from '../../src/cli/prompt.js'
+import {graceOnCtrlC} from '../../src/cli/interrupt.js'
+import {ask, promptOpen, type Prompts} from '../../src/cli/prompt.js'
 import type {RenderedPostRecord} from '../../src/incident/events.js'
 import {describeActor, whoIsActing} from '../../src/incident/identity.js'
 import type {ApprovalRequest} from '../../src/publish/approval.js'
@@ -114,4 +115,36 @@ describe('ask()', () => {
     const broken = scriptedPrompts([() => Promise.reject(new Error('stdin closed'))])
     await expect(ask((p) => p.confirm({message: 'x'}), 'nothing was deleted', broken.load)).rejects.toThrow('stdin closed')
   })
+
+  it('a SIGINT signal at a prompt (kill -INT) closes it the same way; the sending grace handler leaves it alone', async () => {
+    // A prompt that waits for an answer until its context's signal aborts, as @inquirer's do.
+    const waiting = {
+      confirm: (_config: unknown, context?: {signal?: AbortSignal}) =>
+        new Promise((_resolve, reject) => context?.signal?.addEventListener('abort', () => reject(new AbortPromptError({cause: context.signal!.reason})))),
+    } as unknown as Prompts
+    const grace = graceOnCtrlC()
+    const stderr: string[] = []
+    const write = process.stderr.write
+    process.stderr.write = ((chunk: string) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write
+    try {
+      const asked = ask((p) => p.confirm({message: 'Publish?'}), 'nothing was sent', async () => waiting)
+      await until(() => promptOpen())
+      process.emit('SIGINT')
+      await expect(asked).rejects.toMatchObject({message: 'Aborted: nothing was sent', code: 'interrupted', exit: 130})
+    } finally {
+      process.stderr.write = write
+      grace.stop()
+    }
+    expect(promptOpen()).toBe(false)
+    expect(grace.signal.aborted).toBe(false)
+    expect(stderr.join('')).not.toContain('Interrupted: sending nothing new')
+  })
 })
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}

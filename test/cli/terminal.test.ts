@@ -89,6 +89,20 @@ describe.skipIf(!hasScript)('at a real terminal', () => {
     expect(await w.events()).toEqual(['opened'])
   })
 
+  it.skipIf(spawnSync('pgrep', ['-V']).status !== 0)('a SIGINT signal at the approval prompt (kill -INT) ends it the same way', async () => {
+    const w = await world()
+    const t = terminal(['publish', '--phase', 'investigating'], {cwd: w.dir, env: w.env})
+    await t.waitFor('approving as Dana On-Call')
+    // Candor's node process itself (not the `timeout` wrapping it).
+    const pids = spawnSync('pgrep', ['-f', `^${process.execPath} ${BIN} publish --phase investigating`], {encoding: 'utf8'}).stdout.trim().split('\n').map(Number).filter((pid) => pid > 0)
+    expect(pids).toHaveLength(1)
+    process.kill(pids[0], 'SIGINT')
+    expect(await t.exit()).toBe(130)
+    expect(t.output()).toContain('Aborted: nothing was sent')
+    expect(t.output()).not.toMatch(/internal|Interrupted: sending nothing new/)
+    expect(w.x.requests).toHaveLength(0)
+  })
+
   it('Enter alone at the approval prompt shows the posts again and sends nothing', async () => {
     const w = await world()
     const t = terminal(['publish', '--phase', 'investigating'], {cwd: w.dir, env: w.env})
