@@ -4,6 +4,7 @@
  * pipe, `script` gives its terminal 0 columns, as `script -qc` and `ssh -tt` do in CI.
  */
 import {spawn, spawnSync} from 'node:child_process'
+import {appendFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {FileIncidentStore} from '../../src/incident/store.js'
@@ -63,11 +64,12 @@ function terminal(args: string[], opts: {cwd: string; env: Record<string, string
   }
 }
 
-async function world() {
+async function world(opts: {approvers?: number} = {}) {
   const dir = tempDir()
   const x = await startFakeX({credentials: X_CREDENTIALS})
   fakes.push(x)
   const playbook = writeXPlaybook(dir, {x})
+  if (opts.approvers) appendFileSync(playbook, `approval: { required: ${opts.approvers} }\n`)
   const env = {...xEnv(), CANDOR_STATE_DIR: path.join(dir, 'state'), CANDOR_USER: 'Dana On-Call', TERM: 'xterm-256color'}
   const opened = await runCli(['incident', 'open', playbook, '--id', 'voice-1', '--set', 'service=Acme Voice', '--set', 'impact=Calls fail'], {cwd: dir, env})
   expect(opened.code, opened.stderr).toBe(0)
@@ -129,6 +131,22 @@ describe.skipIf(!hasScript)('at a real terminal', () => {
     expect(t.output()).toContain('Aborted: nothing was deleted')
     expect(t.output()).not.toMatch(/internal|force closed/)
     expect(w.x.tweets).toHaveLength(1)
+  })
+
+  it('candor approve says who approves and where to; Ctrl-C there records nothing, exit 130', async () => {
+    const w = await world({approvers: 2})
+    const drafted = await runCli(['publish', '--phase', 'investigating', '--yes', '--as', 'Alice', '--json'], {cwd: w.dir, env: w.env})
+    expect(drafted.code, drafted.stderr).toBe(0)
+    const {draft} = JSON.parse(drafted.stdout)
+    const t = terminal(['approve', draft], {cwd: w.dir, env: w.env})
+    await t.waitFor('approving as Dana On-Call (from $CANDOR_USER)')
+    expect(t.output()).toContain(`Approve draft ${draft} and send it to x now (yours is the last approval`)
+    t.type('\u0003')
+    expect(await t.exit()).toBe(130)
+    expect(t.output()).toContain('Aborted: nothing was recorded or sent')
+    expect(t.output()).not.toMatch(/internal|force closed/)
+    expect(w.x.requests).toHaveLength(0)
+    expect((await w.events()).filter((e) => e === 'draft_approved')).toHaveLength(1)
   })
 
   it('a terminal of 0 columns gets progress as plain lines, and publishing finishes', async () => {
