@@ -7,8 +7,8 @@ import type {IncidentStore} from '../incident/store.js'
 import type {IncidentLock, LockOwner} from '../incident/lock.js'
 import type {Playbook} from '../playbook/model.js'
 import {cacheLimits, cachedLimits, limitsSource, type PlatformLimits} from '../channels/platform-limits.js'
-import {enforcePolicy, findPhase, measurePost, renderPhase, selectPosts, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
-import {escapeHtml} from '../render/template.js'
+import {findPhase, renderPhase, selectPosts, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
+import {askApproval, type Approver} from './approval.js'
 import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory, tryCreateAdapter} from './adapters/index.js'
 import {checkCredentials, secretValues} from './credentials.js'
@@ -17,22 +17,7 @@ import {alreadyCarried, describeAlreadyCarried, type AlreadyCarried} from './dup
 import {Redactor} from './redact.js'
 import {appendEvents, ensureLockHeld} from '../store/batch.js'
 
-/** What the person approving decides. */
-export type ApprovalDecision = {action: 'publish'; channels: string[]; posts: RenderedPostRecord[]} | {action: 'abort'}
-
-export interface ApprovalRequest {
-  incident: string
-  update: number
-  phase: string
-  posts: RenderedPostRecord[]
-  /** Re-measures an edited text for a channel (splitting it again where it threads). */
-  revise(channel: string, text: string): RenderedPost
-}
-
-/** Asks a person for approval (interactive prompts in the CLI; scripted in tests). */
-export interface Approver {
-  approve(request: ApprovalRequest): Promise<ApprovalDecision>
-}
+export type {ApprovalDecision, ApprovalRequest, Approver} from './approval.js'
 
 export interface PublishDeps {
   store: IncidentStore
@@ -184,9 +169,13 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   const phaseChannels = selected.filter((c) => !already.some((a) => a.channel === c))
   const limits = req.dryRun ? {limits: cachedLimits(playbook, phaseChannels), warnings: []} : await readChannelLimits(playbook, phaseChannels, deps, now)
   warnings.push(...limits.warnings)
-  const all = renderPhase(playbook, req.phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow, limits: limits.limits})
-  const rendered = already.length > 0 ? {...all, posts: all.posts.filter((p) => !already.some((a) => a.channel === p.channel))} : all
-  const posts = rendered.posts
+  const renderAt = (at: Date, only?: readonly string[]): RenderedPhase => {
+    const all = renderPhase(playbook, req.phase, facts, {channels: only ?? req.channels, now: at, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow, limits: limits.limits})
+    return already.length > 0 ? {...all, posts: all.posts.filter((p) => !already.some((a) => a.channel === p.channel))} : all
+  }
+  let rendered = renderAt(now)
+  let renderedAt = now
+  let posts = rendered.posts
   warnings.push(...posts.flatMap((p) => p.warnings.map((w) => `${p.channel}: ${w}`)))
 
   const check = preflight(playbook, posts, deps.env)
@@ -229,6 +218,8 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
 
   let approved: RenderedPostRecord[] = posts.map(toRecord)
   let channels = approved.map((p) => p.channel)
+  // The moment of approval: what the journal records, and what the post's times count from.
+  let approvedAt = now
   if (!req.yes) {
     if (!req.interactive || !req.approver) {
       throw new CandorError('publishing needs approval, and no one can be asked: stdin is not a terminal', {
@@ -237,51 +228,45 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
         suggestions: ['Pass --yes to approve in a script, or run it in a terminal; preview first with --dry-run'],
       })
     }
-    req.preview?.(rendered, already)
-    const decision = await req.approver.approve({
+    const approval = await askApproval({
+      approver: req.approver,
       incident: state.id,
       update,
-      phase: rendered.phase,
-      posts: approved,
-      revise: (channel, text) => {
-        const post = posts.find((p) => p.channel === channel)!
-        const config = playbook.channels.get(channel)!
-        // Edits to an HTML channel (the status site) are text like any other: escape them.
-        const edited = config.kind.format === 'html' ? escapeHtml(text.trim()) : text.trim()
-        const measured = measurePost(config, edited, limits.limits.get(channel))
-        const policy = enforcePolicy(playbook, config, [edited, post.title, post.subject, post.link], facts, req.allow)
-        return {...post, ...measured, warnings: [...measured.warnings, ...policy.warnings], errors: [...measured.errors, ...policy.errors], violations: policy.violations}
-      },
+      playbook,
+      facts,
+      allow: req.allow,
+      limits: limits.limits,
+      rendered,
+      renderedAt: now,
+      clock,
+      render: (at, only) => renderAt(at, only),
+      preflight: (again) => preflight(playbook, again, deps.env).problems,
+      preview: req.preview ? (r) => req.preview!(r, already) : undefined,
     })
-    if (decision.action === 'abort') {
-      throw new CandorError('not published: approval was refused', {code: 'aborted', exit: ExitCode.NotApproved, suggestions: ['Nothing was sent and nothing recorded; run publish again when ready']})
-    }
-    approved = decision.posts
-    channels = decision.channels
-    const invalid = approved.filter((p) => channels.includes(p.channel) && p.parts.some((part) => part.limit !== null && part.length > part.limit))
-    if (invalid.length > 0) throw new CandorError(`edited posts are over their limit: ${invalid.map((p) => p.channel).join(', ')}`, {code: 'preflight_failed'})
-    const blocked = approved
-      .filter((p) => channels.includes(p.channel) && p.edited)
-      .flatMap((p) => enforcePolicy(playbook, playbook.channels.get(p.channel)!, [p.parts.map((x) => x.text).join('\n'), p.title, p.subject, p.link], facts, req.allow).errors)
-    if (blocked.length > 0) throw new CandorError(`edited posts break the post policy: ${blocked.join('; ')}`, {code: 'preflight_failed'})
+    rendered = approval.rendered
+    posts = rendered.posts
+    renderedAt = approval.renderedAt
+    approvedAt = approval.approvedAt
+    approved = approval.posts
+    channels = approval.channels
   }
 
   if (req.allow?.length) {
     const hits = posts.flatMap((p) => (p.violations ?? []).filter((v) => v.allowed).map((v) => ({channel: p.channel, rule: v.rule, match: v.match})))
-    await deps.store.append(state.id, {type: 'policy_override', by: deps.actor, update, rules: [...new Set(req.allow)], hits}, now)
+    await deps.store.append(state.id, {type: 'policy_override', by: deps.actor, update, rules: [...new Set(req.allow)], hits}, approvedAt)
   }
 
   // More than one person must approve: record a draft with this approval, send nothing.
   if (requiredApprovals(playbook, rendered.phase) > 1) {
     const {recordDraft} = await import('./drafts.js')
     return recordDraft(
-      {state, playbook, rendered: {phase: rendered.phase, nextUpdateDue: rendered.nextUpdateDue, posts: posts.map(toRecord)}, approved, channels, facts: req.facts, update, now, again: req.again, ttlMs: req.draftTtlMs, warnings, already},
+      {state, playbook, rendered: {phase: rendered.phase, nextUpdateDue: rendered.nextUpdateDue, posts: posts.map(toRecord)}, approved, channels, facts: req.facts, update, now: renderedAt, approvedAt, again: req.again, ttlMs: req.draftTtlMs, warnings, already},
       deps,
       lock,
     )
   }
 
-  return deliverApproved({state, playbook, phase: rendered.phase, update, nextUpdateDue: rendered.nextUpdateDue, posts: approved, channels, facts: merged, now, warnings, lock, already}, deps)
+  return deliverApproved({state, playbook, phase: rendered.phase, update, nextUpdateDue: rendered.nextUpdateDue, posts: approved, channels, facts: merged, now: approvedAt, warnings, lock, already}, deps)
 }
 
 /**
