@@ -28,7 +28,7 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
   async run() {
     const {flags} = await this.parse(Retract)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const incident = await resolveIncidentId(store, flags.incident)
+    const incident = await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !this.jsonEnabled()
     const confirm = flags.yes
       ? undefined
