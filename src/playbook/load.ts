@@ -1,5 +1,5 @@
 import {isUtf8} from 'node:buffer'
-import {readFileSync, statSync} from 'node:fs'
+import {readFileSync, realpathSync, statSync} from 'node:fs'
 import path from 'node:path'
 import yaml from 'js-yaml'
 import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType, type OptionSpec} from '../channels/kinds.js'
@@ -124,6 +124,27 @@ export function readUtf8(file: string): {text?: string; error?: string} {
     if (e.code === 'EACCES') return {error: 'permission denied'}
     return {error: e.message}
   }
+}
+
+/**
+ * Reads a template only when it really lies inside the playbook's folder: the real path
+ * of the file (every symlink resolved) must be under the real path of the folder. A
+ * symlink such as `templates/inv.hbs -> ../../.env` is refused and never read.
+ */
+export function readTemplateFile(file: string, playbookDir: string): {text?: string; error?: string} {
+  let real: string
+  let realDir: string
+  try {
+    realDir = realpathSync(playbookDir)
+    real = realpathSync(file)
+  } catch {
+    return readUtf8(file) // missing or unreadable: say so as any other read would
+  }
+  const rel = path.relative(realDir, real)
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+    return {error: `it resolves to ${real}, outside the playbook's folder (a symlink?); keep templates inside the playbook's folder (copy the file instead of linking it)`}
+  }
+  return readUtf8(real)
 }
 
 /**
@@ -402,7 +423,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
         if (path.isAbsolute(post.template) || rel.startsWith('..') || path.isAbsolute(rel)) {
           problem([...pp, 'template'], `${what}: template "${post.template}" is outside the playbook's folder; keep templates beside the playbook`)
         } else {
-          const read = readUtf8(templateFile)
+          const read = readTemplateFile(templateFile, playbookDir)
           if (read.text === undefined) problem([...pp, 'template'], `${what}: cannot read template "${post.template}": ${read.error}`)
           else {
             versions.set(defaultLocale, {
@@ -416,7 +437,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
             // (Only checked reads are shared: an unchecked one has no facts to share.)
             let version = checking ? translationFiles.get(localized) : undefined
             if (!version) {
-              const read = readUtf8(localized)
+              const read = readTemplateFile(localized, playbookDir)
               version =
                 read.text === undefined
                   ? {error: read.error}
