@@ -1,6 +1,8 @@
 import {loadFactsFile, mergeFacts, parseSetFlags, resolveFacts, type Facts} from './facts.js'
 import type {Playbook} from './playbook/model.js'
 import {requirePlaybook} from './playbook/resolve.js'
+import {configuredCredentials} from './policy/configured-credentials.js'
+import {loadEnvironment} from './publish/credentials.js'
 import {renderPhase, type RenderedPhase} from './render/render-phase.js'
 
 export interface FactInput {
@@ -20,6 +22,8 @@ export interface PreviewRequest extends FactInput {
   now?: Date
   /** Policy rules to override for this run (`--allow RULE`). */
   allow?: readonly string[]
+  /** Where credentials are read from (default: the environment and .env): a post must not contain one. */
+  env?: Record<string, string | undefined>
 }
 
 export interface PreviewResult extends RenderedPhase {
@@ -31,6 +35,7 @@ export interface PreviewResult extends RenderedPhase {
 export function previewPhase(req: PreviewRequest): PreviewResult {
   const playbook: Playbook = requirePlaybook(req.playbook, {templatesOf: [req.phase]})
   const facts = resolveFacts(playbook, readFactInput(req))
-  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now: req.now ?? new Date(), allow: req.allow})
+  const credentials = configuredCredentials(req.env ?? loadEnvironment())
+  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now: req.now ?? new Date(), allow: req.allow, credentials})
   return {...rendered, blocked: rendered.posts.some((p) => p.errors.length > 0)}
 }

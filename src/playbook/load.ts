@@ -20,7 +20,7 @@ import {
 } from './model.js'
 
 const MAX_FILE_BYTES = 1024 * 1024
-const TOP_KEYS = ['name', 'description', 'locales', 'approval', 'facts', 'examples', 'channels', 'phases', 'forbid', 'internal_hosts']
+const TOP_KEYS = ['name', 'description', 'locales', 'approval', 'facts', 'examples', 'channels', 'phases', 'forbid', 'internal_hosts', 'public_hosts']
 const FACT_KEYS = ['required', 'description', 'type', 'default']
 const PHASE_KEYS = ['description', 'next_update', 'long_incident', 'approval', 'posts']
 const LOCALE = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/
@@ -323,6 +323,14 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
     if (Array.isArray(root.internal_hosts) && root.internal_hosts.every((h) => typeof h === 'string' && h !== '')) internalHosts = root.internal_hosts as string[]
     else problem(['internal_hosts'], `"internal_hosts" must be a list of host names or suffixes like .corp.example.com; found ${describe(root.internal_hosts)}`)
   }
+  // Hosts the playbook itself declares public: never those of facts given at publish time.
+  const publicHosts = new Set<string>()
+  if (root.public_hosts !== undefined) {
+    if (Array.isArray(root.public_hosts) && root.public_hosts.every((h) => typeof h === 'string' && /^[a-z0-9.-]+$/i.test(h))) for (const h of root.public_hosts as string[]) publicHosts.add(h.toLowerCase())
+    else problem(['public_hosts'], `"public_hosts" must be a list of host names like status.acme.com; found ${describe(root.public_hosts)}`)
+  }
+  for (const spec of facts.values()) for (const host of urlHosts(spec.default)) publicHosts.add(host)
+  for (const channel of channels.values()) if (channel.type === 'site') for (const host of urlHosts(channel.options.base_url)) publicHosts.add(host)
 
   function approvalRule(raw: unknown, p: Path, what: string): {required: number} {
     if (isMapping(raw)) {
@@ -501,10 +509,26 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
     locales,
     approval,
     examples: isMapping(root.examples) ? root.examples : undefined,
-    policy: {forbid, internalHosts},
+    policy: {forbid, internalHosts, publicHosts: [...publicHosts]},
   }
   locators.set(playbook, at)
   return {problems, playbook}
+}
+
+/** Hosts of the http(s) URLs in a value (a text or a list of texts). */
+function urlHosts(value: unknown): string[] {
+  const texts = Array.isArray(value) ? value : [value]
+  return texts.flatMap((text) =>
+    typeof text !== 'string'
+      ? []
+      : [...text.matchAll(/https?:\/\/[^\s<>"')\]]+/gi)].flatMap((m) => {
+          try {
+            return [new URL(m[0]).hostname.toLowerCase()]
+          } catch {
+            return []
+          }
+        }),
+  )
 }
 
 function defaultFits(type: FactType, value: unknown): boolean {

@@ -6,6 +6,8 @@ import {deliveryStatus, type IncidentState} from '../incident/state.js'
 import type {IncidentStore} from '../incident/store.js'
 import type {IncidentLock, LockOwner} from '../incident/lock.js'
 import type {Playbook} from '../playbook/model.js'
+import {configuredCredentials} from '../policy/configured-credentials.js'
+import {findCredentials} from '../policy/rules.js'
 import {enforcePolicy, measurePost, renderPhase, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
 import {escapeHtml} from '../render/template.js'
 import type {ChannelAdapter} from './adapter.js'
@@ -170,7 +172,8 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   const merged = {...state.facts, ...req.facts}
   const facts = resolveFacts(playbook, merged)
   const update = state.updates.reduce((m, u) => Math.max(m, u.update), 0) + 1
-  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow})
+  const credentials = configuredCredentials(deps.env)
+  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow, credentials})
   const posts = rendered.posts
   warnings.push(...posts.flatMap((p) => p.warnings.map((w) => `${p.channel}: ${w}`)))
 
@@ -233,7 +236,7 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
         // Edits to an HTML channel (the status site) are text like any other: escape them.
         const edited = config.kind.format === 'html' ? escapeHtml(text.trim()) : text.trim()
         const measured = measurePost(config, edited)
-        const policy = enforcePolicy(playbook, config, [edited, post.title, post.subject, post.link], facts, req.allow)
+        const policy = enforcePolicy(playbook, config, [edited, post.title, post.subject, post.link], facts, req.allow, {credentials})
         return {...post, ...measured, warnings: [...measured.warnings, ...policy.warnings], errors: [...measured.errors, ...policy.errors], violations: policy.violations}
       },
     })
@@ -246,7 +249,7 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
     if (invalid.length > 0) throw new CandorError(`edited posts are over their limit: ${invalid.map((p) => p.channel).join(', ')}`, {code: 'preflight_failed'})
     const blocked = approved
       .filter((p) => channels.includes(p.channel) && p.edited)
-      .flatMap((p) => enforcePolicy(playbook, playbook.channels.get(p.channel)!, [p.parts.map((x) => x.text).join('\n'), p.title, p.subject, p.link], facts, req.allow).errors)
+      .flatMap((p) => enforcePolicy(playbook, playbook.channels.get(p.channel)!, [p.parts.map((x) => x.text).join('\n'), p.title, p.subject, p.link], facts, req.allow, {credentials}).errors)
     if (blocked.length > 0) throw new CandorError(`edited posts break the post policy: ${blocked.join('; ')}`, {code: 'preflight_failed'})
   }
 
@@ -311,6 +314,7 @@ export interface ApprovedUpdate {
 export async function deliverApproved(a: ApprovedUpdate, deps: PublishDeps): Promise<PublishResult> {
   const {state, playbook, phase, update, posts: approved, channels, now} = a
   const changes = diffFacts(state.facts, Object.fromEntries(Object.entries(a.facts).filter(([, v]) => v !== undefined)))
+  refuseCredentials(approved.filter((p) => channels.includes(p.channel)), deps.env)
   const redactor = new Redactor(secretValues(deps.env))
   const adapters = await buildAdapters(playbook, channels, deps)
   // Across machines the lock lives on a database connection: make sure it still does.
@@ -327,6 +331,25 @@ export async function deliverApproved(a: ApprovedUpdate, deps: PublishDeps): Pro
   const outcomes = await deliverAll(jobs, deliveryOptions(deps, fresh, {update, phase}))
   const skipped: DeliveryOutcome[] = approved.filter((p) => !channels.includes(p.channel)).map((p) => ({channel: p.channel, status: 'skipped', ids: [], urls: []}))
   return {incident: state.id, phase, update, deliveries: [...outcomes, ...skipped], warnings: a.warnings}
+}
+
+/**
+ * The last check before anything is journaled or sent, whoever approved the posts (an
+ * edit, a draft's approvers): no form of a post (text, title, subject, link, HTML) may
+ * contain a credential Candor was given. No --allow overrides it.
+ */
+export function refuseCredentials(posts: readonly RenderedPostRecord[], env: Record<string, string | undefined>): void {
+  const given = configuredCredentials(env)
+  if (given.length === 0) return
+  const hits = posts.flatMap((p) =>
+    [...p.parts.map((x) => x.text), p.title, p.subject, p.link, p.html].flatMap((text) => (text ? findCredentials(text, given) : [])).map((v) => `${p.channel}: ${v.message}`),
+  )
+  if (hits.length > 0) {
+    throw new CandorError(`nothing was published: ${[...new Set(hits)].join('; ')}`, {
+      code: 'credential_in_post',
+      suggestions: ['Remove the credential from the facts (`--set`) or the template; this policy rule cannot be overridden with --allow'],
+    })
+  }
 }
 
 export interface RetryResult {
