@@ -3,6 +3,7 @@ import type {Playbook} from './playbook/model.js'
 import {requirePlaybook} from './playbook/resolve.js'
 import {configuredCredentials} from './policy/configured-credentials.js'
 import {loadEnvironment} from './publish/credentials.js'
+import {endpointTarget} from './publish/endpoint-trust.js'
 import {renderPhase, type RenderedPhase} from './render/render-phase.js'
 
 export interface FactInput {
@@ -29,13 +30,22 @@ export interface PreviewRequest extends FactInput {
 export interface PreviewResult extends RenderedPhase {
   /** Any post has an error (over a hard limit, empty, a policy hit): it could not be published as is. */
   blocked: boolean
+  /** Per channel, the origin its requests would go to (null: none, or not set yet). */
+  targets: Record<string, string | null>
 }
 
 /** The dry run: renders one phase with the given facts. Never touches the network. */
 export function previewPhase(req: PreviewRequest): PreviewResult {
   const playbook: Playbook = requirePlaybook(req.playbook, {templatesOf: [req.phase]})
   const facts = resolveFacts(playbook, readFactInput(req))
-  const credentials = configuredCredentials(req.env ?? loadEnvironment())
-  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now: req.now ?? new Date(), allow: req.allow, credentials})
-  return {...rendered, blocked: rendered.posts.some((p) => p.errors.length > 0)}
+  const env = req.env ?? loadEnvironment()
+  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now: req.now ?? new Date(), allow: req.allow, credentials: configuredCredentials(env)})
+  // Where each channel's credentials would go, judged as publish will: a refusal is an error here too.
+  const targets: Record<string, string | null> = {}
+  for (const post of rendered.posts) {
+    const {target, problem} = endpointTarget(playbook.channels.get(post.channel)!, env)
+    targets[post.channel] = target
+    if (problem) post.errors.push(problem)
+  }
+  return {...rendered, blocked: rendered.posts.some((p) => p.errors.length > 0), targets}
 }

@@ -2,7 +2,7 @@ import {isUtf8} from 'node:buffer'
 import {readFileSync, realpathSync, statSync} from 'node:fs'
 import path from 'node:path'
 import yaml from 'js-yaml'
-import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType, type OptionSpec} from '../channels/kinds.js'
+import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType, isOfficialHost, type OptionSpec} from '../channels/kinds.js'
 import {analyzeTemplate} from '../render/template.js'
 import {YamlSource} from './yaml-source.js'
 import {
@@ -75,6 +75,8 @@ export function channelLocale(playbook: Pick<Playbook, 'locales'>, channel: {opt
 export interface LoadResult {
   playbook?: Playbook
   problems: Problem[]
+  /** What is allowed but worth a look (`playbook validate` shows them): endpoint overrides. */
+  warnings?: Problem[]
 }
 
 export interface LoadOptions {
@@ -155,6 +157,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
   const abs = path.resolve(file)
   const shown = displayPath(abs)
   const problems: Problem[] = []
+  const warnings: Problem[] = []
   const {text, error} = readUtf8(abs)
   if (text === undefined) return {problems: [{file: shown, line: 1, col: 1, message: `cannot read playbook: ${error}`}]}
 
@@ -290,6 +293,19 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
       if (bad) problem([...p, option], `channel "${channelName}": "${option}" ${bad}`)
       else if (spec.type === 'template') checkTemplate(value as string, {file: shown, base: at([...p, option])}, `channel "${channelName}" ${option}`)
       options[option] = value
+    }
+    // A playbook that points a channel somewhere else decides where its credentials go:
+    // Candor allows that only to loopback or where the environment trusts it (endpoint-trust.ts).
+    for (const {option, env} of kind.endpoint?.(options).chain ?? []) {
+      const value = options[option]
+      const host = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined
+      if (host && !isOfficialHost(kind.endpoint!(options), host.hostname)) {
+        const variable = `CANDOR_${channelName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_${env}`
+        warnings.push({
+          ...at([...p, option]),
+          message: `channel "${channelName}": "${option}" sends this channel's credentials to ${host.host}; Candor does so only to loopback or when the environment that holds them trusts it (${variable}=${value}, or ${host.hostname} in CANDOR_TRUSTED_HOSTS)`,
+        })
+      }
     }
     if (typeof options.locale === 'string' && localesOk && !templateLocale(options.locale, locales)) {
       problem([...p, 'locale'], `channel "${channelName}": locale "${options.locale}" is not one of the playbook's locales (${locales.join(', ')}); add it to "locales" and write its templates`)
@@ -498,7 +514,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
   checking = true
 
   problems.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file === shown ? -1 : b.file === shown ? 1 : a.file.localeCompare(b.file)))
-  if (problems.length > 0) return {problems}
+  if (problems.length > 0) return {problems, warnings}
   const playbook: Playbook = {
     file: abs,
     name: name as string,
@@ -512,7 +528,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
     policy: {forbid, internalHosts, publicHosts: [...publicHosts]},
   }
   locators.set(playbook, at)
-  return {problems, playbook}
+  return {problems, playbook, warnings}
 }
 
 /** Hosts of the http(s) URLs in a value (a text or a list of texts). */

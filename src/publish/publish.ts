@@ -13,6 +13,7 @@ import {escapeHtml} from '../render/template.js'
 import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory, tryCreateAdapter} from './adapters/index.js'
 import {checkCredentials, secretValues} from './credentials.js'
+import {endpointProblem} from './endpoint-trust.js'
 import {deliverAll, firstPost, previousPost, systemClock, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
 import {Redactor} from './redact.js'
 import {appendEvents, ensureLockHeld} from '../store/batch.js'
@@ -122,11 +123,14 @@ export function toRecord(post: RenderedPost): RenderedPostRecord {
 }
 
 /** Preflight: every post within limits and every channel's credentials present, or nothing goes out. */
-export function preflight(playbook: Playbook, posts: RenderedPost[], env: Record<string, string | undefined>): {problems: string[]; missing: string[]} {
+export function preflight(playbook: Playbook, posts: RenderedPost[], env: Record<string, string | undefined>): {problems: string[]; missing: string[]; untrusted: string[]} {
   const problems = posts.flatMap((p) => p.errors)
+  // Where each channel's credentials would go: refused before any connection when the environment does not trust it.
+  const untrusted = posts.flatMap((p) => endpointProblem(playbook.channels.get(p.channel)!, env) ?? [])
+  problems.push(...untrusted)
   const missing = posts.flatMap((p) => checkCredentials(playbook.channels.get(p.channel)!, env).missing)
   if (missing.length > 0) problems.push(`missing credentials: set ${missing.join(', ')} (in the environment or .env)`)
-  return {problems, missing}
+  return {problems, missing, untrusted}
 }
 
 export async function buildAdapters(playbook: Playbook, channels: string[], deps: PublishDeps): Promise<Map<string, ChannelAdapter>> {
@@ -134,7 +138,7 @@ export async function buildAdapters(playbook: Playbook, channels: string[], deps
   for (const name of channels) {
     const channel = playbook.channels.get(name)!
     const factory = await loadAdapterFactory(channel.type)
-    adapters.set(name, factory({channel, credentials: checkCredentials(channel, deps.env).values, timeoutMs: deps.timeoutMs ?? DEFAULTS.timeoutMs, store: deps.store}))
+    adapters.set(name, factory({channel, credentials: checkCredentials(channel, deps.env).values, timeoutMs: deps.timeoutMs ?? DEFAULTS.timeoutMs, store: deps.store, env: deps.env}))
   }
   return adapters
 }
@@ -183,7 +187,7 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
     for (const p of posts) {
       const channel = playbook.channels.get(p.channel)!
       const creds = checkCredentials(channel, deps.env)
-      const {target} = await tryCreateAdapter({channel, credentials: creds.values, timeoutMs: 1})
+      const {target} = await tryCreateAdapter({channel, credentials: creds.values, timeoutMs: 1, env: deps.env})
       let replyTo = state.lastPosts.get(p.channel)?.id ?? null
       plan.push({
         channel: p.channel,
@@ -204,8 +208,14 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   }
   if (check.problems.length > 0) {
     throw new CandorError(`nothing was published: ${check.problems.join('; ')}`, {
-      code: check.missing.length > 0 ? 'credentials_missing' : 'preflight_failed',
-      suggestions: [check.missing.length > 0 ? 'Set the variables, or leave those channels out with --channel' : 'Shorten the posts (see `candor preview`), then publish again'],
+      code: check.untrusted.length > 0 ? 'endpoint_untrusted' : check.missing.length > 0 ? 'credentials_missing' : 'preflight_failed',
+      suggestions: [
+        check.untrusted.length > 0
+          ? 'Trust the endpoint where the credentials are set (CANDOR_<CHANNEL>_API_URL, or CANDOR_TRUSTED_HOSTS), fix the playbook, or leave those channels out with --channel'
+          : check.missing.length > 0
+            ? 'Set the variables, or leave those channels out with --channel'
+            : 'Shorten the posts (see `candor preview`), then publish again',
+      ],
     })
   }
 

@@ -27,6 +27,7 @@ Prints one line per problem as FILE:LINE:COL: message (template problems point i
     const report = validatePlaybooks(argv as string[])
     for (const file of report.files) for (const p of file.problems) this.log(formatProblem(p))
     if (!this.jsonEnabled()) {
+      for (const file of report.files) for (const w of file.warnings) process.stderr.write(`${formatProblem({...w, message: `warning: ${w.message}`})}\n`)
       const bad = report.files.filter((f) => f.problems.length > 0).length
       const summary =
         report.problemCount === 0
