@@ -43,6 +43,7 @@ Exits 1 when a post cannot be published as is (over the limit of a channel that 
       posts: result.posts.map((p) => ({
         channel: p.channel,
         type: p.type,
+        target: result.targets[p.channel] ?? null,
         ...(p.title !== undefined && {title: p.title}),
         ...(p.subject !== undefined && {subject: p.subject}),
         ...(p.link !== undefined && {link: p.link}),

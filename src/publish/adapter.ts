@@ -89,6 +89,11 @@ export interface AdapterContext {
   timeoutMs: number
   /** The incident store, for channels built from the record itself (the status site). */
   store?: IncidentStore
+  /**
+   * The environment the credentials came from: it names the endpoints a playbook may not
+   * choose alone (endpoint-trust.ts). Absent: only the credentials themselves.
+   */
+  env?: Record<string, string | undefined>
 }
 
 export type AdapterFactory = (ctx: AdapterContext) => ChannelAdapter

@@ -77,7 +77,7 @@ async function retractLocked(req: RetractRequest, deps: RetractDeps): Promise<Re
   const retractions = await Promise.all(
     targets.map(async ({channel, parts}): Promise<RetractionOutcome> => {
       const config = playbook.channels.get(channel)!
-      const adapter: ChannelAdapter = (await loadAdapterFactory(config.type))({channel: config, credentials: checkCredentials(config, deps.env).values, timeoutMs: deps.timeoutMs ?? 15_000, store: deps.store})
+      const adapter: ChannelAdapter = (await loadAdapterFactory(config.type))({channel: config, credentials: checkCredentials(config, deps.env).values, timeoutMs: deps.timeoutMs ?? 15_000, store: deps.store, env: deps.env})
       const ids: string[] = []
       // Newest part first, so a thread is never left with a dangling head.
       for (const part of [...parts].reverse()) {

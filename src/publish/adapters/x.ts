@@ -4,6 +4,7 @@ import {ApiPartialResponseError, ApiRequestError, ApiResponseError, TwitterApi, 
 import type {RemotePost} from '../../incident/events.js'
 import {envPrefix} from '../credentials.js'
 import {DeliveryError, statusMayHaveArrived, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
+import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
 
 const X_API = /^https:\/\/api\.(?:x|twitter)\.com/
 
@@ -62,8 +63,9 @@ function sharedAgent(apiUrl: string | undefined): http.Agent {
   return (sharedHttpsAgent ??= new https.Agent({keepAlive: true}))
 }
 
-export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
-  const apiUrl = typeof channel.options.api_url === 'string' ? channel.options.api_url : undefined
+export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
+  checkAdapterEndpoint({channel, credentials, env})
+  const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')
   const httpAgent = sharedAgent(apiUrl)
   const client = new TwitterApi(
     {appKey: credentials.APP_KEY, appSecret: credentials.APP_SECRET, accessToken: credentials.ACCESS_TOKEN, accessSecret: credentials.ACCESS_SECRET},
