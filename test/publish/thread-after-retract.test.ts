@@ -1,13 +1,16 @@
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
+import {CHANNEL_KINDS} from '../../src/channels/kinds.js'
 import {openIncident} from '../../src/incident/service.js'
+import {createAdapter} from '../../src/publish/adapters/bluesky.js'
 import {FileIncidentStore} from '../../src/incident/store.js'
 import {publishUpdate, retryFailed} from '../../src/publish/publish.js'
 import {retractUpdate} from '../../src/publish/retract.js'
 import {startFakeStatuspage} from '../fakes/statuspage-api.js'
 import {tempDir} from '../helpers/cli.js'
 import {APP_PASSWORD, BOT_TOKEN, threadWorld, type ThreadWorld} from '../helpers/thread-world.js'
+import {postRequest} from './adapters/requests.js'
 
 let current: ThreadWorld | undefined
 afterEach(async () => current?.close())
@@ -57,12 +60,9 @@ describe('the fakes refuse a reply taken for a root', () => {
     const w = await world()
     await w.publish('investigating')
     await w.publish('identified')
-    const {createAdapter} = await import('../../src/publish/adapters/bluesky.js')
-    const {CHANNEL_KINDS} = await import('../../src/channels/kinds.js')
     const adapter = createAdapter({channel: {name: 'bluesky', type: 'bluesky', kind: CHANNEL_KINDS.bluesky, options: {api_url: w.bluesky.url}}, credentials: {IDENTIFIER: 'acme-status.bsky.social', APP_PASSWORD}, timeoutMs: 5000})
     const reply = w.bluesky.posts[1]!
     const ref = {id: reply.uri, ref: {cid: reply.cid}}
-    const {postRequest} = await import('./adapters/requests.js')
     const e = await adapter.post(postRequest({channel: 'bluesky', type: 'bluesky', text: 'x', limit: 300}, {replyTo: ref, threadRoot: ref})).catch((error: Error) => error)
     expect(String((e as Error).message)).toContain('is itself a reply')
   })
