@@ -1,7 +1,7 @@
 import {loadFactsFile, mergeFacts, parseSetFlags, resolveFacts, type Facts} from './facts.js'
 import type {Playbook} from './playbook/model.js'
 import {requirePlaybook} from './playbook/resolve.js'
-import {renderPhase, type RenderedPhase} from './render/render-phase.js'
+import {findPhase, renderPhase, type RenderedPhase} from './render/render-phase.js'
 
 export interface FactInput {
   factsFile?: string
@@ -15,7 +15,8 @@ export function readFactInput(input: FactInput): Facts {
 
 export interface PreviewRequest extends FactInput {
   playbook: string
-  phase: string
+  /** Left out (no --phase): an error listing the playbook's phases. */
+  phase?: string
   channels?: readonly string[]
   now?: Date
   /** Policy rules to override for this run (`--allow RULE`). */
@@ -29,8 +30,9 @@ export interface PreviewResult extends RenderedPhase {
 
 /** The dry run: renders one phase with the given facts. Never touches the network. */
 export function previewPhase(req: PreviewRequest): PreviewResult {
-  const playbook: Playbook = requirePlaybook(req.playbook, {templatesOf: [req.phase]})
+  const playbook: Playbook = requirePlaybook(req.playbook, {templatesOf: req.phase === undefined ? [] : [req.phase]})
+  const phase = findPhase(playbook, req.phase).name
   const facts = resolveFacts(playbook, readFactInput(req))
-  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now: req.now ?? new Date(), allow: req.allow})
+  const rendered = renderPhase(playbook, phase, facts, {channels: req.channels, now: req.now ?? new Date(), allow: req.allow})
   return {...rendered, blocked: rendered.posts.some((p) => p.errors.length > 0)}
 }

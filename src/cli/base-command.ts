@@ -5,6 +5,7 @@ import {envFileWarning, loadEnvironment, secretValues} from '../publish/credenti
 import {installOutputRedaction} from './redact-output.js'
 import {storeSecrets} from '../store/url.js'
 import {describeOwner, type LockOwner} from '../incident/lock.js'
+import {toUsageError} from './usage-errors.js'
 
 /** Formats an error the way every Candor command prints it: unwrapped, one line each. */
 export function formatError(cli: Errors.CLIError, debug = Boolean(process.env.DEBUG)): string {
@@ -58,7 +59,8 @@ export abstract class CandorCommand extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    const cli = toCliError(error)
+    const shape = {name: (this.id ?? '').replaceAll(':', ' '), flags: {...this.ctor.baseFlags, ...this.ctor.flags}, args: this.ctor.args}
+    const cli = toCliError((!(error instanceof CandorError) && toUsageError(error, shape)) || error)
     process.exitCode = cli.oclif.exit ?? ExitCode.Error
     if (this.jsonEnabled()) {
       this.logJson({error: {code: cli.code, message: cli.message, suggestions: cli.suggestions ?? [], exit: cli.oclif.exit}})
@@ -70,7 +72,7 @@ export abstract class CandorCommand extends Command {
   }
 }
 
-function toCliError(error: Error & {exitCode?: number}): Errors.CLIError {
+export function toCliError(error: Error & {exitCode?: number}): Errors.CLIError {
   if (error instanceof CandorError) {
     const cli = new Errors.CLIError(error.message, {code: error.code, suggestions: error.suggestions, exit: error.exit})
     Object.defineProperty(cli, 'stack', {value: error.stack})

@@ -36,8 +36,8 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
 
   static override flags = {
     incident: incidentFlag,
-    phase: Flags.string({char: 'p', description: 'phase to publish', exactlyOne: ['phase', 'draft']}),
-    draft: Flags.string({description: 'send a draft that has all the approvals its playbook requires (see `candor approve`)', helpValue: 'ID', exactlyOne: ['phase', 'draft']}),
+    phase: Flags.string({char: 'p', description: 'phase to publish', exclusive: ['draft']}),
+    draft: Flags.string({description: 'send a draft that has all the approvals its playbook requires (see `candor approve`)', helpValue: 'ID', exclusive: ['phase']}),
     'draft-ttl': Flags.string({description: 'when more than one person must approve: how long the draft waits for approvals', default: '2h', env: 'CANDOR_DRAFT_TTL', helpValue: 'DURATION'}),
     ...factFlags,
     channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
@@ -66,7 +66,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
         : await publishUpdate(
         {
           incident,
-          phase: flags.phase!,
+          phase: flags.phase,
           facts: readFactInput({factsFile: flags.facts, sets: flags.set}),
           channels: flags.channel,
           yes: flags.yes,

@@ -6,7 +6,7 @@ import {deliveryStatus, type IncidentState} from '../incident/state.js'
 import type {IncidentStore} from '../incident/store.js'
 import type {IncidentLock, LockOwner} from '../incident/lock.js'
 import type {Playbook} from '../playbook/model.js'
-import {enforcePolicy, measurePost, renderPhase, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
+import {enforcePolicy, findPhase, measurePost, renderPhase, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
 import {escapeHtml} from '../render/template.js'
 import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory, tryCreateAdapter} from './adapters/index.js'
@@ -50,7 +50,8 @@ export interface PublishDeps {
 
 export interface PublishRequest {
   incident: string
-  phase: string
+  /** Left out (no --phase): an error listing the playbook's phases. */
+  phase?: string
   facts: Facts
   channels?: readonly string[]
   /** Approve everything without asking. */
@@ -166,11 +167,12 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   const clock = deps.clock ?? systemClock
   const now = clock.now()
   const {state, warnings} = await loadIncident(deps.store, req.incident)
-  const playbook = incidentPlaybook(state, {templatesOf: [req.phase]})
+  const playbook = incidentPlaybook(state, {templatesOf: req.phase === undefined ? [] : [req.phase]})
+  const phase = findPhase(playbook, req.phase).name
   const merged = {...state.facts, ...req.facts}
   const facts = resolveFacts(playbook, merged)
   const update = state.updates.reduce((m, u) => Math.max(m, u.update), 0) + 1
-  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow})
+  const rendered = renderPhase(playbook, phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow})
   const posts = rendered.posts
   warnings.push(...posts.flatMap((p) => p.warnings.map((w) => `${p.channel}: ${w}`)))
 
