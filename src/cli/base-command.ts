@@ -24,6 +24,8 @@ export function formatError(cli: Errors.CLIError, debug = Boolean(process.env.DE
  */
 export abstract class CandorCommand extends Command {
   static override enableJsonFlag = true
+  // Read by bin/run.js before anything is printed (it sets NO_COLOR); declared here so oclif accepts it.
+  static override baseFlags = {'no-color': Flags.boolean({description: 'no colours in the output (same as NO_COLOR=1)', helpGroup: 'GLOBAL'})}
 
   protected override async init(): Promise<void> {
     const env = loadEnvironment()
@@ -94,7 +96,7 @@ export const factFlags = {
 /** Flags of commands that read or write incident state. */
 export const stateFlags = {
   'state-dir': Flags.string({description: 'state directory (default: $CANDOR_STATE_DIR, else ./.candor)', helpValue: 'DIR'}),
-  store: Flags.string({description: 'shared store: postgres://USER:PASSWORD@HOST:PORT/DB for team mode, or a directory (default: $CANDOR_STORE, else the state directory)', helpValue: 'URL'}),
+  store: Flags.string({description: 'shared store: postgres://USER@HOST/DB for team mode (the password goes in PGPASSWORD, ~/.pgpass or $CANDOR_STORE, not on the command line), or a directory (default: $CANDOR_STORE, else the state directory)', helpValue: 'URL'}),
 }
 
 export const incidentFlag = Flags.string({char: 'i', description: 'incident id (may be left out when exactly one incident is open)', helpValue: 'ID'})

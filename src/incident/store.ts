@@ -72,7 +72,11 @@ export class FileIncidentStore implements IncidentStore {
   private readonly seqCache = new Map<string, number>()
   private readonly reads = new Map<string, JournalRead & {stamp: string}>()
 
-  constructor(stateDir: string) {
+  /**
+   * @param opts.explicit the folder was named (--state-dir, --store, --from): listing a
+   * folder that does not exist is then an error, not "no incidents"; creating one still works.
+   */
+  constructor(stateDir: string, private readonly opts: {explicit?: boolean} = {}) {
     this.location = stateDir
     this.dir = path.join(stateDir, 'incidents')
   }
@@ -83,6 +87,9 @@ export class FileIncidentStore implements IncidentStore {
   }
 
   async list(): Promise<string[]> {
+    if (this.opts.explicit && !existsSync(this.location)) {
+      throw new CandorError(`no state directory at ${this.location}`, {code: 'state_dir_not_found', suggestions: ['Check the path: it names a folder that does not exist (without --state-dir, Candor uses $CANDOR_STATE_DIR, else ./.candor)']})
+    }
     if (!existsSync(this.dir)) return []
     return readdirSync(this.dir)
       .filter((f) => f.endsWith('.jsonl'))
