@@ -3,6 +3,7 @@ import {announceLockWait, CandorCommand, incidentFlag, sendingFlags, stateFlags}
 import {graceOnCtrlC} from '../cli/interrupt.js'
 import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
+import {canPrompt} from '../cli/terminal.js'
 import {resolveActor} from '../incident/identity.js'
 import {openStore, resolveIncidentId} from '../incident/service.js'
 import {loadEnvironment} from '../publish/credentials.js'
@@ -40,13 +41,13 @@ An approval counts once per person, and only for the content approved: if the po
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
     const incident = flags.incident ? await resolveIncidentId(store, flags.incident) : await findDraftIncident(store, args.draft)
     const json = this.jsonEnabled()
-    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json
+    const {interactive, reason: noPromptReason} = canPrompt(json)
     const reporter = await createReporter(json)
     const interrupt = graceOnCtrlC()
     let result
     try {
       result = await approveDraft(
-        {draft: args.draft, incident, yes: flags.yes, interactive, publish: flags.publish, confirm: interactive ? confirmDraft : undefined, show: json ? undefined : (view) => this.log(describeDraft(view) + '\n')},
+        {draft: args.draft, incident, yes: flags.yes, interactive, noPromptReason, publish: flags.publish, confirm: interactive ? confirmDraft : undefined, show: json ? undefined : (view) => this.log(describeDraft(view) + '\n')},
         {
           store,
           actor: resolveActor(flags.as),

@@ -5,6 +5,7 @@ import {graceOnCtrlC} from '../cli/interrupt.js'
 import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
 import {paint} from '../cli/style.js'
+import {canPrompt} from '../cli/terminal.js'
 import {ExitCode} from '../errors.js'
 import {POLICY_RULES} from '../policy/rules.js'
 import {resolveActor} from '../incident/identity.js'
@@ -55,14 +56,14 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     const incident = flags.draft && !flags.incident ? await findDraftIncident(store, flags.draft) : await resolveIncidentId(store, flags.incident)
     const json = this.jsonEnabled()
     const reporter = flags['dry-run'] ? {progress() {}} : await createReporter(json)
-    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json
+    const {interactive, reason: noPromptReason} = canPrompt(json)
     const interrupt = graceOnCtrlC()
     let result: PublishResult
     try {
       // Team mode: send a draft that has all its approvals.
       const draftDeps = {store, actor: resolveActor(flags.as), env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, signal: interrupt.signal, lockTimeoutMs: flags['lock-timeout'] * 1000, timeoutMs: flags.timeout * 1000, onLockWait: announceLockWait(incident)}
       result = flags.draft
-        ? await publishDraft({draft: flags.draft, incident, yes: flags.yes, interactive, confirm: interactive ? confirmDraft : undefined, show: json ? undefined : (view) => this.log(describeDraft(view))}, draftDeps)
+        ? await publishDraft({draft: flags.draft, incident, yes: flags.yes, interactive, noPromptReason, confirm: interactive ? confirmDraft : undefined, show: json ? undefined : (view) => this.log(describeDraft(view))}, draftDeps)
         : await publishUpdate(
         {
           incident,
@@ -74,6 +75,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
           again: flags.again,
           allow: flags.allow,
           interactive,
+          noPromptReason,
           approver: interactive ? new (await import('../cli/approval.js')).PromptApprover() : undefined,
           preview: interactive && !flags.yes ? (rendered) => this.log(formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`)) : undefined,
           draftTtlMs: parseTtl(flags['draft-ttl']),

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFlag, stateFlags} from '../cli/base-command.js'
 import {paint} from '../cli/style.js'
+import {canPrompt} from '../cli/terminal.js'
 import {CandorError, ExitCode} from '../errors.js'
 import {resolveActor} from '../incident/identity.js'
 import {openStore, resolveIncidentId} from '../incident/service.js'
@@ -28,12 +29,12 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
     const {flags} = await this.parse(Retract)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
     const incident = await resolveIncidentId(store, flags.incident)
-    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !this.jsonEnabled()
+    const {interactive, reason: noPromptReason} = canPrompt(this.jsonEnabled())
     const confirm = flags.yes
       ? undefined
       : async (summary: {update: number; phase: string; posts: Array<{channel: string; ids: string[]}>}) => {
           if (!interactive) {
-            throw new CandorError('deleting posts needs confirmation, and no one can be asked: stdin is not a terminal', {code: 'confirmation_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to confirm in a script']})
+            throw new CandorError(`deleting posts needs confirmation, and no one can be asked: ${noPromptReason}`, {code: 'confirmation_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to confirm in a script']})
           }
           const {confirm: ask} = await import('@inquirer/prompts')
           const what = summary.posts.map((p) => `${p.channel} (${p.ids.length} ${p.ids.length === 1 ? 'post' : 'posts'})`).join(', ')

@@ -56,8 +56,10 @@ export interface PublishRequest {
   channels?: readonly string[]
   /** Approve everything without asking. */
   yes?: boolean
-  /** Whether a person can be asked (stdin is a terminal). */
+  /** Whether a person can be asked (stdin and stdout are terminals). */
   interactive: boolean
+  /** When not interactive, why (for the error): e.g. "stdout is not a terminal". */
+  noPromptReason?: string
   approver?: Approver
   dryRun?: boolean
   again?: boolean
@@ -217,7 +219,7 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   let channels = approved.map((p) => p.channel)
   if (!req.yes) {
     if (!req.interactive || !req.approver) {
-      throw new CandorError('publishing needs approval, and no one can be asked: stdin is not a terminal', {
+      throw new CandorError(`publishing needs approval, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`, {
         code: 'approval_required',
         exit: ExitCode.NotApproved,
         suggestions: ['Pass --yes to approve in a script, or run it in a terminal; preview first with --dry-run'],
