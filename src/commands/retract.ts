@@ -32,19 +32,23 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
     const {interactive, reason: noPromptReason} = canPrompt(this.jsonEnabled())
     const confirm = flags.yes
       ? undefined
-      : async (summary: {update: number; phase: string; posts: Array<{channel: string; ids: string[]}>}) => {
+      : async (summary: {update: number; phase: string; posts: Array<{channel: string; ids: string[]}>; warnings: string[]}) => {
           if (!interactive) {
             throw new CandorError(`deleting posts needs confirmation, and no one can be asked: ${noPromptReason}`, {code: 'confirmation_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to confirm in a script']})
           }
+          for (const w of summary.warnings) this.warnLine(w)
           const {confirm: ask} = await import('@inquirer/prompts')
           const what = summary.posts.map((p) => `${p.channel} (${p.ids.length} ${p.ids.length === 1 ? 'post' : 'posts'})`).join(', ')
           return ask({message: `Delete update ${summary.update} (${summary.phase}) from ${what}?`, default: false})
         }
     const result = await retractUpdate({incident, update: flags.update, channels: flags.channel, confirm}, {store, actor: resolveActor(flags.as), env: loadEnvironment(), lockTimeoutMs: flags['lock-timeout'] * 1000, onLockWait: announceLockWait(incident)})
+    if (flags.yes) for (const w of result.warnings) this.warnLine(w)
     for (const r of result.retractions) {
       const line =
         r.status === 'deleted'
           ? paint('green', `deleted ${r.ids.length} ${r.ids.length === 1 ? 'post' : 'posts'}`)
+          : r.status === 'already-retracted'
+            ? paint('dim', `already retracted (update ${result.update} was deleted here before)`)
           : r.status === 'nothing'
             ? paint('dim', 'nothing published')
             : r.status === 'unsupported'
