@@ -9,7 +9,7 @@ import {formatError, toCliError} from './base-command.js'
  * with spaces as typed). It never runs the guess: a mistyped `publish` must not publish.
  */
 const hook: Hook<'command_not_found'> = async function (opts) {
-  const error = unknownCommand(opts.id, opts.argv ?? [], visibleCommands(opts.config))
+  const error = unknownCommand(opts.id, opts.argv ?? [], visibleCommands(opts.config), visibleTopics(opts.config))
   const cli = toCliError(error)
   process.exitCode = ExitCode.Usage
   if (jsonWanted(opts.argv ?? [])) process.stdout.write(JSON.stringify({error: {code: cli.code, message: cli.message, suggestions: cli.suggestions ?? [], exit: ExitCode.Usage}}) + '\n')
@@ -17,16 +17,28 @@ const hook: Hook<'command_not_found'> = async function (opts) {
 }
 export default hook
 
-function visibleCommands(config: {commands: Array<{id: string; hidden?: boolean}>; topics: Array<{name: string; hidden?: boolean}>}): string[] {
-  return [...config.commands, ...config.topics.map((t) => ({id: t.name, hidden: t.hidden}))].filter((c) => !c.hidden).map((c) => c.id.replaceAll(':', ' '))
+export function visibleCommands(config: {commands: Array<{id: string; hidden?: boolean}>}): string[] {
+  return config.commands.filter((c) => !c.hidden).map((c) => c.id.replaceAll(':', ' '))
+}
+
+export function visibleTopics(config: {topics: Array<{name: string; hidden?: boolean}>}): string[] {
+  return config.topics.filter((t) => !t.hidden).map((t) => t.name.replaceAll(':', ' '))
 }
 
 /** The error for a command that does not exist, with the closest one the user may have meant. */
-export function unknownCommand(id: string, argv: string[], commands: string[]): CandorError {
+export function unknownCommand(id: string, argv: string[], commands: string[], topics: string[] = []): CandorError {
   const typed = id.replaceAll(':', ' ')
+  // `candor status extra`: oclif joins a word after a command without arguments to its id.
+  const words = typed.split(' ')
+  for (let n = words.length - 1; n > 0; n--) {
+    const command = words.slice(0, n).join(' ')
+    if (commands.includes(command)) {
+      return new CandorError(`unexpected argument ${words.slice(n).map((w) => `"${w}"`).join(', ')} for \`candor ${command}\``, {code: 'unexpected_argument', exit: ExitCode.Usage, suggestions: [`See \`candor ${command} --help\``]})
+    }
+  }
   // `candor incdent open`: oclif stops the id at the unknown word; the next word may finish it.
   const next = argv[0] && !argv[0].startsWith('-') ? `${typed} ${argv[0]}` : undefined
-  const guess = (next && closest(next, commands)) || closest(typed, commands)
+  const guess = (next && closest(next, commands)) || closest(typed, [...commands, ...topics])
   return new CandorError(`"${typed}" is not a candor command`, {
     code: 'command_not_found',
     exit: ExitCode.Usage,

@@ -54,6 +54,10 @@ export function toUsageError(error: Error, command: CommandShape): CandorError |
     const values = m[3].split(', ')
     return usage(m[2] ? `--${m[1]} "${m[2]}" is not one of: ${values.join(', ')}` : `--${m[1]} needs one of: ${values.join(', ')}`, 'invalid_flag_value', [...(m[2] ? didYouMean(m[2], values) : []), help])
   }
+  if ((m = text.match(/^Expected (.*) to be one of: (.*)$/))) {
+    const values = m[2].split(', ')
+    return usage(`"${m[1]}" is not one of: ${values.join(', ')}`, 'invalid_argument', [...didYouMean(m[1], values), help])
+  }
   if ((m = text.match(/^Flag --([\w-]+) expects a value$/))) {
     return usage(`--${m[1]} needs a value`, 'missing_flag_value', [`Pass --${m[1]} ${flagValueName(command, m[1], 'VALUE')}`, help])
   }

@@ -1,6 +1,6 @@
 import {Args, loadHelpClass} from '@oclif/core'
 import {CandorCommand} from '../cli/base-command.js'
-import {unknownCommand} from '../cli/not-found.js'
+import {unknownCommand, visibleCommands, visibleTopics} from '../cli/not-found.js'
 
 export default class HelpCommand extends CandorCommand {
   static override summary = 'Show help for candor, a topic or a command'
@@ -13,8 +13,7 @@ export default class HelpCommand extends CandorCommand {
     const {argv} = await this.parse(HelpCommand)
     const words = (argv as string[]).filter((w) => !w.startsWith('-'))
     if (words.length > 0 && !this.known(words)) {
-      const visible = [...this.config.commands, ...this.config.topics.map((t) => ({id: t.name, hidden: t.hidden}))].filter((c) => !c.hidden).map((c) => c.id.replaceAll(':', ' '))
-      throw unknownCommand(words[0], words.slice(1), visible)
+      throw unknownCommand(words.join(':'), [], visibleCommands(this.config), visibleTopics(this.config))
     }
     const Help = await loadHelpClass(this.config)
     await new Help(this.config, this.config.pjson.oclif.helpOptions ?? {}).showHelp(words)
