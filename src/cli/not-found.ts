@@ -28,6 +28,12 @@ export function visibleTopics(config: {topics: Array<{name: string; hidden?: boo
 /** The error for a command that does not exist, with the closest one the user may have meant. */
 export function unknownCommand(id: string, argv: string[], commands: string[], topics: string[] = []): CandorError {
   const typed = id.replaceAll(':', ' ')
+  if (typed.startsWith('-')) {
+    // `candor --verison`: oclif takes a first word that is no command for the command's id.
+    const flag = typed.split(' ')[0].split('=')[0]
+    const guess = closest(flag.replace(/^-+/, ''), ['help', 'version'])
+    return new CandorError(`unknown flag ${flag} for \`candor\``, {code: 'unknown_flag', exit: ExitCode.Usage, suggestions: [...(guess ? [`Did you mean --${guess}?`] : []), 'See the commands with `candor help`']})
+  }
   // `candor status extra`: oclif joins a word after a command without arguments to its id.
   const words = typed.split(' ')
   for (let n = words.length - 1; n > 0; n--) {

@@ -92,6 +92,13 @@ describe('typos get "did you mean", and never run the guess', () => {
     expect(r.stderr).toContain('Did you mean `candor publish`?')
   })
 
+  it('a mistyped flag before any command', async () => {
+    const r = await runCli(['--verison'])
+    expect(r.code).toBe(2)
+    expect(r.stderr.split('\n')[0]).toBe('Error: unknown flag --verison for `candor`')
+    expect(r.stderr).toContain('Did you mean --version?')
+  })
+
   it('an unknown command under --json is a JSON error', async () => {
     const r = await runCli(['publsh', '--json'])
     expect(r.code).toBe(2)
