@@ -5,7 +5,7 @@ import {requirePlaybook} from './playbook/resolve.js'
 import {configuredCredentials} from './policy/configured-credentials.js'
 import {loadEnvironment} from './publish/credentials.js'
 import {endpointTarget} from './publish/endpoint-trust.js'
-import {renderPhase, type RenderedPhase} from './render/render-phase.js'
+import {findPhase, renderPhase, type RenderedPhase} from './render/render-phase.js'
 
 export interface FactInput {
   factsFile?: string
@@ -19,7 +19,8 @@ export function readFactInput(input: FactInput): Facts {
 
 export interface PreviewRequest extends FactInput {
   playbook: string
-  phase: string
+  /** Left out (no --phase): an error listing the playbook's phases. */
+  phase?: string
   channels?: readonly string[]
   now?: Date
   /** Policy rules to override for this run (`--allow RULE`). */
@@ -37,12 +38,13 @@ export interface PreviewResult extends RenderedPhase {
 
 /** The dry run: renders one phase with the given facts. Never touches the network. */
 export function previewPhase(req: PreviewRequest): PreviewResult {
-  const playbook: Playbook = requirePlaybook(req.playbook, {templatesOf: [req.phase]})
+  const playbook: Playbook = requirePlaybook(req.playbook, {templatesOf: req.phase === undefined ? [] : [req.phase]})
+  const phase = findPhase(playbook, req.phase).name
   const facts = resolveFacts(playbook, readFactInput(req))
   const env = req.env ?? loadEnvironment()
   // The limits publish last read from each channel's server (never asked from here).
   const limits = cachedLimits(playbook, [...playbook.channels.keys()], env)
-  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now: req.now ?? new Date(), allow: req.allow, limits, credentials: configuredCredentials(env)})
+  const rendered = renderPhase(playbook, phase, facts, {channels: req.channels, now: req.now ?? new Date(), allow: req.allow, limits, credentials: configuredCredentials(env)})
   // Where each channel's credentials would go, judged as publish will: a refusal is an error here too.
   const targets: Record<string, string | null> = {}
   for (const post of rendered.posts) {

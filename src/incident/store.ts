@@ -135,10 +135,18 @@ export class FileIncidentStore implements IncidentStore {
   private readonly seqCache = new Map<string, number>()
   private readonly reads = new Map<string, JournalRead & {stamp: string}>()
 
+  private readonly io: JournalIo
+
+  /**
+   * @param opts.explicit the folder was named (--state-dir, --store, --from): listing a
+   * folder that does not exist is then an error, not "no incidents"; creating one still works.
+   * @param opts.io the file operations journals are written with (tests inject failures).
+   */
   constructor(
     stateDir: string,
-    private readonly io: JournalIo = nodeJournalIo,
+    private readonly opts: {explicit?: boolean; io?: JournalIo} = {},
   ) {
+    this.io = opts.io ?? nodeJournalIo
     this.location = stateDir
     this.dir = path.join(stateDir, 'incidents')
   }
@@ -163,6 +171,9 @@ export class FileIncidentStore implements IncidentStore {
   }
 
   async list(): Promise<string[]> {
+    if (this.opts.explicit && !existsSync(this.location)) {
+      throw new CandorError(`no state directory at ${this.location}`, {code: 'state_dir_not_found', suggestions: ['Check the path: it names a folder that does not exist (without --state-dir, Candor uses $CANDOR_STATE_DIR, else ./.candor)']})
+    }
     this.checkFolders()
     if (!existsSync(this.dir)) return []
     // A name no incident id can have is not a journal Candor wrote: never listed.

@@ -226,6 +226,8 @@ export interface ApproveRequest {
   incident?: string
   yes?: boolean
   interactive: boolean
+  /** When not interactive, why (for the error): e.g. "stdout is not a terminal". */
+  noPromptReason?: string
   /** Shows the draft before anything is recorded. */
   show?: (view: DraftView) => void
   /** Asks the person; resolves false to refuse. */
@@ -398,7 +400,7 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
       if (!already || publish) {
         if (!req.yes) {
           if (!req.interactive || !req.confirm) {
-            throw new CandorError('approving needs a person, and no one can be asked: stdin is not a terminal', {
+            throw new CandorError(`approving needs a person, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`, {
               code: 'approval_required',
               exit: ExitCode.NotApproved,
               suggestions: ['Read the posts, then pass --yes to approve them in a script'],
@@ -429,7 +431,7 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
  * `candor publish --draft ID`: sends a draft that has all its approvals (someone
  * approved with --no-publish). The person sending is journaled; their approval is not needed.
  */
-export async function publishDraft(req: {draft: string; incident?: string; yes?: boolean; interactive: boolean; confirm?: ApproveRequest['confirm']; show?: ApproveRequest['show']}, deps: PublishDeps): Promise<PublishResult> {
+export async function publishDraft(req: {draft: string; incident?: string; yes?: boolean; interactive: boolean; noPromptReason?: string; confirm?: ApproveRequest['confirm']; show?: ApproveRequest['show']}, deps: PublishDeps): Promise<PublishResult> {
   return withDraft(req, deps, `publish --draft ${req.draft}`, async ({lock, now, state, warnings, d, playbook, update}) => {
     if (!isFresh(state, playbook, d, update, deps.env)) {
       throw new CandorError(`draft ${d.id} no longer says what its templates say (facts edited or playbook changed): its approvals no longer count`, {
@@ -463,7 +465,7 @@ export async function publishDraft(req: {draft: string; incident?: string; yes?:
     draftChannelsToSend(state, d) // refuses when every channel already has it
     if (!req.yes) {
       if (!req.interactive || !req.confirm) {
-        throw new CandorError('publishing needs approval, and no one can be asked: stdin is not a terminal', {code: 'approval_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to send the approved draft in a script']})
+        throw new CandorError(`publishing needs approval, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`, {code: 'approval_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to send the approved draft in a script']})
       }
       if (!(await req.confirm(view, 'publish'))) throw new CandorError('not published: nothing was sent', {code: 'aborted', exit: ExitCode.NotApproved})
     }

@@ -40,13 +40,16 @@ export interface PublishDeps {
 
 export interface PublishRequest {
   incident: string
-  phase: string
+  /** Left out (no --phase): an error listing the playbook's phases. */
+  phase?: string
   facts: Facts
   channels?: readonly string[]
   /** Approve everything without asking. */
   yes?: boolean
-  /** Whether a person can be asked (stdin is a terminal). */
+  /** Whether a person can be asked (stdin and stdout are terminals). */
   interactive: boolean
+  /** When not interactive, why (for the error): e.g. "stdout is not a terminal". */
+  noPromptReason?: string
   approver?: Approver
   dryRun?: boolean
   again?: boolean
@@ -163,21 +166,21 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   const clock = deps.clock ?? systemClock
   const now = clock.now()
   const {state, warnings} = await loadIncident(deps.store, req.incident)
-  const playbook = incidentPlaybook(state, {templatesOf: [req.phase]})
+  const playbook = incidentPlaybook(state, {templatesOf: req.phase === undefined ? [] : [req.phase]})
+  const phase = findPhase(playbook, req.phase).name
   const merged = {...state.facts, ...req.facts}
   const facts = resolveFacts(playbook, merged)
   const update = state.updates.reduce((m, u) => Math.max(m, u.update), 0) + 1
-  const phase = findPhase(playbook, req.phase)
-  const selected = selectPosts(playbook, phase, req.channels).map((p) => p.channel)
+  const selected = selectPosts(playbook, findPhase(playbook, phase), req.channels).map((p) => p.channel)
   // A channel whose latest update already is this one (same phase, same facts) is skipped:
   // publishing it there again would post it twice. --again sends a new update on purpose.
-  const already = req.again ? [] : alreadyCarried(state, phase.name, merged, selected)
+  const already = req.again ? [] : alreadyCarried(state, phase, merged, selected)
   const phaseChannels = selected.filter((c) => !already.some((a) => a.channel === c))
   const limits = req.dryRun ? {limits: cachedLimits(playbook, phaseChannels, deps.env), warnings: []} : await readChannelLimits(playbook, phaseChannels, deps, now)
   warnings.push(...limits.warnings)
   const credentials = configuredCredentials(deps.env)
   const renderAt = (at: Date, only?: readonly string[]): RenderedPhase => {
-    const all = renderPhase(playbook, req.phase, facts, {channels: only ?? req.channels, now: at, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow, limits: limits.limits, credentials})
+    const all = renderPhase(playbook, phase, facts, {channels: only ?? req.channels, now: at, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow, limits: limits.limits, credentials})
     return already.length > 0 ? {...all, posts: all.posts.filter((p) => !already.some((a) => a.channel === p.channel))} : all
   }
   let rendered = renderAt(now)
@@ -235,7 +238,7 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   let approvedAt = now
   if (!req.yes) {
     if (!req.interactive || !req.approver) {
-      throw new CandorError('publishing needs approval, and no one can be asked: stdin is not a terminal', {
+      throw new CandorError(`publishing needs approval, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`, {
         code: 'approval_required',
         exit: ExitCode.NotApproved,
         suggestions: ['Pass --yes to approve in a script, or run it in a terminal; preview first with --dry-run'],

@@ -1,6 +1,6 @@
 import {channelLimit} from '../channels/kinds.js'
 import type {ChannelLimits, PlatformLimits} from '../channels/platform-limits.js'
-import {CandorError} from '../errors.js'
+import {CandorError, ExitCode} from '../errors.js'
 import type {Facts} from '../facts.js'
 import {channelLocale} from '../playbook/load.js'
 import type {ChannelConfig, Phase, Playbook, PostSpec, TemplateSource} from '../playbook/model.js'
@@ -8,6 +8,7 @@ import type {ConfiguredCredential} from '../policy/configured-credentials.js'
 import {checkPost, CREDENTIAL_RULE, isPolicyRule, POLICY_RULES, type PolicyRule, type Violation} from '../policy/rules.js'
 import {codePointLength, utf8ByteLength} from '../text/length.js'
 import {splitIntoThread} from '../text/split.js'
+import {didYouMean} from '../text/closest.js'
 import {analyzeTemplate, runTemplate} from './template.js'
 
 const BLUESKY_MAX_BYTES = 3000
@@ -114,12 +115,17 @@ export function enforcePolicy(
   return out
 }
 
-export function findPhase(playbook: Playbook, phaseName: string): Phase {
+/** The named phase; none named (no --phase) or a name the playbook lacks is one error listing the phases. */
+export function findPhase(playbook: Playbook, phaseName: string | undefined): Phase {
+  const names = playbook.phases.map((p) => p.name)
+  if (phaseName === undefined) {
+    throw new CandorError(`missing --phase; phases of ${playbook.name}: ${names.join(', ')}`, {code: 'phase_missing', exit: ExitCode.Usage, suggestions: [`Pass --phase ${names[0] ?? 'PHASE'}`]})
+  }
   const phase = playbook.phases.find((p) => p.name === phaseName)
   if (!phase) {
     throw new CandorError(`playbook "${playbook.name}" has no phase "${phaseName}"`, {
       code: 'unknown_phase',
-      suggestions: [`Phases: ${playbook.phases.map((p) => p.name).join(', ')}`],
+      suggestions: [...didYouMean(phaseName, names), `Phases: ${names.join(', ')}`],
     })
   }
   return phase
@@ -133,7 +139,7 @@ export function selectPosts(playbook: Playbook, phase: Phase, channels?: readonl
   if (unknown.length > 0) {
     const undefinedOnes = unknown.filter((c) => !playbook.channels.has(c))
     const what = undefinedOnes.length > 0 ? `no channel ${undefinedOnes.map((c) => `"${c}"`).join(', ')} in playbook "${playbook.name}"` : `phase "${phase.name}" posts nothing to ${unknown.map((c) => `"${c}"`).join(', ')}`
-    throw new CandorError(what, {code: 'unknown_channel', suggestions: [`Channels in phase "${phase.name}": ${available.join(', ')}`]})
+    throw new CandorError(what, {code: 'unknown_channel', suggestions: [...didYouMean(unknown[0], available), `Channels in phase "${phase.name}": ${available.join(', ')}`]})
   }
   return phase.posts.filter((p) => channels.includes(p.channel))
 }

@@ -5,6 +5,7 @@ import type {RemotePost} from '../../incident/events.js'
 import {envPrefix} from '../credentials.js'
 import {DeliveryError, statusMayHaveArrived, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
 import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
+import {networkError} from '../http.js'
 
 const X_API = /^https:\/\/api\.(?:x|twitter)\.com/
 
@@ -28,7 +29,7 @@ function describeApiError(e: ApiResponseError): string {
 }
 
 /** Maps twitter-api-v2's errors onto what the publisher needs to decide. */
-export function classifyXError(error: unknown, channel: string): DeliveryError {
+export function classifyXError(error: unknown, channel: string, apiUrl?: string): DeliveryError {
   if (error instanceof ApiResponseError) {
     const status = error.code
     const detail = describeApiError(error)
@@ -42,9 +43,14 @@ export function classifyXError(error: unknown, channel: string): DeliveryError {
     if (status === 403 && /duplicate/i.test(detail)) return new DeliveryError(`X refused a duplicate post (403): the same text is already on the account`, {retry: 'never'})
     return new DeliveryError(`X answered ${status}: ${detail}`, {retry: 'never'})
   }
-  if (error instanceof ApiRequestError || error instanceof ApiPartialResponseError) {
-    const cause = (error as ApiRequestError).requestError?.message ?? error.message
-    return new DeliveryError(`could not reach X: ${cause}`, {retry: 'transient', mayHaveArrived: true})
+  if (error instanceof ApiRequestError) {
+    // twitter-api-v2 stores the socket error as `error` while its getter reads `requestError`.
+    const cause = error.requestError ?? (error as unknown as {_options?: {error?: unknown}})._options?.error ?? error
+    return networkError('X', apiUrl ?? 'https://api.x.com', cause)
+  }
+  if (error instanceof ApiPartialResponseError) {
+    const cause = (error as ApiPartialResponseError).responseError?.message ?? error.message
+    return new DeliveryError(`X's answer was cut off: ${cause}`, {retry: 'transient', mayHaveArrived: true})
   }
   return new DeliveryError(`X: ${(error as Error)?.message ?? String(error)}`, {retry: 'transient'})
 }
@@ -81,7 +87,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
         const id = res.data.id
         return {id, url: `https://x.com/i/web/status/${id}`}
       } catch (error) {
-        throw classifyXError(error, channel.name)
+        throw classifyXError(error, channel.name, apiUrl)
       }
     },
 
@@ -97,7 +103,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
         )
         return match ? {id: match.id, url: `https://x.com/i/web/status/${match.id}`} : null
       } catch (error) {
-        throw classifyXError(error, channel.name)
+        throw classifyXError(error, channel.name, apiUrl)
       }
     },
 
@@ -105,7 +111,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
       try {
         await client.v2.deleteTweet(remote.id)
       } catch (error) {
-        throw classifyXError(error, channel.name)
+        throw classifyXError(error, channel.name, apiUrl)
       }
     },
 
@@ -114,7 +120,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
         const me = await client.v2.me()
         return `@${me.data.username}`
       } catch (error) {
-        throw classifyXError(error, channel.name)
+        throw classifyXError(error, channel.name, apiUrl)
       }
     },
   }
