@@ -24,7 +24,7 @@ export default class Retry extends CandorCommand {
   async run() {
     const {flags} = await this.parse(Retry)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const incident = await resolveIncidentId(store, flags.incident)
+    const incident = await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
     const reporter = await createReporter(this.jsonEnabled())
     let result
     try {
@@ -34,7 +34,7 @@ export default class Retry extends CandorCommand {
             return askPerson(
               (prompts) =>
                 prompts.select<'sent' | 'lost'>({
-                  message: `Candor stopped while sending update ${p.update} part ${p.part} to ${p.channel}:\n  ${p.text.split('\n').join('\n  ')}\nIs it on ${p.channel}?`,
+                  message: `Candor got no clear answer while sending update ${p.update} part ${p.part} to ${p.channel}:\n  ${p.text.split('\n').join('\n  ')}\nIs it on ${p.channel}?`,
                   choices: [
                     {name: 'Yes, it is there: record it as published', value: 'sent'},
                     {name: 'No: send it again', value: 'lost'},

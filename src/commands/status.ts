@@ -13,7 +13,10 @@ export default class Status extends CandorCommand {
   async run() {
     const {flags} = await this.parse(Status)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const {state, warnings} = await loadIncident(store, await resolveIncidentId(store, flags.incident))
+    const skipped: string[] = []
+    const loaded = await loadIncident(store, await resolveIncidentId(store, flags.incident, (w) => skipped.push(w)))
+    const warnings = [...skipped, ...loaded.warnings]
+    const state = loaded.state
     for (const w of warnings) this.warnLine(w)
     const now = new Date()
     const s = incidentStatus(state, now)

@@ -15,16 +15,17 @@ import type {DraftContent, NewEvent, RenderedPostRecord} from '../incident/event
 import type {IncidentLock} from '../incident/lock.js'
 import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import type {DraftState, IncidentState} from '../incident/state.js'
-import type {IncidentStore} from '../incident/store.js'
+import {isDamagedJournal, type IncidentStore} from '../incident/store.js'
 import {parseDuration, type Playbook} from '../playbook/model.js'
+import {cachedLimits} from '../channels/platform-limits.js'
 import {formatTime} from '../render/helpers.js'
 import {renderPhase} from '../render/render-phase.js'
 import {promiseIsStale} from './approval.js'
 import {appendEvents} from '../store/batch.js'
-import {checkCredentials, secretValues} from './credentials.js'
+import {checkCredentials} from './credentials.js'
 import {systemClock} from './deliver.js'
-import {deliverApproved, refuseDuplicate, requiredApprovals, toRecord, withLock, type PendingApproval, type PublishDeps, type PublishResult} from './publish.js'
-import {Redactor} from './redact.js'
+import type {AlreadyCarried} from './duplicates.js'
+import {deliverApproved, draftChannelsToSend, requiredApprovals, toRecord, withLock, type PendingApproval, type PublishDeps, type PublishResult} from './publish.js'
 
 /** How long a draft waits for its approvals unless told otherwise. */
 export const DEFAULT_DRAFT_TTL_MS = 2 * 60 * 60 * 1000
@@ -92,9 +93,11 @@ interface Rendering {
 }
 
 /** Renders a draft's phase as the incident stands now, with the draft's facts and the given time. */
-function renderFor(state: IncidentState, playbook: Playbook, d: {phase: string; facts: Facts; posts: RenderedPostRecord[]}, now: Date, update: number): Rendering {
+function renderFor(state: IncidentState, playbook: Playbook, d: {phase: string; facts: Facts; posts: RenderedPostRecord[]}, now: Date, update: number, env: Record<string, string | undefined>): Rendering {
   const facts = resolveFacts(playbook, {...state.facts, ...d.facts})
-  const rendered = renderPhase(playbook, d.phase, facts, {channels: d.posts.map((p) => p.channel), now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update})
+  const channels = d.posts.map((p) => p.channel)
+  // Split by the server limits publish read when it made the draft (cached since).
+  const rendered = renderPhase(playbook, d.phase, facts, {channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, limits: cachedLimits(playbook, channels, env)})
   return {nextUpdateDue: rendered.nextUpdateDue, posts: rendered.posts.map(toRecord), errors: rendered.posts.flatMap((p) => p.errors.map((e) => `${p.channel}: ${e}`))}
 }
 
@@ -102,16 +105,12 @@ function renderFor(state: IncidentState, playbook: Playbook, d: {phase: string; 
  * Whether a draft still says what its templates say: rendered again at the draft's own
  * time (so "next update by 14:30" stays 14:30), with the facts and playbook as they are now.
  */
-function isFresh(state: IncidentState, playbook: Playbook, d: DraftState, update: number): boolean {
+function isFresh(state: IncidentState, playbook: Playbook, d: DraftState, update: number, env: Record<string, string | undefined>): boolean {
   try {
-    return sourceHash(d.phase, renderFor(state, playbook, d, new Date(d.renderedAt), update).posts) === d.sourceHash
+    return sourceHash(d.phase, renderFor(state, playbook, d, new Date(d.renderedAt), update, env).posts) === d.sourceHash
   } catch {
     return false
   }
-}
-
-function redactorFor(deps: PublishDeps): Redactor {
-  return new Redactor(secretValues(deps.env))
 }
 
 export interface DraftInput {
@@ -132,6 +131,8 @@ export interface DraftInput {
   again?: boolean
   ttlMs?: number
   warnings: string[]
+  /** Channels left out of the draft because they already have this update. */
+  already?: AlreadyCarried[]
 }
 
 /**
@@ -156,11 +157,11 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
   const open = [...state.drafts.values()].filter((d) => d.status === 'pending' && !isExpired(d, now) && d.phase === phase)
   const match = open.reverse().find((d) => {
     if (canonicalJson(d.facts) !== canonicalJson(facts) || d.again !== again || !sameSet(d.channels, channels) || !sameSet(d.posts.map((p) => p.channel), approved.map((p) => p.channel))) return false
-    if (d.contentHash === hash) return isFresh(state, playbook, d, input.update)
+    if (d.contentHash === hash) return isFresh(state, playbook, d, input.update, deps.env)
     // Rendered at another time ("next update by ..." differs): the same request if
     // neither side edited anything and the draft still renders as it did.
-    if (edited || !isFresh(state, playbook, d, input.update)) return false
-    return d.contentHash === contentHash(phase, renderFor(state, playbook, d, new Date(d.renderedAt), input.update).posts, d.channels)
+    if (edited || !isFresh(state, playbook, d, input.update, deps.env)) return false
+    return d.contentHash === contentHash(phase, renderFor(state, playbook, d, new Date(d.renderedAt), input.update, deps.env).posts, d.channels)
   })
 
   if (match) {
@@ -176,7 +177,7 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
       return sendDraft(match, approvals, {state, playbook, update: input.update, now, warnings: input.warnings, lock, before: events}, deps)
     }
     if (events.length > 0) await appendEvents(deps.store, state.id, events, now)
-    return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: match.id, status: 'pending-approval', approvals, required: need, expires_at: match.expiresAt}, warnings: input.warnings}
+    return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: match.id, status: 'pending-approval', approvals, required: need, expires_at: match.expiresAt}, ...(input.already?.length && {already: input.already}), warnings: input.warnings}
   }
 
   const id = `d-${randomBytes(4).toString('hex')}`
@@ -193,10 +194,10 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
     content_hash: hash,
   }
   const expiresAt = new Date(now.getTime() + (input.ttlMs ?? DEFAULT_DRAFT_TTL_MS)).toISOString()
-  events.push(redactorFor(deps).value({type: 'draft_created', by: deps.actor, draft: id, required, expires_at: expiresAt, facts, ...(again && {again}), ...content}))
+  events.push({type: 'draft_created', by: deps.actor, draft: id, required, expires_at: expiresAt, facts, ...(again && {again}), ...content})
   events.push({type: 'draft_approved', by: deps.actor, draft: id, content_hash: hash})
   await appendEvents(deps.store, state.id, events, now)
-  return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: id, status: 'pending-approval', approvals: [deps.actor], required, expires_at: expiresAt}, warnings: input.warnings}
+  return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: id, status: 'pending-approval', approvals: [deps.actor], required, expires_at: expiresAt}, ...(input.already?.length && {already: input.already}), warnings: input.warnings}
 }
 
 /** A draft as the person approving sees it: exactly what will go out. */
@@ -225,6 +226,8 @@ export interface ApproveRequest {
   incident?: string
   yes?: boolean
   interactive: boolean
+  /** When not interactive, why (for the error): e.g. "stdout is not a terminal". */
+  noPromptReason?: string
   /** Shows the draft before anything is recorded. */
   show?: (view: DraftView) => void
   /** Asks the person; resolves false to refuse. */
@@ -247,10 +250,20 @@ export interface ApproveResult {
 export async function findDraftIncident(store: IncidentStore, draft: string): Promise<string> {
   const ids = (await store.list()).reverse()
   for (const id of ids) {
-    const {state} = await loadIncident(store, id)
-    if (state.drafts.has(draft)) return id
+    const state = await loadIntact(store, id)
+    if (state?.drafts.has(draft)) return id
   }
   throw new CandorError(`no draft "${draft}" in ${store.location}`, {code: 'draft_not_found', suggestions: ['List pending drafts with `candor drafts`']})
+}
+
+/** An incident's state, or undefined when its journal is damaged (searching every incident, one bad file is passed over). */
+async function loadIntact(store: IncidentStore, id: string): Promise<IncidentState | undefined> {
+  try {
+    return (await loadIncident(store, id)).state
+  } catch (error) {
+    if (isDamagedJournal(error)) return undefined
+    throw error
+  }
 }
 
 function requireDraft(state: IncidentState, id: string): DraftState {
@@ -317,7 +330,7 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
     let approvals = currentApprovals(d)
     /** Renders the draft again at `at`: the posts as they would go out then; earlier approvals lapse. */
     const renderAgain = (at: Date, why: string, reason: string) => {
-      const r = renderFor(state, playbook, d, at, update)
+      const r = renderFor(state, playbook, d, at, update, deps.env)
       if (r.errors.length > 0) {
         throw new CandorError(`draft ${d.id} no longer renders into posts that can be published: ${r.errors.join('; ')}`, {code: 'preflight_failed', suggestions: [`Publish the phase again with other facts: \`candor publish --phase ${d.phase}\``]})
       }
@@ -334,11 +347,11 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
         content_hash: contentHash(d.phase, r.posts, channels),
       }
       revised = `${why}, so earlier approvals no longer count`
-      events.push(redactorFor(deps).value({type: 'draft_revised', by: deps.actor, draft: d.id, reason, ...content}))
+      events.push({type: 'draft_revised', by: deps.actor, draft: d.id, reason, ...content})
       Object.assign(d, {update, renderedAt: content.rendered_at, nextUpdateDue: content.next_update_due, posts: content.posts, channels, declined: content.declined, sourceHash: content.source_hash, contentHash: content.content_hash})
       approvals = []
     }
-    if (!isFresh(state, playbook, d, update)) {
+    if (!isFresh(state, playbook, d, update, deps.env)) {
       renderAgain(now, `the posts changed since ${approvals.length > 0 ? approvals.join(', ') + ' approved' : 'the draft was made'} (facts edited or playbook changed)`, 'the posts no longer render as drafted (facts edited or playbook changed)')
     }
 
@@ -382,12 +395,12 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
             suggestions: [`Set the variables, or approve with --no-publish and let someone who has them run \`candor publish --draft ${d.id}\``],
           })
         }
-        if (!d.again) refuseDuplicate(state, d.phase, d.posts.filter((p) => d.channels.includes(p.channel)))
+        draftChannelsToSend(state, d) // refuses before anything is recorded when every channel already has it
       }
       if (!already || publish) {
         if (!req.yes) {
           if (!req.interactive || !req.confirm) {
-            throw new CandorError('approving needs a person, and no one can be asked: stdin is not a terminal', {
+            throw new CandorError(`approving needs a person, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`, {
               code: 'approval_required',
               exit: ExitCode.NotApproved,
               suggestions: ['Read the posts, then pass --yes to approve them in a script'],
@@ -418,9 +431,9 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
  * `candor publish --draft ID`: sends a draft that has all its approvals (someone
  * approved with --no-publish). The person sending is journaled; their approval is not needed.
  */
-export async function publishDraft(req: {draft: string; incident?: string; yes?: boolean; interactive: boolean; confirm?: ApproveRequest['confirm']; show?: ApproveRequest['show']}, deps: PublishDeps): Promise<PublishResult> {
+export async function publishDraft(req: {draft: string; incident?: string; yes?: boolean; interactive: boolean; noPromptReason?: string; confirm?: ApproveRequest['confirm']; show?: ApproveRequest['show']}, deps: PublishDeps): Promise<PublishResult> {
   return withDraft(req, deps, `publish --draft ${req.draft}`, async ({lock, now, state, warnings, d, playbook, update}) => {
-    if (!isFresh(state, playbook, d, update)) {
+    if (!isFresh(state, playbook, d, update, deps.env)) {
       throw new CandorError(`draft ${d.id} no longer says what its templates say (facts edited or playbook changed): its approvals no longer count`, {
         code: 'draft_changed',
         exit: ExitCode.NotApproved,
@@ -449,10 +462,10 @@ export async function publishDraft(req: {draft: string; incident?: string; yes?:
     req.show?.(view)
     const missing = missingCredentials(playbook, d.channels, deps.env)
     if (missing.length > 0) throw new CandorError(`nothing was published: missing credentials: set ${missing.join(', ')}`, {code: 'credentials_missing', suggestions: ['Set the variables (in the environment or .env), then publish the draft again']})
-    if (!d.again) refuseDuplicate(state, d.phase, d.posts.filter((p) => d.channels.includes(p.channel)))
+    draftChannelsToSend(state, d) // refuses when every channel already has it
     if (!req.yes) {
       if (!req.interactive || !req.confirm) {
-        throw new CandorError('publishing needs approval, and no one can be asked: stdin is not a terminal', {code: 'approval_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to send the approved draft in a script']})
+        throw new CandorError(`publishing needs approval, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`, {code: 'approval_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to send the approved draft in a script']})
       }
       if (!(await req.confirm(view, 'publish'))) throw new CandorError('not published: nothing was sent', {code: 'aborted', exit: ExitCode.NotApproved})
     }
@@ -482,8 +495,9 @@ export async function listDrafts(store: IncidentStore, opts: {incident?: string;
   const ids = opts.incident ? [opts.incident] : await store.list()
   const out: DraftSummary[] = []
   for (const id of ids) {
-    const {state} = await loadIncident(store, id)
-    if (state.drafts.size === 0) continue
+    // A damaged journal among all incidents is passed over (`incident list` names it); one named is an error.
+    const state = opts.incident ? (await loadIncident(store, id)).state : await loadIntact(store, id)
+    if (!state || state.drafts.size === 0) continue
     let playbook: Playbook | undefined
     try {
       playbook = incidentPlaybook(state)
@@ -527,7 +541,8 @@ export function describeDraft(view: DraftView): string {
 
 /**
  * Sends a draft's posts as update `at.update`, journaled in one write with `at.before`
- * (approvals just recorded) and the draft's `draft_published`.
+ * (approvals just recorded) and the draft's `draft_published`. Channels that got this update
+ * meanwhile (same phase and facts) are left out and reported as skipped.
  */
 function sendDraft(
   d: DraftState,
@@ -545,6 +560,7 @@ function sendDraft(
       facts: {...at.state.facts, ...d.facts},
       after: [{type: 'draft_published', by: deps.actor, draft: d.id, update: at.update}],
       draft: {id: d.id, approvers},
+      already: draftChannelsToSend(at.state, d),
     },
     deps,
   )
