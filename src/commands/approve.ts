@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {announceLockWait, CandorCommand, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
+import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {graceOnCtrlC} from '../cli/interrupt.js'
 import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
@@ -31,6 +32,7 @@ An approval counts once per person, and only for the content approved: if the po
     incident: incidentFlag,
     yes: Flags.boolean({char: 'y', description: 'approve without asking (for scripts)'}),
     publish: Flags.boolean({description: 'publish when this approval completes the draft (--no-publish: only record it)', default: true, allowNo: true}),
+    playbook: incidentPlaybookFlag,
     ...sendingFlags,
     ...stateFlags,
   }
@@ -38,6 +40,7 @@ An approval counts once per person, and only for the content approved: if the po
   async run() {
     const {args, flags} = await this.parse(Approve)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    lookForPlaybooks(store, flags.playbook)
     const incident = flags.incident ? await resolveIncidentId(store, flags.incident) : await findDraftIncident(store, args.draft)
     const json = this.jsonEnabled()
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json

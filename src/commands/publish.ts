@@ -8,11 +8,25 @@ import {paint} from '../cli/style.js'
 import {ExitCode} from '../errors.js'
 import {POLICY_RULES} from '../policy/rules.js'
 import {resolveActor} from '../incident/identity.js'
-import {openStore, resolveIncidentId} from '../incident/service.js'
+import {chooseIncident, incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
+import {incidentPlaybook, openStore} from '../incident/service.js'
+import {RESOLVING_PHASES, type IncidentState} from '../incident/state.js'
 import {readFactInput} from '../preview.js'
 import {loadEnvironment} from '../publish/credentials.js'
 import {publishUpdate, type PendingApproval, type PublishResult} from '../publish/publish.js'
 import {describeDraft, findDraftIncident, parseDraftTtl as parseTtl, publishDraft, type DraftView} from '../publish/drafts.js'
+
+/** A resolved incident whose playbook has `phase` after the phase that resolved it (a postmortem). */
+function comesAfterResolution(state: IncidentState, phase: string): boolean {
+  if (!state.resolved || state.closed) return false
+  try {
+    const phases = incidentPlaybook(state, {templatesOf: []}).phases.map((p) => p.name)
+    const end = phases.findIndex((p) => RESOLVING_PHASES.has(p))
+    return end >= 0 && phases.indexOf(phase) > end
+  } catch {
+    return false // its playbook is gone or broken: not a candidate
+  }
+}
 
 /** Asks before sending an approved draft (interactive only). */
 async function confirmDraft(view: DraftView): Promise<boolean> {
@@ -25,6 +39,8 @@ export default class Publish extends CandorCommand {
   static override description = `Merges new facts into the incident (recorded), renders the phase, shows the preview and asks for approval: publish all, choose channels, edit a post in $EDITOR, or abort. Preflight checks every channel's credentials and every post's length first: if anything fails, nothing goes out anywhere.
 
 Channels publish concurrently; each update replies to the incident's last post on channels that thread. Off a terminal, --yes is required.
+
+Without --incident: the only open incident; with none open, a phase that comes after the incident is resolved (postmortem) goes to the most recently resolved incident whose playbook has it (said on stderr).
 
 Exit codes: 0 every approved delivery published; 1 bad input or preflight failure (nothing sent); 3 some deliveries failed (run \`candor retry\`); 4 approval refused or impossible (nothing sent).`
 
@@ -45,6 +61,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     'dry-run': Flags.boolean({description: 'show exactly what would be sent, and to which account; send nothing'}),
     allow: Flags.string({description: 'override one post-policy rule for this update (repeatable; journaled with who gave it)', multiple: true, options: [...POLICY_RULES], helpValue: 'RULE'}),
     again: Flags.boolean({description: 'publish even if these exact posts already went out for this phase'}),
+    playbook: incidentPlaybookFlag,
     ...sendingFlags,
     ...stateFlags,
   }
@@ -52,7 +69,11 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
   async run() {
     const {flags} = await this.parse(Publish)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const incident = flags.draft && !flags.incident ? await findDraftIncident(store, flags.draft) : await resolveIncidentId(store, flags.incident)
+    lookForPlaybooks(store, flags.playbook)
+    const incident =
+      flags.draft && !flags.incident
+        ? await findDraftIncident(store, flags.draft)
+        : await chooseIncident(store, {flag: flags.incident}, {changes: true, verb: 'publishing to', fallback: flags.phase ? (state) => comesAfterResolution(state, flags.phase!) : undefined})
     const json = this.jsonEnabled()
     const reporter = flags['dry-run'] ? {progress() {}} : await createReporter(json)
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json

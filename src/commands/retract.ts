@@ -3,6 +3,7 @@ import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFla
 import {paint} from '../cli/style.js'
 import {CandorError, ExitCode} from '../errors.js'
 import {resolveActor} from '../incident/identity.js'
+import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {openStore, resolveIncidentId} from '../incident/service.js'
 import {loadEnvironment} from '../publish/credentials.js'
 import {retractUpdate} from '../publish/retract.js'
@@ -20,6 +21,7 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
     channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
     yes: Flags.boolean({char: 'y', description: 'delete without asking (for scripts)'}),
     'lock-timeout': lockTimeoutFlag,
+    playbook: incidentPlaybookFlag,
     as: actorFlag,
     ...stateFlags,
   }
@@ -27,6 +29,7 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
   async run() {
     const {flags} = await this.parse(Retract)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    lookForPlaybooks(store, flags.playbook)
     const incident = await resolveIncidentId(store, flags.incident)
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !this.jsonEnabled()
     const confirm = flags.yes

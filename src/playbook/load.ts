@@ -5,6 +5,7 @@ import yaml from 'js-yaml'
 import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType, type OptionSpec} from '../channels/kinds.js'
 import {analyzeTemplate} from '../render/template.js'
 import {YamlSource} from './yaml-source.js'
+import {playbookProject} from '../fs/project.js'
 import {
   FACT_TYPES,
   type ChannelConfig,
@@ -268,7 +269,8 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
       const bad = optionProblem(spec, value)
       if (bad) problem([...p, option], `channel "${channelName}": "${option}" ${bad}`)
       else if (spec.type === 'template') checkTemplate(value as string, {file: shown, base: at([...p, option])}, `channel "${channelName}" ${option}`)
-      options[option] = value
+      // A folder the channel writes (blog, site) belongs to the playbook's project, wherever Candor runs.
+      options[option] = option === 'dir' && typeof value === 'string' ? path.resolve(playbookProject(abs), value) : value
     }
     if (typeof options.locale === 'string' && localesOk && !templateLocale(options.locale, locales)) {
       problem([...p, 'locale'], `channel "${channelName}": locale "${options.locale}" is not one of the playbook's locales (${locales.join(', ')}); add it to "locales" and write its templates`)
