@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {announceLockWait, CandorCommand, factFlags, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
-import {formatPreview} from '../cli/render-preview.js'
+import {formatPreview, gutterLines, terminalWidth} from '../cli/render-preview.js'
 import {graceOnCtrlC} from '../cli/interrupt.js'
 import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
@@ -96,7 +96,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
           allow: flags.allow,
           interactive,
           approver: interactive ? new (await import('../cli/approval.js')).PromptApprover() : undefined,
-          preview: interactive && !flags.yes ? (rendered) => this.log(formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`)) : undefined,
+          preview: interactive && !flags.yes ? (rendered) => this.log(formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`, {width: terminalWidth()})) : undefined,
           draftTtlMs: parseTtl(flags['draft-ttl']),
         },
         {
@@ -125,7 +125,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
         this.log(`${paint('cyan', paint('bold', p.channel))} → ${p.target}${p.credentials.ok ? '' : paint('red', ` (missing ${p.credentials.missing.join(', ')})`)}`)
         for (const [i, part] of p.parts.entries()) {
           this.log(paint('dim', `  ── part ${i + 1}/${p.parts.length}${part.reply_to ? `, replying to ${part.reply_to}` : ''} (${part.length}${part.limit ? `/${part.limit}` : ''})`))
-          for (const line of part.text.split('\n')) this.log(`  ${paint('dim', '│')} ${line}`)
+          this.log(gutterLines(part.text, terminalWidth()).join('\n'))
         }
       }
       if (result.warnings.some((w) => w.startsWith('would not publish'))) process.exitCode = ExitCode.Error
