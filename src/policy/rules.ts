@@ -6,7 +6,7 @@ import type {Playbook} from '../playbook/model.js'
  * overrides for one run. Pure functions: no I/O, no clock.
  */
 
-export const POLICY_RULES = ['private-ip', 'internal-host', 'secret', 'render-leftover', 'forbid'] as const
+export const POLICY_RULES = ['private-ip', 'internal-host', 'secret', 'render-leftover', 'forbid', 'placeholder'] as const
 export type PolicyRule = (typeof POLICY_RULES)[number]
 
 export function isPolicyRule(name: string): name is PolicyRule {
@@ -22,8 +22,8 @@ export interface Violation {
 }
 
 export interface PolicyContext {
-  /** Its `internal_hosts` and `forbid` additions. */
-  playbook: Pick<Playbook, 'policy'>
+  /** Its `internal_hosts` and `forbid` additions; its facts' defaults. */
+  playbook: Pick<Playbook, 'policy'> & Partial<Pick<Playbook, 'facts'>>
   /** The facts the post was rendered with: hosts of URLs among them are known to be public. */
   facts?: Record<string, unknown>
   /** The post's language, e.g. `de`: "null" is a German word, not a leftover. */
@@ -209,8 +209,25 @@ function forbidden(text: string, ctx: PolicyContext): Violation[] {
  * Checks one post's final text against every policy rule. Returns each distinct hit
  * once, in rule order; an empty list means the post may go out.
  */
+// ---- placeholder -----------------------------------------------------------------
+
+/** The status page of the shipped examples (`candor init`'s facts.yaml): never a real one. */
+export const PLACEHOLDER_STATUS_URL = 'https://status.example.com'
+const PLACEHOLDER_URL = /\bhttps?:\/\/status\.example\.com(?![\w.-])(?:[/?#][^\s<>"'()[\]]*)?/gi
+
+/**
+ * The example status page in a post: customers would be sent to a page that is not
+ * yours. Unless the playbook itself sets it (a fact's default): then it is deliberate,
+ * and `playbook lint` says so instead.
+ */
+function placeholders(text: string, ctx: PolicyContext): Violation[] {
+  const own = [...(ctx.playbook.facts?.values() ?? [])].some((f) => typeof f.default === 'string' && f.default.toLowerCase().startsWith(PLACEHOLDER_STATUS_URL))
+  if (own) return []
+  return [...text.matchAll(PLACEHOLDER_URL)].map((m) => ({rule: 'placeholder' as const, match: m[0], message: `"${m[0]}" is the example status page, not yours: set status_url to your status page (--set status_url=https://…)`}))
+}
+
 export function checkPost(text: string, ctx: PolicyContext): Violation[] {
-  const all = [...privateIps(text), ...internalHosts(text, ctx), ...secrets(text), ...leftovers(text, ctx), ...forbidden(text, ctx)]
+  const all = [...privateIps(text), ...internalHosts(text, ctx), ...secrets(text), ...leftovers(text, ctx), ...forbidden(text, ctx), ...placeholders(text, ctx)]
   const seen = new Set<string>()
   return all.filter((v) => {
     const key = `${v.rule}\u0000${v.match}`
