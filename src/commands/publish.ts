@@ -73,7 +73,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     const incident =
       flags.draft && !flags.incident
         ? await findDraftIncident(store, flags.draft)
-        : await chooseIncident(store, {flag: flags.incident}, {changes: true, verb: 'publishing to', fallback: flags.phase ? (state) => comesAfterResolution(state, flags.phase!) : undefined})
+        : await chooseIncident(store, {flag: flags.incident}, {changes: true, verb: 'publishing to', recency: 'resolution', fallback: flags.phase ? (state) => comesAfterResolution(state, flags.phase!) : undefined})
     const json = this.jsonEnabled()
     const reporter = flags['dry-run'] ? {progress() {}} : await createReporter(json)
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json

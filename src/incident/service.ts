@@ -184,6 +184,8 @@ export interface PickOptions {
   verb?: string
   /** A command that changes the incident: a closed incident is refused. */
   changes?: boolean
+  /** Which incident is the most recent: by its latest event (default), or by when it was resolved. */
+  recency?: 'activity' | 'resolution'
   now?: Date
 }
 
@@ -217,7 +219,7 @@ export async function pickIncident(store: IncidentStore, given?: string, opts: P
       suggestions: open.map((s) => `--incident ${s.id}  (${s.playbook.name}, ${s.phase ?? 'nothing published yet'})`),
     })
   }
-  const lastAt = (s: IncidentState) => Date.parse(s.events.at(-1)?.at ?? s.startedAt) || 0
+  const lastAt = (s: IncidentState) => Date.parse((opts.recency === 'resolution' ? s.resolvedAt : undefined) ?? s.events.at(-1)?.at ?? s.startedAt) || 0
   const recent = [...states].sort((a, b) => lastAt(b) - lastAt(a))
   if (opts.fallback) {
     for (const state of recent) {

@@ -1,7 +1,8 @@
 import {appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {runCli, tempDir} from '../helpers/cli.js'
+import {spawnSync} from 'node:child_process'
+import {BIN, runCli, tempDir} from '../helpers/cli.js'
 
 /** A playbook that posts only to a Markdown blog: the whole incident flow runs without network. */
 const PLAYBOOK = `name: blog
@@ -162,6 +163,23 @@ describe('candor incident close', () => {
     expect(second.stderr).toContain('candor incident close ID --reason TEXT')
     const other = await cli(['incident', 'open', 'blog', '--set', 'service=Acme Mail', '--set', 'impact=Mail is slow'])
     expect(other.stderr).not.toContain('already open')
+  })
+})
+
+describe('a second incident for the same service at a terminal', () => {
+  it('asks first, and opens nothing when the answer is no (the default)', async () => {
+    if (spawnSync('script', ['--version']).status !== 0) return // util-linux `script` gives the CLI a terminal
+    const {root, open} = project()
+    await open('voice')
+    const command = `${process.execPath} ${BIN} incident open blog --set service="Acme Voice" --set impact="Calls fail"`
+    const env = {...process.env, NO_COLOR: '1', CANDOR_STATE_DIR: '', CANDOR_STORE: '', CANDOR_USER: 'Dana'}
+    // Enter alone takes the default answer: no.
+    const tty = spawnSync('script', ['-qec', command, '/dev/null'], {cwd: root, env, input: '\r', encoding: 'utf8', timeout: 30_000})
+    const screen = tty.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\s+/g, ' ')
+    expect(screen).toContain('Already open for the same service: voice (nothing published yet). Open another incident anyway?')
+    expect(screen).toContain('not opened: voice is open for the same service')
+    expect(tty.status).toBe(4)
+    expect(readdirSync(path.join(root, '.candor', 'incidents')).filter((f) => f.endsWith('.jsonl'))).toEqual(['voice.jsonl'])
   })
 })
 
