@@ -12,6 +12,16 @@ function isFolder(p: string): boolean {
   }
 }
 
+/** A folder of this user's (where users exist): another user's `.candor/` above us is not ours to use. */
+function isOwnFolder(p: string): boolean {
+  try {
+    const st = statSync(p)
+    return st.isDirectory() && (typeof process.getuid !== 'function' || st.uid === process.getuid())
+  } catch {
+    return false
+  }
+}
+
 /** `from` and each folder above it, nearest first. */
 function* upwards(from: string): Generator<string> {
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
@@ -22,12 +32,13 @@ function* upwards(from: string): Generator<string> {
 
 /**
  * The state directory found the way git finds `.git`: `.candor/` in `from` or the
- * nearest folder above it; undefined when there is none.
+ * nearest folder above it; undefined when there is none. Like git's "dubious ownership"
+ * check, a `.candor/` another user owns (in /tmp, say) is passed over.
  */
 export function findStateDir(from: string = process.cwd()): string | undefined {
   for (const dir of upwards(from)) {
     const candidate = path.join(dir, STATE_DIR_NAME)
-    if (isFolder(candidate)) return candidate
+    if (isOwnFolder(candidate)) return candidate
   }
   return undefined
 }
