@@ -5,7 +5,7 @@ import {graceOnCtrlC} from '../cli/interrupt.js'
 import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
 import {resolveActor} from '../incident/identity.js'
-import {openStore, resolveIncidentId} from '../incident/service.js'
+import {openStore, resolveIncidentId, refuseClosedIncident} from '../incident/service.js'
 import {loadEnvironment} from '../publish/credentials.js'
 import {approveDraft, describeDraft, findDraftIncident, type DraftView} from '../publish/drafts.js'
 
@@ -42,6 +42,7 @@ An approval counts once per person, and only for the content approved: if the po
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
     lookForPlaybooks(store, flags.playbook)
     const incident = flags.incident ? await resolveIncidentId(store, flags.incident) : await findDraftIncident(store, args.draft)
+    await refuseClosedIncident(store, incident)
     const json = this.jsonEnabled()
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json
     const reporter = await createReporter(json)

@@ -9,7 +9,7 @@ import {ExitCode} from '../errors.js'
 import {POLICY_RULES} from '../policy/rules.js'
 import {resolveActor} from '../incident/identity.js'
 import {chooseIncident, incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
-import {incidentPlaybook, openStore} from '../incident/service.js'
+import {incidentPlaybook, openStore, refuseClosedIncident} from '../incident/service.js'
 import {RESOLVING_PHASES, type IncidentState} from '../incident/state.js'
 import {readFactInput} from '../preview.js'
 import {loadEnvironment} from '../publish/credentials.js'
@@ -74,6 +74,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
       flags.draft && !flags.incident
         ? await findDraftIncident(store, flags.draft)
         : await chooseIncident(store, {flag: flags.incident}, {changes: true, verb: 'publishing to', recency: 'resolution', fallback: flags.phase ? (state) => comesAfterResolution(state, flags.phase!) : undefined})
+    if (flags.draft) await refuseClosedIncident(store, incident)
     const json = this.jsonEnabled()
     const reporter = flags['dry-run'] ? {progress() {}} : await createReporter(json)
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json

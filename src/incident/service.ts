@@ -232,6 +232,11 @@ export async function pickIncident(store: IncidentStore, given?: string, opts: P
   })
 }
 
+/** Fails when the incident was closed: nothing more goes out for it. */
+export async function refuseClosedIncident(store: IncidentStore, id: string): Promise<void> {
+  refuseClosed((await loadIncident(store, id)).state)
+}
+
 function refuseClosed(state: IncidentState): void {
   if (!state.closed) return
   throw new CandorError(`incident ${state.id} was closed by ${state.closed.by} (${state.closed.reason}): nothing more goes out for it`, {

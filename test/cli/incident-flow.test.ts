@@ -152,6 +152,23 @@ describe('candor incident close', () => {
     expect(noReason.code).toBe(2)
   })
 
+  it('a draft waiting for a second approval is not sent once its incident is closed', async () => {
+    const {root, cli, open} = project()
+    writeFileSync(path.join(root, 'playbooks', 'blog.yaml'), `approval: { required: 2 }\n${PLAYBOOK}`)
+    await open('voice')
+    const drafted = await cli(['publish', '-p', 'investigating', '--yes', '--as', 'Dana', '--json'])
+    expect(drafted.code, drafted.stderr).toBe(0)
+    const draft = JSON.parse(drafted.stdout).draft as string
+    expect((await cli(['incident', 'close', 'voice', '--reason', 'false alarm'])).code).toBe(0)
+    const approve = await cli(['approve', draft, '--as', 'Sam', '--yes'])
+    expect(approve.code).toBe(1)
+    expect(approve.stderr).toContain('incident voice was closed by Dana (false alarm)')
+    const send = await cli(['publish', '--draft', draft, '--yes'])
+    expect(send.code).toBe(1)
+    expect(send.stderr).toContain('incident voice was closed')
+    expect(existsSync(path.join(root, 'posts'))).toBe(false)
+  })
+
   it('opening a second incident for the same service from the same playbook warns on stderr off a terminal', async () => {
     const {cli} = project()
     const first = await cli(['incident', 'open', 'blog', '--set', 'service=Acme Voice', '--set', 'impact=Calls fail'])
