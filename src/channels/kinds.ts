@@ -1,4 +1,4 @@
-import {codePointLength, graphemeLength, mastodonLength, xWeightedLength} from '../text/length.js'
+import {codePointLength, graphemeLength, mastodonLength, mastodonRemoteMentions, xWeightedLength} from '../text/length.js'
 
 /** The channel types a playbook may use. */
 export const CHANNEL_TYPES = [
@@ -24,6 +24,45 @@ export interface OptionSpec {
   description: string
   /** Allowed values for a string option. */
   oneOf?: readonly string[]
+  /** A further rule a well-typed value must meet: what is wrong with it, or undefined. */
+  check?: (value: unknown) => string | undefined
+}
+
+/** Bluesky's `langs`: at most 3 BCP-47 language tags (app.bsky.feed.post). */
+function languageTags(value: unknown): string | undefined {
+  const tags = (value as unknown[]).map(String)
+  if (tags.length > 3) return `must list at most 3 language tags (Bluesky keeps no more); found ${tags.length}`
+  const bad = tags.filter((tag) => {
+    try {
+      return Intl.getCanonicalLocales(tag).length !== 1
+    } catch {
+      return true
+    }
+  })
+  return bad.length > 0 ? `must be BCP-47 language tags such as en, de-DE or pt-BR; found ${bad.map((t) => JSON.stringify(t)).join(', ')}` : undefined
+}
+
+/**
+ * Where a channel's requests, and so its credentials, go (see publish/endpoint-trust.ts).
+ * `chain`: the playbook options that name the endpoint, in the order the adapter prefers
+ * them, each with the environment field (after `CANDOR_<CHANNEL>_`) that may name it
+ * instead; the first one set is used. Else the URL in the credential field `credentialUrl`
+ * (a webhook URL), else `defaultOrigin`. `officialHosts`: the platform's own hosts
+ * (`.example.com`: any host under it), where a playbook may point the channel freely.
+ */
+export interface EndpointSpec {
+  chain: ReadonlyArray<{option: string; env: string}>
+  credentialUrl?: string
+  defaultOrigin?: string
+  officialHosts: readonly string[]
+}
+
+const apiUrlEndpoint = {option: 'api_url', env: 'API_URL'} as const
+
+/** Whether `hostname` is one of the platform's own hosts (`.example.com`: any host under it). */
+export function isOfficialHost(spec: Pick<EndpointSpec, 'officialHosts'>, hostname: string): boolean {
+  const host = hostname.toLowerCase()
+  return spec.officialHosts.some((h) => (h.startsWith('.') ? host.endsWith(h) : host === h))
 }
 
 /**
@@ -44,13 +83,20 @@ export interface ChannelKind {
   threads: boolean
   /** `html` outputs escape fact values; `text` and `markdown` keep them as written. */
   format: 'text' | 'markdown' | 'html'
-  /** The platform's own length rule; absent where there is no practical limit. */
-  measure?: (text: string) => number
+  /** The platform's own length rule (with what the server says a URL counts); absent where there is no practical limit. */
+  measure?: (text: string, server?: {urlLength?: number}) => number
   /** How `measure` is described in previews, e.g. "weighted characters". */
   unit?: string
   defaultLimit?: number
+  /** The accounts a text would mention, and notify, on the platform (Mastodon's `@user@domain`). */
+  notifies?: (text: string) => string[]
   /** Whether `max_length` may raise or lower the limit (instances that allow more). */
   limitConfigurable?: boolean
+  /**
+   * The server whose own limits apply to this channel (a Mastodon instance), as a cache key:
+   * publish reads them from it and caches them, preview uses what was cached.
+   */
+  limitsFrom?: (config: Record<string, unknown>) => string | undefined
   /** A soft limit: above it the post is allowed but a warning is shown. */
   advisedLength?: number
   /** Talks to an HTTP API, so `api_url` may redirect it. */
@@ -61,10 +107,12 @@ export interface ChannelKind {
    * the listed sets, complete, is enough.
    */
   credentials(config: Record<string, unknown>): string[][]
+  /** Where its requests go; absent for channels that send no HTTP requests with credentials. */
+  endpoint?(config: Record<string, unknown>): EndpointSpec
 }
 
 const common = {
-  api_url: {type: 'url', description: 'API base URL (self-hosted instance, proxy, or a test fake)'},
+  api_url: {type: 'url', description: 'API base URL (a test fake on loopback; anything else must be trusted by the environment: CANDOR_<CHANNEL>_API_URL or CANDOR_TRUSTED_HOSTS)'},
   locale: {type: 'string', description: 'Language of the posts on this channel'},
 } satisfies Record<string, OptionSpec>
 
@@ -82,25 +130,30 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     http: true,
     options: {...common},
     credentials: () => [['APP_KEY', 'APP_SECRET', 'ACCESS_TOKEN', 'ACCESS_SECRET']],
+    endpoint: () => ({chain: [apiUrlEndpoint], defaultOrigin: 'https://api.x.com', officialHosts: ['api.x.com', 'api.twitter.com', 'upload.twitter.com']}),
   },
   mastodon: {
     type: 'mastodon',
     label: 'Mastodon',
     threads: true,
     format: 'text',
-    measure: mastodonLength,
+    measure: (text, server) => mastodonLength(text, server?.urlLength),
     unit: 'characters (URLs count 23)',
     defaultLimit: 500,
     limitConfigurable: true,
+    notifies: mastodonRemoteMentions,
+    limitsFrom: (config) => (typeof config.instance === 'string' && URL.canParse(config.instance) ? new URL(config.instance).origin : undefined),
     http: true,
     options: {
       ...common,
-      instance: {type: 'url', required: true, description: 'The instance the account lives on, e.g. https://mastodon.social'},
+      instance: {type: 'url', description: 'The instance the account lives on, e.g. https://mastodon.social; better in CANDOR_<CHANNEL>_INSTANCE, beside the token (a playbook value must agree with it)'},
       visibility: {type: 'string', oneOf: ['public', 'unlisted', 'private', 'direct'], description: 'Post visibility'},
       language: {type: 'string', description: 'ISO 639 language code of the posts'},
-      max_length: {type: 'number', description: "The instance's character limit, if not 500"},
+      max_length: {type: 'number', description: "The character limit to split by, instead of the one the instance says (GET /api/v2/instance)"},
     },
-    credentials: () => [['ACCESS_TOKEN']],
+    // The instance travels with the token: in the environment, unless the playbook names one.
+    credentials: (config) => (config.instance ? [['ACCESS_TOKEN']] : [['ACCESS_TOKEN', 'INSTANCE']]),
+    endpoint: () => ({chain: [apiUrlEndpoint, {option: 'instance', env: 'INSTANCE'}], officialHosts: []}),
   },
   bluesky: {
     type: 'bluesky',
@@ -113,10 +166,11 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     http: true,
     options: {
       ...common,
-      service: {type: 'url', description: 'The PDS to sign in to (default https://bsky.social)'},
-      langs: {type: 'list', description: 'Language tags of the posts'},
+      service: {type: 'url', description: 'The PDS to sign in to (default https://bsky.social); another PDS belongs in CANDOR_<CHANNEL>_SERVICE, beside the app password'},
+      langs: {type: 'list', description: 'Language tags of the posts (at most 3, BCP-47)', check: languageTags},
     },
     credentials: () => [['IDENTIFIER', 'APP_PASSWORD']],
+    endpoint: () => ({chain: [apiUrlEndpoint, {option: 'service', env: 'SERVICE'}], defaultOrigin: 'https://bsky.social', officialHosts: ['bsky.social', '.bsky.network']}),
   },
   facebook: {
     type: 'facebook',
@@ -133,6 +187,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
       link: {type: 'template', description: 'A link attached to each post (e.g. the status page)'},
     },
     credentials: () => [['PAGE_TOKEN']],
+    endpoint: () => ({chain: [apiUrlEndpoint], defaultOrigin: 'https://graph.facebook.com', officialHosts: ['graph.facebook.com']}),
   },
   slack: {
     type: 'slack',
@@ -149,6 +204,8 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
       channel: {type: 'string', description: 'Channel ID for bot mode (chat.postMessage); leave out for an incoming webhook'},
     },
     credentials: (config) => (config.channel ? [['BOT_TOKEN']] : [['WEBHOOK_URL']]),
+    endpoint: (config) =>
+      config.channel ? {chain: [apiUrlEndpoint], defaultOrigin: 'https://slack.com', officialHosts: ['slack.com']} : {chain: [], credentialUrl: 'WEBHOOK_URL', officialHosts: ['hooks.slack.com']},
   },
   discord: {
     type: 'discord',
@@ -165,6 +222,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
       avatar_url: {type: 'url', description: 'Avatar the webhook posts with'},
     },
     credentials: () => [['WEBHOOK_URL']],
+    endpoint: () => ({chain: [apiUrlEndpoint], credentialUrl: 'WEBHOOK_URL', officialHosts: ['discord.com', 'discordapp.com', 'canary.discord.com', 'ptb.discord.com']}),
   },
   webhook: {
     type: 'webhook',
@@ -174,11 +232,12 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     http: true,
     options: {
       ...common,
-      url: {type: 'url', description: 'Where to POST (or CANDOR_<CHANNEL>_URL)'},
+      url: {type: 'url', description: 'Where to POST; better in CANDOR_<CHANNEL>_URL, beside the secret (a playbook value must agree with it, or its host be in CANDOR_TRUSTED_HOSTS)'},
       title: titleOption,
       link: {type: 'template', description: 'A link sent with each update (e.g. the status page)'},
     },
     credentials: (config) => (config.url ? [['SECRET']] : [['URL', 'SECRET']]),
+    endpoint: () => ({chain: [apiUrlEndpoint, {option: 'url', env: 'URL'}], officialHosts: []}),
   },
   email: {
     type: 'email',
@@ -210,6 +269,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
       title: titleOption,
     },
     credentials: () => [['API_KEY']],
+    endpoint: () => ({chain: [apiUrlEndpoint], defaultOrigin: 'https://api.statuspage.io', officialHosts: ['api.statuspage.io']}),
   },
   markdown: {
     type: 'markdown',
@@ -250,4 +310,9 @@ export function isChannelType(type: unknown): type is ChannelType {
 export function channelLimit(kind: ChannelKind, config: Record<string, unknown>): number | undefined {
   if (kind.limitConfigurable && typeof config.max_length === 'number') return config.max_length
   return kind.defaultLimit
+}
+
+/** Whether a channel's posts are also rendered as HTML (the status site; email's HTML part), where every value is escaped. */
+export function rendersHtml(kind: ChannelKind): boolean {
+  return kind.format === 'html' || kind.type === 'email'
 }

@@ -5,6 +5,8 @@ import {envFileWarning, loadEnvironment, secretValues} from '../publish/credenti
 import {installOutputRedaction} from './redact-output.js'
 import {storeSecrets} from '../store/url.js'
 import {describeOwner, type LockOwner} from '../incident/lock.js'
+import {isPromptClosed} from './prompt.js'
+import {toUsageError} from './usage-errors.js'
 
 /** Formats an error the way every Candor command prints it: unwrapped, one line each. */
 export function formatError(cli: Errors.CLIError, debug = Boolean(process.env.DEBUG)): string {
@@ -23,6 +25,8 @@ export function formatError(cli: Errors.CLIError, debug = Boolean(process.env.DE
  */
 export abstract class CandorCommand extends Command {
   static override enableJsonFlag = true
+  // Read by bin/run.js before anything is printed (it sets NO_COLOR); declared here so oclif accepts it.
+  static override baseFlags = {'no-color': Flags.boolean({description: 'no colours in the output (same as NO_COLOR=1)', helpGroup: 'GLOBAL'})}
 
   protected override async init(): Promise<void> {
     const env = loadEnvironment()
@@ -58,25 +62,29 @@ export abstract class CandorCommand extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    const cli = toCliError(error)
+    const shape = {name: (this.id ?? '').replaceAll(':', ' '), flags: {...this.ctor.baseFlags, ...this.ctor.flags}, args: this.ctor.args}
+    const cli = toCliError((!(error instanceof CandorError) && toUsageError(error, shape)) || error)
     process.exitCode = cli.oclif.exit ?? ExitCode.Error
     if (this.jsonEnabled()) {
       this.logJson({error: {code: cli.code, message: cli.message, suggestions: cli.suggestions ?? [], exit: cli.oclif.exit}})
       return
     }
     // oclif would wrap the message at the terminal width and indent it; print it whole.
-    process.stderr.write(formatError(cli))
+    // Ctrl-C at a prompt is the person's choice, not an error: "Aborted: nothing was sent".
+    process.stderr.write(cli.code === 'interrupted' && !process.env.DEBUG ? `${cli.message}\n` : formatError(cli))
     throw Object.assign(new Error(cli.message), {skipOclifErrorHandling: true, oclif: {exit: cli.oclif.exit ?? ExitCode.Error}})
   }
 }
 
-function toCliError(error: Error & {exitCode?: number}): Errors.CLIError {
+export function toCliError(error: Error & {exitCode?: number}): Errors.CLIError {
   if (error instanceof CandorError) {
     const cli = new Errors.CLIError(error.message, {code: error.code, suggestions: error.suggestions, exit: error.exit})
     Object.defineProperty(cli, 'stack', {value: error.stack})
     return cli
   }
   if (error instanceof Errors.CLIError) return error
+  // Ctrl-C at a prompt no command wrapped with ask(): still an interruption (130), never "internal".
+  if (isPromptClosed(error)) return new Errors.CLIError('Aborted at the prompt (Ctrl-C)', {code: 'interrupted', exit: ExitCode.Interrupted})
   // An unexpected failure: one line unless DEBUG asks for the stack.
   const cli = new Errors.CLIError(error.message || String(error), {code: 'internal', exit: ExitCode.Error, suggestions: ['Run again with DEBUG=candor* for the full stack trace, and report it if it looks like a bug']})
   Object.defineProperty(cli, 'stack', {value: error.stack})
@@ -92,7 +100,7 @@ export const factFlags = {
 /** Flags of commands that read or write incident state. */
 export const stateFlags = {
   'state-dir': Flags.string({description: 'state directory (default: $CANDOR_STATE_DIR, else ./.candor)', helpValue: 'DIR'}),
-  store: Flags.string({description: 'shared store: postgres://USER:PASSWORD@HOST:PORT/DB for team mode, or a directory (default: $CANDOR_STORE, else the state directory)', helpValue: 'URL'}),
+  store: Flags.string({description: 'shared store: postgres://USER@HOST/DB for team mode (the password goes in PGPASSWORD, ~/.pgpass or $CANDOR_STORE, not on the command line), or a directory (default: $CANDOR_STORE, else the state directory)', helpValue: 'URL'}),
 }
 
 export const incidentFlag = Flags.string({char: 'i', description: 'incident id (may be left out when exactly one incident is open)', helpValue: 'ID'})

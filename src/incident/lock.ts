@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {CandorError} from '../errors.js'
 import {makeFolder} from '../fs/make-folder.js'
+import {requirePrivate} from '../fs/private-path.js'
 
 export interface LockOwner {
   pid: number
@@ -61,9 +62,13 @@ function tryCreate(file: string, owner: LockOwner): boolean {
     const fd = openSync(file, 'wx', 0o600)
     try {
       writeSync(fd, JSON.stringify(owner))
-    } finally {
+    } catch (error) {
+      // A full disk: leave no empty lock behind for the next command to wait out.
       closeSync(fd)
+      unlinkSync(file)
+      throw error
     }
+    closeSync(fd)
     return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
@@ -112,6 +117,8 @@ export async function acquireFileLock(dir: string, id: string, opts: LockOptions
   let announced = false
   for (;;) {
     if (tryCreate(file, owner)) break
+    // A lock file others can write could name anyone: refuse it rather than believe it.
+    requirePrivate(file, `lock of incident ${id}`)
     const holder = readOwner(file)
     if (isStale(holder, file) && takeOverStale(file, holder, owner)) break
     if (Date.now() >= deadline) {

@@ -9,7 +9,7 @@ import {describeDuration} from '../render/helpers.js'
 import type {Playbook} from '../playbook/model.js'
 import type {JournalEvent} from './events.js'
 import {foldIncident, type IncidentState} from './state.js'
-import {checkIncidentId, FileIncidentStore, type IncidentStore} from './store.js'
+import {checkIncidentId, FileIncidentStore, isDamagedJournal, type IncidentStore} from './store.js'
 import {loadEnvironment} from '../publish/credentials.js'
 import {PgIncidentStore} from '../store/postgres.js'
 import {parseStoreSpec} from '../store/url.js'
@@ -44,9 +44,9 @@ export function openStore(choice: StoreChoice | string = {}, env: Record<string,
   if (spec) {
     const parsed = parseStoreSpec(spec)
     if (parsed.kind === 'postgres') return new PgIncidentStore(parsed.url)
-    return new FileIncidentStore(parsed.dir)
+    return new FileIncidentStore(parsed.dir, {explicit: Boolean(store)})
   }
-  return new FileIncidentStore(resolveStateDir(stateDir))
+  return new FileIncidentStore(resolveStateDir(stateDir), {explicit: Boolean(stateDir)})
 }
 
 export function slugify(text: string): string {
@@ -139,11 +139,30 @@ function summarize(state: IncidentState): IncidentSummary {
   return {id: state.id, playbook: state.playbook.name, phase: state.phase ?? null, resolved: state.resolved, closed: Boolean(state.closed), started_at: state.startedAt, next_update_due: state.nextUpdateDue ?? null}
 }
 
-/** Open incidents (neither resolved nor closed), or every incident with `all`. */
-export async function listIncidents(store: IncidentStore, opts: {all?: boolean} = {}): Promise<IncidentSummary[]> {
-  const out: IncidentSummary[] = []
+/** Where a command reads every incident: receives one line per damaged journal it skipped. */
+export type SkipWarning = (message: string) => void
+
+/** Every incident, folded; a damaged journal is skipped and `onSkip` told which and why. */
+async function loadAll(store: IncidentStore, onSkip?: SkipWarning): Promise<IncidentState[]> {
+  const states: IncidentState[] = []
   for (const id of await store.list()) {
-    const {state} = await loadIncident(store, id)
+    try {
+      states.push((await loadIncident(store, id)).state)
+    } catch (error) {
+      if (!isDamagedJournal(error)) throw error
+      onSkip?.(`skipped incident ${id}: ${error.message}`)
+    }
+  }
+  return states
+}
+
+/**
+ * Every incident (open ones, neither resolved nor closed, unless `all`). A damaged journal
+ * is skipped, and `onSkip` told which and why: one bad file never hides the other incidents.
+ */
+export async function listIncidents(store: IncidentStore, opts: {all?: boolean; onSkip?: SkipWarning} = {}): Promise<IncidentSummary[]> {
+  const out: IncidentSummary[] = []
+  for (const state of await loadAll(store, opts.onSkip)) {
     if (!opts.all && (state.resolved || state.closed)) continue
     out.push(summarize(state))
   }
@@ -161,8 +180,8 @@ function notFound(store: IncidentStore, given: string, ids: string[]): CandorErr
  * The incident a command works on: the one named, or the only open one. With several
  * open, the error lists them.
  */
-export async function resolveIncidentId(store: IncidentStore, given?: string): Promise<string> {
-  return (await pickIncident(store, given)).id
+export async function resolveIncidentId(store: IncidentStore, given?: string, onSkip?: SkipWarning): Promise<string> {
+  return (await pickIncident(store, given, {onSkip})).id
 }
 
 export interface IncidentPick {
@@ -186,6 +205,8 @@ export interface PickOptions {
   changes?: boolean
   /** Which incident is the most recent: by its latest event (default), or by when it was resolved. */
   recency?: 'activity' | 'resolution'
+  /** Told about each damaged journal skipped. */
+  onSkip?: SkipWarning
   now?: Date
 }
 
@@ -208,9 +229,7 @@ export async function pickIncident(store: IncidentStore, given?: string, opts: P
     if (opts.changes) refuseClosed((await loadIncident(store, given)).state)
     return {id: given}
   }
-  const ids = await store.list()
-  const states: IncidentState[] = []
-  for (const id of ids) states.push((await loadIncident(store, id)).state)
+  const states = await loadAll(store, opts.onSkip)
   const open = states.filter((s) => !s.resolved && !s.closed)
   if (open.length === 1) return {id: open[0].id}
   if (open.length > 1) {

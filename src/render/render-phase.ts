@@ -1,11 +1,14 @@
 import {channelLimit} from '../channels/kinds.js'
-import {CandorError} from '../errors.js'
+import type {ChannelLimits, PlatformLimits} from '../channels/platform-limits.js'
+import {CandorError, ExitCode} from '../errors.js'
 import type {Facts} from '../facts.js'
 import {channelLocale} from '../playbook/load.js'
 import type {ChannelConfig, Phase, Playbook, PostSpec, TemplateSource} from '../playbook/model.js'
-import {checkPost, isPolicyRule, POLICY_RULES, type PolicyRule, type Violation} from '../policy/rules.js'
+import type {ConfiguredCredential} from '../policy/configured-credentials.js'
+import {checkPost, CREDENTIAL_RULE, isPolicyRule, POLICY_RULES, type PolicyRule, type Violation} from '../policy/rules.js'
 import {codePointLength, utf8ByteLength} from '../text/length.js'
 import {splitIntoThread} from '../text/split.js'
+import {didYouMean} from '../text/closest.js'
 import {analyzeTemplate, runTemplate} from './template.js'
 
 const BLUESKY_MAX_BYTES = 3000
@@ -34,6 +37,8 @@ export interface RenderedPost {
   link?: string
   /** HTML body, for channels that send one beside the text (email). */
   html?: string
+  /** Where the limit came from, for channels whose server sets it (a Mastodon instance). */
+  limitNote?: string
 }
 
 /** A policy hit on a rendered post. */
@@ -59,6 +64,10 @@ export interface RenderOptions {
   update?: number
   /** Policy rules overridden for this run (`--allow RULE`): their hits are warnings, not errors. */
   allow?: readonly string[]
+  /** What each channel's server allows, as read (publish) or cached (preview). */
+  limits?: ChannelLimits
+  /** The secrets Candor was given: a post containing one is an error no --allow overrides. */
+  credentials?: readonly ConfiguredCredential[]
 }
 
 /** Checks `--allow` names; an unknown one is an error naming the rules. */
@@ -85,31 +94,38 @@ export function enforcePolicy(
   texts: ReadonlyArray<string | undefined>,
   facts: Facts,
   allow: readonly string[] = [],
-  locale = channelLocale(playbook, channel),
+  opts: {locale?: string; credentials?: readonly ConfiguredCredential[]} = {},
 ): Pick<RenderedPost, 'violations' | 'errors' | 'warnings'> {
   const out: Pick<RenderedPost, 'violations' | 'errors' | 'warnings'> = {violations: [], errors: [], warnings: []}
   const seen = new Set<string>()
+  const locale = opts.locale ?? channelLocale(playbook, channel)
   for (const text of texts) {
     if (!text) continue
-    for (const v of checkPost(text, {playbook, facts, locale})) {
+    for (const v of checkPost(text, {playbook, facts, locale, credentials: opts.credentials})) {
       const key = `${v.rule}\u0000${v.match}`
       if (seen.has(key)) continue
       seen.add(key)
-      const allowed = allow.includes(v.rule)
+      const allowed = v.rule !== CREDENTIAL_RULE && allow.includes(v.rule)
       out.violations.push({...v, allowed})
       if (allowed) out.warnings.push(`policy rule "${v.rule}" overridden with --allow: ${v.message}`)
+      else if (v.rule === CREDENTIAL_RULE) out.errors.push(`${channel.name}: policy rule "${v.rule}": ${v.message}; remove it from the facts or the template (no --allow overrides this)`)
       else out.errors.push(`${channel.name}: policy rule "${v.rule}": ${v.message}; leave it out, or pass --allow ${v.rule} to publish it anyway`)
     }
   }
   return out
 }
 
-export function findPhase(playbook: Playbook, phaseName: string): Phase {
+/** The named phase; none named (no --phase) or a name the playbook lacks is one error listing the phases. */
+export function findPhase(playbook: Playbook, phaseName: string | undefined): Phase {
+  const names = playbook.phases.map((p) => p.name)
+  if (phaseName === undefined) {
+    throw new CandorError(`missing --phase; phases of ${playbook.name}: ${names.join(', ')}`, {code: 'phase_missing', exit: ExitCode.Usage, suggestions: [`Pass --phase ${names[0] ?? 'PHASE'}`]})
+  }
   const phase = playbook.phases.find((p) => p.name === phaseName)
   if (!phase) {
     throw new CandorError(`playbook "${playbook.name}" has no phase "${phaseName}"`, {
       code: 'unknown_phase',
-      suggestions: [`Phases: ${playbook.phases.map((p) => p.name).join(', ')}`],
+      suggestions: [...didYouMean(phaseName, names), `Phases: ${names.join(', ')}`],
     })
   }
   return phase
@@ -123,7 +139,7 @@ export function selectPosts(playbook: Playbook, phase: Phase, channels?: readonl
   if (unknown.length > 0) {
     const undefinedOnes = unknown.filter((c) => !playbook.channels.has(c))
     const what = undefinedOnes.length > 0 ? `no channel ${undefinedOnes.map((c) => `"${c}"`).join(', ')} in playbook "${playbook.name}"` : `phase "${phase.name}" posts nothing to ${unknown.map((c) => `"${c}"`).join(', ')}`
-    throw new CandorError(what, {code: 'unknown_channel', suggestions: [`Channels in phase "${phase.name}": ${available.join(', ')}`]})
+    throw new CandorError(what, {code: 'unknown_channel', suggestions: [...didYouMean(unknown[0], available), `Channels in phase "${phase.name}": ${available.join(', ')}`]})
   }
   return phase.posts.filter((p) => channels.includes(p.channel))
 }
@@ -140,11 +156,12 @@ export function textToHtml(escaped: string): string {
  * Measures a post's text against its channel's limit: one part when it fits, a
  * numbered thread where the channel threads, else an error naming the limit.
  */
-export function measurePost(channel: ChannelConfig, text: string): Pick<RenderedPost, 'parts' | 'warnings' | 'errors'> {
+export function measurePost(channel: ChannelConfig, text: string, server?: PlatformLimits): Pick<RenderedPost, 'parts' | 'warnings' | 'errors'> {
   const kind = channel.kind
   const out: Pick<RenderedPost, 'parts' | 'warnings' | 'errors'> = {parts: [], warnings: [], errors: []}
-  const limit = channelLimit(kind, channel.options)
-  const measure = kind.measure ?? codePointLength
+  // `max_length` in the playbook wins over what the server says.
+  const limit = kind.limitConfigurable && typeof channel.options.max_length === 'number' ? channel.options.max_length : (server?.maxLength ?? channelLimit(kind, channel.options))
+  const measure = kind.measure ? (t: string) => kind.measure!(t, server) : codePointLength
   if (text === '') {
     out.errors.push(`${channel.name}: the post is empty`)
     out.parts.push({text, length: 0, limit: limit ?? null})
@@ -178,6 +195,36 @@ export function measurePost(channel: ChannelConfig, text: string): Pick<Rendered
 }
 
 /**
+ * Mentions a fact puts into a post that the channel's platform would notify (an
+ * `@user@domain` on Mastodon): facts come from people mid-incident, and a handle typed into
+ * one pings that person. One message per mention, naming the fact.
+ */
+export function factMentions(channel: ChannelConfig, text: string, facts: Facts): string[] {
+  const found = channel.kind.notifies?.(text) ?? []
+  if (found.length === 0) return []
+  const values = Object.entries(facts).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => [name, String(v ?? '').toLowerCase()] as const))
+  const out: string[] = []
+  for (const mention of new Set(found)) {
+    const fact = values.find(([, v]) => v.includes(mention.toLowerCase()))?.[0]
+    if (fact) out.push(`"${mention}" (from fact "${fact}") will mention and notify that account on ${channel.kind.label}; write it without the leading @ if no one should be notified`)
+  }
+  return out
+}
+
+/** Which limit a channel whose server sets it was measured against, in words; undefined for other channels. */
+export function describeLimit(channel: ChannelConfig, server?: PlatformLimits): string | undefined {
+  const kind = channel.kind
+  const source = kind.limitsFrom?.(channel.options)
+  if (!source) return undefined
+  if (kind.limitConfigurable && typeof channel.options.max_length === 'number') return `limit ${channel.options.max_length} from max_length in the playbook`
+  if (server) {
+    const urls = server.urlLength !== undefined ? `, URLs count ${server.urlLength}` : ''
+    return `limit ${server.maxLength}${urls}, as ${source} said at ${server.readAt.slice(0, 16).replace('T', ' ')} UTC`
+  }
+  return `limit ${kind.defaultLimit} assumed (${kind.label}'s default): ${source} has not been asked yet; publish reads its own limit`
+}
+
+/**
  * How long until the next update a phase promises, for an incident of the given age:
  * `long_incident` slows the cadence once the incident is older than its `after`.
  */
@@ -207,7 +254,7 @@ export function renderPhase(playbook: Playbook, phaseName: string, facts: Facts,
 
   const allow = checkAllowedRules(opts.allow)
   const {data, nextUpdateDue} = renderData(playbook, phase, opts)
-  const rendered = posts.map((post) => renderPost(playbook, post, facts, data, {allow}))
+  const rendered = posts.map((post) => renderPost(playbook, post, facts, data, {allow, server: opts.limits?.get(post.channel), credentials: opts.credentials}))
   return {playbook: playbook.name, phase: phase.name, nextUpdateDue: nextUpdateDue?.toISOString(), posts: rendered}
 }
 
@@ -236,7 +283,7 @@ export function renderPost(
   post: PostSpec,
   facts: Facts,
   baseData: Record<string, unknown>,
-  opts: {allow?: readonly string[]; locale?: string; template?: TemplateSource} = {},
+  opts: {allow?: readonly string[]; locale?: string; template?: TemplateSource; server?: PlatformLimits; credentials?: readonly ConfiguredCredential[]} = {},
 ): RenderedPost {
   const channel = playbook.channels.get(post.channel)!
   const kind = channel.kind
@@ -252,10 +299,12 @@ export function renderPost(
   }
   if (kind.type === 'email') out.html = textToHtml(runTemplate(source, 'html', facts, data).trim())
 
-  const measured = measurePost(channel, text)
-  const policy = enforcePolicy(playbook, channel, [text, out.title, out.subject, out.link], facts, opts.allow, locale)
+  const measured = measurePost(channel, text, opts.server)
+  const limitNote = describeLimit(channel, opts.server)
+  if (limitNote) out.limitNote = limitNote
+  const policy = enforcePolicy(playbook, channel, [text, out.title, out.subject, out.link], facts, opts.allow, {locale, credentials: opts.credentials})
   out.parts = measured.parts
-  out.warnings = [...measured.warnings, ...policy.warnings]
+  out.warnings = [...measured.warnings, ...factMentions(channel, text, facts), ...policy.warnings]
   out.errors = [...measured.errors, ...policy.errors]
   out.violations = policy.violations
   return out

@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars'
-import {HELPER_NAMES, TEMPLATE_HELPERS} from './helpers.js'
+import {HELPER_NAMES, HELPER_SIGNATURES, TEMPLATE_HELPERS} from './helpers.js'
 import {processTemplateCache} from './template-cache.js'
 
 /** Built-in data variables every template sees as `@name` (documented in docs/playbooks.md). */
@@ -21,9 +21,18 @@ export interface FactReference {
   col: number
 }
 
+/** An expression written out unescaped (`{{{x}}}` or `{{& x}}`), as written, with its place. */
+export interface UnescapedOutput {
+  expression: string
+  line: number
+  col: number
+}
+
 export interface TemplateAnalysis {
   facts: FactReference[]
   issues: TemplateIssue[]
+  /** Unescaped outputs: harmless in text, refused in templates that render into HTML. */
+  unescaped: UnescapedOutput[]
 }
 
 type Node = hbs.AST.Node & {loc?: hbs.AST.SourceLocation}
@@ -34,6 +43,8 @@ type Node = hbs.AST.Node & {loc?: hbs.AST.SourceLocation}
 const parsed = new Map<string, hbs.AST.Program>()
 
 const engine = Handlebars.create()
+// Handlebars' `log` writes to stdout (breaking --json) and has no place in a post.
+engine.unregisterHelper('log')
 for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) engine.registerHelper(name, fn)
 const knownHelpers = Object.fromEntries(Object.keys(TEMPLATE_HELPERS).map((n) => [n, true]))
 
@@ -52,11 +63,12 @@ export function analyzeTemplate(source: string): TemplateAnalysis {
     // On disk only when clean: problems are reported from a fresh parse, in today's words.
     const cache = processTemplateCache()
     const input = `${ANALYSIS_CONTEXT}\u0000${source}`
-    const facts = cache?.get('facts', input)
-    if (Array.isArray(facts)) analysis = {facts: facts as FactReference[], issues: []}
+    // (Entries from before `unescaped` was kept hold only the facts: analysed again.)
+    const cached = cache?.get('facts', input) as Pick<TemplateAnalysis, 'facts' | 'unescaped'> | undefined
+    if (Array.isArray(cached?.facts) && Array.isArray(cached.unescaped)) analysis = {facts: cached.facts, unescaped: cached.unescaped, issues: []}
     else {
       analysis = analyze(source)
-      if (analysis.issues.length === 0) cache?.set('facts', input, analysis.facts)
+      if (analysis.issues.length === 0) cache?.set('facts', input, {facts: analysis.facts, unescaped: analysis.unescaped})
     }
     analyses.set(source, analysis)
   }
@@ -65,11 +77,13 @@ export function analyzeTemplate(source: string): TemplateAnalysis {
 
 const analyses = new Map<string, TemplateAnalysis>()
 // What else an analysis depends on: the helpers and built-ins a template may use.
-const ANALYSIS_CONTEXT = `${[...HELPER_NAMES].join(',')}|${BUILTIN_DATA.join(',')}`
+// (Analyses are kept only when clean: the signatures are part of what made one clean.)
+const ANALYSIS_CONTEXT = `2|${JSON.stringify(HELPER_SIGNATURES)}|${BUILTIN_DATA.join(',')}`
 
 function analyze(source: string): TemplateAnalysis {
   const facts: FactReference[] = []
   const issues: TemplateIssue[] = []
+  const unescaped: UnescapedOutput[] = []
   let ast: hbs.AST.Program
   try {
     // Unprocessed: whitespace control changes no expression, and compile applies it later.
@@ -77,7 +91,13 @@ function analyze(source: string): TemplateAnalysis {
     parsed.set(source, ast)
   } catch (error) {
     issues.push(parseErrorIssue(error))
-    return {facts, issues}
+    return {facts, issues, unescaped}
+  }
+  const lines = source.split('\n')
+  const written = (node: Node): string => {
+    const {start, end} = node.loc!
+    if (start.line === end.line) return lines[start.line - 1]!.slice(start.column, end.column)
+    return lines[start.line - 1]!.slice(start.column) + '…'
   }
 
   const visitPath = (path: hbs.AST.PathExpression, scope: number) => {
@@ -109,8 +129,11 @@ function analyze(source: string): TemplateAnalysis {
     const hasArgs = node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0
     const name = path.type === 'PathExpression' && !path.data && path.parts.length === 1 ? path.parts[0] : undefined
     let helper: string | undefined
-    if (name && HELPER_NAMES.has(name)) helper = name
-    else if (hasArgs) issues.push({message: `unknown helper "${path.original}" (helpers: ${[...HELPER_NAMES].join(', ')})`, ...where(path as Node)})
+    if (name === 'log') issues.push({message: '"log" is not available in Candor templates (it writes to the terminal, not the post); remove it', ...where(path as Node)})
+    else if (name && HELPER_NAMES.has(name)) {
+      helper = name
+      issues.push(...checkCall(name, node))
+    } else if (hasArgs) issues.push({message: `unknown helper "${path.original}" (helpers: ${[...HELPER_NAMES].join(', ')})`, ...where(path as Node)})
     else visitExpr(path, scope)
     for (const p of node.params) visitExpr(p, scope)
     for (const pair of node.hash?.pairs ?? []) visitExpr(pair.value, scope)
@@ -122,6 +145,7 @@ function analyze(source: string): TemplateAnalysis {
       switch (statement.type) {
         case 'MustacheStatement':
           visitCall(statement as hbs.AST.MustacheStatement, scope)
+          if (!(statement as hbs.AST.MustacheStatement).escaped) unescaped.push({expression: written(statement as Node), ...where(statement as Node)})
           break
         case 'BlockStatement': {
           const block = statement as hbs.AST.BlockStatement
@@ -144,7 +168,44 @@ function analyze(source: string): TemplateAnalysis {
   }
 
   visitProgram(ast, 0)
-  return {facts, issues}
+  return {facts, issues, unescaped}
+}
+
+/** A literal argument's value as text (`"date"`, `true`, `3`); undefined for paths and subexpressions. */
+function literal(node: hbs.AST.Expression): string | undefined {
+  const value = (node as {value?: unknown}).value
+  return node.type === 'StringLiteral' || node.type === 'BooleanLiteral' || node.type === 'NumberLiteral' ? String(value) : undefined
+}
+
+/** Checks one helper call against its declared signature (helpers.ts): arguments, options, literal values, block or not. */
+function checkCall(name: string, node: hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression): TemplateIssue[] {
+  const sig = HELPER_SIGNATURES[name]
+  const issues: TemplateIssue[] = []
+  const at = where(node.path as Node)
+  const usage = `{{${sig.form === 'block' ? '#' : ''}${name} ${sig.args.map((a, i) => (i < sig.required ? a : `[${a}]`)).join(' ')}}}`
+  const isBlock = node.type === 'BlockStatement'
+  if (sig.form === 'block' && !isBlock) issues.push({message: `"${name}" is a block helper: write ${usage}…{{/${name}}}`, ...at})
+  if (sig.form === 'inline' && isBlock) issues.push({message: `"${name}" is not a block helper: write ${usage}`, ...at})
+  const given = node.params.length
+  if (given < sig.required || given > sig.args.length) {
+    const expected = sig.required === sig.args.length ? `${sig.required}` : `${sig.required} to ${sig.args.length}`
+    issues.push({message: `"${name}" takes ${expected} ${sig.args.length === 1 ? 'argument' : 'arguments'} (${sig.args.join(', ')}), found ${given}: write ${usage}`, ...at})
+  }
+  const known = Object.keys(sig.options)
+  for (const pair of node.hash?.pairs ?? []) {
+    const option = sig.options[pair.key]
+    const pairAt = where(pair as unknown as Node)
+    if (!option) {
+      issues.push({message: `"${name}" has no option "${pair.key}" (${known.length > 0 ? `options: ${known.join(', ')}` : 'it takes no options'})`, ...pairAt})
+      continue
+    }
+    const value = literal(pair.value)
+    if (value === undefined) continue // a fact or built-in: known only when rendering
+    if (option.values && !option.values.includes(value)) issues.push({message: `"${name}": unknown ${pair.key} "${value}" (use ${option.values.join(', ')})`, ...pairAt})
+    const bad = option.check?.(value)
+    if (bad) issues.push({message: `"${name}": ${bad}`, ...pairAt})
+  }
+  return issues
 }
 
 function parseErrorIssue(error: unknown): TemplateIssue {
@@ -181,17 +242,35 @@ export function runTemplate(source: string, format: TemplateFormat, context: Rec
 function compileTemplate(source: string, format: TemplateFormat): HandlebarsTemplateDelegate {
   const options = {noEscape: format !== 'html', knownHelpers, knownHelpersOnly: false, strict: false}
   const cache = processTemplateCache()
-  const input = `${Handlebars.VERSION}|${JSON.stringify(options)}\u0000${source}`
+  // HTML escapes every output, `{{{x}}}` and `{{& x}}` too: marked in the key, so code
+  // compiled before that rule is never reused.
+  const input = `${Handlebars.VERSION}|${JSON.stringify(options)}${format === 'html' ? '|escape-all' : ''}\u0000${source}`
   let spec = cache?.get('compiled', input)
   if (typeof spec !== 'string') {
-    const ast = parsed.get(source)
+    const ast = parsed.get(source) ?? Handlebars.parseWithoutProcessing(source)
     parsed.delete(source)
-    spec = engine.precompile(ast ?? source, options) as string
+    if (format === 'html') escapeEveryOutput(ast)
+    spec = engine.precompile(ast, options) as string
     cache?.set('compiled', input, spec)
   }
   // The same step Handlebars' own compile ends with: its generated code becomes functions.
   // eslint-disable-next-line no-new-func
   return engine.template(new Function(`return ${spec as string}`)() as TemplateSpecification)
+}
+
+/**
+ * Makes every `{{{x}}}` and `{{& x}}` of a parsed template escape like `{{x}}`: in HTML a
+ * fact is text, never markup (`playbook validate` refuses them there; this is the backstop).
+ */
+function escapeEveryOutput(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const child of node) escapeEveryOutput(child)
+    return
+  }
+  if (!node || typeof node !== 'object') return
+  const n = node as {type?: string; escaped?: boolean}
+  if (n.type === 'MustacheStatement') n.escaped = true
+  for (const [key, value] of Object.entries(node)) if (key !== 'loc' && value && typeof value === 'object') escapeEveryOutput(value)
 }
 
 export function escapeHtml(text: string): string {

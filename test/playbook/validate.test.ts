@@ -64,7 +64,7 @@ phases:
       x: { text: "{{service}}", txt: "" }
 `
     expect(problemsOf({'playbook.yaml': text})).toEqual([
-      'playbook.yaml:2:1: unknown key "colour" in the playbook (allowed: name, description, locales, approval, facts, examples, channels, phases, forbid, internal_hosts)',
+      'playbook.yaml:2:1: unknown key "colour" in the playbook (allowed: name, description, locales, approval, facts, examples, channels, phases, forbid, internal_hosts, public_hosts)',
       expect.stringMatching(/^playbook\.yaml:4:30: unknown key "requried" in fact "service"/),
       expect.stringMatching(/^playbook\.yaml:6:17: unknown key "handle" in channel "x" \(x\)/),
       expect.stringMatching(/^playbook\.yaml:9:5: unknown key "nxt_update" in phase "investigating"/),
@@ -78,7 +78,7 @@ facts:
   service: { type: text }
 channels:
   x: { type: twitter }
-  m: { type: mastodon }
+  m: { type: facebook }
 phases:
   investigating:
     next_update: soon
@@ -90,9 +90,16 @@ phases:
       'playbook.yaml:1:7: "name" must be lower-case letters, digits and dashes; found string "Demo Playbook"',
       'playbook.yaml:3:20: fact "service": unknown type string "text" (types: string, list, number, boolean)',
       expect.stringMatching(/^playbook\.yaml:5:14: channel "x": unknown type string "twitter"/),
-      expect.stringMatching(/^playbook\.yaml:6:6: channel "m" \(mastodon\) needs "instance"/),
+      expect.stringMatching(/^playbook\.yaml:6:6: channel "m" \(facebook\) needs "page_id"/),
       'playbook.yaml:9:18: phase "investigating": next_update string "soon" is not a duration like 20m, 1h or 1h30m',
     ])
+  })
+
+  it("checks Bluesky's langs: at most 3 BCP-47 tags", () => {
+    const withLangs = (langs: string) => valid.replace('  x: { type: x }', `  x: { type: x }\n  sky: { type: bluesky, langs: ${langs} }`)
+    expect(problemsOf({'playbook.yaml': withLangs('[en, de-DE, pt-BR]')})).toEqual([])
+    expect(problemsOf({'playbook.yaml': withLangs('[en, de, fr, es]')})).toEqual(['playbook.yaml:6:32: channel "sky": "langs" must list at most 3 language tags (Bluesky keeps no more); found 4'])
+    expect(problemsOf({'playbook.yaml': withLangs('[en, "en us", de_DE]')})).toEqual(['playbook.yaml:6:32: channel "sky": "langs" must be BCP-47 language tags such as en, de-DE or pt-BR; found "en us", "de_DE"'])
   })
 
   it('reports a post to an undefined channel, naming the defined ones', () => {
@@ -130,6 +137,17 @@ phases:
     expect(problems).toEqual([
       expect.stringMatching(/^playbook\.yaml:6:\d+: channel "blog" title: uses fact "titel"/),
       expect.stringMatching(/^playbook\.yaml:10:\d+: post "investigating\.x": uses fact "servise"/),
+    ])
+  })
+
+  it('refuses {{{x}}} and {{& x}} in templates that render into HTML (status site, email), with their place and the fix', () => {
+    const text = valid
+      .replace('x: { type: x }', 'x: { type: x }\n  web: { type: site, dir: public }\n  mail: { type: email, from: a@b.example, to: [c@d.example] }')
+      .replace('x: { text: "Problems with {{service}}" }', `x: { text: "Problems: {{{service}}}" }\n      web: { text: 'See <a href="{{{service}}}">the page</a>' }\n      mail: { template: t/mail.hbs }`)
+    const problems = problemsOf({'playbook.yaml': text, 't/mail.hbs': 'Hello,\nsee {{& service}} and {{service}}.\n'})
+    expect(problems).toEqual([
+      'playbook.yaml:12:34: post "investigating.web": {{{service}}} writes a value unescaped into HTML (channel "web" is Status site); write {{service}} instead: Candor escapes values in HTML and keeps the markup the template itself writes',
+      't/mail.hbs:2:5: post "investigating.mail": {{& service}} writes a value unescaped into HTML (channel "mail" is Email); write {{service}} instead: Candor escapes values in HTML and keeps the markup the template itself writes',
     ])
   })
 

@@ -2,6 +2,7 @@ import type {RemotePost} from '../../incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
 import {envPrefix} from '../credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../http.js'
+import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
 
 /**
  * Mastodon through its REST API (`POST /api/v1/statuses`) with plain fetch.
@@ -21,6 +22,9 @@ interface Status {
   content?: string
   in_reply_to_id?: string | null
 }
+
+/** Reading the instance's limits must never hold a publish up for long. */
+const LIMITS_TIMEOUT_MS = 5000
 
 /** How many recent statuses a lookup reads (Mastodon's maximum page). */
 const LOOKUP_LIMIT = 40
@@ -71,11 +75,13 @@ function isOk(res: HttpResponse): boolean {
   return res.status >= 200 && res.status < 300
 }
 
-export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
+export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
   const options = channel.options
-  const instance = stringOption(options.instance)
+  checkAdapterEndpoint({channel, credentials, env})
+  // The instance travels with the token (CANDOR_<CHANNEL>_INSTANCE), else the playbook's.
+  const instance = endpointSetting({channel, credentials, env}, 'instance')
   // api_url (a proxy or test fake) wins over the instance for where requests go.
-  const base = stringOption(options.api_url) ?? instance
+  const base = endpointSetting({channel, credentials, env}, 'api_url') ?? instance
   const visibility = stringOption(options.visibility)
   // Mastodon wants an ISO 639 code: the playbook's `language`, else the primary subtag of `locale`.
   const language = stringOption(options.language) ?? stringOption(options.locale)?.split(/[-_]/)[0]
@@ -141,6 +147,20 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
       const status = res.json as Partial<Status> | undefined
       if (typeof status?.id !== 'string') throw notMastodon(res)
       return remoteOf(status as Status)
+    },
+
+    /** The instance's own limits: `configuration.statuses` of `GET /api/v2/instance` (public, no token). */
+    async readLimits(signal) {
+      if (!base) throw new DeliveryError(`Mastodon channel ${channel.name} has no instance: set "instance" in the playbook`, {retry: 'never'})
+      const res = await httpRequest(PLATFORM, {method: 'GET', url: joinUrl(base, 'api/v2/instance'), timeoutMs: Math.min(timeoutMs, LIMITS_TIMEOUT_MS), signal})
+      if (!isOk(res)) throw failure(res)
+      const statuses = (res.json as {configuration?: {statuses?: {max_characters?: unknown; characters_reserved_per_url?: unknown}}} | undefined)?.configuration?.statuses
+      const max = statuses?.max_characters
+      const url = statuses?.characters_reserved_per_url
+      if (typeof max !== 'number' || !Number.isInteger(max) || max <= 0) {
+        throw new DeliveryError(`Mastodon answered ${res.status} without configuration.statuses.max_characters; is ${base} a Mastodon instance?`, {retry: 'never'})
+      }
+      return {maxLength: max, ...(typeof url === 'number' && Number.isInteger(url) && url >= 0 && {urlLength: url})}
     },
 
     /** A repeat of a part within the hour returns the original status (Idempotency-Key). */

@@ -2,6 +2,7 @@ import type {RemotePost} from '../../incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
 import {envPrefix} from '../credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../http.js'
+import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
 
 const PLATFORM = 'Statuspage'
 const DEFAULT_API = 'https://api.statuspage.io'
@@ -66,10 +67,11 @@ function updatesOf(incident: IncidentAnswer): IncidentUpdate[] {
 /** Body text as compared after an interrupted send: whitespace collapsed. */
 const comparable = (text: string) => text.replace(/\s+/g, ' ').trim()
 
-export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
+export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
   const options = channel.options
   // The paths below carry /v1; accept a base given with it as well.
-  const base = (typeof options.api_url === 'string' ? options.api_url : DEFAULT_API).replace(/\/+$/, '').replace(/\/v1$/, '')
+  checkAdapterEndpoint({channel, credentials, env})
+  const base = (endpointSetting({channel, credentials, env}, 'api_url') ?? DEFAULT_API).replace(/\/+$/, '').replace(/\/v1$/, '')
   const pageId = typeof options.page_id === 'string' ? options.page_id : String(options.page_id ?? '')
   const componentIds = Array.isArray(options.component_ids) ? options.component_ids.map(String) : []
   const pagePath = `/v1/pages/${encodeURIComponent(pageId)}`
@@ -98,6 +100,9 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
   }
 
   return {
+    // Retracting the first update deletes the Statuspage incident: the next one opens a new incident.
+    retractedRootEndsThread: true,
+
     describeTarget: () =>
       `Statuspage page ${pageId}${componentIds.length > 0 ? ` (components ${componentIds.join(', ')})` : ''}${base !== DEFAULT_API ? ` via ${base}` : ''}`,
 

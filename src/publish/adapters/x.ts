@@ -3,7 +3,9 @@ import https from 'node:https'
 import {ApiPartialResponseError, ApiRequestError, ApiResponseError, TwitterApi, type ITwitterApiClientPlugin} from 'twitter-api-v2'
 import type {RemotePost} from '../../incident/events.js'
 import {envPrefix} from '../credentials.js'
-import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
+import {DeliveryError, statusMayHaveArrived, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
+import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
+import {networkError} from '../http.js'
 
 const X_API = /^https:\/\/api\.(?:x|twitter)\.com/
 
@@ -15,7 +17,7 @@ function redirectPlugin(apiUrl: string | undefined, timeoutMs: number): ITwitter
   const base = apiUrl?.replace(/\/+$/, '')
   return {
     onBeforeRequestConfig({params}) {
-      if (base) params.url = params.url.replace(X_API, base)
+      if (base) params.url = params.url.replace(X_API, () => base)
       params.timeout ??= timeoutMs
     },
   }
@@ -27,7 +29,7 @@ function describeApiError(e: ApiResponseError): string {
 }
 
 /** Maps twitter-api-v2's errors onto what the publisher needs to decide. */
-export function classifyXError(error: unknown, channel: string): DeliveryError {
+export function classifyXError(error: unknown, channel: string, apiUrl?: string): DeliveryError {
   if (error instanceof ApiResponseError) {
     const status = error.code
     const detail = describeApiError(error)
@@ -36,14 +38,19 @@ export function classifyXError(error: unknown, channel: string): DeliveryError {
       const retryAt = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : new Date(Date.now() + 60_000)
       return new DeliveryError(`X rate limit reached (429)`, {retry: 'rate-limit', retryAt})
     }
-    if (status >= 500) return new DeliveryError(`X answered ${status}: ${detail}`, {retry: 'transient'})
+    if (status >= 500) return new DeliveryError(`X answered ${status}: ${detail}`, {retry: 'transient', mayHaveArrived: statusMayHaveArrived(status)})
     if (status === 401) return new DeliveryError(`X rejected the credentials (401 ${detail}); check ${envPrefix(channel)}APP_KEY, _APP_SECRET, _ACCESS_TOKEN and _ACCESS_SECRET`, {retry: 'never'})
     if (status === 403 && /duplicate/i.test(detail)) return new DeliveryError(`X refused a duplicate post (403): the same text is already on the account`, {retry: 'never'})
     return new DeliveryError(`X answered ${status}: ${detail}`, {retry: 'never'})
   }
-  if (error instanceof ApiRequestError || error instanceof ApiPartialResponseError) {
-    const cause = (error as ApiRequestError).requestError?.message ?? error.message
-    return new DeliveryError(`could not reach X: ${cause}`, {retry: 'transient', mayHaveArrived: true})
+  if (error instanceof ApiRequestError) {
+    // twitter-api-v2 stores the socket error as `error` while its getter reads `requestError`.
+    const cause = error.requestError ?? (error as unknown as {_options?: {error?: unknown}})._options?.error ?? error
+    return networkError('X', apiUrl ?? 'https://api.x.com', cause)
+  }
+  if (error instanceof ApiPartialResponseError) {
+    const cause = (error as ApiPartialResponseError).responseError?.message ?? error.message
+    return new DeliveryError(`X's answer was cut off: ${cause}`, {retry: 'transient', mayHaveArrived: true})
   }
   return new DeliveryError(`X: ${(error as Error)?.message ?? String(error)}`, {retry: 'transient'})
 }
@@ -62,8 +69,9 @@ function sharedAgent(apiUrl: string | undefined): http.Agent {
   return (sharedHttpsAgent ??= new https.Agent({keepAlive: true}))
 }
 
-export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
-  const apiUrl = typeof channel.options.api_url === 'string' ? channel.options.api_url : undefined
+export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
+  checkAdapterEndpoint({channel, credentials, env})
+  const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')
   const httpAgent = sharedAgent(apiUrl)
   const client = new TwitterApi(
     {appKey: credentials.APP_KEY, appSecret: credentials.APP_SECRET, accessToken: credentials.ACCESS_TOKEN, accessSecret: credentials.ACCESS_SECRET},
@@ -79,7 +87,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
         const id = res.data.id
         return {id, url: `https://x.com/i/web/status/${id}`}
       } catch (error) {
-        throw classifyXError(error, channel.name)
+        throw classifyXError(error, channel.name, apiUrl)
       }
     },
 
@@ -95,7 +103,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
         )
         return match ? {id: match.id, url: `https://x.com/i/web/status/${match.id}`} : null
       } catch (error) {
-        throw classifyXError(error, channel.name)
+        throw classifyXError(error, channel.name, apiUrl)
       }
     },
 
@@ -103,7 +111,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
       try {
         await client.v2.deleteTweet(remote.id)
       } catch (error) {
-        throw classifyXError(error, channel.name)
+        throw classifyXError(error, channel.name, apiUrl)
       }
     },
 
@@ -112,7 +120,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
         const me = await client.v2.me()
         return `@${me.data.username}`
       } catch (error) {
-        throw classifyXError(error, channel.name)
+        throw classifyXError(error, channel.name, apiUrl)
       }
     },
   }
