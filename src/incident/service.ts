@@ -267,7 +267,14 @@ function refuseClosed(state: IncidentState): void {
 /** Open incidents from the same playbook about the same service: opening another is probably a duplicate. */
 export async function openDuplicates(store: IncidentStore, playbookName: string, service: unknown): Promise<IncidentSummary[]> {
   if (typeof service !== 'string' || service.trim() === '') return []
-  const open = await listIncidents(store)
+  let open: IncidentSummary[]
+  try {
+    open = await listIncidents(store)
+  } catch (error) {
+    // A state directory named but not made yet holds no incident: opening creates it.
+    if (error instanceof CandorError && error.code === 'state_dir_not_found') return []
+    throw error
+  }
   const same: IncidentSummary[] = []
   for (const i of open) {
     if (i.playbook !== playbookName) continue

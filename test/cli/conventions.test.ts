@@ -195,7 +195,7 @@ describe('shell completion', () => {
   it('completes commands, subcommands, flags, phases, channels, incident ids and playbooks', async () => {
     const dir = project()
     expect(await complete(dir, 'bash', ['pub'])).toEqual(['publish'])
-    expect(await complete(dir, 'bash', ['incident', ''])).toEqual(['list', 'open', 'show', 'timeline'])
+    expect(await complete(dir, 'bash', ['incident', ''])).toEqual(['close', 'list', 'open', 'show', 'timeline'])
     expect(await complete(dir, 'bash', ['publish', '--ph'])).toEqual(['--phase'])
     // The incident's playbook: its phases and channels.
     expect(await complete(dir, 'bash', ['publish', '--phase', ''])).toEqual(['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'])

@@ -127,7 +127,7 @@ describe('the first ten minutes', () => {
     mkdirSync(bin)
     writeFileSync(path.join(bin, 'candor'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`)
     chmodSync(path.join(bin, 'candor'), 0o755)
-    const credentials = {CANDOR_X_APP_KEY: 'k', CANDOR_X_APP_SECRET: 's', CANDOR_X_ACCESS_TOKEN: 't', CANDOR_X_ACCESS_SECRET: 'a', CANDOR_MASTODON_ACCESS_TOKEN: 'm', CANDOR_BLUESKY_IDENTIFIER: 'b', CANDOR_BLUESKY_APP_PASSWORD: 'p', CANDOR_FACEBOOK_PAGE_TOKEN: 'f'}
+    const credentials = {CANDOR_X_APP_KEY: 'k', CANDOR_X_APP_SECRET: 's', CANDOR_X_ACCESS_TOKEN: 't', CANDOR_X_ACCESS_SECRET: 'a', CANDOR_MASTODON_ACCESS_TOKEN: 'm', CANDOR_MASTODON_INSTANCE: 'https://mastodon.example', CANDOR_BLUESKY_IDENTIFIER: 'b', CANDOR_BLUESKY_APP_PASSWORD: 'p', CANDOR_FACEBOOK_PAGE_TOKEN: 'f'}
     const env = {...process.env, ...credentials, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: '1', CANDOR_STATE_DIR: '', CANDOR_STORE: '', CANDOR_USER: 'Dana'}
     let id = ''
     const commands = readmeIncidentCommands()
