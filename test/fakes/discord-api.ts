@@ -33,6 +33,8 @@ export type FakeDiscordFault =
   | {status: 429; retryAfter: number; global?: boolean}
   | {status: 500 | 502 | 503}
   | {status: 401}
+  /** A redirect to `location`, as a proxy or a moved endpoint would answer. */
+  | {status: 301 | 302 | 307 | 308; location: string}
   | {kind: 'hang'}
   | {kind: 'reset'}
 
@@ -114,6 +116,11 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
         }
       case 401:
         return {status: 401, body: {message: 'Invalid Webhook Token', code: 50027}}
+      case 301:
+      case 302:
+      case 307:
+      case 308:
+        return {status: fault.status, headers: {location: fault.location}}
       default:
         return {status: fault.status, body: {message: fault.status === 500 ? 'Internal Server Error' : 'Service Unavailable', code: 0}}
     }

@@ -126,6 +126,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
         body,
         timeoutMs,
         signal: request.signal,
+        secretPath: true,
       })
       if (res.status >= 200 && res.status < 300) return {id}
       throw classify(platform, res)

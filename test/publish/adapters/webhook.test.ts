@@ -167,6 +167,29 @@ describe('webhook adapter', () => {
       expect(adapter.describeTarget()).not.toContain('abc-secret-token')
     })
 
+    it('a redirect is a failed delivery naming where it points, and is never followed', async () => {
+      receiver = await startFakeWebhookReceiver()
+      const moved = `${receiver.origin}/hooks/moved-secret-path`
+      // 308 keeps method and body: following it would deliver the update and hide the move.
+      receiver.fail({status: 308, location: receiver.url})
+      receiver.fail({status: 301, location: moved})
+      const adapter = adapterFor(receiver)
+      const same = await failure(adapter.post(request()))
+      expect(same).toMatchObject({retry: 'never', mayHaveArrived: false})
+      expect(same.message).toBe(`webhook ${receiver.origin} answered 308 redirecting to ${receiver.origin} (same path); Candor does not follow redirects: point the channel at the new URL`)
+      const other = await failure(adapter.post(request({update: 2})))
+      expect(other.message).toContain(`answered 301 redirecting to ${receiver.origin} (another path)`)
+      expect(other.message).not.toContain('moved-secret-path')
+      noSecrets(same)
+      noSecrets(other)
+      // Only the two POSTs: no GET or POST went to the Location.
+      expect(receiver.requests.map((r) => [r.method, r.outcome])).toEqual([
+        ['POST', 'fault'],
+        ['POST', 'fault'],
+      ])
+      expect(receiver.deliveries).toHaveLength(0)
+    })
+
     it('410: the receiver disabled the endpoint, never retried', async () => {
       receiver = await startFakeWebhookReceiver()
       receiver.fail({status: 410})
