@@ -556,6 +556,7 @@ function optionProblem(spec: OptionSpec, value: unknown): string | undefined {
     case 'template':
       if (typeof value !== 'string' && !(spec.type === 'string' && typeof value === 'number')) return `must be text; found ${describe(value)}`
       if (spec.oneOf && !spec.oneOf.includes(String(value))) return `must be one of ${spec.oneOf.join(', ')}; found ${describe(value)}`
+      if (spec.pattern && !spec.pattern.regex.test(String(value))) return `must be ${spec.pattern.hint}; found ${describe(value)}`
       return undefined
     case 'url':
       try {

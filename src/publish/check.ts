@@ -33,6 +33,7 @@ export async function checkChannels(playbook: Playbook, env: Record<string, stri
       const creds = checkCredentials(channel, env)
       const base = {channel: name, type: channel.type, credentials: {ok: creds.ok, missing: creds.missing}}
       const {adapter, target} = await tryCreateAdapter({channel, credentials: creds.values, timeoutMs: opts.timeoutMs ?? 10_000})
+      if (creds.problem) return {...base, ok: false, account: null, target, error: creds.problem}
       if (!creds.ok || !adapter) return {...base, ok: false, account: null, target, error: `missing ${creds.missing.join(', ')}`}
       if (!adapter.whoami) return {...base, ok: true, account: null, target, error: null}
       try {

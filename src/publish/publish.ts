@@ -122,8 +122,10 @@ export function toRecord(post: RenderedPost): RenderedPostRecord {
 /** Preflight: every post within limits and every channel's credentials present, or nothing goes out. */
 export function preflight(playbook: Playbook, posts: RenderedPost[], env: Record<string, string | undefined>): {problems: string[]; missing: string[]} {
   const problems = posts.flatMap((p) => p.errors)
-  const missing = posts.flatMap((p) => checkCredentials(playbook.channels.get(p.channel)!, env).missing)
+  const checks = posts.map((p) => checkCredentials(playbook.channels.get(p.channel)!, env))
+  const missing = checks.flatMap((c) => c.missing)
   if (missing.length > 0) problems.push(`missing credentials: set ${missing.join(', ')} (in the environment or .env)`)
+  for (const c of checks) if (c.problem) problems.push(`${c.channel}: ${c.problem}`)
   return {problems, missing}
 }
 

@@ -95,6 +95,27 @@ phases:
     ])
   })
 
+  it('checks option shapes: a Graph API version, a mailing list id, a time fact default', () => {
+    const text = `name: demo
+facts:
+  starts: { type: time, default: "Saturday" }
+channels:
+  fb: { type: facebook, page_id: "1", graph_version: "26" }
+  mail: { type: email, from: a@b.test, to: [c@d.test], list_id: "not a list" }
+phases:
+  investigating:
+    posts:
+      fb: { text: "hi" }
+`
+    expect(problemsOf({'playbook.yaml': text})).toEqual([
+      'playbook.yaml:3:34: fact "starts": default string "Saturday" is not a time',
+      'playbook.yaml:5:54: channel "fb": "graph_version" must be a Graph API version like v26.0; found string "26"',
+      'playbook.yaml:6:65: channel "mail": "list_id" must be a list id like status.lists.acme.com, or "Acme status <status.lists.acme.com>"; found string "not a list"',
+    ])
+    const good = text.replace('"Saturday"', '"2026-12-05T02:00:00+01:00"').replace('"26"', 'v25.0').replace('"not a list"', '"Acme status <status.lists.acme.test>"')
+    expect(problemsOf({'playbook.yaml': good})).toEqual([])
+  })
+
   it('reports a post to an undefined channel, naming the defined ones', () => {
     const text = valid.replace('      x: { text: "Problems with {{service}}" }', '      x: { text: "Problems with {{service}}" }\n      blog: { text: "hi" }')
     expect(problemsOf({'playbook.yaml': text})).toEqual(['playbook.yaml:10:7: phase "investigating" posts to channel "blog", which is not defined (channels: x)'])

@@ -1,8 +1,10 @@
+import {randomBytes} from 'node:crypto'
 import {Webhook} from 'standardwebhooks'
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
 import type {ChannelAdapter, DeliveryError, PostRequest} from '../../../src/publish/adapter.js'
 import {createAdapter, signWebhook, webhookId} from '../../../src/publish/adapters/webhook.js'
+import {checkCredentials} from '../../../src/publish/credentials.js'
 import {startFakeWebhookReceiver, type FakeWebhookReceiver} from '../../fakes/webhook-receiver.js'
 import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 
@@ -155,7 +157,21 @@ describe('webhook adapter', () => {
       receiver = await startFakeWebhookReceiver()
       const e = await failure(adapterFor(receiver, {credentials: {URL: receiver.url, SECRET: 'hunter2 is my password'}}).post(request()))
       expect(e.retry).toBe('never')
-      expect(e.message).toBe('CANDOR_OPS_HOOK_SECRET is not a Standard Webhooks secret (whsec_ followed by base64)')
+      expect(e.message).toBe('CANDOR_OPS_HOOK_SECRET is not a Standard Webhooks secret (whsec_ followed by base64); make one with: echo "whsec_$(openssl rand -base64 32)"')
+      expect(receiver.requests).toHaveLength(0)
+    })
+
+    it('a secret shorter than 24 bytes is refused at preflight and by the adapter, with the command that makes a good one', async () => {
+      const short = `whsec_${randomBytes(16).toString('base64')}`
+      receiver = await startFakeWebhookReceiver({secret: short})
+      const channel = {name: 'ops-hook', type: 'webhook' as const, kind: CHANNEL_KINDS.webhook, options: {}}
+      const check = checkCredentials(channel, {CANDOR_OPS_HOOK_URL: receiver.url, CANDOR_OPS_HOOK_SECRET: short})
+      const expected = 'CANDOR_OPS_HOOK_SECRET holds 16 bytes after whsec_, fewer than the 24 a signing secret needs; make one with: echo "whsec_$(openssl rand -base64 32)" (and give the receiver the same)'
+      expect(check).toMatchObject({ok: false, missing: [], problem: expected})
+      expect(checkCredentials(channel, {CANDOR_OPS_HOOK_URL: receiver.url, CANDOR_OPS_HOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`})).toMatchObject({ok: true})
+      const e = await failure(adapterFor(receiver, {credentials: {URL: receiver.url, SECRET: short}}).post(request()))
+      expect(e).toMatchObject({retry: 'never', message: expected})
+      expect(e.message).not.toContain(short)
       expect(receiver.requests).toHaveLength(0)
     })
 
