@@ -34,6 +34,8 @@ export type FakeFacebookFault =
   | {kind: 'bad-token'}
   | {kind: 'duplicate'}
   | {kind: 'policy'}
+  /** A redirect to `location`, as a proxy in front of the Graph API might answer. */
+  | {kind: 'redirect'; status: 301 | 302 | 307 | 308; location: string}
   | {kind: 'hang'}
   | {kind: 'reset'}
   /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
@@ -125,6 +127,8 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
         if (fault.code === 80001) error.error_subcode = 2446079
         return graphError(status, error, usageHeaders(fault.regainMinutes ?? 0, true))
       }
+      case 'redirect':
+        return {status: fault.status, headers: {location: fault.location}}
       case 'bad-token':
         return EXPIRED_TOKEN
       case 'duplicate':

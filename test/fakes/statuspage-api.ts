@@ -90,6 +90,8 @@ export type FakeStatuspageFault =
   | {status: 420 | 429; retryAfter?: number}
   | {status: 500 | 502 | 503}
   | {status: 401}
+  /** A redirect to `location`, as a proxy in front of the API might answer. */
+  | {status: 301 | 302 | 307 | 308; location: string}
   | {kind: 'hang'}
   | {kind: 'reset'}
   /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
@@ -158,6 +160,7 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
       return {status: fault.status, body: {error: 'Rate limit exceeded'}, ...('retryAfter' in fault && fault.retryAfter !== undefined && {headers: {'retry-after': String(fault.retryAfter)}})}
     }
     if (fault.status === 401) return {status: 401, body: {error: 'Could not authenticate'}}
+    if ('location' in fault) return {status: fault.status, headers: {location: fault.location}}
     return {status: fault.status, body: {error: http.STATUS_CODES[fault.status] ?? 'Server error'}}
   }
 

@@ -63,6 +63,15 @@ describe('facebook adapter', () => {
     expect(e).toMatchObject({retry: 'never', message: 'Facebook answered 400: (#100) Param message must be at most 63206 characters long. (code 100)'})
   })
 
+  it('a redirect is a failed delivery naming where it points, not followed', async () => {
+    const {fake, adapter} = await setup()
+    fake.fail({kind: 'redirect', status: 307, location: `${fake.url}/v21.0/${fake.pageId}/feed`})
+    const e = await failure(adapter.post(request('Investigating.')))
+    expect(e).toMatchObject({retry: 'never', message: `Facebook answered 307 redirecting to ${fake.url}/v21.0/${fake.pageId}/feed; Candor does not follow redirects: point the channel at the new URL`})
+    expect(fake.requests).toHaveLength(1)
+    expect(fake.posts).toHaveLength(0)
+  })
+
   it('makes each update a new post: replyTo and threadRoot are ignored', async () => {
     const {fake, adapter} = await setup()
     const first = await adapter.post(request('Investigating.'))

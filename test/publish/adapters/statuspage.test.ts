@@ -246,6 +246,15 @@ describe('statuspage adapter', () => {
     expect(fake.requests).toHaveLength(0)
   })
 
+  it('a redirect is a failed delivery naming where it points, not followed', async () => {
+    await start()
+    fake.fail({status: 308, location: `${fake.url}/v1/pages/${fake.pageId}/incidents`})
+    const e = await failure(adapterFor(fake).post(request(1, 'investigating', 'Investigating.')))
+    expect(e).toMatchObject({retry: 'never', message: `Statuspage answered 308 redirecting to ${fake.url}/v1/pages/${fake.pageId}/incidents; Candor does not follow redirects: point the channel at the new URL`})
+    expect(fake.requests).toHaveLength(1)
+    expect(fake.incidents).toHaveLength(0)
+  })
+
   it('accepts an api_url given with /v1', async () => {
     await start()
     await adapterFor(fake, {options: {api_url: `${fake.url}/v1/`}}).post(request(1, 'investigating', 'x'))
