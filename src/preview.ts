@@ -1,3 +1,4 @@
+import {cachedLimits} from './channels/platform-limits.js'
 import {loadFactsFile, mergeFacts, parseSetFlags, resolveFacts, type Facts} from './facts.js'
 import type {Playbook} from './playbook/model.js'
 import {requirePlaybook} from './playbook/resolve.js'
@@ -31,6 +32,8 @@ export interface PreviewResult extends RenderedPhase {
 export function previewPhase(req: PreviewRequest): PreviewResult {
   const playbook: Playbook = requirePlaybook(req.playbook, {templatesOf: [req.phase]})
   const facts = resolveFacts(playbook, readFactInput(req))
-  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now: req.now ?? new Date(), allow: req.allow})
+  // The limits publish last read from each channel's server (never asked from here).
+  const limits = cachedLimits(playbook, [...playbook.channels.keys()])
+  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now: req.now ?? new Date(), allow: req.allow, limits})
   return {...rendered, blocked: rendered.posts.some((p) => p.errors.length > 0)}
 }

@@ -1,4 +1,4 @@
-import {codePointLength, graphemeLength, mastodonLength, xWeightedLength} from '../text/length.js'
+import {codePointLength, graphemeLength, mastodonLength, mastodonRemoteMentions, xWeightedLength} from '../text/length.js'
 import {webhookSecretProblem} from './webhook-secret.js'
 
 /** The channel types a playbook may use. */
@@ -27,6 +27,22 @@ export interface OptionSpec {
   oneOf?: readonly string[]
   /** A shape a string option must have, and how to say it (e.g. "a version like v24.0"). */
   pattern?: {regex: RegExp; hint: string}
+  /** A further rule a well-typed value must meet: what is wrong with it, or undefined. */
+  check?: (value: unknown) => string | undefined
+}
+
+/** Bluesky's `langs`: at most 3 BCP-47 language tags (app.bsky.feed.post). */
+function languageTags(value: unknown): string | undefined {
+  const tags = (value as unknown[]).map(String)
+  if (tags.length > 3) return `must list at most 3 language tags (Bluesky keeps no more); found ${tags.length}`
+  const bad = tags.filter((tag) => {
+    try {
+      return Intl.getCanonicalLocales(tag).length !== 1
+    } catch {
+      return true
+    }
+  })
+  return bad.length > 0 ? `must be BCP-47 language tags such as en, de-DE or pt-BR; found ${bad.map((t) => JSON.stringify(t)).join(', ')}` : undefined
 }
 
 /**
@@ -47,13 +63,20 @@ export interface ChannelKind {
   threads: boolean
   /** `html` outputs escape fact values; `text` and `markdown` keep them as written. */
   format: 'text' | 'markdown' | 'html'
-  /** The platform's own length rule; absent where there is no practical limit. */
-  measure?: (text: string) => number
+  /** The platform's own length rule (with what the server says a URL counts); absent where there is no practical limit. */
+  measure?: (text: string, server?: {urlLength?: number}) => number
   /** How `measure` is described in previews, e.g. "weighted characters". */
   unit?: string
   defaultLimit?: number
+  /** The accounts a text would mention, and notify, on the platform (Mastodon's `@user@domain`). */
+  notifies?: (text: string) => string[]
   /** Whether `max_length` may raise or lower the limit (instances that allow more). */
   limitConfigurable?: boolean
+  /**
+   * The server whose own limits apply to this channel (a Mastodon instance), as a cache key:
+   * publish reads them from it and caches them, preview uses what was cached.
+   */
+  limitsFrom?: (config: Record<string, unknown>) => string | undefined
   /** A soft limit: above it the post is allowed but a warning is shown. */
   advisedLength?: number
   /** Talks to an HTTP API, so `api_url` may redirect it. */
@@ -96,17 +119,19 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     label: 'Mastodon',
     threads: true,
     format: 'text',
-    measure: mastodonLength,
+    measure: (text, server) => mastodonLength(text, server?.urlLength),
     unit: 'characters (URLs count 23)',
     defaultLimit: 500,
     limitConfigurable: true,
+    notifies: mastodonRemoteMentions,
+    limitsFrom: (config) => (typeof config.instance === 'string' && URL.canParse(config.instance) ? new URL(config.instance).origin : undefined),
     http: true,
     options: {
       ...common,
       instance: {type: 'url', required: true, description: 'The instance the account lives on, e.g. https://mastodon.social'},
       visibility: {type: 'string', oneOf: ['public', 'unlisted', 'private', 'direct'], description: 'Post visibility'},
       language: {type: 'string', description: 'ISO 639 language code of the posts'},
-      max_length: {type: 'number', description: "The instance's character limit, if not 500"},
+      max_length: {type: 'number', description: "The character limit to split by, instead of the one the instance says (GET /api/v2/instance)"},
     },
     credentials: () => [['ACCESS_TOKEN']],
   },
@@ -122,7 +147,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     options: {
       ...common,
       service: {type: 'url', description: 'The PDS to sign in to (default https://bsky.social)'},
-      langs: {type: 'list', description: 'Language tags of the posts'},
+      langs: {type: 'list', description: 'Language tags of the posts (at most 3, BCP-47)', check: languageTags},
     },
     credentials: () => [['IDENTIFIER', 'APP_PASSWORD']],
   },
@@ -265,4 +290,9 @@ export function isChannelType(type: unknown): type is ChannelType {
 export function channelLimit(kind: ChannelKind, config: Record<string, unknown>): number | undefined {
   if (kind.limitConfigurable && typeof config.max_length === 'number') return config.max_length
   return kind.defaultLimit
+}
+
+/** Whether a channel's posts are also rendered as HTML (the status site; email's HTML part), where every value is escaped. */
+export function rendersHtml(kind: ChannelKind): boolean {
+  return kind.format === 'html' || kind.type === 'email'
 }

@@ -5,6 +5,7 @@ import {envFileWarning, loadEnvironment, secretValues} from '../publish/credenti
 import {installOutputRedaction} from './redact-output.js'
 import {storeSecrets} from '../store/url.js'
 import {describeOwner, type LockOwner} from '../incident/lock.js'
+import {isPromptClosed} from './prompt.js'
 
 /** Formats an error the way every Candor command prints it: unwrapped, one line each. */
 export function formatError(cli: Errors.CLIError, debug = Boolean(process.env.DEBUG)): string {
@@ -65,7 +66,8 @@ export abstract class CandorCommand extends Command {
       return
     }
     // oclif would wrap the message at the terminal width and indent it; print it whole.
-    process.stderr.write(formatError(cli))
+    // Ctrl-C at a prompt is the person's choice, not an error: "Aborted: nothing was sent".
+    process.stderr.write(cli.code === 'interrupted' && !process.env.DEBUG ? `${cli.message}\n` : formatError(cli))
     throw Object.assign(new Error(cli.message), {skipOclifErrorHandling: true, oclif: {exit: cli.oclif.exit ?? ExitCode.Error}})
   }
 }
@@ -77,6 +79,8 @@ function toCliError(error: Error & {exitCode?: number}): Errors.CLIError {
     return cli
   }
   if (error instanceof Errors.CLIError) return error
+  // Ctrl-C at a prompt no command wrapped with ask(): still an interruption (130), never "internal".
+  if (isPromptClosed(error)) return new Errors.CLIError('Aborted at the prompt (Ctrl-C)', {code: 'interrupted', exit: ExitCode.Interrupted})
   // An unexpected failure: one line unless DEBUG asks for the stack.
   const cli = new Errors.CLIError(error.message || String(error), {code: 'internal', exit: ExitCode.Error, suggestions: ['Run again with DEBUG=candor* for the full stack trace, and report it if it looks like a bug']})
   Object.defineProperty(cli, 'stack', {value: error.stack})

@@ -33,6 +33,7 @@ function formatPost(post: RenderedPost): string[] {
     const size = part.limit === null ? `${part.length} ${unit}` : `${part.length}/${part.limit} ${unit}`
     out.push(`  ${paint('dim', '└')} ${over ? paint('red', size) : paint('dim', size)}`)
   })
+  if (post.limitNote) out.push(`  ${paint('dim', post.limitNote)}`)
   for (const w of post.warnings) out.push(`  ${paint('yellow', '! ' + w)}`)
   for (const e of post.errors) out.push(`  ${paint('red', '✗ ' + e)}`)
   return out

@@ -3,15 +3,21 @@ import {announceLockWait, CandorCommand, incidentFlag, sendingFlags, stateFlags}
 import {graceOnCtrlC} from '../cli/interrupt.js'
 import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
-import {resolveActor} from '../incident/identity.js'
+import {describeActor, whoIsActing, type Actor} from '../incident/identity.js'
+import {ask} from '../cli/prompt.js'
 import {openStore, resolveIncidentId} from '../incident/service.js'
 import {loadEnvironment} from '../publish/credentials.js'
 import {approveDraft, describeDraft, findDraftIncident, type DraftView} from '../publish/drafts.js'
 
-async function confirmDraft(view: DraftView, action: 'approve' | 'approve-and-publish' | 'publish'): Promise<boolean> {
-  const {confirm} = await import('@inquirer/prompts')
-  const message = action === 'approve' ? `Approve draft ${view.draft} exactly as shown?` : action === 'publish' ? `Send draft ${view.draft} now?` : `Approve draft ${view.draft} and send it now (yours is the last approval needed)?`
-  return confirm({message, default: false})
+/** Asks the person approving (Enter alone approves nothing); says who it is recorded as and where it goes. */
+function confirmDraft(actor: Actor) {
+  return (view: DraftView, action: 'approve' | 'approve-and-publish' | 'publish'): Promise<boolean> => {
+    const to = view.channels.join(', ')
+    const question =
+      action === 'approve' ? `Approve draft ${view.draft} (to ${to}) exactly as shown?` : action === 'publish' ? `Send draft ${view.draft} to ${to} now?` : `Approve draft ${view.draft} and send it to ${to} now (yours is the last approval needed)?`
+    const as = `${action === 'publish' ? 'sending' : 'approving'} as ${describeActor(actor)}`
+    return ask((p) => p.confirm({message: `${question}\n  ${as}`, default: false}), action === 'approve' ? 'nothing was recorded' : 'nothing was recorded or sent')
+  }
 }
 
 export default class Approve extends CandorCommand {
@@ -43,13 +49,14 @@ An approval counts once per person, and only for the content approved: if the po
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json
     const reporter = await createReporter(json)
     const interrupt = graceOnCtrlC()
+    const actor = whoIsActing(flags.as)
     let result
     try {
       result = await approveDraft(
-        {draft: args.draft, incident, yes: flags.yes, interactive, publish: flags.publish, confirm: interactive ? confirmDraft : undefined, show: json ? undefined : (view) => this.log(describeDraft(view) + '\n')},
+        {draft: args.draft, incident, yes: flags.yes, interactive, publish: flags.publish, confirm: interactive ? confirmDraft(actor) : undefined, show: json ? undefined : (view) => this.log(describeDraft(view) + '\n')},
         {
           store,
-          actor: resolveActor(flags.as),
+          actor: actor.name,
           env: loadEnvironment(),
           reporter,
           maxWaitMs: flags['max-wait'] * 1000,

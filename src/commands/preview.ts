@@ -47,6 +47,7 @@ Exits 1 when a post cannot be published as is (over the limit of a channel that 
         ...(p.subject !== undefined && {subject: p.subject}),
         ...(p.link !== undefined && {link: p.link}),
         parts: p.parts,
+        ...(p.limitNote !== undefined && {limit_note: p.limitNote}),
         warnings: p.warnings,
         errors: p.errors,
         ...(p.violations.length > 0 && {violations: p.violations}),

@@ -7,26 +7,28 @@ import {reportDeliveries} from '../cli/report-delivery.js'
 import {paint} from '../cli/style.js'
 import {ExitCode} from '../errors.js'
 import {POLICY_RULES} from '../policy/rules.js'
-import {resolveActor} from '../incident/identity.js'
+import {describeActor, whoIsActing, type Actor} from '../incident/identity.js'
+import {ask} from '../cli/prompt.js'
 import {openStore, resolveIncidentId} from '../incident/service.js'
 import {readFactInput} from '../preview.js'
 import {loadEnvironment} from '../publish/credentials.js'
 import {publishUpdate, type PendingApproval, type PublishResult} from '../publish/publish.js'
 import {describeDraft, findDraftIncident, parseDraftTtl as parseTtl, publishDraft, type DraftView} from '../publish/drafts.js'
+import {describeAlreadyCarried} from '../publish/duplicates.js'
 
-/** Asks before sending an approved draft (interactive only). */
-async function confirmDraft(view: DraftView): Promise<boolean> {
-  const {confirm} = await import('@inquirer/prompts')
-  return confirm({message: `Send draft ${view.draft} (${view.phase}) of ${view.incident} now?`, default: false})
+/** Asks before sending an approved draft (interactive only); Enter alone sends nothing. */
+function confirmDraft(actor: Actor) {
+  return (view: DraftView): Promise<boolean> =>
+    ask((p) => p.confirm({message: `Send draft ${view.draft} (${view.phase}) of ${view.incident} to ${view.channels.join(', ')} now?\n  sending as ${describeActor(actor)}`, default: false}), 'nothing was sent')
 }
 
 export default class Publish extends CandorCommand {
   static override summary = "Publish a phase's posts to every channel at once, after approval"
-  static override description = `Merges new facts into the incident (recorded), renders the phase, shows the preview and asks for approval: publish all, choose channels, edit a post in $EDITOR, or abort. Preflight checks every channel's credentials and every post's length first: if anything fails, nothing goes out anywhere.
+  static override description = `Merges new facts into the incident (recorded), renders the phase, shows the preview and asks for approval: review the posts again (the default: Enter alone never publishes), publish, choose channels, edit a post in $EDITOR, or abort. If the posts' next-update promise is past or under a minute away by the time you approve, they are rendered again from that moment and shown for approval once more. Preflight checks every channel's credentials and every post's length first: if anything fails, nothing goes out anywhere.
 
-Channels publish concurrently; each update replies to the incident's last post on channels that thread. Off a terminal, --yes is required.
+Channels publish concurrently; each update replies to the incident's last post on channels that thread. Off a terminal, --yes is required. A channel whose latest update already is this phase with the same facts is skipped and named; --again sends it there anyway.
 
-Exit codes: 0 every approved delivery published; 1 bad input or preflight failure (nothing sent); 3 some deliveries failed (run \`candor retry\`); 4 approval refused or impossible (nothing sent).`
+Exit codes: 0 every approved delivery published (or every channel already had the update: nothing sent); 1 bad input or preflight failure (nothing sent); 3 some deliveries failed, or a skipped channel's earlier delivery is not finished (run \`candor retry\`); 4 approval refused or impossible (nothing sent); 130 interrupted (Ctrl-C; at the prompt, nothing sent).`
 
   static override examples = [
     {description: 'First update, asking for approval', command: '<%= config.bin %> <%= command.id %> --incident 2026-11-25-acme-voice --phase investigating'},
@@ -44,7 +46,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     yes: Flags.boolean({char: 'y', description: 'approve without asking (for scripts)'}),
     'dry-run': Flags.boolean({description: 'show exactly what would be sent, and to which account; send nothing'}),
     allow: Flags.string({description: 'override one post-policy rule for this update (repeatable; journaled with who gave it)', multiple: true, options: [...POLICY_RULES], helpValue: 'RULE'}),
-    again: Flags.boolean({description: 'publish even if these exact posts already went out for this phase'}),
+    again: Flags.boolean({description: "publish a new update even on channels that already have this phase's update with the same facts"}),
     ...sendingFlags,
     ...stateFlags,
   }
@@ -52,17 +54,18 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
   async run() {
     const {flags} = await this.parse(Publish)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const incident = flags.draft && !flags.incident ? await findDraftIncident(store, flags.draft) : await resolveIncidentId(store, flags.incident)
+    const incident = flags.draft && !flags.incident ? await findDraftIncident(store, flags.draft) : await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
     const json = this.jsonEnabled()
     const reporter = flags['dry-run'] ? {progress() {}} : await createReporter(json)
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json
     const interrupt = graceOnCtrlC()
+    const actor = whoIsActing(flags.as)
     let result: PublishResult
     try {
       // Team mode: send a draft that has all its approvals.
-      const draftDeps = {store, actor: resolveActor(flags.as), env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, signal: interrupt.signal, lockTimeoutMs: flags['lock-timeout'] * 1000, timeoutMs: flags.timeout * 1000, onLockWait: announceLockWait(incident)}
+      const draftDeps = {store, actor: actor.name, env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, signal: interrupt.signal, lockTimeoutMs: flags['lock-timeout'] * 1000, timeoutMs: flags.timeout * 1000, onLockWait: announceLockWait(incident)}
       result = flags.draft
-        ? await publishDraft({draft: flags.draft, incident, yes: flags.yes, interactive, confirm: interactive ? confirmDraft : undefined, show: json ? undefined : (view) => this.log(describeDraft(view))}, draftDeps)
+        ? await publishDraft({draft: flags.draft, incident, yes: flags.yes, interactive, confirm: interactive ? confirmDraft(actor) : undefined, show: json ? undefined : (view) => this.log(describeDraft(view))}, draftDeps)
         : await publishUpdate(
         {
           incident,
@@ -74,13 +77,13 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
           again: flags.again,
           allow: flags.allow,
           interactive,
-          approver: interactive ? new (await import('../cli/approval.js')).PromptApprover() : undefined,
-          preview: interactive && !flags.yes ? (rendered) => this.log(formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`)) : undefined,
+          approver: interactive ? new (await import('../cli/approval.js')).PromptApprover({actor}) : undefined,
+          preview: interactive && !flags.yes ? (rendered, already) => this.log([formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`), ...already.map(describeAlreadyCarried)].join('\n')) : undefined,
           draftTtlMs: parseTtl(flags['draft-ttl']),
         },
         {
           store,
-          actor: resolveActor(flags.as),
+          actor: actor.name,
           env: loadEnvironment(),
           reporter,
           maxWaitMs: flags['max-wait'] * 1000,
@@ -98,7 +101,8 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
     if (result.pending) return this.pendingApproval(result.pending, result)
 
     if (result.plan) {
-      this.log(paint('bold', `Dry run: update ${result.update} (${result.phase}) of ${result.incident}; nothing is sent`))
+      this.log(paint('bold', result.plan.length > 0 ? `Dry run: update ${result.update} (${result.phase}) of ${result.incident}; nothing is sent` : `Dry run: every channel already has this update of ${result.incident} (${result.phase}); nothing would be sent`))
+      for (const a of result.already ?? []) this.log(describeAlreadyCarried(a))
       for (const p of result.plan) {
         this.log('')
         this.log(`${paint('cyan', paint('bold', p.channel))} → ${p.target}${p.credentials.ok ? '' : paint('red', ` (missing ${p.credentials.missing.join(', ')})`)}`)
@@ -108,7 +112,7 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
         }
       }
       if (result.warnings.some((w) => w.startsWith('would not publish'))) process.exitCode = ExitCode.Error
-      return {incident: result.incident, phase: result.phase, update: result.update, dry_run: true, plan: result.plan}
+      return {incident: result.incident, phase: result.phase, update: result.update, dry_run: true, plan: result.plan, already: result.already ?? []}
     }
 
     return reportDeliveries({log: (m) => this.log(m), warn: (m) => this.warnLine(m)}, result, {json, interrupted: interrupt.signal.aborted})
@@ -117,9 +121,10 @@ Exit codes: 0 every approved delivery published; 1 bad input or preflight failur
   /** More approvals are needed: a draft was recorded, nothing was sent (exit 0). */
   private pendingApproval(pending: PendingApproval, result: PublishResult) {
     if (!this.jsonEnabled()) {
+      for (const a of result.already ?? []) this.log(describeAlreadyCarried(a))
       this.log(`Draft ${pending.draft} of ${result.incident} (${result.phase}) waits for approval: ${pending.approvals.length} of ${pending.required} (${pending.approvals.join(', ')}). Nothing was sent.`)
       this.log(`Another person approves it with: candor approve ${pending.draft}   (it expires ${pending.expires_at})`)
     }
-    return {draft: pending.draft, status: pending.status, approvals: pending.approvals, required: pending.required}
+    return {draft: pending.draft, status: pending.status, approvals: pending.approvals, required: pending.required, ...(result.already?.length && {already: result.already})}
   }
 }

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFlag, stateFlags} from '../cli/base-command.js'
+import {ask} from '../cli/prompt.js'
 import {paint} from '../cli/style.js'
 import {CandorError, ExitCode} from '../errors.js'
 import {resolveActor} from '../incident/identity.js'
@@ -35,9 +36,8 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
           if (!interactive) {
             throw new CandorError('deleting posts needs confirmation, and no one can be asked: stdin is not a terminal', {code: 'confirmation_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to confirm in a script']})
           }
-          const {confirm: ask} = await import('@inquirer/prompts')
           const what = summary.posts.map((p) => `${p.channel} (${p.ids.length} ${p.ids.length === 1 ? 'post' : 'posts'})`).join(', ')
-          return ask({message: `Delete update ${summary.update} (${summary.phase}) from ${what}?`, default: false})
+          return ask((p) => p.confirm({message: `Delete update ${summary.update} (${summary.phase}) from ${what}?`, default: false}), 'nothing was deleted')
         }
     const result = await retractUpdate({incident, update: flags.update, channels: flags.channel, confirm}, {store, actor: resolveActor(flags.as), env: loadEnvironment(), lockTimeoutMs: flags['lock-timeout'] * 1000, onLockWait: announceLockWait(incident)})
     for (const r of result.retractions) {

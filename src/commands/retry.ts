@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {announceLockWait, CandorCommand, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
 import {createReporter} from '../cli/progress.js'
+import {ask as askPerson} from '../cli/prompt.js'
 import {ExitCode} from '../errors.js'
 import {resolveActor} from '../incident/identity.js'
 import {openStore, resolveIncidentId} from '../incident/service.js'
@@ -23,21 +24,24 @@ export default class Retry extends CandorCommand {
   async run() {
     const {flags} = await this.parse(Retry)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const incident = await resolveIncidentId(store, flags.incident)
+    const incident = await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
     const reporter = await createReporter(this.jsonEnabled())
     let result
     try {
       const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !this.jsonEnabled()
       const ask = interactive
         ? async (p: {update: number; channel: string; part: number; text: string}) => {
-            const {select} = await import('@inquirer/prompts')
-            return select<'sent' | 'lost'>({
-              message: `Candor stopped while sending update ${p.update} part ${p.part} to ${p.channel}:\n  ${p.text.split('\n').join('\n  ')}\nIs it on ${p.channel}?`,
-              choices: [
-                {name: 'Yes, it is there: record it as published', value: 'sent'},
-                {name: 'No: send it again', value: 'lost'},
-              ],
-            })
+            return askPerson(
+              (prompts) =>
+                prompts.select<'sent' | 'lost'>({
+                  message: `Candor got no clear answer while sending update ${p.update} part ${p.part} to ${p.channel}:\n  ${p.text.split('\n').join('\n  ')}\nIs it on ${p.channel}?`,
+                  choices: [
+                    {name: 'Yes, it is there: record it as published', value: 'sent'},
+                    {name: 'No: send it again', value: 'lost'},
+                  ],
+                }),
+              'nothing more was sent (`candor status` shows what was)',
+            )
           }
         : undefined
       result = await retryFailed(

@@ -13,7 +13,10 @@ export default class Status extends CandorCommand {
   async run() {
     const {flags} = await this.parse(Status)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const {state, warnings} = await loadIncident(store, await resolveIncidentId(store, flags.incident))
+    const skipped: string[] = []
+    const loaded = await loadIncident(store, await resolveIncidentId(store, flags.incident, (w) => skipped.push(w)))
+    const warnings = [...skipped, ...loaded.warnings]
+    const state = loaded.state
     for (const w of warnings) this.warnLine(w)
     const now = new Date()
     const s = incidentStatus(state, now)
@@ -21,8 +24,8 @@ export default class Status extends CandorCommand {
     if (s.next_update_due) {
       const due = Date.parse(s.next_update_due)
       const line = s.overdue
-        ? paint('red', paint('bold', `OVERDUE: the next update was promised by ${formatTime(s.next_update_due, 'datetime')} (${describeDuration(now.getTime() - due)} ago)`))
-        : `Next update due by ${formatTime(s.next_update_due, 'datetime')} (in ${describeDuration(due - now.getTime())})`
+        ? paint('red', paint('bold', `OVERDUE: the ${s.first_update ? 'first update was due' : 'next update was promised'} by ${formatTime(s.next_update_due, 'datetime')} (${describeDuration(now.getTime() - due)} ago)`))
+        : `${s.first_update ? 'First update' : 'Next update'} due by ${formatTime(s.next_update_due, 'datetime')} (in ${describeDuration(due - now.getTime())})`
       this.log(line)
     }
     this.log('')

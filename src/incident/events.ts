@@ -63,7 +63,8 @@ export type JournalEvent = EventBase &
     | {type: 'facts_changed'; changes: Array<{fact: string; from: unknown; to: unknown}>}
     | {type: 'rendered'; update: number; phase: string; next_update_due?: string; posts: RenderedPostRecord[]}
     | {type: 'approved'; update: number; channels: string[]; declined: string[]; draft?: string; approvers?: string[]}
-    | {type: 'delivery_attempt'; update: number; channel: string; part: number; attempt: number; reply_to?: string}
+    /** `post_key`: the name the platform keeps the post under (Bluesky's record key), made before the first attempt and reused by every retry. */
+    | {type: 'delivery_attempt'; update: number; channel: string; part: number; attempt: number; reply_to?: string; post_key?: string}
     | {type: 'delivery_result'; update: number; channel: string; part: number; status: 'published' | 'failed'; remote?: RemotePost; error?: string}
     | {type: 'retraction'; update: number; channel: string; part: number; status: 'deleted' | 'failed' | 'unsupported'; error?: string}
     | {type: 'note'; text: string}

@@ -61,9 +61,13 @@ function tryCreate(file: string, owner: LockOwner): boolean {
     const fd = openSync(file, 'wx', 0o600)
     try {
       writeSync(fd, JSON.stringify(owner))
-    } finally {
+    } catch (error) {
+      // A full disk: leave no empty lock behind for the next command to wait out.
       closeSync(fd)
+      unlinkSync(file)
+      throw error
     }
+    closeSync(fd)
     return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false

@@ -6,7 +6,7 @@ import {requirePlaybook} from '../playbook/resolve.js'
 import type {Playbook} from '../playbook/model.js'
 import type {JournalEvent} from './events.js'
 import {foldIncident, type IncidentState} from './state.js'
-import {checkIncidentId, FileIncidentStore, type IncidentStore} from './store.js'
+import {checkIncidentId, FileIncidentStore, isDamagedJournal, type IncidentStore} from './store.js'
 import {loadEnvironment} from '../publish/credentials.js'
 import {PgIncidentStore} from '../store/postgres.js'
 import {parseStoreSpec} from '../store/url.js'
@@ -112,10 +112,24 @@ export interface IncidentSummary {
   next_update_due: string | null
 }
 
-export async function listIncidents(store: IncidentStore, opts: {all?: boolean} = {}): Promise<IncidentSummary[]> {
+/** Where a command reads every incident: receives one line per damaged journal it skipped. */
+export type SkipWarning = (message: string) => void
+
+/**
+ * Every incident (open ones unless `all`). A damaged journal is skipped, and `onSkip` told
+ * which and why: one bad file never hides the other incidents.
+ */
+export async function listIncidents(store: IncidentStore, opts: {all?: boolean; onSkip?: SkipWarning} = {}): Promise<IncidentSummary[]> {
   const out: IncidentSummary[] = []
   for (const id of await store.list()) {
-    const {state} = await loadIncident(store, id)
+    let state: IncidentState
+    try {
+      state = (await loadIncident(store, id)).state
+    } catch (error) {
+      if (!isDamagedJournal(error)) throw error
+      opts.onSkip?.(`skipped incident ${id}: ${error.message}`)
+      continue
+    }
     if (!opts.all && state.resolved) continue
     out.push({id, playbook: state.playbook.name, phase: state.phase ?? null, resolved: state.resolved, started_at: state.startedAt, next_update_due: state.nextUpdateDue ?? null})
   }
@@ -126,7 +140,7 @@ export async function listIncidents(store: IncidentStore, opts: {all?: boolean} 
  * The incident a command works on: the one named, or the only open one. With several
  * open, the error lists them.
  */
-export async function resolveIncidentId(store: IncidentStore, given?: string): Promise<string> {
+export async function resolveIncidentId(store: IncidentStore, given?: string, onSkip?: SkipWarning): Promise<string> {
   if (given) {
     checkIncidentId(given)
     if (!(await store.exists(given))) {
@@ -138,7 +152,7 @@ export async function resolveIncidentId(store: IncidentStore, given?: string): P
     }
     return given
   }
-  const open = await listIncidents(store)
+  const open = await listIncidents(store, {onSkip})
   if (open.length === 1) return open[0].id
   if (open.length === 0) {
     throw new CandorError(`no open incident in ${store.location}`, {code: 'no_open_incident', suggestions: ['Open one with `candor incident open PLAYBOOK`, or name a resolved one with --incident ID']})

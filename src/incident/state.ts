@@ -27,6 +27,8 @@ export interface UpdateState {
   renderedBy: string
   nextUpdateDue?: string
   posts: RenderedPostRecord[]
+  /** The incident's facts the posts were rendered from (as they stood at the `rendered` event). */
+  facts: Record<string, unknown>
   approvedBy?: string
   approvedAt?: string
   deliveries: Map<string, DeliveryState>
@@ -141,6 +143,7 @@ export function foldIncident(events: JournalEvent[]): IncidentState {
           renderedBy: e.by,
           nextUpdateDue: e.next_update_due,
           posts: e.posts,
+          facts: {...state.facts},
           deliveries: new Map(
             e.posts.map((p) => [p.channel, {channel: p.channel, type: p.type, declined: false, parts: p.parts.map((part, i) => ({part: i + 1, text: part.text, status: 'pending' as PartStatus, attempts: 0}))}]),
           ),

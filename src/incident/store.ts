@@ -1,4 +1,4 @@
-import {closeSync, constants, existsSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync} from 'node:fs'
+import {closeSync, constants, existsSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import path from 'node:path'
 import {CandorError} from '../errors.js'
 import type {JournalEvent, NewEvent} from './events.js'
@@ -31,6 +31,68 @@ export interface IncidentStore {
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
+
+/**
+ * The calls that write a journal. A seam: tests pass calls that write short, or fail as
+ * a full disk (ENOSPC) or a read-only state directory (EROFS) would.
+ */
+export interface JournalIo {
+  openSync(file: string, flags: string | number, mode: number): number
+  /** Writes up to `length` bytes of `data` from `offset`; returns how many it wrote. */
+  writeSync(fd: number, data: Uint8Array, offset: number, length: number): number
+  fsyncSync(fd: number): void
+}
+
+export const nodeJournalIo: JournalIo = {
+  openSync: (file, flags, mode) => openSync(file, flags, mode),
+  writeSync: (fd, data, offset, length) => writeSync(fd, data, offset, length),
+  fsyncSync: (fd) => fsyncSync(fd),
+}
+
+/** Writes all of `text`, however many calls the file system takes; a write that makes no progress is a full disk. */
+export function writeFully(fd: number, text: string, io: JournalIo = nodeJournalIo): void {
+  const bytes = Buffer.from(text, 'utf8')
+  for (let offset = 0; offset < bytes.length; ) {
+    const written = io.writeSync(fd, bytes, offset, bytes.length - offset)
+    if (!(written > 0)) throw Object.assign(new Error(`wrote ${offset} of ${bytes.length} bytes, then nothing more`), {code: 'ENOSPC'})
+    offset += written
+  }
+}
+
+/**
+ * A write to the state directory that failed because the disk is full or the folder is
+ * read-only, as the error to show (`state_dir_full`, `state_dir_read_only`); any other
+ * failure as it is.
+ */
+export function stateDirWriteError(error: unknown, location: string, file: string): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new CandorError(`the disk of the state directory ${location} is full: could not write ${file} (${code})`, {
+      code: 'state_dir_full',
+      suggestions: ['Free space on that disk and run the command again (the journal holds every line written before this one), or use a state directory on another disk (--state-dir or CANDOR_STATE_DIR)'],
+    })
+  }
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+    return new CandorError(`the state directory ${location} is read-only: could not write ${file} (${code})`, {
+      code: 'state_dir_read_only',
+      suggestions: ['Make it writable for this user, or use another state directory (--state-dir or CANDOR_STATE_DIR)'],
+    })
+  }
+  return error
+}
+
+/** A journal that is not one (a crash while opening, a copy under another name): refused, naming the file. */
+function damagedJournal(file: string, why: string, dir: string): CandorError {
+  return new CandorError(`the journal ${file} is damaged: ${why}`, {
+    code: 'journal_damaged',
+    suggestions: [`Move ${path.basename(file)} out of ${dir} (other incidents are not affected); to copy an incident between stores, use \`candor store copy\``],
+  })
+}
+
+/** Whether an error is a damaged journal: commands that read every incident skip it, with a warning. */
+export function isDamagedJournal(error: unknown): error is CandorError {
+  return error instanceof CandorError && error.code === 'journal_damaged'
+}
 
 export function checkIncidentId(id: string): void {
   if (!ID.test(id) || id.includes('..')) {
@@ -72,7 +134,10 @@ export class FileIncidentStore implements IncidentStore {
   private readonly seqCache = new Map<string, number>()
   private readonly reads = new Map<string, JournalRead & {stamp: string}>()
 
-  constructor(stateDir: string) {
+  constructor(
+    stateDir: string,
+    private readonly io: JournalIo = nodeJournalIo,
+  ) {
     this.location = stateDir
     this.dir = path.join(stateDir, 'incidents')
   }
@@ -84,9 +149,10 @@ export class FileIncidentStore implements IncidentStore {
 
   async list(): Promise<string[]> {
     if (!existsSync(this.dir)) return []
+    // A name no incident id can have is not a journal Candor wrote: never listed.
     return readdirSync(this.dir)
-      .filter((f) => f.endsWith('.jsonl'))
-      .map((f) => ({id: f.slice(0, -'.jsonl'.length), t: statSync(path.join(this.dir, f)).birthtimeMs}))
+      .filter((f) => f.endsWith('.jsonl') && ID.test(f.slice(0, -'.jsonl'.length)) && !f.includes('..'))
+      .map((f) => ({id: f.slice(0, -'.jsonl'.length), t: statSync(path.join(this.dir, f), {throwIfNoEntry: false})?.birthtimeMs ?? Infinity}))
       .sort((a, b) => a.t - b.t || a.id.localeCompare(b.id))
       .map((x) => x.id)
   }
@@ -109,19 +175,27 @@ export class FileIncidentStore implements IncidentStore {
     let fd: number
     try {
       // O_EXCL: two people opening the same id at once cannot both succeed.
-      fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
+      fd = this.io.openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
         throw new CandorError(`incident "${id}" already exists`, {code: 'incident_exists', suggestions: ['Choose another --id, or work on the existing one with --incident ' + id]})
       }
-      throw error
+      throw stateDirWriteError(error, this.location, file)
     }
     const event = {...first, seq: 1, at: now.toISOString()} as JournalEvent
     try {
-      writeLine(fd, event)
-    } finally {
-      closeSync(fd)
+      writeLine(this.io, fd, event)
+    } catch (error) {
+      // Not opened after all: leave no journal without its "opened" line behind.
+      closeQuietly(fd)
+      try {
+        unlinkSync(file)
+      } catch {
+        // a read-only folder keeps it; reading it names it as damaged
+      }
+      throw stateDirWriteError(error, this.location, file)
     }
+    closeSync(fd)
     this.seqCache.set(id, 1)
     return event
   }
@@ -132,27 +206,47 @@ export class FileIncidentStore implements IncidentStore {
     let seq = this.seqCache.get(id)
     if (seq === undefined) seq = lastSeq((await this.read(id)).events)
     const full = {...event, seq: seq + 1, at: now.toISOString()} as JournalEvent
-    const fd = openSync(file, 'a+', 0o600)
+    let fd: number
+    try {
+      fd = this.io.openSync(file, 'a+', 0o600)
+    } catch (error) {
+      throw stateDirWriteError(error, this.location, file)
+    }
+    let size: number | undefined
     try {
       // After a torn write the file may not end in a newline: start a fresh line so
       // the new event is never glued onto the damaged one.
-      const size = statSync(file).size
+      size = statSync(file).size
       if (size > 0) {
         const tail = Buffer.alloc(1)
         readSync(fd, tail, 0, 1, size - 1)
-        if (tail[0] !== 0x0a) writeSync(fd, '\n')
+        if (tail[0] !== 0x0a) writeFully(fd, '\n', this.io)
       }
-      writeLine(fd, full)
-    } finally {
-      closeSync(fd)
+      writeLine(this.io, fd, full)
+    } catch (error) {
+      // A line cut short (a full disk) is taken back, so the journal ends where it did.
+      if (size !== undefined) {
+        try {
+          ftruncateSync(fd, size)
+        } catch {
+          // read-only: then nothing was written either
+        }
+      }
+      closeQuietly(fd)
+      throw stateDirWriteError(error, this.location, file)
     }
+    closeSync(fd)
     this.seqCache.set(id, full.seq)
     return full
   }
 
   async lock(id: string, opts: LockOptions): Promise<IncidentLock> {
     checkIncidentId(id)
-    return acquireFileLock(this.dir, id, opts)
+    try {
+      return await acquireFileLock(this.dir, id, opts)
+    } catch (error) {
+      throw stateDirWriteError(error, this.location, path.join(this.dir, `${id}.lock`))
+    }
   }
 
   async read(id: string): Promise<JournalRead> {
@@ -170,6 +264,11 @@ export class FileIncidentStore implements IncidentStore {
     if (last?.stamp === stamp) return {events: last.events, warnings: [...last.warnings]}
     // Bytes, then text: a third faster than readFileSync(file, 'utf8') on Node 20 for a long journal.
     const result = parseJournal(readFileSync(file).toString('utf8'), `incident ${id}`)
+    // The journal must be this incident's: a copy under another name would append to, and
+    // act as, the incident it names.
+    const opened = result.events.find((e) => e.type === 'opened')
+    if (!opened || opened.type !== 'opened') throw damagedJournal(file, 'it has no "opened" event (a crash while the incident was being opened?)', this.dir)
+    if (opened.incident !== id) throw damagedJournal(file, `it is the journal of incident "${String(opened.incident)}", not "${id}" (copied or renamed?)`, this.dir)
     this.seqCache.set(id, lastSeq(result.events))
     this.reads.set(id, {stamp, ...result})
     return {events: result.events, warnings: [...result.warnings]}
@@ -180,7 +279,15 @@ function lastSeq(events: JournalEvent[]): number {
   return events.reduce((m, e) => Math.max(m, typeof e.seq === 'number' ? e.seq : 0), 0)
 }
 
-function writeLine(fd: number, event: JournalEvent): void {
-  writeSync(fd, JSON.stringify(event) + '\n')
-  fsyncSync(fd)
+function writeLine(io: JournalIo, fd: number, event: JournalEvent): void {
+  writeFully(fd, JSON.stringify(event) + '\n', io)
+  io.fsyncSync(fd)
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd)
+  } catch {
+    // the write's error is the one to report
+  }
 }

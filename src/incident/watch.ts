@@ -1,5 +1,5 @@
 import {describeDuration, formatTime} from '../render/helpers.js'
-import type {IncidentStatus} from './status.js'
+import {FIRST_UPDATE_MS, updateDeadline, type IncidentStatus} from './status.js'
 
 /**
  * `candor watch`: keeps an eye on an incident's promised cadence. Pure apart from what
@@ -64,7 +64,7 @@ export interface WatchResult {
 }
 
 const MINUTE = 60_000
-const DEFAULTS = {remindBeforeMs: 5 * MINUTE, repeatMs: 10 * MINUTE, firstUpdateMs: 5 * MINUTE, pollMs: 5000, tickMs: 1000}
+const DEFAULTS = {remindBeforeMs: 5 * MINUTE, repeatMs: 10 * MINUTE, firstUpdateMs: FIRST_UPDATE_MS, pollMs: 5000, tickMs: 1000}
 /** Events kept under the live view. */
 const RECENT = 6
 
@@ -78,12 +78,9 @@ export function formatCountdown(ms: number): string {
   return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`
 }
 
-/** When the next update is due: what the last update promised, or for the first update, the start plus `firstUpdateMs`. */
+/** When the next update is due: the rule `candor status` reports with (updateDeadline). */
 export function dueOf(status: IncidentStatus, firstUpdateMs = DEFAULTS.firstUpdateMs): {due: number; first: boolean} | undefined {
-  if (status.resolved) return undefined
-  if (status.next_update_due) return {due: Date.parse(status.next_update_due), first: false}
-  if (status.updates === 0 && status.phase === null) return {due: Date.parse(status.started_at) + firstUpdateMs, first: true}
-  return undefined
+  return updateDeadline({...status, promised: status.next_update_due}, firstUpdateMs)
 }
 
 /** Watches until the incident is resolved or `signal` aborts. */

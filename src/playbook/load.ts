@@ -2,7 +2,7 @@ import {isUtf8} from 'node:buffer'
 import {readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import yaml from 'js-yaml'
-import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType, type OptionSpec} from '../channels/kinds.js'
+import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType, rendersHtml, type OptionSpec} from '../channels/kinds.js'
 import {statusForPhase, WINDOW_FACTS} from '../channels/statuspage-status.js'
 import {analyzeTemplate} from '../render/template.js'
 import {YamlSource} from './yaml-source.js'
@@ -209,12 +209,8 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
   const lines = text.split('\n')
   // Off while reading the posts of a phase outside options.templatesOf.
   let checking = true
-  /** Checks a template's syntax, helpers and facts; returns the facts it reads, placed in their file. */
-  const checkTemplate = (source: string, origin: {file: string; base?: SourceRef}, what: string, translation?: string): Array<{name: string; at: SourceRef}> => {
-    if (!checking) return []
-    // With templatesOf, a translation no channel posts in is left to `playbook validate`.
-    if (translation !== undefined && options.templatesOf && !postedLocales.has(translation)) return []
-    const analysis = analyzeTemplate(source)
+  /** Turns a place within a template into a place in its file (inline ones sit inside the playbook). */
+  const placeIn = (origin: {file: string; base?: SourceRef}) => {
     // An inline template's text starts after its opening quote, or on the line after a block scalar's | or >.
     let base = origin.base
     if (base) {
@@ -225,8 +221,29 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
         base = {...base, line: base.line + 1, col: next.length - next.trimStart().length + 1}
       }
     }
-    const place = (line: number, col: number): SourceRef =>
+    return (line: number, col: number): SourceRef =>
       base ? {file: base.file, line: base.line + line - 1, col: line === 1 ? base.col + col - 1 : col} : {file: origin.file, line, col}
+  }
+  /** In a template that renders into HTML, `{{{x}}}` and `{{& x}}` would put a fact's markup in the page: refused (each place once). */
+  const unescapedReported = new Set<string>()
+  const refuseUnescaped = (source: TemplateSource, what: string, channel: ChannelConfig) => {
+    const place = placeIn(source.kind === 'file' ? {file: source.display} : {file: shown, base: source.at})
+    for (const out of analyzeTemplate(source.text).unescaped) {
+      const at = place(out.line, out.col)
+      const key = `${at.file}:${at.line}:${at.col}`
+      if (unescapedReported.has(key)) continue
+      unescapedReported.add(key)
+      const plain = out.expression.replace(/^\{\{\{\s*(.*?)\s*\}\}\}$|^\{\{&\s*(.*?)\s*\}\}$/s, (_, a: string | undefined, b: string | undefined) => `{{${a ?? b}}}`)
+      problems.push({...at, message: `${what}: ${out.expression} writes a value unescaped into HTML (channel "${channel.name}" is ${channel.kind.label}); write ${plain} instead: Candor escapes values in HTML and keeps the markup the template itself writes`})
+    }
+  }
+  /** Checks a template's syntax, helpers and facts; returns the facts it reads, placed in their file. */
+  const checkTemplate = (source: string, origin: {file: string; base?: SourceRef}, what: string, translation?: string): Array<{name: string; at: SourceRef}> => {
+    if (!checking) return []
+    // With templatesOf, a translation no channel posts in is left to `playbook validate`.
+    if (translation !== undefined && options.templatesOf && !postedLocales.has(translation)) return []
+    const analysis = analyzeTemplate(source)
+    const place = placeIn(origin)
     for (const issue of analysis.issues) problems.push({...place(issue.line, issue.col), message: `${what}: ${issue.message}`})
     for (const ref of analysis.facts) {
       if (!facts.has(ref.name)) {
@@ -274,7 +291,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
         if (spec.required) problem(p, `channel "${channelName}" (${type}) needs "${option}": ${spec.description}`)
         continue
       }
-      const bad = optionProblem(spec, value)
+      const bad = optionProblem(spec, value) ?? spec.check?.(value)
       if (bad) problem([...p, option], `channel "${channelName}": "${option}" ${bad}`)
       else if (spec.type === 'template') checkTemplate(value as string, {file: shown, base: at([...p, option])}, `channel "${channelName}" ${option}`)
       options[option] = value
@@ -455,6 +472,14 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
             reported.add(f.name)
             problems.push({...f.at, message: `${what}: the ${loc} version uses fact "${f.name}", which the ${defaultLocale} version does not; translations must use the same facts`})
           }
+        }
+      }
+
+      const htmlChannel = channels.get(channelName)
+      if (checking && htmlChannel && rendersHtml(htmlChannel.kind)) {
+        for (const [loc, version] of versions) {
+          if (loc !== defaultLocale && options.templatesOf && !postedLocales.has(loc)) continue
+          refuseUnescaped(version.source, loc === defaultLocale ? what : `${what} (${loc})`, htmlChannel)
         }
       }
 

@@ -3,7 +3,7 @@ import {RESOLVING_PHASES} from '../incident/state.js'
 import {channelLocale, displayPath, locateInPlaybook, localizedTemplatePath, postVersions, templateLocale} from '../playbook/load.js'
 import type {Phase, Playbook, SourceRef, TemplateSource} from '../playbook/model.js'
 import {languageOf} from '../render/helpers.js'
-import {renderData, renderPost, type RenderedPost} from '../render/render-phase.js'
+import {factMentions, renderData, renderPost, type RenderedPost} from '../render/render-phase.js'
 import {mergeWords, type WordLists} from './words.js'
 
 /**
@@ -12,7 +12,7 @@ import {mergeWords, type WordLists} from './words.js'
  * facts resolved and the clock passed in.
  */
 
-export const LINT_RULES = ['next-update', 'apology', 'follow-along', 'coverage', 'fits', 'tone', 'cadence', 'translation', 'policy'] as const
+export const LINT_RULES = ['next-update', 'apology', 'follow-along', 'coverage', 'fits', 'tone', 'cadence', 'translation', 'policy', 'mention'] as const
 export type LintRule = (typeof LINT_RULES)[number]
 
 export interface LintFinding extends SourceRef {
@@ -126,6 +126,7 @@ export function lintPlaybook(playbook: Playbook, opts: LintOptions): LintReport 
         const rendered = renderPost(playbook, post, facts, data, {locale: intl, template: source})
         const text = rendered.parts.map((p) => p.text).join('\n')
         checkRendered(rendered, add)
+        for (const message of factMentions(channel, text, facts)) add('mention', `with the example facts: ${message}`)
         if (INTERNAL.has(channel.type)) continue
         checkTone(text, languageOf(locale), words, add)
 

@@ -17,6 +17,8 @@ export interface PostRequest {
   incident: {id: string; update: number; phase: string; facts: Record<string, unknown>}
   /** Stable across retries of this part: platforms with idempotency keys use it. */
   idempotencyKey: string
+  /** The name `newPostKey` made for this part before its first attempt (journaled, the same on every retry). */
+  postKey?: string
   signal: AbortSignal
 }
 
@@ -38,8 +40,45 @@ export interface ChannelAdapter {
    * post when found, null when it is certainly not there.
    */
   findPublished?(request: PostRequest): Promise<RemotePost | null>
+  /**
+   * What the server allows, read from it (a Mastodon instance's `GET /api/v2/instance`), for
+   * channels whose kind has `limitsFrom`: posts are split by it.
+   */
+  readLimits?(signal: AbortSignal): Promise<{maxLength: number; urlLength?: number}>
   /** Sending a part again is harmless: the platform drops repeats of the same idempotency key. */
   readonly idempotent?: boolean
+  /**
+   * A name for a new post that the platform keeps it under (e.g. Bluesky's record key): made
+   * once per part before its first attempt, journaled with it, and handed back as `postKey`
+   * on every attempt and lookup of that part.
+   */
+  newPostKey?(): string
+  /**
+   * Once the thread's first post is retracted, replies can no longer hang under it (Slack's
+   * `thread_ts`, a deleted Statuspage incident): the next update starts a new thread. Where
+   * it is false, replies keep naming the deleted root, which stays a valid reference.
+   */
+  readonly retractedRootEndsThread?: boolean
+}
+
+/**
+ * Whether Candor can settle by itself a part whose answer never came: the platform can be
+ * asked whether it arrived (`findPublished`) or drops repeats (`idempotent`). Where neither
+ * holds (a Discord or Slack incoming webhook, SMTP), only a person can say.
+ */
+export function canSettleAlone(adapter: ChannelAdapter): boolean {
+  return Boolean(adapter.findPublished) || adapter.idempotent === true
+}
+
+/**
+ * Whether an HTTP error answer may come after the platform carried the request out. A 500
+ * can come from a crash after the work was done, and a 502 or 504 from a gateway that gave
+ * up on (or could not read) the platform's answer: the post may be up (RFC 9110 §15.6). A 503
+ * (overloaded, or down for maintenance), a 429 (rate limited) and a 408 (the request never
+ * fully arrived) mean the request was not processed, so sending it again is safe.
+ */
+export function statusMayHaveArrived(status: number): boolean {
+  return status >= 500 && status !== 503
 }
 
 export interface AdapterContext {

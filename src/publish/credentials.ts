@@ -1,5 +1,6 @@
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
+import {CREDENTIAL_FIELDS} from '../channels/credential-fields.js'
 import type {ChannelConfig} from '../playbook/model.js'
 
 /** `CANDOR_<CHANNEL>_` with the channel name upper-cased and every non-alphanumeric as `_`. */
@@ -66,10 +67,36 @@ export function checkCredentials(channel: ChannelConfig, env: Record<string, str
   return {channel: channel.name, ok: false, values: {}, missing: best!.map((f) => prefix + f)}
 }
 
-/** Every value of a CANDOR_* variable that names a secret, for redaction. */
+/**
+ * Each credential field any channel kind declares (channels/credential-fields.ts), and
+ * whether it is secret. A field one kind calls secret is secret everywhere (a variable's
+ * name does not say its channel's type).
+ */
+const FIELDS: ReadonlyArray<[field: string, secret: boolean]> = (() => {
+  const fields = new Map<string, boolean>()
+  for (const declared of Object.values(CREDENTIAL_FIELDS)) {
+    for (const [field, what] of Object.entries(declared)) fields.set(field, fields.get(field) === true || what === 'secret')
+  }
+  // Longest first: CANDOR_X_APP_SECRET is the field APP_SECRET, not SECRET.
+  return [...fields].sort(([a], [b]) => b.length - a.length)
+})()
+
+/**
+ * Whether a variable holds a secret: a `CANDOR_<CHANNEL>_<FIELD>` whose field a channel kind
+ * declares secret. A public identifier (`CANDOR_<CHANNEL>_IDENTIFIER`, a Bluesky handle) is
+ * not; a CANDOR_* variable no kind declares counts as secret when its name says so.
+ */
+export function isSecretVariable(name: string): boolean {
+  if (!name.startsWith('CANDOR_')) return false
+  const declared = FIELDS.find(([field]) => name.endsWith(`_${field}`))
+  if (declared) return declared[1]
+  return /(KEY|SECRET|TOKEN|PASSWORD|URL)$/.test(name)
+}
+
+/** Every value of a CANDOR_* variable that holds a secret, for masking in diagnostics. */
 export function secretValues(env: Record<string, string | undefined>): string[] {
   return Object.entries(env)
-    .filter(([k, v]) => k.startsWith('CANDOR_') && v && v.length >= 4 && /(KEY|SECRET|TOKEN|PASSWORD|URL|IDENTIFIER)$/.test(k) && !/^CANDOR_(STATE_DIR|USER)$/.test(k))
+    .filter(([k, v]) => v && v.length >= 4 && isSecretVariable(k))
     .map(([, v]) => v!)
 }
 

@@ -1,7 +1,7 @@
 import type {RemotePost, RenderedPostRecord} from '../incident/events.js'
 import type {IncidentState} from '../incident/state.js'
 import type {IncidentStore} from '../incident/store.js'
-import {DeliveryError, type ChannelAdapter, type PostRequest} from './adapter.js'
+import {canSettleAlone, DeliveryError, type ChannelAdapter, type PostRequest} from './adapter.js'
 import type {Redactor} from './redact.js'
 
 export type ChannelProgress =
@@ -44,6 +44,8 @@ export interface DeliveryOutcome {
   ids: string[]
   urls: string[]
   error?: string
+  /** Skipped because the channel already has this update: which one, and how its delivery stands. */
+  already?: {update: number; status: 'published' | 'pending' | 'unknown' | 'failed'}
 }
 
 export interface DeliveryJob {
@@ -61,6 +63,7 @@ export interface DeliveryOptions {
   incident: IncidentState
   update: {update: number; phase: string}
   actor: string
+  /** Masks secrets in error messages (diagnostics); posts, URLs and ids are journaled as they are. */
   redactor: Redactor
   clock: Clock
   reporter: DeliveryReporter
@@ -85,9 +88,67 @@ export function previousPost(state: IncidentState, channel: string, beforeUpdate
   return last
 }
 
-export function firstPost(state: IncidentState, channel: string): RemotePost | undefined {
-  for (const u of state.updates) for (const p of u.deliveries.get(channel)?.parts ?? []) if (p.status === 'published' && p.remote) return p.remote
-  return undefined
+/**
+ * The first post of the thread `post` belongs to on `channel`: each post's parent is the
+ * `reply_to` journaled with the attempt that sent it, followed up to a post that replied to
+ * nothing. So a reply is never taken for a root, also after the root was retracted
+ * (`retracted` then says so).
+ */
+export function threadRootOf(state: IncidentState, channel: string, post: RemotePost): {root: RemotePost; retracted: boolean} {
+  const parentOf = new Map<string, string | undefined>()
+  const posts = new Map<string, RemotePost>()
+  const lastReplyTo = new Map<string, string | undefined>()
+  for (const e of state.events) {
+    if (e.type === 'delivery_attempt' && e.channel === channel) lastReplyTo.set(`${e.update}/${e.part}`, e.reply_to)
+    if (e.type === 'delivery_result' && e.channel === channel && e.status === 'published' && e.remote) {
+      posts.set(e.remote.id, e.remote)
+      if (!parentOf.has(e.remote.id)) parentOf.set(e.remote.id, lastReplyTo.get(`${e.update}/${e.part}`))
+    }
+  }
+  let root = posts.get(post.id) ?? post
+  const seen = new Set<string>([root.id])
+  for (let parent = parentOf.get(root.id); parent !== undefined && posts.has(parent) && !seen.has(parent); parent = parentOf.get(root.id)) {
+    seen.add(parent)
+    root = posts.get(parent)!
+  }
+  const retracted = state.updates.some((u) => u.deliveries.get(channel)?.parts.some((p) => p.status === 'retracted' && p.remote?.id === root.id))
+  return {root, retracted}
+}
+
+/**
+ * Where an update's first part goes on a channel: the post it replies to (the newest still
+ * up) and the root of that post's thread. When the root was retracted, adapters whose
+ * platform cannot reply under a deleted root start a new thread instead.
+ */
+export function threadFor(state: IncidentState, channel: string, beforeUpdate: number, adapter: Pick<ChannelAdapter, 'retractedRootEndsThread'>): {replyTo?: RemotePost; threadRoot?: RemotePost} {
+  const replyTo = previousPost(state, channel, beforeUpdate)
+  if (!replyTo) return {}
+  const {root, retracted} = threadRootOf(state, channel, replyTo)
+  if (retracted && adapter.retractedRootEndsThread) return {}
+  return {replyTo, threadRoot: root}
+}
+
+/** The record key (or other name) journaled with a part's first attempt, if one was. */
+function journaledPostKey(state: IncidentState, channel: string, update: number, part: number): {key?: string; attempted: boolean} {
+  let key: string | undefined
+  let attempted = false
+  for (const e of state.events) {
+    if (e.type !== 'delivery_attempt' || e.channel !== channel || e.update !== update || e.part !== part) continue
+    attempted = true
+    key ??= e.post_key
+  }
+  return {key, attempted}
+}
+
+/**
+ * The platform name of a part, made before its first attempt and journaled with it so that
+ * every retry, in any process, asks for (and looks up) the same post. A part attempted before
+ * Candor journaled names gets none: the adapter falls back on the name it always derived.
+ */
+export function postKeyFor(state: IncidentState, channel: string, update: number, part: number, adapter: ChannelAdapter): string | undefined {
+  if (!adapter.newPostKey) return undefined
+  const {key, attempted} = journaledPostKey(state, channel, update, part)
+  return key ?? (attempted ? undefined : adapter.newPostKey())
 }
 
 export function formatWait(ms: number): string {
@@ -117,10 +178,10 @@ export async function deliverAll(jobs: DeliveryJob[], opts: DeliveryOptions): Pr
 
 async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight: AbortSignal): Promise<DeliveryOutcome> {
   const {channel, post} = job
-  const journal = (event: Parameters<IncidentStore['append']>[1]) => opts.store.append(opts.incident.id, opts.redactor.value(event), opts.clock.now())
+  const journal = (event: Parameters<IncidentStore['append']>[1]) => opts.store.append(opts.incident.id, event, opts.clock.now())
   const remotes: RemotePost[] = []
-  let replyTo = previousPost(opts.incident, channel, opts.update.update)
-  const threadRoot = firstPost(opts.incident, channel)
+  const thread = threadFor(opts.incident, channel, opts.update.update, job.adapter)
+  let replyTo = thread.replyTo
   const parts = post.parts.length
 
   const fail = async (part: number, error: string): Promise<DeliveryOutcome> => {
@@ -144,6 +205,7 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
     // A timeout, reset or 5xx can come after the platform accepted the post: look
     // before sending again, where the platform can be asked and won't drop repeats.
     let mayHaveArrived = job.verifyFirst?.has(part) ?? false
+    const postKey = postKeyFor(opts.incident, channel, opts.update.update, part, job.adapter)
     for (let attempt = 1; ; attempt++) {
       if (opts.signal.aborted) return fail(part, 'interrupted before sending')
       const request: PostRequest = {
@@ -151,7 +213,8 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
         part,
         parts,
         replyTo,
-        threadRoot: threadRoot ?? remotes[0],
+        threadRoot: thread.threadRoot ?? remotes[0],
+        ...(postKey && {postKey}),
         post,
         incident: {id: opts.incident.id, update: opts.update.update, phase: opts.update.phase, facts: opts.incident.facts},
         idempotencyKey: `candor-${opts.incident.id}-${opts.update.update}-${channel}-${part}`,
@@ -178,7 +241,7 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
           break
         }
       }
-      await journal({type: 'delivery_attempt', by: opts.actor, update: opts.update.update, channel, part, attempt, ...(replyTo && {reply_to: replyTo.id})})
+      await journal({type: 'delivery_attempt', by: opts.actor, update: opts.update.update, channel, part, attempt, ...(replyTo && {reply_to: replyTo.id}), ...(postKey && {post_key: postKey})})
       opts.reporter.progress(channel, {state: 'sending', part, parts})
       let remote: RemotePost
       try {
@@ -203,9 +266,10 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
           await opts.clock.sleep(waitMs + 250, opts.signal)
           continue
         }
-        if (de.retry === 'transient' && de.mayHaveArrived && !job.adapter.findPublished && !job.adapter.idempotent) {
-          // The platform may have the post and can't be asked: sending again could post
-          // twice. Journal no result; the part stays "unknown" for `candor retry` to settle.
+        if (de.retry === 'transient' && de.mayHaveArrived && !canSettleAlone(job.adapter)) {
+          // The platform may have the post (a timeout, a cut connection, a 500, 502 or 504)
+          // and can't be asked: sending again could post twice. Journal no result; the part
+          // stays "unknown" for `candor retry` and a person to settle.
           const message = `${reason}: part ${part} may or may not be on ${channel}; check it, then run \`candor retry --assume-sent\` or \`--assume-lost\``
           opts.reporter.progress(channel, {state: 'failed', error: message})
           return {channel, status: 'failed', ids: remotes.map((r) => r.id), urls: remotes.flatMap((r) => (r.url ? [r.url] : [])), error: message}

@@ -15,14 +15,17 @@ import type {DraftContent, NewEvent, RenderedPostRecord} from '../incident/event
 import type {IncidentLock} from '../incident/lock.js'
 import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import type {DraftState, IncidentState} from '../incident/state.js'
-import type {IncidentStore} from '../incident/store.js'
+import {isDamagedJournal, type IncidentStore} from '../incident/store.js'
 import {parseDuration, type Playbook} from '../playbook/model.js'
+import {cachedLimits} from '../channels/platform-limits.js'
+import {formatTime} from '../render/helpers.js'
 import {renderPhase} from '../render/render-phase.js'
+import {promiseIsStale} from './approval.js'
 import {appendEvents} from '../store/batch.js'
-import {checkCredentials, secretValues} from './credentials.js'
+import {checkCredentials} from './credentials.js'
 import {systemClock} from './deliver.js'
-import {deliverApproved, refuseDuplicate, requiredApprovals, toRecord, withLock, type PendingApproval, type PublishDeps, type PublishResult} from './publish.js'
-import {Redactor} from './redact.js'
+import type {AlreadyCarried} from './duplicates.js'
+import {deliverApproved, draftChannelsToSend, requiredApprovals, toRecord, withLock, type PendingApproval, type PublishDeps, type PublishResult} from './publish.js'
 
 /** How long a draft waits for its approvals unless told otherwise. */
 export const DEFAULT_DRAFT_TTL_MS = 2 * 60 * 60 * 1000
@@ -92,7 +95,9 @@ interface Rendering {
 /** Renders a draft's phase as the incident stands now, with the draft's facts and the given time. */
 function renderFor(state: IncidentState, playbook: Playbook, d: {phase: string; facts: Facts; posts: RenderedPostRecord[]}, now: Date, update: number): Rendering {
   const facts = resolveFacts(playbook, {...state.facts, ...d.facts})
-  const rendered = renderPhase(playbook, d.phase, facts, {channels: d.posts.map((p) => p.channel), now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update})
+  const channels = d.posts.map((p) => p.channel)
+  // Split by the server limits publish read when it made the draft (cached since).
+  const rendered = renderPhase(playbook, d.phase, facts, {channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, limits: cachedLimits(playbook, channels)})
   return {nextUpdateDue: rendered.nextUpdateDue, posts: rendered.posts.map(toRecord), errors: rendered.posts.flatMap((p) => p.errors.map((e) => `${p.channel}: ${e}`))}
 }
 
@@ -108,10 +113,6 @@ function isFresh(state: IncidentState, playbook: Playbook, d: DraftState, update
   }
 }
 
-function redactorFor(deps: PublishDeps): Redactor {
-  return new Redactor(secretValues(deps.env))
-}
-
 export interface DraftInput {
   state: IncidentState
   playbook: Playbook
@@ -123,10 +124,15 @@ export interface DraftInput {
   /** The facts given with this publish (--set, --facts): applied when it goes out. */
   facts: Facts
   update: number
+  /** When the posts were rendered (what re-rendering the draft reproduces them with). */
   now: Date
+  /** When the publisher approved them: the journal's time, and the draft's expiry counts from it (default `now`). */
+  approvedAt?: Date
   again?: boolean
   ttlMs?: number
   warnings: string[]
+  /** Channels left out of the draft because they already have this update. */
+  already?: AlreadyCarried[]
 }
 
 /**
@@ -135,7 +141,9 @@ export interface DraftInput {
  * draft instead; when that approval completes it, the posts go out now.
  */
 export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: IncidentLock): Promise<PublishResult> {
-  const {state, playbook, rendered, approved, channels, now} = input
+  const {state, playbook, rendered, approved, channels} = input
+  // Events are journaled, and a new draft's expiry counted, from the moment of approval.
+  const now = input.approvedAt ?? input.now
   const phase = rendered.phase
   const facts = Object.fromEntries(Object.entries(input.facts).filter(([, v]) => v !== undefined))
   const again = Boolean(input.again)
@@ -169,7 +177,7 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
       return sendDraft(match, approvals, {state, playbook, update: input.update, now, warnings: input.warnings, lock, before: events}, deps)
     }
     if (events.length > 0) await appendEvents(deps.store, state.id, events, now)
-    return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: match.id, status: 'pending-approval', approvals, required: need, expires_at: match.expiresAt}, warnings: input.warnings}
+    return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: match.id, status: 'pending-approval', approvals, required: need, expires_at: match.expiresAt}, ...(input.already?.length && {already: input.already}), warnings: input.warnings}
   }
 
   const id = `d-${randomBytes(4).toString('hex')}`
@@ -177,7 +185,7 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
   const content: DraftContent = {
     phase,
     update: input.update,
-    rendered_at: now.toISOString(),
+    rendered_at: input.now.toISOString(),
     ...(rendered.nextUpdateDue && {next_update_due: rendered.nextUpdateDue}),
     posts: approved,
     channels,
@@ -186,10 +194,10 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
     content_hash: hash,
   }
   const expiresAt = new Date(now.getTime() + (input.ttlMs ?? DEFAULT_DRAFT_TTL_MS)).toISOString()
-  events.push(redactorFor(deps).value({type: 'draft_created', by: deps.actor, draft: id, required, expires_at: expiresAt, facts, ...(again && {again}), ...content}))
+  events.push({type: 'draft_created', by: deps.actor, draft: id, required, expires_at: expiresAt, facts, ...(again && {again}), ...content})
   events.push({type: 'draft_approved', by: deps.actor, draft: id, content_hash: hash})
   await appendEvents(deps.store, state.id, events, now)
-  return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: id, status: 'pending-approval', approvals: [deps.actor], required, expires_at: expiresAt}, warnings: input.warnings}
+  return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: id, status: 'pending-approval', approvals: [deps.actor], required, expires_at: expiresAt}, ...(input.already?.length && {already: input.already}), warnings: input.warnings}
 }
 
 /** A draft as the person approving sees it: exactly what will go out. */
@@ -240,10 +248,20 @@ export interface ApproveResult {
 export async function findDraftIncident(store: IncidentStore, draft: string): Promise<string> {
   const ids = (await store.list()).reverse()
   for (const id of ids) {
-    const {state} = await loadIncident(store, id)
-    if (state.drafts.has(draft)) return id
+    const state = await loadIntact(store, id)
+    if (state?.drafts.has(draft)) return id
   }
   throw new CandorError(`no draft "${draft}" in ${store.location}`, {code: 'draft_not_found', suggestions: ['List pending drafts with `candor drafts`']})
+}
+
+/** An incident's state, or undefined when its journal is damaged (searching every incident, one bad file is passed over). */
+async function loadIntact(store: IncidentStore, id: string): Promise<IncidentState | undefined> {
+  try {
+    return (await loadIncident(store, id)).state
+  } catch (error) {
+    if (isDamagedJournal(error)) return undefined
+    throw error
+  }
 }
 
 function requireDraft(state: IncidentState, id: string): DraftState {
@@ -303,13 +321,14 @@ async function withDraft<T>(req: {draft: string; incident?: string}, deps: Publi
  */
 export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Promise<ApproveResult> {
   return withDraft(req, deps, `approve ${req.draft}`, async ({lock, now, state, warnings, d, playbook, update}) => {
+    const clock = deps.clock ?? systemClock
     const events: NewEvent[] = []
 
     let revised: string | undefined
     let approvals = currentApprovals(d)
-    if (!isFresh(state, playbook, d, update)) {
-      // Rendered again now: the posts as they would go out today; earlier approvals lapse.
-      const r = renderFor(state, playbook, d, now, update)
+    /** Renders the draft again at `at`: the posts as they would go out then; earlier approvals lapse. */
+    const renderAgain = (at: Date, why: string, reason: string) => {
+      const r = renderFor(state, playbook, d, at, update)
       if (r.errors.length > 0) {
         throw new CandorError(`draft ${d.id} no longer renders into posts that can be published: ${r.errors.join('; ')}`, {code: 'preflight_failed', suggestions: [`Publish the phase again with other facts: \`candor publish --phase ${d.phase}\``]})
       }
@@ -317,7 +336,7 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
       const content: DraftContent = {
         phase: d.phase,
         update,
-        rendered_at: now.toISOString(),
+        rendered_at: at.toISOString(),
         ...(r.nextUpdateDue && {next_update_due: r.nextUpdateDue}),
         posts: r.posts,
         channels,
@@ -325,69 +344,84 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
         source_hash: sourceHash(d.phase, r.posts),
         content_hash: contentHash(d.phase, r.posts, channels),
       }
-      revised = `the posts changed since ${approvals.length > 0 ? approvals.join(', ') + ' approved' : 'the draft was made'} (facts edited or playbook changed), so earlier approvals no longer count`
-      events.push(redactorFor(deps).value({type: 'draft_revised', by: deps.actor, draft: d.id, reason: 'the posts no longer render as drafted (facts edited or playbook changed)', ...content}))
+      revised = `${why}, so earlier approvals no longer count`
+      events.push({type: 'draft_revised', by: deps.actor, draft: d.id, reason, ...content})
       Object.assign(d, {update, renderedAt: content.rendered_at, nextUpdateDue: content.next_update_due, posts: content.posts, channels, declined: content.declined, sourceHash: content.source_hash, contentHash: content.content_hash})
       approvals = []
     }
+    if (!isFresh(state, playbook, d, update)) {
+      renderAgain(now, `the posts changed since ${approvals.length > 0 ? approvals.join(', ') + ' approved' : 'the draft was made'} (facts edited or playbook changed)`, 'the posts no longer render as drafted (facts edited or playbook changed)')
+    }
 
     const required = Math.max(d.required, requiredApprovals(playbook, d.phase))
-    const already = approvals.some((a) => samePerson(a, deps.actor))
-    const after = already ? approvals : [...approvals, deps.actor]
-    const view: DraftView = {
-      draft: d.id,
-      incident: state.id,
-      phase: d.phase,
-      posts: d.posts,
-      channels: d.channels,
-      declined: d.declined,
-      requested_by: d.requestedBy,
-      created_at: d.createdAt,
-      expires_at: d.expiresAt,
-      approvals,
-      required,
-      ...(revised && {revised}),
-      already_approved: already,
-    }
-    req.show?.(view)
-    const complete = after.length >= required
-    const publish = complete && req.publish !== false
-
-    if (publish) {
-      // Before recording anything: this machine must be able to send it all.
-      const missing = missingCredentials(playbook, d.channels, deps.env)
-      if (missing.length > 0) {
-        throw new CandorError(`nothing was recorded: this approval completes draft ${d.id}, but this machine can't publish it: missing credentials: set ${missing.join(', ')}`, {
-          code: 'credentials_missing',
-          suggestions: [`Set the variables, or approve with --no-publish and let someone who has them run \`candor publish --draft ${d.id}\``],
-        })
+    // The moment of approval: the journal's time, and what a promise in the posts must still hold at.
+    let approvedAt = now
+    for (;;) {
+      const already = approvals.some((a) => samePerson(a, deps.actor))
+      const after = already ? approvals : [...approvals, deps.actor]
+      const complete = after.length >= required
+      const publish = complete && req.publish !== false
+      // Sending now would break the posts' promise ("next update by 00:40"): render them from now, show them, ask again.
+      if (publish && promiseIsStale(d.nextUpdateDue, new Date(d.renderedAt), approvedAt)) {
+        const promised = formatTime(d.nextUpdateDue, 'time')
+        renderAgain(approvedAt, `the posts promised the next update by ${promised}, which is past or less than a minute away: rendered again from now`, `the next-update promise (${promised}) was past or less than a minute away`)
+        continue
       }
-      if (!d.again) refuseDuplicate(state, d.phase, d.posts.filter((p) => d.channels.includes(p.channel)))
-    }
-    if (!already || publish) {
-      if (!req.yes) {
-        if (!req.interactive || !req.confirm) {
-          throw new CandorError('approving needs a person, and no one can be asked: stdin is not a terminal', {
-            code: 'approval_required',
-            exit: ExitCode.NotApproved,
-            suggestions: ['Read the posts, then pass --yes to approve them in a script'],
+      const view: DraftView = {
+        draft: d.id,
+        incident: state.id,
+        phase: d.phase,
+        posts: d.posts,
+        channels: d.channels,
+        declined: d.declined,
+        requested_by: d.requestedBy,
+        created_at: d.createdAt,
+        expires_at: d.expiresAt,
+        approvals,
+        required,
+        ...(revised && {revised}),
+        already_approved: already,
+      }
+      req.show?.(view)
+
+      if (publish) {
+        // Before recording anything: this machine must be able to send it all.
+        const missing = missingCredentials(playbook, d.channels, deps.env)
+        if (missing.length > 0) {
+          throw new CandorError(`nothing was recorded: this approval completes draft ${d.id}, but this machine can't publish it: missing credentials: set ${missing.join(', ')}`, {
+            code: 'credentials_missing',
+            suggestions: [`Set the variables, or approve with --no-publish and let someone who has them run \`candor publish --draft ${d.id}\``],
           })
         }
-        if (!(await req.confirm(view, already ? 'publish' : publish ? 'approve-and-publish' : 'approve'))) {
-          throw new CandorError('not approved: nothing was recorded or sent', {code: 'aborted', exit: ExitCode.NotApproved})
-        }
+        draftChannelsToSend(state, d) // refuses before anything is recorded when every channel already has it
       }
-      if (!already) events.push({type: 'draft_approved', by: deps.actor, draft: d.id, content_hash: d.contentHash})
-    } else {
-      warnings.push(`${deps.actor} already approved draft ${d.id}: an approval counts once per person`)
-    }
+      if (!already || publish) {
+        if (!req.yes) {
+          if (!req.interactive || !req.confirm) {
+            throw new CandorError('approving needs a person, and no one can be asked: stdin is not a terminal', {
+              code: 'approval_required',
+              exit: ExitCode.NotApproved,
+              suggestions: ['Read the posts, then pass --yes to approve them in a script'],
+            })
+          }
+          if (!(await req.confirm(view, already ? 'publish' : publish ? 'approve-and-publish' : 'approve'))) {
+            throw new CandorError('not approved: nothing was recorded or sent', {code: 'aborted', exit: ExitCode.NotApproved})
+          }
+          approvedAt = clock.now()
+          if (publish && promiseIsStale(d.nextUpdateDue, new Date(d.renderedAt), approvedAt)) continue
+        }
+        if (!already) events.push({type: 'draft_approved', by: deps.actor, draft: d.id, content_hash: d.contentHash})
+      } else {
+        warnings.push(`${deps.actor} already approved draft ${d.id}: an approval counts once per person`)
+      }
 
-    if (!publish) {
-      if (events.length > 0) await appendEvents(deps.store, state.id, events, now)
-      return {view, recorded: !already, pending: {draft: d.id, status: complete ? 'approved' : 'pending-approval', approvals: after, required, expires_at: d.expiresAt}, warnings}
+      if (!publish) {
+        if (events.length > 0) await appendEvents(deps.store, state.id, events, approvedAt)
+        return {view, recorded: !already, pending: {draft: d.id, status: complete ? 'approved' : 'pending-approval', approvals: after, required, expires_at: d.expiresAt}, warnings}
+      }
+      const published = await sendDraft(d, after, {state, playbook, update, now: approvedAt, warnings, lock, before: events}, deps)
+      return {view, recorded: !already, published, warnings}
     }
-    const published = await sendDraft(d, after, {state, playbook, update, now, warnings, lock, before: events}, deps)
-    return {view, recorded: !already, published, warnings}
   })
 }
 
@@ -404,6 +438,15 @@ export async function publishDraft(req: {draft: string; incident?: string; yes?:
         suggestions: [`Approve it again: \`candor approve ${d.id}\` shows the new posts`],
       })
     }
+    const refuseStale = (at: Date) => {
+      if (!promiseIsStale(d.nextUpdateDue, new Date(d.renderedAt), at)) return
+      throw new CandorError(`draft ${d.id} promises the next update by ${formatTime(d.nextUpdateDue, 'time')}, which is past or less than a minute away: nothing was sent`, {
+        code: 'draft_changed',
+        exit: ExitCode.NotApproved,
+        suggestions: [`Approve it again: \`candor approve ${d.id}\` renders it from now (earlier approvals no longer count)`],
+      })
+    }
+    refuseStale(now)
     const required = Math.max(d.required, requiredApprovals(playbook, d.phase))
     const approvals = currentApprovals(d)
     if (approvals.length < required) {
@@ -417,14 +460,17 @@ export async function publishDraft(req: {draft: string; incident?: string; yes?:
     req.show?.(view)
     const missing = missingCredentials(playbook, d.channels, deps.env)
     if (missing.length > 0) throw new CandorError(`nothing was published: missing credentials: set ${missing.join(', ')}`, {code: 'credentials_missing', suggestions: ['Set the variables (in the environment or .env), then publish the draft again']})
-    if (!d.again) refuseDuplicate(state, d.phase, d.posts.filter((p) => d.channels.includes(p.channel)))
+    draftChannelsToSend(state, d) // refuses when every channel already has it
     if (!req.yes) {
       if (!req.interactive || !req.confirm) {
         throw new CandorError('publishing needs approval, and no one can be asked: stdin is not a terminal', {code: 'approval_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to send the approved draft in a script']})
       }
       if (!(await req.confirm(view, 'publish'))) throw new CandorError('not published: nothing was sent', {code: 'aborted', exit: ExitCode.NotApproved})
     }
-    return sendDraft(d, approvals, {state, playbook, update, now, warnings, lock}, deps)
+    // Sent as of the moment the person said so.
+    const sentAt = (deps.clock ?? systemClock).now()
+    refuseStale(sentAt)
+    return sendDraft(d, approvals, {state, playbook, update, now: sentAt, warnings, lock}, deps)
   })
 }
 
@@ -447,8 +493,9 @@ export async function listDrafts(store: IncidentStore, opts: {incident?: string;
   const ids = opts.incident ? [opts.incident] : await store.list()
   const out: DraftSummary[] = []
   for (const id of ids) {
-    const {state} = await loadIncident(store, id)
-    if (state.drafts.size === 0) continue
+    // A damaged journal among all incidents is passed over (`incident list` names it); one named is an error.
+    const state = opts.incident ? (await loadIncident(store, id)).state : await loadIntact(store, id)
+    if (!state || state.drafts.size === 0) continue
     let playbook: Playbook | undefined
     try {
       playbook = incidentPlaybook(state)
@@ -492,7 +539,8 @@ export function describeDraft(view: DraftView): string {
 
 /**
  * Sends a draft's posts as update `at.update`, journaled in one write with `at.before`
- * (approvals just recorded) and the draft's `draft_published`.
+ * (approvals just recorded) and the draft's `draft_published`. Channels that got this update
+ * meanwhile (same phase and facts) are left out and reported as skipped.
  */
 function sendDraft(
   d: DraftState,
@@ -510,6 +558,7 @@ function sendDraft(
       facts: {...at.state.facts, ...d.facts},
       after: [{type: 'draft_published', by: deps.actor, draft: d.id, update: at.update}],
       draft: {id: d.id, approvers},
+      already: draftChannelsToSend(at.state, d),
     },
     deps,
   )

@@ -1,4 +1,4 @@
-import {DeliveryError, describeTimeout} from './adapter.js'
+import {DeliveryError, describeTimeout, statusMayHaveArrived} from './adapter.js'
 
 /**
  * The small HTTP layer every fetch-based adapter shares: a per-request timeout, the
@@ -120,7 +120,9 @@ export function retryAtFromHeaders(headers: Headers, now: Date = new Date()): Da
 /**
  * The DeliveryError for an unsuccessful answer: 429 (and `extraRateLimit` statuses such
  * as Statuspage's 420) wait for the reset, 5xx and 408 retry, everything else is final.
- * `detail` is the platform's own error text, already extracted from its body.
+ * A 5xx other than 503 may have come after the post was made (`statusMayHaveArrived`):
+ * the publisher then looks before sending again, or leaves the part to a person where the
+ * platform can't be asked. `detail` is the platform's own error text, already extracted from its body.
  */
 export function errorFromResponse(platform: string, res: HttpResponse, detail: string, opts: {extraRateLimit?: number[]; retryAt?: Date; now?: Date} = {}): DeliveryError {
   const summary = `${platform} answered ${res.status}${detail ? `: ${detail}` : ''}`
@@ -128,7 +130,7 @@ export function errorFromResponse(platform: string, res: HttpResponse, detail: s
     const retryAt = opts.retryAt ?? retryAtFromHeaders(res.headers, opts.now) ?? new Date((opts.now ?? new Date()).getTime() + 60_000)
     return new DeliveryError(`${platform} rate limit reached (${res.status})`, {retry: 'rate-limit', retryAt})
   }
-  if (res.status >= 500 || res.status === 408) return new DeliveryError(summary, {retry: 'transient'})
+  if (res.status >= 500 || res.status === 408) return new DeliveryError(summary, {retry: 'transient', mayHaveArrived: statusMayHaveArrived(res.status)})
   return new DeliveryError(summary, {retry: 'never'})
 }
 

@@ -6,31 +6,18 @@ import {deliveryStatus, type IncidentState} from '../incident/state.js'
 import type {IncidentStore} from '../incident/store.js'
 import type {IncidentLock, LockOwner} from '../incident/lock.js'
 import type {Playbook} from '../playbook/model.js'
-import {enforcePolicy, measurePost, renderPhase, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
-import {escapeHtml} from '../render/template.js'
+import {cacheLimits, cachedLimits, limitsSource, type PlatformLimits} from '../channels/platform-limits.js'
+import {findPhase, renderPhase, selectPosts, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
+import {askApproval, type Approver} from './approval.js'
 import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory, tryCreateAdapter} from './adapters/index.js'
 import {checkCredentials, secretValues} from './credentials.js'
-import {deliverAll, firstPost, previousPost, systemClock, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
+import {deliverAll, postKeyFor, systemClock, threadFor, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
+import {alreadyCarried, describeAlreadyCarried, type AlreadyCarried} from './duplicates.js'
 import {Redactor} from './redact.js'
 import {appendEvents, ensureLockHeld} from '../store/batch.js'
 
-/** What the person approving decides. */
-export type ApprovalDecision = {action: 'publish'; channels: string[]; posts: RenderedPostRecord[]} | {action: 'abort'}
-
-export interface ApprovalRequest {
-  incident: string
-  update: number
-  phase: string
-  posts: RenderedPostRecord[]
-  /** Re-measures an edited text for a channel (splitting it again where it threads). */
-  revise(channel: string, text: string): RenderedPost
-}
-
-/** Asks a person for approval (interactive prompts in the CLI; scripted in tests). */
-export interface Approver {
-  approve(request: ApprovalRequest): Promise<ApprovalDecision>
-}
+export type {ApprovalDecision, ApprovalRequest, Approver} from './approval.js'
 
 export interface PublishDeps {
   store: IncidentStore
@@ -60,8 +47,8 @@ export interface PublishRequest {
   approver?: Approver
   dryRun?: boolean
   again?: boolean
-  /** Shows the rendered posts to the person about to approve them. */
-  preview?: (rendered: RenderedPhase) => void
+  /** Shows the rendered posts to the person about to approve them, and the channels skipped because they already have this update. */
+  preview?: (rendered: RenderedPhase, already: AlreadyCarried[]) => void
   /** Post-policy rules overridden for this update (--allow), journaled with who gave them. */
   allow?: readonly string[]
   /** When the playbook wants more than one approval: how long the draft stays open (default 2 h). */
@@ -79,8 +66,12 @@ export interface PlannedDelivery {
 export interface PublishResult {
   incident: string
   phase: string
-  update: number
+  /** The update recorded; null when nothing was, because every channel already had it. */
+  update: number | null
+  /** Skipped channels (declined, or already carrying this update: see `already`) are listed as `skipped`. */
   deliveries: DeliveryOutcome[]
+  /** Channels skipped because their latest update already is this one (same phase and facts). */
+  already?: AlreadyCarried[]
   /** Set on --dry-run: what would be sent, and where. */
   plan?: PlannedDelivery[]
   /** Set when more approvals are needed: a draft was recorded and nothing was sent. */
@@ -115,7 +106,7 @@ function diffFacts(before: Facts, after: Facts): Array<{fact: string; from: unkn
 }
 
 export function toRecord(post: RenderedPost): RenderedPostRecord {
-  const {warnings: _w, errors: _e, violations: _v, ...record} = post
+  const {warnings: _w, errors: _e, violations: _v, limitNote: _l, ...record} = post
   return record
 }
 
@@ -172,8 +163,21 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   const merged = {...state.facts, ...req.facts}
   const facts = resolveFacts(playbook, merged)
   const update = state.updates.reduce((m, u) => Math.max(m, u.update), 0) + 1
-  const rendered = renderPhase(playbook, req.phase, facts, {channels: req.channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow})
-  const posts = rendered.posts
+  const phase = findPhase(playbook, req.phase)
+  const selected = selectPosts(playbook, phase, req.channels).map((p) => p.channel)
+  // A channel whose latest update already is this one (same phase, same facts) is skipped:
+  // publishing it there again would post it twice. --again sends a new update on purpose.
+  const already = req.again ? [] : alreadyCarried(state, phase.name, merged, selected)
+  const phaseChannels = selected.filter((c) => !already.some((a) => a.channel === c))
+  const limits = req.dryRun ? {limits: cachedLimits(playbook, phaseChannels), warnings: []} : await readChannelLimits(playbook, phaseChannels, deps, now)
+  warnings.push(...limits.warnings)
+  const renderAt = (at: Date, only?: readonly string[]): RenderedPhase => {
+    const all = renderPhase(playbook, req.phase, facts, {channels: only ?? req.channels, now: at, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow, limits: limits.limits})
+    return already.length > 0 ? {...all, posts: all.posts.filter((p) => !already.some((a) => a.channel === p.channel))} : all
+  }
+  let rendered = renderAt(now)
+  let renderedAt = now
+  let posts = rendered.posts
   warnings.push(...posts.flatMap((p) => p.warnings.map((w) => `${p.channel}: ${w}`)))
 
   const check = preflight(playbook, posts, deps.env)
@@ -199,7 +203,11 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
     if (check.problems.length > 0) warnings.push(...check.problems.map((p) => `would not publish: ${p}`))
     const required = requiredApprovals(playbook, rendered.phase)
     if (required > 1) warnings.push(`phase ${rendered.phase} needs ${required} people to approve: publishing records a draft for \`candor approve\``)
-    return {incident: state.id, phase: rendered.phase, update, deliveries: [], plan, warnings}
+    return {incident: state.id, phase: rendered.phase, update, deliveries: [], plan, already, warnings}
+  }
+  if (posts.length === 0) {
+    // Every channel already has this update: nothing to approve, record or send.
+    return {incident: state.id, phase: rendered.phase, update: null, deliveries: alreadyOutcomes(state, already), already, warnings}
   }
   if (check.problems.length > 0) {
     throw new CandorError(`nothing was published: ${check.problems.join('; ')}`, {
@@ -208,13 +216,12 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
     })
   }
 
-  // The same posts for the same phase already went out: refuse a double apology.
-  if (!req.again) refuseDuplicate(state, rendered.phase, posts.map(toRecord))
-
   await buildAdapters(playbook, posts.map((p) => p.channel), deps) // fail on an unsupported type before asking anyone
 
   let approved: RenderedPostRecord[] = posts.map(toRecord)
   let channels = approved.map((p) => p.channel)
+  // The moment of approval: what the journal records, and what the post's times count from.
+  let approvedAt = now
   if (!req.yes) {
     if (!req.interactive || !req.approver) {
       throw new CandorError('publishing needs approval, and no one can be asked: stdin is not a terminal', {
@@ -223,63 +230,103 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
         suggestions: ['Pass --yes to approve in a script, or run it in a terminal; preview first with --dry-run'],
       })
     }
-    req.preview?.(rendered)
-    const decision = await req.approver.approve({
+    const approval = await askApproval({
+      approver: req.approver,
       incident: state.id,
       update,
-      phase: rendered.phase,
-      posts: approved,
-      revise: (channel, text) => {
-        const post = posts.find((p) => p.channel === channel)!
-        const config = playbook.channels.get(channel)!
-        // Edits to an HTML channel (the status site) are text like any other: escape them.
-        const edited = config.kind.format === 'html' ? escapeHtml(text.trim()) : text.trim()
-        const measured = measurePost(config, edited)
-        const policy = enforcePolicy(playbook, config, [edited, post.title, post.subject, post.link], facts, req.allow)
-        return {...post, ...measured, warnings: [...measured.warnings, ...policy.warnings], errors: [...measured.errors, ...policy.errors], violations: policy.violations}
-      },
+      playbook,
+      facts,
+      allow: req.allow,
+      limits: limits.limits,
+      rendered,
+      renderedAt: now,
+      clock,
+      render: (at, only) => renderAt(at, only),
+      preflight: (again) => preflight(playbook, again, deps.env).problems,
+      preview: req.preview ? (r) => req.preview!(r, already) : undefined,
     })
-    if (decision.action === 'abort') {
-      throw new CandorError('not published: approval was refused', {code: 'aborted', exit: ExitCode.NotApproved, suggestions: ['Nothing was sent and nothing recorded; run publish again when ready']})
-    }
-    approved = decision.posts
-    channels = decision.channels
-    const invalid = approved.filter((p) => channels.includes(p.channel) && p.parts.some((part) => part.limit !== null && part.length > part.limit))
-    if (invalid.length > 0) throw new CandorError(`edited posts are over their limit: ${invalid.map((p) => p.channel).join(', ')}`, {code: 'preflight_failed'})
-    const blocked = approved
-      .filter((p) => channels.includes(p.channel) && p.edited)
-      .flatMap((p) => enforcePolicy(playbook, playbook.channels.get(p.channel)!, [p.parts.map((x) => x.text).join('\n'), p.title, p.subject, p.link], facts, req.allow).errors)
-    if (blocked.length > 0) throw new CandorError(`edited posts break the post policy: ${blocked.join('; ')}`, {code: 'preflight_failed'})
+    rendered = approval.rendered
+    posts = rendered.posts
+    renderedAt = approval.renderedAt
+    approvedAt = approval.approvedAt
+    approved = approval.posts
+    channels = approval.channels
   }
 
   if (req.allow?.length) {
     const hits = posts.flatMap((p) => (p.violations ?? []).filter((v) => v.allowed).map((v) => ({channel: p.channel, rule: v.rule, match: v.match})))
-    await deps.store.append(state.id, {type: 'policy_override', by: deps.actor, update, rules: [...new Set(req.allow)], hits}, now)
+    await deps.store.append(state.id, {type: 'policy_override', by: deps.actor, update, rules: [...new Set(req.allow)], hits}, approvedAt)
   }
 
   // More than one person must approve: record a draft with this approval, send nothing.
   if (requiredApprovals(playbook, rendered.phase) > 1) {
     const {recordDraft} = await import('./drafts.js')
     return recordDraft(
-      {state, playbook, rendered: {phase: rendered.phase, nextUpdateDue: rendered.nextUpdateDue, posts: posts.map(toRecord)}, approved, channels, facts: req.facts, update, now, again: req.again, ttlMs: req.draftTtlMs, warnings},
+      {state, playbook, rendered: {phase: rendered.phase, nextUpdateDue: rendered.nextUpdateDue, posts: posts.map(toRecord)}, approved, channels, facts: req.facts, update, now: renderedAt, approvedAt, again: req.again, ttlMs: req.draftTtlMs, warnings, already},
       deps,
       lock,
     )
   }
 
-  return deliverApproved({state, playbook, phase: rendered.phase, update, nextUpdateDue: rendered.nextUpdateDue, posts: approved, channels, facts: merged, now, warnings, lock}, deps)
+  return deliverApproved({state, playbook, phase: rendered.phase, update, nextUpdateDue: rendered.nextUpdateDue, posts: approved, channels, facts: merged, now: approvedAt, warnings, lock, already}, deps)
 }
 
-/** Refuses to send posts a published update of the same phase already sent (unless --again). */
-export function refuseDuplicate(state: IncidentState, phase: string, posts: RenderedPostRecord[]): void {
-  const key = (ps: RenderedPostRecord[]) => JSON.stringify(ps.map((p) => [p.channel, p.parts.map((x) => x.text)]))
-  const same = state.updates.find((u) => u.approvedAt && u.phase === phase && key(u.posts.filter((p) => posts.some((q) => q.channel === p.channel))) === key(posts))
-  if (same) {
-    throw new CandorError(`update ${same.update} (${same.phase}) already published these exact posts`, {
+/**
+ * What each channel's server allows (a Mastodon instance's limits), read before the posts are
+ * split and cached for later previews. A server that cannot be asked leaves the cached limits
+ * (or the channel's default) in place, with a warning: it never stops a publish. Channels
+ * whose playbook sets `max_length` are not asked.
+ */
+export async function readChannelLimits(playbook: Playbook, channels: readonly string[], deps: PublishDeps, now: Date): Promise<{limits: Map<string, PlatformLimits>; warnings: string[]}> {
+  const limits = cachedLimits(playbook, channels)
+  const warnings: string[] = []
+  const redactor = new Redactor(secretValues(deps.env))
+  const wanted = channels.filter((name) => limitsSource(playbook, name) !== undefined && typeof playbook.channels.get(name)!.options.max_length !== 'number')
+  if (wanted.length === 0) return {limits, warnings}
+  const adapters = await buildAdapters(playbook, wanted, deps)
+  await Promise.all(
+    wanted.map(async (name) => {
+      const adapter = adapters.get(name)!
+      if (!adapter.readLimits) return
+      const config = playbook.channels.get(name)!
+      const source = limitsSource(playbook, name)!
+      try {
+        const read = await adapter.readLimits(deps.signal ?? new AbortController().signal)
+        const value: PlatformLimits = {...read, source, readAt: now.toISOString()}
+        limits.set(name, value)
+        cacheLimits(config.type, value)
+      } catch (error) {
+        const cached = limits.get(name)
+        const fallback = cached ? `using the limit of ${cached.maxLength} it gave at ${cached.readAt.slice(0, 16).replace('T', ' ')} UTC` : `assuming ${config.kind.label}'s default of ${config.kind.defaultLimit}; set max_length in the playbook if the instance allows another`
+        warnings.push(`${name}: could not read ${source}'s limits (${redactor.text((error as Error).message)}); ${fallback}`)
+      }
+    }),
+  )
+  return {limits, warnings}
+}
+
+/** How a channel skipped because it already has the update is reported: `skipped`, with the posts that carry it. */
+export function alreadyOutcomes(state: IncidentState, already: readonly AlreadyCarried[]): DeliveryOutcome[] {
+  return already.map((a) => {
+    const remotes = (state.updates.find((u) => u.update === a.update)?.deliveries.get(a.channel)?.parts ?? []).flatMap((p) => (p.status === 'published' && p.remote ? [p.remote] : []))
+    return {channel: a.channel, status: 'skipped', ids: remotes.map((r) => r.id), urls: remotes.flatMap((r) => (r.url ? [r.url] : [])), already: {update: a.update, status: a.status}}
+  })
+}
+
+/**
+ * A draft about to be sent: the channels whose latest update already is the draft's (someone
+ * published it meanwhile) are left out. Refuses when that leaves nothing to send.
+ */
+export function draftChannelsToSend(state: IncidentState, d: {phase: string; facts: Record<string, unknown>; channels: string[]; again: boolean}): AlreadyCarried[] {
+  if (d.again) return []
+  const already = alreadyCarried(state, d.phase, {...state.facts, ...d.facts}, d.channels)
+  if (already.length > 0 && already.length === d.channels.length) {
+    throw new CandorError(`every channel of this draft already has its update: ${already.map(describeAlreadyCarried).join('; ')}`, {
       code: 'duplicate_update',
-      suggestions: ['Change the facts for a new update, use `candor retry` to resend failed deliveries, or pass --again to publish it once more'],
+      suggestions: ['Nothing needs sending; use `candor retry` to finish unfinished deliveries, or publish the phase again with --again to send it once more'],
     })
   }
+  return already
 }
 
 /** An update whose posts are approved (by the publisher, or by a draft's approvers). */
@@ -304,6 +351,8 @@ export interface ApprovedUpdate {
   after?: NewEvent[]
   /** The draft this update comes from, and who approved it. */
   draft?: {id: string; approvers: string[]}
+  /** Channels left out because they already have this update: reported as skipped, not journaled. */
+  already?: AlreadyCarried[]
 }
 
 /**
@@ -311,15 +360,18 @@ export interface ApprovedUpdate {
  * in one write (one transaction in PostgreSQL), then deliver to every channel at once.
  */
 export async function deliverApproved(a: ApprovedUpdate, deps: PublishDeps): Promise<PublishResult> {
-  const {state, playbook, phase, update, posts: approved, channels, now} = a
+  const {state, playbook, phase, update, now} = a
+  // Channels that already have this update are not part of it at all (not even as declined).
+  const skip = new Set((a.already ?? []).map((x) => x.channel))
+  const approved = a.posts.filter((p) => !skip.has(p.channel))
+  const channels = a.channels.filter((c) => !skip.has(c))
   const changes = diffFacts(state.facts, Object.fromEntries(Object.entries(a.facts).filter(([, v]) => v !== undefined)))
-  const redactor = new Redactor(secretValues(deps.env))
   const adapters = await buildAdapters(playbook, channels, deps)
   // Across machines the lock lives on a database connection: make sure it still does.
   if (a.lock) await ensureLockHeld(a.lock)
   const events: NewEvent[] = [...(a.before ?? [])]
   if (changes.length > 0) events.push({type: 'facts_changed', by: deps.actor, changes})
-  events.push(redactor.value({type: 'rendered', by: deps.actor, update, phase, next_update_due: a.nextUpdateDue, posts: approved}))
+  events.push({type: 'rendered', by: deps.actor, update, phase, next_update_due: a.nextUpdateDue, posts: approved})
   events.push({type: 'approved', by: deps.actor, update, channels, declined: approved.map((p) => p.channel).filter((c) => !channels.includes(c)), ...(a.draft && {draft: a.draft.id, approvers: a.draft.approvers})})
   events.push(...(a.after ?? []))
   await appendEvents(deps.store, state.id, events, now)
@@ -328,7 +380,7 @@ export async function deliverApproved(a: ApprovedUpdate, deps: PublishDeps): Pro
   const jobs: DeliveryJob[] = approved.filter((p) => channels.includes(p.channel)).map((post) => ({channel: post.channel, post, adapter: adapters.get(post.channel)!, done: new Map()}))
   const outcomes = await deliverAll(jobs, deliveryOptions(deps, fresh, {update, phase}))
   const skipped: DeliveryOutcome[] = approved.filter((p) => !channels.includes(p.channel)).map((p) => ({channel: p.channel, status: 'skipped', ids: [], urls: []}))
-  return {incident: state.id, phase, update, deliveries: [...outcomes, ...skipped], warnings: a.warnings}
+  return {incident: state.id, phase, update, deliveries: [...outcomes, ...skipped, ...alreadyOutcomes(state, a.already ?? [])], ...(a.already?.length && {already: a.already}), warnings: a.warnings}
 }
 
 export interface RetryResult {
@@ -416,12 +468,15 @@ async function settleUnknown(
   }
   if (adapter.findPublished) {
     try {
+      const thread = threadFor(ctx.state, ctx.channel, ctx.update.update, adapter)
+      const postKey = postKeyFor(ctx.state, ctx.channel, ctx.update.update, part, adapter)
       const found = await adapter.findPublished({
         text: post.parts[part - 1].text,
         part,
         parts: post.parts.length,
-        replyTo: part > 1 ? (ctx.done.get(part - 1) ?? undefined) : previousPost(ctx.state, ctx.channel, ctx.update.update),
-        threadRoot: firstPost(ctx.state, ctx.channel) ?? ctx.done.get(1) ?? undefined,
+        replyTo: part > 1 ? (ctx.done.get(part - 1) ?? undefined) : thread.replyTo,
+        threadRoot: thread.threadRoot ?? ctx.done.get(1) ?? undefined,
+        ...(postKey && {postKey}),
         post,
         incident: {id: ctx.state.id, update: ctx.update.update, phase: ctx.update.phase, facts: ctx.state.facts},
         idempotencyKey: `candor-${ctx.state.id}-${ctx.update.update}-${ctx.channel}-${part}`,
@@ -439,7 +494,7 @@ async function settleUnknown(
   if (adapter.idempotent) return 'idempotent'
   const answer = req.assume ?? (req.ask ? await req.ask({update: ctx.update.update, channel: ctx.channel, part, text: post.parts[part - 1].text}) : undefined)
   if (!answer) {
-    throw new CandorError(`update ${ctx.update.update} on ${ctx.channel}, part ${part}, was being sent when Candor stopped, and ${ctx.channel} can't be asked whether it arrived`, {
+    throw new CandorError(`update ${ctx.update.update} on ${ctx.channel}, part ${part}, may or may not have arrived (Candor stopped, or got no clear answer, while sending it), and ${ctx.channel} can't be asked`, {
       code: 'delivery_unknown',
       suggestions: ['Look at the channel, then run `candor retry --assume-sent` if it is there or `candor retry --assume-lost` to send it again'],
     })

@@ -1,6 +1,7 @@
 /**
  * Masks known secret values wherever they appear, also URL-encoded (a token echoed
- * back inside a URL or a platform's error body).
+ * back inside a URL or a platform's error body). For diagnostics only (messages, errors,
+ * logs): never for posts, journal events or site output, which must say what was approved.
  */
 export class Redactor {
   private readonly needles: string[]
@@ -20,11 +21,5 @@ export class Redactor {
     let out = input
     for (const n of this.needles) if (out.includes(n)) out = out.split(n).join('••••')
     return out
-  }
-
-  /** Redacts every string inside a JSON-able value. */
-  value<T>(input: T): T {
-    if (this.needles.length === 0) return input
-    return JSON.parse(this.text(JSON.stringify(input))) as T
   }
 }

@@ -1,4 +1,5 @@
 import {channelLimit} from '../channels/kinds.js'
+import type {ChannelLimits, PlatformLimits} from '../channels/platform-limits.js'
 import {CandorError} from '../errors.js'
 import type {Facts} from '../facts.js'
 import {channelLocale} from '../playbook/load.js'
@@ -34,6 +35,8 @@ export interface RenderedPost {
   link?: string
   /** HTML body, for channels that send one beside the text (email). */
   html?: string
+  /** Where the limit came from, for channels whose server sets it (a Mastodon instance). */
+  limitNote?: string
 }
 
 /** A policy hit on a rendered post. */
@@ -59,6 +62,8 @@ export interface RenderOptions {
   update?: number
   /** Policy rules overridden for this run (`--allow RULE`): their hits are warnings, not errors. */
   allow?: readonly string[]
+  /** What each channel's server allows, as read (publish) or cached (preview). */
+  limits?: ChannelLimits
 }
 
 /** Checks `--allow` names; an unknown one is an error naming the rules. */
@@ -140,11 +145,12 @@ export function textToHtml(escaped: string): string {
  * Measures a post's text against its channel's limit: one part when it fits, a
  * numbered thread where the channel threads, else an error naming the limit.
  */
-export function measurePost(channel: ChannelConfig, text: string): Pick<RenderedPost, 'parts' | 'warnings' | 'errors'> {
+export function measurePost(channel: ChannelConfig, text: string, server?: PlatformLimits): Pick<RenderedPost, 'parts' | 'warnings' | 'errors'> {
   const kind = channel.kind
   const out: Pick<RenderedPost, 'parts' | 'warnings' | 'errors'> = {parts: [], warnings: [], errors: []}
-  const limit = channelLimit(kind, channel.options)
-  const measure = kind.measure ?? codePointLength
+  // `max_length` in the playbook wins over what the server says.
+  const limit = kind.limitConfigurable && typeof channel.options.max_length === 'number' ? channel.options.max_length : (server?.maxLength ?? channelLimit(kind, channel.options))
+  const measure = kind.measure ? (t: string) => kind.measure!(t, server) : codePointLength
   if (text === '') {
     out.errors.push(`${channel.name}: the post is empty`)
     out.parts.push({text, length: 0, limit: limit ?? null})
@@ -178,6 +184,36 @@ export function measurePost(channel: ChannelConfig, text: string): Pick<Rendered
 }
 
 /**
+ * Mentions a fact puts into a post that the channel's platform would notify (an
+ * `@user@domain` on Mastodon): facts come from people mid-incident, and a handle typed into
+ * one pings that person. One message per mention, naming the fact.
+ */
+export function factMentions(channel: ChannelConfig, text: string, facts: Facts): string[] {
+  const found = channel.kind.notifies?.(text) ?? []
+  if (found.length === 0) return []
+  const values = Object.entries(facts).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => [name, String(v ?? '').toLowerCase()] as const))
+  const out: string[] = []
+  for (const mention of new Set(found)) {
+    const fact = values.find(([, v]) => v.includes(mention.toLowerCase()))?.[0]
+    if (fact) out.push(`"${mention}" (from fact "${fact}") will mention and notify that account on ${channel.kind.label}; write it without the leading @ if no one should be notified`)
+  }
+  return out
+}
+
+/** Which limit a channel whose server sets it was measured against, in words; undefined for other channels. */
+export function describeLimit(channel: ChannelConfig, server?: PlatformLimits): string | undefined {
+  const kind = channel.kind
+  const source = kind.limitsFrom?.(channel.options)
+  if (!source) return undefined
+  if (kind.limitConfigurable && typeof channel.options.max_length === 'number') return `limit ${channel.options.max_length} from max_length in the playbook`
+  if (server) {
+    const urls = server.urlLength !== undefined ? `, URLs count ${server.urlLength}` : ''
+    return `limit ${server.maxLength}${urls}, as ${source} said at ${server.readAt.slice(0, 16).replace('T', ' ')} UTC`
+  }
+  return `limit ${kind.defaultLimit} assumed (${kind.label}'s default): ${source} has not been asked yet; publish reads its own limit`
+}
+
+/**
  * How long until the next update a phase promises, for an incident of the given age:
  * `long_incident` slows the cadence once the incident is older than its `after`.
  */
@@ -207,7 +243,7 @@ export function renderPhase(playbook: Playbook, phaseName: string, facts: Facts,
 
   const allow = checkAllowedRules(opts.allow)
   const {data, nextUpdateDue} = renderData(playbook, phase, opts)
-  const rendered = posts.map((post) => renderPost(playbook, post, facts, data, {allow}))
+  const rendered = posts.map((post) => renderPost(playbook, post, facts, data, {allow, server: opts.limits?.get(post.channel)}))
   return {playbook: playbook.name, phase: phase.name, nextUpdateDue: nextUpdateDue?.toISOString(), posts: rendered}
 }
 
@@ -236,7 +272,7 @@ export function renderPost(
   post: PostSpec,
   facts: Facts,
   baseData: Record<string, unknown>,
-  opts: {allow?: readonly string[]; locale?: string; template?: TemplateSource} = {},
+  opts: {allow?: readonly string[]; locale?: string; template?: TemplateSource; server?: PlatformLimits} = {},
 ): RenderedPost {
   const channel = playbook.channels.get(post.channel)!
   const kind = channel.kind
@@ -252,10 +288,12 @@ export function renderPost(
   }
   if (kind.type === 'email') out.html = textToHtml(runTemplate(source, 'html', facts, data).trim())
 
-  const measured = measurePost(channel, text)
+  const measured = measurePost(channel, text, opts.server)
+  const limitNote = describeLimit(channel, opts.server)
+  if (limitNote) out.limitNote = limitNote
   const policy = enforcePolicy(playbook, channel, [text, out.title, out.subject, out.link], facts, opts.allow, locale)
   out.parts = measured.parts
-  out.warnings = [...measured.warnings, ...policy.warnings]
+  out.warnings = [...measured.warnings, ...factMentions(channel, text, facts), ...policy.warnings]
   out.errors = [...measured.errors, ...policy.errors]
   out.violations = policy.violations
   return out

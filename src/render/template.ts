@@ -21,9 +21,18 @@ export interface FactReference {
   col: number
 }
 
+/** An expression written out unescaped (`{{{x}}}` or `{{& x}}`), as written, with its place. */
+export interface UnescapedOutput {
+  expression: string
+  line: number
+  col: number
+}
+
 export interface TemplateAnalysis {
   facts: FactReference[]
   issues: TemplateIssue[]
+  /** Unescaped outputs: harmless in text, refused in templates that render into HTML. */
+  unescaped: UnescapedOutput[]
 }
 
 type Node = hbs.AST.Node & {loc?: hbs.AST.SourceLocation}
@@ -52,11 +61,12 @@ export function analyzeTemplate(source: string): TemplateAnalysis {
     // On disk only when clean: problems are reported from a fresh parse, in today's words.
     const cache = processTemplateCache()
     const input = `${ANALYSIS_CONTEXT}\u0000${source}`
-    const facts = cache?.get('facts', input)
-    if (Array.isArray(facts)) analysis = {facts: facts as FactReference[], issues: []}
+    // (Entries from before `unescaped` was kept hold only the facts: analysed again.)
+    const cached = cache?.get('facts', input) as Pick<TemplateAnalysis, 'facts' | 'unescaped'> | undefined
+    if (Array.isArray(cached?.facts) && Array.isArray(cached.unescaped)) analysis = {facts: cached.facts, unescaped: cached.unescaped, issues: []}
     else {
       analysis = analyze(source)
-      if (analysis.issues.length === 0) cache?.set('facts', input, analysis.facts)
+      if (analysis.issues.length === 0) cache?.set('facts', input, {facts: analysis.facts, unescaped: analysis.unescaped})
     }
     analyses.set(source, analysis)
   }
@@ -70,6 +80,7 @@ const ANALYSIS_CONTEXT = `${[...HELPER_NAMES].join(',')}|${BUILTIN_DATA.join(','
 function analyze(source: string): TemplateAnalysis {
   const facts: FactReference[] = []
   const issues: TemplateIssue[] = []
+  const unescaped: UnescapedOutput[] = []
   let ast: hbs.AST.Program
   try {
     // Unprocessed: whitespace control changes no expression, and compile applies it later.
@@ -77,7 +88,13 @@ function analyze(source: string): TemplateAnalysis {
     parsed.set(source, ast)
   } catch (error) {
     issues.push(parseErrorIssue(error))
-    return {facts, issues}
+    return {facts, issues, unescaped}
+  }
+  const lines = source.split('\n')
+  const written = (node: Node): string => {
+    const {start, end} = node.loc!
+    if (start.line === end.line) return lines[start.line - 1]!.slice(start.column, end.column)
+    return lines[start.line - 1]!.slice(start.column) + '…'
   }
 
   const visitPath = (path: hbs.AST.PathExpression, scope: number) => {
@@ -122,6 +139,7 @@ function analyze(source: string): TemplateAnalysis {
       switch (statement.type) {
         case 'MustacheStatement':
           visitCall(statement as hbs.AST.MustacheStatement, scope)
+          if (!(statement as hbs.AST.MustacheStatement).escaped) unescaped.push({expression: written(statement as Node), ...where(statement as Node)})
           break
         case 'BlockStatement': {
           const block = statement as hbs.AST.BlockStatement
@@ -144,7 +162,7 @@ function analyze(source: string): TemplateAnalysis {
   }
 
   visitProgram(ast, 0)
-  return {facts, issues}
+  return {facts, issues, unescaped}
 }
 
 function parseErrorIssue(error: unknown): TemplateIssue {
@@ -181,17 +199,35 @@ export function runTemplate(source: string, format: TemplateFormat, context: Rec
 function compileTemplate(source: string, format: TemplateFormat): HandlebarsTemplateDelegate {
   const options = {noEscape: format !== 'html', knownHelpers, knownHelpersOnly: false, strict: false}
   const cache = processTemplateCache()
-  const input = `${Handlebars.VERSION}|${JSON.stringify(options)}\u0000${source}`
+  // HTML escapes every output, `{{{x}}}` and `{{& x}}` too: marked in the key, so code
+  // compiled before that rule is never reused.
+  const input = `${Handlebars.VERSION}|${JSON.stringify(options)}${format === 'html' ? '|escape-all' : ''}\u0000${source}`
   let spec = cache?.get('compiled', input)
   if (typeof spec !== 'string') {
-    const ast = parsed.get(source)
+    const ast = parsed.get(source) ?? Handlebars.parseWithoutProcessing(source)
     parsed.delete(source)
-    spec = engine.precompile(ast ?? source, options) as string
+    if (format === 'html') escapeEveryOutput(ast)
+    spec = engine.precompile(ast, options) as string
     cache?.set('compiled', input, spec)
   }
   // The same step Handlebars' own compile ends with: its generated code becomes functions.
   // eslint-disable-next-line no-new-func
   return engine.template(new Function(`return ${spec as string}`)() as TemplateSpecification)
+}
+
+/**
+ * Makes every `{{{x}}}` and `{{& x}}` of a parsed template escape like `{{x}}`: in HTML a
+ * fact is text, never markup (`playbook validate` refuses them there; this is the backstop).
+ */
+function escapeEveryOutput(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const child of node) escapeEveryOutput(child)
+    return
+  }
+  if (!node || typeof node !== 'object') return
+  const n = node as {type?: string; escaped?: boolean}
+  if (n.type === 'MustacheStatement') n.escaped = true
+  for (const [key, value] of Object.entries(node)) if (key !== 'loc' && value && typeof value === 'object') escapeEveryOutput(value)
 }
 
 export function escapeHtml(text: string): string {

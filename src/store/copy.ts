@@ -1,8 +1,8 @@
-import {closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, writeSync} from 'node:fs'
+import {closeSync, constants, existsSync, fsyncSync, openSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {CandorError} from '../errors.js'
 import type {JournalEvent} from '../incident/events.js'
-import {checkIncidentId, FileIncidentStore, parseJournal, type IncidentStore} from '../incident/store.js'
+import {checkIncidentId, FileIncidentStore, parseJournal, stateDirWriteError, writeFully, type IncidentStore} from '../incident/store.js'
 import {PgIncidentStore} from './postgres.js'
 import {parseStoreSpec, type StoreSpec} from './url.js'
 import {makeFolder} from '../fs/make-folder.js'
@@ -93,11 +93,13 @@ export function importFileJournal(stateDir: string, id: string, events: JournalE
     if (now !== after) throw conflict(id, file)
     fd = openSync(file, 'a', 0o600)
     const text = readFileSync(file, 'utf8')
-    if (text.length > 0 && !text.endsWith('\n')) writeSync(fd, '\n')
+    if (text.length > 0 && !text.endsWith('\n')) writeFully(fd, '\n')
   }
   try {
-    writeSync(fd, events.map((e) => JSON.stringify(e) + '\n').join(''))
+    writeFully(fd, events.map((e) => JSON.stringify(e) + '\n').join(''))
     fsyncSync(fd)
+  } catch (error) {
+    throw stateDirWriteError(error, stateDir, file)
   } finally {
     closeSync(fd)
   }

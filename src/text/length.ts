@@ -38,15 +38,16 @@ export function xIsValid(text: string): boolean {
 
 /**
  * Mastodon's server-side length: grapheme clusters of the text after every
- * http(s) URL is replaced by 23 characters and every remote mention
+ * http(s) URL is replaced by `urlLength` characters (the instance's
+ * `characters_reserved_per_url`, 23 on Mastodon itself) and every remote mention
  * `@user@domain.tld` by `@user` (as StatusLengthValidator does).
  */
-export function mastodonLength(text: string): number {
+export function mastodonLength(text: string, urlLength: number = MASTODON_URL_LENGTH): number {
   if (text === '') return 0
   const entities: Array<{start: number; end: number; replacement: string}> = []
   if (text.includes(':')) {
     for (const url of extractUrlsWithIndices(text, {extractUrlsWithoutProtocol: false})) {
-      if (HTTP_URL.test(url.url)) entities.push({start: url.indices[0], end: url.indices[1], replacement: MASTODON_URL_PLACEHOLDER})
+      if (HTTP_URL.test(url.url)) entities.push({start: url.indices[0], end: url.indices[1], replacement: urlLength === MASTODON_URL_LENGTH ? MASTODON_URL_PLACEHOLDER : 'x'.repeat(urlLength)})
     }
   }
   if (text.includes('@')) {
@@ -69,6 +70,21 @@ export function mastodonLength(text: string): number {
   }
   countable += text.slice(pos)
   return graphemeLength(countable)
+}
+
+/**
+ * The remote mentions (`@user@domain`) in `text` as Mastodon finds them (`Account::MENTION_RE`):
+ * on Mastodon each one mentions, and notifies, that account.
+ */
+export function mastodonRemoteMentions(text: string): string[] {
+  if (!text.includes('@')) return []
+  const out: string[] = []
+  for (const m of text.matchAll(MASTODON_MENTION)) {
+    const end = m.index + m[0].length
+    if (m[2] === undefined || endMentionMatch.test(text.slice(end, end + 3))) continue
+    out.push(m[0])
+  }
+  return out
 }
 
 /** Number of grapheme clusters (user-perceived characters), as Bluesky's 300 limit counts. */

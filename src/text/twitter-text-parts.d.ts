@@ -16,3 +16,11 @@ declare module 'twitter-text/dist/regexp/endMentionMatch.js' {
   const value: unknown
   export default value
 }
+declare module 'twitter-text/dist/regexp/validCCTLD.js' {
+  const value: unknown
+  export default value
+}
+declare module 'twitter-text/dist/regexp/validGTLD.js' {
+  const value: unknown
+  export default value
+}

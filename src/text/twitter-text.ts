@@ -6,6 +6,8 @@ import configsModule from 'twitter-text/dist/configs.js'
 import extractUrlsModule from 'twitter-text/dist/extractUrlsWithIndices.js'
 import parseTweetModule from 'twitter-text/dist/parseTweet.js'
 import endMentionMatchModule from 'twitter-text/dist/regexp/endMentionMatch.js'
+import validCCTLDModule from 'twitter-text/dist/regexp/validCCTLD.js'
+import validGTLDModule from 'twitter-text/dist/regexp/validGTLD.js'
 
 export type {ParseTweetOptions}
 
@@ -16,3 +18,5 @@ export const parseTweet = parseTweetModule as (text: string, options?: ParseTwee
 export const extractUrlsWithIndices = extractUrlsModule as (text: string, options?: {extractUrlsWithoutProtocol: boolean}) => UrlWithIndices[]
 /** What may not directly follow a mention (another @, an accented latin letter, ://). */
 export const endMentionMatch = endMentionMatchModule as RegExp
+/** A whole string that is a top-level domain twitter-text knows (lower case, as IANA lists them). */
+export const TOP_LEVEL_DOMAIN = new RegExp(`^(?:${(validGTLDModule as RegExp).source}|${(validCCTLDModule as RegExp).source})$`)

@@ -1,17 +1,22 @@
 /**
  * A fake Bluesky PDS on loopback, for tests of the Bluesky channel.
  *
- * It speaks XRPC as documented in test/fakes/README.md: `createSession` with an
+ * It speaks XRPC as described in docs/channels/bluesky.md and test/fakes/README.md: `createSession` with an
  * identifier (handle, DID or email) and app password gives JWT-shaped access and refresh
  * tokens; `refreshSession` rotates them; `createRecord`, `getRecord` and `deleteRecord` work on
  * one repo of `app.bsky.feed.post` records with TID keys, `at://` URIs and `bafyrei…` CIDs
  * (CIDv1, dag-cbor codec, sha-256 — of the record's JSON here, not its CBOR). Errors are
  * `{"error", "message"}`; answers carry `RateLimit-*` headers; a 429 also carries `Retry-After`.
  *
- * Stricter than a real PDS, on purpose: a reply's root and parent must be live records of this
- * repo with matching CIDs, and the root must be the parent's own root (Bluesky's AppView would
- * hide such a reply; a PDS stores it); a strong ref with more than `uri` and `cid` is refused
- * (a PDS would store the extra fields in the record). Facets must lie within the text's bytes.
+ * Stricter than a real PDS, on purpose: a reply's parent must be a live record of this repo and
+ * its root a record of this repo (deleted ones too: the reference stays valid), both with
+ * matching CIDs; the root must be the parent's own root and never itself a reply (Bluesky's
+ * AppView would hide such a reply or flag an invalid root; a PDS stores it); a strong ref with more than `uri` and `cid` is refused
+ * (a PDS would store the extra fields in the record). Facets must lie within the text's bytes,
+ * on UTF-8 character boundaries; a mention facet must cover `@handle` of the DID it names and
+ * a tag facet `#tag`. `com.atproto.identity.resolveHandle` resolves the fake's own handle and
+ * the `accounts` it is given; any other handle is `400 InvalidRequest "Unable to resolve handle"`.
+ * What it follows is in docs/channels/bluesky.md.
  *
  * Order of processing: read and record the request, then a queued fault wins over
  * everything else (including auth), then auth, then the method.
@@ -30,7 +35,7 @@ export interface FakeBskyPostRecord {
   text: string
   createdAt: string
   langs?: string[]
-  facets?: Array<{index: {byteStart: number; byteEnd: number}; features: Array<{$type: string; uri?: string}>}>
+  facets?: Array<{index: {byteStart: number; byteEnd: number}; features: Array<{$type: string; uri?: string; did?: string; tag?: string}>}>
   reply?: {root: FakeBskyStrongRef; parent: FakeBskyStrongRef}
 }
 
@@ -81,6 +86,8 @@ export interface StartFakeBlueskyOptions {
   email?: string
   /** The PDS endpoint in the DID document createSession returns (default: the fake itself). */
   pdsEndpoint?: string
+  /** Other accounts `resolveHandle` knows: handle → DID (the fake's own handle always resolves). */
+  accounts?: Record<string, string>
 }
 
 const POST = 'app.bsky.feed.post'
@@ -151,6 +158,7 @@ interface Token {
 
 export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<FakeBluesky> {
   const handle = opts.handle ?? 'acme-status.bsky.social'
+  const fakeHandle = handle.toLowerCase()
   const email = opts.email ?? 'status@acme.example'
   const did = `did:plc:${base32(randomBytes(15))}`
   const jwtKey = randomBytes(32)
@@ -218,12 +226,14 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
   }
 
   const live = (uri: string) => posts.find((p) => p.uri === uri && !p.deleted)
+  const knownDid = (handle: string): string | undefined => (handle === fakeHandle ? did : Object.entries(opts.accounts ?? {}).find(([h]) => h.toLowerCase() === handle)?.[1])
 
-  function checkRef(ref: unknown, role: string): FakeBskyPost | Reply {
+  function checkRef(ref: unknown, role: 'root' | 'parent'): FakeBskyPost | Reply {
     const r = ref as Partial<FakeBskyStrongRef> | undefined
     if (typeof r?.uri !== 'string' || typeof r.cid !== 'string') return xrpcError(400, 'InvalidRequest', `Invalid app.bsky.feed.post record: Record/reply/${role} must have the properties "uri" and "cid"`)
     if (Object.keys(r).some((k) => k !== 'uri' && k !== 'cid' && k !== '$type')) return xrpcError(400, 'InvalidRequest', `Invalid app.bsky.feed.post record: Record/reply/${role} has unexpected properties`)
-    const post = live(r.uri)
+    // A deleted root is still a valid reference (its replies stay in the thread); a parent must be up.
+    const post = live(r.uri) ?? (role === 'root' ? [...posts].reverse().find((p) => p.uri === r.uri && p.cid === r.cid) : undefined)
     if (!post) return xrpcError(400, 'InvalidRequest', `Invalid reply: ${role} ${r.uri} does not exist`)
     if (post.cid !== r.cid) return xrpcError(400, 'InvalidRequest', `Invalid reply: ${role} cid ${r.cid} does not match ${r.uri}`)
     return post
@@ -241,18 +251,36 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
     }
     if (record.facets !== undefined) {
       if (!Array.isArray(record.facets)) return invalid('Record/facets must be an array')
-      const size = Buffer.byteLength(record.text)
-      type LooseFacet = {index?: {byteStart?: unknown; byteEnd?: unknown}; features?: Array<{$type?: unknown; uri?: unknown}>}
+      const bytes = Buffer.from(record.text)
+      const size = bytes.length
+      // A UTF-8 continuation byte (10xxxxxx) never starts a character: a facet edge there cuts one in two.
+      const boundary = (at: number) => at === size || (bytes[at]! & 0xc0) !== 0x80
+      type LooseFacet = {index?: {byteStart?: unknown; byteEnd?: unknown}; features?: Array<{$type?: unknown; uri?: unknown; did?: unknown; tag?: unknown}>}
       for (const [i, f] of (record.facets as LooseFacet[]).entries()) {
         const start = f?.index?.byteStart
         const end = f?.index?.byteEnd
         if (typeof start !== 'number' || typeof end !== 'number' || !Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start >= end || end > size) {
           return invalid(`Record/facets/${i}/index is outside the text`)
         }
+        // Bluesky's clients cut the text at these offsets: one inside a character is a UTF-16 index mistaken for bytes.
+        if (!boundary(start) || !boundary(end)) return invalid(`Record/facets/${i}/index does not fall on UTF-8 character boundaries (byte offsets, not UTF-16 indices)`)
+        const covered = bytes.subarray(start, end).toString('utf8')
         if (!Array.isArray(f.features) || f.features.length === 0) return invalid(`Record/facets/${i}/features must not be empty`)
         for (const feature of f.features) {
           if (feature.$type === 'app.bsky.richtext.facet#link' && (typeof feature.uri !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(feature.uri))) {
             return invalid(`Record/facets/${i}/features/0/uri must be a valid uri`)
+          }
+          if (feature.$type === 'app.bsky.richtext.facet#mention') {
+            if (typeof feature.did !== 'string' || !/^did:[a-z]+:[a-zA-Z0-9._:%-]+$/.test(feature.did)) return invalid(`Record/facets/${i}/features/0/did must be a valid did`)
+            // Stricter than a PDS, as the AppView shows it: the facet covers "@handle" of that DID.
+            const handle = /^@(.+)$/.exec(covered)?.[1]?.toLowerCase()
+            if (!handle || knownDid(handle) !== feature.did) return invalid(`Record/facets/${i} mentions ${feature.did} but covers "${covered}"`)
+          }
+          if (feature.$type === 'app.bsky.richtext.facet#tag') {
+            if (typeof feature.tag !== 'string' || feature.tag.length === 0 || Buffer.byteLength(feature.tag) > 640 || [...graphemes.segment(feature.tag)].length > 64) {
+              return invalid(`Record/facets/${i}/features/0/tag must be 1 to 64 graphemes`)
+            }
+            if (covered.slice(1) !== feature.tag || !/^[#＃]/.test(covered)) return invalid(`Record/facets/${i} tags "${feature.tag}" but covers "${covered}"`)
           }
         }
       }
@@ -261,6 +289,8 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
       const reply = record.reply as {root?: unknown; parent?: unknown}
       const root = checkRef(reply.root, 'root')
       if (!('uri' in root)) return root
+      // The AppView flags a thread whose root is itself a reply as an invalid root.
+      if (root.record.reply) return xrpcError(400, 'InvalidRequest', `Invalid reply: root ${root.uri} is itself a reply (to ${root.record.reply.parent.uri}); the root must be the thread's first post`)
       const parent = checkRef(reply.parent, 'parent')
       if (!('uri' in parent)) return parent
       const parentRoot = parent.record.reply?.root.uri ?? parent.uri
@@ -317,6 +347,13 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
         if (!post) return {status: 200, body: {}} // a no-op, as on a real PDS
         post.deleted = true
         return {status: 200, body: {commit: {cid: cidOf({delete: post.uri, at: Date.now()}), rev: tid()}}}
+      }
+      case 'GET com.atproto.identity.resolveHandle': {
+        // Public: no token needed. A handle is a domain name.
+        const wanted = (query.get('handle') ?? '').toLowerCase()
+        if (!/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(wanted)) return xrpcError(400, 'InvalidRequest', 'Error: handle must be a valid handle')
+        const found = knownDid(wanted)
+        return found ? {status: 200, body: {did: found}} : xrpcError(400, 'InvalidRequest', 'Unable to resolve handle')
       }
       case 'GET com.atproto.repo.getRecord': {
         const repo = query.get('repo')

@@ -14,7 +14,7 @@
  * everything else; then the webhook token; then routing.
  */
 import type http from 'node:http'
-import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, FaultQueue, matchesRoute, parseJson, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
+import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, FaultQueue, gatewayErrorPage, gatewayFault, type GatewayErrorFault, matchesRoute, parseJson, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
 
 export interface FakeDiscordMessage {
   id: string
@@ -37,6 +37,8 @@ export type FakeDiscordFault =
   | {status: 301 | 302 | 307 | 308; location: string}
   | {kind: 'hang'}
   | {kind: 'reset'}
+  /** Carries the request out, then Discord's proxy (Cloudflare) answers 500, 502 or 504 in its place. */
+  | GatewayErrorFault
 
 export type FakeDiscordRequest = RecordedRequest
 
@@ -84,6 +86,8 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
   const messages: FakeDiscordMessage[] = []
   const requests: FakeDiscordRequest[] = []
   const faults = new FaultQueue<FakeDiscordFault, RouteMatch>()
+  /** Requests under a gateway-error fault: carried out, answered with the proxy's page. */
+  const gatewayOf = new WeakMap<http.ServerResponse, GatewayErrorFault>()
   let nextId = 1_190_000_000_000_000_000n
   let remaining = 5
 
@@ -171,6 +175,13 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
 
   function send(res: http.ServerResponse, reply: Reply): void {
     if (!server.answerable(res)) return
+    const gateway = gatewayOf.get(res)
+    if (gateway) {
+      // Carried out above; the proxy's page goes back instead of Discord's answer.
+      const page = gatewayErrorPage(gateway)
+      res.writeHead(page.status, {...page.headers, 'content-length': String(Buffer.byteLength(page.body))})
+      return void res.end(page.body)
+    }
     const payload = reply.body === undefined ? '' : JSON.stringify(reply.body)
     res.writeHead(reply.status, {
       ...(reply.body !== undefined && {'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload))}),
@@ -191,6 +202,8 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
     if (!(await server.delay(req, fault, fake.latencyMs))) return
     const answer = answerFault(fault)
     if (answer) return send(res, faultReply(answer))
+    const gateway = gatewayFault(fault)
+    if (gateway) gatewayOf.set(res, gateway)
 
     const m = /^\/api\/webhooks\/([^/]+)\/([^/]+)(?:\/messages\/([^/]+))?$/.exec(p)
     if (!m) return send(res, {status: 404, body: {message: '404: Not Found', code: 0}})

@@ -85,22 +85,46 @@ export function matchesRoute(match: RouteMatch | undefined, method: string, path
 }
 
 /**
- * How a fault is carried out. `hang`, `reset` and `lose-answer` mean the same on every
- * platform; every other fault is an answer in the platform's own words (`answer`).
- * The webhook receiver calls its lost answer `drop-response`.
+ * How a fault is carried out. `hang`, `reset`, `lose-answer` and `gateway-error` mean the
+ * same on every platform; every other fault is an answer in the platform's own words
+ * (`answer`). The webhook receiver calls its lost answer `drop-response`.
  */
-export type FaultAction = 'hang' | 'reset' | 'lose-answer' | 'answer'
+export type FaultAction = 'hang' | 'reset' | 'lose-answer' | 'gateway-error' | 'answer'
 
 export function faultAction(fault: object | undefined): FaultAction | undefined {
   if (fault === undefined) return undefined
   const kind = 'kind' in fault ? fault.kind : undefined
-  if (kind === 'hang' || kind === 'reset' || kind === 'lose-answer') return kind
+  if (kind === 'hang' || kind === 'reset' || kind === 'lose-answer' || kind === 'gateway-error') return kind
   if (kind === 'drop-response') return 'lose-answer'
   return 'answer'
 }
 
+/**
+ * The platform carries the request out, then the proxy in front of it (Cloudflare, a load
+ * balancer) answers 500, 502 or 504 in place of the platform's answer, as it does when that
+ * answer is late, cut off or malformed (RFC 9110 §15.6.3, §15.6.5): the post is up, and the
+ * client can't tell.
+ */
+export interface GatewayErrorFault {
+  kind: 'gateway-error'
+  status: 500 | 502 | 504
+}
+
+const GATEWAY_TITLES: Record<GatewayErrorFault['status'], string> = {500: 'Internal Server Error', 502: 'Bad Gateway', 504: 'Gateway Time-out'}
+
+/** The gateway's own HTML error page for a gateway-error fault (what a proxy answers, whatever the platform). */
+export function gatewayErrorPage(fault: GatewayErrorFault): {status: number; headers: Record<string, string>; body: string} {
+  const title = `${fault.status} ${GATEWAY_TITLES[fault.status]}`
+  return {status: fault.status, headers: {'content-type': 'text/html'}, body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n`}
+}
+
+/** The fault when it is a gateway error; undefined otherwise. */
+export function gatewayFault(fault: object | undefined): GatewayErrorFault | undefined {
+  return faultAction(fault) === 'gateway-error' ? (fault as GatewayErrorFault) : undefined
+}
+
 /** The faults a platform answers in its own words. */
-export type AnswerFault<F> = Exclude<F, {kind: 'hang' | 'reset' | 'lose-answer' | 'drop-response'}>
+export type AnswerFault<F> = Exclude<F, {kind: 'hang' | 'reset' | 'lose-answer' | 'drop-response' | 'gateway-error'}>
 
 /** The fault when it is an answer (not a hang, reset or lost answer); undefined otherwise. */
 export function answerFault<F extends object>(fault: F | undefined): AnswerFault<F> | undefined {

@@ -1,7 +1,7 @@
 /**
  * A fake Mastodon instance on loopback, for tests of the Mastodon channel.
  *
- * It speaks the REST API as documented in test/fakes/README.md: bearer tokens with
+ * It speaks the REST API as described in docs/channels/mastodon.md and test/fakes/README.md: bearer tokens with
  * scopes, form or JSON bodies, Status and Account entities, `{"error": "…"}` bodies,
  * `X-RateLimit-*` headers (reset as ISO 8601 with microseconds, as Mastodon's Rack::Attack
  * setup sends), and `Idempotency-Key`: a key repeated within an hour returns the original
@@ -9,6 +9,8 @@
  * is HTML as Mastodon's plain-text formatter makes it (escaped, `<p>`/`<br />`, links with
  * the hidden `https://` span and a shortened display); `GET /api/v1/accounts/:id/statuses`
  * lists the account's statuses newest first (needs a read scope when a token is sent).
+ * `GET /api/v2/instance` answers the Instance entity with the configured
+ * `max_characters` and `characters_reserved_per_url`, which `POST /api/v1/statuses` enforces.
  *
  * Order of processing: read and record the request, then a queued fault wins over
  * everything else (including auth), then the token, then routing.
@@ -60,7 +62,10 @@ export interface StartFakeMastodonOptions {
   username?: string
   /** Status URLs use this domain (default the fake's own host:port, over http). */
   domain?: string
+  /** The instance's `configuration.statuses.max_characters` (default 500, Mastodon's own). */
   maxCharacters?: number
+  /** The instance's `configuration.statuses.characters_reserved_per_url` (default 23). */
+  charactersReservedPerUrl?: number
 }
 
 const VISIBILITIES = ['public', 'unlisted', 'private', 'direct']
@@ -71,9 +76,9 @@ const URL_LENGTH = 23
 
 const graphemes = new Intl.Segmenter(undefined, {granularity: 'grapheme'})
 
-/** Mastodon's StatusLengthValidator, simplified: graphemes, every http(s) URL as 23. */
-function statusLength(text: string): number {
-  const countable = text.replace(/https?:\/\/[^\s<>"]+/gi, 'x'.repeat(URL_LENGTH))
+/** Mastodon's StatusLengthValidator, simplified: graphemes, every http(s) URL as the instance's reserved length. */
+function statusLength(text: string, urlLength: number): number {
+  const countable = text.replace(/https?:\/\/[^\s<>"]+/gi, 'x'.repeat(urlLength))
   return [...graphemes.segment(countable)].length
 }
 
@@ -120,6 +125,7 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
   const scopes = opts.scopes ?? ['read', 'write']
   const username = opts.username ?? 'acme'
   const maxCharacters = opts.maxCharacters ?? 500
+  const urlLength = opts.charactersReservedPerUrl ?? URL_LENGTH
   const accountId = '109348000000000001'
   const statuses: FakeStatus[] = []
   const requests: FakeMastodonRequest[] = []
@@ -196,6 +202,35 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
     }
   }
 
+  /** The Instance entity of `GET /api/v2/instance` (public: no token needed), as Mastodon 4.3 answers. */
+  function instance() {
+    const domain = new URL(origin).host
+    return {
+      domain,
+      title: 'Fake Mastodon',
+      version: '4.3.0',
+      source_url: 'https://github.com/mastodon/mastodon',
+      description: 'A fake Mastodon instance for tests',
+      usage: {users: {active_month: 1}},
+      thumbnail: {url: `${origin}/packs/media/images/preview.png`},
+      icon: [],
+      languages: ['en'],
+      configuration: {
+        urls: {streaming: `wss://${domain}`, status: null},
+        vapid: {public_key: 'BCkMmVdKDnKYwzVCDC99Iuc9GvId-x7-kKtuHnLgfF98ENiZp_aj-UNthbCdI70DqN1zUVis-x0Wrot2sBagkMc='},
+        accounts: {max_featured_tags: 10, max_pinned_statuses: 5},
+        statuses: {max_characters: maxCharacters, max_media_attachments: 4, characters_reserved_per_url: urlLength},
+        media_attachments: {supported_mime_types: ['image/jpeg', 'image/png'], image_size_limit: 16777216, image_matrix_limit: 33177600, video_size_limit: 103809024, video_frame_rate_limit: 120, video_matrix_limit: 8294400},
+        polls: {max_options: 4, max_characters_per_option: 50, min_expiration: 300, max_expiration: 2629746},
+        translation: {enabled: false},
+      },
+      registrations: {enabled: false, approval_required: false, message: null, url: null},
+      api_versions: {mastodon: 2},
+      contact: {email: `admin@${domain}`, account: null},
+      rules: [],
+    }
+  }
+
   function faultReply(fault: AnswerFault<FakeMastodonFault>): Reply {
     switch (fault.status) {
       case 429:
@@ -254,7 +289,7 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
     }
     const text = typeof params.status === 'string' ? params.status : ''
     if (text.trim() === '') return {status: 422, body: {error: "Validation failed: Text can't be blank"}}
-    if (statusLength(text) > maxCharacters) return {status: 422, body: {error: `Validation failed: Text character limit of ${maxCharacters} exceeded`}}
+    if (statusLength(text, urlLength) > maxCharacters) return {status: 422, body: {error: `Validation failed: Text character limit of ${maxCharacters} exceeded`}}
     const visibility = params.visibility === undefined || params.visibility === '' ? 'public' : String(params.visibility)
     if (!VISIBILITIES.includes(visibility)) return {status: 422, body: {error: `'${visibility}' is not a valid visibility`}}
     let inReplyToId: string | undefined
@@ -304,9 +339,7 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
     if (method === 'GET' && path === '/api/v1/accounts/verify_credentials') {
       return authorize(req, ['read', 'read:accounts', 'profile']) ?? {status: 200, body: {...account(), source: {privacy: 'public', sensitive: false, language: null, note: 'Service status updates', fields: []}}}
     }
-    if (method === 'GET' && path === '/api/v2/instance') {
-      return {status: 200, body: {domain: new URL(origin).host, title: 'Fake Mastodon', version: '4.3.0', configuration: {statuses: {max_characters: maxCharacters, max_media_attachments: 4, characters_reserved_per_url: URL_LENGTH}}}}
-    }
+    if (method === 'GET' && path === '/api/v2/instance') return {status: 200, body: instance()}
     return {status: 404, body: {error: 'Record not found'}}
   }
 

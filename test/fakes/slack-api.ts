@@ -3,13 +3,13 @@
  * (chat.postMessage, chat.delete, chat.getPermalink, auth.test, conversations.history,
  * conversations.replies) and an incoming webhook under `/services/T…/B…/<secret>`.
  *
- * Wire protocol as documented in test/fakes/README.md: the Web API takes
+ * Wire protocol as in docs/channels/slack.md and test/fakes/README.md: the Web API takes
  * `Authorization: Bearer xoxb-…` (or a `token` form field), JSON or form bodies, and
  * answers HTTP 200 `{"ok": false, "error": "…"}` for every failure except rate limits
  * (429 + `Retry-After` seconds). The webhook answers `200 ok` or a plain-text error code
  * with its HTTP status (400 invalid_payload / no_text, 403 invalid_token / action_prohibited,
  * 404 channel_not_found / no_service, 410 channel_is_archived). Threads are flat: a reply's
- * `thread_ts` is always the parent's ts. Messages read back show Slack's rendering: bare URLs
+ * `thread_ts` must be the parent's ts; a reply's own ts is refused (`invalid_thread_ts`). Messages read back show Slack's rendering: bare URLs
  * linked as `<https://…>`, the bot's `bot_id` (webhook posts have the webhook's); history
  * lists top-level messages newest first, replies list a thread oldest first, parent
  * included; both page with `cursor` and need a `*:history` scope (`missing_scope` otherwise).
@@ -18,7 +18,7 @@
  * everything else; then authentication; then routing.
  */
 import type http from 'node:http'
-import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, matchesRoute, parseBody, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
+import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, gatewayErrorPage, gatewayFault, type GatewayErrorFault, matchesRoute, parseBody, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
 
 export interface FakeSlackMessage {
   channel: string
@@ -40,6 +40,8 @@ export type FakeSlackFault =
   | {kind: 'reset'}
   /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
   | {kind: 'lose-answer'}
+  /** Carries the request out, then Slack's proxy answers 500, 502 or 504 in its place. */
+  | GatewayErrorFault
 
 export type FakeSlackRequest = RecordedRequest
 
@@ -172,7 +174,10 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
           const parent = messages.find((m) => m.channel === channel.id && m.ts === String(args.thread_ts) && !m.deleted)
           // UNVERIFIED: the error Slack gives for an unknown thread_ts; replies must not vanish silently here.
           if (!parent) return err('thread_not_found')
-          threadTs = parent.threadTs ?? parent.ts
+          // Slack: "Avoid using a reply's ts value; use its parent instead" (docs/channels/slack.md).
+          // UNVERIFIED: the error name; Slack's own handling of a reply's ts is undocumented.
+          if (parent.threadTs && parent.threadTs !== parent.ts) return err('invalid_thread_ts')
+          threadTs = parent.ts
         }
         const message: FakeSlackMessage = {channel: channel.id, ts: nextTs(), text, via: 'bot', deleted: false}
         if (threadTs) message.threadTs = threadTs
@@ -247,8 +252,15 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
     const faultAnswer = answerFault(fault)
     if (faultAnswer) return send(res, faultReply(faultAnswer, isWebhook))
     const loseAnswer = faultAction(fault) === 'lose-answer'
-    // lose-answer: carried out, then the connection drops before the answer.
-    const answer = (reply: Reply) => (loseAnswer ? void req.socket.destroy() : send(res, reply))
+    const gateway = gatewayFault(fault)
+    // lose-answer: carried out, then the connection drops before the answer; gateway-error:
+    // carried out, then the proxy's error page goes back instead.
+    const answer = (reply: Reply) => {
+      if (loseAnswer) return void req.socket.destroy()
+      if (!gateway) return send(res, reply)
+      const page = gatewayErrorPage(gateway)
+      send(res, {status: page.status, text: page.body, headers: page.headers})
+    }
 
     if (isWebhook) {
       if (method !== 'POST') return answer({status: 405, text: 'invalid_method'})

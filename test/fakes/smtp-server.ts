@@ -6,7 +6,9 @@
  * multipart, quoted-printable, base64 and encoded-word headers, which is what nodemailer
  * writes), and injects faults per connection: refused authentication (535), a temporary
  * failure (451), refused recipients (550), a refused message (554), a server that never
- * greets or never answers DATA, and a dropped connection.
+ * greets or never answers DATA, a dropped connection, and a connection lost after the
+ * message's final "." before the reply: the message is kept, as a real server may have
+ * queued it already (RFC 1047; see docs/channels/email.md, "Interrupted sends").
  */
 import type {AddressInfo, Socket} from 'node:net'
 import {SMTPServer} from 'smtp-server'
@@ -35,6 +37,8 @@ export type FakeSmtpFault =
   | {status: 554}
   | {kind: 'hang'; at?: 'greeting' | 'data'}
   | {kind: 'reset'}
+  /** Takes the whole message and keeps it, then drops the connection instead of replying 250. */
+  | {kind: 'lose-answer'}
 
 export interface FakeSmtp {
   host: string
@@ -201,6 +205,7 @@ export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): 
           if (fault && 'status' in fault && fault.status === 554) return callback(smtpError(554, '5.7.1 Message rejected: looks like spam'))
           const envelope = {from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address)}
           messages.push(parseMessage(Buffer.concat(chunks).toString('utf8'), envelope))
+          if (fault && 'kind' in fault && fault.kind === 'lose-answer') return void sockets.get(session.remotePort)?.destroy()
           callback(null, `2.0.0 Ok: queued as ${messages.length}`)
         }
         if (fake.latencyMs <= 0) return finish()

@@ -112,19 +112,29 @@ describe('fake X API v2 driven by twitter-api-v2', () => {
     expect(fake.requests[1]!.body).toEqual({text: '2/3 Cause identified.', reply: {in_reply_to_tweet_id: a.data.id}})
   })
 
-  it('rejects a reply to an unknown tweet with 400 Invalid Request', async () => {
-    const e = await responseError(client.v2.tweet('orphan', {reply: {in_reply_to_tweet_id: '1234567890'}}))
-    expect(e.code).toBe(400)
-    expect(e.data).toMatchObject({title: 'Invalid Request', type: 'https://api.twitter.com/2/problems/invalid-request'})
-    expect(e.data.errors).toEqual([expect.objectContaining({message: expect.stringMatching(/deleted or not visible/)})])
-    expect(fake.tweets).toEqual([])
+  it('refuses a reply to a deleted or unknown tweet with 403 Forbidden', async () => {
+    const first = await client.v2.tweet('Investigating.')
+    await client.v2.deleteTweet(first.data.id)
+    for (const id of [first.data.id, '1234567890']) {
+      const e = await responseError(client.v2.tweet('orphan', {reply: {in_reply_to_tweet_id: id}}))
+      expect(e.code).toBe(403)
+      expect(e.data).toEqual({title: 'Forbidden', type: 'about:blank', status: 403, detail: 'You attempted to reply to a Tweet that is deleted or not visible to you.'})
+    }
+    expect(fake.tweets.map((t) => t.text)).toEqual(['Investigating.'])
   })
 
-  it('rejects empty and over-long text with 400', async () => {
+  it('rejects empty and over-long text with 400, counting as X does (twitter-text weighted length)', async () => {
     expect((await responseError(client.v2.tweet(''))).code).toBe(400)
     expect((await responseError(client.v2.tweet('x'.repeat(281)))).code).toBe(400)
+    // CJK counts 2: 150 characters weigh 300.
+    expect((await responseError(client.v2.tweet('障'.repeat(150)))).code).toBe(400)
+    await client.v2.tweet('障'.repeat(140))
     await client.v2.tweet('é'.repeat(280))
-    expect(fake.tweets).toHaveLength(1)
+    // A URL counts 23 however long it is: 300 code points that weigh 273.
+    const long = `${'a'.repeat(249)} https://status.acme.com/${'p'.repeat(26)}`
+    expect([...long].length).toBe(300)
+    await client.v2.tweet(long)
+    expect(fake.tweets).toHaveLength(3)
   })
 
   it('answers a wrong app secret with 401, as ApiResponseError code 401', async () => {

@@ -1,18 +1,20 @@
 /**
  * A fake X API v2 server on loopback, for tests of the X channel.
  *
- * It speaks the real wire protocol documented in test/fakes/README.md: OAuth 1.0a
+ * It speaks the real wire protocol as described in test/fakes/README.md (X): OAuth 1.0a
  * (HMAC-SHA1, RFC 5849) is verified on every request, bodies are JSON, errors are
  * RFC 7807-style problem documents (`application/problem+json`), and answers carry the
- * `x-rate-limit-*` headers. Faults (429, also with the 24-hour `x-user-limit-24hour-*`
- * headers of a used-up daily cap, 503, duplicate 403, 401, a redirect, hang, connection
- * reset) can be queued per request.
+ * `x-rate-limit-*` headers. Text is measured as X measures it, with twitter-text's weighted
+ * length (over 280 is a 400); a reply to a deleted (or unknown) post is a 403. Faults (429,
+ * also with the 24-hour `x-user-limit-24hour-*` headers of a used-up daily cap, 503,
+ * duplicate 403, 401, a redirect, hang, connection reset) can be queued per request.
  *
  * Order of processing for each request: read and record it, then a queued fault (if one
  * matches) wins over everything else, including authentication; then OAuth; then routing.
  */
 import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto'
 import type http from 'node:http'
+import twitterText from 'twitter-text'
 import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, header, matchesRoute, parseBody, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
 
 export interface FakeXCredentials {
@@ -77,6 +79,14 @@ const TOO_MANY_REQUESTS_BODY = {title: 'Too Many Requests', detail: 'Too Many Re
 const SERVICE_UNAVAILABLE_BODY = {title: 'Service Unavailable', detail: 'Service Unavailable', type: 'about:blank', status: 503}
 const DUPLICATE_BODY = {
   detail: 'You are not allowed to create a Tweet with duplicate content.',
+  type: 'about:blank',
+  title: 'Forbidden',
+  status: 403,
+}
+
+/** A reply to a post that was deleted (or never visible): X answers 403 Forbidden. */
+const REPLY_TO_DELETED_BODY = {
+  detail: 'You attempted to reply to a Tweet that is deleted or not visible to you.',
   type: 'about:blank',
   title: 'Forbidden',
   status: 403,
@@ -321,9 +331,10 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
     if (text === undefined || text.length === 0) {
       return {status: 400, rateKey, body: invalidRequest('Post text is empty.', {text: [text ?? '']})}
     }
-    const length = [...text.normalize('NFC')].length
-    if (length > 280) {
-      return {status: 400, rateKey, body: invalidRequest(`Post text is too long (${length} > 280 characters).`, {text: [text]})}
+    // X counts as twitter-text does (config v3): URLs 23, CJK and emoji 2, NFC-normalised.
+    const parsed = twitterText.parseTweet(text)
+    if (!parsed.valid) {
+      return {status: 400, rateKey, body: invalidRequest(`Your Tweet text is too long or invalid (weighted length ${parsed.weightedLength} > 280).`, {text: [text]})}
     }
     let inReplyTo: string | undefined
     if (reply !== undefined) {
@@ -331,13 +342,7 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
       if (typeof target !== 'string' || !/^\d{1,19}$/.test(target)) {
         return {status: 400, rateKey, body: invalidRequest('$.reply.in_reply_to_tweet_id: is missing but it is required', {'$.reply': [JSON.stringify(reply)]})}
       }
-      if (!tweets.some((t) => t.id === target && !t.deleted)) {
-        return {
-          status: 400,
-          rateKey,
-          body: invalidRequest('You attempted to reply to a Tweet that is deleted or not visible to you.', {'reply.in_reply_to_tweet_id': [target]}),
-        }
-      }
+      if (!tweets.some((t) => t.id === target && !t.deleted)) return {status: 403, rateKey, body: REPLY_TO_DELETED_BODY}
       inReplyTo = target
     }
     if (tweets.some((t) => !t.deleted && t.text === text)) return {status: 403, rateKey, body: DUPLICATE_BODY}

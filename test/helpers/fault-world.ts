@@ -416,7 +416,7 @@ export async function settle(world: AllChannelsWorld, id: string, flags: string[
     for (const s of out.resolved ?? []) report.settled[s.how] = (report.settled[s.how] ?? 0) + 1
     if (r.code === 0 || r.code === 3) continue
     if (out.error?.code !== 'delivery_unknown') return `retry exited ${r.code}: ${r.stderr}${r.stdout}`
-    const m = /^update (\d+) on (\S+), part (\d+), was being sent/.exec(out.error.message ?? '')
+    const m = /^update (\d+) on (\S+), part (\d+), may or may not have arrived/.exec(out.error.message ?? '')
     if (!m) return `unexpected delivery_unknown message: ${out.error.message}`
     const [update, channel, part] = [Number(m[1]), m[2]!, Number(m[3])]
     const spec = world.channels.find((c) => c.name === channel)

@@ -95,6 +95,13 @@ phases:
     ])
   })
 
+  it("checks Bluesky's langs: at most 3 BCP-47 tags", () => {
+    const withLangs = (langs: string) => valid.replace('  x: { type: x }', `  x: { type: x }\n  sky: { type: bluesky, langs: ${langs} }`)
+    expect(problemsOf({'playbook.yaml': withLangs('[en, de-DE, pt-BR]')})).toEqual([])
+    expect(problemsOf({'playbook.yaml': withLangs('[en, de, fr, es]')})).toEqual(['playbook.yaml:6:32: channel "sky": "langs" must list at most 3 language tags (Bluesky keeps no more); found 4'])
+    expect(problemsOf({'playbook.yaml': withLangs('[en, "en us", de_DE]')})).toEqual(['playbook.yaml:6:32: channel "sky": "langs" must be BCP-47 language tags such as en, de-DE or pt-BR; found "en us", "de_DE"'])
+  })
+
   it('checks option shapes: a Graph API version, a mailing list id, a time fact default', () => {
     const text = `name: demo
 facts:
@@ -151,6 +158,17 @@ phases:
     expect(problems).toEqual([
       expect.stringMatching(/^playbook\.yaml:6:\d+: channel "blog" title: uses fact "titel"/),
       expect.stringMatching(/^playbook\.yaml:10:\d+: post "investigating\.x": uses fact "servise"/),
+    ])
+  })
+
+  it('refuses {{{x}}} and {{& x}} in templates that render into HTML (status site, email), with their place and the fix', () => {
+    const text = valid
+      .replace('x: { type: x }', 'x: { type: x }\n  web: { type: site, dir: public }\n  mail: { type: email, from: a@b.example, to: [c@d.example] }')
+      .replace('x: { text: "Problems with {{service}}" }', `x: { text: "Problems: {{{service}}}" }\n      web: { text: 'See <a href="{{{service}}}">the page</a>' }\n      mail: { template: t/mail.hbs }`)
+    const problems = problemsOf({'playbook.yaml': text, 't/mail.hbs': 'Hello,\nsee {{& service}} and {{service}}.\n'})
+    expect(problems).toEqual([
+      'playbook.yaml:12:34: post "investigating.web": {{{service}}} writes a value unescaped into HTML (channel "web" is Status site); write {{service}} instead: Candor escapes values in HTML and keeps the markup the template itself writes',
+      't/mail.hbs:2:5: post "investigating.mail": {{& service}} writes a value unescaped into HTML (channel "mail" is Email); write {{service}} instead: Candor escapes values in HTML and keeps the markup the template itself writes',
     ])
   })
 

@@ -102,6 +102,16 @@ describe('lintPlaybook', () => {
     ])
   })
 
+  it("flags a fact that puts an @user@domain into a Mastodon post: it would notify that person", () => {
+    const book = GOOD.replace('  x: { type: x }', '  x: { type: x }\n  social: { type: mastodon, instance: "https://mastodon.example" }')
+      .replace('  impact: Calls fail', '  impact: Calls fail for @dana@mastodon.example')
+      .replace('      hook: { text: "{{service}}: {{impact}}" }', '      hook: { text: "{{service}}: {{impact}}" }\n      social: { text: "We\'re investigating problems with {{service}}, and we\'re sorry. {{impact}}. Next update by {{time @next_update}}. {{status_url}} Ask @support@acme.example." }')
+      .replace('      hook: { text: "{{service}} resolved" }', '      hook: { text: "{{service}} resolved" }\n      social: { text: "{{service}} works again. Sorry." }')
+    const {lines} = lint({'playbook.yaml': book})
+    // The template's own @support@acme.example is the author's choice; the fact's handle is flagged, on Mastodon only.
+    expect(lines).toEqual([expect.stringMatching(/^playbook\.yaml:\d+:\d+: warning: post "investigating\.social": with the example facts: "@dana@mastodon\.example" \(from fact "impact"\) will mention and notify that account on Mastodon; write it without the leading @ if no one should be notified \[mention\]$/)])
+  })
+
   it('flags a cadence with a silent hour, and phases before the end that promise nothing', () => {
     const text = GOOD.replace('    next_update: 20m\n', '    next_update: 20m\n    long_incident: { after: 2h, next_update: 90m }\n').replace(
       '  resolved:\n',

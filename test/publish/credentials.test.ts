@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../src/channels/kinds.js'
-import {checkCredentials, envPrefix, parseDotEnv} from '../../src/publish/credentials.js'
+import {CREDENTIAL_FIELDS} from '../../src/channels/credential-fields.js'
+import {checkCredentials, envPrefix, isSecretVariable, parseDotEnv, secretValues} from '../../src/publish/credentials.js'
 import {Redactor} from '../../src/publish/redact.js'
 import {preflight} from '../../src/publish/publish.js'
 import type {Playbook} from '../../src/playbook/model.js'
@@ -38,6 +39,26 @@ describe('credentials', () => {
   it('redacts secrets, also URL-encoded', () => {
     const r = new Redactor(['s3cr3t/token+x', 'abc'])
     expect(r.text('auth s3cr3t/token+x and s3cr3t%2Ftoken%2Bx, abc stays (too short)')).toBe('auth •••• and ••••, abc stays (too short)')
-    expect(r.value({a: ['s3cr3t/token+x']})).toEqual({a: ['••••']})
+  })
+
+  it('declares every credential field of every channel kind as secret or identifier', () => {
+    for (const kind of Object.values(CHANNEL_KINDS)) {
+      const named = [{}, {channel: 'C0123', url: 'https://hooks.example/x'}].flatMap((config) => kind.credentials(config).flat())
+      for (const field of named) expect(CREDENTIAL_FIELDS[kind.type], `${kind.type}: ${field}`).toHaveProperty(field)
+    }
+  })
+
+  it('masks secrets only: a public identifier is no secret', () => {
+    expect(isSecretVariable('CANDOR_BSKY_IDENTIFIER')).toBe(false)
+    expect(isSecretVariable('CANDOR_BSKY_APP_PASSWORD')).toBe(true)
+    expect(isSecretVariable('CANDOR_BRAND_X_APP_SECRET')).toBe(true)
+    expect(isSecretVariable('CANDOR_HOOK_URL')).toBe(true)
+    expect(isSecretVariable('CANDOR_OPS_SMTP_URL')).toBe(true)
+    expect(isSecretVariable('CANDOR_OTHER_API_TOKEN')).toBe(true) // declared by no kind, but says it is a token
+    expect(isSecretVariable('CANDOR_USER')).toBe(false)
+    expect(isSecretVariable('CANDOR_STATE_DIR')).toBe(false)
+    expect(isSecretVariable('GITHUB_TOKEN')).toBe(false)
+    const env = {CANDOR_BSKY_IDENTIFIER: 'acme.bsky.social', CANDOR_BSKY_APP_PASSWORD: 'abcd-efgh-ijkl-mnop', CANDOR_USER: 'Dana'}
+    expect(secretValues(env)).toEqual(['abcd-efgh-ijkl-mnop'])
   })
 })

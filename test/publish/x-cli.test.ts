@@ -124,13 +124,17 @@ describe('an incident on X, end to end through the CLI', () => {
     expect(world.fake.tweets[1].inReplyTo).toBe(world.fake.tweets[0].id)
   })
 
-  it('refuses to publish the same update twice unless --again', async () => {
+  it('does not publish the same update twice unless --again: says so and exits 0', async () => {
     world = await xWorld()
     await world.cli(['incident', 'open', world.playbook, '--set', 'service=S', '--set', 'impact=I'])
     await world.cli(['publish', '--phase', 'monitoring', '--yes'])
     const twice = await world.cli(['publish', '--phase', 'monitoring', '--yes'])
-    expect(twice.code).toBe(1)
-    expect(twice.stderr).toContain('update 1 (monitoring) already published these exact posts')
+    expect(twice.code, twice.stderr).toBe(0)
+    expect(twice.stdout).toContain('x: already has update 1, skipped')
+    expect(twice.stdout).toContain('Nothing was sent')
+    expect(world.fake.tweets).toHaveLength(1)
+    const dry = await world.cli(['publish', '--phase', 'monitoring', '--dry-run', '--json'])
+    expect(JSON.parse(dry.stdout)).toMatchObject({plan: [], already: [{channel: 'x', update: 1, status: 'published'}]})
     expect(world.fake.tweets).toHaveLength(1)
   })
 

@@ -149,3 +149,17 @@ describe('cadence', () => {
     expect(promisedCadence({name: 'q', posts: []}, 0)).toBeUndefined()
   })
 })
+
+describe('HTML escaping', () => {
+  const evil = 'https://status.example/"><img src=x onerror=alert(1)>'
+
+  it('escapes {{{x}}} and {{& x}} in HTML outputs too, while text keeps values as written', () => {
+    for (const source of ['<a href="{{{status_url}}}">status</a>', '<a href="{{& status_url}}">status</a>', '<a href="{{status_url}}">status</a>']) {
+      const html = runTemplate(source, 'html', {status_url: evil}, {})
+      expect(html, source).toBe(`<a href="${runTemplate('{{status_url}}', 'html', {status_url: evil}, {})}">status</a>`)
+      expect(html, source).not.toContain('<img')
+      expect(html, source).toContain('&quot;&gt;&lt;img')
+    }
+    expect(runTemplate('{{{status_url}}} {{status_url}}', 'text', {status_url: evil}, {})).toBe(`${evil} ${evil}`)
+  })
+})

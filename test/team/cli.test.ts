@@ -24,10 +24,11 @@ describePg('team mode: one incident, many machines, one PostgreSQL store', () =>
     const bob = world.engineer('Bob')
     world.fake.latencyMs = 600
     const [a, b] = await Promise.all([alice.cli(['publish', '--phase', 'investigating', '--yes', '--json']), bob.cli(['publish', '--phase', 'investigating', '--yes', '--json'])])
-    expect([a.code, b.code].sort(), a.stderr + b.stderr).toEqual([0, 1])
-    const [winner, loser] = a.code === 0 ? [a, b] : [b, a]
+    expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0])
+    const [winner, loser] = JSON.parse(a.stdout).update === 1 ? [a, b] : [b, a]
     expect(JSON.parse(winner.stdout).deliveries[0]).toMatchObject({channel: 'x', status: 'published'})
-    expect(JSON.parse(loser.stdout).error).toMatchObject({code: 'duplicate_update'})
+    // The one that waited for the lock finds the update already there and sends nothing.
+    expect(JSON.parse(loser.stdout)).toMatchObject({update: null, deliveries: [{channel: 'x', status: 'skipped', already: {update: 1, status: 'published'}}]})
     expect(loser.stderr).toMatch(/waiting: (Alice|Bob) is running `candor publish`/)
     expect(world.fake.tweets).toHaveLength(1)
     // Nothing was written to either local state directory.

@@ -3,11 +3,11 @@ import {describe, expect, it} from 'vitest'
 import type {JournalEvent} from '../../src/incident/events.js'
 import {foldIncident} from '../../src/incident/state.js'
 import {incidentStatus, type IncidentStatus} from '../../src/incident/status.js'
-import {formatCountdown, frame, watchIncident, type WatchIO} from '../../src/incident/watch.js'
+import {dueOf, formatCountdown, frame, watchIncident, type WatchIO} from '../../src/incident/watch.js'
 import {loadPlaybook} from '../../src/playbook/load.js'
 import {resolveFacts} from '../../src/facts.js'
 import {renderPhase} from '../../src/render/render-phase.js'
-import {openIncident} from '../../src/incident/service.js'
+import {loadIncident, openIncident} from '../../src/incident/service.js'
 import {FileIncidentStore} from '../../src/incident/store.js'
 import {ROOT, runCli, tempDir} from '../helpers/cli.js'
 import {writeFileSync} from 'node:fs'
@@ -33,6 +33,7 @@ function world(opts: {timeline: Array<[number, Partial<IncidentStatus>]>; failHo
     unfinished: [],
     next_update_due: new Date(T0 + 20 * MIN).toISOString(),
     overdue: false,
+    first_update: false,
     cadence: '20m',
   }
   const io: WatchIO = {
@@ -188,6 +189,37 @@ describe('status follows the cadence', () => {
   })
 })
 
+describe('the first update', () => {
+  it('status and watch give one deadline for it: 5 minutes after opening, OVERDUE after', async () => {
+    const dir = tempDir()
+    const store = new FileIncidentStore(path.join(dir, 'state'))
+    const file = path.join(ROOT, 'playbooks', 'outage.yaml')
+    const {id} = await openIncident(store, {playbook: file, facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'dana', id: 'v-1', now: new Date(T0)})
+    const {state} = await loadIncident(store, id)
+    const early = incidentStatus(state, new Date(T0 + MIN), null)
+    expect(early).toMatchObject({next_update_due: '2026-11-25T14:05:00.000Z', overdue: false, first_update: true})
+    expect(dueOf(early)).toEqual({due: T0 + 5 * MIN, first: true})
+    expect(frame(early, T0 + MIN, [])[2]).toBe('First update due by 14:05 UTC: in 4:00')
+    expect(incidentStatus(state, new Date(T0 + 6 * MIN), null)).toMatchObject({next_update_due: '2026-11-25T14:05:00.000Z', overdue: true, first_update: true})
+  })
+
+  it('`candor status` right after `incident open` says when the first update is due', async () => {
+    const dir = tempDir()
+    const env = {CANDOR_STATE_DIR: path.join(dir, 'state'), CANDOR_USER: 'Dana'}
+    const opened = await runCli(['incident', 'open', path.join(ROOT, 'playbooks', 'outage.yaml'), '--id', 'v-1', '--set', 'service=Acme Voice', '--set', 'impact=Calls fail'], {cwd: dir, env})
+    expect(opened.code, opened.stderr).toBe(0)
+    const before = Date.now()
+    const json = await runCli(['status', '--json'], {cwd: dir, env})
+    expect(json.code, json.stderr).toBe(0)
+    const s = JSON.parse(json.stdout)
+    expect(s).toMatchObject({phase: null, overdue: false, first_update: true})
+    expect(Date.parse(s.next_update_due)).toBe(Date.parse(s.started_at) + 5 * MIN)
+    expect(Date.parse(s.next_update_due)).toBeGreaterThan(before)
+    const human = await runCli(['status'], {cwd: dir, env})
+    expect(human.stdout).toMatch(/First update due by .+ \(in (5|4) minutes\)/)
+  })
+})
+
 describe('the live view', () => {
   it('shows phase, countdown, cadence, last post per channel and recent events', () => {
     const status: IncidentStatus = {
@@ -205,6 +237,7 @@ describe('the live view', () => {
       unfinished: [{update: 2, phase: 'identified', channel: 'bluesky', status: 'failed', error: 'boom'}],
       next_update_due: new Date(T0 + 30 * MIN).toISOString(),
       overdue: false,
+      first_update: false,
       cadence: '20m',
     }
     expect(frame(status, T0 + 17 * MIN + 30_000, [])).toEqual([

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {extractUrlsWithIndices} from '../../text/twitter-text.js'
+import {extractUrlsWithIndices, TOP_LEVEL_DOMAIN} from '../../text/twitter-text.js'
 import type {RemotePost} from '../../incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
 import {envPrefix} from '../credentials.js'
@@ -10,12 +10,14 @@ import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../htt
  * and would leave `api_url` for the PDS named in the account's DID document).
  *
  * One session per adapter, created on first use and refreshed on `ExpiredToken`. Each part's
- * record key is derived from its idempotency key and text, the same in every process: the
- * PDS never creates a second record under a key, and `findPublished` after a crash is one
- * `getRecord` of that key.
+ * record key is a timestamp TID made before its first attempt and journaled with it
+ * (`newPostKey`), the same on every retry in every process: the PDS never creates a second
+ * record under a key, and `findPublished` after a crash is one `getRecord` of that key.
  */
 
 const PLATFORM = 'Bluesky'
+/** Resolving a mentioned handle must never hold a post up for long. */
+const RESOLVE_TIMEOUT_MS = 5000
 const DEFAULT_SERVICE = 'https://bsky.social'
 const POST = 'app.bsky.feed.post'
 
@@ -50,27 +52,114 @@ export function linkFacets(text: string): LinkFacet[] {
   }))
 }
 
-const TID_CHARS = '234567abcdefghijklmnopqrstuvwxyz'
+/** A mention facet: the handle's DID, resolved before posting. */
+export interface MentionFacet {
+  index: {byteStart: number; byteEnd: number}
+  features: [{$type: 'app.bsky.richtext.facet#mention'; did: string}]
+}
+
+/** A hashtag facet: the tag without its `#`. */
+export interface TagFacet {
+  index: {byteStart: number; byteEnd: number}
+  features: [{$type: 'app.bsky.richtext.facet#tag'; tag: string}]
+}
+
+export type Facet = LinkFacet | MentionFacet | TagFacet
+
+// What @atproto/api's RichText.detectFacets looks for (rich-text/util.ts), so Candor's posts
+// show as the Bluesky app's own do.
+const MENTION = /(^|\s|\()(@)([a-zA-Z0-9.-]+)(\b)/g
+// eslint-disable-next-line no-misleading-character-class
+const TAG = /(^|\s)[#＃]((?!\ufe0f)[^\s\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]*[^\d\s\p{P}\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]+[^\s\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]*)?/gu
+const TRAILING_PUNCTUATION = /\p{P}+$/gu
+const MAX_TAG_LENGTH = 64
+
+/** Ends in a known top-level domain, as detectFacets's `isValidDomain` checks a handle. */
+function isDomain(name: string): boolean {
+  const dot = name.lastIndexOf('.')
+  return dot > 0 && TOP_LEVEL_DOMAIN.test(name.slice(dot + 1))
+}
+
+const byteOffset = (text: string, i: number) => Buffer.byteLength(text.slice(0, i), 'utf8')
 
 /**
- * The record key of one part: a TID (13 base32-sortable characters of a 64-bit number with
- * the top bit clear) made from a hash of the part's idempotency key and text rather than
- * the clock, so every process, and every retry, names the same record. The text is in the
- * hash so that a reused incident id with new words is a new post. Its "timestamp" is kept
- * below 2^50 µs (2005): it is not a time, and a key in the past never sorts above a
- * real post or looks like a record from the future. The spec allows any value: TID
- * timestamps of record keys are not to be trusted.
+ * The `@handle` mentions in `text` (handles ending in a known TLD, or `.test`), each with its
+ * UTF-8 byte range including the `@`; their DIDs are resolved before posting.
  */
-export function recordKey(idempotencyKey: string, text: string): string {
-  const digest = createHash('sha256').update(`${idempotencyKey}\n${text}`).digest()
-  // 50 bits of "microseconds", then a 10-bit clock id: 60 bits in all.
-  let v = digest.readBigUInt64BE(0) >> 4n
+export function mentionsIn(text: string): Array<{handle: string; index: {byteStart: number; byteEnd: number}}> {
+  const out: Array<{handle: string; index: {byteStart: number; byteEnd: number}}> = []
+  for (const m of text.matchAll(MENTION)) {
+    const handle = m[3]!
+    if (!isDomain(handle) && !handle.endsWith('.test')) continue
+    const start = text.indexOf(handle, m.index) - 1
+    out.push({handle, index: {byteStart: byteOffset(text, start), byteEnd: byteOffset(text, start + handle.length + 1)}})
+  }
+  return out
+}
+
+/** Facets for the `#hashtags` in `text` (trailing punctuation left out, at most 64 characters), with UTF-8 byte offsets. */
+export function tagFacets(text: string): TagFacet[] {
+  const out: TagFacet[] = []
+  for (const m of text.matchAll(TAG)) {
+    const tag = (m[2] ?? '').trim().replace(TRAILING_PUNCTUATION, '')
+    if (tag.length === 0 || tag.length > MAX_TAG_LENGTH) continue
+    const start = m.index + m[1]!.length
+    out.push({index: {byteStart: byteOffset(text, start), byteEnd: byteOffset(text, start + 1 + tag.length)}, features: [{$type: 'app.bsky.richtext.facet#tag', tag}]})
+  }
+  return out
+}
+
+/**
+ * Every facet of `text`, ordered by where it starts: links, hashtags, and mentions whose
+ * handle `resolve` turns into a DID (a handle it cannot resolve stays plain text).
+ */
+export async function facetsOf(text: string, resolve: (handle: string) => Promise<string | undefined>): Promise<Facet[]> {
+  const mentions = await Promise.all(
+    mentionsIn(text).map(async ({handle, index}): Promise<MentionFacet | undefined> => {
+      const did = await resolve(handle)
+      return did ? {index, features: [{$type: 'app.bsky.richtext.facet#mention', did}]} : undefined
+    }),
+  )
+  const all: Facet[] = [...mentions.filter((f): f is MentionFacet => f !== undefined), ...linkFacets(text), ...tagFacets(text)]
+  return all.sort((a, b) => a.index.byteStart - b.index.byteStart)
+}
+
+const TID_CHARS = '234567abcdefghijklmnopqrstuvwxyz'
+
+function encodeTid(value: bigint): string {
+  let v = value
   let out = ''
   for (let i = 0; i < 13; i++) {
     out = TID_CHARS[Number(v & 31n)] + out
     v >>= 5n
   }
   return out
+}
+
+let lastMicros = 0n
+/** One random clock id per process, as the TID spec suggests: two processes in the same microsecond still differ. */
+const CLOCK_ID = BigInt(Math.floor(Math.random() * 1024))
+
+/**
+ * A TID as the AT Protocol defines it: microseconds since the Unix epoch (53 bits) and a
+ * 10-bit clock id, in 13 base32-sortable characters; later calls always give larger keys.
+ * The publisher journals it before the first attempt, so retries ask for the same record.
+ */
+export function timestampTid(now: number = Date.now()): string {
+  const micros = BigInt(Math.floor(now)) * 1000n
+  lastMicros = micros > lastMicros ? micros : lastMicros + 1n
+  return encodeTid((lastMicros << 10n) | CLOCK_ID)
+}
+
+/**
+ * The record key parts got before Candor journaled a key per part (see `timestampTid`): a
+ * TID-shaped hash of the part's idempotency key and text, kept only so that a retry of such
+ * a part still finds it. Its "timestamp" lies before 2005.
+ */
+export function recordKey(idempotencyKey: string, text: string): string {
+  const digest = createHash('sha256').update(`${idempotencyKey}\n${text}`).digest()
+  // 50 bits of "microseconds", then a 10-bit clock id: 60 bits in all.
+  return encodeTid(digest.readBigUInt64BE(0) >> 4n)
 }
 
 /** Splits `at://did/collection/rkey`. */
@@ -108,6 +197,8 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
   const locale = stringOption(options.locale)
   const langs = Array.isArray(options.langs) && options.langs.length > 0 ? options.langs.map(String) : locale ? [locale] : undefined
   const prefix = envPrefix(channel.name)
+  /** DIDs of the handles mentioned so far (undefined: not resolvable). */
+  const dids = new Map<string, Promise<string | undefined>>()
   /** Record keys this adapter has tried to create: a repeat looks first. */
   const tried = new Set<string>()
   let session: Promise<Session> | undefined
@@ -188,6 +279,26 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
     return remote({uri: found.uri, cid: found.cid}, s)
   }
 
+  /**
+   * A handle's DID (`com.atproto.identity.resolveHandle`, no sign-in needed); undefined when
+   * it cannot be resolved, for whatever reason: the mention then stays plain text.
+   */
+  function resolveHandle(handle: string, signal: AbortSignal): Promise<string | undefined> {
+    const key = handle.toLowerCase()
+    let did = dids.get(key)
+    if (!did) {
+      did = httpRequest(PLATFORM, {method: 'GET', url: xrpcUrl('com.atproto.identity.resolveHandle', {handle: key}), timeoutMs: Math.min(timeoutMs, RESOLVE_TIMEOUT_MS), signal}).then(
+        (res) => {
+          const found = isOk(res) ? (res.json as {did?: unknown} | undefined)?.did : undefined
+          return typeof found === 'string' && found.startsWith('did:') ? found : undefined
+        },
+        () => undefined,
+      )
+      dids.set(key, did)
+    }
+    return did
+  }
+
   function remote(ref: StrongRef, s: Session): RemotePost {
     const rkey = parseAtUri(ref.uri)?.rkey ?? ''
     return {id: ref.uri, url: `https://bsky.app/profile/${s.handle}/post/${rkey}`, ref: {cid: ref.cid}}
@@ -196,16 +307,18 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
   return {
     describeTarget: () => `Bluesky account of ${prefix}IDENTIFIER on ${service}${base !== service ? ` via ${base}` : ''}`,
 
-    async post({text, replyTo, threadRoot, idempotencyKey, signal}): Promise<RemotePost> {
+    newPostKey: () => timestampTid(),
+
+    async post({text, replyTo, threadRoot, idempotencyKey, postKey, signal}): Promise<RemotePost> {
       // Root and parent must be exact {uri, cid} pairs: the root is the incident's first post here.
       const reply = replyTo ? {root: strongRef(threadRoot ?? replyTo, 'thread root'), parent: strongRef(replyTo, 'previous')} : undefined
-      const rkey = recordKey(idempotencyKey, text)
+      const rkey = postKey ?? recordKey(idempotencyKey, text)
       if (tried.has(rkey)) {
         const done = await existing(rkey, signal)
         if (done) return done
       }
       tried.add(rkey)
-      const facets = linkFacets(text)
+      const facets = await facetsOf(text, (handle) => resolveHandle(handle, signal))
       const record = {
         $type: POST,
         text,
@@ -231,8 +344,8 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
       return remote({uri: created.uri, cid: created.cid}, s)
     },
 
-    async findPublished({text, idempotencyKey, signal}): Promise<RemotePost | null> {
-      return existing(recordKey(idempotencyKey, text), signal)
+    async findPublished({text, idempotencyKey, postKey, signal}): Promise<RemotePost | null> {
+      return existing(postKey ?? recordKey(idempotencyKey, text), signal)
     },
 
     async delete(post, signal) {

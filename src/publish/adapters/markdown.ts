@@ -232,7 +232,9 @@ export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter 
         checkOwner(current, file, id)
         // Already there: a retry after a crash between writing and journaling.
         if (current.includes(marker(update, req.part))) return remote(file)
-        const titled = req.post.title ? current.replace(/^title: .*$/m, `title: ${yamlString(req.post.title)}`) : current
+        // A function, not a string: in a replacement string, a title's `$&`, `$'` or `$$` would be patterns.
+        const title = `title: ${yamlString(req.post.title ?? '')}`
+        const titled = req.post.title ? current.replace(/^title: .*$/m, () => title) : current
         await replaceAtomic(target, titled.trimEnd() + '\n' + section(req, now))
         return remote(file)
       } catch (error) {

@@ -22,6 +22,9 @@ interface Status {
   in_reply_to_id?: string | null
 }
 
+/** Reading the instance's limits must never hold a publish up for long. */
+const LIMITS_TIMEOUT_MS = 5000
+
 /** How many recent statuses a lookup reads (Mastodon's maximum page). */
 const LOOKUP_LIMIT = 40
 
@@ -141,6 +144,20 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
       const status = res.json as Partial<Status> | undefined
       if (typeof status?.id !== 'string') throw notMastodon(res)
       return remoteOf(status as Status)
+    },
+
+    /** The instance's own limits: `configuration.statuses` of `GET /api/v2/instance` (public, no token). */
+    async readLimits(signal) {
+      if (!base) throw new DeliveryError(`Mastodon channel ${channel.name} has no instance: set "instance" in the playbook`, {retry: 'never'})
+      const res = await httpRequest(PLATFORM, {method: 'GET', url: joinUrl(base, 'api/v2/instance'), timeoutMs: Math.min(timeoutMs, LIMITS_TIMEOUT_MS), signal})
+      if (!isOk(res)) throw failure(res)
+      const statuses = (res.json as {configuration?: {statuses?: {max_characters?: unknown; characters_reserved_per_url?: unknown}}} | undefined)?.configuration?.statuses
+      const max = statuses?.max_characters
+      const url = statuses?.characters_reserved_per_url
+      if (typeof max !== 'number' || !Number.isInteger(max) || max <= 0) {
+        throw new DeliveryError(`Mastodon answered ${res.status} without configuration.statuses.max_characters; is ${base} a Mastodon instance?`, {retry: 'never'})
+      }
+      return {maxLength: max, ...(typeof url === 'number' && Number.isInteger(url) && url >= 0 && {urlLength: url})}
     },
 
     /** A repeat of a part within the hour returns the original status (Idempotency-Key). */

@@ -120,6 +120,9 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
   }
 
   return {
+    // Slack wants a parent's ts as `thread_ts`, and a retracted parent is gone: start anew.
+    retractedRootEndsThread: true,
+
     describeTarget: () => `Slack channel ${slackChannel} as the bot of ${envPrefix(channel.name)}BOT_TOKEN${apiUrl ? ` via ${apiUrl}` : ''}`,
 
     async post({text, threadRoot, signal}): Promise<RemotePost> {

@@ -135,6 +135,9 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
   }
 
   return {
+    // Retracting the first update deletes the Statuspage incident: the next one opens a new incident.
+    retractedRootEndsThread: true,
+
     describeTarget: () =>
       `Statuspage page ${pageId}${componentIds.length > 0 ? ` (components ${componentIds.join(', ')})` : ''}${base !== DEFAULT_API ? ` via ${base}` : ''}`,
 

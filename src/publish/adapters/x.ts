@@ -3,7 +3,7 @@ import https from 'node:https'
 import {ApiPartialResponseError, ApiRequestError, ApiResponseError, TwitterApi, type ITwitterApiClientPlugin} from 'twitter-api-v2'
 import type {RemotePost} from '../../incident/events.js'
 import {envPrefix} from '../credentials.js'
-import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
+import {DeliveryError, statusMayHaveArrived, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
 
 const X_API = /^https:\/\/api\.(?:x|twitter)\.com/
 
@@ -15,7 +15,7 @@ function redirectPlugin(apiUrl: string | undefined, timeoutMs: number): ITwitter
   const base = apiUrl?.replace(/\/+$/, '')
   return {
     onBeforeRequestConfig({params}) {
-      if (base) params.url = params.url.replace(X_API, base)
+      if (base) params.url = params.url.replace(X_API, () => base)
       params.timeout ??= timeoutMs
     },
     // Node's https never follows redirects, and twitter-api-v2 resolves any answer under 400
@@ -66,7 +66,7 @@ export function classifyXError(error: unknown, channel: string): DeliveryError {
       const retryAt = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : new Date(Date.now() + 60_000)
       return new DeliveryError(`X rate limit reached (429)`, {retry: 'rate-limit', retryAt})
     }
-    if (status >= 500) return new DeliveryError(`X answered ${status}: ${detail}`, {retry: 'transient'})
+    if (status >= 500) return new DeliveryError(`X answered ${status}: ${detail}`, {retry: 'transient', mayHaveArrived: statusMayHaveArrived(status)})
     if (status === 401) return new DeliveryError(`X rejected the credentials (401 ${detail}); check ${envPrefix(channel)}APP_KEY, _APP_SECRET, _ACCESS_TOKEN and _ACCESS_SECRET`, {retry: 'never'})
     if (status === 403 && /duplicate/i.test(detail)) return new DeliveryError(`X refused a duplicate post (403): the same text is already on the account`, {retry: 'never'})
     return new DeliveryError(`X answered ${status}: ${detail}`, {retry: 'never'})

@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
 import type {RemotePost} from '../../../src/incident/events.js'
 import type {PostRequest} from '../../../src/publish/adapter.js'
-import {createAdapter, linkFacets, recordKey} from '../../../src/publish/adapters/bluesky.js'
+import {createAdapter, linkFacets, recordKey, timestampTid} from '../../../src/publish/adapters/bluesky.js'
 import {startFakeBluesky, type FakeBluesky} from '../../fakes/bluesky-api.js'
 import {deliveryFailure, postRequest, signal, TIMEOUT} from './requests.js'
 
@@ -66,8 +66,20 @@ describe('bluesky record keys', () => {
     expect(keys.size).toBe(4)
   })
 
-  it('claims a time in the past, so it never sorts above a real post', () => {
+  it('legacy keys (parts attempted before keys were journaled) claim a time in the past', () => {
     for (let i = 0; i < 200; i++) expect(micros(recordKey(`k-${i}`, 't'))).toBeLessThan(2n ** 50n)
+  })
+
+  it('new keys are timestamp TIDs: the current time in microseconds, always increasing', () => {
+    const before = BigInt(Date.now()) * 1000n
+    const keys = Array.from({length: 500}, () => timestampTid())
+    const after = BigInt(Date.now()) * 1000n + 1000n
+    for (const key of keys) expect(key).toMatch(TID)
+    expect([...keys].sort()).toEqual(keys)
+    expect(new Set(keys).size).toBe(keys.length)
+    expect(micros(keys[0]!)).toBeGreaterThanOrEqual(before)
+    // 500 keys in the same millisecond step one microsecond each.
+    expect(micros(keys.at(-1)!)).toBeLessThanOrEqual(after + 500n)
   })
 })
 
@@ -384,6 +396,17 @@ describe('bluesky after an interrupted send', () => {
     const again = await fresh().post(request('We are investigating.', {idempotencyKey: KEY}))
     expect(fake.posts).toHaveLength(1)
     expect(again).toEqual({id: fake.posts[0]!.uri, url: `https://bsky.app/profile/acme-status.bsky.social/post/${fake.posts[0]!.rkey}`, ref: {cid: fake.posts[0]!.cid}})
+  })
+
+  it('posts under the journaled post key when it has one, and looks it up there', async () => {
+    const adapter = await setup()
+    const postKey = timestampTid()
+    fake.fail({kind: 'lose-answer'}, 1, {nsid: 'com.atproto.repo.createRecord'})
+    await failure(adapter.post(request('We are investigating.', {idempotencyKey: KEY, postKey})))
+    expect(fake.posts.map((p) => p.rkey)).toEqual([postKey])
+    expect(await fresh().findPublished!(request('We are investigating.', {idempotencyKey: KEY, postKey}))).toMatchObject({id: `at://${fake.did}/app.bsky.feed.post/${postKey}`})
+    expect(await fresh().post(request('We are investigating.', {idempotencyKey: KEY, postKey}))).toMatchObject({id: `at://${fake.did}/app.bsky.feed.post/${postKey}`})
+    expect(fake.posts).toHaveLength(1)
   })
 
   it('a lookup that fails is an error, not "not there"', async () => {

@@ -74,6 +74,21 @@ describe('discord adapter', () => {
     expect(fake.messages).toHaveLength(0)
   })
 
+  it('500, 502 and 504 may come after the message was posted; 503 says it was not', async () => {
+    const fake = await start()
+    const adapter = adapterFor(fake.webhookUrl)
+    fake.fail({kind: 'gateway-error', status: 502})
+    expect(await failure(adapter.post(request('a')))).toMatchObject({retry: 'transient', mayHaveArrived: true, message: expect.stringMatching(/^Discord answered 502/)})
+    fake.fail({kind: 'gateway-error', status: 504})
+    expect(await failure(adapter.post(request('b')))).toMatchObject({retry: 'transient', mayHaveArrived: true})
+    fake.fail({status: 500})
+    expect(await failure(adapter.post(request('c')))).toMatchObject({retry: 'transient', mayHaveArrived: true})
+    fake.fail({status: 503})
+    expect(await failure(adapter.post(request('d')))).toMatchObject({retry: 'transient', mayHaveArrived: false})
+    // The gateway errors came after Discord posted the message.
+    expect(fake.messages.map((m) => m.content)).toEqual(['a', 'b'])
+  })
+
   it('Invalid Form Body names the field and is final', async () => {
     const fake = await start()
     const e = await failure(adapterFor(fake.webhookUrl).post(request('x'.repeat(2001))))

@@ -66,6 +66,26 @@ describe('markdown adapter', () => {
     expect(readdirSync(dir)).toEqual([first.id])
   })
 
+  it("keeps a title with $', $& and $$ (from facts) as written, update after update", async () => {
+    const dir = tempDir()
+    const adapter = adapterFor(dir)
+    const titles = ["Acme Voice: calls cost $$ and $& (first)", "Acme Voice: $' then $& then $$ then $` (second)", "Acme Voice: $1 $<name> $$$ (third)"]
+    const first = await adapter.post(request("We are on it: $' and $& stay.", 1, 'investigating', {}, titles[0]))
+    let previous = first
+    for (const [i, title] of titles.slice(1).entries()) {
+      previous = await adapter.post(request(`Update ${i + 2}: $$ is $$.`, i + 2, 'identified', {threadRoot: first, replyTo: previous}, title))
+      const content = readFileSync(path.join(dir, first.id), 'utf8')
+      const [before, front, ...body] = content.split(/^---$/m)
+      expect(before).toBe('')
+      expect(front!.trim().split('\n')).toEqual([`title: ${JSON.stringify(title)}`, 'date: 2026-11-25T14:02:31Z', 'tags: []', 'incident: "voice-1"', 'candor_incident: "voice-1"'])
+      expect(body.join('---')).not.toContain('candor_incident')
+      expect(content.match(/<!-- candor:update=/g)).toHaveLength(i + 2)
+    }
+    const content = readFileSync(path.join(dir, first.id), 'utf8')
+    expect(content).toContain("We are on it: $' and $& stay.")
+    expect(content).toContain('Update 3: $$ is $$.')
+  })
+
   it('does not append the same update part twice (a retry after a crash)', async () => {
     const dir = tempDir()
     const adapter = adapterFor(dir)

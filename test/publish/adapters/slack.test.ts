@@ -197,7 +197,14 @@ describe('slack adapter, incoming webhook mode', () => {
     expect(limited.retryAt!.getTime() - before).toBeGreaterThanOrEqual(11_000)
     expect(limited.retryAt!.getTime() - before).toBeLessThanOrEqual(15_000)
     fake.fail({status: 500})
-    expect(await failure(adapter.post(request('b')))).toMatchObject({retry: 'transient', message: 'Slack answered 500: rollup_error'})
+    expect(await failure(adapter.post(request('b')))).toMatchObject({retry: 'transient', mayHaveArrived: true, message: 'Slack answered 500: rollup_error'})
+    // 503: not processed, safe to send again; a gateway's 502 may come after the post was made.
+    fake.fail({status: 503})
+    expect(await failure(adapter.post(request('b')))).toMatchObject({retry: 'transient', mayHaveArrived: false})
+    fake.fail({kind: 'gateway-error', status: 502})
+    expect(await failure(adapter.post(request('e')))).toMatchObject({retry: 'transient', mayHaveArrived: true, message: expect.stringMatching(/^Slack answered 502/)})
+    expect(fake.messages.map((m) => m.text)).toEqual(['e'])
+    fake.messages.length = 0
     fake.fail({kind: 'hang'})
     expect((await failure(webhook(fake.webhookUrl, HANG_TIMEOUT).post(request('c')))).retry).toBe('transient')
     fake.fail({kind: 'reset'})

@@ -1,0 +1,111 @@
+import {randomUUID} from 'node:crypto'
+import {writeFileSync} from 'node:fs'
+import path from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {CHANNEL_KINDS} from '../../src/channels/kinds.js'
+import {openIncident} from '../../src/incident/service.js'
+import {FileIncidentStore} from '../../src/incident/store.js'
+import {createAdapter} from '../../src/publish/adapters/mastodon.js'
+import {publishUpdate, type PublishDeps} from '../../src/publish/publish.js'
+import {previewPhase} from '../../src/preview.js'
+import {startFakeMastodon, type FakeMastodon, type StartFakeMastodonOptions} from '../fakes/mastodon-api.js'
+import {tempDir} from '../helpers/cli.js'
+
+const TOKEN = 'mastodon-token-Zx81qP0sKd'
+// ~700 characters with one long URL: over Mastodon's default 500, within 1000.
+const LONG = `${'Calls to Acme Voice fail for some customers while we work on it. '.repeat(10)}Details: https://status.acme.example/incidents/2026-11-25-acme-voice-outage-details`
+
+let fake: FakeMastodon | undefined
+afterEach(async () => fake?.close())
+
+/**
+ * A playbook with one Mastodon channel on its own instance name (the limits cache is shared by
+ * every test of a run, keyed by instance), pointed at a fake instance.
+ */
+async function world(fakeOptions: Partial<StartFakeMastodonOptions> = {}, channelOptions = '') {
+  fake = await startFakeMastodon({accessToken: TOKEN, domain: 'mastodon.example', ...fakeOptions})
+  const instance = `https://m-${randomUUID().slice(0, 8)}.example`
+  const dir = tempDir()
+  const playbook = path.join(dir, 'incident.yaml')
+  writeFileSync(
+    playbook,
+    `name: incident
+facts:
+  text: { required: true }
+channels:
+  mastodon: { type: mastodon, instance: "${instance}", api_url: "${fake.url}"${channelOptions} }
+phases:
+  investigating:
+    posts:
+      mastodon: { text: "{{text}}" }
+  identified:
+    posts:
+      mastodon: { text: "Found it. {{text}}" }
+`,
+  )
+  const store = new FileIncidentStore(path.join(dir, 'state'))
+  const incident = await openIncident(store, {playbook, facts: {text: LONG}, actor: 'alice'})
+  const deps: PublishDeps = {store, actor: 'alice', env: {CANDOR_MASTODON_ACCESS_TOKEN: TOKEN}, reporter: {progress: () => {}}, backoffMs: 5, timeoutMs: 5000}
+  const publish = (phase: string) => publishUpdate({incident: incident.id, phase, facts: {}, yes: true, interactive: false}, deps)
+  const preview = () => previewPhase({playbook, phase: 'identified', sets: [`text=${LONG}`]}).posts[0]!
+  return {fake, instance, publish, preview}
+}
+
+const instanceReads = (f: FakeMastodon) => f.requests.filter((r) => r.path === '/api/v2/instance').length
+
+describe('mastodon instance limits', () => {
+  it('the adapter reads max_characters and characters_reserved_per_url from GET /api/v2/instance, without a token', async () => {
+    fake = await startFakeMastodon({accessToken: TOKEN, maxCharacters: 5000, charactersReservedPerUrl: 30})
+    const adapter = createAdapter({channel: {name: 'm', type: 'mastodon', kind: CHANNEL_KINDS.mastodon, options: {instance: 'https://mastodon.example', api_url: fake.url}}, credentials: {ACCESS_TOKEN: TOKEN}, timeoutMs: 5000})
+    expect(await adapter.readLimits!(new AbortController().signal)).toEqual({maxLength: 5000, urlLength: 30})
+    expect(fake.requests.map((r) => [r.method, r.path, r.headers.authorization])).toEqual([['GET', '/api/v2/instance', undefined]])
+  })
+
+  it('publish splits by what the instance allows: one status where it allows 1000', async () => {
+    const w = await world({maxCharacters: 1000})
+    const r = await w.publish('investigating')
+    expect(r.deliveries[0]!.status).toBe('published')
+    expect(w.fake.statuses.map((s) => s.text)).toEqual([LONG])
+    expect(instanceReads(w.fake)).toBe(1)
+  })
+
+  it('publish splits by a smaller instance limit, and the instance takes every part', async () => {
+    const w = await world({maxCharacters: 300, charactersReservedPerUrl: 40})
+    const r = await w.publish('investigating')
+    expect(r.deliveries[0]).toMatchObject({status: 'published'})
+    expect(w.fake.statuses.length).toBeGreaterThan(2)
+    expect(w.fake.statuses.every((s) => s.text.length <= 300)).toBe(true)
+  })
+
+  it('max_length in the playbook wins, and the instance is not asked', async () => {
+    const w = await world({maxCharacters: 1000}, ', max_length: 400')
+    await w.publish('investigating')
+    expect(w.fake.statuses.length).toBe(2)
+    expect(instanceReads(w.fake)).toBe(0)
+    expect(w.preview().limitNote).toBe('limit 400 from max_length in the playbook')
+  })
+
+  it('preview uses the limit publish cached, says so, and never touches the network', async () => {
+    const w = await world({maxCharacters: 1000})
+    const before = w.preview()
+    expect(before.parts).toHaveLength(2)
+    expect(before.limitNote).toBe(`limit 500 assumed (Mastodon's default): ${w.instance} has not been asked yet; publish reads its own limit`)
+    await w.publish('investigating')
+    const requests = w.fake.requests.length
+    const after = w.preview()
+    expect(after.parts).toHaveLength(1)
+    expect(after.parts[0]!.limit).toBe(1000)
+    expect(after.limitNote).toMatch(new RegExp(`^limit 1000, URLs count 23, as ${w.instance.replace(/\./g, '\\.')} said at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`))
+    expect(w.fake.requests.length).toBe(requests)
+  })
+
+  it('an instance that cannot be asked leaves the cached limit in place, with a warning; nothing is lost', async () => {
+    const w = await world({maxCharacters: 1000})
+    await w.publish('investigating')
+    w.fake.fail({status: 503}, 1, {method: 'GET', path: '/api/v2/instance'})
+    const r = await w.publish('identified')
+    expect(r.deliveries[0]!.status).toBe('published')
+    expect(r.warnings).toEqual([expect.stringMatching(new RegExp(`^mastodon: could not read ${w.instance.replace(/\./g, '\\.')}'s limits \\(.*503.*\\); using the limit of 1000 it gave at `))])
+    expect(w.fake.statuses).toHaveLength(2)
+  })
+})
