@@ -29,6 +29,8 @@ function tsFiles(dir) {
 
 const entryPoints = [
   path.join(SRC, 'cli', 'main.ts'), // what bin/run.js imports: oclif's execute
+  path.join(SRC, 'cli', 'help.ts'), // package.json oclif.helpClass: root help with ENVIRONMENT and exit codes
+  path.join(SRC, 'cli', 'not-found.ts'), // package.json oclif.hooks.command_not_found: "did you mean"
   ...tsFiles(path.join(SRC, 'commands')), // oclif loads each from the manifest
   // Loaded on demand by name; as entries they keep their file names, which keeps the
   // start-up test's "no adapter was loaded" check meaningful.

@@ -46,6 +46,29 @@ function languageTags(value: unknown): string | undefined {
 }
 
 /**
+ * Where a channel's requests, and so its credentials, go (see publish/endpoint-trust.ts).
+ * `chain`: the playbook options that name the endpoint, in the order the adapter prefers
+ * them, each with the environment field (after `CANDOR_<CHANNEL>_`) that may name it
+ * instead; the first one set is used. Else the URL in the credential field `credentialUrl`
+ * (a webhook URL), else `defaultOrigin`. `officialHosts`: the platform's own hosts
+ * (`.example.com`: any host under it), where a playbook may point the channel freely.
+ */
+export interface EndpointSpec {
+  chain: ReadonlyArray<{option: string; env: string}>
+  credentialUrl?: string
+  defaultOrigin?: string
+  officialHosts: readonly string[]
+}
+
+const apiUrlEndpoint = {option: 'api_url', env: 'API_URL'} as const
+
+/** Whether `hostname` is one of the platform's own hosts (`.example.com`: any host under it). */
+export function isOfficialHost(spec: Pick<EndpointSpec, 'officialHosts'>, hostname: string): boolean {
+  const host = hostname.toLowerCase()
+  return spec.officialHosts.some((h) => (h.startsWith('.') ? host.endsWith(h) : host === h))
+}
+
+/**
  * What Candor knows about a channel type without talking to it: how a post is
  * measured and limited, whether updates thread, how text is escaped, which options
  * a playbook may set and which credentials the environment must hold.
@@ -92,10 +115,12 @@ export interface ChannelKind {
    * with), checked before anything is sent; `prefix` is the channel's `CANDOR_<CHANNEL>_`.
    */
   credentialProblem?(values: Record<string, string>, prefix: string): string | undefined
+  /** Where its requests go; absent for channels that send no HTTP requests with credentials. */
+  endpoint?(config: Record<string, unknown>): EndpointSpec
 }
 
 const common = {
-  api_url: {type: 'url', description: 'API base URL (self-hosted instance, proxy, or a test fake)'},
+  api_url: {type: 'url', description: 'API base URL (a test fake on loopback; anything else must be trusted by the environment: CANDOR_<CHANNEL>_API_URL or CANDOR_TRUSTED_HOSTS)'},
   locale: {type: 'string', description: 'Language of the posts on this channel'},
 } satisfies Record<string, OptionSpec>
 
@@ -113,6 +138,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     http: true,
     options: {...common},
     credentials: () => [['APP_KEY', 'APP_SECRET', 'ACCESS_TOKEN', 'ACCESS_SECRET']],
+    endpoint: () => ({chain: [apiUrlEndpoint], defaultOrigin: 'https://api.x.com', officialHosts: ['api.x.com', 'api.twitter.com', 'upload.twitter.com']}),
   },
   mastodon: {
     type: 'mastodon',
@@ -128,12 +154,14 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     http: true,
     options: {
       ...common,
-      instance: {type: 'url', required: true, description: 'The instance the account lives on, e.g. https://mastodon.social'},
+      instance: {type: 'url', description: 'The instance the account lives on, e.g. https://mastodon.social; better in CANDOR_<CHANNEL>_INSTANCE, beside the token (a playbook value must agree with it)'},
       visibility: {type: 'string', oneOf: ['public', 'unlisted', 'private', 'direct'], description: 'Post visibility'},
       language: {type: 'string', description: 'ISO 639 language code of the posts'},
       max_length: {type: 'number', description: "The character limit to split by, instead of the one the instance says (GET /api/v2/instance)"},
     },
-    credentials: () => [['ACCESS_TOKEN']],
+    // The instance travels with the token: in the environment, unless the playbook names one.
+    credentials: (config) => (config.instance ? [['ACCESS_TOKEN']] : [['ACCESS_TOKEN', 'INSTANCE']]),
+    endpoint: () => ({chain: [apiUrlEndpoint, {option: 'instance', env: 'INSTANCE'}], officialHosts: []}),
   },
   bluesky: {
     type: 'bluesky',
@@ -146,10 +174,11 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     http: true,
     options: {
       ...common,
-      service: {type: 'url', description: 'The PDS to sign in to (default https://bsky.social)'},
+      service: {type: 'url', description: 'The PDS to sign in to (default https://bsky.social); another PDS belongs in CANDOR_<CHANNEL>_SERVICE, beside the app password'},
       langs: {type: 'list', description: 'Language tags of the posts (at most 3, BCP-47)', check: languageTags},
     },
     credentials: () => [['IDENTIFIER', 'APP_PASSWORD']],
+    endpoint: () => ({chain: [apiUrlEndpoint, {option: 'service', env: 'SERVICE'}], defaultOrigin: 'https://bsky.social', officialHosts: ['bsky.social', '.bsky.network']}),
   },
   facebook: {
     type: 'facebook',
@@ -167,6 +196,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
       graph_version: {type: 'string', description: 'Graph API version, e.g. v26.0 (default: the newest Candor knows)', pattern: {regex: /^v\d{1,3}\.\d$/, hint: 'a Graph API version like v26.0'}},
     },
     credentials: () => [['PAGE_TOKEN']],
+    endpoint: () => ({chain: [apiUrlEndpoint], defaultOrigin: 'https://graph.facebook.com', officialHosts: ['graph.facebook.com']}),
   },
   slack: {
     type: 'slack',
@@ -183,6 +213,8 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
       channel: {type: 'string', description: 'Channel ID for bot mode (chat.postMessage); leave out for an incoming webhook'},
     },
     credentials: (config) => (config.channel ? [['BOT_TOKEN']] : [['WEBHOOK_URL']]),
+    endpoint: (config) =>
+      config.channel ? {chain: [apiUrlEndpoint], defaultOrigin: 'https://slack.com', officialHosts: ['slack.com']} : {chain: [], credentialUrl: 'WEBHOOK_URL', officialHosts: ['hooks.slack.com']},
   },
   discord: {
     type: 'discord',
@@ -199,6 +231,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
       avatar_url: {type: 'url', description: 'Avatar the webhook posts with'},
     },
     credentials: () => [['WEBHOOK_URL']],
+    endpoint: () => ({chain: [apiUrlEndpoint], credentialUrl: 'WEBHOOK_URL', officialHosts: ['discord.com', 'discordapp.com', 'canary.discord.com', 'ptb.discord.com']}),
   },
   webhook: {
     type: 'webhook',
@@ -208,12 +241,13 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     http: true,
     options: {
       ...common,
-      url: {type: 'url', description: 'Where to POST (or CANDOR_<CHANNEL>_URL)'},
+      url: {type: 'url', description: 'Where to POST; better in CANDOR_<CHANNEL>_URL, beside the secret (a playbook value must agree with it, or its host be in CANDOR_TRUSTED_HOSTS)'},
       title: titleOption,
       link: {type: 'template', description: 'A link sent with each update (e.g. the status page)'},
     },
     credentials: (config) => (config.url ? [['SECRET']] : [['URL', 'SECRET']]),
     credentialProblem: (values, prefix) => webhookSecretProblem(values.SECRET ?? '', `${prefix}SECRET`),
+    endpoint: () => ({chain: [apiUrlEndpoint, {option: 'url', env: 'URL'}], officialHosts: []}),
   },
   email: {
     type: 'email',
@@ -250,6 +284,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
       title: titleOption,
     },
     credentials: () => [['API_KEY']],
+    endpoint: () => ({chain: [apiUrlEndpoint], defaultOrigin: 'https://api.statuspage.io', officialHosts: ['api.statuspage.io']}),
   },
   markdown: {
     type: 'markdown',

@@ -1,5 +1,6 @@
 import type {Playbook} from '../playbook/model.js'
 import {processTemplateCache, type TemplateCache} from '../render/template-cache.js'
+import {envPrefix} from '../publish/credentials.js'
 
 /**
  * What a server says its channel allows (a Mastodon instance's `GET /api/v2/instance`), read
@@ -26,17 +27,20 @@ const KIND = 'platform-limits'
 const cacheInput = (type: string, source: string) => `${type} ${source}`
 
 /** Where a channel's own limits come from, if it has any (undefined also where `max_length` is set). */
-export function limitsSource(playbook: Playbook, channel: string): string | undefined {
+export function limitsSource(playbook: Playbook, channel: string, env: Record<string, string | undefined> = {}): string | undefined {
   const config = playbook.channels.get(channel)
-  return config?.kind.limitsFrom?.(config.options)
+  if (!config) return undefined
+  // The instance travels with the token (CANDOR_<CHANNEL>_INSTANCE) and wins over the playbook's.
+  const instance = env[`${envPrefix(channel)}INSTANCE`]?.trim()
+  return config.kind.limitsFrom?.(instance ? {...config.options, instance} : config.options)
 }
 
 /** The limits cached for each of `channels` that has a server to read them from. */
-export function cachedLimits(playbook: Playbook, channels: readonly string[], cache: TemplateCache | null = processTemplateCache()): Map<string, PlatformLimits> {
+export function cachedLimits(playbook: Playbook, channels: readonly string[], env: Record<string, string | undefined> = {}, cache: TemplateCache | null = processTemplateCache()): Map<string, PlatformLimits> {
   const out = new Map<string, PlatformLimits>()
   if (!cache) return out
   for (const name of channels) {
-    const source = limitsSource(playbook, name)
+    const source = limitsSource(playbook, name, env)
     if (!source) continue
     const value = cache.get(KIND, cacheInput(playbook.channels.get(name)!.type, source)) as Partial<PlatformLimits> | undefined
     if (isLimits(value) && value.source === source) out.set(name, value)

@@ -6,6 +6,7 @@ import {installOutputRedaction} from './redact-output.js'
 import {storeSecrets} from '../store/url.js'
 import {describeOwner, type LockOwner} from '../incident/lock.js'
 import {isPromptClosed} from './prompt.js'
+import {toUsageError} from './usage-errors.js'
 
 /** Formats an error the way every Candor command prints it: unwrapped, one line each. */
 export function formatError(cli: Errors.CLIError, debug = Boolean(process.env.DEBUG)): string {
@@ -24,6 +25,8 @@ export function formatError(cli: Errors.CLIError, debug = Boolean(process.env.DE
  */
 export abstract class CandorCommand extends Command {
   static override enableJsonFlag = true
+  // Read by bin/run.js before anything is printed (it sets NO_COLOR); declared here so oclif accepts it.
+  static override baseFlags = {'no-color': Flags.boolean({description: 'no colours in the output (same as NO_COLOR=1)', helpGroup: 'GLOBAL'})}
 
   protected override async init(): Promise<void> {
     const env = loadEnvironment()
@@ -59,7 +62,8 @@ export abstract class CandorCommand extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    const cli = toCliError(error)
+    const shape = {name: (this.id ?? '').replaceAll(':', ' '), flags: {...this.ctor.baseFlags, ...this.ctor.flags}, args: this.ctor.args}
+    const cli = toCliError((!(error instanceof CandorError) && toUsageError(error, shape)) || error)
     process.exitCode = cli.oclif.exit ?? ExitCode.Error
     if (this.jsonEnabled()) {
       this.logJson({error: {code: cli.code, message: cli.message, suggestions: cli.suggestions ?? [], exit: cli.oclif.exit}})
@@ -72,7 +76,7 @@ export abstract class CandorCommand extends Command {
   }
 }
 
-function toCliError(error: Error & {exitCode?: number}): Errors.CLIError {
+export function toCliError(error: Error & {exitCode?: number}): Errors.CLIError {
   if (error instanceof CandorError) {
     const cli = new Errors.CLIError(error.message, {code: error.code, suggestions: error.suggestions, exit: error.exit})
     Object.defineProperty(cli, 'stack', {value: error.stack})
@@ -96,7 +100,7 @@ export const factFlags = {
 /** Flags of commands that read or write incident state. */
 export const stateFlags = {
   'state-dir': Flags.string({description: 'state directory (default: $CANDOR_STATE_DIR, else ./.candor)', helpValue: 'DIR'}),
-  store: Flags.string({description: 'shared store: postgres://USER:PASSWORD@HOST:PORT/DB for team mode, or a directory (default: $CANDOR_STORE, else the state directory)', helpValue: 'URL'}),
+  store: Flags.string({description: 'shared store: postgres://USER@HOST/DB for team mode (the password goes in PGPASSWORD, ~/.pgpass or $CANDOR_STORE, not on the command line), or a directory (default: $CANDOR_STORE, else the state directory)', helpValue: 'URL'}),
 }
 
 export const incidentFlag = Flags.string({char: 'i', description: 'incident id (may be left out when exactly one incident is open)', helpValue: 'ID'})

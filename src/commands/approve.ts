@@ -5,6 +5,7 @@ import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
 import {describeActor, whoIsActing, type Actor} from '../incident/identity.js'
 import {ask} from '../cli/prompt.js'
+import {canPrompt} from '../cli/terminal.js'
 import {openStore, resolveIncidentId} from '../incident/service.js'
 import {loadEnvironment} from '../publish/credentials.js'
 import {approveDraft, describeDraft, findDraftIncident, type DraftView} from '../publish/drafts.js'
@@ -46,14 +47,14 @@ An approval counts once per person, and only for the content approved: if the po
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
     const incident = flags.incident ? await resolveIncidentId(store, flags.incident) : await findDraftIncident(store, args.draft)
     const json = this.jsonEnabled()
-    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json
+    const {interactive, reason: noPromptReason} = canPrompt(json)
     const reporter = await createReporter(json)
     const interrupt = graceOnCtrlC()
     const actor = whoIsActing(flags.as)
     let result
     try {
       result = await approveDraft(
-        {draft: args.draft, incident, yes: flags.yes, interactive, publish: flags.publish, confirm: interactive ? confirmDraft(actor) : undefined, show: json ? undefined : (view) => this.log(describeDraft(view) + '\n')},
+        {draft: args.draft, incident, yes: flags.yes, interactive, noPromptReason, publish: flags.publish, confirm: interactive ? confirmDraft(actor) : undefined, show: json ? undefined : (view) => this.log(describeDraft(view) + '\n')},
         {
           store,
           actor: actor.name,

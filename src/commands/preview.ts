@@ -25,7 +25,7 @@ Exits 1 when a post cannot be published as is (over the limit of a channel that 
   }
 
   static override flags = {
-    phase: Flags.string({char: 'p', description: 'phase to preview', required: true}),
+    phase: Flags.string({char: 'p', description: 'phase to preview (required; without it, the error lists the phases)'}),
     ...factFlags,
     channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
     allow: Flags.string({description: 'override one policy rule for this run (repeatable)', multiple: true, options: [...POLICY_RULES], helpValue: 'RULE'}),
@@ -43,6 +43,7 @@ Exits 1 when a post cannot be published as is (over the limit of a channel that 
       posts: result.posts.map((p) => ({
         channel: p.channel,
         type: p.type,
+        target: result.targets[p.channel] ?? null,
         ...(p.title !== undefined && {title: p.title}),
         ...(p.subject !== undefined && {subject: p.subject}),
         ...(p.link !== undefined && {link: p.link}),

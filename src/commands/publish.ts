@@ -5,6 +5,7 @@ import {graceOnCtrlC} from '../cli/interrupt.js'
 import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
 import {paint} from '../cli/style.js'
+import {canPrompt} from '../cli/terminal.js'
 import {ExitCode} from '../errors.js'
 import {POLICY_RULES} from '../policy/rules.js'
 import {describeActor, whoIsActing, type Actor} from '../incident/identity.js'
@@ -38,8 +39,8 @@ Exit codes: 0 every approved delivery published (or every channel already had th
 
   static override flags = {
     incident: incidentFlag,
-    phase: Flags.string({char: 'p', description: 'phase to publish', exactlyOne: ['phase', 'draft']}),
-    draft: Flags.string({description: 'send a draft that has all the approvals its playbook requires (see `candor approve`)', helpValue: 'ID', exactlyOne: ['phase', 'draft']}),
+    phase: Flags.string({char: 'p', description: 'phase to publish', exclusive: ['draft']}),
+    draft: Flags.string({description: 'send a draft that has all the approvals its playbook requires (see `candor approve`)', helpValue: 'ID', exclusive: ['phase']}),
     'draft-ttl': Flags.string({description: 'when more than one person must approve: how long the draft waits for approvals', default: '2h', env: 'CANDOR_DRAFT_TTL', helpValue: 'DURATION'}),
     ...factFlags,
     channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
@@ -57,7 +58,7 @@ Exit codes: 0 every approved delivery published (or every channel already had th
     const incident = flags.draft && !flags.incident ? await findDraftIncident(store, flags.draft) : await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
     const json = this.jsonEnabled()
     const reporter = flags['dry-run'] ? {progress() {}} : await createReporter(json)
-    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !json
+    const {interactive, reason: noPromptReason} = canPrompt(json)
     const interrupt = graceOnCtrlC()
     const actor = whoIsActing(flags.as)
     let result: PublishResult
@@ -65,11 +66,11 @@ Exit codes: 0 every approved delivery published (or every channel already had th
       // Team mode: send a draft that has all its approvals.
       const draftDeps = {store, actor: actor.name, env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, signal: interrupt.signal, lockTimeoutMs: flags['lock-timeout'] * 1000, timeoutMs: flags.timeout * 1000, onLockWait: announceLockWait(incident)}
       result = flags.draft
-        ? await publishDraft({draft: flags.draft, incident, yes: flags.yes, interactive, confirm: interactive ? confirmDraft(actor) : undefined, show: json ? undefined : (view) => this.log(describeDraft(view))}, draftDeps)
+        ? await publishDraft({draft: flags.draft, incident, yes: flags.yes, interactive, noPromptReason, confirm: interactive ? confirmDraft(actor) : undefined, show: json ? undefined : (view) => this.log(describeDraft(view))}, draftDeps)
         : await publishUpdate(
         {
           incident,
-          phase: flags.phase!,
+          phase: flags.phase,
           facts: readFactInput({factsFile: flags.facts, sets: flags.set}),
           channels: flags.channel,
           yes: flags.yes,
@@ -77,6 +78,7 @@ Exit codes: 0 every approved delivery published (or every channel already had th
           again: flags.again,
           allow: flags.allow,
           interactive,
+          noPromptReason,
           approver: interactive ? new (await import('../cli/approval.js')).PromptApprover({actor}) : undefined,
           preview: interactive && !flags.yes ? (rendered, already) => this.log([formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`), ...already.map(describeAlreadyCarried)].join('\n')) : undefined,
           draftTtlMs: parseTtl(flags['draft-ttl']),

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFlag, stateFlags} from '../cli/base-command.js'
 import {ask} from '../cli/prompt.js'
 import {paint} from '../cli/style.js'
+import {canPrompt} from '../cli/terminal.js'
 import {CandorError, ExitCode} from '../errors.js'
 import {resolveActor} from '../incident/identity.js'
 import {openStore, resolveIncidentId} from '../incident/service.js'
@@ -28,22 +29,26 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
   async run() {
     const {flags} = await this.parse(Retract)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const incident = await resolveIncidentId(store, flags.incident)
-    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !this.jsonEnabled()
+    const incident = await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
+    const {interactive, reason: noPromptReason} = canPrompt(this.jsonEnabled())
     const confirm = flags.yes
       ? undefined
-      : async (summary: {update: number; phase: string; posts: Array<{channel: string; ids: string[]}>}) => {
+      : async (summary: {update: number; phase: string; posts: Array<{channel: string; ids: string[]}>; warnings: string[]}) => {
           if (!interactive) {
-            throw new CandorError('deleting posts needs confirmation, and no one can be asked: stdin is not a terminal', {code: 'confirmation_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to confirm in a script']})
+            throw new CandorError(`deleting posts needs confirmation, and no one can be asked: ${noPromptReason}`, {code: 'confirmation_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to confirm in a script']})
           }
+          for (const w of summary.warnings) this.warnLine(w)
           const what = summary.posts.map((p) => `${p.channel} (${p.ids.length} ${p.ids.length === 1 ? 'post' : 'posts'})`).join(', ')
           return ask((p) => p.confirm({message: `Delete update ${summary.update} (${summary.phase}) from ${what}?`, default: false}), 'nothing was deleted')
         }
     const result = await retractUpdate({incident, update: flags.update, channels: flags.channel, confirm}, {store, actor: resolveActor(flags.as), env: loadEnvironment(), lockTimeoutMs: flags['lock-timeout'] * 1000, onLockWait: announceLockWait(incident)})
+    if (flags.yes) for (const w of result.warnings) this.warnLine(w)
     for (const r of result.retractions) {
       const line =
         r.status === 'deleted'
           ? paint('green', `deleted ${r.ids.length} ${r.ids.length === 1 ? 'post' : 'posts'}`)
+          : r.status === 'already-retracted'
+            ? paint('dim', `already retracted (update ${result.update} was deleted here before)`)
           : r.status === 'nothing'
             ? paint('dim', 'nothing published')
             : r.status === 'unsupported'

@@ -34,7 +34,7 @@ Stops when the incident is resolved (exit 0), or with Ctrl-C (exit 0). Off a ter
   async run() {
     const {flags} = await this.parse(Watch)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const id = await resolveIncidentId(store, flags.incident)
+    const id = await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
     const json = this.jsonEnabled()
     const tty = Boolean(process.stdout.isTTY) && !json
     const controller = new AbortController()

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {CandorError} from '../errors.js'
 import {makeFolder} from '../fs/make-folder.js'
+import {requirePrivate} from '../fs/private-path.js'
 
 export interface LockOwner {
   pid: number
@@ -116,6 +117,8 @@ export async function acquireFileLock(dir: string, id: string, opts: LockOptions
   let announced = false
   for (;;) {
     if (tryCreate(file, owner)) break
+    // A lock file others can write could name anyone: refuse it rather than believe it.
+    requirePrivate(file, `lock of incident ${id}`)
     const holder = readOwner(file)
     if (isStale(holder, file) && takeOverStale(file, holder, owner)) break
     if (Date.now() >= deadline) {

@@ -36,9 +36,9 @@ export function openStore(choice: StoreChoice | string = {}, env: Record<string,
   if (spec) {
     const parsed = parseStoreSpec(spec)
     if (parsed.kind === 'postgres') return new PgIncidentStore(parsed.url)
-    return new FileIncidentStore(parsed.dir)
+    return new FileIncidentStore(parsed.dir, {explicit: Boolean(store)})
   }
-  return new FileIncidentStore(resolveStateDir(stateDir))
+  return new FileIncidentStore(resolveStateDir(stateDir), {explicit: Boolean(stateDir)})
 }
 
 export function slugify(text: string): string {

@@ -4,6 +4,7 @@ import {CandorError} from '../errors.js'
 import type {JournalEvent, NewEvent} from './events.js'
 import {acquireFileLock, type IncidentLock, type LockOptions} from './lock.js'
 import {makeFolder} from '../fs/make-folder.js'
+import {requirePrivate} from '../fs/private-path.js'
 
 export interface JournalRead {
   events: JournalEvent[]
@@ -134,10 +135,18 @@ export class FileIncidentStore implements IncidentStore {
   private readonly seqCache = new Map<string, number>()
   private readonly reads = new Map<string, JournalRead & {stamp: string}>()
 
+  private readonly io: JournalIo
+
+  /**
+   * @param opts.explicit the folder was named (--state-dir, --store, --from): listing a
+   * folder that does not exist is then an error, not "no incidents"; creating one still works.
+   * @param opts.io the file operations journals are written with (tests inject failures).
+   */
   constructor(
     stateDir: string,
-    private readonly io: JournalIo = nodeJournalIo,
+    private readonly opts: {explicit?: boolean; io?: JournalIo} = {},
   ) {
+    this.io = opts.io ?? nodeJournalIo
     this.location = stateDir
     this.dir = path.join(stateDir, 'incidents')
   }
@@ -147,7 +156,25 @@ export class FileIncidentStore implements IncidentStore {
     return path.join(this.dir, `${id}.jsonl`)
   }
 
+  /** The state directory and incidents/ are the user's own and nobody else can write them. */
+  private checkFolders(): void {
+    requirePrivate(this.location, 'state directory')
+    requirePrivate(this.dir, 'incidents folder')
+  }
+
+  /** The folders, and the journal itself: a journal others can write could hold forged approvals. */
+  private journal(id: string): string {
+    const file = this.file(id)
+    this.checkFolders()
+    requirePrivate(file, `journal of incident ${id}`)
+    return file
+  }
+
   async list(): Promise<string[]> {
+    if (this.opts.explicit && !existsSync(this.location)) {
+      throw new CandorError(`no state directory at ${this.location}`, {code: 'state_dir_not_found', suggestions: ['Check the path: it names a folder that does not exist (without --state-dir, Candor uses $CANDOR_STATE_DIR, else ./.candor)']})
+    }
+    this.checkFolders()
     if (!existsSync(this.dir)) return []
     // A name no incident id can have is not a journal Candor wrote: never listed.
     return readdirSync(this.dir)
@@ -158,7 +185,7 @@ export class FileIncidentStore implements IncidentStore {
   }
 
   async exists(id: string): Promise<boolean> {
-    return existsSync(this.file(id))
+    return existsSync(this.journal(id))
   }
 
   async create(id: string, first: NewEvent, now = new Date()): Promise<JournalEvent> {
@@ -172,6 +199,7 @@ export class FileIncidentStore implements IncidentStore {
         suggestions: ['Pass --state-dir, or set CANDOR_STATE_DIR, to a folder you can write'],
       })
     }
+    this.checkFolders()
     let fd: number
     try {
       // O_EXCL: two people opening the same id at once cannot both succeed.
@@ -201,7 +229,7 @@ export class FileIncidentStore implements IncidentStore {
   }
 
   async append(id: string, event: NewEvent, now = new Date()): Promise<JournalEvent> {
-    const file = this.file(id)
+    const file = this.journal(id)
     if (!existsSync(file)) throw new CandorError(`no incident "${id}"`, {code: 'incident_not_found', suggestions: ['List incidents with `candor incident list --all`']})
     let seq = this.seqCache.get(id)
     if (seq === undefined) seq = lastSeq((await this.read(id)).events)
@@ -242,6 +270,7 @@ export class FileIncidentStore implements IncidentStore {
 
   async lock(id: string, opts: LockOptions): Promise<IncidentLock> {
     checkIncidentId(id)
+    this.checkFolders()
     try {
       return await acquireFileLock(this.dir, id, opts)
     } catch (error) {
@@ -250,7 +279,7 @@ export class FileIncidentStore implements IncidentStore {
   }
 
   async read(id: string): Promise<JournalRead> {
-    const file = this.file(id)
+    const file = this.journal(id)
     let stat
     try {
       stat = statSync(file)

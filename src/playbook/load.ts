@@ -1,8 +1,8 @@
 import {isUtf8} from 'node:buffer'
-import {readFileSync, statSync} from 'node:fs'
+import {readFileSync, realpathSync, statSync} from 'node:fs'
 import path from 'node:path'
 import yaml from 'js-yaml'
-import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType, rendersHtml, type OptionSpec} from '../channels/kinds.js'
+import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType, isOfficialHost, rendersHtml, type OptionSpec} from '../channels/kinds.js'
 import {statusForPhase, WINDOW_FACTS} from '../channels/statuspage-status.js'
 import {analyzeTemplate} from '../render/template.js'
 import {YamlSource} from './yaml-source.js'
@@ -24,7 +24,7 @@ import {
 } from './model.js'
 
 const MAX_FILE_BYTES = 1024 * 1024
-const TOP_KEYS = ['name', 'kind', 'description', 'locales', 'approval', 'facts', 'examples', 'channels', 'phases', 'forbid', 'internal_hosts']
+const TOP_KEYS = ['name', 'kind', 'description', 'locales', 'approval', 'facts', 'examples', 'channels', 'phases', 'forbid', 'internal_hosts', 'public_hosts']
 const FACT_KEYS = ['required', 'description', 'type', 'default']
 const PHASE_KEYS = ['description', 'next_update', 'long_incident', 'approval', 'posts']
 const LOCALE = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/
@@ -79,6 +79,8 @@ export function channelLocale(playbook: Pick<Playbook, 'locales'>, channel: {opt
 export interface LoadResult {
   playbook?: Playbook
   problems: Problem[]
+  /** What is allowed but worth a look (`playbook validate` shows them): endpoint overrides. */
+  warnings?: Problem[]
 }
 
 export interface LoadOptions {
@@ -131,6 +133,27 @@ export function readUtf8(file: string): {text?: string; error?: string} {
 }
 
 /**
+ * Reads a template only when it really lies inside the playbook's folder: the real path
+ * of the file (every symlink resolved) must be under the real path of the folder. A
+ * symlink such as `templates/inv.hbs -> ../../.env` is refused and never read.
+ */
+export function readTemplateFile(file: string, playbookDir: string): {text?: string; error?: string} {
+  let real: string
+  let realDir: string
+  try {
+    realDir = realpathSync(playbookDir)
+    real = realpathSync(file)
+  } catch {
+    return readUtf8(file) // missing or unreadable: say so as any other read would
+  }
+  const rel = path.relative(realDir, real)
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+    return {error: `it resolves to ${real}, outside the playbook's folder (a symlink?); keep templates inside the playbook's folder (copy the file instead of linking it)`}
+  }
+  return readUtf8(real)
+}
+
+/**
  * Loads and validates a playbook, collecting every problem at once. The playbook is
  * returned only when there are none.
  */
@@ -138,6 +161,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
   const abs = path.resolve(file)
   const shown = displayPath(abs)
   const problems: Problem[] = []
+  const warnings: Problem[] = []
   const {text, error} = readUtf8(abs)
   if (text === undefined) return {problems: [{file: shown, line: 1, col: 1, message: `cannot read playbook: ${error}`}]}
 
@@ -296,6 +320,19 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
       else if (spec.type === 'template') checkTemplate(value as string, {file: shown, base: at([...p, option])}, `channel "${channelName}" ${option}`)
       options[option] = value
     }
+    // A playbook that points a channel somewhere else decides where its credentials go:
+    // Candor allows that only to loopback or where the environment trusts it (endpoint-trust.ts).
+    for (const {option, env} of kind.endpoint?.(options).chain ?? []) {
+      const value = options[option]
+      const host = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined
+      if (host && !isOfficialHost(kind.endpoint!(options), host.hostname)) {
+        const variable = `CANDOR_${channelName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_${env}`
+        warnings.push({
+          ...at([...p, option]),
+          message: `channel "${channelName}": "${option}" sends this channel's credentials to ${host.host}; Candor does so only to loopback or when the environment that holds them trusts it (${variable}=${value}, or ${host.hostname} in CANDOR_TRUSTED_HOSTS)`,
+        })
+      }
+    }
     if (typeof options.locale === 'string' && localesOk && !templateLocale(options.locale, locales)) {
       problem([...p, 'locale'], `channel "${channelName}": locale "${options.locale}" is not one of the playbook's locales (${locales.join(', ')}); add it to "locales" and write its templates`)
       delete options.locale
@@ -328,6 +365,14 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
     if (Array.isArray(root.internal_hosts) && root.internal_hosts.every((h) => typeof h === 'string' && h !== '')) internalHosts = root.internal_hosts as string[]
     else problem(['internal_hosts'], `"internal_hosts" must be a list of host names or suffixes like .corp.example.com; found ${describe(root.internal_hosts)}`)
   }
+  // Hosts the playbook itself declares public: never those of facts given at publish time.
+  const publicHosts = new Set<string>()
+  if (root.public_hosts !== undefined) {
+    if (Array.isArray(root.public_hosts) && root.public_hosts.every((h) => typeof h === 'string' && /^[a-z0-9.-]+$/i.test(h))) for (const h of root.public_hosts as string[]) publicHosts.add(h.toLowerCase())
+    else problem(['public_hosts'], `"public_hosts" must be a list of host names like status.acme.com; found ${describe(root.public_hosts)}`)
+  }
+  for (const spec of facts.values()) for (const host of urlHosts(spec.default)) publicHosts.add(host)
+  for (const channel of channels.values()) if (channel.type === 'site') for (const host of urlHosts(channel.options.base_url)) publicHosts.add(host)
 
   function approvalRule(raw: unknown, p: Path, what: string): {required: number} {
     if (isMapping(raw)) {
@@ -428,7 +473,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
         if (path.isAbsolute(post.template) || rel.startsWith('..') || path.isAbsolute(rel)) {
           problem([...pp, 'template'], `${what}: template "${post.template}" is outside the playbook's folder; keep templates beside the playbook`)
         } else {
-          const read = readUtf8(templateFile)
+          const read = readTemplateFile(templateFile, playbookDir)
           if (read.text === undefined) problem([...pp, 'template'], `${what}: cannot read template "${post.template}": ${read.error}`)
           else {
             versions.set(defaultLocale, {
@@ -442,7 +487,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
             // (Only checked reads are shared: an unchecked one has no facts to share.)
             let version = checking ? translationFiles.get(localized) : undefined
             if (!version) {
-              const read = readUtf8(localized)
+              const read = readTemplateFile(localized, playbookDir)
               version =
                 read.text === undefined
                   ? {error: read.error}
@@ -504,7 +549,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
   statuspageProblems(playbookKind, channels, isMapping(root.phases) ? root.phases : {}, facts, problem)
 
   problems.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file === shown ? -1 : b.file === shown ? 1 : a.file.localeCompare(b.file)))
-  if (problems.length > 0) return {problems}
+  if (problems.length > 0) return {problems, warnings}
   const playbook: Playbook = {
     file: abs,
     name: name as string,
@@ -516,10 +561,26 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
     locales,
     approval,
     examples: isMapping(root.examples) ? root.examples : undefined,
-    policy: {forbid, internalHosts},
+    policy: {forbid, internalHosts, publicHosts: [...publicHosts]},
   }
   locators.set(playbook, at)
-  return {problems, playbook}
+  return {problems, playbook, warnings}
+}
+
+/** Hosts of the http(s) URLs in a value (a text or a list of texts). */
+function urlHosts(value: unknown): string[] {
+  const texts = Array.isArray(value) ? value : [value]
+  return texts.flatMap((text) =>
+    typeof text !== 'string'
+      ? []
+      : [...text.matchAll(/https?:\/\/[^\s<>"')\]]+/gi)].flatMap((m) => {
+          try {
+            return [new URL(m[0]).hostname.toLowerCase()]
+          } catch {
+            return []
+          }
+        }),
+  )
 }
 
 /**

@@ -99,8 +99,12 @@ export interface Playbook {
   approval: ApprovalRule
   /** Example facts for `playbook lint` and documentation. */
   examples?: Record<string, unknown>
-  /** The playbook's own additions to the built-in post policy. */
-  policy: {forbid: ForbiddenPattern[]; internalHosts: string[]}
+  /**
+   * The playbook's own additions to the built-in post policy. `publicHosts`: hosts the
+   * playbook declares public (its `public_hosts`, the hosts of URLs among its fact
+   * defaults, its status site's `base_url`), which `internalHosts` never matches.
+   */
+  policy: {forbid: ForbiddenPattern[]; internalHosts: string[]; publicHosts?: string[]}
 }
 
 /** One validation problem, printed as `FILE:LINE:COL: message`. */

@@ -9,6 +9,8 @@ export interface FileReport {
   name?: string
   valid: boolean
   problems: Problem[]
+  /** Allowed, but worth a look: endpoint overrides (where the channel's credentials would go). */
+  warnings: Problem[]
 }
 
 export interface ValidationReport {
@@ -24,8 +26,8 @@ export function validatePlaybooks(args: readonly string[]): ValidationReport {
       const candidate = path.join(DEFAULT_PLAYBOOK_DIR, `${arg}.yaml`)
       if (existsSync(candidate)) file = candidate
     }
-    const {playbook, problems} = loadPlaybook(file)
-    return {file: displayPath(path.resolve(file)), name: playbook?.name, valid: problems.length === 0, problems}
+    const {playbook, problems, warnings = []} = loadPlaybook(file)
+    return {file: displayPath(path.resolve(file)), name: playbook?.name, valid: problems.length === 0, problems, warnings}
   })
   return {files, problemCount: files.reduce((n, f) => n + f.problems.length, 0)}
 }

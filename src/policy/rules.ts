@@ -1,4 +1,6 @@
 import type {Playbook} from '../playbook/model.js'
+import type {ConfiguredCredential} from './configured-credentials.js'
+import {SECRET_PATTERNS} from './secret-patterns.js'
 
 /**
  * The post policy: what must never go out, whatever the template or the facts say.
@@ -9,12 +11,18 @@ import type {Playbook} from '../playbook/model.js'
 export const POLICY_RULES = ['private-ip', 'internal-host', 'secret', 'render-leftover', 'forbid'] as const
 export type PolicyRule = (typeof POLICY_RULES)[number]
 
+/**
+ * A post that holds one of the credentials Candor was given. Not among POLICY_RULES:
+ * `--allow` cannot override it.
+ */
+export const CREDENTIAL_RULE = 'credential'
+
 export function isPolicyRule(name: string): name is PolicyRule {
   return (POLICY_RULES as readonly string[]).includes(name)
 }
 
 export interface Violation {
-  rule: PolicyRule
+  rule: PolicyRule | typeof CREDENTIAL_RULE
   /** What is wrong, for people, e.g. `"10.0.0.12" is a private network address`. */
   message: string
   /** The text that matched (masked for secrets: enough to find it, not enough to use it). */
@@ -24,10 +32,15 @@ export interface Violation {
 export interface PolicyContext {
   /** Its `internal_hosts` and `forbid` additions. */
   playbook: Pick<Playbook, 'policy'>
-  /** The facts the post was rendered with: hosts of URLs among them are known to be public. */
+  /**
+   * The facts the post was rendered with. Unused for exemptions: a host is public only
+   * when the playbook says so (`public_hosts`), never because it came in through a fact.
+   */
   facts?: Record<string, unknown>
   /** The post's language, e.g. `de`: "null" is a German word, not a leftover. */
   locale?: string
+  /** The secrets Candor was given (configured-credentials.ts): a post must never contain one. */
+  credentials?: readonly ConfiguredCredential[]
 }
 
 /** Host name suffixes that never resolve on the public internet. */
@@ -35,7 +48,14 @@ export const INTERNAL_SUFFIXES = ['.internal', '.corp', '.local', '.lan', '.loca
 
 // ---- private-ip ------------------------------------------------------------------
 
-const IPV4 = /(?<![\w.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d)/g
+// A dotted quad, also glued to letters (`ip192.168.1.1`, `host10.0.0.1`), but not a version (`v10.0.0.1`).
+const IPV4 = /(?<![\d.]|(?<![A-Za-z])[vV])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d_]|\.\d)/g
+// `ip-10-0-0-1` (cloud host names spell the address with dashes).
+const IPV4_DASHED = /(?<![\w-])ip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(?!\d)/gi
+// Other spellings an address parser accepts: hex or octal parts (`0x0a.0.0.1`, `012.0.0.1`).
+const IPV4_OTHER = /(?<![\w.])(?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+)){0,3}(?![\w]|\.\w)/gi
+// The host of a URL, however it is spelled: the URL parser says which address it means.
+const URL_HOST = /\b[a-z][a-z0-9+.-]*:\/\/(?:[^\s/?#@]*@)?(\[[0-9a-f:.]+\]|[^\s/?#:\]\[]+)/gi
 // Candidates with at least two colons; parsed and classified below (times like 14:30:00 are not IPv6).
 const IPV6 = /(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])/gi
 
@@ -65,21 +85,54 @@ function ipv6Kind(groups: number[]): string | undefined {
   if (groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1) return 'the IPv6 loopback address'
   if ((groups[0] & 0xfe00) === 0xfc00) return 'a private (unique local) IPv6 address'
   if ((groups[0] & 0xffc0) === 0xfe80) return 'a link-local IPv6 address'
+  if ((groups[0] & 0xffc0) === 0xfec0) return 'a site-local IPv6 address'
+  // An IPv4 address inside IPv6: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d).
+  const mapped = groups.slice(0, 5).every((g) => g === 0) && (groups[5] === 0xffff || (groups[5] === 0 && groups[6] !== 0))
+  const nat64 = groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((g) => g === 0)
+  if (mapped || nat64) {
+    const kind = ipv4Kind([groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff])
+    if (kind) return `${kind} inside an IPv6 address`
+  }
   return undefined
+}
+
+/** The dotted address a URL parser reads `host` as (`167772161` and `0x0a.0.0.1` are both 10.0.0.1), if any. */
+function parsedIpv4(host: string): number[] | undefined {
+  try {
+    const parsed = new URL(`http://${host}/`).hostname
+    const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(parsed)
+    return m ? m.slice(1, 5).map(Number) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 function privateIps(text: string): Violation[] {
   const out: Violation[] = []
-  for (const m of text.matchAll(IPV4)) {
-    const octets = m.slice(1, 5).map(Number)
-    if (octets.some((o) => o > 255)) continue
-    const kind = ipv4Kind(octets)
-    if (kind) out.push({rule: 'private-ip', match: m[0], message: `"${m[0]}" is ${kind}`})
+  const hit = (match: string, kind: string | undefined, as?: number[]) => {
+    if (kind) out.push({rule: 'private-ip', match, message: `"${match}" is ${kind}${as && as.join('.') !== match ? ` (${as.join('.')})` : ''}`})
+  }
+  for (const re of [IPV4, IPV4_DASHED]) {
+    for (const m of text.matchAll(re)) {
+      const octets = m.slice(1, 5).map(Number)
+      if (!octets.some((o) => o > 255)) hit(m[0], ipv4Kind(octets))
+    }
+  }
+  for (const m of text.matchAll(IPV4_OTHER)) {
+    // Only spellings other than plain decimal (above): a hex part anywhere, or octal parts in a full quad.
+    if (!/0x/i.test(m[0]) && !(m[0].split('.').length === 4 && /(?:^|\.)0\d/.test(m[0]))) continue
+    const octets = parsedIpv4(m[0])
+    if (octets) hit(m[0], ipv4Kind(octets), octets)
+  }
+  for (const m of text.matchAll(URL_HOST)) {
+    const host = m[1]
+    if (host.startsWith('[')) continue // IPv6: below
+    const octets = /^[0-9a-fx.]+$/i.test(host) ? parsedIpv4(host) : undefined
+    if (octets) hit(host, ipv4Kind(octets), octets)
   }
   for (const m of text.matchAll(IPV6)) {
     const groups = ipv6Groups(m[0])
-    const kind = groups && ipv6Kind(groups)
-    if (kind) out.push({rule: 'private-ip', match: m[0], message: `"${m[0]}" is ${kind}`})
+    hit(m[0], groups && ipv6Kind(groups))
   }
   return out
 }
@@ -96,29 +149,10 @@ function hostMatches(host: string, pattern: string): boolean {
   return host === pattern || host.endsWith('.' + pattern)
 }
 
-/** Hosts of the http(s) URLs among the fact values: they were declared for customers to visit. */
-export function publicFactHosts(facts: Record<string, unknown> | undefined): Set<string> {
-  const hosts = new Set<string>()
-  const visit = (v: unknown) => {
-    if (Array.isArray(v)) v.forEach(visit)
-    else if (typeof v === 'string') {
-      for (const m of v.matchAll(/https?:\/\/[^\s<>"')\]]+/gi)) {
-        try {
-          hosts.add(new URL(m[0]).hostname.toLowerCase())
-        } catch {
-          // not a URL after all
-        }
-      }
-    }
-  }
-  for (const v of Object.values(facts ?? {})) visit(v)
-  return hosts
-}
-
 function internalHosts(text: string, ctx: PolicyContext): Violation[] {
   const out: Violation[] = []
   const extra = (ctx.playbook.policy?.internalHosts ?? []).map(normaliseHostPattern).filter(Boolean)
-  const publicHosts = publicFactHosts(ctx.facts)
+  const publicHosts = new Set((ctx.playbook.policy?.publicHosts ?? []).map(normaliseHostPattern))
   for (const m of text.matchAll(HOST_TOKEN)) {
     const host = m[0].toLowerCase()
     if (host === 'localhost') {
@@ -135,8 +169,8 @@ function internalHosts(text: string, ctx: PolicyContext): Violation[] {
       out.push({rule: 'internal-host', match: m[0], message: `"${m[0]}" is an internal host name (${suffix})`})
       continue
     }
-    // The playbook's own patterns, except for hosts of public URLs declared as facts
-    // (a status page on the company's domain is meant to be shared).
+    // The playbook's own patterns, except for the hosts the playbook declares public
+    // (its status page or blog on the company's domain). A fact never makes a host public.
     const pattern = extra.find((p) => hostMatches(host, p))
     if (pattern && !publicHosts.has(host)) out.push({rule: 'internal-host', match: m[0], message: `"${m[0]}" is an internal host name (internal_hosts: ${pattern})`})
   }
@@ -145,16 +179,7 @@ function internalHosts(text: string, ctx: PolicyContext): Violation[] {
 
 // ---- secret ----------------------------------------------------------------------
 
-const SECRETS: Array<{what: string; pattern: RegExp; mask?: false}> = [
-  {what: 'a cloud access key (AWS)', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}\b/g},
-  {what: 'a Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g},
-  {what: 'a Slack token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g},
-  {what: 'a Slack webhook URL', pattern: /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/_-]{20,}/g},
-  {what: 'a GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g},
-  {what: 'a Stripe live key', pattern: /\b(?:sk|rk)_live_[0-9A-Za-z]{16,}\b/g},
-  {what: 'a private key', pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g, mask: false},
-  {what: 'a JSON Web Token', pattern: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}/g},
-]
+// The formats, with where each is documented, are data: secret-patterns.ts.
 
 /** Enough of a secret to find it in the text, not enough to use it. */
 export function maskSecret(text: string): string {
@@ -163,7 +188,7 @@ export function maskSecret(text: string): string {
 
 function secrets(text: string): Violation[] {
   const out: Violation[] = []
-  for (const {what, pattern, mask} of SECRETS) {
+  for (const {what, pattern, mask} of SECRET_PATTERNS) {
     for (const m of text.matchAll(pattern)) {
       const shown = mask === false ? m[0] : maskSecret(m[0])
       out.push({rule: 'secret', match: shown, message: `"${shown}" looks like ${what}`})
@@ -205,12 +230,41 @@ function forbidden(text: string, ctx: PolicyContext): Violation[] {
   return out
 }
 
+// ---- credential ------------------------------------------------------------------
+
+/** The credentials among `given` that `text` contains (format characters ignored). */
+export function findCredentials(text: string, given: readonly ConfiguredCredential[]): Violation[] {
+  return credentials(withoutFormatCharacters(text), {playbook: {policy: {forbid: [], internalHosts: []}}, credentials: given})
+}
+
+function credentials(text: string, ctx: PolicyContext): Violation[] {
+  const out: Violation[] = []
+  for (const {name, value} of ctx.credentials ?? []) {
+    const plain = withoutFormatCharacters(value)
+    if (text.includes(plain) || text.includes(encodeURIComponent(plain))) {
+      out.push({rule: CREDENTIAL_RULE, match: `${name} (••••)`, message: `the post contains the value of ${name} (shown here as ••••), a credential Candor was given; it must never be posted`})
+    }
+  }
+  return out
+}
+
+/**
+ * Format characters (Unicode category Cf: zero-width joiners and spaces, soft hyphens,
+ * direction marks) are invisible, so they can hide an address or a token from a
+ * pattern: `10.0.0\u200d.1`. The rules look at the text without them; the post itself
+ * keeps what was approved.
+ */
+export function withoutFormatCharacters(text: string): string {
+  return text.replace(/\p{Cf}/gu, '')
+}
+
 /**
  * Checks one post's final text against every policy rule. Returns each distinct hit
  * once, in rule order; an empty list means the post may go out.
  */
-export function checkPost(text: string, ctx: PolicyContext): Violation[] {
-  const all = [...privateIps(text), ...internalHosts(text, ctx), ...secrets(text), ...leftovers(text, ctx), ...forbidden(text, ctx)]
+export function checkPost(post: string, ctx: PolicyContext): Violation[] {
+  const text = withoutFormatCharacters(post)
+  const all = [...credentials(text, ctx), ...privateIps(text), ...internalHosts(text, ctx), ...secrets(text), ...leftovers(text, ctx), ...forbidden(text, ctx)]
   const seen = new Set<string>()
   return all.filter((v) => {
     const key = `${v.rule}\u0000${v.match}`

@@ -89,6 +89,11 @@ export interface AdapterContext {
   timeoutMs: number
   /** The incident store, for channels built from the record itself (the status site). */
   store?: IncidentStore
+  /**
+   * The environment the credentials came from: it names the endpoints a playbook may not
+   * choose alone (endpoint-trust.ts). Absent: only the credentials themselves.
+   */
+  env?: Record<string, string | undefined>
 }
 
 export type AdapterFactory = (ctx: AdapterContext) => ChannelAdapter
@@ -113,11 +118,18 @@ export class DeliveryError extends Error {
    */
   readonly mayHaveArrived: boolean
 
-  constructor(message: string, opts: {retry: 'rate-limit'; retryAt: Date} | {retry: 'transient' | 'never'; mayHaveArrived?: boolean}) {
+  /**
+   * Certainly nothing reached the platform (the connection was refused, the host name did
+   * not resolve): sending again is safe, with no need to look for the post first.
+   */
+  readonly notSent: boolean
+
+  constructor(message: string, opts: {retry: 'rate-limit'; retryAt: Date} | {retry: 'transient' | 'never'; mayHaveArrived?: boolean; notSent?: boolean}) {
     super(message)
     this.name = 'DeliveryError'
     this.retry = opts.retry
     this.mayHaveArrived = 'mayHaveArrived' in opts && opts.mayHaveArrived === true
+    this.notSent = 'notSent' in opts && opts.notSent === true
     if (opts.retry === 'rate-limit') this.retryAt = opts.retryAt
   }
 }

@@ -10,6 +10,7 @@ import type {Facts} from '../facts.js'
 import type {RenderedPostRecord} from '../incident/events.js'
 import type {PlatformLimits} from '../channels/platform-limits.js'
 import type {Playbook} from '../playbook/model.js'
+import type {ConfiguredCredential} from '../policy/configured-credentials.js'
 import {formatTime} from '../render/helpers.js'
 import {enforcePolicy, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
 import type {Clock} from './deliver.js'
@@ -49,6 +50,8 @@ export interface ApprovalFlow {
   allow?: readonly string[]
   /** What each channel's server allows (a Mastodon instance's limits), for measuring an edit. */
   limits?: ReadonlyMap<string, PlatformLimits>
+  /** The secrets Candor was given: an edit that contains one is refused like a rendered post. */
+  credentials?: readonly ConfiguredCredential[]
   rendered: RenderedPhase
   /** The time `rendered` was rendered at. */
   renderedAt: Date
@@ -118,7 +121,7 @@ export async function askApproval(flow: ApprovalFlow): Promise<Approval> {
       revise: (channel, text) => {
         const original = originals.find((p) => p.channel === channel)
         if (!original) throw new CandorError(`no ${channel} post to edit in this update`, {code: 'unknown_channel'})
-        const revised = reviseFromEdit(flow.playbook, recordOf(original), text, flow.facts, flow.allow, flow.limits?.get(channel))
+        const revised = reviseFromEdit(flow.playbook, recordOf(original), text, flow.facts, flow.allow, flow.limits?.get(channel), flow.credentials)
         revisions.push(revised)
         return revised
       },
@@ -156,7 +159,7 @@ export async function askApproval(flow: ApprovalFlow): Promise<Approval> {
     if (invalid.length > 0) throw new CandorError(`edited posts are over their limit: ${invalid.map((p) => p.channel).join(', ')}`, {code: 'preflight_failed'})
     const blocked = posts
       .filter((p) => channels.includes(p.channel) && p.edited)
-      .flatMap((p) => enforcePolicy(flow.playbook, flow.playbook.channels.get(p.channel)!, [p.parts.map((x) => x.text).join('\n'), p.html, p.title, p.subject, p.link], flow.facts, flow.allow).errors)
+      .flatMap((p) => enforcePolicy(flow.playbook, flow.playbook.channels.get(p.channel)!, [p.parts.map((x) => x.text).join('\n'), p.html, p.title, p.subject, p.link], flow.facts, flow.allow, {credentials: flow.credentials}).errors)
     if (blocked.length > 0) throw new CandorError(`edited posts break the post policy: ${blocked.join('; ')}`, {code: 'preflight_failed'})
     return {rendered, renderedAt, approvedAt, posts, channels}
   }

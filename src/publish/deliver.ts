@@ -274,7 +274,8 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
           opts.reporter.progress(channel, {state: 'failed', error: message})
           return {channel, status: 'failed', ids: remotes.map((r) => r.id), urls: remotes.flatMap((r) => (r.url ? [r.url] : [])), error: message}
         }
-        if (de.retry === 'transient') mayHaveArrived = true
+        // Refused or unresolvable: nothing left, so nothing to look for before sending again.
+        if (de.retry === 'transient' && !de.notSent) mayHaveArrived = true
         if (de.retry === 'transient' && transientFailures < opts.retries) {
           const delay = opts.backoffMs * 2 ** transientFailures
           transientFailures++

@@ -93,11 +93,11 @@ interface Rendering {
 }
 
 /** Renders a draft's phase as the incident stands now, with the draft's facts and the given time. */
-function renderFor(state: IncidentState, playbook: Playbook, d: {phase: string; facts: Facts; posts: RenderedPostRecord[]}, now: Date, update: number): Rendering {
+function renderFor(state: IncidentState, playbook: Playbook, d: {phase: string; facts: Facts; posts: RenderedPostRecord[]}, now: Date, update: number, env: Record<string, string | undefined>): Rendering {
   const facts = resolveFacts(playbook, {...state.facts, ...d.facts})
   const channels = d.posts.map((p) => p.channel)
   // Split by the server limits publish read when it made the draft (cached since).
-  const rendered = renderPhase(playbook, d.phase, facts, {channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, limits: cachedLimits(playbook, channels)})
+  const rendered = renderPhase(playbook, d.phase, facts, {channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, limits: cachedLimits(playbook, channels, env)})
   return {nextUpdateDue: rendered.nextUpdateDue, posts: rendered.posts.map(toRecord), errors: rendered.posts.flatMap((p) => p.errors.map((e) => `${p.channel}: ${e}`))}
 }
 
@@ -105,9 +105,9 @@ function renderFor(state: IncidentState, playbook: Playbook, d: {phase: string; 
  * Whether a draft still says what its templates say: rendered again at the draft's own
  * time (so "next update by 14:30" stays 14:30), with the facts and playbook as they are now.
  */
-function isFresh(state: IncidentState, playbook: Playbook, d: DraftState, update: number): boolean {
+function isFresh(state: IncidentState, playbook: Playbook, d: DraftState, update: number, env: Record<string, string | undefined>): boolean {
   try {
-    return sourceHash(d.phase, renderFor(state, playbook, d, new Date(d.renderedAt), update).posts) === d.sourceHash
+    return sourceHash(d.phase, renderFor(state, playbook, d, new Date(d.renderedAt), update, env).posts) === d.sourceHash
   } catch {
     return false
   }
@@ -157,11 +157,11 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
   const open = [...state.drafts.values()].filter((d) => d.status === 'pending' && !isExpired(d, now) && d.phase === phase)
   const match = open.reverse().find((d) => {
     if (canonicalJson(d.facts) !== canonicalJson(facts) || d.again !== again || !sameSet(d.channels, channels) || !sameSet(d.posts.map((p) => p.channel), approved.map((p) => p.channel))) return false
-    if (d.contentHash === hash) return isFresh(state, playbook, d, input.update)
+    if (d.contentHash === hash) return isFresh(state, playbook, d, input.update, deps.env)
     // Rendered at another time ("next update by ..." differs): the same request if
     // neither side edited anything and the draft still renders as it did.
-    if (edited || !isFresh(state, playbook, d, input.update)) return false
-    return d.contentHash === contentHash(phase, renderFor(state, playbook, d, new Date(d.renderedAt), input.update).posts, d.channels)
+    if (edited || !isFresh(state, playbook, d, input.update, deps.env)) return false
+    return d.contentHash === contentHash(phase, renderFor(state, playbook, d, new Date(d.renderedAt), input.update, deps.env).posts, d.channels)
   })
 
   if (match) {
@@ -226,6 +226,8 @@ export interface ApproveRequest {
   incident?: string
   yes?: boolean
   interactive: boolean
+  /** When not interactive, why (for the error): e.g. "stdout is not a terminal". */
+  noPromptReason?: string
   /** Shows the draft before anything is recorded. */
   show?: (view: DraftView) => void
   /** Asks the person; resolves false to refuse. */
@@ -328,7 +330,7 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
     let approvals = currentApprovals(d)
     /** Renders the draft again at `at`: the posts as they would go out then; earlier approvals lapse. */
     const renderAgain = (at: Date, why: string, reason: string) => {
-      const r = renderFor(state, playbook, d, at, update)
+      const r = renderFor(state, playbook, d, at, update, deps.env)
       if (r.errors.length > 0) {
         throw new CandorError(`draft ${d.id} no longer renders into posts that can be published: ${r.errors.join('; ')}`, {code: 'preflight_failed', suggestions: [`Publish the phase again with other facts: \`candor publish --phase ${d.phase}\``]})
       }
@@ -349,7 +351,7 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
       Object.assign(d, {update, renderedAt: content.rendered_at, nextUpdateDue: content.next_update_due, posts: content.posts, channels, declined: content.declined, sourceHash: content.source_hash, contentHash: content.content_hash})
       approvals = []
     }
-    if (!isFresh(state, playbook, d, update)) {
+    if (!isFresh(state, playbook, d, update, deps.env)) {
       renderAgain(now, `the posts changed since ${approvals.length > 0 ? approvals.join(', ') + ' approved' : 'the draft was made'} (facts edited or playbook changed)`, 'the posts no longer render as drafted (facts edited or playbook changed)')
     }
 
@@ -398,7 +400,7 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
       if (!already || publish) {
         if (!req.yes) {
           if (!req.interactive || !req.confirm) {
-            throw new CandorError('approving needs a person, and no one can be asked: stdin is not a terminal', {
+            throw new CandorError(`approving needs a person, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`, {
               code: 'approval_required',
               exit: ExitCode.NotApproved,
               suggestions: ['Read the posts, then pass --yes to approve them in a script'],
@@ -429,9 +431,9 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
  * `candor publish --draft ID`: sends a draft that has all its approvals (someone
  * approved with --no-publish). The person sending is journaled; their approval is not needed.
  */
-export async function publishDraft(req: {draft: string; incident?: string; yes?: boolean; interactive: boolean; confirm?: ApproveRequest['confirm']; show?: ApproveRequest['show']}, deps: PublishDeps): Promise<PublishResult> {
+export async function publishDraft(req: {draft: string; incident?: string; yes?: boolean; interactive: boolean; noPromptReason?: string; confirm?: ApproveRequest['confirm']; show?: ApproveRequest['show']}, deps: PublishDeps): Promise<PublishResult> {
   return withDraft(req, deps, `publish --draft ${req.draft}`, async ({lock, now, state, warnings, d, playbook, update}) => {
-    if (!isFresh(state, playbook, d, update)) {
+    if (!isFresh(state, playbook, d, update, deps.env)) {
       throw new CandorError(`draft ${d.id} no longer says what its templates say (facts edited or playbook changed): its approvals no longer count`, {
         code: 'draft_changed',
         exit: ExitCode.NotApproved,
@@ -463,7 +465,7 @@ export async function publishDraft(req: {draft: string; incident?: string; yes?:
     draftChannelsToSend(state, d) // refuses when every channel already has it
     if (!req.yes) {
       if (!req.interactive || !req.confirm) {
-        throw new CandorError('publishing needs approval, and no one can be asked: stdin is not a terminal', {code: 'approval_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to send the approved draft in a script']})
+        throw new CandorError(`publishing needs approval, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`, {code: 'approval_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to send the approved draft in a script']})
       }
       if (!(await req.confirm(view, 'publish'))) throw new CandorError('not published: nothing was sent', {code: 'aborted', exit: ExitCode.NotApproved})
     }

@@ -11,6 +11,7 @@ import type {Facts} from '../facts.js'
 import type {RenderedPostRecord} from '../incident/events.js'
 import type {ChannelConfig, Playbook} from '../playbook/model.js'
 import type {PlatformLimits} from '../channels/platform-limits.js'
+import type {ConfiguredCredential} from '../policy/configured-credentials.js'
 import {enforcePolicy, measurePost, textToHtml, type RenderedPost} from '../render/render-phase.js'
 import {escapeHtml} from '../render/template.js'
 
@@ -73,7 +74,7 @@ export function parseEdit(post: RenderedPostRecord, edit: string): {text: string
  * the email's HTML part, the subject, title and link; measured against the channel's
  * limit, with the post policy run on every one of them.
  */
-export function reviseFromEdit(playbook: Playbook, post: RenderedPostRecord, edit: string, facts: Facts, allow?: readonly string[], server?: PlatformLimits): RenderedPost {
+export function reviseFromEdit(playbook: Playbook, post: RenderedPostRecord, edit: string, facts: Facts, allow?: readonly string[], server?: PlatformLimits, credentials?: readonly ConfiguredCredential[]): RenderedPost {
   const channel = playbook.channels.get(post.channel)!
   const {text: plain, fields} = parseEdit(post, edit)
   // An edit is text like any other: an HTML channel (the status site) gets it escaped.
@@ -85,7 +86,7 @@ export function reviseFromEdit(playbook: Playbook, post: RenderedPostRecord, edi
   }
   if (post.html !== undefined || channel.kind.type === 'email') out.html = textToHtml(escapeHtml(plain))
   const measured = measurePost(channel, text, server)
-  const policy = enforcePolicy(playbook, channel, [plain, text, out.html, out.title, out.subject, out.link], facts, allow)
+  const policy = enforcePolicy(playbook, channel, [plain, text, out.html, out.title, out.subject, out.link], facts, allow, {credentials})
   out.parts = measured.parts
   out.warnings = [...measured.warnings, ...policy.warnings]
   out.errors = [...measured.errors, ...policy.errors]

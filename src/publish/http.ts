@@ -59,10 +59,7 @@ export async function httpRequest(platform: string, req: HttpRequest): Promise<H
   } catch (error) {
     if (timeout.aborted) throw new DeliveryError(`${platform} did not answer within ${describeTimeout(req.timeoutMs)}`, {retry: 'transient', mayHaveArrived: true})
     if (req.signal?.aborted) throw new DeliveryError(`interrupted while talking to ${platform}`, {retry: 'never'})
-    const cause = (error as {cause?: {code?: string; message?: string}}).cause
-    // Refused or unresolvable: nothing was sent. Anything else may have cut off a request the platform got.
-    const neverSent = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(cause?.code ?? '')
-    throw new DeliveryError(`could not reach ${platform}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, {retry: 'transient', mayHaveArrived: !neverSent})
+    throw networkError(platform, req.url, error)
   }
   if (res.status >= 300 && res.status < 400) throw redirectError(platform, req, res)
   let json: unknown
@@ -74,6 +71,66 @@ export async function httpRequest(platform: string, req: HttpRequest): Promise<H
     }
   }
   return {status: res.status, headers: res.headers, text, json}
+}
+
+/** Connection failures that mean the request never left this machine: nothing was sent. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'BAD_PORT'])
+
+const CAUSES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'the host name could not be looked up',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate chain is self-signed',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate cannot be verified',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate is for another host',
+}
+
+type NodeNetError = {code?: string; message?: string; cause?: unknown; errors?: unknown[]}
+
+/** The innermost error that says what happened: fetch's `cause`, the first of an AggregateError (Node tries IPv4 and IPv6). */
+function rootCause(error: unknown): NodeNetError {
+  let e = error as NodeNetError | undefined
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e.code && !e.errors?.length) return e
+    const inner = (e.errors?.[0] ?? e.cause) as NodeNetError | undefined
+    if (!inner || typeof inner !== 'object') return e
+    e = inner
+  }
+  return e ?? {}
+}
+
+/**
+ * A request that failed below HTTP, as one DeliveryError that names the host, the
+ * port and the cause (`could not reach Mastodon at 127.0.0.1:8080 (connection refused)`).
+ * Refused or unresolvable: nothing was sent (`notSent`), and sending again is safe.
+ * Anything else may have cut off a request the platform got (`mayHaveArrived`).
+ */
+export function networkError(platform: string, url: string | URL | undefined, error: unknown): DeliveryError {
+  const parsed = url === undefined ? undefined : URL.canParse(String(url)) ? new URL(String(url)) : undefined
+  const port = parsed ? parsed.port || (parsed.protocol === 'http:' ? '80' : '443') : undefined
+  const {what, notSent} = networkCause(error, port)
+  // A platform already named by its address (`webhook https://ops.acme.com`) is not named twice.
+  const where = parsed && !platform.includes(parsed.host) ? ` at ${parsed.hostname}:${port}` : ''
+  // A blocked port stays blocked: trying again cannot help.
+  return new DeliveryError(`could not reach ${platform}${where} (${what})`, {retry: /^Node's fetch/.test(what) ? 'never' : 'transient', mayHaveArrived: !notSent, notSent})
+}
+
+/** What a connection failure was, in words (`connection refused`), and whether nothing can have been sent. */
+export function networkCause(error: unknown, port?: string): {what: string; notSent: boolean} {
+  const cause = rootCause(error)
+  // fetch refuses the ports browsers block (9, 25, 6000, …) before connecting.
+  const code = cause.code ?? (cause.message === 'bad port' ? 'BAD_PORT' : undefined)
+  const what = code === 'BAD_PORT' ? `Node's fetch does not connect to port ${port ?? 'this port'}, one browsers block: use another` : (code && CAUSES[code]) ?? code ?? cause.message ?? String(error)
+  return {what, notSent: NEVER_SENT.has(code ?? '')}
 }
 
 /**

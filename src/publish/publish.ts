@@ -8,10 +8,13 @@ import type {IncidentLock, LockOwner} from '../incident/lock.js'
 import type {Playbook} from '../playbook/model.js'
 import {cacheLimits, cachedLimits, limitsSource, type PlatformLimits} from '../channels/platform-limits.js'
 import {findPhase, renderPhase, selectPosts, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
+import {configuredCredentials} from '../policy/configured-credentials.js'
+import {findCredentials} from '../policy/rules.js'
 import {askApproval, type Approver} from './approval.js'
 import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory, tryCreateAdapter} from './adapters/index.js'
 import {checkCredentials, secretValues} from './credentials.js'
+import {endpointProblem} from './endpoint-trust.js'
 import {deliverAll, postKeyFor, systemClock, threadFor, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
 import {alreadyCarried, describeAlreadyCarried, type AlreadyCarried} from './duplicates.js'
 import {Redactor} from './redact.js'
@@ -37,13 +40,16 @@ export interface PublishDeps {
 
 export interface PublishRequest {
   incident: string
-  phase: string
+  /** Left out (no --phase): an error listing the playbook's phases. */
+  phase?: string
   facts: Facts
   channels?: readonly string[]
   /** Approve everything without asking. */
   yes?: boolean
-  /** Whether a person can be asked (stdin is a terminal). */
+  /** Whether a person can be asked (stdin and stdout are terminals). */
   interactive: boolean
+  /** When not interactive, why (for the error): e.g. "stdout is not a terminal". */
+  noPromptReason?: string
   approver?: Approver
   dryRun?: boolean
   again?: boolean
@@ -111,13 +117,16 @@ export function toRecord(post: RenderedPost): RenderedPostRecord {
 }
 
 /** Preflight: every post within limits and every channel's credentials present, or nothing goes out. */
-export function preflight(playbook: Playbook, posts: RenderedPost[], env: Record<string, string | undefined>): {problems: string[]; missing: string[]} {
+export function preflight(playbook: Playbook, posts: RenderedPost[], env: Record<string, string | undefined>): {problems: string[]; missing: string[]; untrusted: string[]} {
   const problems = posts.flatMap((p) => p.errors)
+  // Where each channel's credentials would go: refused before any connection when the environment does not trust it.
+  const untrusted = posts.flatMap((p) => endpointProblem(playbook.channels.get(p.channel)!, env) ?? [])
+  problems.push(...untrusted)
   const checks = posts.map((p) => checkCredentials(playbook.channels.get(p.channel)!, env))
   const missing = checks.flatMap((c) => c.missing)
   if (missing.length > 0) problems.push(`missing credentials: set ${missing.join(', ')} (in the environment or .env)`)
   for (const c of checks) if (c.problem) problems.push(`${c.channel}: ${c.problem}`)
-  return {problems, missing}
+  return {problems, missing, untrusted}
 }
 
 export async function buildAdapters(playbook: Playbook, channels: string[], deps: PublishDeps): Promise<Map<string, ChannelAdapter>> {
@@ -125,7 +134,7 @@ export async function buildAdapters(playbook: Playbook, channels: string[], deps
   for (const name of channels) {
     const channel = playbook.channels.get(name)!
     const factory = await loadAdapterFactory(channel.type)
-    adapters.set(name, factory({channel, credentials: checkCredentials(channel, deps.env).values, timeoutMs: deps.timeoutMs ?? DEFAULTS.timeoutMs, store: deps.store}))
+    adapters.set(name, factory({channel, credentials: checkCredentials(channel, deps.env).values, timeoutMs: deps.timeoutMs ?? DEFAULTS.timeoutMs, store: deps.store, env: deps.env}))
   }
   return adapters
 }
@@ -159,20 +168,21 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   const clock = deps.clock ?? systemClock
   const now = clock.now()
   const {state, warnings} = await loadIncident(deps.store, req.incident)
-  const playbook = incidentPlaybook(state, {templatesOf: [req.phase]})
+  const playbook = incidentPlaybook(state, {templatesOf: req.phase === undefined ? [] : [req.phase]})
+  const phase = findPhase(playbook, req.phase).name
   const merged = {...state.facts, ...req.facts}
   const facts = resolveFacts(playbook, merged)
   const update = state.updates.reduce((m, u) => Math.max(m, u.update), 0) + 1
-  const phase = findPhase(playbook, req.phase)
-  const selected = selectPosts(playbook, phase, req.channels).map((p) => p.channel)
+  const selected = selectPosts(playbook, findPhase(playbook, phase), req.channels).map((p) => p.channel)
   // A channel whose latest update already is this one (same phase, same facts) is skipped:
   // publishing it there again would post it twice. --again sends a new update on purpose.
-  const already = req.again ? [] : alreadyCarried(state, phase.name, merged, selected)
+  const already = req.again ? [] : alreadyCarried(state, phase, merged, selected)
   const phaseChannels = selected.filter((c) => !already.some((a) => a.channel === c))
-  const limits = req.dryRun ? {limits: cachedLimits(playbook, phaseChannels), warnings: []} : await readChannelLimits(playbook, phaseChannels, deps, now)
+  const limits = req.dryRun ? {limits: cachedLimits(playbook, phaseChannels, deps.env), warnings: []} : await readChannelLimits(playbook, phaseChannels, deps, now)
   warnings.push(...limits.warnings)
+  const credentials = configuredCredentials(deps.env)
   const renderAt = (at: Date, only?: readonly string[]): RenderedPhase => {
-    const all = renderPhase(playbook, req.phase, facts, {channels: only ?? req.channels, now: at, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow, limits: limits.limits})
+    const all = renderPhase(playbook, phase, facts, {channels: only ?? req.channels, now: at, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow, limits: limits.limits, credentials})
     return already.length > 0 ? {...all, posts: all.posts.filter((p) => !already.some((a) => a.channel === p.channel))} : all
   }
   let rendered = renderAt(now)
@@ -186,7 +196,7 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
     for (const p of posts) {
       const channel = playbook.channels.get(p.channel)!
       const creds = checkCredentials(channel, deps.env)
-      const {target} = await tryCreateAdapter({channel, credentials: creds.values, timeoutMs: 1})
+      const {target} = await tryCreateAdapter({channel, credentials: creds.values, timeoutMs: 1, env: deps.env})
       let replyTo = state.lastPosts.get(p.channel)?.id ?? null
       plan.push({
         channel: p.channel,
@@ -211,8 +221,14 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   }
   if (check.problems.length > 0) {
     throw new CandorError(`nothing was published: ${check.problems.join('; ')}`, {
-      code: check.missing.length > 0 ? 'credentials_missing' : 'preflight_failed',
-      suggestions: [check.missing.length > 0 ? 'Set the variables, or leave those channels out with --channel' : 'Shorten the posts (see `candor preview`), then publish again'],
+      code: check.untrusted.length > 0 ? 'endpoint_untrusted' : check.missing.length > 0 ? 'credentials_missing' : 'preflight_failed',
+      suggestions: [
+        check.untrusted.length > 0
+          ? 'Trust the endpoint where the credentials are set (CANDOR_<CHANNEL>_API_URL, or CANDOR_TRUSTED_HOSTS), fix the playbook, or leave those channels out with --channel'
+          : check.missing.length > 0
+            ? 'Set the variables, or leave those channels out with --channel'
+            : 'Shorten the posts (see `candor preview`), then publish again',
+      ],
     })
   }
 
@@ -224,7 +240,7 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   let approvedAt = now
   if (!req.yes) {
     if (!req.interactive || !req.approver) {
-      throw new CandorError('publishing needs approval, and no one can be asked: stdin is not a terminal', {
+      throw new CandorError(`publishing needs approval, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`, {
         code: 'approval_required',
         exit: ExitCode.NotApproved,
         suggestions: ['Pass --yes to approve in a script, or run it in a terminal; preview first with --dry-run'],
@@ -238,6 +254,7 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
       facts,
       allow: req.allow,
       limits: limits.limits,
+      credentials,
       rendered,
       renderedAt: now,
       clock,
@@ -278,10 +295,10 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
  * whose playbook sets `max_length` are not asked.
  */
 export async function readChannelLimits(playbook: Playbook, channels: readonly string[], deps: PublishDeps, now: Date): Promise<{limits: Map<string, PlatformLimits>; warnings: string[]}> {
-  const limits = cachedLimits(playbook, channels)
+  const limits = cachedLimits(playbook, channels, deps.env)
   const warnings: string[] = []
   const redactor = new Redactor(secretValues(deps.env))
-  const wanted = channels.filter((name) => limitsSource(playbook, name) !== undefined && typeof playbook.channels.get(name)!.options.max_length !== 'number')
+  const wanted = channels.filter((name) => limitsSource(playbook, name, deps.env) !== undefined && typeof playbook.channels.get(name)!.options.max_length !== 'number')
   if (wanted.length === 0) return {limits, warnings}
   const adapters = await buildAdapters(playbook, wanted, deps)
   await Promise.all(
@@ -289,7 +306,7 @@ export async function readChannelLimits(playbook: Playbook, channels: readonly s
       const adapter = adapters.get(name)!
       if (!adapter.readLimits) return
       const config = playbook.channels.get(name)!
-      const source = limitsSource(playbook, name)!
+      const source = limitsSource(playbook, name, deps.env)!
       try {
         const read = await adapter.readLimits(deps.signal ?? new AbortController().signal)
         const value: PlatformLimits = {...read, source, readAt: now.toISOString()}
@@ -366,6 +383,7 @@ export async function deliverApproved(a: ApprovedUpdate, deps: PublishDeps): Pro
   const approved = a.posts.filter((p) => !skip.has(p.channel))
   const channels = a.channels.filter((c) => !skip.has(c))
   const changes = diffFacts(state.facts, Object.fromEntries(Object.entries(a.facts).filter(([, v]) => v !== undefined)))
+  refuseCredentials(approved.filter((p) => channels.includes(p.channel)), deps.env)
   const adapters = await buildAdapters(playbook, channels, deps)
   // Across machines the lock lives on a database connection: make sure it still does.
   if (a.lock) await ensureLockHeld(a.lock)
@@ -381,6 +399,25 @@ export async function deliverApproved(a: ApprovedUpdate, deps: PublishDeps): Pro
   const outcomes = await deliverAll(jobs, deliveryOptions(deps, fresh, {update, phase}))
   const skipped: DeliveryOutcome[] = approved.filter((p) => !channels.includes(p.channel)).map((p) => ({channel: p.channel, status: 'skipped', ids: [], urls: []}))
   return {incident: state.id, phase, update, deliveries: [...outcomes, ...skipped, ...alreadyOutcomes(state, a.already ?? [])], ...(a.already?.length && {already: a.already}), warnings: a.warnings}
+}
+
+/**
+ * The last check before anything is journaled or sent, whoever approved the posts (an
+ * edit, a draft's approvers): no form of a post (text, title, subject, link, HTML) may
+ * contain a credential Candor was given. No --allow overrides it.
+ */
+export function refuseCredentials(posts: readonly RenderedPostRecord[], env: Record<string, string | undefined>): void {
+  const given = configuredCredentials(env)
+  if (given.length === 0) return
+  const hits = posts.flatMap((p) =>
+    [...p.parts.map((x) => x.text), p.title, p.subject, p.link, p.html].flatMap((text) => (text ? findCredentials(text, given) : [])).map((v) => `${p.channel}: ${v.message}`),
+  )
+  if (hits.length > 0) {
+    throw new CandorError(`nothing was published: ${[...new Set(hits)].join('; ')}`, {
+      code: 'credential_in_post',
+      suggestions: ['Remove the credential from the facts (`--set`) or the template; this policy rule cannot be overridden with --allow'],
+    })
+  }
 }
 
 export interface RetryResult {

@@ -6,11 +6,15 @@ import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory} from './adapters/index.js'
 import {checkCredentials, secretValues} from './credentials.js'
 import {Redactor} from './redact.js'
+import type {IncidentState} from '../incident/state.js'
 
 export interface RetractionOutcome {
   channel: string
-  /** deleted: every published part is gone; unsupported: the platform (or its mode) can't delete; failed: it tried and failed. */
-  status: 'deleted' | 'failed' | 'unsupported' | 'nothing'
+  /**
+   * deleted: every published part is gone; unsupported: the platform (or its mode) can't delete; failed: it tried and failed;
+   * already-retracted: an earlier retract deleted it; nothing: nothing was published there.
+   */
+  status: 'deleted' | 'failed' | 'unsupported' | 'nothing' | 'already-retracted'
   ids: string[]
   error?: string
 }
@@ -20,7 +24,7 @@ export interface RetractRequest {
   update: number
   channels?: readonly string[]
   /** Asked before anything is deleted; resolves false to stop. */
-  confirm?: (summary: {update: number; phase: string; posts: Array<{channel: string; ids: string[]}>}) => Promise<boolean>
+  confirm?: (summary: {update: number; phase: string; posts: Array<{channel: string; ids: string[]}>; warnings: string[]}) => Promise<boolean>
 }
 
 /**
@@ -49,7 +53,7 @@ interface RetractDeps {
   onLockWait?: (owner: LockOwner | undefined) => void
 }
 
-type RetractResult = {incident: string; update: number; phase: string; retractions: RetractionOutcome[]}
+type RetractResult = {incident: string; update: number; phase: string; retractions: RetractionOutcome[]; warnings: string[]}
 
 async function retractLocked(req: RetractRequest, deps: RetractDeps): Promise<RetractResult> {
   const {state} = await loadIncident(deps.store, req.incident)
@@ -64,11 +68,15 @@ async function retractLocked(req: RetractRequest, deps: RetractDeps): Promise<Re
     if (unknown.length > 0) throw new CandorError(`update ${req.update} has no post on ${unknown.join(', ')}`, {code: 'unknown_channel', suggestions: [`Channels of update ${req.update}: ${[...update.deliveries.keys()].join(', ')}`]})
   }
   const targets = deliveries.map((d) => ({channel: d.channel, parts: d.parts.filter((p) => p.status === 'published' && p.remote)})).filter((t) => t.parts.length > 0)
-  if (targets.length === 0) return {incident: state.id, update: req.update, phase: update.phase, retractions: deliveries.map((d) => ({channel: d.channel, status: 'nothing', ids: []}))}
+  if (targets.length === 0) {
+    const earlier = (d: (typeof deliveries)[number]) => (d.parts.some((p) => p.status === 'retracted') ? 'already-retracted' : 'nothing')
+    return {incident: state.id, update: req.update, phase: update.phase, retractions: deliveries.map((d) => ({channel: d.channel, status: earlier(d), ids: []})), warnings: []}
+  }
+  const warnings = targets.flatMap((t) => orphanedReplies(state, req.update, t.channel, playbook.channels.get(t.channel)!.kind.threads))
 
   const missing = targets.flatMap((t) => checkCredentials(playbook.channels.get(t.channel)!, deps.env).missing)
   if (missing.length > 0) throw new CandorError(`nothing was deleted: missing credentials: set ${missing.join(', ')}`, {code: 'credentials_missing'})
-  if (req.confirm && !(await req.confirm({update: req.update, phase: update.phase, posts: targets.map((t) => ({channel: t.channel, ids: t.parts.map((p) => p.remote!.id)}))}))) {
+  if (req.confirm && !(await req.confirm({update: req.update, phase: update.phase, posts: targets.map((t) => ({channel: t.channel, ids: t.parts.map((p) => p.remote!.id)})), warnings}))) {
     throw new CandorError('nothing was deleted: not confirmed', {code: 'aborted', exit: ExitCode.NotApproved})
   }
 
@@ -77,7 +85,7 @@ async function retractLocked(req: RetractRequest, deps: RetractDeps): Promise<Re
   const retractions = await Promise.all(
     targets.map(async ({channel, parts}): Promise<RetractionOutcome> => {
       const config = playbook.channels.get(channel)!
-      const adapter: ChannelAdapter = (await loadAdapterFactory(config.type))({channel: config, credentials: checkCredentials(config, deps.env).values, timeoutMs: deps.timeoutMs ?? 15_000, store: deps.store})
+      const adapter: ChannelAdapter = (await loadAdapterFactory(config.type))({channel: config, credentials: checkCredentials(config, deps.env).values, timeoutMs: deps.timeoutMs ?? 15_000, store: deps.store, env: deps.env})
       const ids: string[] = []
       // Newest part first, so a thread is never left with a dangling head.
       for (const part of [...parts].reverse()) {
@@ -101,5 +109,24 @@ async function retractLocked(req: RetractRequest, deps: RetractDeps): Promise<Re
       return {channel, status: 'deleted', ids}
     }),
   )
-  return {incident: state.id, update: req.update, phase: update.phase, retractions}
+  return {incident: state.id, update: req.update, phase: update.phase, retractions, warnings}
+}
+
+/**
+ * On a channel where updates reply to each other: deleting the post the incident's
+ * thread starts with leaves the later updates up, replying to a deleted post.
+ */
+/** The incident's first published post on a channel: the root of its thread. */
+function firstPost(state: IncidentState, channel: string): {id: string} | undefined {
+  for (const u of state.updates) for (const p of u.deliveries.get(channel)?.parts ?? []) if (p.status === 'published' && p.remote) return p.remote
+  return undefined
+}
+
+function orphanedReplies(state: IncidentState, update: number, channel: string, threads: boolean): string[] {
+  const first = firstPost(state, channel)
+  const retracted = state.updates.find((u) => u.update === update)?.deliveries.get(channel)?.parts ?? []
+  if (!threads || !first || !retracted.some((p) => p.status === 'published' && p.remote?.id === first.id)) return []
+  const later = state.updates.filter((u) => u.update > update && (u.deliveries.get(channel)?.parts ?? []).some((p) => p.status === 'published')).map((u) => u.update)
+  if (later.length === 0) return []
+  return [`${channel}: update ${update} starts the incident's thread; ${later.length === 1 ? 'update' : 'updates'} ${later.join(', ')} will stay up as ${later.length === 1 ? 'a reply' : 'replies'} to a deleted post (retract ${later.length === 1 ? 'it' : 'them'} too to take the whole thread down)`]
 }

@@ -219,4 +219,61 @@ export const TEMPLATE_HELPERS: Record<string, Helper> = {
   },
 }
 
-export const HELPER_NAMES = new Set([...Object.keys(TEMPLATE_HELPERS), 'if', 'unless', 'each', 'with', 'lookup', 'log'])
+/** What one named option of a helper accepts; `check` says what is wrong with a literal value. */
+export interface HelperOption {
+  values?: readonly string[]
+  check?: (value: string) => string | undefined
+}
+
+/**
+ * How a helper is called, declared once: `playbook validate` checks every call in every
+ * template against it (see template.ts), so a wrong call is a problem at its file:line:col
+ * instead of an error in the middle of publishing.
+ */
+export interface HelperSignature {
+  /** Positional arguments, in order (for messages). */
+  args: readonly string[]
+  /** How many of them must be given (the rest are optional). */
+  required: number
+  /** Named options (`name=value`). */
+  options: Readonly<Record<string, HelperOption>>
+  /** `block`: only as {{#name}}…{{/name}}; `inline`: never as a block. */
+  form: 'block' | 'inline'
+}
+
+function checkTimeZone(zone: string): string | undefined {
+  try {
+    new Intl.DateTimeFormat('en', {timeZone: zone})
+    return undefined
+  } catch {
+    return `unknown time zone "${zone}" (use an IANA name like Europe/Berlin or UTC)`
+  }
+}
+
+function checkLocale(tag: string): string | undefined {
+  try {
+    Intl.getCanonicalLocales(tag)
+    return undefined
+  } catch {
+    return `"${tag}" is not a language tag (e.g. en, de, ja, en-US)`
+  }
+}
+
+const localeOption: HelperOption = {check: checkLocale}
+
+export const HELPER_SIGNATURES: Readonly<Record<string, HelperSignature>> = {
+  time: {args: ['value'], required: 1, form: 'inline', options: {format: {values: ['time', 'date', 'datetime', 'iso']}, tz: {check: checkTimeZone}, locale: localeOption}},
+  since: {args: ['value'], required: 1, form: 'inline', options: {locale: localeOption}},
+  relative: {args: ['value'], required: 1, form: 'inline', options: {locale: localeOption}},
+  list: {args: ['items'], required: 1, form: 'inline', options: {conjunction: {values: ['and', 'or']}, locale: localeOption}},
+  plural: {args: ['count', 'singular', 'plural'], required: 2, form: 'inline', options: {locale: localeOption}},
+  default: {args: ['value', 'fallback'], required: 2, form: 'inline', options: {}},
+  // Handlebars' own helpers that templates may use (its `log` is not one: it writes to stdout).
+  if: {args: ['condition'], required: 1, form: 'block', options: {includeZero: {values: ['true', 'false']}}},
+  unless: {args: ['condition'], required: 1, form: 'block', options: {includeZero: {values: ['true', 'false']}}},
+  each: {args: ['items'], required: 1, form: 'block', options: {}},
+  with: {args: ['value'], required: 1, form: 'block', options: {}},
+  lookup: {args: ['object', 'key'], required: 2, form: 'inline', options: {}},
+}
+
+export const HELPER_NAMES = new Set(Object.keys(HELPER_SIGNATURES))

@@ -1,12 +1,14 @@
 import {channelLimit} from '../channels/kinds.js'
 import type {ChannelLimits, PlatformLimits} from '../channels/platform-limits.js'
-import {CandorError} from '../errors.js'
+import {CandorError, ExitCode} from '../errors.js'
 import type {Facts} from '../facts.js'
 import {channelLocale} from '../playbook/load.js'
 import type {ChannelConfig, Phase, Playbook, PostSpec, TemplateSource} from '../playbook/model.js'
-import {checkPost, isPolicyRule, POLICY_RULES, type PolicyRule, type Violation} from '../policy/rules.js'
+import type {ConfiguredCredential} from '../policy/configured-credentials.js'
+import {checkPost, CREDENTIAL_RULE, isPolicyRule, POLICY_RULES, type PolicyRule, type Violation} from '../policy/rules.js'
 import {codePointLength, utf8ByteLength} from '../text/length.js'
 import {splitIntoThread} from '../text/split.js'
+import {didYouMean} from '../text/closest.js'
 import {analyzeTemplate, runTemplate} from './template.js'
 
 const BLUESKY_MAX_BYTES = 3000
@@ -64,6 +66,8 @@ export interface RenderOptions {
   allow?: readonly string[]
   /** What each channel's server allows, as read (publish) or cached (preview). */
   limits?: ChannelLimits
+  /** The secrets Candor was given: a post containing one is an error no --allow overrides. */
+  credentials?: readonly ConfiguredCredential[]
 }
 
 /** Checks `--allow` names; an unknown one is an error naming the rules. */
@@ -90,31 +94,38 @@ export function enforcePolicy(
   texts: ReadonlyArray<string | undefined>,
   facts: Facts,
   allow: readonly string[] = [],
-  locale = channelLocale(playbook, channel),
+  opts: {locale?: string; credentials?: readonly ConfiguredCredential[]} = {},
 ): Pick<RenderedPost, 'violations' | 'errors' | 'warnings'> {
   const out: Pick<RenderedPost, 'violations' | 'errors' | 'warnings'> = {violations: [], errors: [], warnings: []}
   const seen = new Set<string>()
+  const locale = opts.locale ?? channelLocale(playbook, channel)
   for (const text of texts) {
     if (!text) continue
-    for (const v of checkPost(text, {playbook, facts, locale})) {
+    for (const v of checkPost(text, {playbook, facts, locale, credentials: opts.credentials})) {
       const key = `${v.rule}\u0000${v.match}`
       if (seen.has(key)) continue
       seen.add(key)
-      const allowed = allow.includes(v.rule)
+      const allowed = v.rule !== CREDENTIAL_RULE && allow.includes(v.rule)
       out.violations.push({...v, allowed})
       if (allowed) out.warnings.push(`policy rule "${v.rule}" overridden with --allow: ${v.message}`)
+      else if (v.rule === CREDENTIAL_RULE) out.errors.push(`${channel.name}: policy rule "${v.rule}": ${v.message}; remove it from the facts or the template (no --allow overrides this)`)
       else out.errors.push(`${channel.name}: policy rule "${v.rule}": ${v.message}; leave it out, or pass --allow ${v.rule} to publish it anyway`)
     }
   }
   return out
 }
 
-export function findPhase(playbook: Playbook, phaseName: string): Phase {
+/** The named phase; none named (no --phase) or a name the playbook lacks is one error listing the phases. */
+export function findPhase(playbook: Playbook, phaseName: string | undefined): Phase {
+  const names = playbook.phases.map((p) => p.name)
+  if (phaseName === undefined) {
+    throw new CandorError(`missing --phase; phases of ${playbook.name}: ${names.join(', ')}`, {code: 'phase_missing', exit: ExitCode.Usage, suggestions: [`Pass --phase ${names[0] ?? 'PHASE'}`]})
+  }
   const phase = playbook.phases.find((p) => p.name === phaseName)
   if (!phase) {
     throw new CandorError(`playbook "${playbook.name}" has no phase "${phaseName}"`, {
       code: 'unknown_phase',
-      suggestions: [`Phases: ${playbook.phases.map((p) => p.name).join(', ')}`],
+      suggestions: [...didYouMean(phaseName, names), `Phases: ${names.join(', ')}`],
     })
   }
   return phase
@@ -128,7 +139,7 @@ export function selectPosts(playbook: Playbook, phase: Phase, channels?: readonl
   if (unknown.length > 0) {
     const undefinedOnes = unknown.filter((c) => !playbook.channels.has(c))
     const what = undefinedOnes.length > 0 ? `no channel ${undefinedOnes.map((c) => `"${c}"`).join(', ')} in playbook "${playbook.name}"` : `phase "${phase.name}" posts nothing to ${unknown.map((c) => `"${c}"`).join(', ')}`
-    throw new CandorError(what, {code: 'unknown_channel', suggestions: [`Channels in phase "${phase.name}": ${available.join(', ')}`]})
+    throw new CandorError(what, {code: 'unknown_channel', suggestions: [...didYouMean(unknown[0], available), `Channels in phase "${phase.name}": ${available.join(', ')}`]})
   }
   return phase.posts.filter((p) => channels.includes(p.channel))
 }
@@ -243,7 +254,7 @@ export function renderPhase(playbook: Playbook, phaseName: string, facts: Facts,
 
   const allow = checkAllowedRules(opts.allow)
   const {data, nextUpdateDue} = renderData(playbook, phase, opts)
-  const rendered = posts.map((post) => renderPost(playbook, post, facts, data, {allow, server: opts.limits?.get(post.channel)}))
+  const rendered = posts.map((post) => renderPost(playbook, post, facts, data, {allow, server: opts.limits?.get(post.channel), credentials: opts.credentials}))
   return {playbook: playbook.name, phase: phase.name, nextUpdateDue: nextUpdateDue?.toISOString(), posts: rendered}
 }
 
@@ -272,7 +283,7 @@ export function renderPost(
   post: PostSpec,
   facts: Facts,
   baseData: Record<string, unknown>,
-  opts: {allow?: readonly string[]; locale?: string; template?: TemplateSource; server?: PlatformLimits} = {},
+  opts: {allow?: readonly string[]; locale?: string; template?: TemplateSource; server?: PlatformLimits; credentials?: readonly ConfiguredCredential[]} = {},
 ): RenderedPost {
   const channel = playbook.channels.get(post.channel)!
   const kind = channel.kind
@@ -291,7 +302,7 @@ export function renderPost(
   const measured = measurePost(channel, text, opts.server)
   const limitNote = describeLimit(channel, opts.server)
   if (limitNote) out.limitNote = limitNote
-  const policy = enforcePolicy(playbook, channel, [text, out.title, out.subject, out.link], facts, opts.allow, locale)
+  const policy = enforcePolicy(playbook, channel, [text, out.title, out.subject, out.link], facts, opts.allow, {locale, credentials: opts.credentials})
   out.parts = measured.parts
   out.warnings = [...measured.warnings, ...factMentions(channel, text, facts), ...policy.warnings]
   out.errors = [...measured.errors, ...policy.errors]

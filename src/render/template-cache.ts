@@ -2,6 +2,7 @@ import {readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSy
 import os from 'node:os'
 import path from 'node:path'
 import {makeFolder} from '../fs/make-folder.js'
+import {privacyProblem} from '../fs/private-path.js'
 
 /**
  * What Candor learns from a template (its analysis, its compiled code), kept on disk
@@ -74,8 +75,7 @@ export class DiskTemplateCache implements TemplateCache {
         makeFolder(this.dir, 0o700)
         st = statSync(this.dir)
       }
-      const ours = typeof process.getuid !== 'function' || st.uid === process.getuid()
-      this.usable = st.isDirectory() && ours && (st.mode & 0o022) === 0
+      this.usable = st.isDirectory() && !privacyProblem(st)
     } catch {
       this.usable = false
     }
@@ -91,7 +91,7 @@ export class DiskTemplateCache implements TemplateCache {
     try {
       const file = this.file(kind, input)
       const st = statSync(file)
-      if (!st.isFile() || (typeof process.getuid === 'function' && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) return undefined
+      if (!st.isFile() || privacyProblem(st)) return undefined
       const entry = JSON.parse(readFileSync(file, 'utf8')) as Entry
       return entry.format === FORMAT && entry.kind === kind && entry.input === input ? entry.value : undefined
     } catch {

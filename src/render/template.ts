@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars'
-import {HELPER_NAMES, TEMPLATE_HELPERS} from './helpers.js'
+import {HELPER_NAMES, HELPER_SIGNATURES, TEMPLATE_HELPERS} from './helpers.js'
 import {processTemplateCache} from './template-cache.js'
 
 /** Built-in data variables every template sees as `@name` (documented in docs/playbooks.md). */
@@ -43,6 +43,8 @@ type Node = hbs.AST.Node & {loc?: hbs.AST.SourceLocation}
 const parsed = new Map<string, hbs.AST.Program>()
 
 const engine = Handlebars.create()
+// Handlebars' `log` writes to stdout (breaking --json) and has no place in a post.
+engine.unregisterHelper('log')
 for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) engine.registerHelper(name, fn)
 const knownHelpers = Object.fromEntries(Object.keys(TEMPLATE_HELPERS).map((n) => [n, true]))
 
@@ -75,7 +77,8 @@ export function analyzeTemplate(source: string): TemplateAnalysis {
 
 const analyses = new Map<string, TemplateAnalysis>()
 // What else an analysis depends on: the helpers and built-ins a template may use.
-const ANALYSIS_CONTEXT = `${[...HELPER_NAMES].join(',')}|${BUILTIN_DATA.join(',')}`
+// (Analyses are kept only when clean: the signatures are part of what made one clean.)
+const ANALYSIS_CONTEXT = `2|${JSON.stringify(HELPER_SIGNATURES)}|${BUILTIN_DATA.join(',')}`
 
 function analyze(source: string): TemplateAnalysis {
   const facts: FactReference[] = []
@@ -126,8 +129,11 @@ function analyze(source: string): TemplateAnalysis {
     const hasArgs = node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0
     const name = path.type === 'PathExpression' && !path.data && path.parts.length === 1 ? path.parts[0] : undefined
     let helper: string | undefined
-    if (name && HELPER_NAMES.has(name)) helper = name
-    else if (hasArgs) issues.push({message: `unknown helper "${path.original}" (helpers: ${[...HELPER_NAMES].join(', ')})`, ...where(path as Node)})
+    if (name === 'log') issues.push({message: '"log" is not available in Candor templates (it writes to the terminal, not the post); remove it', ...where(path as Node)})
+    else if (name && HELPER_NAMES.has(name)) {
+      helper = name
+      issues.push(...checkCall(name, node))
+    } else if (hasArgs) issues.push({message: `unknown helper "${path.original}" (helpers: ${[...HELPER_NAMES].join(', ')})`, ...where(path as Node)})
     else visitExpr(path, scope)
     for (const p of node.params) visitExpr(p, scope)
     for (const pair of node.hash?.pairs ?? []) visitExpr(pair.value, scope)
@@ -163,6 +169,43 @@ function analyze(source: string): TemplateAnalysis {
 
   visitProgram(ast, 0)
   return {facts, issues, unescaped}
+}
+
+/** A literal argument's value as text (`"date"`, `true`, `3`); undefined for paths and subexpressions. */
+function literal(node: hbs.AST.Expression): string | undefined {
+  const value = (node as {value?: unknown}).value
+  return node.type === 'StringLiteral' || node.type === 'BooleanLiteral' || node.type === 'NumberLiteral' ? String(value) : undefined
+}
+
+/** Checks one helper call against its declared signature (helpers.ts): arguments, options, literal values, block or not. */
+function checkCall(name: string, node: hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression): TemplateIssue[] {
+  const sig = HELPER_SIGNATURES[name]
+  const issues: TemplateIssue[] = []
+  const at = where(node.path as Node)
+  const usage = `{{${sig.form === 'block' ? '#' : ''}${name} ${sig.args.map((a, i) => (i < sig.required ? a : `[${a}]`)).join(' ')}}}`
+  const isBlock = node.type === 'BlockStatement'
+  if (sig.form === 'block' && !isBlock) issues.push({message: `"${name}" is a block helper: write ${usage}…{{/${name}}}`, ...at})
+  if (sig.form === 'inline' && isBlock) issues.push({message: `"${name}" is not a block helper: write ${usage}`, ...at})
+  const given = node.params.length
+  if (given < sig.required || given > sig.args.length) {
+    const expected = sig.required === sig.args.length ? `${sig.required}` : `${sig.required} to ${sig.args.length}`
+    issues.push({message: `"${name}" takes ${expected} ${sig.args.length === 1 ? 'argument' : 'arguments'} (${sig.args.join(', ')}), found ${given}: write ${usage}`, ...at})
+  }
+  const known = Object.keys(sig.options)
+  for (const pair of node.hash?.pairs ?? []) {
+    const option = sig.options[pair.key]
+    const pairAt = where(pair as unknown as Node)
+    if (!option) {
+      issues.push({message: `"${name}" has no option "${pair.key}" (${known.length > 0 ? `options: ${known.join(', ')}` : 'it takes no options'})`, ...pairAt})
+      continue
+    }
+    const value = literal(pair.value)
+    if (value === undefined) continue // a fact or built-in: known only when rendering
+    if (option.values && !option.values.includes(value)) issues.push({message: `"${name}": unknown ${pair.key} "${value}" (use ${option.values.join(', ')})`, ...pairAt})
+    const bad = option.check?.(value)
+    if (bad) issues.push({message: `"${name}": ${bad}`, ...pairAt})
+  }
+  return issues
 }
 
 function parseErrorIssue(error: unknown): TemplateIssue {

@@ -13,9 +13,10 @@ export interface CopyEndpoint {
   store: IncidentStore
 }
 
-export function openEndpoint(value: string): CopyEndpoint {
+/** A store named on the command line; a source folder (`explicit`) must exist. */
+export function openEndpoint(value: string, opts: {explicit?: boolean} = {}): CopyEndpoint {
   const spec = parseStoreSpec(value)
-  return {spec, store: spec.kind === 'postgres' ? new PgIncidentStore(spec.url) : new FileIncidentStore(spec.dir)}
+  return {spec, store: spec.kind === 'postgres' ? new PgIncidentStore(spec.url) : new FileIncidentStore(spec.dir, opts)}
 }
 
 export interface CopyReport {

@@ -16,7 +16,7 @@ describe('candor preview', () => {
     expect(out.phase).toBe('investigating')
     expect(out.posts.map((p: {channel: string}) => p.channel)).toEqual(expect.arrayContaining(['x', 'mastodon', 'bluesky', 'facebook', 'blog']))
     for (const post of out.posts) {
-      expect(post).toEqual({channel: expect.any(String), type: expect.any(String), parts: expect.any(Array), warnings: expect.any(Array), errors: [], ...(post.title && {title: post.title}), ...(post.type === 'mastodon' && {limit_note: expect.stringMatching(/^limit 500\b/)})})
+      expect(post).toEqual({channel: expect.any(String), type: expect.any(String), target: post.type === 'markdown' || post.type === 'mastodon' ? null : expect.stringMatching(/^https:\/\//), parts: expect.any(Array), warnings: expect.any(Array), errors: [], ...(post.title && {title: post.title}), ...(post.type === 'mastodon' && {limit_note: expect.stringMatching(/^limit 500\b/)})})
       for (const part of post.parts) {
         expect(part).toEqual({text: expect.any(String), length: expect.any(Number), limit: part.limit === null ? null : expect.any(Number)})
         if (part.limit !== null) expect(part.length).toBeLessThanOrEqual(part.limit)

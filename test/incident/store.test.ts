@@ -98,7 +98,7 @@ describe('journal writes (simulated file-system answers)', () => {
   it('writes a whole line even when the file system takes it a few bytes at a time', async () => {
     const dir = tempDir()
     const io = failingIo({maxBytes: 7})
-    const store = new FileIncidentStore(dir, io)
+    const store = new FileIncidentStore(dir, {io})
     await store.create('inc-1', opened)
     await store.append('inc-1', {type: 'note', by: 'bob', text: 'a note long enough to need many short writes'})
     expect(io.writes.length).toBeGreaterThan(20)
@@ -112,7 +112,7 @@ describe('journal writes (simulated file-system answers)', () => {
     await new FileIncidentStore(dir).create('inc-1', opened)
     const file = path.join(dir, 'incidents', 'inc-1.jsonl')
     const before = readFileSync(file, 'utf8')
-    const store = new FileIncidentStore(dir, failingIo({maxBytes: 10, failWriteAfter: 2, writeCode: 'ENOSPC'}))
+    const store = new FileIncidentStore(dir, {io: failingIo({maxBytes: 10, failWriteAfter: 2, writeCode: 'ENOSPC'})})
     await expect(store.append('inc-1', {type: 'note', by: 'bob', text: 'lost to a full disk'})).rejects.toMatchObject({
       code: 'state_dir_full',
       message: `the disk of the state directory ${dir} is full: could not write ${file} (ENOSPC)`,
@@ -124,7 +124,7 @@ describe('journal writes (simulated file-system answers)', () => {
   it('a write that makes no progress is state_dir_full, not a loop', async () => {
     const dir = tempDir()
     const io: JournalIo = {...nodeJournalIo, writeSync: () => 0}
-    await expect(new FileIncidentStore(dir, io).create('inc-1', opened)).rejects.toMatchObject({code: 'state_dir_full'})
+    await expect(new FileIncidentStore(dir, {io}).create('inc-1', opened)).rejects.toMatchObject({code: 'state_dir_full'})
     // An incident that could not be opened leaves no journal without its "opened" line.
     expect(existsSync(path.join(dir, 'incidents', 'inc-1.jsonl'))).toBe(false)
   })
@@ -133,11 +133,11 @@ describe('journal writes (simulated file-system answers)', () => {
     const dir = tempDir()
     await new FileIncidentStore(dir).create('inc-1', opened)
     for (const code of ['EROFS', 'EACCES', 'EPERM']) {
-      const store = new FileIncidentStore(dir, failingIo({openCode: code}))
+      const store = new FileIncidentStore(dir, {io: failingIo({openCode: code})})
       await expect(store.append('inc-1', {type: 'note', by: 'bob', text: 'x'})).rejects.toMatchObject({code: 'state_dir_read_only', message: expect.stringContaining(`the state directory ${dir} is read-only`)})
       await expect(store.create('inc-2', opened)).rejects.toMatchObject({code: 'state_dir_read_only'})
     }
-    const store = new FileIncidentStore(dir, failingIo({failWriteAfter: 0, writeCode: 'EROFS'}))
+    const store = new FileIncidentStore(dir, {io: failingIo({failWriteAfter: 0, writeCode: 'EROFS'})})
     await expect(store.append('inc-1', {type: 'note', by: 'bob', text: 'x'})).rejects.toMatchObject({code: 'state_dir_read_only'})
     expect((await new FileIncidentStore(dir).read('inc-1')).events).toHaveLength(1)
   })

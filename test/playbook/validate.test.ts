@@ -64,7 +64,7 @@ phases:
       x: { text: "{{service}}", txt: "" }
 `
     expect(problemsOf({'playbook.yaml': text})).toEqual([
-      'playbook.yaml:2:1: unknown key "colour" in the playbook (allowed: name, kind, description, locales, approval, facts, examples, channels, phases, forbid, internal_hosts)',
+      'playbook.yaml:2:1: unknown key "colour" in the playbook (allowed: name, kind, description, locales, approval, facts, examples, channels, phases, forbid, internal_hosts, public_hosts)',
       expect.stringMatching(/^playbook\.yaml:4:30: unknown key "requried" in fact "service"/),
       expect.stringMatching(/^playbook\.yaml:6:17: unknown key "handle" in channel "x" \(x\)/),
       expect.stringMatching(/^playbook\.yaml:9:5: unknown key "nxt_update" in phase "investigating"/),
@@ -78,7 +78,7 @@ facts:
   service: { type: text }
 channels:
   x: { type: twitter }
-  m: { type: mastodon }
+  m: { type: facebook }
 phases:
   investigating:
     next_update: soon
@@ -90,7 +90,7 @@ phases:
       'playbook.yaml:1:7: "name" must be lower-case letters, digits and dashes; found string "Demo Playbook"',
       'playbook.yaml:3:20: fact "service": unknown type string "text" (types: string, list, number, boolean, time)',
       expect.stringMatching(/^playbook\.yaml:5:14: channel "x": unknown type string "twitter"/),
-      expect.stringMatching(/^playbook\.yaml:6:6: channel "m" \(mastodon\) needs "instance"/),
+      expect.stringMatching(/^playbook\.yaml:6:6: channel "m" \(facebook\) needs "page_id"/),
       'playbook.yaml:9:18: phase "investigating": next_update string "soon" is not a duration like 20m, 1h or 1h30m',
     ])
   })

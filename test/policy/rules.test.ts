@@ -86,12 +86,14 @@ describe('policy rules', () => {
     ])
   })
 
-  it('internal-host: words, public hosts and public URLs declared as facts are fine', () => {
+  it('internal-host: words, public hosts and hosts the playbook declares public are fine', () => {
     expect(rules('Our local team, the internal review, Node.js and https://status.acme.example')).toEqual([])
-    // The status page lives on a domain the playbook lists as internal: declared as a fact, it is public.
-    const own = {policy: {forbid: [], internalHosts: ['acme.example']}}
-    expect(rules('Follow https://status.acme.example', {playbook: own, facts: {status_url: 'https://status.acme.example'}})).toEqual([])
-    expect(rules('Follow https://status.acme.example', {playbook: own})).toEqual([['internal-host', 'status.acme.example']])
+    // The status page lives on a domain the playbook lists as internal: declared public by the playbook, it may be posted.
+    const own = {policy: {forbid: [], internalHosts: ['acme.example'], publicHosts: ['status.acme.example']}}
+    expect(rules('Follow https://status.acme.example', {playbook: own})).toEqual([])
+    // A fact never makes a host public, however it is given.
+    const listed = {policy: {forbid: [], internalHosts: ['acme.example']}}
+    expect(rules('Follow https://status.acme.example', {playbook: listed, facts: {status_url: 'https://status.acme.example'}})).toEqual([['internal-host', 'status.acme.example']])
     // A built-in internal name is never public, fact or not.
     expect(rules('see http://grafana.corp/x', {playbook: bare, facts: {status_url: 'http://grafana.corp/x'}})).toEqual([['internal-host', 'grafana.corp']])
   })

@@ -15,12 +15,13 @@ describe('credentials', () => {
   })
 
   it('preflight refuses a webhook secret too short to sign with, naming the command that makes one', () => {
-    const hook = {name: 'hook', type: 'webhook' as const, kind: CHANNEL_KINDS.webhook, options: {url: 'https://ops.acme.test/hooks/candor'}}
+    const hook = {name: 'hook', type: 'webhook' as const, kind: CHANNEL_KINDS.webhook, options: {}}
     const playbook = {channels: new Map([['hook', hook]])} as unknown as Playbook
     const posts = [{channel: 'hook', errors: []}] as unknown as RenderedPost[]
-    const short = preflight(playbook, posts, {CANDOR_HOOK_SECRET: `whsec_${Buffer.alloc(20, 7).toString('base64')}`})
-    expect(short).toEqual({missing: [], problems: ['hook: CANDOR_HOOK_SECRET holds 20 bytes after whsec_, fewer than the 24 a signing secret needs; make one with: echo "whsec_$(openssl rand -base64 32)" (and give the receiver the same)']})
-    expect(preflight(playbook, posts, {CANDOR_HOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`})).toEqual({missing: [], problems: []})
+    const env = {CANDOR_HOOK_URL: 'https://ops.acme.test/hooks/candor'}
+    const short = preflight(playbook, posts, {...env, CANDOR_HOOK_SECRET: `whsec_${Buffer.alloc(20, 7).toString('base64')}`})
+    expect(short).toMatchObject({missing: [], problems: ['hook: CANDOR_HOOK_SECRET holds 20 bytes after whsec_, fewer than the 24 a signing secret needs; make one with: echo "whsec_$(openssl rand -base64 32)" (and give the receiver the same)']})
+    expect(preflight(playbook, posts, {...env, CANDOR_HOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`})).toMatchObject({missing: [], problems: []})
   })
 
   it('names exactly the missing variables', () => {

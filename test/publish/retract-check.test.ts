@@ -45,7 +45,7 @@ describe('candor retract', () => {
 
     const r = await world.cli(['retract', '--update', '2', '--yes', '--json'])
     expect(r.code, r.stderr).toBe(0)
-    expect(JSON.parse(r.stdout)).toEqual({incident: expect.any(String), update: 2, phase: 'identified', retractions: [{channel: 'x', status: 'deleted', ids: [second.id]}]})
+    expect(JSON.parse(r.stdout)).toEqual({incident: expect.any(String), update: 2, phase: 'identified', retractions: [{channel: 'x', status: 'deleted', ids: [second.id]}], warnings: []})
     expect(world.fake.tweets.map((t) => t.deleted)).toEqual([false, true])
 
     const show = await world.cli(['incident', 'show', '--json'])

@@ -1,7 +1,16 @@
+import {writeFileSync} from 'node:fs'
+import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
+import {CHANNEL_KINDS} from '../../src/channels/kinds.js'
+import {openIncident} from '../../src/incident/service.js'
+import {createAdapter} from '../../src/publish/adapters/bluesky.js'
+import {FileIncidentStore} from '../../src/incident/store.js'
 import {publishUpdate, retryFailed} from '../../src/publish/publish.js'
 import {retractUpdate} from '../../src/publish/retract.js'
+import {startFakeStatuspage} from '../fakes/statuspage-api.js'
+import {tempDir} from '../helpers/cli.js'
 import {APP_PASSWORD, BOT_TOKEN, threadWorld, type ThreadWorld} from '../helpers/thread-world.js'
+import {postRequest} from './adapters/requests.js'
 
 let current: ThreadWorld | undefined
 afterEach(async () => current?.close())
@@ -51,12 +60,9 @@ describe('the fakes refuse a reply taken for a root', () => {
     const w = await world()
     await w.publish('investigating')
     await w.publish('identified')
-    const {createAdapter} = await import('../../src/publish/adapters/bluesky.js')
-    const {CHANNEL_KINDS} = await import('../../src/channels/kinds.js')
     const adapter = createAdapter({channel: {name: 'bluesky', type: 'bluesky', kind: CHANNEL_KINDS.bluesky, options: {api_url: w.bluesky.url}}, credentials: {IDENTIFIER: 'acme-status.bsky.social', APP_PASSWORD}, timeoutMs: 5000})
     const reply = w.bluesky.posts[1]!
     const ref = {id: reply.uri, ref: {cid: reply.cid}}
-    const {postRequest} = await import('./adapters/requests.js')
     const e = await adapter.post(postRequest({channel: 'bluesky', type: 'bluesky', text: 'x', limit: 300}, {replyTo: ref, threadRoot: ref})).catch((error: Error) => error)
     expect(String((e as Error).message)).toContain('is itself a reply')
   })
@@ -68,5 +74,46 @@ describe('the fakes refuse a reply taken for a root', () => {
     const reply = w.slack.messages[1]!
     const res = await fetch(`${w.slack.apiUrl}/chat.postMessage`, {method: 'POST', headers: {authorization: `Bearer ${BOT_TOKEN}`, 'content-type': 'application/json'}, body: JSON.stringify({channel: 'C0INCIDENTS', text: 'x', thread_ts: reply.ts})})
     expect(await res.json()).toEqual({ok: false, error: 'invalid_thread_ts'})
+  })
+})
+
+describe('Statuspage after its first update is retracted', () => {
+  it('opens a new incident instead of updating the deleted one', async () => {
+    const fake = await startFakeStatuspage({apiKey: 'sp-key-0123456789'})
+    try {
+      const dir = tempDir()
+      const playbook = path.join(dir, 'incident.yaml')
+      writeFileSync(
+        playbook,
+        `name: incident
+facts:
+  service: { required: true }
+channels:
+  status: { type: statuspage, page_id: ${fake.pageId}, api_url: "${fake.url}", title: "{{service}} outage" }
+phases:
+  investigating:
+    posts:
+      status: { text: "We are investigating problems with {{service}}." }
+  identified:
+    posts:
+      status: { text: "We found the cause." }
+  monitoring:
+    posts:
+      status: { text: "A fix is live." }
+`,
+      )
+      const store = new FileIncidentStore(path.join(dir, 'state'))
+      const incident = await openIncident(store, {playbook, facts: {service: 'Acme Voice'}, actor: 'alice'})
+      const deps = {store, actor: 'alice', env: {CANDOR_STATUS_API_KEY: 'sp-key-0123456789'}, reporter: {progress: () => {}}, backoffMs: 5, timeoutMs: 5000}
+      const publish = async (phase: string) => (await publishUpdate({incident: incident.id, phase, facts: {}, yes: true, interactive: false}, deps)).deliveries[0]
+      expect(await publish('investigating')).toMatchObject({status: 'published'})
+      expect(await publish('identified')).toMatchObject({status: 'published'})
+      const retracted = await retractUpdate({incident: incident.id, update: 1}, {store, actor: 'alice', env: deps.env})
+      expect(retracted.retractions[0]!.status).toBe('deleted')
+      expect(await publish('monitoring')).toMatchObject({status: 'published'})
+      expect(fake.incidents.map((i) => i.deleted)).toEqual([true, false])
+    } finally {
+      await fake.close()
+    }
   })
 })

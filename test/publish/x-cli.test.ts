@@ -74,7 +74,7 @@ describe('an incident on X, end to end through the CLI', () => {
     await world.cli(['incident', 'open', world.playbook, '--set', 'service=S', '--set', 'impact=I'])
     const r = await world.cli(['publish', '--phase', 'investigating'])
     expect(r.code).toBe(4)
-    expect(r.stderr).toContain('publishing needs approval, and no one can be asked: stdin is not a terminal')
+    expect(r.stderr).toContain('publishing needs approval, and no one can be asked: neither stdin nor stdout is a terminal')
     expect(r.stderr).toContain('--yes')
     expect(world.fake.requests).toHaveLength(0)
     expect(journalOf(world).trim().split('\n')).toHaveLength(1)

@@ -138,7 +138,9 @@ describe('secrets in output', () => {
     writeFileSync(path.join(dir, '.env'), 'CANDOR_X_ACCESS_SECRET=hunter2-very-secret\n')
     chmodSync(path.join(dir, '.env'), 0o644)
     const r = await runCli(['preview', path.join(ROOT, 'test/fixtures/playbooks/basic/basic.yaml'), '--phase', 'investigating', '--set', 'service=S', '--set', 'impact=leaked hunter2-very-secret here', '--channel', 'page', '--json'], {cwd: dir})
-    expect(r.code).toBe(0)
+    // A post holding a configured credential is a policy error (no --allow overrides it).
+    expect(r.code).toBe(1)
+    expect(JSON.parse(r.stdout).posts[0].errors).toEqual([expect.stringContaining('policy rule "credential": the post contains the value of CANDOR_X_ACCESS_SECRET')])
     expect(r.stdout).toContain('leaked •••• here')
     expect(r.stdout + r.stderr).not.toContain('hunter2-very-secret')
     expect(r.stderr).toContain('.env is readable by other users (mode 644); run: chmod 600 .env')

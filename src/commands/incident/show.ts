@@ -15,7 +15,7 @@ export default class IncidentShow extends CandorCommand {
   async run() {
     const {args, flags} = await this.parse(IncidentShow)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const id = await resolveIncidentId(store, args.id)
+    const id = await resolveIncidentId(store, args.id, (w) => this.warnLine(w))
     const {state, warnings} = await loadIncident(store, id)
     for (const w of warnings) this.warnLine(w)
     const status = incidentStatus(state)

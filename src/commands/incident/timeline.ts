@@ -23,7 +23,7 @@ Markdown (the default) is for pasting into a postmortem document; --format json 
   async run() {
     const {args, flags} = await this.parse(IncidentTimeline)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const {state, warnings} = await loadIncident(store, await resolveIncidentId(store, args.id))
+    const {state, warnings} = await loadIncident(store, await resolveIncidentId(store, args.id, (w) => this.warnLine(w)))
     for (const w of warnings) this.warnLine(w)
     const timeline = {...postmortemTimeline(state), warnings}
     if (this.jsonEnabled()) return timeline

@@ -9,7 +9,7 @@ export default class PlaybookValidate extends CandorCommand {
   static override summary = 'Check playbooks for every problem at once'
   static override description = `Checks YAML syntax and duplicate keys, the playbook schema and unknown keys, that every template file exists and compiles, that templates only use declared facts, helpers and built-ins, and that every post names a defined channel.
 
-Prints one line per problem as FILE:LINE:COL: message (template problems point into the template file). Exits 1 if there is any problem, 0 if none.`
+Prints one line per problem as FILE:LINE:COL: message (template problems point into the template file). Exits 1 if there is any problem, 0 if none. Every endpoint a playbook sets (api_url, instance, service, url: where the channel's credentials would go) is a warning on stderr, FILE:LINE:COL: warning: …, that does not change the exit code.`
 
   static override strict = false
   static override examples = [
@@ -27,6 +27,7 @@ Prints one line per problem as FILE:LINE:COL: message (template problems point i
     const report = validatePlaybooks(argv as string[])
     for (const file of report.files) for (const p of file.problems) this.log(formatProblem(p))
     if (!this.jsonEnabled()) {
+      for (const file of report.files) for (const w of file.warnings) process.stderr.write(`${formatProblem({...w, message: `warning: ${w.message}`})}\n`)
       const bad = report.files.filter((f) => f.problems.length > 0).length
       const summary =
         report.problemCount === 0

@@ -23,7 +23,7 @@ Run it while nobody is publishing the incidents being copied.`
 
   async run() {
     const {flags} = await this.parse(StoreCopy)
-    const from = openEndpoint(flags.from)
+    const from = openEndpoint(flags.from, {explicit: true})
     const to = openEndpoint(flags.to)
     try {
       const result = await copyIncidents(from, to, {incidents: flags.incident})

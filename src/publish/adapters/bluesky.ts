@@ -4,6 +4,7 @@ import type {RemotePost} from '../../incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
 import {envPrefix} from '../credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../http.js'
+import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
 
 /**
  * Bluesky over XRPC with plain fetch (the `@atproto/api` agent takes over a second to load
@@ -189,11 +190,13 @@ function stringOption(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
 }
 
-export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
+export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
   const options = channel.options
-  const service = stringOption(options.service) ?? DEFAULT_SERVICE
+  checkAdapterEndpoint({channel, credentials, env})
+  // Another PDS travels with the app password (CANDOR_<CHANNEL>_SERVICE), else the playbook's.
+  const service = endpointSetting({channel, credentials, env}, 'service') ?? DEFAULT_SERVICE
   // api_url (a proxy or test fake) wins over the service for where requests go.
-  const base = stringOption(options.api_url) ?? service
+  const base = endpointSetting({channel, credentials, env}, 'api_url') ?? service
   const locale = stringOption(options.locale)
   const langs = Array.isArray(options.langs) && options.langs.length > 0 ? options.langs.map(String) : locale ? [locale] : undefined
   const prefix = envPrefix(channel.name)

@@ -2,6 +2,7 @@ import type {RemotePost} from '../../incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
 import {envPrefix} from '../credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../http.js'
+import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
 
 interface DiscordErrorBody {
   code?: number
@@ -62,8 +63,9 @@ export function classifyDiscordError(res: HttpResponse, channel: string, now: Da
  * keeps its path (a proxy or a test fake). The message URL needs the guild id, which only
  * the webhook object has: it is fetched once, best effort, after the first post.
  */
-export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
-  const apiUrl = typeof channel.options.api_url === 'string' ? channel.options.api_url : undefined
+export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
+  checkAdapterEndpoint({channel, credentials, env})
+  const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')
   const username = typeof channel.options.username === 'string' ? channel.options.username : undefined
   const avatarUrl = typeof channel.options.avatar_url === 'string' ? channel.options.avatar_url : undefined
   const variable = `${envPrefix(channel.name)}WEBHOOK_URL`

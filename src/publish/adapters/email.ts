@@ -2,6 +2,7 @@ import nodemailer, {type NodemailerError, type SendMailOptions, type Transporter
 import type {RemotePost} from '../../incident/events.js'
 import {DeliveryError, describeTimeout, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
 import {envPrefix} from '../credentials.js'
+import {networkCause} from '../http.js'
 
 /** What Candor shows of an SMTP_URL: never the password. */
 export interface SmtpServer {
@@ -72,8 +73,9 @@ export function classifyEmailError(error: unknown, server: SmtpServer, urlVar: s
   if (code && code >= 500) return new DeliveryError(`SMTP server ${where} refused the message (${code}${reply ? ` ${reply}` : ''})`, {retry: 'never'})
   if (e?.code === 'ETIMEDOUT') return new DeliveryError(`SMTP server ${where} did not answer within ${describeTimeout(timeoutMs)}`, {retry: 'transient', mayHaveArrived: true})
   if (e?.code === 'ECONFIG') return new DeliveryError(`the SMTP settings in ${urlVar} are not valid`, {retry: 'never'})
-  const cause = e?.originalCode ?? e?.code ?? withoutAddresses(e?.message)
-  return new DeliveryError(`could not reach the SMTP server ${where}: ${cause}`, {retry: 'transient', mayHaveArrived: e?.code !== 'ECONNREFUSED'})
+  // nodemailer wraps socket errors: code ESOCKET, originalCode ECONNREFUSED.
+  const cause = networkCause({code: e?.originalCode ?? e?.code, message: withoutAddresses(e?.message)})
+  return new DeliveryError(`could not reach the SMTP server at ${where} (${cause.what})`, {retry: 'transient', mayHaveArrived: !cause.notSent, notSent: cause.notSent})
 }
 
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {

@@ -2,6 +2,7 @@ import type {RemotePost} from '../../incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
 import {envPrefix} from '../credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../http.js'
+import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
 
 const GRAPH_API = 'https://graph.facebook.com'
 /**
@@ -81,8 +82,9 @@ export function classifyGraphError(res: HttpResponse, channel: string, now: Date
  * a published post never fails (and gets retried into a duplicate) over a second call.
  * After a crash, `findPublished` looks for the exact message among the Page's latest posts.
  */
-export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
-  const apiUrl = typeof channel.options.api_url === 'string' ? channel.options.api_url : undefined
+export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
+  checkAdapterEndpoint({channel, credentials, env})
+  const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')
   const root = (apiUrl ?? GRAPH_API).replace(/\/+$/, '')
   const version = (typeof channel.options.graph_version === 'string' ? channel.options.graph_version : undefined) ?? VERSION_AT_END.exec(root)?.[1] ?? GRAPH_VERSION
   const base = `${root.replace(VERSION_AT_END, '')}/${version}`

@@ -32,12 +32,13 @@ export async function loadAdapterFactory(type: ChannelType): Promise<AdapterFact
  * Builds an adapter for describing or checking a channel. SDK clients may refuse
  * incomplete credentials at construction; then there is no adapter, only a description.
  */
-export async function tryCreateAdapter(ctx: AdapterContext): Promise<{adapter?: ChannelAdapter; target: string}> {
+export async function tryCreateAdapter(ctx: AdapterContext): Promise<{adapter?: ChannelAdapter; target: string; error?: CandorError}> {
   const factory = await loadAdapterFactory(ctx.channel.type)
   try {
     const adapter = factory(ctx)
     return {adapter, target: adapter.describeTarget()}
-  } catch {
-    return {target: `${ctx.channel.kind.label} channel "${ctx.channel.name}"`}
+  } catch (error) {
+    // A refusal (an endpoint the environment does not trust) is said, not hidden.
+    return {target: `${ctx.channel.kind.label} channel "${ctx.channel.name}"`, ...(error instanceof CandorError && {error})}
   }
 }

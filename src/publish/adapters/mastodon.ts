@@ -2,6 +2,7 @@ import type {RemotePost} from '../../incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
 import {envPrefix} from '../credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../http.js'
+import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
 
 /**
  * Mastodon through its REST API (`POST /api/v1/statuses`) with plain fetch.
@@ -74,11 +75,13 @@ function isOk(res: HttpResponse): boolean {
   return res.status >= 200 && res.status < 300
 }
 
-export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
+export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
   const options = channel.options
-  const instance = stringOption(options.instance)
+  checkAdapterEndpoint({channel, credentials, env})
+  // The instance travels with the token (CANDOR_<CHANNEL>_INSTANCE), else the playbook's.
+  const instance = endpointSetting({channel, credentials, env}, 'instance')
   // api_url (a proxy or test fake) wins over the instance for where requests go.
-  const base = stringOption(options.api_url) ?? instance
+  const base = endpointSetting({channel, credentials, env}, 'api_url') ?? instance
   const visibility = stringOption(options.visibility)
   // Mastodon wants an ISO 639 code: the playbook's `language`, else the primary subtag of `locale`.
   const language = stringOption(options.language) ?? stringOption(options.locale)?.split(/[-_]/)[0]

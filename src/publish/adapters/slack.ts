@@ -2,6 +2,7 @@ import type {RemotePost} from '../../incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
 import {envPrefix} from '../credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, retryAtFromHeaders, type HttpResponse} from '../http.js'
+import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
 
 const SLACK_API = 'https://slack.com/api'
 /** Web API errors worth retrying; every other `error` is final. */
@@ -69,11 +70,12 @@ export function classifySlackError(error: string, res: HttpResponse, channel: st
  * ts comes back, so no thread, no delete, no whoami and no lookup. Text is escaped in both
  * modes so mentions in facts ping nobody.
  */
-export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
+export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
+  checkAdapterEndpoint({channel, credentials, env})
   const slackChannel = typeof channel.options.channel === 'string' && channel.options.channel ? channel.options.channel : undefined
   if (!slackChannel) return webhookAdapter(channel.name, credentials.WEBHOOK_URL ?? '', timeoutMs)
 
-  const apiUrl = typeof channel.options.api_url === 'string' ? channel.options.api_url : undefined
+  const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')
   const base = apiUrl ?? SLACK_API
   const headers = {authorization: `Bearer ${credentials.BOT_TOKEN ?? ''}`}
 

@@ -4,6 +4,7 @@ import {envPrefix} from '../credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../http.js'
 import {isFinalStatus, statusForPhase as mapPhase, WINDOW_FACTS, type StatuspageStatus} from '../../channels/statuspage-status.js'
 import {isIsoTime, type PlaybookKind} from '../../playbook/model.js'
+import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
 
 const PLATFORM = 'Statuspage'
 const DEFAULT_API = 'https://api.statuspage.io'
@@ -70,10 +71,11 @@ function updatesOf(incident: IncidentAnswer): IncidentUpdate[] {
 /** Body text as compared after an interrupted send: whitespace collapsed. */
 const comparable = (text: string) => text.replace(/\s+/g, ' ').trim()
 
-export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
+export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
   const options = channel.options
   // The paths below carry /v1; accept a base given with it as well.
-  const base = (typeof options.api_url === 'string' ? options.api_url : DEFAULT_API).replace(/\/+$/, '').replace(/\/v1$/, '')
+  checkAdapterEndpoint({channel, credentials, env})
+  const base = (endpointSetting({channel, credentials, env}, 'api_url') ?? DEFAULT_API).replace(/\/+$/, '').replace(/\/v1$/, '')
   const pageId = typeof options.page_id === 'string' ? options.page_id : String(options.page_id ?? '')
   const componentIds = Array.isArray(options.component_ids) ? options.component_ids.map(String) : []
   const pagePath = `/v1/pages/${encodeURIComponent(pageId)}`

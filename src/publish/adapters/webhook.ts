@@ -4,6 +4,7 @@ import {DeliveryError, type AdapterFactory, type ChannelAdapter, type PostReques
 import {envPrefix} from '../credentials.js'
 import {webhookSecretProblem} from '../../channels/webhook-secret.js'
 import {errorFromResponse, httpRequest, joinUrl, retryAtFromHeaders, type HttpResponse} from '../http.js'
+import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
 
 /** Statuses after which a receiver may name the time to come back (Standard Webhooks "throttle"). */
 const THROTTLE = new Set([429, 502, 503, 504])
@@ -86,12 +87,13 @@ function parseUrl(value: string | undefined): URL | undefined {
   }
 }
 
-export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
+export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
   const prefix = envPrefix(channel.name)
-  const fromOptions = typeof channel.options.url === 'string' ? channel.options.url : undefined
-  const apiUrl = typeof channel.options.api_url === 'string' ? channel.options.api_url : undefined
-  const source = fromOptions ? 'the url option' : `${prefix}URL`
-  const target = parseUrl(fromOptions ?? credentials.URL)
+  checkAdapterEndpoint({channel, credentials, env})
+  const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')
+  const url = endpointSetting({channel, credentials, env}, 'url')
+  const source = env?.[`${prefix}URL`] || credentials.URL ? `${prefix}URL` : 'the url option'
+  const target = parseUrl(url)
   // api_url (a proxy or a test receiver) takes the place of the destination's scheme, host and port.
   const endpoint = parseUrl(target && apiUrl ? joinUrl(apiUrl, target.pathname + target.search) : (target?.href ?? apiUrl))
   const valid = endpoint !== undefined && /^https?:$/.test(endpoint.protocol)

@@ -4,6 +4,8 @@ import {ApiPartialResponseError, ApiRequestError, ApiResponseError, TwitterApi, 
 import type {RemotePost} from '../../incident/events.js'
 import {envPrefix} from '../credentials.js'
 import {DeliveryError, statusMayHaveArrived, type AdapterFactory, type ChannelAdapter} from '../adapter.js'
+import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
+import {networkError} from '../http.js'
 
 const X_API = /^https:\/\/api\.(?:x|twitter)\.com/
 
@@ -50,7 +52,7 @@ function describeApiError(e: ApiResponseError): string {
 }
 
 /** Maps twitter-api-v2's errors onto what the publisher needs to decide. */
-export function classifyXError(error: unknown, channel: string): DeliveryError {
+export function classifyXError(error: unknown, channel: string, apiUrl?: string): DeliveryError {
   if (error instanceof DeliveryError) return error
   if (error instanceof ApiResponseError) {
     const status = error.code
@@ -71,9 +73,14 @@ export function classifyXError(error: unknown, channel: string): DeliveryError {
     if (status === 403 && /duplicate/i.test(detail)) return new DeliveryError(`X refused a duplicate post (403): the same text is already on the account`, {retry: 'never'})
     return new DeliveryError(`X answered ${status}: ${detail}`, {retry: 'never'})
   }
-  if (error instanceof ApiRequestError || error instanceof ApiPartialResponseError) {
-    const cause = (error as ApiRequestError).requestError?.message ?? error.message
-    return new DeliveryError(`could not reach X: ${cause}`, {retry: 'transient', mayHaveArrived: true})
+  if (error instanceof ApiRequestError) {
+    // twitter-api-v2 stores the socket error as `error` while its getter reads `requestError`.
+    const cause = error.requestError ?? (error as unknown as {_options?: {error?: unknown}})._options?.error ?? error
+    return networkError('X', apiUrl ?? 'https://api.x.com', cause)
+  }
+  if (error instanceof ApiPartialResponseError) {
+    const cause = (error as ApiPartialResponseError).responseError?.message ?? error.message
+    return new DeliveryError(`X's answer was cut off: ${cause}`, {retry: 'transient', mayHaveArrived: true})
   }
   return new DeliveryError(`X: ${(error as Error)?.message ?? String(error)}`, {retry: 'transient'})
 }
@@ -92,8 +99,9 @@ function sharedAgent(apiUrl: string | undefined): http.Agent {
   return (sharedHttpsAgent ??= new https.Agent({keepAlive: true}))
 }
 
-export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
-  const apiUrl = typeof channel.options.api_url === 'string' ? channel.options.api_url : undefined
+export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
+  checkAdapterEndpoint({channel, credentials, env})
+  const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')
   const httpAgent = sharedAgent(apiUrl)
   const client = new TwitterApi(
     {appKey: credentials.APP_KEY, appSecret: credentials.APP_SECRET, accessToken: credentials.ACCESS_TOKEN, accessSecret: credentials.ACCESS_SECRET},
@@ -109,7 +117,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
         const id = res.data.id
         return {id, url: `https://x.com/i/web/status/${id}`}
       } catch (error) {
-        throw classifyXError(error, channel.name)
+        throw classifyXError(error, channel.name, apiUrl)
       }
     },
 
@@ -125,7 +133,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
         )
         return match ? {id: match.id, url: `https://x.com/i/web/status/${match.id}`} : null
       } catch (error) {
-        throw classifyXError(error, channel.name)
+        throw classifyXError(error, channel.name, apiUrl)
       }
     },
 
@@ -133,7 +141,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
       try {
         await client.v2.deleteTweet(remote.id)
       } catch (error) {
-        throw classifyXError(error, channel.name)
+        throw classifyXError(error, channel.name, apiUrl)
       }
     },
 
@@ -142,7 +150,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
         const me = await client.v2.me()
         return `@${me.data.username}`
       } catch (error) {
-        throw classifyXError(error, channel.name)
+        throw classifyXError(error, channel.name, apiUrl)
       }
     },
   }
