@@ -11,7 +11,7 @@ export type CredentialField = 'secret' | 'identifier'
  */
 export const CREDENTIAL_FIELDS: Readonly<Record<ChannelType, Readonly<Record<string, CredentialField>>>> = {
   x: {APP_KEY: 'secret', APP_SECRET: 'secret', ACCESS_TOKEN: 'secret', ACCESS_SECRET: 'secret'},
-  mastodon: {ACCESS_TOKEN: 'secret'},
+  mastodon: {ACCESS_TOKEN: 'secret', INSTANCE: 'identifier'},
   bluesky: {IDENTIFIER: 'identifier', APP_PASSWORD: 'secret'},
   facebook: {PAGE_TOKEN: 'secret'},
   slack: {BOT_TOKEN: 'secret', WEBHOOK_URL: 'secret'},

@@ -294,7 +294,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     http: false,
     options: {
       locale: common.locale,
-      dir: {type: 'string', required: true, description: 'Folder the post files go into (relative to the current directory)'},
+      dir: {type: 'string', required: true, description: "Folder the post files go into (relative to the playbook's project: the folder holding .candor/ or the git root)"},
       title: titleOption,
       tags: {type: 'list', description: 'Front-matter tags'},
     },
@@ -308,7 +308,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
     http: false,
     options: {
       locale: common.locale,
-      dir: {type: 'string', required: true, description: 'Output folder of the static site'},
+      dir: {type: 'string', required: true, description: "Output folder of the static site (relative to the playbook's project)"},
       title: {type: 'string', description: 'Site title'},
       base_url: {type: 'url', description: 'Public URL the site is served from'},
       components: {type: 'list', description: 'Services listed on the page'},

@@ -1,12 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 import {announceLockWait, CandorCommand, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
+import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {graceOnCtrlC} from '../cli/interrupt.js'
 import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
 import {describeActor, whoIsActing, type Actor} from '../incident/identity.js'
 import {ask} from '../cli/prompt.js'
 import {canPrompt} from '../cli/terminal.js'
-import {openStore, resolveIncidentId} from '../incident/service.js'
+import {openStore, refuseClosedIncident, resolveIncidentId} from '../incident/service.js'
 import {loadEnvironment} from '../publish/credentials.js'
 import {approveDraft, describeDraft, findDraftIncident, type DraftView} from '../publish/drafts.js'
 
@@ -38,6 +39,7 @@ An approval counts once per person, and only for the content approved: if the po
     incident: incidentFlag,
     yes: Flags.boolean({char: 'y', description: 'approve without asking (for scripts)'}),
     publish: Flags.boolean({description: 'publish when this approval completes the draft (--no-publish: only record it)', default: true, allowNo: true}),
+    playbook: incidentPlaybookFlag,
     ...sendingFlags,
     ...stateFlags,
   }
@@ -45,7 +47,9 @@ An approval counts once per person, and only for the content approved: if the po
   async run() {
     const {args, flags} = await this.parse(Approve)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    lookForPlaybooks(store, flags.playbook)
     const incident = flags.incident ? await resolveIncidentId(store, flags.incident) : await findDraftIncident(store, args.draft)
+    await refuseClosedIncident(store, incident)
     const json = this.jsonEnabled()
     const {interactive, reason: noPromptReason} = canPrompt(json)
     const reporter = await createReporter(json)

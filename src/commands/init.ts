@@ -5,12 +5,12 @@ import {paint} from '../cli/style.js'
 import {scaffoldProject} from '../scaffold.js'
 
 export default class Init extends CandorCommand {
-  static override summary = 'Create a playbooks/ folder with a working example playbook and templates'
-  static override description = 'Copies a shipped example playbook, its templates and an example facts file into DIR/playbooks. Existing files are never overwritten: if any would be, nothing is written.'
+  static override summary = 'Create a playbooks/ folder with a working example playbook and templates, and a facts.yaml to edit'
+  static override description = 'Copies a shipped example playbook, its templates and its example facts into DIR/playbooks, and writes DIR/facts.yaml: the facts of the incident at hand, to edit. Existing files are never overwritten: if any would be, nothing is written.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> ops --example scheduled-maintenance']
 
   static override args = {
-    dir: Args.string({description: 'folder to create playbooks/ in', default: '.'}),
+    dir: Args.string({description: 'folder to create playbooks/ and facts.yaml in', default: '.'}),
   }
 
   static override flags = {
@@ -20,11 +20,22 @@ export default class Init extends CandorCommand {
   async run() {
     const {args, flags} = await this.parse(Init)
     const result = scaffoldProject(args.dir, flags.example)
-    for (const file of result.created) this.log(`${paint('green', 'created')} ${file}`)
-    const playbook = path.join(args.dir, 'playbooks', `${flags.example}.yaml`)
-    const facts = path.join(args.dir, 'playbooks', 'examples', `${flags.example}.facts.yaml`)
+    const name = flags.example
+    const phase = name === 'scheduled-maintenance' ? 'announced' : 'investigating'
+    const here = path.resolve(args.dir) === process.cwd()
+    this.log(`${paint('green', 'Created')} ${path.join(args.dir, 'playbooks', `${name}.yaml`)} with ${result.templates} templates and example facts, and ${path.join(args.dir, 'facts.yaml')}.`)
+    const steps: Array<[string, string?]> = [
+      ...(here ? [] : [[`cd ${args.dir}`] as [string]]),
+      ['edit facts.yaml', 'your service, what customers notice, your status page'],
+      [`candor preview ${name} --phase ${phase} --facts facts.yaml`, 'every post, nothing is sent'],
+      [`candor playbook lint ${name} --facts facts.yaml`, 'how the posts read'],
+      [`candor channels check ${name}`, 'credentials: CANDOR_<CHANNEL>_… variables, see the README'],
+      [`candor incident open ${name} --facts facts.yaml`, 'when it happens; then candor publish --phase ' + phase],
+    ]
+    const width = Math.max(...steps.map(([command]) => command.length))
     this.log('')
-    this.log(`Next: candor preview ${playbook} --phase ${flags.example === 'scheduled-maintenance' ? 'announced' : 'investigating'} --facts ${facts}`)
-    return {created: result.created}
+    this.log(paint('bold', 'Next steps:'))
+    for (const [i, [command, why]] of steps.entries()) this.log(`  ${i + 1}. ${why ? `${command.padEnd(width)}  ${paint('dim', `# ${why}`)}` : command}`)
+    return {created: result.created, playbook: result.playbook, facts: result.facts}
   }
 }

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {CandorCommand, factFlags} from '../cli/base-command.js'
-import {formatPreview} from '../cli/render-preview.js'
+import {formatPreview, terminalWidth} from '../cli/render-preview.js'
 import {ExitCode} from '../errors.js'
 import {POLICY_RULES} from '../policy/rules.js'
 import {previewPhase} from '../preview.js'
@@ -35,7 +35,7 @@ Exits 1 when a post cannot be published as is (over the limit of a channel that 
     const {args, flags} = await this.parse(Preview)
     const result = previewPhase({playbook: args.playbook, phase: flags.phase, factsFile: flags.facts, sets: flags.set, channels: flags.channel, allow: flags.allow})
     if (result.blocked) process.exitCode = ExitCode.Error
-    this.log(formatPreview(result, `Preview of ${result.playbook} · ${result.phase} ${'(dry run: nothing is sent)'}`))
+    this.log(formatPreview(result, `Preview of ${result.playbook} · ${result.phase} ${'(dry run: nothing is sent)'}`, {width: terminalWidth()}))
     return {
       playbook: result.playbook,
       phase: result.phase,

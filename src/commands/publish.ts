@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {announceLockWait, CandorCommand, factFlags, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
-import {formatPreview} from '../cli/render-preview.js'
+import {formatPreview, gutterLines, terminalWidth} from '../cli/render-preview.js'
 import {graceOnCtrlC} from '../cli/interrupt.js'
 import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
@@ -10,12 +10,26 @@ import {ExitCode} from '../errors.js'
 import {POLICY_RULES} from '../policy/rules.js'
 import {describeActor, whoIsActing, type Actor} from '../incident/identity.js'
 import {ask} from '../cli/prompt.js'
-import {openStore, resolveIncidentId} from '../incident/service.js'
+import {chooseIncident, incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
+import {incidentPlaybook, openStore, refuseClosedIncident} from '../incident/service.js'
+import {RESOLVING_PHASES, type IncidentState} from '../incident/state.js'
 import {readFactInput} from '../preview.js'
 import {loadEnvironment} from '../publish/credentials.js'
 import {publishUpdate, type PendingApproval, type PublishResult} from '../publish/publish.js'
 import {describeDraft, findDraftIncident, parseDraftTtl as parseTtl, publishDraft, type DraftView} from '../publish/drafts.js'
 import {describeAlreadyCarried} from '../publish/duplicates.js'
+
+/** A resolved incident whose playbook has `phase` after the phase that resolved it (a postmortem). */
+function comesAfterResolution(state: IncidentState, phase: string): boolean {
+  if (!state.resolved || state.closed) return false
+  try {
+    const phases = incidentPlaybook(state, {templatesOf: []}).phases.map((p) => p.name)
+    const end = phases.findIndex((p) => RESOLVING_PHASES.has(p))
+    return end >= 0 && phases.indexOf(phase) > end
+  } catch {
+    return false // its playbook is gone or broken: not a candidate
+  }
+}
 
 /** Asks before sending an approved draft (interactive only); Enter alone sends nothing. */
 function confirmDraft(actor: Actor) {
@@ -28,6 +42,8 @@ export default class Publish extends CandorCommand {
   static override description = `Merges new facts into the incident (recorded), renders the phase, shows the preview and asks for approval: review the posts again (the default: Enter alone never publishes), publish, choose channels, edit a post in $EDITOR, or abort. If the posts' next-update promise is past or under a minute away by the time you approve, they are rendered again from that moment and shown for approval once more. Preflight checks every channel's credentials and every post's length first: if anything fails, nothing goes out anywhere.
 
 Channels publish concurrently; each update replies to the incident's last post on channels that thread. Off a terminal, --yes is required. A channel whose latest update already is this phase with the same facts is skipped and named; --again sends it there anyway.
+
+Without --incident: the only open incident; with none open, a phase that comes after the incident is resolved (postmortem) goes to the most recently resolved incident whose playbook has it (said on stderr).
 
 Exit codes: 0 every approved delivery published (or every channel already had the update: nothing sent); 1 bad input or preflight failure (nothing sent); 3 some deliveries failed, or a skipped channel's earlier delivery is not finished (run \`candor retry\`); 4 approval refused or impossible (nothing sent); 130 interrupted (Ctrl-C; at the prompt, nothing sent).`
 
@@ -48,6 +64,7 @@ Exit codes: 0 every approved delivery published (or every channel already had th
     'dry-run': Flags.boolean({description: 'show exactly what would be sent, and to which account; send nothing'}),
     allow: Flags.string({description: 'override one post-policy rule for this update (repeatable; journaled with who gave it)', multiple: true, options: [...POLICY_RULES], helpValue: 'RULE'}),
     again: Flags.boolean({description: "publish a new update even on channels that already have this phase's update with the same facts"}),
+    playbook: incidentPlaybookFlag,
     ...sendingFlags,
     ...stateFlags,
   }
@@ -55,7 +72,12 @@ Exit codes: 0 every approved delivery published (or every channel already had th
   async run() {
     const {flags} = await this.parse(Publish)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const incident = flags.draft && !flags.incident ? await findDraftIncident(store, flags.draft) : await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
+    lookForPlaybooks(store, flags.playbook)
+    const incident =
+      flags.draft && !flags.incident
+        ? await findDraftIncident(store, flags.draft)
+        : await chooseIncident(store, {flag: flags.incident}, {changes: true, verb: 'publishing to', recency: 'resolution', onSkip: (w) => this.warnLine(w), fallback: flags.phase ? (state) => comesAfterResolution(state, flags.phase!) : undefined})
+    if (flags.draft) await refuseClosedIncident(store, incident)
     const json = this.jsonEnabled()
     const reporter = flags['dry-run'] ? {progress() {}} : await createReporter(json)
     const {interactive, reason: noPromptReason} = canPrompt(json)
@@ -80,7 +102,7 @@ Exit codes: 0 every approved delivery published (or every channel already had th
           interactive,
           noPromptReason,
           approver: interactive ? new (await import('../cli/approval.js')).PromptApprover({actor}) : undefined,
-          preview: interactive && !flags.yes ? (rendered, already) => this.log([formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`), ...already.map(describeAlreadyCarried)].join('\n')) : undefined,
+          preview: interactive && !flags.yes ? (rendered, already) => this.log([formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`, {width: terminalWidth()}), ...already.map(describeAlreadyCarried)].join('\n')) : undefined,
           draftTtlMs: parseTtl(flags['draft-ttl']),
         },
         {
@@ -110,7 +132,7 @@ Exit codes: 0 every approved delivery published (or every channel already had th
         this.log(`${paint('cyan', paint('bold', p.channel))} → ${p.target}${p.credentials.ok ? '' : paint('red', ` (missing ${p.credentials.missing.join(', ')})`)}`)
         for (const [i, part] of p.parts.entries()) {
           this.log(paint('dim', `  ── part ${i + 1}/${p.parts.length}${part.reply_to ? `, replying to ${part.reply_to}` : ''} (${part.length}${part.limit ? `/${part.limit}` : ''})`))
-          for (const line of part.text.split('\n')) this.log(`  ${paint('dim', '│')} ${line}`)
+          this.log(gutterLines(part.text, terminalWidth()).join('\n'))
         }
       }
       if (result.warnings.some((w) => w.startsWith('would not publish'))) process.exitCode = ExitCode.Error

@@ -5,6 +5,7 @@ import {paint} from '../cli/style.js'
 import {canPrompt} from '../cli/terminal.js'
 import {CandorError, ExitCode} from '../errors.js'
 import {resolveActor} from '../incident/identity.js'
+import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {openStore, resolveIncidentId} from '../incident/service.js'
 import {loadEnvironment} from '../publish/credentials.js'
 import {retractUpdate} from '../publish/retract.js'
@@ -22,6 +23,7 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
     channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
     yes: Flags.boolean({char: 'y', description: 'delete without asking (for scripts)'}),
     'lock-timeout': lockTimeoutFlag,
+    playbook: incidentPlaybookFlag,
     as: actorFlag,
     ...stateFlags,
   }
@@ -29,6 +31,7 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
   async run() {
     const {flags} = await this.parse(Retract)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    lookForPlaybooks(store, flags.playbook)
     const incident = await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
     const {interactive, reason: noPromptReason} = canPrompt(this.jsonEnabled())
     const confirm = flags.yes

@@ -4,19 +4,22 @@ import {createReporter} from '../cli/progress.js'
 import {ask as askPerson} from '../cli/prompt.js'
 import {ExitCode} from '../errors.js'
 import {resolveActor} from '../incident/identity.js'
-import {openStore, resolveIncidentId} from '../incident/service.js'
+import {chooseIncident, incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
+import {openStore} from '../incident/service.js'
+import {incidentStatus} from '../incident/status.js'
 import {loadEnvironment} from '../publish/credentials.js'
 import {retryFailed} from '../publish/publish.js'
 
 export default class Retry extends CandorCommand {
   static override summary = 'Send again the deliveries that failed; never re-send a published one'
-  static override description = 'Threading is kept: a retried part replies to the post it would have replied to. Exit 0 when everything is now published, 3 when something still failed.'
+  static override description = 'Threading is kept: a retried part replies to the post it would have replied to. Exit 0 when everything is now published, 3 when something still failed. Without --incident: the only open incident, else the most recent one with deliveries left to send (said on stderr).'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --incident 2026-11-25-acme-voice --json']
   static override flags = {
     incident: incidentFlag,
     channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
     'assume-sent': Flags.boolean({description: 'a part whose send was interrupted, on a platform that cannot be asked, is taken as published', exclusive: ['assume-lost']}),
     'assume-lost': Flags.boolean({description: 'a part whose send was interrupted, on a platform that cannot be asked, is sent again', exclusive: ['assume-sent']}),
+    playbook: incidentPlaybookFlag,
     ...sendingFlags,
     ...stateFlags,
   }
@@ -24,7 +27,8 @@ export default class Retry extends CandorCommand {
   async run() {
     const {flags} = await this.parse(Retry)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const incident = await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
+    lookForPlaybooks(store, flags.playbook)
+    const incident = await chooseIncident(store, {flag: flags.incident}, {changes: true, verb: 'retrying', onSkip: (w) => this.warnLine(w), fallback: (state) => !state.closed && incidentStatus(state, new Date(), null).unfinished.length > 0})
     const reporter = await createReporter(this.jsonEnabled())
     let result
     try {

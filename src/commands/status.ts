@@ -1,26 +1,28 @@
 import {CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
 import {paint} from '../cli/style.js'
 import {describeDuration, formatTime} from '../render/helpers.js'
-import {loadIncident, openStore, resolveIncidentId} from '../incident/service.js'
+import {chooseIncident, incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
+import {loadIncident, openStore} from '../incident/service.js'
 import {incidentStatus} from '../incident/status.js'
 
 export default class Status extends CandorCommand {
   static override summary = 'Where an incident stands: phase, facts, last post per channel, next update due'
-  static override description = 'Flags the next update OVERDUE when the time promised in the last update has passed.'
+  static override description = 'Flags the next update OVERDUE when the time promised in the last update has passed. Without --incident: the only open incident, else the most recent one (said on stderr).'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --incident 2026-11-25-acme-voice --json']
-  static override flags = {incident: incidentFlag, ...stateFlags}
+  static override flags = {incident: incidentFlag, playbook: incidentPlaybookFlag, ...stateFlags}
 
   async run() {
     const {flags} = await this.parse(Status)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    lookForPlaybooks(store, flags.playbook)
     const skipped: string[] = []
-    const loaded = await loadIncident(store, await resolveIncidentId(store, flags.incident, (w) => skipped.push(w)))
+    const loaded = await loadIncident(store, await chooseIncident(store, {flag: flags.incident}, {fallback: () => true, onSkip: (w) => skipped.push(w)}))
     const warnings = [...skipped, ...loaded.warnings]
     const state = loaded.state
     for (const w of warnings) this.warnLine(w)
     const now = new Date()
     const s = incidentStatus(state, now)
-    this.log(`${paint('bold', s.incident)}  ${s.resolved ? paint('green', 'resolved') : paint('yellow', s.phase ?? 'opened, nothing published yet')}  ${paint('dim', `${s.playbook}, started ${formatTime(s.started_at, 'datetime')} (${describeDuration(now.getTime() - Date.parse(s.started_at))} ago)`)}`)
+    this.log(`${paint('bold', s.incident)}  ${state.closed ? paint('dim', `closed: ${state.closed.reason}`) : s.resolved ? paint('green', 'resolved') : paint('yellow', s.phase ?? 'opened, nothing published yet')}  ${paint('dim', `${s.playbook}, started ${formatTime(s.started_at, 'datetime')} (${describeDuration(now.getTime() - Date.parse(s.started_at))} ago)`)}`)
     if (s.next_update_due) {
       const due = Date.parse(s.next_update_due)
       const line = s.overdue
@@ -40,6 +42,6 @@ export default class Status extends CandorCommand {
       this.log(paint('red', 'Not delivered (run `candor retry`)'))
       for (const u of s.unfinished) this.log(`  update ${u.update} (${u.phase}) ${u.channel}: ${u.status}${u.error ? ` — ${u.error}` : ''}`)
     }
-    return {...s, warnings}
+    return {...s, ...(state.closed && {closed: state.closed}), warnings}
   }
 }

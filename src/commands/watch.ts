@@ -1,6 +1,7 @@
 import {spawn} from 'node:child_process'
 import {Flags} from '@oclif/core'
 import {CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
+import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {paint} from '../cli/style.js'
 import {incidentPlaybook, loadIncident, openStore, resolveIncidentId} from '../incident/service.js'
 import {incidentStatus} from '../incident/status.js'
@@ -25,6 +26,7 @@ Stops when the incident is resolved (exit 0), or with Ctrl-C (exit 0). Off a ter
 
   static override flags = {
     incident: incidentFlag,
+    playbook: incidentPlaybookFlag,
     exec: Flags.string({description: 'shell command to run at each reminder (CANDOR_* variables describe it)', helpValue: 'CMD'}),
     'remind-before': Flags.integer({description: 'minutes before an update is due to remind', default: 5, min: 0, helpValue: 'MINUTES'}),
     repeat: Flags.integer({description: 'while overdue, remind again every so many minutes (0: once)', default: 10, min: 0, helpValue: 'MINUTES'}),
@@ -34,6 +36,7 @@ Stops when the incident is resolved (exit 0), or with Ctrl-C (exit 0). Off a ter
   async run() {
     const {flags} = await this.parse(Watch)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    lookForPlaybooks(store, flags.playbook)
     const id = await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
     const json = this.jsonEnabled()
     const tty = Boolean(process.stdout.isTTY) && !json

@@ -48,6 +48,19 @@ export interface DraftContent {
   content_hash: string
 }
 
+/** Which playbook an incident was opened from. */
+export interface PlaybookRecord {
+  name: string
+  /**
+   * Where it was: relative to the project root (the folder holding `.candor/`, or the
+   * git root), with `/` separators, so another checkout finds it; absolute when it was
+   * outside the project (and in journals written before Candor recorded it relatively).
+   */
+  file: string
+  /** sha256 of the playbook file when the incident opened. */
+  sha256?: string
+}
+
 interface EventBase {
   /** Position in the journal, 1-based. */
   seq: number
@@ -59,7 +72,9 @@ interface EventBase {
 
 export type JournalEvent = EventBase &
   (
-    | {type: 'opened'; incident: string; playbook: {name: string; file: string}; started_at: string; facts: Record<string, unknown>}
+    | {type: 'opened'; incident: string; playbook: PlaybookRecord; started_at: string; facts: Record<string, unknown>}
+    /** Ended without posting (a duplicate, a false alarm); `by` closed it. */
+    | {type: 'closed'; reason: string}
     | {type: 'facts_changed'; changes: Array<{fact: string; from: unknown; to: unknown}>}
     | {type: 'rendered'; update: number; phase: string; next_update_due?: string; posts: RenderedPostRecord[]}
     | {type: 'approved'; update: number; channels: string[]; declined: string[]; draft?: string; approvers?: string[]}

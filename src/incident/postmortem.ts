@@ -165,6 +165,9 @@ export function postmortemTimeline(state: IncidentState, now: Date = new Date())
       case 'note':
         entries.push({...base, kind: 'note', text: e.text})
         break
+      case 'closed':
+        entries.push({...base, kind: 'note', text: `Closed without posting: ${e.reason}`})
+        break
       default: {
         const r = e as {type: string; update?: number; channel?: string; part?: number; status?: string; error?: string}
         if (r.type === 'retraction') {

@@ -1,4 +1,4 @@
-import type {JournalEvent, RemotePost, RenderedPostRecord} from './events.js'
+import type {JournalEvent, PlaybookRecord, RemotePost, RenderedPostRecord} from './events.js'
 
 export type PartStatus = 'pending' | 'sending' | 'published' | 'failed' | 'retracted'
 
@@ -76,7 +76,7 @@ export interface TimelineEntry {
 
 export interface IncidentState {
   id: string
-  playbook: {name: string; file: string}
+  playbook: PlaybookRecord
   openedBy: string
   startedAt: string
   facts: Record<string, unknown>
@@ -88,6 +88,10 @@ export interface IncidentState {
   /** The last published post per channel: what the next update replies to. */
   lastPosts: Map<string, RemotePost & {at: string; update: number}>
   resolved: boolean
+  /** When the update that resolved it was first published. */
+  resolvedAt?: string
+  /** Ended without posting (`candor incident close`): who, when and why. */
+  closed?: {by: string; at: string; reason: string}
   /** Drafts by id, oldest first. */
   drafts: Map<string, DraftState>
   events: JournalEvent[]
@@ -184,11 +188,17 @@ export function foldIncident(events: JournalEvent[]): IncidentState {
             phaseUpdate = u.update
             state.phase = u.phase
             state.nextUpdateDue = u.nextUpdateDue
-            if (RESOLVING_PHASES.has(u.phase)) state.resolved = true
+            if (RESOLVING_PHASES.has(u.phase) && !state.resolved) {
+              state.resolved = true
+              state.resolvedAt = e.at
+            }
           }
         }
         break
       }
+      case 'closed':
+        state.closed = {by: e.by, at: e.at, reason: e.reason}
+        break
       case 'retraction': {
         const part = byNumber.get(e.update)?.deliveries.get(e.channel)?.parts[e.part - 1]
         if (part && e.status === 'deleted') part.status = 'retracted'

@@ -1,5 +1,5 @@
 import type {Playbook} from '../playbook/model.js'
-import {requirePlaybook} from '../playbook/resolve.js'
+import {loadIncidentPlaybook} from './playbook-file.js'
 import {promisedCadence} from '../render/render-phase.js'
 import {deliveryStatus, type IncidentState} from './state.js'
 
@@ -98,7 +98,7 @@ export function incidentStatus(state: IncidentState, now: Date = new Date(), pla
 function readPlaybook(state: IncidentState): Playbook | null {
   try {
     // Only the phases' cadence is needed: no template is parsed.
-    return requirePlaybook(state.playbook.file, {templatesOf: []})
+    return loadIncidentPlaybook(state, {templatesOf: []})
   } catch {
     return null
   }

@@ -32,6 +32,8 @@ export function describeEvent(e: JournalEvent): string {
       return `draft ${e.draft} expired`
     case 'draft_superseded':
       return `draft ${e.draft} replaced by ${e.superseded_by}`
+    case 'closed':
+      return `closed the incident without posting: ${e.reason}`
     case 'note':
       return e.text
     default:

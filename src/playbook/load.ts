@@ -6,6 +6,7 @@ import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType, isOfficialHost, rendersHtml
 import {statusForPhase, WINDOW_FACTS} from '../channels/statuspage-status.js'
 import {analyzeTemplate} from '../render/template.js'
 import {YamlSource} from './yaml-source.js'
+import {playbookProject} from '../fs/project.js'
 import {
   FACT_TYPES,
   isIsoTime,
@@ -318,7 +319,8 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
       const bad = optionProblem(spec, value) ?? spec.check?.(value)
       if (bad) problem([...p, option], `channel "${channelName}": "${option}" ${bad}`)
       else if (spec.type === 'template') checkTemplate(value as string, {file: shown, base: at([...p, option])}, `channel "${channelName}" ${option}`)
-      options[option] = value
+      // A folder the channel writes (blog, site) belongs to the playbook's project, wherever Candor runs.
+      options[option] = option === 'dir' && typeof value === 'string' ? path.resolve(playbookProject(abs), value) : value
     }
     // A playbook that points a channel somewhere else decides where its credentials go:
     // Candor allows that only to loopback or where the environment trusts it (endpoint-trust.ts).

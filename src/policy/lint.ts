@@ -12,7 +12,7 @@ import {mergeWords, type WordLists} from './words.js'
  * facts resolved and the clock passed in.
  */
 
-export const LINT_RULES = ['next-update', 'apology', 'follow-along', 'coverage', 'fits', 'tone', 'cadence', 'translation', 'policy', 'mention'] as const
+export const LINT_RULES = ['next-update', 'apology', 'follow-along', 'coverage', 'fits', 'tone', 'cadence', 'translation', 'policy', 'mention', 'placeholder', 'punctuation'] as const
 export type LintRule = (typeof LINT_RULES)[number]
 
 export interface LintFinding extends SourceRef {
@@ -127,6 +127,8 @@ export function lintPlaybook(playbook: Playbook, opts: LintOptions): LintReport 
         const text = rendered.parts.map((p) => p.text).join('\n')
         checkRendered(rendered, add)
         for (const message of factMentions(channel, text, facts)) add('mention', `with the example facts: ${message}`)
+        checkPunctuation(text, facts, add)
+        for (const found of placeholdersIn(source.text)) add('placeholder', `${found}: replace it with your own before it goes out`, found.match)
         if (INTERNAL.has(channel.type)) continue
         checkTone(text, languageOf(locale), words, add)
 
@@ -162,7 +164,59 @@ export function lintPlaybook(playbook: Playbook, opts: LintOptions): LintReport 
   }
 
   checkCadence(playbook, raw, locate)
+  checkPlaybookPlaceholders(playbook, raw, locate)
   return report(playbook, raw, opts.strict ?? false)
+}
+
+/** Text of the shipped examples that must not reach customers: their status page and their company. */
+const PLACEHOLDERS: Array<{pattern: RegExp; what: string}> = [
+  {pattern: /https?:\/\/status\.example\.com\b/i, what: 'the example status page'},
+  {pattern: /\bAcme\b/, what: 'the example company'},
+]
+
+/** Placeholders from the shipped examples in a text the playbook itself supplies (not a fact). */
+function placeholdersIn(text: string | undefined): Array<string & {match: string}> {
+  const out: Array<string & {match: string}> = []
+  if (!text) return out
+  for (const {pattern, what} of PLACEHOLDERS) {
+    // Only the template's own words: what is inside {{…}} is a fact or helper name.
+    const m = pattern.exec(text.replace(/\{\{[^}]*\}\}/g, (s) => ' '.repeat(s.length)))
+    if (m) out.push(Object.assign(`"${m[0]}" is ${what}`, {match: m[0]}))
+  }
+  return out
+}
+
+/** Fact defaults and channel settings that would carry a placeholder into every incident's posts. */
+function checkPlaybookPlaceholders(playbook: Playbook, raw: Raw[], locate: (p: Array<string | number>, key?: boolean) => SourceRef): void {
+  for (const [name, fact] of playbook.facts) {
+    const values = Array.isArray(fact.default) ? fact.default : [fact.default]
+    for (const value of values) {
+      for (const found of placeholdersIn(typeof value === 'string' ? value : undefined)) {
+        raw.push({at: locate(['facts', name, 'default']), rule: 'placeholder', message: `fact "${name}" defaults to a placeholder (${found}): set your own, or leave the default out so each incident sets it`})
+      }
+    }
+  }
+  for (const [name, channel] of playbook.channels) {
+    for (const [option, value] of Object.entries(channel.options)) {
+      if (option === 'dir' || typeof value !== 'string') continue
+      for (const found of placeholdersIn(value)) raw.push({at: locate(['channels', name, option]), rule: 'placeholder', message: `channel "${name}" ${option}: ${found}: replace it with your own before it goes out`})
+    }
+  }
+}
+
+/** A fact that ends a sentence itself, in a template that ends it too: "Calls fail..". */
+function checkPunctuation(text: string, facts: Facts, add: (rule: LintRule, message: string, needle?: string) => void): void {
+  for (const [name, value] of Object.entries(facts)) {
+    if (typeof value !== 'string') continue
+    const end = /[.!?。！？]$/u.exec(value.trimEnd())?.[0]
+    if (!end) continue
+    const doubled = new RegExp(`${escapeRegExp(value.trimEnd())}[.。]`, 'u').exec(text)
+    if (doubled) add('punctuation', `fact "${name}" ends with "${end}" and the template ends the sentence too ("…${doubled[0].slice(-12)}"): write the fact without it`)
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
 function checkRendered(rendered: RenderedPost, add: (rule: LintRule, message: string, needle?: string) => void): void {

@@ -8,7 +8,7 @@ import {SECRET_PATTERNS} from './secret-patterns.js'
  * overrides for one run. Pure functions: no I/O, no clock.
  */
 
-export const POLICY_RULES = ['private-ip', 'internal-host', 'secret', 'render-leftover', 'forbid'] as const
+export const POLICY_RULES = ['private-ip', 'internal-host', 'secret', 'render-leftover', 'forbid', 'placeholder'] as const
 export type PolicyRule = (typeof POLICY_RULES)[number]
 
 /**
@@ -30,8 +30,8 @@ export interface Violation {
 }
 
 export interface PolicyContext {
-  /** Its `internal_hosts` and `forbid` additions. */
-  playbook: Pick<Playbook, 'policy'>
+  /** Its `internal_hosts` and `forbid` additions; its facts' defaults. */
+  playbook: Pick<Playbook, 'policy'> & Partial<Pick<Playbook, 'facts'>>
   /**
    * The facts the post was rendered with. Unused for exemptions: a host is public only
    * when the playbook says so (`public_hosts`), never because it came in through a fact.
@@ -262,9 +262,26 @@ export function withoutFormatCharacters(text: string): string {
  * Checks one post's final text against every policy rule. Returns each distinct hit
  * once, in rule order; an empty list means the post may go out.
  */
+// ---- placeholder -----------------------------------------------------------------
+
+/** The status page of the shipped examples (`candor init`'s facts.yaml): never a real one. */
+export const PLACEHOLDER_STATUS_URL = 'https://status.example.com'
+const PLACEHOLDER_URL = /\bhttps?:\/\/status\.example\.com(?![\w.-])(?:[/?#][^\s<>"'()[\]]*)?/gi
+
+/**
+ * The example status page in a post: customers would be sent to a page that is not
+ * yours. Unless the playbook itself sets it (a fact's default): then it is deliberate,
+ * and `playbook lint` says so instead.
+ */
+function placeholders(text: string, ctx: PolicyContext): Violation[] {
+  const own = [...(ctx.playbook.facts?.values() ?? [])].some((f) => typeof f.default === 'string' && f.default.toLowerCase().startsWith(PLACEHOLDER_STATUS_URL))
+  if (own) return []
+  return [...text.matchAll(PLACEHOLDER_URL)].map((m) => ({rule: 'placeholder' as const, match: m[0], message: `"${m[0]}" is the example status page, not yours: set status_url to your status page (--set status_url=https://…)`}))
+}
+
 export function checkPost(post: string, ctx: PolicyContext): Violation[] {
   const text = withoutFormatCharacters(post)
-  const all = [...credentials(text, ctx), ...privateIps(text), ...internalHosts(text, ctx), ...secrets(text), ...leftovers(text, ctx), ...forbidden(text, ctx)]
+  const all = [...credentials(text, ctx), ...privateIps(text), ...internalHosts(text, ctx), ...secrets(text), ...leftovers(text, ctx), ...forbidden(text, ctx), ...placeholders(text, ctx)]
   const seen = new Set<string>()
   return all.filter((v) => {
     const key = `${v.rule}\u0000${v.match}`

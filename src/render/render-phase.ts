@@ -214,8 +214,9 @@ export function factMentions(channel: ChannelConfig, text: string, facts: Facts)
 /** Which limit a channel whose server sets it was measured against, in words; undefined for other channels. */
 export function describeLimit(channel: ChannelConfig, server?: PlatformLimits): string | undefined {
   const kind = channel.kind
-  const source = kind.limitsFrom?.(channel.options)
-  if (!source) return undefined
+  if (!kind.limitsFrom) return undefined
+  // The server may be named only in the environment (CANDOR_<CHANNEL>_INSTANCE), which rendering does not see.
+  const source = kind.limitsFrom(channel.options) ?? `the ${kind.label} server`
   if (kind.limitConfigurable && typeof channel.options.max_length === 'number') return `limit ${channel.options.max_length} from max_length in the playbook`
   if (server) {
     const urls = server.urlLength !== undefined ? `, URLs count ${server.urlLength}` : ''

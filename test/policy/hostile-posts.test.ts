@@ -169,15 +169,21 @@ describe('a post containing a configured credential', () => {
     await expect(refused).rejects.toMatchObject({code: 'preflight_failed', message: expect.stringContaining('policy rule "credential": the post contains the value of CANDOR_X_ACCESS_SECRET')})
     await expect(refused).rejects.not.toMatchObject({message: expect.stringContaining(X_CREDENTIALS.accessSecret)})
 
-    // Whatever the approver hands back is checked once more before anything is journaled or sent.
+    // An edit at the approval prompt is checked like a rendered post before anything is journaled or sent.
+    const editing: Approver = {
+      approve: async (req) => ({action: 'publish', channels: ['x'], posts: req.posts.map((p) => ({...req.revise(p.channel, `Edited: ${X_CREDENTIALS.appSecret}`), edited: true}))}),
+    }
+    const edited = publishUpdate({incident: incident.id, phase: 'investigating', facts: {}, interactive: true, approver: editing}, deps)
+    await expect(edited).rejects.toMatchObject({message: expect.stringContaining('CANDOR_X_APP_SECRET')})
+    await expect(edited).rejects.not.toMatchObject({message: expect.stringContaining(X_CREDENTIALS.appSecret)})
+    expect(fake.requests).toHaveLength(0)
+    expect((await store.read(incident.id)).events.map((e) => e.type)).toEqual(['opened'])
+    // Text an approver hands back without revise() never replaces what was rendered.
     const sneaky: Approver = {
       approve: async (req) => ({action: 'publish', channels: ['x'], posts: req.posts.map((p) => ({...p, parts: [{...p.parts[0], text: `Edited: ${X_CREDENTIALS.appSecret}`}]}))}),
     }
-    await expect(publishUpdate({incident: incident.id, phase: 'investigating', facts: {}, interactive: true, approver: sneaky}, deps)).rejects.toMatchObject({
-      code: 'credential_in_post',
-      message: expect.stringContaining('CANDOR_X_APP_SECRET'),
-    })
-    expect(fake.requests).toHaveLength(0)
-    expect((await store.read(incident.id)).events.map((e) => e.type)).toEqual(['opened'])
+    await publishUpdate({incident: incident.id, phase: 'investigating', facts: {}, interactive: true, approver: sneaky}, deps)
+    expect(fake.requests.map((r) => JSON.stringify(r)).join('\n')).not.toContain(X_CREDENTIALS.appSecret)
+    expect(fake.tweets.map((t) => t.text)).not.toContainEqual(expect.stringContaining('Edited'))
   })
 })

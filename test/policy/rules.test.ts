@@ -151,6 +151,7 @@ describe('the policy in rendering', () => {
     secret: 'Token AKIAIOSFODNN7EXAMPLE leaked',
     'render-leftover': 'Affected: undefined',
     forbid: 'Project Falcon broke',
+    placeholder: 'Calls fail, see https://status.example.com/i/42',
   }
 
   it.each(POLICY_RULES)('%s: a hit is an error naming channel, rule and text; --allow makes it a warning', (rule) => {
@@ -180,7 +181,7 @@ describe('the policy in rendering', () => {
       error = e
     }
     expect(error).toBeInstanceOf(CandorError)
-    expect(error).toMatchObject({code: 'unknown_policy_rule', message: 'unknown policy rule "private-ips"', suggestions: ['Policy rules: private-ip, internal-host, secret, render-leftover, forbid']})
+    expect(error).toMatchObject({code: 'unknown_policy_rule', message: 'unknown policy rule "private-ips"', suggestions: ['Policy rules: private-ip, internal-host, secret, render-leftover, forbid, placeholder']})
   })
 
   it('leaves clean posts alone', () => {

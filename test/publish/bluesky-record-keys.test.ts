@@ -44,3 +44,20 @@ describe('bluesky record keys through the publisher', () => {
     expect(state.lastPosts.get('bluesky')!.id).toBe(w.bluesky.posts[1]!.uri)
   })
 })
+
+describe('the Bluesky fake checks record keys', () => {
+  it('refuses a key that is not a TID (13 base32-sortable characters, top bit clear)', async () => {
+    const w = (current = await threadWorld())
+    const session = (await (await fetch(`${w.bluesky.url}/xrpc/com.atproto.server.createSession`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({identifier: 'acme-status.bsky.social', password: 'abcd-efgh-ijkl-mnop'})})).json()) as {accessJwt: string; did: string}
+    const create = async (rkey: string) =>
+      (
+        await fetch(`${w.bluesky.url}/xrpc/com.atproto.repo.createRecord`, {
+          method: 'POST',
+          headers: {'content-type': 'application/json', authorization: `Bearer ${session.accessJwt}`},
+          body: JSON.stringify({repo: session.did, collection: 'app.bsky.feed.post', rkey, record: {$type: 'app.bsky.feed.post', text: `key ${rkey}`, createdAt: new Date().toISOString()}}),
+        })
+      ).status
+    for (const bad of ['not-a-tid', '3JZFCIJPJ2Z2A', 'kjzfcijpj2z2a', '3jzfcijpj2z2', '3jzfcijpj2z2a1']) expect(await create(bad), bad).toBe(400)
+    expect(await create('3jzfcijpj2z2a')).toBe(200)
+  })
+})

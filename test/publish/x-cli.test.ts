@@ -135,6 +135,10 @@ describe('an incident on X, end to end through the CLI', () => {
     expect(world.fake.tweets).toHaveLength(1)
     const dry = await world.cli(['publish', '--phase', 'monitoring', '--dry-run', '--json'])
     expect(JSON.parse(dry.stdout)).toMatchObject({plan: [], already: [{channel: 'x', update: 1, status: 'published'}]})
+    const dryHuman = await world.cli(['publish', '--phase', 'monitoring', '--dry-run'])
+    expect(dryHuman.code, dryHuman.stderr).toBe(0)
+    expect(dryHuman.stdout).toContain('Dry run: every channel already has this update')
+    expect(dryHuman.stdout).toContain('x: already has update 1, skipped')
     expect(world.fake.tweets).toHaveLength(1)
   })
 

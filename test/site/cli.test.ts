@@ -54,6 +54,7 @@ describe('candor site build', () => {
     expect(JSON.parse(r.stdout).error).toMatchObject({code: 'site_file_conflict', message: expect.stringContaining('feed.json in')})
 
     const empty = tempDir()
+    mkdirSync(path.join(empty, 'state')) // exists, holds no incident (a --state-dir that does not exist is its own error)
     const none = await runCli(['site', 'build', '--state-dir', path.join(empty, 'state')], {cwd: empty})
     expect(none.code).toBe(1)
     expect(none.stderr).toContain('no folder to build the site in')

@@ -4,10 +4,10 @@ import {paint} from '../../cli/style.js'
 import {listIncidents, openStore} from '../../incident/service.js'
 
 export default class IncidentList extends CandorCommand {
-  static override summary = 'List open incidents (or all with --all)'
+  static override summary = 'List open incidents (or all with --all, resolved and closed ones too)'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --all --json']
   static override flags = {
-    all: Flags.boolean({char: 'a', description: 'include resolved incidents'}),
+    all: Flags.boolean({char: 'a', description: 'include resolved and closed incidents'}),
     ...stateFlags,
   }
 
@@ -19,7 +19,7 @@ export default class IncidentList extends CandorCommand {
     if (incidents.length === 0) this.log(flags.all ? 'No incidents.' : 'No open incidents.')
     const width = Math.max(0, ...incidents.map((i) => i.id.length))
     for (const i of incidents) {
-      const state = i.resolved ? paint('green', 'resolved') : paint('yellow', i.phase ?? 'opened')
+      const state = i.closed ? paint('dim', 'closed') : i.resolved ? paint('green', 'resolved') : paint('yellow', i.phase ?? 'opened')
       this.log(`${paint('bold', i.id.padEnd(width))}  ${state}  ${paint('dim', `${i.playbook}, started ${i.started_at}`)}`)
     }
     return {incidents, warnings}

@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {actorFlag, CandorCommand, factFlags, stateFlags} from '../../cli/base-command.js'
-import {paint} from '../../cli/style.js'
+import {paint, paintErr} from '../../cli/style.js'
 import {resolveActor} from '../../incident/identity.js'
-import {openIncident, openStore} from '../../incident/service.js'
+import {openIncident, openStore, type IncidentSummary} from '../../incident/service.js'
 import {readFactInput} from '../../preview.js'
 
 export default class IncidentOpen extends CandorCommand {
@@ -20,12 +20,24 @@ export default class IncidentOpen extends CandorCommand {
     ...factFlags,
     ...stateFlags,
     as: actorFlag,
+    yes: Flags.boolean({char: 'y', description: 'open it even when the same service has an open incident from this playbook'}),
   }
 
   async run() {
     const {args, flags} = await this.parse(IncidentOpen)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const state = await openIncident(store, {playbook: args.playbook, id: flags.id, facts: readFactInput({factsFile: flags.facts, sets: flags.set}), actor: resolveActor(flags.as)})
+    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !this.jsonEnabled()
+    const onDuplicate = async (open: IncidentSummary[]) => {
+      const which = open.map((i) => `${i.id} (${i.phase ?? 'nothing published yet'})`).join(', ')
+      if (flags.yes) return true
+      if (!interactive) {
+        process.stderr.write(`${paintErr('yellow', '›')} ${open.length === 1 ? 'an incident is' : `${open.length} incidents are`} already open for the same service: ${which}; opening another (close a duplicate with \`candor incident close ID --reason TEXT\`)\n`)
+        return true
+      }
+      const {confirm} = await import('@inquirer/prompts')
+      return confirm({message: `Already open for the same service: ${which}. Open another incident anyway?`, default: false})
+    }
+    const state = await openIncident(store, {playbook: args.playbook, id: flags.id, facts: readFactInput({factsFile: flags.facts, sets: flags.set}), actor: resolveActor(flags.as), onDuplicate})
     this.log(state.id)
     if (!this.jsonEnabled() && process.stderr.isTTY) process.stderr.write(paint('dim', `Next: candor publish --incident ${state.id} --phase ${'<phase>'}\n`))
     return {id: state.id}

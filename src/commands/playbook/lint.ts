@@ -17,6 +17,8 @@ export default class PlaybookLint extends CandorCommand {
   tone          no blame ("human error", "our vendor's fault") and no promises ("will be fixed in 10 minutes")
   cadence       no phase leaves customers more than an hour without news
   translation   every post has a version in every locale
+  placeholder   nothing the playbook itself posts (templates, channel settings, fact defaults) keeps a placeholder of the shipped examples (https://status.example.com, Acme)
+  punctuation   no fact ends a sentence the template ends too ("Calls fail..")
   mention       no fact puts an @user@domain into a Mastodon post (it would notify that person)
 
 Prints one line per finding as FILE:LINE:COL: severity: message [rule]. Findings are warnings (exit 0); with --strict they are errors (exit 1).`

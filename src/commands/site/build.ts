@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {CandorCommand, stateFlags} from '../../cli/base-command.js'
 import {paint} from '../../cli/style.js'
 import {CandorError} from '../../errors.js'
+import {lookForPlaybooks} from '../../cli/incident-choice.js'
 import {openStore} from '../../incident/service.js'
 import {buildSiteFromStore, findSiteChannel} from '../../site/service.js'
 
@@ -28,6 +29,7 @@ Without --title, --base-url, --components or --out, the settings of the \`site\`
   async run() {
     const {flags} = await this.parse(SiteBuild)
     const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    lookForPlaybooks(store)
     const needDefaults = flags.out === undefined || flags.title === undefined || flags['base-url'] === undefined || flags.components === undefined
     const found = needDefaults ? await findSiteChannel(store) : undefined
     const defaults = found?.options
