@@ -3,7 +3,7 @@ import yaml from 'js-yaml'
 import {CandorError} from './errors.js'
 import {readUtf8} from './playbook/load.js'
 import {checkExpansion} from './playbook/yaml-source.js'
-import type {FactSpec, Playbook} from './playbook/model.js'
+import {isIsoTime, type FactSpec, type Playbook} from './playbook/model.js'
 
 export type Facts = Record<string, unknown>
 
@@ -81,6 +81,10 @@ function coerce(spec: FactSpec, value: unknown): {value?: unknown; error?: strin
       if (['true', 'yes', 'on', '1'].includes(s)) return {value: true}
       if (['false', 'no', 'off', '0'].includes(s)) return {value: false}
       return {error: `fact "${spec.name}" must be true or false; got ${JSON.stringify(value)}`}
+    }
+    case 'time': {
+      const text = typeof value === 'string' ? value.trim() : ''
+      return isIsoTime(text) ? {value: text} : {error: `fact "${spec.name}" must be a time with its zone, like 2026-12-05T02:00:00Z; got ${JSON.stringify(value)}`}
     }
     default:
       if (value !== null && typeof value === 'object') return {error: `fact "${spec.name}" must be text; got ${Array.isArray(value) ? 'a list' : 'a mapping'}`}

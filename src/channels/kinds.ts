@@ -1,4 +1,5 @@
 import {codePointLength, graphemeLength, mastodonLength, mastodonRemoteMentions, xWeightedLength} from '../text/length.js'
+import {webhookSecretProblem} from './webhook-secret.js'
 
 /** The channel types a playbook may use. */
 export const CHANNEL_TYPES = [
@@ -24,6 +25,8 @@ export interface OptionSpec {
   description: string
   /** Allowed values for a string option. */
   oneOf?: readonly string[]
+  /** A shape a string option must have, and how to say it (e.g. "a version like v24.0"). */
+  pattern?: {regex: RegExp; hint: string}
   /** A further rule a well-typed value must meet: what is wrong with it, or undefined. */
   check?: (value: unknown) => string | undefined
 }
@@ -107,6 +110,11 @@ export interface ChannelKind {
    * the listed sets, complete, is enough.
    */
   credentials(config: Record<string, unknown>): string[][]
+  /**
+   * Why credentials that are all present still cannot work (a secret too short to sign
+   * with), checked before anything is sent; `prefix` is the channel's `CANDOR_<CHANNEL>_`.
+   */
+  credentialProblem?(values: Record<string, string>, prefix: string): string | undefined
   /** Where its requests go; absent for channels that send no HTTP requests with credentials. */
   endpoint?(config: Record<string, unknown>): EndpointSpec
 }
@@ -185,6 +193,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
       ...common,
       page_id: {type: 'string', required: true, description: 'The Page to post on'},
       link: {type: 'template', description: 'A link attached to each post (e.g. the status page)'},
+      graph_version: {type: 'string', description: 'Graph API version, e.g. v26.0 (default: the newest Candor knows)', pattern: {regex: /^v\d{1,3}\.\d$/, hint: 'a Graph API version like v26.0'}},
     },
     credentials: () => [['PAGE_TOKEN']],
     endpoint: () => ({chain: [apiUrlEndpoint], defaultOrigin: 'https://graph.facebook.com', officialHosts: ['graph.facebook.com']}),
@@ -237,6 +246,7 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
       link: {type: 'template', description: 'A link sent with each update (e.g. the status page)'},
     },
     credentials: (config) => (config.url ? [['SECRET']] : [['URL', 'SECRET']]),
+    credentialProblem: (values, prefix) => webhookSecretProblem(values.SECRET ?? '', `${prefix}SECRET`),
     endpoint: () => ({chain: [apiUrlEndpoint, {option: 'url', env: 'URL'}], officialHosts: []}),
   },
   email: {
@@ -250,7 +260,12 @@ export const CHANNEL_KINDS: Record<ChannelType, ChannelKind> = {
       from: {type: 'string', required: true, description: 'Sender address'},
       to: {type: 'list', required: true, description: 'Recipients'},
       bcc: {type: 'list', description: 'Blind-copy recipients'},
-      subject: {type: 'template', description: 'Subject template'},
+      subject: {type: 'template', description: 'Subject template (keep it the same for the whole incident: Gmail threads by subject)'},
+      list_id: {
+        type: 'string',
+        description: 'Sending to a mailing list: its List-Id (RFC 2919), e.g. "Acme status <status.lists.acme.com>"',
+        pattern: {regex: /^(?:[^<>\r\n]*<[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)+>|[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)+)$/, hint: 'a list id like status.lists.acme.com, or "Acme status <status.lists.acme.com>"'},
+      },
     },
     credentials: () => [['SMTP_URL']],
   },

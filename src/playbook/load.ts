@@ -3,11 +3,15 @@ import {readFileSync, realpathSync, statSync} from 'node:fs'
 import path from 'node:path'
 import yaml from 'js-yaml'
 import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType, isOfficialHost, rendersHtml, type OptionSpec} from '../channels/kinds.js'
+import {statusForPhase, WINDOW_FACTS} from '../channels/statuspage-status.js'
 import {analyzeTemplate} from '../render/template.js'
 import {YamlSource} from './yaml-source.js'
 import {playbookProject} from '../fs/project.js'
 import {
   FACT_TYPES,
+  isIsoTime,
+  PLAYBOOK_KINDS,
+  type PlaybookKind,
   type ChannelConfig,
   type FactSpec,
   type FactType,
@@ -21,7 +25,7 @@ import {
 } from './model.js'
 
 const MAX_FILE_BYTES = 1024 * 1024
-const TOP_KEYS = ['name', 'description', 'locales', 'approval', 'facts', 'examples', 'channels', 'phases', 'forbid', 'internal_hosts', 'public_hosts']
+const TOP_KEYS = ['name', 'kind', 'description', 'locales', 'approval', 'facts', 'examples', 'channels', 'phases', 'forbid', 'internal_hosts', 'public_hosts']
 const FACT_KEYS = ['required', 'description', 'type', 'default']
 const PHASE_KEYS = ['description', 'next_update', 'long_incident', 'approval', 'posts']
 const LOCALE = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/
@@ -190,6 +194,11 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
   if (name === undefined) problem([], 'missing "name" (a short id like "outage")')
   else if (typeof name !== 'string' || !NAME.test(name)) problem(['name'], `"name" must be lower-case letters, digits and dashes; found ${describe(name)}`)
   if (root.description !== undefined && typeof root.description !== 'string') problem(['description'], '"description" must be text')
+  let playbookKind: PlaybookKind = 'incident'
+  if (root.kind !== undefined) {
+    if (typeof root.kind === 'string' && (PLAYBOOK_KINDS as readonly string[]).includes(root.kind)) playbookKind = root.kind as PlaybookKind
+    else problem(['kind'], `"kind" must be one of ${PLAYBOOK_KINDS.join(', ')} (maintenance: planned work announced ahead); found ${describe(root.kind)}`)
+  }
 
   // Facts
   const facts = new Map<string, FactSpec>()
@@ -330,7 +339,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
       problem([...p, 'locale'], `channel "${channelName}": locale "${options.locale}" is not one of the playbook's locales (${locales.join(', ')}); add it to "locales" and write its templates`)
       delete options.locale
     }
-    channels.set(channelName, {name: channelName, type, kind, options})
+    channels.set(channelName, {name: channelName, type, kind, options, playbookKind})
   }
 
   // Playbook-wide settings: approval, examples, policy additions.
@@ -539,12 +548,14 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
     phases.push(phase)
   }
   checking = true
+  statuspageProblems(playbookKind, channels, isMapping(root.phases) ? root.phases : {}, facts, problem)
 
   problems.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file === shown ? -1 : b.file === shown ? 1 : a.file.localeCompare(b.file)))
   if (problems.length > 0) return {problems, warnings}
   const playbook: Playbook = {
     file: abs,
     name: name as string,
+    kind: playbookKind,
     description: root.description as string | undefined,
     facts,
     channels,
@@ -574,6 +585,44 @@ function urlHosts(value: unknown): string[] {
   )
 }
 
+/**
+ * What a Statuspage channel needs from the playbook: `status_map` keys that are phases and
+ * values of the playbook's kind, a status for every phase it posts in, and for maintenance
+ * the window facts (`time` facts scheduled_for and scheduled_until).
+ */
+function statuspageProblems(
+  kind: PlaybookKind,
+  channels: Map<string, ChannelConfig>,
+  phases: Mapping,
+  facts: Map<string, FactSpec>,
+  problem: (p: Path, message: string, key?: boolean) => void,
+): void {
+  for (const channel of channels.values()) {
+    if (channel.type !== 'statuspage') continue
+    const p: Path = ['channels', channel.name]
+    const map = isMapping(channel.options.status_map) ? channel.options.status_map : {}
+    for (const [phase, value] of Object.entries(map)) {
+      if (!(phase in phases)) problem([...p, 'status_map', phase], `channel "${channel.name}": status_map names phase "${phase}", which the playbook does not have (phases: ${Object.keys(phases).join(', ')})`, true)
+      else {
+        const mapped = statusForPhase(kind, phase, {[phase]: value})
+        if ('problem' in mapped) problem([...p, 'status_map', phase], `channel "${channel.name}": ${mapped.problem}`)
+      }
+    }
+    for (const [phase, raw] of Object.entries(phases)) {
+      const posts = isMapping(raw) && isMapping(raw.posts) ? raw.posts : {}
+      if (!(channel.name in posts) || phase in map) continue
+      const mapped = statusForPhase(kind, phase, map)
+      if ('problem' in mapped) problem(['phases', phase, 'posts', channel.name], `channel "${channel.name}": ${mapped.problem}`, true)
+    }
+    if (kind !== 'maintenance') continue
+    for (const name of [WINDOW_FACTS.from, WINDOW_FACTS.until]) {
+      if (facts.get(name)?.type !== 'time') {
+        problem(p, `channel "${channel.name}" schedules the maintenance on Statuspage from the fact "${name}": declare it as { type: time, required: true } (e.g. 2026-12-05T02:00:00Z)`)
+      }
+    }
+  }
+}
+
 function defaultFits(type: FactType, value: unknown): boolean {
   switch (type) {
     case 'list':
@@ -582,6 +631,8 @@ function defaultFits(type: FactType, value: unknown): boolean {
       return typeof value === 'number'
     case 'boolean':
       return typeof value === 'boolean'
+    case 'time':
+      return typeof value === 'string' && isIsoTime(value)
     default:
       return typeof value === 'string' || typeof value === 'number'
   }
@@ -593,6 +644,7 @@ function optionProblem(spec: OptionSpec, value: unknown): string | undefined {
     case 'template':
       if (typeof value !== 'string' && !(spec.type === 'string' && typeof value === 'number')) return `must be text; found ${describe(value)}`
       if (spec.oneOf && !spec.oneOf.includes(String(value))) return `must be one of ${spec.oneOf.join(', ')}; found ${describe(value)}`
+      if (spec.pattern && !spec.pattern.regex.test(String(value))) return `must be ${spec.pattern.hint}; found ${describe(value)}`
       return undefined
     case 'url':
       try {

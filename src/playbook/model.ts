@@ -1,7 +1,22 @@
 import type {ChannelKind, ChannelType} from '../channels/kinds.js'
 
-export type FactType = 'string' | 'list' | 'number' | 'boolean'
-export const FACT_TYPES: readonly FactType[] = ['string', 'list', 'number', 'boolean']
+export type FactType = 'string' | 'list' | 'number' | 'boolean' | 'time'
+export const FACT_TYPES: readonly FactType[] = ['string', 'list', 'number', 'boolean', 'time']
+
+/**
+ * What a playbook communicates: an unplanned `incident` (the default), or planned
+ * `maintenance`, which platforms with a notion of it (Statuspage's scheduled incidents)
+ * publish as such.
+ */
+export type PlaybookKind = 'incident' | 'maintenance'
+export const PLAYBOOK_KINDS: readonly PlaybookKind[] = ['incident', 'maintenance']
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/
+
+/** An ISO 8601 date and time with its zone (`Z` or `+01:00`): what a `time` fact holds. */
+export function isIsoTime(text: string): boolean {
+  return ISO_TIME.test(text) && !Number.isNaN(Date.parse(text))
+}
 
 export interface FactSpec {
   name: string
@@ -17,6 +32,8 @@ export interface ChannelConfig {
   kind: ChannelKind
   /** Every setting from the playbook except `type`. */
   options: Record<string, unknown>
+  /** The playbook's kind (default incident), for channels that publish maintenance differently. */
+  playbookKind?: PlaybookKind
 }
 
 /** Where a piece of a playbook came from, for messages that point at it. */
@@ -71,6 +88,8 @@ export interface Playbook {
   file: string
   name: string
   description?: string
+  /** Incident (default) or planned maintenance. */
+  kind: PlaybookKind
   facts: Map<string, FactSpec>
   channels: Map<string, ChannelConfig>
   phases: Phase[]

@@ -36,6 +36,7 @@ export async function checkChannels(playbook: Playbook, env: Record<string, stri
       const {adapter, target, error: refused} = await tryCreateAdapter({channel, credentials: creds.values, timeoutMs: opts.timeoutMs ?? 10_000, env})
       // An endpoint the environment does not trust: refused before any connection.
       if (refused) return {...base, ok: false, account: null, target, error: `${refused.message} (${refused.suggestions.join('; ')})`}
+      if (creds.problem) return {...base, ok: false, account: null, target, error: creds.problem}
       if (!creds.ok || !adapter) return {...base, ok: false, account: null, target, error: `missing ${creds.missing.join(', ')}`}
       if (!adapter.whoami) return {...base, ok: true, account: null, target, error: null}
       try {

@@ -45,6 +45,8 @@ export interface CredentialCheck {
   values: Record<string, string>
   /** Full variable names missing from the closest set, when not ok. */
   missing: string[]
+  /** Present, but unusable (e.g. a signing secret too short), with how to fix it. */
+  problem?: string
 }
 
 /** Finds a channel's credentials; when absent, names exactly which variables to set. */
@@ -56,7 +58,9 @@ export function checkCredentials(channel: ChannelConfig, env: Record<string, str
   for (const set of sets) {
     const missing = set.filter((field) => !env[prefix + field])
     if (missing.length === 0) {
-      return {channel: channel.name, ok: true, values: Object.fromEntries(set.map((f) => [f, env[prefix + f]!])), missing: []}
+      const values = Object.fromEntries(set.map((f) => [f, env[prefix + f]!]))
+      const problem = channel.kind.credentialProblem?.(values, prefix)
+      return {channel: channel.name, ok: problem === undefined, values, missing: [], ...(problem && {problem})}
     }
     if (!best || missing.length < best.length) best = missing
   }

@@ -19,6 +19,11 @@ export interface HttpRequest {
   body?: string
   timeoutMs: number
   signal?: AbortSignal
+  /**
+   * The URL's path is a secret (a webhook token): a redirect's message shows only where
+   * the `Location` points by origin and whether its path differs, never the path itself.
+   */
+  secretPath?: boolean
 }
 
 export interface HttpResponse {
@@ -29,7 +34,11 @@ export interface HttpResponse {
   json: unknown
 }
 
-/** Performs one request; network failures and timeouts become transient DeliveryErrors naming `platform`. */
+/**
+ * Performs one request; network failures and timeouts become transient DeliveryErrors naming `platform`.
+ * Redirects are never followed (a 3xx is a final DeliveryError naming its `Location`): `fetch`
+ * would turn a POST into a body-less GET, and the 200 that follows would count as delivered.
+ */
 export async function httpRequest(platform: string, req: HttpRequest): Promise<HttpResponse> {
   const headers: Record<string, string> = {'user-agent': 'candor (+https://github.com/candor-cli/candor)', accept: 'application/json', ...req.headers}
   let body: string | undefined = req.body
@@ -45,13 +54,14 @@ export async function httpRequest(platform: string, req: HttpRequest): Promise<H
   let res: Response
   let text: string
   try {
-    res = await fetch(req.url, {method: req.method, headers, body, signal})
+    res = await fetch(req.url, {method: req.method, headers, body, signal, redirect: 'manual'})
     text = await res.text()
   } catch (error) {
     if (timeout.aborted) throw new DeliveryError(`${platform} did not answer within ${describeTimeout(req.timeoutMs)}`, {retry: 'transient', mayHaveArrived: true})
     if (req.signal?.aborted) throw new DeliveryError(`interrupted while talking to ${platform}`, {retry: 'never'})
     throw networkError(platform, req.url, error)
   }
+  if (res.status >= 300 && res.status < 400) throw redirectError(platform, req, res)
   let json: unknown
   if (text && /json/.test(res.headers.get('content-type') ?? '')) {
     try {
@@ -121,6 +131,21 @@ export function networkCause(error: unknown, port?: string): {what: string; notS
   const code = cause.code ?? (cause.message === 'bad port' ? 'BAD_PORT' : undefined)
   const what = code === 'BAD_PORT' ? `Node's fetch does not connect to port ${port ?? 'this port'}, one browsers block: use another` : (code && CAUSES[code]) ?? code ?? cause.message ?? String(error)
   return {what, notSent: NEVER_SENT.has(code ?? '')}
+}
+
+/**
+ * A 3xx as a final failure that says where the URL now points, so the user updates it:
+ * the redirect is not followed, nothing was delivered.
+ */
+function redirectError(platform: string, req: HttpRequest, res: Response): DeliveryError {
+  const raw = res.headers.get('location')
+  const location = raw && URL.canParse(raw, req.url) ? new URL(raw, req.url) : undefined
+  let where = 'without a Location'
+  if (location && req.secretPath) {
+    const from = new URL(req.url)
+    where = `to ${location.origin} (${location.pathname === from.pathname ? 'same path' : 'another path'})`
+  } else if (location) where = `to ${location.origin}${location.pathname}` // the query may carry a token
+  return new DeliveryError(`${platform} answered ${res.status} redirecting ${where}; Candor does not follow redirects: point the channel at the new URL`, {retry: 'never'})
 }
 
 /**

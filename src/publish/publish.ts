@@ -122,8 +122,10 @@ export function preflight(playbook: Playbook, posts: RenderedPost[], env: Record
   // Where each channel's credentials would go: refused before any connection when the environment does not trust it.
   const untrusted = posts.flatMap((p) => endpointProblem(playbook.channels.get(p.channel)!, env) ?? [])
   problems.push(...untrusted)
-  const missing = posts.flatMap((p) => checkCredentials(playbook.channels.get(p.channel)!, env).missing)
+  const checks = posts.map((p) => checkCredentials(playbook.channels.get(p.channel)!, env))
+  const missing = checks.flatMap((c) => c.missing)
   if (missing.length > 0) problems.push(`missing credentials: set ${missing.join(', ')} (in the environment or .env)`)
+  for (const c of checks) if (c.problem) problems.push(`${c.channel}: ${c.problem}`)
   return {problems, missing, untrusted}
 }
 

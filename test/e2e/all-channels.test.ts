@@ -123,14 +123,16 @@ describe('the outage playbook on every channel at once', () => {
       expect(m.html).toContain('Acme Voice')
     }
 
-    // Statuspage: one incident, investigating → identified → monitoring → resolved (the
-    // postmortem adds an update to the resolved incident); components down, then back up.
+    // Statuspage: one incident, investigating → identified → monitoring → resolved, then the
+    // postmortem published as the incident's postmortem; components down, then back up.
     expect(f.statuspage.incidents).toHaveLength(1)
     const incident = f.statuspage.incidents[0]!
     expect(incident).toMatchObject({name: 'Acme Voice: service disruption', status: 'resolved', deleted: false})
     const updates = [...incident.incident_updates].reverse()
-    expect(updates.map((u) => u.status)).toEqual(['investigating', 'identified', 'monitoring', 'resolved', 'resolved'])
-    expect(updates.map((u) => u.body)).toEqual(partsOf('statuspage').map((e) => e.text))
+    expect(updates.map((u) => u.status)).toEqual(['investigating', 'identified', 'monitoring', 'resolved'])
+    const statuspageTexts = partsOf('statuspage').map((e) => e.text)
+    expect(updates.map((u) => u.body)).toEqual(statuspageTexts.slice(0, 4))
+    expect(incident.postmortem).toMatchObject({body: statuspageTexts[4], published_at: expect.any(String), notify_subscribers: true})
     expect(updates[0]!.affected_components.map((c) => c.new_status)).toEqual(['major_outage', 'major_outage'])
     expect(updates[3]!.affected_components.map((c) => c.new_status)).toEqual(['operational', 'operational'])
     expect([...f.statuspage.components.values()].map((c) => c.status)).toEqual(['operational', 'operational'])

@@ -1,7 +1,7 @@
 /**
  * A fake Discord webhook API on loopback, for tests of the discord channel.
  *
- * Wire protocol as in docs/channel-contracts.md §7: `/api[/v10]/webhooks/{id}/{token}`
+ * Wire protocol as documented in test/fakes/README.md: `/api[/v10]/webhooks/{id}/{token}`
  * (the token in the path is the credential), execute with `POST ...?wait=true` → 200 message
  * object (204 without `wait`), `GET` the webhook, `DELETE .../messages/{id}` → 204. Errors
  * are `{"code", "message", "errors"?}` (50035 Invalid Form Body with nested `_errors`,
@@ -33,6 +33,8 @@ export type FakeDiscordFault =
   | {status: 429; retryAfter: number; global?: boolean}
   | {status: 500 | 502 | 503}
   | {status: 401}
+  /** A redirect to `location`, as a proxy or a moved endpoint would answer. */
+  | {status: 301 | 302 | 307 | 308; location: string}
   | {kind: 'hang'}
   | {kind: 'reset'}
   /** Carries the request out, then Discord's proxy (Cloudflare) answers 500, 502 or 504 in its place. */
@@ -118,6 +120,11 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
         }
       case 401:
         return {status: 401, body: {message: 'Invalid Webhook Token', code: 50027}}
+      case 301:
+      case 302:
+      case 307:
+      case 308:
+        return {status: fault.status, headers: {location: fault.location}}
       default:
         return {status: fault.status, body: {message: fault.status === 500 ? 'Internal Server Error' : 'Service Unavailable', code: 0}}
     }

@@ -1,8 +1,8 @@
 /**
  * A fake Facebook Graph API (Pages) on loopback, for tests of the facebook channel.
  *
- * It speaks the wire protocol of docs/channel-contracts.md §5: an optional version prefix
- * (`/v21.0/...`), the Page token as `access_token` (form body or query) or an
+ * It speaks the wire protocol of the Graph API documentation listed in test/fakes/README.md:
+ * an optional version prefix (`/v26.0/...`), the Page token as `access_token` (form body or query) or an
  * `Authorization: Bearer|OAuth` header, form or JSON bodies, and Graph error objects
  * `{"error": {message, type, code, error_subcode?, fbtrace_id}}` — throttling comes as
  * 400/403 with codes 4/17/32/613/80001 and an `X-Business-Use-Case-Usage` header, never 429.
@@ -34,6 +34,8 @@ export type FakeFacebookFault =
   | {kind: 'bad-token'}
   | {kind: 'duplicate'}
   | {kind: 'policy'}
+  /** A redirect to `location`, as a proxy in front of the Graph API might answer. */
+  | {kind: 'redirect'; status: 301 | 302 | 307 | 308; location: string}
   | {kind: 'hang'}
   | {kind: 'reset'}
   /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
@@ -125,6 +127,8 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
         if (fault.code === 80001) error.error_subcode = 2446079
         return graphError(status, error, usageHeaders(fault.regainMinutes ?? 0, true))
       }
+      case 'redirect':
+        return {status: fault.status, headers: {location: fault.location}}
       case 'bad-token':
         return EXPIRED_TOKEN
       case 'duplicate':
@@ -178,7 +182,8 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
       const message = typeof params.message === 'string' ? params.message : ''
       const link = typeof params.link === 'string' && params.link ? params.link : undefined
       if (!message && !link) return graphError(400, {message: '(#100) Missing message or attachment.', type: 'OAuthException', code: 100})
-      if (message.length > 63206) return graphError(400, {message: '(#100) Param message must be at most 63206 characters long.', type: 'OAuthException', code: 100})
+      // 63,206 characters, counted as Unicode code points (an emoji is one), not UTF-16 units.
+      if ([...message].length > 63206) return graphError(400, {message: '(#100) Param message must be at most 63206 characters long.', type: 'OAuthException', code: 100})
       if (posts.some((x) => !x.deleted && x.message === message && x.link === link)) return faultReply({kind: 'duplicate'})
       nextPost += 1n
       const post: FakePagePost = {id: `${pageId}_${nextPost}`, message, deleted: false, createdAt: new Date().toISOString()}
@@ -212,7 +217,7 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
     const payload = reply.body === undefined ? '' : JSON.stringify(reply.body)
     res.writeHead(reply.status, {
       'content-type': 'application/json; charset=UTF-8',
-      'facebook-api-version': 'v21.0',
+      'facebook-api-version': 'v26.0',
       'x-fb-trace-id': randomBytes(8).toString('base64url'),
       'content-length': String(Buffer.byteLength(payload)),
       ...reply.headers,

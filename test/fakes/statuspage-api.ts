@@ -1,7 +1,7 @@
 /**
  * A fake Atlassian Statuspage REST API (v1) on loopback, for tests of the statuspage channel.
  *
- * It speaks the wire protocol of docs/channel-contracts.md §8: `Authorization: OAuth <key>`
+ * It speaks the wire protocol documented in test/fakes/README.md: `Authorization: OAuth <key>`
  * on every request, JSON bodies wrapped in `{"incident": {...}}`, incidents answered with
  * `id`, `status`, `shortlink`, `components` and `incident_updates[]` (newest first, as the
  * API lists them), and Rails-style errors `{"error": "..."}` / `{"error": ["...", ...]}`.
@@ -11,6 +11,19 @@
  * of the name or an update's body). Faults (420/429 rate limits, 5xx, 401, hang, reset,
  * lose-answer) can be queued per request.
  *
+ * Scheduled incidents (planned maintenance) follow the API reference's incident object
+ * (https://developer.statuspage.io/#operation/postPagesPageIdIncidents): statuses
+ * `scheduled`, `in_progress`, `verifying`, `completed`, created with `scheduled_for` and
+ * `scheduled_until` (ISO 8601, the end after the start; 422 otherwise). An incident keeps its
+ * family: a realtime incident refuses maintenance statuses and a scheduled one refuses
+ * realtime ones (422). Postmortems follow the Postmortem endpoints
+ * (https://developer.statuspage.io/#tag/postmortem): `PUT .../postmortem` `{postmortem:
+ * {body_draft}}` writes the draft, `PUT .../postmortem/publish` `{postmortem:
+ * {notify_subscribers, notify_twitter, custom_tweet}}` publishes it, `PUT .../postmortem/revert`
+ * unpublishes it and `DELETE .../postmortem` removes it; each answers the Postmortem object.
+ * As in Statuspage, where a postmortem is written once an incident is over, the fake refuses
+ * one on an incident that is not resolved or completed (422), and publishing without a draft.
+ *
  * Order for each request: read and record it, then a queued fault (if one matches) wins,
  * then authentication, then routing.
  */
@@ -19,6 +32,7 @@ import http from 'node:http'
 import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, matchesRoute, parseJson, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
 
 export const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const
+export const MAINTENANCE_STATUSES = ['scheduled', 'in_progress', 'verifying', 'completed'] as const
 export const COMPONENT_STATUSES = ['operational', 'under_maintenance', 'degraded_performance', 'partial_outage', 'major_outage'] as const
 
 export interface FakeComponent {
@@ -55,14 +69,29 @@ export interface FakeIncident {
   incident_updates: FakeIncidentUpdate[]
   /** Ids of the components the incident affects. */
   component_ids: string[]
+  /** A scheduled incident's window (ISO 8601); null for a realtime incident. */
+  scheduled_for: string | null
+  scheduled_until: string | null
+  /** The incident's postmortem, once a draft was written. */
+  postmortem?: FakePostmortem
   /** Set by DELETE; the incident stays here for assertions but the API no longer finds it. */
   deleted: boolean
+}
+
+export interface FakePostmortem {
+  body_draft: string
+  body: string | null
+  published_at: string | null
+  notify_subscribers: boolean
+  notify_twitter: boolean
 }
 
 export type FakeStatuspageFault =
   | {status: 420 | 429; retryAfter?: number}
   | {status: 500 | 502 | 503}
   | {status: 401}
+  /** A redirect to `location`, as a proxy in front of the API might answer. */
+  | {status: 301 | 302 | 307 | 308; location: string}
   | {kind: 'hang'}
   | {kind: 'reset'}
   /** Carries the request out, then resets the connection instead of answering: the client never learns it worked. */
@@ -101,6 +130,8 @@ interface IncidentInput {
   componentIds: string[]
   componentStatus: Map<string, string>
   notify: boolean
+  scheduledFor?: string
+  scheduledUntil?: string
 }
 
 interface Reply {
@@ -129,6 +160,7 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
       return {status: fault.status, body: {error: 'Rate limit exceeded'}, ...('retryAfter' in fault && fault.retryAfter !== undefined && {headers: {'retry-after': String(fault.retryAfter)}})}
     }
     if (fault.status === 401) return {status: 401, body: {error: 'Could not authenticate'}}
+    if ('location' in fault) return {status: fault.status, headers: {location: fault.location}}
     return {status: fault.status, body: {error: http.STATUS_CODES[fault.status] ?? 'Server error'}}
   }
 
@@ -140,13 +172,14 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
   }
 
   function view(incident: FakeIncident) {
-    const {deleted: _deleted, component_ids, ...rest} = incident
+    const {deleted: _deleted, component_ids, postmortem, ...rest} = incident
     return {
       ...rest,
       page_id: pageId,
       impact_override: null,
-      postmortem_body: null,
-      postmortem_published_at: null,
+      postmortem_body: postmortem?.body ?? null,
+      postmortem_published_at: postmortem?.published_at ?? null,
+      postmortem_notified_subscribers: postmortem?.published_at ? postmortem.notify_subscribers : false,
       metadata: {},
       components: component_ids.map((id) => ({...components.get(id)!, page_id: pageId})),
     }
@@ -155,13 +188,30 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
   const now = () => new Date().toISOString()
 
   /** Validates `{"incident": {...}}`. */
-  function readIncident(body: unknown, creating: boolean): {error: Reply} | {input: IncidentInput} {
+  function readIncident(body: unknown, existing?: FakeIncident): {error: Reply} | {input: IncidentInput} {
+    const creating = existing === undefined
     const incident = (body as {incident?: unknown} | undefined)?.incident
     if (typeof incident !== 'object' || incident === null) return {error: {status: 400, body: {error: 'param is missing or the value is empty: incident'}}}
     const i = incident as Record<string, unknown>
     const errors: string[] = []
     if (creating && (typeof i.name !== 'string' || !i.name.trim())) errors.push("Name can't be blank")
-    if (i.status !== undefined && !(INCIDENT_STATUSES as readonly string[]).includes(String(i.status))) errors.push(`Status ${String(i.status)} is not a valid incident status`)
+    const realtime = (INCIDENT_STATUSES as readonly string[]).includes(String(i.status))
+    const scheduled = (MAINTENANCE_STATUSES as readonly string[]).includes(String(i.status))
+    if (i.status !== undefined && !realtime && !scheduled) errors.push(`Status ${String(i.status)} is not a valid incident status`)
+    else if (existing && i.status !== undefined && (existing.scheduled_for !== null ? !scheduled : !realtime)) {
+      errors.push(`Status ${String(i.status)} is not valid for a ${existing.scheduled_for !== null ? 'scheduled' : 'realtime'} incident`)
+    }
+    // A scheduled incident needs its window: given when created, and any change keeps it valid.
+    const window: {scheduledFor?: string; scheduledUntil?: string} = {}
+    if ((creating && scheduled) || (existing?.scheduled_for != null && (i.scheduled_for !== undefined || i.scheduled_until !== undefined))) {
+      const from = i.scheduled_for ?? existing?.scheduled_for
+      const until = i.scheduled_until ?? existing?.scheduled_until
+      const time = (v: unknown) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : undefined)
+      if (time(from) === undefined) errors.push("Scheduled for can't be blank and must be a time")
+      if (time(until) === undefined) errors.push("Scheduled until can't be blank and must be a time")
+      else if (time(from) !== undefined && time(until)! <= time(from)!) errors.push('Scheduled until must be after scheduled for')
+      if (time(from) !== undefined && time(until) !== undefined) Object.assign(window, {scheduledFor: new Date(time(from)!).toISOString(), scheduledUntil: new Date(time(until)!).toISOString()})
+    }
     const componentIds = Array.isArray(i.component_ids) ? i.component_ids.map(String) : []
     const componentStatus = new Map<string, string>()
     if (i.components !== undefined) {
@@ -179,6 +229,7 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
         componentIds,
         componentStatus,
         notify: i.deliver_notifications !== false,
+        ...window,
       },
     }
   }
@@ -190,7 +241,9 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
     if (input.status) incident.status = input.status
     if (input.name) incident.name = input.name
     if (incident.status === 'monitoring' && previous !== 'monitoring') incident.monitoring_at = at
-    if (incident.status === 'resolved' && previous !== 'resolved') incident.resolved_at = at
+    if ((incident.status === 'resolved' || incident.status === 'completed') && previous !== incident.status) incident.resolved_at = at
+    if (input.scheduledFor) incident.scheduled_for = input.scheduledFor
+    if (input.scheduledUntil) incident.scheduled_until = input.scheduledUntil
     const affected: FakeIncidentUpdate['affected_components'] = []
     for (const [id, status] of input.componentStatus) {
       const c = components.get(id)!
@@ -235,16 +288,17 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
     }
     if (rest === '/incidents' && method === 'GET') return list(query)
     if (rest === '/incidents' && method === 'POST') {
-      const read = readIncident(body, true)
+      const read = readIncident(body)
       if ('error' in read) return read.error
       const at = now()
+      const scheduled = (MAINTENANCE_STATUSES as readonly string[]).includes(read.input.status ?? '')
       const incident: FakeIncident = {
         id: newId(),
         page_id: pageId,
         name: read.input.name!,
         // No status yet: apply() moves it to the requested one and records the first update.
         status: '',
-        impact: 'major',
+        impact: scheduled ? 'maintenance' : 'major',
         shortlink: `https://stspg.io/${newId().slice(0, 5)}`,
         created_at: at,
         updated_at: at,
@@ -253,6 +307,8 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
         resolved_at: null,
         incident_updates: [],
         component_ids: [],
+        scheduled_for: scheduled ? read.input.scheduledFor! : null,
+        scheduled_until: scheduled ? read.input.scheduledUntil! : null,
         deleted: false,
       }
       apply(incident, {...read.input, status: read.input.status ?? 'investigating'})
@@ -265,7 +321,7 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
       if (!incident) return {status: 404, body: {error: 'Incident not found'}}
       if (method === 'GET') return {status: 200, body: view(incident)}
       if (method === 'PATCH' || method === 'PUT') {
-        const read = readIncident(body, false)
+        const read = readIncident(body, incident)
         if ('error' in read) return read.error
         apply(incident, read.input)
         return {status: 200, body: view(incident)}
@@ -274,6 +330,44 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
         incident.deleted = true
         return {status: 200, body: view(incident)}
       }
+    }
+    const pm = /^\/incidents\/([^/]+)\/postmortem(\/publish|\/revert)?$/.exec(rest)
+    if (pm) {
+      const incident = incidents.find((i) => i.id === decodeURIComponent(pm[1]!) && !i.deleted)
+      if (!incident) return {status: 404, body: {error: 'Incident not found'}}
+      return postmortemRoute(incident, method, pm[2] ?? '', body)
+    }
+    return {status: 405, body: {error: `${method} not allowed here`}}
+  }
+
+  function postmortemView(p: FakePostmortem) {
+    return {preview_key: 'pmpreview0001', ...p, custom_tweet: null, body_updated_at: p.published_at, body_draft_updated_at: now(), created_at: now(), updated_at: now()}
+  }
+
+  /** The postmortem endpoints: write the draft, publish, revert to draft, delete. */
+  function postmortemRoute(incident: FakeIncident, method: string, action: string, body: unknown): Reply {
+    const fields = (body as {postmortem?: Record<string, unknown>} | undefined)?.postmortem
+    if (action === '' && method === 'PUT') {
+      if (incident.status !== 'resolved' && incident.status !== 'completed') return {status: 422, body: {error: ['Postmortems can only be written for resolved incidents']}}
+      if (typeof fields?.body_draft !== 'string' || !fields.body_draft.trim()) return {status: 422, body: {error: ["Body draft can't be blank"]}}
+      incident.postmortem = {body: null, published_at: null, notify_subscribers: false, notify_twitter: false, ...incident.postmortem, body_draft: fields.body_draft}
+      return {status: 200, body: postmortemView(incident.postmortem)}
+    }
+    if (action === '' && method === 'DELETE') {
+      if (!incident.postmortem) return {status: 404, body: {error: 'Postmortem not found'}}
+      const gone = incident.postmortem
+      incident.postmortem = undefined
+      return {status: 200, body: postmortemView(gone)}
+    }
+    if (action === '/publish' && method === 'PUT') {
+      if (!incident.postmortem?.body_draft) return {status: 422, body: {error: ['Postmortem has no draft to publish']}}
+      Object.assign(incident.postmortem, {body: incident.postmortem.body_draft, published_at: now(), notify_subscribers: fields?.notify_subscribers === true, notify_twitter: fields?.notify_twitter === true})
+      return {status: 200, body: postmortemView(incident.postmortem)}
+    }
+    if (action === '/revert' && method === 'PUT') {
+      if (!incident.postmortem?.published_at) return {status: 422, body: {error: ['Postmortem is not published']}}
+      Object.assign(incident.postmortem, {published_at: null})
+      return {status: 200, body: postmortemView(incident.postmortem)}
     }
     return {status: 405, body: {error: `${method} not allowed here`}}
   }

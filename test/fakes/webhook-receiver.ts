@@ -35,6 +35,8 @@ export interface FakeWebhookRequest {
 export type FakeWebhookFault =
   | {status: 429 | 502 | 503 | 504; retryAfter?: number}
   | {status: 400 | 401 | 404 | 410 | 413 | 422 | 500; body?: string}
+  /** A receiver that moved: answers with a redirect to `location` (a sender must not follow it, Standard Webhooks: a 3xx is a failure). */
+  | {status: 301 | 302 | 303 | 307 | 308; location: string}
   | {kind: 'hang'}
   | {kind: 'reset'}
   /** Processes the delivery, then drops the connection before answering (a lost acknowledgement). */
@@ -108,6 +110,7 @@ export async function startFakeWebhookReceiver(opts: {secret?: string} = {}): Pr
     if (answer) {
       entry.outcome = 'fault'
       const extra: Record<string, string> = 'retryAfter' in answer && answer.retryAfter !== undefined ? {'retry-after': String(answer.retryAfter)} : {}
+      if ('location' in answer) extra.location = answer.location
       const body = 'body' in answer && answer.body !== undefined ? answer.body : {error: http.STATUS_CODES[answer.status] ?? 'error'}
       return send(res, answer.status, body, extra)
     }

@@ -6,7 +6,8 @@
  * RFC 7807-style problem documents (`application/problem+json`), and answers carry the
  * `x-rate-limit-*` headers. Text is measured as X measures it, with twitter-text's weighted
  * length (over 280 is a 400); a reply to a deleted (or unknown) post is a 403. Faults (429,
- * 503, duplicate 403, 401, hang, connection reset) can be queued per request.
+ * also with the 24-hour `x-user-limit-24hour-*` headers of a used-up daily cap, 503,
+ * duplicate 403, 401, a redirect, hang, connection reset) can be queued per request.
  *
  * Order of processing for each request: read and record it, then a queued fault (if one
  * matches) wins over everything else, including authentication; then OAuth; then routing.
@@ -32,7 +33,14 @@ export interface FakeTweet {
 }
 
 export type FakeXFault =
-  | {status: 429; resetInSeconds: number}
+  /**
+   * 429 with the 15-minute window's headers; with `userDayResetInSeconds`, the account's
+   * 24-hour cap is what ran out: `x-user-limit-24hour-remaining: 0` and its own reset, while
+   * the 15-minute window still has requests left (docs/channels/x.md).
+   */
+  | {status: 429; resetInSeconds: number; userDayResetInSeconds?: number}
+  /** A redirect to `location` (X never redirects the API; a proxy in front of it might). */
+  | {status: 301 | 302 | 307 | 308; location: string}
   | {status: 503}
   | {status: 403; duplicate: true}
   | {status: 401}
@@ -115,6 +123,11 @@ const LIMITS: Record<string, number> = {
   'GET /2/users/:id/tweets': 900,
 }
 const DEFAULT_LIMIT = 300
+/**
+ * The account's 24-hour cap on POST /2/tweets that the 24-hour headers report (Basic access:
+ * 100 requests / 24 hours per user, https://docs.x.com/x-api/fundamentals/rate-limits).
+ */
+const USER_DAY_LIMIT = 100
 
 // ---------------------------------------------------------------------------------------
 // OAuth 1.0a (RFC 5849)
@@ -277,16 +290,27 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
     switch (fault.status) {
       case 429: {
         const key = routeKey(method, path)
+        const daily = fault.userDayResetInSeconds
         return {
           status: 429,
           body: TOO_MANY_REQUESTS_BODY,
           headers: {
             'x-rate-limit-limit': String(LIMITS[key] ?? DEFAULT_LIMIT),
-            'x-rate-limit-remaining': '0',
+            'x-rate-limit-remaining': daily === undefined ? '0' : String((LIMITS[key] ?? DEFAULT_LIMIT) - 1),
             'x-rate-limit-reset': String(now() + fault.resetInSeconds),
+            ...(daily !== undefined && {
+              'x-user-limit-24hour-limit': String(USER_DAY_LIMIT),
+              'x-user-limit-24hour-remaining': '0',
+              'x-user-limit-24hour-reset': String(now() + daily),
+            }),
           },
         }
       }
+      case 301:
+      case 302:
+      case 307:
+      case 308:
+        return {status: fault.status, headers: {location: fault.location}}
       case 503:
         return {status: 503, body: SERVICE_UNAVAILABLE_BODY}
       case 403:

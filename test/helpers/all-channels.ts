@@ -339,7 +339,8 @@ export function liveCopies(world: Pick<AllChannelsWorld, 'dir' | 'fakes'>, incid
       return count(f.smtp.messages, (m) => m.messageId === id)
     }
     case 'statuspage':
-      return f.statuspage.incidents.filter((i) => !i.deleted).reduce((n, i) => n + count(i.incident_updates, (u) => u.body === e.text), 0)
+      // An incident update, or (for a postmortem) the incident's published postmortem.
+      return f.statuspage.incidents.filter((i) => !i.deleted).reduce((n, i) => n + count(i.incident_updates, (u) => u.body === e.text) + (i.postmortem?.published_at && i.postmortem.body === e.text ? 1 : 0), 0)
     case 'blog':
       return blogFiles(world.dir).reduce((n, file) => n + occurrences(readFileSync(path.join(world.dir, 'blog', '_posts', file), 'utf8'), `<!-- candor:update=${e.update} part=${e.part} -->`), 0)
     case 'site': {
@@ -374,7 +375,7 @@ export function liveTotal(world: Pick<AllChannelsWorld, 'dir' | 'fakes'>, incide
     case 'email':
       return f.smtp.messages.length
     case 'statuspage':
-      return f.statuspage.incidents.filter((i) => !i.deleted).reduce((n, i) => n + i.incident_updates.length, 0)
+      return f.statuspage.incidents.filter((i) => !i.deleted).reduce((n, i) => n + i.incident_updates.length + (i.postmortem?.published_at ? 1 : 0), 0)
     case 'blog':
       return blogFiles(world.dir).reduce((n, file) => n + occurrences(readFileSync(path.join(world.dir, 'blog', '_posts', file), 'utf8'), '<!-- candor:update='), 0)
     case 'site': {

@@ -64,7 +64,7 @@ phases:
       x: { text: "{{service}}", txt: "" }
 `
     expect(problemsOf({'playbook.yaml': text})).toEqual([
-      'playbook.yaml:2:1: unknown key "colour" in the playbook (allowed: name, description, locales, approval, facts, examples, channels, phases, forbid, internal_hosts, public_hosts)',
+      'playbook.yaml:2:1: unknown key "colour" in the playbook (allowed: name, kind, description, locales, approval, facts, examples, channels, phases, forbid, internal_hosts, public_hosts)',
       expect.stringMatching(/^playbook\.yaml:4:30: unknown key "requried" in fact "service"/),
       expect.stringMatching(/^playbook\.yaml:6:17: unknown key "handle" in channel "x" \(x\)/),
       expect.stringMatching(/^playbook\.yaml:9:5: unknown key "nxt_update" in phase "investigating"/),
@@ -88,7 +88,7 @@ phases:
     const problems = problemsOf({'playbook.yaml': text})
     expect(problems).toEqual([
       'playbook.yaml:1:7: "name" must be lower-case letters, digits and dashes; found string "Demo Playbook"',
-      'playbook.yaml:3:20: fact "service": unknown type string "text" (types: string, list, number, boolean)',
+      'playbook.yaml:3:20: fact "service": unknown type string "text" (types: string, list, number, boolean, time)',
       expect.stringMatching(/^playbook\.yaml:5:14: channel "x": unknown type string "twitter"/),
       expect.stringMatching(/^playbook\.yaml:6:6: channel "m" \(facebook\) needs "page_id"/),
       'playbook.yaml:9:18: phase "investigating": next_update string "soon" is not a duration like 20m, 1h or 1h30m',
@@ -100,6 +100,27 @@ phases:
     expect(problemsOf({'playbook.yaml': withLangs('[en, de-DE, pt-BR]')})).toEqual([])
     expect(problemsOf({'playbook.yaml': withLangs('[en, de, fr, es]')})).toEqual(['playbook.yaml:6:32: channel "sky": "langs" must list at most 3 language tags (Bluesky keeps no more); found 4'])
     expect(problemsOf({'playbook.yaml': withLangs('[en, "en us", de_DE]')})).toEqual(['playbook.yaml:6:32: channel "sky": "langs" must be BCP-47 language tags such as en, de-DE or pt-BR; found "en us", "de_DE"'])
+  })
+
+  it('checks option shapes: a Graph API version, a mailing list id, a time fact default', () => {
+    const text = `name: demo
+facts:
+  starts: { type: time, default: "Saturday" }
+channels:
+  fb: { type: facebook, page_id: "1", graph_version: "26" }
+  mail: { type: email, from: a@b.test, to: [c@d.test], list_id: "not a list" }
+phases:
+  investigating:
+    posts:
+      fb: { text: "hi" }
+`
+    expect(problemsOf({'playbook.yaml': text})).toEqual([
+      'playbook.yaml:3:34: fact "starts": default string "Saturday" is not a time',
+      'playbook.yaml:5:54: channel "fb": "graph_version" must be a Graph API version like v26.0; found string "26"',
+      'playbook.yaml:6:65: channel "mail": "list_id" must be a list id like status.lists.acme.com, or "Acme status <status.lists.acme.com>"; found string "not a list"',
+    ])
+    const good = text.replace('"Saturday"', '"2026-12-05T02:00:00+01:00"').replace('"26"', 'v25.0').replace('"not a list"', '"Acme status <status.lists.acme.test>"')
+    expect(problemsOf({'playbook.yaml': good})).toEqual([])
   })
 
   it('reports a post to an undefined channel, naming the defined ones', () => {

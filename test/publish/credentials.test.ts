@@ -3,12 +3,25 @@ import {CHANNEL_KINDS} from '../../src/channels/kinds.js'
 import {CREDENTIAL_FIELDS} from '../../src/channels/credential-fields.js'
 import {checkCredentials, envPrefix, isSecretVariable, parseDotEnv, secretValues} from '../../src/publish/credentials.js'
 import {Redactor} from '../../src/publish/redact.js'
+import {preflight} from '../../src/publish/publish.js'
+import type {Playbook} from '../../src/playbook/model.js'
+import type {RenderedPost} from '../../src/render/render-phase.js'
 
 describe('credentials', () => {
   it('names variables after the channel', () => {
     expect(envPrefix('x')).toBe('CANDOR_X_')
     expect(envPrefix('brand-x')).toBe('CANDOR_BRAND_X_')
     expect(envPrefix('eu.status page')).toBe('CANDOR_EU_STATUS_PAGE_')
+  })
+
+  it('preflight refuses a webhook secret too short to sign with, naming the command that makes one', () => {
+    const hook = {name: 'hook', type: 'webhook' as const, kind: CHANNEL_KINDS.webhook, options: {}}
+    const playbook = {channels: new Map([['hook', hook]])} as unknown as Playbook
+    const posts = [{channel: 'hook', errors: []}] as unknown as RenderedPost[]
+    const env = {CANDOR_HOOK_URL: 'https://ops.acme.test/hooks/candor'}
+    const short = preflight(playbook, posts, {...env, CANDOR_HOOK_SECRET: `whsec_${Buffer.alloc(20, 7).toString('base64')}`})
+    expect(short).toMatchObject({missing: [], problems: ['hook: CANDOR_HOOK_SECRET holds 20 bytes after whsec_, fewer than the 24 a signing secret needs; make one with: echo "whsec_$(openssl rand -base64 32)" (and give the receiver the same)']})
+    expect(preflight(playbook, posts, {...env, CANDOR_HOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`})).toMatchObject({missing: [], problems: []})
   })
 
   it('names exactly the missing variables', () => {

@@ -85,7 +85,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   }
 
   async function getWebhook(signal: AbortSignal, ms = timeoutMs): Promise<DiscordWebhook> {
-    const res = await httpRequest('Discord', {method: 'GET', url: webhookUrl(), timeoutMs: ms, signal})
+    const res = await httpRequest('Discord', {method: 'GET', url: webhookUrl(), timeoutMs: ms, signal, secretPath: true})
     if (res.status !== 200) throw classifyDiscordError(res, channel.name)
     return (res.json ?? {}) as DiscordWebhook
   }
@@ -106,7 +106,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
 
     async post({text, signal}): Promise<RemotePost> {
       const json = {content: text, ...(username && {username}), ...(avatarUrl && {avatar_url: avatarUrl}), allowed_mentions: {parse: []}}
-      const res = await httpRequest('Discord', {method: 'POST', url: webhookUrl('', {wait: 'true'}), json, timeoutMs, signal})
+      const res = await httpRequest('Discord', {method: 'POST', url: webhookUrl('', {wait: 'true'}), json, timeoutMs, signal, secretPath: true})
       if (res.status !== 200) throw classifyDiscordError(res, channel.name)
       const message = (res.json ?? {}) as {id?: string; channel_id?: string; guild_id?: string}
       if (typeof message.id !== 'string') throw new DeliveryError(`Discord answered ${res.status} without a message id`, {retry: 'never'})
@@ -116,7 +116,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
     },
 
     async delete(remote, signal) {
-      const res = await httpRequest('Discord', {method: 'DELETE', url: webhookUrl(`/messages/${encodeURIComponent(remote.id)}`), timeoutMs, signal})
+      const res = await httpRequest('Discord', {method: 'DELETE', url: webhookUrl(`/messages/${encodeURIComponent(remote.id)}`), timeoutMs, signal, secretPath: true})
       if (res.status !== 204 && res.status !== 200) throw classifyDiscordError(res, channel.name)
     },
 

@@ -84,6 +84,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
   const from = typeof channel.options.from === 'string' ? channel.options.from : ''
   const to = list(channel.options.to)
   const bcc = list(channel.options.bcc)
+  const listId = typeof channel.options.list_id === 'string' ? channel.options.list_id.trim() : undefined
   let transporter: Transporter | undefined
 
   function connect(): {transporter: Transporter; server: SmtpServer} {
@@ -116,11 +117,15 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
         from,
         to,
         ...(bcc.length > 0 && {bcc}),
-        subject: post.subject || `[Incident ${incident.id}] ${incident.phase}`,
+        // The same subject for every update: Gmail threads only mails whose subjects match.
+        subject: post.subject || `[Incident ${incident.id}]`,
         text,
         // The rendered HTML is the whole update; a split update (not expected for email) sends text only.
         ...(post.html && parts === 1 && {html: post.html}),
         messageId,
+        // RFC 3834: an automatic message, so out-of-office replies and autoresponders stay quiet;
+        // RFC 2919: the list it goes to, so readers can filter it.
+        headers: {'Auto-Submitted': 'auto-generated', ...(listId && {'List-Id': listId.includes('<') ? listId : `<${listId}>`})},
         ...(replyTo && {inReplyTo: replyTo.id}),
         ...(references.length > 0 && {references}),
         signal,

@@ -4,7 +4,15 @@ import {envPrefix} from '../credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
 
-const GRAPH_API = 'https://graph.facebook.com/v21.0'
+const GRAPH_API = 'https://graph.facebook.com'
+/**
+ * The Graph API version Candor speaks unless the channel's `graph_version` says otherwise:
+ * the newest in Meta's changelog (https://developers.facebook.com/docs/graph-api/changelog),
+ * introduced 29 July 2026; v25.0 is available until 29 July 2028.
+ */
+export const GRAPH_VERSION = 'v26.0'
+/** A version at the end of an api_url (`…/v21.0`), which older playbooks put there. */
+const VERSION_AT_END = /\/(v\d+\.\d+)\/*$/
 
 /** Graph throttling codes: app (4), user (17), Page (32), custom (613), Pages business use case (80001). Sent as 400/403, never 429. */
 const THROTTLING = new Set([4, 17, 32, 613, 80001])
@@ -77,7 +85,9 @@ export function classifyGraphError(res: HttpResponse, channel: string, now: Date
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
   checkAdapterEndpoint({channel, credentials, env})
   const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')
-  const base = apiUrl ?? GRAPH_API
+  const root = (apiUrl ?? GRAPH_API).replace(/\/+$/, '')
+  const version = (typeof channel.options.graph_version === 'string' ? channel.options.graph_version : undefined) ?? VERSION_AT_END.exec(root)?.[1] ?? GRAPH_VERSION
+  const base = `${root.replace(VERSION_AT_END, '')}/${version}`
   const pageId = String(channel.options.page_id ?? '')
   const token = credentials.PAGE_TOKEN ?? ''
   const bearer = {authorization: `Bearer ${token}`}

@@ -182,7 +182,7 @@ function webhookAdapter(channelName: string, webhookUrl: string, timeoutMs: numb
 
     async post({text, idempotencyKey, signal}): Promise<RemotePost> {
       if (!URL.canParse(webhookUrl)) throw new DeliveryError(`${variable} is not a valid URL`, {retry: 'never'})
-      const res = await httpRequest('Slack', {method: 'POST', url: webhookUrl, json: {text: escapeSlackText(text)}, timeoutMs, signal})
+      const res = await httpRequest('Slack', {method: 'POST', url: webhookUrl, json: {text: escapeSlackText(text)}, timeoutMs, signal, secretPath: true})
       if (res.status < 200 || res.status >= 300) {
         const detail = excerpt(res.text)
         const error = errorFromResponse('Slack', res, detail)

@@ -2,6 +2,7 @@ import {createHash, createHmac} from 'node:crypto'
 import type {RemotePost} from '../../incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter, type PostRequest} from '../adapter.js'
 import {envPrefix} from '../credentials.js'
+import {webhookSecretProblem} from '../../channels/webhook-secret.js'
 import {errorFromResponse, httpRequest, joinUrl, retryAtFromHeaders, type HttpResponse} from '../http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../endpoint-trust.js'
 
@@ -86,9 +87,6 @@ function parseUrl(value: string | undefined): URL | undefined {
   }
 }
 
-/** `whsec_` + base64 (the prefix is optional), as Standard Webhooks libraries expect. */
-const SECRET_FORMAT = /^(?:whsec_)?(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
-
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
   const prefix = envPrefix(channel.name)
   checkAdapterEndpoint({channel, credentials, env})
@@ -110,7 +108,9 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
     async post(request): Promise<RemotePost> {
       if (!valid) throw new DeliveryError(`${source} is not a valid http(s) URL`, {retry: 'never'})
       const secret = credentials.SECRET ?? ''
-      if (!secret || !SECRET_FORMAT.test(secret)) throw new DeliveryError(`${prefix}SECRET is not a Standard Webhooks secret (whsec_ followed by base64)`, {retry: 'never'})
+      // Preflight refuses these before anything is sent; retries and direct callers meet it here.
+      const problem = webhookSecretProblem(secret, `${prefix}SECRET`)
+      if (problem) throw new DeliveryError(problem, {retry: 'never'})
       const id = webhookId(request.idempotencyKey)
       const now = new Date()
       const timestamp = Math.floor(now.getTime() / 1000)
@@ -128,6 +128,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
         body,
         timeoutMs,
         signal: request.signal,
+        secretPath: true,
       })
       if (res.status >= 200 && res.status < 300) return {id}
       throw classify(platform, res)

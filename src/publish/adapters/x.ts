@@ -20,7 +20,30 @@ function redirectPlugin(apiUrl: string | undefined, timeoutMs: number): ITwitter
       if (base) params.url = params.url.replace(X_API, () => base)
       params.timeout ??= timeoutMs
     },
+    // Node's https never follows redirects, and twitter-api-v2 resolves any answer under 400
+    // as a success: a 3xx (the only answers with a Location and no `data`) is a failure here.
+    onAfterRequest({response}) {
+      const location = response.headers?.location
+      const body = response.data as {data?: unknown} | undefined
+      if (location && (typeof body !== 'object' || body === null || !('data' in body))) {
+        const where = String(location)
+        const shown = URL.canParse(where) ? new URL(where).origin + new URL(where).pathname : where
+        throw new DeliveryError(`X answered a redirect to ${shown}; Candor does not follow redirects: point api_url at the new URL`, {retry: 'never'})
+      }
+    },
   }
+}
+
+/** When a 24-hour limit (the account's, else the app's) is used up: X answers 429 with `x-user-limit-24hour-remaining: 0`. */
+function dailyLimitReset(e: ApiResponseError): {who: 'account' | 'app'; reset?: Date} | undefined {
+  const header = (name: string) => Number(e.headers?.[name] ?? NaN)
+  const limits = [
+    {who: 'account' as const, remaining: e.rateLimit?.userDay?.remaining ?? header('x-user-limit-24hour-remaining'), reset: e.rateLimit?.userDay?.reset ?? header('x-user-limit-24hour-reset')},
+    {who: 'app' as const, remaining: e.rateLimit?.day?.remaining ?? header('x-app-limit-24hour-remaining'), reset: e.rateLimit?.day?.reset ?? header('x-app-limit-24hour-reset')},
+  ]
+  const spent = limits.find((l) => l.remaining === 0)
+  if (!spent) return undefined
+  return {who: spent.who, ...(Number.isFinite(spent.reset) && spent.reset > 0 && {reset: new Date(spent.reset * 1000)})}
 }
 
 function describeApiError(e: ApiResponseError): string {
@@ -30,9 +53,16 @@ function describeApiError(e: ApiResponseError): string {
 
 /** Maps twitter-api-v2's errors onto what the publisher needs to decide. */
 export function classifyXError(error: unknown, channel: string, apiUrl?: string): DeliveryError {
+  if (error instanceof DeliveryError) return error
   if (error instanceof ApiResponseError) {
     const status = error.code
     const detail = describeApiError(error)
+    const daily = status === 429 ? dailyLimitReset(error) : undefined
+    if (daily) {
+      // Waiting the 15-minute window out would only hit the same cap again: fail this channel now.
+      const when = daily.reset ? `resets at ${daily.reset.toISOString().replace(/\.\d{3}Z$/, 'Z')}` : 'resets within 24 hours'
+      return new DeliveryError(`X's 24-hour post limit for this ${daily.who} is used up (429); it ${when}, then run candor retry`, {retry: 'never'})
+    }
     if (status === 429) {
       const reset = error.rateLimit?.reset ?? Number(error.headers?.['x-rate-limit-reset'])
       const retryAt = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : new Date(Date.now() + 60_000)

@@ -107,6 +107,16 @@ describe('discord adapter', () => {
     expect(fake.messages).toHaveLength(0)
   })
 
+  it('a redirect is a failed delivery naming where it points, never followed with a GET', async () => {
+    const fake = await start()
+    // Following it would GET the webhook object, whose id would be recorded as the message's.
+    fake.fail({status: 301, location: fake.webhookUrl})
+    const e = await failure(adapterFor(fake.webhookUrl).post(request('a')))
+    expect(e).toMatchObject({retry: 'never', message: `Discord answered 301 redirecting to ${fake.url} (same path); Candor does not follow redirects: point the channel at the new URL`})
+    expect(fake.requests.map((r) => r.method)).toEqual(['POST'])
+    expect(fake.messages).toHaveLength(0)
+  })
+
   it('5xx, a hang past the timeout and a reset are transient', async () => {
     const fake = await start()
     const adapter = adapterFor(fake.webhookUrl)

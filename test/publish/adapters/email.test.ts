@@ -93,11 +93,24 @@ describe('email adapter', () => {
     expect(m.html).toMatch(/^<p>We found the cause: .*<\/p>\n?<p>Next update by 14:00 — “soon”.<\/p>$/s)
   })
 
-  it('defaults the subject to the incident and phase', async () => {
+  it('defaults to one subject for the whole incident, so Gmail threads every update', async () => {
     await start()
-    const content = rendered('Investigating.', {})
-    await adapterFor(smtp).post(request(1, 'investigating', {}, content))
-    expect(smtp.messages[0].subject).toBe('[Incident voice-1] investigating')
+    const adapter = adapterFor(smtp)
+    const first = await adapter.post(request(1, 'investigating', {}, rendered('Investigating.', {})))
+    await adapter.post(request(2, 'resolved', {replyTo: first, threadRoot: first}, rendered('Resolved.', {})))
+    expect(smtp.messages.map((m) => m.subject)).toEqual(['[Incident voice-1]', '[Incident voice-1]'])
+  })
+
+  it('marks every mail Auto-Submitted (RFC 3834), and names the list (RFC 2919) when list_id is set', async () => {
+    await start()
+    await adapterFor(smtp).post(request(1, 'investigating'))
+    await adapterFor(smtp, {options: {list_id: 'status.lists.acme.test'}}).post(request(1, 'investigating'))
+    await adapterFor(smtp, {options: {list_id: 'Acme status <status.lists.acme.test>'}}).post(request(1, 'investigating'))
+    expect(smtp.messages.map((m) => [m.headers['auto-submitted'], m.headers['list-id']])).toEqual([
+      ['auto-generated', undefined],
+      ['auto-generated', '<status.lists.acme.test>'],
+      ['auto-generated', 'Acme status <status.lists.acme.test>'],
+    ])
   })
 
   it('keeps the Message-ID across a retry after a temporary failure', async () => {

@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
 import type {RenderedPostRecord} from '../../../src/incident/events.js'
 import type {ChannelAdapter, PostRequest} from '../../../src/publish/adapter.js'
-import {createAdapter} from '../../../src/publish/adapters/facebook.js'
+import {createAdapter, GRAPH_VERSION} from '../../../src/publish/adapters/facebook.js'
 import {startFakeFacebook, type FakeFacebook} from '../../fakes/facebook-api.js'
 import {deliveryFailure, HANG_TIMEOUT, postRequest, TIMEOUT} from './requests.js'
 
@@ -38,6 +38,38 @@ describe('facebook adapter', () => {
     expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded')
     expect(req.body).toEqual({message: 'We are investigating problems with Acme Voice.', link: 'https://status.acme.test/voice-1', access_token: TOKEN})
     expect(fake.requests.every((r) => !r.path.includes(TOKEN))).toBe(true)
+  })
+
+  it('speaks the current Graph API version by default, and the channel\'s graph_version when set', async () => {
+    const fake = await startFakeFacebook({pageToken: TOKEN, userToken: 'EAAUserTokenQ2'})
+    fakes.push(fake)
+    const adapter = (options: Record<string, unknown>) =>
+      createAdapter({channel: {name: 'fb', type: 'facebook', kind: CHANNEL_KINDS.facebook, options: {api_url: fake.url, page_id: fake.pageId, ...options}}, credentials: {PAGE_TOKEN: TOKEN}, timeoutMs: TIMEOUT})
+    await adapter({}).post(request('One.'))
+    await adapter({graph_version: 'v25.0'}).post(request('Two.'))
+    await adapter({api_url: `${fake.url}/v23.0`}).post(request('Three.'))
+    await adapter({api_url: `${fake.url}/v23.0/`, graph_version: 'v25.0'}).post(request('Four.'))
+    expect(fake.requests.map((r) => r.path.split('/')[1])).toEqual([GRAPH_VERSION, 'v25.0', 'v23.0', 'v25.0'])
+    expect(GRAPH_VERSION).toBe('v26.0')
+  })
+
+  it('counts the 63,206-character limit in code points, as Facebook does: an emoji is one character', async () => {
+    const {fake, adapter} = await setup()
+    const emoji = '🙂'.repeat(63206)
+    expect(CHANNEL_KINDS.facebook.measure!(emoji)).toBe(63206)
+    await adapter.post(request(emoji))
+    expect(fake.posts).toHaveLength(1)
+    const e = await failure(adapter.post(request(`${emoji}!`)))
+    expect(e).toMatchObject({retry: 'never', message: 'Facebook answered 400: (#100) Param message must be at most 63206 characters long. (code 100)'})
+  })
+
+  it('a redirect is a failed delivery naming where it points, not followed', async () => {
+    const {fake, adapter} = await setup()
+    fake.fail({kind: 'redirect', status: 307, location: `${fake.url}/v21.0/${fake.pageId}/feed`})
+    const e = await failure(adapter.post(request('Investigating.')))
+    expect(e).toMatchObject({retry: 'never', message: `Facebook answered 307 redirecting to ${fake.url}/v21.0/${fake.pageId}/feed; Candor does not follow redirects: point the channel at the new URL`})
+    expect(fake.requests).toHaveLength(1)
+    expect(fake.posts).toHaveLength(0)
   })
 
   it('makes each update a new post: replyTo and threadRoot are ignored', async () => {
@@ -127,7 +159,7 @@ describe('facebook adapter', () => {
   it('whoami names the Page, and warns when the token is not the Page’s', async () => {
     const {fake, adapter} = await setup({apiPath: ''})
     expect(await adapter.whoami!(new AbortController().signal)).toBe(`Acme Status (Page ${fake.pageId})`)
-    expect(fake.requests[0]).toMatchObject({method: 'GET', path: '/me?fields=id,name'})
+    expect(fake.requests[0]).toMatchObject({method: 'GET', path: `/${GRAPH_VERSION}/me?fields=id,name`})
     const user = createAdapter({channel: {name: 'fb', type: 'facebook', kind: CHANNEL_KINDS.facebook, options: {api_url: fake.url, page_id: fake.pageId}}, credentials: {PAGE_TOKEN: 'EAAUserTokenQ2'}, timeoutMs: TIMEOUT})
     expect(await user.whoami!(new AbortController().signal)).toContain(`not Page ${fake.pageId}`)
   })

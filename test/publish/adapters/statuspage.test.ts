@@ -20,13 +20,14 @@ async function start(): Promise<FakeStatuspage> {
   return fake
 }
 
-function adapterFor(f: FakeStatuspage, opts: {options?: Record<string, unknown>; key?: string; timeoutMs?: number} = {}): ChannelAdapter {
+function adapterFor(f: FakeStatuspage, opts: {options?: Record<string, unknown>; key?: string; timeoutMs?: number; playbookKind?: 'incident' | 'maintenance'} = {}): ChannelAdapter {
   return createAdapter({
     channel: {
       name: 'status',
       type: 'statuspage',
       kind: CHANNEL_KINDS.statuspage,
       options: {api_url: f.url, page_id: f.pageId, component_ids: COMPONENTS.map((c) => c.id), ...opts.options},
+      ...(opts.playbookKind && {playbookKind: opts.playbookKind}),
     },
     credentials: {API_KEY: opts.key ?? API_KEY},
     timeoutMs: opts.timeoutMs ?? TIMEOUT,
@@ -94,17 +95,126 @@ describe('statuspage adapter', () => {
     expect(componentStatuses(fake)).toEqual({cmpvoice0001: 'operational', cmpsms000002: 'operational', cmpweb000003: 'operational'})
   })
 
-  it('adds a postmortem as an update of the resolved incident, which stays resolved', async () => {
+  it('publishes a postmortem through the postmortem endpoints, not as another resolved update', async () => {
     await start()
     const adapter = adapterFor(fake)
     const first = await adapter.post(request(1, 'investigating', 'Investigating.'))
     const resolved = await adapter.post(request(2, 'resolved', 'Resolved.', {replyTo: first, threadRoot: first}))
-    await adapter.post(request(3, 'postmortem', 'What happened and what we change.', {replyTo: resolved, threadRoot: first}))
+    const before = fake.requests.length
+    const postmortem = await adapter.post(request(3, 'postmortem', 'What happened and what we change.', {replyTo: resolved, threadRoot: first}))
+    const incident = fake.incidents[0]
+    const path = `/v1/pages/${fake.pageId}/incidents/${first.id}`
+    expect(fake.requests.slice(before).map((r) => [r.method, r.path, r.body])).toEqual([
+      ['GET', path, undefined],
+      ['PUT', `${path}/postmortem`, {postmortem: {body_draft: 'What happened and what we change.'}}],
+      ['PUT', `${path}/postmortem/publish`, {postmortem: {notify_subscribers: true, notify_twitter: false}}],
+    ])
+    expect(postmortem).toEqual({id: first.id, url: incident.shortlink, ref: {postmortem: 'true'}})
+    // No second "resolved" update: subscribers hear of the postmortem once, from Statuspage.
+    expect(incident.status).toBe('resolved')
+    expect(incident.incident_updates.map((u) => u.status)).toEqual(['resolved', 'investigating'])
+    expect(incident.postmortem).toMatchObject({body: 'What happened and what we change.', published_at: expect.any(String), notify_subscribers: true})
+
+    // Found again after an interrupted send, and retracted by unpublishing and deleting it.
+    expect(await adapter.findPublished!(request(3, 'postmortem', 'What happened and what we change.', {replyTo: resolved, threadRoot: first}))).toEqual(postmortem)
+    await adapter.delete!(postmortem, new AbortController().signal)
+    expect(incident.postmortem).toBeUndefined()
+    expect(fake.incidents[0].deleted).toBe(false)
+  })
+
+  it('a postmortem on an incident that is not resolved there is an update that resolves it', async () => {
+    await start()
+    const adapter = adapterFor(fake)
+    const first = await adapter.post(request(1, 'investigating', 'Investigating.'))
+    await adapter.post(request(2, 'postmortem', 'It is over; here is what happened.', {replyTo: first, threadRoot: first}))
     const incident = fake.incidents[0]
     expect(incident.status).toBe('resolved')
-    expect(incident.incident_updates.map((u) => u.status)).toEqual(['resolved', 'resolved', 'investigating'])
-    expect(incident.incident_updates[0].body).toBe('What happened and what we change.')
-    expect(componentStatuses(fake).cmpvoice0001).toBe('operational')
+    expect(incident.postmortem).toBeUndefined()
+    expect(incident.incident_updates[0].body).toBe('It is over; here is what happened.')
+  })
+
+  it('the fake refuses a postmortem on an unresolved incident, and publishing without a draft', async () => {
+    await start()
+    const first = await adapterFor(fake).post(request(1, 'investigating', 'Investigating.'))
+    const put = (path: string, body: unknown) =>
+      fetch(`${fake.url}/v1/pages/${fake.pageId}/incidents/${first.id}${path}`, {method: 'PUT', headers: {authorization: `OAuth ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify(body)})
+    expect((await put('/postmortem', {postmortem: {body_draft: 'x'}})).status).toBe(422)
+    expect((await put('/postmortem/publish', {postmortem: {notify_subscribers: true}})).status).toBe(422)
+  })
+
+  describe('planned maintenance (a maintenance playbook)', () => {
+    const window = {scheduled_for: '2026-12-05T02:00:00Z', scheduled_until: '2026-12-05T04:00:00+00:00'}
+    const maintenance = (update: number, phase: string, text: string, thread: {replyTo?: RemotePost; threadRoot?: RemotePost} = {}, facts: Record<string, unknown> = window) =>
+      postRequest({channel: 'status', type: 'statuspage', text, limit: null, incident: {update, phase, facts}, post: {title: 'Planned maintenance: Acme Voice'}}, thread)
+
+    it('schedules the window, then in progress (under maintenance), verifying, completed (operational)', async () => {
+      await start()
+      const adapter = adapterFor(fake, {playbookKind: 'maintenance'})
+      const first = await adapter.post(maintenance(1, 'announced', 'Maintenance on Saturday.'))
+      expect(fake.requests[0].body).toEqual({
+        incident: {
+          name: 'Planned maintenance: Acme Voice',
+          status: 'scheduled',
+          body: 'Maintenance on Saturday.',
+          scheduled_for: '2026-12-05T02:00:00.000Z',
+          scheduled_until: '2026-12-05T04:00:00.000Z',
+          scheduled_auto_in_progress: false,
+          scheduled_auto_completed: false,
+          component_ids: ['cmpvoice0001', 'cmpsms000002'],
+          deliver_notifications: true,
+        },
+      })
+      const incident = fake.incidents[0]
+      expect(incident).toMatchObject({status: 'scheduled', impact: 'maintenance', scheduled_for: '2026-12-05T02:00:00.000Z', scheduled_until: '2026-12-05T04:00:00.000Z'})
+      // Announcing days ahead leaves the components alone: nothing is down yet.
+      expect(componentStatuses(fake)).toMatchObject({cmpvoice0001: 'operational', cmpsms000002: 'operational'})
+
+      const seen: Array<[string, string]> = []
+      let last = first
+      for (const [i, phase] of ['reminder', 'in-progress', 'verifying', 'completed'].entries()) {
+        last = await adapter.post(maintenance(i + 2, phase, `${phase}.`, {replyTo: last, threadRoot: first}))
+        seen.push([incident.status, componentStatuses(fake).cmpvoice0001])
+      }
+      expect(seen).toEqual([
+        ['scheduled', 'operational'],
+        ['in_progress', 'under_maintenance'],
+        ['verifying', 'under_maintenance'],
+        ['completed', 'operational'],
+      ])
+      expect(fake.incidents).toHaveLength(1)
+    })
+
+    it('refuses a window that is missing, malformed or ends before it starts, before sending', async () => {
+      await start()
+      const adapter = adapterFor(fake, {playbookKind: 'maintenance'})
+      const missing = await failure(adapter.post(maintenance(1, 'announced', 'x', {}, {scheduled_for: '2026-12-05T02:00:00Z'})))
+      expect(missing).toMatchObject({retry: 'never', message: 'planned maintenance on Statuspage needs the fact "scheduled_until" as a time like 2026-12-05T02:00:00Z; found null'})
+      const backwards = await failure(adapter.post(maintenance(1, 'announced', 'x', {}, {scheduled_for: '2026-12-05T04:00:00Z', scheduled_until: '2026-12-05T02:00:00Z'})))
+      expect(backwards.message).toContain('ends (2026-12-05T02:00:00Z) before it starts')
+      expect(fake.requests).toHaveLength(0)
+    })
+
+    it('the fake refuses what Statuspage refuses: no window, and statuses of the other kind', async () => {
+      await start()
+      const send = (method: string, path: string, incident: unknown) =>
+        fetch(`${fake.url}/v1/pages/${fake.pageId}/incidents${path}`, {method, headers: {authorization: `OAuth ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify({incident})})
+      const noWindow = await send('POST', '', {name: 'm', status: 'scheduled', body: 'x'})
+      expect(noWindow.status).toBe(422)
+      expect(await noWindow.json()).toEqual({error: ["Scheduled for can't be blank and must be a time", "Scheduled until can't be blank and must be a time"]})
+      const first = await adapterFor(fake, {playbookKind: 'maintenance'}).post(maintenance(1, 'announced', 'x'))
+      const realtime = await send('PATCH', `/${first.id}`, {status: 'investigating', body: 'x'})
+      expect(realtime.status).toBe(422)
+      expect(await realtime.json()).toEqual({error: ['Status investigating is not valid for a scheduled incident']})
+      const live = await adapterFor(fake).post(request(1, 'investigating', 'Investigating.'))
+      expect((await send('PATCH', `/${live.id}`, {status: 'in_progress', body: 'x'})).status).toBe(422)
+    })
+
+    it('an incident playbook still opens a realtime incident for the same phase names', async () => {
+      await start()
+      // Without kind: maintenance, "in-progress" is no incident status: it maps to investigating.
+      await adapterFor(fake).post(request(1, 'in-progress', 'x'))
+      expect(fake.incidents[0]).toMatchObject({status: 'investigating', scheduled_for: null})
+    })
   })
 
   it('names the incident after the incident id when the channel has no title, and sends no components when none are set', async () => {
@@ -132,8 +242,17 @@ describe('statuspage adapter', () => {
   it('refuses a status_map value that is not a Statuspage status, before sending', async () => {
     await start()
     const e = await failure(adapterFor(fake, {options: {status_map: {investigating: 'on fire'}}}).post(request(1, 'investigating', 'x')))
-    expect(e).toMatchObject({retry: 'never', message: 'status_map maps phase "investigating" to "on fire", which is not a Statuspage status (investigating, identified, monitoring, resolved)'})
+    expect(e).toMatchObject({retry: 'never', message: 'status_map maps phase "investigating" to "on fire", which is not a Statuspage incident status (investigating, identified, monitoring, resolved)'})
     expect(fake.requests).toHaveLength(0)
+  })
+
+  it('a redirect is a failed delivery naming where it points, not followed', async () => {
+    await start()
+    fake.fail({status: 308, location: `${fake.url}/v1/pages/${fake.pageId}/incidents`})
+    const e = await failure(adapterFor(fake).post(request(1, 'investigating', 'Investigating.')))
+    expect(e).toMatchObject({retry: 'never', message: `Statuspage answered 308 redirecting to ${fake.url}/v1/pages/${fake.pageId}/incidents; Candor does not follow redirects: point the channel at the new URL`})
+    expect(fake.requests).toHaveLength(1)
+    expect(fake.incidents).toHaveLength(0)
   })
 
   it('accepts an api_url given with /v1', async () => {

@@ -1,8 +1,10 @@
+import {randomBytes} from 'node:crypto'
 import {Webhook} from 'standardwebhooks'
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
 import type {ChannelAdapter, DeliveryError, PostRequest} from '../../../src/publish/adapter.js'
 import {createAdapter, signWebhook, webhookId} from '../../../src/publish/adapters/webhook.js'
+import {checkCredentials} from '../../../src/publish/credentials.js'
 import {startFakeWebhookReceiver, type FakeWebhookReceiver} from '../../fakes/webhook-receiver.js'
 import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 
@@ -155,7 +157,21 @@ describe('webhook adapter', () => {
       receiver = await startFakeWebhookReceiver()
       const e = await failure(adapterFor(receiver, {credentials: {URL: receiver.url, SECRET: 'hunter2 is my password'}}).post(request()))
       expect(e.retry).toBe('never')
-      expect(e.message).toBe('CANDOR_OPS_HOOK_SECRET is not a Standard Webhooks secret (whsec_ followed by base64)')
+      expect(e.message).toBe('CANDOR_OPS_HOOK_SECRET is not a Standard Webhooks secret (whsec_ followed by base64); make one with: echo "whsec_$(openssl rand -base64 32)"')
+      expect(receiver.requests).toHaveLength(0)
+    })
+
+    it('a secret shorter than 24 bytes is refused at preflight and by the adapter, with the command that makes a good one', async () => {
+      const short = `whsec_${randomBytes(16).toString('base64')}`
+      receiver = await startFakeWebhookReceiver({secret: short})
+      const channel = {name: 'ops-hook', type: 'webhook' as const, kind: CHANNEL_KINDS.webhook, options: {}}
+      const check = checkCredentials(channel, {CANDOR_OPS_HOOK_URL: receiver.url, CANDOR_OPS_HOOK_SECRET: short})
+      const expected = 'CANDOR_OPS_HOOK_SECRET holds 16 bytes after whsec_, fewer than the 24 a signing secret needs; make one with: echo "whsec_$(openssl rand -base64 32)" (and give the receiver the same)'
+      expect(check).toMatchObject({ok: false, missing: [], problem: expected})
+      expect(checkCredentials(channel, {CANDOR_OPS_HOOK_URL: receiver.url, CANDOR_OPS_HOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`})).toMatchObject({ok: true})
+      const e = await failure(adapterFor(receiver, {credentials: {URL: receiver.url, SECRET: short}}).post(request()))
+      expect(e).toMatchObject({retry: 'never', message: expected})
+      expect(e.message).not.toContain(short)
       expect(receiver.requests).toHaveLength(0)
     })
 
@@ -165,6 +181,29 @@ describe('webhook adapter', () => {
       const e = await failure(adapter.post(request()))
       expect(e).toMatchObject({retry: 'never', message: 'CANDOR_OPS_HOOK_URL is not a valid http(s) URL'})
       expect(adapter.describeTarget()).not.toContain('abc-secret-token')
+    })
+
+    it('a redirect is a failed delivery naming where it points, and is never followed', async () => {
+      receiver = await startFakeWebhookReceiver()
+      const moved = `${receiver.origin}/hooks/moved-secret-path`
+      // 308 keeps method and body: following it would deliver the update and hide the move.
+      receiver.fail({status: 308, location: receiver.url})
+      receiver.fail({status: 301, location: moved})
+      const adapter = adapterFor(receiver)
+      const same = await failure(adapter.post(request()))
+      expect(same).toMatchObject({retry: 'never', mayHaveArrived: false})
+      expect(same.message).toBe(`webhook ${receiver.origin} answered 308 redirecting to ${receiver.origin} (same path); Candor does not follow redirects: point the channel at the new URL`)
+      const other = await failure(adapter.post(request({update: 2})))
+      expect(other.message).toContain(`answered 301 redirecting to ${receiver.origin} (another path)`)
+      expect(other.message).not.toContain('moved-secret-path')
+      noSecrets(same)
+      noSecrets(other)
+      // Only the two POSTs: no GET or POST went to the Location.
+      expect(receiver.requests.map((r) => [r.method, r.outcome])).toEqual([
+        ['POST', 'fault'],
+        ['POST', 'fault'],
+      ])
+      expect(receiver.deliveries).toHaveLength(0)
     })
 
     it('410: the receiver disabled the endpoint, never retried', async () => {
