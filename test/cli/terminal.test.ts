@@ -30,6 +30,14 @@ interface Terminal {
   type(keys: string): void
   /** Waits (with a deadline) for the command to end; its exit code. */
   exit(ms?: number): Promise<number>
+  /** Candor's own node process under this terminal (not `script` or the `timeout` wrapping it). */
+  candorPid(): number | undefined
+}
+
+/** Every process below `pid`, found through `pgrep -P` (other tests' Candors are not among them). */
+function descendants(pid: number): number[] {
+  const children = spawnSync('pgrep', ['-P', String(pid)], {encoding: 'utf8'}).stdout.trim().split('\n').map(Number).filter((p) => p > 0)
+  return children.flatMap((child) => [child, ...descendants(child)])
 }
 
 /** Runs `candor ARGS` at a pseudo-terminal. */
@@ -61,6 +69,11 @@ function terminal(args: string[], opts: {cwd: string; env: Record<string, string
     waitFor: (text, ms = 20_000) => until(`no "${text}"`, ms, () => (output().includes(text) ? true : undefined)).then(() => undefined),
     type: (keys) => child.stdin.write(keys),
     exit: (ms = 20_000) => until('the command did not end', ms, () => code),
+    candorPid: () =>
+      descendants(child.pid!).find((pid) => {
+        const argv = spawnSync('cat', [`/proc/${pid}/cmdline`], {encoding: 'utf8'}).stdout.split('\0')
+        return argv[0] === process.execPath && argv[1] === BIN
+      }),
   }
 }
 
@@ -96,9 +109,9 @@ describe.skipIf(!hasScript)('at a real terminal', () => {
     const t = terminal(['publish', '--phase', 'investigating'], {cwd: w.dir, env: w.env})
     await t.waitFor('approving as Dana On-Call')
     // Candor's node process itself (not the `timeout` wrapping it).
-    const pids = spawnSync('pgrep', ['-f', `^${process.execPath} ${BIN} publish --phase investigating`], {encoding: 'utf8'}).stdout.trim().split('\n').map(Number).filter((pid) => pid > 0)
-    expect(pids).toHaveLength(1)
-    process.kill(pids[0], 'SIGINT')
+    const pid = t.candorPid()
+    expect(pid).toBeGreaterThan(0)
+    process.kill(pid!, 'SIGINT')
     expect(await t.exit()).toBe(130)
     expect(t.output()).toContain('Aborted: nothing was sent')
     expect(t.output()).not.toMatch(/internal|Interrupted: sending nothing new/)
