@@ -42,6 +42,6 @@ export default class Status extends CandorCommand {
       this.log(paint('red', 'Not delivered (run `candor retry`)'))
       for (const u of s.unfinished) this.log(`  update ${u.update} (${u.phase}) ${u.channel}: ${u.status}${u.error ? ` — ${u.error}` : ''}`)
     }
-    return {...s, ...(state.closed && {closed: state.closed}), warnings}
+    return {...s, warnings}
   }
 }

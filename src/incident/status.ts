@@ -8,6 +8,8 @@ export interface IncidentStatus {
   playbook: string
   phase: string | null
   resolved: boolean
+  /** Ended without posting (`candor incident close`): who, when and why; no update is due. */
+  closed: {by: string; at: string; reason: string} | null
   started_at: string
   facts: Record<string, unknown>
   updates: number
@@ -36,10 +38,10 @@ export const FIRST_UPDATE_MS = 5 * 60_000
  * `firstUpdateMs` after the incident opened; none once the incident is resolved.
  */
 export function updateDeadline(
-  s: {resolved: boolean; phase: string | null; started_at: string; promised: string | null},
+  s: {resolved: boolean; closed?: unknown; phase: string | null; started_at: string; promised: string | null},
   firstUpdateMs = FIRST_UPDATE_MS,
 ): {due: number; first: boolean} | undefined {
-  if (s.resolved) return undefined
+  if (s.resolved || s.closed) return undefined
   const first = s.phase === null
   if (s.promised) return {due: Date.parse(s.promised), first}
   if (first) return {due: Date.parse(s.started_at) + firstUpdateMs, first}
@@ -75,7 +77,7 @@ export function incidentStatus(state: IncidentState, now: Date = new Date(), pla
     const ms = Number.isFinite(at) ? promisedCadence(phase, at - startedAt) : undefined
     if (ms) due = new Date(at + ms).toISOString()
   }
-  const deadline = updateDeadline({resolved: state.resolved, phase: state.phase ?? null, started_at: state.startedAt, promised: due})
+  const deadline = updateDeadline({resolved: state.resolved, closed: state.closed, phase: state.phase ?? null, started_at: state.startedAt, promised: due})
   const age = now.getTime() - startedAt
   const cadence = !phase ? null : phase.longIncident && age >= phase.longIncident.after.ms ? phase.longIncident.nextUpdate.text : (phase.nextUpdate?.text ?? null)
   return {
@@ -83,6 +85,7 @@ export function incidentStatus(state: IncidentState, now: Date = new Date(), pla
     playbook: state.playbook.name,
     phase: state.phase ?? null,
     resolved: state.resolved,
+    closed: state.closed ?? null,
     started_at: state.startedAt,
     facts: state.facts,
     updates: state.updates.filter((u) => u.approvedAt).length,
@@ -91,7 +94,7 @@ export function incidentStatus(state: IncidentState, now: Date = new Date(), pla
     next_update_due: deadline ? new Date(deadline.due).toISOString() : null,
     overdue: deadline !== undefined && now.getTime() > deadline.due,
     first_update: deadline?.first ?? false,
-    cadence: state.resolved ? null : cadence,
+    cadence: state.resolved || state.closed ? null : cadence,
   }
 }
 

@@ -169,8 +169,8 @@ export async function watchIncident(opts: WatchOptions): Promise<WatchResult> {
       }
     }
 
-    if (status.resolved) {
-      emit('resolved', `incident resolved${status.phase ? ` (${status.phase})` : ''}; stopped watching`)
+    if (status.resolved || status.closed) {
+      emit('resolved', status.closed ? `incident closed (${status.closed.reason}); stopped watching` : `incident resolved${status.phase ? ` (${status.phase})` : ''}; stopped watching`)
       opts.io.draw?.(frame(status, io.now().getTime(), events, firstUpdate))
       return finish('resolved')
     }

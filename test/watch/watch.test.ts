@@ -7,7 +7,7 @@ import {dueOf, formatCountdown, frame, watchIncident, type WatchIO} from '../../
 import {loadPlaybook} from '../../src/playbook/load.js'
 import {resolveFacts} from '../../src/facts.js'
 import {renderPhase} from '../../src/render/render-phase.js'
-import {loadIncident, openIncident} from '../../src/incident/service.js'
+import {closeIncident, loadIncident, openIncident} from '../../src/incident/service.js'
 import {FileIncidentStore} from '../../src/incident/store.js'
 import {ROOT, runCli, tempDir} from '../helpers/cli.js'
 import {writeFileSync} from 'node:fs'
@@ -26,6 +26,7 @@ function world(opts: {timeline: Array<[number, Partial<IncidentStatus>]>; failHo
     playbook: 'outage',
     phase: 'investigating',
     resolved: false,
+    closed: null,
     started_at: new Date(T0).toISOString(),
     facts: {},
     updates: 1,
@@ -203,6 +204,18 @@ describe('the first update', () => {
     expect(incidentStatus(state, new Date(T0 + 6 * MIN), null)).toMatchObject({next_update_due: '2026-11-25T14:05:00.000Z', overdue: true, first_update: true})
   })
 
+  it('a closed incident owes no update: status and watch give no deadline and never say OVERDUE', async () => {
+    const dir = tempDir()
+    const store = new FileIncidentStore(path.join(dir, 'state'))
+    const file = path.join(ROOT, 'playbooks', 'outage.yaml')
+    const {id} = await openIncident(store, {playbook: file, facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'dana', id: 'v-2', now: new Date(T0)})
+    await closeIncident(store, {incident: id, reason: 'duplicate of v-1', actor: 'dana', now: new Date(T0 + MIN)})
+    const {state} = await loadIncident(store, id)
+    const later = incidentStatus(state, new Date(T0 + 60 * MIN), null)
+    expect(later).toMatchObject({closed: {by: 'dana', reason: 'duplicate of v-1'}, next_update_due: null, overdue: false, first_update: false, cadence: null})
+    expect(dueOf(later)).toBeUndefined()
+  })
+
   it('`candor status` right after `incident open` says when the first update is due', async () => {
     const dir = tempDir()
     const env = {CANDOR_STATE_DIR: path.join(dir, 'state'), CANDOR_USER: 'Dana'}
@@ -227,6 +240,7 @@ describe('the live view', () => {
       playbook: 'outage',
       phase: 'identified',
       resolved: false,
+      closed: null,
       started_at: new Date(T0).toISOString(),
       facts: {},
       updates: 2,
