@@ -54,6 +54,7 @@ describe('candor site build', () => {
     expect(JSON.parse(r.stdout).error).toMatchObject({code: 'site_file_conflict', message: expect.stringContaining('feed.json in')})
 
     const empty = tempDir()
+    mkdirSync(path.join(empty, 'state')) // a named state directory must exist; this one holds no incident
     const none = await runCli(['site', 'build', '--state-dir', path.join(empty, 'state')], {cwd: empty})
     expect(none.code).toBe(1)
     expect(none.stderr).toContain('no folder to build the site in')
