@@ -34,6 +34,10 @@ export function describeEvent(e: JournalEvent): string {
       return `draft ${e.draft} replaced by ${e.superseded_by}`
     case 'closed':
       return `closed the incident without posting: ${e.reason}`
+    case 'retraction':
+      return e.status === 'deleted'
+        ? `retracted update ${e.update} on ${e.channel}, part ${e.part}`
+        : `could not retract update ${e.update} on ${e.channel}, part ${e.part}${e.status === 'unsupported' ? ' (the platform does not allow it)' : ''}: ${e.error ?? e.status}`
     case 'note':
       return e.text
     default:
