@@ -99,7 +99,7 @@ export const factFlags = {
 
 /** Flags of commands that read or write incident state. */
 export const stateFlags = {
-  'state-dir': Flags.string({description: 'state directory (default: $CANDOR_STATE_DIR, else ./.candor)', helpValue: 'DIR'}),
+  'state-dir': Flags.string({description: 'state directory (default: $CANDOR_STATE_DIR, else .candor/ here or in the nearest parent)', helpValue: 'DIR'}),
   store: Flags.string({description: 'shared store: postgres://USER@HOST/DB for team mode (the password goes in PGPASSWORD, ~/.pgpass or $CANDOR_STORE, not on the command line), or a directory (default: $CANDOR_STORE, else the state directory)', helpValue: 'URL'}),
 }
 

@@ -2,10 +2,11 @@ import {Help} from '@oclif/core'
 
 /** The environment variables Candor reads, for the root help (README "State and the journal", "Team mode"). */
 export const ENVIRONMENT: Array<[string, string]> = [
-  ['CANDOR_STATE_DIR', 'state directory (default ./.candor)'],
+  ['CANDOR_STATE_DIR', 'state directory (default: .candor/ here or in the nearest parent)'],
   ['CANDOR_STORE', 'team mode store: postgres://USER@HOST/DB, or a directory'],
   ['CANDOR_USER', 'who acts, for the journal (default: git user.name)'],
-  ['CANDOR_CACHE_DIR', 'template cache (default ~/.cache/candor)'],
+  ['CANDOR_CACHE_DIR', 'template cache (default ~/.cache/candor); CANDOR_CACHE=off turns it off'],
+  ['CANDOR_TRUSTED_HOSTS', 'hosts a playbook\'s api_url may send credentials to, comma-separated'],
   ['CANDOR_<CHANNEL>_*', 'channel credentials (also read from ./.env)'],
   ['NO_COLOR', 'no colours (same as --no-color)'],
   ['DEBUG', 'DEBUG=* adds stack traces and oclif\'s debug log'],
@@ -17,8 +18,8 @@ export const EXIT_CODES: Array<[string, string]> = [
   ['1', 'bad input or preflight failure: nothing was sent'],
   ['2', 'flag or argument syntax, unknown command'],
   ['3', 'some deliveries failed, the rest went out: candor retry'],
-  ['4', 'not approved (no terminal and no --yes): nothing sent'],
-  ['130', 'interrupted (Ctrl-C) while publishing'],
+  ['4', 'not approved (refused, or no terminal and no --yes): nothing sent'],
+  ['130', 'interrupted (Ctrl-C): at a prompt nothing was sent; while sending, candor retry'],
 ]
 
 /**

@@ -172,7 +172,7 @@ export class FileIncidentStore implements IncidentStore {
 
   async list(): Promise<string[]> {
     if (this.opts.explicit && !existsSync(this.location)) {
-      throw new CandorError(`no state directory at ${this.location}`, {code: 'state_dir_not_found', suggestions: ['Check the path: it names a folder that does not exist (without --state-dir, Candor uses $CANDOR_STATE_DIR, else ./.candor)']})
+      throw new CandorError(`no state directory at ${this.location}`, {code: 'state_dir_not_found', suggestions: ['Check the path: it names a folder that does not exist (left out, Candor uses $CANDOR_STATE_DIR, else .candor/ here or in the nearest parent)']})
     }
     this.checkFolders()
     if (!existsSync(this.dir)) return []
