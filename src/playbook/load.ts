@@ -138,12 +138,14 @@ export function readUtf8(file: string): {text?: string; error?: string} {
  * of the file (every symlink resolved) must be under the real path of the folder. A
  * symlink such as `templates/inv.hbs -> ../../.env` is refused and never read.
  */
-export function readTemplateFile(file: string, playbookDir: string): {text?: string; error?: string} {
+export function readTemplateFile(file: string, playbookDir: string, realDirs: Map<string, string> = new Map()): {text?: string; error?: string} {
   let real: string
   let realDir: string
   try {
-    realDir = realpathSync(playbookDir)
-    real = realpathSync(file)
+    // A playbook has dozens of templates: resolve its folder once, and each file with libuv's realpath (the JS one walks every path segment).
+    realDir = realDirs.get(playbookDir) ?? realpathSync.native(playbookDir)
+    realDirs.set(playbookDir, realDir)
+    real = realpathSync.native(file)
   } catch {
     return readUtf8(file) // missing or unreadable: say so as any other read would
   }
@@ -389,6 +391,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
   const postedLocales = new Set([...channels.values()].map((c) => (typeof c.options.locale === 'string' ? (templateLocale(c.options.locale, locales) ?? defaultLocale) : defaultLocale)))
   const phases: Phase[] = []
   const playbookDir = path.dirname(abs)
+  const realDirs = new Map<string, string>()
   const translationFiles = new Map<string, {source?: TemplateSource; facts?: Array<{name: string; at: SourceRef}>; error?: string; fresh?: boolean}>()
   if (root.phases === undefined) problem([], 'missing "phases" (the steps of the incident, e.g. investigating, identified, resolved)')
   else if (!isMapping(root.phases) || Object.keys(root.phases).length === 0) problem(['phases'], `"phases" must be a mapping of phase name to settings, with at least one phase; found ${describe(root.phases)}`)
@@ -475,7 +478,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
         if (path.isAbsolute(post.template) || rel.startsWith('..') || path.isAbsolute(rel)) {
           problem([...pp, 'template'], `${what}: template "${post.template}" is outside the playbook's folder; keep templates beside the playbook`)
         } else {
-          const read = readTemplateFile(templateFile, playbookDir)
+          const read = readTemplateFile(templateFile, playbookDir, realDirs)
           if (read.text === undefined) problem([...pp, 'template'], `${what}: cannot read template "${post.template}": ${read.error}`)
           else {
             versions.set(defaultLocale, {
@@ -489,7 +492,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
             // (Only checked reads are shared: an unchecked one has no facts to share.)
             let version = checking ? translationFiles.get(localized) : undefined
             if (!version) {
-              const read = readTemplateFile(localized, playbookDir)
+              const read = readTemplateFile(localized, playbookDir, realDirs)
               version =
                 read.text === undefined
                   ? {error: read.error}
