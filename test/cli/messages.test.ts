@@ -48,12 +48,22 @@ describe('an explicit path that does not exist is an error', () => {
 })
 
 /** A loopback port nothing listens on: bound, then closed. */
+/**
+ * A loopback port nothing listens on. Taken below the kernel's ephemeral range (32768 and up),
+ * where the other tests' servers (all on port 0) never land, so no parallel test can start
+ * listening on it while this one runs; checked to refuse a connection.
+ */
 async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as net.AddressInfo).port
-  await new Promise((resolve) => server.close(resolve))
-  return port
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000)
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1')
+      socket.once('connect', () => (socket.destroy(), resolve(false)))
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'))
+    })
+    if (refused) return port
+  }
+  throw new Error('no closed loopback port between 20000 and 30000')
 }
 
 describe('network failures name the host, the port and the cause', () => {
