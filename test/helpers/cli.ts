@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -38,4 +38,12 @@ export function runCli(args: string[], opts: {cwd?: string; env?: Record<string,
 
 export function tempDir(prefix = 'candor-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+/** Writes a playbook's YAML into a new temporary folder: the folder (for its state) and the file. */
+export function writePlaybook(yaml: string, name = 'incident.yaml'): {dir: string; playbook: string} {
+  const dir = tempDir()
+  const playbook = path.join(dir, name)
+  writeFileSync(playbook, yaml)
+  return {dir, playbook}
 }

@@ -2,7 +2,6 @@
  * An incident on a Bluesky and a Slack (bot) channel, each against its loopback fake, published
  * in-process with publishUpdate: for tests of threading and record keys across updates.
  */
-import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {expect} from 'vitest'
 import {openIncident} from '../../src/incident/service.js'
@@ -10,7 +9,7 @@ import {FileIncidentStore} from '../../src/incident/store.js'
 import {publishUpdate, type PublishDeps} from '../../src/publish/publish.js'
 import {startFakeBluesky, type FakeBluesky} from '../fakes/bluesky-api.js'
 import {startFakeSlack, type FakeSlack} from '../fakes/slack-api.js'
-import {tempDir} from './cli.js'
+import {writePlaybook} from './cli.js'
 
 export const APP_PASSWORD = 'abcd-efgh-ijkl-mnop'
 export const BOT_TOKEN = 'xoxb-1111-2222-SecretBotToken'
@@ -28,11 +27,8 @@ export interface ThreadWorld {
 export async function threadWorld(): Promise<ThreadWorld> {
   const bluesky = await startFakeBluesky({appPassword: APP_PASSWORD, handle: 'acme-status.bsky.social'})
   const slack = await startFakeSlack({botToken: BOT_TOKEN})
-  const dir = tempDir()
-  const playbook = path.join(dir, 'incident.yaml')
   const posts = (text: string) => `      bluesky: { text: "${text}" }\n      slack: { text: "${text}" }`
-  writeFileSync(
-    playbook,
+  const {dir, playbook} = writePlaybook(
     `name: incident
 facts:
   service: { required: true }

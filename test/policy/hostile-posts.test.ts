@@ -12,7 +12,7 @@ import {previewPhase} from '../../src/preview.js'
 import {publishUpdate, type Approver} from '../../src/publish/publish.js'
 import {renderPhase} from '../../src/render/render-phase.js'
 import {startFakeX, type FakeX} from '../fakes/x-api.js'
-import {tempDir} from '../helpers/cli.js'
+import {tempDir, writePlaybook} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 
 const NOW = new Date('2026-11-25T14:00:00Z')
@@ -20,9 +20,7 @@ const bare = {policy: {forbid: [], internalHosts: []}}
 const rules = (text: string, ctx: Parameters<typeof checkPost>[1] = {playbook: bare}) => checkPost(text, ctx).map((v) => [v.rule, v.match])
 
 function playbookWith(top: string, statusDefault = 'https://status.acme.com'): Playbook {
-  const file = path.join(tempDir(), 'p.yaml')
-  writeFileSync(
-    file,
+  const {playbook: file} = writePlaybook(
     `name: p
 ${top}
 facts:
@@ -36,6 +34,7 @@ phases:
     posts:
       x: { text: "{{service}}: {{impact}}. Follow {{status_url}}" }
 `,
+    'p.yaml',
   )
   const {playbook, problems} = loadPlaybook(file)
   expect(problems).toEqual([])

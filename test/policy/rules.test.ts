@@ -1,5 +1,4 @@
 import path from 'node:path'
-import {writeFileSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 import {CandorError} from '../../src/errors.js'
 import {resolveFacts} from '../../src/facts.js'
@@ -11,7 +10,7 @@ import {checkPost, POLICY_RULES} from '../../src/policy/rules.js'
 import {publishUpdate} from '../../src/publish/publish.js'
 import {renderPhase} from '../../src/render/render-phase.js'
 import {startFakeX, type FakeX} from '../fakes/x-api.js'
-import {ROOT, runCli, tempDir} from '../helpers/cli.js'
+import {ROOT, runCli, tempDir, writePlaybook} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 
 const NOW = new Date('2026-11-25T14:00:00Z')
@@ -20,10 +19,7 @@ const bare = {policy}
 const rules = (text: string, ctx: Parameters<typeof checkPost>[1] = {playbook: bare}) => checkPost(text, ctx).map((v) => [v.rule, v.match])
 
 function playbookWith(extra: string): Playbook {
-  const dir = tempDir()
-  const file = path.join(dir, 'p.yaml')
-  writeFileSync(
-    file,
+  const {playbook: file} = writePlaybook(
     `name: p
 ${extra}
 facts:
@@ -40,6 +36,7 @@ phases:
       x: { text: "{{service}}: {{impact}}. {{status_url}}" }
       page: { text: "{{service}}: {{impact}}." }
 `,
+    'p.yaml',
   )
   const {playbook, problems} = loadPlaybook(file)
   expect(problems).toEqual([])

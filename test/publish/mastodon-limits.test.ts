@@ -1,5 +1,4 @@
 import {randomUUID} from 'node:crypto'
-import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../src/channels/kinds.js'
@@ -9,7 +8,7 @@ import {createAdapter} from '../../src/publish/adapters/mastodon.js'
 import {publishUpdate, type PublishDeps} from '../../src/publish/publish.js'
 import {previewPhase} from '../../src/preview.js'
 import {startFakeMastodon, type FakeMastodon, type StartFakeMastodonOptions} from '../fakes/mastodon-api.js'
-import {tempDir} from '../helpers/cli.js'
+import {writePlaybook} from '../helpers/cli.js'
 
 const TOKEN = 'mastodon-token-Zx81qP0sKd'
 // ~700 characters with one long URL: over Mastodon's default 500, within 1000.
@@ -25,10 +24,7 @@ afterEach(async () => fake?.close())
 async function world(fakeOptions: Partial<StartFakeMastodonOptions> = {}, channelOptions = '') {
   fake = await startFakeMastodon({accessToken: TOKEN, domain: 'mastodon.example', ...fakeOptions})
   const instance = `https://m-${randomUUID().slice(0, 8)}.example`
-  const dir = tempDir()
-  const playbook = path.join(dir, 'incident.yaml')
-  writeFileSync(
-    playbook,
+  const {dir, playbook} = writePlaybook(
     `name: incident
 facts:
   text: { required: true }

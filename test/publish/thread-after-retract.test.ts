@@ -1,4 +1,3 @@
-import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../src/channels/kinds.js'
@@ -8,7 +7,7 @@ import {FileIncidentStore} from '../../src/incident/store.js'
 import {publishUpdate, retryFailed} from '../../src/publish/publish.js'
 import {retractUpdate} from '../../src/publish/retract.js'
 import {startFakeStatuspage} from '../fakes/statuspage-api.js'
-import {tempDir} from '../helpers/cli.js'
+import {writePlaybook} from '../helpers/cli.js'
 import {APP_PASSWORD, BOT_TOKEN, threadWorld, type ThreadWorld} from '../helpers/thread-world.js'
 import {postRequest} from './adapters/requests.js'
 
@@ -81,10 +80,7 @@ describe('Statuspage after its first update is retracted', () => {
   it('opens a new incident instead of updating the deleted one', async () => {
     const fake = await startFakeStatuspage({apiKey: 'sp-key-0123456789'})
     try {
-      const dir = tempDir()
-      const playbook = path.join(dir, 'incident.yaml')
-      writeFileSync(
-        playbook,
+      const {dir, playbook} = writePlaybook(
         `name: incident
 facts:
   service: { required: true }

@@ -1,14 +1,9 @@
-import {writeFileSync} from 'node:fs'
-import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {previewPhase} from '../../src/preview.js'
-import {tempDir} from '../helpers/cli.js'
+import {writePlaybook} from '../helpers/cli.js'
 
 function playbook(): string {
-  const dir = tempDir()
-  const file = path.join(dir, 'playbook.yaml')
-  writeFileSync(
-    file,
+  return writePlaybook(
     `name: demo
 facts:
   impact: { required: true }
@@ -21,8 +16,8 @@ phases:
       social: { text: "We're looking into it: {{impact}}. Questions: @support@acme.example" }
       x: { text: "We're looking into it: {{impact}}." }
 `,
-  )
-  return file
+    'playbook.yaml',
+  ).playbook
 }
 
 describe('preview: a mention in a fact', () => {
