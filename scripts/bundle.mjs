@@ -34,9 +34,9 @@ const entryPoints = [
   ...tsFiles(path.join(SRC, 'commands')), // oclif loads each from the manifest
   // Loaded on demand by name; as entries they keep their file names, which keeps the
   // start-up test's "no adapter was loaded" check meaningful.
-  ...tsFiles(path.join(SRC, 'publish', 'adapters')).filter((f) => !f.endsWith(`${path.sep}index.ts`)),
-  path.join(SRC, 'store', 'postgres.ts'),
-  path.join(SRC, 'text', 'length.ts'), // so tests can run the conformance suite on the bundled counters
+  ...tsFiles(path.join(SRC, 'channels')).filter((f) => path.basename(f) === 'adapter.ts'),
+  path.join(SRC, 'infrastructure', 'store', 'postgres.ts'),
+  path.join(SRC, 'domain', 'text', 'length.ts'), // so tests can run the conformance suite on the bundled counters
 ]
 
 /**

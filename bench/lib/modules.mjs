@@ -10,7 +10,7 @@ const PRELOAD = new URL('./record-modules.mjs', import.meta.url).href
 
 /** What `--version` and `preview` must never load: adapters, their SDKs, prompts, spinners, mail. */
 export const FORBIDDEN = [
-  {name: 'channel adapters (the registry, adapters/index.js, is fine)', test: (f) => /\/dist\/publish\/adapters\/(?!index\.js$)/.test(f)},
+  {name: 'channel adapters (dist/channels/*/adapter.js)', test: (f) => /\/dist\/channels\/[^/]+\/adapter\.js$/.test(f)},
   {name: 'twitter-api-v2', test: (f) => /\/node_modules\/twitter-api-v2\//.test(f)},
   {name: '@atproto/*', test: (f) => /\/node_modules\/@atproto\//.test(f)},
   {name: '@inquirer/*', test: (f) => /\/node_modules\/@inquirer\//.test(f)},

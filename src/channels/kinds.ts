@@ -1,4 +1,4 @@
-import {codePointLength, graphemeLength, mastodonLength, mastodonRemoteMentions, xWeightedLength} from '../text/length.js'
+import {codePointLength, graphemeLength, mastodonLength, mastodonRemoteMentions, xWeightedLength} from '../domain/text/length.js'
 import {webhookSecretProblem} from './webhook-secret.js'
 
 /** The channel types a playbook may use. */

@@ -12,7 +12,7 @@ export const ENVIRONMENT: Array<[string, string]> = [
   ['DEBUG', 'DEBUG=* adds stack traces and oclif\'s debug log'],
 ]
 
-/** Exit codes (src/errors.ts ExitCode), as the README's table says them. */
+/** Exit codes (src/domain/errors.ts ExitCode), as the README's table says them. */
 export const EXIT_CODES: Array<[string, string]> = [
   ['0', 'done (publish, retry: every approved delivery published)'],
   ['1', 'bad input or preflight failure: nothing was sent'],

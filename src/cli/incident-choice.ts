@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
-import {CandorError, ExitCode} from '../errors.js'
-import {setPlaybookLookup} from '../incident/playbook-file.js'
-import {pickIncident, type PickOptions} from '../incident/service.js'
-import {FileIncidentStore, type IncidentStore} from '../incident/store.js'
+import {CandorError, ExitCode} from '../domain/errors.js'
+import {setPlaybookLookup} from '../services/incident/playbook-file.js'
+import {pickIncident, type PickOptions} from '../services/incident/service.js'
+import {FileIncidentStore, type IncidentStore} from '../services/incident/store.js'
 import {paintErr} from './style.js'
 
 /** `--playbook FILE` of commands that load an incident's playbook. */

@@ -1,4 +1,4 @@
-import {ExitCode} from '../errors.js'
+import {ExitCode} from '../domain/errors.js'
 import {promptOpen} from './prompt.js'
 
 /**

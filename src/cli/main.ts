@@ -1,6 +1,6 @@
 import {execute} from '@oclif/core'
-import {secretValues, loadEnvironment} from '../publish/credentials.js'
-import {storeSecrets} from '../store/url.js'
+import {secretValues, loadEnvironment} from '../services/publish/credentials.js'
+import {storeSecrets} from '../infrastructure/store/url.js'
 import {installOutputRedaction} from './redact-output.js'
 
 /**

@@ -1,6 +1,6 @@
 import type {Hook} from '@oclif/core'
-import {CandorError, ExitCode} from '../errors.js'
-import {closest} from '../text/closest.js'
+import {CandorError, ExitCode} from '../domain/errors.js'
+import {closest} from '../domain/text/closest.js'
 import {formatError, toCliError} from './base-command.js'
 
 /**

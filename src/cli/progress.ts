@@ -1,5 +1,5 @@
-import type {ChannelProgress, DeliveryReporter} from '../publish/deliver.js'
-import {formatWait} from '../publish/deliver.js'
+import type {ChannelProgress, DeliveryReporter} from '../services/publish/deliver.js'
+import {formatWait} from '../services/publish/deliver.js'
 import {makeStyler} from './style.js'
 
 /** Where progress goes: stderr, or a stand-in in tests (a TTY of a given width). */

@@ -1,4 +1,4 @@
-import {CandorError, ExitCode} from '../errors.js'
+import {CandorError, ExitCode} from '../domain/errors.js'
 
 /** The prompts Candor uses (@inquirer/prompts), loaded only when a person is asked. */
 export type Prompts = Pick<typeof import('@inquirer/prompts'), 'select' | 'checkbox' | 'confirm' | 'editor'>

@@ -1,4 +1,4 @@
-import {Redactor} from '../publish/redact.js'
+import {Redactor} from '../services/publish/redact.js'
 
 let installed: Redactor | undefined
 

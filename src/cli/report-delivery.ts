@@ -1,6 +1,6 @@
-import {ExitCode} from '../errors.js'
-import {describeAlreadyCarried} from '../publish/duplicates.js'
-import type {PublishResult} from '../publish/publish.js'
+import {ExitCode} from '../domain/errors.js'
+import {describeAlreadyCarried} from '../services/publish/duplicates.js'
+import type {PublishResult} from '../services/publish/publish.js'
 
 /** Where a command's lines go: its own log and warning methods. */
 export interface CommandOutput {

@@ -1,5 +1,5 @@
-import {CandorError, ExitCode} from '../errors.js'
-import {didYouMean} from '../text/closest.js'
+import {CandorError, ExitCode} from '../domain/errors.js'
+import {didYouMean} from '../domain/text/closest.js'
 
 /** What a usage error needs to know about the command it came from. */
 export interface CommandShape {

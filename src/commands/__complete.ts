@@ -1,10 +1,10 @@
 import path from 'node:path'
 import {CandorCommand} from '../cli/base-command.js'
 import {complete, formatCandidates, type Candidate, type CompletionCommand, type CompletionContext, type CompletionSources} from '../cli/complete.js'
-import {incidentPlaybook, listIncidents, loadIncident, openStore, resolveIncidentId} from '../incident/service.js'
-import type {IncidentStore} from '../incident/store.js'
-import type {Playbook} from '../playbook/model.js'
-import {DEFAULT_PLAYBOOK_DIR, listPlaybookFiles, requirePlaybook} from '../playbook/resolve.js'
+import {incidentPlaybook, listIncidents, loadIncident, openStore, resolveIncidentId} from '../services/incident/service.js'
+import type {IncidentStore} from '../services/incident/store.js'
+import type {Playbook} from '../domain/playbook/model.js'
+import {DEFAULT_PLAYBOOK_DIR, listPlaybookFiles, requirePlaybook} from '../services/playbook/resolve.js'
 
 /** A team store that does not answer within this long completes nothing rather than hang the shell. */
 const STORE_WAIT_MS = 1500

@@ -4,12 +4,12 @@ import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {graceOnCtrlC} from '../cli/interrupt.js'
 import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
-import {describeActor, whoIsActing, type Actor} from '../incident/identity.js'
+import {describeActor, whoIsActing, type Actor} from '../services/incident/identity.js'
 import {ask} from '../cli/prompt.js'
 import {canPrompt} from '../cli/terminal.js'
-import {openStore, refuseClosedIncident, resolveIncidentId} from '../incident/service.js'
-import {loadEnvironment} from '../publish/credentials.js'
-import {approveDraft, describeDraft, findDraftIncident, type DraftView} from '../publish/drafts.js'
+import {openStore, refuseClosedIncident, resolveIncidentId} from '../services/incident/service.js'
+import {loadEnvironment} from '../services/publish/credentials.js'
+import {approveDraft, describeDraft, findDraftIncident, type DraftView} from '../services/publish/drafts.js'
 
 /** Asks the person approving (Enter alone approves nothing); says who it is recorded as and where it goes. */
 function confirmDraft(actor: Actor) {

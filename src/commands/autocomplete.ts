@@ -2,7 +2,7 @@ import path from 'node:path'
 import {Args} from '@oclif/core'
 import {CandorCommand} from '../cli/base-command.js'
 import {completionScript, SHELLS} from '../cli/complete.js'
-import {CandorError, ExitCode} from '../errors.js'
+import {CandorError, ExitCode} from '../domain/errors.js'
 
 const INSTALL: Record<(typeof SHELLS)[number], string> = {
   bash: 'candor autocomplete bash >> ~/.bashrc',

@@ -1,7 +1,7 @@
 import {CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
 import {paint} from '../cli/style.js'
-import {openStore, resolveIncidentId} from '../incident/service.js'
-import {listDrafts} from '../publish/drafts.js'
+import {openStore, resolveIncidentId} from '../services/incident/service.js'
+import {listDrafts} from '../services/publish/drafts.js'
 
 export default class Drafts extends CandorCommand {
   static override summary = 'List drafts waiting for approval (two-person approval)'

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import path from 'node:path'
 import {CandorCommand} from '../cli/base-command.js'
 import {paint} from '../cli/style.js'
-import {scaffoldProject} from '../scaffold.js'
+import {scaffoldProject} from '../cli/scaffold.js'
 
 export default class Init extends CandorCommand {
   static override summary = 'Create a playbooks/ folder with a working example playbook and templates, and a facts.yaml to edit'

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {CandorCommand, factFlags} from '../cli/base-command.js'
 import {formatPreview, terminalWidth} from '../cli/render-preview.js'
-import {ExitCode} from '../errors.js'
-import {POLICY_RULES} from '../policy/rules.js'
-import {previewPhase} from '../preview.js'
+import {ExitCode} from '../domain/errors.js'
+import {POLICY_RULES} from '../services/policy/rules.js'
+import {previewPhase} from '../services/publish/preview.js'
 
 export default class Preview extends CandorCommand {
   static override summary = 'Show every post of a phase as it would go out (dry run, no network)'

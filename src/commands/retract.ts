@@ -3,12 +3,12 @@ import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFla
 import {ask} from '../cli/prompt.js'
 import {paint} from '../cli/style.js'
 import {canPrompt} from '../cli/terminal.js'
-import {CandorError, ExitCode} from '../errors.js'
-import {resolveActor} from '../incident/identity.js'
+import {CandorError, ExitCode} from '../domain/errors.js'
+import {resolveActor} from '../services/incident/identity.js'
 import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
-import {openStore, resolveIncidentId} from '../incident/service.js'
-import {loadEnvironment} from '../publish/credentials.js'
-import {retractUpdate} from '../publish/retract.js'
+import {openStore, resolveIncidentId} from '../services/incident/service.js'
+import {loadEnvironment} from '../services/publish/credentials.js'
+import {retractUpdate} from '../services/publish/retract.js'
 
 export default class Retract extends CandorCommand {
   static override summary = 'Delete the posts of one update, where the platform allows it'

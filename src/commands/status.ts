@@ -1,9 +1,9 @@
 import {CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
 import {paint} from '../cli/style.js'
-import {describeDuration, formatTime} from '../render/helpers.js'
+import {describeDuration, formatTime} from '../services/render/helpers.js'
 import {chooseIncident, incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
-import {loadIncident, openStore} from '../incident/service.js'
-import {incidentStatus} from '../incident/status.js'
+import {loadIncident, openStore} from '../services/incident/service.js'
+import {incidentStatus} from '../services/incident/status.js'
 
 export default class Status extends CandorCommand {
   static override summary = 'Where an incident stands: phase, facts, last post per channel, next update due'

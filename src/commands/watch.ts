@@ -3,10 +3,10 @@ import {Flags} from '@oclif/core'
 import {CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
 import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {paint} from '../cli/style.js'
-import {incidentPlaybook, loadIncident, openStore, resolveIncidentId} from '../incident/service.js'
-import {incidentStatus} from '../incident/status.js'
-import {watchIncident, type WatchIO} from '../incident/watch.js'
-import type {Playbook} from '../playbook/model.js'
+import {incidentPlaybook, loadIncident, openStore, resolveIncidentId} from '../services/incident/service.js'
+import {incidentStatus} from '../services/incident/status.js'
+import {watchIncident, type WatchIO} from '../services/incident/watch.js'
+import type {Playbook} from '../domain/playbook/model.js'
 
 const HOOK_TIMEOUT_MS = 30_000
 

@@ -3,9 +3,9 @@ import {describe, expect, it} from 'vitest'
 import {describeTargets, PromptApprover} from '../../src/cli/approval.js'
 import {graceOnCtrlC} from '../../src/cli/interrupt.js'
 import {ask, promptOpen, type Prompts} from '../../src/cli/prompt.js'
-import type {RenderedPostRecord} from '../../src/incident/events.js'
-import {describeActor, whoIsActing} from '../../src/incident/identity.js'
-import type {ApprovalRequest} from '../../src/publish/approval.js'
+import type {RenderedPostRecord} from '../../src/services/incident/events.js'
+import {describeActor, whoIsActing} from '../../src/services/incident/identity.js'
+import type {ApprovalRequest} from '../../src/services/publish/approval.js'
 
 type Config = {message: string; choices?: Array<{name: string; value: string; disabled?: unknown}>; default?: unknown}
 type Answer = (config: Config) => unknown

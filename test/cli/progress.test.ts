@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {createReporter, type ProgressStream} from '../../src/cli/progress.js'
-import type {ChannelProgress} from '../../src/publish/deliver.js'
+import type {ChannelProgress} from '../../src/services/publish/deliver.js'
 
 /**
  * A terminal of a given width. ora redraws by clearing as many rows as its text wraps

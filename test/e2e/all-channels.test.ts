@@ -1,8 +1,8 @@
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {escapeSlackText} from '../../src/publish/adapters/slack.js'
-import {webhookId} from '../../src/publish/adapters/webhook.js'
+import {escapeSlackText} from '../../src/channels/slack/adapter.js'
+import {webhookId} from '../../src/channels/webhook/adapter.js'
 import {
   allChannelsWorld,
   blogFiles,
@@ -21,7 +21,7 @@ import {X_CREDENTIALS} from '../helpers/x-incident.js'
 /**
  * The shipped outage playbook, every phase, published through the CLI to every channel
  * type at once, each against its fake; then every fake's final state is checked.
- * (The `site` channel is included: src/publish/adapters/site.ts builds the status site.)
+ * (The `site` channel is included: src/channels/site/adapter.ts builds the status site.)
  */
 
 let world: AllChannelsWorld | undefined

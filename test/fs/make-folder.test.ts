@@ -1,7 +1,7 @@
 import {existsSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {makeFolder} from '../../src/fs/make-folder.js'
+import {makeFolder} from '../../src/infrastructure/fs/make-folder.js'
 import {runCli, tempDir} from '../helpers/cli.js'
 
 describe('makeFolder', () => {

@@ -2,9 +2,9 @@ import {createHash} from 'node:crypto'
 import {chownSync, mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {findProjectRoot, findStateDir, playbookProject} from '../../src/fs/project.js'
-import {resolveStateDir} from '../../src/incident/service.js'
-import {playbookRecord, projectRoots} from '../../src/incident/playbook-file.js'
+import {findProjectRoot, findStateDir, playbookProject} from '../../src/infrastructure/fs/project.js'
+import {resolveStateDir} from '../../src/services/incident/service.js'
+import {playbookRecord, projectRoots} from '../../src/services/incident/playbook-file.js'
 import {tempDir} from '../helpers/cli.js'
 
 describe('finding the state directory and the project', () => {

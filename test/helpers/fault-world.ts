@@ -16,7 +16,7 @@ import {once} from 'node:events'
 import {rmSync} from 'node:fs'
 import net from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {deliveryStatus, type IncidentState} from '../../src/incident/state.js'
+import {deliveryStatus, type IncidentState} from '../../src/services/incident/state.js'
 import {
   allChannelsWorld,
   checkExactlyOnce,

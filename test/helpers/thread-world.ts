@@ -4,9 +4,9 @@
  */
 import path from 'node:path'
 import {expect} from 'vitest'
-import {openIncident} from '../../src/incident/service.js'
-import {FileIncidentStore} from '../../src/incident/store.js'
-import {publishUpdate, type PublishDeps} from '../../src/publish/publish.js'
+import {openIncident} from '../../src/services/incident/service.js'
+import {FileIncidentStore} from '../../src/services/incident/store.js'
+import {publishUpdate, type PublishDeps} from '../../src/services/publish/publish.js'
 import {startFakeBluesky, type FakeBluesky} from '../fakes/bluesky-api.js'
 import {startFakeSlack, type FakeSlack} from '../fakes/slack-api.js'
 import {writePlaybook} from './cli.js'

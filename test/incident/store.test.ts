@@ -1,9 +1,9 @@
 import {appendFileSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {listIncidents, openIncident} from '../../src/incident/service.js'
-import {foldIncident} from '../../src/incident/state.js'
-import {FileIncidentStore, nodeJournalIo, type JournalIo} from '../../src/incident/store.js'
+import {listIncidents, openIncident} from '../../src/services/incident/service.js'
+import {foldIncident} from '../../src/services/incident/state.js'
+import {FileIncidentStore, nodeJournalIo, type JournalIo} from '../../src/services/incident/store.js'
 import {ROOT, tempDir} from '../helpers/cli.js'
 
 const opened = {type: 'opened' as const, by: 'alice', incident: 'inc-1', playbook: {name: 'p', file: '/p.yaml'}, started_at: '2026-11-25T14:00:00.000Z', facts: {service: 'A'}}

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {describeEvent} from '../../src/incident/timeline.js'
+import {describeEvent} from '../../src/services/incident/timeline.js'
 
 const base = {seq: 4, at: '2026-11-25T14:10:00.000Z', by: 'dana'}
 

@@ -1,8 +1,8 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {loadPlaybook} from '../../src/playbook/load.js'
-import {formatProblem} from '../../src/playbook/model.js'
+import {loadPlaybook} from '../../src/services/playbook/load.js'
+import {formatProblem} from '../../src/domain/playbook/model.js'
 import {tempDir} from '../helpers/cli.js'
 
 /** Writes files (name → text, names may have folders) into a fresh folder; returns the folder. */

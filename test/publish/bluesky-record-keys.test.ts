@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest'
-import {loadIncident} from '../../src/incident/service.js'
-import {publishUpdate, retryFailed} from '../../src/publish/publish.js'
+import {loadIncident} from '../../src/services/incident/service.js'
+import {publishUpdate, retryFailed} from '../../src/services/publish/publish.js'
 import {threadWorld, type ThreadWorld} from '../helpers/thread-world.js'
 
 let current: ThreadWorld | undefined

@@ -1,11 +1,11 @@
 import {describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../src/channels/kinds.js'
 import {CREDENTIAL_FIELDS} from '../../src/channels/credential-fields.js'
-import {checkCredentials, envPrefix, isSecretVariable, parseDotEnv, secretValues} from '../../src/publish/credentials.js'
-import {Redactor} from '../../src/publish/redact.js'
-import {preflight} from '../../src/publish/publish.js'
-import type {Playbook} from '../../src/playbook/model.js'
-import type {RenderedPost} from '../../src/render/render-phase.js'
+import {checkCredentials, envPrefix, isSecretVariable, parseDotEnv, secretValues} from '../../src/services/publish/credentials.js'
+import {Redactor} from '../../src/services/publish/redact.js'
+import {preflight} from '../../src/services/publish/publish.js'
+import type {Playbook} from '../../src/domain/playbook/model.js'
+import type {RenderedPost} from '../../src/services/render/render-phase.js'
 
 describe('credentials', () => {
   it('names variables after the channel', () => {

@@ -2,16 +2,16 @@ import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS, type ChannelType} from '../../src/channels/kinds.js'
-import {openIncident} from '../../src/incident/service.js'
-import {FileIncidentStore} from '../../src/incident/store.js'
-import {loadPlaybook} from '../../src/playbook/load.js'
-import type {ChannelConfig} from '../../src/playbook/model.js'
-import {previewPhase} from '../../src/preview.js'
-import {createAdapter as createMastodon} from '../../src/publish/adapters/mastodon.js'
-import {checkChannels} from '../../src/publish/check.js'
-import {resolveEndpoint} from '../../src/publish/endpoint-trust.js'
-import {publishUpdate} from '../../src/publish/publish.js'
-import {validatePlaybooks} from '../../src/playbook/validate.js'
+import {openIncident} from '../../src/services/incident/service.js'
+import {FileIncidentStore} from '../../src/services/incident/store.js'
+import {loadPlaybook} from '../../src/services/playbook/load.js'
+import type {ChannelConfig} from '../../src/domain/playbook/model.js'
+import {previewPhase} from '../../src/services/publish/preview.js'
+import {createAdapter as createMastodon} from '../../src/channels/mastodon/adapter.js'
+import {checkChannels} from '../../src/services/publish/check.js'
+import {resolveEndpoint} from '../../src/services/publish/endpoint-trust.js'
+import {publishUpdate} from '../../src/services/publish/publish.js'
+import {validatePlaybooks} from '../../src/services/playbook/validate.js'
 import {startFakeMastodon, type FakeMastodon} from '../fakes/mastodon-api.js'
 import {startFakeX, type FakeX} from '../fakes/x-api.js'
 import {runCli, tempDir} from '../helpers/cli.js'
@@ -123,7 +123,7 @@ describe('the commands refuse before any connection', () => {
 
   it('channels check sends no token to a host only the playbook names', async () => {
     const {mastodon, x, env, playbook} = await world()
-    const {requirePlaybook} = await import('../../src/playbook/resolve.js')
+    const {requirePlaybook} = await import('../../src/services/playbook/resolve.js')
     const checks = await checkChannels(requirePlaybook(playbook), env, {timeoutMs: 2000})
     expect(checks.map((c) => [c.channel, c.ok, c.error])).toEqual([
       ['mastodon', false, expect.stringMatching(/^channel "mastodon": the playbook's "instance" would send its credentials over http:\/\/ to 0\.0\.0\.0:\d+/)],

@@ -1,8 +1,8 @@
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
-import {DeliveryError} from '../../src/publish/adapter.js'
-import {httpRequest} from '../../src/publish/http.js'
+import {DeliveryError} from '../../src/services/publish/adapter.js'
+import {httpRequest} from '../../src/infrastructure/http.js'
 
 let server: http.Server | undefined
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {previewPhase} from '../../src/preview.js'
+import {previewPhase} from '../../src/services/publish/preview.js'
 import {writePlaybook} from '../helpers/cli.js'
 
 function playbook(): string {

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {TEMPLATE_HELPERS, formatTime, joinList} from '../../src/render/helpers.js'
+import {TEMPLATE_HELPERS, formatTime, joinList} from '../../src/services/render/helpers.js'
 
 /**
  * English in UTC (the default) is formatted without Intl, for start-up time. These hold

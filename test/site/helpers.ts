@@ -1,10 +1,10 @@
 import {cpSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import yaml from 'js-yaml'
-import {openIncident} from '../../src/incident/service.js'
-import {FileIncidentStore} from '../../src/incident/store.js'
-import type {Clock} from '../../src/publish/deliver.js'
-import {publishUpdate, type PublishResult} from '../../src/publish/publish.js'
+import {openIncident} from '../../src/services/incident/service.js'
+import {FileIncidentStore} from '../../src/services/incident/store.js'
+import type {Clock} from '../../src/services/publish/deliver.js'
+import {publishUpdate, type PublishResult} from '../../src/services/publish/publish.js'
 import {ROOT, tempDir} from '../helpers/cli.js'
 
 /** A clock tests move by hand; sleeping just moves it. */

@@ -1,10 +1,10 @@
 import {spawn} from 'node:child_process'
 import path from 'node:path'
 import {afterEach, expect, it} from 'vitest'
-import type {NewEvent} from '../../src/incident/events.js'
+import type {NewEvent} from '../../src/services/incident/events.js'
 import pg from 'pg'
-import {incidentKey, PgIncidentStore} from '../../src/store/postgres.js'
-import {LOCK_CLASS, SCHEMA_VERSION} from '../../src/store/schema.js'
+import {incidentKey, PgIncidentStore} from '../../src/infrastructure/store/postgres.js'
+import {LOCK_CLASS, SCHEMA_VERSION} from '../../src/infrastructure/store/schema.js'
 import {ROOT, runCli} from '../helpers/cli.js'
 import {adminQuery, describePg, freshDatabase, killConnections, pgPassword, withDatabase} from './pg.js'
 
@@ -124,7 +124,7 @@ describePg('the PostgreSQL store', () => {
     const url = await freshDatabase()
     const a = open(url)
     await a.create('inc', opened('inc'))
-    const script = `import {PgIncidentStore} from ${JSON.stringify(path.join(ROOT, 'dist/store/postgres.js'))}; const s = new PgIncidentStore(process.argv[1]); await s.lock('inc', {timeoutMs: 0, command: 'publish', by: 'Ghost'}); console.log('locked'); setInterval(() => {}, 1000)`
+    const script = `import {PgIncidentStore} from ${JSON.stringify(path.join(ROOT, 'dist/infrastructure/store/postgres.js'))}; const s = new PgIncidentStore(process.argv[1]); await s.lock('inc', {timeoutMs: 0, command: 'publish', by: 'Ghost'}); console.log('locked'); setInterval(() => {}, 1000)`
     const child = spawn(process.execPath, ['--input-type=module', '-e', script, url], {stdio: ['ignore', 'pipe', 'inherit']})
     await new Promise<void>((resolve) => child.stdout.on('data', (d) => String(d).includes('locked') && resolve()))
     await expect(a.lock('inc', {timeoutMs: 200, pollMs: 50, command: 'publish', by: 'Sam'})).rejects.toMatchObject({message: expect.stringContaining('Ghost is running `candor publish`')})

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {codePointLength, graphemeEnds, graphemeLength, mastodonLength, utf8ByteLength, xIsValid, xWeightedLength} from '../../src/text/length.js'
+import {codePointLength, graphemeEnds, graphemeLength, mastodonLength, utf8ByteLength, xIsValid, xWeightedLength} from '../../src/domain/text/length.js'
 
 const FAMILY = '👨‍👩‍👧‍👦' // man, ZWJ, woman, ZWJ, girl, ZWJ, boy: 7 code points, 11 UTF-16 units
 const FLAG = '🇩🇪'

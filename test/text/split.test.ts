@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {codePointLength, graphemeLength, mastodonLength, xWeightedLength} from '../../src/text/length.js'
-import {splitIntoThread, type SplitOptions} from '../../src/text/split.js'
+import {codePointLength, graphemeLength, mastodonLength, xWeightedLength} from '../../src/domain/text/length.js'
+import {splitIntoThread, type SplitOptions} from '../../src/domain/text/split.js'
 import {mulberry32} from '../helpers/random.js'
 
 const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'})

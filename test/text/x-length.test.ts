@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import yaml from 'js-yaml'
 import {describe, expect, it} from 'vitest'
-import {xIsValid, xWeightedLength} from '../../src/text/length.js'
+import {xIsValid, xWeightedLength} from '../../src/domain/text/length.js'
 
 interface Case {
   description: string
@@ -43,10 +43,10 @@ describe('X weighted length: twitter-text conformance (WeightedTweetsWithDiscoun
 
 // What ships is dist/, bundled by scripts/bundle.mjs with core-js's polyfills left out of
 // twitter-text: the same suite must give the same answers there (`npm test` builds first).
-describe('the bundled counters (dist/text/length.js) agree with the source on the whole suite', () => {
+describe('the bundled counters (dist/domain/text/length.js) agree with the source on the whole suite', () => {
   it('gives every case the same X length and validity, and the same Mastodon and grapheme counts', async () => {
-    const built = (await import(new URL('../../dist/text/length.js', import.meta.url).href)) as typeof import('../../src/text/length.js')
-    const source = await import('../../src/text/length.js')
+    const built = (await import(new URL('../../dist/domain/text/length.js', import.meta.url).href)) as typeof import('../../src/domain/text/length.js')
+    const source = await import('../../src/domain/text/length.js')
     const texts = Object.values(fixture.tests)
       .flat()
       .map((c) => c.text)

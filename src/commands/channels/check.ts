@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 import {CandorCommand} from '../../cli/base-command.js'
 import {paint} from '../../cli/style.js'
-import {ExitCode} from '../../errors.js'
-import {requirePlaybook} from '../../playbook/resolve.js'
-import {checkChannels} from '../../publish/check.js'
-import {loadEnvironment} from '../../publish/credentials.js'
+import {ExitCode} from '../../domain/errors.js'
+import {requirePlaybook} from '../../services/playbook/resolve.js'
+import {checkChannels} from '../../services/publish/check.js'
+import {loadEnvironment} from '../../services/publish/credentials.js'
 
 export default class ChannelsCheck extends CandorCommand {
   static override summary = "Check each channel's credentials with a read-only call; never posts"

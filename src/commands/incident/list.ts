@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {CandorCommand, stateFlags} from '../../cli/base-command.js'
 import {paint} from '../../cli/style.js'
-import {listIncidents, openStore} from '../../incident/service.js'
+import {listIncidents, openStore} from '../../services/incident/service.js'
 
 export default class IncidentList extends CandorCommand {
   static override summary = 'List open incidents (or all with --all, resolved and closed ones too)'

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {actorFlag, CandorCommand, factFlags, stateFlags} from '../../cli/base-command.js'
 import {paint, paintErr} from '../../cli/style.js'
-import {resolveActor} from '../../incident/identity.js'
-import {openIncident, openStore, type IncidentSummary} from '../../incident/service.js'
-import {readFactInput} from '../../preview.js'
+import {resolveActor} from '../../services/incident/identity.js'
+import {openIncident, openStore, type IncidentSummary} from '../../services/incident/service.js'
+import {readFactInput} from '../../services/publish/preview.js'
 
 export default class IncidentOpen extends CandorCommand {
   static override summary = 'Open an incident from a playbook and print its id'

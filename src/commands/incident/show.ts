@@ -2,10 +2,10 @@ import {Args} from '@oclif/core'
 import {CandorCommand, incidentFlag, stateFlags} from '../../cli/base-command.js'
 import {chooseIncident} from '../../cli/incident-choice.js'
 import {paint} from '../../cli/style.js'
-import {formatTime} from '../../render/helpers.js'
-import {loadIncident, openStore} from '../../incident/service.js'
-import {incidentStatus} from '../../incident/status.js'
-import {describeEvent} from '../../incident/timeline.js'
+import {formatTime} from '../../services/render/helpers.js'
+import {loadIncident, openStore} from '../../services/incident/service.js'
+import {incidentStatus} from '../../services/incident/status.js'
+import {describeEvent} from '../../services/incident/timeline.js'
 
 export default class IncidentShow extends CandorCommand {
   static override summary = "Show an incident's timeline: facts, approvals and every delivery"

@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {CandorCommand, incidentFlag, stateFlags} from '../../cli/base-command.js'
 import {chooseIncident} from '../../cli/incident-choice.js'
-import {postmortemTimeline, timelineMarkdown} from '../../incident/postmortem.js'
-import {loadIncident, openStore} from '../../incident/service.js'
+import {postmortemTimeline, timelineMarkdown} from '../../services/incident/postmortem.js'
+import {loadIncident, openStore} from '../../services/incident/service.js'
 
 export default class IncidentTimeline extends CandorCommand {
   static override summary = 'The complete record of an incident for the postmortem, as Markdown or JSON'

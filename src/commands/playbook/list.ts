@@ -1,9 +1,9 @@
 import {Args} from '@oclif/core'
 import {CandorCommand} from '../../cli/base-command.js'
 import {paint} from '../../cli/style.js'
-import {CandorError} from '../../errors.js'
-import {displayPath, loadPlaybook} from '../../playbook/load.js'
-import {DEFAULT_PLAYBOOK_DIR, listPlaybookFiles} from '../../playbook/resolve.js'
+import {CandorError} from '../../domain/errors.js'
+import {displayPath, loadPlaybook} from '../../services/playbook/load.js'
+import {DEFAULT_PLAYBOOK_DIR, listPlaybookFiles} from '../../services/playbook/resolve.js'
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 

@@ -1,9 +1,9 @@
 import {Args} from '@oclif/core'
 import {CandorCommand} from '../../cli/base-command.js'
 import {paint, paintErr} from '../../cli/style.js'
-import {ExitCode} from '../../errors.js'
-import {validatePlaybooks} from '../../playbook/validate.js'
-import {formatProblem} from '../../playbook/model.js'
+import {ExitCode} from '../../domain/errors.js'
+import {validatePlaybooks} from '../../services/playbook/validate.js'
+import {formatProblem} from '../../domain/playbook/model.js'
 
 export default class PlaybookValidate extends CandorCommand {
   static override summary = 'Check playbooks for every problem at once'

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 import {CandorCommand, stateFlags} from '../../cli/base-command.js'
 import {paint} from '../../cli/style.js'
-import {CandorError} from '../../errors.js'
+import {CandorError} from '../../domain/errors.js'
 import {lookForPlaybooks} from '../../cli/incident-choice.js'
-import {openStore} from '../../incident/service.js'
-import {buildSiteFromStore, findSiteChannel} from '../../site/service.js'
+import {openStore} from '../../services/incident/service.js'
+import {buildSiteFromStore, findSiteChannel} from '../../services/site/service.js'
 
 export default class SiteBuild extends CandorCommand {
   static override summary = 'Rebuild the static status site from the recorded incidents'

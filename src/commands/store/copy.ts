@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 import {CandorCommand} from '../../cli/base-command.js'
-import {ExitCode} from '../../errors.js'
-import {copyIncidents, openEndpoint} from '../../store/copy.js'
-import {PgIncidentStore} from '../../store/postgres.js'
+import {ExitCode} from '../../domain/errors.js'
+import {copyIncidents, openEndpoint} from '../../infrastructure/store/copy.js'
+import {PgIncidentStore} from '../../infrastructure/store/postgres.js'
 
 export default class StoreCopy extends CandorCommand {
   static override summary = 'Copy incidents between stores: a state directory and PostgreSQL, either way'

@@ -1,7 +1,7 @@
 import {CandorCommand, stateFlags} from '../../cli/base-command.js'
-import {openStore} from '../../incident/service.js'
-import {PgIncidentStore} from '../../store/postgres.js'
-import {SCHEMA_VERSION} from '../../store/schema.js'
+import {openStore} from '../../services/incident/service.js'
+import {PgIncidentStore} from '../../infrastructure/store/postgres.js'
+import {SCHEMA_VERSION} from '../../infrastructure/store/schema.js'
 
 export default class StoreMigrate extends CandorCommand {
   static override summary = "Create or upgrade the shared PostgreSQL store's schema"

@@ -1,8 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
-import type {RemotePost} from '../../../src/incident/events.js'
-import type {PostRequest} from '../../../src/publish/adapter.js'
-import {createAdapter, linkFacets, recordKey, timestampTid} from '../../../src/publish/adapters/bluesky.js'
+import type {RemotePost} from '../../../src/services/incident/events.js'
+import type {PostRequest} from '../../../src/services/publish/adapter.js'
+import {createAdapter, linkFacets, recordKey, timestampTid} from '../../../src/channels/bluesky/adapter.js'
 import {startFakeBluesky, type FakeBluesky} from '../../fakes/bluesky-api.js'
 import {deliveryFailure, postRequest, signal, TIMEOUT} from './requests.js'
 

@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
-import type {ChannelAdapter, PostRequest} from '../../../src/publish/adapter.js'
-import {createAdapter} from '../../../src/publish/adapters/discord.js'
+import type {ChannelAdapter, PostRequest} from '../../../src/services/publish/adapter.js'
+import {createAdapter} from '../../../src/channels/discord/adapter.js'
 import {startFakeDiscord, type FakeDiscord} from '../../fakes/discord-api.js'
 import {deliveryFailure, HANG_TIMEOUT, postRequest, signal, TIMEOUT} from './requests.js'
 

@@ -1,8 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
-import type {RenderedPostRecord} from '../../../src/incident/events.js'
-import type {ChannelAdapter, PostRequest} from '../../../src/publish/adapter.js'
-import {createAdapter, GRAPH_VERSION} from '../../../src/publish/adapters/facebook.js'
+import type {RenderedPostRecord} from '../../../src/services/incident/events.js'
+import type {ChannelAdapter, PostRequest} from '../../../src/services/publish/adapter.js'
+import {createAdapter, GRAPH_VERSION} from '../../../src/channels/facebook/adapter.js'
 import {startFakeFacebook, type FakeFacebook} from '../../fakes/facebook-api.js'
 import {deliveryFailure, HANG_TIMEOUT, postRequest, TIMEOUT} from './requests.js'
 

@@ -1,8 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
-import type {RemotePost} from '../../../src/incident/events.js'
-import type {ChannelAdapter, PostRequest} from '../../../src/publish/adapter.js'
-import {createAdapter, statusText} from '../../../src/publish/adapters/mastodon.js'
+import type {RemotePost} from '../../../src/services/incident/events.js'
+import type {ChannelAdapter, PostRequest} from '../../../src/services/publish/adapter.js'
+import {createAdapter, statusText} from '../../../src/channels/mastodon/adapter.js'
 import {startFakeMastodon, type FakeMastodon, type StartFakeMastodonOptions} from '../../fakes/mastodon-api.js'
 import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 

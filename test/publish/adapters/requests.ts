@@ -3,8 +3,8 @@
  * one place for what the publisher hands an adapter, so each test states only what differs.
  */
 import {expect} from 'vitest'
-import type {RenderedPostRecord} from '../../../src/incident/events.js'
-import {DeliveryError, type PostRequest} from '../../../src/publish/adapter.js'
+import type {RenderedPostRecord} from '../../../src/services/incident/events.js'
+import {DeliveryError, type PostRequest} from '../../../src/services/publish/adapter.js'
 
 /** Generous, so a loaded machine never fails a test by accident; hang tests use HANG_TIMEOUT. */
 export const TIMEOUT = 5000

@@ -1,8 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
-import type {RemotePost} from '../../../src/incident/events.js'
-import type {ChannelAdapter, PostRequest} from '../../../src/publish/adapter.js'
-import {createAdapter, escapeSlackText} from '../../../src/publish/adapters/slack.js'
+import type {RemotePost} from '../../../src/services/incident/events.js'
+import type {ChannelAdapter, PostRequest} from '../../../src/services/publish/adapter.js'
+import {createAdapter, escapeSlackText} from '../../../src/channels/slack/adapter.js'
 import {startFakeSlack, type FakeSlack} from '../../fakes/slack-api.js'
 import {deliveryFailure, HANG_TIMEOUT, postRequest, signal, TIMEOUT} from './requests.js'
 

@@ -1,8 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
-import type {RemotePost} from '../../../src/incident/events.js'
-import type {ChannelAdapter, PostRequest} from '../../../src/publish/adapter.js'
-import {createAdapter, statusForPhase} from '../../../src/publish/adapters/statuspage.js'
+import type {RemotePost} from '../../../src/services/incident/events.js'
+import type {ChannelAdapter, PostRequest} from '../../../src/services/publish/adapter.js'
+import {createAdapter, statusForPhase} from '../../../src/channels/statuspage/adapter.js'
 import {startFakeStatuspage, type FakeStatuspage} from '../../fakes/statuspage-api.js'
 import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 

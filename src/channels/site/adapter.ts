@@ -1,0 +1,43 @@
+import path from 'node:path'
+import {CandorError} from '../../domain/errors.js'
+import type {RemotePost} from '../../services/incident/events.js'
+import {buildSiteFromStore, incidentUrl, siteOptionsFromChannel} from '../../services/site/service.js'
+import {DeliveryError, type AdapterFactory} from '../../services/publish/adapter.js'
+
+/**
+ * The static status site. Posting an update rebuilds the whole site from every
+ * incident in the store into the channel's `dir` (relative to the current directory):
+ * the update is on the site because it is approved in the journal, so the rebuild is
+ * the delivery. Deleting rebuilds without the update.
+ */
+export const createAdapter: AdapterFactory = ({channel, store}) => {
+  const options = siteOptionsFromChannel(channel.options)
+  const dir = path.resolve(options.dir ?? 'site')
+
+  async function rebuild(exclude?: Set<string>): Promise<void> {
+    if (!store) throw new DeliveryError('the status site is built from the incident store, and none was given', {retry: 'never'})
+    try {
+      await buildSiteFromStore(store, {out: dir, title: options.title, baseUrl: options.baseUrl, components: options.components, lang: options.lang, exclude})
+    } catch (error) {
+      if (error instanceof DeliveryError) throw error
+      const message = `status site in ${dir}: ${(error as Error).message}`
+      // A clash with someone else's files or a bad folder won't fix itself; a full disk might.
+      const code = (error as NodeJS.ErrnoException).code
+      const never = error instanceof CandorError || code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR' || code === 'EROFS'
+      throw new DeliveryError(message, {retry: never ? 'never' : 'transient'})
+    }
+  }
+
+  return {
+    describeTarget: () => `status site in ${dir}${options.baseUrl ? ` (${options.baseUrl})` : ''}`,
+    // Rebuilding is harmless to repeat: the site is a function of the journal.
+    idempotent: true,
+    async post(request): Promise<RemotePost> {
+      await rebuild()
+      return {id: `${request.incident.id}/${request.incident.update}`, url: incidentUrl(options.baseUrl, request.incident.id)}
+    },
+    async delete(remote: RemotePost): Promise<void> {
+      await rebuild(new Set([remote.id]))
+    },
+  }
+}
