@@ -6,11 +6,12 @@
 //
 // Packages only some commands use (channel SDKs, mail, PostgreSQL, prompts, spinners)
 // stay outside the bundle and load from node_modules when a command asks for them.
-import {readdirSync, rmSync} from 'node:fs'
+import {readdirSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {createRequire} from 'node:module'
 import {build} from 'esbuild'
+import {bundledPackages, NOTICES_FILE, noticesText} from './third-party-notices.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const requireFromHere = createRequire(path.join(ROOT, 'node_modules', 'twitter-text', 'package.json'))
@@ -78,8 +79,11 @@ const result = await build({
   sourcemap: 'linked',
   sourcesContent: false,
   logLevel: 'warning',
+  // Licence comments go to dist/THIRD-PARTY-NOTICES.txt, whole, instead (see below).
   legalComments: 'none',
-  metafile: Boolean(process.env.CANDOR_BUNDLE_META),
+  // What went into each output: the bundled packages' licences come from it.
+  metafile: true,
 })
-// CANDOR_BUNDLE_META=FILE: what went into each output, for esbuild's analyzer.
-if (result.metafile) (await import('node:fs')).writeFileSync(process.env.CANDOR_BUNDLE_META, JSON.stringify(result.metafile))
+writeFileSync(path.join(OUT, NOTICES_FILE), noticesText(bundledPackages(result.metafile, process.cwd())))
+// CANDOR_BUNDLE_META=FILE: the metafile, for esbuild's analyzer.
+if (process.env.CANDOR_BUNDLE_META) writeFileSync(process.env.CANDOR_BUNDLE_META, JSON.stringify(result.metafile))
