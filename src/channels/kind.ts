@@ -32,30 +32,39 @@ type SpecInput<R extends boolean> = {
   check?: (value: unknown) => string | undefined
 }
 
+/** Builds the spec of one option type; `R` is inferred from `required: true`. */
+function optionOf<T>(type: OptionType) {
+  return <R extends boolean = false>(spec: SpecInput<R>): OptionSpec<T, R> => ({type, ...spec})
+}
+
 /** Text (a number is taken as its text: `page_id: 12345`). */
-export const text = <R extends boolean = false>(spec: SpecInput<R>): OptionSpec<string, R> => ({type: 'string', ...spec})
-/** One of a few words. */
-export const oneOf = <const V extends readonly string[], R extends boolean = false>(values: V, spec: SpecInput<R>): OptionSpec<V[number], R> => ({
-  type: 'string',
-  oneOf: values,
-  ...spec,
-})
+export const text = optionOf<string>('string')
 /** An http(s) URL. */
-export const url = <R extends boolean = false>(spec: SpecInput<R>): OptionSpec<string, R> => ({type: 'url', ...spec})
+export const url = optionOf<string>('url')
 /** A template rendered with the post's facts (a title, a subject, a link). */
-export const template = <R extends boolean = false>(spec: SpecInput<R>): OptionSpec<string, R> => ({type: 'template', ...spec})
+export const template = optionOf<string>('template')
 /** A list of text values (numbers taken as their text). */
-export const list = <R extends boolean = false>(spec: SpecInput<R>): OptionSpec<string[], R> => ({type: 'list', ...spec})
+export const list = optionOf<string[]>('list')
 /** A mapping of text to text. */
-export const map = <R extends boolean = false>(spec: SpecInput<R>): OptionSpec<Record<string, string>, R> => ({type: 'map', ...spec})
+export const map = optionOf<Record<string, string>>('map')
 /** A positive number. */
-export const number = <R extends boolean = false>(spec: SpecInput<R>): OptionSpec<number, R> => ({type: 'number', ...spec})
+export const number = optionOf<number>('number')
+
+/** One of a few words. */
+export function oneOf<const V extends readonly string[], R extends boolean = false>(
+  values: V,
+  spec: SpecInput<R>,
+): OptionSpec<V[number], R> {
+  return {type: 'string', oneOf: values, ...spec}
+}
 
 type ValueOf<O> = O extends OptionSpec<infer T, boolean> ? T : never
 type RequiredKeys<S> = {[K in keyof S]: S[K] extends OptionSpec<unknown, true> ? K : never}[keyof S]
 
 /** The options a playbook's channel holds once the loader checked them against `S`. */
-export type OptionsOf<S> = {readonly [K in RequiredKeys<S>]: ValueOf<S[K]>} & {readonly [K in Exclude<keyof S, RequiredKeys<S>>]?: ValueOf<S[K]>}
+export type OptionsOf<S> = {readonly [K in RequiredKeys<S>]: ValueOf<S[K]>} & {
+  readonly [K in Exclude<keyof S, RequiredKeys<S>>]?: ValueOf<S[K]>
+}
 
 /**
  * The value the loader keeps for an option that passed its checks: text options hold text
@@ -68,14 +77,19 @@ export function optionValue(spec: OptionSpec, value: unknown): unknown {
 }
 
 /** A channel's options, typed by its kind's schema: the loader checked them (services/playbook/load.ts). */
-export function optionsOf<S extends OptionSchema>(_kind: ChannelKind<S>, options: Readonly<Record<string, unknown>>): OptionsOf<S> {
+export function optionsOf<S extends OptionSchema>(
+  _kind: ChannelKind<S>,
+  options: Readonly<Record<string, unknown>>,
+): OptionsOf<S> {
   return options as OptionsOf<S>
 }
 
 /** The options most HTTP channels share. */
 export const commonOptions = {
   api_url: url({
-    description: 'API base URL (a test fake on loopback; anything else must be trusted by the environment: CANDOR_<CHANNEL>_API_URL or CANDOR_TRUSTED_HOSTS)',
+    description:
+      'API base URL (a test fake on loopback; anything else must be trusted by the environment: ' +
+      'CANDOR_<CHANNEL>_API_URL or CANDOR_TRUSTED_HOSTS)',
   }),
   locale: text({description: 'Language of the posts on this channel'}),
 }

@@ -47,14 +47,17 @@ describe('the channel registry', () => {
 
   it('every option a kind declares says what it is for', () => {
     for (const type of CHANNEL_TYPES) {
-      for (const [name, spec] of Object.entries(CHANNELS[type].kind.options)) expect(spec.description, `${type}.${name}`).not.toBe('')
+      for (const [name, spec] of Object.entries(CHANNELS[type].kind.options)) {
+        expect(spec.description, `${type}.${name}`).not.toBe('')
+      }
     }
   })
 
   it('an options schema yields typed options: required ones present, oneOf a union (checked by tsc)', () => {
     expectTypeOf<FacebookOptions['page_id']>().toEqualTypeOf<string>()
     expectTypeOf<FacebookOptions['graph_version']>().toEqualTypeOf<string | undefined>()
-    expectTypeOf<MastodonOptions['visibility']>().toEqualTypeOf<'public' | 'unlisted' | 'private' | 'direct' | undefined>()
+    type Visibility = 'public' | 'unlisted' | 'private' | 'direct'
+    expectTypeOf<MastodonOptions['visibility']>().toEqualTypeOf<Visibility | undefined>()
     expectTypeOf<MastodonOptions['max_length']>().toEqualTypeOf<number | undefined>()
   })
 })

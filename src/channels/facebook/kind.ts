@@ -26,5 +26,9 @@ export const facebookKind = channelKind({
   options,
   credentials: () => [['PAGE_TOKEN']],
   credentialFields: {PAGE_TOKEN: 'secret'},
-  endpoint: () => ({chain: [apiUrlEndpoint], defaultOrigin: 'https://graph.facebook.com', officialHosts: ['graph.facebook.com']}),
+  endpoint: () => ({
+    chain: [apiUrlEndpoint],
+    defaultOrigin: 'https://graph.facebook.com',
+    officialHosts: ['graph.facebook.com'],
+  }),
 })

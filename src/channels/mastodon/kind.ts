@@ -24,7 +24,9 @@ export const mastodonKind = channelKind({
   defaultLimit: 500,
   limitConfigurable: true,
   notifies: mastodonRemoteMentions,
-  limitsFrom: (config) => (config.instance && URL.canParse(config.instance) ? new URL(config.instance).origin : undefined),
+  limitsFrom: (config) => {
+    return config.instance && URL.canParse(config.instance) ? new URL(config.instance).origin : undefined
+  },
   http: true,
   audience: 'customers',
   options,

@@ -1,4 +1,5 @@
-import {apiUrlEndpoint, channelKind, commonOptions, list, map, oneOf, text, titleOption, type OptionsOf} from '../kind.js'
+import {apiUrlEndpoint, channelKind, commonOptions, list, map, oneOf, text, titleOption} from '../kind.js'
+import type {OptionsOf} from '../kind.js'
 
 const options = {
   ...commonOptions,
@@ -24,5 +25,9 @@ export const statuspageKind = channelKind({
   options,
   credentials: () => [['API_KEY']],
   credentialFields: {API_KEY: 'secret'},
-  endpoint: () => ({chain: [apiUrlEndpoint], defaultOrigin: 'https://api.statuspage.io', officialHosts: ['api.statuspage.io']}),
+  endpoint: () => ({
+    chain: [apiUrlEndpoint],
+    defaultOrigin: 'https://api.statuspage.io',
+    officialHosts: ['api.statuspage.io'],
+  }),
 })

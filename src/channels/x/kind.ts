@@ -18,5 +18,9 @@ export const xKind = channelKind({
   options,
   credentials: () => [['APP_KEY', 'APP_SECRET', 'ACCESS_TOKEN', 'ACCESS_SECRET']],
   credentialFields: {APP_KEY: 'secret', APP_SECRET: 'secret', ACCESS_TOKEN: 'secret', ACCESS_SECRET: 'secret'},
-  endpoint: () => ({chain: [apiUrlEndpoint], defaultOrigin: 'https://api.x.com', officialHosts: ['api.x.com', 'api.twitter.com', 'upload.twitter.com']}),
+  endpoint: () => ({
+    chain: [apiUrlEndpoint],
+    defaultOrigin: 'https://api.x.com',
+    officialHosts: ['api.x.com', 'api.twitter.com', 'upload.twitter.com'],
+  }),
 })
