@@ -1,6 +1,6 @@
 import type {RenderedPhase, RenderedPost} from '../services/render/render-phase.js'
 import {formatTime} from '../services/render/helpers.js'
-import {CHANNEL_KINDS, isChannelType} from '../channels/kinds.js'
+import {CHANNEL_KINDS, isChannelType} from '../channels/registry.js'
 import {paint} from './style.js'
 
 let segmenter: Intl.Segmenter | undefined

@@ -33,10 +33,18 @@ export function layerOf(file: string): Layer {
   throw new Error(`${file}: in no layer; put it under domain/, services/, infrastructure/, channels/, cli/ or commands/`)
 }
 
-/** The unit whose folder-level cycles are checked: a layer's subfolder (services/render), or a channel's folder. */
+/**
+ * The unit whose folder-level cycles are checked: a layer's subfolder (services/render), or
+ * a channel's folder, whose two layers are two units (channels/x, channels/x adapter): the
+ * core reads the kind, and the adapter uses the core, which is no circle. The two files
+ * directly in channels/ are units of their own: the contract every kind implements
+ * (channels/kind.ts) and the registry that lists the kinds (channels/registry.ts).
+ */
 export function unitOf(file: string): string {
   const parts = file.split('/')
   if (parts[0] === 'cli' || parts[0] === 'commands') return parts[0]
+  if (parts[0] === 'channels' && parts.length > 2 && layerOf(file) === 'infrastructure') return `${parts[0]}/${parts[1]} adapter`
+  if (parts[0] === 'channels' && parts.length === 2) return file.replace(/\.ts$/, '')
   return parts.length > 2 ? `${parts[0]}/${parts[1]}` : parts[0]
 }
 
@@ -132,6 +140,7 @@ describe('the layers of src/', () => {
   it('the checks see what they check: a planted outward import and cycle are found', () => {
     expect(layerOf('channels/x/adapter.ts')).toBe('infrastructure')
     expect(layerOf('channels/x/kind.ts')).toBe('domain')
+    expect([unitOf('channels/x/kind.ts'), unitOf('channels/x/adapter.ts')]).toEqual(['channels/x', 'channels/x adapter'])
     expect(staticImports('services/a.ts', "import type {A} from '../domain/b.js'\nexport {c} from './c.js'")).toEqual(['domain/b.ts', 'services/c.ts'])
     expect(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']])
   })

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {CHANNEL_KINDS} from '../../src/channels/kinds.js'
-import {CREDENTIAL_FIELDS} from '../../src/channels/credential-fields.js'
+import {CHANNEL_KINDS} from '../../src/channels/registry.js'
+import type {ChannelKind} from '../../src/channels/kind.js'
 import {checkCredentials, envPrefix, isSecretVariable, parseDotEnv, secretValues} from '../../src/services/publish/credentials.js'
 import {Redactor} from '../../src/services/publish/redact.js'
 import {preflight} from '../../src/services/publish/publish.js'
@@ -43,9 +43,9 @@ describe('credentials', () => {
   })
 
   it('declares every credential field of every channel kind as secret or identifier', () => {
-    for (const kind of Object.values(CHANNEL_KINDS)) {
+    for (const kind of Object.values<ChannelKind>(CHANNEL_KINDS)) {
       const named = [{}, {channel: 'C0123', url: 'https://hooks.example/x'}].flatMap((config) => kind.credentials(config).flat())
-      for (const field of named) expect(CREDENTIAL_FIELDS[kind.type], `${kind.type}: ${field}`).toHaveProperty(field)
+      for (const field of named) expect(kind.credentialFields, `${kind.type}: ${field}`).toHaveProperty(field)
     }
   })
 

@@ -1,7 +1,7 @@
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {CHANNEL_KINDS, type ChannelType} from '../../src/channels/kinds.js'
+import {CHANNEL_KINDS, type ChannelType} from '../../src/channels/registry.js'
 import {openIncident} from '../../src/services/incident/service.js'
 import {FileIncidentStore} from '../../src/services/incident/store.js'
 import {loadPlaybook} from '../../src/services/playbook/load.js'

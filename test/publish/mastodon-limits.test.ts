@@ -1,7 +1,7 @@
 import {randomUUID} from 'node:crypto'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {CHANNEL_KINDS} from '../../src/channels/kinds.js'
+import {CHANNEL_KINDS} from '../../src/channels/registry.js'
 import {openIncident} from '../../src/services/incident/service.js'
 import {FileIncidentStore} from '../../src/services/incident/store.js'
 import {createAdapter} from '../../src/channels/mastodon/adapter.js'

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {CHANNEL_KINDS} from '../../src/channels/kinds.js'
+import {CHANNEL_KINDS} from '../../src/channels/registry.js'
 import {openIncident} from '../../src/services/incident/service.js'
 import {createAdapter} from '../../src/channels/bluesky/adapter.js'
 import {FileIncidentStore} from '../../src/services/incident/store.js'

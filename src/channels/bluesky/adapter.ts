@@ -5,6 +5,8 @@ import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../../ser
 import {envPrefix} from '../../services/publish/credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../../infrastructure/http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
+import {optionsOf} from '../kind.js'
+import {blueskyKind} from './kind.js'
 
 /**
  * Bluesky over XRPC with plain fetch (the `@atproto/api` agent takes over a second to load
@@ -186,19 +188,15 @@ function strongRef(post: RemotePost, role: string): StrongRef {
   return {uri: post.id, cid}
 }
 
-function stringOption(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
-}
-
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
-  const options = channel.options
+  const options = optionsOf(blueskyKind, channel.options)
   checkAdapterEndpoint({channel, credentials, env})
   // Another PDS travels with the app password (CANDOR_<CHANNEL>_SERVICE), else the playbook's.
   const service = endpointSetting({channel, credentials, env}, 'service') ?? DEFAULT_SERVICE
   // api_url (a proxy or test fake) wins over the service for where requests go.
   const base = endpointSetting({channel, credentials, env}, 'api_url') ?? service
-  const locale = stringOption(options.locale)
-  const langs = Array.isArray(options.langs) && options.langs.length > 0 ? options.langs.map(String) : locale ? [locale] : undefined
+  const locale = options.locale?.trim() || undefined
+  const langs = options.langs?.length ? options.langs : locale ? [locale] : undefined
   const prefix = envPrefix(channel.name)
   /** DIDs of the handles mentioned so far (undefined: not resolvable). */
   const dids = new Map<string, Promise<string | undefined>>()

@@ -3,6 +3,8 @@ import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../../ser
 import {envPrefix} from '../../services/publish/credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../../infrastructure/http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
+import {optionsOf} from '../kind.js'
+import {discordKind} from './kind.js'
 
 interface DiscordErrorBody {
   code?: number
@@ -66,8 +68,7 @@ export function classifyDiscordError(res: HttpResponse, channel: string, now: Da
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
   checkAdapterEndpoint({channel, credentials, env})
   const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')
-  const username = typeof channel.options.username === 'string' ? channel.options.username : undefined
-  const avatarUrl = typeof channel.options.avatar_url === 'string' ? channel.options.avatar_url : undefined
+  const {username, avatar_url: avatarUrl} = optionsOf(discordKind, channel.options)
   const variable = `${envPrefix(channel.name)}WEBHOOK_URL`
   const raw = credentials.WEBHOOK_URL ?? ''
   const parsed = URL.canParse(raw) ? new URL(raw) : undefined

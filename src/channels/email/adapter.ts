@@ -3,6 +3,8 @@ import type {RemotePost} from '../../services/incident/events.js'
 import {DeliveryError, describeTimeout, type AdapterFactory, type ChannelAdapter} from '../../services/publish/adapter.js'
 import {envPrefix} from '../../services/publish/credentials.js'
 import {networkCause} from '../../infrastructure/http.js'
+import {optionsOf} from '../kind.js'
+import {emailKind} from './kind.js'
 
 /** What Candor shows of an SMTP_URL: never the password. */
 export interface SmtpServer {
@@ -42,8 +44,6 @@ export function messageIdFor(incident: {id: string; update: number}, part: numbe
   return `<candor.${idPart(incident.id)}.${incident.update}.${part}.${idPart(channel)}@${domain}>`
 }
 
-const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? [v] : [])
-
 /** A server reply without its code, and without addresses: which recipients were refused is not ours to print. */
 const withoutAddresses = (text: string | undefined) =>
   (text ?? '')
@@ -81,10 +81,10 @@ export function classifyEmailError(error: unknown, server: SmtpServer, urlVar: s
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
   const urlVar = `${envPrefix(channel.name)}SMTP_URL`
   const server = parseSmtpUrl(credentials.SMTP_URL)
-  const from = typeof channel.options.from === 'string' ? channel.options.from : ''
-  const to = list(channel.options.to)
-  const bcc = list(channel.options.bcc)
-  const listId = typeof channel.options.list_id === 'string' ? channel.options.list_id.trim() : undefined
+  const options = optionsOf(emailKind, channel.options)
+  const {from, to} = options
+  const bcc = options.bcc ?? []
+  const listId = options.list_id?.trim()
   let transporter: Transporter | undefined
 
   function connect(): {transporter: Transporter; server: SmtpServer} {

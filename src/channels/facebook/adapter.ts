@@ -3,6 +3,8 @@ import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../../ser
 import {envPrefix} from '../../services/publish/credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../../infrastructure/http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
+import {optionsOf} from '../kind.js'
+import {facebookKind} from './kind.js'
 
 const GRAPH_API = 'https://graph.facebook.com'
 /**
@@ -86,9 +88,10 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   checkAdapterEndpoint({channel, credentials, env})
   const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')
   const root = (apiUrl ?? GRAPH_API).replace(/\/+$/, '')
-  const version = (typeof channel.options.graph_version === 'string' ? channel.options.graph_version : undefined) ?? VERSION_AT_END.exec(root)?.[1] ?? GRAPH_VERSION
+  const options = optionsOf(facebookKind, channel.options)
+  const version = options.graph_version ?? VERSION_AT_END.exec(root)?.[1] ?? GRAPH_VERSION
   const base = `${root.replace(VERSION_AT_END, '')}/${version}`
-  const pageId = String(channel.options.page_id ?? '')
+  const pageId = options.page_id
   const token = credentials.PAGE_TOKEN ?? ''
   const bearer = {authorization: `Bearer ${token}`}
 

@@ -5,6 +5,8 @@ import type {RemotePost} from '../../services/incident/events.js'
 import type {IncidentStore} from '../../services/incident/store.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter, type PostRequest} from '../../services/publish/adapter.js'
 import {makeFolder} from '../../infrastructure/fs/make-folder.js'
+import {optionsOf} from '../kind.js'
+import {markdownKind} from './kind.js'
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 /** Starts each update's section; what makes retries idempotent and retractions possible. */
@@ -161,10 +163,8 @@ export function postFileName(id: string, started: Date): string {
  * is already in the file is not written again, so `candor retry` simply sends it again.
  */
 export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter => {
-  const configured = typeof channel.options.dir === 'string' ? channel.options.dir : ''
+  const {dir: configured, tags = []} = optionsOf(markdownKind, channel.options)
   const dir = path.resolve(configured)
-  const rawTags = channel.options.tags
-  const tags = (Array.isArray(rawTags) ? rawTags : typeof rawTags === 'string' ? [rawTags] : []).map(String)
   const display = (file: string) => path.join(configured, file)
 
   function frontMatter(req: PostRequest, started: Date): string {

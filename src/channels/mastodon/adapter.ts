@@ -3,6 +3,8 @@ import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../../ser
 import {envPrefix} from '../../services/publish/credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../../infrastructure/http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
+import {optionsOf} from '../kind.js'
+import {mastodonKind} from './kind.js'
 
 /**
  * Mastodon through its REST API (`POST /api/v1/statuses`) with plain fetch.
@@ -60,10 +62,6 @@ function comparable(text: string): string {
     .trim()
 }
 
-function stringOption(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
-}
-
 /** Mastodon's own error text (`{"error": "…", "error_description"?: "…"}`), on one line. */
 function errorText(res: HttpResponse): string {
   const body = res.json as {error?: unknown; error_description?: unknown} | undefined
@@ -76,15 +74,15 @@ function isOk(res: HttpResponse): boolean {
 }
 
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
-  const options = channel.options
+  const options = optionsOf(mastodonKind, channel.options)
   checkAdapterEndpoint({channel, credentials, env})
   // The instance travels with the token (CANDOR_<CHANNEL>_INSTANCE), else the playbook's.
   const instance = endpointSetting({channel, credentials, env}, 'instance')
   // api_url (a proxy or test fake) wins over the instance for where requests go.
   const base = endpointSetting({channel, credentials, env}, 'api_url') ?? instance
-  const visibility = stringOption(options.visibility)
+  const visibility = options.visibility
   // Mastodon wants an ISO 639 code: the playbook's `language`, else the primary subtag of `locale`.
-  const language = stringOption(options.language) ?? stringOption(options.locale)?.split(/[-_]/)[0]
+  const language = options.language?.trim() || options.locale?.trim().split(/[-_]/)[0] || undefined
   const tokenVar = `${envPrefix(channel.name)}ACCESS_TOKEN`
 
   function endpoint(path: string): string {

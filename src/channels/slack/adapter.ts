@@ -3,6 +3,8 @@ import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../../ser
 import {envPrefix} from '../../services/publish/credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, retryAtFromHeaders, type HttpResponse} from '../../infrastructure/http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
+import {optionsOf} from '../kind.js'
+import {slackKind} from './kind.js'
 
 const SLACK_API = 'https://slack.com/api'
 /** Web API errors worth retrying; every other `error` is final. */
@@ -72,7 +74,7 @@ export function classifySlackError(error: string, res: HttpResponse, channel: st
  */
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
   checkAdapterEndpoint({channel, credentials, env})
-  const slackChannel = typeof channel.options.channel === 'string' && channel.options.channel ? channel.options.channel : undefined
+  const slackChannel = optionsOf(slackKind, channel.options).channel || undefined
   if (!slackChannel) return webhookAdapter(channel.name, credentials.WEBHOOK_URL ?? '', timeoutMs)
 
   const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')

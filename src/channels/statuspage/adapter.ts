@@ -2,15 +2,17 @@ import type {RemotePost} from '../../services/incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../../services/publish/adapter.js'
 import {envPrefix} from '../../services/publish/credentials.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../../infrastructure/http.js'
-import {isFinalStatus, statusForPhase as mapPhase, WINDOW_FACTS, type StatuspageStatus} from '../statuspage-status.js'
+import {isFinalStatus, statusForPhase as mapPhase, WINDOW_FACTS, type StatuspageStatus} from './status.js'
 import {isIsoTime, type PlaybookKind} from '../../domain/playbook/model.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
+import {optionsOf} from '../kind.js'
+import {statuspageKind} from './kind.js'
 
 const PLATFORM = 'Statuspage'
 const DEFAULT_API = 'https://api.statuspage.io'
 
 /**
- * The Statuspage status for a Candor phase (see src/channels/statuspage-status.ts): the
+ * The Statuspage status for a Candor phase (see src/channels/statuspage/status.ts): the
  * channel's `status_map`, else the phase's own name, else investigating for an incident. A
  * status that does not fit the playbook's kind fails before anything is sent.
  */
@@ -72,18 +74,18 @@ function updatesOf(incident: IncidentAnswer): IncidentUpdate[] {
 const comparable = (text: string) => text.replace(/\s+/g, ' ').trim()
 
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
-  const options = channel.options
+  const options = optionsOf(statuspageKind, channel.options)
   // The paths below carry /v1; accept a base given with it as well.
   checkAdapterEndpoint({channel, credentials, env})
   const base = (endpointSetting({channel, credentials, env}, 'api_url') ?? DEFAULT_API).replace(/\/+$/, '').replace(/\/v1$/, '')
-  const pageId = typeof options.page_id === 'string' ? options.page_id : String(options.page_id ?? '')
-  const componentIds = Array.isArray(options.component_ids) ? options.component_ids.map(String) : []
+  const pageId = options.page_id
+  const componentIds = options.component_ids ?? []
   const pagePath = `/v1/pages/${encodeURIComponent(pageId)}`
   const keyVar = `${envPrefix(channel.name)}API_KEY`
   const kind: PlaybookKind = channel.playbookKind ?? 'incident'
   const incidentPath = (id: string) => `${pagePath}/incidents/${encodeURIComponent(id)}`
   // A postmortem phase goes to Statuspage's postmortem, unless status_map says otherwise.
-  const isPostmortem = (phase: string) => phase === 'postmortem' && !(options.status_map && typeof options.status_map === 'object' && phase in options.status_map)
+  const isPostmortem = (phase: string) => phase === 'postmortem' && !(options.status_map && phase in options.status_map)
 
   /**
    * The components' status at `status`: an incident's are down (component_status, default
@@ -95,7 +97,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
     let state: string | undefined
     if (isFinalStatus(status)) state = 'operational'
     else if (kind === 'maintenance') state = status === 'scheduled' ? undefined : 'under_maintenance'
-    else state = typeof options.component_status === 'string' ? options.component_status : 'major_outage'
+    else state = options.component_status ?? 'major_outage'
     return {component_ids: componentIds, ...(state && {components: Object.fromEntries(componentIds.map((id) => [id, state]))})}
   }
 

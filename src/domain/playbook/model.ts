@@ -1,4 +1,5 @@
-import type {ChannelKind, ChannelType} from '../../channels/kinds.js'
+import type {ChannelKind} from '../../channels/kind.js'
+import type {ChannelType} from '../../channels/registry.js'
 
 export type FactType = 'string' | 'list' | 'number' | 'boolean' | 'time'
 export const FACT_TYPES: readonly FactType[] = ['string', 'list', 'number', 'boolean', 'time']

@@ -2,8 +2,9 @@ import {isUtf8} from 'node:buffer'
 import {readFileSync, realpathSync, statSync} from 'node:fs'
 import path from 'node:path'
 import yaml from 'js-yaml'
-import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType, isOfficialHost, rendersHtml, type OptionSpec} from '../../channels/kinds.js'
-import {statusForPhase, WINDOW_FACTS} from '../../channels/statuspage-status.js'
+import {isOfficialHost, optionValue, rendersHtml, type ChannelKind, type OptionSpec} from '../../channels/kind.js'
+import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType} from '../../channels/registry.js'
+import {statusForPhase, WINDOW_FACTS} from '../../channels/statuspage/status.js'
 import {analyzeTemplate} from '../render/template.js'
 import {YamlSource} from '../../domain/playbook/yaml-source.js'
 import {playbookProject} from '../../infrastructure/fs/project.js'
@@ -309,7 +310,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
       problem(type === undefined ? p : [...p, 'type'], `channel "${channelName}": ${type === undefined ? 'missing "type"' : `unknown type ${describe(type)}`} (types: ${CHANNEL_TYPES.join(', ')})`)
       continue
     }
-    const kind = CHANNEL_KINDS[type]
+    const kind: ChannelKind = CHANNEL_KINDS[type]
     const options: Record<string, unknown> = {}
     unknownKeys(rawConfig, ['type', ...Object.keys(kind.options)], p, `channel "${channelName}" (${type})`)
     for (const [option, spec] of Object.entries(kind.options)) {
@@ -322,7 +323,9 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
       if (bad) problem([...p, option], `channel "${channelName}": "${option}" ${bad}`)
       else if (spec.type === 'template') checkTemplate(value as string, {file: shown, base: at([...p, option])}, `channel "${channelName}" ${option}`)
       // A folder the channel writes (blog, site) belongs to the playbook's project, wherever Candor runs.
-      options[option] = option === 'dir' && typeof value === 'string' ? path.resolve(playbookProject(abs), value) : value
+      // Kept as the schema types it (text for a number), so adapters need not check again.
+      const kept = optionValue(spec, value)
+      options[option] = option === 'dir' && typeof kept === 'string' ? path.resolve(playbookProject(abs), kept) : kept
     }
     // A playbook that points a channel somewhere else decides where its credentials go:
     // Candor allows that only to loopback or where the environment trusts it (endpoint-trust.ts).

@@ -43,10 +43,6 @@ export interface LintReport {
 
 /** Longest silence a promised cadence may leave ("never a silent hour"). */
 export const MAX_CADENCE_MS = 60 * 60_000
-/** Channel types that talk to machines or the team, not customers: the wording rules do not apply. */
-const INTERNAL = new Set(['webhook', 'slack'])
-/** Channel types that are the status page themselves: they need not point to it. */
-const STATUS_PAGE = new Set(['statuspage', 'site'])
 /** How old the incident is when lint renders it: long enough for two-unit durations ("2 hours 35 minutes"). */
 const LINT_INCIDENT_AGE_MS = (2 * 60 + 35) * 60_000
 /** How far `@next_update` is moved to see whether a post says when the next update comes. */
@@ -129,7 +125,7 @@ export function lintPlaybook(playbook: Playbook, opts: LintOptions): LintReport 
         for (const message of factMentions(channel, text, facts)) add('mention', `with the example facts: ${message}`)
         checkPunctuation(text, facts, add)
         for (const found of placeholdersIn(source.text)) add('placeholder', `${found}: replace it with your own before it goes out`, found.match)
-        if (INTERNAL.has(channel.type)) continue
+        if (channel.kind.audience === 'team') continue // machines or the team: the wording rules do not apply
         checkTone(text, languageOf(locale), words, add)
 
         if (nextUpdateDue) {
@@ -137,7 +133,7 @@ export function lintPlaybook(playbook: Playbook, opts: LintOptions): LintReport 
           if (later.parts.map((p) => p.text).join('\n') === text) add('next-update', `promises a next update (next_update: ${phase.nextUpdate?.text}) but does not say when: use {{time @next_update}}`)
         }
         if (phase === first && phase.nextUpdate) checkFirstPost(text, languageOf(locale), words, add)
-        if (status && phase.nextUpdate && !STATUS_PAGE.has(channel.type) && !text.includes(status.url)) {
+        if (status && phase.nextUpdate && !channel.kind.statusPage && !text.includes(status.url)) {
           add('follow-along', `does not say where to follow the incident: add {{${status.name}}} (${status.url})`)
         }
       }

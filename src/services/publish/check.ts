@@ -1,6 +1,6 @@
 import type {Playbook} from '../../domain/playbook/model.js'
 import {CandorError} from '../../domain/errors.js'
-import {tryCreateAdapter} from '../../channels/adapters.js'
+import {tryCreateAdapter} from './channel-adapters.js'
 import {checkCredentials, secretValues} from './credentials.js'
 import {Redactor} from './redact.js'
 import {didYouMean} from '../../domain/text/closest.js'

@@ -1,6 +1,6 @@
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
-import {CREDENTIAL_FIELDS} from '../../channels/credential-fields.js'
+import {CHANNEL_KINDS} from '../../channels/registry.js'
 import type {ChannelConfig} from '../../domain/playbook/model.js'
 
 /** `CANDOR_<CHANNEL>_` with the channel name upper-cased and every non-alphanumeric as `_`. */
@@ -68,13 +68,13 @@ export function checkCredentials(channel: ChannelConfig, env: Record<string, str
 }
 
 /**
- * Each credential field any channel kind declares (channels/credential-fields.ts), and
+ * Each credential field any channel kind declares (`credentialFields`), and
  * whether it is secret. A field one kind calls secret is secret everywhere (a variable's
  * name does not say its channel's type).
  */
 const FIELDS: ReadonlyArray<[field: string, secret: boolean]> = (() => {
   const fields = new Map<string, boolean>()
-  for (const declared of Object.values(CREDENTIAL_FIELDS)) {
+  for (const {credentialFields: declared} of Object.values(CHANNEL_KINDS)) {
     for (const [field, what] of Object.entries(declared)) fields.set(field, fields.get(field) === true || what === 'secret')
   }
   // Longest first: CANDOR_X_APP_SECRET is the field APP_SECRET, not SECRET.

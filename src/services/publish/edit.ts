@@ -84,7 +84,7 @@ export function reviseFromEdit(playbook: Playbook, post: RenderedPostRecord, edi
     const value = fields[field] ?? post[field]
     if (value !== undefined) out[field] = value
   }
-  if (post.html !== undefined || channel.kind.type === 'email') out.html = textToHtml(escapeHtml(plain))
+  if (post.html !== undefined || channel.kind.htmlPart) out.html = textToHtml(escapeHtml(plain))
   const measured = measurePost(channel, text, server)
   const policy = enforcePolicy(playbook, channel, [plain, text, out.html, out.title, out.subject, out.link], facts, allow, {credentials})
   out.parts = measured.parts

@@ -1,4 +1,4 @@
-import {isOfficialHost, type EndpointSpec} from '../../channels/kinds.js'
+import {isOfficialHost, type EndpointSpec} from '../../channels/kind.js'
 import {CandorError} from '../../domain/errors.js'
 import type {ChannelConfig} from '../../domain/playbook/model.js'
 import {envPrefix} from './credentials.js'

@@ -3,7 +3,7 @@ import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import type {IncidentStore} from '../incident/store.js'
 import type {LockOwner} from '../incident/lock.js'
 import type {ChannelAdapter} from './adapter.js'
-import {loadAdapterFactory} from '../../channels/adapters.js'
+import {loadAdapterFactory} from './channel-adapters.js'
 import {checkCredentials, secretValues} from './credentials.js'
 import {Redactor} from './redact.js'
 import type {IncidentState} from '../incident/state.js'
@@ -92,7 +92,7 @@ async function retractLocked(req: RetractRequest, deps: RetractDeps): Promise<Re
         const journal = (status: 'deleted' | 'failed' | 'unsupported', error?: string) =>
           deps.store.append(state.id, {type: 'retraction', by: deps.actor, update: req.update, channel, part: part.part, status, ...(error && {error})})
         if (!adapter.delete) {
-          const error = `${config.kind.label} does not let Candor delete posts${config.type === 'slack' ? ' in webhook mode (use a bot token and channel to make posts deletable)' : ''}; remove it by hand`
+          const error = `${config.kind.label} does not let Candor delete posts${config.kind.undeletableHint ? ` ${config.kind.undeletableHint}` : ''}; remove it by hand`
           await journal('unsupported', error)
           return {channel, status: 'unsupported', ids, error}
         }

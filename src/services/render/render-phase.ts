@@ -1,4 +1,4 @@
-import {channelLimit} from '../../channels/kinds.js'
+import {channelLimit} from '../../channels/kind.js'
 import type {ChannelLimits, PlatformLimits} from '../publish/platform-limits.js'
 import {CandorError, ExitCode} from '../../domain/errors.js'
 import type {Facts} from '../../domain/facts.js'
@@ -11,7 +11,6 @@ import {splitIntoThread} from '../../domain/text/split.js'
 import {didYouMean} from '../../domain/text/closest.js'
 import {analyzeTemplate, runTemplate} from './template.js'
 
-const BLUESKY_MAX_BYTES = 3000
 /** A thread longer than this is a wall of posts, not an update: refuse it. */
 export const MAX_THREAD_PARTS = 25
 
@@ -185,10 +184,10 @@ export function measurePost(channel: ChannelConfig, text: string, server?: Platf
   if (kind.advisedLength && length > kind.advisedLength && length <= limit) {
     out.warnings.push(`${length} characters is over the ${kind.advisedLength} ${kind.label} advises; long messages may be truncated in notifications`)
   }
-  if (kind.type === 'bluesky') {
+  if (kind.maxBytes !== undefined) {
     for (const [i, part] of out.parts.entries()) {
       const bytes = utf8ByteLength(part.text)
-      if (bytes > BLUESKY_MAX_BYTES) out.errors.push(`${channel.name} (Bluesky): part ${i + 1} is ${bytes} bytes of UTF-8, over the limit of ${BLUESKY_MAX_BYTES}`)
+      if (bytes > kind.maxBytes) out.errors.push(`${channel.name} (${kind.label}): part ${i + 1} is ${bytes} bytes of UTF-8, over the limit of ${kind.maxBytes}`)
     }
   }
   return out
@@ -298,7 +297,7 @@ export function renderPost(
     const optionSource = channel.options[option]
     if (typeof optionSource === 'string' && kind.options[option]?.type === 'template') out[option] = runTemplate(optionSource, 'text', facts, data).trim()
   }
-  if (kind.type === 'email') out.html = textToHtml(runTemplate(source, 'html', facts, data).trim())
+  if (kind.htmlPart) out.html = textToHtml(runTemplate(source, 'html', facts, data).trim())
 
   const measured = measurePost(channel, text, opts.server)
   const limitNote = describeLimit(channel, opts.server)

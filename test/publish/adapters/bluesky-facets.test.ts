@@ -1,6 +1,6 @@
 import {RichText} from '@atproto/api'
 import {afterEach, describe, expect, it} from 'vitest'
-import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
+import {CHANNEL_KINDS} from '../../../src/channels/registry.js'
 import {createAdapter, facetsOf} from '../../../src/channels/bluesky/adapter.js'
 import {startFakeBluesky, type FakeBluesky} from '../../fakes/bluesky-api.js'
 import {postRequest} from './requests.js'

@@ -1,7 +1,7 @@
 import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
+import {CHANNEL_KINDS} from '../../../src/channels/registry.js'
 import type {JournalEvent, RemotePost} from '../../../src/services/incident/events.js'
 import type {IncidentStore} from '../../../src/services/incident/store.js'
 import type {ChannelAdapter, PostRequest} from '../../../src/services/publish/adapter.js'

@@ -1,5 +1,5 @@
 import {afterEach, describe, expect, it} from 'vitest'
-import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
+import {CHANNEL_KINDS} from '../../../src/channels/registry.js'
 import type {RemotePost} from '../../../src/services/incident/events.js'
 import type {ChannelAdapter, PostRequest} from '../../../src/services/publish/adapter.js'
 import {createAdapter, statusText} from '../../../src/channels/mastodon/adapter.js'

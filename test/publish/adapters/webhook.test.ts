@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import {Webhook} from 'standardwebhooks'
 import {afterEach, describe, expect, it} from 'vitest'
-import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
+import {CHANNEL_KINDS} from '../../../src/channels/registry.js'
 import type {ChannelAdapter, DeliveryError, PostRequest} from '../../../src/services/publish/adapter.js'
 import {createAdapter, signWebhook, webhookId} from '../../../src/channels/webhook/adapter.js'
 import {checkCredentials} from '../../../src/services/publish/credentials.js'

@@ -1,5 +1,5 @@
 import {afterEach, describe, expect, it} from 'vitest'
-import {CHANNEL_KINDS} from '../../../src/channels/kinds.js'
+import {CHANNEL_KINDS} from '../../../src/channels/registry.js'
 import type {ChannelAdapter} from '../../../src/services/publish/adapter.js'
 import {createAdapter} from '../../../src/channels/x/adapter.js'
 import {startFakeX, type FakeX} from '../../fakes/x-api.js'

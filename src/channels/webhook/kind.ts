@@ -1,0 +1,28 @@
+import {apiUrlEndpoint, channelKind, commonOptions, template, titleOption, url, type OptionsOf} from '../kind.js'
+import {webhookSecretProblem} from './secret.js'
+
+const options = {
+  ...commonOptions,
+  url: url({
+    description:
+      'Where to POST; better in CANDOR_<CHANNEL>_URL, beside the secret (a playbook value must agree with it, or its host be in CANDOR_TRUSTED_HOSTS)',
+  }),
+  title: titleOption,
+  link: template({description: 'A link sent with each update (e.g. the status page)'}),
+}
+export type WebhookOptions = OptionsOf<typeof options>
+
+/** A signed webhook (Standard Webhooks) to the team's own systems. */
+export const webhookKind = channelKind({
+  type: 'webhook',
+  label: 'Webhook',
+  threads: false,
+  format: 'text',
+  http: true,
+  audience: 'team',
+  options,
+  credentials: (config) => (config.url ? [['SECRET']] : [['URL', 'SECRET']]),
+  credentialFields: {URL: 'secret', SECRET: 'secret'},
+  credentialProblem: (values, prefix) => webhookSecretProblem(values.SECRET ?? '', `${prefix}SECRET`),
+  endpoint: () => ({chain: [apiUrlEndpoint, {option: 'url', env: 'URL'}], officialHosts: []}),
+})
