@@ -8,7 +8,7 @@
 import {CandorError, ExitCode} from '../../domain/errors.js'
 import type {Facts} from '../../domain/facts.js'
 import type {RenderedPostRecord} from '../incident/events.js'
-import type {PlatformLimits} from './platform-limits.js'
+import type {PlatformLimits} from '../render/platform-limits.js'
 import type {Playbook} from '../../domain/playbook/model.js'
 import type {ConfiguredCredential} from '../policy/configured-credentials.js'
 import {formatTime} from '../../domain/time.js'

@@ -10,7 +10,7 @@
 import type {Facts} from '../../domain/facts.js'
 import type {RenderedPostRecord} from '../incident/events.js'
 import type {ChannelConfig, Playbook} from '../../domain/playbook/model.js'
-import type {PlatformLimits} from './platform-limits.js'
+import type {PlatformLimits} from '../render/platform-limits.js'
 import type {ConfiguredCredential} from '../policy/configured-credentials.js'
 import {enforcePolicy, measurePost, textToHtml, type RenderedPost} from '../render/render-phase.js'
 import {escapeHtml} from '../render/template.js'

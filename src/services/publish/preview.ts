@@ -1,4 +1,4 @@
-import {cachedLimits} from './platform-limits.js'
+import {cachedLimits} from '../render/platform-limits.js'
 import {loadFactsFile, mergeFacts, parseSetFlags, resolveFacts, type Facts} from '../../domain/facts.js'
 import type {Playbook} from '../../domain/playbook/model.js'
 import {requirePlaybook} from '../playbook/resolve.js'

@@ -1,5 +1,5 @@
 import {channelLimit} from '../../channels/kinds.js'
-import type {ChannelLimits, PlatformLimits} from '../publish/platform-limits.js'
+import type {ChannelLimits, PlatformLimits} from './platform-limits.js'
 import {CandorError, ExitCode} from '../../domain/errors.js'
 import type {Facts} from '../../domain/facts.js'
 import {channelLocale} from '../playbook/load.js'

@@ -1,6 +1,6 @@
 import type {Playbook} from '../../domain/playbook/model.js'
-import {processTemplateCache, type TemplateCache} from '../render/template-cache.js'
-import {envPrefix} from './credentials.js'
+import {processTemplateCache, type TemplateCache} from './template-cache.js'
+import {envPrefix} from '../../channels/env-prefix.js'
 
 /**
  * What a server says its channel allows (a Mastodon instance's `GET /api/v2/instance`), read
