@@ -4,7 +4,7 @@ import {paintErr} from './style.js'
 import {envFileWarning, loadEnvironment, secretValues} from '../services/publish/credentials.js'
 import {installOutputRedaction} from './redact-output.js'
 import {storeSecrets} from '../infrastructure/store/url.js'
-import {describeOwner, type LockOwner} from '../services/incident/lock.js'
+import {describeOwner, type LockOwner} from '../services/incident/lock-owner.js'
 import {isPromptClosed} from './prompt.js'
 import {toUsageError} from './usage-errors.js'
 

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {findStateDir} from '../../src/infrastructure/fs/project.js'
 import {findProjectRoot, playbookProject} from '../../src/services/playbook/project.js'
-import {resolveStateDir} from '../../src/services/incident/service.js'
+import {resolveStateDir} from '../../src/infrastructure/store/open-store.js'
 import {playbookRecord, projectRoots} from '../../src/services/incident/playbook-file.js'
 import {tempDir} from '../helpers/cli.js'
 

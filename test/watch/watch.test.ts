@@ -8,7 +8,7 @@ import {loadPlaybook} from '../../src/services/playbook/load.js'
 import {resolveFacts} from '../../src/domain/facts.js'
 import {renderPhase} from '../../src/services/render/render-phase.js'
 import {closeIncident, loadIncident, openIncident} from '../../src/services/incident/service.js'
-import {FileIncidentStore} from '../../src/services/incident/store.js'
+import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {ROOT, runCli, tempDir} from '../helpers/cli.js'
 import {writeFileSync} from 'node:fs'
 

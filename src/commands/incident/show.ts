@@ -3,7 +3,8 @@ import {CandorCommand, incidentFlag, stateFlags} from '../../cli/base-command.js
 import {chooseIncident} from '../../cli/incident-choice.js'
 import {paint} from '../../cli/style.js'
 import {formatTime} from '../../domain/time.js'
-import {loadIncident, openStore} from '../../services/incident/service.js'
+import {loadIncident} from '../../services/incident/service.js'
+import {openStore} from '../../infrastructure/store/open-store.js'
 import {incidentStatus} from '../../services/incident/status.js'
 import {describeEvent} from '../../services/incident/timeline.js'
 
