@@ -4,7 +4,8 @@ import {paint} from '../../cli/style.js'
 import {CandorError} from '../../domain/errors.js'
 import {lookForPlaybooks} from '../../cli/incident-choice.js'
 import {openStore} from '../../infrastructure/store/open-store.js'
-import {buildSiteFromStore, findSiteChannel} from '../../services/site/service.js'
+import {buildSiteFromStore} from '../../infrastructure/site-files.js'
+import {findSiteChannel} from '../../services/site/service.js'
 
 export default class SiteBuild extends CandorCommand {
   static override summary = 'Rebuild the static status site from the recorded incidents'
