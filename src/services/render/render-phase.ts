@@ -10,6 +10,7 @@ import {codePointLength, utf8ByteLength} from '../../domain/text/length.js'
 import {splitIntoThread} from '../../domain/text/split.js'
 import {didYouMean} from '../../domain/text/closest.js'
 import {analyzeTemplate, runTemplate} from './template.js'
+import {promisedCadence} from '../../domain/playbook/cadence.js'
 
 const BLUESKY_MAX_BYTES = 3000
 /** A thread longer than this is a wall of posts, not an update: refuse it. */
@@ -223,15 +224,6 @@ export function describeLimit(channel: ChannelConfig, server?: PlatformLimits): 
     return `limit ${server.maxLength}${urls}, as ${source} said at ${server.readAt.slice(0, 16).replace('T', ' ')} UTC`
   }
   return `limit ${kind.defaultLimit} assumed (${kind.label}'s default): ${source} has not been asked yet; publish reads its own limit`
-}
-
-/**
- * How long until the next update a phase promises, for an incident of the given age:
- * `long_incident` slows the cadence once the incident is older than its `after`.
- */
-export function promisedCadence(phase: Phase, incidentAgeMs: number): number | undefined {
-  if (phase.longIncident && incidentAgeMs >= phase.longIncident.after.ms) return phase.longIncident.nextUpdate.ms
-  return phase.nextUpdate?.ms
 }
 
 /**
