@@ -1,10 +1,10 @@
-import {randomBytes} from 'node:crypto'
-import {closeSync, existsSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, fsyncSync, lstatSync, openSync, readFileSync, rmdirSync, unlinkSync} from 'node:fs'
 import path from 'node:path'
 import {CandorError} from '../domain/errors.js'
 import type {IncidentStore} from '../services/incident/store.js'
 import {buildSite, type SiteFile} from '../services/site/build.js'
 import {loadAllIncidents, SITE_LOCK, type SiteBuildRequest, type SiteBuildResult} from '../services/site/service.js'
+import {writeFileAtomic} from './fs/atomic-write.js'
 import {makeFolder} from './fs/make-folder.js'
 
 /*
@@ -59,24 +59,7 @@ function readManifest(dir: string): Set<string> {
 /** Writes a file so that a reader sees the old content or the new, never part of it. */
 function writeAtomic(file: string, content: string): void {
   makeFolder(path.dirname(file))
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  const fd = openSync(tmp, 'wx', 0o644)
-  try {
-    try {
-      writeSync(fd, content)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(tmp, file)
-  } catch (error) {
-    try {
-      unlinkSync(tmp)
-    } catch {
-      // already gone
-    }
-    throw error
-  }
+  writeFileAtomic(file, content, {mode: 0o644})
 }
 
 function syncDir(dir: string): void {

@@ -1,7 +1,8 @@
-import {readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, statSync, unlinkSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type {TemplateCache} from '../services/render/template-cache-port.js'
+import {writeFileAtomic} from './fs/atomic-write.js'
 import {makeFolder} from './fs/make-folder.js'
 import {privacyProblem} from './fs/private-path.js'
 
@@ -108,10 +109,9 @@ export class DiskTemplateCache implements TemplateCache {
     if (!this.ready(true)) return
     try {
       const file = this.file(kind, input)
-      // Written aside and renamed into place: a reader never sees half an entry.
-      const temp = `${file}.${process.pid}.tmp`
-      writeFileSync(temp, JSON.stringify({format: FORMAT, kind, input, value} satisfies Entry), {mode: 0o600})
-      renameSync(temp, file)
+      // Written aside and renamed into place: a reader never sees half an entry. Not synced:
+      // an entry lost in a crash is only compiled again.
+      writeFileAtomic(file, JSON.stringify({format: FORMAT, kind, input, value} satisfies Entry), {mode: 0o600, durable: false})
       this.prune()
     } catch {
       // A cache that cannot be written only means compiling again next time.

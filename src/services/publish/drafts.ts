@@ -9,6 +9,7 @@
  * and draft_published beside the update it became.
  */
 import {createHash, randomBytes} from 'node:crypto'
+import {canonicalJson} from '../../domain/canonical-json.js'
 import {CandorError, ExitCode} from '../../domain/errors.js'
 import {resolveFacts, type Facts} from '../../domain/facts.js'
 import type {DraftContent, NewEvent, RenderedPostRecord} from '../incident/events.js'
@@ -28,24 +29,6 @@ import {deliverApproved, draftChannelsToSend, requiredApprovals, toRecord, withL
 
 /** How long a draft waits for its approvals unless told otherwise. */
 export const DEFAULT_DRAFT_TTL_MS = 2 * 60 * 60 * 1000
-
-/** JSON with object keys sorted at every level: the same value always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value))
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys)
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const k of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[k]
-      if (v !== undefined) out[k] = sortKeys(v)
-    }
-    return out
-  }
-  return value
-}
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
