@@ -1,4 +1,4 @@
-import type {PlaybookKind} from '../domain/playbook/model.js'
+import type {PlaybookKind} from '../domain/playbook-kind.js'
 
 /**
  * How Candor phases become Atlassian Statuspage statuses. An incident playbook opens a

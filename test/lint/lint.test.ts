@@ -1,7 +1,7 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {resolveFacts} from '../../src/domain/facts.js'
+import {resolveFacts} from '../../src/domain/playbook/facts.js'
 import {loadPlaybook} from '../../src/services/playbook/load.js'
 import {lintPlaybook, type LintFinding} from '../../src/services/lint/lint.js'
 import {lintPlaybookFile} from '../../src/services/lint/lint-file.js'

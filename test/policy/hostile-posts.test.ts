@@ -1,7 +1,7 @@
 import path from 'node:path'
 import {writeFileSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
-import {resolveFacts} from '../../src/domain/facts.js'
+import {resolveFacts} from '../../src/domain/playbook/facts.js'
 import {openIncident} from '../../src/services/incident/service.js'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {loadPlaybook} from '../../src/services/playbook/load.js'

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {CandorError} from '../../src/domain/errors.js'
-import {resolveFacts} from '../../src/domain/facts.js'
+import {resolveFacts} from '../../src/domain/playbook/facts.js'
 import {openIncident} from '../../src/services/incident/service.js'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {loadPlaybook} from '../../src/services/playbook/load.js'

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {CandorError} from '../../src/domain/errors.js'
-import {resolveFacts} from '../../src/domain/facts.js'
+import {resolveFacts} from '../../src/domain/playbook/facts.js'
 import {loadPlaybook} from '../../src/services/playbook/load.js'
 import type {Playbook} from '../../src/domain/playbook/model.js'
 import {describeDuration, formatTime, joinList} from '../../src/domain/time.js'

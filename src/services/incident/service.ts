@@ -1,5 +1,5 @@
 import {CandorError, ExitCode} from '../../domain/errors.js'
-import {resolveFacts, type Facts} from '../../domain/facts.js'
+import {resolveFacts, type Facts} from '../../domain/playbook/facts.js'
 import type {LoadOptions} from '../playbook/load.js'
 import {requirePlaybook} from '../playbook/resolve.js'
 import {loadIncidentPlaybook, playbookRecord, projectRoots} from './playbook-file.js'

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import yaml from 'js-yaml'
 import {CandorError} from '../../domain/errors.js'
-import {mergeFacts, resolveFacts} from '../../domain/facts.js'
+import {mergeFacts, resolveFacts} from '../../domain/playbook/facts.js'
 import {loadFactsFile} from '../playbook/facts-file.js'
 import {readUtf8} from '../playbook/read-file.js'
 import {requirePlaybook} from '../playbook/resolve.js'

@@ -1,4 +1,4 @@
-import type {Facts} from '../../domain/facts.js'
+import type {Facts} from '../../domain/playbook/facts.js'
 import {RESOLVING_PHASES} from '../incident/state.js'
 import {channelLocale, displayPath, locateInPlaybook, localizedTemplatePath, postVersions, templateLocale} from '../playbook/load.js'
 import type {Phase, Playbook, SourceRef, TemplateSource} from '../../domain/playbook/model.js'

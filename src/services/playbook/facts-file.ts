@@ -1,6 +1,6 @@
 import path from 'node:path'
 import {CandorError} from '../../domain/errors.js'
-import {parseFactsText, type Facts} from '../../domain/facts.js'
+import {parseFactsText, type Facts} from '../../domain/playbook/facts.js'
 import {readUtf8} from './read-file.js'
 
 /** Reads a facts file (YAML or JSON) that maps fact names to values. */

@@ -6,7 +6,7 @@
  * to them once more before anything is sent.
  */
 import {CandorError, ExitCode} from '../../domain/errors.js'
-import type {Facts} from '../../domain/facts.js'
+import type {Facts} from '../../domain/playbook/facts.js'
 import type {RenderedPostRecord} from '../incident/events.js'
 import type {PlatformLimits} from '../render/platform-limits.js'
 import type {Playbook} from '../../domain/playbook/model.js'

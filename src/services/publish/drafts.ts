@@ -11,7 +11,7 @@
 import {createHash, randomBytes} from 'node:crypto'
 import {canonicalJson} from '../../domain/canonical-json.js'
 import {CandorError, ExitCode} from '../../domain/errors.js'
-import {resolveFacts, type Facts} from '../../domain/facts.js'
+import {resolveFacts, type Facts} from '../../domain/playbook/facts.js'
 import type {DraftContent, NewEvent, RenderedPostRecord} from '../incident/events.js'
 import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import type {DraftState, IncidentState} from '../incident/state.js'

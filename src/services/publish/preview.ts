@@ -1,5 +1,5 @@
 import {cachedLimits} from '../render/platform-limits.js'
-import {mergeFacts, parseSetFlags, resolveFacts, type Facts} from '../../domain/facts.js'
+import {mergeFacts, parseSetFlags, resolveFacts, type Facts} from '../../domain/playbook/facts.js'
 import {loadFactsFile} from '../playbook/facts-file.js'
 import type {Playbook} from '../../domain/playbook/model.js'
 import {requirePlaybook} from '../playbook/resolve.js'

@@ -1,5 +1,5 @@
 import {CandorError, ExitCode} from '../../domain/errors.js'
-import {resolveFacts, type Facts} from '../../domain/facts.js'
+import {resolveFacts, type Facts} from '../../domain/playbook/facts.js'
 import type {NewEvent, RemotePost, RenderedPostRecord} from '../incident/events.js'
 import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import {deliveryStatus, type IncidentState} from '../incident/state.js'

@@ -1,7 +1,7 @@
 import {channelLimit} from '../../channels/kinds.js'
 import type {ChannelLimits, PlatformLimits} from './platform-limits.js'
 import {CandorError, ExitCode} from '../../domain/errors.js'
-import type {Facts} from '../../domain/facts.js'
+import type {Facts} from '../../domain/playbook/facts.js'
 import {channelLocale} from '../playbook/load.js'
 import type {ChannelConfig, Phase, Playbook, PostSpec, TemplateSource} from '../../domain/playbook/model.js'
 import type {ConfiguredCredential} from '../policy/configured-credentials.js'

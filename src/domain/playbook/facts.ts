@@ -1,7 +1,7 @@
 import yaml from 'js-yaml'
-import {CandorError} from './errors.js'
-import {checkExpansion} from './playbook/yaml-source.js'
-import {isIsoTime, type FactSpec, type Playbook} from './playbook/model.js'
+import {CandorError} from '../errors.js'
+import {checkExpansion} from './yaml-source.js'
+import {isIsoTime, type FactSpec, type Playbook} from './model.js'
 
 export type Facts = Record<string, unknown>
 
