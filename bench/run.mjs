@@ -64,7 +64,7 @@ const tempDir = (prefix) => {
   return d
 }
 const closers = []
-// Every Candor run of the bench keeps its template cache (src/services/render/template-cache.ts)
+// Every Candor run of the bench keeps its template cache (src/infrastructure/template-cache.ts)
 // in a folder of its own, never the machine's ~/.cache/candor.
 process.env.CANDOR_CACHE_DIR = path.join(tempDir('template-cache'), 'candor')
 

@@ -4,7 +4,9 @@ import {paintErr} from './style.js'
 import {envFileWarning, loadEnvironment, secretValues} from '../services/publish/credentials.js'
 import {installOutputRedaction} from './redact-output.js'
 import {storeSecrets} from '../infrastructure/store/url.js'
-import {describeOwner, type LockOwner} from '../services/incident/lock.js'
+import {processTemplateCache} from '../infrastructure/template-cache.js'
+import {useTemplateCache} from '../services/render/template-cache-port.js'
+import {describeOwner, type LockOwner} from '../services/incident/lock-owner.js'
 import {isPromptClosed} from './prompt.js'
 import {toUsageError} from './usage-errors.js'
 
@@ -33,6 +35,7 @@ export abstract class CandorCommand extends Command {
     // bin/run.js installed it already (src/cli/main.ts); this covers a command run some
     // other way (Command.run), before oclif's init logs argv under DEBUG.
     installOutputRedaction([...secretValues(env), ...storeSecrets(this.argv, env)])
+    useTemplateCache(processTemplateCache)
     await super.init()
     // A leak risk is worth saying even under --json (it goes to stderr).
     const warning = envFileWarning()

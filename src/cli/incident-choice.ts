@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 import {CandorError, ExitCode} from '../domain/errors.js'
 import {setPlaybookLookup} from '../services/incident/playbook-file.js'
 import {pickIncident, type PickOptions} from '../services/incident/service.js'
-import {FileIncidentStore, type IncidentStore} from '../services/incident/store.js'
+import {FileIncidentStore} from '../infrastructure/store/file-store.js'
+import type {IncidentStore} from '../services/incident/store.js'
 import {paintErr} from './style.js'
 
 /** `--playbook FILE` of commands that load an incident's playbook. */

@@ -1,6 +1,8 @@
 import {execute} from '@oclif/core'
 import {secretValues, loadEnvironment} from '../services/publish/credentials.js'
 import {storeSecrets} from '../infrastructure/store/url.js'
+import {processTemplateCache} from '../infrastructure/template-cache.js'
+import {useTemplateCache} from '../services/render/template-cache-port.js'
 import {installOutputRedaction} from './redact-output.js'
 
 /**
@@ -12,5 +14,7 @@ import {installOutputRedaction} from './redact-output.js'
 export async function run(bin: string): Promise<void> {
   const env = loadEnvironment()
   installOutputRedaction([...secretValues(env), ...storeSecrets(process.argv.slice(2), env)])
+  // Compiled templates kept between runs: a preview in a fresh process skips Handlebars' compile.
+  useTemplateCache(processTemplateCache)
   await execute({dir: bin})
 }

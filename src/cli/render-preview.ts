@@ -1,5 +1,5 @@
 import type {RenderedPhase, RenderedPost} from '../services/render/render-phase.js'
-import {formatTime} from '../services/render/helpers.js'
+import {formatTime} from '../domain/time.js'
 import {CHANNEL_KINDS, isChannelType} from '../channels/registry.js'
 import {paint} from './style.js'
 

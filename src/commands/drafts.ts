@@ -1,6 +1,7 @@
 import {CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
 import {paint} from '../cli/style.js'
-import {openStore, resolveIncidentId} from '../services/incident/service.js'
+import {resolveIncidentId} from '../services/incident/service.js'
+import {openStore} from '../infrastructure/store/open-store.js'
 import {listDrafts} from '../services/publish/drafts.js'
 
 export default class Drafts extends CandorCommand {

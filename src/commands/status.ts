@@ -1,8 +1,9 @@
 import {CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
 import {paint} from '../cli/style.js'
-import {describeDuration, formatTime} from '../services/render/helpers.js'
+import {describeDuration, formatTime} from '../domain/time.js'
 import {chooseIncident, incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
-import {loadIncident, openStore} from '../services/incident/service.js'
+import {loadIncident} from '../services/incident/service.js'
+import {openStore} from '../infrastructure/store/open-store.js'
 import {incidentStatus} from '../services/incident/status.js'
 
 export default class Status extends CandorCommand {

@@ -10,7 +10,7 @@ import {cpSync, existsSync, readdirSync, readFileSync, writeFileSync} from 'node
 import path from 'node:path'
 import yaml from 'js-yaml'
 import {foldIncident, type IncidentState} from '../../src/services/incident/state.js'
-import {FileIncidentStore} from '../../src/services/incident/store.js'
+import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {addressDomain, messageIdFor} from '../../src/channels/email/adapter.js'
 import {escapeSlackText} from '../../src/channels/slack/adapter.js'
 import {startFakeBluesky, type FakeBluesky} from '../fakes/bluesky-api.js'

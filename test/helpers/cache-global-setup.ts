@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 /**
- * The template cache (src/services/render/template-cache.ts) of every test and every CLI run they
+ * The template cache (src/infrastructure/template-cache.ts) of every test and every CLI run they
  * start: a throw-away folder, so tests never read or fill the machine's ~/.cache/candor.
  */
 export default function setup(): () => void {

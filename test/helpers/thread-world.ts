@@ -5,7 +5,7 @@
 import path from 'node:path'
 import {expect} from 'vitest'
 import {openIncident} from '../../src/services/incident/service.js'
-import {FileIncidentStore} from '../../src/services/incident/store.js'
+import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {publishUpdate, type PublishDeps} from '../../src/services/publish/publish.js'
 import {startFakeBluesky, type FakeBluesky} from '../fakes/bluesky-api.js'
 import {startFakeSlack, type FakeSlack} from '../fakes/slack-api.js'

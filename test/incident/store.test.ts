@@ -3,7 +3,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {listIncidents, openIncident} from '../../src/services/incident/service.js'
 import {foldIncident} from '../../src/services/incident/state.js'
-import {FileIncidentStore, nodeJournalIo, type JournalIo} from '../../src/services/incident/store.js'
+import {FileIncidentStore, nodeJournalIo, type JournalIo} from '../../src/infrastructure/store/file-store.js'
 import {ROOT, tempDir} from '../helpers/cli.js'
 
 const opened = {type: 'opened' as const, by: 'alice', incident: 'inc-1', playbook: {name: 'p', file: '/p.yaml'}, started_at: '2026-11-25T14:00:00.000Z', facts: {service: 'A'}}

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {openIncident, loadIncident} from '../../src/services/incident/service.js'
-import {FileIncidentStore} from '../../src/services/incident/store.js'
+import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import type {ChannelProgress} from '../../src/services/publish/deliver.js'
 import {publishUpdate, retryFailed, type Approver, type PublishDeps} from '../../src/services/publish/publish.js'
 import {startFakeX, type FakeX} from '../fakes/x-api.js'

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {TEMPLATE_HELPERS, formatTime, joinList} from '../../src/services/render/helpers.js'
+import {TEMPLATE_HELPERS} from '../../src/services/render/helpers.js'
+import {formatTime, joinList} from '../../src/domain/time.js'
 
 /**
  * English in UTC (the default) is formatted without Intl, for start-up time. These hold

@@ -1,7 +1,7 @@
 import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {DiskTemplateCache, templateCacheDir} from '../../src/services/render/template-cache.js'
+import {DiskTemplateCache, templateCacheDir} from '../../src/infrastructure/template-cache.js'
 import {runCli, tempDir} from '../helpers/cli.js'
 
 const PREVIEW = ['preview', 'playbooks/outage.yaml', '--phase', 'investigating', '--facts', 'playbooks/examples/outage.facts.yaml']

@@ -1,7 +1,7 @@
 import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {MANIFEST, writeSite} from '../../src/services/site/write.js'
+import {MANIFEST, writeSite} from '../../src/infrastructure/site-files.js'
 import {tempDir} from '../helpers/cli.js'
 
 const files = (n: number) => [

@@ -1,7 +1,8 @@
 import path from 'node:path'
 import {CandorError} from '../../domain/errors.js'
 import type {RemotePost} from '../../services/incident/events.js'
-import {buildSiteFromStore, incidentUrl, siteOptionsFromChannel} from '../../services/site/service.js'
+import {buildSiteFromStore} from '../../infrastructure/site-files.js'
+import {incidentUrl, siteOptionsFromChannel} from '../../services/site/service.js'
 import {DeliveryError, type AdapterFactory} from '../../services/publish/adapter.js'
 
 /**

@@ -1,9 +1,4 @@
-/**
- * The playbook kinds (PLAYBOOK_KINDS in domain/playbook/model.ts), written out here: the
- * playbook model names the channel kinds, so a channel may not name it back. The compiler
- * holds the two equal where the loader and the adapter pass a playbook's kind in.
- */
-type PlaybookKind = 'incident' | 'maintenance'
+import type {PlaybookKind} from '../../domain/playbook-kind.js'
 
 /**
  * How Candor phases become Atlassian Statuspage statuses. An incident playbook opens a

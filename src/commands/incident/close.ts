@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 import {actorFlag, CandorCommand, incidentFlag, stateFlags} from '../../cli/base-command.js'
 import {chooseIncident} from '../../cli/incident-choice.js'
 import {resolveActor} from '../../services/incident/identity.js'
-import {closeIncident, openStore} from '../../services/incident/service.js'
+import {closeIncident} from '../../services/incident/service.js'
+import {openStore} from '../../infrastructure/store/open-store.js'
 
 export default class IncidentClose extends CandorCommand {
   static override summary = 'End an incident without posting anything (a duplicate, a false alarm)'

@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 import {CandorCommand, stateFlags} from '../../cli/base-command.js'
 import {paint} from '../../cli/style.js'
-import {listIncidents, openStore} from '../../services/incident/service.js'
+import {listIncidents} from '../../services/incident/service.js'
+import {openStore} from '../../infrastructure/store/open-store.js'
 
 export default class IncidentList extends CandorCommand {
   static override summary = 'List open incidents (or all with --all, resolved and closed ones too)'

@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 import {actorFlag, CandorCommand, factFlags, stateFlags} from '../../cli/base-command.js'
 import {paint, paintErr} from '../../cli/style.js'
 import {resolveActor} from '../../services/incident/identity.js'
-import {openIncident, openStore, type IncidentSummary} from '../../services/incident/service.js'
+import {openIncident, type IncidentSummary} from '../../services/incident/service.js'
+import {openStore} from '../../infrastructure/store/open-store.js'
 import {readFactInput} from '../../services/publish/preview.js'
 
 export default class IncidentOpen extends CandorCommand {

@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 import {CandorCommand, incidentFlag, stateFlags} from '../../cli/base-command.js'
 import {chooseIncident} from '../../cli/incident-choice.js'
 import {postmortemTimeline, timelineMarkdown} from '../../services/incident/postmortem.js'
-import {loadIncident, openStore} from '../../services/incident/service.js'
+import {loadIncident} from '../../services/incident/service.js'
+import {openStore} from '../../infrastructure/store/open-store.js'
 
 export default class IncidentTimeline extends CandorCommand {
   static override summary = 'The complete record of an incident for the postmortem, as Markdown or JSON'

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {CandorCommand} from '../../cli/base-command.js'
 import {paint, paintErr} from '../../cli/style.js'
 import {ExitCode} from '../../domain/errors.js'
-import {lintPlaybookFile} from '../../services/policy/lint-file.js'
+import {lintPlaybookFile} from '../../services/lint/lint-file.js'
 
 export default class PlaybookLint extends CandorCommand {
   static override summary = "Check a playbook's communication: cadence, apology, where to follow, tone, fit"

@@ -3,8 +3,9 @@ import {CandorCommand, stateFlags} from '../../cli/base-command.js'
 import {paint} from '../../cli/style.js'
 import {CandorError} from '../../domain/errors.js'
 import {lookForPlaybooks} from '../../cli/incident-choice.js'
-import {openStore} from '../../services/incident/service.js'
-import {buildSiteFromStore, findSiteChannel} from '../../services/site/service.js'
+import {openStore} from '../../infrastructure/store/open-store.js'
+import {buildSiteFromStore} from '../../infrastructure/site-files.js'
+import {findSiteChannel} from '../../services/site/service.js'
 
 export default class SiteBuild extends CandorCommand {
   static override summary = 'Rebuild the static status site from the recorded incidents'

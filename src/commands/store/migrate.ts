@@ -1,5 +1,5 @@
 import {CandorCommand, stateFlags} from '../../cli/base-command.js'
-import {openStore} from '../../services/incident/service.js'
+import {openStore} from '../../infrastructure/store/open-store.js'
 import {PgIncidentStore} from '../../infrastructure/store/postgres.js'
 import {SCHEMA_VERSION} from '../../infrastructure/store/schema.js'
 

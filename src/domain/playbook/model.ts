@@ -1,16 +1,12 @@
 import type {ChannelKind} from '../../channels/kind.js'
 import type {ChannelType} from '../../channels/registry.js'
+import type {PlaybookKind} from '../playbook-kind.js'
 
 export type FactType = 'string' | 'list' | 'number' | 'boolean' | 'time'
 export const FACT_TYPES: readonly FactType[] = ['string', 'list', 'number', 'boolean', 'time']
 
-/**
- * What a playbook communicates: an unplanned `incident` (the default), or planned
- * `maintenance`, which platforms with a notion of it (Statuspage's scheduled incidents)
- * publish as such.
- */
-export type PlaybookKind = 'incident' | 'maintenance'
-export const PLAYBOOK_KINDS: readonly PlaybookKind[] = ['incident', 'maintenance']
+// What a playbook communicates (incident or maintenance): see playbook-kind.ts.
+export {PLAYBOOK_KINDS, type PlaybookKind} from '../playbook-kind.js'
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/
 

@@ -1,8 +1,10 @@
 import {closeSync, constants, existsSync, fsyncSync, openSync, readFileSync} from 'node:fs'
 import path from 'node:path'
+import {canonicalJson} from '../../domain/canonical-json.js'
 import {CandorError} from '../../domain/errors.js'
 import type {JournalEvent} from '../../services/incident/events.js'
-import {checkIncidentId, FileIncidentStore, parseJournal, stateDirWriteError, writeFully, type IncidentStore} from '../../services/incident/store.js'
+import {checkIncidentId, parseJournal, type IncidentStore} from '../../services/incident/store.js'
+import {FileIncidentStore, stateDirWriteError, writeFully} from './file-store.js'
 import {PgIncidentStore} from './postgres.js'
 import {parseStoreSpec, type StoreSpec} from './url.js'
 import {makeFolder} from '../fs/make-folder.js'
@@ -35,9 +37,6 @@ export interface CopyResult {
   warnings: string[]
 }
 
-const canonical = (value: unknown): string =>
-  JSON.stringify(value, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v))
-
 /**
  * Copies incident journals from one store to another (file ↔ PostgreSQL), event for
  * event: the same numbers, times and JSON. Safe to run again: what is already there is
@@ -53,7 +52,7 @@ export async function copyIncidents(from: CopyEndpoint, to: CopyEndpoint, opts: 
     const source = await from.store.read(id)
     warnings.push(...source.warnings)
     const target = (await to.store.exists(id)) ? (await to.store.read(id)).events : []
-    const diverged = target.length > source.events.length || target.some((e, i) => canonical(e) !== canonical(source.events[i]))
+    const diverged = target.length > source.events.length || target.some((e, i) => canonicalJson(e) !== canonicalJson(source.events[i]))
     if (diverged) {
       reports.push({incident: id, status: 'conflict', events: 0, message: `${to.store.location} has a different journal for ${id}; left as it is`})
       continue

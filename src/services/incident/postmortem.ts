@@ -1,4 +1,4 @@
-import {describeDuration} from '../render/helpers.js'
+import {describeDuration} from '../../domain/time.js'
 import {deliveryStatus, RESOLVING_PHASES, type IncidentState} from './state.js'
 
 /**

@@ -1,53 +1,13 @@
-import path from 'node:path'
 import {CandorError, ExitCode} from '../../domain/errors.js'
-import {resolveFacts, type Facts} from '../../domain/facts.js'
+import {resolveFacts, type Facts} from '../../domain/playbook/facts.js'
 import type {LoadOptions} from '../playbook/load.js'
 import {requirePlaybook} from '../playbook/resolve.js'
-import {findStateDir} from '../../infrastructure/fs/project.js'
 import {loadIncidentPlaybook, playbookRecord, projectRoots} from './playbook-file.js'
-import {describeDuration} from '../render/helpers.js'
+import {describeDuration} from '../../domain/time.js'
 import type {Playbook} from '../../domain/playbook/model.js'
 import type {JournalEvent} from './events.js'
 import {foldIncident, type IncidentState} from './state.js'
-import {checkIncidentId, FileIncidentStore, isDamagedJournal, type IncidentStore} from './store.js'
-import {loadEnvironment} from '../publish/credentials.js'
-import {PgIncidentStore} from '../../infrastructure/store/postgres.js'
-import {parseStoreSpec} from '../../infrastructure/store/url.js'
-
-export const DEFAULT_STATE_DIR = '.candor'
-
-/**
- * --state-dir, else CANDOR_STATE_DIR, else `.candor/` in the current folder or the nearest
- * folder above it (as git finds `.git`), else ./.candor (created on first use).
- */
-export function resolveStateDir(flag?: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
-  const given = flag || env.CANDOR_STATE_DIR
-  if (given) return path.resolve(cwd, given)
-  return findStateDir(cwd) ?? path.resolve(cwd, DEFAULT_STATE_DIR)
-}
-
-export interface StoreChoice {
-  /** --state-dir */
-  stateDir?: string
-  /** --store: a postgres:// URL (team mode) or a directory */
-  store?: string
-}
-
-/**
- * The store a command works on: `--store`, else `--state-dir`, else `$CANDOR_STORE`
- * (also read from .env), else `$CANDOR_STATE_DIR`, else ./.candor. A postgres:// URL
- * selects the shared PostgreSQL store. (A bare string is the `--state-dir` value.)
- */
-export function openStore(choice: StoreChoice | string = {}, env: Record<string, string | undefined> = loadEnvironment()): IncidentStore {
-  const {stateDir, store} = typeof choice === 'string' ? {stateDir: choice, store: undefined} : choice
-  const spec = store || (stateDir ? undefined : env.CANDOR_STORE)
-  if (spec) {
-    const parsed = parseStoreSpec(spec)
-    if (parsed.kind === 'postgres') return new PgIncidentStore(parsed.url)
-    return new FileIncidentStore(parsed.dir, {explicit: Boolean(store)})
-  }
-  return new FileIncidentStore(resolveStateDir(stateDir), {explicit: Boolean(stateDir)})
-}
+import {checkIncidentId, isDamagedJournal, type IncidentStore} from './store.js'
 
 export function slugify(text: string): string {
   return (
@@ -119,7 +79,7 @@ export async function openIncident(store: IncidentStore, req: OpenRequest): Prom
     id = base
     for (let n = 2; await store.exists(id); n++) id = `${base}-${n}`
   }
-  const roots = projectRoots({stateDir: store instanceof FileIncidentStore ? store.location : undefined})
+  const roots = projectRoots({stateDir: store.stateDir})
   await store.create(id, {type: 'opened', by: req.actor, incident: id, playbook: playbookRecord(playbook, roots), started_at: now.toISOString(), facts}, now)
   return (await loadIncident(store, id)).state
 }

@@ -1,6 +1,6 @@
 import type {Playbook} from '../../domain/playbook/model.js'
 import {loadIncidentPlaybook} from './playbook-file.js'
-import {promisedCadence} from '../render/render-phase.js'
+import {promisedCadence} from '../../domain/playbook/cadence.js'
 import {deliveryStatus, type IncidentState} from './state.js'
 
 export interface IncidentStatus {

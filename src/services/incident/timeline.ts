@@ -1,4 +1,4 @@
-import {formatTime} from '../render/helpers.js'
+import {formatTime} from '../../domain/time.js'
 import type {JournalEvent} from './events.js'
 
 /** One line of human text per journal event, for `incident show`. */

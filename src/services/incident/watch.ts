@@ -1,4 +1,4 @@
-import {describeDuration, formatTime} from '../render/helpers.js'
+import {describeDuration, formatTime} from '../../domain/time.js'
 import {FIRST_UPDATE_MS, updateDeadline, type IncidentStatus} from './status.js'
 
 /**

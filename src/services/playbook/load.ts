@@ -1,5 +1,4 @@
-import {isUtf8} from 'node:buffer'
-import {readFileSync, realpathSync, statSync} from 'node:fs'
+import {realpathSync} from 'node:fs'
 import path from 'node:path'
 import yaml from 'js-yaml'
 import {isOfficialHost, optionValue, rendersHtml, type ChannelKind, type OptionSpec} from '../../channels/kind.js'
@@ -7,7 +6,8 @@ import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType} from '../../channels/regist
 import {statusForPhase, WINDOW_FACTS} from '../../channels/statuspage/status.js'
 import {analyzeTemplate} from '../render/template.js'
 import {YamlSource} from '../../domain/playbook/yaml-source.js'
-import {playbookProject} from '../../infrastructure/fs/project.js'
+import {playbookProject} from './project.js'
+import {readUtf8} from './read-file.js'
 import {
   FACT_TYPES,
   isIsoTime,
@@ -25,7 +25,6 @@ import {
   parseDuration,
 } from '../../domain/playbook/model.js'
 
-const MAX_FILE_BYTES = 1024 * 1024
 const TOP_KEYS = ['name', 'kind', 'description', 'locales', 'approval', 'facts', 'examples', 'channels', 'phases', 'forbid', 'internal_hosts', 'public_hosts']
 const FACT_KEYS = ['required', 'description', 'type', 'default']
 const PHASE_KEYS = ['description', 'next_update', 'long_incident', 'approval', 'posts']
@@ -113,25 +112,6 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return 'a list'
   if (typeof v === 'object') return 'a mapping'
   return `${typeof v} ${JSON.stringify(v)}`
-}
-
-/** Reads a text file as strict UTF-8; a problem (not an exception) when it can't. */
-export function readUtf8(file: string): {text?: string; error?: string} {
-  try {
-    const st = statSync(file)
-    if (st.isDirectory()) return {error: 'is a directory, not a file'}
-    if (st.size > MAX_FILE_BYTES) return {error: `is ${st.size} bytes; files over 1 MiB are refused`}
-    const bytes = readFileSync(file)
-    // isUtf8 then toString, not a fatal TextDecoder: the same check, without the ~10 ms
-    // the first TextDecoder of a process costs.
-    if (!isUtf8(bytes)) return {error: 'is not valid UTF-8 text'}
-    return {text: bytes.toString('utf8').replace(/^\uFEFF/, '')}
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException
-    if (e.code === 'ENOENT') return {error: 'no such file'}
-    if (e.code === 'EACCES') return {error: 'permission denied'}
-    return {error: e.message}
-  }
 }
 
 /**

@@ -6,12 +6,12 @@
  * to them once more before anything is sent.
  */
 import {CandorError, ExitCode} from '../../domain/errors.js'
-import type {Facts} from '../../domain/facts.js'
+import type {Facts} from '../../domain/playbook/facts.js'
 import type {RenderedPostRecord} from '../incident/events.js'
-import type {PlatformLimits} from './platform-limits.js'
+import type {PlatformLimits} from '../render/platform-limits.js'
 import type {Playbook} from '../../domain/playbook/model.js'
 import type {ConfiguredCredential} from '../policy/configured-credentials.js'
-import {formatTime} from '../render/helpers.js'
+import {formatTime} from '../../domain/time.js'
 import {enforcePolicy, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
 import type {Clock} from './deliver.js'
 import {editableText, reviseFromEdit} from './edit.js'

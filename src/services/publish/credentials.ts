@@ -1,12 +1,11 @@
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {CHANNEL_KINDS} from '../../channels/registry.js'
+import {envPrefix} from '../../channels/env-prefix.js'
 import type {ChannelConfig} from '../../domain/playbook/model.js'
 
-/** `CANDOR_<CHANNEL>_` with the channel name upper-cased and every non-alphanumeric as `_`. */
-export function envPrefix(channelName: string): string {
-  return `CANDOR_${channelName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_`
-}
+// Re-exported so the adapters that import it from here keep working while they move to channels/env-prefix.ts.
+export {envPrefix}
 
 /** Parses a .env file: KEY=VALUE lines, `export` allowed, # comments, single or double quotes. */
 export function parseDotEnv(text: string): Record<string, string> {

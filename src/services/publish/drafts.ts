@@ -9,19 +9,19 @@
  * and draft_published beside the update it became.
  */
 import {createHash, randomBytes} from 'node:crypto'
+import {canonicalJson} from '../../domain/canonical-json.js'
 import {CandorError, ExitCode} from '../../domain/errors.js'
-import {resolveFacts, type Facts} from '../../domain/facts.js'
+import {resolveFacts, type Facts} from '../../domain/playbook/facts.js'
 import type {DraftContent, NewEvent, RenderedPostRecord} from '../incident/events.js'
-import type {IncidentLock} from '../incident/lock.js'
 import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import type {DraftState, IncidentState} from '../incident/state.js'
-import {isDamagedJournal, type IncidentStore} from '../incident/store.js'
+import {isDamagedJournal, type IncidentLock, type IncidentStore} from '../incident/store.js'
 import {parseDuration, type Playbook} from '../../domain/playbook/model.js'
-import {cachedLimits} from './platform-limits.js'
-import {formatTime} from '../render/helpers.js'
+import {cachedLimits} from '../render/platform-limits.js'
+import {formatTime} from '../../domain/time.js'
 import {renderPhase} from '../render/render-phase.js'
 import {promiseIsStale} from './approval.js'
-import {appendEvents} from '../../infrastructure/store/batch.js'
+import {appendEvents} from '../incident/batch.js'
 import {checkCredentials} from './credentials.js'
 import {systemClock} from './deliver.js'
 import type {AlreadyCarried} from './duplicates.js'
@@ -29,24 +29,6 @@ import {deliverApproved, draftChannelsToSend, requiredApprovals, toRecord, withL
 
 /** How long a draft waits for its approvals unless told otherwise. */
 export const DEFAULT_DRAFT_TTL_MS = 2 * 60 * 60 * 1000
-
-/** JSON with object keys sorted at every level: the same value always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value))
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys)
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const k of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[k]
-      if (v !== undefined) out[k] = sortKeys(v)
-    }
-    return out
-  }
-  return value
-}
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 

@@ -7,10 +7,10 @@
  * (escaped for HTML channels), the email's HTML part, and the subject, title and link;
  * then it is measured and the post policy runs on every form.
  */
-import type {Facts} from '../../domain/facts.js'
+import type {Facts} from '../../domain/playbook/facts.js'
 import type {RenderedPostRecord} from '../incident/events.js'
 import type {ChannelConfig, Playbook} from '../../domain/playbook/model.js'
-import type {PlatformLimits} from './platform-limits.js'
+import type {PlatformLimits} from '../render/platform-limits.js'
 import type {ConfiguredCredential} from '../policy/configured-credentials.js'
 import {enforcePolicy, measurePost, textToHtml, type RenderedPost} from '../render/render-phase.js'
 import {escapeHtml} from '../render/template.js'

@@ -1,5 +1,6 @@
-import {cachedLimits} from './platform-limits.js'
-import {loadFactsFile, mergeFacts, parseSetFlags, resolveFacts, type Facts} from '../../domain/facts.js'
+import {cachedLimits} from '../render/platform-limits.js'
+import {mergeFacts, parseSetFlags, resolveFacts, type Facts} from '../../domain/playbook/facts.js'
+import {loadFactsFile} from '../playbook/facts-file.js'
 import type {Playbook} from '../../domain/playbook/model.js'
 import {requirePlaybook} from '../playbook/resolve.js'
 import {configuredCredentials} from '../policy/configured-credentials.js'

@@ -1,7 +1,7 @@
 import {CandorError, ExitCode} from '../../domain/errors.js'
 import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import type {IncidentStore} from '../incident/store.js'
-import type {LockOwner} from '../incident/lock.js'
+import type {LockOwner} from '../incident/lock-owner.js'
 import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory} from './channel-adapters.js'
 import {checkCredentials, secretValues} from './credentials.js'

@@ -1,7 +1,7 @@
 import {channelLimit} from '../../channels/kind.js'
-import type {ChannelLimits, PlatformLimits} from '../publish/platform-limits.js'
+import type {ChannelLimits, PlatformLimits} from './platform-limits.js'
 import {CandorError, ExitCode} from '../../domain/errors.js'
-import type {Facts} from '../../domain/facts.js'
+import type {Facts} from '../../domain/playbook/facts.js'
 import {channelLocale} from '../playbook/load.js'
 import type {ChannelConfig, Phase, Playbook, PostSpec, TemplateSource} from '../../domain/playbook/model.js'
 import type {ConfiguredCredential} from '../policy/configured-credentials.js'
@@ -10,6 +10,7 @@ import {codePointLength, utf8ByteLength} from '../../domain/text/length.js'
 import {splitIntoThread} from '../../domain/text/split.js'
 import {didYouMean} from '../../domain/text/closest.js'
 import {analyzeTemplate, runTemplate} from './template.js'
+import {promisedCadence} from '../../domain/playbook/cadence.js'
 
 /** A thread longer than this is a wall of posts, not an update: refuse it. */
 export const MAX_THREAD_PARTS = 25
@@ -222,15 +223,6 @@ export function describeLimit(channel: ChannelConfig, server?: PlatformLimits): 
     return `limit ${server.maxLength}${urls}, as ${source} said at ${server.readAt.slice(0, 16).replace('T', ' ')} UTC`
   }
   return `limit ${kind.defaultLimit} assumed (${kind.label}'s default): ${source} has not been asked yet; publish reads its own limit`
-}
-
-/**
- * How long until the next update a phase promises, for an incident of the given age:
- * `long_incident` slows the cadence once the incident is older than its `after`.
- */
-export function promisedCadence(phase: Phase, incidentAgeMs: number): number | undefined {
-  if (phase.longIncident && incidentAgeMs >= phase.longIncident.after.ms) return phase.longIncident.nextUpdate.ms
-  return phase.nextUpdate?.ms
 }
 
 /**

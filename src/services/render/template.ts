@@ -1,6 +1,6 @@
 import Handlebars from 'handlebars'
 import {HELPER_NAMES, HELPER_SIGNATURES, TEMPLATE_HELPERS} from './helpers.js'
-import {processTemplateCache} from './template-cache.js'
+import {templateCache} from './template-cache-port.js'
 
 /** Built-in data variables every template sees as `@name` (documented in docs/playbooks.md). */
 export const BUILTIN_DATA = ['phase', 'playbook', 'now', 'next_update', 'incident', 'update', 'channel', 'locale'] as const
@@ -61,7 +61,7 @@ export function analyzeTemplate(source: string): TemplateAnalysis {
   let analysis = analyses.get(source)
   if (!analysis) {
     // On disk only when clean: problems are reported from a fresh parse, in today's words.
-    const cache = processTemplateCache()
+    const cache = templateCache()
     const input = `${ANALYSIS_CONTEXT}\u0000${source}`
     // (Entries from before `unescaped` was kept hold only the facts: analysed again.)
     const cached = cache?.get('facts', input) as Pick<TemplateAnalysis, 'facts' | 'unescaped'> | undefined
@@ -237,11 +237,11 @@ export function runTemplate(source: string, format: TemplateFormat, context: Rec
 
 /**
  * Handlebars' precompiled code for a template, from the disk cache when this exact
- * source was compiled before (see template-cache.ts), else compiled now and kept.
+ * source was compiled before (see infrastructure/template-cache.ts), else compiled now and kept.
  */
 function compileTemplate(source: string, format: TemplateFormat): HandlebarsTemplateDelegate {
   const options = {noEscape: format !== 'html', knownHelpers, knownHelpersOnly: false, strict: false}
-  const cache = processTemplateCache()
+  const cache = templateCache()
   // HTML escapes every output, `{{{x}}}` and `{{& x}}` too: marked in the key, so code
   // compiled before that rule is never reused.
   const input = `${Handlebars.VERSION}|${JSON.stringify(options)}${format === 'html' ? '|escape-all' : ''}\u0000${source}`

@@ -1,4 +1,4 @@
-import {describeDuration, formatTime} from '../render/helpers.js'
+import {describeDuration, formatTime} from '../../domain/time.js'
 import {escapeText as e, postToHtml} from './escape.js'
 import {phaseLabel, type ComponentStatus, type Impact, type SiteIncident, type SiteUpdate} from './model.js'
 

@@ -1,9 +1,7 @@
-import path from 'node:path'
 import yaml from 'js-yaml'
-import {CandorError} from './errors.js'
-import {readUtf8} from '../services/playbook/load.js'
-import {checkExpansion} from './playbook/yaml-source.js'
-import {isIsoTime, type FactSpec, type Playbook} from './playbook/model.js'
+import {CandorError} from '../errors.js'
+import {checkExpansion} from './yaml-source.js'
+import {isIsoTime, type FactSpec, type Playbook} from './model.js'
 
 export type Facts = Record<string, unknown>
 
@@ -33,12 +31,8 @@ export function parseSetFlags(values: readonly string[]): Facts {
   return out
 }
 
-/** Reads a facts file (YAML or JSON) that maps fact names to values. */
-export function loadFactsFile(file: string): Facts {
-  const {text, error} = readUtf8(path.resolve(file))
-  if (text === undefined) {
-    throw new CandorError(`cannot read facts file ${file}: ${error}`, {code: 'facts_unreadable', suggestions: ['Pass a YAML or JSON file of fact values with --facts FILE']})
-  }
+/** Parses the text of a facts file (YAML or JSON) that maps fact names to values; `file` names it in errors. */
+export function parseFactsText(text: string, file: string): Facts {
   let value: unknown
   try {
     value = yaml.load(text, {filename: file, schema: yaml.CORE_SCHEMA})

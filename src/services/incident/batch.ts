@@ -1,6 +1,5 @@
-import type {JournalEvent, NewEvent} from '../../services/incident/events.js'
-import type {IncidentLock} from '../../services/incident/lock.js'
-import type {IncidentStore} from '../../services/incident/store.js'
+import type {JournalEvent, NewEvent} from './events.js'
+import type {IncidentLock, IncidentStore} from './store.js'
 
 /** A store that can append several events as one all-or-nothing write. */
 export interface BatchAppendStore extends IncidentStore {

@@ -1,9 +1,16 @@
-import {randomBytes} from 'node:crypto'
-import {closeSync, existsSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, fsyncSync, lstatSync, openSync, readFileSync, rmdirSync, unlinkSync} from 'node:fs'
 import path from 'node:path'
-import {CandorError} from '../../domain/errors.js'
-import type {SiteFile} from './build.js'
-import {makeFolder} from '../../infrastructure/fs/make-folder.js'
+import {CandorError} from '../domain/errors.js'
+import type {IncidentStore} from '../services/incident/store.js'
+import {buildSite, type SiteFile} from '../services/site/build.js'
+import {loadAllIncidents, SITE_LOCK, type SiteBuildRequest, type SiteBuildResult} from '../services/site/service.js'
+import {writeFileAtomic} from './fs/atomic-write.js'
+import {makeFolder} from './fs/make-folder.js'
+
+/*
+ * The status site on disk: services/site builds its pages in memory (SiteFile), this
+ * writes them into the site's folder.
+ */
 
 /** The file in the site's folder that lists what Candor wrote there. */
 export const MANIFEST = '.candor-site.json'
@@ -52,24 +59,7 @@ function readManifest(dir: string): Set<string> {
 /** Writes a file so that a reader sees the old content or the new, never part of it. */
 function writeAtomic(file: string, content: string): void {
   makeFolder(path.dirname(file))
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  const fd = openSync(tmp, 'wx', 0o644)
-  try {
-    try {
-      writeSync(fd, content)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(tmp, file)
-  } catch (error) {
-    try {
-      unlinkSync(tmp)
-    } catch {
-      // already gone
-    }
-    throw error
-  }
+  writeFileAtomic(file, content, {mode: 0o644})
 }
 
 function syncDir(dir: string): void {
@@ -161,4 +151,17 @@ export function writeSite(dir: string, files: readonly SiteFile[]): WriteResult 
   }
   writeManifest(root, next)
   return {dir: root, files: next, written, removed}
+}
+
+/** Rebuilds the status site from every incident in the store and writes it atomically. */
+export async function buildSiteFromStore(store: IncidentStore, req: SiteBuildRequest): Promise<SiteBuildResult> {
+  const lock = typeof store.lock === 'function' ? await store.lock(SITE_LOCK, {timeoutMs: req.lockTimeoutMs ?? 30_000, command: 'site build', by: 'candor'}) : undefined
+  try {
+    const {states, warnings} = await loadAllIncidents(store)
+    const site = buildSite(states, {title: req.title, baseUrl: req.baseUrl, components: req.components, lang: req.lang, now: req.now ?? new Date(), exclude: req.exclude})
+    const result = writeSite(path.resolve(req.out), site.files)
+    return {out: result.dir, files: result.files, written: result.written, removed: result.removed, incidents: site.incidents.map((i) => i.id), warnings}
+  } finally {
+    lock?.release()
+  }
 }

@@ -1,8 +1,10 @@
-import {readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, statSync, unlinkSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {makeFolder} from '../../infrastructure/fs/make-folder.js'
-import {privacyProblem} from '../../infrastructure/fs/private-path.js'
+import type {TemplateCache} from '../services/render/template-cache-port.js'
+import {writeFileAtomic} from './fs/atomic-write.js'
+import {makeFolder} from './fs/make-folder.js'
+import {privacyProblem} from './fs/private-path.js'
 
 /**
  * What Candor learns from a template (its analysis, its compiled code), kept on disk
@@ -18,11 +20,14 @@ import {privacyProblem} from '../../infrastructure/fs/private-path.js'
  * Where: $CANDOR_CACHE_DIR, else $XDG_CACHE_HOME/candor, else ~/.cache/candor.
  * CANDOR_CACHE=off turns it off. Every failure (read-only home, full disk, a damaged
  * entry) silently falls back to compiling: the cache can only make things faster.
+ *
+ * Trust: compiled code read from here is run (new Function in services/render/template.ts),
+ * so whoever can write this folder could run code as the user. The owner and mode checks
+ * (the folder and each entry must be the user's own and writable by nobody else) are what
+ * keep another user from planting code; drop them and the cache becomes a way in.
+ * The renderer knows only the TemplateCache interface (services/render/template-cache-port.ts);
+ * src/cli registers this cache at start-up.
  */
-export interface TemplateCache {
-  get(kind: string, input: string): unknown
-  set(kind: string, input: string, value: unknown): void
-}
 
 const FORMAT = 1
 // Entries untouched for this long are removed when new ones are written.
@@ -91,6 +96,7 @@ export class DiskTemplateCache implements TemplateCache {
     try {
       const file = this.file(kind, input)
       const st = statSync(file)
+      // An entry someone else could have written is never read: its code would be run (see above).
       if (!st.isFile() || privacyProblem(st)) return undefined
       const entry = JSON.parse(readFileSync(file, 'utf8')) as Entry
       return entry.format === FORMAT && entry.kind === kind && entry.input === input ? entry.value : undefined
@@ -103,10 +109,9 @@ export class DiskTemplateCache implements TemplateCache {
     if (!this.ready(true)) return
     try {
       const file = this.file(kind, input)
-      // Written aside and renamed into place: a reader never sees half an entry.
-      const temp = `${file}.${process.pid}.tmp`
-      writeFileSync(temp, JSON.stringify({format: FORMAT, kind, input, value} satisfies Entry), {mode: 0o600})
-      renameSync(temp, file)
+      // Written aside and renamed into place: a reader never sees half an entry. Not synced:
+      // an entry lost in a crash is only compiled again.
+      writeFileAtomic(file, JSON.stringify({format: FORMAT, kind, input, value} satisfies Entry), {mode: 0o600, durable: false})
       this.prune()
     } catch {
       // A cache that cannot be written only means compiling again next time.
@@ -131,7 +136,7 @@ export class DiskTemplateCache implements TemplateCache {
 
 let shared: TemplateCache | null | undefined
 
-/** The process's cache, or null when it is turned off. */
+/** The process's cache, or null when it is turned off (read from the environment on first use). */
 export function processTemplateCache(): TemplateCache | null {
   if (shared === undefined) {
     const dir = templateCacheDir()

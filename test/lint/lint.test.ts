@@ -1,10 +1,10 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {resolveFacts} from '../../src/domain/facts.js'
+import {resolveFacts} from '../../src/domain/playbook/facts.js'
 import {loadPlaybook} from '../../src/services/playbook/load.js'
-import {lintPlaybook, type LintFinding} from '../../src/services/policy/lint.js'
-import {lintPlaybookFile} from '../../src/services/policy/lint-file.js'
+import {lintPlaybook, type LintFinding} from '../../src/services/lint/lint.js'
+import {lintPlaybookFile} from '../../src/services/lint/lint-file.js'
 import {runCli, tempDir} from '../helpers/cli.js'
 
 const NOW = new Date('2026-11-25T14:00:00Z')

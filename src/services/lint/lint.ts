@@ -1,8 +1,8 @@
-import type {Facts} from '../../domain/facts.js'
+import type {Facts} from '../../domain/playbook/facts.js'
 import {RESOLVING_PHASES} from '../incident/state.js'
 import {channelLocale, displayPath, locateInPlaybook, localizedTemplatePath, postVersions, templateLocale} from '../playbook/load.js'
 import type {Phase, Playbook, SourceRef, TemplateSource} from '../../domain/playbook/model.js'
-import {languageOf} from '../render/helpers.js'
+import {languageOf} from '../../domain/time.js'
 import {factMentions, renderData, renderPost, type RenderedPost} from '../render/render-phase.js'
 import {mergeWords, type WordLists} from './words.js'
 

@@ -2,30 +2,10 @@ import {closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync} from
 import os from 'node:os'
 import path from 'node:path'
 import {CandorError} from '../../domain/errors.js'
-import {makeFolder} from '../../infrastructure/fs/make-folder.js'
-import {requirePrivate} from '../../infrastructure/fs/private-path.js'
-
-export interface LockOwner {
-  pid: number
-  host: string
-  since: string
-  command: string
-  by: string
-}
-
-export interface LockOptions {
-  /** Give up after this long; 0 fails at once when the incident is busy. */
-  timeoutMs: number
-  /** Called once when we start waiting, with who holds the lock. */
-  onWait?: (owner: LockOwner | undefined) => void
-  command: string
-  by: string
-  pollMs?: number
-}
-
-export interface IncidentLock {
-  release(): void
-}
+import {describeOwner, type LockOwner} from '../../services/incident/lock-owner.js'
+import type {IncidentLock, LockOptions} from '../../services/incident/store.js'
+import {makeFolder} from '../fs/make-folder.js'
+import {requirePrivate} from '../fs/private-path.js'
 
 function readOwner(file: string): LockOwner | undefined {
   try {
@@ -146,9 +126,4 @@ export async function acquireFileLock(dir: string, id: string, opts: LockOptions
   }
   process.once('exit', release)
   return {release}
-}
-
-export function describeOwner(owner: LockOwner | undefined): string {
-  if (!owner) return 'another command holds its lock'
-  return `${owner.by} is running \`candor ${owner.command}\` (pid ${owner.pid} on ${owner.host}, since ${owner.since})`
 }

@@ -1,6 +1,6 @@
 import type {Playbook} from '../../domain/playbook/model.js'
-import {processTemplateCache, type TemplateCache} from '../render/template-cache.js'
-import {envPrefix} from './credentials.js'
+import {templateCache, type TemplateCache} from './template-cache-port.js'
+import {envPrefix} from '../../channels/env-prefix.js'
 
 /**
  * What a server says its channel allows (a Mastodon instance's `GET /api/v2/instance`), read
@@ -36,7 +36,7 @@ export function limitsSource(playbook: Playbook, channel: string, env: Record<st
 }
 
 /** The limits cached for each of `channels` that has a server to read them from. */
-export function cachedLimits(playbook: Playbook, channels: readonly string[], env: Record<string, string | undefined> = {}, cache: TemplateCache | null = processTemplateCache()): Map<string, PlatformLimits> {
+export function cachedLimits(playbook: Playbook, channels: readonly string[], env: Record<string, string | undefined> = {}, cache: TemplateCache | null = templateCache()): Map<string, PlatformLimits> {
   const out = new Map<string, PlatformLimits>()
   if (!cache) return out
   for (const name of channels) {
@@ -49,7 +49,7 @@ export function cachedLimits(playbook: Playbook, channels: readonly string[], en
 }
 
 /** Keeps what a server said, for later previews (a cache that cannot be written is no error). */
-export function cacheLimits(type: string, limits: PlatformLimits, cache: TemplateCache | null = processTemplateCache()): void {
+export function cacheLimits(type: string, limits: PlatformLimits, cache: TemplateCache | null = templateCache()): void {
   cache?.set(KIND, cacheInput(type, limits.source), limits)
 }
 
