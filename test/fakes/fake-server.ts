@@ -60,6 +60,9 @@ export class InFlight {
   max = 0
   private gate: ((request: HeldRequest) => Promise<void> | undefined) | undefined
   private readonly idleWaiters = new Set<() => void>()
+  private opened!: () => void
+  /** Resolved by close(): no request stays held after its fake is closed. */
+  private readonly closed = new Promise<void>((resolve) => (this.opened = resolve))
 
   /** Every later request waits for what `gate` returns (nothing: not held); `undefined` holds nothing. */
   hold(gate: ((request: HeldRequest) => Promise<void> | undefined) | undefined): void {
@@ -68,7 +71,14 @@ export class InFlight {
 
   /** Waits for the gate, if any, of this request. */
   async held(request: HeldRequest): Promise<void> {
-    await this.gate?.(request)
+    const gate = this.gate?.(request)
+    if (gate) await Promise.race([gate, this.closed])
+  }
+
+  /** Lets every held request go, now and later (the fake is closing). */
+  close(): void {
+    this.gate = undefined
+    this.opened()
   }
 
   /** Counts a request in; the function returned counts it out (once, however often called). */
@@ -334,6 +344,7 @@ export class FakeHttpServer {
     this.closing ??= new Promise<void>((resolve) => {
       this.closed = true
       this.options.faults.clear()
+      this.inFlight.close()
       for (const d of this.delays) {
         clearTimeout(d.timer)
         d.resolve()

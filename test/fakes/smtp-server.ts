@@ -256,6 +256,7 @@ export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): 
       closing ??= new Promise<void>((resolve) => {
         closed = true
         faults.clear()
+        inFlight.close()
         for (const t of timers) clearTimeout(t)
         server.close(() => resolve())
         for (const socket of sockets.values()) socket.destroy()

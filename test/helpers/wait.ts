@@ -86,3 +86,29 @@ export class Barrier {
     )
   }
 }
+
+/**
+ * A gate a test opens: what passes it waits until `open()`; `reached` says that something
+ * got there. With a fake's `inFlight.hold()`, it keeps a request on the wire for as long
+ * as the test needs, instead of a latency guessed long enough.
+ */
+export class Gate {
+  private arrive!: () => void
+  private release!: () => void
+  /** Resolves when the first caller of `pass()` arrives. */
+  readonly reached = new Promise<void>((resolve) => (this.arrive = resolve))
+  private readonly opened = new Promise<void>((resolve) => (this.release = resolve))
+  /** How many passed (or wait to). */
+  passed = 0
+
+  /** Waits until the gate is open. */
+  pass(): Promise<void> {
+    this.passed++
+    this.arrive()
+    return this.opened
+  }
+
+  open(): void {
+    this.release()
+  }
+}
