@@ -1,4 +1,4 @@
-import {appendFileSync} from 'node:fs'
+import {appendFileSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {PgIncidentStore} from '../../src/infrastructure/store/postgres.js'
@@ -59,19 +59,21 @@ afterEach(async () => {
 
 describe.each(STORES)('two-person approval on $name', (kind) => {
   /** An incident whose playbook needs two approvals for every update; Alice, Bob and Carol work on it. */
-  async function world() {
+  async function world(opts: {onlyIdentified?: boolean} = {}) {
     const dir = tempDir()
     const x: FakeX = await startFakeX({credentials: X_CREDENTIALS})
     closers.push(() => x.close())
     const playbook = writeXPlaybook(dir, {x})
-    appendFileSync(playbook, 'approval: { required: 2 }\n')
+    // Every update needs two approvals, or (onlyIdentified) just the "identified" one.
+    if (opts.onlyIdentified) writeFileSync(playbook, readFileSync(playbook, 'utf8').replace('  identified:\n', '  identified:\n    approval: { required: 2 }\n'))
+    else appendFileSync(playbook, 'approval: { required: 2 }\n')
     const {store, close} = await kind.open(dir)
     closers.push(close)
     const {id} = await openIncident(store, {playbook, facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'Alice', id: 'voice-1', now: new Date(T0)})
     const clock = testClock(T0)
     const base: PublishDeps = {store, actor: 'Alice', env: xEnv(), reporter: {progress() {}}, clock, backoffMs: 5, timeoutMs: 5000}
     const as = (actor: string): PublishDeps => ({...base, actor})
-    const request = (actor: string, extra: {draftTtlMs?: number} = {}) =>
+    const request = (actor: string, extra: {draftTtlMs?: number; phase?: string; facts?: Record<string, string>} = {}) =>
       publishUpdate({incident: id, phase: 'investigating', facts: {}, yes: true, interactive: false, ...extra}, as(actor))
     const types = async () => (await store.read(id)).events.map((e) => [e.type, e.by])
     return {x, store, id, clock, as, request, types}
@@ -146,5 +148,26 @@ describe.each(STORES)('two-person approval on $name', (kind) => {
     expect(w.x.requests).toHaveLength(0)
     // The expiry is journaled once, by whoever found it.
     expect((await w.types()).filter(([type]) => type === 'draft_expired')).toEqual([['draft_expired', 'Bob']])
+  })
+
+  it('approvals lapse when the facts under a draft change: the new text needs two approvals again', async () => {
+    const w = await world({onlyIdentified: true})
+    const draft = (await w.request('Alice', {phase: 'identified', facts: {cause: 'a bad deploy'}})).pending!.draft
+    // Meanwhile an update that needs one approval changes a fact the draft uses.
+    const other = await w.request('Bob', {facts: {service: 'Acme Voice Mobile'}})
+    expect(other.deliveries.map((d) => d.status)).toEqual(['published'])
+
+    const shown: string[] = []
+    const revised = await approveDraft({draft, yes: true, interactive: false, show: (v) => shown.push(v.posts[0].parts[0].text)}, w.as('Carol'))
+    expect(revised.view.revised).toContain('earlier approvals no longer count')
+    expect(shown).toEqual(['We found the cause of the Acme Voice Mobile problems: a bad deploy. A fix is being rolled out.'])
+    expect(revised.pending).toMatchObject({status: 'pending-approval', approvals: ['Carol'], required: 2})
+    expect(w.x.tweets).toHaveLength(1)
+    await expect(publishDraft({draft, yes: true, interactive: false}, w.as('Carol'))).rejects.toMatchObject({code: 'approval_missing', exit: 4})
+
+    const sent = await approveDraft({draft, yes: true, interactive: false}, w.as('Alice'))
+    expect(sent.published!.deliveries[0].status).toBe('published')
+    expect(w.x.tweets.map((t) => t.text)[1]).toBe('We found the cause of the Acme Voice Mobile problems: a bad deploy. A fix is being rolled out.')
+    expect(w.x.tweets[1].inReplyTo).toBe(w.x.tweets[0].id)
   })
 })
