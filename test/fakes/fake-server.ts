@@ -59,7 +59,6 @@ export class InFlight {
   /** The most requests that were in flight at once. */
   max = 0
   private gate: ((request: HeldRequest) => Promise<void> | undefined) | undefined
-  private readonly idleWaiters = new Set<() => void>()
   private opened!: () => void
   /** Resolved by close(): no request stays held after its fake is closed. */
   private readonly closed = new Promise<void>((resolve) => (this.opened = resolve))
@@ -90,17 +89,7 @@ export class InFlight {
       if (left) return
       left = true
       this.current--
-      if (this.current === 0) for (const resolve of this.idleWaiters) resolve()
     }
-  }
-
-  /** Resolves when no request is in flight (at once if none is). */
-  idle(): Promise<void> {
-    if (this.current === 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      const done = () => (this.idleWaiters.delete(done), resolve())
-      this.idleWaiters.add(done)
-    })
   }
 }
 

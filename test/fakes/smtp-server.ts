@@ -215,10 +215,16 @@ export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): 
           if (fault && 'kind' in fault && fault.kind === 'lose-answer') return void sockets.get(session.remotePort)?.destroy()
           callback(null, `2.0.0 Ok: queued as ${messages.length}`)
         }
-        const finish = () => (carryOut(), leave())
+        const finish = () => {
+          carryOut()
+          leave()
+        }
         const release = () => void inFlight.held({method: 'DATA', path: '/'}).then(finish)
         if (fake.latencyMs <= 0) return release()
-        const timer = setTimeout(() => (timers.delete(timer), release()), fake.latencyMs)
+        const timer = setTimeout(() => {
+          timers.delete(timer)
+          release()
+        }, fake.latencyMs)
         timers.add(timer)
       })
     },

@@ -50,8 +50,18 @@ describe('the fan-out', () => {
     const facts = yaml.load(readFileSync(EXAMPLE_FACTS, 'utf8')) as Record<string, string>
     const incident = await openIncident(store, {playbook, facts, actor: 'dana'})
     // A request timeout past the barrier's deadline: a missed barrier fails by its own message.
-    const deps: PublishDeps = {store, actor: 'dana', env: allChannelsEnv(f), reporter: {progress() {}}, backoffMs: 5, timeoutMs: 15_000}
-    const result = await publishUpdate({incident: incident.id, phase: 'investigating', facts: {}, yes: true, interactive: false}, deps)
+    const deps: PublishDeps = {
+      store,
+      actor: 'dana',
+      env: allChannelsEnv(f),
+      reporter: {progress() {}},
+      backoffMs: 5,
+      timeoutMs: 15_000,
+    }
+    const result = await publishUpdate(
+      {incident: incident.id, phase: 'investigating', facts: {}, yes: true, interactive: false},
+      deps,
+    )
 
     barrier.assertMet()
     expect(result.deliveries.filter((d) => d.status !== 'published')).toEqual([])

@@ -23,7 +23,10 @@ interface StoreKind {
 }
 
 const STORES: StoreKind[] = [
-  {name: 'the file store', open: async (dir) => ({store: new FileIncidentStore(path.join(dir, 'state')), close: async () => {}})},
+  {
+    name: 'the file store',
+    open: async (dir) => ({store: new FileIncidentStore(path.join(dir, 'state')), close: async () => {}}),
+  },
 ]
 if (PG_URL) {
   STORES.push({
@@ -65,16 +68,40 @@ describe.each(STORES)('two-person approval on $name', (kind) => {
     closers.push(() => x.close())
     const playbook = writeXPlaybook(dir, {x})
     // Every update needs two approvals, or (onlyIdentified) just the "identified" one.
-    if (opts.onlyIdentified) writeFileSync(playbook, readFileSync(playbook, 'utf8').replace('  identified:\n', '  identified:\n    approval: { required: 2 }\n'))
+    if (opts.onlyIdentified)
+      writeFileSync(
+        playbook,
+        readFileSync(playbook, 'utf8').replace('  identified:\n', '  identified:\n    approval: { required: 2 }\n'),
+      )
     else appendFileSync(playbook, 'approval: { required: 2 }\n')
     const {store, close} = await kind.open(dir)
     closers.push(close)
-    const {id} = await openIncident(store, {playbook, facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'Alice', id: 'voice-1', now: new Date(T0)})
+    const {id} = await openIncident(store, {
+      playbook,
+      facts: {service: 'Acme Voice', impact: 'Calls fail'},
+      actor: 'Alice',
+      id: 'voice-1',
+      now: new Date(T0),
+    })
     const clock = testClock(T0)
-    const base: PublishDeps = {store, actor: 'Alice', env: xEnv(), reporter: {progress() {}}, clock, backoffMs: 5, timeoutMs: 5000}
+    const base: PublishDeps = {
+      store,
+      actor: 'Alice',
+      env: xEnv(),
+      reporter: {progress() {}},
+      clock,
+      backoffMs: 5,
+      timeoutMs: 5000,
+    }
     const as = (actor: string): PublishDeps => ({...base, actor})
-    const request = (actor: string, extra: {draftTtlMs?: number; phase?: string; facts?: Record<string, string>} = {}) =>
-      publishUpdate({incident: id, phase: 'investigating', facts: {}, yes: true, interactive: false, ...extra}, as(actor))
+    const request = (
+      actor: string,
+      extra: {draftTtlMs?: number; phase?: string; facts?: Record<string, string>} = {},
+    ) =>
+      publishUpdate(
+        {incident: id, phase: 'investigating', facts: {}, yes: true, interactive: false, ...extra},
+        as(actor),
+      )
     const types = async () => (await store.read(id)).events.map((e) => [e.type, e.by])
     return {x, store, id, clock, as, request, types}
   }
@@ -83,11 +110,24 @@ describe.each(STORES)('two-person approval on $name', (kind) => {
     const w = await world()
     const drafted = await w.request('Alice')
     const draft = drafted.pending!.draft
-    expect(drafted.pending).toMatchObject({draft: expect.stringMatching(/^d-[0-9a-f]{8}$/), status: 'pending-approval', approvals: ['Alice'], required: 2})
+    expect(drafted.pending).toMatchObject({
+      draft: expect.stringMatching(/^d-[0-9a-f]{8}$/),
+      status: 'pending-approval',
+      approvals: ['Alice'],
+      required: 2,
+    })
     expect(drafted.deliveries).toEqual([])
     expect(w.x.requests).toHaveLength(0)
     expect(await listDrafts(w.store, {now: w.clock.now()})).toEqual([
-      expect.objectContaining({draft, incident: w.id, phase: 'investigating', requested_by: 'Alice', approvals: ['Alice'], required: 2, status: 'pending-approval'}),
+      expect.objectContaining({
+        draft,
+        incident: w.id,
+        phase: 'investigating',
+        requested_by: 'Alice',
+        approvals: ['Alice'],
+        required: 2,
+        status: 'pending-approval',
+      }),
     ])
 
     // Self-approval, however the name is written, and publishing the same again, add nothing.
@@ -97,7 +137,10 @@ describe.each(STORES)('two-person approval on $name', (kind) => {
       expect(again.pending).toMatchObject({status: 'pending-approval', approvals: ['Alice'], required: 2})
     }
     expect((await w.request('Alice')).pending).toMatchObject({draft, approvals: ['Alice']})
-    await expect(publishDraft({draft, yes: true, interactive: false}, w.as('Alice'))).rejects.toMatchObject({code: 'approval_missing', exit: 4})
+    await expect(publishDraft({draft, yes: true, interactive: false}, w.as('Alice'))).rejects.toMatchObject({
+      code: 'approval_missing',
+      exit: 4,
+    })
     expect(w.x.requests).toHaveLength(0)
 
     w.clock.advance(MIN)
@@ -106,16 +149,24 @@ describe.each(STORES)('two-person approval on $name', (kind) => {
     expect(sent.published!.deliveries.map((d) => [d.channel, d.status])).toEqual([['x', 'published']])
     expect(w.x.tweets).toHaveLength(1)
     const events = (await w.store.read(w.id)).events
-    expect(events.filter((e) => e.type.startsWith('draft_') || e.type === 'approved').map((e) => [e.type, e.by])).toEqual([
+    expect(
+      events.filter((e) => e.type.startsWith('draft_') || e.type === 'approved').map((e) => [e.type, e.by]),
+    ).toEqual([
       ['draft_created', 'Alice'],
       ['draft_approved', 'Alice'],
       ['draft_approved', 'Bob'],
       ['approved', 'Bob'],
       ['draft_published', 'Bob'],
     ])
-    expect(events.find((e) => e.type === 'approved')).toMatchObject({draft, approvers: ['Alice', 'Bob'], at: '2026-11-25T00:11:00.000Z'})
+    expect(events.find((e) => e.type === 'approved')).toMatchObject({
+      draft,
+      approvers: ['Alice', 'Bob'],
+      at: '2026-11-25T00:11:00.000Z',
+    })
     expect(await listDrafts(w.store, {now: w.clock.now()})).toEqual([])
-    await expect(approveDraft({draft, yes: true, interactive: false}, w.as('Carol'))).rejects.toMatchObject({code: 'draft_published'})
+    await expect(approveDraft({draft, yes: true, interactive: false}, w.as('Carol'))).rejects.toMatchObject({
+      code: 'draft_published',
+    })
     expect(w.x.tweets).toHaveLength(1)
   })
 
@@ -126,10 +177,17 @@ describe.each(STORES)('two-person approval on $name', (kind) => {
     expect(approved.pending).toMatchObject({status: 'approved', approvals: ['Alice', 'Bob'], required: 2})
     expect(approved.published).toBeUndefined()
     expect(w.x.requests).toHaveLength(0)
-    expect(await listDrafts(w.store, {now: w.clock.now()})).toEqual([expect.objectContaining({draft, status: 'approved'})])
+    expect(await listDrafts(w.store, {now: w.clock.now()})).toEqual([
+      expect.objectContaining({draft, status: 'approved'}),
+    ])
 
     const sent = await publishDraft({draft, yes: true, interactive: false}, w.as('Carol'))
-    expect(sent).toMatchObject({incident: w.id, phase: 'investigating', update: 1, deliveries: [{channel: 'x', status: 'published'}]})
+    expect(sent).toMatchObject({
+      incident: w.id,
+      phase: 'investigating',
+      update: 1,
+      deliveries: [{channel: 'x', status: 'published'}],
+    })
     expect(w.x.tweets).toHaveLength(1)
     const events = (await w.store.read(w.id)).events
     expect(events.find((e) => e.type === 'approved')).toMatchObject({by: 'Carol', draft, approvers: ['Alice', 'Bob']})
@@ -143,8 +201,12 @@ describe.each(STORES)('two-person approval on $name', (kind) => {
 
     w.clock.advance(2000)
     expect(await listDrafts(w.store, {now: w.clock.now()})).toEqual([])
-    await expect(approveDraft({draft, yes: true, interactive: false}, w.as('Bob'))).rejects.toMatchObject({code: 'draft_expired'})
-    await expect(publishDraft({draft, yes: true, interactive: false}, w.as('Bob'))).rejects.toMatchObject({code: 'draft_expired'})
+    await expect(approveDraft({draft, yes: true, interactive: false}, w.as('Bob'))).rejects.toMatchObject({
+      code: 'draft_expired',
+    })
+    await expect(publishDraft({draft, yes: true, interactive: false}, w.as('Bob'))).rejects.toMatchObject({
+      code: 'draft_expired',
+    })
     expect(w.x.requests).toHaveLength(0)
     // The expiry is journaled once, by whoever found it.
     expect((await w.types()).filter(([type]) => type === 'draft_expired')).toEqual([['draft_expired', 'Bob']])
@@ -158,16 +220,26 @@ describe.each(STORES)('two-person approval on $name', (kind) => {
     expect(other.deliveries.map((d) => d.status)).toEqual(['published'])
 
     const shown: string[] = []
-    const revised = await approveDraft({draft, yes: true, interactive: false, show: (v) => shown.push(v.posts[0].parts[0].text)}, w.as('Carol'))
+    const revised = await approveDraft(
+      {draft, yes: true, interactive: false, show: (v) => shown.push(v.posts[0].parts[0].text)},
+      w.as('Carol'),
+    )
     expect(revised.view.revised).toContain('earlier approvals no longer count')
-    expect(shown).toEqual(['We found the cause of the Acme Voice Mobile problems: a bad deploy. A fix is being rolled out.'])
+    expect(shown).toEqual([
+      'We found the cause of the Acme Voice Mobile problems: a bad deploy. A fix is being rolled out.',
+    ])
     expect(revised.pending).toMatchObject({status: 'pending-approval', approvals: ['Carol'], required: 2})
     expect(w.x.tweets).toHaveLength(1)
-    await expect(publishDraft({draft, yes: true, interactive: false}, w.as('Carol'))).rejects.toMatchObject({code: 'approval_missing', exit: 4})
+    await expect(publishDraft({draft, yes: true, interactive: false}, w.as('Carol'))).rejects.toMatchObject({
+      code: 'approval_missing',
+      exit: 4,
+    })
 
     const sent = await approveDraft({draft, yes: true, interactive: false}, w.as('Alice'))
     expect(sent.published!.deliveries[0].status).toBe('published')
-    expect(w.x.tweets.map((t) => t.text)[1]).toBe('We found the cause of the Acme Voice Mobile problems: a bad deploy. A fix is being rolled out.')
+    expect(w.x.tweets.map((t) => t.text)[1]).toBe(
+      'We found the cause of the Acme Voice Mobile problems: a bad deploy. A fix is being rolled out.',
+    )
     expect(w.x.tweets[1].inReplyTo).toBe(w.x.tweets[0].id)
   })
 })
