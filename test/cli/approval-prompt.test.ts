@@ -6,6 +6,7 @@ import {ask, promptOpen, type Prompts} from '../../src/cli/prompt.js'
 import type {RenderedPostRecord} from '../../src/services/incident/events.js'
 import {describeActor, whoIsActing} from '../../src/services/incident/identity.js'
 import type {ApprovalRequest} from '../../src/services/publish/approval.js'
+import {waitFor} from '../helpers/wait.js'
 
 type Config = {message: string; choices?: Array<{name: string; value: string; disabled?: unknown}>; default?: unknown}
 type Answer = (config: Config) => unknown
@@ -128,7 +129,7 @@ describe('ask()', () => {
     process.stderr.write = ((chunk: string) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write
     try {
       const asked = ask((p) => p.confirm({message: 'Publish?'}), 'nothing was sent', async () => waiting)
-      await until(() => promptOpen())
+      await waitFor(() => promptOpen(), {what: 'the approval prompt to open', timeoutMs: 5000})
       process.emit('SIGINT')
       await expect(asked).rejects.toMatchObject({message: 'Aborted: nothing was sent', code: 'interrupted', exit: 130})
     } finally {
@@ -140,11 +141,3 @@ describe('ask()', () => {
     expect(stderr.join('')).not.toContain('Interrupted: sending nothing new')
   })
 })
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}

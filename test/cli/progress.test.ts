@@ -1,4 +1,4 @@
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, vi} from 'vitest'
 import {createReporter, type ProgressStream} from '../../src/cli/progress.js'
 import type {ChannelProgress} from '../../src/services/publish/deliver.js'
 
@@ -56,15 +56,22 @@ describe('delivery progress on terminals of any width', () => {
   })
 
   it('at 80 columns draws a live board, then one final line per channel, and stops drawing', async () => {
-    const r = await run(80)
-    // The board showed both channels side by side while it ran...
-    expect(r.plain).toMatch(/x {8}\s+sending/)
-    // ...and was replaced by a final line each.
-    expect(r.plain).toContain('✖ mastodon  failed: Mastodon answered 401\n')
-    expect(r.plain).toContain('✔ x         published https://x.example/1\n')
-    const after = r.writes()
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(r.writes()).toBe(after)
+    // Timers are faked so that "stops drawing" is checked by running them, not by waiting.
+    vi.useFakeTimers({toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout']})
+    try {
+      const r = await run(80)
+      // The board showed both channels side by side while it ran...
+      expect(r.plain).toMatch(/x {8}\s+sending/)
+      // ...and was replaced by a final line each.
+      expect(r.plain).toContain('✖ mastodon  failed: Mastodon answered 401\n')
+      expect(r.plain).toContain('✔ x         published https://x.example/1\n')
+      const after = r.writes()
+      vi.advanceTimersByTime(5000)
+      expect(r.writes()).toBe(after)
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('a terminal that shrinks to 0 columns while sending stops the board and goes on in lines', async () => {

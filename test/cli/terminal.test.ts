@@ -11,6 +11,7 @@ import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {BIN, runCli, tempDir} from '../helpers/cli.js'
 import {startFakeX, type FakeX} from '../fakes/x-api.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
+import {waitFor} from '../helpers/wait.js'
 
 const hasScript = spawnSync('script', ['--version']).status === 0
 const fakes: FakeX[] = []
@@ -126,7 +127,7 @@ describe.skipIf(!hasScript)('at a real terminal', () => {
     const review = 'Update 1 of voice-1 · investigating, to x'
     await t.waitFor(review)
     // The posts were shown again, then the same question: leave it with Ctrl-C.
-    await until(() => t.output().slice(t.output().indexOf(review)).includes('approving as Dana On-Call'))
+    await waitFor(() => t.output().slice(t.output().indexOf(review)).includes('approving as Dana On-Call'), {what: 'the review to name the approver', timeoutMs: 20_000})
     expect(t.output().slice(t.output().indexOf(review))).toContain('We are investigating problems with Acme Voice: Calls fail.')
     t.type('\u0003')
     expect(await t.exit()).toBe(130)
@@ -170,11 +171,3 @@ describe.skipIf(!hasScript)('at a real terminal', () => {
     expect(w.x.tweets).toHaveLength(1)
   })
 })
-
-async function until(check: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}

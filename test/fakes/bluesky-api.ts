@@ -423,6 +423,7 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
     requests,
     sessionsCreated: 0,
     latencyMs: 0,
+    inFlight: server.inFlight,
     ancestors(uri) {
       const chain: FakeBskyPost[] = []
       // A key can be used again after a delete: prefer the live record under a URI.

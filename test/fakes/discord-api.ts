@@ -239,6 +239,7 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
     messages,
     requests,
     latencyMs: 0,
+    inFlight: server.inFlight,
     fail: (fault, times, match) => faults.add(fault, times, match),
     close: () => server.close(),
   }

@@ -251,6 +251,7 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
     posts,
     requests,
     latencyMs: 0,
+    inFlight: server.inFlight,
     fail: (fault, times, match) => faults.add(fault, times, match),
     close: () => server.close(),
   }

@@ -34,8 +34,63 @@ export interface FakePlatform<Fault, Request = RecordedRequest, Match = RouteMat
   fail(fault: Fault, times?: number, match?: Match): void
   /** Artificial delay before answering (and before a fault answer or reset), default 0. The request is still carried out after it, even if the client gave up. */
   latencyMs: number
+  /** Requests being handled now and the most at once, and a gate to hold them: concurrency is asserted, not timed. */
+  inFlight: InFlight
   /** Stops the server; ends hanging and delayed requests by destroying their sockets. */
   close(): Promise<void>
+}
+
+/** What a held request is: enough to decide whether to hold it. */
+export interface HeldRequest {
+  /** Upper-cased; SMTP's message transfer is `DATA`. */
+  method: string
+  path: string
+}
+
+/**
+ * The requests a fake is handling: one counts from its arrival until the fake has carried it
+ * out and its connection is answered or gone (a hang counts until the client gives up).
+ * `hold()` makes every request wait, after it is recorded and before it is carried out, for
+ * a gate a test opens: that is how a test makes sure several requests are in flight at once.
+ */
+export class InFlight {
+  /** Requests in flight now. */
+  current = 0
+  /** The most requests that were in flight at once. */
+  max = 0
+  private gate: ((request: HeldRequest) => Promise<void> | undefined) | undefined
+  private opened!: () => void
+  /** Resolved by close(): no request stays held after its fake is closed. */
+  private readonly closed = new Promise<void>((resolve) => (this.opened = resolve))
+
+  /** Every later request waits for what `gate` returns (nothing: not held); `undefined` holds nothing. */
+  hold(gate: ((request: HeldRequest) => Promise<void> | undefined) | undefined): void {
+    this.gate = gate
+  }
+
+  /** Waits for the gate, if any, of this request. */
+  async held(request: HeldRequest): Promise<void> {
+    const gate = this.gate?.(request)
+    if (gate) await Promise.race([gate, this.closed])
+  }
+
+  /** Lets every held request go, now and later (the fake is closing). */
+  close(): void {
+    this.gate = undefined
+    this.opened()
+  }
+
+  /** Counts a request in; the function returned counts it out (once, however often called). */
+  enter(): () => void {
+    this.current++
+    this.max = Math.max(this.max, this.current)
+    let left = false
+    return () => {
+      if (left) return
+      left = true
+      this.current--
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -201,6 +256,7 @@ export class FakeHttpServer {
   url = ''
   /** TCP connections accepted so far: a client that keeps connections alive opens few. */
   connections = 0
+  readonly inFlight = new InFlight()
   private readonly server: http.Server
   private readonly sockets = new Set<Socket>()
   private readonly delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
@@ -208,7 +264,15 @@ export class FakeHttpServer {
 
   private constructor(private readonly options: FakeHttpServerOptions) {
     this.server = http.createServer((req, res) => {
-      options.handle(req, res).catch((error: unknown) => options.onError(res, error))
+      // In flight until the fake has carried it out and the connection is answered or gone.
+      const leave = this.inFlight.enter()
+      let pending = 2
+      const done = () => --pending === 0 && leave()
+      res.once('close', done)
+      options
+        .handle(req, res)
+        .catch((error: unknown) => options.onError(res, error))
+        .finally(done)
     })
     // Kept so that close() can end connections that hang or wait.
     this.server.on('connection', (socket) => {
@@ -246,6 +310,7 @@ export class FakeHttpServer {
     const action = faultAction(fault)
     if (action === 'hang') return false
     await this.wait(latencyMs)
+    if (!this.closed) await this.inFlight.held({method: (req.method ?? 'GET').toUpperCase(), path: req.url ?? '/'})
     if (this.closed) return false
     if (action === 'reset') {
       req.socket.destroy()
@@ -268,6 +333,7 @@ export class FakeHttpServer {
     this.closing ??= new Promise<void>((resolve) => {
       this.closed = true
       this.options.faults.clear()
+      this.inFlight.close()
       for (const d of this.delays) {
         clearTimeout(d.timer)
         d.resolve()

@@ -383,6 +383,7 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
     statuses,
     requests,
     latencyMs: 0,
+    inFlight: server.inFlight,
     forgetIdempotencyKeys() {
       idempotency.clear()
     },

@@ -289,6 +289,7 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
     messages,
     requests,
     latencyMs: 0,
+    inFlight: server.inFlight,
     say(channel, text, threadTs) {
       const message: FakeSlackMessage = {channel, ts: nextTs(), text, via: 'user', deleted: false}
       if (threadTs) message.threadTs = threadTs

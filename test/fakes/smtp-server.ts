@@ -12,7 +12,7 @@
  */
 import type {AddressInfo, Socket} from 'node:net'
 import {SMTPServer} from 'smtp-server'
-import {FaultQueue} from './fake-server.js'
+import {FaultQueue, InFlight} from './fake-server.js'
 
 export interface FakeSmtpMessage {
   envelope: {from: string; to: string[]}
@@ -55,6 +55,8 @@ export interface FakeSmtp {
   fail(fault: FakeSmtpFault, times?: number): void
   /** Delay before answering the end of DATA, default 0. */
   latencyMs: number
+  /** Messages being transferred now (from DATA to its answer) and the most at once; hold() holds them as `DATA`. */
+  inFlight: InFlight
   close(): Promise<void>
 }
 
@@ -155,6 +157,9 @@ export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): 
   const sessionFaults = new Map<string, FakeSmtpFault>()
   const sockets = new Map<number, Socket>()
   const timers = new Set<NodeJS.Timeout>()
+  const inFlight = new InFlight()
+  // Per session: counts its message out of inFlight (on the answer, or when the session ends).
+  const transfers = new Map<string, () => void>()
   const messages: FakeSmtpMessage[] = []
   const logins: FakeSmtp['logins'] = []
   let closed = false
@@ -194,12 +199,14 @@ export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): 
       callback()
     },
     onData(stream, session, callback) {
+      const leave = inFlight.enter()
+      transfers.set(session.id, leave)
       const chunks: Buffer[] = []
       stream.on('data', (c: Buffer) => chunks.push(c))
       stream.on('end', () => {
         const fault = faultOf(session.id)
         if (fault && 'kind' in fault && fault.kind === 'hang') return // never answers DATA
-        const finish = () => {
+        const carryOut = () => {
           if (closed) return
           if (fault && 'status' in fault && fault.status === 451) return callback(smtpError(451, '4.3.0 Temporary local problem, please try again later'))
           if (fault && 'status' in fault && fault.status === 554) return callback(smtpError(554, '5.7.1 Message rejected: looks like spam'))
@@ -208,13 +215,23 @@ export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): 
           if (fault && 'kind' in fault && fault.kind === 'lose-answer') return void sockets.get(session.remotePort)?.destroy()
           callback(null, `2.0.0 Ok: queued as ${messages.length}`)
         }
-        if (fake.latencyMs <= 0) return finish()
-        const timer = setTimeout(() => (timers.delete(timer), finish()), fake.latencyMs)
+        const finish = () => {
+          carryOut()
+          leave()
+        }
+        const release = () => void inFlight.held({method: 'DATA', path: '/'}).then(finish)
+        if (fake.latencyMs <= 0) return release()
+        const timer = setTimeout(() => {
+          timers.delete(timer)
+          release()
+        }, fake.latencyMs)
         timers.add(timer)
       })
     },
     onClose(session) {
       sessionFaults.delete(session.id)
+      transfers.get(session.id)?.()
+      transfers.delete(session.id)
     },
   })
   server.on('error', () => {}) // client resets surface here; they are expected in fault tests
@@ -239,11 +256,13 @@ export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): 
     connections: 0,
     logins,
     latencyMs: 0,
+    inFlight,
     fail: (fault, times) => faults.add(fault, times),
     close() {
       closing ??= new Promise<void>((resolve) => {
         closed = true
         faults.clear()
+        inFlight.close()
         for (const t of timers) clearTimeout(t)
         server.close(() => resolve())
         for (const socket of sockets.values()) socket.destroy()

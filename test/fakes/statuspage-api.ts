@@ -400,6 +400,7 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
     components,
     requests,
     latencyMs: 0,
+    inFlight: server.inFlight,
     fail: (fault, times, match) => faults.add(fault, times, match),
     close: () => server.close(),
   }

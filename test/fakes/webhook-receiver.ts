@@ -11,7 +11,7 @@
 import {randomBytes} from 'node:crypto'
 import http from 'node:http'
 import {Webhook, WebhookVerificationError} from 'standardwebhooks'
-import {answerFault, FakeHttpServer, faultAction, FaultQueue, header, readRequest} from './fake-server.js'
+import {answerFault, FakeHttpServer, faultAction, FaultQueue, header, type InFlight, readRequest} from './fake-server.js'
 
 export interface ReceivedWebhook {
   /** The `webhook-id` header. */
@@ -57,6 +57,8 @@ export interface FakeWebhookReceiver {
   fail(fault: FakeWebhookFault, times?: number): void
   /** Artificial delay before answering, default 0. */
   latencyMs: number
+  /** Requests being handled now and the most at once, and a gate to hold them. */
+  inFlight: InFlight
   close(): Promise<void>
 }
 
@@ -135,6 +137,7 @@ export async function startFakeWebhookReceiver(opts: {secret?: string} = {}): Pr
     deliveries,
     requests,
     latencyMs: 0,
+    inFlight: server.inFlight,
     fail: (fault, times) => faults.add(fault, times),
     close: () => server.close(),
   }

@@ -2,6 +2,7 @@ import http from 'node:http'
 import {ApiRequestError, ApiResponseError, type ITwitterApiClientPlugin, TwitterApi} from 'twitter-api-v2'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {type FakeX, type FakeXCredentials, startFakeX} from './x-api.js'
+import {waitFor} from '../helpers/wait.js'
 
 const CREDS: FakeXCredentials = {
   appKey: 'app-key-123',
@@ -249,7 +250,7 @@ describe('fake X API v2 driven by twitter-api-v2', () => {
     const own = await startFakeX({credentials: CREDS})
     own.fail({kind: 'hang'})
     const pending = rejection(clientFor(own).v2.tweet('hang'))
-    while (own.requests.length === 0) await new Promise((r) => setTimeout(r, 10))
+    await waitFor(() => own.requests.length > 0, {what: 'the hanging request to reach the fake'})
     await own.close()
     expect(await pending).toBeInstanceOf(ApiRequestError)
   })

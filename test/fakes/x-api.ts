@@ -451,6 +451,7 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
     tweets,
     requests,
     latencyMs: 0,
+    inFlight: server.inFlight,
     fail: (fault, times, match) => faults.add(fault, times, match),
     close: () => server.close(),
     get connections() {

@@ -23,6 +23,7 @@ import {startFakeStatuspage, type FakeStatuspage} from '../fakes/statuspage-api.
 import {startFakeWebhookReceiver, type FakeWebhookReceiver} from '../fakes/webhook-receiver.js'
 import {startFakeX, type FakeX} from '../fakes/x-api.js'
 import {BIN, ROOT, runCli, tempDir, type CliResult} from './cli.js'
+import {waitFor} from './wait.js'
 import {X_CREDENTIALS, xEnv} from './x-incident.js'
 
 export const SHIPPED_PLAYBOOK = path.join(ROOT, 'playbooks', 'outage.yaml')
@@ -135,6 +136,23 @@ export async function startFakes(): Promise<Fakes> {
     startFakeStatuspage({apiKey: SECRETS.statuspageKey, components: STATUSPAGE_COMPONENTS}),
   ])
   return {x, mastodon, bluesky, facebook, slack, discord, webhook, smtp, statuspage}
+}
+
+/**
+ * Resolves once no fake has a request in flight on two looks in a row: a request a killed or
+ * timed-out client left on the wire is read, carried out after its latency, and counted out.
+ */
+export async function fakesSettled(fakes: Fakes, timeoutMs = 15_000): Promise<void> {
+  let quietBefore = false
+  await waitFor(
+    () => {
+      const quiet = Object.values(fakes).every((f) => f.inFlight.current === 0)
+      const settled = quiet && quietBefore
+      quietBefore = quiet
+      return settled
+    },
+    {what: 'the fakes to finish the requests left on the wire', timeoutMs, intervalMs: 25},
+  )
 }
 
 export async function closeFakes(fakes: Fakes): Promise<void> {

@@ -17,7 +17,16 @@ export interface CliResult {
  * Runs the built CLI (`bin/run.js`) as a child process, the way a user or a runbook
  * does: no TTY, so no prompts and no colours.
  */
-export function runCli(args: string[], opts: {cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
+export interface RunCliOptions {
+  cwd?: string
+  env?: Record<string, string | undefined>
+  input?: string
+  timeoutMs?: number
+  /** Called with all of stderr so far each time more arrives: lets a test wait on what the command says. */
+  onStderr?: (stderr: string) => void
+}
+
+export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, DEBUG: undefined, ...opts.env}
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
@@ -25,7 +34,10 @@ export function runCli(args: string[], opts: {cwd?: string; env?: Record<string,
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
+    child.stderr.on('data', (d) => {
+      stderr += d
+      opts.onStderr?.(stderr)
+    })
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000)
     child.on('error', reject)
     child.on('close', (code) => {

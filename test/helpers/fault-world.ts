@@ -15,7 +15,6 @@
 import {once} from 'node:events'
 import {rmSync} from 'node:fs'
 import net from 'node:net'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {deliveryStatus, type IncidentState} from '../../src/services/incident/state.js'
 import {
   allChannelsWorld,
@@ -23,6 +22,7 @@ import {
   EXAMPLE_FACTS,
   expectedParts,
   FAKE_OF,
+  fakesSettled,
   liveCopies,
   OUTAGE_PHASES,
   PHASE_FACTS,
@@ -33,6 +33,7 @@ import {
   type Fakes,
 } from './all-channels.js'
 import {mulberry32} from './random.js'
+import {waitFor} from './wait.js'
 
 
 export type FaultKind = 'rate-limit' | '5xx' | 'reset' | 'hang'
@@ -145,7 +146,8 @@ async function drainFaults(fakes: Fakes, queued: Queued[], hits: Record<FaultKin
             () => undefined,
           )
         }
-        for (let waited = 0; seen(fakes, q.fake) === before && waited < 3000; waited += 10) await sleep(10)
+        // Not taken within 3 s: give up on this one and send another.
+        await waitFor(() => seen(fakes, q.fake) !== before, {what: `${q.fake} to take a throwaway request`, timeoutMs: 3000}).catch(() => undefined)
         stop.abort()
         await done
       }
@@ -347,7 +349,7 @@ export async function faultRun(opts: FaultRunOptions): Promise<RunReport> {
       if (run.killTooLate) report.killsTooLate++
 
       // Let requests a killed process left on the wire land (the fakes process them after their latency).
-      await sleep(400)
+      await fakesSettled(world.fakes)
       if (run.killed) {
         const {warnings} = await readJournal(world, id)
         report.tornLines += warnings.filter((w) => w.includes('the last line is incomplete')).length

@@ -4,7 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
-import {BIN} from '../helpers/cli.js'
+import {BIN, runCli} from '../helpers/cli.js'
+import {Gate, waitFor, within} from '../helpers/wait.js'
 import {xWorld, type XWorld} from '../helpers/x-incident.js'
 
 let world: XWorld
@@ -26,14 +27,25 @@ describe('one incident, several commands at once', () => {
   it('two runbook steps publishing the same update produce exactly one post', async () => {
     world = await xWorld()
     await openIncident(world)
-    world.fake.latencyMs = 400
-    const [a, b] = await Promise.all([world.cli(['publish', '--phase', 'investigating', '--yes']), world.cli(['publish', '--phase', 'investigating', '--yes'])])
+    // The post of whichever takes the lock first is held until the other says it waits for it.
+    const post = new Gate()
+    world.fake.inFlight.hold((r) => (r.method === 'POST' ? post.pass() : undefined))
+    const said = ['', '']
+    const publish = (i: number) => runCli(['publish', '--phase', 'investigating', '--yes'], {cwd: world.dir, env: world.env, onStderr: (s) => (said[i] = s)})
+    const both = Promise.all([publish(0), publish(1)])
+    try {
+      await waitFor(() => said.some((s) => s.includes('waiting: ')), {what: 'one publish to wait for the other\'s lock', timeoutMs: 20_000})
+    } finally {
+      post.open()
+    }
+    const [a, b] = await both
     expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0])
     // The one that waited for the lock finds the update already there and sends nothing.
     const loser = a.stdout.includes('already has update 1') ? a : b
     expect(loser.stderr).toContain('waiting: Dana On-Call is running `candor publish`')
     expect(loser.stdout).toContain('x: already has update 1, skipped')
     expect(world.fake.tweets).toHaveLength(1)
+    expect(post.passed).toBe(1)
   })
 
   it('fails after --lock-timeout naming who holds the incident', async () => {
@@ -67,14 +79,21 @@ describe('interrupted sends', () => {
   it('Ctrl-C lets the request in flight settle, journals it, and exits 130', async () => {
     world = await xWorld()
     await openIncident(world)
-    world.fake.latencyMs = 1500
+    // The post stays on the wire until the command has taken the interrupt.
+    const post = new Gate()
+    world.fake.inFlight.hold((r) => (r.method === 'POST' ? post.pass() : undefined))
     const child = spawn(process.execPath, [BIN, 'publish', '--phase', 'investigating', '--yes'], {cwd: world.dir, env: {...process.env, ...world.env, NO_COLOR: '1'}})
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))
-    // Interrupt once the request is on the wire.
-    while (world.fake.requests.length === 0) await new Promise((r) => setTimeout(r, 25))
-    child.kill('SIGINT')
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+    try {
+      await within(post.reached, {what: 'the post to reach the fake', timeoutMs: 20_000})
+      child.kill('SIGINT')
+      await waitFor(() => stderr.includes('Interrupted: sending nothing new'), {what: 'publish to take the interrupt'})
+    } finally {
+      post.open()
+    }
+    const code = await closed
     expect(code).toBe(130)
     expect(stderr).toContain('Interrupted: sending nothing new')
     expect(world.fake.tweets).toHaveLength(1)

@@ -1,12 +1,12 @@
 import {once} from 'node:events'
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {afterEach, describe, expect, it} from 'vitest'
-import {allChannelsWorld, checkExactlyOnce, EXAMPLE_FACTS, readJournal, type AllChannelsWorld, type FakeName} from '../helpers/all-channels.js'
+import {allChannelsWorld, checkExactlyOnce, EXAMPLE_FACTS, fakesSettled, readJournal, type AllChannelsWorld, type FakeName} from '../helpers/all-channels.js'
 import {ROOT} from '../helpers/cli.js'
 import {emptyReport, faultRun, faultRuns, runSeed, settle, summarize, summaryLine, type RunReport} from '../helpers/fault-world.js'
+import {waitFor} from '../helpers/wait.js'
 
 /**
  * Faults on every fake (429 storms, 5xx, connection resets, hangs past --timeout) and
@@ -124,7 +124,8 @@ describe('a request the platform carried out but never answered in time', () => 
     }, 5)
     try {
       await w.cli(['publish', '--phase', 'investigating', '--yes', '--json', '--timeout', '1'])
-      await sleep(2000)
+      // The late answers land after the client gave up on them.
+      await fakesSettled(w.fakes)
     } finally {
       clearInterval(watch)
       for (const [name] of late) f[name].latencyMs = 0
@@ -155,10 +156,10 @@ describe('retry looks up an interrupted reply in the incident\'s thread', () => 
     // Hold the next post in the fake (which carries it out after the delay) and kill the CLI meanwhile.
     w.fakes[fake].latencyMs = 400
     const child = w.spawn(['publish', '--channel', channel, '--phase', 'identified', '--yes', '--json'])
-    while (posts(w) < 2) await sleep(5)
+    await waitFor(() => posts(w) >= 2, {what: `the second post to reach ${fake}`, timeoutMs: 20_000})
     child.kill('SIGKILL')
     await once(child, 'close')
-    await sleep(800)
+    await fakesSettled(w.fakes)
     w.fakes[fake].latencyMs = 0
 
     const retry = await w.cli(['retry', '--json'])
@@ -184,11 +185,11 @@ describe('retry looks before re-sending a part whose last attempt may have arriv
     w.fakes[fake].latencyMs = 1500
     const child = w.spawn(['publish', '--channel', channel, '--phase', 'investigating', '--yes', '--json', '--timeout', '1'])
     const journal = `${w.stateDir}/incidents/again.jsonl`
-    for (let i = 0; i < 1000 && !readFileSync(journal, 'utf8').includes('retrying in'); i++) await sleep(10)
+    await waitFor(() => existsSync(journal) && readFileSync(journal, 'utf8').includes('retrying in'), {what: 'publish to journal that it is retrying', timeoutMs: 20_000})
     w.fakes[fake].latencyMs = 0
     child.kill('SIGINT')
     await once(child, 'close')
-    for (let i = 0; i < 300 && posts(w) === 0; i++) await sleep(10)
+    await fakesSettled(w.fakes)
     expect(posts(w)).toBe(1)
 
     const retry = await w.cli(['retry', '--json', '--timeout', '1'])

@@ -1,5 +1,6 @@
 import {readFileSync, writeFileSync} from 'node:fs'
 import {afterEach, expect, it} from 'vitest'
+import {waitFor} from '../helpers/wait.js'
 import {describePg, teamWorld, type TeamWorld} from './pg.js'
 
 let world: TeamWorld | undefined
@@ -138,8 +139,9 @@ describePg('two-person approval', () => {
     expect(approvedEvent).toMatchObject({by: 'Carol', draft, approvers: ['Alice', 'Bob']})
 
     const short = json(await alice.cli(['publish', '--phase', 'identified', '--set', 'cause=x', '--yes', '--json', '--draft-ttl', '1s'])).draft
-    await new Promise((r) => setTimeout(r, 1500))
-    expect(json(await bob.cli(['drafts', '--json'])).drafts).toEqual([])
+    // The CLI has no injected clock: wait (with a deadline) for the second to pass.
+    // test/publish/two-person-approval.test.ts covers expiry on the injected clock.
+    await waitFor(async () => json(await bob.cli(['drafts', '--json'])).drafts.length === 0, {what: 'the 1s draft to expire', timeoutMs: 20_000, intervalMs: 250})
     const expired = await bob.cli(['approve', short, '--yes', '--json'])
     expect(expired.code).toBe(1)
     expect(json(expired).error).toMatchObject({code: 'draft_expired'})

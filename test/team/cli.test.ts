@@ -2,6 +2,7 @@ import {readdirSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, expect, it} from 'vitest'
 import {runCli} from '../helpers/cli.js'
+import {Gate, waitFor} from '../helpers/wait.js'
 import {describePg, pgPassword, teamWorld, type TeamWorld} from './pg.js'
 
 let world: TeamWorld | undefined
@@ -22,8 +23,18 @@ describePg('team mode: one incident, many machines, one PostgreSQL store', () =>
     await open(world)
     const alice = world.engineer('Alice')
     const bob = world.engineer('Bob')
-    world.fake.latencyMs = 600
-    const [a, b] = await Promise.all([alice.cli(['publish', '--phase', 'investigating', '--yes', '--json']), bob.cli(['publish', '--phase', 'investigating', '--yes', '--json'])])
+    // Whoever takes the lock first has its post held until the other says it waits for it.
+    const post = new Gate()
+    world.fake.inFlight.hold((req) => (req.method === 'POST' ? post.pass() : undefined))
+    const said = ['', '']
+    const publish = (e: typeof alice, i: number) => e.cli(['publish', '--phase', 'investigating', '--yes', '--json'], {}, {onStderr: (s) => (said[i] = s)})
+    const both = Promise.all([publish(alice, 0), publish(bob, 1)])
+    try {
+      await waitFor(() => said.some((s) => s.includes('waiting: ')), {what: 'one machine to wait for the other\'s lock', timeoutMs: 60_000})
+    } finally {
+      post.open()
+    }
+    const [a, b] = await both
     expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0])
     const [winner, loser] = JSON.parse(a.stdout).update === 1 ? [a, b] : [b, a]
     expect(JSON.parse(winner.stdout).deliveries[0]).toMatchObject({channel: 'x', status: 'published'})

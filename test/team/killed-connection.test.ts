@@ -1,5 +1,6 @@
 import {afterEach, expect, it} from 'vitest'
 import {runCli} from '../helpers/cli.js'
+import {Gate, within} from '../helpers/wait.js'
 import {describePg, killConnections, teamWorld, type TeamWorld} from './pg.js'
 
 let world: TeamWorld | undefined
@@ -14,11 +15,16 @@ describePg('a connection killed mid-publish', () => {
     const alice = world.engineer('Alice')
     const opened = await alice.cli(['incident', 'open', world.playbook, '--set', 'service=S', '--set', 'impact=I', '--id', 'cut'])
     expect(opened.code, opened.stderr).toBe(0)
-    world.fake.latencyMs = 1500
+    // The post is held on the wire while every connection to the database (the lock's too) is cut.
+    const post = new Gate()
+    world.fake.inFlight.hold((req) => (req.method === 'POST' ? post.pass() : undefined))
     const publishing = alice.cli(['publish', '--phase', 'investigating', '--yes', '--json'])
-    // Once the post is on the wire, cut every connection to the database (the lock's too).
-    while (world.fake.requests.length === 0) await new Promise((r) => setTimeout(r, 20))
-    expect(await killConnections(world.url)).toBeGreaterThan(0)
+    try {
+      await within(post.reached, {what: 'the post to reach the fake', timeoutMs: 30_000})
+      expect(await killConnections(world.url)).toBeGreaterThan(0)
+    } finally {
+      post.open()
+    }
     const r = await publishing
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout).deliveries).toEqual([expect.objectContaining({channel: 'x', status: 'published'})])
@@ -29,7 +35,6 @@ describePg('a connection killed mid-publish', () => {
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5])
     expect(events[4].status).toBe('published')
 
-    world.fake.latencyMs = 0
     const next = await world.engineer('Bob').cli(['publish', '--phase', 'identified', '--yes'])
     expect(next.code, next.stderr).toBe(0)
     expect(world.fake.tweets[1].inReplyTo).toBe(world.fake.tweets[0].id)

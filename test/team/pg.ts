@@ -8,7 +8,7 @@ import path from 'node:path'
 import pg from 'pg'
 import {describe} from 'vitest'
 import {startFakeX, type FakeX} from '../fakes/x-api.js'
-import {runCli, tempDir} from '../helpers/cli.js'
+import {runCli, tempDir, type RunCliOptions} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 
 export const PG_URL = process.env.CANDOR_TEST_PG_URL
@@ -68,7 +68,7 @@ export interface Engineer {
   name: string
   /** Their own working folder and (empty) local state directory. */
   dir: string
-  cli(args: string[], extraEnv?: Record<string, string | undefined>): ReturnType<typeof runCli>
+  cli(args: string[], extraEnv?: Record<string, string | undefined>, opts?: Pick<RunCliOptions, 'onStderr'>): ReturnType<typeof runCli>
 }
 
 export interface TeamWorld {
@@ -100,7 +100,7 @@ export async function teamWorld(opts: {playbook?: (text: string) => string; url?
       const dir = tempDir(`candor-${name.toLowerCase().replace(/\W+/g, '-')}-`)
       mkdirSync(path.join(dir, 'state'), {recursive: true})
       const env = {...xEnv(), CANDOR_STATE_DIR: path.join(dir, 'state'), CANDOR_USER: name, CANDOR_STORE: undefined}
-      return {name, dir, cli: (args, extraEnv = {}) => runCli([...args, '--store', url], {cwd: dir, env: {...env, ...extraEnv}})}
+      return {name, dir, cli: (args, extraEnv = {}, opts = {}) => runCli([...args, '--store', url], {...opts, cwd: dir, env: {...env, ...extraEnv}})}
     },
     close: () => fake.close(),
   }

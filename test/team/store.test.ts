@@ -6,6 +6,7 @@ import pg from 'pg'
 import {incidentKey, PgIncidentStore} from '../../src/infrastructure/store/postgres.js'
 import {LOCK_CLASS, SCHEMA_VERSION} from '../../src/infrastructure/store/schema.js'
 import {ROOT, runCli} from '../helpers/cli.js'
+import {waitFor} from '../helpers/wait.js'
 import {adminQuery, describePg, freshDatabase, killConnections, pgPassword, withDatabase} from './pg.js'
 
 const stores: PgIncidentStore[] = []
@@ -155,11 +156,13 @@ describePg('the PostgreSQL store', () => {
     await blocker.query('select pg_advisory_xact_lock($1, $2)', [LOCK_CLASS.append, incidentKey('inc')])
     const writing = s.appendMany('inc', ['a', 'b', 'c'].map((text) => ({type: 'note', by: 'alice', text}) as NewEvent))
     const db = new URL(url).pathname.slice(1)
-    let waiting: Array<{pid: number}> = []
-    while (waiting.length === 0) {
-      await new Promise((r) => setTimeout(r, 50))
-      waiting = await adminQuery<{pid: number}>(withDatabase(url, 'postgres'), `select pid from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'`, [db])
-    }
+    const waiting = await waitFor(
+      async () => {
+        const rows = await adminQuery<{pid: number}>(withDatabase(url, 'postgres'), `select pid from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'`, [db])
+        return rows.length > 0 ? rows : undefined
+      },
+      {what: 'the batch to wait for the append lock', intervalMs: 50},
+    )
     await adminQuery(withDatabase(url, 'postgres'), 'select pg_terminate_backend($1)', [waiting[0].pid])
     await blocker.query('commit')
     await blocker.end()
