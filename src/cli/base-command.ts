@@ -1,11 +1,17 @@
 import {Command, Errors, Flags} from '@oclif/core'
 import {CandorError, ExitCode} from '../domain/errors.js'
 import {paintErr} from './style.js'
-import {envFileWarning, loadEnvironment, secretValues} from '../services/publish/credentials.js'
+import {secretValues} from '../services/publish/credentials.js'
+import {envFileWarning, processEnvironment, type Environment} from '../infrastructure/env.js'
 import {installOutputRedaction} from './redact-output.js'
 import {storeSecrets} from '../infrastructure/store/url.js'
 import {describeOwner, type LockOwner} from '../services/incident/lock.js'
-import {isPromptClosed} from './prompt.js'
+import {ask, isPromptClosed, type Prompts} from './prompt.js'
+import {canPrompt} from './terminal.js'
+import {graceOnCtrlC} from './interrupt.js'
+import {whoIsActing, type Actor} from '../services/incident/identity.js'
+import type {IncidentStore} from '../services/incident/store.js'
+import type {PublishDeps} from '../services/publish/publish.js'
 import {toUsageError} from './usage-errors.js'
 
 /** Formats an error the way every Candor command prints it: unwrapped, one line each. */
@@ -29,14 +35,95 @@ export abstract class CandorCommand extends Command {
   static override baseFlags = {'no-color': Flags.boolean({description: 'no colours in the output (same as NO_COLOR=1)', helpGroup: 'GLOBAL'})}
 
   protected override async init(): Promise<void> {
-    const env = loadEnvironment()
     // bin/run.js installed it already (src/cli/main.ts); this covers a command run some
     // other way (Command.run), before oclif's init logs argv under DEBUG.
-    installOutputRedaction([...secretValues(env), ...storeSecrets(this.argv, env)])
+    installOutputRedaction([...secretValues(this.env), ...storeSecrets(this.argv, this.env)])
     await super.init()
     // A leak risk is worth saying even under --json (it goes to stderr).
     const warning = envFileWarning()
     if (warning) process.stderr.write(`${paintErr('yellow', '›')} ${warning}\n`)
+  }
+
+  /** Where every setting comes from: the process environment over ./.env, read once per process. */
+  protected get env(): Environment {
+    return processEnvironment()
+  }
+
+  /** Whether a person can be asked at this terminal: stdin and stdout are terminals, and no --json. */
+  protected get interactive(): boolean {
+    return canPrompt(this.jsonEnabled()).interactive
+  }
+
+  /** Why no one can be asked (when not interactive), as the error that needs an answer says it. */
+  protected get noPromptReason(): string | undefined {
+    return canPrompt(this.jsonEnabled()).reason
+  }
+
+  /**
+   * Asks the person at the terminal (@inquirer/prompts loads only then). Ctrl-C at the
+   * prompt becomes "Aborted: <nothingDone>", exit 130.
+   */
+  protected readonly prompter = {
+    ask<T>(question: (prompts: Prompts) => Promise<T>, nothingDone: string): Promise<T> {
+      return ask(question, nothingDone)
+    },
+  }
+
+  /**
+   * The store the command works on (--store, --state-dir, $CANDOR_STORE, $CANDOR_STATE_DIR,
+   * ./.candor: see openStore). Loaded on use, so a command that opens no store loads none of it.
+   */
+  protected async openStore(flags: {'state-dir'?: string; store?: string}): Promise<IncidentStore> {
+    const {openStore} = await import('../services/incident/service.js')
+    return openStore({stateDir: flags['state-dir'], store: flags.store}, this.env)
+  }
+
+  private actors = new Map<string | undefined, Actor>()
+
+  /** Who is acting (--as, $CANDOR_USER, git user.name, the OS user): `git config` runs at most once. */
+  protected actor(flags: {as?: string}): Actor {
+    let actor = this.actors.get(flags.as)
+    if (!actor) this.actors.set(flags.as, (actor = whoIsActing(flags.as, this.env)))
+    return actor
+  }
+
+  private grace?: {signal: AbortSignal; stop(): void}
+
+  /** Whether Ctrl-C interrupted the sending (the command then exits 130). */
+  protected get interrupted(): boolean {
+    return this.grace?.signal.aborted ?? false
+  }
+
+  /**
+   * Runs `send` with what every sending command hands the publish services: the store, who
+   * acts, the environment, a progress reporter (none with `reporter: false`), the waits of
+   * the sending flags, and the Ctrl-C grace (interrupt.ts): the first Ctrl-C sends nothing
+   * new and lets requests in flight settle and be journaled.
+   */
+  protected async sending<T>(
+    flags: {as?: string; 'max-wait': number; 'lock-timeout': number; timeout: number},
+    target: {store: IncidentStore; incident: string; reporter?: boolean},
+    send: (deps: PublishDeps) => Promise<T>,
+  ): Promise<T> {
+    // The progress board (and deliver.ts with it) loads only for a command that sends.
+    const reporter = target.reporter === false ? {progress() {}} : await (await import('./progress.js')).createReporter(this.jsonEnabled())
+    const grace = (this.grace = graceOnCtrlC())
+    try {
+      return await send({
+        store: target.store,
+        actor: this.actor(flags).name,
+        env: this.env,
+        reporter,
+        maxWaitMs: flags['max-wait'] * 1000,
+        timeoutMs: flags.timeout * 1000,
+        signal: grace.signal,
+        lockTimeoutMs: flags['lock-timeout'] * 1000,
+        onLockWait: announceLockWait(target.incident),
+      })
+    } finally {
+      grace.stop()
+      ;(reporter as {finish?(): void}).finish?.()
+    }
   }
 
   /**

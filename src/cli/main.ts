@@ -1,5 +1,6 @@
 import {execute} from '@oclif/core'
-import {secretValues, loadEnvironment} from '../services/publish/credentials.js'
+import {secretValues} from '../services/publish/credentials.js'
+import {processEnvironment} from '../infrastructure/env.js'
 import {storeSecrets} from '../infrastructure/store/url.js'
 import {installOutputRedaction} from './redact-output.js'
 
@@ -10,7 +11,7 @@ import {installOutputRedaction} from './redact-output.js'
  * before any command starts.
  */
 export async function run(bin: string): Promise<void> {
-  const env = loadEnvironment()
+  const env = processEnvironment()
   installOutputRedaction([...secretValues(env), ...storeSecrets(process.argv.slice(2), env)])
   await execute({dir: bin})
 }

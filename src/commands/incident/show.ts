@@ -3,7 +3,7 @@ import {CandorCommand, incidentFlag, stateFlags} from '../../cli/base-command.js
 import {chooseIncident} from '../../cli/incident-choice.js'
 import {paint} from '../../cli/style.js'
 import {formatTime} from '../../services/render/helpers.js'
-import {loadIncident, openStore} from '../../services/incident/service.js'
+import {loadIncident} from '../../services/incident/service.js'
 import {incidentStatus} from '../../services/incident/status.js'
 import {describeEvent} from '../../services/incident/timeline.js'
 
@@ -16,7 +16,7 @@ export default class IncidentShow extends CandorCommand {
 
   async run() {
     const {args, flags} = await this.parse(IncidentShow)
-    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const store = await this.openStore(flags)
     const id = await chooseIncident(store, {flag: flags.incident, arg: args.id}, {fallback: () => true, onSkip: (w) => this.warnLine(w)})
     const {state, warnings} = await loadIncident(store, id)
     for (const w of warnings) this.warnLine(w)

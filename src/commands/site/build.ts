@@ -3,7 +3,6 @@ import {CandorCommand, stateFlags} from '../../cli/base-command.js'
 import {paint} from '../../cli/style.js'
 import {CandorError} from '../../domain/errors.js'
 import {lookForPlaybooks} from '../../cli/incident-choice.js'
-import {openStore} from '../../services/incident/service.js'
 import {buildSiteFromStore, findSiteChannel} from '../../services/site/service.js'
 
 export default class SiteBuild extends CandorCommand {
@@ -28,7 +27,7 @@ Without --title, --base-url, --components or --out, the settings of the \`site\`
 
   async run() {
     const {flags} = await this.parse(SiteBuild)
-    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const store = await this.openStore(flags)
     lookForPlaybooks(store)
     const needDefaults = flags.out === undefined || flags.title === undefined || flags['base-url'] === undefined || flags.components === undefined
     const found = needDefaults ? await findSiteChannel(store) : undefined

@@ -10,7 +10,6 @@ import type {Playbook} from '../../domain/playbook/model.js'
 import type {JournalEvent} from './events.js'
 import {foldIncident, type IncidentState} from './state.js'
 import {checkIncidentId, FileIncidentStore, isDamagedJournal, type IncidentStore} from './store.js'
-import {loadEnvironment} from '../publish/credentials.js'
 import {PgIncidentStore} from '../../infrastructure/store/postgres.js'
 import {parseStoreSpec} from '../../infrastructure/store/url.js'
 
@@ -20,7 +19,7 @@ export const DEFAULT_STATE_DIR = '.candor'
  * --state-dir, else CANDOR_STATE_DIR, else `.candor/` in the current folder or the nearest
  * folder above it (as git finds `.git`), else ./.candor (created on first use).
  */
-export function resolveStateDir(flag?: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+export function resolveStateDir(flag?: string, env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): string {
   const given = flag || env.CANDOR_STATE_DIR
   if (given) return path.resolve(cwd, given)
   return findStateDir(cwd) ?? path.resolve(cwd, DEFAULT_STATE_DIR)
@@ -38,7 +37,7 @@ export interface StoreChoice {
  * (also read from .env), else `$CANDOR_STATE_DIR`, else ./.candor. A postgres:// URL
  * selects the shared PostgreSQL store. (A bare string is the `--state-dir` value.)
  */
-export function openStore(choice: StoreChoice | string = {}, env: Record<string, string | undefined> = loadEnvironment()): IncidentStore {
+export function openStore(choice: StoreChoice | string, env: Record<string, string | undefined>): IncidentStore {
   const {stateDir, store} = typeof choice === 'string' ? {stateDir: choice, store: undefined} : choice
   const spec = store || (stateDir ? undefined : env.CANDOR_STORE)
   if (spec) {
@@ -46,7 +45,7 @@ export function openStore(choice: StoreChoice | string = {}, env: Record<string,
     if (parsed.kind === 'postgres') return new PgIncidentStore(parsed.url)
     return new FileIncidentStore(parsed.dir, {explicit: Boolean(store)})
   }
-  return new FileIncidentStore(resolveStateDir(stateDir), {explicit: Boolean(stateDir)})
+  return new FileIncidentStore(resolveStateDir(stateDir, env), {explicit: Boolean(stateDir)})
 }
 
 export function slugify(text: string): string {
