@@ -5,13 +5,10 @@ import {secretValues} from '../services/publish/credentials.js'
 import {envFileWarning, processEnvironment, type Environment} from '../infrastructure/env.js'
 import {installOutputRedaction} from './redact-output.js'
 import {storeSecrets} from '../infrastructure/store/url.js'
-import {describeOwner, type LockOwner} from '../services/incident/lock.js'
 import {ask, isPromptClosed, type Prompts} from './prompt.js'
 import {canPrompt} from './terminal.js'
-import {graceOnCtrlC} from './interrupt.js'
-import {whoIsActing, type Actor} from '../services/incident/identity.js'
+import type {Actor} from '../services/incident/identity.js'
 import type {IncidentStore} from '../services/incident/store.js'
-import type {PublishDeps} from '../services/publish/publish.js'
 import {toUsageError} from './usage-errors.js'
 
 /** Formats an error the way every Candor command prints it: unwrapped, one line each. */
@@ -80,50 +77,17 @@ export abstract class CandorCommand extends Command {
 
   private actors = new Map<string | undefined, Actor>()
 
-  /** Who is acting (--as, $CANDOR_USER, git user.name, the OS user): `git config` runs at most once. */
-  protected actor(flags: {as?: string}): Actor {
-    let actor = this.actors.get(flags.as)
-    if (!actor) this.actors.set(flags.as, (actor = whoIsActing(flags.as, this.env)))
-    return actor
-  }
-
-  private grace?: {signal: AbortSignal; stop(): void}
-
-  /** Whether Ctrl-C interrupted the sending (the command then exits 130). */
-  protected get interrupted(): boolean {
-    return this.grace?.signal.aborted ?? false
-  }
-
   /**
-   * Runs `send` with what every sending command hands the publish services: the store, who
-   * acts, the environment, a progress reporter (none with `reporter: false`), the waits of
-   * the sending flags, and the Ctrl-C grace (interrupt.ts): the first Ctrl-C sends nothing
-   * new and lets requests in flight settle and be journaled.
+   * Who is acting (--as, $CANDOR_USER, git user.name, the OS user): `git config` runs at most
+   * once, and only for a command that records who acted.
    */
-  protected async sending<T>(
-    flags: {as?: string; 'max-wait': number; 'lock-timeout': number; timeout: number},
-    target: {store: IncidentStore; incident: string; reporter?: boolean},
-    send: (deps: PublishDeps) => Promise<T>,
-  ): Promise<T> {
-    // The progress board (and deliver.ts with it) loads only for a command that sends.
-    const reporter = target.reporter === false ? {progress() {}} : await (await import('./progress.js')).createReporter(this.jsonEnabled())
-    const grace = (this.grace = graceOnCtrlC())
-    try {
-      return await send({
-        store: target.store,
-        actor: this.actor(flags).name,
-        env: this.env,
-        reporter,
-        maxWaitMs: flags['max-wait'] * 1000,
-        timeoutMs: flags.timeout * 1000,
-        signal: grace.signal,
-        lockTimeoutMs: flags['lock-timeout'] * 1000,
-        onLockWait: announceLockWait(target.incident),
-      })
-    } finally {
-      grace.stop()
-      ;(reporter as {finish?(): void}).finish?.()
+  protected async actor(flags: {as?: string}): Promise<Actor> {
+    let actor = this.actors.get(flags.as)
+    if (!actor) {
+      const {whoIsActing} = await import('../services/incident/identity.js')
+      this.actors.set(flags.as, (actor = whoIsActing(flags.as, this.env)))
     }
+    return actor
   }
 
   /**
@@ -196,13 +160,6 @@ export const actorFlag = Flags.string({description: 'who is acting, for the reco
 
 export const maxWaitFlag = Flags.integer({description: 'longest wait for a rate limit, in seconds', default: 120, min: 0, helpValue: 'SECONDS'})
 export const lockTimeoutFlag = Flags.integer({description: 'seconds to wait while another command works on the same incident', default: 60, min: 0, helpValue: 'SECONDS'})
-
-/** Tells the person why nothing is happening while another command holds the incident. */
-export function announceLockWait(incident: string) {
-  return (owner: LockOwner | undefined) => {
-    process.stderr.write(`${paintErr('yellow', '…')} waiting: ${describeOwner(owner)} on incident ${incident}\n`)
-  }
-}
 
 export const requestTimeoutFlag = Flags.integer({description: 'seconds to wait for each request to a platform before trying again', default: 15, min: 1, helpValue: 'SECONDS'})
 

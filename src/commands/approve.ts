@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {CandorCommand, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
+import {incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
+import {SendingCommand} from '../cli/sending-command.js'
 import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
 import {describeActor, type Actor} from '../services/incident/identity.js'
@@ -18,7 +19,7 @@ function confirmDraft(actor: Actor) {
   }
 }
 
-export default class Approve extends CandorCommand {
+export default class Approve extends SendingCommand {
   static override summary = 'Approve a draft; the last approval needed publishes it'
   static override description = `Shows the posts exactly as they will go out and records your approval. When yours is the last one the playbook requires, the posts are published at once (same output and exit codes as \`candor publish\`), unless --no-publish: then someone runs \`candor publish --draft ID\`.
 
@@ -48,7 +49,7 @@ An approval counts once per person, and only for the content approved: if the po
     await refuseClosedIncident(store, incident)
     const json = this.jsonEnabled()
     const {interactive, noPromptReason} = this
-    const actor = this.actor(flags)
+    const actor = await this.actor(flags)
     const result = await this.sending(flags, {store, incident}, (deps) =>
       approveDraft(
         {draft: args.draft, incident, yes: flags.yes, interactive, noPromptReason, publish: flags.publish, confirm: interactive ? confirmDraft(actor) : undefined, show: json ? undefined : (view) => this.log(describeDraft(view) + '\n')},

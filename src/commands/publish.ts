@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
-import {CandorCommand, factFlags, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
+import {factFlags, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
+import {SendingCommand} from '../cli/sending-command.js'
 import {formatPreview, gutterLines, terminalWidth} from '../cli/render-preview.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
 import {paint} from '../cli/style.js'
@@ -33,7 +34,7 @@ function confirmDraft(actor: Actor) {
     ask((p) => p.confirm({message: `Send draft ${view.draft} (${view.phase}) of ${view.incident} to ${view.channels.join(', ')} now?\n  sending as ${describeActor(actor)}`, default: false}), 'nothing was sent')
 }
 
-export default class Publish extends CandorCommand {
+export default class Publish extends SendingCommand {
   static override summary = "Publish a phase's posts to every channel at once, after approval"
   static override description = `Merges new facts into the incident (recorded), renders the phase, shows the preview and asks for approval: review the posts again (the default: Enter alone never publishes), publish, choose channels, edit a post in $EDITOR, or abort. If the posts' next-update promise is past or under a minute away by the time you approve, they are rendered again from that moment and shown for approval once more. Preflight checks every channel's credentials and every post's length first: if anything fails, nothing goes out anywhere.
 
@@ -76,7 +77,7 @@ Exit codes: 0 every approved delivery published (or every channel already had th
     if (flags.draft) await refuseClosedIncident(store, incident)
     const json = this.jsonEnabled()
     const {interactive, noPromptReason} = this
-    const actor = this.actor(flags)
+    const actor = await this.actor(flags)
     const result: PublishResult = await this.sending(flags, {store, incident, reporter: !flags['dry-run']}, async (deps) =>
       flags.draft
         ? // Team mode: send a draft that has all its approvals.

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
-import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFlag, stateFlags} from '../cli/base-command.js'
+import {actorFlag, CandorCommand, incidentFlag, lockTimeoutFlag, stateFlags} from '../cli/base-command.js'
+import {announceLockWait} from '../cli/lock-wait.js'
 import {paint} from '../cli/style.js'
 import {CandorError, ExitCode} from '../domain/errors.js'
 import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
@@ -40,7 +41,7 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
           const what = summary.posts.map((p) => `${p.channel} (${p.ids.length} ${p.ids.length === 1 ? 'post' : 'posts'})`).join(', ')
           return this.prompter.ask((p) => p.confirm({message: `Delete update ${summary.update} (${summary.phase}) from ${what}?`, default: false}), 'nothing was deleted')
         }
-    const result = await retractUpdate({incident, update: flags.update, channels: flags.channel, confirm}, {store, actor: this.actor(flags).name, env: this.env, lockTimeoutMs: flags['lock-timeout'] * 1000, onLockWait: announceLockWait(incident)})
+    const result = await retractUpdate({incident, update: flags.update, channels: flags.channel, confirm}, {store, actor: (await this.actor(flags)).name, env: this.env, lockTimeoutMs: flags['lock-timeout'] * 1000, onLockWait: announceLockWait(incident)})
     if (flags.yes) for (const w of result.warnings) this.warnLine(w)
     for (const r of result.retractions) {
       const line =

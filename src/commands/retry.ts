@@ -1,11 +1,12 @@
 import {Flags} from '@oclif/core'
-import {CandorCommand, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
+import {incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
+import {SendingCommand} from '../cli/sending-command.js'
 import {ExitCode} from '../domain/errors.js'
 import {chooseIncident, incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {incidentStatus} from '../services/incident/status.js'
 import {retryFailed} from '../services/publish/publish.js'
 
-export default class Retry extends CandorCommand {
+export default class Retry extends SendingCommand {
   static override summary = 'Send again the deliveries that failed; never re-send a published one'
   static override description = 'Threading is kept: a retried part replies to the post it would have replied to. Exit 0 when everything is now published, 3 when something still failed. Without --incident: the only open incident, else the most recent one with deliveries left to send (said on stderr).'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --incident 2026-11-25-acme-voice --json']

@@ -23,7 +23,7 @@ export default class IncidentClose extends CandorCommand {
     const {args, flags} = await this.parse(IncidentClose)
     const store = await this.openStore(flags)
     const id = await chooseIncident(store, {flag: flags.incident, arg: args.id}, {changes: true})
-    const state = await closeIncident(store, {incident: id, reason: flags.reason, actor: this.actor(flags).name})
+    const state = await closeIncident(store, {incident: id, reason: flags.reason, actor: (await this.actor(flags)).name})
     const published = state.lastPosts.size
     if (published > 0) this.warnLine(`${published} ${published === 1 ? 'channel has' : 'channels have'} posts about it that stay up; followers there were not told it is over`)
     this.log(`Closed ${id}: ${state.closed!.reason}`)

@@ -35,7 +35,7 @@ export default class IncidentOpen extends CandorCommand {
       }
       return this.prompter.ask((p) => p.confirm({message: `Already open for the same service: ${which}. Open another incident anyway?`, default: false}), 'no incident was opened')
     }
-    const state = await openIncident(store, {playbook: args.playbook, id: flags.id, facts: readFactInput({factsFile: flags.facts, sets: flags.set}), actor: this.actor(flags).name, onDuplicate})
+    const state = await openIncident(store, {playbook: args.playbook, id: flags.id, facts: readFactInput({factsFile: flags.facts, sets: flags.set}), actor: (await this.actor(flags)).name, onDuplicate})
     this.log(state.id)
     if (!this.jsonEnabled() && process.stderr.isTTY) process.stderr.write(paint('dim', `Next: candor publish --incident ${state.id} --phase ${'<phase>'}\n`))
     return {id: state.id}
