@@ -18,7 +18,16 @@ export function readDotEnv(cwd: string = process.cwd()): Record<string, string> 
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
     throw error
   }
-  return parseEnv(text) as Record<string, string>
+  const parsed = parseEnv(text) as Record<string, string>
+  // Node 20's parser reads a line without `=` as the start of the next line's name
+  // ("note\nCANDOR_X_APP_KEY"): skip that line, as dotenv does, instead of losing the variable.
+  for (const name of Object.keys(parsed)) {
+    if (!name.includes('\n')) continue
+    const own = name.slice(name.lastIndexOf('\n') + 1).trim()
+    if (own && !(own in parsed)) parsed[own] = parsed[name]
+    delete parsed[name]
+  }
+  return parsed
 }
 
 /** `.env` in `cwd` under the real environment, which wins: a variable set in the shell overrides the file. */

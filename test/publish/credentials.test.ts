@@ -64,6 +64,10 @@ describe('credentials', () => {
       expect(env).toEqual({CANDOR_KEY: '-----BEGIN KEY-----\nabc\ndef\n-----END KEY-----', CANDOR_AFTER: '1'})
     })
 
+    it('skips a line that is not NAME=VALUE, and keeps the variable after it', () => {
+      expect(readDotEnv(dotEnv('A=1\nnot a setting\nCANDOR_X_APP_KEY=k\n'))).toEqual({A: '1', CANDOR_X_APP_KEY: 'k'})
+    })
+
     it('is {} without a .env', () => {
       dir = mkdtempSync(path.join(os.tmpdir(), 'candor-env-'))
       expect(readDotEnv(dir)).toEqual({})
