@@ -1,13 +1,17 @@
 import {Command, Errors, Flags} from '@oclif/core'
 import {CandorError, ExitCode} from '../domain/errors.js'
 import {paintErr} from './style.js'
-import {envFileWarning, loadEnvironment, secretValues} from '../services/publish/credentials.js'
+import {secretValues} from '../services/publish/credentials.js'
+import {envFileWarning, processEnvironment, type Environment} from '../infrastructure/env.js'
 import {installOutputRedaction} from './redact-output.js'
 import {storeSecrets} from '../infrastructure/store/url.js'
 import {processTemplateCache} from '../infrastructure/template-cache.js'
 import {useTemplateCache} from '../services/render/template-cache-port.js'
 import {describeOwner, type LockOwner} from '../services/incident/lock-owner.js'
-import {isPromptClosed} from './prompt.js'
+import {ask, isPromptClosed, type Prompts} from './prompt.js'
+import {canPrompt} from './terminal.js'
+import type {Actor} from '../services/incident/identity.js'
+import type {IncidentStore} from '../services/incident/store.js'
 import {toUsageError} from './usage-errors.js'
 
 /** Formats an error the way every Candor command prints it: unwrapped, one line each. */
@@ -31,15 +35,63 @@ export abstract class CandorCommand extends Command {
   static override baseFlags = {'no-color': Flags.boolean({description: 'no colours in the output (same as NO_COLOR=1)', helpGroup: 'GLOBAL'})}
 
   protected override async init(): Promise<void> {
-    const env = loadEnvironment()
     // bin/run.js installed it already (src/cli/main.ts); this covers a command run some
     // other way (Command.run), before oclif's init logs argv under DEBUG.
-    installOutputRedaction([...secretValues(env), ...storeSecrets(this.argv, env)])
+    installOutputRedaction([...secretValues(this.env), ...storeSecrets(this.argv, this.env)])
     useTemplateCache(processTemplateCache)
     await super.init()
     // A leak risk is worth saying even under --json (it goes to stderr).
     const warning = envFileWarning()
     if (warning) process.stderr.write(`${paintErr('yellow', '›')} ${warning}\n`)
+  }
+
+  /** Where every setting comes from: the process environment over ./.env, read once per process. */
+  protected get env(): Environment {
+    return processEnvironment()
+  }
+
+  /** Whether a person can be asked at this terminal: stdin and stdout are terminals, and no --json. */
+  protected get interactive(): boolean {
+    return canPrompt(this.jsonEnabled()).interactive
+  }
+
+  /** Why no one can be asked (when not interactive), as the error that needs an answer says it. */
+  protected get noPromptReason(): string | undefined {
+    return canPrompt(this.jsonEnabled()).reason
+  }
+
+  /**
+   * Asks the person at the terminal (@inquirer/prompts loads only then). Ctrl-C at the
+   * prompt becomes "Aborted: <nothingDone>", exit 130.
+   */
+  protected readonly prompter = {
+    ask<T>(question: (prompts: Prompts) => Promise<T>, nothingDone: string): Promise<T> {
+      return ask(question, nothingDone)
+    },
+  }
+
+  /**
+   * The store the command works on (--store, --state-dir, $CANDOR_STORE, $CANDOR_STATE_DIR,
+   * ./.candor: see openStore). Loaded on use, so a command that opens no store loads none of it.
+   */
+  protected async openStore(flags: {'state-dir'?: string; store?: string}): Promise<IncidentStore> {
+    const {openStore} = await import('../infrastructure/store/open-store.js')
+    return openStore({stateDir: flags['state-dir'], store: flags.store}, this.env)
+  }
+
+  private actors = new Map<string | undefined, Actor>()
+
+  /**
+   * Who is acting (--as, $CANDOR_USER, git user.name, the OS user): `git config` runs at most
+   * once, and only for a command that records who acted.
+   */
+  protected async actor(flags: {as?: string}): Promise<Actor> {
+    let actor = this.actors.get(flags.as)
+    if (!actor) {
+      const {whoIsActing} = await import('../services/incident/identity.js')
+      this.actors.set(flags.as, (actor = whoIsActing(flags.as, this.env)))
+    }
+    return actor
   }
 
   /**
@@ -112,13 +164,6 @@ export const actorFlag = Flags.string({description: 'who is acting, for the reco
 
 export const maxWaitFlag = Flags.integer({description: 'longest wait for a rate limit, in seconds', default: 120, min: 0, helpValue: 'SECONDS'})
 export const lockTimeoutFlag = Flags.integer({description: 'seconds to wait while another command works on the same incident', default: 60, min: 0, helpValue: 'SECONDS'})
-
-/** Tells the person why nothing is happening while another command holds the incident. */
-export function announceLockWait(incident: string) {
-  return (owner: LockOwner | undefined) => {
-    process.stderr.write(`${paintErr('yellow', '…')} waiting: ${describeOwner(owner)} on incident ${incident}\n`)
-  }
-}
 
 export const requestTimeoutFlag = Flags.integer({description: 'seconds to wait for each request to a platform before trying again', default: 15, min: 1, helpValue: 'SECONDS'})
 

@@ -1,5 +1,6 @@
 import {execute} from '@oclif/core'
-import {secretValues, loadEnvironment} from '../services/publish/credentials.js'
+import {secretValues} from '../services/publish/credentials.js'
+import {processEnvironment} from '../infrastructure/env.js'
 import {storeSecrets} from '../infrastructure/store/url.js'
 import {processTemplateCache} from '../infrastructure/template-cache.js'
 import {useTemplateCache} from '../services/render/template-cache-port.js'
@@ -12,7 +13,7 @@ import {installOutputRedaction} from './redact-output.js'
  * before any command starts.
  */
 export async function run(bin: string): Promise<void> {
-  const env = loadEnvironment()
+  const env = processEnvironment()
   installOutputRedaction([...secretValues(env), ...storeSecrets(process.argv.slice(2), env)])
   // Compiled templates kept between runs: a preview in a fresh process skips Handlebars' compile.
   useTemplateCache(processTemplateCache)

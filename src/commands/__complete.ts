@@ -2,7 +2,6 @@ import path from 'node:path'
 import {CandorCommand} from '../cli/base-command.js'
 import {complete, formatCandidates, type Candidate, type CompletionCommand, type CompletionContext, type CompletionSources} from '../cli/complete.js'
 import {incidentPlaybook, listIncidents, loadIncident, resolveIncidentId} from '../services/incident/service.js'
-import {openStore} from '../infrastructure/store/open-store.js'
 import type {IncidentStore} from '../services/incident/store.js'
 import type {Playbook} from '../domain/playbook/model.js'
 import {DEFAULT_PLAYBOOK_DIR, listPlaybookFiles, requirePlaybook} from '../services/playbook/resolve.js'
@@ -30,7 +29,7 @@ export default class Complete extends CandorCommand {
       args: Object.values(c.args ?? {}).map((a) => ({name: a.name, description: a.description, options: a.options})),
     }))
     const topics = this.config.topics.filter((t) => !t.hidden).map((t) => ({name: t.name.replaceAll(':', ' '), description: t.description}))
-    const sources = new StoreSources()
+    const sources = new StoreSources((flags) => this.openStore(flags))
     try {
       process.stdout.write(formatCandidates(shell, await complete(words.length > 0 ? words : [''], commands, topics, sources)))
     } finally {
@@ -43,6 +42,8 @@ export default class Complete extends CandorCommand {
 class StoreSources implements CompletionSources {
   private stores: IncidentStore[] = []
 
+  constructor(private readonly openStore: (flags: {'state-dir'?: string; store?: string}) => Promise<IncidentStore>) {}
+
   async phases(ctx: CompletionContext): Promise<Candidate[]> {
     return (await this.playbook(ctx)).phases.map((p) => ({value: p.name, description: p.nextUpdate ? `next update in ${p.nextUpdate.text}` : undefined}))
   }
@@ -52,7 +53,7 @@ class StoreSources implements CompletionSources {
   }
 
   async incidents(ctx: CompletionContext): Promise<Candidate[]> {
-    const incidents = await withDeadline(listIncidents(this.store(ctx), {all: true}))
+    const incidents = await withDeadline(listIncidents(await this.store(ctx), {all: true}))
     return incidents.reverse().map((i) => ({value: i.id, description: `${i.playbook}, ${i.resolved ? 'resolved' : (i.phase ?? 'opened')}`}))
   }
 
@@ -63,14 +64,14 @@ class StoreSources implements CompletionSources {
   /** The playbook named on the command line, else the one the incident at hand was opened from. */
   private async playbook(ctx: CompletionContext): Promise<Playbook> {
     if (ctx.args.playbook) return requirePlaybook(ctx.args.playbook, {templatesOf: []})
-    const store = this.store(ctx)
+    const store = await this.store(ctx)
     const id = await withDeadline(resolveIncidentId(store, ctx.flags.incident ?? ctx.args.id))
     const {state} = await withDeadline(loadIncident(store, id))
     return incidentPlaybook(state, {templatesOf: []})
   }
 
-  private store(ctx: CompletionContext): IncidentStore {
-    const store = openStore({stateDir: ctx.flags['state-dir'], store: ctx.flags.store})
+  private async store(ctx: CompletionContext): Promise<IncidentStore> {
+    const store = await this.openStore({'state-dir': ctx.flags['state-dir'], store: ctx.flags.store})
     this.stores.push(store)
     return store
   }

@@ -1,15 +1,11 @@
 import {Args, Flags} from '@oclif/core'
-import {announceLockWait, CandorCommand, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
+import {incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
+import {SendingCommand} from '../cli/sending-command.js'
 import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
-import {graceOnCtrlC} from '../cli/interrupt.js'
-import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
-import {describeActor, whoIsActing, type Actor} from '../services/incident/identity.js'
+import {describeActor, type Actor} from '../services/incident/identity.js'
 import {ask} from '../cli/prompt.js'
-import {canPrompt} from '../cli/terminal.js'
 import {refuseClosedIncident, resolveIncidentId} from '../services/incident/service.js'
-import {openStore} from '../infrastructure/store/open-store.js'
-import {loadEnvironment} from '../services/publish/credentials.js'
 import {approveDraft, describeDraft, findDraftIncident, type DraftView} from '../services/publish/drafts.js'
 
 /** Asks the person approving (Enter alone approves nothing); says who it is recorded as and where it goes. */
@@ -23,7 +19,7 @@ function confirmDraft(actor: Actor) {
   }
 }
 
-export default class Approve extends CandorCommand {
+export default class Approve extends SendingCommand {
   static override summary = 'Approve a draft; the last approval needed publishes it'
   static override description = `Shows the posts exactly as they will go out and records your approval. When yours is the last one the playbook requires, the posts are published at once (same output and exit codes as \`candor publish\`), unless --no-publish: then someone runs \`candor publish --draft ID\`.
 
@@ -47,35 +43,19 @@ An approval counts once per person, and only for the content approved: if the po
 
   async run() {
     const {args, flags} = await this.parse(Approve)
-    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const store = await this.openStore(flags)
     lookForPlaybooks(store, flags.playbook)
     const incident = flags.incident ? await resolveIncidentId(store, flags.incident) : await findDraftIncident(store, args.draft)
     await refuseClosedIncident(store, incident)
     const json = this.jsonEnabled()
-    const {interactive, reason: noPromptReason} = canPrompt(json)
-    const reporter = await createReporter(json)
-    const interrupt = graceOnCtrlC()
-    const actor = whoIsActing(flags.as)
-    let result
-    try {
-      result = await approveDraft(
+    const {interactive, noPromptReason} = this
+    const actor = await this.actor(flags)
+    const result = await this.sending(flags, {store, incident}, (deps) =>
+      approveDraft(
         {draft: args.draft, incident, yes: flags.yes, interactive, noPromptReason, publish: flags.publish, confirm: interactive ? confirmDraft(actor) : undefined, show: json ? undefined : (view) => this.log(describeDraft(view) + '\n')},
-        {
-          store,
-          actor: actor.name,
-          env: loadEnvironment(),
-          reporter,
-          maxWaitMs: flags['max-wait'] * 1000,
-          timeoutMs: flags.timeout * 1000,
-          signal: interrupt.signal,
-          lockTimeoutMs: flags['lock-timeout'] * 1000,
-          onLockWait: announceLockWait(incident),
-        },
-      )
-    } finally {
-      interrupt.stop()
-      ;(reporter as {finish?(): void}).finish?.()
-    }
+        deps,
+      ),
+    )
     for (const w of result.warnings) this.warnLine(w)
 
     const published = result.published
@@ -89,6 +69,6 @@ An approval counts once per person, and only for the content approved: if the po
     }
 
     // The same output and exit codes as `candor publish`.
-    return reportDeliveries({log: (m) => this.log(m), warn: (m) => this.warnLine(m)}, published, {json, interrupted: interrupt.signal.aborted})
+    return reportDeliveries({log: (m) => this.log(m), warn: (m) => this.warnLine(m)}, published, {json, interrupted: this.interrupted})
   }
 }

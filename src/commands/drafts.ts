@@ -1,7 +1,6 @@
 import {CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
 import {paint} from '../cli/style.js'
 import {resolveIncidentId} from '../services/incident/service.js'
-import {openStore} from '../infrastructure/store/open-store.js'
 import {listDrafts} from '../services/publish/drafts.js'
 
 export default class Drafts extends CandorCommand {
@@ -12,7 +11,7 @@ export default class Drafts extends CandorCommand {
 
   async run() {
     const {flags} = await this.parse(Drafts)
-    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const store = await this.openStore(flags)
     const incident = flags.incident ? await resolveIncidentId(store, flags.incident) : undefined
     const drafts = await listDrafts(store, {incident})
     if (drafts.length === 0) this.log('No drafts waiting for approval.')

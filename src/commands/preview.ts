@@ -33,7 +33,7 @@ Exits 1 when a post cannot be published as is (over the limit of a channel that 
 
   async run() {
     const {args, flags} = await this.parse(Preview)
-    const result = previewPhase({playbook: args.playbook, phase: flags.phase, factsFile: flags.facts, sets: flags.set, channels: flags.channel, allow: flags.allow})
+    const result = previewPhase({playbook: args.playbook, phase: flags.phase, factsFile: flags.facts, sets: flags.set, channels: flags.channel, allow: flags.allow, env: this.env})
     if (result.blocked) process.exitCode = ExitCode.Error
     this.log(formatPreview(result, `Preview of ${result.playbook} · ${result.phase} ${'(dry run: nothing is sent)'}`, {width: terminalWidth()}))
     return {

@@ -1,21 +1,17 @@
 import {Flags} from '@oclif/core'
-import {announceLockWait, CandorCommand, factFlags, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
+import {factFlags, incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
+import {SendingCommand} from '../cli/sending-command.js'
 import {formatPreview, gutterLines, terminalWidth} from '../cli/render-preview.js'
-import {graceOnCtrlC} from '../cli/interrupt.js'
-import {createReporter} from '../cli/progress.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
 import {paint} from '../cli/style.js'
-import {canPrompt} from '../cli/terminal.js'
 import {ExitCode} from '../domain/errors.js'
 import {POLICY_RULES} from '../services/policy/rules.js'
-import {describeActor, whoIsActing, type Actor} from '../services/incident/identity.js'
+import {describeActor, type Actor} from '../services/incident/identity.js'
 import {ask} from '../cli/prompt.js'
 import {chooseIncident, incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {incidentPlaybook, refuseClosedIncident} from '../services/incident/service.js'
-import {openStore} from '../infrastructure/store/open-store.js'
 import {RESOLVING_PHASES, type IncidentState} from '../services/incident/state.js'
 import {readFactInput} from '../services/publish/preview.js'
-import {loadEnvironment} from '../services/publish/credentials.js'
 import {publishUpdate, type PendingApproval, type PublishResult} from '../services/publish/publish.js'
 import {describeDraft, findDraftIncident, parseDraftTtl as parseTtl, publishDraft, type DraftView} from '../services/publish/drafts.js'
 import {describeAlreadyCarried} from '../services/publish/duplicates.js'
@@ -38,7 +34,7 @@ function confirmDraft(actor: Actor) {
     ask((p) => p.confirm({message: `Send draft ${view.draft} (${view.phase}) of ${view.incident} to ${view.channels.join(', ')} now?\n  sending as ${describeActor(actor)}`, default: false}), 'nothing was sent')
 }
 
-export default class Publish extends CandorCommand {
+export default class Publish extends SendingCommand {
   static override summary = "Publish a phase's posts to every channel at once, after approval"
   static override description = `Merges new facts into the incident (recorded), renders the phase, shows the preview and asks for approval: review the posts again (the default: Enter alone never publishes), publish, choose channels, edit a post in $EDITOR, or abort. If the posts' next-update promise is past or under a minute away by the time you approve, they are rendered again from that moment and shown for approval once more. Preflight checks every channel's credentials and every post's length first: if anything fails, nothing goes out anywhere.
 
@@ -72,7 +68,7 @@ Exit codes: 0 every approved delivery published (or every channel already had th
 
   async run() {
     const {flags} = await this.parse(Publish)
-    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const store = await this.openStore(flags)
     lookForPlaybooks(store, flags.playbook)
     const incident =
       flags.draft && !flags.incident
@@ -80,48 +76,31 @@ Exit codes: 0 every approved delivery published (or every channel already had th
         : await chooseIncident(store, {flag: flags.incident}, {changes: true, verb: 'publishing to', recency: 'resolution', onSkip: (w) => this.warnLine(w), fallback: flags.phase ? (state) => comesAfterResolution(state, flags.phase!) : undefined})
     if (flags.draft) await refuseClosedIncident(store, incident)
     const json = this.jsonEnabled()
-    const reporter = flags['dry-run'] ? {progress() {}} : await createReporter(json)
-    const {interactive, reason: noPromptReason} = canPrompt(json)
-    const interrupt = graceOnCtrlC()
-    const actor = whoIsActing(flags.as)
-    let result: PublishResult
-    try {
-      // Team mode: send a draft that has all its approvals.
-      const draftDeps = {store, actor: actor.name, env: loadEnvironment(), reporter, maxWaitMs: flags['max-wait'] * 1000, signal: interrupt.signal, lockTimeoutMs: flags['lock-timeout'] * 1000, timeoutMs: flags.timeout * 1000, onLockWait: announceLockWait(incident)}
-      result = flags.draft
-        ? await publishDraft({draft: flags.draft, incident, yes: flags.yes, interactive, noPromptReason, confirm: interactive ? confirmDraft(actor) : undefined, show: json ? undefined : (view) => this.log(describeDraft(view))}, draftDeps)
-        : await publishUpdate(
-        {
-          incident,
-          phase: flags.phase,
-          facts: readFactInput({factsFile: flags.facts, sets: flags.set}),
-          channels: flags.channel,
-          yes: flags.yes,
-          dryRun: flags['dry-run'],
-          again: flags.again,
-          allow: flags.allow,
-          interactive,
-          noPromptReason,
-          approver: interactive ? new (await import('../cli/approval.js')).PromptApprover({actor}) : undefined,
-          preview: interactive && !flags.yes ? (rendered, already) => this.log([formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`, {width: terminalWidth()}), ...already.map(describeAlreadyCarried)].join('\n')) : undefined,
-          draftTtlMs: parseTtl(flags['draft-ttl']),
-        },
-        {
-          store,
-          actor: actor.name,
-          env: loadEnvironment(),
-          reporter,
-          maxWaitMs: flags['max-wait'] * 1000,
-          signal: interrupt.signal,
-          lockTimeoutMs: flags['lock-timeout'] * 1000,
-          timeoutMs: flags.timeout * 1000,
-          onLockWait: announceLockWait(incident),
-        },
-      )
-    } finally {
-      interrupt.stop()
-      ;(reporter as {finish?(): void}).finish?.()
-    }
+    const {interactive, noPromptReason} = this
+    const actor = await this.actor(flags)
+    const result: PublishResult = await this.sending(flags, {store, incident, reporter: !flags['dry-run']}, async (deps) =>
+      flags.draft
+        ? // Team mode: send a draft that has all its approvals.
+          publishDraft({draft: flags.draft, incident, yes: flags.yes, interactive, noPromptReason, confirm: interactive ? confirmDraft(actor) : undefined, show: json ? undefined : (view) => this.log(describeDraft(view))}, deps)
+        : publishUpdate(
+            {
+              incident,
+              phase: flags.phase,
+              facts: readFactInput({factsFile: flags.facts, sets: flags.set}),
+              channels: flags.channel,
+              yes: flags.yes,
+              dryRun: flags['dry-run'],
+              again: flags.again,
+              allow: flags.allow,
+              interactive,
+              noPromptReason,
+              approver: interactive ? new (await import('../cli/approval.js')).PromptApprover({actor}) : undefined,
+              preview: interactive && !flags.yes ? (rendered, already) => this.log([formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`, {width: terminalWidth()}), ...already.map(describeAlreadyCarried)].join('\n')) : undefined,
+              draftTtlMs: parseTtl(flags['draft-ttl']),
+            },
+            deps,
+          ),
+    )
     for (const w of result.warnings) this.warnLine(w)
     if (result.pending) return this.pendingApproval(result.pending, result)
 
@@ -140,7 +119,7 @@ Exit codes: 0 every approved delivery published (or every channel already had th
       return {incident: result.incident, phase: result.phase, update: result.update, dry_run: true, plan: result.plan, already: result.already ?? []}
     }
 
-    return reportDeliveries({log: (m) => this.log(m), warn: (m) => this.warnLine(m)}, result, {json, interrupted: interrupt.signal.aborted})
+    return reportDeliveries({log: (m) => this.log(m), warn: (m) => this.warnLine(m)}, result, {json, interrupted: this.interrupted})
   }
 
   /** More approvals are needed: a draft was recorded, nothing was sent (exit 0). */

@@ -1,14 +1,10 @@
 import {Flags} from '@oclif/core'
-import {actorFlag, announceLockWait, CandorCommand, incidentFlag, lockTimeoutFlag, stateFlags} from '../cli/base-command.js'
-import {ask} from '../cli/prompt.js'
+import {actorFlag, CandorCommand, incidentFlag, lockTimeoutFlag, stateFlags} from '../cli/base-command.js'
+import {announceLockWait} from '../cli/lock-wait.js'
 import {paint} from '../cli/style.js'
-import {canPrompt} from '../cli/terminal.js'
 import {CandorError, ExitCode} from '../domain/errors.js'
-import {resolveActor} from '../services/incident/identity.js'
 import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {resolveIncidentId} from '../services/incident/service.js'
-import {openStore} from '../infrastructure/store/open-store.js'
-import {loadEnvironment} from '../services/publish/credentials.js'
 import {retractUpdate} from '../services/publish/retract.js'
 
 export default class Retract extends CandorCommand {
@@ -31,10 +27,10 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
 
   async run() {
     const {flags} = await this.parse(Retract)
-    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const store = await this.openStore(flags)
     lookForPlaybooks(store, flags.playbook)
     const incident = await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
-    const {interactive, reason: noPromptReason} = canPrompt(this.jsonEnabled())
+    const {interactive, noPromptReason} = this
     const confirm = flags.yes
       ? undefined
       : async (summary: {update: number; phase: string; posts: Array<{channel: string; ids: string[]}>; warnings: string[]}) => {
@@ -43,9 +39,9 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
           }
           for (const w of summary.warnings) this.warnLine(w)
           const what = summary.posts.map((p) => `${p.channel} (${p.ids.length} ${p.ids.length === 1 ? 'post' : 'posts'})`).join(', ')
-          return ask((p) => p.confirm({message: `Delete update ${summary.update} (${summary.phase}) from ${what}?`, default: false}), 'nothing was deleted')
+          return this.prompter.ask((p) => p.confirm({message: `Delete update ${summary.update} (${summary.phase}) from ${what}?`, default: false}), 'nothing was deleted')
         }
-    const result = await retractUpdate({incident, update: flags.update, channels: flags.channel, confirm}, {store, actor: resolveActor(flags.as), env: loadEnvironment(), lockTimeoutMs: flags['lock-timeout'] * 1000, onLockWait: announceLockWait(incident)})
+    const result = await retractUpdate({incident, update: flags.update, channels: flags.channel, confirm}, {store, actor: (await this.actor(flags)).name, env: this.env, lockTimeoutMs: flags['lock-timeout'] * 1000, onLockWait: announceLockWait(incident)})
     if (flags.yes) for (const w of result.warnings) this.warnLine(w)
     for (const r of result.retractions) {
       const line =

@@ -3,7 +3,6 @@ import {paint} from '../cli/style.js'
 import {describeDuration, formatTime} from '../domain/time.js'
 import {chooseIncident, incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {loadIncident} from '../services/incident/service.js'
-import {openStore} from '../infrastructure/store/open-store.js'
 import {incidentStatus} from '../services/incident/status.js'
 
 export default class Status extends CandorCommand {
@@ -14,7 +13,7 @@ export default class Status extends CandorCommand {
 
   async run() {
     const {flags} = await this.parse(Status)
-    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const store = await this.openStore(flags)
     lookForPlaybooks(store, flags.playbook)
     const skipped: string[] = []
     const loaded = await loadIncident(store, await chooseIncident(store, {flag: flags.incident}, {fallback: () => true, onSkip: (w) => skipped.push(w)}))

@@ -4,7 +4,6 @@ import {CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
 import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {paint} from '../cli/style.js'
 import {incidentPlaybook, loadIncident, resolveIncidentId} from '../services/incident/service.js'
-import {openStore} from '../infrastructure/store/open-store.js'
 import {incidentStatus} from '../services/incident/status.js'
 import {watchIncident, type WatchIO} from '../services/incident/watch.js'
 import type {Playbook} from '../domain/playbook/model.js'
@@ -36,7 +35,7 @@ Stops when the incident is resolved (exit 0), or with Ctrl-C (exit 0). Off a ter
 
   async run() {
     const {flags} = await this.parse(Watch)
-    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const store = await this.openStore(flags)
     lookForPlaybooks(store, flags.playbook)
     const id = await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
     const json = this.jsonEnabled()

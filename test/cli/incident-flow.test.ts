@@ -214,6 +214,19 @@ describe('the state directory and the project', () => {
     expect(existsSync(path.join(sub, 'posts'))).toBe(false)
     expect(existsSync(path.join(sub, '.candor'))).toBe(false)
   })
+
+  it('takes CANDOR_USER and CANDOR_STATE_DIR from ./.env, under the environment', async () => {
+    const {root} = project()
+    writeFileSync(path.join(root, '.env'), 'CANDOR_USER="Robin Ops" # on call this week\nCANDOR_STATE_DIR=state\n', {mode: 0o600})
+    const env = {CANDOR_STATE_DIR: undefined, CANDOR_STORE: undefined, CANDOR_USER: undefined}
+    const open = await runCli(['incident', 'open', 'blog', '--id', 'voice', '--set', 'service=Voice', '--set', 'impact=Calls fail'], {cwd: root, env})
+    expect(open.code, open.stderr).toBe(0)
+    const journal = path.join(root, 'state', 'incidents', 'voice.jsonl')
+    expect(JSON.parse(readFileSync(journal, 'utf8').split('\n')[0]).by).toBe('Robin Ops')
+    const close = await runCli(['incident', 'close', 'voice', '--reason', 'test'], {cwd: root, env: {...env, CANDOR_USER: 'Sam'}})
+    expect(close.code, close.stderr).toBe(0)
+    expect(JSON.parse(readFileSync(journal, 'utf8').trim().split('\n').at(-1)!).by).toBe('Sam')
+  })
 })
 
 describe('an incident survives a moved or different checkout', () => {

@@ -30,7 +30,7 @@ describe('templates stay inside their playbook', () => {
     expect(problems.map(formatProblem)).toEqual([expect.stringMatching(/p\.yaml:10:\d+: post "investigating\.x": cannot read template "templates\/inv\.hbs": it resolves to .*\.env, outside the playbook's folder/)])
     expect(JSON.stringify(problems)).not.toContain('s3cr3t')
     // preview, and publish (which loads the incident's playbook with requirePlaybook)
-    expect(() => previewPhase({playbook, phase: 'investigating', sets: ['service=Voice']})).toThrow(/outside the playbook's folder/)
+    expect(() => previewPhase({playbook, phase: 'investigating', sets: ['service=Voice'], env: {}})).toThrow(/outside the playbook's folder/)
     expect(() => requirePlaybook(playbook, {templatesOf: ['investigating']})).toThrow(/outside the playbook's folder/)
   })
 

@@ -1,7 +1,12 @@
-import {describe, expect, it} from 'vitest'
+import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../src/channels/registry.js'
 import type {ChannelKind} from '../../src/channels/kind.js'
-import {checkCredentials, envPrefix, isSecretVariable, parseDotEnv, secretValues} from '../../src/services/publish/credentials.js'
+import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {checkCredentials, envPrefix, isSecretVariable, secretValues} from '../../src/services/publish/credentials.js'
+import {envFileWarning, loadEnvironment, readDotEnv} from '../../src/infrastructure/env.js'
+import {whoIsActing} from '../../src/services/incident/identity.js'
 import {Redactor} from '../../src/services/publish/redact.js'
 import {preflight} from '../../src/services/publish/publish.js'
 import type {Playbook} from '../../src/domain/playbook/model.js'
@@ -33,8 +38,60 @@ describe('credentials', () => {
     expect(ok).toMatchObject({ok: true, values: {APP_KEY: 'k', APP_SECRET: 's', ACCESS_TOKEN: 't', ACCESS_SECRET: 'u'}})
   })
 
-  it('reads .env files', () => {
-    expect(parseDotEnv('# c\nexport A=1\nB="two words"\nC=\'x#y\'\nD=plain # comment\nbad line\n')).toEqual({A: '1', B: 'two words', C: 'x#y', D: 'plain'})
+  describe('.env', () => {
+    let dir = ''
+    const dotEnv = (text: string) => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'candor-env-'))
+      writeFileSync(path.join(dir, '.env'), text, {mode: 0o600})
+      return dir
+    }
+    afterEach(() => {
+      if (dir) rmSync(dir, {recursive: true, force: true})
+      dir = ''
+    })
+
+    it('reads KEY=VALUE lines, export, comments and quotes', () => {
+      const env = readDotEnv(dotEnv('# c\nexport A=1\nB="two words"\nC=\'x#y\'\nD=plain # comment\n'))
+      expect(env).toEqual({A: '1', B: 'two words', C: 'x#y', D: 'plain'})
+    })
+
+    it('drops the quotes of a quoted value followed by a comment', () => {
+      expect(readDotEnv(dotEnv('CANDOR_X_APP_KEY="tok" # the app key\n'))).toEqual({CANDOR_X_APP_KEY: 'tok'})
+    })
+
+    it('reads a quoted value over several lines whole', () => {
+      const env = readDotEnv(dotEnv('CANDOR_KEY="-----BEGIN KEY-----\nabc\ndef\n-----END KEY-----"\nCANDOR_AFTER=1\n'))
+      expect(env).toEqual({CANDOR_KEY: '-----BEGIN KEY-----\nabc\ndef\n-----END KEY-----', CANDOR_AFTER: '1'})
+    })
+
+    it('skips a line that is not NAME=VALUE, and keeps the variable after it', () => {
+      expect(readDotEnv(dotEnv('A=1\nnot a setting\nCANDOR_X_APP_KEY=k\n'))).toEqual({A: '1', CANDOR_X_APP_KEY: 'k'})
+    })
+
+    it('is {} without a .env', () => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'candor-env-'))
+      expect(readDotEnv(dir)).toEqual({})
+      expect(envFileWarning(dir)).toBeUndefined()
+    })
+
+    it('gives the real environment precedence over .env', () => {
+      const env = loadEnvironment(dotEnv('CANDOR_STORE=/from/file\nCANDOR_USER=Dana\n'), {CANDOR_STORE: '/from/shell'})
+      expect(env.CANDOR_STORE).toBe('/from/shell')
+      expect(env.CANDOR_USER).toBe('Dana')
+    })
+
+    it('takes CANDOR_USER from .env like every other setting', () => {
+      const env = loadEnvironment(dotEnv('CANDOR_USER="Dana Ops" # on call\n'), {})
+      expect(whoIsActing(undefined, env)).toEqual({name: 'Dana Ops', source: '$CANDOR_USER'})
+      expect(whoIsActing('Sam', env)).toEqual({name: 'Sam', source: '--as'})
+    })
+
+    it('warns when others can read .env', () => {
+      const cwd = dotEnv('A=1\n')
+      expect(envFileWarning(cwd)).toBeUndefined()
+      chmodSync(path.join(cwd, '.env'), 0o644)
+      expect(envFileWarning(cwd)).toBe('.env is readable by other users (mode 644); run: chmod 600 .env')
+    })
   })
 
   it('redacts secrets, also URL-encoded', () => {

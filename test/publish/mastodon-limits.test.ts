@@ -43,7 +43,7 @@ phases:
   const incident = await openIncident(store, {playbook, facts: {text: LONG}, actor: 'alice'})
   const deps: PublishDeps = {store, actor: 'alice', env: {CANDOR_MASTODON_ACCESS_TOKEN: TOKEN}, reporter: {progress: () => {}}, backoffMs: 5, timeoutMs: 5000}
   const publish = (phase: string) => publishUpdate({incident: incident.id, phase, facts: {}, yes: true, interactive: false}, deps)
-  const preview = () => previewPhase({playbook, phase: 'identified', sets: [`text=${LONG}`]}).posts[0]!
+  const preview = () => previewPhase({playbook, phase: 'identified', sets: [`text=${LONG}`], env: {}}).posts[0]!
   return {fake, instance, publish, preview}
 }
 

@@ -101,6 +101,28 @@ describe('interrupted sends', () => {
     expect(results).toEqual([expect.objectContaining({status: 'published', remote: expect.objectContaining({id: world.fake.tweets[0].id})})])
   })
 
+  it('retry has the same Ctrl-C grace: the request in flight settles and is journaled, exit 130', async () => {
+    world = await xWorld()
+    await openIncident(world)
+    world.fake.fail({status: 401})
+    expect((await world.cli(['publish', '--phase', 'investigating', '--yes'])).code).toBe(3)
+    const before = world.fake.requests.length
+    world.fake.latencyMs = 1500
+    const child = spawn(process.execPath, [BIN, 'retry'], {cwd: world.dir, env: {...process.env, ...world.env, NO_COLOR: '1'}})
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+    // Interrupt once the retried request is on the wire.
+    const deadline = Date.now() + 20_000
+    while (world.fake.requests.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+    child.kill('SIGINT')
+    expect(await closed, stderr).toBe(130)
+    expect(stderr).toContain('Interrupted: sending nothing new')
+    expect(world.fake.tweets).toHaveLength(1)
+    const results = journal(world, 'inc').filter((e) => e.type === 'delivery_result')
+    expect(results.at(-1)).toEqual(expect.objectContaining({status: 'published', remote: expect.objectContaining({id: world.fake.tweets[0].id})}))
+  })
+
   it('a send cut off by a crash is "unknown" until retry settles it as the user says', async () => {
     world = await xWorld()
     await openIncident(world)

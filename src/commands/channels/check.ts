@@ -4,7 +4,6 @@ import {paint} from '../../cli/style.js'
 import {ExitCode} from '../../domain/errors.js'
 import {requirePlaybook} from '../../services/playbook/resolve.js'
 import {checkChannels} from '../../services/publish/check.js'
-import {loadEnvironment} from '../../services/publish/credentials.js'
 
 export default class ChannelsCheck extends CandorCommand {
   static override summary = "Check each channel's credentials with a read-only call; never posts"
@@ -19,7 +18,7 @@ export default class ChannelsCheck extends CandorCommand {
   async run() {
     const {args, flags} = await this.parse(ChannelsCheck)
     const playbook = requirePlaybook(args.playbook)
-    const checks = await checkChannels(playbook, loadEnvironment(), {channels: flags.channel, timeoutMs: flags.timeout * 1000})
+    const checks = await checkChannels(playbook, this.env, {channels: flags.channel, timeoutMs: flags.timeout * 1000})
     const width = Math.max(...checks.map((c) => c.channel.length))
     for (const c of checks) {
       const mark = c.ok ? paint('green', '✓') : paint('red', '✗')

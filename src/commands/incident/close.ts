@@ -1,9 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {actorFlag, CandorCommand, incidentFlag, stateFlags} from '../../cli/base-command.js'
 import {chooseIncident} from '../../cli/incident-choice.js'
-import {resolveActor} from '../../services/incident/identity.js'
 import {closeIncident} from '../../services/incident/service.js'
-import {openStore} from '../../infrastructure/store/open-store.js'
 
 export default class IncidentClose extends CandorCommand {
   static override summary = 'End an incident without posting anything (a duplicate, a false alarm)'
@@ -23,9 +21,9 @@ export default class IncidentClose extends CandorCommand {
 
   async run() {
     const {args, flags} = await this.parse(IncidentClose)
-    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const store = await this.openStore(flags)
     const id = await chooseIncident(store, {flag: flags.incident, arg: args.id}, {changes: true})
-    const state = await closeIncident(store, {incident: id, reason: flags.reason, actor: resolveActor(flags.as)})
+    const state = await closeIncident(store, {incident: id, reason: flags.reason, actor: (await this.actor(flags)).name})
     const published = state.lastPosts.size
     if (published > 0) this.warnLine(`${published} ${published === 1 ? 'channel has' : 'channels have'} posts about it that stay up; followers there were not told it is over`)
     this.log(`Closed ${id}: ${state.closed!.reason}`)

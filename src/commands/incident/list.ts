@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 import {CandorCommand, stateFlags} from '../../cli/base-command.js'
 import {paint} from '../../cli/style.js'
 import {listIncidents} from '../../services/incident/service.js'
-import {openStore} from '../../infrastructure/store/open-store.js'
 
 export default class IncidentList extends CandorCommand {
   static override summary = 'List open incidents (or all with --all, resolved and closed ones too)'
@@ -15,7 +14,7 @@ export default class IncidentList extends CandorCommand {
   async run() {
     const {flags} = await this.parse(IncidentList)
     const warnings: string[] = []
-    const incidents = await listIncidents(openStore({stateDir: flags['state-dir'], store: flags.store}), {all: flags.all, onSkip: (w) => warnings.push(w)})
+    const incidents = await listIncidents(await this.openStore(flags), {all: flags.all, onSkip: (w) => warnings.push(w)})
     for (const w of warnings) this.warnLine(w)
     if (incidents.length === 0) this.log(flags.all ? 'No incidents.' : 'No open incidents.')
     const width = Math.max(0, ...incidents.map((i) => i.id.length))

@@ -1,9 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {actorFlag, CandorCommand, factFlags, stateFlags} from '../../cli/base-command.js'
 import {paint, paintErr} from '../../cli/style.js'
-import {resolveActor} from '../../services/incident/identity.js'
 import {openIncident, type IncidentSummary} from '../../services/incident/service.js'
-import {openStore} from '../../infrastructure/store/open-store.js'
 import {readFactInput} from '../../services/publish/preview.js'
 
 export default class IncidentOpen extends CandorCommand {
@@ -26,8 +24,8 @@ export default class IncidentOpen extends CandorCommand {
 
   async run() {
     const {args, flags} = await this.parse(IncidentOpen)
-    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
-    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !this.jsonEnabled()
+    const store = await this.openStore(flags)
+    const {interactive} = this
     const onDuplicate = async (open: IncidentSummary[]) => {
       const which = open.map((i) => `${i.id} (${i.phase ?? 'nothing published yet'})`).join(', ')
       if (flags.yes) return true
@@ -35,10 +33,9 @@ export default class IncidentOpen extends CandorCommand {
         process.stderr.write(`${paintErr('yellow', '›')} ${open.length === 1 ? 'an incident is' : `${open.length} incidents are`} already open for the same service: ${which}; opening another (close a duplicate with \`candor incident close ID --reason TEXT\`)\n`)
         return true
       }
-      const {confirm} = await import('@inquirer/prompts')
-      return confirm({message: `Already open for the same service: ${which}. Open another incident anyway?`, default: false})
+      return this.prompter.ask((p) => p.confirm({message: `Already open for the same service: ${which}. Open another incident anyway?`, default: false}), 'no incident was opened')
     }
-    const state = await openIncident(store, {playbook: args.playbook, id: flags.id, facts: readFactInput({factsFile: flags.facts, sets: flags.set}), actor: resolveActor(flags.as), onDuplicate})
+    const state = await openIncident(store, {playbook: args.playbook, id: flags.id, facts: readFactInput({factsFile: flags.facts, sets: flags.set}), actor: (await this.actor(flags)).name, onDuplicate})
     this.log(state.id)
     if (!this.jsonEnabled() && process.stderr.isTTY) process.stderr.write(paint('dim', `Next: candor publish --incident ${state.id} --phase ${'<phase>'}\n`))
     return {id: state.id}

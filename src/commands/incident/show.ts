@@ -4,7 +4,6 @@ import {chooseIncident} from '../../cli/incident-choice.js'
 import {paint} from '../../cli/style.js'
 import {formatTime} from '../../domain/time.js'
 import {loadIncident} from '../../services/incident/service.js'
-import {openStore} from '../../infrastructure/store/open-store.js'
 import {incidentStatus} from '../../services/incident/status.js'
 import {describeEvent} from '../../services/incident/timeline.js'
 
@@ -17,7 +16,7 @@ export default class IncidentShow extends CandorCommand {
 
   async run() {
     const {args, flags} = await this.parse(IncidentShow)
-    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const store = await this.openStore(flags)
     const id = await chooseIncident(store, {flag: flags.incident, arg: args.id}, {fallback: () => true, onSkip: (w) => this.warnLine(w)})
     const {state, warnings} = await loadIncident(store, id)
     for (const w of warnings) this.warnLine(w)

@@ -3,7 +3,6 @@ import {CandorCommand, incidentFlag, stateFlags} from '../../cli/base-command.js
 import {chooseIncident} from '../../cli/incident-choice.js'
 import {postmortemTimeline, timelineMarkdown} from '../../services/incident/postmortem.js'
 import {loadIncident} from '../../services/incident/service.js'
-import {openStore} from '../../infrastructure/store/open-store.js'
 
 export default class IncidentTimeline extends CandorCommand {
   static override summary = 'The complete record of an incident for the postmortem, as Markdown or JSON'
@@ -25,7 +24,7 @@ Markdown (the default) is for pasting into a postmortem document; --format json 
 
   async run() {
     const {args, flags} = await this.parse(IncidentTimeline)
-    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const store = await this.openStore(flags)
     const {state, warnings} = await loadIncident(store, await chooseIncident(store, {flag: flags.incident, arg: args.id}, {fallback: () => true, onSkip: (w) => this.warnLine(w)}))
     for (const w of warnings) this.warnLine(w)
     const timeline = {...postmortemTimeline(state), warnings}

@@ -29,7 +29,7 @@ Without --title, --base-url, --components or --out, the settings of the \`site\`
 
   async run() {
     const {flags} = await this.parse(SiteBuild)
-    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const store = await this.openStore(flags)
     lookForPlaybooks(store)
     const needDefaults = flags.out === undefined || flags.title === undefined || flags['base-url'] === undefined || flags.components === undefined
     const found = needDefaults ? await findSiteChannel(store) : undefined

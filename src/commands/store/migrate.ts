@@ -1,5 +1,4 @@
 import {CandorCommand, stateFlags} from '../../cli/base-command.js'
-import {openStore} from '../../infrastructure/store/open-store.js'
 import {PgIncidentStore} from '../../infrastructure/store/postgres.js'
 import {SCHEMA_VERSION} from '../../infrastructure/store/schema.js'
 
@@ -18,7 +17,7 @@ The file store (a state directory) has no schema: nothing to do.`
 
   async run() {
     const {flags} = await this.parse(StoreMigrate)
-    const store = openStore({stateDir: flags['state-dir'], store: flags.store})
+    const store = await this.openStore(flags)
     if (!(store instanceof PgIncidentStore)) {
       this.log(`${store.location} is a file store: it has no schema to migrate.`)
       return {store: store.location, kind: 'file', from: null, to: null, applied: []}

@@ -144,21 +144,6 @@ function scanGraphemes(text: string, onEnd?: (end: number) => void): number {
   return count
 }
 
-/** Size of `text` encoded as UTF-8, as Bluesky's 3000-byte limit counts (lone surrogates as U+FFFD, 3 bytes). */
-export function utf8ByteLength(text: string): number {
-  let bytes = 0
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c < 0x80) bytes += 1
-    else if (c < 0x800) bytes += 2
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      bytes += 4
-      i++
-    } else bytes += 3
-  }
-  return bytes
-}
-
 /** Number of Unicode code points, for platforms that count characters (Discord 2000, Facebook 63206). */
 export function codePointLength(text: string): number {
   let n = 0

@@ -1,5 +1,4 @@
 import path from 'node:path'
-import {loadEnvironment} from '../../services/publish/credentials.js'
 import type {IncidentStore} from '../../services/incident/store.js'
 import {findStateDir} from '../fs/project.js'
 import {FileIncidentStore} from './file-store.js'
@@ -12,7 +11,7 @@ export const DEFAULT_STATE_DIR = '.candor'
  * --state-dir, else CANDOR_STATE_DIR, else `.candor/` in the current folder or the nearest
  * folder above it (as git finds `.git`), else ./.candor (created on first use).
  */
-export function resolveStateDir(flag?: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+export function resolveStateDir(flag?: string, env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): string {
   const given = flag || env.CANDOR_STATE_DIR
   if (given) return path.resolve(cwd, given)
   return findStateDir(cwd) ?? path.resolve(cwd, DEFAULT_STATE_DIR)
@@ -30,7 +29,7 @@ export interface StoreChoice {
  * (also read from .env), else `$CANDOR_STATE_DIR`, else ./.candor. A postgres:// URL
  * selects the shared PostgreSQL store. (A bare string is the `--state-dir` value.)
  */
-export function openStore(choice: StoreChoice | string = {}, env: Record<string, string | undefined> = loadEnvironment()): IncidentStore {
+export function openStore(choice: StoreChoice | string, env: Record<string, string | undefined>): IncidentStore {
   const {stateDir, store} = typeof choice === 'string' ? {stateDir: choice, store: undefined} : choice
   const spec = store || (stateDir ? undefined : env.CANDOR_STORE)
   if (spec) {
@@ -38,5 +37,5 @@ export function openStore(choice: StoreChoice | string = {}, env: Record<string,
     if (parsed.kind === 'postgres') return new PgIncidentStore(parsed.url)
     return new FileIncidentStore(parsed.dir, {explicit: Boolean(store)})
   }
-  return new FileIncidentStore(resolveStateDir(stateDir), {explicit: Boolean(stateDir)})
+  return new FileIncidentStore(resolveStateDir(stateDir, env), {explicit: Boolean(stateDir)})
 }

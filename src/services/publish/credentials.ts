@@ -1,41 +1,9 @@
-import {existsSync, readFileSync, statSync} from 'node:fs'
-import path from 'node:path'
 import {CHANNEL_KINDS} from '../../channels/registry.js'
 import {envPrefix} from '../../channels/env-prefix.js'
 import type {ChannelConfig} from '../../domain/playbook/model.js'
 
 // Re-exported so the adapters that import it from here keep working while they move to channels/env-prefix.ts.
 export {envPrefix}
-
-/** Parses a .env file: KEY=VALUE lines, `export` allowed, # comments, single or double quotes. */
-export function parseDotEnv(text: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim()
-    if (!line || line.startsWith('#')) continue
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line)
-    if (!m) continue
-    let value = m[2]
-    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) {
-      const quoted = value.slice(1, -1)
-      value = value.startsWith('"') ? quoted.replace(/\\n/g, '\n').replace(/\\"/g, '"') : quoted
-    } else {
-      value = value.replace(/\s+#.*$/, '')
-    }
-    out[m[1]] = value
-  }
-  return out
-}
-
-/**
- * The environment Candor reads secrets from: `.env` in the current directory (if any)
- * under the real environment, which wins.
- */
-export function loadEnvironment(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
-  const file = path.join(cwd, '.env')
-  const fromFile = existsSync(file) ? parseDotEnv(readFileSync(file, 'utf8')) : {}
-  return {...fromFile, ...env}
-}
 
 export interface CredentialCheck {
   channel: string
@@ -97,16 +65,4 @@ export function secretValues(env: Record<string, string | undefined>): string[] 
   return Object.entries(env)
     .filter(([k, v]) => v && v.length >= 4 && isSecretVariable(k))
     .map(([, v]) => v!)
-}
-
-/** A .env others can read leaks every secret in it: say so. */
-export function envFileWarning(cwd = process.cwd()): string | undefined {
-  const file = path.join(cwd, '.env')
-  try {
-    const mode = statSync(file).mode
-    if (mode & 0o077) return `.env is readable by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 .env`
-  } catch {
-    // no .env
-  }
-  return undefined
 }

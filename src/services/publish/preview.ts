@@ -4,7 +4,6 @@ import {loadFactsFile} from '../playbook/facts-file.js'
 import type {Playbook} from '../../domain/playbook/model.js'
 import {requirePlaybook} from '../playbook/resolve.js'
 import {configuredCredentials} from '../policy/configured-credentials.js'
-import {loadEnvironment} from './credentials.js'
 import {endpointTarget} from './endpoint-trust.js'
 import {findPhase, renderPhase, type RenderedPhase} from '../render/render-phase.js'
 
@@ -26,8 +25,8 @@ export interface PreviewRequest extends FactInput {
   now?: Date
   /** Policy rules to override for this run (`--allow RULE`). */
   allow?: readonly string[]
-  /** Where credentials are read from (default: the environment and .env): a post must not contain one. */
-  env?: Record<string, string | undefined>
+  /** Where credentials are read from (the environment and .env): a post must not contain one. */
+  env: Record<string, string | undefined>
 }
 
 export interface PreviewResult extends RenderedPhase {
@@ -42,7 +41,7 @@ export function previewPhase(req: PreviewRequest): PreviewResult {
   const playbook: Playbook = requirePlaybook(req.playbook, {templatesOf: req.phase === undefined ? [] : [req.phase]})
   const phase = findPhase(playbook, req.phase).name
   const facts = resolveFacts(playbook, readFactInput(req))
-  const env = req.env ?? loadEnvironment()
+  const env = req.env
   // The limits publish last read from each channel's server (never asked from here).
   const limits = cachedLimits(playbook, [...playbook.channels.keys()], env)
   const rendered = renderPhase(playbook, phase, facts, {channels: req.channels, now: req.now ?? new Date(), allow: req.allow, limits, credentials: configuredCredentials(env)})

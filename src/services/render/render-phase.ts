@@ -6,7 +6,7 @@ import {channelLocale} from '../playbook/load.js'
 import type {ChannelConfig, Phase, Playbook, PostSpec, TemplateSource} from '../../domain/playbook/model.js'
 import type {ConfiguredCredential} from '../policy/configured-credentials.js'
 import {checkPost, CREDENTIAL_RULE, isPolicyRule, POLICY_RULES, type PolicyRule, type Violation} from '../policy/rules.js'
-import {codePointLength, utf8ByteLength} from '../../domain/text/length.js'
+import {codePointLength} from '../../domain/text/length.js'
 import {splitIntoThread} from '../../domain/text/split.js'
 import {didYouMean} from '../../domain/text/closest.js'
 import {analyzeTemplate, runTemplate} from './template.js'
@@ -187,7 +187,7 @@ export function measurePost(channel: ChannelConfig, text: string, server?: Platf
   }
   if (kind.maxBytes !== undefined) {
     for (const [i, part] of out.parts.entries()) {
-      const bytes = utf8ByteLength(part.text)
+      const bytes = Buffer.byteLength(part.text, 'utf8')
       if (bytes > kind.maxBytes) out.errors.push(`${channel.name} (${kind.label}): part ${i + 1} is ${bytes} bytes of UTF-8, over the limit of ${kind.maxBytes}`)
     }
   }
