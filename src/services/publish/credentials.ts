@@ -2,8 +2,6 @@ import {CHANNEL_KINDS} from '../../channels/registry.js'
 import {envPrefix} from '../../channels/env-prefix.js'
 import type {ChannelConfig} from '../../domain/playbook/model.js'
 
-// Re-exported so the adapters that import it from here keep working while they move to channels/env-prefix.ts.
-export {envPrefix}
 
 export interface CredentialCheck {
   channel: string

@@ -1,7 +1,7 @@
 import {isOfficialHost, type EndpointSpec} from '../../channels/kind.js'
 import {CandorError} from '../../domain/errors.js'
 import type {ChannelConfig} from '../../domain/playbook/model.js'
-import {envPrefix} from './credentials.js'
+import {envPrefix} from '../../channels/env-prefix.js'
 
 /**
  * Where a channel's credentials may go. A playbook is shared code: anyone who can edit
