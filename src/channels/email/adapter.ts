@@ -1,7 +1,7 @@
 import nodemailer, {type NodemailerError, type SendMailOptions, type Transporter} from 'nodemailer'
 import type {RemotePost} from '../../services/incident/events.js'
 import {DeliveryError, describeTimeout, type AdapterFactory, type ChannelAdapter} from '../../services/publish/adapter.js'
-import {envPrefix} from '../../channels/env-prefix.js'
+import {envPrefix} from '../env-prefix.js'
 import {networkCause} from '../../infrastructure/http.js'
 import {optionsOf} from '../kind.js'
 import {emailKind} from './kind.js'

@@ -1,6 +1,6 @@
 import type {RemotePost} from '../../services/incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../../services/publish/adapter.js'
-import {envPrefix} from '../../channels/env-prefix.js'
+import {envPrefix} from '../env-prefix.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../../infrastructure/http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
 import {optionsOf} from '../kind.js'

@@ -1,7 +1,7 @@
 import {createHash, createHmac} from 'node:crypto'
 import type {RemotePost} from '../../services/incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter, type PostRequest} from '../../services/publish/adapter.js'
-import {envPrefix} from '../../channels/env-prefix.js'
+import {envPrefix} from '../env-prefix.js'
 import {webhookSecretProblem} from './secret.js'
 import {errorFromResponse, httpRequest, joinUrl, retryAtFromHeaders, type HttpResponse} from '../../infrastructure/http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
