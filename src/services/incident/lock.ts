@@ -24,7 +24,13 @@ export interface LockOptions {
 }
 
 export interface IncidentLock {
-  release(): void
+  /** Lets go of the lock; resolves once it is gone (always awaited). */
+  release(): Promise<void>
+  /**
+   * Fails when the lock was lost meanwhile: a lock that lives on a database connection
+   * may be. Locks that cannot be lost (a lock file) leave it out.
+   */
+  ensureHeld?(): Promise<void>
 }
 
 function readOwner(file: string): LockOwner | undefined {
@@ -134,18 +140,18 @@ export async function acquireFileLock(dir: string, id: string, opts: LockOptions
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 200))
   }
   let released = false
-  const release = () => {
+  const letGo = () => {
     if (released) return
     released = true
-    process.removeListener('exit', release)
+    process.removeListener('exit', letGo)
     try {
       if (readOwner(file)?.pid === process.pid) unlinkSync(file)
     } catch {
       // gone already
     }
   }
-  process.once('exit', release)
-  return {release}
+  process.once('exit', letGo)
+  return {release: async () => letGo()}
 }
 
 export function describeOwner(owner: LockOwner | undefined): string {

@@ -119,7 +119,7 @@ export async function openIncident(store: IncidentStore, req: OpenRequest): Prom
     id = base
     for (let n = 2; await store.exists(id); n++) id = `${base}-${n}`
   }
-  const roots = projectRoots({stateDir: store instanceof FileIncidentStore ? store.location : undefined})
+  const roots = projectRoots({stateDir: store.stateDir})
   await store.create(id, {type: 'opened', by: req.actor, incident: id, playbook: playbookRecord(playbook, roots), started_at: now.toISOString(), facts}, now)
   return (await loadIncident(store, id)).state
 }

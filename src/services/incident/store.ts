@@ -29,6 +29,16 @@ export interface IncidentStore {
   read(id: string): Promise<JournalRead>
   /** Serialises commands that change one incident; resolves once this process holds it. */
   lock(id: string, opts: LockOptions): Promise<IncidentLock>
+
+  // What only some stores can do: callers check the member, never the class.
+  /** The state directory, for a store that keeps incidents in one (the file store). */
+  readonly stateDir?: string
+  /** Appends several events as one all-or-nothing write (PostgreSQL's transaction). */
+  appendMany?(id: string, events: NewEvent[], now?: Date): Promise<JournalEvent[]>
+  /** Writes events exactly as they are (own seq and time) after the first `after`: `candor store copy`. */
+  importEvents?(id: string, events: JournalEvent[], after: number): Promise<void>
+  /** Closes the store's connections (commands need not: idle ones let the process exit). */
+  close?(): Promise<void>
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
@@ -131,6 +141,10 @@ export function parseJournal(text: string, label: string): JournalRead {
  */
 export class FileIncidentStore implements IncidentStore {
   readonly location: string
+  /** The file store's location is its state directory. */
+  get stateDir(): string {
+    return this.location
+  }
   private readonly dir: string
   private readonly seqCache = new Map<string, number>()
   private readonly reads = new Map<string, JournalRead & {stamp: string}>()

@@ -21,11 +21,12 @@ import {cachedLimits} from './platform-limits.js'
 import {formatTime} from '../render/helpers.js'
 import {renderPhase} from '../render/render-phase.js'
 import {promiseIsStale} from './approval.js'
-import {appendEvents} from '../../infrastructure/store/batch.js'
+import {appendEvents} from '../incident/append-events.js'
+import {withLock} from '../incident/with-lock.js'
 import {checkCredentials} from './credentials.js'
 import {systemClock} from './deliver.js'
 import type {AlreadyCarried} from './duplicates.js'
-import {deliverApproved, draftChannelsToSend, requiredApprovals, toRecord, withLock, type PendingApproval, type PublishDeps, type PublishResult} from './publish.js'
+import {deliverApproved, draftChannelsToSend, requiredApprovals, toRecord, type PendingApproval, type PublishDeps, type PublishResult} from './publish.js'
 
 /** How long a draft waits for its approvals unless told otherwise. */
 export const DEFAULT_DRAFT_TTL_MS = 2 * 60 * 60 * 1000

@@ -18,7 +18,8 @@ import {endpointProblem} from './endpoint-trust.js'
 import {deliverAll, postKeyFor, systemClock, threadFor, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
 import {alreadyCarried, describeAlreadyCarried, type AlreadyCarried} from './duplicates.js'
 import {Redactor} from './redact.js'
-import {appendEvents, ensureLockHeld} from '../../infrastructure/store/batch.js'
+import {appendEvents} from '../incident/append-events.js'
+import {withLock} from '../incident/with-lock.js'
 
 export type {ApprovalDecision, ApprovalRequest, Approver} from './approval.js'
 
@@ -386,7 +387,7 @@ export async function deliverApproved(a: ApprovedUpdate, deps: PublishDeps): Pro
   refuseCredentials(approved.filter((p) => channels.includes(p.channel)), deps.env)
   const adapters = await buildAdapters(playbook, channels, deps)
   // Across machines the lock lives on a database connection: make sure it still does.
-  if (a.lock) await ensureLockHeld(a.lock)
+  await a.lock?.ensureHeld?.()
   const events: NewEvent[] = [...(a.before ?? [])]
   if (changes.length > 0) events.push({type: 'facts_changed', by: deps.actor, changes})
   events.push({type: 'rendered', by: deps.actor, update, phase, next_update_due: a.nextUpdateDue, posts: approved})
@@ -486,7 +487,7 @@ async function retryLocked(req: RetryRequest, deps: PublishDeps, lock: IncidentL
       const verifyFirst = new Set(d.parts.filter((p) => p.status === 'failed').map((p) => p.part))
       jobs.push({channel: d.channel, post, adapter, done, verifyFirst})
     }
-    await ensureLockHeld(lock)
+    await lock.ensureHeld?.()
     const outcomes = await deliverAll(jobs, deliveryOptions(deps, (await loadIncident(deps.store, state.id)).state, {update: u.update, phase: u.phase}))
     updates.push({update: u.update, phase: u.phase, deliveries: outcomes})
   }
@@ -541,14 +542,4 @@ async function settleUnknown(
     return 'assumed-sent'
   }
   return 'assumed-lost'
-}
-
-/** Runs `fn` holding the incident's lock, so two commands never publish one incident at once. */
-export async function withLock<T>(deps: PublishDeps, incident: string, command: string, fn: (lock: IncidentLock) => Promise<T>): Promise<T> {
-  const lock = await deps.store.lock(incident, {timeoutMs: deps.lockTimeoutMs ?? 60_000, onWait: deps.onLockWait, command, by: deps.actor})
-  try {
-    return await fn(lock)
-  } finally {
-    await lock.release()
-  }
 }
