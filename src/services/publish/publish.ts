@@ -34,6 +34,8 @@ export interface PublishDeps {
   timeoutMs?: number
   retries?: number
   backoffMs?: number
+  /** Where each backoff falls between 0 and its cap (default Math.random); tests fix it. */
+  random?: () => number
   /** How long to wait for another command working on the same incident. */
   lockTimeoutMs?: number
   onLockWait?: (owner: LockOwner | undefined) => void
@@ -153,6 +155,7 @@ function deliveryOptions(deps: PublishDeps, incident: IncidentState, update: {up
     maxWaitMs: deps.maxWaitMs ?? DEFAULTS.maxWaitMs,
     retries: deps.retries ?? DEFAULTS.retries,
     backoffMs: deps.backoffMs ?? DEFAULTS.backoffMs,
+    random: deps.random,
   }
 }
 
