@@ -26,7 +26,11 @@ import {withLock} from '../incident/with-lock.js'
 import {checkCredentials} from './credentials.js'
 import {systemClock} from './deliver.js'
 import type {AlreadyCarried} from './duplicates.js'
-import {deliverApproved, draftChannelsToSend, requiredApprovals, toRecord, type PendingApproval, type PublishDeps, type PublishResult} from './publish.js'
+import {deliverApproved} from './deliver-approved.js'
+import {draftChannelsToSend, requiredApprovals} from './plan.js'
+import type {PublishDeps} from './publish-deps.js'
+import type {PendingApproval, PublishResult} from './results.js'
+import {toRecord} from './update-journal.js'
 
 /** How long a draft waits for its approvals unless told otherwise. */
 export const DEFAULT_DRAFT_TTL_MS = 2 * 60 * 60 * 1000
