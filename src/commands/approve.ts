@@ -9,7 +9,8 @@ import {ask} from '../cli/prompt.js'
 import {canPrompt} from '../cli/terminal.js'
 import {openStore, refuseClosedIncident, resolveIncidentId} from '../services/incident/service.js'
 import {loadEnvironment} from '../services/publish/credentials.js'
-import {approveDraft, describeDraft, findDraftIncident, type DraftView} from '../services/publish/drafts.js'
+import {describeDraft} from '../cli/drafts-view.js'
+import {approveDraft, findDraftIncident, type DraftView} from '../services/publish/drafts.js'
 
 /** Asks the person approving (Enter alone approves nothing); says who it is recorded as and where it goes. */
 function confirmDraft(actor: Actor) {
