@@ -39,6 +39,15 @@ export interface IncidentStore {
   importEvents?(id: string, events: JournalEvent[], after: number): Promise<void>
   /** Closes the store's connections (commands need not: idle ones let the process exit). */
   close?(): Promise<void>
+  /** Brings a database's schema up to date (`candor store migrate`); a store without a schema leaves it out. */
+  migrate?(): Promise<SchemaMigration>
+}
+
+/** What a schema migration did: the version before and after, and each step applied. */
+export interface SchemaMigration {
+  from: number
+  to: number
+  applied: Array<{version: number; description: string}>
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
