@@ -19,6 +19,10 @@ describe('backoff with full jitter', () => {
     expect(backoffDelay(1000, 0, () => 0.5)).toBe(500)
     expect(backoffDelay(1000, 2, () => 0.25)).toBe(1000)
     expect(backoffDelay(1000, 3, () => 0.999)).toBe(7992)
+    // A floor (before looking for a part that may have arrived) lifts the low end, never past the cap.
+    expect(backoffDelay(1000, 0, () => 0, 1000)).toBe(1000)
+    expect(backoffDelay(1000, 2, () => 0.5, 1000)).toBe(2500)
+    expect(backoffDelay(1000, 0, () => 0.5, 5000)).toBe(1000)
     for (let i = 0; i < 100; i++) {
       const d = backoffDelay(200, 4)
       expect(d).toBeGreaterThanOrEqual(0)
@@ -26,7 +30,7 @@ describe('backoff with full jitter', () => {
     }
   })
 
-  it('delivery waits the jittered delay the injected random source gives, and says so in the journal', async () => {
+  it('delivery waits the jittered delay the injected random source gives, at least the first backoff before it looks again', async () => {
     const dir = tempDir()
     const x = await startFakeX({credentials: X_CREDENTIALS})
     fakes.push(x)
@@ -42,9 +46,10 @@ describe('backoff with full jitter', () => {
       {store, actor: 'alice', env: xEnv('X'), reporter: {progress() {}}, clock, backoffMs: 4000, timeoutMs: 2000, random: () => randoms.shift()!},
     )
     expect(result.deliveries[0].status).toBe('published')
-    // Caps 4 s then 8 s; the random source puts the waits at half and a quarter of them.
-    expect(slept).toEqual([2000, 2000])
+    // A 503 may have arrived and X can be asked, so each wait is at least the first backoff (4 s):
+    // the first is exactly 4 s, the second a quarter of the way from 4 s to its cap of 8 s.
+    expect(slept).toEqual([4000, 5000])
     const failures = (await store.read(incident.id)).events.flatMap((e) => (e.type === 'delivery_result' && e.status === 'failed' ? [e.error] : []))
-    expect(failures.map((e) => e?.replace(/^.*; /, ''))).toEqual(['retrying in 2s', 'retrying in 2s'])
+    expect(failures.map((e) => e?.replace(/^.*; /, ''))).toEqual(['retrying in 4s', 'retrying in 5s'])
   })
 })

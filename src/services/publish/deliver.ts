@@ -154,12 +154,14 @@ export function postKeyFor(state: IncidentState, channel: string, update: number
 }
 
 /**
- * How long to wait before retry number `failures + 1`: "full jitter", anywhere between 0 and
- * the exponential cap `baseMs * 2^failures`, so clients that failed together do not all
- * come back together.
+ * How long to wait before retry number `failures + 1`: "full jitter", anywhere between
+ * `floorMs` (default 0) and the exponential cap `baseMs * 2^failures`, so clients that
+ * failed together do not all come back together.
  */
-export function backoffDelay(baseMs: number, failures: number, random: () => number = Math.random): number {
-  return Math.round(random() * baseMs * 2 ** failures)
+export function backoffDelay(baseMs: number, failures: number, random: () => number = Math.random, floorMs = 0): number {
+  const cap = baseMs * 2 ** failures
+  const floor = Math.min(floorMs, cap)
+  return Math.round(floor + random() * (cap - floor))
 }
 
 export function formatWait(ms: number): string {
@@ -206,7 +208,11 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
     await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'failed', error: message})
     return failed(message)
   }
-  const backoff = (failures: number) => backoffDelay(opts.backoffMs, failures, opts.random)
+  // Before looking for a part that may have arrived, wait at least the first backoff: a
+  // request the platform carries out late must have landed, or the look misses it and the
+  // part is sent twice. Other retries may come back at any moment below the cap.
+  const willLook = (mayHaveArrived: boolean) => mayHaveArrived && job.adapter.findPublished !== undefined && !job.adapter.idempotent
+  const backoff = (failures: number, mayHaveArrived: boolean) => backoffDelay(opts.backoffMs, failures, opts.random, willLook(mayHaveArrived) ? opts.backoffMs : 0)
 
   for (let part = 1; part <= parts; part++) {
     if (job.done.has(part)) {
@@ -245,7 +251,7 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
           // Can't tell yet: never send blind. Back off and look again, within the same budget.
           const reason = `could not check whether part ${part} arrived before sending it again: ${opts.redactor.text((error as Error).message)}`
           if (transientFailures >= opts.retries) return fail(part, reason)
-          const delay = backoff(transientFailures)
+          const delay = backoff(transientFailures, true)
           transientFailures++
           opts.reporter.progress(channel, {state: 'retrying', at: new Date(opts.clock.now().getTime() + delay), reason})
           await opts.clock.sleep(delay, opts.signal)
@@ -290,7 +296,7 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
         // Refused or unresolvable: nothing left, so nothing to look for before sending again.
         if (de.retry === 'transient' && !de.notSent) mayHaveArrived = true
         if (de.retry === 'transient' && transientFailures < opts.retries) {
-          const delay = backoff(transientFailures)
+          const delay = backoff(transientFailures, mayHaveArrived)
           transientFailures++
           opts.reporter.progress(channel, {state: 'retrying', at: new Date(opts.clock.now().getTime() + delay), reason})
           await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'failed', error: `${reason}; retrying in ${formatWait(delay)}`})
