@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 import {CandorError, ExitCode} from '../domain/errors.js'
 import {setPlaybookLookup} from '../services/incident/playbook-file.js'
 import {pickIncident, type PickOptions} from '../services/incident/service.js'
-import {FileIncidentStore} from '../infrastructure/store/file-store.js'
 import type {IncidentStore} from '../services/incident/store.js'
 import {paintErr} from './style.js'
 
@@ -19,7 +18,7 @@ export const incidentPlaybookFlag = Flags.string({
 export function lookForPlaybooks(store: IncidentStore, playbook?: string): void {
   setPlaybookLookup({
     file: playbook,
-    stateDir: store instanceof FileIncidentStore ? store.location : undefined,
+    stateDir: store.stateDir,
     warn: (message) => process.stderr.write(`${paintErr('yellow', '›')} ${message}\n`),
   })
 }

@@ -6,7 +6,8 @@ import {reportDeliveries} from '../cli/report-delivery.js'
 import {describeActor, type Actor} from '../services/incident/identity.js'
 import {ask} from '../cli/prompt.js'
 import {refuseClosedIncident, resolveIncidentId} from '../services/incident/service.js'
-import {approveDraft, describeDraft, findDraftIncident, type DraftView} from '../services/publish/drafts.js'
+import {describeDraft} from '../cli/drafts-view.js'
+import {approveDraft, findDraftIncident, type DraftView} from '../services/publish/drafts.js'
 
 /** Asks the person approving (Enter alone approves nothing); says who it is recorded as and where it goes. */
 function confirmDraft(actor: Actor) {

@@ -13,7 +13,8 @@ import {incidentPlaybook, refuseClosedIncident} from '../services/incident/servi
 import {RESOLVING_PHASES, type IncidentState} from '../services/incident/state.js'
 import {readFactInput} from '../services/publish/preview.js'
 import {publishUpdate, type PendingApproval, type PublishResult} from '../services/publish/publish.js'
-import {describeDraft, findDraftIncident, parseDraftTtl as parseTtl, publishDraft, type DraftView} from '../services/publish/drafts.js'
+import {describeDraft, parseDraftTtl as parseTtl} from '../cli/drafts-view.js'
+import {findDraftIncident, publishDraft, type DraftView} from '../services/publish/drafts.js'
 import {describeAlreadyCarried} from '../services/publish/duplicates.js'
 
 /** A resolved incident whose playbook has `phase` after the phase that resolved it (a postmortem). */

@@ -1,3 +1,4 @@
+import {withLock} from '../services/incident/with-lock.js'
 import {closeSync, existsSync, fsyncSync, lstatSync, openSync, readFileSync, rmdirSync, unlinkSync} from 'node:fs'
 import path from 'node:path'
 import {CandorError} from '../domain/errors.js'
@@ -155,13 +156,10 @@ export function writeSite(dir: string, files: readonly SiteFile[]): WriteResult 
 
 /** Rebuilds the status site from every incident in the store and writes it atomically. */
 export async function buildSiteFromStore(store: IncidentStore, req: SiteBuildRequest): Promise<SiteBuildResult> {
-  const lock = typeof store.lock === 'function' ? await store.lock(SITE_LOCK, {timeoutMs: req.lockTimeoutMs ?? 30_000, command: 'site build', by: 'candor'}) : undefined
-  try {
+  return withLock({store, actor: 'candor', lockTimeoutMs: req.lockTimeoutMs ?? 30_000}, SITE_LOCK, 'site build', async () => {
     const {states, warnings} = await loadAllIncidents(store)
     const site = buildSite(states, {title: req.title, baseUrl: req.baseUrl, components: req.components, lang: req.lang, now: req.now ?? new Date(), exclude: req.exclude})
     const result = writeSite(path.resolve(req.out), site.files)
     return {out: result.dir, files: result.files, written: result.written, removed: result.removed, incidents: site.incidents.map((i) => i.id), warnings}
-  } finally {
-    lock?.release()
-  }
+  })
 }

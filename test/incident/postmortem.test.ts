@@ -28,9 +28,10 @@ async function workedIncident() {
   const store = new FileIncidentStore(path.join(dir, 'state'))
   const clock = manualClock(T0)
   await openIncident(store, {playbook, id: 'voice', facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'Dana On-Call', now: T0})
+  // random: () => 1 puts each backoff at its cap (2 s, not jittered), so the times below are exact.
   const publish = (phase: string, at: Date, actor: string, facts: Record<string, unknown> = {}) => {
     clock.set(at)
-    return publishUpdate({incident: 'voice', phase, facts, yes: true, interactive: false}, {store, actor, env: xEnv(), reporter: {progress() {}}, clock, backoffMs: 2000, retries: 2, timeoutMs: 2000})
+    return publishUpdate({incident: 'voice', phase, facts, yes: true, interactive: false}, {store, actor, env: xEnv(), reporter: {progress() {}}, clock, backoffMs: 2000, random: () => 1, retries: 2, timeoutMs: 2000})
   }
   await publish('investigating', t(4), 'Dana On-Call')
   fake.fail({status: 503})

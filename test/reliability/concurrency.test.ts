@@ -58,7 +58,7 @@ describe('one incident, several commands at once', () => {
       expect(r.stderr).toContain(`Error: incident inc is busy: Sam is running \`candor publish --phase identified\` (pid ${process.pid} on ${os.hostname()}`)
       expect(world.fake.requests).toHaveLength(0)
     } finally {
-      lock.release()
+      await lock.release()
     }
     expect((await world.cli(['publish', '--phase', 'investigating', '--yes', '--lock-timeout', '1'])).code).toBe(0)
   })

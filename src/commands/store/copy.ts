@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 import {CandorCommand} from '../../cli/base-command.js'
 import {ExitCode} from '../../domain/errors.js'
 import {copyIncidents, openEndpoint} from '../../infrastructure/store/copy.js'
-import {PgIncidentStore} from '../../infrastructure/store/postgres.js'
 
 export default class StoreCopy extends CandorCommand {
   static override summary = 'Copy incidents between stores: a state directory and PostgreSQL, either way'
@@ -34,7 +33,7 @@ Run it while nobody is publishing the incidents being copied.`
       if (result.incidents.some((r) => r.status === 'conflict')) process.exitCode = ExitCode.Error
       return result
     } finally {
-      for (const s of [from.store, to.store]) if (s instanceof PgIncidentStore) await s.close()
+      for (const s of [from.store, to.store]) await s.close?.()
     }
   }
 }

@@ -1,5 +1,4 @@
 import {CandorCommand, stateFlags} from '../../cli/base-command.js'
-import {PgIncidentStore} from '../../infrastructure/store/postgres.js'
 import {SCHEMA_VERSION} from '../../infrastructure/store/schema.js'
 
 export default class StoreMigrate extends CandorCommand {
@@ -18,12 +17,12 @@ The file store (a state directory) has no schema: nothing to do.`
   async run() {
     const {flags} = await this.parse(StoreMigrate)
     const store = await this.openStore(flags)
-    if (!(store instanceof PgIncidentStore)) {
+    if (!store.migrate) {
       this.log(`${store.location} is a file store: it has no schema to migrate.`)
       return {store: store.location, kind: 'file', from: null, to: null, applied: []}
     }
     const result = await store.migrate()
-    await store.close()
+    await store.close?.()
     if (result.applied.length === 0) this.log(`${store.location} is up to date (schema version ${result.to}).`)
     else {
       this.log(`${store.location}: schema version ${result.from} → ${result.to}`)

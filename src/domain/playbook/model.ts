@@ -46,7 +46,13 @@ export type TemplateSource =
 
 export interface PostSpec {
   channel: string
+  /** The version the channel posts: its locale's, else the default locale's. */
   template: TemplateSource
+  /**
+   * Every locale's version of the post, the default's included, as loaded: what `playbook
+   * lint` checks beyond the one the channel posts. Absent on a post built by hand.
+   */
+  versions?: ReadonlyMap<string, TemplateSource>
 }
 
 export interface Duration {
@@ -102,6 +108,12 @@ export interface Playbook {
    * defaults, its status site's `base_url`), which `internalHosts` never matches.
    */
   policy: {forbid: ForbiddenPattern[]; internalHosts: string[]; publicHosts?: string[]}
+  /**
+   * Where a part of the playbook (e.g. ['phases', 'investigating', 'next_update']) is in
+   * its YAML file, for `playbook lint`; `key`: the key's place rather than its value's.
+   * Absent on a playbook built by hand.
+   */
+  locate?: (path: Array<string | number>, key?: boolean) => SourceRef
 }
 
 /** One validation problem, printed as `FILE:LINE:COL: message`. */

@@ -69,7 +69,7 @@ export async function copyIncidents(from: CopyEndpoint, to: CopyEndpoint, opts: 
 }
 
 async function importInto(to: CopyEndpoint, id: string, events: JournalEvent[], after: number): Promise<void> {
-  if (to.store instanceof PgIncidentStore) return to.store.importEvents(id, events, after)
+  if (to.store.importEvents) return to.store.importEvents(id, events, after)
   if (to.spec.kind !== 'file') throw new Error('unreachable: a postgres endpoint without a PostgreSQL store')
   importFileJournal(to.spec.dir, id, events, after)
 }

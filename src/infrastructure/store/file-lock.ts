@@ -114,16 +114,16 @@ export async function acquireFileLock(dir: string, id: string, opts: LockOptions
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 200))
   }
   let released = false
-  const release = () => {
+  const letGo = () => {
     if (released) return
     released = true
-    process.removeListener('exit', release)
+    process.removeListener('exit', letGo)
     try {
       if (readOwner(file)?.pid === process.pid) unlinkSync(file)
     } catch {
       // gone already
     }
   }
-  process.once('exit', release)
-  return {release}
+  process.once('exit', letGo)
+  return {release: async () => letGo()}
 }

@@ -3,9 +3,10 @@ import os from 'node:os'
 import type {Client, Pool, PoolClient} from 'pg'
 import {CandorError} from '../../domain/errors.js'
 import type {JournalEvent, NewEvent} from '../../services/incident/events.js'
-import type {BatchAppendStore, VerifiableLock} from '../../services/incident/batch.js'
 import {describeOwner, type LockOwner} from '../../services/incident/lock-owner.js'
 import {checkIncidentId, type IncidentLock, type IncidentStore, type JournalRead, type LockOptions} from '../../services/incident/store.js'
+import {isTransientPgError, retryTransient, sleep} from './pg-retry.js'
+import {PgIncidentLock} from './postgres-lock.js'
 import {LOCK_CLASS, migrate, type MigrationResult} from './schema.js'
 import {redactStoreUrl} from './url.js'
 
@@ -34,19 +35,6 @@ export function incidentKey(id: string): number {
   return createHash('sha256').update(`candor:${id}`).digest().readInt32BE(0)
 }
 
-const TRANSIENT_SQLSTATE = new Set(['57P01', '57P02', '57P03', '40001', '40P01', '53300'])
-const TRANSIENT_ERRNO = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED'])
-
-/** A lost, refused or reset connection (or a server restarting): worth trying again. */
-export function isTransientPgError(error: unknown): boolean {
-  const e = error as {code?: unknown; message?: unknown} | undefined
-  if (!e) return false
-  if (typeof e.code === 'string' && (e.code.startsWith('08') || TRANSIENT_SQLSTATE.has(e.code) || TRANSIENT_ERRNO.has(e.code))) return true
-  return /connection terminated|connection ended|terminating connection|timeout exceeded when trying to connect|connection timeout|client has encountered a connection error|not queryable|query read timeout/i.test(String(e.message ?? ''))
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 interface EventRow {
   body: JournalEvent
 }
@@ -58,7 +46,7 @@ interface EventRow {
  * transaction-scoped advisory lock; commands are serialised by a session-level one
  * (`lock`), released when the command ends or its connection dies.
  */
-export class PgIncidentStore implements IncidentStore, BatchAppendStore {
+export class PgIncidentStore implements IncidentStore {
   readonly location: string
   private pool?: Pool
   private ready?: Promise<MigrationResult | undefined>
@@ -91,10 +79,15 @@ export class PgIncidentStore implements IncidentStore, BatchAppendStore {
     return this.pool
   }
 
+  /** Runs `op`, again after a lost or refused connection: the one retry policy of the store. */
+  private retrying<T>(op: () => Promise<T>, onTransient?: () => unknown): Promise<T> {
+    return retryTransient(op, {retries: this.opts.retries, delayMs: this.opts.retryDelayMs, onTransient})
+  }
+
   /** Runs `fn` on a pooled connection, again on a fresh one after a lost connection. */
   private async withClient<T>(fn: (client: PoolClient) => Promise<T>, opts: {migrate?: boolean} = {}): Promise<T> {
     const pool = await this.getPool()
-    for (let attempt = 0; ; attempt++) {
+    const once = async () => {
       let client: PoolClient | undefined
       try {
         client = await pool.connect()
@@ -103,15 +96,16 @@ export class PgIncidentStore implements IncidentStore, BatchAppendStore {
         client.release()
         return result
       } catch (error) {
-        const transient = isTransientPgError(error)
-        client?.release(transient ? (error as Error) : undefined)
-        if (transient && attempt < this.opts.retries) {
-          if (opts.migrate !== false) this.ready = undefined
-          await sleep(Math.min(3000, this.opts.retryDelayMs * 2 ** attempt))
-          continue
-        }
-        throw this.explain(error)
+        client?.release(isTransientPgError(error) ? (error as Error) : undefined)
+        throw error
       }
+    }
+    try {
+      return await this.retrying(once, () => {
+        if (opts.migrate !== false) this.ready = undefined
+      })
+    } catch (error) {
+      throw this.explain(error)
     }
   }
 
@@ -257,7 +251,7 @@ export class PgIncidentStore implements IncidentStore, BatchAppendStore {
   /** Opens a dedicated connection (not from the pool), retrying a refused one. */
   async connectDedicated(applicationName: string): Promise<Client> {
     const pg = await loadPg()
-    for (let attempt = 0; ; attempt++) {
+    const once = async () => {
       const client = new pg.Client(this.connectionConfig(applicationName))
       client.on('error', () => undefined)
       try {
@@ -265,12 +259,13 @@ export class PgIncidentStore implements IncidentStore, BatchAppendStore {
         return client
       } catch (error) {
         await client.end().catch(() => undefined)
-        if (isTransientPgError(error) && attempt < this.opts.retries) {
-          await sleep(Math.min(3000, this.opts.retryDelayMs * 2 ** attempt))
-          continue
-        }
-        throw this.explain(error)
+        throw error
       }
+    }
+    try {
+      return await this.retrying(once)
+    } catch (error) {
+      throw this.explain(error)
     }
   }
 
@@ -280,18 +275,22 @@ export class PgIncidentStore implements IncidentStore, BatchAppendStore {
     const owner: LockOwner = {pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: opts.command, by: opts.by}
     const key = incidentKey(id)
     const deadline = Date.now() + opts.timeoutMs
-    let client = await this.connectDedicated(`candor lock ${id}`.slice(0, 63))
+    const connect = () => this.connectDedicated(`candor lock ${id}`.slice(0, 63))
+    let client = await connect()
+    // A connection lost while asking: ask again on a fresh one.
+    const reconnect = async () => {
+      await client.end().catch(() => undefined)
+      client = await connect()
+    }
+    const tryLock = async () => (await client.query<{ok: boolean}>('select pg_try_advisory_lock($1, $2) as ok', [LOCK_CLASS.command, key])).rows[0].ok
     let announced = false
     try {
       for (;;) {
         let got: boolean
         try {
-          got = (await client.query<{ok: boolean}>('select pg_try_advisory_lock($1, $2) as ok', [LOCK_CLASS.command, key])).rows[0].ok
+          got = await this.retrying(tryLock, reconnect)
         } catch (error) {
-          if (!isTransientPgError(error)) throw this.explain(error)
-          await client.end().catch(() => undefined)
-          client = await this.connectDedicated(`candor lock ${id}`.slice(0, 63))
-          continue
+          throw this.explain(error)
         }
         if (got) break
         if (Date.now() >= deadline) {
@@ -311,7 +310,7 @@ export class PgIncidentStore implements IncidentStore, BatchAppendStore {
       await client.end().catch(() => undefined)
       throw error
     }
-    const lock = new PgIncidentLock(this, id, key, owner, client)
+    const lock = new PgIncidentLock(connect, id, key, owner, client)
     await lock.recordOwner()
     return lock
   }
@@ -343,129 +342,8 @@ export class PgIncidentStore implements IncidentStore, BatchAppendStore {
   }
 }
 
-/**
- * A session-level advisory lock on a dedicated connection. It ends with release(),
- * with the process, or with the connection: a crashed machine never blocks the others.
- * A connection lost while held is replaced and the lock taken again if nobody else
- * took it meanwhile; `ensureHeld` says whether that worked before anything is sent.
- */
-class PgIncidentLock implements VerifiableLock {
-  private released = false
-  private lost = false
-  private reacquiring?: Promise<void>
-
-  constructor(
-    private readonly store: PgIncidentStore,
-    private readonly id: string,
-    private readonly key: number,
-    private readonly owner: LockOwner,
-    private client: Client,
-  ) {
-    this.watch(client)
-  }
-
-  private watch(client: Client): void {
-    client.on('error', () => this.onLost(client))
-    client.on('end', () => this.onLost(client))
-  }
-
-  private onLost(client: Client): void {
-    if (this.released || client !== this.client || this.lost) return
-    this.lost = true
-    this.reacquiring ??= this.reacquire().finally(() => {
-      this.reacquiring = undefined
-    })
-  }
-
-  private async reacquire(): Promise<void> {
-    const until = Date.now() + 15_000
-    while (!this.released && Date.now() < until) {
-      let client: Client | undefined
-      try {
-        client = await this.store.connectDedicated(`candor lock ${this.id}`.slice(0, 63))
-        const got = (await client.query<{ok: boolean}>('select pg_try_advisory_lock($1, $2) as ok', [LOCK_CLASS.command, this.key])).rows[0].ok
-        if (!got) {
-          // Someone else has it now: stay lost, so nothing more is sent under it.
-          await client.end().catch(() => undefined)
-          return
-        }
-        if (this.released) {
-          // Released while we were reconnecting: let go at once.
-          await client.query('select pg_advisory_unlock($1, $2)', [LOCK_CLASS.command, this.key]).catch(() => undefined)
-          await client.end().catch(() => undefined)
-          return
-        }
-        this.client = client
-        this.watch(client)
-        this.lost = false
-        await this.recordOwner()
-        return
-      } catch {
-        await client?.end().catch(() => undefined)
-        await sleep(500)
-      }
-    }
-  }
-
-  /** Says who holds the lock, for whoever waits (best effort: needs write access to candor_locks). */
-  async recordOwner(): Promise<void> {
-    await this.client
-      .query(
-        `insert into candor_locks (incident, backend_pid, owner, since) values ($1, pg_backend_pid(), $2, now())
-         on conflict (incident) do update set backend_pid = excluded.backend_pid, owner = excluded.owner, since = excluded.since`,
-        [this.id, JSON.stringify(this.owner)],
-      )
-      .catch(() => undefined)
-  }
-
-  async ensureHeld(): Promise<void> {
-    if (this.released) throw lockLost(this.id, 'it was released')
-    if (!this.lost) {
-      try {
-        await this.client.query('select 1')
-      } catch {
-        this.onLost(this.client)
-      }
-    }
-    if (this.reacquiring) await this.reacquiring
-    if (this.lost) throw lockLost(this.id, 'its database connection was lost and another command holds it now')
-  }
-
-  release(): Promise<void> {
-    if (this.released) return Promise.resolve()
-    this.released = true
-    const client = this.client
-    return (async () => {
-      const unlock = (async () => {
-        await client.query('delete from candor_locks where incident = $1 and backend_pid = pg_backend_pid()', [this.id])
-        await client.query('select pg_advisory_unlock($1, $2)', [LOCK_CLASS.command, this.key])
-      })().catch(() => undefined) // the connection is gone, and the lock with it
-      let timer: NodeJS.Timeout | undefined
-      await Promise.race([unlock, new Promise((r) => (timer = setTimeout(r, 3000)))])
-      clearTimeout(timer)
-      // Closing the connection ends the lock in any case.
-      await closeClient(client)
-    })()
-  }
-}
-
-/** Ends a connection; one that hangs (a dead network) is cut, so the command can exit. */
-async function closeClient(client: Client): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const ended = await Promise.race([client.end().then(() => true, () => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 2000)))])
-  clearTimeout(timer)
-  if (!ended) (client as unknown as {connection?: {stream?: {destroy(): void}}}).connection?.stream?.destroy()
-}
-
 function notFound(id: string): CandorError {
   return new CandorError(`no incident "${id}"`, {code: 'incident_not_found', suggestions: ['List incidents with `candor incident list --all`']})
-}
-
-function lockLost(id: string, why: string): CandorError {
-  return new CandorError(`stopped before sending: the lock on incident ${id} is no longer held (${why})`, {
-    code: 'lock_lost',
-    suggestions: ['Check `candor status` to see what the other command did, then run `candor retry` or publish again'],
-  })
 }
 
 function alreadyPublished(id: string, events: NewEvent[]): CandorError {

@@ -15,8 +15,6 @@ export interface JournalRead {
 export interface IncidentStore {
   /** Human description of where the state is, for messages. */
   readonly location: string
-  /** The local state directory, for a store kept in one (the file store); playbook paths are recorded relative to its project. */
-  readonly stateDir?: string
   /** Ids of every incident, oldest first. */
   list(): Promise<string[]>
   exists(id: string): Promise<boolean>
@@ -27,6 +25,25 @@ export interface IncidentStore {
   read(id: string): Promise<JournalRead>
   /** Serialises commands that change one incident; resolves once this process holds it. */
   lock(id: string, opts: LockOptions): Promise<IncidentLock>
+
+  // What only some stores can do: callers check the member, never the class.
+  /** The local state directory, for a store kept in one (the file store); playbook paths are recorded relative to its project. */
+  readonly stateDir?: string
+  /** Appends several events as one all-or-nothing write (PostgreSQL's transaction). */
+  appendMany?(id: string, events: NewEvent[], now?: Date): Promise<JournalEvent[]>
+  /** Writes events exactly as they are (own seq and time) after the first `after`: `candor store copy`. */
+  importEvents?(id: string, events: JournalEvent[], after: number): Promise<void>
+  /** Closes the store's connections (commands need not: idle ones let the process exit). */
+  close?(): Promise<void>
+  /** Brings a database's schema up to date (`candor store migrate`); a store without a schema leaves it out. */
+  migrate?(): Promise<SchemaMigration>
+}
+
+/** What a schema migration did: the version before and after, and each step applied. */
+export interface SchemaMigration {
+  from: number
+  to: number
+  applied: Array<{version: number; description: string}>
 }
 
 export interface LockOptions {
@@ -40,7 +57,13 @@ export interface LockOptions {
 }
 
 export interface IncidentLock {
-  release(): void
+  /** Lets go of the lock; resolves once it is gone (always awaited). */
+  release(): Promise<void>
+  /**
+   * Fails when the lock was lost meanwhile: a lock that lives on a database connection
+   * may be. Locks that cannot be lost (a lock file) leave it out.
+   */
+  ensureHeld?(): Promise<void>
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import {CandorError} from '../../domain/errors.js'
 import {parseFactsText, type Facts} from '../../domain/playbook/facts.js'
-import {readUtf8} from './read-file.js'
+import {readUtf8} from './files.js'
 
 /** Reads a facts file (YAML or JSON) that maps fact names to values. */
 export function loadFactsFile(file: string): Facts {

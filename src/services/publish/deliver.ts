@@ -72,8 +72,10 @@ export interface DeliveryOptions {
   maxWaitMs: number
   /** Retries after a transient failure (5xx, network), per part. */
   retries: number
-  /** First backoff delay; doubles each retry. */
+  /** The cap of the first backoff delay; doubles each retry. */
   backoffMs: number
+  /** A number in [0, 1): where each backoff falls below its cap (Math.random unless a test fixes it). */
+  random?: () => number
   /** After an interrupt, how long requests already in flight may take to settle. */
   graceMs?: number
 }
@@ -151,6 +153,17 @@ export function postKeyFor(state: IncidentState, channel: string, update: number
   return key ?? (attempted ? undefined : adapter.newPostKey())
 }
 
+/**
+ * How long to wait before retry number `failures + 1`: "full jitter", anywhere between
+ * `floorMs` (default 0) and the exponential cap `baseMs * 2^failures`, so clients that
+ * failed together do not all come back together.
+ */
+export function backoffDelay(baseMs: number, failures: number, random: () => number = Math.random, floorMs = 0): number {
+  const cap = baseMs * 2 ** failures
+  const floor = Math.min(floorMs, cap)
+  return Math.round(floor + random() * (cap - floor))
+}
+
 export function formatWait(ms: number): string {
   const s = Math.ceil(ms / 1000)
   return s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`
@@ -184,12 +197,22 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
   let replyTo = thread.replyTo
   const parts = post.parts.length
 
-  const fail = async (part: number, error: string): Promise<DeliveryOutcome> => {
-    const message = opts.redactor.text(error)
-    await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'failed', error: message})
+  /** The channel's failure as reported and returned, with the parts published before it. */
+  const failed = (message: string): DeliveryOutcome => {
     opts.reporter.progress(channel, {state: 'failed', error: message})
     return {channel, status: 'failed', ids: remotes.map((r) => r.id), urls: remotes.flatMap((r) => (r.url ? [r.url] : [])), error: message}
   }
+  /** A failure the journal records for the part (one it may not know the fate of is left unrecorded). */
+  const fail = async (part: number, error: string): Promise<DeliveryOutcome> => {
+    const message = opts.redactor.text(error)
+    await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'failed', error: message})
+    return failed(message)
+  }
+  // Before looking for a part that may have arrived, wait at least the first backoff: a
+  // request the platform carries out late must have landed, or the look misses it and the
+  // part is sent twice. Other retries may come back at any moment below the cap.
+  const willLook = (mayHaveArrived: boolean) => mayHaveArrived && job.adapter.findPublished !== undefined && !job.adapter.idempotent
+  const backoff = (failures: number, mayHaveArrived: boolean) => backoffDelay(opts.backoffMs, failures, opts.random, willLook(mayHaveArrived) ? opts.backoffMs : 0)
 
   for (let part = 1; part <= parts; part++) {
     if (job.done.has(part)) {
@@ -228,7 +251,7 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
           // Can't tell yet: never send blind. Back off and look again, within the same budget.
           const reason = `could not check whether part ${part} arrived before sending it again: ${opts.redactor.text((error as Error).message)}`
           if (transientFailures >= opts.retries) return fail(part, reason)
-          const delay = opts.backoffMs * 2 ** transientFailures
+          const delay = backoff(transientFailures, true)
           transientFailures++
           opts.reporter.progress(channel, {state: 'retrying', at: new Date(opts.clock.now().getTime() + delay), reason})
           await opts.clock.sleep(delay, opts.signal)
@@ -250,9 +273,7 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
         if (inFlight.aborted) {
           // We cut the request off: it may or may not have arrived. Journal no result,
           // so the part stays "unknown" and `candor retry` resolves it.
-          const message = `interrupted while sending part ${part}; it may or may not be up: run \`candor retry\``
-          opts.reporter.progress(channel, {state: 'failed', error: message})
-          return {channel, status: 'failed', ids: remotes.map((r) => r.id), urls: remotes.flatMap((r) => (r.url ? [r.url] : [])), error: message}
+          return failed(`interrupted while sending part ${part}; it may or may not be up: run \`candor retry\``)
         }
         if (opts.signal.aborted) return fail(part, `interrupted: ${opts.redactor.text((error as Error).message)}`)
         const de = error instanceof DeliveryError ? error : new DeliveryError(String((error as Error)?.message ?? error), {retry: 'transient'})
@@ -270,14 +291,12 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
           // The platform may have the post (a timeout, a cut connection, a 500, 502 or 504)
           // and can't be asked: sending again could post twice. Journal no result; the part
           // stays "unknown" for `candor retry` and a person to settle.
-          const message = `${reason}: part ${part} may or may not be on ${channel}; check it, then run \`candor retry --assume-sent\` or \`--assume-lost\``
-          opts.reporter.progress(channel, {state: 'failed', error: message})
-          return {channel, status: 'failed', ids: remotes.map((r) => r.id), urls: remotes.flatMap((r) => (r.url ? [r.url] : [])), error: message}
+          return failed(`${reason}: part ${part} may or may not be on ${channel}; check it, then run \`candor retry --assume-sent\` or \`--assume-lost\``)
         }
         // Refused or unresolvable: nothing left, so nothing to look for before sending again.
         if (de.retry === 'transient' && !de.notSent) mayHaveArrived = true
         if (de.retry === 'transient' && transientFailures < opts.retries) {
-          const delay = opts.backoffMs * 2 ** transientFailures
+          const delay = backoff(transientFailures, mayHaveArrived)
           transientFailures++
           opts.reporter.progress(channel, {state: 'retrying', at: new Date(opts.clock.now().getTime() + delay), reason})
           await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'failed', error: `${reason}; retrying in ${formatWait(delay)}`})

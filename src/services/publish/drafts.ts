@@ -16,16 +16,21 @@ import type {DraftContent, NewEvent, RenderedPostRecord} from '../incident/event
 import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import type {DraftState, IncidentState} from '../incident/state.js'
 import {isDamagedJournal, type IncidentLock, type IncidentStore} from '../incident/store.js'
-import {parseDuration, type Playbook} from '../../domain/playbook/model.js'
+import type {Playbook} from '../../domain/playbook/model.js'
 import {cachedLimits} from '../render/platform-limits.js'
 import {formatTime} from '../../domain/time.js'
 import {renderPhase} from '../render/render-phase.js'
 import {promiseIsStale} from './approval.js'
-import {appendEvents} from '../incident/batch.js'
+import {appendEvents} from '../incident/append-events.js'
+import {withLock} from '../incident/with-lock.js'
 import {checkCredentials} from './credentials.js'
 import {systemClock} from './deliver.js'
 import type {AlreadyCarried} from './duplicates.js'
-import {deliverApproved, draftChannelsToSend, requiredApprovals, toRecord, withLock, type PendingApproval, type PublishDeps, type PublishResult} from './publish.js'
+import {deliverApproved} from './deliver-approved.js'
+import {draftChannelsToSend, requiredApprovals} from './plan.js'
+import type {PublishDeps} from './publish-deps.js'
+import type {PendingApproval, PublishResult} from './results.js'
+import {toRecord} from './update-journal.js'
 
 /** How long a draft waits for its approvals unless told otherwise. */
 export const DEFAULT_DRAFT_TTL_MS = 2 * 60 * 60 * 1000
@@ -494,31 +499,6 @@ export async function listDrafts(store: IncidentStore, opts: {incident?: string;
     }
   }
   return out.sort((a, b) => a.created_at.localeCompare(b.created_at))
-}
-
-/** Reads --draft-ttl ("2h", "30m", "1d"). */
-export function parseDraftTtl(text: string): number {
-  const ms = parseDuration(text)
-  if (ms === undefined) throw new CandorError(`--draft-ttl "${text}" is not a duration`, {code: 'bad_duration', suggestions: ['Use e.g. 30m, 2h or 1d']})
-  return ms
-}
-
-/** The draft as plain text: every post exactly as it will go out, and who approved it. */
-export function describeDraft(view: DraftView): string {
-  const lines = [`Draft ${view.draft} of ${view.incident} · ${view.phase} (asked by ${view.requested_by}, expires ${view.expires_at})`]
-  if (view.revised) lines.push(`! ${view.revised}`)
-  for (const post of view.posts) {
-    const chosen = view.channels.includes(post.channel)
-    lines.push('', `${post.channel} (${post.type})${chosen ? '' : ': not sent (declined)'}`)
-    if (!chosen) continue
-    for (const extra of ['title', 'subject', 'link'] as const) if (post[extra]) lines.push(`  ${extra}: ${post[extra]}`)
-    for (const [i, part] of post.parts.entries()) {
-      lines.push(`  ── ${post.parts.length > 1 ? `part ${i + 1}/${post.parts.length} ` : ''}(${part.length}${part.limit ? `/${part.limit}` : ''})${post.edited ? ' edited' : ''}`)
-      for (const line of part.text.split('\n')) lines.push(`  │ ${line}`)
-    }
-  }
-  lines.push('', `Approved so far: ${view.approvals.length} of ${view.required}${view.approvals.length ? ` (${view.approvals.join(', ')})` : ''}`)
-  return lines.join('\n')
 }
 
 /**

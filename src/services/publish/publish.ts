@@ -1,42 +1,37 @@
-import {CandorError, ExitCode} from '../../domain/errors.js'
-import {resolveFacts, type Facts} from '../../domain/playbook/facts.js'
-import type {NewEvent, RemotePost, RenderedPostRecord} from '../incident/events.js'
+import {CandorError} from '../../domain/errors.js'
+import type {Facts} from '../../domain/playbook/facts.js'
+import type {RemotePost, RenderedPostRecord} from '../incident/events.js'
 import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import {deliveryStatus, type IncidentState} from '../incident/state.js'
-import type {IncidentLock, IncidentStore} from '../incident/store.js'
-import type {LockOwner} from '../incident/lock-owner.js'
+import type {IncidentLock} from '../incident/store.js'
 import type {Playbook} from '../../domain/playbook/model.js'
 import {cacheLimits, cachedLimits, limitsSource, type PlatformLimits} from '../render/platform-limits.js'
-import {findPhase, renderPhase, selectPosts, type RenderedPhase, type RenderedPost} from '../render/render-phase.js'
+import {renderPhase, type RenderedPhase} from '../render/render-phase.js'
 import {configuredCredentials} from '../policy/configured-credentials.js'
-import {findCredentials} from '../policy/rules.js'
-import {askApproval, type Approver} from './approval.js'
+import type {Approver} from './approval.js'
+import {approveRendered} from './approve-update.js'
 import type {ChannelAdapter} from './adapter.js'
-import {loadAdapterFactory, tryCreateAdapter} from './channel-adapters.js'
 import {checkCredentials, secretValues} from './credentials.js'
-import {endpointProblem} from './endpoint-trust.js'
-import {deliverAll, postKeyFor, systemClock, threadFor, type Clock, type DeliveryJob, type DeliveryOutcome, type DeliveryReporter} from './deliver.js'
-import {alreadyCarried, describeAlreadyCarried, type AlreadyCarried} from './duplicates.js'
+import {deliverAll, postKeyFor, systemClock, threadFor, type DeliveryJob, type DeliveryOutcome} from './deliver.js'
+import {deliverApproved} from './deliver-approved.js'
+import type {AlreadyCarried} from './duplicates.js'
+import {alreadyOutcomes, dryRunPlan, planUpdate, requiredApprovals} from './plan.js'
+import {preflight, refuseFailedPreflight} from './preflight.js'
+import {buildAdapters, deliveryOptions, type PublishDeps} from './publish-deps.js'
 import {Redactor} from './redact.js'
-import {appendEvents, ensureLockHeld} from '../incident/batch.js'
+import type {PublishResult} from './results.js'
+import {policyOverrideEvent, toRecord} from './update-journal.js'
+import {withLock} from '../incident/with-lock.js'
 
+// What publishing is made of, each in its own module, under the one name commands use.
+export {approveRendered} from './approve-update.js'
+export {deliverApproved, type ApprovedUpdate} from './deliver-approved.js'
+export {alreadyOutcomes, draftChannelsToSend, requiredApprovals} from './plan.js'
+export {preflight, refuseCredentials} from './preflight.js'
+export {buildAdapters, type PublishDeps} from './publish-deps.js'
+export type {PendingApproval, PlannedDelivery, PublishResult} from './results.js'
+export {toRecord} from './update-journal.js'
 export type {ApprovalDecision, ApprovalRequest, Approver} from './approval.js'
-
-export interface PublishDeps {
-  store: IncidentStore
-  actor: string
-  env: Record<string, string | undefined>
-  reporter: DeliveryReporter
-  clock?: Clock
-  signal?: AbortSignal
-  maxWaitMs?: number
-  timeoutMs?: number
-  retries?: number
-  backoffMs?: number
-  /** How long to wait for another command working on the same incident. */
-  lockTimeoutMs?: number
-  onLockWait?: (owner: LockOwner | undefined) => void
-}
 
 export interface PublishRequest {
   incident: string
@@ -61,100 +56,6 @@ export interface PublishRequest {
   draftTtlMs?: number
 }
 
-export interface PlannedDelivery {
-  channel: string
-  type: string
-  target: string
-  parts: Array<{text: string; length: number; limit: number | null; reply_to: string | null}>
-  credentials: {ok: boolean; missing: string[]}
-}
-
-export interface PublishResult {
-  incident: string
-  phase: string
-  /** The update recorded; null when nothing was, because every channel already had it. */
-  update: number | null
-  /** Skipped channels (declined, or already carrying this update: see `already`) are listed as `skipped`. */
-  deliveries: DeliveryOutcome[]
-  /** Channels skipped because their latest update already is this one (same phase and facts). */
-  already?: AlreadyCarried[]
-  /** Set on --dry-run: what would be sent, and where. */
-  plan?: PlannedDelivery[]
-  /** Set when more approvals are needed: a draft was recorded and nothing was sent. */
-  pending?: PendingApproval
-  warnings: string[]
-}
-
-/** A draft waiting for approvals (`publish` and `approve` when people are still missing). */
-export interface PendingApproval {
-  draft: string
-  status: 'pending-approval' | 'approved'
-  /** Who approved the draft's current content, in order. */
-  approvals: string[]
-  required: number
-  expires_at: string
-}
-
-/** Distinct people who must approve a phase's posts: the phase's rule, else the playbook's, else 1. */
-export function requiredApprovals(playbook: Playbook, phase: string): number {
-  const rule = playbook.phases.find((p) => p.name === phase)?.approval ?? playbook.approval
-  return Math.max(1, rule?.required ?? 1)
-}
-
-const DEFAULTS = {maxWaitMs: 120_000, timeoutMs: 15_000, retries: 3, backoffMs: 1000}
-
-function diffFacts(before: Facts, after: Facts): Array<{fact: string; from: unknown; to: unknown}> {
-  const changes: Array<{fact: string; from: unknown; to: unknown}> = []
-  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes.push({fact: key, from: before[key] ?? null, to: after[key] ?? null})
-  }
-  return changes
-}
-
-export function toRecord(post: RenderedPost): RenderedPostRecord {
-  const {warnings: _w, errors: _e, violations: _v, limitNote: _l, ...record} = post
-  return record
-}
-
-/** Preflight: every post within limits and every channel's credentials present, or nothing goes out. */
-export function preflight(playbook: Playbook, posts: RenderedPost[], env: Record<string, string | undefined>): {problems: string[]; missing: string[]; untrusted: string[]} {
-  const problems = posts.flatMap((p) => p.errors)
-  // Where each channel's credentials would go: refused before any connection when the environment does not trust it.
-  const untrusted = posts.flatMap((p) => endpointProblem(playbook.channels.get(p.channel)!, env) ?? [])
-  problems.push(...untrusted)
-  const checks = posts.map((p) => checkCredentials(playbook.channels.get(p.channel)!, env))
-  const missing = checks.flatMap((c) => c.missing)
-  if (missing.length > 0) problems.push(`missing credentials: set ${missing.join(', ')} (in the environment or .env)`)
-  for (const c of checks) if (c.problem) problems.push(`${c.channel}: ${c.problem}`)
-  return {problems, missing, untrusted}
-}
-
-export async function buildAdapters(playbook: Playbook, channels: string[], deps: PublishDeps): Promise<Map<string, ChannelAdapter>> {
-  const adapters = new Map<string, ChannelAdapter>()
-  for (const name of channels) {
-    const channel = playbook.channels.get(name)!
-    const factory = await loadAdapterFactory(channel.type)
-    adapters.set(name, factory({channel, credentials: checkCredentials(channel, deps.env).values, timeoutMs: deps.timeoutMs ?? DEFAULTS.timeoutMs, store: deps.store, env: deps.env}))
-  }
-  return adapters
-}
-
-function deliveryOptions(deps: PublishDeps, incident: IncidentState, update: {update: number; phase: string}) {
-  return {
-    store: deps.store,
-    incident,
-    update,
-    actor: deps.actor,
-    redactor: new Redactor(secretValues(deps.env)),
-    clock: deps.clock ?? systemClock,
-    reporter: deps.reporter,
-    signal: deps.signal ?? new AbortController().signal,
-    maxWaitMs: deps.maxWaitMs ?? DEFAULTS.maxWaitMs,
-    retries: deps.retries ?? DEFAULTS.retries,
-    backoffMs: deps.backoffMs ?? DEFAULTS.backoffMs,
-  }
-}
-
 /**
  * Publishes one update of an incident: merge facts, render, preflight, approve,
  * journal, deliver to every channel at once.
@@ -169,15 +70,7 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   const now = clock.now()
   const {state, warnings} = await loadIncident(deps.store, req.incident)
   const playbook = incidentPlaybook(state, {templatesOf: req.phase === undefined ? [] : [req.phase]})
-  const phase = findPhase(playbook, req.phase).name
-  const merged = {...state.facts, ...req.facts}
-  const facts = resolveFacts(playbook, merged)
-  const update = state.updates.reduce((m, u) => Math.max(m, u.update), 0) + 1
-  const selected = selectPosts(playbook, findPhase(playbook, phase), req.channels).map((p) => p.channel)
-  // A channel whose latest update already is this one (same phase, same facts) is skipped:
-  // publishing it there again would post it twice. --again sends a new update on purpose.
-  const already = req.again ? [] : alreadyCarried(state, phase, merged, selected)
-  const phaseChannels = selected.filter((c) => !already.some((a) => a.channel === c))
+  const {phase, merged, facts, update, already, channels: phaseChannels} = planUpdate(state, playbook, req)
   const limits = req.dryRun ? {limits: cachedLimits(playbook, phaseChannels, deps.env), warnings: []} : await readChannelLimits(playbook, phaseChannels, deps, now)
   warnings.push(...limits.warnings)
   const credentials = configuredCredentials(deps.env)
@@ -185,31 +78,13 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
     const all = renderPhase(playbook, phase, facts, {channels: only ?? req.channels, now: at, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow, limits: limits.limits, credentials})
     return already.length > 0 ? {...all, posts: all.posts.filter((p) => !already.some((a) => a.channel === p.channel))} : all
   }
-  let rendered = renderAt(now)
-  let renderedAt = now
-  let posts = rendered.posts
+  const rendered = renderAt(now)
+  const posts = rendered.posts
   warnings.push(...posts.flatMap((p) => p.warnings.map((w) => `${p.channel}: ${w}`)))
 
   const check = preflight(playbook, posts, deps.env)
   if (req.dryRun) {
-    const plan: PlannedDelivery[] = []
-    for (const p of posts) {
-      const channel = playbook.channels.get(p.channel)!
-      const creds = checkCredentials(channel, deps.env)
-      const {target} = await tryCreateAdapter({channel, credentials: creds.values, timeoutMs: 1, env: deps.env})
-      let replyTo = state.lastPosts.get(p.channel)?.id ?? null
-      plan.push({
-        channel: p.channel,
-        type: p.type,
-        target,
-        parts: p.parts.map((part, i) => {
-          const entry = {...part, reply_to: i === 0 ? replyTo : `(part ${i})`}
-          return entry
-        }),
-        credentials: {ok: creds.ok, missing: creds.missing},
-      })
-      replyTo = null
-    }
+    const plan = await dryRunPlan(state, playbook, posts, deps.env)
     if (check.problems.length > 0) warnings.push(...check.problems.map((p) => `would not publish: ${p}`))
     const required = requiredApprovals(playbook, rendered.phase)
     if (required > 1) warnings.push(`phase ${rendered.phase} needs ${required} people to approve: publishing records a draft for \`candor approve\``)
@@ -219,73 +94,56 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
     // Every channel already has this update: nothing to approve, record or send.
     return {incident: state.id, phase: rendered.phase, update: null, deliveries: alreadyOutcomes(state, already), already, warnings}
   }
-  if (check.problems.length > 0) {
-    throw new CandorError(`nothing was published: ${check.problems.join('; ')}`, {
-      code: check.untrusted.length > 0 ? 'endpoint_untrusted' : check.missing.length > 0 ? 'credentials_missing' : 'preflight_failed',
-      suggestions: [
-        check.untrusted.length > 0
-          ? 'Trust the endpoint where the credentials are set (CANDOR_<CHANNEL>_API_URL, or CANDOR_TRUSTED_HOSTS), fix the playbook, or leave those channels out with --channel'
-          : check.missing.length > 0
-            ? 'Set the variables, or leave those channels out with --channel'
-            : 'Shorten the posts (see `candor preview`), then publish again',
-      ],
-    })
-  }
+  refuseFailedPreflight(check)
 
   await buildAdapters(playbook, posts.map((p) => p.channel), deps) // fail on an unsupported type before asking anyone
 
-  let approved: RenderedPostRecord[] = posts.map(toRecord)
-  let channels = approved.map((p) => p.channel)
-  // The moment of approval: what the journal records, and what the post's times count from.
-  let approvedAt = now
-  if (!req.yes) {
-    if (!req.interactive || !req.approver) {
-      throw new CandorError(`publishing needs approval, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`, {
-        code: 'approval_required',
-        exit: ExitCode.NotApproved,
-        suggestions: ['Pass --yes to approve in a script, or run it in a terminal; preview first with --dry-run'],
-      })
-    }
-    const approval = await askApproval({
-      approver: req.approver,
-      incident: state.id,
-      update,
-      playbook,
-      facts,
-      allow: req.allow,
-      limits: limits.limits,
-      credentials,
-      rendered,
-      renderedAt: now,
-      clock,
-      render: (at, only) => renderAt(at, only),
-      preflight: (again) => preflight(playbook, again, deps.env).problems,
-      preview: req.preview ? (r) => req.preview!(r, already) : undefined,
-    })
-    rendered = approval.rendered
-    posts = rendered.posts
-    renderedAt = approval.renderedAt
-    approvedAt = approval.approvedAt
-    approved = approval.posts
-    channels = approval.channels
-  }
+  const approval = await approveRendered({
+    ...req,
+    incident: state.id,
+    update,
+    playbook,
+    facts,
+    limits: limits.limits,
+    credentials,
+    rendered,
+    now,
+    clock,
+    render: renderAt,
+    preflight: (again) => preflight(playbook, again, deps.env).problems,
+    already,
+  })
+  const {approvedAt, channels} = approval
+  const approvedPhase = approval.rendered
 
-  if (req.allow?.length) {
-    const hits = posts.flatMap((p) => (p.violations ?? []).filter((v) => v.allowed).map((v) => ({channel: p.channel, rule: v.rule, match: v.match})))
-    await deps.store.append(state.id, {type: 'policy_override', by: deps.actor, update, rules: [...new Set(req.allow)], hits}, approvedAt)
-  }
+  if (req.allow?.length) await deps.store.append(state.id, policyOverrideEvent(deps.actor, update, req.allow, approvedPhase.posts), approvedAt)
 
   // More than one person must approve: record a draft with this approval, send nothing.
-  if (requiredApprovals(playbook, rendered.phase) > 1) {
+  if (requiredApprovals(playbook, approvedPhase.phase) > 1) {
     const {recordDraft} = await import('./drafts.js')
     return recordDraft(
-      {state, playbook, rendered: {phase: rendered.phase, nextUpdateDue: rendered.nextUpdateDue, posts: posts.map(toRecord)}, approved, channels, facts: req.facts, update, now: renderedAt, approvedAt, again: req.again, ttlMs: req.draftTtlMs, warnings, already},
+      {
+        state,
+        playbook,
+        rendered: {phase: approvedPhase.phase, nextUpdateDue: approvedPhase.nextUpdateDue, posts: approvedPhase.posts.map(toRecord)},
+        approved: approval.posts,
+        channels,
+        facts: req.facts,
+        update,
+        now: approval.renderedAt,
+        approvedAt,
+        again: req.again,
+        ttlMs: req.draftTtlMs,
+        warnings,
+        already,
+      },
       deps,
       lock,
     )
   }
 
-  return deliverApproved({state, playbook, phase: rendered.phase, update, nextUpdateDue: rendered.nextUpdateDue, posts: approved, channels, facts: merged, now: approvedAt, warnings, lock, already}, deps)
+  const sent = {phase: approvedPhase.phase, nextUpdateDue: approvedPhase.nextUpdateDue, posts: approval.posts, channels}
+  return deliverApproved({state, playbook, ...sent, update, facts: merged, now: approvedAt, warnings, lock, already}, deps)
 }
 
 /**
@@ -320,104 +178,6 @@ export async function readChannelLimits(playbook: Playbook, channels: readonly s
     }),
   )
   return {limits, warnings}
-}
-
-/** How a channel skipped because it already has the update is reported: `skipped`, with the posts that carry it. */
-export function alreadyOutcomes(state: IncidentState, already: readonly AlreadyCarried[]): DeliveryOutcome[] {
-  return already.map((a) => {
-    const remotes = (state.updates.find((u) => u.update === a.update)?.deliveries.get(a.channel)?.parts ?? []).flatMap((p) => (p.status === 'published' && p.remote ? [p.remote] : []))
-    return {channel: a.channel, status: 'skipped', ids: remotes.map((r) => r.id), urls: remotes.flatMap((r) => (r.url ? [r.url] : [])), already: {update: a.update, status: a.status}}
-  })
-}
-
-/**
- * A draft about to be sent: the channels whose latest update already is the draft's (someone
- * published it meanwhile) are left out. Refuses when that leaves nothing to send.
- */
-export function draftChannelsToSend(state: IncidentState, d: {phase: string; facts: Record<string, unknown>; channels: string[]; again: boolean}): AlreadyCarried[] {
-  if (d.again) return []
-  const already = alreadyCarried(state, d.phase, {...state.facts, ...d.facts}, d.channels)
-  if (already.length > 0 && already.length === d.channels.length) {
-    throw new CandorError(`every channel of this draft already has its update: ${already.map(describeAlreadyCarried).join('; ')}`, {
-      code: 'duplicate_update',
-      suggestions: ['Nothing needs sending; use `candor retry` to finish unfinished deliveries, or publish the phase again with --again to send it once more'],
-    })
-  }
-  return already
-}
-
-/** An update whose posts are approved (by the publisher, or by a draft's approvers). */
-export interface ApprovedUpdate {
-  /** The incident as loaded under its lock. */
-  state: IncidentState
-  playbook: Playbook
-  phase: string
-  update: number
-  nextUpdateDue?: string
-  /** Every rendered post, as approved (edits included). */
-  posts: RenderedPostRecord[]
-  /** The channels chosen; the rest are recorded as declined. */
-  channels: string[]
-  /** The incident's facts after this update (changes are journaled). */
-  facts: Facts
-  now: Date
-  warnings: string[]
-  lock?: IncidentLock
-  /** Journaled in the same write: before the update (draft approvals) and after it. */
-  before?: NewEvent[]
-  after?: NewEvent[]
-  /** The draft this update comes from, and who approved it. */
-  draft?: {id: string; approvers: string[]}
-  /** Channels left out because they already have this update: reported as skipped, not journaled. */
-  already?: AlreadyCarried[]
-}
-
-/**
- * The second half of publishing: journal the facts, the rendered posts and the approval
- * in one write (one transaction in PostgreSQL), then deliver to every channel at once.
- */
-export async function deliverApproved(a: ApprovedUpdate, deps: PublishDeps): Promise<PublishResult> {
-  const {state, playbook, phase, update, now} = a
-  // Channels that already have this update are not part of it at all (not even as declined).
-  const skip = new Set((a.already ?? []).map((x) => x.channel))
-  const approved = a.posts.filter((p) => !skip.has(p.channel))
-  const channels = a.channels.filter((c) => !skip.has(c))
-  const changes = diffFacts(state.facts, Object.fromEntries(Object.entries(a.facts).filter(([, v]) => v !== undefined)))
-  refuseCredentials(approved.filter((p) => channels.includes(p.channel)), deps.env)
-  const adapters = await buildAdapters(playbook, channels, deps)
-  // Across machines the lock lives on a database connection: make sure it still does.
-  if (a.lock) await ensureLockHeld(a.lock)
-  const events: NewEvent[] = [...(a.before ?? [])]
-  if (changes.length > 0) events.push({type: 'facts_changed', by: deps.actor, changes})
-  events.push({type: 'rendered', by: deps.actor, update, phase, next_update_due: a.nextUpdateDue, posts: approved})
-  events.push({type: 'approved', by: deps.actor, update, channels, declined: approved.map((p) => p.channel).filter((c) => !channels.includes(c)), ...(a.draft && {draft: a.draft.id, approvers: a.draft.approvers})})
-  events.push(...(a.after ?? []))
-  await appendEvents(deps.store, state.id, events, now)
-
-  const fresh = (await loadIncident(deps.store, state.id)).state
-  const jobs: DeliveryJob[] = approved.filter((p) => channels.includes(p.channel)).map((post) => ({channel: post.channel, post, adapter: adapters.get(post.channel)!, done: new Map()}))
-  const outcomes = await deliverAll(jobs, deliveryOptions(deps, fresh, {update, phase}))
-  const skipped: DeliveryOutcome[] = approved.filter((p) => !channels.includes(p.channel)).map((p) => ({channel: p.channel, status: 'skipped', ids: [], urls: []}))
-  return {incident: state.id, phase, update, deliveries: [...outcomes, ...skipped, ...alreadyOutcomes(state, a.already ?? [])], ...(a.already?.length && {already: a.already}), warnings: a.warnings}
-}
-
-/**
- * The last check before anything is journaled or sent, whoever approved the posts (an
- * edit, a draft's approvers): no form of a post (text, title, subject, link, HTML) may
- * contain a credential Candor was given. No --allow overrides it.
- */
-export function refuseCredentials(posts: readonly RenderedPostRecord[], env: Record<string, string | undefined>): void {
-  const given = configuredCredentials(env)
-  if (given.length === 0) return
-  const hits = posts.flatMap((p) =>
-    [...p.parts.map((x) => x.text), p.title, p.subject, p.link, p.html].flatMap((text) => (text ? findCredentials(text, given) : [])).map((v) => `${p.channel}: ${v.message}`),
-  )
-  if (hits.length > 0) {
-    throw new CandorError(`nothing was published: ${[...new Set(hits)].join('; ')}`, {
-      code: 'credential_in_post',
-      suggestions: ['Remove the credential from the facts (`--set`) or the template; this policy rule cannot be overridden with --allow'],
-    })
-  }
 }
 
 export interface RetryResult {
@@ -486,7 +246,7 @@ async function retryLocked(req: RetryRequest, deps: PublishDeps, lock: IncidentL
       const verifyFirst = new Set(d.parts.filter((p) => p.status === 'failed').map((p) => p.part))
       jobs.push({channel: d.channel, post, adapter, done, verifyFirst})
     }
-    await ensureLockHeld(lock)
+    await lock.ensureHeld?.()
     const outcomes = await deliverAll(jobs, deliveryOptions(deps, (await loadIncident(deps.store, state.id)).state, {update: u.update, phase: u.phase}))
     updates.push({update: u.update, phase: u.phase, deliveries: outcomes})
   }
@@ -541,14 +301,4 @@ async function settleUnknown(
     return 'assumed-sent'
   }
   return 'assumed-lost'
-}
-
-/** Runs `fn` holding the incident's lock, so two commands never publish one incident at once. */
-export async function withLock<T>(deps: PublishDeps, incident: string, command: string, fn: (lock: IncidentLock) => Promise<T>): Promise<T> {
-  const lock = await deps.store.lock(incident, {timeoutMs: deps.lockTimeoutMs ?? 60_000, onWait: deps.onLockWait, command, by: deps.actor})
-  try {
-    return await fn(lock)
-  } finally {
-    await lock.release()
-  }
 }

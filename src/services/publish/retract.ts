@@ -1,7 +1,7 @@
 import {CandorError, ExitCode} from '../../domain/errors.js'
 import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import type {IncidentStore} from '../incident/store.js'
-import type {LockOwner} from '../incident/lock-owner.js'
+import {withLock, type LockHolder} from '../incident/with-lock.js'
 import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory} from './channel-adapters.js'
 import {checkCredentials, secretValues} from './credentials.js'
@@ -35,22 +35,13 @@ export async function retractUpdate(
   req: RetractRequest,
   deps: RetractDeps,
 ): Promise<RetractResult> {
-  const lock = await deps.store.lock(req.incident, {timeoutMs: deps.lockTimeoutMs ?? 60_000, onWait: deps.onLockWait, command: 'retract', by: deps.actor})
-  try {
-    return await retractLocked(req, deps)
-  } finally {
-    lock.release()
-  }
+  return withLock(deps, req.incident, 'retract', () => retractLocked(req, deps))
 }
 
-interface RetractDeps {
-  store: IncidentStore
-  actor: string
+interface RetractDeps extends LockHolder {
   env: Record<string, string | undefined>
   timeoutMs?: number
   signal?: AbortSignal
-  lockTimeoutMs?: number
-  onLockWait?: (owner: LockOwner | undefined) => void
 }
 
 type RetractResult = {incident: string; update: number; phase: string; retractions: RetractionOutcome[]; warnings: string[]}
