@@ -154,7 +154,7 @@ describe('the first ten minutes', () => {
   it('ships a LICENSE (MIT, as package.json says) and keeps npm pack tarballs out of git', () => {
     expect(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).license).toBe('MIT')
     const license = readFileSync(path.join(ROOT, 'LICENSE'), 'utf8')
-    expect(license).toMatch(/^MIT License\n\nCopyright \(c\) Candor contributors\n/)
+    expect(license).toMatch(/^MIT License\n\nCopyright \(c\) 2026 Candor contributors\n/)
     expect(readFileSync(path.join(ROOT, '.gitignore'), 'utf8').split('\n')).toContain('*.tgz')
   })
 })
