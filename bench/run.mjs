@@ -49,12 +49,21 @@ const runStarted = Date.now()
 let groupsLeft = 0
 const rounds = (full, quick, warmup = 1, cap = 55_000) => {
   const share = (RUN_BUDGET_MS - (Date.now() - runStarted)) / Math.max(1, groupsLeft--)
-  return {runs: scale ?? (opts.quick ? quick : full), warmup: opts.quick ? 1 : warmup, maxMs: scale ? Infinity : Math.max(0, Math.min(cap, share))}
+  return {
+    runs: scale ?? (opts.quick ? quick : full),
+    warmup: opts.quick ? 1 : warmup,
+    maxMs: scale ? Infinity : Math.max(0, Math.min(cap, share)),
+  }
 }
 
 const LATENCY_MS = 300
 const FANOUT = 8
-const X_CREDENTIALS = {appKey: 'bench-app-key', appSecret: 'bench-app-secret', accessToken: '1590000000000000001-benchTOKEN', accessSecret: 'bench-access-secret'}
+const X_CREDENTIALS = {
+  appKey: 'bench-app-key',
+  appSecret: 'bench-app-secret',
+  accessToken: '1590000000000000001-benchTOKEN',
+  accessSecret: 'bench-access-secret',
+}
 const MASTODON_TOKEN = 'bench-mastodon-token-0123456789'
 
 const temps = []
@@ -76,7 +85,8 @@ const results = {
   method: {
     timing: 'wall-clock ms around each child process; CPU = user+sys; peak RSS in KiB',
     rusage: RUSAGE_SOURCE,
-    ratios: 'paired: per round, case ÷ baseline, rounds interleaved with rotating order; median and interquartile range of those ratios',
+    ratios:
+      'paired: per round, case ÷ baseline, rounds interleaved with rotating order; median and interquartile range of those ratios',
   },
   cases: [],
   budgets: [],
@@ -88,7 +98,10 @@ const results = {
 
 function gitInfo() {
   const git = (...args) => spawnSync('git', args, {cwd: ROOT, encoding: 'utf8'}).stdout?.trim() ?? ''
-  return {commit: git('rev-parse', '--short', 'HEAD') || null, uncommitted_changes: git('status', '--porcelain').length > 0}
+  return {
+    commit: git('rev-parse', '--short', 'HEAD') || null,
+    uncommitted_changes: git('status', '--porcelain').length > 0,
+  }
 }
 
 function machine() {
@@ -126,7 +139,12 @@ function record(group, id, command, samples, vs = {}) {
     wall_ms: summarize(samples.map((s) => s.wallMs)),
     cpu_ms: summarize(samples.map((s) => s.cpuMs)),
     max_rss_kb: summarize(samples.map((s) => s.maxRssKb)),
-    ratios: Object.fromEntries(Object.entries(vs).map(([label, base]) => [label, {wall: pairedRatio(samples, base, 'wallMs'), cpu: pairedRatio(samples, base, 'cpuMs')}])),
+    ratios: Object.fromEntries(
+      Object.entries(vs).map(([label, base]) => [
+        label,
+        {wall: pairedRatio(samples, base, 'wallMs'), cpu: pairedRatio(samples, base, 'cpuMs')},
+      ]),
+    ),
   }
   results.cases.push(entry)
   return entry
@@ -175,25 +193,66 @@ async function startup() {
   const previewArgs = ['preview', OUTAGE, '--phase', 'investigating', '--facts', OUTAGE_FACTS]
   const subjects = [
     {id: 'node -e 0', command: 'node -e 0', run: () => runNode(['-e', '0']), check: expectExit(0)},
-    {id: 'oclif hello', command: 'a bare oclif CLI: hello', run: () => runNode([hello.bin, 'hello']), check: expectExit(0, 'hello world')},
-    {id: 'candor --version', command: 'candor --version', run: () => runNode([BIN, '--version']), check: expectExit(0, 'candor/')},
+    {
+      id: 'oclif hello',
+      command: 'a bare oclif CLI: hello',
+      run: () => runNode([hello.bin, 'hello']),
+      check: expectExit(0, 'hello world'),
+    },
+    {
+      id: 'candor --version',
+      command: 'candor --version',
+      run: () => runNode([BIN, '--version']),
+      check: expectExit(0, 'candor/'),
+    },
     // From its second run on, preview finds the playbook's compiled templates in the cache.
-    {id: 'candor preview', command: `candor ${previewArgs.map((a) => path.relative(BUILD, a) || a).join(' ')}`, run: () => runNode([BIN, ...previewArgs], {cwd: BUILD}), check: expectExit(0, 'investigating')},
+    {
+      id: 'candor preview',
+      command: `candor ${previewArgs.map((a) => path.relative(BUILD, a) || a).join(' ')}`,
+      run: () => runNode([BIN, ...previewArgs], {cwd: BUILD}),
+      check: expectExit(0, 'investigating'),
+    },
     // The first run after a template changed: parses and compiles every template it posts.
-    {id: 'candor preview, cold', command: 'the same preview with CANDOR_CACHE=off (templates parsed and compiled)', run: () => runNode([BIN, ...previewArgs], {cwd: BUILD, env: {CANDOR_CACHE: 'off'}}), check: expectExit(0, 'investigating')},
-    {id: 'candor status', command: 'candor status (an incident of 10 events)', run: () => runNode([BIN, 'status'], {env: {CANDOR_STATE_DIR: small}}), check: expectExit(0, 'startup')},
+    {
+      id: 'candor preview, cold',
+      command: 'the same preview with CANDOR_CACHE=off (templates parsed and compiled)',
+      run: () => runNode([BIN, ...previewArgs], {cwd: BUILD, env: {CANDOR_CACHE: 'off'}}),
+      check: expectExit(0, 'investigating'),
+    },
+    {
+      id: 'candor status',
+      command: 'candor status (an incident of 10 events)',
+      run: () => runNode([BIN, 'status'], {env: {CANDOR_STATE_DIR: small}}),
+      check: expectExit(0, 'startup'),
+    },
   ]
   const samples = await interleave(subjects, {runs, warmup, maxMs, onRound: progress('startup', runs + warmup)})
   const node = samples.get('node -e 0')
   const base = samples.get('oclif hello')
   const entries = subjects.map((s) =>
-    record('startup', s.id, s.command, samples.get(s.id), s.id === 'node -e 0' ? {} : s.id === 'oclif hello' ? {'node -e 0': node} : {'node -e 0': node, 'oclif hello': base}),
+    record(
+      'startup',
+      s.id,
+      s.command,
+      samples.get(s.id),
+      s.id === 'node -e 0'
+        ? {}
+        : s.id === 'oclif hello'
+          ? {'node -e 0': node}
+          : {'node -e 0': node, 'oclif hello': base},
+    ),
   )
-  printTable(`Startup (${entries[0].runs} rounds after ${warmup} warm-up; ratios are paired medians [IQR])`, entries, ['node -e 0', 'oclif hello'])
+  printTable(`Startup (${entries[0].runs} rounds after ${warmup} warm-up; ratios are paired medians [IQR])`, entries, [
+    'node -e 0',
+    'oclif hello',
+  ])
   budget('preview ≤ 1.3× bare oclif hello world', entries[3], 'oclif hello', 1.3)
   // Reported beside the budget, not as one: the budget is preview as measured after
   // warm-up, which is what a person meets from the second run on.
-  results.comparisons.push({name: 'preview with the template cache off (the first run after a template changed) ÷ oclif hello', ...pick(entries[4].ratios['oclif hello'].wall)})
+  results.comparisons.push({
+    name: 'preview with the template cache off (the first run after a template changed) ÷ oclif hello',
+    ...pick(entries[4].ratios['oclif hello'].wall),
+  })
 
   // Which modules each command loads: nothing heavy for --version and preview.
   for (const [label, args, env] of [
@@ -207,7 +266,9 @@ async function startup() {
   log('')
   log('  modules loaded (files; forbidden = adapters, SDKs, prompts, spinners, mailer):')
   for (const [label, m] of Object.entries(results.modules)) {
-    log(`    candor ${label.padEnd(10)} ${String(m.count).padStart(4)} files, ${m.packages.length} packages${m.forbidden.length ? `; FORBIDDEN: ${m.forbidden.join(', ')}` : '; none forbidden'}`)
+    log(
+      `    candor ${label.padEnd(10)} ${String(m.count).padStart(4)} files, ${m.packages.length} packages${m.forbidden.length ? `; FORBIDDEN: ${m.forbidden.join(', ')}` : '; none forbidden'}`,
+    )
   }
 }
 
@@ -219,13 +280,20 @@ function xEnv(names) {
   const env = {}
   for (const n of names) {
     const p = `CANDOR_${n.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_`
-    Object.assign(env, {[`${p}APP_KEY`]: X_CREDENTIALS.appKey, [`${p}APP_SECRET`]: X_CREDENTIALS.appSecret, [`${p}ACCESS_TOKEN`]: X_CREDENTIALS.accessToken, [`${p}ACCESS_SECRET`]: X_CREDENTIALS.accessSecret})
+    Object.assign(env, {
+      [`${p}APP_KEY`]: X_CREDENTIALS.appKey,
+      [`${p}APP_SECRET`]: X_CREDENTIALS.appSecret,
+      [`${p}ACCESS_TOKEN`]: X_CREDENTIALS.accessToken,
+      [`${p}ACCESS_SECRET`]: X_CREDENTIALS.accessSecret,
+    })
   }
   return env
 }
 
 function mastodonEnv(names) {
-  return Object.fromEntries(names.map((n) => [`CANDOR_${n.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_ACCESS_TOKEN`, MASTODON_TOKEN]))
+  return Object.fromEntries(
+    names.map((n) => [`CANDOR_${n.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_ACCESS_TOKEN`, MASTODON_TOKEN]),
+  )
 }
 
 /** A playbook whose channels are given as YAML flow maps, with one phase. */
@@ -253,7 +321,10 @@ ${names.map((n) => `      ${n}: { text: "We are investigating problems with {{se
 /** Opens one incident once; each measured publish starts from a fresh copy of that state. */
 async function incidentTemplate(dir, playbook) {
   const state = path.join(dir, 'template-state')
-  const r = await runNode([BIN, 'incident', 'open', playbook, '--id', 'bench', '--set', 'service=Acme Voice', '--set', 'impact=Calls fail'], {cwd: dir, env: {CANDOR_STATE_DIR: state, CANDOR_USER: 'bench'}})
+  const r = await runNode(
+    [BIN, 'incident', 'open', playbook, '--id', 'bench', '--set', 'service=Acme Voice', '--set', 'impact=Calls fail'],
+    {cwd: dir, env: {CANDOR_STATE_DIR: state, CANDOR_USER: 'bench'}},
+  )
   if (r.code !== 0) throw new Error(`incident open failed: ${r.stderr}`)
   let n = 0
   return () => {
@@ -263,13 +334,25 @@ async function incidentTemplate(dir, playbook) {
   }
 }
 
-function publishSubject(id, command, {dir, playbook, freshState, channels, env, expect}) {
+function publishSubject(id, command, {dir, freshState, channels, env}) {
   return {
     id,
     command,
     run: async (round) => {
       const state = freshState()
-      const args = [BIN, 'publish', '--incident', 'bench', '--phase', 'investigating', '--yes', '--json', '--set', `impact=Calls fail (${id}, round ${round})`, ...channels.flatMap((c) => ['--channel', c])]
+      const args = [
+        BIN,
+        'publish',
+        '--incident',
+        'bench',
+        '--phase',
+        'investigating',
+        '--yes',
+        '--json',
+        '--set',
+        `impact=Calls fail (${id}, round ${round})`,
+        ...channels.flatMap((c) => ['--channel', c]),
+      ]
       const sample = await runNode(args, {cwd: dir, env: {...env, CANDOR_STATE_DIR: state, CANDOR_USER: 'bench'}})
       rmSync(state, {recursive: true, force: true})
       return sample
@@ -278,7 +361,9 @@ function publishSubject(id, command, {dir, playbook, freshState, channels, env, 
       if (s.code !== 0) return `exit ${s.code}`
       const out = JSON.parse(s.stdout)
       const published = out.deliveries.filter((d) => d.status === 'published').length
-      return published === expect ? undefined : `${published} of ${expect} deliveries published: ${JSON.stringify(out.deliveries)}`
+      return published === expect
+        ? undefined
+        : `${published} of ${expect} deliveries published: ${JSON.stringify(out.deliveries)}`
     },
   }
 }
@@ -298,7 +383,7 @@ async function fanout() {
   const xNames = xs.map((_, i) => `x${i + 1}`)
   const channels = Object.fromEntries(xs.map((f, i) => [xNames[i], `{ type: x, api_url: "${f.url}" }`]))
   // With the Mastodon fake available, a mixed fan-out too: half X, half Mastodon.
-  let mNames = []
+  const mNames = []
   if (fakes['mastodon-api']) {
     for (let i = 0; i < FANOUT / 2; i++) {
       const fake = await fakes['mastodon-api'].startFakeMastodon({accessToken: MASTODON_TOKEN})
@@ -314,23 +399,45 @@ async function fanout() {
   const env = {...xEnv(xNames), ...mastodonEnv(mNames)}
   const common = {dir, playbook, freshState, env}
   const subjects = [
-    publishSubject('publish to 1 X channel', `candor publish --yes to 1 X fake (+${LATENCY_MS} ms)`, {...common, channels: ['x1'], expect: 1}),
-    publishSubject(`publish to ${FANOUT} X channels`, `candor publish --yes to ${FANOUT} X fakes (+${LATENCY_MS} ms each)`, {...common, channels: xNames, expect: FANOUT}),
+    publishSubject('publish to 1 X channel', `candor publish --yes to 1 X fake (+${LATENCY_MS} ms)`, {
+      ...common,
+      channels: ['x1'],
+      expect: 1,
+    }),
+    publishSubject(
+      `publish to ${FANOUT} X channels`,
+      `candor publish --yes to ${FANOUT} X fakes (+${LATENCY_MS} ms each)`,
+      {...common, channels: xNames, expect: FANOUT},
+    ),
   ]
   if (mNames.length > 0) {
     const mixed = [...xNames.slice(0, FANOUT - mNames.length), ...mNames]
-    subjects.push(publishSubject(`publish to ${FANOUT} mixed`, `candor publish --yes to ${FANOUT - mNames.length} X + ${mNames.length} Mastodon fakes (+${LATENCY_MS} ms each)`, {...common, channels: mixed, expect: FANOUT}))
+    subjects.push(
+      publishSubject(
+        `publish to ${FANOUT} mixed`,
+        `candor publish --yes to ${FANOUT - mNames.length} X + ${mNames.length} Mastodon fakes (+${LATENCY_MS} ms each)`,
+        {...common, channels: mixed, expect: FANOUT},
+      ),
+    )
   } else {
     results.notes.push('fan-out: no Mastodon fake with latencyMs yet, so no mixed fan-out')
   }
   const samples = await interleave(subjects, {runs, warmup, maxMs, onRound: progress('fan-out', runs + warmup)})
   const single = samples.get(subjects[0].id)
-  const entries = subjects.map((s, i) => record('fanout', s.id, s.command, samples.get(s.id), i === 0 ? {} : {'1 channel': single}))
-  printTable(`Fan-out (${entries[0].runs} rounds after ${warmup} warm-up; every fake answers after ${LATENCY_MS} ms)`, entries, ['1 channel'])
+  const entries = subjects.map((s, i) =>
+    record('fanout', s.id, s.command, samples.get(s.id), i === 0 ? {} : {'1 channel': single}),
+  )
+  printTable(
+    `Fan-out (${entries[0].runs} rounds after ${warmup} warm-up; every fake answers after ${LATENCY_MS} ms)`,
+    entries,
+    ['1 channel'],
+  )
   budget(`publish to ${FANOUT} channels ≤ 1.25× one channel`, entries[1], '1 channel', 1.25)
   const requests = xs.reduce((n, f) => n + f.requests.length, 0)
   const posted = xs.reduce((n, f) => n + f.tweets.length, 0)
-  results.notes.push(`fan-out: the X fakes received ${requests} requests for ${posted} posts (one request per post: no extra round trips)`)
+  results.notes.push(
+    `fan-out: the X fakes received ${requests} requests for ${posted} posts (one request per post: no extra round trips)`,
+  )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -360,11 +467,17 @@ async function crosspost() {
     const fake = await fakes['mastodon-api'].startFakeMastodon({accessToken: MASTODON_TOKEN})
     fake.latencyMs = LATENCY_MS
     const front = await startTlsFront(tls, fake.url)
-    closers.push(() => front.close(), () => fake.close())
+    closers.push(
+      () => front.close(),
+      () => fake.close(),
+    )
     fronts.push({fake, front})
   }
   const names = fronts.map((_, i) => `m${i + 1}`)
-  const playbook = writePlaybook(dir, Object.fromEntries(fronts.map((f, i) => [names[i], `{ type: mastodon, instance: "${f.front.url}" }`])))
+  const playbook = writePlaybook(
+    dir,
+    Object.fromEntries(fronts.map((f, i) => [names[i], `{ type: mastodon, instance: "${f.front.url}" }`])),
+  )
   const freshState = await incidentTemplate(dir, playbook)
   const trust = {NODE_EXTRA_CA_CERTS: tls.certFile}
   const env = {...mastodonEnv(names), ...trust}
@@ -374,28 +487,75 @@ async function crosspost() {
   const crosspostSubject = (id, command, nodeArgs, extraEnv, expect) => ({
     id,
     command,
-    run: (round) => runNode([...nodeArgs, `Calls to Acme Voice fail; we are investigating (${id}, round ${round})`], {cwd: dir, env: {...trust, ...extraEnv}}),
-    check: (s) => (s.code !== 0 ? `exit ${s.code}` : s.stdout.split('\n').filter((l) => l.includes('https://')).length >= expect ? undefined : 'missing post URLs'),
+    run: (round) =>
+      runNode([...nodeArgs, `Calls to Acme Voice fail; we are investigating (${id}, round ${round})`], {
+        cwd: dir,
+        env: {...trust, ...extraEnv},
+      }),
+    check: (s) =>
+      s.code !== 0
+        ? `exit ${s.code}`
+        : s.stdout.split('\n').filter((l) => l.includes('https://')).length >= expect
+          ? undefined
+          : 'missing post URLs',
   })
   const subjects = [
-    publishSubject('candor: 1 Mastodon', 'candor publish --yes to 1 Mastodon fake', {...common, channels: ['m1'], expect: 1}),
-    publishSubject(`candor: ${FANOUT} Mastodon`, `candor publish --yes to ${FANOUT} Mastodon fakes`, {...common, channels: names, expect: FANOUT}),
-    crosspostSubject('crosspost CLI: 1 Mastodon', 'crosspost --mastodon MESSAGE', [crosspostBin, '--mastodon'], {MASTODON_HOST: fronts[0].front.host, MASTODON_ACCESS_TOKEN: MASTODON_TOKEN}, 1),
-    crosspostSubject('crosspost lib: 1 Mastodon', 'node bench/lib/crosspost-fanout.mjs (Client, 1 MastodonStrategy)', [lib], {BENCH_MASTODON_HOSTS: hosts(1), BENCH_MASTODON_TOKEN: MASTODON_TOKEN}, 1),
-    crosspostSubject(`crosspost lib: ${FANOUT} Mastodon`, `node bench/lib/crosspost-fanout.mjs (Client, ${FANOUT} MastodonStrategy)`, [lib], {BENCH_MASTODON_HOSTS: hosts(FANOUT), BENCH_MASTODON_TOKEN: MASTODON_TOKEN}, FANOUT),
+    publishSubject('candor: 1 Mastodon', 'candor publish --yes to 1 Mastodon fake', {
+      ...common,
+      channels: ['m1'],
+      expect: 1,
+    }),
+    publishSubject(`candor: ${FANOUT} Mastodon`, `candor publish --yes to ${FANOUT} Mastodon fakes`, {
+      ...common,
+      channels: names,
+      expect: FANOUT,
+    }),
+    crosspostSubject(
+      'crosspost CLI: 1 Mastodon',
+      'crosspost --mastodon MESSAGE',
+      [crosspostBin, '--mastodon'],
+      {MASTODON_HOST: fronts[0].front.host, MASTODON_ACCESS_TOKEN: MASTODON_TOKEN},
+      1,
+    ),
+    crosspostSubject(
+      'crosspost lib: 1 Mastodon',
+      'node bench/lib/crosspost-fanout.mjs (Client, 1 MastodonStrategy)',
+      [lib],
+      {BENCH_MASTODON_HOSTS: hosts(1), BENCH_MASTODON_TOKEN: MASTODON_TOKEN},
+      1,
+    ),
+    crosspostSubject(
+      `crosspost lib: ${FANOUT} Mastodon`,
+      `node bench/lib/crosspost-fanout.mjs (Client, ${FANOUT} MastodonStrategy)`,
+      [lib],
+      {BENCH_MASTODON_HOSTS: hosts(FANOUT), BENCH_MASTODON_TOKEN: MASTODON_TOKEN},
+      FANOUT,
+    ),
   ]
   const samples = await interleave(subjects, {runs, warmup, maxMs, onRound: progress('crosspost', runs + warmup)})
   const s = (id) => samples.get(id)
   const entries = [
-    record('crosspost', subjects[0].id, subjects[0].command, s(subjects[0].id), {'crosspost CLI: 1': s(subjects[2].id)}),
-    record('crosspost', subjects[1].id, subjects[1].command, s(subjects[1].id), {'same tool, 1': s(subjects[0].id), [`crosspost lib: ${FANOUT}`]: s(subjects[4].id)}),
+    record('crosspost', subjects[0].id, subjects[0].command, s(subjects[0].id), {
+      'crosspost CLI: 1': s(subjects[2].id),
+    }),
+    record('crosspost', subjects[1].id, subjects[1].command, s(subjects[1].id), {
+      'same tool, 1': s(subjects[0].id),
+      [`crosspost lib: ${FANOUT}`]: s(subjects[4].id),
+    }),
     record('crosspost', subjects[2].id, subjects[2].command, s(subjects[2].id)),
     record('crosspost', subjects[3].id, subjects[3].command, s(subjects[3].id)),
     record('crosspost', subjects[4].id, subjects[4].command, s(subjects[4].id), {'same tool, 1': s(subjects[3].id)}),
   ]
-  printTable(`Fan-out against crosspost (${entries[0].runs} rounds after ${warmup} warm-up; Mastodon fakes behind HTTPS fronts, +${LATENCY_MS} ms each)`, entries, ['same tool, 1', `crosspost lib: ${FANOUT}`, 'crosspost CLI: 1'])
+  printTable(
+    `Fan-out against crosspost (${entries[0].runs} rounds after ${warmup} warm-up; Mastodon fakes behind HTTPS fronts, +${LATENCY_MS} ms each)`,
+    entries,
+    ['same tool, 1', `crosspost lib: ${FANOUT}`, 'crosspost CLI: 1'],
+  )
   results.comparisons.push(
-    {name: `candor ${FANOUT} Mastodon ÷ crosspost ${FANOUT} Mastodon`, ...pick(entries[1].ratios[`crosspost lib: ${FANOUT}`].wall)},
+    {
+      name: `candor ${FANOUT} Mastodon ÷ crosspost ${FANOUT} Mastodon`,
+      ...pick(entries[1].ratios[`crosspost lib: ${FANOUT}`].wall),
+    },
     {name: 'candor 1 Mastodon ÷ crosspost CLI 1 Mastodon', ...pick(entries[0].ratios['crosspost CLI: 1'].wall)},
     {name: `candor fan-out (${FANOUT} ÷ 1)`, ...pick(entries[1].ratios['same tool, 1'].wall)},
     {name: `crosspost fan-out (${FANOUT} ÷ 1)`, ...pick(entries[4].ratios['same tool, 1'].wall)},
@@ -410,8 +570,12 @@ async function crosspost() {
     }
   }
   results.notes.push(`crosspost: requests the Mastodon fakes received, by client: ${JSON.stringify(byRoute)}`)
-  results.notes.push('crosspost: X is not comparable (its Twitter strategy always calls api.x.com; no host option), so the comparison uses Mastodon fakes')
-  results.notes.push('crosspost: its CLI takes one account per network, so the 8-account fan-out uses its library (Client + 8 MastodonStrategy) in one node process')
+  results.notes.push(
+    'crosspost: X is not comparable (its Twitter strategy always calls api.x.com; no host option), so the comparison uses Mastodon fakes',
+  )
+  results.notes.push(
+    'crosspost: its CLI takes one account per network, so the 8-account fan-out uses its library (Client + 8 MastodonStrategy) in one node process',
+  )
 }
 
 const pick = (r) => ({ratio: r.median, p25: r.p25, p75: r.p75})
@@ -432,7 +596,9 @@ async function history() {
     const file = writeIncidentJournal(state, {id: 'history', events, playbookFile: OUTAGE})
     return {label, events, state, bytes: statSync(file).size}
   })
-  results.notes.push(`history: journals of ${sizes.map((s) => `${s.label} events (${s.bytes >= 2 ** 20 ? `${(s.bytes / 2 ** 20).toFixed(1)} MiB` : `${Math.round(s.bytes / 1024)} KiB`})`).join(', ')}`)
+  results.notes.push(
+    `history: journals of ${sizes.map((s) => `${s.label} events (${s.bytes >= 2 ** 20 ? `${(s.bytes / 2 ** 20).toFixed(1)} MiB` : `${Math.round(s.bytes / 1024)} KiB`})`).join(', ')}`,
+  )
   const commands = [
     ['status', ['status']],
     ['status --json', ['status', '--json']],
@@ -464,12 +630,19 @@ async function history() {
     const cpu = (e) => e.cpu_ms.median
     const perEvent1k = (cpu(e1k) - cpu(e10)) / (1_000 - 10)
     const perEvent10k = (cpu(e10k) - cpu(e1k)) / (10_000 - 1_000)
-    results.linearity.push({command: label, cpu_ms_per_1000_events_up_to_1k: perEvent1k * 1000, cpu_ms_per_1000_events_1k_to_10k: perEvent10k * 1000, growth: perEvent10k / perEvent1k})
+    results.linearity.push({
+      command: label,
+      cpu_ms_per_1000_events_up_to_1k: perEvent1k * 1000,
+      cpu_ms_per_1000_events_1k_to_10k: perEvent10k * 1000,
+      growth: perEvent10k / perEvent1k,
+    })
   }
   printTable(`History (${entries[0].runs} rounds after ${warmup} warm-up)`, entries, ['10 events'])
   log('  CPU per 1,000 events (10→1,000 vs 1,000→10,000; about equal when linear, 10× apart when quadratic):')
   for (const l of results.linearity) {
-    log(`    ${l.command.padEnd(22)} ${l.cpu_ms_per_1000_events_up_to_1k.toFixed(0).padStart(5)} ms vs ${l.cpu_ms_per_1000_events_1k_to_10k.toFixed(0).padStart(5)} ms`)
+    log(
+      `    ${l.command.padEnd(22)} ${l.cpu_ms_per_1000_events_up_to_1k.toFixed(0).padStart(5)} ms vs ${l.cpu_ms_per_1000_events_1k_to_10k.toFixed(0).padStart(5)} ms`,
+    )
   }
 }
 
@@ -477,7 +650,9 @@ async function history() {
 
 const started = Date.now()
 try {
-  log(`Candor bench: ${results.machine.nproc} × ${results.machine.cpu}, ${results.machine.memory_gb} GB, Node ${results.machine.node}, load ${results.machine.loadavg_start.join(' ')}`)
+  log(
+    `Candor bench: ${results.machine.nproc} × ${results.machine.cpu}, ${results.machine.memory_gb} GB, Node ${results.machine.node}, load ${results.machine.loadavg_start.join(' ')}`,
+  )
   log(`CPU and peak RSS from ${RUSAGE_SOURCE}`)
   const build = snapshotBuild(ROOT)
   temps.push(build.dir)
@@ -516,15 +691,25 @@ writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n')
 
 log('')
 log('Budgets (paired median ratio of wall time, [IQR]):')
-for (const b of results.budgets) log(`  ${b.ok ? 'ok  ' : 'OVER'}  ${b.name}: ${b.ratio.toFixed(2)}× [${b.p25.toFixed(2)}–${b.p75.toFixed(2)}]`)
+for (const b of results.budgets)
+  log(`  ${b.ok ? 'ok  ' : 'OVER'}  ${b.name}: ${b.ratio.toFixed(2)}× [${b.p25.toFixed(2)}–${b.p75.toFixed(2)}]`)
 if (results.comparisons.length > 0) {
   log('Comparisons:')
-  for (const c of results.comparisons) log(`  ${c.name}: ${c.ratio.toFixed(2)}× [${c.p25.toFixed(2)}–${c.p75.toFixed(2)}]`)
+  for (const c of results.comparisons)
+    log(`  ${c.name}: ${c.ratio.toFixed(2)}× [${c.p25.toFixed(2)}–${c.p75.toFixed(2)}]`)
 }
 for (const n of results.notes) log(`note: ${n}`)
-log(`\nWrote ${path.relative(process.cwd(), RESULTS)} in ${results.duration_s} s (${Object.entries(results.group_seconds ?? {}).map(([g, t]) => `${g} ${t} s`).join(', ')}) (load ${results.machine.loadavg_start.join(' ')} → ${results.machine.loadavg_end.join(' ')})`)
+log(
+  `\nWrote ${path.relative(process.cwd(), RESULTS)} in ${results.duration_s} s (${Object.entries(
+    results.group_seconds ?? {},
+  )
+    .map(([g, t]) => `${g} ${t} s`)
+    .join(', ')}) (load ${results.machine.loadavg_start.join(' ')} → ${results.machine.loadavg_end.join(' ')})`,
+)
 if (results.errors.length > 0) {
-  log(`${results.errors.length} group(s) failed: ${results.errors.map((e) => e.group).join(', ')} (see above and results.json)`)
+  log(
+    `${results.errors.length} group(s) failed: ${results.errors.map((e) => e.group).join(', ')} (see above and results.json)`,
+  )
   process.exitCode = 1
 }
 if (opts.strict && results.budgets.some((b) => !b.ok)) process.exitCode = 1

@@ -73,7 +73,9 @@ const result = await build({
   plugins: [leaveOut],
   chunkNames: 'chunks/[name]-[hash]',
   // Bundled CommonJS packages call require() for Node built-ins.
-  banner: {js: "import {createRequire as __candorRequire} from 'node:module'; const require = __candorRequire(import.meta.url);"},
+  banner: {
+    js: "import {createRequire as __candorRequire} from 'node:module'; const require = __candorRequire(import.meta.url);",
+  },
   // Not minified: it loads no slower. Source maps (names and positions only, not the
   // sources) let stack traces under DEBUG point into src/: bin/run.js turns them on then.
   sourcemap: 'linked',

@@ -14,7 +14,14 @@ import {BIN, ROOT, tempDir} from './helpers/cli.js'
  * every command to answer --version or --help (it reads oclif.manifest.json instead).
  */
 
-const PREVIEW = ['preview', 'playbooks/outage.yaml', '--phase', 'investigating', '--facts', 'playbooks/examples/outage.facts.yaml']
+const PREVIEW = [
+  'preview',
+  'playbooks/outage.yaml',
+  '--phase',
+  'investigating',
+  '--facts',
+  'playbooks/examples/outage.facts.yaml',
+]
 
 function commandModules(candorFiles: string[]): string[] {
   return candorFiles.filter((f) => f.startsWith(`commands${path.sep}`)).map((f) => f.split(path.sep).join('/'))
@@ -34,7 +41,9 @@ describe('start-up', () => {
     const manifest = JSON.parse(readFileSync(file, 'utf8')) as {version: string; commands: Record<string, unknown>}
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {version: string; files: string[]}
     expect(manifest.version).toBe(pkg.version)
-    expect(Object.keys(manifest.commands).sort(), 'the manifest is stale: run `npm run build`').toEqual(builtCommandIds().sort())
+    expect(Object.keys(manifest.commands).sort(), 'the manifest is stale: run `npm run build`').toEqual(
+      builtCommandIds().sort(),
+    )
     expect(pkg.files).toContain('oclif.manifest.json')
   })
 
@@ -70,15 +79,21 @@ describe('start-up', () => {
 
   it('bundles no channel SDK, prompt, spinner, mailer or database driver: they load from node_modules on demand', () => {
     // Bundled (scripts/bundle.mjs), they would hide from the module checks above.
-    const files = readdirSync(path.join(ROOT, 'dist'), {recursive: true, withFileTypes: true}).filter((e) => e.isFile() && e.name.endsWith('.js'))
+    const files = readdirSync(path.join(ROOT, 'dist'), {recursive: true, withFileTypes: true}).filter(
+      (e) => e.isFile() && e.name.endsWith('.js'),
+    )
     expect(files.length).toBeGreaterThan(10)
     const bundled = new Set<string>()
     for (const e of files) {
       // esbuild marks each bundled file with a `// node_modules/PACKAGE/...` comment.
-      for (const m of readFileSync(path.join(e.parentPath, e.name), 'utf8').matchAll(/^\/\/ (?:\S*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) bundled.add(m[1])
+      for (const m of readFileSync(path.join(e.parentPath, e.name), 'utf8').matchAll(
+        /^\/\/ (?:\S*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//gm,
+      ))
+        bundled.add(m[1])
     }
     expect(bundled).toContain('handlebars') // the check can see what is bundled
-    for (const name of ['twitter-api-v2', 'nodemailer', 'pg', 'ora', '@inquirer/prompts', '@atproto/api']) expect(bundled, name).not.toContain(name)
+    for (const name of ['twitter-api-v2', 'nodemailer', 'pg', 'ora', '@inquirer/prompts', '@atproto/api'])
+      expect(bundled, name).not.toContain(name)
   })
 
   it('status and incident show load no adapter, SDK, prompt, spinner or mailer', () => {

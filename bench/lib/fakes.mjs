@@ -19,11 +19,30 @@ export function availableFakes(root) {
 export async function loadFakes(root, names, out) {
   const files = names.map((n) => path.join(root, 'test', 'fakes', `${n}.ts`))
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-  const args = [tsc, '--ignoreConfig', '--noCheck', '--outDir', out, '--rootDir', path.join(root, 'test', 'fakes'), '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node', ...files]
+  const args = [
+    tsc,
+    '--ignoreConfig',
+    '--noCheck',
+    '--outDir',
+    out,
+    '--rootDir',
+    path.join(root, 'test', 'fakes'),
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'es2022',
+    '--skipLibCheck',
+    '--types',
+    'node',
+    ...files,
+  ]
   const r = spawnSync(process.execPath, args, {cwd: root, encoding: 'utf8'})
   writeFileSync(path.join(out, 'package.json'), '{"type": "module"}\n')
   // The fakes import packages (twitter-text, to count as X does): resolve them from the project.
-  if (!existsSync(path.join(out, 'node_modules'))) symlinkSync(path.join(root, 'node_modules'), path.join(out, 'node_modules'), 'dir')
+  if (!existsSync(path.join(out, 'node_modules')))
+    symlinkSync(path.join(root, 'node_modules'), path.join(out, 'node_modules'), 'dir')
   const modules = {}
   for (const n of names) {
     const js = path.join(out, `${n}.js`)

@@ -30,7 +30,14 @@ export const RUSAGE_SOURCE = GNU_TIME ? '/usr/bin/time -f "%U %S %M"' : 'process
  */
 export function runNode(nodeArgs, {cwd, env = {}, timeoutMs = 60_000} = {}) {
   const out = path.join(scratch, `r${++counter}`)
-  const childEnv = {...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, DEBUG: undefined, NODE_OPTIONS: undefined, ...env}
+  const childEnv = {
+    ...process.env,
+    NO_COLOR: '1',
+    FORCE_COLOR: undefined,
+    DEBUG: undefined,
+    NODE_OPTIONS: undefined,
+    ...env,
+  }
   for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k]
   let file, args
   if (GNU_TIME) {
@@ -87,7 +94,14 @@ export function quantile(sorted, q) {
 /** Median, quartiles and extremes of a list of numbers. */
 export function summarize(values) {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  return {n: v.length, median: quantile(v, 0.5), p25: quantile(v, 0.25), p75: quantile(v, 0.75), min: v[0] ?? NaN, max: v.at(-1) ?? NaN}
+  return {
+    n: v.length,
+    median: quantile(v, 0.5),
+    p25: quantile(v, 0.25),
+    p75: quantile(v, 0.75),
+    min: v[0] ?? NaN,
+    max: v.at(-1) ?? NaN,
+  }
 }
 
 /**
@@ -106,7 +120,10 @@ export async function interleave(subjects, {runs, warmup, onRound, maxMs = Infin
     for (const s of order) {
       const sample = await s.run(round)
       const problem = s.check?.(sample)
-      if (problem) throw new Error(`${s.id}: ${problem}\n--- stdout\n${sample.stdout.slice(0, 2000)}\n--- stderr\n${sample.stderr.slice(0, 2000)}`)
+      if (problem)
+        throw new Error(
+          `${s.id}: ${problem}\n--- stdout\n${sample.stdout.slice(0, 2000)}\n--- stderr\n${sample.stderr.slice(0, 2000)}`,
+        )
       if (round >= warmup) samples.get(s.id).push(sample)
     }
     onRound?.(round)

@@ -16,4 +16,9 @@ export interface ModuleRecord {
 export const FORBIDDEN: Array<{name: string; test(file: string): boolean}>
 
 /** Runs `node bin ...args` from `root` with the module recorder and reports what it loaded. */
-export function recordModules(root: string, bin: string, args: string[], env?: Record<string, string | undefined>): ModuleRecord
+export function recordModules(
+  root: string,
+  bin: string,
+  args: string[],
+  env?: Record<string, string | undefined>,
+): ModuleRecord

@@ -31,9 +31,21 @@ export function recordModules(root, bin, args, env = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'candor-modules-'))
   const out = path.join(dir, 'modules.txt')
   try {
-    const childEnv = {...process.env, NO_COLOR: '1', NODE_OPTIONS: undefined, DEBUG: undefined, ...env, CANDOR_RECORD_MODULES: out}
+    const childEnv = {
+      ...process.env,
+      NO_COLOR: '1',
+      NODE_OPTIONS: undefined,
+      DEBUG: undefined,
+      ...env,
+      CANDOR_RECORD_MODULES: out,
+    }
     for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k]
-    const r = spawnSync(process.execPath, ['--import', PRELOAD, bin, ...args], {cwd: root, env: childEnv, encoding: 'utf8', timeout: 60_000})
+    const r = spawnSync(process.execPath, ['--import', PRELOAD, bin, ...args], {
+      cwd: root,
+      env: childEnv,
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
     const files = [
       ...new Set(
         readFileSync(out, 'utf8')
@@ -50,7 +62,9 @@ export function recordModules(root, bin, args, env = {}) {
       files,
       count: files.length,
       packages: [...new Set(files.map(packageOf).filter(Boolean))].sort(),
-      candor: files.filter((f) => f.startsWith(path.join(root, 'dist') + path.sep)).map((f) => path.relative(path.join(root, 'dist'), f)),
+      candor: files
+        .filter((f) => f.startsWith(path.join(root, 'dist') + path.sep))
+        .map((f) => path.relative(path.join(root, 'dist'), f)),
       forbidden,
     }
   } finally {

@@ -15,7 +15,8 @@ function commandIds(dir, prefix = '') {
 
 export function snapshotBuild(root) {
   for (const f of ['dist/commands', 'oclif.manifest.json']) {
-    if (!existsSync(path.join(root, f))) throw new Error(`${f} is missing: run \`npm run build\` (or \`npm run bench\`, which builds first)`)
+    if (!existsSync(path.join(root, f)))
+      throw new Error(`${f} is missing: run \`npm run build\` (or \`npm run bench\`, which builds first)`)
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'candor-bench-build-'))
   for (const f of ['package.json', 'oclif.manifest.json', 'bin', 'dist', 'playbooks']) {
@@ -25,7 +26,9 @@ export function snapshotBuild(root) {
   const manifest = Object.keys(JSON.parse(readFileSync(path.join(dir, 'oclif.manifest.json'), 'utf8')).commands).sort()
   const built = commandIds(path.join(dir, 'dist', 'commands')).sort()
   if (JSON.stringify(manifest) !== JSON.stringify(built)) {
-    throw new Error('oclif.manifest.json does not match dist/commands (a build in progress?): run `npm run build` and try again')
+    throw new Error(
+      'oclif.manifest.json does not match dist/commands (a build in progress?): run `npm run build` and try again',
+    )
   }
   return {dir, bin: path.join(dir, 'bin', 'run.js')}
 }

@@ -19,7 +19,25 @@ export function makeCertificate(dir) {
   const cert = path.join(dir, 'cert.pem')
   const r = spawnSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
     {encoding: 'utf8'},
   )
   if (r.status !== 0) return undefined
@@ -36,7 +54,16 @@ async function reencode(req, body) {
 }
 
 // Hop-by-hop headers belong to one connection and are not forwarded (RFC 9110 §7.6.1).
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'content-length']
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'content-length',
+]
 
 function endToEnd(headers) {
   const out = {...headers}
@@ -59,14 +86,22 @@ export async function startTlsFront(tls, target) {
       }
       try {
         const {body, type} = await reencode(req, Buffer.concat(chunks))
-        const headers = {...endToEnd(req.headers), host: to.host, 'content-type': type, 'content-length': String(body.length)}
+        const headers = {
+          ...endToEnd(req.headers),
+          host: to.host,
+          'content-type': type,
+          'content-length': String(body.length),
+        }
         if (!type) delete headers['content-type']
         // A fresh loopback connection per request: no idle keep-alive socket that the fake
         // may be closing just as it is reused.
-        const upstream = http.request({host: to.hostname, port: to.port, method: req.method, path: req.url, headers, agent: false}, (up) => {
-          res.writeHead(up.statusCode ?? 502, endToEnd(up.headers))
-          up.pipe(res)
-        })
+        const upstream = http.request(
+          {host: to.hostname, port: to.port, method: req.method, path: req.url, headers, agent: false},
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, endToEnd(up.headers))
+            up.pipe(res)
+          },
+        )
         upstream.on('error', fail)
         upstream.end(body)
       } catch (error) {

@@ -10,7 +10,8 @@ import {paint} from './style.js'
 /** "all channels (x, mastodon, blog)" only when every channel of the phase is chosen; otherwise their names ("blog"). */
 export function describeTargets(chosen: readonly string[], phaseChannels: readonly string[]): string {
   if (chosen.length === 0) return 'no channel'
-  if (phaseChannels.length > 1 && phaseChannels.every((c) => chosen.includes(c))) return `all channels (${chosen.join(', ')})`
+  if (phaseChannels.length > 1 && phaseChannels.every((c) => chosen.includes(c)))
+    return `all channels (${chosen.join(', ')})`
   return chosen.join(', ')
 }
 
@@ -47,7 +48,11 @@ export class PromptApprover implements Approver {
           message: `Publish update ${request.update} (${request.phase}) of ${request.incident} to ${target}?\n  approving as ${describeActor(this.opts.actor)}`,
           choices: [
             {name: 'Review the posts again', value: 'review'},
-            {name: `Publish to ${target}`, value: 'publish', disabled: channels.length === 0 ? '(no channel chosen)' : false},
+            {
+              name: `Publish to ${target}`,
+              value: 'publish',
+              disabled: channels.length === 0 ? '(no channel chosen)' : false,
+            },
             {name: 'Choose channels', value: 'choose'},
             {name: 'Edit a post in $EDITOR', value: 'edit'},
             {name: 'Abort: send nothing', value: 'abort'},
@@ -59,20 +64,39 @@ export class PromptApprover implements Approver {
       if (action === 'abort') return {action: 'abort'}
       if (action === 'publish') return {action: 'publish', channels, posts}
       if (action === 'review') {
-        const shown = posts.filter((p) => channels.includes(p.channel)).map((p) => checked.get(p.channel) ?? {...p, warnings: [], errors: [], violations: []})
-        show(formatPreview({playbook: '', phase: request.phase, posts: shown}, `Update ${request.update} of ${request.incident} · ${request.phase}, to ${target}`))
+        const shown = posts
+          .filter((p) => channels.includes(p.channel))
+          .map((p) => checked.get(p.channel) ?? {...p, warnings: [], errors: [], violations: []})
+        show(
+          formatPreview(
+            {playbook: '', phase: request.phase, posts: shown},
+            `Update ${request.update} of ${request.incident} · ${request.phase}, to ${target}`,
+          ),
+        )
         continue
       }
       if (action === 'choose') {
         channels = await prompt((p) =>
           p.checkbox({
             message: 'Publish to which channels?',
-            choices: posts.map((post) => ({name: `${post.channel} (${post.type})`, value: post.channel, checked: channels.includes(post.channel)})),
+            choices: posts.map((post) => ({
+              name: `${post.channel} (${post.type})`,
+              value: post.channel,
+              checked: channels.includes(post.channel),
+            })),
           }),
         )
         continue
       }
-      const which = posts.length === 1 ? posts[0].channel : await prompt((p) => p.select({message: 'Edit which post?', choices: posts.map((post) => ({name: post.channel, value: post.channel}))}))
+      const which =
+        posts.length === 1
+          ? posts[0].channel
+          : await prompt((p) =>
+              p.select({
+                message: 'Edit which post?',
+                choices: posts.map((post) => ({name: post.channel, value: post.channel})),
+              }),
+            )
       const current = posts.find((p) => p.channel === which)!
       const text = await prompt((p) =>
         p.editor({
@@ -89,9 +113,12 @@ export class PromptApprover implements Approver {
       }
       checked.set(which, revised)
       posts = posts.map((p) => (p.channel === which ? {...toRecord(revised), edited: true} : p))
-      for (const field of ['subject', 'title', 'link'] as const) if (revised[field] !== undefined) note(`${paint('dim', `${which} ${field}:`)} ${revised[field]}`)
+      for (const field of ['subject', 'title', 'link'] as const)
+        if (revised[field] !== undefined) note(`${paint('dim', `${which} ${field}:`)} ${revised[field]}`)
       for (const [i, part] of revised.parts.entries()) {
-        note(`${paint('dim', `${which} ${revised.parts.length > 1 ? `${i + 1}/${revised.parts.length} ` : ''}(${part.length}${part.limit ? `/${part.limit}` : ''}):`)} ${part.text}`)
+        note(
+          `${paint('dim', `${which} ${revised.parts.length > 1 ? `${i + 1}/${revised.parts.length} ` : ''}(${part.length}${part.limit ? `/${part.limit}` : ''}):`)} ${part.text}`,
+        )
       }
     }
   }

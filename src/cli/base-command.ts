@@ -7,7 +7,6 @@ import {installOutputRedaction} from './redact-output.js'
 import {storeSecrets} from '../infrastructure/store/url.js'
 import {processTemplateCache} from '../infrastructure/template-cache.js'
 import {useTemplateCache} from '../services/render/template-cache-port.js'
-import {describeOwner, type LockOwner} from '../services/incident/lock-owner.js'
 import {ask, isPromptClosed, type Prompts} from './prompt.js'
 import {canPrompt} from './terminal.js'
 import type {Actor} from '../services/incident/identity.js'
@@ -32,7 +31,9 @@ export function formatError(cli: Errors.CLIError, debug = Boolean(process.env.DE
 export abstract class CandorCommand extends Command {
   static override enableJsonFlag = true
   // Read by bin/run.js before anything is printed (it sets NO_COLOR); declared here so oclif accepts it.
-  static override baseFlags = {'no-color': Flags.boolean({description: 'no colours in the output (same as NO_COLOR=1)', helpGroup: 'GLOBAL'})}
+  static override baseFlags = {
+    'no-color': Flags.boolean({description: 'no colours in the output (same as NO_COLOR=1)', helpGroup: 'GLOBAL'}),
+  }
 
   protected override async init(): Promise<void> {
     // bin/run.js installed it already (src/cli/main.ts); this covers a command run some
@@ -117,17 +118,26 @@ export abstract class CandorCommand extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    const shape = {name: (this.id ?? '').replaceAll(':', ' '), flags: {...this.ctor.baseFlags, ...this.ctor.flags}, args: this.ctor.args}
+    const shape = {
+      name: (this.id ?? '').replaceAll(':', ' '),
+      flags: {...this.ctor.baseFlags, ...this.ctor.flags},
+      args: this.ctor.args,
+    }
     const cli = toCliError((!(error instanceof CandorError) && toUsageError(error, shape)) || error)
     process.exitCode = cli.oclif.exit ?? ExitCode.Error
     if (this.jsonEnabled()) {
-      this.logJson({error: {code: cli.code, message: cli.message, suggestions: cli.suggestions ?? [], exit: cli.oclif.exit}})
+      this.logJson({
+        error: {code: cli.code, message: cli.message, suggestions: cli.suggestions ?? [], exit: cli.oclif.exit},
+      })
       return
     }
     // oclif would wrap the message at the terminal width and indent it; print it whole.
     // Ctrl-C at a prompt is the person's choice, not an error: "Aborted: nothing was sent".
     process.stderr.write(cli.code === 'interrupted' && !process.env.DEBUG ? `${cli.message}\n` : formatError(cli))
-    throw Object.assign(new Error(cli.message), {skipOclifErrorHandling: true, oclif: {exit: cli.oclif.exit ?? ExitCode.Error}})
+    throw Object.assign(new Error(cli.message), {
+      skipOclifErrorHandling: true,
+      oclif: {exit: cli.oclif.exit ?? ExitCode.Error},
+    })
   }
 }
 
@@ -139,9 +149,14 @@ export function toCliError(error: Error & {exitCode?: number}): Errors.CLIError 
   }
   if (error instanceof Errors.CLIError) return error
   // Ctrl-C at a prompt no command wrapped with ask(): still an interruption (130), never "internal".
-  if (isPromptClosed(error)) return new Errors.CLIError('Aborted at the prompt (Ctrl-C)', {code: 'interrupted', exit: ExitCode.Interrupted})
+  if (isPromptClosed(error))
+    return new Errors.CLIError('Aborted at the prompt (Ctrl-C)', {code: 'interrupted', exit: ExitCode.Interrupted})
   // An unexpected failure: one line unless DEBUG asks for the stack.
-  const cli = new Errors.CLIError(error.message || String(error), {code: 'internal', exit: ExitCode.Error, suggestions: ['Run again with DEBUG=candor* for the full stack trace, and report it if it looks like a bug']})
+  const cli = new Errors.CLIError(error.message || String(error), {
+    code: 'internal',
+    exit: ExitCode.Error,
+    suggestions: ['Run again with DEBUG=candor* for the full stack trace, and report it if it looks like a bug'],
+  })
   Object.defineProperty(cli, 'stack', {value: error.stack})
   return cli
 }
@@ -149,23 +164,61 @@ export function toCliError(error: Error & {exitCode?: number}): Errors.CLIError 
 /** Flags shared by commands that fill templates with facts. */
 export const factFlags = {
   facts: Flags.string({description: 'YAML or JSON file of incident facts', helpValue: 'FILE'}),
-  set: Flags.string({description: 'set one fact (repeatable; wins over --facts)', multiple: true, helpValue: 'KEY=VALUE'}),
+  set: Flags.string({
+    description: 'set one fact (repeatable; wins over --facts)',
+    multiple: true,
+    helpValue: 'KEY=VALUE',
+  }),
 }
 
 /** Flags of commands that read or write incident state. */
 export const stateFlags = {
-  'state-dir': Flags.string({description: 'state directory (default: $CANDOR_STATE_DIR, else .candor/ here or in the nearest parent)', helpValue: 'DIR'}),
-  store: Flags.string({description: 'shared store: postgres://USER@HOST/DB for team mode (the password goes in PGPASSWORD, ~/.pgpass or $CANDOR_STORE, not on the command line), or a directory (default: $CANDOR_STORE, else the state directory)', helpValue: 'URL'}),
+  'state-dir': Flags.string({
+    description: 'state directory (default: $CANDOR_STATE_DIR, else .candor/ here or in the nearest parent)',
+    helpValue: 'DIR',
+  }),
+  store: Flags.string({
+    description:
+      'shared store: postgres://USER@HOST/DB for team mode (the password goes in PGPASSWORD, ~/.pgpass or $CANDOR_STORE, not on the command line), or a directory (default: $CANDOR_STORE, else the state directory)',
+    helpValue: 'URL',
+  }),
 }
 
-export const incidentFlag = Flags.string({char: 'i', description: 'incident id (may be left out when exactly one incident is open)', helpValue: 'ID'})
+export const incidentFlag = Flags.string({
+  char: 'i',
+  description: 'incident id (may be left out when exactly one incident is open)',
+  helpValue: 'ID',
+})
 
-export const actorFlag = Flags.string({description: 'who is acting, for the record (default: $CANDOR_USER, git user.name, or the OS user)', helpValue: 'NAME'})
+export const actorFlag = Flags.string({
+  description: 'who is acting, for the record (default: $CANDOR_USER, git user.name, or the OS user)',
+  helpValue: 'NAME',
+})
 
-export const maxWaitFlag = Flags.integer({description: 'longest wait for a rate limit, in seconds', default: 120, min: 0, helpValue: 'SECONDS'})
-export const lockTimeoutFlag = Flags.integer({description: 'seconds to wait while another command works on the same incident', default: 60, min: 0, helpValue: 'SECONDS'})
+export const maxWaitFlag = Flags.integer({
+  description: 'longest wait for a rate limit, in seconds',
+  default: 120,
+  min: 0,
+  helpValue: 'SECONDS',
+})
+export const lockTimeoutFlag = Flags.integer({
+  description: 'seconds to wait while another command works on the same incident',
+  default: 60,
+  min: 0,
+  helpValue: 'SECONDS',
+})
 
-export const requestTimeoutFlag = Flags.integer({description: 'seconds to wait for each request to a platform before trying again', default: 15, min: 1, helpValue: 'SECONDS'})
+export const requestTimeoutFlag = Flags.integer({
+  description: 'seconds to wait for each request to a platform before trying again',
+  default: 15,
+  min: 1,
+  helpValue: 'SECONDS',
+})
 
 /** What every command that sends to channels takes: rate-limit wait, lock wait, request timeout, who acts. */
-export const sendingFlags = {'max-wait': maxWaitFlag, 'lock-timeout': lockTimeoutFlag, timeout: requestTimeoutFlag, as: actorFlag}
+export const sendingFlags = {
+  'max-wait': maxWaitFlag,
+  'lock-timeout': lockTimeoutFlag,
+  timeout: requestTimeoutFlag,
+  as: actorFlag,
+}

@@ -58,7 +58,12 @@ const SOURCE_OF: Record<string, keyof CompletionSources> = {
  * being completed, possibly empty), filtered by what it starts with. Empty when
  * nothing is known: the shell then offers file names.
  */
-export async function complete(words: string[], commands: CompletionCommand[], topics: Array<{name: string; description?: string}>, sources: CompletionSources): Promise<Candidate[]> {
+export async function complete(
+  words: string[],
+  commands: CompletionCommand[],
+  topics: Array<{name: string; description?: string}>,
+  sources: CompletionSources,
+): Promise<Candidate[]> {
   const current = words.at(-1) ?? ''
   const before = words.slice(0, -1)
   const byPrefix = (list: Candidate[]) => list.filter((c) => c.value.startsWith(current))
@@ -107,18 +112,29 @@ export async function complete(words: string[], commands: CompletionCommand[], t
   if (pending) return byPrefix(await valuesOf(pending.name, pending.options, ctx, sources))
   if (current.startsWith('-')) {
     const flags = Object.values(command.flags).filter((f) => !f.hidden && (f.multiple || !given.has(f.name)))
-    return byPrefix([...flags.map((f) => ({value: `--${f.name}`, description: f.summary ?? f.description})), {value: '--help', description: 'show help'}])
+    return byPrefix([
+      ...flags.map((f) => ({value: `--${f.name}`, description: f.summary ?? f.description})),
+      {value: '--help', description: 'show help'},
+    ])
   }
   const arg = command.args[positionals.length]
   return arg ? byPrefix(await valuesOf(arg.name, arg.options, ctx, sources)) : []
 }
 
-function subcommands(path: string[], commands: CompletionCommand[], topics: Array<{name: string; description?: string}>): Candidate[] {
+function subcommands(
+  path: string[],
+  commands: CompletionCommand[],
+  topics: Array<{name: string; description?: string}>,
+): Candidate[] {
   const depth = path.length
-  const under = (id: string) => id.split(' ').length === depth + 1 && id.startsWith(path.length > 0 ? `${path.join(' ')} ` : '')
+  const under = (id: string) =>
+    id.split(' ').length === depth + 1 && id.startsWith(path.length > 0 ? `${path.join(' ')} ` : '')
   const out = new Map<string, Candidate>()
-  for (const t of topics) if (under(t.name)) out.set(t.name.split(' ')[depth], {value: t.name.split(' ')[depth], description: t.description})
-  for (const c of commands) if (!c.hidden && under(c.id)) out.set(c.id.split(' ')[depth], {value: c.id.split(' ')[depth], description: c.summary})
+  for (const t of topics)
+    if (under(t.name)) out.set(t.name.split(' ')[depth], {value: t.name.split(' ')[depth], description: t.description})
+  for (const c of commands)
+    if (!c.hidden && under(c.id))
+      out.set(c.id.split(' ')[depth], {value: c.id.split(' ')[depth], description: c.summary})
   return [...out.values()].sort((a, b) => a.value.localeCompare(b.value))
 }
 
@@ -128,7 +144,12 @@ function flagOf(word: string, command: CompletionCommand): CompletionFlag | unde
   return undefined
 }
 
-async function valuesOf(name: string, options: readonly string[] | undefined, ctx: CompletionContext, sources: CompletionSources): Promise<Candidate[]> {
+async function valuesOf(
+  name: string,
+  options: readonly string[] | undefined,
+  ctx: CompletionContext,
+  sources: CompletionSources,
+): Promise<Candidate[]> {
   if (options?.length) return options.map((value) => ({value}))
   const source = SOURCE_OF[name]
   if (!source) return []
@@ -143,7 +164,10 @@ async function valuesOf(name: string, options: readonly string[] | undefined, ct
 export function formatCandidates(shell: string, candidates: Candidate[]): string {
   const oneLine = (text?: string) => (text ?? '').split('\n')[0]
   const lines = candidates.map((c) => {
-    if (shell === 'zsh') return c.description ? `${c.value.replaceAll(':', '\\:')}:${oneLine(c.description)}` : c.value.replaceAll(':', '\\:')
+    if (shell === 'zsh')
+      return c.description
+        ? `${c.value.replaceAll(':', '\\:')}:${oneLine(c.description)}`
+        : c.value.replaceAll(':', '\\:')
     if (shell === 'fish') return c.description ? `${c.value}\t${oneLine(c.description)}` : c.value
     return c.value
   })

@@ -6,11 +6,11 @@ export const ENVIRONMENT: Array<[string, string]> = [
   ['CANDOR_STORE', 'team mode store: postgres://USER@HOST/DB, or a directory'],
   ['CANDOR_USER', 'who acts, for the journal (default: git user.name)'],
   ['CANDOR_CACHE_DIR', 'template cache (default ~/.cache/candor); CANDOR_CACHE=off turns it off (not read from .env)'],
-  ['CANDOR_TRUSTED_HOSTS', 'hosts a playbook\'s api_url may send credentials to, comma-separated'],
+  ['CANDOR_TRUSTED_HOSTS', "hosts a playbook's api_url may send credentials to, comma-separated"],
   ['CANDOR_<CHANNEL>_*', 'channel credentials'],
   ['./.env', 'the CANDOR_* settings above, under the environment (which wins)'],
   ['NO_COLOR', 'no colours (same as --no-color)'],
-  ['DEBUG', 'DEBUG=* adds stack traces and oclif\'s debug log'],
+  ['DEBUG', "DEBUG=* adds stack traces and oclif's debug log"],
 ]
 
 /** Exit codes (src/domain/errors.ts ExitCode), as the README's table says them. */
@@ -34,7 +34,12 @@ export default class CandorHelp extends Help {
     this.log('')
     this.log(this.section('EXIT CODES', EXIT_CODES))
     this.log('')
-    this.log(this.section('DOCUMENTATION', [['README', this.docsLink()], ['completion', 'candor autocomplete (bash, zsh, fish)']]))
+    this.log(
+      this.section('DOCUMENTATION', [
+        ['README', this.docsLink()],
+        ['completion', 'candor autocomplete (bash, zsh, fish)'],
+      ]),
+    )
     this.log('')
   }
 

@@ -28,9 +28,17 @@ export function lookForPlaybooks(store: IncidentStore, playbook?: string): void 
  * given), else the one `pickIncident` chooses; a default that was not obvious is said on
  * stderr ("showing 2026-11-25-acme-voice, resolved 12 minutes ago"), also under --json.
  */
-export async function chooseIncident(store: IncidentStore, named: {flag?: string; arg?: string}, opts: PickOptions = {}): Promise<string> {
+export async function chooseIncident(
+  store: IncidentStore,
+  named: {flag?: string; arg?: string},
+  opts: PickOptions = {},
+): Promise<string> {
   if (named.flag && named.arg && named.flag !== named.arg) {
-    throw new CandorError(`two incidents named: ${named.arg} and --incident ${named.flag}`, {code: 'incident_named_twice', exit: ExitCode.Usage, suggestions: ['Name the incident once: ID or --incident ID']})
+    throw new CandorError(`two incidents named: ${named.arg} and --incident ${named.flag}`, {
+      code: 'incident_named_twice',
+      exit: ExitCode.Usage,
+      suggestions: ['Name the incident once: ID or --incident ID'],
+    })
   }
   const pick = await pickIncident(store, named.flag ?? named.arg, opts)
   if (pick.note) process.stderr.write(`${paintErr('dim', `› ${pick.note}`)}\n`)

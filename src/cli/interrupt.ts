@@ -12,7 +12,9 @@ export function graceOnCtrlC(): {signal: AbortSignal; stop(): void} {
   const onSigint = () => {
     if (promptOpen()) return
     if (controller.signal.aborted) process.exit(ExitCode.Interrupted)
-    process.stderr.write('\nInterrupted: sending nothing new; waiting a few seconds for requests in flight (Ctrl-C again to quit now)\n')
+    process.stderr.write(
+      '\nInterrupted: sending nothing new; waiting a few seconds for requests in flight (Ctrl-C again to quit now)\n',
+    )
     controller.abort()
   }
   process.on('SIGINT', onSigint)

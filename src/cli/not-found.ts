@@ -8,11 +8,16 @@ import {formatError, toCliError} from './base-command.js'
  * Candor's format, naming the closest command (`candor incident opn` → `incident open`,
  * with spaces as typed). It never runs the guess: a mistyped `publish` must not publish.
  */
-const hook: Hook<'command_not_found'> = async function (opts) {
+const hook: Hook<'command_not_found'> = async (opts) => {
   const error = unknownCommand(opts.id, opts.argv ?? [], visibleCommands(opts.config), visibleTopics(opts.config))
   const cli = toCliError(error)
   process.exitCode = ExitCode.Usage
-  if (jsonWanted(opts.argv ?? [])) process.stdout.write(JSON.stringify({error: {code: cli.code, message: cli.message, suggestions: cli.suggestions ?? [], exit: ExitCode.Usage}}) + '\n')
+  if (jsonWanted(opts.argv ?? []))
+    process.stdout.write(
+      JSON.stringify({
+        error: {code: cli.code, message: cli.message, suggestions: cli.suggestions ?? [], exit: ExitCode.Usage},
+      }) + '\n',
+    )
   else process.stderr.write(formatError(cli))
 }
 export default hook
@@ -32,14 +37,24 @@ export function unknownCommand(id: string, argv: string[], commands: string[], t
     // `candor --verison`: oclif takes a first word that is no command for the command's id.
     const flag = typed.split(' ')[0].split('=')[0]
     const guess = closest(flag.replace(/^-+/, ''), ['help', 'version'])
-    return new CandorError(`unknown flag ${flag} for \`candor\``, {code: 'unknown_flag', exit: ExitCode.Usage, suggestions: [...(guess ? [`Did you mean --${guess}?`] : []), 'See the commands with `candor help`']})
+    return new CandorError(`unknown flag ${flag} for \`candor\``, {
+      code: 'unknown_flag',
+      exit: ExitCode.Usage,
+      suggestions: [...(guess ? [`Did you mean --${guess}?`] : []), 'See the commands with `candor help`'],
+    })
   }
   // `candor status extra`: oclif joins a word after a command without arguments to its id.
   const words = typed.split(' ')
   for (let n = words.length - 1; n > 0; n--) {
     const command = words.slice(0, n).join(' ')
     if (commands.includes(command)) {
-      return new CandorError(`unexpected argument ${words.slice(n).map((w) => `"${w}"`).join(', ')} for \`candor ${command}\``, {code: 'unexpected_argument', exit: ExitCode.Usage, suggestions: [`See \`candor ${command} --help\``]})
+      return new CandorError(
+        `unexpected argument ${words
+          .slice(n)
+          .map((w) => `"${w}"`)
+          .join(', ')} for \`candor ${command}\``,
+        {code: 'unexpected_argument', exit: ExitCode.Usage, suggestions: [`See \`candor ${command} --help\``]},
+      )
     }
   }
   // `candor incdent open`: oclif stops the id at the unknown word; the next word may finish it.

@@ -3,7 +3,8 @@ import {formatWait} from '../services/publish/deliver.js'
 import {makeStyler} from './style.js'
 
 /** Where progress goes: stderr, or a stand-in in tests (a TTY of a given width). */
-export type ProgressStream = Pick<NodeJS.WriteStream, 'write'> & Partial<Pick<NodeJS.WriteStream, 'isTTY' | 'columns' | 'cursorTo' | 'moveCursor' | 'clearLine'>>
+export type ProgressStream = Pick<NodeJS.WriteStream, 'write'> &
+  Partial<Pick<NodeJS.WriteStream, 'isTTY' | 'columns' | 'cursorTo' | 'moveCursor' | 'clearLine'>>
 
 /**
  * The narrowest terminal a live board is drawn on. A spinner redraws by counting how many
@@ -16,7 +17,9 @@ export const MIN_SPINNER_COLUMNS = 20
 /** Whether a live board fits on `stream`: a terminal whose width is known and at least MIN_SPINNER_COLUMNS. */
 export function boardFits(stream: ProgressStream): boolean {
   const columns = stream.columns
-  return Boolean(stream.isTTY) && typeof columns === 'number' && Number.isFinite(columns) && columns >= MIN_SPINNER_COLUMNS
+  return (
+    Boolean(stream.isTTY) && typeof columns === 'number' && Number.isFinite(columns) && columns >= MIN_SPINNER_COLUMNS
+  )
 }
 
 function describe(paint: ReturnType<typeof makeStyler>, progress: ChannelProgress, now: number): string {
@@ -76,8 +79,14 @@ export class SpinnerReporter implements DeliveryReporter {
 
   progress(channel: string, progress: ChannelProgress): void {
     this.states.set(channel, progress)
-    if (this.lines) return this.lines.progress(channel, progress)
-    if (!boardFits(this.stream)) return this.fallBack()
+    if (this.lines) {
+      this.lines.progress(channel, progress)
+      return
+    }
+    if (!boardFits(this.stream)) {
+      this.fallBack()
+      return
+    }
     this.render()
     if (!this.timer) {
       this.spinner?.start()
@@ -88,10 +97,15 @@ export class SpinnerReporter implements DeliveryReporter {
 
   private render(): void {
     if (!this.spinner || this.lines) return
-    if (!boardFits(this.stream)) return this.fallBack()
+    if (!boardFits(this.stream)) {
+      this.fallBack()
+      return
+    }
     const now = Date.now()
     const width = Math.max(...[...this.states.keys()].map((k) => k.length))
-    this.spinner.text = [...this.states.entries()].map(([c, p]) => `${c.padEnd(width)}  ${describe(this.paint, p, now)}`).join('\n  ')
+    this.spinner.text = [...this.states.entries()]
+      .map(([c, p]) => `${c.padEnd(width)}  ${describe(this.paint, p, now)}`)
+      .join('\n  ')
   }
 
   /** The terminal is too narrow (or says 0 columns): stop the board, write each channel's state as a line from now on. */
@@ -111,7 +125,12 @@ export class SpinnerReporter implements DeliveryReporter {
     this.spinner?.stop()
     const width = Math.max(0, ...[...this.states.keys()].map((k) => k.length))
     for (const [channel, p] of this.states) {
-      const symbol = p.state === 'published' ? this.paint('green', '✔') : p.state === 'failed' ? this.paint('red', '✖') : this.paint('yellow', '•')
+      const symbol =
+        p.state === 'published'
+          ? this.paint('green', '✔')
+          : p.state === 'failed'
+            ? this.paint('red', '✖')
+            : this.paint('yellow', '•')
       this.stream.write(`${symbol} ${channel.padEnd(width)}  ${describe(this.paint, p, Date.now())}\n`)
     }
   }
@@ -121,7 +140,11 @@ export class SpinnerReporter implements DeliveryReporter {
  * How a command shows delivery progress: nothing under --json, a live board on a terminal
  * wide enough for one, otherwise a plain line per change.
  */
-export async function createReporter(json: boolean, stream: ProgressStream = process.stderr, env: NodeJS.ProcessEnv = process.env): Promise<DeliveryReporter & {finish?(): void}> {
+export async function createReporter(
+  json: boolean,
+  stream: ProgressStream = process.stderr,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DeliveryReporter & {finish?(): void}> {
   if (json) return {progress() {}}
   if (stream.isTTY && env.TERM !== 'dumb' && boardFits(stream)) return SpinnerReporter.create(stream)
   return new LineReporter(stream)

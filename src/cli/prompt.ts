@@ -33,7 +33,11 @@ export function promptOpen(): boolean {
  * "Aborted: <nothingDone>" (e.g. "nothing was sent"), exit 130; say there what is true
  * at that point.
  */
-export async function ask<T>(question: (prompts: Prompts) => Promise<T>, nothingDone: string, load: LoadPrompts = loadPrompts): Promise<T> {
+export async function ask<T>(
+  question: (prompts: Prompts) => Promise<T>,
+  nothingDone: string,
+  load: LoadPrompts = loadPrompts,
+): Promise<T> {
   const prompts = await load()
   const closed = new AbortController()
   const onSigint = () => closed.abort()

@@ -4,10 +4,12 @@ import {CHANNEL_KINDS, isChannelType} from '../channels/registry.js'
 import {paint} from './style.js'
 
 let segmenter: Intl.Segmenter | undefined
-const graphemes = (text: string) => [...(segmenter ??= new Intl.Segmenter(undefined, {granularity: 'grapheme'})).segment(text)].map((s) => s.segment)
+const graphemes = (text: string) =>
+  [...(segmenter ??= new Intl.Segmenter(undefined, {granularity: 'grapheme'})).segment(text)].map((s) => s.segment)
 
 /** Wide (2 columns) in a terminal: East Asian wide and fullwidth characters, and emoji. */
-const WIDE = /^(?:\p{Extended_Pictographic}|[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{1F1E6}-\u{1F1FF}\u{20000}-\u{3FFFD}])/u
+const WIDE =
+  /^(?:\p{Extended_Pictographic}|[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{1F1E6}-\u{1F1FF}\u{20000}-\u{3FFFD}])/u
 const ZERO = /^[\p{Mn}\p{Me}\p{Cf}]+$/u
 
 /** How many terminal columns a grapheme takes. */
@@ -57,7 +59,10 @@ export function wrapLine(line: string, width: number): string[] {
 /** A post's text as preview lines inside the `│` gutter, wrapped to `width` columns when it is known. */
 export function gutterLines(text: string, width?: number): string[] {
   const room = width ? Math.max(20, width - 4) : 0 // "  │ " takes 4 columns
-  return text.split('\n').flatMap((line) => wrapLine(line, room)).map((line) => `  ${paint('dim', '│')} ${line}`)
+  return text
+    .split('\n')
+    .flatMap((line) => wrapLine(line, room))
+    .map((line) => `  ${paint('dim', '│')} ${line}`)
 }
 
 /** The terminal's width when stdout is one; undefined (no wrapping) otherwise. */
@@ -78,8 +83,15 @@ export function formatPreview(rendered: RenderedPhase, heading: string, opts: {w
   const warnings = rendered.posts.reduce((n, p) => n + p.warnings.length, 0)
   lines.push('')
   const summary = `${rendered.posts.length} ${rendered.posts.length === 1 ? 'post' : 'posts'}`
-  if (errors > 0) lines.push(paint('red', `✗ ${summary}, ${errors} ${errors === 1 ? 'error' : 'errors'}: fix them before publishing`))
-  else lines.push(paint('green', `✓ ${summary} ready${warnings > 0 ? `, ${warnings} ${warnings === 1 ? 'warning' : 'warnings'}` : ''}`))
+  if (errors > 0)
+    lines.push(paint('red', `✗ ${summary}, ${errors} ${errors === 1 ? 'error' : 'errors'}: fix them before publishing`))
+  else
+    lines.push(
+      paint(
+        'green',
+        `✓ ${summary} ready${warnings > 0 ? `, ${warnings} ${warnings === 1 ? 'warning' : 'warnings'}` : ''}`,
+      ),
+    )
   return lines.join('\n')
 }
 

@@ -15,7 +15,11 @@ export interface CommandOutput {
  * (130 interrupted, 3 when a delivery failed or a skipped channel's earlier one is not
  * finished) and what `--json` prints.
  */
-export function reportDeliveries(out: CommandOutput, result: PublishResult, opts: {json: boolean; interrupted: boolean}): Record<string, unknown> {
+export function reportDeliveries(
+  out: CommandOutput,
+  result: PublishResult,
+  opts: {json: boolean; interrupted: boolean},
+): Record<string, unknown> {
   const {incident, phase, update, deliveries} = result
   if (opts.interrupted) {
     process.exitCode = ExitCode.Interrupted
@@ -27,18 +31,26 @@ export function reportDeliveries(out: CommandOutput, result: PublishResult, opts
     const board = process.stdout.isTTY && process.stderr.isTTY
     for (const d of deliveries) {
       if (d.already) out.log(describeAlreadyCarried({channel: d.channel, ...d.already}))
-      else if (!board) out.log(`${d.channel}: ${d.status}${d.urls.length ? ' ' + d.urls.join(' ') : ''}${d.error ? ` (${d.error})` : ''}`)
+      else if (!board)
+        out.log(
+          `${d.channel}: ${d.status}${d.urls.length ? ' ' + d.urls.join(' ') : ''}${d.error ? ` (${d.error})` : ''}`,
+        )
     }
-    if (update === null) out.log(`Nothing was sent: every channel already has this update. Pass --again to publish it once more.`)
+    if (update === null)
+      out.log(`Nothing was sent: every channel already has this update. Pass --again to publish it once more.`)
   }
   const failed = deliveries.filter((d) => d.status === 'failed')
   const unfinished = already.filter((a) => a.status !== 'published')
   if (failed.length > 0) {
     process.exitCode = ExitCode.PartialDelivery
-    out.warn(`${failed.length} of ${deliveries.length} deliveries failed; fix the cause and run \`candor retry --incident ${incident}\``)
+    out.warn(
+      `${failed.length} of ${deliveries.length} deliveries failed; fix the cause and run \`candor retry --incident ${incident}\``,
+    )
   } else if (unfinished.length > 0) {
     process.exitCode = ExitCode.PartialDelivery
-    out.warn(`${unfinished.map((a) => `${a.channel} (update ${a.update})`).join(', ')} not finished yet; run \`candor retry --incident ${incident}\``)
+    out.warn(
+      `${unfinished.map((a) => `${a.channel} (update ${a.update})`).join(', ')} not finished yet; run \`candor retry --incident ${incident}\``,
+    )
   }
   return {incident, phase, update, deliveries}
 }

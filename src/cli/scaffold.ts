@@ -37,7 +37,10 @@ export interface ScaffoldResult {
 export function incidentFactsText(exampleText: string, playbookName: string): string {
   const body = exampleText
     .replace(/^(?:#.*\n)+/, '')
-    .replace(/^status_url:.*$/m, '# Your status page, where customers follow along (or give it as status_url\'s default in the playbook):\n# status_url: "https://status.example.com"')
+    .replace(
+      /^status_url:.*$/m,
+      '# Your status page, where customers follow along (or give it as status_url\'s default in the playbook):\n# status_url: "https://status.example.com"',
+    )
   return `# The facts of the incident at hand, for playbooks/${playbookName}.yaml: edit them first.\n# Write sentences without a full stop at the end: the templates add it.\n#   candor preview ${playbookName} --phase <phase> --facts facts.yaml\n#   candor incident open ${playbookName} --facts facts.yaml\n${body}`
 }
 
@@ -58,21 +61,30 @@ export function scaffoldProject(targetDir: string, playbookName = 'outage'): Sca
   const shippedTemplates = path.join(PACKAGE_ROOT, 'playbooks', 'templates', playbookName)
   const shippedFacts = path.join(PACKAGE_ROOT, 'playbooks', 'examples', `${playbookName}.facts.yaml`)
   if (!existsSync(shippedPlaybook)) {
-    throw new CandorError(`no shipped playbook "${playbookName}"`, {code: 'unknown_example', suggestions: ['Use --example outage, degraded-performance or scheduled-maintenance']})
+    throw new CandorError(`no shipped playbook "${playbookName}"`, {
+      code: 'unknown_example',
+      suggestions: ['Use --example outage, degraded-performance or scheduled-maintenance'],
+    })
   }
   const out = path.join(targetDir, 'playbooks')
   const plan: Array<[string, string]> = [[shippedPlaybook, path.join(out, `${playbookName}.yaml`)]]
   if (existsSync(shippedFacts)) plan.push([shippedFacts, path.join(out, 'examples', `${playbookName}.facts.yaml`)])
   const templates = filesUnder(shippedTemplates).length
   const factsFile = path.join(targetDir, 'facts.yaml')
-  for (const file of filesUnder(shippedTemplates)) plan.push([file, path.join(out, 'templates', playbookName, path.relative(shippedTemplates, file))])
+  for (const file of filesUnder(shippedTemplates))
+    plan.push([file, path.join(out, 'templates', playbookName, path.relative(shippedTemplates, file))])
 
-  const existing = [...plan.map(([, to]) => to), ...(existsSync(shippedFacts) ? [factsFile] : [])].filter((to) => existsSync(to))
+  const existing = [...plan.map(([, to]) => to), ...(existsSync(shippedFacts) ? [factsFile] : [])].filter((to) =>
+    existsSync(to),
+  )
   if (existing.length > 0) {
-    throw new CandorError(`not overwriting ${existing.length} existing ${existing.length === 1 ? 'file' : 'files'}: ${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''}`, {
-      code: 'scaffold_exists',
-      suggestions: ['Run `candor init` in another folder (candor init DIR), or move those files away first'],
-    })
+    throw new CandorError(
+      `not overwriting ${existing.length} existing ${existing.length === 1 ? 'file' : 'files'}: ${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''}`,
+      {
+        code: 'scaffold_exists',
+        suggestions: ['Run `candor init` in another folder (candor init DIR), or move those files away first'],
+      },
+    )
   }
   for (const [from, to] of plan) {
     makeFolder(path.dirname(to))

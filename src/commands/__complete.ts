@@ -1,6 +1,13 @@
 import path from 'node:path'
 import {CandorCommand} from '../cli/base-command.js'
-import {complete, formatCandidates, type Candidate, type CompletionCommand, type CompletionContext, type CompletionSources} from '../cli/complete.js'
+import {
+  complete,
+  formatCandidates,
+  type Candidate,
+  type CompletionCommand,
+  type CompletionContext,
+  type CompletionSources,
+} from '../cli/complete.js'
 import {incidentPlaybook, listIncidents, loadIncident, resolveIncidentId} from '../services/incident/service.js'
 import type {IncidentStore} from '../services/incident/store.js'
 import type {Playbook} from '../domain/playbook/model.js'
@@ -13,7 +20,8 @@ export default class Complete extends CandorCommand {
   static override hidden = true
   static override strict = false
   static override enableJsonFlag = false
-  static override summary = 'Print completions for the words after `candor` (called by the scripts of `candor autocomplete`)'
+  static override summary =
+    'Print completions for the words after `candor` (called by the scripts of `candor autocomplete`)'
   static override usage = '__complete bash|zsh|fish -- WORD... CURRENT'
 
   async run(): Promise<void> {
@@ -25,13 +33,31 @@ export default class Complete extends CandorCommand {
       id: c.id.replaceAll(':', ' '),
       summary: c.summary ?? c.description?.split('\n')[0],
       hidden: c.hidden || c.id.startsWith('__'),
-      flags: Object.fromEntries(Object.entries(c.flags).map(([name, f]) => [name, {name, char: f.char, type: f.type, options: f.type === 'option' ? f.options : undefined, multiple: f.type === 'option' ? f.multiple : false, hidden: f.hidden, summary: f.summary, description: f.description}])),
+      flags: Object.fromEntries(
+        Object.entries(c.flags).map(([name, f]) => [
+          name,
+          {
+            name,
+            char: f.char,
+            type: f.type,
+            options: f.type === 'option' ? f.options : undefined,
+            multiple: f.type === 'option' ? f.multiple : false,
+            hidden: f.hidden,
+            summary: f.summary,
+            description: f.description,
+          },
+        ]),
+      ),
       args: Object.values(c.args ?? {}).map((a) => ({name: a.name, description: a.description, options: a.options})),
     }))
-    const topics = this.config.topics.filter((t) => !t.hidden).map((t) => ({name: t.name.replaceAll(':', ' '), description: t.description}))
+    const topics = this.config.topics
+      .filter((t) => !t.hidden)
+      .map((t) => ({name: t.name.replaceAll(':', ' '), description: t.description}))
     const sources = new StoreSources((flags) => this.openStore(flags))
     try {
-      process.stdout.write(formatCandidates(shell, await complete(words.length > 0 ? words : [''], commands, topics, sources)))
+      process.stdout.write(
+        formatCandidates(shell, await complete(words.length > 0 ? words : [''], commands, topics, sources)),
+      )
     } finally {
       await sources.close()
     }
@@ -45,7 +71,10 @@ class StoreSources implements CompletionSources {
   constructor(private readonly openStore: (flags: {'state-dir'?: string; store?: string}) => Promise<IncidentStore>) {}
 
   async phases(ctx: CompletionContext): Promise<Candidate[]> {
-    return (await this.playbook(ctx)).phases.map((p) => ({value: p.name, description: p.nextUpdate ? `next update in ${p.nextUpdate.text}` : undefined}))
+    return (await this.playbook(ctx)).phases.map((p) => ({
+      value: p.name,
+      description: p.nextUpdate ? `next update in ${p.nextUpdate.text}` : undefined,
+    }))
   }
 
   async channels(ctx: CompletionContext): Promise<Candidate[]> {
@@ -54,11 +83,16 @@ class StoreSources implements CompletionSources {
 
   async incidents(ctx: CompletionContext): Promise<Candidate[]> {
     const incidents = await withDeadline(listIncidents(await this.store(ctx), {all: true}))
-    return incidents.reverse().map((i) => ({value: i.id, description: `${i.playbook}, ${i.resolved ? 'resolved' : (i.phase ?? 'opened')}`}))
+    return incidents
+      .reverse()
+      .map((i) => ({value: i.id, description: `${i.playbook}, ${i.resolved ? 'resolved' : (i.phase ?? 'opened')}`}))
   }
 
   async playbooks(): Promise<Candidate[]> {
-    return listPlaybookFiles(DEFAULT_PLAYBOOK_DIR).map((f) => ({value: path.basename(f).replace(/\.ya?ml$/, ''), description: f}))
+    return listPlaybookFiles(DEFAULT_PLAYBOOK_DIR).map((f) => ({
+      value: path.basename(f).replace(/\.ya?ml$/, ''),
+      description: f,
+    }))
   }
 
   /** The playbook named on the command line, else the one the incident at hand was opened from. */
@@ -77,7 +111,8 @@ class StoreSources implements CompletionSources {
   }
 
   async close(): Promise<void> {
-    for (const s of this.stores) await withDeadline((s as {close?(): Promise<void>}).close?.() ?? Promise.resolve()).catch(() => {})
+    for (const s of this.stores)
+      await withDeadline((s as {close?(): Promise<void>}).close?.() ?? Promise.resolve()).catch(() => {})
   }
 }
 

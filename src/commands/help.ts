@@ -6,8 +6,14 @@ export default class HelpCommand extends CandorCommand {
   static override summary = 'Show help for candor, a topic or a command'
   static override enableJsonFlag = false
   static override strict = false
-  static override args = {command: Args.string({description: 'command or topic, e.g. `publish` or `incident open`', required: false})}
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> publish', '<%= config.bin %> <%= command.id %> incident open']
+  static override args = {
+    command: Args.string({description: 'command or topic, e.g. `publish` or `incident open`', required: false}),
+  }
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> publish',
+    '<%= config.bin %> <%= command.id %> incident open',
+  ]
 
   async run(): Promise<void> {
     const {argv} = await this.parse(HelpCommand)

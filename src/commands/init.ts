@@ -5,16 +5,25 @@ import {paint} from '../cli/style.js'
 import {scaffoldProject} from '../cli/scaffold.js'
 
 export default class Init extends CandorCommand {
-  static override summary = 'Create a playbooks/ folder with a working example playbook and templates, and a facts.yaml to edit'
-  static override description = 'Copies a shipped example playbook, its templates and its example facts into DIR/playbooks, and writes DIR/facts.yaml: the facts of the incident at hand, to edit. Existing files are never overwritten: if any would be, nothing is written.'
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> ops --example scheduled-maintenance']
+  static override summary =
+    'Create a playbooks/ folder with a working example playbook and templates, and a facts.yaml to edit'
+  static override description =
+    'Copies a shipped example playbook, its templates and its example facts into DIR/playbooks, and writes DIR/facts.yaml: the facts of the incident at hand, to edit. Existing files are never overwritten: if any would be, nothing is written.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> ops --example scheduled-maintenance',
+  ]
 
   static override args = {
     dir: Args.string({description: 'folder to create playbooks/ and facts.yaml in', default: '.'}),
   }
 
   static override flags = {
-    example: Flags.string({description: 'which shipped playbook to start from', default: 'outage', options: ['outage', 'degraded-performance', 'scheduled-maintenance']}),
+    example: Flags.string({
+      description: 'which shipped playbook to start from',
+      default: 'outage',
+      options: ['outage', 'degraded-performance', 'scheduled-maintenance'],
+    }),
   }
 
   async run() {
@@ -23,7 +32,9 @@ export default class Init extends CandorCommand {
     const name = flags.example
     const phase = name === 'scheduled-maintenance' ? 'announced' : 'investigating'
     const here = path.resolve(args.dir) === process.cwd()
-    this.log(`${paint('green', 'Created')} ${path.join(args.dir, 'playbooks', `${name}.yaml`)} with ${result.templates} templates and example facts, and ${path.join(args.dir, 'facts.yaml')}.`)
+    this.log(
+      `${paint('green', 'Created')} ${path.join(args.dir, 'playbooks', `${name}.yaml`)} with ${result.templates} templates and example facts, and ${path.join(args.dir, 'facts.yaml')}.`,
+    )
     const steps: Array<[string, string?]> = [
       ...(here ? [] : [[`cd ${args.dir}`] as [string]]),
       ['edit facts.yaml', 'your service, what customers notice, your status page'],
@@ -35,7 +46,8 @@ export default class Init extends CandorCommand {
     const width = Math.max(...steps.map(([command]) => command.length))
     this.log('')
     this.log(paint('bold', 'Next steps:'))
-    for (const [i, [command, why]] of steps.entries()) this.log(`  ${i + 1}. ${why ? `${command.padEnd(width)}  ${paint('dim', `# ${why}`)}` : command}`)
+    for (const [i, [command, why]] of steps.entries())
+      this.log(`  ${i + 1}. ${why ? `${command.padEnd(width)}  ${paint('dim', `# ${why}`)}` : command}`)
     return {created: result.created, playbook: result.playbook, facts: result.facts}
   }
 }

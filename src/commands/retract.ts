@@ -9,14 +9,23 @@ import {retractUpdate} from '../services/publish/retract.js'
 
 export default class Retract extends CandorCommand {
   static override summary = 'Delete the posts of one update, where the platform allows it'
-  static override description = `Deletes every published part of the update on X, Mastodon, Bluesky, Facebook, Slack (bot mode), Discord, Statuspage, the blog and the status site, records each deletion in the journal, and says plainly where a platform can't delete (email, webhooks, Slack webhooks). Asks for confirmation; off a terminal, --yes is required.
+  static override description =
+    `Deletes every published part of the update on X, Mastodon, Bluesky, Facebook, Slack (bot mode), Discord, Statuspage, the blog and the status site, records each deletion in the journal, and says plainly where a platform can't delete (email, webhooks, Slack webhooks). Asks for confirmation; off a terminal, --yes is required.
 
 Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are not possible; 4 not confirmed.`
 
-  static override examples = ['<%= config.bin %> <%= command.id %> --incident 2026-11-25-acme-voice --update 2', '<%= config.bin %> <%= command.id %> --update 3 --channel x --yes --json']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --incident 2026-11-25-acme-voice --update 2',
+    '<%= config.bin %> <%= command.id %> --update 3 --channel x --yes --json',
+  ]
   static override flags = {
     incident: incidentFlag,
-    update: Flags.integer({char: 'u', description: 'update number (see `candor incident show`)', required: true, min: 1}),
+    update: Flags.integer({
+      char: 'u',
+      description: 'update number (see `candor incident show`)',
+      required: true,
+      min: 1,
+    }),
     channel: Flags.string({char: 'c', description: 'only this channel (repeatable)', multiple: true}),
     yes: Flags.boolean({char: 'y', description: 'delete without asking (for scripts)'}),
     'lock-timeout': lockTimeoutFlag,
@@ -33,15 +42,39 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
     const {interactive, noPromptReason} = this
     const confirm = flags.yes
       ? undefined
-      : async (summary: {update: number; phase: string; posts: Array<{channel: string; ids: string[]}>; warnings: string[]}) => {
+      : async (summary: {
+          update: number
+          phase: string
+          posts: Array<{channel: string; ids: string[]}>
+          warnings: string[]
+        }) => {
           if (!interactive) {
-            throw new CandorError(`deleting posts needs confirmation, and no one can be asked: ${noPromptReason}`, {code: 'confirmation_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to confirm in a script']})
+            throw new CandorError(`deleting posts needs confirmation, and no one can be asked: ${noPromptReason}`, {
+              code: 'confirmation_required',
+              exit: ExitCode.NotApproved,
+              suggestions: ['Pass --yes to confirm in a script'],
+            })
           }
           for (const w of summary.warnings) this.warnLine(w)
-          const what = summary.posts.map((p) => `${p.channel} (${p.ids.length} ${p.ids.length === 1 ? 'post' : 'posts'})`).join(', ')
-          return this.prompter.ask((p) => p.confirm({message: `Delete update ${summary.update} (${summary.phase}) from ${what}?`, default: false}), 'nothing was deleted')
+          const what = summary.posts
+            .map((p) => `${p.channel} (${p.ids.length} ${p.ids.length === 1 ? 'post' : 'posts'})`)
+            .join(', ')
+          return this.prompter.ask(
+            (p) =>
+              p.confirm({message: `Delete update ${summary.update} (${summary.phase}) from ${what}?`, default: false}),
+            'nothing was deleted',
+          )
         }
-    const result = await retractUpdate({incident, update: flags.update, channels: flags.channel, confirm}, {store, actor: (await this.actor(flags)).name, env: this.env, lockTimeoutMs: flags['lock-timeout'] * 1000, onLockWait: announceLockWait(incident)})
+    const result = await retractUpdate(
+      {incident, update: flags.update, channels: flags.channel, confirm},
+      {
+        store,
+        actor: (await this.actor(flags)).name,
+        env: this.env,
+        lockTimeoutMs: flags['lock-timeout'] * 1000,
+        onLockWait: announceLockWait(incident),
+      },
+    )
     if (flags.yes) for (const w of result.warnings) this.warnLine(w)
     for (const r of result.retractions) {
       const line =
@@ -49,14 +82,15 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
           ? paint('green', `deleted ${r.ids.length} ${r.ids.length === 1 ? 'post' : 'posts'}`)
           : r.status === 'already-retracted'
             ? paint('dim', `already retracted (update ${result.update} was deleted here before)`)
-          : r.status === 'nothing'
-            ? paint('dim', 'nothing published')
-            : r.status === 'unsupported'
-              ? paint('yellow', `can't delete: ${r.error}`)
-              : paint('red', `failed: ${r.error}`)
+            : r.status === 'nothing'
+              ? paint('dim', 'nothing published')
+              : r.status === 'unsupported'
+                ? paint('yellow', `can't delete: ${r.error}`)
+                : paint('red', `failed: ${r.error}`)
       this.log(`${r.channel}: ${line}`)
     }
-    if (result.retractions.some((r) => r.status === 'failed' || r.status === 'unsupported')) process.exitCode = ExitCode.PartialDelivery
+    if (result.retractions.some((r) => r.status === 'failed' || r.status === 'unsupported'))
+      process.exitCode = ExitCode.PartialDelivery
     return result
   }
 }

@@ -12,7 +12,8 @@ const HOOK_TIMEOUT_MS = 30_000
 
 export default class Watch extends CandorCommand {
   static override summary = 'Watch an incident: countdown to the next promised update, reminders, OVERDUE'
-  static override description = `A live view of the incident in the terminal: the phase, the last post per channel and a countdown to the update the last one promised. Before the update is due (--remind-before, default 5 minutes) it rings the bell and shows a reminder; once the time has passed it marks the update OVERDUE and reminds again every --repeat minutes. With nothing published yet, the first update is due 5 minutes after the incident opened.
+  static override description =
+    `A live view of the incident in the terminal: the phase, the last post per channel and a countdown to the update the last one promised. Before the update is due (--remind-before, default 5 minutes) it rings the bell and shows a reminder; once the time has passed it marks the update OVERDUE and reminds again every --repeat minutes. With nothing published yet, the first update is due 5 minutes after the incident opened.
 
 --exec runs a shell command at each reminder, for chat or pager hooks, with CANDOR_INCIDENT, CANDOR_PHASE, CANDOR_DUE (ISO 8601), CANDOR_EVENT (reminder or overdue), CANDOR_OVERDUE (1 or 0) and CANDOR_MESSAGE in its environment.
 
@@ -20,16 +21,35 @@ Stops when the incident is resolved (exit 0), or with Ctrl-C (exit 0). Off a ter
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
-    {description: 'Post to a chat channel at every reminder', command: `<%= config.bin %> <%= command.id %> --incident 2026-11-25-acme-voice --exec 'curl -s -d "text=$CANDOR_MESSAGE" "$CHAT_HOOK"'`},
-    {description: 'Events as JSON lines, for another program', command: '<%= config.bin %> <%= command.id %> --json | jq -c .'},
+    {
+      description: 'Post to a chat channel at every reminder',
+      command: `<%= config.bin %> <%= command.id %> --incident 2026-11-25-acme-voice --exec 'curl -s -d "text=$CANDOR_MESSAGE" "$CHAT_HOOK"'`,
+    },
+    {
+      description: 'Events as JSON lines, for another program',
+      command: '<%= config.bin %> <%= command.id %> --json | jq -c .',
+    },
   ]
 
   static override flags = {
     incident: incidentFlag,
     playbook: incidentPlaybookFlag,
-    exec: Flags.string({description: 'shell command to run at each reminder (CANDOR_* variables describe it)', helpValue: 'CMD'}),
-    'remind-before': Flags.integer({description: 'minutes before an update is due to remind', default: 5, min: 0, helpValue: 'MINUTES'}),
-    repeat: Flags.integer({description: 'while overdue, remind again every so many minutes (0: once)', default: 10, min: 0, helpValue: 'MINUTES'}),
+    exec: Flags.string({
+      description: 'shell command to run at each reminder (CANDOR_* variables describe it)',
+      helpValue: 'CMD',
+    }),
+    'remind-before': Flags.integer({
+      description: 'minutes before an update is due to remind',
+      default: 5,
+      min: 0,
+      helpValue: 'MINUTES',
+    }),
+    repeat: Flags.integer({
+      description: 'while overdue, remind again every so many minutes (0: once)',
+      default: 10,
+      min: 0,
+      helpValue: 'MINUTES',
+    }),
     ...stateFlags,
   }
 
@@ -75,7 +95,9 @@ Stops when the incident is resolved (exit 0), or with Ctrl-C (exit 0). Off a ter
       },
       bell: () => process.stdout.write('\u0007'),
       exec: (command, env) => runHook(command, env),
-      draw: tty ? (lines) => process.stdout.write('\u001b[H\u001b[2J' + lines.map(colour).join('\n') + '\n') : undefined,
+      draw: tty
+        ? (lines) => process.stdout.write('\u001b[H\u001b[2J' + lines.map(colour).join('\n') + '\n')
+        : undefined,
     }
 
     try {

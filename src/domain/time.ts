@@ -48,7 +48,9 @@ export function languageOf(tag: string): string {
 const CLOSE_NUMBERS = new Set(['ja', 'zh'])
 const CJK = '[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]'
 export function tighten(text: string, loc: string): string {
-  return CLOSE_NUMBERS.has(languageOf(loc)) ? text.replace(new RegExp(`(\\d) (?=${CJK})|(${CJK}) (?=\\d)`, 'g'), '$1$2') : text
+  return CLOSE_NUMBERS.has(languageOf(loc))
+    ? text.replace(new RegExp(`(\\d) (?=${CJK})|(${CJK}) (?=\\d)`, 'g'), '$1$2')
+    : text
 }
 
 /*
@@ -100,7 +102,10 @@ export function formatTime(value: unknown, format = 'time', timeZone = 'UTC', lo
 }
 
 function zoneName(date: Date, timeZone: string, loc: string): string {
-  const name = (l: string) => dateFormat(l, {timeZone, timeZoneName: 'short'}).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? timeZone
+  const name = (l: string) =>
+    dateFormat(l, {timeZone, timeZoneName: 'short'})
+      .formatToParts(date)
+      .find((p) => p.type === 'timeZoneName')?.value ?? timeZone
   const local = name(loc)
   // en-GB spells American zones as "GMT-5"; people there say "EST".
   if (languageOf(loc) === 'en' && /^GMT[+-]/.test(local)) {
@@ -116,7 +121,11 @@ const UNITS: Array<[string, number]> = [
   ['minute', 60_000],
 ]
 
-const LESS_THAN_A_MINUTE: Record<string, string> = {en: 'less than a minute', de: 'weniger als eine Minute', ja: '1分未満'}
+const LESS_THAN_A_MINUTE: Record<string, string> = {
+  en: 'less than a minute',
+  de: 'weniger als eine Minute',
+  ja: '1分未満',
+}
 
 function unitText(n: number, unit: string, loc: string): string {
   return new Intl.NumberFormat(loc, {style: 'unit', unit, unitDisplay: 'long'}).format(n)
@@ -163,7 +172,11 @@ export function describeRelative(value: unknown, now: Date, loc = DEFAULT_LOCALE
 
 /** "EU, US and APAC"; with `conjunction="or"`, "EU, US or APAC". */
 export function joinList(items: unknown, conjunction: 'and' | 'or' = 'and', loc = DEFAULT_LOCALE): string {
-  const list = (Array.isArray(items) ? items : items === undefined || items === null || items === '' ? [] : [items]).map(String)
+  const list = (
+    Array.isArray(items) ? items : items === undefined || items === null || items === '' ? [] : [items]
+  ).map(String)
   if (loc === DEFAULT_LOCALE) return englishList(list, conjunction)
-  return new Intl.ListFormat(loc, {style: 'long', type: conjunction === 'or' ? 'disjunction' : 'conjunction'}).format(list)
+  return new Intl.ListFormat(loc, {style: 'long', type: conjunction === 'or' ? 'disjunction' : 'conjunction'}).format(
+    list,
+  )
 }

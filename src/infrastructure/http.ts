@@ -40,7 +40,11 @@ export interface HttpResponse {
  * would turn a POST into a body-less GET, and the 200 that follows would count as delivered.
  */
 export async function httpRequest(platform: string, req: HttpRequest): Promise<HttpResponse> {
-  const headers: Record<string, string> = {'user-agent': 'candor (+https://github.com/candor-cli/candor)', accept: 'application/json', ...req.headers}
+  const headers: Record<string, string> = {
+    'user-agent': 'candor (+https://github.com/candor-cli/candor)',
+    accept: 'application/json',
+    ...req.headers,
+  }
   let body: string | undefined = req.body
   if (req.json !== undefined) {
     body = JSON.stringify(req.json)
@@ -57,7 +61,11 @@ export async function httpRequest(platform: string, req: HttpRequest): Promise<H
     res = await fetch(req.url, {method: req.method, headers, body, signal, redirect: 'manual'})
     text = await res.text()
   } catch (error) {
-    if (timeout.aborted) throw new DeliveryError(`${platform} did not answer within ${describeTimeout(req.timeoutMs)}`, {retry: 'transient', mayHaveArrived: true})
+    if (timeout.aborted)
+      throw new DeliveryError(`${platform} did not answer within ${describeTimeout(req.timeoutMs)}`, {
+        retry: 'transient',
+        mayHaveArrived: true,
+      })
     if (req.signal?.aborted) throw new DeliveryError(`interrupted while talking to ${platform}`, {retry: 'never'})
     throw networkError(platform, req.url, error)
   }
@@ -121,7 +129,11 @@ export function networkError(platform: string, url: string | URL | undefined, er
   // A platform already named by its address (`webhook https://ops.acme.com`) is not named twice.
   const where = parsed && !platform.includes(parsed.host) ? ` at ${parsed.hostname}:${port}` : ''
   // A blocked port stays blocked: trying again cannot help.
-  return new DeliveryError(`could not reach ${platform}${where} (${what})`, {retry: /^Node's fetch/.test(what) ? 'never' : 'transient', mayHaveArrived: !notSent, notSent})
+  return new DeliveryError(`could not reach ${platform}${where} (${what})`, {
+    retry: /^Node's fetch/.test(what) ? 'never' : 'transient',
+    mayHaveArrived: !notSent,
+    notSent,
+  })
 }
 
 /** What a connection failure was, in words (`connection refused`), and whether nothing can have been sent. */
@@ -129,7 +141,10 @@ export function networkCause(error: unknown, port?: string): {what: string; notS
   const cause = rootCause(error)
   // fetch refuses the ports browsers block (9, 25, 6000, …) before connecting.
   const code = cause.code ?? (cause.message === 'bad port' ? 'BAD_PORT' : undefined)
-  const what = code === 'BAD_PORT' ? `Node's fetch does not connect to port ${port ?? 'this port'}, one browsers block: use another` : (code && CAUSES[code]) ?? code ?? cause.message ?? String(error)
+  const what =
+    code === 'BAD_PORT'
+      ? `Node's fetch does not connect to port ${port ?? 'this port'}, one browsers block: use another`
+      : ((code && CAUSES[code]) ?? code ?? cause.message ?? String(error))
   return {what, notSent: NEVER_SENT.has(code ?? '')}
 }
 
@@ -145,7 +160,10 @@ function redirectError(platform: string, req: HttpRequest, res: Response): Deliv
     const from = new URL(req.url)
     where = `to ${location.origin} (${location.pathname === from.pathname ? 'same path' : 'another path'})`
   } else if (location) where = `to ${location.origin}${location.pathname}` // the query may carry a token
-  return new DeliveryError(`${platform} answered ${res.status} redirecting ${where}; Candor does not follow redirects: point the channel at the new URL`, {retry: 'never'})
+  return new DeliveryError(
+    `${platform} answered ${res.status} redirecting ${where}; Candor does not follow redirects: point the channel at the new URL`,
+    {retry: 'never'},
+  )
 }
 
 /**
@@ -181,13 +199,20 @@ export function retryAtFromHeaders(headers: Headers, now: Date = new Date()): Da
  * the publisher then looks before sending again, or leaves the part to a person where the
  * platform can't be asked. `detail` is the platform's own error text, already extracted from its body.
  */
-export function errorFromResponse(platform: string, res: HttpResponse, detail: string, opts: {extraRateLimit?: number[]; retryAt?: Date; now?: Date} = {}): DeliveryError {
+export function errorFromResponse(
+  platform: string,
+  res: HttpResponse,
+  detail: string,
+  opts: {extraRateLimit?: number[]; retryAt?: Date; now?: Date} = {},
+): DeliveryError {
   const summary = `${platform} answered ${res.status}${detail ? `: ${detail}` : ''}`
   if (res.status === 429 || opts.extraRateLimit?.includes(res.status)) {
-    const retryAt = opts.retryAt ?? retryAtFromHeaders(res.headers, opts.now) ?? new Date((opts.now ?? new Date()).getTime() + 60_000)
+    const retryAt =
+      opts.retryAt ?? retryAtFromHeaders(res.headers, opts.now) ?? new Date((opts.now ?? new Date()).getTime() + 60_000)
     return new DeliveryError(`${platform} rate limit reached (${res.status})`, {retry: 'rate-limit', retryAt})
   }
-  if (res.status >= 500 || res.status === 408) return new DeliveryError(summary, {retry: 'transient', mayHaveArrived: statusMayHaveArrived(res.status)})
+  if (res.status >= 500 || res.status === 408)
+    return new DeliveryError(summary, {retry: 'transient', mayHaveArrived: statusMayHaveArrived(res.status)})
   return new DeliveryError(summary, {retry: 'never'})
 }
 

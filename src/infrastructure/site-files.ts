@@ -50,7 +50,9 @@ function readManifest(dir: string): Set<string> {
   } catch {
     throw new CandorError(`${file} is damaged: Candor can't tell which files in ${dir} it wrote`, {
       code: 'site_manifest_damaged',
-      suggestions: [`Delete ${file} and the files Candor generated (index.html, style.css, feed.atom, feed.json, incidents/), then build again`],
+      suggestions: [
+        `Delete ${file} and the files Candor generated (index.html, style.css, feed.atom, feed.json, incidents/), then build again`,
+      ],
     })
   }
   // A hand-edited manifest must never make Candor touch anything outside the folder.
@@ -100,19 +102,29 @@ function writeManifest(dir: string, files: Iterable<string>): void {
  */
 export function writeSite(dir: string, files: readonly SiteFile[]): WriteResult {
   const root = path.resolve(dir)
-  for (const f of files) if (!safeRelative(f.path)) throw new Error(`site file path "${f.path}" is not a plain relative path`)
+  for (const f of files)
+    if (!safeRelative(f.path)) throw new Error(`site file path "${f.path}" is not a plain relative path`)
   if (existsSync(root) && !lstatSync(root).isDirectory()) {
-    throw new CandorError(`${root} is not a folder`, {code: 'site_dir_invalid', suggestions: ['Point the site channel\'s `dir` (or --out) at a folder']})
+    throw new CandorError(`${root} is not a folder`, {
+      code: 'site_dir_invalid',
+      suggestions: ["Point the site channel's `dir` (or --out) at a folder"],
+    })
   }
   makeFolder(root)
   const previous = readManifest(root)
 
-  const clashes = files.filter((f) => !previous.has(f.path) && existsSync(path.join(root, f.path)) && !sameContent(path.join(root, f.path), f.content))
+  const clashes = files.filter(
+    (f) =>
+      !previous.has(f.path) && existsSync(path.join(root, f.path)) && !sameContent(path.join(root, f.path), f.content),
+  )
   if (clashes.length > 0) {
-    throw new CandorError(`${clashes.map((f) => f.path).join(', ')} in ${root} ${clashes.length === 1 ? 'was' : 'were'} not written by Candor; nothing was changed`, {
-      code: 'site_file_conflict',
-      suggestions: [`Move ${clashes.length === 1 ? 'it' : 'them'} away, or build the site into another folder`],
-    })
+    throw new CandorError(
+      `${clashes.map((f) => f.path).join(', ')} in ${root} ${clashes.length === 1 ? 'was' : 'were'} not written by Candor; nothing was changed`,
+      {
+        code: 'site_file_conflict',
+        suggestions: [`Move ${clashes.length === 1 ? 'it' : 'them'} away, or build the site into another folder`],
+      },
+    )
   }
 
   const next = files.map((f) => f.path)
@@ -156,10 +168,29 @@ export function writeSite(dir: string, files: readonly SiteFile[]): WriteResult 
 
 /** Rebuilds the status site from every incident in the store and writes it atomically. */
 export async function buildSiteFromStore(store: IncidentStore, req: SiteBuildRequest): Promise<SiteBuildResult> {
-  return withLock({store, actor: 'candor', lockTimeoutMs: req.lockTimeoutMs ?? 30_000}, SITE_LOCK, 'site build', async () => {
-    const {states, warnings} = await loadAllIncidents(store)
-    const site = buildSite(states, {title: req.title, baseUrl: req.baseUrl, components: req.components, lang: req.lang, now: req.now ?? new Date(), exclude: req.exclude})
-    const result = writeSite(path.resolve(req.out), site.files)
-    return {out: result.dir, files: result.files, written: result.written, removed: result.removed, incidents: site.incidents.map((i) => i.id), warnings}
-  })
+  return withLock(
+    {store, actor: 'candor', lockTimeoutMs: req.lockTimeoutMs ?? 30_000},
+    SITE_LOCK,
+    'site build',
+    async () => {
+      const {states, warnings} = await loadAllIncidents(store)
+      const site = buildSite(states, {
+        title: req.title,
+        baseUrl: req.baseUrl,
+        components: req.components,
+        lang: req.lang,
+        now: req.now ?? new Date(),
+        exclude: req.exclude,
+      })
+      const result = writeSite(path.resolve(req.out), site.files)
+      return {
+        out: result.dir,
+        files: result.files,
+        written: result.written,
+        removed: result.removed,
+        incidents: site.incidents.map((i) => i.id),
+        warnings,
+      }
+    },
+  )
 }

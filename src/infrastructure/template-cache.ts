@@ -1,4 +1,4 @@
-import {readdirSync, readFileSync, statSync, unlinkSync} from 'node:fs'
+import {readdirSync, readFileSync, type Stats, statSync, unlinkSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type {TemplateCache} from '../services/render/template-cache-port.js'
@@ -36,7 +36,8 @@ const MAX_AGE_MS = 90 * 86_400_000
 export function templateCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if ((env.CANDOR_CACHE ?? '').toLowerCase() === 'off') return undefined
   if (env.CANDOR_CACHE_DIR) return path.resolve(env.CANDOR_CACHE_DIR)
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache')
+  const base =
+    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache')
   return path.join(base, 'candor')
 }
 
@@ -72,7 +73,7 @@ export class DiskTemplateCache implements TemplateCache {
   private ready(create: boolean): boolean {
     if (this.usable !== undefined) return this.usable
     try {
-      let st
+      let st: Stats | undefined
       try {
         st = statSync(this.dir)
       } catch (error) {
@@ -111,7 +112,10 @@ export class DiskTemplateCache implements TemplateCache {
       const file = this.file(kind, input)
       // Written aside and renamed into place: a reader never sees half an entry. Not synced:
       // an entry lost in a crash is only compiled again.
-      writeFileAtomic(file, JSON.stringify({format: FORMAT, kind, input, value} satisfies Entry), {mode: 0o600, durable: false})
+      writeFileAtomic(file, JSON.stringify({format: FORMAT, kind, input, value} satisfies Entry), {
+        mode: 0o600,
+        durable: false,
+      })
       this.prune()
     } catch {
       // A cache that cannot be written only means compiling again next time.

@@ -20,7 +20,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url))
 const LAYERS = ['domain', 'services', 'infrastructure', 'cli'] as const
 type Layer = (typeof LAYERS)[number]
 
-export function layerOf(file: string): Layer {
+function layerOf(file: string): Layer {
   const [top] = file.split('/')
   if (top === 'domain') return 'domain'
   if (top === 'services') return 'services'
@@ -30,7 +30,9 @@ export function layerOf(file: string): Layer {
     const name = path.basename(file, '.ts')
     return name === 'adapter' || name === 'adapters' ? 'infrastructure' : 'domain'
   }
-  throw new Error(`${file}: in no layer; put it under domain/, services/, infrastructure/, channels/, cli/ or commands/`)
+  throw new Error(
+    `${file}: in no layer; put it under domain/, services/, infrastructure/, channels/, cli/ or commands/`,
+  )
 }
 
 /**
@@ -40,10 +42,11 @@ export function layerOf(file: string): Layer {
  * directly in channels/ are units of their own: the contract every kind implements
  * (channels/kind.ts) and the registry that lists the kinds (channels/registry.ts).
  */
-export function unitOf(file: string): string {
+function unitOf(file: string): string {
   const parts = file.split('/')
   if (parts[0] === 'cli' || parts[0] === 'commands') return parts[0]
-  if (parts[0] === 'channels' && parts.length > 2 && layerOf(file) === 'infrastructure') return `${parts[0]}/${parts[1]} adapter`
+  if (parts[0] === 'channels' && parts.length > 2 && layerOf(file) === 'infrastructure')
+    return `${parts[0]}/${parts[1]} adapter`
   if (parts[0] === 'channels' && parts.length === 2) return file.replace(/\.ts$/, '')
   return parts.length > 2 ? `${parts[0]}/${parts[1]}` : parts[0]
 }
@@ -52,14 +55,17 @@ function sourceFiles(dir = SRC): string[] {
   return readdirSync(dir, {withFileTypes: true}).flatMap((entry) => {
     const full = path.join(dir, entry.name)
     if (entry.isDirectory()) return sourceFiles(full)
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path.relative(SRC, full).split(path.sep).join('/')] : []
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')
+      ? [path.relative(SRC, full).split(path.sep).join('/')]
+      : []
   })
 }
 
 /** Static imports and re-exports (`import type` included) of one file, as src-relative paths. */
-export function staticImports(file: string, text: string): string[] {
+function staticImports(file: string, text: string): string[] {
   const out: string[] = []
-  const pattern = /^\s*(?:import|export)\s[^;]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|^\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/gms
+  const pattern =
+    /^\s*(?:import|export)\s[^;]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|^\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/gms
   for (const match of text.matchAll(pattern)) {
     const spec = match[1] ?? match[2]!
     out.push(path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)).replace(/\.js$/, '.ts'))
@@ -74,7 +80,7 @@ function graph(): Map<string, string[]> {
 }
 
 /** Strongly connected components with more than one member (Tarjan). */
-export function cycles(edges: ReadonlyMap<string, readonly string[]>): string[][] {
+function cycles(edges: ReadonlyMap<string, readonly string[]>): string[][] {
   let next = 0
   const index = new Map<string, number>()
   const low = new Map<string, number>()
@@ -112,13 +118,19 @@ describe('the layers of src/', () => {
   const edges = graph()
 
   it('every import resolves to a file in src/', () => {
-    const missing = [...edges].flatMap(([file, deps]) => deps.filter((d) => !edges.has(d)).map((d) => `${file} -> ${d}`))
+    const missing = [...edges].flatMap(([file, deps]) =>
+      deps.filter((d) => !edges.has(d)).map((d) => `${file} -> ${d}`),
+    )
     expect(missing).toEqual([])
   })
 
   it('no file imports a file of an outer layer', () => {
     const rank = (file: string) => LAYERS.indexOf(layerOf(file))
-    const outward = [...edges].flatMap(([file, deps]) => deps.filter((d) => edges.has(d) && rank(d) > rank(file)).map((d) => `${file} (${layerOf(file)}) -> ${d} (${layerOf(d)})`))
+    const outward = [...edges].flatMap(([file, deps]) =>
+      deps
+        .filter((d) => edges.has(d) && rank(d) > rank(file))
+        .map((d) => `${file} (${layerOf(file)}) -> ${d} (${layerOf(d)})`),
+    )
     expect(outward).toEqual([])
   })
 
@@ -140,8 +152,23 @@ describe('the layers of src/', () => {
   it('the checks see what they check: a planted outward import and cycle are found', () => {
     expect(layerOf('channels/x/adapter.ts')).toBe('infrastructure')
     expect(layerOf('channels/x/kind.ts')).toBe('domain')
-    expect([unitOf('channels/x/kind.ts'), unitOf('channels/x/adapter.ts')]).toEqual(['channels/x', 'channels/x adapter'])
-    expect(staticImports('services/a.ts', "import type {A} from '../domain/b.js'\nexport {c} from './c.js'")).toEqual(['domain/b.ts', 'services/c.ts'])
-    expect(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']])
+    expect([unitOf('channels/x/kind.ts'), unitOf('channels/x/adapter.ts')]).toEqual([
+      'channels/x',
+      'channels/x adapter',
+    ])
+    expect(staticImports('services/a.ts', "import type {A} from '../domain/b.js'\nexport {c} from './c.js'")).toEqual([
+      'domain/b.ts',
+      'services/c.ts',
+    ])
+    expect(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+          ['d', ['a']],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'c']])
   })
 })

@@ -19,7 +19,9 @@ describe('the channel registry', () => {
       expect(existsSync(path.join(CHANNELS_DIR, type, 'kind.ts')), `${type}/kind.ts`).toBe(true)
       expect(existsSync(path.join(CHANNELS_DIR, type, 'adapter.ts')), `${type}/adapter.ts`).toBe(true)
     }
-    const folders = readdirSync(CHANNELS_DIR, {withFileTypes: true}).filter((e) => e.isDirectory()).map((e) => e.name)
+    const folders = readdirSync(CHANNELS_DIR, {withFileTypes: true})
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
     expect(folders.sort()).toEqual([...CHANNEL_TYPES].sort())
   })
 
@@ -41,7 +43,10 @@ describe('the channel registry', () => {
     for (const type of CHANNEL_TYPES) {
       const source = readFileSync(path.join(CHANNELS_DIR, type, 'kind.ts'), 'utf8')
       const imports = [...source.matchAll(/from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2])
-      expect(imports.filter((i) => /adapter|services\/|infrastructure\//.test(i!)), type).toEqual([])
+      expect(
+        imports.filter((i) => /adapter|services\/|infrastructure\//.test(i!)),
+        type,
+      ).toEqual([])
     }
   })
 

@@ -20,18 +20,30 @@ function scriptedPrompts(answers: Answer[]) {
     if (!answer) throw new Error(`no answer scripted for ${kind}: ${config.message}`)
     return answer(config)
   }
-  const prompts = {select: next('select'), checkbox: next('checkbox'), confirm: next('confirm'), editor: next('editor')} as unknown as Prompts
+  const prompts = {
+    select: next('select'),
+    checkbox: next('checkbox'),
+    confirm: next('confirm'),
+    editor: next('editor'),
+  } as unknown as Prompts
   return {load: async () => prompts, asked}
 }
 
 /** What pressing Enter does in @inquirer/select: take the default choice (the first one without a default). */
 const enter: Answer = (c) => c.default ?? c.choices?.find((x) => !x.disabled)?.value
-const choose = (value: string): Answer => () => value
+const choose =
+  (value: string): Answer =>
+  () =>
+    value
 const ctrlC: Answer = () => {
   throw new ExitPromptError('User force closed the prompt with SIGINT')
 }
 
-const post = (channel: string, text = `Hello from ${channel}.`): RenderedPostRecord => ({channel, type: channel === 'blog' ? 'markdown' : 'x', parts: [{text, length: text.length, limit: 280}]})
+const post = (channel: string, text = `Hello from ${channel}.`): RenderedPostRecord => ({
+  channel,
+  type: channel === 'blog' ? 'markdown' : 'x',
+  parts: [{text, length: text.length, limit: 280}],
+})
 
 function request(posts: RenderedPostRecord[], phaseChannels = posts.map((p) => p.channel)): ApprovalRequest {
   return {
@@ -41,7 +53,14 @@ function request(posts: RenderedPostRecord[], phaseChannels = posts.map((p) => p
     posts,
     phaseChannels,
     editText: (p) => p.parts[0].text,
-    revise: (channel, text) => ({channel, type: 'x', parts: [{text, length: text.length, limit: 280}], warnings: [], errors: [], violations: []}),
+    revise: (channel, text) => ({
+      channel,
+      type: 'x',
+      parts: [{text, length: text.length, limit: 280}],
+      warnings: [],
+      errors: [],
+      violations: [],
+    }),
   }
 }
 
@@ -51,7 +70,12 @@ function approver(answers: Answer[]) {
   const prompts = scriptedPrompts(answers)
   const notes: string[] = []
   const shown: string[] = []
-  const a = new PromptApprover({actor: DANA, load: prompts.load, note: (l) => notes.push(l), show: (t) => shown.push(t)})
+  const a = new PromptApprover({
+    actor: DANA,
+    load: prompts.load,
+    note: (l) => notes.push(l),
+    show: (t) => shown.push(t),
+  })
   return {a, asked: prompts.asked, notes, shown}
 }
 
@@ -69,14 +93,27 @@ describe('the approval prompt', () => {
 
   it('says who the approval is recorded as, and "all channels" only when all of the phase are chosen', async () => {
     const t = approver([choose('publish')])
-    expect(await t.a.approve(request([post('x'), post('blog')]))).toMatchObject({action: 'publish', channels: ['x', 'blog']})
-    expect(t.asked[0].config.message).toBe('Publish update 2 (identified) of voice-1 to all channels (x, blog)?\n  approving as Dana (from git config)')
-    expect(t.asked[0].config.choices!.map((c) => c.name)).toEqual(['Review the posts again', 'Publish to all channels (x, blog)', 'Choose channels', 'Edit a post in $EDITOR', 'Abort: send nothing'])
+    expect(await t.a.approve(request([post('x'), post('blog')]))).toMatchObject({
+      action: 'publish',
+      channels: ['x', 'blog'],
+    })
+    expect(t.asked[0].config.message).toBe(
+      'Publish update 2 (identified) of voice-1 to all channels (x, blog)?\n  approving as Dana (from git config)',
+    )
+    expect(t.asked[0].config.choices!.map((c) => c.name)).toEqual([
+      'Review the posts again',
+      'Publish to all channels (x, blog)',
+      'Choose channels',
+      'Edit a post in $EDITOR',
+      'Abort: send nothing',
+    ])
 
     // --channel blog: the phase posts to x too, so this is "to blog", not "to all channels".
     const one = approver([choose('publish')])
     await one.a.approve(request([post('blog')], ['x', 'blog']))
-    expect(one.asked[0].config.message).toBe('Publish update 2 (identified) of voice-1 to blog?\n  approving as Dana (from git config)')
+    expect(one.asked[0].config.message).toBe(
+      'Publish update 2 (identified) of voice-1 to blog?\n  approving as Dana (from git config)',
+    )
 
     // Choosing one channel at the prompt names it.
     const chosen = approver([choose('choose'), () => ['blog'], choose('publish')])
@@ -95,13 +132,21 @@ describe('the approval prompt', () => {
   it('Ctrl-C at any of its prompts is "Aborted: nothing was sent", exit 130, never an internal error', async () => {
     for (const answers of [[ctrlC], [choose('choose'), ctrlC], [choose('edit'), ctrlC]]) {
       const t = approver(answers)
-      await expect(t.a.approve(request([post('x')]))).rejects.toMatchObject({message: 'Aborted: nothing was sent', code: 'interrupted', exit: 130})
+      await expect(t.a.approve(request([post('x')]))).rejects.toMatchObject({
+        message: 'Aborted: nothing was sent',
+        code: 'interrupted',
+        exit: 130,
+      })
     }
   })
 
   it('shows the notice that says why it asks again, and keeps the channels chosen before', async () => {
     const t = approver([choose('publish')])
-    const decision = await t.a.approve({...request([post('x'), post('blog')]), chosen: ['blog'], notice: 'rendered again from now'})
+    const decision = await t.a.approve({
+      ...request([post('x'), post('blog')]),
+      chosen: ['blog'],
+      notice: 'rendered again from now',
+    })
     expect(t.notes[0]).toContain('rendered again from now')
     expect(decision).toMatchObject({channels: ['blog']})
   })
@@ -110,25 +155,37 @@ describe('the approval prompt', () => {
 describe('ask()', () => {
   it('turns Ctrl-C into "Aborted: <what is true>" with exit 130, and passes answers and other errors through', async () => {
     const confirmCtrlC = scriptedPrompts([ctrlC])
-    await expect(ask((p) => p.confirm({message: 'Delete update 2?'}), 'nothing was deleted', confirmCtrlC.load)).rejects.toMatchObject({message: 'Aborted: nothing was deleted', code: 'interrupted', exit: 130})
+    await expect(
+      ask((p) => p.confirm({message: 'Delete update 2?'}), 'nothing was deleted', confirmCtrlC.load),
+    ).rejects.toMatchObject({message: 'Aborted: nothing was deleted', code: 'interrupted', exit: 130})
     const yes = scriptedPrompts([() => true])
     expect(await ask((p) => p.confirm({message: 'Delete update 2?'}), 'nothing was deleted', yes.load)).toBe(true)
     const broken = scriptedPrompts([() => Promise.reject(new Error('stdin closed'))])
-    await expect(ask((p) => p.confirm({message: 'x'}), 'nothing was deleted', broken.load)).rejects.toThrow('stdin closed')
+    await expect(ask((p) => p.confirm({message: 'x'}), 'nothing was deleted', broken.load)).rejects.toThrow(
+      'stdin closed',
+    )
   })
 
   it('a SIGINT signal at a prompt (kill -INT) closes it the same way; the sending grace handler leaves it alone', async () => {
     // A prompt that waits for an answer until its context's signal aborts, as @inquirer's do.
     const waiting = {
       confirm: (_config: unknown, context?: {signal?: AbortSignal}) =>
-        new Promise((_resolve, reject) => context?.signal?.addEventListener('abort', () => reject(new AbortPromptError({cause: context.signal!.reason})))),
+        new Promise((_resolve, reject) =>
+          context?.signal?.addEventListener('abort', () =>
+            reject(new AbortPromptError({cause: context.signal!.reason})),
+          ),
+        ),
     } as unknown as Prompts
     const grace = graceOnCtrlC()
     const stderr: string[] = []
     const write = process.stderr.write
     process.stderr.write = ((chunk: string) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write
     try {
-      const asked = ask((p) => p.confirm({message: 'Publish?'}), 'nothing was sent', async () => waiting)
+      const asked = ask(
+        (p) => p.confirm({message: 'Publish?'}),
+        'nothing was sent',
+        async () => waiting,
+      )
       await waitFor(() => promptOpen(), {what: 'the approval prompt to open', timeoutMs: 5000})
       process.emit('SIGINT')
       await expect(asked).rejects.toMatchObject({message: 'Aborted: nothing was sent', code: 'interrupted', exit: 130})

@@ -21,13 +21,16 @@ describe('help and version', () => {
     expect(r.stdout).toMatch(/^ {2}publish +Publish/m)
   })
 
-  it.each([[['help', 'publish']], [['publish', '-h']], [['publish', '--help']]])('candor %j shows the help of publish', async (args) => {
-    const r = await runCli(args)
-    expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toContain('$ candor publish')
-    expect(r.stdout).toContain('--phase')
-    expect(r.stdout).not.toContain('ENVIRONMENT')
-  })
+  it.each([[['help', 'publish']], [['publish', '-h']], [['publish', '--help']]])(
+    'candor %j shows the help of publish',
+    async (args) => {
+      const r = await runCli(args)
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toContain('$ candor publish')
+      expect(r.stdout).toContain('--phase')
+      expect(r.stdout).not.toContain('ENVIRONMENT')
+    },
+  )
 
   it('candor help incident open shows the command, candor help incident the topic', async () => {
     const command = await runCli(['help', 'incident', 'open'])
@@ -46,22 +49,33 @@ describe('help and version', () => {
 
   it('candor version --json says the versions as data', async () => {
     const r = await runCli(['version', '--json'])
-    expect(JSON.parse(r.stdout)).toEqual({version: expect.stringMatching(/^\d+\.\d+\.\d+/), node: process.versions.node, platform: process.platform, arch: process.arch})
+    expect(JSON.parse(r.stdout)).toEqual({
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      node: process.versions.node,
+      platform: process.platform,
+      arch: process.arch,
+    })
   })
 
   it('the root help lists the environment, the exit codes and where the documentation is', async () => {
     const r = await runCli(['--help'])
     const section = (title: string) => r.stdout.split(`\n${title}\n`)[1]?.split('\n\n')[0] ?? ''
-    for (const name of ['CANDOR_STATE_DIR', 'CANDOR_STORE', 'CANDOR_USER', 'CANDOR_CACHE_DIR', 'NO_COLOR', 'DEBUG']) expect(section('ENVIRONMENT'), name).toMatch(new RegExp(`^ {2}${name} `, 'm'))
+    for (const name of ['CANDOR_STATE_DIR', 'CANDOR_STORE', 'CANDOR_USER', 'CANDOR_CACHE_DIR', 'NO_COLOR', 'DEBUG'])
+      expect(section('ENVIRONMENT'), name).toMatch(new RegExp(`^ {2}${name} `, 'm'))
     expect(section('ENVIRONMENT')).toContain('--no-color')
-    for (const code of ['0', '1', '2', '3', '4']) expect(section('EXIT CODES'), code).toMatch(new RegExp(`^ {2}${code} +\\S`, 'm'))
+    for (const code of ['0', '1', '2', '3', '4'])
+      expect(section('EXIT CODES'), code).toMatch(new RegExp(`^ {2}${code} +\\S`, 'm'))
     expect(section('DOCUMENTATION')).toContain('README')
   })
 
   it('--no-color is accepted by every command and turns colour off like NO_COLOR', async () => {
-    const colored = await runCli(['preview', 'outage', '-p', 'investigating', ...FACTS, '-c', 'x'], {env: {NO_COLOR: undefined, FORCE_COLOR: '1'}})
+    const colored = await runCli(['preview', 'outage', '-p', 'investigating', ...FACTS, '-c', 'x'], {
+      env: {NO_COLOR: undefined, FORCE_COLOR: '1'},
+    })
     expect(colored.stdout).toContain('\u001B[')
-    const plain = await runCli(['preview', 'outage', '-p', 'investigating', ...FACTS, '-c', 'x', '--no-color'], {env: {NO_COLOR: undefined, FORCE_COLOR: '1'}})
+    const plain = await runCli(['preview', 'outage', '-p', 'investigating', ...FACTS, '-c', 'x', '--no-color'], {
+      env: {NO_COLOR: undefined, FORCE_COLOR: '1'},
+    })
     expect(plain.code, plain.stderr).toBe(0)
     expect(plain.stdout).not.toContain('\u001B[')
     expect(plain.stdout).toContain('Preview of outage')
@@ -102,7 +116,14 @@ describe('typos get "did you mean", and never run the guess', () => {
   it('an unknown command under --json is a JSON error', async () => {
     const r = await runCli(['publsh', '--json'])
     expect(r.code).toBe(2)
-    expect(JSON.parse(r.stdout)).toEqual({error: {code: 'command_not_found', message: '"publsh" is not a candor command', suggestions: ['Did you mean `candor publish`?', 'See the commands with `candor help`'], exit: 2}})
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: {
+        code: 'command_not_found',
+        message: '"publsh" is not a candor command',
+        suggestions: ['Did you mean `candor publish`?', 'See the commands with `candor help`'],
+        exit: 2,
+      },
+    })
   })
 
   it.each([
@@ -139,18 +160,27 @@ describe('typos get "did you mean", and never run the guess', () => {
   })
 })
 
-describe('flag errors in Candor\'s format', () => {
+describe("flag errors in Candor's format", () => {
   it('a missing --phase lists the phases of the playbook at hand', async () => {
     const preview = await runCli(['preview', 'outage', ...FACTS])
     expect(preview.code).toBe(2)
-    expect(preview.stderr.split('\n')[0]).toBe('Error: missing --phase; phases of outage: investigating, identified, monitoring, resolved, postmortem')
+    expect(preview.stderr.split('\n')[0]).toBe(
+      'Error: missing --phase; phases of outage: investigating, identified, monitoring, resolved, postmortem',
+    )
     expect(preview.stderr).toContain('Code: phase_missing')
 
     const state = tempDir()
     await runCli(['incident', 'open', 'outage', ...FACTS, '--id', 'i1'], {env: {CANDOR_STATE_DIR: state}})
     const publish = await runCli(['publish', '--json'], {env: {CANDOR_STATE_DIR: state}})
     expect(publish.code).toBe(2)
-    expect(JSON.parse(publish.stdout)).toEqual({error: {code: 'phase_missing', message: 'missing --phase; phases of outage: investigating, identified, monitoring, resolved, postmortem', suggestions: ['Pass --phase investigating'], exit: 2}})
+    expect(JSON.parse(publish.stdout)).toEqual({
+      error: {
+        code: 'phase_missing',
+        message: 'missing --phase; phases of outage: investigating, identified, monitoring, resolved, postmortem',
+        suggestions: ['Pass --phase investigating'],
+        exit: 2,
+      },
+    })
   })
 
   it.each([
@@ -182,12 +212,19 @@ describe('shell completion', () => {
   function project() {
     const dir = tempDir()
     spawnSync(process.execPath, [BIN, 'init', dir], {encoding: 'utf8'})
-    const r = spawnSync(process.execPath, [BIN, 'incident', 'open', 'outage', '--facts', 'playbooks/examples/outage.facts.yaml', '--id', 'voice-1'], {cwd: dir, encoding: 'utf8', env: {...process.env, CANDOR_STATE_DIR: undefined, CANDOR_STORE: undefined}})
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'incident', 'open', 'outage', '--facts', 'playbooks/examples/outage.facts.yaml', '--id', 'voice-1'],
+      {cwd: dir, encoding: 'utf8', env: {...process.env, CANDOR_STATE_DIR: undefined, CANDOR_STORE: undefined}},
+    )
     expect(r.status, r.stderr).toBe(0)
     return dir
   }
   const complete = async (dir: string, shell: string, words: string[]) => {
-    const r = await runCli(['__complete', shell, '--', ...words], {cwd: dir, env: {CANDOR_STATE_DIR: undefined, CANDOR_STORE: undefined}})
+    const r = await runCli(['__complete', shell, '--', ...words], {
+      cwd: dir,
+      env: {CANDOR_STATE_DIR: undefined, CANDOR_STORE: undefined},
+    })
     expect(r.code, r.stderr).toBe(0)
     return r.stdout.split('\n').filter(Boolean)
   }
@@ -198,9 +235,21 @@ describe('shell completion', () => {
     expect(await complete(dir, 'bash', ['incident', ''])).toEqual(['close', 'list', 'open', 'show', 'timeline'])
     expect(await complete(dir, 'bash', ['publish', '--ph'])).toEqual(['--phase'])
     // The incident's playbook: its phases and channels.
-    expect(await complete(dir, 'bash', ['publish', '--phase', ''])).toEqual(['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'])
+    expect(await complete(dir, 'bash', ['publish', '--phase', ''])).toEqual([
+      'investigating',
+      'identified',
+      'monitoring',
+      'resolved',
+      'postmortem',
+    ])
     expect(await complete(dir, 'bash', ['publish', '-p', 'i'])).toEqual(['investigating', 'identified'])
-    expect(await complete(dir, 'bash', ['publish', '--channel', ''])).toEqual(['x', 'mastodon', 'bluesky', 'facebook', 'blog'])
+    expect(await complete(dir, 'bash', ['publish', '--channel', ''])).toEqual([
+      'x',
+      'mastodon',
+      'bluesky',
+      'facebook',
+      'blog',
+    ])
     expect(await complete(dir, 'bash', ['status', '-i', ''])).toEqual(['voice-1'])
     expect(await complete(dir, 'bash', ['incident', 'show', ''])).toEqual(['voice-1'])
     // The playbook named on the command line.
@@ -215,7 +264,9 @@ describe('shell completion', () => {
 
   it('describes candidates for zsh and fish', async () => {
     const dir = project()
-    expect(await complete(dir, 'zsh', ['incident', 'o'])).toEqual(['open:Open an incident from a playbook and print its id'])
+    expect(await complete(dir, 'zsh', ['incident', 'o'])).toEqual([
+      'open:Open an incident from a playbook and print its id',
+    ])
     expect(await complete(dir, 'fish', ['status', '-i', ''])).toEqual(['voice-1\toutage, opened'])
   })
 
@@ -231,7 +282,12 @@ describe('shell completion', () => {
     mkdirSync(bin)
     writeFileSync(path.join(bin, 'candor'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`)
     chmodSync(path.join(bin, 'candor'), 0o755)
-    const env = {...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, CANDOR_STATE_DIR: undefined, CANDOR_STORE: undefined}
+    const env = {
+      ...process.env,
+      PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+      CANDOR_STATE_DIR: undefined,
+      CANDOR_STORE: undefined,
+    }
     const script = (shell: string) => {
       const r = spawnSync(process.execPath, [BIN, 'autocomplete', shell], {cwd: dir, encoding: 'utf8'})
       expect(r.status, r.stderr).toBe(0)
@@ -239,20 +295,29 @@ describe('shell completion', () => {
       writeFileSync(file, r.stdout)
       return file
     }
-    const run = (shell: string, code: string) => spawnSync(shell, ['-c', code], {cwd: dir, env, encoding: 'utf8', timeout: 30_000})
+    const run = (shell: string, code: string) =>
+      spawnSync(shell, ['-c', code], {cwd: dir, env, encoding: 'utf8', timeout: 30_000})
     const has = (shell: string) => spawnSync(shell, ['-c', 'true']).status === 0
 
-    const bash = run('bash', `source ${script('bash')}; COMP_WORDS=(candor publish --phase i); COMP_CWORD=3; _candor; printf '%s\\n' "\${COMPREPLY[@]}"`)
+    const bash = run(
+      'bash',
+      `source ${script('bash')}; COMP_WORDS=(candor publish --phase i); COMP_CWORD=3; _candor; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    )
     expect(bash.stdout.trim().split('\n'), bash.stderr).toEqual(['investigating', 'identified'])
 
     if (has('zsh')) {
       // _describe and compdef come from compinit; stand-ins print what zsh would offer.
-      const zsh = run('zsh', `compdef(){}; _files(){ print FILES }; _describe(){ print -l -- "\${(@P)\${@[-1]}}" }; source ${script('zsh')}; words=(candor status -i ''); CURRENT=4; _candor`)
+      const zsh = run(
+        'zsh',
+        `compdef(){}; _files(){ print FILES }; _describe(){ print -l -- "\${(@P)\${@[-1]}}" }; source ${script('zsh')}; words=(candor status -i ''); CURRENT=4; _candor`,
+      )
       expect(zsh.stdout.trim().split('\n'), zsh.stderr).toEqual(['voice-1:outage, opened'])
     }
     if (has('fish')) {
       const fish = run('fish', `source ${script('fish')}; complete -C'candor incident o'`)
-      expect(fish.stdout.trim().split('\n'), fish.stderr).toEqual(['open\tOpen an incident from a playbook and print its id'])
+      expect(fish.stdout.trim().split('\n'), fish.stderr).toEqual([
+        'open\tOpen an incident from a playbook and print its id',
+      ])
     }
   })
 
@@ -266,22 +331,39 @@ describe('shell completion', () => {
 
 describe('one @oclif/core, and start-up', () => {
   it('help, version and completion are built in: no oclif plugin, so no second @oclif/core', () => {
-    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {dependencies: Record<string, string>; oclif: {plugins?: string[]}}
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>
+      oclif: {plugins?: string[]}
+    }
     expect(pkg.oclif.plugins ?? []).toEqual([])
     expect(Object.keys(pkg.dependencies).filter((d) => d.startsWith('@oclif/'))).toEqual([])
     // The bundle holds oclif once: its Command class is defined in one file only.
-    const files = readdirSync(path.join(ROOT, 'dist'), {recursive: true, withFileTypes: true}).filter((e) => e.isFile() && e.name.endsWith('.js'))
-    const copies = files.filter((e) => /^\/\/ (?:\S*\/)?node_modules\/@oclif\/core\/lib\/command\.js$/m.test(readFileSync(path.join(e.parentPath, e.name), 'utf8')))
+    const files = readdirSync(path.join(ROOT, 'dist'), {recursive: true, withFileTypes: true}).filter(
+      (e) => e.isFile() && e.name.endsWith('.js'),
+    )
+    const copies = files.filter((e) =>
+      /^\/\/ (?:\S*\/)?node_modules\/@oclif\/core\/lib\/command\.js$/m.test(
+        readFileSync(path.join(e.parentPath, e.name), 'utf8'),
+      ),
+    )
     expect(copies).toHaveLength(1)
   })
 
   it('-h, -v, help and __complete load only their own command module, and nothing a publish needs', () => {
-    for (const [args, own] of [[['-h'], []], [['-v'], []], [['help', 'publish'], ['commands/help.js']], [['__complete', 'bash', '--', 'publish', '--phase', ''], ['commands/__complete.js']]] as const) {
+    for (const [args, own] of [
+      [['-h'], []],
+      [['-v'], []],
+      [['help', 'publish'], ['commands/help.js']],
+      [['__complete', 'bash', '--', 'publish', '--phase', ''], ['commands/__complete.js']],
+    ] as const) {
       const run = recordModules(ROOT, BIN, [...args])
       expect(run.code, run.stderr).toBe(0)
       expect(commandModules(run.candor), args.join(' ')).toEqual(own)
       expect(run.forbidden, args.join(' ')).toEqual([])
-      expect(run.packages.filter((p) => p.startsWith('@oclif/')), args.join(' ')).toEqual([])
+      expect(
+        run.packages.filter((p) => p.startsWith('@oclif/')),
+        args.join(' '),
+      ).toEqual([])
     }
   })
 })

@@ -58,14 +58,39 @@ phases:
     )
     const r = await runCli(['playbook', 'lint', 'p.yaml', '--json'], {cwd: dir})
     expect(r.code, r.stderr).toBe(0)
-    const findings = JSON.parse(r.stdout).findings.filter((f: {rule: string}) => f.rule === 'placeholder' || f.rule === 'punctuation')
+    const findings = JSON.parse(r.stdout).findings.filter(
+      (f: {rule: string}) => f.rule === 'placeholder' || f.rule === 'punctuation',
+    )
     expect(findings).toEqual([
-      expect.objectContaining({line: 5, rule: 'placeholder', message: expect.stringContaining('fact "status_url" defaults to a placeholder ("https://status.example.com" is the example status page)')}),
-      expect.objectContaining({line: 11, rule: 'placeholder', message: expect.stringContaining('channel "site" title: "Acme" is the example company')}),
-      expect.objectContaining({line: 16, rule: 'placeholder', message: expect.stringContaining('post "investigating.x": "Acme" is the example company')}),
-      expect.objectContaining({line: 16, rule: 'punctuation', message: expect.stringContaining('fact "impact" ends with "." and the template ends the sentence too ("…Calls fail..")')}),
+      expect.objectContaining({
+        line: 5,
+        rule: 'placeholder',
+        message: expect.stringContaining(
+          'fact "status_url" defaults to a placeholder ("https://status.example.com" is the example status page)',
+        ),
+      }),
+      expect.objectContaining({
+        line: 11,
+        rule: 'placeholder',
+        message: expect.stringContaining('channel "site" title: "Acme" is the example company'),
+      }),
+      expect.objectContaining({
+        line: 16,
+        rule: 'placeholder',
+        message: expect.stringContaining('post "investigating.x": "Acme" is the example company'),
+      }),
+      expect.objectContaining({
+        line: 16,
+        rule: 'punctuation',
+        message: expect.stringContaining(
+          'fact "impact" ends with "." and the template ends the sentence too ("…Calls fail..")',
+        ),
+      }),
     ])
-    const clean = await runCli(['playbook', 'lint', 'p.yaml', '--strict', '--facts', 'facts.yaml'], {cwd: dir, input: ''})
+    const clean = await runCli(['playbook', 'lint', 'p.yaml', '--strict', '--facts', 'facts.yaml'], {
+      cwd: dir,
+      input: '',
+    })
     expect(clean.code).toBe(1) // the file is missing: still an error, not a crash
     writeFileSync(path.join(dir, 'facts.yaml'), 'impact: Calls fail\n')
     const fixed = await runCli(['playbook', 'lint', 'p.yaml', '--facts', 'facts.yaml', '--json'], {cwd: dir})
@@ -76,24 +101,50 @@ phases:
 describe('publish and the example status page', () => {
   it('refuses to send customers to https://status.example.com when it came with the facts; --allow placeholder overrides, journaled', async () => {
     const {root, cli} = blogProject()
-    expect((await cli(['incident', 'open', 'blog', '--id', 'voice', '--set', 'service=Voice', '--set', 'impact=Calls fail', '--set', 'status_url=https://status.example.com'])).code).toBe(0)
+    expect(
+      (
+        await cli([
+          'incident',
+          'open',
+          'blog',
+          '--id',
+          'voice',
+          '--set',
+          'service=Voice',
+          '--set',
+          'impact=Calls fail',
+          '--set',
+          'status_url=https://status.example.com',
+        ])
+      ).code,
+    ).toBe(0)
     const refused = await cli(['publish', '-p', 'investigating', '--yes'])
     expect(refused.code).toBe(1)
-    expect(refused.stderr).toContain('policy rule "placeholder": "https://status.example.com" is the example status page, not yours')
+    expect(refused.stderr).toContain(
+      'policy rule "placeholder": "https://status.example.com" is the example status page, not yours',
+    )
     expect(existsSync(path.join(root, 'posts'))).toBe(false)
 
     const allowed = await cli(['publish', '-p', 'investigating', '--yes', '--allow', 'placeholder'])
     expect(allowed.code, allowed.stderr).toBe(0)
-    const journal = readFileSync(path.join(root, '.candor', 'incidents', 'voice.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const journal = readFileSync(path.join(root, '.candor', 'incidents', 'voice.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(journal.find((e) => e.type === 'policy_override')).toMatchObject({by: 'Dana', rules: ['placeholder']})
   })
 
   it('publishes it when the playbook itself gives it as the default', async () => {
     const {root, cli} = blogProject('https://status.example.com')
-    expect((await cli(['incident', 'open', 'blog', '--id', 'voice', '--set', 'service=Voice', '--set', 'impact=Calls fail'])).code).toBe(0)
+    expect(
+      (await cli(['incident', 'open', 'blog', '--id', 'voice', '--set', 'service=Voice', '--set', 'impact=Calls fail']))
+        .code,
+    ).toBe(0)
     const r = await cli(['publish', '-p', 'investigating', '--yes'])
     expect(r.code, r.stderr).toBe(0)
-    expect(readFileSync(path.join(root, 'posts', readdirSync(path.join(root, 'posts'))[0]), 'utf8')).toContain('https://status.example.com')
+    expect(readFileSync(path.join(root, 'posts', readdirSync(path.join(root, 'posts'))[0]), 'utf8')).toContain(
+      'https://status.example.com',
+    )
   })
 })
 
@@ -127,8 +178,26 @@ describe('the first ten minutes', () => {
     mkdirSync(bin)
     writeFileSync(path.join(bin, 'candor'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`)
     chmodSync(path.join(bin, 'candor'), 0o755)
-    const credentials = {CANDOR_X_APP_KEY: 'k', CANDOR_X_APP_SECRET: 's', CANDOR_X_ACCESS_TOKEN: 't', CANDOR_X_ACCESS_SECRET: 'a', CANDOR_MASTODON_ACCESS_TOKEN: 'm', CANDOR_MASTODON_INSTANCE: 'https://mastodon.example', CANDOR_BLUESKY_IDENTIFIER: 'b', CANDOR_BLUESKY_APP_PASSWORD: 'p', CANDOR_FACEBOOK_PAGE_TOKEN: 'f'}
-    const env = {...process.env, ...credentials, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: '1', CANDOR_STATE_DIR: '', CANDOR_STORE: '', CANDOR_USER: 'Dana'}
+    const credentials = {
+      CANDOR_X_APP_KEY: 'k',
+      CANDOR_X_APP_SECRET: 's',
+      CANDOR_X_ACCESS_TOKEN: 't',
+      CANDOR_X_ACCESS_SECRET: 'a',
+      CANDOR_MASTODON_ACCESS_TOKEN: 'm',
+      CANDOR_MASTODON_INSTANCE: 'https://mastodon.example',
+      CANDOR_BLUESKY_IDENTIFIER: 'b',
+      CANDOR_BLUESKY_APP_PASSWORD: 'p',
+      CANDOR_FACEBOOK_PAGE_TOKEN: 'f',
+    }
+    const env = {
+      ...process.env,
+      ...credentials,
+      PATH: `${bin}:${process.env.PATH}`,
+      NO_COLOR: '1',
+      CANDOR_STATE_DIR: '',
+      CANDOR_STORE: '',
+      CANDOR_USER: 'Dana',
+    }
     let id = ''
     const commands = readmeIncidentCommands()
     expect(commands[0]).toBe('candor init')
@@ -147,8 +216,20 @@ describe('the first ten minutes', () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
     expect(readme).not.toContain('Errors are one line')
     expect(readme).toContain('(`Error: …`, `Code: …`, `Try this: …`')
-    const r = await runCli(['preview', 'outage', '--phase', 'fixing', '--facts', 'playbooks/examples/outage.facts.yaml'])
-    expect(r.stderr.trim().split('\n').map((l) => l.split(':')[0])).toEqual(['Error', 'Code', 'Try this'])
+    const r = await runCli([
+      'preview',
+      'outage',
+      '--phase',
+      'fixing',
+      '--facts',
+      'playbooks/examples/outage.facts.yaml',
+    ])
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .map((l) => l.split(':')[0]),
+    ).toEqual(['Error', 'Code', 'Try this'])
   })
 
   it('ships a LICENSE (MIT, as package.json says) and keeps npm pack tarballs out of git', () => {

@@ -8,17 +8,40 @@ const SHIPPED = ['outage', 'degraded-performance', 'scheduled-maintenance']
 
 describe('candor preview', () => {
   it('prints exactly one JSON object with every post, part, length and limit', async () => {
-    const r = await runCli(['preview', 'playbooks/outage.yaml', '--phase', 'investigating', '--facts', 'playbooks/examples/outage.facts.yaml', '--json'])
+    const r = await runCli([
+      'preview',
+      'playbooks/outage.yaml',
+      '--phase',
+      'investigating',
+      '--facts',
+      'playbooks/examples/outage.facts.yaml',
+      '--json',
+    ])
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     const out = JSON.parse(r.stdout)
     expect(out.playbook).toBe('outage')
     expect(out.phase).toBe('investigating')
-    expect(out.posts.map((p: {channel: string}) => p.channel)).toEqual(expect.arrayContaining(['x', 'mastodon', 'bluesky', 'facebook', 'blog']))
+    expect(out.posts.map((p: {channel: string}) => p.channel)).toEqual(
+      expect.arrayContaining(['x', 'mastodon', 'bluesky', 'facebook', 'blog']),
+    )
     for (const post of out.posts) {
-      expect(post).toEqual({channel: expect.any(String), type: expect.any(String), target: post.type === 'markdown' || post.type === 'mastodon' ? null : expect.stringMatching(/^https:\/\//), parts: expect.any(Array), warnings: expect.any(Array), errors: [], ...(post.title && {title: post.title}), ...(post.type === 'mastodon' && {limit_note: expect.stringMatching(/^limit 500\b/)})})
+      expect(post).toEqual({
+        channel: expect.any(String),
+        type: expect.any(String),
+        target: post.type === 'markdown' || post.type === 'mastodon' ? null : expect.stringMatching(/^https:\/\//),
+        parts: expect.any(Array),
+        warnings: expect.any(Array),
+        errors: [],
+        ...(post.title && {title: post.title}),
+        ...(post.type === 'mastodon' && {limit_note: expect.stringMatching(/^limit 500\b/)}),
+      })
       for (const part of post.parts) {
-        expect(part).toEqual({text: expect.any(String), length: expect.any(Number), limit: part.limit === null ? null : expect.any(Number)})
+        expect(part).toEqual({
+          text: expect.any(String),
+          length: expect.any(Number),
+          limit: part.limit === null ? null : expect.any(Number),
+        })
         if (part.limit !== null) expect(part.length).toBeLessThanOrEqual(part.limit)
       }
     }
@@ -26,7 +49,16 @@ describe('candor preview', () => {
   })
 
   it('shows a human preview by default', async () => {
-    const r = await runCli(['preview', 'outage', '--phase', 'investigating', '--facts', 'playbooks/examples/outage.facts.yaml', '--channel', 'x'])
+    const r = await runCli([
+      'preview',
+      'outage',
+      '--phase',
+      'investigating',
+      '--facts',
+      'playbooks/examples/outage.facts.yaml',
+      '--channel',
+      'x',
+    ])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('Preview of outage · investigating (dry run: nothing is sent)')
     expect(r.stdout).toMatch(/└ \d+\/280 weighted characters/)
@@ -59,28 +91,68 @@ describe('candor preview', () => {
   })
 
   it('prints a stack trace only with DEBUG', async () => {
-    const r = await runCli(['preview', 'outage', '--phase', 'fixing', '--facts', 'playbooks/examples/outage.facts.yaml'], {env: {DEBUG: '*'}})
+    const r = await runCli(
+      ['preview', 'outage', '--phase', 'fixing', '--facts', 'playbooks/examples/outage.facts.yaml'],
+      {env: {DEBUG: '*'}},
+    )
     expect(r.stderr).toMatch(/\n\s+at /)
   })
 
   it('reports errors as JSON with --json', async () => {
-    const r = await runCli(['preview', 'outage', '--phase', 'fixing', '--facts', 'playbooks/examples/outage.facts.yaml', '--json'])
+    const r = await runCli([
+      'preview',
+      'outage',
+      '--phase',
+      'fixing',
+      '--facts',
+      'playbooks/examples/outage.facts.yaml',
+      '--json',
+    ])
     expect(r.code).toBe(1)
-    expect(JSON.parse(r.stdout)).toEqual({error: {code: 'unknown_phase', message: 'playbook "outage" has no phase "fixing"', suggestions: [expect.stringContaining('Phases:')], exit: 1}})
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: {
+        code: 'unknown_phase',
+        message: 'playbook "outage" has no phase "fixing"',
+        suggestions: [expect.stringContaining('Phases:')],
+        exit: 1,
+      },
+    })
   })
 
   it('exits 1 with the post in the output when a channel that cannot thread is over its limit', async () => {
-    const r = await runCli(['preview', 'test/fixtures/playbooks/basic/basic.yaml', '--phase', 'investigating', '--set', 'service=S', '--set', `impact=${'x'.repeat(2100)}`, '--channel', 'chat', '--json'])
+    const r = await runCli([
+      'preview',
+      'test/fixtures/playbooks/basic/basic.yaml',
+      '--phase',
+      'investigating',
+      '--set',
+      'service=S',
+      '--set',
+      `impact=${'x'.repeat(2100)}`,
+      '--channel',
+      'chat',
+      '--json',
+    ])
     expect(r.code).toBe(1)
     const out = JSON.parse(r.stdout)
     expect(out.posts[0].errors[0]).toContain('over the limit of 2000')
   })
 
   it.each(SHIPPED)('every phase of the shipped %s playbook previews cleanly with its example facts', async (name) => {
-    const phases = JSON.parse((await runCli(['playbook', 'list', '--json'])).stdout).playbooks.find((p: {name: string}) => p.name === name).phases as string[]
+    const phases = JSON.parse((await runCli(['playbook', 'list', '--json'])).stdout).playbooks.find(
+      (p: {name: string}) => p.name === name,
+    ).phases as string[]
     expect(phases.length).toBeGreaterThan(2)
     for (const phase of phases) {
-      const r = await runCli(['preview', `playbooks/${name}.yaml`, '--phase', phase, '--facts', `playbooks/examples/${name}.facts.yaml`, '--json'])
+      const r = await runCli([
+        'preview',
+        `playbooks/${name}.yaml`,
+        '--phase',
+        phase,
+        '--facts',
+        `playbooks/examples/${name}.facts.yaml`,
+        '--json',
+      ])
       expect(r.code, `${name}/${phase}: ${r.stdout}${r.stderr}`).toBe(0)
       const out = JSON.parse(r.stdout)
       for (const post of out.posts) {
@@ -102,7 +174,10 @@ describe('candor playbook validate', () => {
 
   it('prints every problem as FILE:LINE:COL and exits 1', async () => {
     const dir = tempDir()
-    writeFileSync(path.join(dir, 'bad.yaml'), 'name: bad\nfacts: {}\nchannels:\n  x: { type: x }\nphases:\n  one:\n    posts:\n      x: { text: "{{service}}" }\n      y: { text: "hi" }\n')
+    writeFileSync(
+      path.join(dir, 'bad.yaml'),
+      'name: bad\nfacts: {}\nchannels:\n  x: { type: x }\nphases:\n  one:\n    posts:\n      x: { text: "{{service}}" }\n      y: { text: "hi" }\n',
+    )
     const r = await runCli(['playbook', 'validate', 'bad.yaml'], {cwd: dir})
     expect(r.code).toBe(1)
     expect(r.stdout.trim().split('\n')).toEqual([
@@ -112,7 +187,20 @@ describe('candor playbook validate', () => {
     expect(r.stderr).toContain('✗ 2 problems in 1 of 1 playbook')
     const json = await runCli(['playbook', 'validate', 'bad.yaml', '--json'], {cwd: dir})
     expect(json.code).toBe(1)
-    expect(JSON.parse(json.stdout)).toMatchObject({valid: false, problems: 2, files: [{file: 'bad.yaml', valid: false, problems: [{file: 'bad.yaml', line: 8, col: 21}, {line: 9, col: 7}]}]})
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      valid: false,
+      problems: 2,
+      files: [
+        {
+          file: 'bad.yaml',
+          valid: false,
+          problems: [
+            {file: 'bad.yaml', line: 8, col: 21},
+            {line: 9, col: 7},
+          ],
+        },
+      ],
+    })
   })
 })
 
@@ -131,7 +219,18 @@ describe('candor playbook list and init', () => {
     const created = JSON.parse(first.stdout).created as string[]
     expect(created).toContain(path.join(dir, 'playbooks', 'outage.yaml'))
     expect(created.some((f) => f.includes(path.join('templates', 'outage')))).toBe(true)
-    const preview = await runCli(['preview', 'playbooks/outage.yaml', '--phase', 'identified', '--facts', 'playbooks/examples/outage.facts.yaml', '--json'], {cwd: dir})
+    const preview = await runCli(
+      [
+        'preview',
+        'playbooks/outage.yaml',
+        '--phase',
+        'identified',
+        '--facts',
+        'playbooks/examples/outage.facts.yaml',
+        '--json',
+      ],
+      {cwd: dir},
+    )
     expect(preview.code).toBe(0)
     const before = readFileSync(path.join(dir, 'playbooks', 'outage.yaml'), 'utf8')
     writeFileSync(path.join(dir, 'playbooks', 'outage.yaml'), before + '# mine\n')
@@ -144,7 +243,18 @@ describe('candor playbook list and init', () => {
 })
 
 describe('help', () => {
-  it.each(['preview', 'playbook validate', 'playbook list', 'init', 'incident open', 'incident list', 'incident show', 'status', 'publish', 'retry'])('%s has a description and examples', async (id) => {
+  it.each([
+    'preview',
+    'playbook validate',
+    'playbook list',
+    'init',
+    'incident open',
+    'incident list',
+    'incident show',
+    'status',
+    'publish',
+    'retry',
+  ])('%s has a description and examples', async (id) => {
     const r = await runCli([...id.split(' '), '--help'])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('EXAMPLES')
@@ -166,10 +276,22 @@ it('package root has the shipped content the CLI needs, as real files (npm pack 
 })
 
 it('the package npm would publish holds the bundle, the manifest, and every shipped playbook with its templates', () => {
-  const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {cwd: ROOT, encoding: 'utf8', timeout: 60_000})
+  const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
   expect(r.status, r.stderr).toBe(0)
   const files = new Set((JSON.parse(r.stdout) as Array<{files: Array<{path: string}>}>)[0].files.map((f) => f.path))
-  for (const f of ['bin/run.js', 'dist/cli/main.js', 'dist/commands/preview.js', 'oclif.manifest.json', 'playbooks/outage.yaml', 'playbooks/examples/outage.facts.yaml']) expect(files, f).toContain(f)
+  for (const f of [
+    'bin/run.js',
+    'dist/cli/main.js',
+    'dist/commands/preview.js',
+    'oclif.manifest.json',
+    'playbooks/outage.yaml',
+    'playbooks/examples/outage.facts.yaml',
+  ])
+    expect(files, f).toContain(f)
   // Every template a shipped playbook names is in the package.
   for (const playbook of ['outage', 'degraded-performance', 'scheduled-maintenance']) {
     const text = readFileSync(path.join(ROOT, 'playbooks', `${playbook}.yaml`), 'utf8')
@@ -181,7 +303,7 @@ it('the package npm would publish holds the bundle, the manifest, and every ship
 })
 
 describe('DEBUG', () => {
-  it('adds a stack trace that names the source files (through the bundle\'s source maps); without it, one line', async () => {
+  it("adds a stack trace that names the source files (through the bundle's source maps); without it, one line", async () => {
     const debug = await runCli(['preview', 'playbooks/outage.yaml'], {env: {DEBUG: '1'}})
     expect(debug.code).not.toBe(0)
     expect(debug.stderr).toMatch(/ at .*src\/commands\/preview\.ts:\d+:\d+/)
@@ -194,7 +316,9 @@ describe('DEBUG', () => {
 describe('secrets under DEBUG', () => {
   it('masks a store password given on the command line, even in what oclif logs before a command starts', async () => {
     const url = 'postgres://candor:hunter2-on-the-command-line@127.0.0.1:1/candor'
-    const r = await runCli(['status', '--store', url], {env: {DEBUG: '*', CANDOR_STORE: undefined, CANDOR_STATE_DIR: tempDir()}})
+    const r = await runCli(['status', '--store', url], {
+      env: {DEBUG: '*', CANDOR_STORE: undefined, CANDOR_STATE_DIR: tempDir()},
+    })
     const everything = r.stdout + r.stderr
     expect(r.code).not.toBe(0) // nothing listens on port 1
     expect(everything).toContain('oclif') // the debug log is there

@@ -1,4 +1,13 @@
-import {appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {spawnSync} from 'node:child_process'
@@ -27,7 +36,9 @@ phases:
 /** The Markdown channel's post of an incident (files are named DATE-ID.md). */
 function post(root: string, id: string): string {
   const dir = path.join(root, 'posts')
-  const file = existsSync(dir) ? readdirSync(dir).find((f) => new RegExp(`^\\d{4}-\\d\\d-\\d\\d-${id}\\.md$`).test(f)) : undefined
+  const file = existsSync(dir)
+    ? readdirSync(dir).find((f) => new RegExp(`^\\d{4}-\\d\\d-\\d\\d-${id}\\.md$`).test(f))
+    : undefined
   return file ? path.join(dir, file) : path.join(dir, `(no post of ${id})`)
 }
 
@@ -37,9 +48,22 @@ function project() {
   mkdirSync(path.join(root, 'playbooks'), {recursive: true})
   writeFileSync(path.join(root, 'playbooks', 'blog.yaml'), PLAYBOOK)
   const cli = (args: string[], opts: {cwd?: string; root?: string} = {}) =>
-    runCli(args, {cwd: opts.cwd ?? opts.root ?? root, env: {CANDOR_STATE_DIR: undefined, CANDOR_STORE: undefined, CANDOR_USER: 'Dana'}})
+    runCli(args, {
+      cwd: opts.cwd ?? opts.root ?? root,
+      env: {CANDOR_STATE_DIR: undefined, CANDOR_STORE: undefined, CANDOR_USER: 'Dana'},
+    })
   const open = async (id: string, service = 'Acme Voice') => {
-    const r = await cli(['incident', 'open', 'blog', '--id', id, '--set', `service=${service}`, '--set', 'impact=Calls fail'])
+    const r = await cli([
+      'incident',
+      'open',
+      'blog',
+      '--id',
+      id,
+      '--set',
+      `service=${service}`,
+      '--set',
+      'impact=Calls fail',
+    ])
     expect(r.code, r.stderr).toBe(0)
   }
   return {root, cli, open}
@@ -50,7 +74,13 @@ describe('naming an incident: -i/--incident everywhere, the positional ID as sho
     const {cli, open} = project()
     await open('one')
     await open('two', 'Acme Mail')
-    for (const args of [['incident', 'show', '-i', 'one'], ['incident', 'show', '--incident', 'one'], ['incident', 'show', 'one'], ['incident', 'timeline', '-i', 'one', '--json'], ['incident', 'timeline', 'one', '--json']]) {
+    for (const args of [
+      ['incident', 'show', '-i', 'one'],
+      ['incident', 'show', '--incident', 'one'],
+      ['incident', 'show', 'one'],
+      ['incident', 'timeline', '-i', 'one', '--json'],
+      ['incident', 'timeline', 'one', '--json'],
+    ]) {
       const r = await cli([...args, ...(args.includes('--json') ? [] : ['--json'])])
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0)
       expect(JSON.parse(r.stdout).incident).toBe('one')
@@ -107,7 +137,13 @@ describe('defaults when no incident is open', () => {
 
   it('retry without an id finds the most recent incident with deliveries left to send', async () => {
     const {root, cli, open} = project()
-    writeFileSync(path.join(root, 'playbooks', 'blog.yaml'), PLAYBOOK.replace('  blog: { type: markdown, dir: posts }', '  blog: { type: markdown, dir: posts }\n  mirror: { type: markdown, dir: mirror }').replaceAll(/^(      blog: (.*))$/gm, '$1\n      mirror: $2'))
+    writeFileSync(
+      path.join(root, 'playbooks', 'blog.yaml'),
+      PLAYBOOK.replace(
+        '  blog: { type: markdown, dir: posts }',
+        '  blog: { type: markdown, dir: posts }\n  mirror: { type: markdown, dir: mirror }',
+      ).replaceAll(/^(      blog: (.*))$/gm, '$1\n      mirror: $2'),
+    )
     await open('voice')
     writeFileSync(path.join(root, 'mirror'), 'a file where the folder should be')
     const resolved = await cli(['publish', '-p', 'resolved', '--yes'])
@@ -128,8 +164,14 @@ describe('candor incident close', () => {
     await open('voice-dup')
     const close = await cli(['incident', 'close', 'voice-dup', '--reason', 'duplicate of voice', '--json'])
     expect(close.code, close.stderr).toBe(0)
-    expect(JSON.parse(close.stdout)).toMatchObject({incident: 'voice-dup', closed: {by: 'Dana', reason: 'duplicate of voice'}})
-    const journal = readFileSync(path.join(root, '.candor', 'incidents', 'voice-dup.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    expect(JSON.parse(close.stdout)).toMatchObject({
+      incident: 'voice-dup',
+      closed: {by: 'Dana', reason: 'duplicate of voice'},
+    })
+    const journal = readFileSync(path.join(root, '.candor', 'incidents', 'voice-dup.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(journal.at(-1)).toMatchObject({type: 'closed', by: 'Dana', reason: 'duplicate of voice'})
 
     const list = await cli(['incident', 'list', '--json'])
@@ -176,7 +218,9 @@ describe('candor incident close', () => {
     expect(first.stderr).not.toContain('already open')
     const second = await cli(['incident', 'open', 'blog', '--set', 'service=Acme Voice', '--set', 'impact=Calls fail'])
     expect(second.code).toBe(0)
-    expect(second.stderr).toContain(`an incident is already open for the same service: ${first.stdout.trim()} (nothing published yet)`)
+    expect(second.stderr).toContain(
+      `an incident is already open for the same service: ${first.stdout.trim()} (nothing published yet)`,
+    )
     expect(second.stderr).toContain('candor incident close ID --reason TEXT')
     const other = await cli(['incident', 'open', 'blog', '--set', 'service=Acme Mail', '--set', 'impact=Mail is slow'])
     expect(other.stderr).not.toContain('already open')
@@ -191,12 +235,22 @@ describe('a second incident for the same service at a terminal', () => {
     const command = `${process.execPath} ${BIN} incident open blog --set service="Acme Voice" --set impact="Calls fail"`
     const env = {...process.env, NO_COLOR: '1', CANDOR_STATE_DIR: '', CANDOR_STORE: '', CANDOR_USER: 'Dana'}
     // Enter alone takes the default answer: no.
-    const tty = spawnSync('script', ['-qec', command, '/dev/null'], {cwd: root, env, input: '\r', encoding: 'utf8', timeout: 30_000})
+    const tty = spawnSync('script', ['-qec', command, '/dev/null'], {
+      cwd: root,
+      env,
+      input: '\r',
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
     const screen = tty.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\s+/g, ' ')
-    expect(screen).toContain('Already open for the same service: voice (nothing published yet). Open another incident anyway?')
+    expect(screen).toContain(
+      'Already open for the same service: voice (nothing published yet). Open another incident anyway?',
+    )
     expect(screen).toContain('not opened: voice is open for the same service')
     expect(tty.status).toBe(4)
-    expect(readdirSync(path.join(root, '.candor', 'incidents')).filter((f) => f.endsWith('.jsonl'))).toEqual(['voice.jsonl'])
+    expect(readdirSync(path.join(root, '.candor', 'incidents')).filter((f) => f.endsWith('.jsonl'))).toEqual([
+      'voice.jsonl',
+    ])
   })
 })
 
@@ -217,13 +271,21 @@ describe('the state directory and the project', () => {
 
   it('takes CANDOR_USER and CANDOR_STATE_DIR from ./.env, under the environment', async () => {
     const {root} = project()
-    writeFileSync(path.join(root, '.env'), 'CANDOR_USER="Robin Ops" # on call this week\nCANDOR_STATE_DIR=state\n', {mode: 0o600})
+    writeFileSync(path.join(root, '.env'), 'CANDOR_USER="Robin Ops" # on call this week\nCANDOR_STATE_DIR=state\n', {
+      mode: 0o600,
+    })
     const env = {CANDOR_STATE_DIR: undefined, CANDOR_STORE: undefined, CANDOR_USER: undefined}
-    const open = await runCli(['incident', 'open', 'blog', '--id', 'voice', '--set', 'service=Voice', '--set', 'impact=Calls fail'], {cwd: root, env})
+    const open = await runCli(
+      ['incident', 'open', 'blog', '--id', 'voice', '--set', 'service=Voice', '--set', 'impact=Calls fail'],
+      {cwd: root, env},
+    )
     expect(open.code, open.stderr).toBe(0)
     const journal = path.join(root, 'state', 'incidents', 'voice.jsonl')
     expect(JSON.parse(readFileSync(journal, 'utf8').split('\n')[0]).by).toBe('Robin Ops')
-    const close = await runCli(['incident', 'close', 'voice', '--reason', 'test'], {cwd: root, env: {...env, CANDOR_USER: 'Sam'}})
+    const close = await runCli(['incident', 'close', 'voice', '--reason', 'test'], {
+      cwd: root,
+      env: {...env, CANDOR_USER: 'Sam'},
+    })
     expect(close.code, close.stderr).toBe(0)
     expect(JSON.parse(readFileSync(journal, 'utf8').trim().split('\n').at(-1)!).by).toBe('Sam')
   })
@@ -233,8 +295,14 @@ describe('an incident survives a moved or different checkout', () => {
   it('records the playbook relative to the project with its hash, and finds it after the project moved', async () => {
     const {root, cli, open} = project()
     await open('voice')
-    const opened = JSON.parse(readFileSync(path.join(root, '.candor', 'incidents', 'voice.jsonl'), 'utf8').split('\n')[0])
-    expect(opened.playbook).toEqual({name: 'blog', file: 'playbooks/blog.yaml', sha256: expect.stringMatching(/^[0-9a-f]{64}$/)})
+    const opened = JSON.parse(
+      readFileSync(path.join(root, '.candor', 'incidents', 'voice.jsonl'), 'utf8').split('\n')[0],
+    )
+    expect(opened.playbook).toEqual({
+      name: 'blog',
+      file: 'playbooks/blog.yaml',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    })
 
     const moved = path.join(path.dirname(root), 'moved')
     renameSync(root, moved)

@@ -14,7 +14,11 @@ const FACTS = ['--facts', 'playbooks/examples/outage.facts.yaml']
 describe('an explicit path that does not exist is an error', () => {
   it('incident list --state-dir names the folder instead of "No open incidents"', async () => {
     const dir = tempDir()
-    for (const args of [['incident', 'list', '--state-dir', '.candr'], ['incident', 'list', '--all', '--store', '.candr'], ['status', '--state-dir', '.candr']]) {
+    for (const args of [
+      ['incident', 'list', '--state-dir', '.candr'],
+      ['incident', 'list', '--all', '--store', '.candr'],
+      ['status', '--state-dir', '.candr'],
+    ]) {
       const r = await runCli(args, {cwd: dir, env: {CANDOR_STATE_DIR: undefined, CANDOR_STORE: undefined}})
       expect(r.code, args.join(' ')).toBe(1)
       expect(r.stdout).toBe('')
@@ -31,7 +35,20 @@ describe('an explicit path that does not exist is an error', () => {
     const none = await runCli(['incident', 'list'], {cwd: dir, env})
     expect(none.code, none.stderr).toBe(0)
     expect(none.stdout).toContain('No open incidents')
-    const opened = await runCli(['incident', 'open', path.join(process.cwd(), 'playbooks', 'outage.yaml'), '--facts', path.join(process.cwd(), 'playbooks', 'examples', 'outage.facts.yaml'), '--state-dir', 'fresh', '--id', 'i1'], {cwd: dir, env})
+    const opened = await runCli(
+      [
+        'incident',
+        'open',
+        path.join(process.cwd(), 'playbooks', 'outage.yaml'),
+        '--facts',
+        path.join(process.cwd(), 'playbooks', 'examples', 'outage.facts.yaml'),
+        '--state-dir',
+        'fresh',
+        '--id',
+        'i1',
+      ],
+      {cwd: dir, env},
+    )
     expect(opened.code, opened.stderr).toBe(0)
     expect(existsSync(path.join(dir, 'fresh', 'incidents', 'i1.jsonl'))).toBe(true)
     const listed = await runCli(['incident', 'list', '--state-dir', 'fresh'], {cwd: dir, env})
@@ -58,7 +75,10 @@ async function closedPort(): Promise<number> {
     const port = 20_000 + Math.floor(Math.random() * 10_000)
     const refused = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1')
-      socket.once('connect', () => (socket.destroy(), resolve(false)))
+      socket.once('connect', () => {
+        socket.destroy()
+        resolve(false)
+      })
       socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'))
     })
     if (refused) return port
@@ -91,16 +111,31 @@ phases:
     )
     const env = {
       CANDOR_STATE_DIR: path.join(dir, 'state'),
-      CANDOR_X_APP_KEY: 'k', CANDOR_X_APP_SECRET: 's', CANDOR_X_ACCESS_TOKEN: 't', CANDOR_X_ACCESS_SECRET: 'a',
-      CANDOR_TOOT_ACCESS_TOKEN: 'token', CANDOR_SKY_IDENTIFIER: 'status.candor.example', CANDOR_SKY_APP_PASSWORD: 'pw',
+      CANDOR_X_APP_KEY: 'k',
+      CANDOR_X_APP_SECRET: 's',
+      CANDOR_X_ACCESS_TOKEN: 't',
+      CANDOR_X_ACCESS_SECRET: 'a',
+      CANDOR_TOOT_ACCESS_TOKEN: 'token',
+      CANDOR_SKY_IDENTIFIER: 'status.candor.example',
+      CANDOR_SKY_APP_PASSWORD: 'pw',
       CANDOR_MAIL_SMTP_URL: `smtp://127.0.0.1:${port}`,
     }
-    expect((await runCli(['incident', 'open', 'net.yaml', '--set', 'service=S', '--id', 'n1'], {cwd: dir, env})).code).toBe(0)
+    expect(
+      (await runCli(['incident', 'open', 'net.yaml', '--set', 'service=S', '--id', 'n1'], {cwd: dir, env})).code,
+    ).toBe(0)
     const r = await runCli(['publish', '--phase', 'investigating', '--yes', '--json'], {cwd: dir, env})
     expect(r.code, r.stderr).toBe(3)
-    const errors = Object.fromEntries((JSON.parse(r.stdout).deliveries as Array<{channel: string; error: string}>).map((d) => [d.channel, d.error]))
-    const refused = (platform: string) => `could not reach ${platform} at 127.0.0.1:${port} (connection refused) (after 4 attempts)`
-    expect(errors).toEqual({x: refused('X'), toot: refused('Mastodon'), sky: refused('Bluesky'), mail: refused('the SMTP server')})
+    const errors = Object.fromEntries(
+      (JSON.parse(r.stdout).deliveries as Array<{channel: string; error: string}>).map((d) => [d.channel, d.error]),
+    )
+    const refused = (platform: string) =>
+      `could not reach ${platform} at 127.0.0.1:${port} (connection refused) (after 4 attempts)`
+    expect(errors).toEqual({
+      x: refused('X'),
+      toot: refused('Mastodon'),
+      sky: refused('Bluesky'),
+      mail: refused('the SMTP server'),
+    })
     const journal = readFileSync(path.join(dir, 'state', 'incidents', 'n1.jsonl'), 'utf8')
     expect(journal).not.toContain('could not check whether')
     expect(journal).not.toContain('Request failed')
@@ -123,10 +158,16 @@ describe('prompts say why no one can be asked', () => {
     const dir = tempDir()
     const env = {...process.env, CANDOR_STATE_DIR: path.join(dir, 'state'), NO_COLOR: '1'}
     const cwd = process.cwd()
-    expect(spawnSync(process.execPath, [BIN, 'incident', 'open', 'outage', ...FACTS, '--id', 'tty-1'], {cwd, env}).status).toBe(0)
+    expect(
+      spawnSync(process.execPath, [BIN, 'incident', 'open', 'outage', ...FACTS, '--id', 'tty-1'], {cwd, env}).status,
+    ).toBe(0)
     // script(1) gives the command a terminal for stdin and stderr; stdout goes to a file.
     const out = path.join(dir, 'out.txt')
-    const r = spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" publish --phase investigating --channel blog > "${out}"`, '/dev/null'], {cwd, env, encoding: 'utf8', timeout: 30_000})
+    const r = spawnSync(
+      'script',
+      ['-qec', `"${process.execPath}" "${BIN}" publish --phase investigating --channel blog > "${out}"`, '/dev/null'],
+      {cwd, env, encoding: 'utf8', timeout: 30_000},
+    )
     expect(r.status, r.stdout).toBe(4)
     expect(r.stdout).toContain('publishing needs approval, and no one can be asked: stdout is not a terminal')
     expect(r.stdout).not.toContain('stdin is not a terminal')
@@ -163,7 +204,9 @@ describe('retract says what happened and what will', () => {
     expect(JSON.parse(last.stdout).warnings).toEqual([])
     const first = await world.cli(['retract', '--update', '1', '--yes'])
     expect(first.code, first.stderr).toBe(0)
-    expect(first.stderr).toContain("x: update 1 starts the incident's thread; update 2 will stay up as a reply to a deleted post")
+    expect(first.stderr).toContain(
+      "x: update 1 starts the incident's thread; update 2 will stay up as a reply to a deleted post",
+    )
     expect(world.fake.tweets.map((t) => t.deleted)).toEqual([true, false, true])
   })
 })

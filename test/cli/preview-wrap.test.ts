@@ -6,13 +6,15 @@ import {BIN, ROOT, runCli} from '../helpers/cli.js'
 /** Columns a line takes in a terminal (CJK and emoji take two). */
 function width(line: string): number {
   let n = 0
-  for (const {segment} of new Intl.Segmenter(undefined, {granularity: 'grapheme'}).segment(line)) n += /^(?:\p{Extended_Pictographic}|[\u3000-\u9FFF\uFF00-\uFF60])/u.test(segment) ? 2 : 1
+  for (const {segment} of new Intl.Segmenter(undefined, {granularity: 'grapheme'}).segment(line))
+    n += /^(?:\p{Extended_Pictographic}|[\u3000-\u9FFF\uFF00-\uFF60])/u.test(segment) ? 2 : 1
   return n
 }
 
 describe('preview lines wrap inside the │ gutter', () => {
   it('wraps at spaces, breaks a word only when it alone is too wide, and keeps every character', () => {
-    const text = 'We are investigating problems with Acme Voice. Follow along: https://status.acme.example/incidents/2026-11-25-acme-voice-outage'
+    const text =
+      'We are investigating problems with Acme Voice. Follow along: https://status.acme.example/incidents/2026-11-25-acme-voice-outage'
     const lines = wrapLine(text, 30)
     expect(lines.length).toBeGreaterThan(3)
     for (const line of lines) expect(width(line)).toBeLessThanOrEqual(30)
@@ -35,16 +37,35 @@ describe('preview lines wrap inside the │ gutter', () => {
   })
 
   it('candor preview wraps at the terminal width, and not when stdout is not a terminal', async () => {
-    const args = ['preview', 'outage', '--phase', 'investigating', '--facts', 'playbooks/examples/outage.facts.yaml', '--channel', 'blog']
+    const args = [
+      'preview',
+      'outage',
+      '--phase',
+      'investigating',
+      '--facts',
+      'playbooks/examples/outage.facts.yaml',
+      '--channel',
+      'blog',
+    ]
     const piped = await runCli(args)
     expect(piped.code).toBe(0)
-    const longest = Math.max(...piped.stdout.split('\n').filter((l) => l.startsWith('  │ ')).map(width))
+    const longest = Math.max(
+      ...piped.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('  │ '))
+        .map(width),
+    )
     expect(longest).toBeGreaterThan(60)
 
     const hasScript = spawnSync('script', ['--version']).status === 0
     if (!hasScript) return // util-linux `script` gives the CLI a terminal; without it only the pipe case runs
     const command = `stty cols 60; ${process.execPath} ${BIN} ${args.join(' ')}`
-    const tty = spawnSync('script', ['-qec', command, '/dev/null'], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', FORCE_COLOR: undefined}, encoding: 'utf8', timeout: 30_000})
+    const tty = spawnSync('script', ['-qec', command, '/dev/null'], {
+      cwd: ROOT,
+      env: {...process.env, NO_COLOR: '1', FORCE_COLOR: undefined},
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
     expect(tty.status, tty.stderr).toBe(0)
     const gutter = tty.stdout.split(/\r?\n/).filter((l) => l.startsWith('  │ '))
     expect(gutter.length).toBeGreaterThan(piped.stdout.split('\n').filter((l) => l.startsWith('  │ ')).length)

@@ -37,7 +37,11 @@ interface Terminal {
 
 /** Every process below `pid`, found through `pgrep -P` (other tests' Candors are not among them). */
 function descendants(pid: number): number[] {
-  const children = spawnSync('pgrep', ['-P', String(pid)], {encoding: 'utf8'}).stdout.trim().split('\n').map(Number).filter((p) => p > 0)
+  const children = spawnSync('pgrep', ['-P', String(pid)], {encoding: 'utf8'})
+    .stdout.trim()
+    .split('\n')
+    .map(Number)
+    .filter((p) => p > 0)
   return children.flatMap((child) => [child, ...descendants(child)])
 }
 
@@ -45,7 +49,12 @@ function descendants(pid: number): number[] {
 function terminal(args: string[], opts: {cwd: string; env: Record<string, string>}): Terminal {
   // `timeout` ends a Candor that hangs (what a 0-column terminal used to cause) even after the test gave up on it.
   const command = ['timeout', '--foreground', '-s', 'KILL', '60', process.execPath, BIN, ...args].map(quote).join(' ')
-  const child = spawn('script', ['-qefc', command, '/dev/null'], {cwd: opts.cwd, env: {...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, DEBUG: undefined, ...opts.env}, stdio: ['pipe', 'pipe', 'pipe'], detached: true})
+  const child = spawn('script', ['-qefc', command, '/dev/null'], {
+    cwd: opts.cwd,
+    env: {...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, DEBUG: undefined, ...opts.env},
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  })
   let raw = ''
   child.stdout.on('data', (d) => (raw += d))
   child.stderr.on('data', (d) => (raw += d))
@@ -67,7 +76,8 @@ function terminal(args: string[], opts: {cwd: string; env: Record<string, string
   void exited.then((c) => (code = c))
   return {
     output,
-    waitFor: (text, ms = 20_000) => until(`no "${text}"`, ms, () => (output().includes(text) ? true : undefined)).then(() => undefined),
+    waitFor: (text, ms = 20_000) =>
+      until(`no "${text}"`, ms, () => (output().includes(text) ? true : undefined)).then(() => undefined),
     type: (keys) => child.stdin.write(keys),
     exit: (ms = 20_000) => until('the command did not end', ms, () => code),
     candorPid: () =>
@@ -84,10 +94,19 @@ async function world(opts: {approvers?: number} = {}) {
   fakes.push(x)
   const playbook = writeXPlaybook(dir, {x})
   if (opts.approvers) appendFileSync(playbook, `approval: { required: ${opts.approvers} }\n`)
-  const env = {...xEnv(), CANDOR_STATE_DIR: path.join(dir, 'state'), CANDOR_USER: 'Dana On-Call', TERM: 'xterm-256color'}
-  const opened = await runCli(['incident', 'open', playbook, '--id', 'voice-1', '--set', 'service=Acme Voice', '--set', 'impact=Calls fail'], {cwd: dir, env})
+  const env = {
+    ...xEnv(),
+    CANDOR_STATE_DIR: path.join(dir, 'state'),
+    CANDOR_USER: 'Dana On-Call',
+    TERM: 'xterm-256color',
+  }
+  const opened = await runCli(
+    ['incident', 'open', playbook, '--id', 'voice-1', '--set', 'service=Acme Voice', '--set', 'impact=Calls fail'],
+    {cwd: dir, env},
+  )
   expect(opened.code, opened.stderr).toBe(0)
-  const events = async () => (await new FileIncidentStore(path.join(dir, 'state')).read('voice-1')).events.map((e) => e.type)
+  const events = async () =>
+    (await new FileIncidentStore(path.join(dir, 'state')).read('voice-1')).events.map((e) => e.type)
   return {dir, x, env, events}
 }
 
@@ -105,19 +124,22 @@ describe.skipIf(!hasScript)('at a real terminal', () => {
     expect(await w.events()).toEqual(['opened'])
   })
 
-  it.skipIf(spawnSync('pgrep', ['-V']).status !== 0)('a SIGINT signal at the approval prompt (kill -INT) ends it the same way', async () => {
-    const w = await world()
-    const t = terminal(['publish', '--phase', 'investigating'], {cwd: w.dir, env: w.env})
-    await t.waitFor('approving as Dana On-Call')
-    // Candor's node process itself (not the `timeout` wrapping it).
-    const pid = t.candorPid()
-    expect(pid).toBeGreaterThan(0)
-    process.kill(pid!, 'SIGINT')
-    expect(await t.exit()).toBe(130)
-    expect(t.output()).toContain('Aborted: nothing was sent')
-    expect(t.output()).not.toMatch(/internal|Interrupted: sending nothing new/)
-    expect(w.x.requests).toHaveLength(0)
-  })
+  it.skipIf(spawnSync('pgrep', ['-V']).status !== 0)(
+    'a SIGINT signal at the approval prompt (kill -INT) ends it the same way',
+    async () => {
+      const w = await world()
+      const t = terminal(['publish', '--phase', 'investigating'], {cwd: w.dir, env: w.env})
+      await t.waitFor('approving as Dana On-Call')
+      // Candor's node process itself (not the `timeout` wrapping it).
+      const pid = t.candorPid()
+      expect(pid).toBeGreaterThan(0)
+      process.kill(pid!, 'SIGINT')
+      expect(await t.exit()).toBe(130)
+      expect(t.output()).toContain('Aborted: nothing was sent')
+      expect(t.output()).not.toMatch(/internal|Interrupted: sending nothing new/)
+      expect(w.x.requests).toHaveLength(0)
+    },
+  )
 
   it('Enter alone at the approval prompt shows the posts again and sends nothing', async () => {
     const w = await world()
@@ -127,8 +149,13 @@ describe.skipIf(!hasScript)('at a real terminal', () => {
     const review = 'Update 1 of voice-1 · investigating, to x'
     await t.waitFor(review)
     // The posts were shown again, then the same question: leave it with Ctrl-C.
-    await waitFor(() => t.output().slice(t.output().indexOf(review)).includes('approving as Dana On-Call'), {what: 'the review to name the approver', timeoutMs: 20_000})
-    expect(t.output().slice(t.output().indexOf(review))).toContain('We are investigating problems with Acme Voice: Calls fail.')
+    await waitFor(() => t.output().slice(t.output().indexOf(review)).includes('approving as Dana On-Call'), {
+      what: 'the review to name the approver',
+      timeoutMs: 20_000,
+    })
+    expect(t.output().slice(t.output().indexOf(review))).toContain(
+      'We are investigating problems with Acme Voice: Calls fail.',
+    )
     t.type('\u0003')
     expect(await t.exit()).toBe(130)
     expect(w.x.requests).toHaveLength(0)
@@ -149,7 +176,10 @@ describe.skipIf(!hasScript)('at a real terminal', () => {
 
   it('candor approve says who approves and where to; Ctrl-C there records nothing, exit 130', async () => {
     const w = await world({approvers: 2})
-    const drafted = await runCli(['publish', '--phase', 'investigating', '--yes', '--as', 'Alice', '--json'], {cwd: w.dir, env: w.env})
+    const drafted = await runCli(['publish', '--phase', 'investigating', '--yes', '--as', 'Alice', '--json'], {
+      cwd: w.dir,
+      env: w.env,
+    })
     expect(drafted.code, drafted.stderr).toBe(0)
     const {draft} = JSON.parse(drafted.stdout)
     const t = terminal(['approve', draft], {cwd: w.dir, env: w.env})

@@ -40,11 +40,26 @@ describe('the outage playbook on every channel at once', () => {
 
     const channelNames = w.channels.map((c) => c.name).sort()
     for (const [i, phase] of OUTAGE_PHASES.entries()) {
-      const r = await w.cli(['publish', '--incident', ID, '--phase', phase, '--yes', '--json', ...(PHASE_FACTS[phase] ?? [])])
+      const r = await w.cli([
+        'publish',
+        '--incident',
+        ID,
+        '--phase',
+        phase,
+        '--yes',
+        '--json',
+        ...(PHASE_FACTS[phase] ?? []),
+      ])
       expect(r.code, `${phase}: ${r.stderr}${r.stdout}`).toBe(0)
-      const out = JSON.parse(r.stdout) as {update: number; deliveries: Array<{channel: string; status: string; error?: string}>}
+      const out = JSON.parse(r.stdout) as {
+        update: number
+        deliveries: Array<{channel: string; status: string; error?: string}>
+      }
       expect(out.update).toBe(i + 1)
-      expect(out.deliveries.filter((d) => d.status !== 'published'), phase).toEqual([])
+      expect(
+        out.deliveries.filter((d) => d.status !== 'published'),
+        phase,
+      ).toEqual([])
       expect(out.deliveries.map((d) => d.channel).sort()).toEqual(channelNames)
     }
 
@@ -62,19 +77,22 @@ describe('the outage playbook on every channel at once', () => {
     // X: one chain, each post replying to the one before (long updates are split into numbered parts).
     expect(f.x.tweets.map((t) => t.text)).toEqual(partsOf('x').map((e) => e.text))
     expect(f.x.tweets[0]!.inReplyTo).toBeUndefined()
-    f.x.tweets.slice(1).forEach((t, i) => expect(t.inReplyTo).toBe(f.x.tweets[i]!.id))
+    for (const [i, t] of f.x.tweets.slice(1).entries()) expect(t.inReplyTo).toBe(f.x.tweets[i]!.id)
 
     // Mastodon: one chain of replies.
     expect(f.mastodon.statuses.map((s) => s.text)).toEqual(partsOf('mastodon').map((e) => e.text))
     expect(f.mastodon.statuses[0]!.inReplyToId).toBeUndefined()
-    f.mastodon.statuses.slice(1).forEach((s, i) => expect(s.inReplyToId).toBe(f.mastodon.statuses[i]!.id))
+    for (const [i, s] of f.mastodon.statuses.slice(1).entries()) expect(s.inReplyToId).toBe(f.mastodon.statuses[i]!.id)
 
     // Bluesky: one thread; every reply names the first post as root and the previous as parent.
     const bsky = f.bluesky.posts
     expect(bsky.map((p) => p.record.text)).toEqual(partsOf('bluesky').map((e) => e.text))
     expect(bsky[0]!.record.reply).toBeUndefined()
     bsky.slice(1).forEach((p, i) => {
-      expect(p.record.reply).toEqual({root: {uri: bsky[0]!.uri, cid: bsky[0]!.cid}, parent: {uri: bsky[i]!.uri, cid: bsky[i]!.cid}})
+      expect(p.record.reply).toEqual({
+        root: {uri: bsky[0]!.uri, cid: bsky[0]!.cid},
+        parent: {uri: bsky[i]!.uri, cid: bsky[i]!.cid},
+      })
     })
     expect(f.bluesky.ancestors(bsky.at(-1)!.uri).map((p) => p.uri)).toEqual(bsky.map((p) => p.uri).reverse())
 
@@ -90,17 +108,27 @@ describe('the outage playbook on every channel at once', () => {
 
     // Discord: one message per update; nothing in them can ping anyone.
     expect(f.discord.messages.map((m) => m.content)).toEqual(partsOf('discord').map((e) => e.text))
-    for (const m of f.discord.messages) expect(m).toMatchObject({allowedMentions: {parse: []}, pinged: false, username: 'Acme Status'})
+    for (const m of f.discord.messages)
+      expect(m).toMatchObject({allowedMentions: {parse: []}, pinged: false, username: 'Acme Status'})
 
     // Webhook: every delivery signed (the receiver verifies with the standardwebhooks package
     // and refuses anything else), accepted once, in order, each naming the one before.
     const hooks = f.webhook.deliveries
     expect(f.webhook.requests.map((r) => r.outcome)).toEqual(hooks.map(() => 'accepted'))
-    expect(hooks.map((d) => [d.payload.update, d.payload.part, d.payload.text])).toEqual(partsOf('webhook').map((e) => [e.update, e.part, e.text]))
+    expect(hooks.map((d) => [d.payload.update, d.payload.part, d.payload.text])).toEqual(
+      partsOf('webhook').map((e) => [e.update, e.part, e.text]),
+    )
     expect(hooks.map((d) => d.payload.phase)).toEqual(partsOf('webhook').map((e) => e.phase))
-    expect(hooks.map((d) => d.id)).toEqual(partsOf('webhook').map((e) => webhookId(`candor-${ID}-${e.update}-webhook-${e.part}`)))
+    expect(hooks.map((d) => d.id)).toEqual(
+      partsOf('webhook').map((e) => webhookId(`candor-${ID}-${e.update}-webhook-${e.part}`)),
+    )
     hooks.forEach((d, i) => {
-      expect(d.payload).toMatchObject({type: 'candor.update', incident: {id: ID}, title: 'Acme Voice: service disruption', link: 'https://status.acme.example'})
+      expect(d.payload).toMatchObject({
+        type: 'candor.update',
+        incident: {id: ID},
+        title: 'Acme Voice: service disruption',
+        link: 'https://status.acme.example',
+      })
       expect(d.payload.reply_to).toBe(i === 0 ? undefined : hooks[i - 1]!.id)
       expect(d.payload.thread_root).toBe(i === 0 ? undefined : hooks[0]!.id)
       if (i > 0) expect(d.timestamp).toBeGreaterThanOrEqual(hooks[i - 1]!.timestamp)
@@ -118,7 +146,10 @@ describe('the outage playbook on every channel at once', () => {
     })
     expect(new Set(mails.map((m) => m.messageId)).size).toBe(mails.length)
     for (const m of mails) {
-      expect(m).toMatchObject({subject: 'Acme Voice: service disruption', envelope: {from: 'status@acme.test', to: EMAIL_TO}})
+      expect(m).toMatchObject({
+        subject: 'Acme Voice: service disruption',
+        envelope: {from: 'status@acme.test', to: EMAIL_TO},
+      })
       expect(m.from).toMatch(/^"?Acme Status"? <status@acme\.test>$/)
       expect(m.html).toContain('Acme Voice')
     }
@@ -132,7 +163,11 @@ describe('the outage playbook on every channel at once', () => {
     expect(updates.map((u) => u.status)).toEqual(['investigating', 'identified', 'monitoring', 'resolved'])
     const statuspageTexts = partsOf('statuspage').map((e) => e.text)
     expect(updates.map((u) => u.body)).toEqual(statuspageTexts.slice(0, 4))
-    expect(incident.postmortem).toMatchObject({body: statuspageTexts[4], published_at: expect.any(String), notify_subscribers: true})
+    expect(incident.postmortem).toMatchObject({
+      body: statuspageTexts[4],
+      published_at: expect.any(String),
+      notify_subscribers: true,
+    })
     expect(updates[0]!.affected_components.map((c) => c.new_status)).toEqual(['major_outage', 'major_outage'])
     expect(updates[3]!.affected_components.map((c) => c.new_status)).toEqual(['operational', 'operational'])
     expect([...f.statuspage.components.values()].map((c) => c.status)).toEqual(['operational', 'operational'])
@@ -144,7 +179,9 @@ describe('the outage playbook on every channel at once', () => {
     const post = readFileSync(path.join(w.dir, 'blog', '_posts', files[0]!), 'utf8')
     expect(post).toMatch(/^---\ntitle: "Acme Voice: service disruption"\n/)
     expect(post).toContain(`candor_incident: "${ID}"`)
-    expect([...post.matchAll(/<!-- candor:update=(\d+) part=1 -->\n## (\w+) — /g)].map((m) => [Number(m[1]), m[2]])).toEqual([
+    expect(
+      [...post.matchAll(/<!-- candor:update=(\d+) part=1 -->\n## (\w+) — /g)].map((m) => [Number(m[1]), m[2]]),
+    ).toEqual([
       [1, 'Investigating'],
       [2, 'Identified'],
       [3, 'Monitoring'],
@@ -168,12 +205,20 @@ describe('the outage playbook on every channel at once', () => {
     const status = await w.cli(['status', '--incident', ID, '--json'])
     expect(status.code, status.stderr).toBe(0)
     const s = JSON.parse(status.stdout)
-    expect(s).toMatchObject({incident: ID, phase: 'postmortem', resolved: true, updates: 5, unfinished: [], next_update_due: null})
+    expect(s).toMatchObject({
+      incident: ID,
+      phase: 'postmortem',
+      resolved: true,
+      updates: 5,
+      unfinished: [],
+      next_update_due: null,
+    })
     expect(s.channels.map((c: {channel: string}) => c.channel).sort()).toEqual(channelNames)
     expect(s.channels.find((c: {channel: string}) => c.channel === 'x').id).toBe(f.x.tweets.at(-1)!.id)
 
     // No credential anywhere in the journal.
     const journal = readFileSync(path.join(w.stateDir, 'incidents', `${ID}.jsonl`), 'utf8')
-    for (const secret of [...Object.values(X_CREDENTIALS), ...Object.values(SECRETS), f.webhook.secret]) expect(journal).not.toContain(secret)
+    for (const secret of [...Object.values(X_CREDENTIALS), ...Object.values(SECRETS), f.webhook.secret])
+      expect(journal).not.toContain(secret)
   })
 })

@@ -23,7 +23,18 @@
  */
 import {createHash, createHmac, randomBytes} from 'node:crypto'
 import type http from 'node:http'
-import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, header, parseJson, readRequest, type RecordedRequest} from './fake-server.js'
+import {
+  answerFault,
+  type AnswerFault,
+  FakeHttpServer,
+  type FakePlatform,
+  faultAction,
+  FaultQueue,
+  header,
+  parseJson,
+  readRequest,
+  type RecordedRequest,
+} from './fake-server.js'
 
 export interface FakeBskyStrongRef {
   uri: string
@@ -35,7 +46,10 @@ export interface FakeBskyPostRecord {
   text: string
   createdAt: string
   langs?: string[]
-  facets?: Array<{index: {byteStart: number; byteEnd: number}; features: Array<{$type: string; uri?: string; did?: string; tag?: string}>}>
+  facets?: Array<{
+    index: {byteStart: number; byteEnd: number}
+    features: Array<{$type: string; uri?: string; did?: string; tag?: string}>
+  }>
   reply?: {root: FakeBskyStrongRef; parent: FakeBskyStrongRef}
 }
 
@@ -48,7 +62,11 @@ export interface FakeBskyPost {
 }
 
 export type FakeBlueskyFault =
-  | {status: 429; resetInSeconds: number; /** default: the same as resetInSeconds; null leaves Retry-After out */ retryAfterSeconds?: number | null}
+  | {
+      status: 429
+      resetInSeconds: number /** default: the same as resetInSeconds; null leaves Retry-After out */
+      retryAfterSeconds?: number | null
+    }
   | {status: 500 | 502 | 503}
   | {status: 401}
   | {status: 400; error: 'ExpiredToken' | 'InvalidToken' | 'InvalidRequest'; message?: string}
@@ -174,7 +192,14 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
   function jwt(kind: 'access' | 'refresh'): string {
     const iat = nowS()
     const head = b64url({typ: kind === 'access' ? 'at+jwt' : 'refresh+jwt', alg: 'HS256'})
-    const payload = b64url({scope: kind === 'access' ? 'com.atproto.appPass' : 'com.atproto.refresh', sub: did, aud: 'did:web:bsky.social', iat, exp: iat + (kind === 'access' ? 7200 : 7776000), jti: randomBytes(16).toString('base64url')})
+    const payload = b64url({
+      scope: kind === 'access' ? 'com.atproto.appPass' : 'com.atproto.refresh',
+      sub: did,
+      aud: 'did:web:bsky.social',
+      iat,
+      exp: iat + (kind === 'access' ? 7200 : 7776000),
+      jti: randomBytes(16).toString('base64url'),
+    })
     const token = `${head}.${payload}.${createHmac('sha256', jwtKey).update(`${head}.${payload}`).digest('base64url')}`
     tokens.set(token, {kind, expired: false, revoked: false})
     return token
@@ -185,13 +210,30 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
       '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
       id: did,
       alsoKnownAs: [`at://${handle}`],
-      verificationMethod: [{id: `${did}#atproto`, type: 'Multikey', controller: did, publicKeyMultibase: 'zQ3shXjHeiBuRCKmM36cuYnm7YEMzhGnCmCyW92sRJ9pribSF'}],
+      verificationMethod: [
+        {
+          id: `${did}#atproto`,
+          type: 'Multikey',
+          controller: did,
+          publicKeyMultibase: 'zQ3shXjHeiBuRCKmM36cuYnm7YEMzhGnCmCyW92sRJ9pribSF',
+        },
+      ],
       service: [{id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: opts.pdsEndpoint ?? origin}],
     }
   }
 
   function sessionBody() {
-    return {accessJwt: jwt('access'), refreshJwt: jwt('refresh'), handle, did, didDoc: didDoc(), email, emailConfirmed: true, emailAuthFactor: false, active: true}
+    return {
+      accessJwt: jwt('access'),
+      refreshJwt: jwt('refresh'),
+      handle,
+      did,
+      didDoc: didDoc(),
+      email,
+      emailConfirmed: true,
+      emailAuthFactor: false,
+      active: true,
+    }
   }
 
   /** Checks the bearer token; returns an error reply when it is not an access (or refresh) token that is still good. */
@@ -199,7 +241,12 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
     const m = /^Bearer\s+(\S+)$/i.exec(header(req, 'authorization') ?? '')
     if (!m) return xrpcError(401, 'AuthMissing', 'Authentication Required')
     const token = tokens.get(m[1]!)
-    if (!token || token.revoked || token.kind !== kind) return xrpcError(400, 'InvalidToken', kind === 'refresh' && token ? 'Bad token scope' : 'Token could not be verified')
+    if (!token || token.revoked || token.kind !== kind)
+      return xrpcError(
+        400,
+        'InvalidToken',
+        kind === 'refresh' && token ? 'Bad token scope' : 'Token could not be verified',
+      )
     if (token.expired) return xrpcError(400, 'ExpiredToken', 'Token has expired')
     return undefined
   }
@@ -226,16 +273,30 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
   }
 
   const live = (uri: string) => posts.find((p) => p.uri === uri && !p.deleted)
-  const knownDid = (handle: string): string | undefined => (handle === fakeHandle ? did : Object.entries(opts.accounts ?? {}).find(([h]) => h.toLowerCase() === handle)?.[1])
+  const knownDid = (handle: string): string | undefined =>
+    handle === fakeHandle ? did : Object.entries(opts.accounts ?? {}).find(([h]) => h.toLowerCase() === handle)?.[1]
 
   function checkRef(ref: unknown, role: 'root' | 'parent'): FakeBskyPost | Reply {
     const r = ref as Partial<FakeBskyStrongRef> | undefined
-    if (typeof r?.uri !== 'string' || typeof r.cid !== 'string') return xrpcError(400, 'InvalidRequest', `Invalid app.bsky.feed.post record: Record/reply/${role} must have the properties "uri" and "cid"`)
-    if (Object.keys(r).some((k) => k !== 'uri' && k !== 'cid' && k !== '$type')) return xrpcError(400, 'InvalidRequest', `Invalid app.bsky.feed.post record: Record/reply/${role} has unexpected properties`)
+    if (typeof r?.uri !== 'string' || typeof r.cid !== 'string')
+      return xrpcError(
+        400,
+        'InvalidRequest',
+        `Invalid app.bsky.feed.post record: Record/reply/${role} must have the properties "uri" and "cid"`,
+      )
+    if (Object.keys(r).some((k) => k !== 'uri' && k !== 'cid' && k !== '$type'))
+      return xrpcError(
+        400,
+        'InvalidRequest',
+        `Invalid app.bsky.feed.post record: Record/reply/${role} has unexpected properties`,
+      )
     // A deleted root is still a valid reference (its replies stay in the thread); a parent must be up.
-    const post = live(r.uri) ?? (role === 'root' ? [...posts].reverse().find((p) => p.uri === r.uri && p.cid === r.cid) : undefined)
+    const post =
+      live(r.uri) ??
+      (role === 'root' ? [...posts].reverse().find((p) => p.uri === r.uri && p.cid === r.cid) : undefined)
     if (!post) return xrpcError(400, 'InvalidRequest', `Invalid reply: ${role} ${r.uri} does not exist`)
-    if (post.cid !== r.cid) return xrpcError(400, 'InvalidRequest', `Invalid reply: ${role} cid ${r.cid} does not match ${r.uri}`)
+    if (post.cid !== r.cid)
+      return xrpcError(400, 'InvalidRequest', `Invalid reply: ${role} cid ${r.cid} does not match ${r.uri}`)
     return post
   }
 
@@ -244,9 +305,16 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
     if (record.$type !== POST) return invalid('Record/$type must be app.bsky.feed.post')
     if (typeof record.text !== 'string') return invalid('Record must have the property "text"')
     if (Buffer.byteLength(record.text) > 3000) return invalid('Record/text must not be longer than 3000 characters')
-    if ([...graphemes.segment(record.text)].length > 300) return invalid('Record/text must not be longer than 300 graphemes')
-    if (typeof record.createdAt !== 'string' || !DATETIME.test(record.createdAt)) return invalid('Record/createdAt must be an valid atproto datetime (both RFC-3339 and ISO-8601)')
-    if (record.langs !== undefined && (!Array.isArray(record.langs) || record.langs.length > 3 || record.langs.some((l) => typeof l !== 'string' || !/^[a-zA-Z]{2,8}(-[a-zA-Z0-9]{1,8})*$/.test(l)))) {
+    if ([...graphemes.segment(record.text)].length > 300)
+      return invalid('Record/text must not be longer than 300 graphemes')
+    if (typeof record.createdAt !== 'string' || !DATETIME.test(record.createdAt))
+      return invalid('Record/createdAt must be an valid atproto datetime (both RFC-3339 and ISO-8601)')
+    if (
+      record.langs !== undefined &&
+      (!Array.isArray(record.langs) ||
+        record.langs.length > 3 ||
+        record.langs.some((l) => typeof l !== 'string' || !/^[a-zA-Z]{2,8}(-[a-zA-Z0-9]{1,8})*$/.test(l)))
+    ) {
       return invalid('Record/langs must be an array of at most 3 language tags')
     }
     if (record.facets !== undefined) {
@@ -255,32 +323,58 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
       const size = bytes.length
       // A UTF-8 continuation byte (10xxxxxx) never starts a character: a facet edge there cuts one in two.
       const boundary = (at: number) => at === size || (bytes[at]! & 0xc0) !== 0x80
-      type LooseFacet = {index?: {byteStart?: unknown; byteEnd?: unknown}; features?: Array<{$type?: unknown; uri?: unknown; did?: unknown; tag?: unknown}>}
+      type LooseFacet = {
+        index?: {byteStart?: unknown; byteEnd?: unknown}
+        features?: Array<{$type?: unknown; uri?: unknown; did?: unknown; tag?: unknown}>
+      }
       for (const [i, f] of (record.facets as LooseFacet[]).entries()) {
         const start = f?.index?.byteStart
         const end = f?.index?.byteEnd
-        if (typeof start !== 'number' || typeof end !== 'number' || !Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start >= end || end > size) {
+        if (
+          typeof start !== 'number' ||
+          typeof end !== 'number' ||
+          !Number.isInteger(start) ||
+          !Number.isInteger(end) ||
+          start < 0 ||
+          start >= end ||
+          end > size
+        ) {
           return invalid(`Record/facets/${i}/index is outside the text`)
         }
         // Bluesky's clients cut the text at these offsets: one inside a character is a UTF-16 index mistaken for bytes.
-        if (!boundary(start) || !boundary(end)) return invalid(`Record/facets/${i}/index does not fall on UTF-8 character boundaries (byte offsets, not UTF-16 indices)`)
+        if (!boundary(start) || !boundary(end))
+          return invalid(
+            `Record/facets/${i}/index does not fall on UTF-8 character boundaries (byte offsets, not UTF-16 indices)`,
+          )
         const covered = bytes.subarray(start, end).toString('utf8')
-        if (!Array.isArray(f.features) || f.features.length === 0) return invalid(`Record/facets/${i}/features must not be empty`)
+        if (!Array.isArray(f.features) || f.features.length === 0)
+          return invalid(`Record/facets/${i}/features must not be empty`)
         for (const feature of f.features) {
-          if (feature.$type === 'app.bsky.richtext.facet#link' && (typeof feature.uri !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(feature.uri))) {
+          if (
+            feature.$type === 'app.bsky.richtext.facet#link' &&
+            (typeof feature.uri !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(feature.uri))
+          ) {
             return invalid(`Record/facets/${i}/features/0/uri must be a valid uri`)
           }
           if (feature.$type === 'app.bsky.richtext.facet#mention') {
-            if (typeof feature.did !== 'string' || !/^did:[a-z]+:[a-zA-Z0-9._:%-]+$/.test(feature.did)) return invalid(`Record/facets/${i}/features/0/did must be a valid did`)
+            if (typeof feature.did !== 'string' || !/^did:[a-z]+:[a-zA-Z0-9._:%-]+$/.test(feature.did))
+              return invalid(`Record/facets/${i}/features/0/did must be a valid did`)
             // Stricter than a PDS, as the AppView shows it: the facet covers "@handle" of that DID.
             const handle = /^@(.+)$/.exec(covered)?.[1]?.toLowerCase()
-            if (!handle || knownDid(handle) !== feature.did) return invalid(`Record/facets/${i} mentions ${feature.did} but covers "${covered}"`)
+            if (!handle || knownDid(handle) !== feature.did)
+              return invalid(`Record/facets/${i} mentions ${feature.did} but covers "${covered}"`)
           }
           if (feature.$type === 'app.bsky.richtext.facet#tag') {
-            if (typeof feature.tag !== 'string' || feature.tag.length === 0 || Buffer.byteLength(feature.tag) > 640 || [...graphemes.segment(feature.tag)].length > 64) {
+            if (
+              typeof feature.tag !== 'string' ||
+              feature.tag.length === 0 ||
+              Buffer.byteLength(feature.tag) > 640 ||
+              [...graphemes.segment(feature.tag)].length > 64
+            ) {
               return invalid(`Record/facets/${i}/features/0/tag must be 1 to 64 graphemes`)
             }
-            if (covered.slice(1) !== feature.tag || !/^[#＃]/.test(covered)) return invalid(`Record/facets/${i} tags "${feature.tag}" but covers "${covered}"`)
+            if (covered.slice(1) !== feature.tag || !/^[#＃]/.test(covered))
+              return invalid(`Record/facets/${i} tags "${feature.tag}" but covers "${covered}"`)
           }
         }
       }
@@ -290,41 +384,90 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
       const root = checkRef(reply.root, 'root')
       if (!('uri' in root)) return root
       // The AppView flags a thread whose root is itself a reply as an invalid root.
-      if (root.record.reply) return xrpcError(400, 'InvalidRequest', `Invalid reply: root ${root.uri} is itself a reply (to ${root.record.reply.parent.uri}); the root must be the thread's first post`)
+      if (root.record.reply)
+        return xrpcError(
+          400,
+          'InvalidRequest',
+          `Invalid reply: root ${root.uri} is itself a reply (to ${root.record.reply.parent.uri}); the root must be the thread's first post`,
+        )
       const parent = checkRef(reply.parent, 'parent')
       if (!('uri' in parent)) return parent
       const parentRoot = parent.record.reply?.root.uri ?? parent.uri
-      if (parentRoot !== root.uri) return xrpcError(400, 'InvalidRequest', `Invalid reply: root ${root.uri} is not the root of parent ${parent.uri} (${parentRoot})`)
+      if (parentRoot !== root.uri)
+        return xrpcError(
+          400,
+          'InvalidRequest',
+          `Invalid reply: root ${root.uri} is not the root of parent ${parent.uri} (${parentRoot})`,
+        )
     }
     return undefined
   }
 
   function createRecord(body: unknown): Reply {
-    const input = (body ?? {}) as {repo?: unknown; collection?: unknown; rkey?: unknown; record?: unknown; validate?: unknown}
+    const input = (body ?? {}) as {
+      repo?: unknown
+      collection?: unknown
+      rkey?: unknown
+      record?: unknown
+      validate?: unknown
+    }
     if (!isRepo(input.repo)) return xrpcError(400, 'InvalidRequest', `Could not find repo: ${String(input.repo)}`)
-    if (input.collection !== POST) return xrpcError(400, 'InvalidRequest', `Invalid collection: ${String(input.collection)} (this fake keeps only ${POST})`)
-    if (typeof input.record !== 'object' || input.record === null) return xrpcError(400, 'InvalidRequest', 'Input must have the property "record"')
+    if (input.collection !== POST)
+      return xrpcError(
+        400,
+        'InvalidRequest',
+        `Invalid collection: ${String(input.collection)} (this fake keeps only ${POST})`,
+      )
+    if (typeof input.record !== 'object' || input.record === null)
+      return xrpcError(400, 'InvalidRequest', 'Input must have the property "record"')
     const record = input.record as Record<string, unknown>
     const invalid = validatePost(record)
     if (invalid) return invalid
-    if (input.rkey !== undefined && (typeof input.rkey !== 'string' || !TID.test(input.rkey))) return xrpcError(400, 'InvalidRequest', `Invalid record key: ${String(input.rkey)} (app.bsky.feed.post keys are TIDs)`)
+    if (input.rkey !== undefined && (typeof input.rkey !== 'string' || !TID.test(input.rkey)))
+      return xrpcError(
+        400,
+        'InvalidRequest',
+        `Invalid record key: ${String(input.rkey)} (app.bsky.feed.post keys are TIDs)`,
+      )
     const rkey = (input.rkey as string | undefined) ?? tid()
     const uri = `at://${did}/${POST}/${rkey}`
     // A real PDS fails inside its MST ("There is already a value at key") for a key in use,
     // which surfaces as a 500 (UNVERIFIED for every PDS version); a deleted record's key is free again.
-    if (posts.some((p) => p.rkey === rkey && !p.deleted)) return xrpcError(500, 'InternalServerError', 'Internal Server Error')
-    const post: FakeBskyPost = {uri, cid: cidOf(record), rkey, record: record as unknown as FakeBskyPostRecord, deleted: false}
+    if (posts.some((p) => p.rkey === rkey && !p.deleted))
+      return xrpcError(500, 'InternalServerError', 'Internal Server Error')
+    const post: FakeBskyPost = {
+      uri,
+      cid: cidOf(record),
+      rkey,
+      record: record as unknown as FakeBskyPostRecord,
+      deleted: false,
+    }
     posts.push(post)
-    return {status: 200, body: {uri, cid: post.cid, commit: {cid: cidOf({commit: uri, at: Date.now()}), rev: tid()}, validationStatus: 'valid'}}
+    return {
+      status: 200,
+      body: {
+        uri,
+        cid: post.cid,
+        commit: {cid: cidOf({commit: uri, at: Date.now()}), rev: tid()},
+        validationStatus: 'valid',
+      },
+    }
   }
 
-  function route(req: http.IncomingMessage, method: string, nsid: string, query: URLSearchParams, body: unknown): Reply {
+  function route(
+    req: http.IncomingMessage,
+    method: string,
+    nsid: string,
+    query: URLSearchParams,
+    body: unknown,
+  ): Reply {
     const input = (body ?? {}) as Record<string, unknown>
     switch (`${method} ${nsid}`) {
       case 'POST com.atproto.server.createSession': {
         const id = typeof input.identifier === 'string' ? input.identifier.toLowerCase() : ''
         const known = [handle, did, email, opts.identifier?.toLowerCase()].includes(id)
-        if (!known || input.password !== opts.appPassword) return xrpcError(401, 'AuthenticationRequired', 'Invalid identifier or password')
+        if (!known || input.password !== opts.appPassword)
+          return xrpcError(401, 'AuthenticationRequired', 'Invalid identifier or password')
         fake.sessionsCreated++
         return {status: 200, body: sessionBody()}
       }
@@ -336,7 +479,12 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
         return {status: 200, body: refreshed}
       }
       case 'GET com.atproto.server.getSession':
-        return authorize(req, 'access') ?? {status: 200, body: {handle, did, didDoc: didDoc(), email, emailConfirmed: true, emailAuthFactor: false, active: true}}
+        return (
+          authorize(req, 'access') ?? {
+            status: 200,
+            body: {handle, did, didDoc: didDoc(), email, emailConfirmed: true, emailAuthFactor: false, active: true},
+          }
+        )
       case 'POST com.atproto.repo.createRecord':
         return authorize(req, 'access') ?? createRecord(body)
       case 'POST com.atproto.repo.deleteRecord': {
@@ -351,7 +499,8 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
       case 'GET com.atproto.identity.resolveHandle': {
         // Public: no token needed. A handle is a domain name.
         const wanted = (query.get('handle') ?? '').toLowerCase()
-        if (!/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(wanted)) return xrpcError(400, 'InvalidRequest', 'Error: handle must be a valid handle')
+        if (!/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(wanted))
+          return xrpcError(400, 'InvalidRequest', 'Error: handle must be a valid handle')
         const found = knownDid(wanted)
         return found ? {status: 200, body: {did: found}} : xrpcError(400, 'InvalidRequest', 'Unable to resolve handle')
       }
@@ -359,7 +508,9 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
         const repo = query.get('repo')
         const uri = `at://${repo === handle ? did : repo}/${query.get('collection')}/${query.get('rkey')}`
         const post = isRepo(repo) ? live(uri) : undefined
-        return post ? {status: 200, body: {uri: post.uri, cid: post.cid, value: post.record}} : xrpcError(400, 'RecordNotFound', `Could not locate record: ${uri}`)
+        return post
+          ? {status: 200, body: {uri: post.uri, cid: post.cid, value: post.record}}
+          : xrpcError(400, 'RecordNotFound', `Could not locate record: ${uri}`)
       }
       default:
         return xrpcError(501, 'MethodNotImplemented', 'Method Not Implemented')
@@ -369,9 +520,17 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
   function faultReply(fault: AnswerFault<FakeBlueskyFault>, nsid: string): Reply {
     switch (fault.status) {
       case 429: {
-        const headers = {...rateHeaders(nsid, false), 'ratelimit-remaining': '0', 'ratelimit-reset': String(nowS() + fault.resetInSeconds)}
+        const headers = {
+          ...rateHeaders(nsid, false),
+          'ratelimit-remaining': '0',
+          'ratelimit-reset': String(nowS() + fault.resetInSeconds),
+        }
         const retryAfter = fault.retryAfterSeconds === undefined ? fault.resetInSeconds : fault.retryAfterSeconds
-        return {status: 429, body: {error: 'RateLimitExceeded', message: 'Rate Limit Exceeded'}, headers: retryAfter === null ? headers : {...headers, 'retry-after': String(retryAfter)}}
+        return {
+          status: 429,
+          body: {error: 'RateLimitExceeded', message: 'Rate Limit Exceeded'},
+          headers: retryAfter === null ? headers : {...headers, 'retry-after': String(retryAfter)},
+        }
       }
       case 500:
         return xrpcError(500, 'InternalServerError', 'Internal Server Error')
@@ -380,9 +539,20 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
       case 503:
         return xrpcError(503, 'NotEnoughResources', 'Not Enough Resources')
       case 401:
-        return nsid === 'com.atproto.server.createSession' ? xrpcError(401, 'AuthenticationRequired', 'Invalid identifier or password') : xrpcError(401, 'AuthMissing', 'Authentication Required')
+        return nsid === 'com.atproto.server.createSession'
+          ? xrpcError(401, 'AuthenticationRequired', 'Invalid identifier or password')
+          : xrpcError(401, 'AuthMissing', 'Authentication Required')
       case 400:
-        return xrpcError(400, fault.error, fault.message ?? (fault.error === 'ExpiredToken' ? 'Token has expired' : fault.error === 'InvalidToken' ? 'Token could not be verified' : 'Invalid request'))
+        return xrpcError(
+          400,
+          fault.error,
+          fault.message ??
+            (fault.error === 'ExpiredToken'
+              ? 'Token has expired'
+              : fault.error === 'InvalidToken'
+                ? 'Token could not be verified'
+                : 'Invalid request'),
+        )
     }
   }
 
@@ -406,13 +576,18 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
     if (!(await server.delay(req, fault, fake.latencyMs))) return
     const answer = answerFault(fault)
     if (answer) return send(res, faultReply(answer, nsid), nsid)
-    if (raw && typeof body === 'string') return send(res, xrpcError(400, 'InvalidRequest', 'Request body is not valid JSON'), nsid)
+    if (raw && typeof body === 'string')
+      return send(res, xrpcError(400, 'InvalidRequest', 'Request body is not valid JSON'), nsid)
     const reply = route(req, method, nsid, new URLSearchParams(query), body)
     if (faultAction(fault) === 'lose-answer') return void req.socket.destroy()
     send(res, reply, nsid)
   }
 
-  const server = await FakeHttpServer.start({handle: serve, onError: (res, error) => send(res, xrpcError(500, 'InternalServerError', String(error)), ''), faults})
+  const server = await FakeHttpServer.start({
+    handle: serve,
+    onError: (res, error) => send(res, xrpcError(500, 'InternalServerError', String(error)), ''),
+    faults,
+  })
   origin = server.url
 
   const fake: FakeBluesky = {

@@ -14,7 +14,21 @@
  * everything else; then the webhook token; then routing.
  */
 import type http from 'node:http'
-import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, FaultQueue, gatewayErrorPage, gatewayFault, type GatewayErrorFault, matchesRoute, parseJson, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
+import {
+  answerFault,
+  type AnswerFault,
+  FakeHttpServer,
+  type FakePlatform,
+  FaultQueue,
+  gatewayErrorPage,
+  gatewayFault,
+  type GatewayErrorFault,
+  matchesRoute,
+  parseJson,
+  readRequest,
+  type RecordedRequest,
+  type RouteMatch,
+} from './fake-server.js'
 
 export interface FakeDiscordMessage {
   id: string
@@ -74,7 +88,11 @@ function wouldPing(content: string, allowed: unknown): boolean {
   if (allowed === undefined || allowed === null) return mentionsEveryone || mentionsSomeone
   const a = allowed as {parse?: string[]; users?: string[]; roles?: string[]}
   const parse = a.parse ?? []
-  return (mentionsEveryone && parse.includes('everyone')) || (mentionsSomeone && (parse.includes('users') || parse.includes('roles') || (a.users?.length ?? 0) > 0 || (a.roles?.length ?? 0) > 0))
+  return (
+    (mentionsEveryone && parse.includes('everyone')) ||
+    (mentionsSomeone &&
+      (parse.includes('users') || parse.includes('roles') || (a.users?.length ?? 0) > 0 || (a.roles?.length ?? 0) > 0))
+  )
 }
 
 export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Promise<FakeDiscord> {
@@ -126,24 +144,62 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
       case 308:
         return {status: fault.status, headers: {location: fault.location}}
       default:
-        return {status: fault.status, body: {message: fault.status === 500 ? 'Internal Server Error' : 'Service Unavailable', code: 0}}
+        return {
+          status: fault.status,
+          body: {message: fault.status === 500 ? 'Internal Server Error' : 'Service Unavailable', code: 0},
+        }
     }
   }
 
   function execute(body: unknown, wait: boolean): Reply {
-    if (typeof body !== 'object' || body === null) return {status: 400, body: {message: 'Cannot send an empty message', code: 50006}}
-    const b = body as {content?: unknown; username?: unknown; avatar_url?: unknown; allowed_mentions?: unknown; embeds?: unknown}
+    if (typeof body !== 'object' || body === null)
+      return {status: 400, body: {message: 'Cannot send an empty message', code: 50006}}
+    const b = body as {
+      content?: unknown
+      username?: unknown
+      avatar_url?: unknown
+      allowed_mentions?: unknown
+      embeds?: unknown
+    }
     const content = typeof b.content === 'string' ? b.content : ''
     if (!content && !b.embeds) return {status: 400, body: {message: 'Cannot send an empty message', code: 50006}}
     if ([...content].length > 2000) {
-      return {status: 400, body: {message: 'Invalid Form Body', code: 50035, errors: {content: {_errors: [{code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.'}]}}}}
+      return {
+        status: 400,
+        body: {
+          message: 'Invalid Form Body',
+          code: 50035,
+          errors: {content: {_errors: [{code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.'}]}},
+        },
+      }
     }
     const am = b.allowed_mentions
-    if (am !== undefined && (typeof am !== 'object' || am === null || ('parse' in am && !Array.isArray((am as {parse: unknown}).parse)))) {
-      return {status: 400, body: {message: 'Invalid Form Body', code: 50035, errors: {allowed_mentions: {_errors: [{code: 'MODEL_TYPE_CONVERT', message: 'Only dictionaries may be used in a ModelType'}]}}}}
+    if (
+      am !== undefined &&
+      (typeof am !== 'object' || am === null || ('parse' in am && !Array.isArray((am as {parse: unknown}).parse)))
+    ) {
+      return {
+        status: 400,
+        body: {
+          message: 'Invalid Form Body',
+          code: 50035,
+          errors: {
+            allowed_mentions: {
+              _errors: [{code: 'MODEL_TYPE_CONVERT', message: 'Only dictionaries may be used in a ModelType'}],
+            },
+          },
+        },
+      }
     }
     nextId += 4_194_304n
-    const message: FakeDiscordMessage = {id: String(nextId), channelId, content, allowedMentions: b.allowed_mentions, pinged: wouldPing(content, b.allowed_mentions), deleted: false}
+    const message: FakeDiscordMessage = {
+      id: String(nextId),
+      channelId,
+      content,
+      allowedMentions: b.allowed_mentions,
+      pinged: wouldPing(content, b.allowed_mentions),
+      deleted: false,
+    }
     if (typeof b.username === 'string') message.username = b.username
     if (typeof b.avatar_url === 'string') message.avatarUrl = b.avatar_url
     messages.push(message)
@@ -184,7 +240,10 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
     }
     const payload = reply.body === undefined ? '' : JSON.stringify(reply.body)
     res.writeHead(reply.status, {
-      ...(reply.body !== undefined && {'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload))}),
+      ...(reply.body !== undefined && {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(payload)),
+      }),
       via: '1.1 google',
       ...reply.headers,
     })
@@ -217,17 +276,39 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
         message.deleted = true
         return send(res, {status: 204, headers: rateHeaders()})
       }
-      if (method === 'GET') return send(res, {status: 200, body: {id: message.id, content: message.content, channel_id: channelId}, headers: rateHeaders()})
+      if (method === 'GET')
+        return send(res, {
+          status: 200,
+          body: {id: message.id, content: message.content, channel_id: channelId},
+          headers: rateHeaders(),
+        })
       return send(res, {status: 405, body: {message: '405: Method Not Allowed', code: 0}})
     }
     if (method === 'POST') return send(res, execute(body, query.get('wait') === 'true'))
     if (method === 'GET') {
-      return send(res, {status: 200, headers: rateHeaders(), body: {application_id: null, avatar: null, channel_id: channelId, guild_id: guildId, id: webhookId, name, type: 1, token}})
+      return send(res, {
+        status: 200,
+        headers: rateHeaders(),
+        body: {
+          application_id: null,
+          avatar: null,
+          channel_id: channelId,
+          guild_id: guildId,
+          id: webhookId,
+          name,
+          type: 1,
+          token,
+        },
+      })
     }
     return send(res, {status: 405, body: {message: '405: Method Not Allowed', code: 0}})
   }
 
-  const server = await FakeHttpServer.start({handle, onError: (res, error) => send(res, {status: 500, body: {message: String(error), code: 0}}), faults})
+  const server = await FakeHttpServer.start({
+    handle,
+    onError: (res, error) => send(res, {status: 500, body: {message: String(error), code: 0}}),
+    faults,
+  })
   const url = server.url
 
   const fake: FakeDiscord = {

@@ -15,7 +15,19 @@
  */
 import {randomBytes} from 'node:crypto'
 import type http from 'node:http'
-import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, matchesRoute, parseBody, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
+import {
+  answerFault,
+  type AnswerFault,
+  FakeHttpServer,
+  type FakePlatform,
+  faultAction,
+  FaultQueue,
+  matchesRoute,
+  parseBody,
+  readRequest,
+  type RecordedRequest,
+  type RouteMatch,
+} from './fake-server.js'
 
 export interface FakePagePost {
   /** `{page-id}_{post-id}`, as the Graph API answers. */
@@ -80,8 +92,16 @@ const graphError = (status: number, error: GraphErrorBody, headers?: Record<stri
   headers,
 })
 
-const NO_TOKEN = graphError(400, {message: 'An access token is required to request this resource.', type: 'OAuthException', code: 104})
-const BAD_TOKEN = graphError(400, {message: 'Invalid OAuth access token - Cannot parse access token', type: 'OAuthException', code: 190})
+const NO_TOKEN = graphError(400, {
+  message: 'An access token is required to request this resource.',
+  type: 'OAuthException',
+  code: 104,
+})
+const BAD_TOKEN = graphError(400, {
+  message: 'Invalid OAuth access token - Cannot parse access token',
+  type: 'OAuthException',
+  code: 190,
+})
 const EXPIRED_TOKEN = graphError(400, {
   message: 'Error validating access token: Session has expired on Tuesday, 24-Nov-26 10:00:00 PST.',
   type: 'OAuthException',
@@ -110,20 +130,45 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
     const pct = full ? 100 : Math.min(99, ++calls)
     return {
       'x-app-usage': JSON.stringify({call_count: pct, total_cputime: 1, total_time: 1}),
-      'x-business-use-case-usage': JSON.stringify({[pageId]: [{type: 'pages', call_count: pct, total_cputime: 1, total_time: 1, estimated_time_to_regain_access: regainMinutes}]}),
+      'x-business-use-case-usage': JSON.stringify({
+        [pageId]: [
+          {
+            type: 'pages',
+            call_count: pct,
+            total_cputime: 1,
+            total_time: 1,
+            estimated_time_to_regain_access: regainMinutes,
+          },
+        ],
+      }),
     }
   }
 
   function faultReply(fault: AnswerFault<FakeFacebookFault>): Reply {
     if ('status' in fault && !('kind' in fault)) {
       return fault.status === 503
-        ? graphError(503, {message: 'Service temporarily unavailable', type: 'OAuthException', code: 2, is_transient: true})
-        : graphError(500, {message: 'An unknown error has occurred.', type: 'OAuthException', code: 1, is_transient: false})
+        ? graphError(503, {
+            message: 'Service temporarily unavailable',
+            type: 'OAuthException',
+            code: 2,
+            is_transient: true,
+          })
+        : graphError(500, {
+            message: 'An unknown error has occurred.',
+            type: 'OAuthException',
+            code: 1,
+            is_transient: false,
+          })
     }
     switch (fault.kind) {
       case 'throttle': {
         const status = fault.status ?? (fault.code === 32 ? 403 : 400)
-        const error: GraphErrorBody = {message: `(#${fault.code}) ${THROTTLE_MESSAGES[fault.code]}`, type: 'OAuthException', code: fault.code, is_transient: true}
+        const error: GraphErrorBody = {
+          message: `(#${fault.code}) ${THROTTLE_MESSAGES[fault.code]}`,
+          type: 'OAuthException',
+          code: fault.code,
+          is_transient: true,
+        }
         if (fault.code === 80001) error.error_subcode = 2446079
         return graphError(status, error, usageHeaders(fault.regainMinutes ?? 0, true))
       }
@@ -132,10 +177,18 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
       case 'bad-token':
         return EXPIRED_TOKEN
       case 'duplicate':
-        return graphError(400, {message: '(#506) Duplicate status message', type: 'OAuthException', code: 506, error_subcode: 1455006, error_user_title: 'Duplicate Status Update', error_user_msg: 'This status update is identical to the last one you posted.'})
+        return graphError(400, {
+          message: '(#506) Duplicate status message',
+          type: 'OAuthException',
+          code: 506,
+          error_subcode: 1455006,
+          error_user_title: 'Duplicate Status Update',
+          error_user_msg: 'This status update is identical to the last one you posted.',
+        })
       case 'policy':
         return graphError(400, {
-          message: 'It looks like you were misusing this feature by going too fast. You’ve been temporarily blocked from using it.',
+          message:
+            'It looks like you were misusing this feature by going too fast. You’ve been temporarily blocked from using it.',
           type: 'OAuthException',
           code: 368,
           error_subcode: 1390008,
@@ -147,46 +200,99 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
     const auth = req.headers.authorization
     const m = auth ? /^(?:Bearer|OAuth)\s+(\S+)$/i.exec(auth) : null
     if (m) return m[1]
-    const fromBody = typeof body === 'object' && body !== null ? (body as {access_token?: unknown}).access_token : undefined
+    const fromBody =
+      typeof body === 'object' && body !== null ? (body as {access_token?: unknown}).access_token : undefined
     return typeof fromBody === 'string' ? fromBody : (query.get('access_token') ?? undefined)
   }
 
   function route(method: string, p: string, query: URLSearchParams, body: unknown, token: string): Reply {
-    const params = {...Object.fromEntries(query), ...(typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {})}
+    const params = {
+      ...Object.fromEntries(query),
+      ...(typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}),
+    }
     const isPage = token === opts.pageToken
     if (method === 'GET' && p === '/me') {
       const me = isPage ? {id: pageId, name: pageName} : {id: '100000000000001', name: 'Dana On-Call'}
       const fields = String(params.fields ?? 'name,id').split(',')
-      return {status: 200, body: Object.fromEntries(Object.entries(me).filter(([k]) => fields.includes(k))), headers: usageHeaders()}
+      return {
+        status: 200,
+        body: Object.fromEntries(Object.entries(me).filter(([k]) => fields.includes(k))),
+        headers: usageHeaders(),
+      }
     }
     const listing = /^\/([^/]+)\/(?:feed|posts)$/.exec(p)
     if (method === 'GET' && listing) {
-      if (listing[1] !== pageId) return graphError(400, {message: `(#100) Object with ID '${listing[1]}' does not exist, cannot be loaded due to missing permissions, or does not support this operation`, type: 'GraphMethodException', code: 100, error_subcode: 33})
+      if (listing[1] !== pageId)
+        return graphError(400, {
+          message: `(#100) Object with ID '${listing[1]}' does not exist, cannot be loaded due to missing permissions, or does not support this operation`,
+          type: 'GraphMethodException',
+          code: 100,
+          error_subcode: 33,
+        })
       const fields = new Set(['id', ...String(params.fields ?? 'created_time,message,id').split(',')])
       const limit = Math.min(100, Math.max(1, Number(params.limit ?? 25) || 25))
       const live = posts.filter((x) => !x.deleted).reverse()
       const after = typeof params.after === 'string' ? Number(Buffer.from(params.after, 'base64url').toString()) : 0
       const page = live.slice(after, after + limit)
-      const view = (x: FakePagePost) => Object.fromEntries(Object.entries({id: x.id, message: x.message || undefined, created_time: x.createdAt.replace(/\.\d{3}Z$/, '+0000')}).filter(([k, v]) => fields.has(k) && v !== undefined))
+      const view = (x: FakePagePost) =>
+        Object.fromEntries(
+          Object.entries({
+            id: x.id,
+            message: x.message || undefined,
+            created_time: x.createdAt.replace(/\.\d{3}Z$/, '+0000'),
+          }).filter(([k, v]) => fields.has(k) && v !== undefined),
+        )
       const cursor = (n: number) => Buffer.from(String(n)).toString('base64url')
       return {
         status: 200,
-        body: {data: page.map(view), paging: {cursors: {before: cursor(after), after: cursor(after + page.length)}, ...(after + limit < live.length && {next: `https://graph.facebook.com/v21.0${p}?limit=${limit}&after=${cursor(after + page.length)}`})}},
+        body: {
+          data: page.map(view),
+          paging: {
+            cursors: {before: cursor(after), after: cursor(after + page.length)},
+            ...(after + limit < live.length && {
+              next: `https://graph.facebook.com/v21.0${p}?limit=${limit}&after=${cursor(after + page.length)}`,
+            }),
+          },
+        },
         headers: usageHeaders(),
       }
     }
     const feed = /^\/([^/]+)\/feed$/.exec(p)
     if (method === 'POST' && feed) {
-      if (feed[1] !== pageId) return graphError(400, {message: `(#100) Unsupported post request. Object with ID '${feed[1]}' does not exist`, type: 'GraphMethodException', code: 100, error_subcode: 33})
-      if (!isPage) return graphError(403, {message: '(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts as an admin with sufficient administrative permission', type: 'OAuthException', code: 200})
+      if (feed[1] !== pageId)
+        return graphError(400, {
+          message: `(#100) Unsupported post request. Object with ID '${feed[1]}' does not exist`,
+          type: 'GraphMethodException',
+          code: 100,
+          error_subcode: 33,
+        })
+      if (!isPage)
+        return graphError(403, {
+          message:
+            '(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts as an admin with sufficient administrative permission',
+          type: 'OAuthException',
+          code: 200,
+        })
       const message = typeof params.message === 'string' ? params.message : ''
       const link = typeof params.link === 'string' && params.link ? params.link : undefined
-      if (!message && !link) return graphError(400, {message: '(#100) Missing message or attachment.', type: 'OAuthException', code: 100})
+      if (!message && !link)
+        return graphError(400, {message: '(#100) Missing message or attachment.', type: 'OAuthException', code: 100})
       // 63,206 characters, counted as Unicode code points (an emoji is one), not UTF-16 units.
-      if ([...message].length > 63206) return graphError(400, {message: '(#100) Param message must be at most 63206 characters long.', type: 'OAuthException', code: 100})
-      if (posts.some((x) => !x.deleted && x.message === message && x.link === link)) return faultReply({kind: 'duplicate'})
+      if ([...message].length > 63206)
+        return graphError(400, {
+          message: '(#100) Param message must be at most 63206 characters long.',
+          type: 'OAuthException',
+          code: 100,
+        })
+      if (posts.some((x) => !x.deleted && x.message === message && x.link === link))
+        return faultReply({kind: 'duplicate'})
       nextPost += 1n
-      const post: FakePagePost = {id: `${pageId}_${nextPost}`, message, deleted: false, createdAt: new Date().toISOString()}
+      const post: FakePagePost = {
+        id: `${pageId}_${nextPost}`,
+        message,
+        deleted: false,
+        createdAt: new Date().toISOString(),
+      }
       if (link) post.link = link
       posts.push(post)
       return {status: 200, body: {id: post.id}, headers: usageHeaders()}
@@ -207,7 +313,16 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
     }
     if (object && method === 'GET') {
       const post = posts.find((x) => x.id === object[1] && !x.deleted)
-      if (post) return {status: 200, body: {id: post.id, message: post.message, created_time: post.createdAt, permalink_url: `https://www.facebook.com/${post.id}`}}
+      if (post)
+        return {
+          status: 200,
+          body: {
+            id: post.id,
+            message: post.message,
+            created_time: post.createdAt,
+            permalink_url: `https://www.facebook.com/${post.id}`,
+          },
+        }
     }
     return graphError(400, {message: `Unknown path components: ${p}`, type: 'OAuthException', code: 2500})
   }
@@ -238,12 +353,20 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
 
     const query = new URLSearchParams(queryString)
     const token = tokenOf(req, query, body)
-    const reply = !token ? NO_TOKEN : token !== opts.pageToken && token !== opts.userToken ? BAD_TOKEN : route(method, p, query, body, token)
+    const reply = !token
+      ? NO_TOKEN
+      : token !== opts.pageToken && token !== opts.userToken
+        ? BAD_TOKEN
+        : route(method, p, query, body, token)
     if (faultAction(fault) === 'lose-answer') return void req.socket.destroy()
     send(res, reply)
   }
 
-  const server = await FakeHttpServer.start({handle, onError: (res, error) => send(res, graphError(500, {message: String(error), type: 'FakeError', code: 1})), faults})
+  const server = await FakeHttpServer.start({
+    handle,
+    onError: (res, error) => send(res, graphError(500, {message: String(error), type: 'FakeError', code: 1})),
+    faults,
+  })
 
   const fake: FakeFacebook = {
     url: server.url,

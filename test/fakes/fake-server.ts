@@ -165,12 +165,24 @@ export interface GatewayErrorFault {
   status: 500 | 502 | 504
 }
 
-const GATEWAY_TITLES: Record<GatewayErrorFault['status'], string> = {500: 'Internal Server Error', 502: 'Bad Gateway', 504: 'Gateway Time-out'}
+const GATEWAY_TITLES: Record<GatewayErrorFault['status'], string> = {
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  504: 'Gateway Time-out',
+}
 
 /** The gateway's own HTML error page for a gateway-error fault (what a proxy answers, whatever the platform). */
-export function gatewayErrorPage(fault: GatewayErrorFault): {status: number; headers: Record<string, string>; body: string} {
+export function gatewayErrorPage(fault: GatewayErrorFault): {
+  status: number
+  headers: Record<string, string>
+  body: string
+} {
   const title = `${fault.status} ${GATEWAY_TITLES[fault.status]}`
-  return {status: fault.status, headers: {'content-type': 'text/html'}, body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n`}
+  return {
+    status: fault.status,
+    headers: {'content-type': 'text/html'},
+    body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n`,
+  }
 }
 
 /** The fault when it is a gateway error; undefined otherwise. */
@@ -323,7 +335,13 @@ export class FakeHttpServer {
   wait(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve()
     return new Promise((resolve) => {
-      const entry = {timer: setTimeout(() => (this.delays.delete(entry), resolve()), ms), resolve}
+      const entry = {
+        timer: setTimeout(() => {
+          this.delays.delete(entry)
+          resolve()
+        }, ms),
+        resolve,
+      }
       this.delays.add(entry)
     })
   }

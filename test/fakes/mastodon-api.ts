@@ -17,7 +17,20 @@
  */
 import {randomBytes} from 'node:crypto'
 import type http from 'node:http'
-import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, header, matchesRoute, parseBody, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
+import {
+  answerFault,
+  type AnswerFault,
+  FakeHttpServer,
+  type FakePlatform,
+  faultAction,
+  FaultQueue,
+  header,
+  matchesRoute,
+  parseBody,
+  readRequest,
+  type RecordedRequest,
+  type RouteMatch,
+} from './fake-server.js'
 
 export interface FakeStatus {
   id: string
@@ -90,7 +103,10 @@ function escapeHtml(s: string): string {
 function linkHtml(url: string): string {
   const m = /^(https?:\/\/(?:www\.)?)(.*)$/i.exec(url)!
   const shown = m[2]!
-  const visible = shown.length > 30 ? `<span class="ellipsis">${escapeHtml(shown.slice(0, 30))}</span><span class="invisible">${escapeHtml(shown.slice(30))}</span>` : `<span class="">${escapeHtml(shown)}</span><span class="invisible"></span>`
+  const visible =
+    shown.length > 30
+      ? `<span class="ellipsis">${escapeHtml(shown.slice(0, 30))}</span><span class="invisible">${escapeHtml(shown.slice(30))}</span>`
+      : `<span class="">${escapeHtml(shown)}</span><span class="invisible"></span>`
   return `<a href="${escapeHtml(url)}" target="_blank" rel="nofollow noopener" translate="no"><span class="invisible">${escapeHtml(m[1]!)}</span>${visible}</a>`
 }
 
@@ -102,7 +118,10 @@ function contentHtml(text: string): string {
       .map((piece, i) => (i % 2 === 1 ? linkHtml(piece) : escapeHtml(piece)))
       .join('')
       .replace(/\n/g, '<br />')
-  return `<p>${text.split(/\n{2,}/).map(inline).join('</p><p>')}</p>`
+  return `<p>${text
+    .split(/\n{2,}/)
+    .map(inline)
+    .join('</p><p>')}</p>`
 }
 
 /** `.iso8601(6)` as Ruby prints it: microseconds, `Z`. */
@@ -220,7 +239,14 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
         vapid: {public_key: 'BCkMmVdKDnKYwzVCDC99Iuc9GvId-x7-kKtuHnLgfF98ENiZp_aj-UNthbCdI70DqN1zUVis-x0Wrot2sBagkMc='},
         accounts: {max_featured_tags: 10, max_pinned_statuses: 5},
         statuses: {max_characters: maxCharacters, max_media_attachments: 4, characters_reserved_per_url: urlLength},
-        media_attachments: {supported_mime_types: ['image/jpeg', 'image/png'], image_size_limit: 16777216, image_matrix_limit: 33177600, video_size_limit: 103809024, video_frame_rate_limit: 120, video_matrix_limit: 8294400},
+        media_attachments: {
+          supported_mime_types: ['image/jpeg', 'image/png'],
+          image_size_limit: 16777216,
+          image_matrix_limit: 33177600,
+          video_size_limit: 103809024,
+          video_frame_rate_limit: 120,
+          video_matrix_limit: 8294400,
+        },
         polls: {max_options: 4, max_characters_per_option: 50, min_expiration: 300, max_expiration: 2629746},
         translation: {enabled: false},
       },
@@ -237,7 +263,11 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
         return {
           status: 429,
           body: {error: 'Too many requests'},
-          headers: {'x-ratelimit-limit': String(RATE_LIMIT), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': iso6(Date.now() + fault.resetInSeconds * 1000)},
+          headers: {
+            'x-ratelimit-limit': String(RATE_LIMIT),
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-reset': iso6(Date.now() + fault.resetInSeconds * 1000),
+          },
         }
       case 500:
         return {status: 500, body: {error: "We're sorry, but something went wrong on our end."}}
@@ -255,7 +285,8 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
   function authorize(req: http.IncomingMessage, accepted: string[]): Reply | undefined {
     const m = /^Bearer\s+(.+)$/i.exec(header(req, 'authorization') ?? '')
     if (!m || m[1] !== opts.accessToken) return {status: 401, body: {error: 'The access token is invalid'}}
-    if (!accepted.some((s) => scopes.includes(s))) return {status: 403, body: {error: 'This action is outside the authorized scopes'}}
+    if (!accepted.some((s) => scopes.includes(s)))
+      return {status: 403, body: {error: 'This action is outside the authorized scopes'}}
     return undefined
   }
 
@@ -284,14 +315,20 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
     const params = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
     if (key) {
       const seen = idempotency.get(key)
-      const original = seen && Date.now() - seen.at < IDEMPOTENCY_TTL_MS ? statuses.find((s) => s.id === seen.id && !s.deleted) : undefined
+      const original =
+        seen && Date.now() - seen.at < IDEMPOTENCY_TTL_MS
+          ? statuses.find((s) => s.id === seen.id && !s.deleted)
+          : undefined
       if (original) return {status: 200, body: statusEntity(original)}
     }
     const text = typeof params.status === 'string' ? params.status : ''
     if (text.trim() === '') return {status: 422, body: {error: "Validation failed: Text can't be blank"}}
-    if (statusLength(text, urlLength) > maxCharacters) return {status: 422, body: {error: `Validation failed: Text character limit of ${maxCharacters} exceeded`}}
-    const visibility = params.visibility === undefined || params.visibility === '' ? 'public' : String(params.visibility)
-    if (!VISIBILITIES.includes(visibility)) return {status: 422, body: {error: `'${visibility}' is not a valid visibility`}}
+    if (statusLength(text, urlLength) > maxCharacters)
+      return {status: 422, body: {error: `Validation failed: Text character limit of ${maxCharacters} exceeded`}}
+    const visibility =
+      params.visibility === undefined || params.visibility === '' ? 'public' : String(params.visibility)
+    if (!VISIBILITIES.includes(visibility))
+      return {status: 422, body: {error: `'${visibility}' is not a valid visibility`}}
     let inReplyToId: string | undefined
     if (params.in_reply_to_id !== undefined && params.in_reply_to_id !== '') {
       inReplyToId = String(params.in_reply_to_id)
@@ -316,7 +353,13 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
     return {status: 200, body: statusEntity(status)}
   }
 
-  function route(req: http.IncomingMessage, method: string, path: string, query: URLSearchParams, body: unknown): Reply {
+  function route(
+    req: http.IncomingMessage,
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: unknown,
+  ): Reply {
     const one = /^\/api\/v1\/statuses\/([^/]+)$/.exec(path)
     const byAccount = /^\/api\/v1\/accounts\/([^/]+)\/statuses$/.exec(path)
     if (byAccount && method === 'GET') return accountStatuses(req, decodeURIComponent(byAccount[1]!), query)
@@ -337,7 +380,15 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
       return s ? {status: 200, body: statusEntity(s)} : {status: 404, body: {error: 'Record not found'}}
     }
     if (method === 'GET' && path === '/api/v1/accounts/verify_credentials') {
-      return authorize(req, ['read', 'read:accounts', 'profile']) ?? {status: 200, body: {...account(), source: {privacy: 'public', sensitive: false, language: null, note: 'Service status updates', fields: []}}}
+      return (
+        authorize(req, ['read', 'read:accounts', 'profile']) ?? {
+          status: 200,
+          body: {
+            ...account(),
+            source: {privacy: 'public', sensitive: false, language: null, note: 'Service status updates', fields: []},
+          },
+        }
+      )
     }
     if (method === 'GET' && path === '/api/v2/instance') return {status: 200, body: instance()}
     return {status: 404, body: {error: 'Record not found'}}
@@ -345,7 +396,11 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
 
   function send(res: http.ServerResponse, reply: Reply, rate: boolean): void {
     if (!server.answerable(res)) return
-    const headers: Record<string, string> = {'x-request-id': randomBytes(10).toString('hex'), ...(rate ? rateHeaders() : {}), ...reply.headers}
+    const headers: Record<string, string> = {
+      'x-request-id': randomBytes(10).toString('hex'),
+      ...(rate ? rateHeaders() : {}),
+      ...reply.headers,
+    }
     let payload = ''
     if (reply.html !== undefined) {
       payload = reply.html
@@ -373,7 +428,11 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
     send(res, reply, reply.status !== 401)
   }
 
-  const server = await FakeHttpServer.start({handle, onError: (res, error) => send(res, {status: 500, body: {error: String(error)}}, false), faults})
+  const server = await FakeHttpServer.start({
+    handle,
+    onError: (res, error) => send(res, {status: 500, body: {error: String(error)}}, false),
+    faults,
+  })
   const url = server.url
   origin = opts.domain ? `https://${opts.domain}` : url
 

@@ -18,7 +18,22 @@
  * everything else; then authentication; then routing.
  */
 import type http from 'node:http'
-import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, gatewayErrorPage, gatewayFault, type GatewayErrorFault, matchesRoute, parseBody, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
+import {
+  answerFault,
+  type AnswerFault,
+  FakeHttpServer,
+  type FakePlatform,
+  faultAction,
+  FaultQueue,
+  gatewayErrorPage,
+  gatewayFault,
+  type GatewayErrorFault,
+  matchesRoute,
+  parseBody,
+  readRequest,
+  type RecordedRequest,
+  type RouteMatch,
+} from './fake-server.js'
 
 export interface FakeSlackMessage {
   channel: string
@@ -106,7 +121,8 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
     return `${Math.floor(Date.now() / 1000)}.${String(100000 + counter).padStart(6, '0')}`
   }
 
-  const findChannel = (ref: unknown) => (typeof ref === 'string' ? channels.find((c) => c.id === ref || c.name === ref.replace(/^#/, '')) : undefined)
+  const findChannel = (ref: unknown) =>
+    typeof ref === 'string' ? channels.find((c) => c.id === ref || c.name === ref.replace(/^#/, '')) : undefined
   const ok = (body: Record<string, unknown>): Reply => ({status: 200, body: {ok: true, ...body}})
   const err = (error: string): Reply => ({status: 200, body: {ok: false, error}})
 
@@ -132,35 +148,61 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
   /** One page of `list` from `cursor` (an offset, base64), with Slack's paging fields. */
   function paged(list: FakeSlackMessage[], args: Record<string, unknown>, defaultLimit: number) {
     const limit = Math.min(1000, Math.max(1, Number(args.limit ?? defaultLimit) || defaultLimit))
-    const from = typeof args.cursor === 'string' && args.cursor ? Number(Buffer.from(args.cursor, 'base64').toString().replace(/^offset:/, '')) : 0
+    const from =
+      typeof args.cursor === 'string' && args.cursor
+        ? Number(
+            Buffer.from(args.cursor, 'base64')
+              .toString()
+              .replace(/^offset:/, ''),
+          )
+        : 0
     const page = list.slice(from, from + limit)
     const more = from + limit < list.length
-    return {messages: page.map(view), has_more: more, response_metadata: {next_cursor: more ? Buffer.from(`offset:${from + limit}`).toString('base64') : ''}}
+    return {
+      messages: page.map(view),
+      has_more: more,
+      response_metadata: {next_cursor: more ? Buffer.from(`offset:${from + limit}`).toString('base64') : ''},
+    }
   }
 
   /** The channel a read method names (an ID only, as Slack wants), or its error. */
   function readable(ref: unknown): {id: string} | Reply {
     const channel = typeof ref === 'string' ? channels.find((c) => c.id === ref) : undefined
     if (!channel) return err('channel_not_found')
-    if (!scopes.includes('channels:history')) return {status: 200, body: {ok: false, error: 'missing_scope', needed: 'channels:history', provided: scopes.join(',')}}
+    if (!scopes.includes('channels:history'))
+      return {
+        status: 200,
+        body: {ok: false, error: 'missing_scope', needed: 'channels:history', provided: scopes.join(',')},
+      }
     if (channel.member === false) return err('not_in_channel')
     return channel
   }
 
   function faultReply(fault: AnswerFault<FakeSlackFault>, webhook: boolean): Reply {
-    if ('kind' in fault) return webhook ? {status: WEBHOOK_STATUS[fault.error] ?? 400, text: fault.error} : err(fault.error)
+    if ('kind' in fault)
+      return webhook ? {status: WEBHOOK_STATUS[fault.error] ?? 400, text: fault.error} : err(fault.error)
     if (fault.status === 429) {
       return webhook
         ? {status: 429, text: 'rate_limited', headers: {'retry-after': String(fault.retryAfter)}}
         : {status: 429, body: {ok: false, error: 'ratelimited'}, headers: {'retry-after': String(fault.retryAfter)}}
     }
-    return webhook ? {status: fault.status, text: fault.status === 500 ? 'rollup_error' : 'service_unavailable'} : {status: fault.status, text: `<html><body>${fault.status} Service Unavailable</body></html>`}
+    return webhook
+      ? {status: fault.status, text: fault.status === 500 ? 'rollup_error' : 'service_unavailable'}
+      : {status: fault.status, text: `<html><body>${fault.status} Service Unavailable</body></html>`}
   }
 
   function webApi(method: string, args: Record<string, unknown>): Reply {
     switch (method) {
       case 'auth.test':
-        return ok({url: `https://${team.domain}.slack.com/`, team: team.name, user: 'candor', team_id: team.id, user_id: 'U0CANDOR', bot_id: 'B0CANDOR', is_enterprise_install: false})
+        return ok({
+          url: `https://${team.domain}.slack.com/`,
+          team: team.name,
+          user: 'candor',
+          team_id: team.id,
+          user_id: 'U0CANDOR',
+          bot_id: 'B0CANDOR',
+          is_enterprise_install: false,
+        })
       case 'chat.postMessage': {
         const channel = findChannel(args.channel)
         if (!channel) return err('channel_not_found')
@@ -182,7 +224,19 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
         const message: FakeSlackMessage = {channel: channel.id, ts: nextTs(), text, via: 'bot', deleted: false}
         if (threadTs) message.threadTs = threadTs
         messages.push(message)
-        return ok({channel: channel.id, ts: message.ts, message: {type: 'message', subtype: 'bot_message', text, user: 'U0CANDOR', bot_id: 'B0CANDOR', ts: message.ts, ...(threadTs && {thread_ts: threadTs})}})
+        return ok({
+          channel: channel.id,
+          ts: message.ts,
+          message: {
+            type: 'message',
+            subtype: 'bot_message',
+            text,
+            user: 'U0CANDOR',
+            bot_id: 'B0CANDOR',
+            ts: message.ts,
+            ...(threadTs && {thread_ts: threadTs}),
+          },
+        })
       }
       case 'chat.delete': {
         const channel = findChannel(args.channel)
@@ -204,7 +258,10 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
         if ('status' in channel) return channel
         const parent = messages.find((m) => m.channel === channel.id && m.ts === String(args.ts) && !m.deleted)
         if (!parent) return err('thread_not_found')
-        const thread = [parent, ...messages.filter((m) => m.channel === channel.id && m.threadTs === parent.ts && !m.deleted)]
+        const thread = [
+          parent,
+          ...messages.filter((m) => m.channel === channel.id && m.threadTs === parent.ts && !m.deleted),
+        ]
         return ok(paged(thread, args, 1000))
       }
       case 'chat.getPermalink': {
@@ -213,7 +270,10 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
         const message = messages.find((m) => m.channel === channel.id && m.ts === String(args.message_ts) && !m.deleted)
         if (!message) return err('message_not_found')
         const link = `https://${team.domain}.slack.com/archives/${channel.id}/p${message.ts.replace('.', '')}`
-        return ok({channel: channel.id, permalink: message.threadTs ? `${link}?thread_ts=${message.threadTs}&cid=${channel.id}` : link})
+        return ok({
+          channel: channel.id,
+          permalink: message.threadTs ? `${link}?thread_ts=${message.threadTs}&cid=${channel.id}` : link,
+        })
       }
       default:
         return err('unknown_method')
@@ -270,16 +330,30 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
     }
     const api = /^\/api\/([a-zA-Z.]+)$/.exec(p)
     if (!api) return answer({status: 404, text: '<html><body>Not Found</body></html>'})
-    const args: Record<string, unknown> = {...Object.fromEntries(new URLSearchParams(queryString)), ...(typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {})}
-    const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? (typeof args.token === 'string' ? args.token : undefined)
+    const args: Record<string, unknown> = {
+      ...Object.fromEntries(new URLSearchParams(queryString)),
+      ...(typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}),
+    }
+    const auth =
+      /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ??
+      (typeof args.token === 'string' ? args.token : undefined)
     if (!auth) return answer(err('not_authed'))
     if (auth !== opts.botToken) return answer(err('invalid_auth'))
     // JSON bodies are accepted by write methods only (Slack's docs list the content types per method).
-    if (typeof body === 'object' && /json/.test(req.headers['content-type'] ?? '') && ['auth.test', 'chat.getPermalink', 'conversations.history', 'conversations.replies'].includes(api[1]!)) return answer(err('invalid_arguments'))
+    if (
+      typeof body === 'object' &&
+      /json/.test(req.headers['content-type'] ?? '') &&
+      ['auth.test', 'chat.getPermalink', 'conversations.history', 'conversations.replies'].includes(api[1]!)
+    )
+      return answer(err('invalid_arguments'))
     answer(webApi(api[1]!, args))
   }
 
-  const server = await FakeHttpServer.start({handle, onError: (res, error) => send(res, {status: 500, text: String(error)}), faults})
+  const server = await FakeHttpServer.start({
+    handle,
+    onError: (res, error) => send(res, {status: 500, text: String(error)}),
+    faults,
+  })
   const url = server.url
 
   const fake: FakeSlack = {

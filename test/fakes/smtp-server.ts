@@ -65,10 +65,13 @@ export interface FakeSmtp {
 // ---------------------------------------------------------------------------------------
 
 function decodeWords(value: string): string {
-  return value.replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=(\s+(?==\?))?/g, (_, _charset: string, enc: string, data: string) => {
-    const bytes = enc.toUpperCase() === 'B' ? Buffer.from(data, 'base64') : qpBytes(data.replace(/_/g, ' '))
-    return bytes.toString('utf8')
-  })
+  return value.replace(
+    /=\?([^?]+)\?([BbQq])\?([^?]*)\?=(\s+(?==\?))?/g,
+    (_, _charset: string, enc: string, data: string) => {
+      const bytes = enc.toUpperCase() === 'B' ? Buffer.from(data, 'base64') : qpBytes(data.replace(/_/g, ' '))
+      return bytes.toString('utf8')
+    },
+  )
 }
 
 function qpBytes(text: string): Buffer {
@@ -117,7 +120,12 @@ function leaves(raw: string): Array<{type: string; text: string}> {
     return sections.slice(1, -1).flatMap((s) => leaves(s.replace(/^\r?\n/, '')))
   }
   const encoding = (headers['content-transfer-encoding'] ?? '7bit').toLowerCase()
-  const bytes = encoding === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64') : encoding === 'quoted-printable' ? qpBytes(body) : Buffer.from(body, 'utf8')
+  const bytes =
+    encoding === 'base64'
+      ? Buffer.from(body.replace(/\s+/g, ''), 'base64')
+      : encoding === 'quoted-printable'
+        ? qpBytes(body)
+        : Buffer.from(body, 'utf8')
   return [{type, text: bytes.toString('utf8').replace(/\r\n/g, '\n').replace(/\n$/, '')}]
 }
 
@@ -186,15 +194,26 @@ export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): 
     },
     onAuth(auth, session, callback) {
       const fault = faultOf(session.id)
-      const ok = auth.username === user && auth.password === pass && !(fault && 'kind' in fault && fault.kind === 'auth')
+      const ok =
+        auth.username === user && auth.password === pass && !(fault && 'kind' in fault && fault.kind === 'auth')
       logins.push({user: auth.username ?? '', ok})
       if (!ok) return callback(smtpError(535, '5.7.8 Authentication credentials invalid'))
       callback(null, {user: auth.username})
     },
     onRcptTo(address, session, callback) {
       const fault = faultOf(session.id)
-      if (fault && 'status' in fault && fault.status === 550 && (!fault.recipients || fault.recipients.includes(address.address))) {
-        return callback(smtpError(550, `5.1.1 <${address.address}>: Recipient address rejected: User unknown in virtual mailbox table`))
+      if (
+        fault &&
+        'status' in fault &&
+        fault.status === 550 &&
+        (!fault.recipients || fault.recipients.includes(address.address))
+      ) {
+        return callback(
+          smtpError(
+            550,
+            `5.1.1 <${address.address}>: Recipient address rejected: User unknown in virtual mailbox table`,
+          ),
+        )
       }
       callback()
     },
@@ -208,11 +227,17 @@ export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): 
         if (fault && 'kind' in fault && fault.kind === 'hang') return // never answers DATA
         const carryOut = () => {
           if (closed) return
-          if (fault && 'status' in fault && fault.status === 451) return callback(smtpError(451, '4.3.0 Temporary local problem, please try again later'))
-          if (fault && 'status' in fault && fault.status === 554) return callback(smtpError(554, '5.7.1 Message rejected: looks like spam'))
-          const envelope = {from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address)}
+          if (fault && 'status' in fault && fault.status === 451)
+            return callback(smtpError(451, '4.3.0 Temporary local problem, please try again later'))
+          if (fault && 'status' in fault && fault.status === 554)
+            return callback(smtpError(554, '5.7.1 Message rejected: looks like spam'))
+          const envelope = {
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+          }
           messages.push(parseMessage(Buffer.concat(chunks).toString('utf8'), envelope))
-          if (fault && 'kind' in fault && fault.kind === 'lose-answer') return void sockets.get(session.remotePort)?.destroy()
+          if (fault && 'kind' in fault && fault.kind === 'lose-answer')
+            return void sockets.get(session.remotePort)?.destroy()
           callback(null, `2.0.0 Ok: queued as ${messages.length}`)
         }
         const finish = () => {

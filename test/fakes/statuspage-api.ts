@@ -29,11 +29,29 @@
  */
 import {randomBytes} from 'node:crypto'
 import http from 'node:http'
-import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, matchesRoute, parseJson, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
+import {
+  answerFault,
+  type AnswerFault,
+  FakeHttpServer,
+  type FakePlatform,
+  faultAction,
+  FaultQueue,
+  matchesRoute,
+  parseJson,
+  readRequest,
+  type RecordedRequest,
+  type RouteMatch,
+} from './fake-server.js'
 
 export const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const
 export const MAINTENANCE_STATUSES = ['scheduled', 'in_progress', 'verifying', 'completed'] as const
-export const COMPONENT_STATUSES = ['operational', 'under_maintenance', 'degraded_performance', 'partial_outage', 'major_outage'] as const
+export const COMPONENT_STATUSES = [
+  'operational',
+  'under_maintenance',
+  'degraded_performance',
+  'partial_outage',
+  'major_outage',
+] as const
 
 export interface FakeComponent {
   id: string
@@ -143,7 +161,9 @@ interface Reply {
 export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Promise<FakeStatuspage> {
   const pageId = opts.pageId ?? 'kctbh9vrtdwd'
   const pageName = opts.pageName ?? 'Acme Status'
-  const components = new Map<string, FakeComponent>((opts.components ?? []).map((c) => [c.id, {...c, status: 'operational'}]))
+  const components = new Map<string, FakeComponent>(
+    (opts.components ?? []).map((c) => [c.id, {...c, status: 'operational'}]),
+  )
   const incidents: FakeIncident[] = []
   const requests: FakeStatuspageRequest[] = []
   const faults = new FaultQueue<FakeStatuspageFault, RouteMatch>()
@@ -151,13 +171,22 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
   function send(res: http.ServerResponse, reply: Reply): void {
     if (!server.answerable(res)) return
     const payload = reply.body === undefined ? '' : JSON.stringify(reply.body)
-    res.writeHead(reply.status, {'content-type': 'application/json; charset=utf-8', 'x-request-id': randomBytes(8).toString('hex'), ...reply.headers})
+    res.writeHead(reply.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'x-request-id': randomBytes(8).toString('hex'),
+      ...reply.headers,
+    })
     res.end(payload)
   }
 
   function faultReply(fault: AnswerFault<FakeStatuspageFault>): Reply {
     if (fault.status === 420 || fault.status === 429) {
-      return {status: fault.status, body: {error: 'Rate limit exceeded'}, ...('retryAfter' in fault && fault.retryAfter !== undefined && {headers: {'retry-after': String(fault.retryAfter)}})}
+      return {
+        status: fault.status,
+        body: {error: 'Rate limit exceeded'},
+        ...('retryAfter' in fault &&
+          fault.retryAfter !== undefined && {headers: {'retry-after': String(fault.retryAfter)}}),
+      }
     }
     if (fault.status === 401) return {status: 401, body: {error: 'Could not authenticate'}}
     if ('location' in fault) return {status: fault.status, headers: {location: fault.location}}
@@ -191,35 +220,54 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
   function readIncident(body: unknown, existing?: FakeIncident): {error: Reply} | {input: IncidentInput} {
     const creating = existing === undefined
     const incident = (body as {incident?: unknown} | undefined)?.incident
-    if (typeof incident !== 'object' || incident === null) return {error: {status: 400, body: {error: 'param is missing or the value is empty: incident'}}}
+    if (typeof incident !== 'object' || incident === null)
+      return {error: {status: 400, body: {error: 'param is missing or the value is empty: incident'}}}
     const i = incident as Record<string, unknown>
     const errors: string[] = []
     if (creating && (typeof i.name !== 'string' || !i.name.trim())) errors.push("Name can't be blank")
     const realtime = (INCIDENT_STATUSES as readonly string[]).includes(String(i.status))
     const scheduled = (MAINTENANCE_STATUSES as readonly string[]).includes(String(i.status))
-    if (i.status !== undefined && !realtime && !scheduled) errors.push(`Status ${String(i.status)} is not a valid incident status`)
+    if (i.status !== undefined && !realtime && !scheduled)
+      errors.push(`Status ${String(i.status)} is not a valid incident status`)
     else if (existing && i.status !== undefined && (existing.scheduled_for !== null ? !scheduled : !realtime)) {
-      errors.push(`Status ${String(i.status)} is not valid for a ${existing.scheduled_for !== null ? 'scheduled' : 'realtime'} incident`)
+      errors.push(
+        `Status ${String(i.status)} is not valid for a ${existing.scheduled_for !== null ? 'scheduled' : 'realtime'} incident`,
+      )
     }
     // A scheduled incident needs its window: given when created, and any change keeps it valid.
     const window: {scheduledFor?: string; scheduledUntil?: string} = {}
-    if ((creating && scheduled) || (existing?.scheduled_for != null && (i.scheduled_for !== undefined || i.scheduled_until !== undefined))) {
+    if (
+      (creating && scheduled) ||
+      (existing?.scheduled_for != null && (i.scheduled_for !== undefined || i.scheduled_until !== undefined))
+    ) {
       const from = i.scheduled_for ?? existing?.scheduled_for
       const until = i.scheduled_until ?? existing?.scheduled_until
-      const time = (v: unknown) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : undefined)
+      const time = (v: unknown) =>
+        typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v))
+          ? Date.parse(v)
+          : undefined
       if (time(from) === undefined) errors.push("Scheduled for can't be blank and must be a time")
       if (time(until) === undefined) errors.push("Scheduled until can't be blank and must be a time")
-      else if (time(from) !== undefined && time(until)! <= time(from)!) errors.push('Scheduled until must be after scheduled for')
-      if (time(from) !== undefined && time(until) !== undefined) Object.assign(window, {scheduledFor: new Date(time(from)!).toISOString(), scheduledUntil: new Date(time(until)!).toISOString()})
+      else if (time(from) !== undefined && time(until)! <= time(from)!)
+        errors.push('Scheduled until must be after scheduled for')
+      if (time(from) !== undefined && time(until) !== undefined)
+        Object.assign(window, {
+          scheduledFor: new Date(time(from)!).toISOString(),
+          scheduledUntil: new Date(time(until)!).toISOString(),
+        })
     }
     const componentIds = Array.isArray(i.component_ids) ? i.component_ids.map(String) : []
     const componentStatus = new Map<string, string>()
     if (i.components !== undefined) {
-      if (typeof i.components !== 'object' || i.components === null) errors.push('Components must be a map of component id to status')
+      if (typeof i.components !== 'object' || i.components === null)
+        errors.push('Components must be a map of component id to status')
       else for (const [id, status] of Object.entries(i.components)) componentStatus.set(id, String(status))
     }
-    for (const id of new Set([...componentIds, ...componentStatus.keys()])) if (!components.has(id)) errors.push(`Component ${id} could not be found`)
-    for (const status of componentStatus.values()) if (!(COMPONENT_STATUSES as readonly string[]).includes(status)) errors.push(`Component status ${status} is not valid`)
+    for (const id of new Set([...componentIds, ...componentStatus.keys()]))
+      if (!components.has(id)) errors.push(`Component ${id} could not be found`)
+    for (const status of componentStatus.values())
+      if (!(COMPONENT_STATUSES as readonly string[]).includes(status))
+        errors.push(`Component status ${status} is not valid`)
     if (errors.length > 0) return {error: {status: 422, body: {error: errors}}}
     return {
       input: {
@@ -241,7 +289,8 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
     if (input.status) incident.status = input.status
     if (input.name) incident.name = input.name
     if (incident.status === 'monitoring' && previous !== 'monitoring') incident.monitoring_at = at
-    if ((incident.status === 'resolved' || incident.status === 'completed') && previous !== incident.status) incident.resolved_at = at
+    if ((incident.status === 'resolved' || incident.status === 'completed') && previous !== incident.status)
+      incident.resolved_at = at
     if (input.scheduledFor) incident.scheduled_for = input.scheduledFor
     if (input.scheduledUntil) incident.scheduled_until = input.scheduledUntil
     const affected: FakeIncidentUpdate['affected_components'] = []
@@ -250,7 +299,8 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
       if (c.status !== status) affected.push({code: id, name: c.name, old_status: c.status, new_status: status})
       c.status = status
     }
-    for (const id of [...input.componentIds, ...input.componentStatus.keys()]) if (!incident.component_ids.includes(id)) incident.component_ids.push(id)
+    for (const id of [...input.componentIds, ...input.componentStatus.keys()])
+      if (!incident.component_ids.includes(id)) incident.component_ids.push(id)
     if (input.body !== undefined || incident.status !== previous) {
       incident.incident_updates.unshift({
         id: newId(),
@@ -273,7 +323,10 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
     const q = query.get('q')?.toLowerCase()
     const found = incidents
       .filter((i) => !i.deleted)
-      .filter((i) => !q || i.name.toLowerCase().includes(q) || i.incident_updates.some((u) => u.body.toLowerCase().includes(q)))
+      .filter(
+        (i) =>
+          !q || i.name.toLowerCase().includes(q) || i.incident_updates.some((u) => u.body.toLowerCase().includes(q)),
+      )
       .reverse()
     return {status: 200, body: found.slice((page - 1) * limit, page * limit).map(view)}
   }
@@ -284,7 +337,18 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
     if (decodeURIComponent(page[1]!) !== pageId) return {status: 404, body: {error: 'Page not found'}}
     const rest = page[2] ?? ''
     if (rest === '' && method === 'GET') {
-      return {status: 200, body: {id: pageId, name: pageName, subdomain: 'acme', url: 'https://status.acme.test', time_zone: 'Etc/UTC', created_at: now(), updated_at: now()}}
+      return {
+        status: 200,
+        body: {
+          id: pageId,
+          name: pageName,
+          subdomain: 'acme',
+          url: 'https://status.acme.test',
+          time_zone: 'Etc/UTC',
+          created_at: now(),
+          updated_at: now(),
+        },
+      }
     }
     if (rest === '/incidents' && method === 'GET') return list(query)
     if (rest === '/incidents' && method === 'POST') {
@@ -341,16 +405,33 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
   }
 
   function postmortemView(p: FakePostmortem) {
-    return {preview_key: 'pmpreview0001', ...p, custom_tweet: null, body_updated_at: p.published_at, body_draft_updated_at: now(), created_at: now(), updated_at: now()}
+    return {
+      preview_key: 'pmpreview0001',
+      ...p,
+      custom_tweet: null,
+      body_updated_at: p.published_at,
+      body_draft_updated_at: now(),
+      created_at: now(),
+      updated_at: now(),
+    }
   }
 
   /** The postmortem endpoints: write the draft, publish, revert to draft, delete. */
   function postmortemRoute(incident: FakeIncident, method: string, action: string, body: unknown): Reply {
     const fields = (body as {postmortem?: Record<string, unknown>} | undefined)?.postmortem
     if (action === '' && method === 'PUT') {
-      if (incident.status !== 'resolved' && incident.status !== 'completed') return {status: 422, body: {error: ['Postmortems can only be written for resolved incidents']}}
-      if (typeof fields?.body_draft !== 'string' || !fields.body_draft.trim()) return {status: 422, body: {error: ["Body draft can't be blank"]}}
-      incident.postmortem = {body: null, published_at: null, notify_subscribers: false, notify_twitter: false, ...incident.postmortem, body_draft: fields.body_draft}
+      if (incident.status !== 'resolved' && incident.status !== 'completed')
+        return {status: 422, body: {error: ['Postmortems can only be written for resolved incidents']}}
+      if (typeof fields?.body_draft !== 'string' || !fields.body_draft.trim())
+        return {status: 422, body: {error: ["Body draft can't be blank"]}}
+      incident.postmortem = {
+        body: null,
+        published_at: null,
+        notify_subscribers: false,
+        notify_twitter: false,
+        ...incident.postmortem,
+        body_draft: fields.body_draft,
+      }
       return {status: 200, body: postmortemView(incident.postmortem)}
     }
     if (action === '' && method === 'DELETE') {
@@ -361,7 +442,12 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
     }
     if (action === '/publish' && method === 'PUT') {
       if (!incident.postmortem?.body_draft) return {status: 422, body: {error: ['Postmortem has no draft to publish']}}
-      Object.assign(incident.postmortem, {body: incident.postmortem.body_draft, published_at: now(), notify_subscribers: fields?.notify_subscribers === true, notify_twitter: fields?.notify_twitter === true})
+      Object.assign(incident.postmortem, {
+        body: incident.postmortem.body_draft,
+        published_at: now(),
+        notify_subscribers: fields?.notify_subscribers === true,
+        notify_twitter: fields?.notify_twitter === true,
+      })
       return {status: 200, body: postmortemView(incident.postmortem)}
     }
     if (action === '/revert' && method === 'PUT') {
@@ -391,7 +477,11 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
     send(res, reply)
   }
 
-  const server = await FakeHttpServer.start({handle, onError: (res, error) => send(res, {status: 500, body: {error: String(error)}}), faults})
+  const server = await FakeHttpServer.start({
+    handle,
+    onError: (res, error) => send(res, {status: 500, body: {error: String(error)}}),
+    faults,
+  })
 
   const fake: FakeStatuspage = {
     url: server.url,

@@ -11,7 +11,15 @@
 import {randomBytes} from 'node:crypto'
 import http from 'node:http'
 import {Webhook, WebhookVerificationError} from 'standardwebhooks'
-import {answerFault, FakeHttpServer, faultAction, FaultQueue, header, type InFlight, readRequest} from './fake-server.js'
+import {
+  answerFault,
+  FakeHttpServer,
+  faultAction,
+  FaultQueue,
+  header,
+  type InFlight,
+  readRequest,
+} from './fake-server.js'
 
 export interface ReceivedWebhook {
   /** The `webhook-id` header. */
@@ -74,14 +82,24 @@ export async function startFakeWebhookReceiver(opts: {secret?: string} = {}): Pr
   function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     if (!server.answerable(res)) return
     const text = typeof body === 'string' ? body : JSON.stringify(body)
-    res.writeHead(status, {'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', ...headers})
+    res.writeHead(status, {
+      'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+      ...headers,
+    })
     res.end(text)
   }
 
   /** Verifies and processes one delivery; returns whether it was new. */
-  function process(req: http.IncomingMessage, raw: string): {status: number; body: unknown; outcome: FakeWebhookRequest['outcome']} {
+  function process(
+    req: http.IncomingMessage,
+    raw: string,
+  ): {status: number; body: unknown; outcome: FakeWebhookRequest['outcome']} {
     const signed = (name: string) => header(req, name) ?? ''
-    const headers = {'webhook-id': signed('webhook-id'), 'webhook-timestamp': signed('webhook-timestamp'), 'webhook-signature': signed('webhook-signature')}
+    const headers = {
+      'webhook-id': signed('webhook-id'),
+      'webhook-timestamp': signed('webhook-timestamp'),
+      'webhook-signature': signed('webhook-signature'),
+    }
     let payload: unknown
     try {
       payload = verifier.verify(raw, headers)
@@ -89,10 +107,16 @@ export async function startFakeWebhookReceiver(opts: {secret?: string} = {}): Pr
       const message = error instanceof WebhookVerificationError ? error.message : 'invalid JSON body'
       return {status: 400, body: {error: message}, outcome: 'rejected'}
     }
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return {status: 400, body: {error: 'body must be a JSON object'}, outcome: 'rejected'}
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+      return {status: 400, body: {error: 'body must be a JSON object'}, outcome: 'rejected'}
     if (seen.has(headers['webhook-id'])) return {status: 200, body: {ok: true, duplicate: true}, outcome: 'duplicate'}
     seen.add(headers['webhook-id'])
-    deliveries.push({id: headers['webhook-id'], timestamp: Number(headers['webhook-timestamp']), payload: payload as Record<string, unknown>, raw})
+    deliveries.push({
+      id: headers['webhook-id'],
+      timestamp: Number(headers['webhook-timestamp']),
+      payload: payload as Record<string, unknown>,
+      raw,
+    })
     return {status: 200, body: {ok: true}, outcome: 'accepted'}
   }
 
@@ -111,9 +135,13 @@ export async function startFakeWebhookReceiver(opts: {secret?: string} = {}): Pr
     const answer = answerFault(fault)
     if (answer) {
       entry.outcome = 'fault'
-      const extra: Record<string, string> = 'retryAfter' in answer && answer.retryAfter !== undefined ? {'retry-after': String(answer.retryAfter)} : {}
+      const extra: Record<string, string> =
+        'retryAfter' in answer && answer.retryAfter !== undefined ? {'retry-after': String(answer.retryAfter)} : {}
       if ('location' in answer) extra.location = answer.location
-      const body = 'body' in answer && answer.body !== undefined ? answer.body : {error: http.STATUS_CODES[answer.status] ?? 'error'}
+      const body =
+        'body' in answer && answer.body !== undefined
+          ? answer.body
+          : {error: http.STATUS_CODES[answer.status] ?? 'error'}
       return send(res, answer.status, body, extra)
     }
 
@@ -127,7 +155,11 @@ export async function startFakeWebhookReceiver(opts: {secret?: string} = {}): Pr
     send(res, result.status, result.body)
   }
 
-  const server = await FakeHttpServer.start({handle, onError: (res, error) => send(res, 500, {error: String(error)}), faults})
+  const server = await FakeHttpServer.start({
+    handle,
+    onError: (res, error) => send(res, 500, {error: String(error)}),
+    faults,
+  })
   const origin = server.url
 
   const receiver: FakeWebhookReceiver = {

@@ -28,7 +28,12 @@ function redirectTo(baseUrl: string): ITwitterApiClientPlugin {
 
 function clientFor(fake: FakeX, creds: FakeXCredentials = CREDS): TwitterApi {
   return new TwitterApi(
-    {appKey: creds.appKey, appSecret: creds.appSecret, accessToken: creds.accessToken, accessSecret: creds.accessSecret},
+    {
+      appKey: creds.appKey,
+      appSecret: creds.appSecret,
+      accessToken: creds.accessToken,
+      accessSecret: creds.accessSecret,
+    },
     {httpAgent: new http.Agent(), plugins: [redirectTo(fake.url)]},
   )
 }
@@ -88,7 +93,9 @@ describe('fake X API v2 driven by twitter-api-v2', () => {
     expect(req).toMatchObject({method: 'POST', path: '/2/tweets', body: {text: data.text}})
     expect(req!.headers['content-type']).toMatch(/^application\/json/)
     expect(req!.headers.host).toBe(new URL(fake.url).host)
-    expect(String(req!.headers.authorization)).toMatch(/^OAuth oauth_consumer_key="app-key-123",.*oauth_signature_method="HMAC-SHA1"/)
+    expect(String(req!.headers.authorization)).toMatch(
+      /^OAuth oauth_consumer_key="app-key-123",.*oauth_signature_method="HMAC-SHA1"/,
+    )
   })
 
   it('answers with rate-limit headers the library exposes', async () => {
@@ -119,7 +126,12 @@ describe('fake X API v2 driven by twitter-api-v2', () => {
     for (const id of [first.data.id, '1234567890']) {
       const e = await responseError(client.v2.tweet('orphan', {reply: {in_reply_to_tweet_id: id}}))
       expect(e.code).toBe(403)
-      expect(e.data).toEqual({title: 'Forbidden', type: 'about:blank', status: 403, detail: 'You attempted to reply to a Tweet that is deleted or not visible to you.'})
+      expect(e.data).toEqual({
+        title: 'Forbidden',
+        type: 'about:blank',
+        status: 403,
+        detail: 'You attempted to reply to a Tweet that is deleted or not visible to you.',
+      })
     }
     expect(fake.tweets.map((t) => t.text)).toEqual(['Investigating.'])
   })
@@ -158,11 +170,20 @@ describe('fake X API v2 driven by twitter-api-v2', () => {
     const host = new URL(fake.url).host
     const none = await rawRequest(fake.url, {method: 'GET', path: '/2/users/me', headers: {host}})
     expect(none.status).toBe(401)
-    expect(JSON.parse(none.body)).toEqual({title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized'})
+    expect(JSON.parse(none.body)).toEqual({
+      title: 'Unauthorized',
+      type: 'about:blank',
+      status: 401,
+      detail: 'Unauthorized',
+    })
 
     await client.v2.me()
     const signed = fake.requests.at(-1)!
-    const replay = await rawRequest(fake.url, {method: 'GET', path: signed.path, headers: {host, authorization: String(signed.headers.authorization)}})
+    const replay = await rawRequest(fake.url, {
+      method: 'GET',
+      path: signed.path,
+      headers: {host, authorization: String(signed.headers.authorization)},
+    })
     expect(replay.status).toBe(401)
   })
 

@@ -15,7 +15,20 @@
 import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto'
 import type http from 'node:http'
 import twitterText from 'twitter-text'
-import {answerFault, type AnswerFault, FakeHttpServer, type FakePlatform, faultAction, FaultQueue, header, matchesRoute, parseBody, readRequest, type RecordedRequest, type RouteMatch} from './fake-server.js'
+import {
+  answerFault,
+  type AnswerFault,
+  FakeHttpServer,
+  type FakePlatform,
+  faultAction,
+  FaultQueue,
+  header,
+  matchesRoute,
+  parseBody,
+  readRequest,
+  type RecordedRequest,
+  type RouteMatch,
+} from './fake-server.js'
 
 export interface FakeXCredentials {
   appKey: string
@@ -75,8 +88,18 @@ export interface StartFakeXOptions {
 // ---------------------------------------------------------------------------------------
 
 const UNAUTHORIZED_BODY = {title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized'}
-const TOO_MANY_REQUESTS_BODY = {title: 'Too Many Requests', detail: 'Too Many Requests', type: 'about:blank', status: 429}
-const SERVICE_UNAVAILABLE_BODY = {title: 'Service Unavailable', detail: 'Service Unavailable', type: 'about:blank', status: 503}
+const TOO_MANY_REQUESTS_BODY = {
+  title: 'Too Many Requests',
+  detail: 'Too Many Requests',
+  type: 'about:blank',
+  status: 429,
+}
+const SERVICE_UNAVAILABLE_BODY = {
+  title: 'Service Unavailable',
+  detail: 'Service Unavailable',
+  type: 'about:blank',
+  status: 503,
+}
 const DUPLICATE_BODY = {
   detail: 'You are not allowed to create a Tweet with duplicate content.',
   type: 'about:blank',
@@ -103,7 +126,9 @@ function invalidRequest(message: string, parameters: Record<string, unknown[]> =
 
 function notFound(detail: string, extra: Record<string, string> = {}) {
   return {
-    errors: [{...extra, title: 'Not Found Error', detail, type: 'https://api.twitter.com/2/problems/resource-not-found'}],
+    errors: [
+      {...extra, title: 'Not Found Error', detail, type: 'https://api.twitter.com/2/problems/resource-not-found'},
+    ],
     title: 'Not Found Error',
     detail,
     type: 'https://api.twitter.com/2/problems/resource-not-found',
@@ -176,7 +201,9 @@ function encodePageToken(id: string): string {
 
 function decodePageToken(token: string): string | undefined {
   const s = Buffer.from(token, 'base64url').toString('utf8')
-  return s.startsWith(PAGE_TOKEN_PREFIX) && /^\d+$/.test(s.slice(PAGE_TOKEN_PREFIX.length)) ? s.slice(PAGE_TOKEN_PREFIX.length) : undefined
+  return s.startsWith(PAGE_TOKEN_PREFIX) && /^\d+$/.test(s.slice(PAGE_TOKEN_PREFIX.length))
+    ? s.slice(PAGE_TOKEN_PREFIX.length)
+    : undefined
 }
 
 // ---------------------------------------------------------------------------------------
@@ -334,13 +361,29 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
     // X counts as twitter-text does (config v3): URLs 23, CJK and emoji 2, NFC-normalised.
     const parsed = twitterText.parseTweet(text)
     if (!parsed.valid) {
-      return {status: 400, rateKey, body: invalidRequest(`Your Tweet text is too long or invalid (weighted length ${parsed.weightedLength} > 280).`, {text: [text]})}
+      return {
+        status: 400,
+        rateKey,
+        body: invalidRequest(
+          `Your Tweet text is too long or invalid (weighted length ${parsed.weightedLength} > 280).`,
+          {text: [text]},
+        ),
+      }
     }
     let inReplyTo: string | undefined
     if (reply !== undefined) {
-      const target = typeof reply === 'object' && reply !== null ? (reply as {in_reply_to_tweet_id?: unknown}).in_reply_to_tweet_id : undefined
+      const target =
+        typeof reply === 'object' && reply !== null
+          ? (reply as {in_reply_to_tweet_id?: unknown}).in_reply_to_tweet_id
+          : undefined
       if (typeof target !== 'string' || !/^\d{1,19}$/.test(target)) {
-        return {status: 400, rateKey, body: invalidRequest('$.reply.in_reply_to_tweet_id: is missing but it is required', {'$.reply': [JSON.stringify(reply)]})}
+        return {
+          status: 400,
+          rateKey,
+          body: invalidRequest('$.reply.in_reply_to_tweet_id: is missing but it is required', {
+            '$.reply': [JSON.stringify(reply)],
+          }),
+        }
       }
       if (!tweets.some((t) => t.id === target && !t.deleted)) return {status: 403, rateKey, body: REPLY_TO_DELETED_BODY}
       inReplyTo = target
@@ -356,14 +399,23 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
 
   function deleteTweet(id: string, rateKey: string): Reply {
     if (!/^\d{1,19}$/.test(id)) {
-      return {status: 400, rateKey, body: invalidRequest(`The \`id\` query parameter value [${id}] is not valid`, {id: [id]})}
+      return {
+        status: 400,
+        rateKey,
+        body: invalidRequest(`The \`id\` query parameter value [${id}] is not valid`, {id: [id]}),
+      }
     }
     const tweet = tweets.find((t) => t.id === id && !t.deleted)
     if (!tweet) {
       return {
         status: 404,
         rateKey,
-        body: notFound(`Could not find tweet with id: [${id}].`, {value: id, parameter: 'id', resource_type: 'tweet', resource_id: id}),
+        body: notFound(`Could not find tweet with id: [${id}].`, {
+          value: id,
+          parameter: 'id',
+          resource_type: 'tweet',
+          resource_id: id,
+        }),
       }
     }
     tweet.deleted = true
@@ -376,11 +428,21 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
     if (rawMax !== null) {
       max = Number(rawMax)
       if (!/^\d+$/.test(rawMax) || max < 5 || max > 100) {
-        return {status: 400, rateKey, body: invalidRequest(`The \`max_results\` query parameter value [${rawMax}] is not between 5 and 100`, {max_results: [rawMax]})}
+        return {
+          status: 400,
+          rateKey,
+          body: invalidRequest(`The \`max_results\` query parameter value [${rawMax}] is not between 5 and 100`, {
+            max_results: [rawMax],
+          }),
+        }
       }
     }
     if (!/^\d{1,19}$/.test(id)) {
-      return {status: 400, rateKey, body: invalidRequest(`The \`id\` query parameter value [${id}] is not valid`, {id: [id]})}
+      return {
+        status: 400,
+        rateKey,
+        body: invalidRequest(`The \`id\` query parameter value [${id}] is not valid`, {id: [id]}),
+      }
     }
     let list = id === userId ? tweets.filter((t) => !t.deleted).reverse() : []
     const sinceId = query.get('since_id')
@@ -390,7 +452,14 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
     const token = query.get('pagination_token')
     if (token !== null) {
       const from = decodePageToken(token)
-      if (!from) return {status: 400, rateKey, body: invalidRequest(`The \`pagination_token\` query parameter value [${token}] is not valid`, {pagination_token: [token]})}
+      if (!from)
+        return {
+          status: 400,
+          rateKey,
+          body: invalidRequest(`The \`pagination_token\` query parameter value [${token}] is not valid`, {
+            pagination_token: [token],
+          }),
+        }
       list = list.filter((t) => BigInt(t.id) <= BigInt(from))
     }
     const page = list.slice(0, max)
@@ -416,7 +485,10 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
     }
     const tl = /^\/2\/users\/([^/]+)\/tweets$/.exec(path)
     if (tl && method === 'GET') return timeline(decodeURIComponent(tl[1]!), query, rateKey)
-    return {status: 404, body: {title: 'Not Found Error', detail: `No route for ${method} ${path}`, type: 'about:blank', status: 404}}
+    return {
+      status: 404,
+      body: {title: 'Not Found Error', detail: `No route for ${method} ${path}`, type: 'about:blank', status: 404},
+    }
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -430,7 +502,8 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
     if (answer) return send(res, faultReply(answer, method, pathOnly))
 
     // A bad signature is answered even when the answer was to be lost: nothing was carried out.
-    if (checkOAuth(req, method, rawPath, rawBody) !== undefined) return send(res, {status: 401, body: UNAUTHORIZED_BODY})
+    if (checkOAuth(req, method, rawPath, rawBody) !== undefined)
+      return send(res, {status: 401, body: UNAUTHORIZED_BODY})
     if (faultAction(fault) === 'lose-answer') {
       route(method, pathOnly, new URLSearchParams(query), body)
       req.socket.destroy()
@@ -442,7 +515,11 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
 
   const server = await FakeHttpServer.start({
     handle,
-    onError: (res, error) => send(res, {status: 500, body: {title: 'Internal Server Error', detail: String(error), type: 'about:blank', status: 500}}),
+    onError: (res, error) =>
+      send(res, {
+        status: 500,
+        body: {title: 'Internal Server Error', detail: String(error), type: 'about:blank', status: 500},
+      }),
     faults,
   })
 

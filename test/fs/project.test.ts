@@ -28,7 +28,7 @@ describe('finding the state directory and the project', () => {
     expect(findStateDir(other)).toBeUndefined()
   })
 
-  it.runIf(process.getuid?.() === 0)("passes over a .candor/ another user owns", () => {
+  it.runIf(process.getuid?.() === 0)('passes over a .candor/ another user owns', () => {
     const root = tempDir()
     const mine = path.join(root, 'mine')
     mkdirSync(path.join(root, '.candor'))
@@ -59,7 +59,11 @@ describe('finding the state directory and the project', () => {
     writeFileSync(file, 'name: outage\n')
     const roots = projectRoots({cwd: path.join(root, 'playbooks')})
     expect(roots[0]).toBe(root)
-    expect(playbookRecord({name: 'outage', file}, roots)).toEqual({name: 'outage', file: 'playbooks/outage.yaml', sha256: createHash('sha256').update('name: outage\n').digest('hex')})
+    expect(playbookRecord({name: 'outage', file}, roots)).toEqual({
+      name: 'outage',
+      file: 'playbooks/outage.yaml',
+      sha256: createHash('sha256').update('name: outage\n').digest('hex'),
+    })
     const outside = path.join(tempDir(), 'x.yaml')
     writeFileSync(outside, 'name: x\n')
     expect(playbookRecord({name: 'x', file: outside}, roots).file).toBe(outside)

@@ -128,7 +128,10 @@ export async function startFakes(): Promise<Fakes> {
     startFakeMastodon({accessToken: SECRETS.mastodonToken, domain: 'mastodon.example'}),
     startFakeBluesky({appPassword: SECRETS.blueskyPassword, handle: BLUESKY_HANDLE}),
     // The Page the shipped playbook names, so its channel keeps its page_id.
-    startFakeFacebook({pageToken: SECRETS.facebookToken, pageId: String(shipped.channels?.facebook?.page_id ?? '102030405060708')}),
+    startFakeFacebook({
+      pageToken: SECRETS.facebookToken,
+      pageId: String(shipped.channels?.facebook?.page_id ?? '102030405060708'),
+    }),
     startFakeSlack({botToken: SECRETS.slackBotToken, channels: [{id: 'C0INCIDENTS', name: 'incidents'}]}),
     startFakeDiscord({token: SECRETS.discordToken}),
     startFakeWebhookReceiver(),
@@ -160,7 +163,11 @@ export async function closeFakes(fakes: Fakes): Promise<void> {
 }
 
 /** Options of each channel, pointed at the fakes; the shipped playbook's own options are kept. */
-function channelOptions(spec: ChannelSpec, fakes: Fakes, shipped: Record<string, unknown> | undefined): Record<string, unknown> {
+function channelOptions(
+  spec: ChannelSpec,
+  fakes: Fakes,
+  shipped: Record<string, unknown> | undefined,
+): Record<string, unknown> {
   const base = {...(shipped ?? {}), type: spec.type}
   switch (spec.name) {
     case 'x':
@@ -184,9 +191,21 @@ function channelOptions(spec: ChannelSpec, fakes: Fakes, shipped: Record<string,
     case 'email':
       return {...base, from: EMAIL_FROM, to: EMAIL_TO, subject: '{{service}}: service disruption'}
     case 'statuspage':
-      return {...base, page_id: fakes.statuspage.pageId, api_url: fakes.statuspage.url, component_ids: STATUSPAGE_COMPONENTS.map((c) => c.id), title: '{{service}}: service disruption'}
+      return {
+        ...base,
+        page_id: fakes.statuspage.pageId,
+        api_url: fakes.statuspage.url,
+        component_ids: STATUSPAGE_COMPONENTS.map((c) => c.id),
+        title: '{{service}}: service disruption',
+      }
     case 'site':
-      return {...base, dir: 'site', title: 'Acme status', base_url: 'https://status.acme.example', components: ['Voice calls', 'Voicemail']}
+      return {
+        ...base,
+        dir: 'site',
+        title: 'Acme status',
+        base_url: 'https://status.acme.example',
+        components: ['Voice calls', 'Voicemail'],
+      }
     default:
       throw new Error(`no options for channel ${spec.name}`)
   }
@@ -207,11 +226,15 @@ export function writeAllChannelsPlaybook(dir: string, fakes: Fakes, channels: Ch
   book.channels = Object.fromEntries(channels.map((c) => [c.name, channelOptions(c, fakes, shippedChannels[c.name])]))
   for (const [phase, spec] of Object.entries(book.phases)) {
     const posts: Record<string, {template?: string; text?: string}> = {}
-    for (const c of channels) posts[c.name] = spec.posts[c.name] ?? {template: `templates/outage/${c.templates}/${phase}.hbs`}
+    for (const c of channels)
+      posts[c.name] = spec.posts[c.name] ?? {template: `templates/outage/${c.templates}/${phase}.hbs`}
     spec.posts = posts
   }
   const file = path.join(dir, 'outage.yaml')
-  writeFileSync(file, `# The shipped playbooks/outage.yaml with every channel pointed at a loopback fake.\n${yaml.dump(book, {lineWidth: 200})}`)
+  writeFileSync(
+    file,
+    `# The shipped playbooks/outage.yaml with every channel pointed at a loopback fake.\n${yaml.dump(book, {lineWidth: 200})}`,
+  )
   return file
 }
 
@@ -249,7 +272,9 @@ export interface AllChannelsWorld {
   close(): Promise<void>
 }
 
-export async function allChannelsWorld(opts: {slackWebhook?: boolean; prefix?: string} = {}): Promise<AllChannelsWorld> {
+export async function allChannelsWorld(
+  opts: {slackWebhook?: boolean; prefix?: string} = {},
+): Promise<AllChannelsWorld> {
   const dir = tempDir(opts.prefix ?? 'candor-all-')
   const fakes = await startFakes()
   const channels = opts.slackWebhook ? [...CHANNELS, SLACK_HOOK] : CHANNELS
@@ -266,9 +291,19 @@ export async function allChannelsWorld(opts: {slackWebhook?: boolean; prefix?: s
     store: new FileIncidentStore(stateDir),
     cli: (args, extraEnv = {}, timeoutMs = 60_000) => runCli(args, {cwd: dir, env: {...env, ...extraEnv}, timeoutMs}),
     spawn: (args) => {
-      const childEnv: Record<string, string | undefined> = {...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, DEBUG: undefined, ...env}
+      const childEnv: Record<string, string | undefined> = {
+        ...process.env,
+        NO_COLOR: '1',
+        FORCE_COLOR: undefined,
+        DEBUG: undefined,
+        ...env,
+      }
       for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k]
-      return spawn(process.execPath, [BIN, ...args], {cwd: dir, env: childEnv as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe']})
+      return spawn(process.execPath, [BIN, ...args], {
+        cwd: dir,
+        env: childEnv as NodeJS.ProcessEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
     },
     close: () => closeFakes(fakes),
   }
@@ -307,7 +342,16 @@ export function expectedParts(state: IncidentState, channels: ChannelSpec[]): Ex
     for (const post of u.posts) {
       if (!channels.some((c) => c.name === post.channel)) continue
       if (u.deliveries.get(post.channel)?.declined) continue
-      post.parts.forEach((p, i) => out.push({channel: post.channel, update: u.update, phase: u.phase, part: i + 1, parts: post.parts.length, text: p.text}))
+      for (const [i, p] of post.parts.entries()) {
+        out.push({
+          channel: post.channel,
+          update: u.update,
+          phase: u.phase,
+          part: i + 1,
+          parts: post.parts.length,
+          text: p.text,
+        })
+      }
     }
   }
   return out
@@ -351,16 +395,35 @@ export function liveCopies(world: Pick<AllChannelsWorld, 'dir' | 'fakes'>, incid
     case 'discord':
       return count(f.discord.messages, (m) => !m.deleted && m.content === e.text)
     case 'webhook':
-      return count(f.webhook.deliveries, (d) => d.payload.update === e.update && d.payload.part === e.part && d.payload.text === e.text)
+      return count(
+        f.webhook.deliveries,
+        (d) => d.payload.update === e.update && d.payload.part === e.part && d.payload.text === e.text,
+      )
     case 'email': {
       const id = messageIdFor({id: incident, update: e.update}, e.part, 'email', addressDomain(EMAIL_FROM))
       return count(f.smtp.messages, (m) => m.messageId === id)
     }
     case 'statuspage':
       // An incident update, or (for a postmortem) the incident's published postmortem.
-      return f.statuspage.incidents.filter((i) => !i.deleted).reduce((n, i) => n + count(i.incident_updates, (u) => u.body === e.text) + (i.postmortem?.published_at && i.postmortem.body === e.text ? 1 : 0), 0)
+      return f.statuspage.incidents
+        .filter((i) => !i.deleted)
+        .reduce(
+          (n, i) =>
+            n +
+            count(i.incident_updates, (u) => u.body === e.text) +
+            (i.postmortem?.published_at && i.postmortem.body === e.text ? 1 : 0),
+          0,
+        )
     case 'blog':
-      return blogFiles(world.dir).reduce((n, file) => n + occurrences(readFileSync(path.join(world.dir, 'blog', '_posts', file), 'utf8'), `<!-- candor:update=${e.update} part=${e.part} -->`), 0)
+      return blogFiles(world.dir).reduce(
+        (n, file) =>
+          n +
+          occurrences(
+            readFileSync(path.join(world.dir, 'blog', '_posts', file), 'utf8'),
+            `<!-- candor:update=${e.update} part=${e.part} -->`,
+          ),
+        0,
+      )
     case 'site': {
       const page = path.join(world.dir, 'site', 'incidents', `${incident}.html`)
       return existsSync(page) ? occurrences(readFileSync(page, 'utf8'), `id="update-${e.update}"`) : 0
@@ -393,9 +456,15 @@ export function liveTotal(world: Pick<AllChannelsWorld, 'dir' | 'fakes'>, incide
     case 'email':
       return f.smtp.messages.length
     case 'statuspage':
-      return f.statuspage.incidents.filter((i) => !i.deleted).reduce((n, i) => n + i.incident_updates.length + (i.postmortem?.published_at ? 1 : 0), 0)
+      return f.statuspage.incidents
+        .filter((i) => !i.deleted)
+        .reduce((n, i) => n + i.incident_updates.length + (i.postmortem?.published_at ? 1 : 0), 0)
     case 'blog':
-      return blogFiles(world.dir).reduce((n, file) => n + occurrences(readFileSync(path.join(world.dir, 'blog', '_posts', file), 'utf8'), '<!-- candor:update='), 0)
+      return blogFiles(world.dir).reduce(
+        (n, file) =>
+          n + occurrences(readFileSync(path.join(world.dir, 'blog', '_posts', file), 'utf8'), '<!-- candor:update='),
+        0,
+      )
     case 'site': {
       const page = path.join(world.dir, 'site', 'incidents', `${incident}.html`)
       return existsSync(page) ? (readFileSync(page, 'utf8').match(/id="update-\d+"/g) ?? []).length : 0
@@ -417,7 +486,12 @@ export interface ExactlyOnceReport {
 }
 
 /** Checks that every approved part is live exactly once on its destination, and nothing else is. */
-export function checkExactlyOnce(world: Pick<AllChannelsWorld, 'dir' | 'fakes'>, incident: string, state: IncidentState, channels: ChannelSpec[]): ExactlyOnceReport {
+export function checkExactlyOnce(
+  world: Pick<AllChannelsWorld, 'dir' | 'fakes'>,
+  incident: string,
+  state: IncidentState,
+  channels: ChannelSpec[],
+): ExactlyOnceReport {
   const expected = expectedParts(state, channels)
   const report: ExactlyOnceReport = {parts: expected.length, duplicates: 0, losses: 0, problems: [], byChannel: {}}
   for (const c of channels) {
@@ -432,7 +506,9 @@ export function checkExactlyOnce(world: Pick<AllChannelsWorld, 'dir' | 'fakes'>,
         report.problems.push(`${c.name}: update ${e.update} (${e.phase}) part ${e.part}/${e.parts} is missing`)
       } else if (copies > 1) {
         row.duplicates += copies - 1
-        report.problems.push(`${c.name}: update ${e.update} (${e.phase}) part ${e.part}/${e.parts} is there ${copies} times`)
+        report.problems.push(
+          `${c.name}: update ${e.update} (${e.phase}) part ${e.part}/${e.parts} is there ${copies} times`,
+        )
       }
     }
     const strays = liveTotal(world, incident, c.name) - matched

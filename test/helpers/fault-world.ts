@@ -35,7 +35,6 @@ import {
 import {mulberry32} from './random.js'
 import {waitFor} from './wait.js'
 
-
 export type FaultKind = 'rate-limit' | '5xx' | 'reset' | 'hang'
 export const FAULT_KINDS: FaultKind[] = ['rate-limit', '5xx', 'reset', 'hang']
 
@@ -83,7 +82,10 @@ function makeFault(fake: FakeName, kind: FaultKind, rng: () => number): {fault: 
     case 'reset':
       return {fault: {kind: 'reset'}, times: 1}
     case 'hang':
-      return {fault: fake === 'smtp' ? {kind: 'hang', at: pick(rng, ['greeting', 'data'] as const)} : {kind: 'hang'}, times: 1}
+      return {
+        fault: fake === 'smtp' ? {kind: 'hang', at: pick(rng, ['greeting', 'data'] as const)} : {kind: 'hang'},
+        times: 1,
+      }
   }
 }
 
@@ -147,12 +149,16 @@ async function drainFaults(fakes: Fakes, queued: Queued[], hits: Record<FaultKin
           )
         }
         // Not taken within 3 s: give up on this one and send another.
-        await waitFor(() => seen(fakes, q.fake) !== before, {what: `${q.fake} to take a throwaway request`, timeoutMs: 3000}).catch(() => undefined)
+        await waitFor(() => seen(fakes, q.fake) !== before, {
+          what: `${q.fake} to take a throwaway request`,
+          timeoutMs: 3000,
+        }).catch(() => undefined)
         stop.abort()
         await done
       }
       const after = seen(fakes, q.fake) - q.seenBefore
-      if (after < q.kinds.length) throw new Error(`could not drain the faults of ${q.fake}: ${q.kinds.length} queued, ${after} consumed`)
+      if (after < q.kinds.length)
+        throw new Error(`could not drain the faults of ${q.fake}: ${q.kinds.length} queued, ${after} consumed`)
     }),
   )
 }
@@ -271,7 +277,16 @@ async function spawnPublish(world: AllChannelsWorld, args: string[], plan: KillP
 function explain(state: IncidentState, problem: string): string {
   const m = /^(\S+): update (\d+) \(\w+\) part (\d+)\//.exec(problem)
   if (!m) return problem
-  const errors = state.events.flatMap((e) => (e.type === 'delivery_result' && e.status === 'failed' && e.channel === m[1] && e.update === Number(m[2]) && e.part === Number(m[3]) && e.error ? [e.error] : []))
+  const errors = state.events.flatMap((e) =>
+    e.type === 'delivery_result' &&
+    e.status === 'failed' &&
+    e.channel === m[1] &&
+    e.update === Number(m[2]) &&
+    e.part === Number(m[3]) &&
+    e.error
+      ? [e.error]
+      : [],
+  )
   return errors.length > 0 ? `${problem}; its failed attempts: ${errors.join(' | ')}` : problem
 }
 
@@ -330,7 +345,16 @@ export async function faultRun(opts: FaultRunOptions): Promise<RunReport> {
   report.longPosts = rng() < 0.5
   const flags = ['--incident', id, '--json', '--timeout', String(opts.timeoutS), '--max-wait', String(opts.maxWaitS)]
   try {
-    const open = await world.cli(['incident', 'open', world.playbook, '--facts', EXAMPLE_FACTS, '--id', id, ...(report.longPosts ? ['--set', `impact=${LONG_IMPACT}`] : [])])
+    const open = await world.cli([
+      'incident',
+      'open',
+      world.playbook,
+      '--facts',
+      EXAMPLE_FACTS,
+      '--id',
+      id,
+      ...(report.longPosts ? ['--set', `impact=${LONG_IMPACT}`] : []),
+    ])
     if (open.code !== 0) throw new Error(`incident open failed: ${open.stderr}`)
 
     for (const phase of report.phases) {
@@ -339,7 +363,12 @@ export async function faultRun(opts: FaultRunOptions): Promise<RunReport> {
       for (const q of queued) for (const k of q.kinds) report.faultsQueued[k]++
       // Kill at a random time after the start (often before anything is sent), or mostly a
       // little after a random number of requests reached the fakes (while parts are out).
-      const plan: KillPlan | undefined = rng() >= opts.killRate ? undefined : rng() < 0.3 ? {afterMs: between(rng, 200, 5000)} : {afterRequests: between(rng, 1, 30), extraMs: between(rng, 0, 300)}
+      const plan: KillPlan | undefined =
+        rng() >= opts.killRate
+          ? undefined
+          : rng() < 0.3
+            ? {afterMs: between(rng, 200, 5000)}
+            : {afterRequests: between(rng, 1, 30), extraMs: between(rng, 0, 300)}
       const publishArgs = ['publish', '--phase', phase, '--yes', ...(PHASE_FACTS[phase] ?? []), ...flags]
       report.publishes++
       const run = await spawnPublish(world, publishArgs, plan)
@@ -359,14 +388,20 @@ export async function faultRun(opts: FaultRunOptions): Promise<RunReport> {
       // The kill came before approval was journaled: nothing went out; publish again.
       const approved = (await readJournal(world, id)).state.updates.filter((u) => u.approvedAt).length
       if (approved === before) {
-        if (!run.killed) throw new Error(`publish ${phase} exited ${run.code} without approving: ${run.stderr}${run.stdout}`)
+        if (!run.killed)
+          throw new Error(`publish ${phase} exited ${run.code} without approving: ${run.stderr}${run.stdout}`)
         report.republished++
         const again = await world.cli(publishArgs)
         report.publishExits[`again ${again.code}`] = (report.publishExits[`again ${again.code}`] ?? 0) + 1
         if (again.code === 3) {
-          const failed = (JSON.parse(again.stdout) as {deliveries: Array<{channel: string; status: string; error?: string}>}).deliveries.filter((d) => d.status !== 'published')
-          report.notes.push(`publish ${phase} again, with no faults left, failed on ${failed.map((d) => `${d.channel} (${d.error})`).join(', ')}`)
-        } else if (again.code !== 0) throw new Error(`publish ${phase} again exited ${again.code}: ${again.stderr}${again.stdout}`)
+          const failed = (
+            JSON.parse(again.stdout) as {deliveries: Array<{channel: string; status: string; error?: string}>}
+          ).deliveries.filter((d) => d.status !== 'published')
+          report.notes.push(
+            `publish ${phase} again, with no faults left, failed on ${failed.map((d) => `${d.channel} (${d.error})`).join(', ')}`,
+          )
+        } else if (again.code !== 0)
+          throw new Error(`publish ${phase} again exited ${again.code}: ${again.stderr}${again.stdout}`)
       }
 
       const stuck = await settle(world, id, flags, report)
@@ -379,11 +414,19 @@ export async function faultRun(opts: FaultRunOptions): Promise<RunReport> {
     const {state, warnings} = await readJournal(world, id)
     const torn = warnings.filter((w) => w.includes('the last line is incomplete')).length
     report.journalProblems.push(...warnings.filter((w) => !w.includes('the last line is incomplete')))
-    if (torn > report.tornLines) report.journalProblems.push(`${torn - report.tornLines} torn line(s) not caused by a kill`)
+    if (torn > report.tornLines)
+      report.journalProblems.push(`${torn - report.tornLines} torn line(s) not caused by a kill`)
     const seqs = state.events.map((e) => e.seq)
-    if (seqs.some((s, i) => s !== i + 1)) report.journalProblems.push(`journal seq is not 1..${seqs.length}: ${seqs.join(',')}`)
+    if (seqs.some((s, i) => s !== i + 1))
+      report.journalProblems.push(`journal seq is not 1..${seqs.length}: ${seqs.join(',')}`)
     const once = checkExactlyOnce(world, id, state, world.channels)
-    Object.assign(report, {parts: once.parts, duplicates: once.duplicates, losses: once.losses, problems: once.problems.map((p) => explain(state, p)), byChannel: once.byChannel})
+    Object.assign(report, {
+      parts: once.parts,
+      duplicates: once.duplicates,
+      losses: once.losses,
+      problems: once.problems.map((p) => explain(state, p)),
+      byChannel: once.byChannel,
+    })
     if (expectedParts(state, world.channels).length === 0) report.problems.push('nothing was approved')
   } catch (error) {
     report.stuck = (error as Error).message
@@ -391,7 +434,8 @@ export async function faultRun(opts: FaultRunOptions): Promise<RunReport> {
     await world.close()
     report.durationMs = Date.now() - started
     // Keep the folder (journal, blog, site) of a run that went wrong, for a look.
-    if (report.stuck || report.problems.length > 0 || report.journalProblems.length > 0) report.notes.push(`kept ${world.dir}`)
+    if (report.stuck || report.problems.length > 0 || report.journalProblems.length > 0)
+      report.notes.push(`kept ${world.dir}`)
     else rmSync(world.dir, {recursive: true, force: true})
   }
   return report
@@ -402,7 +446,12 @@ export async function faultRun(opts: FaultRunOptions): Promise<RunReport> {
  * unknown on a platform that can't be asked, looks at the fake and answers as a person
  * would. Returns why it gave up, if it did.
  */
-export async function settle(world: AllChannelsWorld, id: string, flags: string[], report: RunReport): Promise<string | undefined> {
+export async function settle(
+  world: AllChannelsWorld,
+  id: string,
+  flags: string[],
+  report: RunReport,
+): Promise<string | undefined> {
   for (let round = 0; round < 12; round++) {
     const {state} = await readJournal(world, id)
     const open = unfinished(state)
@@ -424,7 +473,9 @@ export async function settle(world: AllChannelsWorld, id: string, flags: string[
     const spec = world.channels.find((c) => c.name === channel)
     if (spec?.settles !== 'manual') report.askedForPerson.push({channel, update, part})
     // Act as the person: is it on the platform?
-    const expected = expectedParts(state, world.channels).find((e) => e.channel === channel && e.update === update && e.part === part)
+    const expected = expectedParts(state, world.channels).find(
+      (e) => e.channel === channel && e.update === update && e.part === part,
+    )
     if (!expected) return `retry asked about ${channel} update ${update} part ${part}, which the journal does not have`
     if (!FAKE_OF[channel] && channel !== 'blog' && channel !== 'site') return `no way to look at ${channel}`
     const there = liveCopies(world, id, expected) > 0
@@ -432,8 +483,10 @@ export async function settle(world: AllChannelsWorld, id: string, flags: string[
     else report.assumedLost++
     report.retries++
     const answer = await world.cli(['retry', '--channel', channel, there ? '--assume-sent' : '--assume-lost', ...flags])
-    for (const s of (JSON.parse(answer.stdout || '{}') as {resolved?: Array<{how: string}>}).resolved ?? []) report.settled[s.how] = (report.settled[s.how] ?? 0) + 1
-    if (answer.code !== 0 && answer.code !== 3) return `retry --channel ${channel} --assume-${there ? 'sent' : 'lost'} exited ${answer.code}: ${answer.stderr}${answer.stdout}`
+    for (const s of (JSON.parse(answer.stdout || '{}') as {resolved?: Array<{how: string}>}).resolved ?? [])
+      report.settled[s.how] = (report.settled[s.how] ?? 0) + 1
+    if (answer.code !== 0 && answer.code !== 3)
+      return `retry --channel ${channel} --assume-${there ? 'sent' : 'lost'} exited ${answer.code}: ${answer.stderr}${answer.stdout}`
   }
   return `still unfinished after 12 rounds of retry: ${unfinished((await readJournal(world, id)).state).join('; ')}`
 }
@@ -549,7 +602,12 @@ export function runSeed(seed: number, run: number): number {
 }
 
 /** Runs `count` runs with at most `concurrency` at once; run i uses `runSeed(seed, i)`. */
-export async function faultRuns(count: number, concurrency: number, base: Omit<FaultRunOptions, 'seed' | 'run'> & {seed: number}, onRun?: (r: RunReport) => void): Promise<RunReport[]> {
+export async function faultRuns(
+  count: number,
+  concurrency: number,
+  base: Omit<FaultRunOptions, 'seed' | 'run'> & {seed: number},
+  onRun?: (r: RunReport) => void,
+): Promise<RunReport[]> {
   const reports: RunReport[] = []
   let next = 0
   const worker = async () => {

@@ -64,14 +64,27 @@ function runAs(): RunAs {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return {}
   const passwd = readFileSync('/etc/passwd', 'utf8')
   const line = passwd.split('\n').find((l) => l.startsWith('postgres:'))
-  if (!line) throw new Error('running as root, and there is no "postgres" user to run the test PostgreSQL as (install Debian\'s postgresql package, or run the tests as another user)')
+  if (!line)
+    throw new Error(
+      'running as root, and there is no "postgres" user to run the test PostgreSQL as (install Debian\'s postgresql package, or run the tests as another user)',
+    )
   const [, , uid, gid] = line.split(':')
   return {uid: Number(uid), gid: Number(gid)}
 }
 
 function run(bin: string, args: string[], as: RunAs, what: string): string {
-  const r = spawnSync(bin, args, {encoding: 'utf8', uid: as.uid, gid: as.gid, cwd: os.tmpdir(), timeout: 120_000, env: {...process.env, LC_ALL: 'C', LANG: 'C'}})
-  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.stdout || String(r.error ?? '')).trim()}`)
+  const r = spawnSync(bin, args, {
+    encoding: 'utf8',
+    uid: as.uid,
+    gid: as.gid,
+    cwd: os.tmpdir(),
+    timeout: 120_000,
+    env: {...process.env, LC_ALL: 'C', LANG: 'C'},
+  })
+  if (r.status !== 0)
+    throw new Error(
+      `${what} failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.stdout || String(r.error ?? '')).trim()}`,
+    )
   return r.stdout
 }
 
@@ -85,7 +98,8 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
   }
   const bin = findPgBin()
   if (!bin) {
-    const reason = 'no PostgreSQL binaries (initdb, pg_ctl) found on PATH or in /usr/lib/postgresql/*/bin; install Debian\'s postgresql package (.ci/run does)'
+    const reason =
+      "no PostgreSQL binaries (initdb, pg_ctl) found on PATH or in /usr/lib/postgresql/*/bin; install Debian's postgresql package (.ci/run does)"
     if (required()) throw new Error(`team-mode tests must run in CI, but ${reason}`)
     process.env.CANDOR_TEST_PG_SKIP = reason
     return
@@ -106,7 +120,13 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
   const stop = () => {
     if (started) {
       started = false
-      spawnSync(pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop'], {uid: as.uid, gid: as.gid, cwd: os.tmpdir(), stdio: 'ignore', timeout: 60_000})
+      spawnSync(pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop'], {
+        uid: as.uid,
+        gid: as.gid,
+        cwd: os.tmpdir(),
+        stdio: 'ignore',
+        timeout: 60_000,
+      })
     }
     rmSync(dir, {recursive: true, force: true})
   }
@@ -115,23 +135,52 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
     process.exit(130)
   }
   try {
-    run(path.join(bin, 'initdb'), ['-D', data, '-U', SUPERUSER, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], as, 'initdb')
+    run(
+      path.join(bin, 'initdb'),
+      [
+        '-D',
+        data,
+        '-U',
+        SUPERUSER,
+        `--pwfile=${pwfile}`,
+        '--auth-host=scram-sha-256',
+        '--auth-local=trust',
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
+      as,
+      'initdb',
+    )
     let lastError: unknown
     for (let attempt = 0; attempt < 3 && !started; attempt++) {
       const port = await freePort()
       const options = `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`
       try {
-        run(pgCtl, ['-D', data, '-l', path.join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start'], as, 'pg_ctl start')
+        run(
+          pgCtl,
+          ['-D', data, '-l', path.join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start'],
+          as,
+          'pg_ctl start',
+        )
         started = true
         process.env.CANDOR_TEST_PG_URL = `postgres://${SUPERUSER}:${password}@127.0.0.1:${port}/postgres`
       } catch (error) {
         lastError = error
         // Someone took the port between our check and the start: try another.
-        spawnSync(pgCtl, ['-D', data, '-m', 'immediate', 'stop'], {uid: as.uid, gid: as.gid, cwd: os.tmpdir(), stdio: 'ignore'})
+        spawnSync(pgCtl, ['-D', data, '-m', 'immediate', 'stop'], {
+          uid: as.uid,
+          gid: as.gid,
+          cwd: os.tmpdir(),
+          stdio: 'ignore',
+        })
       }
     }
     if (!started) {
-      const log = existsSync(path.join(dir, 'server.log')) ? readFileSync(path.join(dir, 'server.log'), 'utf8').slice(-2000) : ''
+      const log = existsSync(path.join(dir, 'server.log'))
+        ? readFileSync(path.join(dir, 'server.log'), 'utf8').slice(-2000)
+        : ''
       throw new Error(`could not start the test PostgreSQL: ${(lastError as Error)?.message}\n${log}`)
     }
     // Ready means accepting authenticated queries, not just a pid file.

@@ -55,7 +55,11 @@ ${posts('{{service}} works normally again.')}
   const deps: PublishDeps = {
     store,
     actor: 'alice',
-    env: {CANDOR_BLUESKY_IDENTIFIER: 'acme-status.bsky.social', CANDOR_BLUESKY_APP_PASSWORD: APP_PASSWORD, CANDOR_SLACK_BOT_TOKEN: BOT_TOKEN},
+    env: {
+      CANDOR_BLUESKY_IDENTIFIER: 'acme-status.bsky.social',
+      CANDOR_BLUESKY_APP_PASSWORD: APP_PASSWORD,
+      CANDOR_SLACK_BOT_TOKEN: BOT_TOKEN,
+    },
     reporter: {progress: () => {}},
     backoffMs: 5,
     timeoutMs: 5000,
@@ -67,6 +71,12 @@ ${posts('{{service}} works normally again.')}
       ['slack', 'published', undefined],
     ])
   }
-  return {id: incident.id, deps, publish, bluesky, slack, close: async () => void (await Promise.all([bluesky.close(), slack.close()]))}
+  return {
+    id: incident.id,
+    deps,
+    publish,
+    bluesky,
+    slack,
+    close: async () => void (await Promise.all([bluesky.close(), slack.close()])),
+  }
 }
-

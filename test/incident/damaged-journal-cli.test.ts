@@ -16,7 +16,17 @@ afterEach(async () => {
 
 async function withIncident(): Promise<{w: XWorld; incidents: string}> {
   const w = (world = await xWorld())
-  const opened = await w.cli(['incident', 'open', w.playbook, '--set', 'service=Acme Voice', '--set', 'impact=Calls fail', '--id', 'voice-1'])
+  const opened = await w.cli([
+    'incident',
+    'open',
+    w.playbook,
+    '--set',
+    'service=Acme Voice',
+    '--set',
+    'impact=Calls fail',
+    '--id',
+    'voice-1',
+  ])
   expect(opened.code, opened.stderr).toBe(0)
   return {w, incidents: path.join(w.env.CANDOR_STATE_DIR, 'incidents')}
 }
@@ -35,7 +45,10 @@ describe('damaged journals from the command line', () => {
     expect(list.stdout).toContain('voice-1')
     expect(count(list.stderr, warning)).toBe(1)
     const listJson = await w.cli(['incident', 'list', '--json'])
-    expect(JSON.parse(listJson.stdout)).toMatchObject({incidents: [{id: 'voice-1'}], warnings: [expect.stringContaining(warning)]})
+    expect(JSON.parse(listJson.stdout)).toMatchObject({
+      incidents: [{id: 'voice-1'}],
+      warnings: [expect.stringContaining(warning)],
+    })
 
     const status = await w.cli(['status'])
     expect(status.code, status.stderr).toBe(0)
@@ -65,7 +78,9 @@ describe('damaged journals from the command line', () => {
 
     const r = await w.cli(['publish', '-i', 'voice-copy', '-p', 'investigating', '--yes'])
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain(`Error: the journal ${copy} is damaged: it is the journal of incident "voice-1", not "voice-copy" (copied or renamed?)`)
+    expect(r.stderr).toContain(
+      `Error: the journal ${copy} is damaged: it is the journal of incident "voice-1", not "voice-copy" (copied or renamed?)`,
+    )
     expect(r.stderr).toContain('Code: journal_damaged')
     expect(readFileSync(original, 'utf8')).toBe(before)
     expect(readFileSync(copy, 'utf8')).toBe(before)

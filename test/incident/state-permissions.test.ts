@@ -4,7 +4,14 @@ import {describe, expect, it} from 'vitest'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {tempDir} from '../helpers/cli.js'
 
-const opened = {type: 'opened' as const, by: 'alice', incident: 'inc-1', playbook: {name: 'p', file: '/p.yaml'}, started_at: '2026-11-25T14:00:00.000Z', facts: {service: 'A'}}
+const opened = {
+  type: 'opened' as const,
+  by: 'alice',
+  incident: 'inc-1',
+  playbook: {name: 'p', file: '/p.yaml'},
+  started_at: '2026-11-25T14:00:00.000Z',
+  facts: {service: 'A'},
+}
 const lockOpts = {timeoutMs: 0, command: 'publish', by: 'alice'}
 
 async function opened1(): Promise<{dir: string; store: FileIncidentStore}> {
@@ -26,7 +33,11 @@ describe('state others can write is not trusted', () => {
     const {dir} = await opened1()
     chmodSync(dir, 0o777)
     const store = new FileIncidentStore(dir)
-    const refusal = {code: 'state_not_private', message: `refusing the state directory ${dir}: it is writable by group and others (mode 777), so anyone could have changed it`, suggestions: [`If its contents are yours, run: chmod 700 '${dir}'`]}
+    const refusal = {
+      code: 'state_not_private',
+      message: `refusing the state directory ${dir}: it is writable by group and others (mode 777), so anyone could have changed it`,
+      suggestions: [`If its contents are yours, run: chmod 700 '${dir}'`],
+    }
     await expect(store.read('inc-1')).rejects.toMatchObject(refusal)
     await expect(store.list()).rejects.toMatchObject(refusal)
     await expect(store.append('inc-1', {type: 'note', by: 'a', text: 'x'})).rejects.toMatchObject(refusal)
@@ -37,7 +48,10 @@ describe('state others can write is not trusted', () => {
   it('refuses a group-writable incidents folder', async () => {
     const {dir, store} = await opened1()
     chmodSync(path.join(dir, 'incidents'), 0o770)
-    await expect(store.read('inc-1')).rejects.toMatchObject({code: 'state_not_private', message: expect.stringContaining('incidents folder') })
+    await expect(store.read('inc-1')).rejects.toMatchObject({
+      code: 'state_not_private',
+      message: expect.stringContaining('incidents folder'),
+    })
     await expect(store.read('inc-1')).rejects.toThrow(/writable by group \(mode 770\)/)
   })
 
@@ -45,8 +59,13 @@ describe('state others can write is not trusted', () => {
     const {dir, store} = await opened1()
     const file = path.join(dir, 'incidents', 'inc-1.jsonl')
     chmodSync(file, 0o666)
-    await expect(store.read('inc-1')).rejects.toMatchObject({code: 'state_not_private', suggestions: [`If its contents are yours, run: chmod 600 '${file}'`]})
-    await expect(store.append('inc-1', {type: 'note', by: 'a', text: 'x'})).rejects.toThrow(/journal of incident inc-1 .*mode 666/)
+    await expect(store.read('inc-1')).rejects.toMatchObject({
+      code: 'state_not_private',
+      suggestions: [`If its contents are yours, run: chmod 600 '${file}'`],
+    })
+    await expect(store.append('inc-1', {type: 'note', by: 'a', text: 'x'})).rejects.toThrow(
+      /journal of incident inc-1 .*mode 666/,
+    )
     await expect(store.exists('inc-1')).rejects.toThrow(/mode 666/)
     chmodSync(file, 0o644) // readable by others is not writable by them
     expect((await new FileIncidentStore(dir).read('inc-1')).events).toHaveLength(1)
@@ -55,7 +74,9 @@ describe('state others can write is not trusted', () => {
   it('refuses a lock file others can write', async () => {
     const {dir, store} = await opened1()
     const lock = path.join(dir, 'incidents', 'inc-1.lock')
-    writeFileSync(lock, JSON.stringify({pid: 1, host: 'elsewhere', since: '', command: 'publish', by: 'mallory'}), {mode: 0o666})
+    writeFileSync(lock, JSON.stringify({pid: 1, host: 'elsewhere', since: '', command: 'publish', by: 'mallory'}), {
+      mode: 0o666,
+    })
     chmodSync(lock, 0o666)
     await expect(store.lock('inc-1', lockOpts)).rejects.toThrow(/refusing the lock of incident inc-1 .*mode 666/)
   })
@@ -64,7 +85,9 @@ describe('state others can write is not trusted', () => {
     const {dir, store} = await opened1()
     const file = path.join(dir, 'incidents', 'inc-1.jsonl')
     chownSync(file, 4321, 4321)
-    await expect(store.read('inc-1')).rejects.toThrow(`refusing the journal of incident inc-1 ${file}: it belongs to another user (uid 4321)`)
+    await expect(store.read('inc-1')).rejects.toThrow(
+      `refusing the journal of incident inc-1 ${file}: it belongs to another user (uid 4321)`,
+    )
   })
 
   it('a state directory that does not exist yet is fine', async () => {

@@ -6,16 +6,30 @@ import {foldIncident} from '../../src/services/incident/state.js'
 import {FileIncidentStore, nodeJournalIo, type JournalIo} from '../../src/infrastructure/store/file-store.js'
 import {ROOT, tempDir} from '../helpers/cli.js'
 
-const opened = {type: 'opened' as const, by: 'alice', incident: 'inc-1', playbook: {name: 'p', file: '/p.yaml'}, started_at: '2026-11-25T14:00:00.000Z', facts: {service: 'A'}}
+const opened = {
+  type: 'opened' as const,
+  by: 'alice',
+  incident: 'inc-1',
+  playbook: {name: 'p', file: '/p.yaml'},
+  started_at: '2026-11-25T14:00:00.000Z',
+  facts: {service: 'A'},
+}
 
 describe('FileIncidentStore', () => {
   it('appends numbered events, one JSON line each, owner-only', async () => {
     const dir = tempDir()
     const store = new FileIncidentStore(dir)
     await store.create('inc-1', opened)
-    await store.append('inc-1', {type: 'facts_changed', by: 'bob', changes: [{fact: 'impact', from: null, to: 'calls fail'}]})
+    await store.append('inc-1', {
+      type: 'facts_changed',
+      by: 'bob',
+      changes: [{fact: 'impact', from: null, to: 'calls fail'}],
+    })
     const file = path.join(dir, 'incidents', 'inc-1.jsonl')
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines.map((l) => [l.seq, l.type, l.by])).toEqual([
       [1, 'opened', 'alice'],
       [2, 'facts_changed', 'bob'],
@@ -39,7 +53,9 @@ describe('FileIncidentStore', () => {
     appendFileSync(path.join(dir, 'incidents', 'inc-1.jsonl'), '{"type":"delivery_res')
     const torn = await new FileIncidentStore(dir).read('inc-1')
     expect(torn.events.map((e) => e.type)).toEqual(['opened', 'note'])
-    expect(torn.warnings).toEqual(['incident inc-1: the last line is incomplete (a crash while writing?) and was ignored'])
+    expect(torn.warnings).toEqual([
+      'incident inc-1: the last line is incomplete (a crash while writing?) and was ignored',
+    ])
 
     const again = new FileIncidentStore(dir)
     const e = await again.append('inc-1', {type: 'note', by: 'a', text: 'after the crash'})
@@ -49,7 +65,7 @@ describe('FileIncidentStore', () => {
     expect(read.warnings).toEqual(['incident inc-1: line 3 is damaged and was ignored'])
   })
 
-  it('reuses a read while the journal is unchanged, and sees every change: its own appends and another writer\'s', async () => {
+  it("reuses a read while the journal is unchanged, and sees every change: its own appends and another writer's", async () => {
     const dir = tempDir()
     const store = new FileIncidentStore(dir)
     await store.create('inc-1', opened)
@@ -76,16 +92,23 @@ describe('FileIncidentStore', () => {
 })
 
 /** Real calls, but short (`maxBytes` a write) or failing (after `failWriteAfter` writes, or on open) as a full disk or read-only folder would. */
-function failingIo(opts: {maxBytes?: number; failWriteAfter?: number; writeCode?: string; openCode?: string}): JournalIo & {writes: number[]} {
+function failingIo(opts: {
+  maxBytes?: number
+  failWriteAfter?: number
+  writeCode?: string
+  openCode?: string
+}): JournalIo & {writes: number[]} {
   const writes: number[] = []
   return {
     writes,
     openSync(file, flags, mode) {
-      if (opts.openCode) throw Object.assign(new Error(`${opts.openCode}: simulated, open '${file}'`), {code: opts.openCode})
+      if (opts.openCode)
+        throw Object.assign(new Error(`${opts.openCode}: simulated, open '${file}'`), {code: opts.openCode})
       return nodeJournalIo.openSync(file, flags, mode)
     },
     writeSync(fd, data, offset, length) {
-      if (opts.failWriteAfter !== undefined && writes.length >= opts.failWriteAfter) throw Object.assign(new Error(`${opts.writeCode}: simulated, write`), {code: opts.writeCode})
+      if (opts.failWriteAfter !== undefined && writes.length >= opts.failWriteAfter)
+        throw Object.assign(new Error(`${opts.writeCode}: simulated, write`), {code: opts.writeCode})
       const n = nodeJournalIo.writeSync(fd, data, offset, Math.min(length, opts.maxBytes ?? length))
       writes.push(n)
       return n
@@ -104,7 +127,10 @@ describe('journal writes (simulated file-system answers)', () => {
     expect(io.writes.length).toBeGreaterThan(20)
     const read = await new FileIncidentStore(dir).read('inc-1')
     expect(read.warnings).toEqual([])
-    expect(read.events.map((e) => e.type === 'note' && e.text)).toEqual([false, 'a note long enough to need many short writes'])
+    expect(read.events.map((e) => e.type === 'note' && e.text)).toEqual([
+      false,
+      'a note long enough to need many short writes',
+    ])
   })
 
   it('a full disk part-way through a line is state_dir_full, and the journal ends where it did', async () => {
@@ -124,7 +150,9 @@ describe('journal writes (simulated file-system answers)', () => {
   it('a write that makes no progress is state_dir_full, not a loop', async () => {
     const dir = tempDir()
     const io: JournalIo = {...nodeJournalIo, writeSync: () => 0}
-    await expect(new FileIncidentStore(dir, {io}).create('inc-1', opened)).rejects.toMatchObject({code: 'state_dir_full'})
+    await expect(new FileIncidentStore(dir, {io}).create('inc-1', opened)).rejects.toMatchObject({
+      code: 'state_dir_full',
+    })
     // An incident that could not be opened leaves no journal without its "opened" line.
     expect(existsSync(path.join(dir, 'incidents', 'inc-1.jsonl'))).toBe(false)
   })
@@ -134,11 +162,16 @@ describe('journal writes (simulated file-system answers)', () => {
     await new FileIncidentStore(dir).create('inc-1', opened)
     for (const code of ['EROFS', 'EACCES', 'EPERM']) {
       const store = new FileIncidentStore(dir, {io: failingIo({openCode: code})})
-      await expect(store.append('inc-1', {type: 'note', by: 'bob', text: 'x'})).rejects.toMatchObject({code: 'state_dir_read_only', message: expect.stringContaining(`the state directory ${dir} is read-only`)})
+      await expect(store.append('inc-1', {type: 'note', by: 'bob', text: 'x'})).rejects.toMatchObject({
+        code: 'state_dir_read_only',
+        message: expect.stringContaining(`the state directory ${dir} is read-only`),
+      })
       await expect(store.create('inc-2', opened)).rejects.toMatchObject({code: 'state_dir_read_only'})
     }
     const store = new FileIncidentStore(dir, {io: failingIo({failWriteAfter: 0, writeCode: 'EROFS'})})
-    await expect(store.append('inc-1', {type: 'note', by: 'bob', text: 'x'})).rejects.toMatchObject({code: 'state_dir_read_only'})
+    await expect(store.append('inc-1', {type: 'note', by: 'bob', text: 'x'})).rejects.toMatchObject({
+      code: 'state_dir_read_only',
+    })
     expect((await new FileIncidentStore(dir).read('inc-1')).events).toHaveLength(1)
   })
 })
@@ -158,7 +191,9 @@ describe('damaged journals', () => {
       suggestions: [expect.stringContaining('Move copy.jsonl out of')],
     }
     await expect(store.read('copy')).rejects.toMatchObject(damaged)
-    await expect(new FileIncidentStore(dir).append('copy', {type: 'note', by: 'bob', text: 'x'})).rejects.toMatchObject(damaged)
+    await expect(new FileIncidentStore(dir).append('copy', {type: 'note', by: 'bob', text: 'x'})).rejects.toMatchObject(
+      damaged,
+    )
     expect(readFileSync(original, 'utf8')).toBe(before)
     expect(readFileSync(copy, 'utf8')).toBe(before)
   })
@@ -166,7 +201,12 @@ describe('damaged journals', () => {
   it('skips a garbage journal when listing, with one warning naming it; the others still list', async () => {
     const dir = tempDir()
     const store = new FileIncidentStore(dir)
-    const good = await openIncident(store, {playbook: path.join(ROOT, 'test/fixtures/playbooks/basic/basic.yaml'), id: 'good', facts: {service: 'A'}, actor: 'alice'})
+    const good = await openIncident(store, {
+      playbook: path.join(ROOT, 'test/fixtures/playbooks/basic/basic.yaml'),
+      id: 'good',
+      facts: {service: 'A'},
+      actor: 'alice',
+    })
     const garbage = path.join(dir, 'incidents', 'broken.jsonl')
     writeFileSync(garbage, '\u0000\u0000{"typ')
     writeFileSync(path.join(dir, 'incidents', 'empty.jsonl'), '')
@@ -176,6 +216,9 @@ describe('damaged journals', () => {
       `skipped incident broken: the journal ${garbage} is damaged: it has no "opened" event (a crash while the incident was being opened?)`,
       `skipped incident empty: the journal ${path.join(dir, 'incidents', 'empty.jsonl')} is damaged: it has no "opened" event (a crash while the incident was being opened?)`,
     ])
-    await expect(store.read('broken')).rejects.toMatchObject({code: 'journal_damaged', message: expect.stringContaining(garbage)})
+    await expect(store.read('broken')).rejects.toMatchObject({
+      code: 'journal_damaged',
+      message: expect.stringContaining(garbage),
+    })
   })
 })

@@ -24,7 +24,10 @@ function write(files: Record<string, string>): string {
 function load(files: Record<string, string>) {
   const dir = write(files)
   const result = loadPlaybook(path.join(dir, 'playbook.yaml'))
-  return {...result, lines: result.problems.map((p) => formatProblem({...p, file: path.relative(dir, path.resolve(p.file)) || p.file}))}
+  return {
+    ...result,
+    lines: result.problems.map((p) => formatProblem({...p, file: path.relative(dir, path.resolve(p.file)) || p.file})),
+  }
 }
 
 const BOOK = `name: intl
@@ -54,8 +57,10 @@ phases:
 `
 const TEMPLATES = {
   't/first.hbs': 'Problems with {{service}} in {{list regions}}. Next update by {{time @next_update}}.',
-  't/first.de.hbs': 'Probleme mit {{service}} in {{list regions}}. Nächstes Update bis {{time @next_update tz="Europe/Berlin"}}.',
-  't/first.ja.hbs': '{{service}}で障害（{{list regions}}）。次回は{{time @next_update tz="Asia/Tokyo"}}までに更新します。',
+  't/first.de.hbs':
+    'Probleme mit {{service}} in {{list regions}}. Nächstes Update bis {{time @next_update tz="Europe/Berlin"}}.',
+  't/first.ja.hbs':
+    '{{service}}で障害（{{list regions}}）。次回は{{time @next_update tz="Asia/Tokyo"}}までに更新します。',
 }
 
 describe('locale resolution', () => {
@@ -72,21 +77,41 @@ describe('locale resolution', () => {
       'x-ja': 'Acmeで障害（EU、USA、APAC）。次回は23:20 JSTまでに更新します。',
     })
     const last = renderPhase(playbook!, 'resolved', facts, {now: NOW})
-    expect(last.posts.map((p) => p.parts[0].text)).toEqual(['Acme is back.', 'Acme geht wieder.', 'Acme geht wieder.', 'Acmeは復旧しました。'])
+    expect(last.posts.map((p) => p.parts[0].text)).toEqual([
+      'Acme is back.',
+      'Acme geht wieder.',
+      'Acme geht wieder.',
+      'Acmeは復旧しました。',
+    ])
     // Every version stays reachable for lint.
     expect([...postVersions(playbook!.phases[0].posts[0], 'en').keys()]).toEqual(['en', 'de', 'ja'])
   })
 
   it('the unsuffixed template is the default locale, whichever that is', () => {
     const text = BOOK.replace('locales: [en, de, ja]', 'locales: [de, en, ja]')
-    const {playbook, lines} = load({'playbook.yaml': text, 't/first.hbs': 'Probleme mit {{service}}.', 't/first.en.hbs': 'Problems with {{service}}.', 't/first.ja.hbs': '{{service}}で障害。'})
+    const {playbook, lines} = load({
+      'playbook.yaml': text,
+      't/first.hbs': 'Probleme mit {{service}}.',
+      't/first.en.hbs': 'Problems with {{service}}.',
+      't/first.ja.hbs': '{{service}}で障害。',
+    })
     expect(lines).toEqual([])
-    const r = renderPhase(playbook!, 'investigating', resolveFacts(playbook!, {service: 'Acme'}), {now: NOW, channels: ['x', 'x-de']})
+    const r = renderPhase(playbook!, 'investigating', resolveFacts(playbook!, {service: 'Acme'}), {
+      now: NOW,
+      channels: ['x', 'x-de'],
+    })
     expect(r.posts.map((p) => p.parts[0].text)).toEqual(['Probleme mit Acme.', 'Probleme mit Acme.'])
   })
 
   it('reports every phase × channel whose locale has no template, at the post, with the file it expected', () => {
-    const {lines} = load({'playbook.yaml': BOOK.replace(', ja: "{{service}}は復旧しました。" } }\n  ', ' } }\n  ').replace(/, ja: "\{\{service\}\}は復旧しました。"/g, ''), 't/first.hbs': TEMPLATES['t/first.hbs'], 't/first.de.hbs': TEMPLATES['t/first.de.hbs']})
+    const {lines} = load({
+      'playbook.yaml': BOOK.replace(', ja: "{{service}}は復旧しました。" } }\n  ', ' } }\n  ').replace(
+        /, ja: "\{\{service\}\}は復旧しました。"/g,
+        '',
+      ),
+      't/first.hbs': TEMPLATES['t/first.hbs'],
+      't/first.de.hbs': TEMPLATES['t/first.de.hbs'],
+    })
     expect(lines).toEqual([
       'playbook.yaml:18:25: post "investigating.x-ja": channel "x-ja" posts in ja, but there is no ja version of this post (expected the file t/first.ja.hbs)',
       'playbook.yaml:24:21: post "resolved.x-ja": channel "x-ja" posts in ja, but there is no ja version of this post (expected a "ja" entry under "text")',
@@ -94,18 +119,31 @@ describe('locale resolution', () => {
   })
 
   it('reports a translation that uses facts the default one does not, in the translation', () => {
-    const {lines} = load({'playbook.yaml': BOOK, ...TEMPLATES, 't/first.de.hbs': 'Probleme mit {{service}}.\nSeit {{since @incident.started_at}} in {{list regions}}, {{regions}}.'})
+    const {lines} = load({
+      'playbook.yaml': BOOK,
+      ...TEMPLATES,
+      't/first.de.hbs':
+        'Probleme mit {{service}}.\nSeit {{since @incident.started_at}} in {{list regions}}, {{regions}}.',
+    })
     expect(lines).toEqual([])
     const extra = load({
-      'playbook.yaml': BOOK.replace('  regions: { type: list, default: [] }', '  regions: { type: list, default: [] }\n  eta: {}'),
+      'playbook.yaml': BOOK.replace(
+        '  regions: { type: list, default: [] }',
+        '  regions: { type: list, default: [] }\n  eta: {}',
+      ),
       ...TEMPLATES,
       't/first.de.hbs': 'Probleme mit {{service}}.\nBehoben: {{eta}}. {{eta}}',
     })
-    expect(extra.lines).toEqual(['t/first.de.hbs:2:12: post "investigating.x": the de version uses fact "eta", which the en version does not; translations must use the same facts'])
+    expect(extra.lines).toEqual([
+      't/first.de.hbs:2:12: post "investigating.x": the de version uses fact "eta", which the en version does not; translations must use the same facts',
+    ])
   })
 
   it('reports channel locales the playbook does not have and text for unknown locales', () => {
-    const text = BOOK.replace('x-ja: { type: x, locale: ja }', 'x-ja: { type: x, locale: fr }').replace('ja: "{{service}}は復旧しました。" } }\n  ', 'fr: "x" } }\n  ')
+    const text = BOOK.replace('x-ja: { type: x, locale: ja }', 'x-ja: { type: x, locale: fr }').replace(
+      'ja: "{{service}}は復旧しました。" } }\n  ',
+      'fr: "x" } }\n  ',
+    )
     const {lines} = load({'playbook.yaml': text, ...TEMPLATES})
     expect(lines).toEqual([
       'playbook.yaml:10:28: channel "x-ja": locale "fr" is not one of the playbook\'s locales (en, de, ja); add it to "locales" and write its templates',
@@ -114,17 +152,24 @@ describe('locale resolution', () => {
   })
 
   it('checks translations like any template, even where no channel posts them', () => {
-    const {lines} = load({'playbook.yaml': BOOK.replace(/\n  x-(de|at|ja): .*/g, '').replace(/\n      x-(de|at|ja): .*/g, ''), ...TEMPLATES, 't/first.ja.hbs': '{{service}}で障害 {{#if}}'})
-    expect(lines).toEqual([expect.stringMatching(/^t\/first\.ja\.hbs:1:\d+: post "investigating\.x" \(ja\): template syntax error/)])
+    const {lines} = load({
+      'playbook.yaml': BOOK.replace(/\n  x-(de|at|ja): .*/g, '').replace(/\n      x-(de|at|ja): .*/g, ''),
+      ...TEMPLATES,
+      't/first.ja.hbs': '{{service}}で障害 {{#if}}',
+    })
+    expect(lines).toEqual([
+      expect.stringMatching(/^t\/first\.ja\.hbs:1:\d+: post "investigating\.x" \(ja\): template syntax error/),
+    ])
   })
 })
 
 describe('Intl helpers in en, de and ja', () => {
   const at = new Date('2026-11-25T14:30:00Z')
   const data = (locale: string) => ({now: new Date('2026-11-25T14:10:00Z'), next_update: at, locale})
-  const render = (src: string, locale: string, ctx: Record<string, unknown> = {}) => runTemplate(src, 'text', ctx, data(locale))
+  const render = (src: string, locale: string, ctx: Record<string, unknown> = {}) =>
+    runTemplate(src, 'text', ctx, data(locale))
 
-  it('formats times and dates in the post\'s locale', () => {
+  it("formats times and dates in the post's locale", () => {
     expect(render('{{time @next_update}}', 'en')).toBe('14:30 UTC')
     expect(render('{{time @next_update tz="Europe/Berlin"}}', 'de')).toBe('15:30 MEZ')
     expect(render('{{time @next_update tz="Asia/Tokyo"}}', 'ja')).toBe('23:30 JST')
@@ -171,7 +216,7 @@ describe('Intl helpers in en, de and ja', () => {
     expect(joinList(['a', 'b'], 'and', 'ja')).toBe('a、b')
   })
 
-  it('pluralises by the locale\'s rules, with the forms given', () => {
+  it("pluralises by the locale's rules, with the forms given", () => {
     expect(render('{{plural n "Region" "Regionen"}}', 'de', {n: 1})).toBe('1 Region')
     expect(render('{{plural n "Region" "Regionen"}}', 'de', {n: 3})).toBe('3 Regionen')
     expect(render('{{plural n "Person" "Personen"}}', 'de', {n: 1200})).toBe('1.200 Personen')
@@ -193,9 +238,13 @@ describe('the shipped outage playbook in German and Japanese', () => {
   function outageWith(channels: Record<string, unknown>) {
     const dir = tempDir('candor-outage-')
     cpSync(path.join(ROOT, 'playbooks', 'templates'), path.join(dir, 'templates'), {recursive: true})
-    const doc = yaml.load(readFileSync(path.join(ROOT, 'playbooks', 'outage.yaml'), 'utf8')) as {channels: Record<string, unknown>; phases: Record<string, {posts: Record<string, unknown>}>}
+    const doc = yaml.load(readFileSync(path.join(ROOT, 'playbooks', 'outage.yaml'), 'utf8')) as {
+      channels: Record<string, unknown>
+      phases: Record<string, {posts: Record<string, unknown>}>
+    }
     Object.assign(doc.channels, channels)
-    for (const phase of Object.values(doc.phases)) for (const name of Object.keys(channels)) phase.posts[name] = phase.posts[name.split('-')[0]]
+    for (const phase of Object.values(doc.phases))
+      for (const name of Object.keys(channels)) phase.posts[name] = phase.posts[name.split('-')[0]]
     writeFileSync(path.join(dir, 'outage.yaml'), yaml.dump(doc, {lineWidth: 200}))
     const {playbook, problems} = loadPlaybook(path.join(dir, 'outage.yaml'))
     expect(problems).toEqual([])
@@ -203,10 +252,23 @@ describe('the shipped outage playbook in German and Japanese', () => {
   }
 
   it('every phase renders in one post per channel, with no policy hits, in each language', () => {
-    const playbook = outageWith({'x-de': {type: 'x', locale: 'de'}, 'x-ja': {type: 'x', locale: 'ja'}, 'facebook-de': {type: 'facebook', page_id: '2', locale: 'de'}, 'blog-ja': {type: 'markdown', dir: 'blog-ja', locale: 'ja'}})
-    const facts = resolveFacts(playbook, {...playbook.examples, cause: 'a faulty network update', changes: ['We now roll out network updates one data centre at a time'], postmortem_url: 'https://acme.example/blog/review'})
+    const playbook = outageWith({
+      'x-de': {type: 'x', locale: 'de'},
+      'x-ja': {type: 'x', locale: 'ja'},
+      'facebook-de': {type: 'facebook', page_id: '2', locale: 'de'},
+      'blog-ja': {type: 'markdown', dir: 'blog-ja', locale: 'ja'},
+    })
+    const facts = resolveFacts(playbook, {
+      ...playbook.examples,
+      cause: 'a faulty network update',
+      changes: ['We now roll out network updates one data centre at a time'],
+      postmortem_url: 'https://acme.example/blog/review',
+    })
     for (const phase of playbook.phases) {
-      const r = renderPhase(playbook, phase.name, facts, {now: NOW, incident: {id: 'i', startedAt: new Date(NOW.getTime() - 95 * 60_000)}})
+      const r = renderPhase(playbook, phase.name, facts, {
+        now: NOW,
+        incident: {id: 'i', startedAt: new Date(NOW.getTime() - 95 * 60_000)},
+      })
       for (const post of r.posts) {
         expect(post.errors, `${phase.name}/${post.channel}`).toEqual([])
         expect(post.parts, `${phase.name}/${post.channel}`).toHaveLength(1)

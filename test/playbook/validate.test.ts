@@ -46,8 +46,13 @@ describe('playbook validation', () => {
   })
 
   it('reports duplicate keys at the second occurrence', () => {
-    const text = valid.replace('channels:\n  x: { type: x }\n', 'channels:\n  x: { type: x }\n  x: { type: mastodon }\n')
-    expect(problemsOf({'playbook.yaml': text})).toEqual([expect.stringMatching(/^playbook\.yaml:6:\d+: YAML: duplicated mapping key/)])
+    const text = valid.replace(
+      'channels:\n  x: { type: x }\n',
+      'channels:\n  x: { type: x }\n  x: { type: mastodon }\n',
+    )
+    expect(problemsOf({'playbook.yaml': text})).toEqual([
+      expect.stringMatching(/^playbook\.yaml:6:\d+: YAML: duplicated mapping key/),
+    ])
   })
 
   it('reports unknown keys at the key, everywhere, all at once', () => {
@@ -96,10 +101,15 @@ phases:
   })
 
   it("checks Bluesky's langs: at most 3 BCP-47 tags", () => {
-    const withLangs = (langs: string) => valid.replace('  x: { type: x }', `  x: { type: x }\n  sky: { type: bluesky, langs: ${langs} }`)
+    const withLangs = (langs: string) =>
+      valid.replace('  x: { type: x }', `  x: { type: x }\n  sky: { type: bluesky, langs: ${langs} }`)
     expect(problemsOf({'playbook.yaml': withLangs('[en, de-DE, pt-BR]')})).toEqual([])
-    expect(problemsOf({'playbook.yaml': withLangs('[en, de, fr, es]')})).toEqual(['playbook.yaml:6:32: channel "sky": "langs" must list at most 3 language tags (Bluesky keeps no more); found 4'])
-    expect(problemsOf({'playbook.yaml': withLangs('[en, "en us", de_DE]')})).toEqual(['playbook.yaml:6:32: channel "sky": "langs" must be BCP-47 language tags such as en, de-DE or pt-BR; found "en us", "de_DE"'])
+    expect(problemsOf({'playbook.yaml': withLangs('[en, de, fr, es]')})).toEqual([
+      'playbook.yaml:6:32: channel "sky": "langs" must list at most 3 language tags (Bluesky keeps no more); found 4',
+    ])
+    expect(problemsOf({'playbook.yaml': withLangs('[en, "en us", de_DE]')})).toEqual([
+      'playbook.yaml:6:32: channel "sky": "langs" must be BCP-47 language tags such as en, de-DE or pt-BR; found "en us", "de_DE"',
+    ])
   })
 
   it('checks option shapes: a Graph API version, a mailing list id, a time fact default', () => {
@@ -119,18 +129,28 @@ phases:
       'playbook.yaml:5:54: channel "fb": "graph_version" must be a Graph API version like v26.0; found string "26"',
       'playbook.yaml:6:65: channel "mail": "list_id" must be a list id like status.lists.acme.com, or "Acme status <status.lists.acme.com>"; found string "not a list"',
     ])
-    const good = text.replace('"Saturday"', '"2026-12-05T02:00:00+01:00"').replace('"26"', 'v25.0').replace('"not a list"', '"Acme status <status.lists.acme.test>"')
+    const good = text
+      .replace('"Saturday"', '"2026-12-05T02:00:00+01:00"')
+      .replace('"26"', 'v25.0')
+      .replace('"not a list"', '"Acme status <status.lists.acme.test>"')
     expect(problemsOf({'playbook.yaml': good})).toEqual([])
   })
 
   it('reports a post to an undefined channel, naming the defined ones', () => {
-    const text = valid.replace('      x: { text: "Problems with {{service}}" }', '      x: { text: "Problems with {{service}}" }\n      blog: { text: "hi" }')
-    expect(problemsOf({'playbook.yaml': text})).toEqual(['playbook.yaml:10:7: phase "investigating" posts to channel "blog", which is not defined (channels: x)'])
+    const text = valid.replace(
+      '      x: { text: "Problems with {{service}}" }',
+      '      x: { text: "Problems with {{service}}" }\n      blog: { text: "hi" }',
+    )
+    expect(problemsOf({'playbook.yaml': text})).toEqual([
+      'playbook.yaml:10:7: phase "investigating" posts to channel "blog", which is not defined (channels: x)',
+    ])
   })
 
   it('reports a missing template file at the template key', () => {
     const text = valid.replace('x: { text: "Problems with {{service}}" }', 'x: { template: templates/missing.hbs }')
-    expect(problemsOf({'playbook.yaml': text})).toEqual(['playbook.yaml:9:22: post "investigating.x": cannot read template "templates/missing.hbs": no such file'])
+    expect(problemsOf({'playbook.yaml': text})).toEqual([
+      'playbook.yaml:9:22: post "investigating.x": cannot read template "templates/missing.hbs": no such file',
+    ])
   })
 
   it('points template syntax errors into the template file', () => {
@@ -142,7 +162,11 @@ phases:
 
   it('points undeclared facts, unknown helpers and unknown built-ins into the template, all at once', () => {
     const text = valid.replace('x: { text: "Problems with {{service}}" }', 'x: { template: t/x.hbs }')
-    const problems = problemsOf({'playbook.yaml': text, 't/x.hbs': 'Problems with {{service}}.\nETA {{eta}} in {{shout region}}\n{{@phaze}} {{#each regions}}{{this}}{{/each}}\n'})
+    const problems = problemsOf({
+      'playbook.yaml': text,
+      't/x.hbs':
+        'Problems with {{service}}.\nETA {{eta}} in {{shout region}}\n{{@phaze}} {{#each regions}}{{this}}{{/each}}\n',
+    })
     expect(problems).toEqual([
       't/x.hbs:2:7: post "investigating.x": uses fact "eta", which the playbook does not declare (declared: service)',
       expect.stringMatching(/^t\/x\.hbs:2:18: post "investigating\.x": unknown helper "shout"/),
@@ -153,7 +177,9 @@ phases:
   })
 
   it('checks inline text and template options too', () => {
-    const text = valid.replace('"Problems with {{service}}"', '"Problems with {{servise}}"').replace('x: { type: x }', 'x: { type: x }\n  blog: { type: markdown, dir: b, title: "{{titel}}" }')
+    const text = valid
+      .replace('"Problems with {{service}}"', '"Problems with {{servise}}"')
+      .replace('x: { type: x }', 'x: { type: x }\n  blog: { type: markdown, dir: b, title: "{{titel}}" }')
     const problems = problemsOf({'playbook.yaml': text})
     expect(problems).toEqual([
       expect.stringMatching(/^playbook\.yaml:6:\d+: channel "blog" title: uses fact "titel"/),
@@ -163,8 +189,14 @@ phases:
 
   it('refuses {{{x}}} and {{& x}} in templates that render into HTML (status site, email), with their place and the fix', () => {
     const text = valid
-      .replace('x: { type: x }', 'x: { type: x }\n  web: { type: site, dir: public }\n  mail: { type: email, from: a@b.example, to: [c@d.example] }')
-      .replace('x: { text: "Problems with {{service}}" }', `x: { text: "Problems: {{{service}}}" }\n      web: { text: 'See <a href="{{{service}}}">the page</a>' }\n      mail: { template: t/mail.hbs }`)
+      .replace(
+        'x: { type: x }',
+        'x: { type: x }\n  web: { type: site, dir: public }\n  mail: { type: email, from: a@b.example, to: [c@d.example] }',
+      )
+      .replace(
+        'x: { text: "Problems with {{service}}" }',
+        `x: { text: "Problems: {{{service}}}" }\n      web: { text: 'See <a href="{{{service}}}">the page</a>' }\n      mail: { template: t/mail.hbs }`,
+      )
     const problems = problemsOf({'playbook.yaml': text, 't/mail.hbs': 'Hello,\nsee {{& service}} and {{service}}.\n'})
     expect(problems).toEqual([
       'playbook.yaml:12:34: post "investigating.web": {{{service}}} writes a value unescaped into HTML (channel "web" is Status site); write {{service}} instead: Candor escapes values in HTML and keeps the markup the template itself writes',
@@ -174,19 +206,29 @@ phases:
 
   it('refuses templates outside the playbook folder', () => {
     const text = valid.replace('x: { text: "Problems with {{service}}" }', 'x: { template: ../../etc/passwd }')
-    expect(problemsOf({'playbook.yaml': text})).toEqual([expect.stringMatching(/^playbook\.yaml:9:22: .*outside the playbook's folder/)])
+    expect(problemsOf({'playbook.yaml': text})).toEqual([
+      expect.stringMatching(/^playbook\.yaml:9:22: .*outside the playbook's folder/),
+    ])
   })
 
   it('refuses reserved fact names and a non-mapping document', () => {
-    expect(problemsOf({'playbook.yaml': valid.replace('service: { required: true }', 'service: { required: true }\n  constructor: {}')})).toEqual([expect.stringMatching(/^playbook\.yaml:4:3: fact name "constructor" is not allowed/)])
-    expect(problemsOf({'playbook.yaml': '- just\n- a list\n'})).toEqual([expect.stringMatching(/^playbook\.yaml:1:1: a playbook must be a mapping/)])
+    expect(
+      problemsOf({
+        'playbook.yaml': valid.replace('service: { required: true }', 'service: { required: true }\n  constructor: {}'),
+      }),
+    ).toEqual([expect.stringMatching(/^playbook\.yaml:4:3: fact name "constructor" is not allowed/)])
+    expect(problemsOf({'playbook.yaml': '- just\n- a list\n'})).toEqual([
+      expect.stringMatching(/^playbook\.yaml:1:1: a playbook must be a mapping/),
+    ])
   })
 
   it('reports an unreadable or non-UTF-8 file as one problem', () => {
     expect(problemsOf({'other.yaml': valid})).toEqual(['playbook.yaml:1:1: cannot read playbook: no such file'])
     const dir = tempDir()
     writeFileSync(path.join(dir, 'playbook.yaml'), Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xff, 0xfe, 0x0a]))
-    expect(loadPlaybook(path.join(dir, 'playbook.yaml')).problems[0].message).toBe('cannot read playbook: is not valid UTF-8 text')
+    expect(loadPlaybook(path.join(dir, 'playbook.yaml')).problems[0].message).toBe(
+      'cannot read playbook: is not valid UTF-8 text',
+    )
   })
 })
 
@@ -195,7 +237,15 @@ describe('playbook-wide settings', () => {
     const dir = tempDir()
     writeFileSync(
       path.join(dir, 'p.yaml'),
-      valid.replace('facts:', 'locales: [en, de]\napproval: { required: 2 }\nforbid: ["project[- ]falcon", { pattern: "db-\\\\d+", message: "no host names" }]\ninternal_hosts: [.corp.example.com]\nexamples: { service: Acme }\nfacts:').replace('  investigating:\n', '  investigating:\n    next_update: 20m\n    long_incident: { after: 2h, next_update: 60m }\n    approval: { required: 1 }\n'),
+      valid
+        .replace(
+          'facts:',
+          'locales: [en, de]\napproval: { required: 2 }\nforbid: ["project[- ]falcon", { pattern: "db-\\\\d+", message: "no host names" }]\ninternal_hosts: [.corp.example.com]\nexamples: { service: Acme }\nfacts:',
+        )
+        .replace(
+          '  investigating:\n',
+          '  investigating:\n    next_update: 20m\n    long_incident: { after: 2h, next_update: 60m }\n    approval: { required: 1 }\n',
+        ),
     )
     const {playbook, problems} = loadPlaybook(path.join(dir, 'p.yaml'))
     expect(problems).toEqual([])
@@ -207,11 +257,18 @@ describe('playbook-wide settings', () => {
       ['project[- ]falcon', undefined, true],
       ['db-\\d+', 'no host names', false],
     ])
-    expect(playbook!.phases[0]).toMatchObject({approval: {required: 1}, nextUpdate: {ms: 1_200_000}, longIncident: {after: {ms: 7_200_000}, nextUpdate: {ms: 3_600_000}}})
+    expect(playbook!.phases[0]).toMatchObject({
+      approval: {required: 1},
+      nextUpdate: {ms: 1_200_000},
+      longIncident: {after: {ms: 7_200_000}, nextUpdate: {ms: 3_600_000}},
+    })
   })
 
   it('reports bad settings at their place', () => {
-    const text = valid.replace('facts:', 'locales: [en, en]\napproval: { required: 0 }\nforbid: ["("]\nexamples: { servise: x }\nfacts:')
+    const text = valid.replace(
+      'facts:',
+      'locales: [en, en]\napproval: { required: 0 }\nforbid: ["("]\nexamples: { servise: x }\nfacts:',
+    )
     expect(problemsOf({'playbook.yaml': text})).toEqual([
       expect.stringMatching(/^playbook\.yaml:2:10: "locales" must be a list of distinct language tags/),
       expect.stringMatching(/^playbook\.yaml:3:23: approval of the playbook must be \{ required: N \}/),
@@ -254,6 +311,8 @@ describe('loading for one phase (templatesOf), as preview and publish do', () =>
     const {problems} = load()
     expect(problems).toHaveLength(3)
     expect(problems.join('\n')).toMatch(/resolved\.hbs: .*syntax error/)
-    expect(problems.join('\n')).toMatch(/investigating\.de\.hbs: .*uses fact "servce", which the playbook does not declare/)
+    expect(problems.join('\n')).toMatch(
+      /investigating\.de\.hbs: .*uses fact "servce", which the playbook does not declare/,
+    )
   })
 })

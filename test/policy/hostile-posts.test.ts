@@ -17,7 +17,8 @@ import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 
 const NOW = new Date('2026-11-25T14:00:00Z')
 const bare = {policy: {forbid: [], internalHosts: []}}
-const rules = (text: string, ctx: Parameters<typeof checkPost>[1] = {playbook: bare}) => checkPost(text, ctx).map((v) => [v.rule, v.match])
+const rules = (text: string, ctx: Parameters<typeof checkPost>[1] = {playbook: bare}) =>
+  checkPost(text, ctx).map((v) => [v.rule, v.match])
 
 function playbookWith(top: string, statusDefault = 'https://status.acme.com'): Playbook {
   const {playbook: file} = writePlaybook(
@@ -46,7 +47,9 @@ describe('the post policy is not fooled', () => {
     expect(rules('db at 10.0.0\u200d.1')).toEqual([['private-ip', '10.0.0.1']])
     expect(rules('db at 10.0.0.\u00ad1')).toEqual([['private-ip', '10.0.0.1']])
     expect(rules('db1.co\u200drp is down')).toEqual([['internal-host', 'db1.corp']])
-    expect(checkPost('key AKIA\u200dIOSFODNN7EXAMPLE', {playbook: bare}).map((v) => v.message)).toEqual(['"AKIA… (20 characters)" looks like a cloud access key (AWS)'])
+    expect(checkPost('key AKIA\u200dIOSFODNN7EXAMPLE', {playbook: bare}).map((v) => v.message)).toEqual([
+      '"AKIA… (20 characters)" looks like a cloud access key (AWS)',
+    ])
   })
 
   it('the post keeps what was approved: only matching ignores format characters', () => {
@@ -68,19 +71,41 @@ describe('the post policy is not fooled', () => {
       ['private-ip', '192.168.1.1'],
       ['private-ip', 'ip-10-0-0-1'],
     ])
-    expect(checkPost('see http://167772161/', {playbook: bare})[0].message).toBe('"167772161" is a private network address (10.0.0.1)')
+    expect(checkPost('see http://167772161/', {playbook: bare})[0].message).toBe(
+      '"167772161" is a private network address (10.0.0.1)',
+    )
   })
 
   it('an internal URL that comes in as a fact is blocked; hosts the playbook declares public pass', () => {
     const p = playbookWith('internal_hosts: [corp.acme.com]')
-    const r = renderPhase(p, 'investigating', resolveFacts(p, {service: 'Acme', impact: 'Calls fail', status_url: 'https://grafana.corp.acme.com/d/123'}), {now: NOW})
-    expect(r.posts[0].errors).toEqual([expect.stringContaining('x: policy rule "internal-host": "grafana.corp.acme.com" is an internal host name (internal_hosts: corp.acme.com)')])
+    const r = renderPhase(
+      p,
+      'investigating',
+      resolveFacts(p, {service: 'Acme', impact: 'Calls fail', status_url: 'https://grafana.corp.acme.com/d/123'}),
+      {now: NOW},
+    )
+    expect(r.posts[0].errors).toEqual([
+      expect.stringContaining(
+        'x: policy rule "internal-host": "grafana.corp.acme.com" is an internal host name (internal_hosts: corp.acme.com)',
+      ),
+    ])
 
     // The status page on a listed domain: public because the playbook says so (its fact default, or public_hosts).
     const byDefault = playbookWith('internal_hosts: [acme.com]')
-    expect(renderPhase(byDefault, 'investigating', resolveFacts(byDefault, {service: 'Acme', impact: 'Calls fail'}), {now: NOW}).posts[0].errors).toEqual([])
+    expect(
+      renderPhase(byDefault, 'investigating', resolveFacts(byDefault, {service: 'Acme', impact: 'Calls fail'}), {
+        now: NOW,
+      }).posts[0].errors,
+    ).toEqual([])
     const declared = playbookWith('internal_hosts: [acme.com]\npublic_hosts: [status.acme.com]', 'https://example.com')
-    expect(renderPhase(declared, 'investigating', resolveFacts(declared, {service: 'Acme', impact: 'Calls fail', status_url: 'https://status.acme.com/x'}), {now: NOW}).posts[0].errors).toEqual([])
+    expect(
+      renderPhase(
+        declared,
+        'investigating',
+        resolveFacts(declared, {service: 'Acme', impact: 'Calls fail', status_url: 'https://status.acme.com/x'}),
+        {now: NOW},
+      ).posts[0].errors,
+    ).toEqual([])
   })
 
   it('token formats: Discord webhooks, passwords in URLs, GitLab, OpenAI and Slack app tokens', () => {
@@ -123,19 +148,39 @@ describe('a post containing a configured credential', () => {
     const p = playbookWith('')
     const env = xEnv('X')
     const facts = resolveFacts(p, {service: 'Acme', impact: `token ${X_CREDENTIALS.accessToken} leaked`})
-    const r = renderPhase(p, 'investigating', facts, {now: NOW, credentials: configuredCredentials(env), allow: [...POLICY_RULES]})
+    const r = renderPhase(p, 'investigating', facts, {
+      now: NOW,
+      credentials: configuredCredentials(env),
+      allow: [...POLICY_RULES],
+    })
     expect(r.posts[0].errors).toEqual([
       'x: policy rule "credential": the post contains the value of CANDOR_X_ACCESS_TOKEN (shown here as ••••), a credential Candor was given; it must never be posted; remove it from the facts or the template (no --allow overrides this)',
     ])
-    expect(r.posts[0].violations).toEqual([expect.objectContaining({rule: 'credential', allowed: false, match: 'CANDOR_X_ACCESS_TOKEN (••••)'})])
+    expect(r.posts[0].violations).toEqual([
+      expect.objectContaining({rule: 'credential', allowed: false, match: 'CANDOR_X_ACCESS_TOKEN (••••)'}),
+    ])
     expect(JSON.stringify(r.posts[0].errors)).not.toContain(X_CREDENTIALS.accessToken)
     // hidden with a format character, or URL-encoded, it is found all the same
-    const hidden = resolveFacts(p, {service: 'Acme', impact: `${X_CREDENTIALS.appSecret.slice(0, 5)}\u200b${X_CREDENTIALS.appSecret.slice(5)}`})
-    expect(renderPhase(p, 'investigating', hidden, {now: NOW, credentials: configuredCredentials(env)}).posts[0].errors).toEqual([expect.stringContaining('CANDOR_X_APP_SECRET')])
+    const hidden = resolveFacts(p, {
+      service: 'Acme',
+      impact: `${X_CREDENTIALS.appSecret.slice(0, 5)}\u200b${X_CREDENTIALS.appSecret.slice(5)}`,
+    })
+    expect(
+      renderPhase(p, 'investigating', hidden, {now: NOW, credentials: configuredCredentials(env)}).posts[0].errors,
+    ).toEqual([expect.stringContaining('CANDOR_X_APP_SECRET')])
 
     const file = path.join(tempDir(), 'p.yaml')
-    writeFileSync(file, `name: p\nfacts:\n  impact: { required: true }\nchannels:\n  x: { type: x }\nphases:\n  investigating:\n    posts:\n      x: { text: "{{impact}}" }\n`)
-    const preview = previewPhase({playbook: file, phase: 'investigating', sets: [`impact=see ${X_CREDENTIALS.appKey}`], env, allow: [...POLICY_RULES]})
+    writeFileSync(
+      file,
+      `name: p\nfacts:\n  impact: { required: true }\nchannels:\n  x: { type: x }\nphases:\n  investigating:\n    posts:\n      x: { text: "{{impact}}" }\n`,
+    )
+    const preview = previewPhase({
+      playbook: file,
+      phase: 'investigating',
+      sets: [`impact=see ${X_CREDENTIALS.appKey}`],
+      env,
+      allow: [...POLICY_RULES],
+    })
     expect(preview.blocked).toBe(true)
     expect(preview.posts[0].errors).toEqual([expect.stringContaining('CANDOR_X_APP_KEY')])
   })
@@ -161,27 +206,60 @@ describe('a post containing a configured credential', () => {
     fakes.push(fake)
     const playbook = writeXPlaybook(dir, {x: fake})
     const store = new FileIncidentStore(path.join(dir, 'state'))
-    const incident = await openIncident(store, {playbook, facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'alice'})
+    const incident = await openIncident(store, {
+      playbook,
+      facts: {service: 'Acme Voice', impact: 'Calls fail'},
+      actor: 'alice',
+    })
     const deps = {store, actor: 'alice', env: xEnv('X'), reporter: {progress() {}}, backoffMs: 5, timeoutMs: 2000}
     const leak = {impact: `oops ${X_CREDENTIALS.accessSecret}`}
-    const refused = publishUpdate({incident: incident.id, phase: 'investigating', facts: leak, yes: true, interactive: false, allow: [...POLICY_RULES]}, deps)
-    await expect(refused).rejects.toMatchObject({code: 'preflight_failed', message: expect.stringContaining('policy rule "credential": the post contains the value of CANDOR_X_ACCESS_SECRET')})
+    const refused = publishUpdate(
+      {
+        incident: incident.id,
+        phase: 'investigating',
+        facts: leak,
+        yes: true,
+        interactive: false,
+        allow: [...POLICY_RULES],
+      },
+      deps,
+    )
+    await expect(refused).rejects.toMatchObject({
+      code: 'preflight_failed',
+      message: expect.stringContaining(
+        'policy rule "credential": the post contains the value of CANDOR_X_ACCESS_SECRET',
+      ),
+    })
     await expect(refused).rejects.not.toMatchObject({message: expect.stringContaining(X_CREDENTIALS.accessSecret)})
 
     // An edit at the approval prompt is checked like a rendered post before anything is journaled or sent.
     const editing: Approver = {
-      approve: async (req) => ({action: 'publish', channels: ['x'], posts: req.posts.map((p) => ({...req.revise(p.channel, `Edited: ${X_CREDENTIALS.appSecret}`), edited: true}))}),
+      approve: async (req) => ({
+        action: 'publish',
+        channels: ['x'],
+        posts: req.posts.map((p) => ({...req.revise(p.channel, `Edited: ${X_CREDENTIALS.appSecret}`), edited: true})),
+      }),
     }
-    const edited = publishUpdate({incident: incident.id, phase: 'investigating', facts: {}, interactive: true, approver: editing}, deps)
+    const edited = publishUpdate(
+      {incident: incident.id, phase: 'investigating', facts: {}, interactive: true, approver: editing},
+      deps,
+    )
     await expect(edited).rejects.toMatchObject({message: expect.stringContaining('CANDOR_X_APP_SECRET')})
     await expect(edited).rejects.not.toMatchObject({message: expect.stringContaining(X_CREDENTIALS.appSecret)})
     expect(fake.requests).toHaveLength(0)
     expect((await store.read(incident.id)).events.map((e) => e.type)).toEqual(['opened'])
     // Text an approver hands back without revise() never replaces what was rendered.
     const sneaky: Approver = {
-      approve: async (req) => ({action: 'publish', channels: ['x'], posts: req.posts.map((p) => ({...p, parts: [{...p.parts[0], text: `Edited: ${X_CREDENTIALS.appSecret}`}]}))}),
+      approve: async (req) => ({
+        action: 'publish',
+        channels: ['x'],
+        posts: req.posts.map((p) => ({...p, parts: [{...p.parts[0], text: `Edited: ${X_CREDENTIALS.appSecret}`}]})),
+      }),
     }
-    await publishUpdate({incident: incident.id, phase: 'investigating', facts: {}, interactive: true, approver: sneaky}, deps)
+    await publishUpdate(
+      {incident: incident.id, phase: 'investigating', facts: {}, interactive: true, approver: sneaky},
+      deps,
+    )
     expect(fake.requests.map((r) => JSON.stringify(r)).join('\n')).not.toContain(X_CREDENTIALS.appSecret)
     expect(fake.tweets.map((t) => t.text)).not.toContainEqual(expect.stringContaining('Edited'))
   })

@@ -16,7 +16,8 @@ import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 const NOW = new Date('2026-11-25T14:00:00Z')
 const policy = {forbid: [], internalHosts: []}
 const bare = {policy}
-const rules = (text: string, ctx: Parameters<typeof checkPost>[1] = {playbook: bare}) => checkPost(text, ctx).map((v) => [v.rule, v.match])
+const rules = (text: string, ctx: Parameters<typeof checkPost>[1] = {playbook: bare}) =>
+  checkPost(text, ctx).map((v) => [v.rule, v.match])
 
 function playbookWith(extra: string): Playbook {
   const {playbook: file} = writePlaybook(
@@ -64,10 +65,14 @@ describe('policy rules', () => {
   })
 
   it('private-ip: public addresses, times, versions and dates are fine', () => {
-    expect(rules('Our API at 8.8.8.8 and 2001:db8::1; back at 14:30:00; app v10.0.0.1; on 10.11.2026; 300.1.1.1; 172.32.0.1')).toEqual([])
+    expect(
+      rules(
+        'Our API at 8.8.8.8 and 2001:db8::1; back at 14:30:00; app v10.0.0.1; on 10.11.2026; 300.1.1.1; 172.32.0.1',
+      ),
+    ).toEqual([])
   })
 
-  it('internal-host: built-in suffixes, localhost, and the playbook\'s own patterns', () => {
+  it("internal-host: built-in suffixes, localhost, and the playbook's own patterns", () => {
     expect(rules('db1.corp, https://grafana.internal/d/1, ops@mail.acme.local, nas.lan and localhost:3000')).toEqual([
       ['internal-host', 'db1.corp'],
       ['internal-host', 'grafana.internal'],
@@ -90,9 +95,16 @@ describe('policy rules', () => {
     expect(rules('Follow https://status.acme.example', {playbook: own})).toEqual([])
     // A fact never makes a host public, however it is given.
     const listed = {policy: {forbid: [], internalHosts: ['acme.example']}}
-    expect(rules('Follow https://status.acme.example', {playbook: listed, facts: {status_url: 'https://status.acme.example'}})).toEqual([['internal-host', 'status.acme.example']])
+    expect(
+      rules('Follow https://status.acme.example', {
+        playbook: listed,
+        facts: {status_url: 'https://status.acme.example'},
+      }),
+    ).toEqual([['internal-host', 'status.acme.example']])
     // A built-in internal name is never public, fact or not.
-    expect(rules('see http://grafana.corp/x', {playbook: bare, facts: {status_url: 'http://grafana.corp/x'}})).toEqual([['internal-host', 'grafana.corp']])
+    expect(rules('see http://grafana.corp/x', {playbook: bare, facts: {status_url: 'http://grafana.corp/x'}})).toEqual([
+      ['internal-host', 'grafana.corp'],
+    ])
   })
 
   it('secret: cloud keys, Slack and GitHub tokens, private keys and JWTs, masked in the message', () => {
@@ -133,9 +145,15 @@ describe('policy rules', () => {
   })
 
   it("forbid: the playbook's own patterns, with their message", () => {
-    const p = playbookWith('forbid: ["project[- ]falcon", { pattern: "\\\\bdb-\\\\d+\\\\b", message: "no host names" }]')
+    const p = playbookWith(
+      'forbid: ["project[- ]falcon", { pattern: "\\\\bdb-\\\\d+\\\\b", message: "no host names" }]',
+    )
     expect(checkPost('Project Falcon broke db-7', {playbook: p})).toEqual([
-      {rule: 'forbid', match: 'Project Falcon', message: `"Project Falcon" matches the playbook's forbidden pattern /project[- ]falcon/`},
+      {
+        rule: 'forbid',
+        match: 'Project Falcon',
+        message: `"Project Falcon" matches the playbook's forbidden pattern /project[- ]falcon/`,
+      },
       {rule: 'forbid', match: 'db-7', message: '"db-7" is forbidden: no host names'},
     ])
   })
@@ -157,18 +175,27 @@ describe('the policy in rendering', () => {
     const blocked = renderPhase(p, 'investigating', facts, {now: NOW, channels: ['x']})
     const x = blocked.posts[0]
     expect(x.errors).toHaveLength(1)
-    expect(x.errors[0]).toMatch(new RegExp(`^x: policy rule "${rule}": "[^"]+" .*; leave it out, or pass --allow ${rule} to publish it anyway$`))
+    expect(x.errors[0]).toMatch(
+      new RegExp(`^x: policy rule "${rule}": "[^"]+" .*; leave it out, or pass --allow ${rule} to publish it anyway$`),
+    )
     expect(x.violations).toEqual([expect.objectContaining({rule, allowed: false})])
 
     const allowed = renderPhase(p, 'investigating', facts, {now: NOW, channels: ['x'], allow: [rule]})
     expect(allowed.posts[0].errors).toEqual([])
-    expect(allowed.posts[0].warnings).toEqual([expect.stringMatching(new RegExp(`^policy rule "${rule}" overridden with --allow: `))])
+    expect(allowed.posts[0].warnings).toEqual([
+      expect.stringMatching(new RegExp(`^policy rule "${rule}" overridden with --allow: `)),
+    ])
     expect(allowed.posts[0].violations).toEqual([expect.objectContaining({rule, allowed: true})])
   })
 
   it('checks titles and links too, and names an unknown --allow rule', () => {
     const p = playbookWith('')
-    const r = renderPhase(p, 'investigating', resolveFacts(p, {service: 'Acme', impact: 'fine', status_url: 'http://192.168.0.10/status'}), {now: NOW, channels: ['page']})
+    const r = renderPhase(
+      p,
+      'investigating',
+      resolveFacts(p, {service: 'Acme', impact: 'fine', status_url: 'http://192.168.0.10/status'}),
+      {now: NOW, channels: ['page']},
+    )
     expect(r.posts[0].link).toBe('http://192.168.0.10/status')
     expect(r.posts[0].errors).toEqual([expect.stringContaining('page: policy rule "private-ip": "192.168.0.10"')])
     let error: unknown
@@ -178,12 +205,18 @@ describe('the policy in rendering', () => {
       error = e
     }
     expect(error).toBeInstanceOf(CandorError)
-    expect(error).toMatchObject({code: 'unknown_policy_rule', message: 'unknown policy rule "private-ips"', suggestions: ['Policy rules: private-ip, internal-host, secret, render-leftover, forbid, placeholder']})
+    expect(error).toMatchObject({
+      code: 'unknown_policy_rule',
+      message: 'unknown policy rule "private-ips"',
+      suggestions: ['Policy rules: private-ip, internal-host, secret, render-leftover, forbid, placeholder'],
+    })
   })
 
   it('leaves clean posts alone', () => {
     const p = playbookWith('')
-    const r = renderPhase(p, 'investigating', resolveFacts(p, {service: 'Acme Voice', impact: 'Calls fail in EU'}), {now: NOW})
+    const r = renderPhase(p, 'investigating', resolveFacts(p, {service: 'Acme Voice', impact: 'Calls fail in EU'}), {
+      now: NOW,
+    })
     for (const post of r.posts) expect([post.errors, post.violations]).toEqual([[], []])
   })
 })
@@ -200,9 +233,24 @@ describe('the policy blocks publishing', () => {
     fakes.push(fake)
     const playbook = writeXPlaybook(dir, {x: fake})
     const store = new FileIncidentStore(path.join(dir, 'state'))
-    const incident = await openIncident(store, {playbook, facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'alice'})
+    const incident = await openIncident(store, {
+      playbook,
+      facts: {service: 'Acme Voice', impact: 'Calls fail'},
+      actor: 'alice',
+    })
     const deps = {store, actor: 'alice', env: xEnv('X'), reporter: {progress() {}}, backoffMs: 5, timeoutMs: 2000}
-    await expect(publishUpdate({incident: incident.id, phase: 'investigating', facts: {impact: 'db1.corp is down'}, yes: true, interactive: false}, deps)).rejects.toMatchObject({
+    await expect(
+      publishUpdate(
+        {
+          incident: incident.id,
+          phase: 'investigating',
+          facts: {impact: 'db1.corp is down'},
+          yes: true,
+          interactive: false,
+        },
+        deps,
+      ),
+    ).rejects.toMatchObject({
       code: 'preflight_failed',
       message: expect.stringContaining('x: policy rule "internal-host": "db1.corp" is an internal host name (.corp)'),
     })
@@ -216,13 +264,32 @@ describe('the policy blocks publishing', () => {
     fakes.push(fake)
     const playbook = writeXPlaybook(dir, {x: fake})
     const store = new FileIncidentStore(path.join(dir, 'state'))
-    const incident = await openIncident(store, {playbook, facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'alice'})
+    const incident = await openIncident(store, {
+      playbook,
+      facts: {service: 'Acme Voice', impact: 'Calls fail'},
+      actor: 'alice',
+    })
     const deps = {store, actor: 'Robin Lead', env: xEnv('X'), reporter: {progress() {}}, backoffMs: 5, timeoutMs: 2000}
-    const result = await publishUpdate({incident: incident.id, phase: 'investigating', facts: {impact: 'db1.corp is down'}, yes: true, interactive: false, allow: ['internal-host']}, deps)
+    const result = await publishUpdate(
+      {
+        incident: incident.id,
+        phase: 'investigating',
+        facts: {impact: 'db1.corp is down'},
+        yes: true,
+        interactive: false,
+        allow: ['internal-host'],
+      },
+      deps,
+    )
     expect(result.deliveries[0].status).toBe('published')
     expect(fake.tweets[0].text).toContain('db1.corp is down')
     const override = (await store.read(incident.id)).events.find((e) => e.type === 'policy_override')
-    expect(override).toMatchObject({by: 'Robin Lead', update: 1, rules: ['internal-host'], hits: [{channel: 'x', rule: 'internal-host', match: 'db1.corp'}]})
+    expect(override).toMatchObject({
+      by: 'Robin Lead',
+      update: 1,
+      rules: ['internal-host'],
+      hits: [{channel: 'x', rule: 'internal-host', match: 'db1.corp'}],
+    })
   })
 })
 
@@ -230,12 +297,27 @@ describe('candor preview and the policy', () => {
   const basic = path.join(ROOT, 'test/fixtures/playbooks/basic/basic.yaml')
 
   it('shows a hit as an error and exits 1; --allow RULE passes', async () => {
-    const args = ['preview', basic, '--phase', 'investigating', '--set', 'service=Acme', '--set', 'impact=see 10.0.0.12', '--channel', 'page']
+    const args = [
+      'preview',
+      basic,
+      '--phase',
+      'investigating',
+      '--set',
+      'service=Acme',
+      '--set',
+      'impact=see 10.0.0.12',
+      '--channel',
+      'page',
+    ]
     const blocked = await runCli([...args, '--json'])
     expect(blocked.code).toBe(1)
     const post = JSON.parse(blocked.stdout).posts[0]
-    expect(post.errors).toEqual(['page: policy rule "private-ip": "10.0.0.12" is a private network address; leave it out, or pass --allow private-ip to publish it anyway'])
-    expect(post.violations).toEqual([{rule: 'private-ip', match: '10.0.0.12', message: '"10.0.0.12" is a private network address', allowed: false}])
+    expect(post.errors).toEqual([
+      'page: policy rule "private-ip": "10.0.0.12" is a private network address; leave it out, or pass --allow private-ip to publish it anyway',
+    ])
+    expect(post.violations).toEqual([
+      {rule: 'private-ip', match: '10.0.0.12', message: '"10.0.0.12" is a private network address', allowed: false},
+    ])
 
     const human = await runCli(args)
     expect(human.code).toBe(1)
@@ -243,7 +325,10 @@ describe('candor preview and the policy', () => {
 
     const allowed = await runCli([...args, '--allow', 'private-ip', '--json'])
     expect(allowed.code).toBe(0)
-    expect(JSON.parse(allowed.stdout).posts[0]).toMatchObject({errors: [], warnings: [expect.stringContaining('overridden with --allow')]})
+    expect(JSON.parse(allowed.stdout).posts[0]).toMatchObject({
+      errors: [],
+      warnings: [expect.stringContaining('overridden with --allow')],
+    })
 
     const unknown = await runCli([...args, '--allow', 'ips'])
     expect(unknown.code).toBe(2)

@@ -36,20 +36,35 @@ describe('backoff with full jitter', () => {
     fakes.push(x)
     const playbook = writeXPlaybook(dir, {x})
     const store = new FileIncidentStore(path.join(dir, 'state'))
-    const incident = await openIncident(store, {playbook, facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'alice'})
+    const incident = await openIncident(store, {
+      playbook,
+      facts: {service: 'Acme Voice', impact: 'Calls fail'},
+      actor: 'alice',
+    })
     const slept: number[] = []
     const clock: Clock = {now: () => new Date('2026-12-05T03:00:00Z'), sleep: async (ms) => void slept.push(ms)}
     const randoms = [0.5, 0.25]
     x.fail({status: 503}, 2, {method: 'POST', path: '/2/tweets'})
     const result = await publishUpdate(
       {incident: incident.id, phase: 'investigating', facts: {}, yes: true, interactive: false, channels: ['x']},
-      {store, actor: 'alice', env: xEnv('X'), reporter: {progress() {}}, clock, backoffMs: 4000, timeoutMs: 2000, random: () => randoms.shift()!},
+      {
+        store,
+        actor: 'alice',
+        env: xEnv('X'),
+        reporter: {progress() {}},
+        clock,
+        backoffMs: 4000,
+        timeoutMs: 2000,
+        random: () => randoms.shift()!,
+      },
     )
     expect(result.deliveries[0].status).toBe('published')
     // A 503 may have arrived and X can be asked, so each wait is at least the first backoff (4 s):
     // the first is exactly 4 s, the second a quarter of the way from 4 s to its cap of 8 s.
     expect(slept).toEqual([4000, 5000])
-    const failures = (await store.read(incident.id)).events.flatMap((e) => (e.type === 'delivery_result' && e.status === 'failed' ? [e.error] : []))
+    const failures = (await store.read(incident.id)).events.flatMap((e) =>
+      e.type === 'delivery_result' && e.status === 'failed' ? [e.error] : [],
+    )
     expect(failures.map((e) => e?.replace(/^.*; /, ''))).toEqual(['retrying in 4s', 'retrying in 5s'])
   })
 })

@@ -25,9 +25,19 @@ describe('credentials', () => {
     const playbook = {channels: new Map([['hook', hook]])} as unknown as Playbook
     const posts = [{channel: 'hook', errors: []}] as unknown as RenderedPost[]
     const env = {CANDOR_HOOK_URL: 'https://ops.acme.test/hooks/candor'}
-    const short = preflight(playbook, posts, {...env, CANDOR_HOOK_SECRET: `whsec_${Buffer.alloc(20, 7).toString('base64')}`})
-    expect(short).toMatchObject({missing: [], problems: ['hook: CANDOR_HOOK_SECRET holds 20 bytes after whsec_, fewer than the 24 a signing secret needs; make one with: echo "whsec_$(openssl rand -base64 32)" (and give the receiver the same)']})
-    expect(preflight(playbook, posts, {...env, CANDOR_HOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`})).toMatchObject({missing: [], problems: []})
+    const short = preflight(playbook, posts, {
+      ...env,
+      CANDOR_HOOK_SECRET: `whsec_${Buffer.alloc(20, 7).toString('base64')}`,
+    })
+    expect(short).toMatchObject({
+      missing: [],
+      problems: [
+        'hook: CANDOR_HOOK_SECRET holds 20 bytes after whsec_, fewer than the 24 a signing secret needs; make one with: echo "whsec_$(openssl rand -base64 32)" (and give the receiver the same)',
+      ],
+    })
+    expect(
+      preflight(playbook, posts, {...env, CANDOR_HOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`}),
+    ).toMatchObject({missing: [], problems: []})
   })
 
   it('names exactly the missing variables', () => {
@@ -35,7 +45,12 @@ describe('credentials', () => {
     const check = checkCredentials(channel, {CANDOR_BRAND_X_APP_KEY: 'k', CANDOR_BRAND_X_ACCESS_TOKEN: 't'})
     expect(check.ok).toBe(false)
     expect(check.missing).toEqual(['CANDOR_BRAND_X_APP_SECRET', 'CANDOR_BRAND_X_ACCESS_SECRET'])
-    const ok = checkCredentials(channel, {CANDOR_BRAND_X_APP_KEY: 'k', CANDOR_BRAND_X_APP_SECRET: 's', CANDOR_BRAND_X_ACCESS_TOKEN: 't', CANDOR_BRAND_X_ACCESS_SECRET: 'u'})
+    const ok = checkCredentials(channel, {
+      CANDOR_BRAND_X_APP_KEY: 'k',
+      CANDOR_BRAND_X_APP_SECRET: 's',
+      CANDOR_BRAND_X_ACCESS_TOKEN: 't',
+      CANDOR_BRAND_X_ACCESS_SECRET: 'u',
+    })
     expect(ok).toMatchObject({ok: true, values: {APP_KEY: 'k', APP_SECRET: 's', ACCESS_TOKEN: 't', ACCESS_SECRET: 'u'}})
   })
 
@@ -97,12 +112,16 @@ describe('credentials', () => {
 
   it('redacts secrets, also URL-encoded', () => {
     const r = new Redactor(['s3cr3t/token+x', 'abc'])
-    expect(r.text('auth s3cr3t/token+x and s3cr3t%2Ftoken%2Bx, abc stays (too short)')).toBe('auth •••• and ••••, abc stays (too short)')
+    expect(r.text('auth s3cr3t/token+x and s3cr3t%2Ftoken%2Bx, abc stays (too short)')).toBe(
+      'auth •••• and ••••, abc stays (too short)',
+    )
   })
 
   it('declares every credential field of every channel kind as secret or identifier', () => {
     for (const kind of Object.values<ChannelKind>(CHANNEL_KINDS)) {
-      const named = [{}, {channel: 'C0123', url: 'https://hooks.example/x'}].flatMap((config) => kind.credentials(config).flat())
+      const named = [{}, {channel: 'C0123', url: 'https://hooks.example/x'}].flatMap((config) =>
+        kind.credentials(config).flat(),
+      )
       for (const field of named) expect(kind.credentialFields, `${kind.type}: ${field}`).toHaveProperty(field)
     }
   })
@@ -117,7 +136,11 @@ describe('credentials', () => {
     expect(isSecretVariable('CANDOR_USER')).toBe(false)
     expect(isSecretVariable('CANDOR_STATE_DIR')).toBe(false)
     expect(isSecretVariable('GITHUB_TOKEN')).toBe(false)
-    const env = {CANDOR_BSKY_IDENTIFIER: 'acme.bsky.social', CANDOR_BSKY_APP_PASSWORD: 'abcd-efgh-ijkl-mnop', CANDOR_USER: 'Dana'}
+    const env = {
+      CANDOR_BSKY_IDENTIFIER: 'acme.bsky.social',
+      CANDOR_BSKY_APP_PASSWORD: 'abcd-efgh-ijkl-mnop',
+      CANDOR_USER: 'Dana',
+    }
     expect(secretValues(env)).toEqual(['abcd-efgh-ijkl-mnop'])
   })
 })

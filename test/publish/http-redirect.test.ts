@@ -27,17 +27,32 @@ describe('httpRequest and redirects', () => {
   for (const status of [301, 302, 303, 307, 308]) {
     it(`a ${status} is a final failure naming the Location, and the Location is never requested`, async () => {
       const {origin, seen} = await movedServer(status)
-      const error = await httpRequest('Acme', {method: 'POST', url: `${origin}/old`, json: {text: 'hi'}, timeoutMs: 5000}).catch((e: unknown) => e)
+      const error = await httpRequest('Acme', {
+        method: 'POST',
+        url: `${origin}/old`,
+        json: {text: 'hi'},
+        timeoutMs: 5000,
+      }).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(DeliveryError)
       expect(error).toMatchObject({retry: 'never', mayHaveArrived: false})
-      expect((error as Error).message).toBe(`Acme answered ${status} redirecting to ${origin}/new/secret-token; Candor does not follow redirects: point the channel at the new URL`)
+      expect((error as Error).message).toBe(
+        `Acme answered ${status} redirecting to ${origin}/new/secret-token; Candor does not follow redirects: point the channel at the new URL`,
+      )
       expect(seen).toEqual(['POST /old'])
     })
   }
 
   it('with a secret path, shows only the origin of the Location', async () => {
     const {origin} = await movedServer(301)
-    const error = await httpRequest('Hook', {method: 'POST', url: `${origin}/old`, body: 'x', timeoutMs: 5000, secretPath: true}).catch((e: unknown) => e)
-    expect((error as Error).message).toBe(`Hook answered 301 redirecting to ${origin} (another path); Candor does not follow redirects: point the channel at the new URL`)
+    const error = await httpRequest('Hook', {
+      method: 'POST',
+      url: `${origin}/old`,
+      body: 'x',
+      timeoutMs: 5000,
+      secretPath: true,
+    }).catch((e: unknown) => e)
+    expect((error as Error).message).toBe(
+      `Hook answered 301 redirecting to ${origin} (another path); Candor does not follow redirects: point the channel at the new URL`,
+    )
   })
 })

@@ -39,7 +39,12 @@ phases:
 `,
   )
   const stateDir = path.join(dir, 'state')
-  const env = {CANDOR_BSKY_IDENTIFIER: HANDLE, CANDOR_BSKY_APP_PASSWORD: PASSWORD, CANDOR_STATE_DIR: stateDir, CANDOR_USER: 'Dana'}
+  const env = {
+    CANDOR_BSKY_IDENTIFIER: HANDLE,
+    CANDOR_BSKY_APP_PASSWORD: PASSWORD,
+    CANDOR_STATE_DIR: stateDir,
+    CANDOR_USER: 'Dana',
+  }
   const cli = (args: string[], more: Record<string, string> = {}) => runCli(args, {cwd: dir, env: {...env, ...more}})
   const opened = await cli(['incident', 'open', playbook, '--set', 'service=Acme Voice', '--id', 'voice-1'])
   expect(opened.code, opened.stderr).toBe(0)
@@ -58,7 +63,9 @@ describe('public identifiers are content, not secrets', () => {
     expect(dry.stdout).toContain(TEXT)
 
     // The first send fails with an answer that echoes the app password.
-    fake!.fail({status: 400, error: 'InvalidRequest', message: `session for ${PASSWORD} refused`}, 1, {nsid: 'com.atproto.repo.createRecord'})
+    fake!.fail({status: 400, error: 'InvalidRequest', message: `session for ${PASSWORD} refused`}, 1, {
+      nsid: 'com.atproto.repo.createRecord',
+    })
     const failed = await w.cli(['publish', '-p', 'investigating', '--yes'])
     expect(failed.code).not.toBe(0)
     expect(failed.stdout + failed.stderr).toContain('session for •••• refused')
@@ -75,7 +82,9 @@ describe('public identifiers are content, not secrets', () => {
     const rendered = events.find((e) => e.type === 'rendered')
     expect(rendered).toMatchObject({posts: [{channel: 'bsky', parts: [{text: TEXT}]}]})
     const published = events.find((e) => e.type === 'delivery_result' && e.status === 'published')
-    expect(published).toMatchObject({remote: {url: expect.stringContaining(`https://bsky.app/profile/${HANDLE}/post/`)}})
+    expect(published).toMatchObject({
+      remote: {url: expect.stringContaining(`https://bsky.app/profile/${HANDLE}/post/`)},
+    })
     expect(retried.stdout).toContain(`https://bsky.app/profile/${HANDLE}/post/`)
   })
 

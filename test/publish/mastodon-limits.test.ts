@@ -41,8 +41,16 @@ phases:
   )
   const store = new FileIncidentStore(path.join(dir, 'state'))
   const incident = await openIncident(store, {playbook, facts: {text: LONG}, actor: 'alice'})
-  const deps: PublishDeps = {store, actor: 'alice', env: {CANDOR_MASTODON_ACCESS_TOKEN: TOKEN}, reporter: {progress: () => {}}, backoffMs: 5, timeoutMs: 5000}
-  const publish = (phase: string) => publishUpdate({incident: incident.id, phase, facts: {}, yes: true, interactive: false}, deps)
+  const deps: PublishDeps = {
+    store,
+    actor: 'alice',
+    env: {CANDOR_MASTODON_ACCESS_TOKEN: TOKEN},
+    reporter: {progress: () => {}},
+    backoffMs: 5,
+    timeoutMs: 5000,
+  }
+  const publish = (phase: string) =>
+    publishUpdate({incident: incident.id, phase, facts: {}, yes: true, interactive: false}, deps)
   const preview = () => previewPhase({playbook, phase: 'identified', sets: [`text=${LONG}`], env: {}}).posts[0]!
   return {fake, instance, publish, preview}
 }
@@ -52,9 +60,20 @@ const instanceReads = (f: FakeMastodon) => f.requests.filter((r) => r.path === '
 describe('mastodon instance limits', () => {
   it('the adapter reads max_characters and characters_reserved_per_url from GET /api/v2/instance, without a token', async () => {
     fake = await startFakeMastodon({accessToken: TOKEN, maxCharacters: 5000, charactersReservedPerUrl: 30})
-    const adapter = createAdapter({channel: {name: 'm', type: 'mastodon', kind: CHANNEL_KINDS.mastodon, options: {instance: 'https://mastodon.example', api_url: fake.url}}, credentials: {ACCESS_TOKEN: TOKEN}, timeoutMs: 5000})
+    const adapter = createAdapter({
+      channel: {
+        name: 'm',
+        type: 'mastodon',
+        kind: CHANNEL_KINDS.mastodon,
+        options: {instance: 'https://mastodon.example', api_url: fake.url},
+      },
+      credentials: {ACCESS_TOKEN: TOKEN},
+      timeoutMs: 5000,
+    })
     expect(await adapter.readLimits!(new AbortController().signal)).toEqual({maxLength: 5000, urlLength: 30})
-    expect(fake.requests.map((r) => [r.method, r.path, r.headers.authorization])).toEqual([['GET', '/api/v2/instance', undefined]])
+    expect(fake.requests.map((r) => [r.method, r.path, r.headers.authorization])).toEqual([
+      ['GET', '/api/v2/instance', undefined],
+    ])
   })
 
   it('publish splits by what the instance allows: one status where it allows 1000', async () => {
@@ -85,13 +104,19 @@ describe('mastodon instance limits', () => {
     const w = await world({maxCharacters: 1000})
     const before = w.preview()
     expect(before.parts).toHaveLength(2)
-    expect(before.limitNote).toBe(`limit 500 assumed (Mastodon's default): ${w.instance} has not been asked yet; publish reads its own limit`)
+    expect(before.limitNote).toBe(
+      `limit 500 assumed (Mastodon's default): ${w.instance} has not been asked yet; publish reads its own limit`,
+    )
     await w.publish('investigating')
     const requests = w.fake.requests.length
     const after = w.preview()
     expect(after.parts).toHaveLength(1)
     expect(after.parts[0]!.limit).toBe(1000)
-    expect(after.limitNote).toMatch(new RegExp(`^limit 1000, URLs count 23, as ${w.instance.replace(/\./g, '\\.')} said at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`))
+    expect(after.limitNote).toMatch(
+      new RegExp(
+        `^limit 1000, URLs count 23, as ${w.instance.replace(/\./g, '\\.')} said at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`,
+      ),
+    )
     expect(w.fake.requests.length).toBe(requests)
   })
 
@@ -101,7 +126,13 @@ describe('mastodon instance limits', () => {
     w.fake.fail({status: 503}, 1, {method: 'GET', path: '/api/v2/instance'})
     const r = await w.publish('identified')
     expect(r.deliveries[0]!.status).toBe('published')
-    expect(r.warnings).toEqual([expect.stringMatching(new RegExp(`^mastodon: could not read ${w.instance.replace(/\./g, '\\.')}'s limits \\(.*503.*\\); using the limit of 1000 it gave at `))])
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^mastodon: could not read ${w.instance.replace(/\./g, '\\.')}'s limits \\(.*503.*\\); using the limit of 1000 it gave at `,
+        ),
+      ),
+    ])
     expect(w.fake.statuses).toHaveLength(2)
   })
 })

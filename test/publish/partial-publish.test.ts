@@ -1,5 +1,12 @@
 import {afterEach, describe, expect, it} from 'vitest'
-import {allChannelsWorld, checkExactlyOnce, EXAMPLE_FACTS, liveTotal, readJournal, type AllChannelsWorld} from '../helpers/all-channels.js'
+import {
+  allChannelsWorld,
+  checkExactlyOnce,
+  EXAMPLE_FACTS,
+  liveTotal,
+  readJournal,
+  type AllChannelsWorld,
+} from '../helpers/all-channels.js'
 
 /**
  * Publishing a phase channel by channel, then everywhere: a channel whose latest update
@@ -34,16 +41,28 @@ describe('publishing a phase channel by channel, then everywhere', () => {
     const out = JSON.parse(third.stdout)
     expect(out.update).toBe(3)
     const byChannel = Object.fromEntries(out.deliveries.map((d: {channel: string}) => [d.channel, d]))
-    expect(byChannel.x).toEqual({channel: 'x', status: 'skipped', ids: [w.fakes.x.tweets[0].id], urls: [expect.any(String)], already: {update: 1, status: 'published'}})
+    expect(byChannel.x).toEqual({
+      channel: 'x',
+      status: 'skipped',
+      ids: [w.fakes.x.tweets[0].id],
+      urls: [expect.any(String)],
+      already: {update: 1, status: 'published'},
+    })
     expect(byChannel.mastodon).toMatchObject({status: 'skipped', already: {update: 2, status: 'published'}})
-    for (const c of w.channels.filter((c) => c.name !== 'x' && c.name !== 'mastodon')) expect(byChannel[c.name], c.name).toMatchObject({status: 'published'})
+    for (const c of w.channels.filter((c) => c.name !== 'x' && c.name !== 'mastodon'))
+      expect(byChannel[c.name], c.name).toMatchObject({status: 'published'})
 
     // Every fake (and the blog and the site) holds the update exactly once.
     for (const c of w.channels) expect(liveTotal(w, 'partial', c.name), c.name).toBe(1)
     const {state} = await readJournal(w, 'partial')
     expect(checkExactlyOnce(w, 'partial', state, w.channels).problems).toEqual([])
     // Update 3 is only about the channels that lacked it.
-    expect(state.updates[2].posts.map((p) => p.channel).sort()).toEqual(w.channels.map((c) => c.name).filter((n) => n !== 'x' && n !== 'mastodon').sort())
+    expect(state.updates[2].posts.map((p) => p.channel).sort()).toEqual(
+      w.channels
+        .map((c) => c.name)
+        .filter((n) => n !== 'x' && n !== 'mastodon')
+        .sort(),
+    )
 
     // Once more: every channel has it. Said so, nothing recorded or sent, exit 0, no prompt.
     const fourth = await w.cli(['publish', '-p', 'investigating', '--yes'])
@@ -57,15 +76,34 @@ describe('publishing a phase channel by channel, then everywhere', () => {
     // Without --yes and without a terminal, still no prompt needed: nothing would be sent.
     const unattended = await w.cli(['publish', '-p', 'investigating', '--json'])
     expect(unattended.code, unattended.stderr).toBe(0)
-    expect(JSON.parse(unattended.stdout)).toMatchObject({update: null, deliveries: expect.arrayContaining([expect.objectContaining({channel: 'x', status: 'skipped', already: {update: 1, status: 'published'}})])})
+    expect(JSON.parse(unattended.stdout)).toMatchObject({
+      update: null,
+      deliveries: expect.arrayContaining([
+        expect.objectContaining({channel: 'x', status: 'skipped', already: {update: 1, status: 'published'}}),
+      ]),
+    })
   })
 
   it('new facts make a new update everywhere; --again sends the same one again on purpose', async () => {
     const w = await open('facts')
     expect((await w.cli(['publish', '-p', 'investigating', '-c', 'discord', '--yes'])).code).toBe(0)
-    const changed = await w.cli(['publish', '-p', 'investigating', '-c', 'discord', '-c', 'slack', '--set', 'impact=Calls drop after a minute', '--yes', '--json'])
+    const changed = await w.cli([
+      'publish',
+      '-p',
+      'investigating',
+      '-c',
+      'discord',
+      '-c',
+      'slack',
+      '--set',
+      'impact=Calls drop after a minute',
+      '--yes',
+      '--json',
+    ])
     expect(changed.code, changed.stderr).toBe(0)
-    expect(JSON.parse(changed.stdout).deliveries.map((d: {channel: string; status: string}) => [d.channel, d.status])).toEqual([
+    expect(
+      JSON.parse(changed.stdout).deliveries.map((d: {channel: string; status: string}) => [d.channel, d.status]),
+    ).toEqual([
       ['slack', 'published'],
       ['discord', 'published'],
     ])

@@ -21,7 +21,11 @@ async function setup() {
   fakes.push(main, brand)
   const playbook = writeXPlaybook(dir, {x: main, 'brand-x': brand})
   const store = new FileIncidentStore(path.join(dir, 'state'))
-  const incident = await openIncident(store, {playbook, facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'alice'})
+  const incident = await openIncident(store, {
+    playbook,
+    facts: {service: 'Acme Voice', impact: 'Calls fail'},
+    actor: 'alice',
+  })
   const progress: Array<[string, ChannelProgress['state']]> = []
   const deps: PublishDeps = {
     store,
@@ -40,7 +44,9 @@ describe('publishUpdate', () => {
   it('sends nothing and records nothing when approval is refused', async () => {
     const s = await setup()
     const approver = scripted(async () => ({action: 'abort'}))
-    await expect(publishUpdate({incident: s.id, phase: 'investigating', facts: {}, interactive: true, approver}, s.deps)).rejects.toMatchObject({code: 'aborted', exit: 4})
+    await expect(
+      publishUpdate({incident: s.id, phase: 'investigating', facts: {}, interactive: true, approver}, s.deps),
+    ).rejects.toMatchObject({code: 'aborted', exit: 4})
     expect(s.main.requests).toHaveLength(0)
     expect(s.brand.requests).toHaveLength(0)
     expect((await s.store.read(s.id)).events.map((e) => e.type)).toEqual(['opened'])
@@ -51,9 +57,16 @@ describe('publishUpdate', () => {
     const approver = scripted(async (req) => {
       expect(req.posts.map((p) => p.channel)).toEqual(['x', 'brand-x'])
       const revised = req.revise('brand-x', 'Edited by a human: we are on it.')
-      return {action: 'publish', channels: ['brand-x'], posts: req.posts.map((p) => (p.channel === 'brand-x' ? {...p, parts: revised.parts, edited: true} : p))}
+      return {
+        action: 'publish',
+        channels: ['brand-x'],
+        posts: req.posts.map((p) => (p.channel === 'brand-x' ? {...p, parts: revised.parts, edited: true} : p)),
+      }
     })
-    const result = await publishUpdate({incident: s.id, phase: 'investigating', facts: {}, interactive: true, approver}, s.deps)
+    const result = await publishUpdate(
+      {incident: s.id, phase: 'investigating', facts: {}, interactive: true, approver},
+      s.deps,
+    )
     expect(result.deliveries.map((d) => [d.channel, d.status])).toEqual([
       ['brand-x', 'published'],
       ['x', 'skipped'],
@@ -73,10 +86,16 @@ describe('publishUpdate', () => {
     s.main.inFlight.hold((r) => (r.method === 'POST' ? barrier.arrive('x') : undefined))
     s.brand.inFlight.hold((r) => (r.method === 'POST' ? barrier.arrive('brand-x') : undefined))
     s.brand.fail({status: 403, duplicate: true})
-    const result = await publishUpdate({incident: s.id, phase: 'investigating', facts: {}, yes: true, interactive: false}, {...s.deps, timeoutMs: 15_000})
+    const result = await publishUpdate(
+      {incident: s.id, phase: 'investigating', facts: {}, yes: true, interactive: false},
+      {...s.deps, timeoutMs: 15_000},
+    )
     barrier.assertMet()
     expect(result.deliveries.find((d) => d.channel === 'x')!.status).toBe('published')
-    expect(result.deliveries.find((d) => d.channel === 'brand-x')).toMatchObject({status: 'failed', error: 'X refused a duplicate post (403): the same text is already on the account'})
+    expect(result.deliveries.find((d) => d.channel === 'brand-x')).toMatchObject({
+      status: 'failed',
+      error: 'X refused a duplicate post (403): the same text is already on the account',
+    })
     const firstSend = (fake: FakeX) => fake.requests.length
     expect(firstSend(s.main) + firstSend(s.brand)).toBe(2)
     expect(s.progress.filter(([, state]) => state === 'sending')).toHaveLength(2)
@@ -84,9 +103,17 @@ describe('publishUpdate', () => {
 
   it('keeps connections alive: a thread and the next update reach an X server over one connection', async () => {
     const s = await setup()
-    const impact = 'Calls to and from landlines fail to connect and voicemail is delayed for customers on every plan. '.repeat(4).trim()
-    await publishUpdate({incident: s.id, phase: 'investigating', facts: {impact}, yes: true, interactive: false, channels: ['x']}, s.deps)
-    await publishUpdate({incident: s.id, phase: 'identified', facts: {}, yes: true, interactive: false, channels: ['x']}, s.deps)
+    const impact = 'Calls to and from landlines fail to connect and voicemail is delayed for customers on every plan. '
+      .repeat(4)
+      .trim()
+    await publishUpdate(
+      {incident: s.id, phase: 'investigating', facts: {impact}, yes: true, interactive: false, channels: ['x']},
+      s.deps,
+    )
+    await publishUpdate(
+      {incident: s.id, phase: 'identified', facts: {}, yes: true, interactive: false, channels: ['x']},
+      s.deps,
+    )
     expect(s.main.tweets.length).toBeGreaterThanOrEqual(3) // a thread of two or more parts, then the next update
     expect(s.main.requests.length).toBeGreaterThanOrEqual(3)
     expect(s.main.connections).toBe(1)
@@ -98,7 +125,10 @@ describe('publishUpdate', () => {
     s.main.fail({status: 503}, 1, post)
     s.main.fail({kind: 'reset'}, 1, post)
     s.main.fail({kind: 'hang'}, 1, post)
-    const result = await publishUpdate({incident: s.id, phase: 'investigating', facts: {}, yes: true, interactive: false, channels: ['x']}, {...s.deps, timeoutMs: 300})
+    const result = await publishUpdate(
+      {incident: s.id, phase: 'investigating', facts: {}, yes: true, interactive: false, channels: ['x']},
+      {...s.deps, timeoutMs: 300},
+    )
     expect(result.deliveries[0].status).toBe('published')
     expect(s.main.tweets).toHaveLength(1)
     expect(s.main.requests.filter((r) => r.method === 'POST')).toHaveLength(4)
@@ -111,7 +141,10 @@ describe('publishUpdate', () => {
     const s = await setup()
     // The request is carried out but the answer never arrives (a reset after the work).
     s.main.fail({kind: 'lose-answer'}, 1, {method: 'POST', path: '/2/tweets'})
-    const result = await publishUpdate({incident: s.id, phase: 'investigating', facts: {}, yes: true, interactive: false, channels: ['x']}, s.deps)
+    const result = await publishUpdate(
+      {incident: s.id, phase: 'investigating', facts: {}, yes: true, interactive: false, channels: ['x']},
+      s.deps,
+    )
     expect(result.deliveries[0].status).toBe('published')
     expect(s.main.tweets).toHaveLength(1)
     expect(result.deliveries[0].ids).toEqual([s.main.tweets[0].id])
@@ -119,10 +152,15 @@ describe('publishUpdate', () => {
 
   it('gives up after the retries, then retry resumes a split post at the failed part', async () => {
     const s = await setup()
-    const impact = 'Calls to and from landlines fail to connect and voicemail is delayed for customers on every plan. '.repeat(4).trim()
+    const impact = 'Calls to and from landlines fail to connect and voicemail is delayed for customers on every plan. '
+      .repeat(4)
+      .trim()
     // The first part meets four 503s in a row (1 try + 3 retries): nothing goes out.
     s.main.fail({status: 503}, 4, {method: 'POST'})
-    const first = await publishUpdate({incident: s.id, phase: 'investigating', facts: {impact}, yes: true, interactive: false, channels: ['x']}, s.deps).catch((e) => e)
+    const first = await publishUpdate(
+      {incident: s.id, phase: 'investigating', facts: {impact}, yes: true, interactive: false, channels: ['x']},
+      s.deps,
+    ).catch((e) => e)
     expect(first.deliveries[0]).toMatchObject({status: 'failed', error: expect.stringContaining('(after 4 attempts)')})
     expect(s.main.tweets).toHaveLength(0)
 
@@ -130,14 +168,16 @@ describe('publishUpdate', () => {
     expect(retried.updates[0].deliveries[0].status).toBe('published')
     const tweets = s.main.tweets
     expect(tweets.length).toBeGreaterThan(1)
-    tweets.forEach((t, i) => expect(t.inReplyTo).toBe(i === 0 ? undefined : tweets[i - 1].id))
+    for (const [i, t] of tweets.entries()) expect(t.inReplyTo).toBe(i === 0 ? undefined : tweets[i - 1].id)
     expect((await retryFailed({incident: s.id}, s.deps)).updates).toEqual([])
     expect(s.main.tweets).toHaveLength(tweets.length)
   })
 
   it('a retry after a mid-thread failure re-sends only the missing parts, chained to the published ones', async () => {
     const s = await setup()
-    const impact = 'Calls to and from landlines fail to connect and voicemail is delayed for customers on every plan. '.repeat(4).trim()
+    const impact = 'Calls to and from landlines fail to connect and voicemail is delayed for customers on every plan. '
+      .repeat(4)
+      .trim()
     // Refuse part 2 for good the moment it is about to be sent; part 1 goes out.
     let armed = true
     s.deps.reporter = {
@@ -148,7 +188,10 @@ describe('publishUpdate', () => {
         }
       },
     }
-    const first = await publishUpdate({incident: s.id, phase: 'investigating', facts: {impact}, yes: true, interactive: false, channels: ['x']}, s.deps)
+    const first = await publishUpdate(
+      {incident: s.id, phase: 'investigating', facts: {impact}, yes: true, interactive: false, channels: ['x']},
+      s.deps,
+    )
     expect(first.deliveries[0]).toMatchObject({status: 'failed', ids: [s.main.tweets[0].id]})
     expect(s.main.tweets).toHaveLength(1)
 

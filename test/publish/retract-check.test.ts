@@ -12,7 +12,17 @@ describe('candor channels check', () => {
     expect(JSON.parse(r.stdout)).toEqual({
       playbook: 'incident',
       ok: true,
-      channels: [{channel: 'x', type: 'x', ok: true, credentials: {ok: true, missing: []}, account: '@candor_status', target: expect.stringContaining('X account'), error: null}],
+      channels: [
+        {
+          channel: 'x',
+          type: 'x',
+          ok: true,
+          credentials: {ok: true, missing: []},
+          account: '@candor_status',
+          target: expect.stringContaining('X account'),
+          error: null,
+        },
+      ],
     })
     expect(world.fake.requests.map((q) => `${q.method} ${q.path}`)).toEqual(['GET /2/users/me'])
     expect(world.fake.tweets).toHaveLength(0)
@@ -45,11 +55,19 @@ describe('candor retract', () => {
 
     const r = await world.cli(['retract', '--update', '2', '--yes', '--json'])
     expect(r.code, r.stderr).toBe(0)
-    expect(JSON.parse(r.stdout)).toEqual({incident: expect.any(String), update: 2, phase: 'identified', retractions: [{channel: 'x', status: 'deleted', ids: [second.id]}], warnings: []})
+    expect(JSON.parse(r.stdout)).toEqual({
+      incident: expect.any(String),
+      update: 2,
+      phase: 'identified',
+      retractions: [{channel: 'x', status: 'deleted', ids: [second.id]}],
+      warnings: [],
+    })
     expect(world.fake.tweets.map((t) => t.deleted)).toEqual([false, true])
 
     const show = await world.cli(['incident', 'show', '--json'])
-    expect(JSON.parse(show.stdout).events.filter((e: {type: string}) => e.type === 'retraction')).toEqual([expect.objectContaining({update: 2, channel: 'x', part: 1, status: 'deleted', by: 'Dana On-Call'})])
+    expect(JSON.parse(show.stdout).events.filter((e: {type: string}) => e.type === 'retraction')).toEqual([
+      expect.objectContaining({update: 2, channel: 'x', part: 1, status: 'deleted', by: 'Dana On-Call'}),
+    ])
     const status = JSON.parse((await world.cli(['status', '--json'])).stdout)
     expect(status.channels[0].id).toBe(first.id)
 

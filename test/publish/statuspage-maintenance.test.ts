@@ -21,14 +21,29 @@ const PHASES = ['announced', 'reminder', 'in-progress', 'verifying', 'completed'
 let fake: FakeStatuspage | undefined
 afterEach(async () => fake?.close())
 
+/** A playbook as YAML gives it: only the fields the tests edit are named. */
+type PlaybookDoc = {
+  kind?: string
+  facts: Record<string, unknown>
+  channels: Record<string, Record<string, unknown>>
+  phases: Record<string, {posts: Record<string, unknown>}>
+}
+
 /** The shipped playbooks copied to a temporary folder, with a Statuspage channel added to the maintenance one. */
-function maintenancePlaybook(f: FakeStatuspage, edit: (doc: Record<string, any>) => void = () => {}): string {
+function maintenancePlaybook(f: FakeStatuspage, edit: (doc: PlaybookDoc) => void = () => {}): string {
   const dir = tempDir()
   cpSync(path.join(ROOT, 'playbooks'), path.join(dir, 'playbooks'), {recursive: true})
   const file = path.join(dir, 'playbooks', 'scheduled-maintenance.yaml')
-  const doc = yaml.load(readFileSync(file, 'utf8')) as Record<string, any>
-  doc.channels.statuspage = {type: 'statuspage', page_id: f.pageId, api_url: f.url, component_ids: COMPONENTS.map((c) => c.id), title: 'Planned maintenance: {{service}}'}
-  for (const phase of Object.keys(doc.phases)) doc.phases[phase].posts.statuspage = {template: `templates/scheduled-maintenance/facebook/${phase}.hbs`}
+  const doc = yaml.load(readFileSync(file, 'utf8')) as PlaybookDoc
+  doc.channels.statuspage = {
+    type: 'statuspage',
+    page_id: f.pageId,
+    api_url: f.url,
+    component_ids: COMPONENTS.map((c) => c.id),
+    title: 'Planned maintenance: {{service}}',
+  }
+  for (const phase of Object.keys(doc.phases))
+    doc.phases[phase].posts.statuspage = {template: `templates/scheduled-maintenance/facebook/${phase}.hbs`}
   edit(doc)
   writeFileSync(file, yaml.dump(doc))
   return file
@@ -41,17 +56,34 @@ describe('the shipped scheduled-maintenance playbook on Statuspage', () => {
     const store = new FileIncidentStore(path.join(path.dirname(file), '..', 'state'))
     const facts = loadFactsFile(path.join(ROOT, 'playbooks', 'examples', 'scheduled-maintenance.facts.yaml'))
     const {id} = await openIncident(store, {playbook: file, facts, actor: 'dana'})
-    const deps = {store, actor: 'dana', env: {CANDOR_STATUSPAGE_API_KEY: API_KEY}, reporter: {progress: () => {}}, backoffMs: 5, timeoutMs: 5000}
+    const deps = {
+      store,
+      actor: 'dana',
+      env: {CANDOR_STATUSPAGE_API_KEY: API_KEY},
+      reporter: {progress: () => {}},
+      backoffMs: 5,
+      timeoutMs: 5000,
+    }
 
     const seen: Array<[string, string | null, string]> = []
     for (const phase of PHASES) {
-      const result = await publishUpdate({incident: id, phase, facts: {}, channels: ['statuspage'], yes: true, interactive: false}, deps)
+      const result = await publishUpdate(
+        {incident: id, phase, facts: {}, channels: ['statuspage'], yes: true, interactive: false},
+        deps,
+      )
       expect(result.deliveries.map((d) => [d.channel, d.status])).toEqual([['statuspage', 'published']])
       const incident = fake.incidents[0]
       seen.push([incident.status, incident.scheduled_for, fake.components.get('cmpvoice0001')!.status])
     }
     expect(fake.incidents).toHaveLength(1)
-    expect(fake.requests[0].body).toMatchObject({incident: {name: 'Planned maintenance: Acme Voice', status: 'scheduled', scheduled_for: '2026-12-05T02:00:00.000Z', scheduled_until: '2026-12-05T04:00:00.000Z'}})
+    expect(fake.requests[0].body).toMatchObject({
+      incident: {
+        name: 'Planned maintenance: Acme Voice',
+        status: 'scheduled',
+        scheduled_for: '2026-12-05T02:00:00.000Z',
+        scheduled_until: '2026-12-05T04:00:00.000Z',
+      },
+    })
     expect(fake.incidents[0]).toMatchObject({impact: 'maintenance', scheduled_until: '2026-12-05T04:00:00.000Z'})
     expect(seen).toEqual([
       ['scheduled', '2026-12-05T02:00:00.000Z', 'operational'],
@@ -61,7 +93,9 @@ describe('the shipped scheduled-maintenance playbook on Statuspage', () => {
       ['completed', '2026-12-05T02:00:00.000Z', 'operational'],
     ])
     // Never a live incident, never an outage.
-    expect(fake.requests.flatMap((r) => JSON.stringify(r.body ?? '').match(/investigating|major_outage/g) ?? [])).toEqual([])
+    expect(
+      fake.requests.flatMap((r) => JSON.stringify(r.body ?? '').match(/investigating|major_outage/g) ?? []),
+    ).toEqual([])
   })
 
   it('validate names what a maintenance playbook on Statuspage lacks: the window facts, a status for each phase, status_map values', async () => {
@@ -82,14 +116,19 @@ describe('the shipped scheduled-maintenance playbook on Statuspage', () => {
       ]),
     )
     const badKind = maintenancePlaybook(fake, (doc) => (doc.kind = 'planned'))
-    expect(loadPlaybook(badKind).problems.map((p) => p.message)).toEqual(['"kind" must be one of incident, maintenance (maintenance: planned work announced ahead); found string "planned"'])
+    expect(loadPlaybook(badKind).problems.map((p) => p.message)).toEqual([
+      '"kind" must be one of incident, maintenance (maintenance: planned work announced ahead); found string "planned"',
+    ])
   })
 
   it('a time fact refuses a value that is not an exact time with its zone', async () => {
     fake = await startFakeStatuspage({apiKey: API_KEY, components: COMPONENTS})
     const file = maintenancePlaybook(fake)
     const store = new FileIncidentStore(path.join(path.dirname(file), '..', 'state'))
-    const facts = {...loadFactsFile(path.join(ROOT, 'playbooks', 'examples', 'scheduled-maintenance.facts.yaml')), scheduled_for: 'Saturday 02:00'}
+    const facts = {
+      ...loadFactsFile(path.join(ROOT, 'playbooks', 'examples', 'scheduled-maintenance.facts.yaml')),
+      scheduled_for: 'Saturday 02:00',
+    }
     await expect(openIncident(store, {playbook: file, facts, actor: 'dana'})).rejects.toMatchObject({
       code: 'facts_invalid',
       message: 'fact "scheduled_for" must be a time with its zone, like 2026-12-05T02:00:00Z; got "Saturday 02:00"',

@@ -31,10 +31,18 @@ describe('one incident, several commands at once', () => {
     const post = new Gate()
     world.fake.inFlight.hold((r) => (r.method === 'POST' ? post.pass() : undefined))
     const said = ['', '']
-    const publish = (i: number) => runCli(['publish', '--phase', 'investigating', '--yes'], {cwd: world.dir, env: world.env, onStderr: (s) => (said[i] = s)})
+    const publish = (i: number) =>
+      runCli(['publish', '--phase', 'investigating', '--yes'], {
+        cwd: world.dir,
+        env: world.env,
+        onStderr: (s) => (said[i] = s),
+      })
     const both = Promise.all([publish(0), publish(1)])
     try {
-      await waitFor(() => said.some((s) => s.includes('waiting: ')), {what: 'one publish to wait for the other\'s lock', timeoutMs: 20_000})
+      await waitFor(() => said.some((s) => s.includes('waiting: ')), {
+        what: "one publish to wait for the other's lock",
+        timeoutMs: 20_000,
+      })
     } finally {
       post.open()
     }
@@ -51,11 +59,17 @@ describe('one incident, several commands at once', () => {
   it('fails after --lock-timeout naming who holds the incident', async () => {
     world = await xWorld()
     await openIncident(world)
-    const lock = await new FileIncidentStore(world.env.CANDOR_STATE_DIR).lock('inc', {timeoutMs: 0, command: 'publish --phase identified', by: 'Sam'})
+    const lock = await new FileIncidentStore(world.env.CANDOR_STATE_DIR).lock('inc', {
+      timeoutMs: 0,
+      command: 'publish --phase identified',
+      by: 'Sam',
+    })
     try {
       const r = await world.cli(['publish', '--phase', 'investigating', '--yes', '--lock-timeout', '1'])
       expect(r.code).toBe(1)
-      expect(r.stderr).toContain(`Error: incident inc is busy: Sam is running \`candor publish --phase identified\` (pid ${process.pid} on ${os.hostname()}`)
+      expect(r.stderr).toContain(
+        `Error: incident inc is busy: Sam is running \`candor publish --phase identified\` (pid ${process.pid} on ${os.hostname()}`,
+      )
       expect(world.fake.requests).toHaveLength(0)
     } finally {
       await lock.release()
@@ -68,7 +82,16 @@ describe('one incident, several commands at once', () => {
     await openIncident(world)
     const dir = path.join(world.env.CANDOR_STATE_DIR, 'incidents')
     mkdirSync(dir, {recursive: true})
-    writeFileSync(path.join(dir, 'inc.lock'), JSON.stringify({pid: 2 ** 22 + 12345, host: os.hostname(), since: '2026-11-25T03:00:00Z', command: 'publish', by: 'ghost'}))
+    writeFileSync(
+      path.join(dir, 'inc.lock'),
+      JSON.stringify({
+        pid: 2 ** 22 + 12345,
+        host: os.hostname(),
+        since: '2026-11-25T03:00:00Z',
+        command: 'publish',
+        by: 'ghost',
+      }),
+    )
     const r = await world.cli(['publish', '--phase', 'investigating', '--yes', '--lock-timeout', '2'])
     expect(r.code, r.stderr).toBe(0)
     expect(world.fake.tweets).toHaveLength(1)
@@ -82,7 +105,10 @@ describe('interrupted sends', () => {
     // The post stays on the wire until the command has taken the interrupt.
     const post = new Gate()
     world.fake.inFlight.hold((r) => (r.method === 'POST' ? post.pass() : undefined))
-    const child = spawn(process.execPath, [BIN, 'publish', '--phase', 'investigating', '--yes'], {cwd: world.dir, env: {...process.env, ...world.env, NO_COLOR: '1'}})
+    const child = spawn(process.execPath, [BIN, 'publish', '--phase', 'investigating', '--yes'], {
+      cwd: world.dir,
+      env: {...process.env, ...world.env, NO_COLOR: '1'},
+    })
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
@@ -98,7 +124,9 @@ describe('interrupted sends', () => {
     expect(stderr).toContain('Interrupted: sending nothing new')
     expect(world.fake.tweets).toHaveLength(1)
     const results = journal(world, 'inc').filter((e) => e.type === 'delivery_result')
-    expect(results).toEqual([expect.objectContaining({status: 'published', remote: expect.objectContaining({id: world.fake.tweets[0].id})})])
+    expect(results).toEqual([
+      expect.objectContaining({status: 'published', remote: expect.objectContaining({id: world.fake.tweets[0].id})}),
+    ])
   })
 
   it('retry has the same Ctrl-C grace: the request in flight settles and is journaled, exit 130', async () => {
@@ -108,7 +136,10 @@ describe('interrupted sends', () => {
     expect((await world.cli(['publish', '--phase', 'investigating', '--yes'])).code).toBe(3)
     const before = world.fake.requests.length
     world.fake.latencyMs = 1500
-    const child = spawn(process.execPath, [BIN, 'retry'], {cwd: world.dir, env: {...process.env, ...world.env, NO_COLOR: '1'}})
+    const child = spawn(process.execPath, [BIN, 'retry'], {
+      cwd: world.dir,
+      env: {...process.env, ...world.env, NO_COLOR: '1'},
+    })
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
@@ -120,7 +151,9 @@ describe('interrupted sends', () => {
     expect(stderr).toContain('Interrupted: sending nothing new')
     expect(world.fake.tweets).toHaveLength(1)
     const results = journal(world, 'inc').filter((e) => e.type === 'delivery_result')
-    expect(results.at(-1)).toEqual(expect.objectContaining({status: 'published', remote: expect.objectContaining({id: world.fake.tweets[0].id})}))
+    expect(results.at(-1)).toEqual(
+      expect.objectContaining({status: 'published', remote: expect.objectContaining({id: world.fake.tweets[0].id})}),
+    )
   })
 
   it('a send cut off by a crash is "unknown" until retry settles it as the user says', async () => {
@@ -128,15 +161,24 @@ describe('interrupted sends', () => {
     await openIncident(world)
     // The journal as a kill -9 between request and answer leaves it: an attempt, no result.
     await world.cli(['publish', '--phase', 'investigating', '--yes'])
-    const lines = readFileSync(path.join(world.env.CANDOR_STATE_DIR, 'incidents', 'inc.jsonl'), 'utf8').trim().split('\n')
-    writeFileSync(path.join(world.env.CANDOR_STATE_DIR, 'incidents', 'inc.jsonl'), lines.filter((l) => !l.includes('"delivery_result"')).join('\n') + '\n')
+    const lines = readFileSync(path.join(world.env.CANDOR_STATE_DIR, 'incidents', 'inc.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+    writeFileSync(
+      path.join(world.env.CANDOR_STATE_DIR, 'incidents', 'inc.jsonl'),
+      lines.filter((l) => !l.includes('"delivery_result"')).join('\n') + '\n',
+    )
     const status = JSON.parse((await world.cli(['status', '--json'])).stdout)
-    expect(status.unfinished).toEqual([{update: 1, phase: 'investigating', channel: 'x', status: 'unknown', error: null}])
+    expect(status.unfinished).toEqual([
+      {update: 1, phase: 'investigating', channel: 'x', status: 'unknown', error: null},
+    ])
     expect(status.channels).toEqual([])
 
     const sent = await world.cli(['retry', '--assume-sent', '--json'])
     expect(sent.code, sent.stderr).toBe(0)
-    expect(JSON.parse(sent.stdout).resolved).toEqual([{update: 1, channel: 'x', part: 1, how: expect.stringMatching(/^(found|assumed-sent)$/)}])
+    expect(JSON.parse(sent.stdout).resolved).toEqual([
+      {update: 1, channel: 'x', part: 1, how: expect.stringMatching(/^(found|assumed-sent)$/)},
+    ])
     expect(world.fake.tweets).toHaveLength(1)
     expect(JSON.parse((await world.cli(['status', '--json'])).stdout).unfinished).toEqual([])
   })
@@ -147,7 +189,14 @@ describe('interrupted sends', () => {
     const file = path.join(world.env.CANDOR_STATE_DIR, 'incidents', 'inc.jsonl')
     // The journal as a kill -9 between request and answer leaves it for one update.
     const crash = (update: number) =>
-      writeFileSync(file, readFileSync(file, 'utf8').trim().split('\n').filter((l) => !(l.includes('"delivery_result"') && l.includes(`"update":${update},`))).join('\n') + '\n')
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .filter((l) => !(l.includes('"delivery_result"') && l.includes(`"update":${update},`)))
+          .join('\n') + '\n',
+      )
 
     // Arrived: the tweet is on the account, the journal never heard back.
     await world.cli(['publish', '--phase', 'investigating', '--yes'])

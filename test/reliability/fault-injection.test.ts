@@ -3,9 +3,26 @@ import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {allChannelsWorld, checkExactlyOnce, EXAMPLE_FACTS, fakesSettled, readJournal, type AllChannelsWorld, type FakeName} from '../helpers/all-channels.js'
+import {
+  allChannelsWorld,
+  checkExactlyOnce,
+  EXAMPLE_FACTS,
+  fakesSettled,
+  readJournal,
+  type AllChannelsWorld,
+  type FakeName,
+} from '../helpers/all-channels.js'
 import {ROOT} from '../helpers/cli.js'
-import {emptyReport, faultRun, faultRuns, runSeed, settle, summarize, summaryLine, type RunReport} from '../helpers/fault-world.js'
+import {
+  emptyReport,
+  faultRun,
+  faultRuns,
+  runSeed,
+  settle,
+  summarize,
+  summaryLine,
+  type RunReport,
+} from '../helpers/fault-world.js'
 import {waitFor} from '../helpers/wait.js'
 
 /**
@@ -24,7 +41,8 @@ import {waitFor} from '../helpers/wait.js'
  * The summary is printed and written to test-output/fault-injection.json.
  */
 
-const num = (name: string, fallback: number) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : fallback)
+const num = (name: string, fallback: number) =>
+  process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : fallback
 const RUNS = num('FAULT_RUNS', 6)
 const SEED = num('FAULT_SEED', 20261125)
 const PHASES = num('FAULT_PHASES', 2)
@@ -37,9 +55,19 @@ describe('fault injection over every channel', () => {
     `every part is published exactly once after faults, kill -9 and retry (${RUNS} runs, seed ${SEED})`,
     async () => {
       const started = Date.now()
-      const base = {seed: SEED, phases: PHASES, killRate: num('FAULT_KILL_RATE', 0.5), intensity: num('FAULT_INTENSITY', 0.7), timeoutS: TIMEOUT, maxWaitS: 5}
+      const base = {
+        seed: SEED,
+        phases: PHASES,
+        killRate: num('FAULT_KILL_RATE', 0.5),
+        intensity: num('FAULT_INTENSITY', 0.7),
+        timeoutS: TIMEOUT,
+        maxWaitS: 5,
+      }
       const progress = (r: RunReport) => {
-        if (process.env.FAULT_VERBOSE) console.log(`run ${r.run}: ${r.parts} parts, kills ${r.kills}, retries ${r.retries}, dup ${r.duplicates}, lost ${r.losses}${r.stuck ? `, STUCK ${r.stuck}` : ''} (${Math.round(r.durationMs / 1000)}s)`)
+        if (process.env.FAULT_VERBOSE)
+          console.log(
+            `run ${r.run}: ${r.parts} parts, kills ${r.kills}, retries ${r.retries}, dup ${r.duplicates}, lost ${r.losses}${r.stuck ? `, STUCK ${r.stuck}` : ''} (${Math.round(r.durationMs / 1000)}s)`,
+          )
       }
       let reports: RunReport[]
       if (ONLY !== undefined) {
@@ -60,7 +88,13 @@ describe('fault injection over every channel', () => {
             summary: line,
             command: `FAULT_RUNS=${RUNS} FAULT_SEED=${SEED} FAULT_PHASES=${PHASES} FAULT_CONCURRENCY=${CONCURRENCY} FAULT_TIMEOUT=${TIMEOUT} npx vitest run test/reliability/fault-injection.test.ts`,
             settings: {...base, concurrency: CONCURRENCY},
-            machine: {cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}`, node: process.version},
+            machine: {
+              cpus: os.cpus().length,
+              model: os.cpus()[0]?.model,
+              memoryGb: Math.round(os.totalmem() / 2 ** 30),
+              platform: `${os.platform()} ${os.release()}`,
+              node: process.version,
+            },
             ...summary,
             runs: reports,
           },
@@ -112,7 +146,12 @@ describe('a request the platform carried out but never answered in time', () => 
       ['x', () => f.x.requests.some((r) => r.method === 'POST')],
       ['facebook', () => f.facebook.requests.some((r) => r.method === 'POST')],
       // Slack: the bot's chat.postMessage and the incoming webhook's POST (channel slack-hook).
-      ['slack', () => f.slack.requests.some((r) => r.path.includes('chat.postMessage')) && f.slack.requests.some((r) => r.path.startsWith('/services/'))],
+      [
+        'slack',
+        () =>
+          f.slack.requests.some((r) => r.path.includes('chat.postMessage')) &&
+          f.slack.requests.some((r) => r.path.startsWith('/services/')),
+      ],
       ['discord', () => f.discord.requests.some((r) => r.method === 'POST')],
       ['statuspage', () => f.statuspage.requests.some((r) => r.method === 'POST')],
       ['smtp', () => f.smtp.connections > 0],
@@ -139,15 +178,24 @@ describe('a request the platform carried out but never answered in time', () => 
   })
 })
 
-describe('retry looks up an interrupted reply in the incident\'s thread', () => {
+describe("retry looks up an interrupted reply in the incident's thread", () => {
   // kill -9 while the second update's post is on its way: the platform carries it out, the
   // journal has the attempt and no result, so the part is "unknown". Slack (bot mode) and
   // Statuspage can be asked whether it arrived, but only where the thread is: the Slack
   // thread of the incident's first message, the Statuspage incident the first update
   // created. retry must find the part there, record it and ask nobody.
   it.each([
-    ['slack', 'slack', (w: AllChannelsWorld) => w.fakes.slack.requests.filter((r) => r.path.includes('chat.postMessage')).length],
-    ['statuspage', 'statuspage', (w: AllChannelsWorld) => w.fakes.statuspage.requests.filter((r) => r.method === 'PATCH' || r.method === 'POST').length],
+    [
+      'slack',
+      'slack',
+      (w: AllChannelsWorld) => w.fakes.slack.requests.filter((r) => r.path.includes('chat.postMessage')).length,
+    ],
+    [
+      'statuspage',
+      'statuspage',
+      (w: AllChannelsWorld) =>
+        w.fakes.statuspage.requests.filter((r) => r.method === 'PATCH' || r.method === 'POST').length,
+    ],
   ] as const)('%s', async (channel, fake, posts) => {
     const w = (world = await allChannelsWorld())
     await w.cli(['incident', 'open', w.playbook, '--facts', EXAMPLE_FACTS, '--id', 'thread'])
@@ -166,7 +214,14 @@ describe('retry looks up an interrupted reply in the incident\'s thread', () => 
     expect(retry.code, retry.stdout).toBe(0)
     expect(JSON.parse(retry.stdout).resolved).toEqual([{update: 2, channel, part: 1, how: 'found'}])
     const {state} = await readJournal(w, 'thread')
-    expect(checkExactlyOnce(w, 'thread', state, w.channels.filter((c) => c.name === channel)).problems).toEqual([])
+    expect(
+      checkExactlyOnce(
+        w,
+        'thread',
+        state,
+        w.channels.filter((c) => c.name === channel),
+      ).problems,
+    ).toEqual([])
   })
 })
 
@@ -183,9 +238,22 @@ describe('retry looks before re-sending a part whose last attempt may have arriv
     const w = (world = await allChannelsWorld())
     await w.cli(['incident', 'open', w.playbook, '--facts', EXAMPLE_FACTS, '--id', 'again'])
     w.fakes[fake].latencyMs = 1500
-    const child = w.spawn(['publish', '--channel', channel, '--phase', 'investigating', '--yes', '--json', '--timeout', '1'])
+    const child = w.spawn([
+      'publish',
+      '--channel',
+      channel,
+      '--phase',
+      'investigating',
+      '--yes',
+      '--json',
+      '--timeout',
+      '1',
+    ])
     const journal = `${w.stateDir}/incidents/again.jsonl`
-    await waitFor(() => existsSync(journal) && readFileSync(journal, 'utf8').includes('retrying in'), {what: 'publish to journal that it is retrying', timeoutMs: 20_000})
+    await waitFor(() => existsSync(journal) && readFileSync(journal, 'utf8').includes('retrying in'), {
+      what: 'publish to journal that it is retrying',
+      timeoutMs: 20_000,
+    })
     w.fakes[fake].latencyMs = 0
     child.kill('SIGINT')
     await once(child, 'close')
@@ -194,7 +262,12 @@ describe('retry looks before re-sending a part whose last attempt may have arriv
 
     const retry = await w.cli(['retry', '--json', '--timeout', '1'])
     const {state} = await readJournal(w, 'again')
-    const exactly = checkExactlyOnce(w, 'again', state, w.channels.filter((c) => c.name === channel))
+    const exactly = checkExactlyOnce(
+      w,
+      'again',
+      state,
+      w.channels.filter((c) => c.name === channel),
+    )
     expect({problems: exactly.problems, retryExit: retry.code}).toEqual({problems: [], retryExit: 0})
   })
 })

@@ -23,7 +23,9 @@ function write(files: Record<string, string | Buffer>): string {
 describe('hostile facts', () => {
   it('strips control, bidi-override and zero-width characters but keeps emoji sequences', () => {
     const family = '👨‍👩‍👧'
-    expect(sanitizeFactText('Acme\u0000 Voice\u0007\r\nline\u202E2\u2066x\u2069\u200B\uFEFF ' + family)).toBe(`Acme Voice\nline2x ${family}`)
+    expect(sanitizeFactText('Acme\u0000 Voice\u0007\r\nline\u202E2\u2066x\u2069\u200B\uFEFF ' + family)).toBe(
+      `Acme Voice\nline2x ${family}`,
+    )
     const facts = resolveFacts(basic(), {service: 'Evil\u202Eecivres', impact: 'x\u0008y', regions: ['E\u200BU']})
     expect(facts).toMatchObject({service: 'Evilecivres', impact: 'xy', regions: ['EU']})
   })
@@ -55,7 +57,12 @@ describe('hostile facts', () => {
 describe('hostile playbooks', () => {
   it('refuses a YAML alias bomb quickly with one problem', () => {
     const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill('*' + String.fromCharCode(96 + i)).join(',')}]`)
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill('*' + String.fromCharCode(96 + i))
+          .join(',')}]`,
+      )
     const dir = write({'bomb.yaml': `name: bomb\n${lines.map((l) => l.replace(/^(\w):/, 'x$1:')).join('\n')}\n`})
     const {problems} = loadPlaybook(path.join(dir, 'bomb.yaml'))
     expect(problems).toHaveLength(1)
@@ -66,11 +73,20 @@ describe('hostile playbooks', () => {
     const deep = 'name: deep\nfacts: ' + '['.repeat(5000) + ']'.repeat(5000) + '\n'
     const {problems} = loadPlaybook(path.join(write({'deep.yaml': deep}), 'deep.yaml'))
     expect(problems).toHaveLength(1)
-    expect(problems[0].message).toMatch(/^YAML: (nested more than 64 levels deep|nested too deeply to read|nesting exceeded maxDepth)/)
+    expect(problems[0].message).toMatch(
+      /^YAML: (nested more than 64 levels deep|nested too deeply to read|nesting exceeded maxDepth)/,
+    )
   })
 
   it('refuses a facts file that is an alias bomb or not UTF-8', () => {
-    const bomb = ['a: &a [x,x,x,x,x,x,x,x,x,x]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]', 'f: [*e,*e]'].join('\n')
+    const bomb = [
+      'a: &a [x,x,x,x,x,x,x,x,x,x]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+      'f: [*e,*e]',
+    ].join('\n')
     const dir = write({'bomb.yaml': bomb, 'latin1.yaml': Buffer.from([0x73, 0x3a, 0x20, 0xe9, 0x0a])})
     expect(() => loadFactsFile(path.join(dir, 'bomb.yaml'))).toThrow(/expands to more than 100000 nodes/)
     expect(() => loadFactsFile(path.join(dir, 'latin1.yaml'))).toThrow(/is not valid UTF-8 text/)
@@ -82,7 +98,14 @@ describe('splitter and counters: properties', () => {
     fc.stringMatching(/^[a-z]{1,12}$/),
     fc.constantFrom('東京', '👨‍👩‍👧', '🇩🇪', 'https://status.example.com/i/42', 'naïve', 'مرحبا', '…'),
   )
-  const text = fc.array(fc.tuple(word, fc.constantFrom(' ', ' ', '. ', '\n', '! ')), {minLength: 1, maxLength: 300}).map((ws) => ws.map(([w, s]) => w + s).join('').trim())
+  const text = fc
+    .array(fc.tuple(word, fc.constantFrom(' ', ' ', '. ', '\n', '! ')), {minLength: 1, maxLength: 300})
+    .map((ws) =>
+      ws
+        .map(([w, s]) => w + s)
+        .join('')
+        .trim(),
+    )
   const measures = [
     {name: 'X weighted', measure: xWeightedLength, limit: 280},
     {name: 'Bluesky graphemes', measure: graphemeLength, limit: 300},
@@ -138,10 +161,27 @@ describe('secrets in output', () => {
     const dir = tempDir()
     writeFileSync(path.join(dir, '.env'), 'CANDOR_X_ACCESS_SECRET=hunter2-very-secret\n')
     chmodSync(path.join(dir, '.env'), 0o644)
-    const r = await runCli(['preview', path.join(ROOT, 'test/fixtures/playbooks/basic/basic.yaml'), '--phase', 'investigating', '--set', 'service=S', '--set', 'impact=leaked hunter2-very-secret here', '--channel', 'page', '--json'], {cwd: dir})
+    const r = await runCli(
+      [
+        'preview',
+        path.join(ROOT, 'test/fixtures/playbooks/basic/basic.yaml'),
+        '--phase',
+        'investigating',
+        '--set',
+        'service=S',
+        '--set',
+        'impact=leaked hunter2-very-secret here',
+        '--channel',
+        'page',
+        '--json',
+      ],
+      {cwd: dir},
+    )
     // A post holding a configured credential is a policy error (no --allow overrides it).
     expect(r.code).toBe(1)
-    expect(JSON.parse(r.stdout).posts[0].errors).toEqual([expect.stringContaining('policy rule "credential": the post contains the value of CANDOR_X_ACCESS_SECRET')])
+    expect(JSON.parse(r.stdout).posts[0].errors).toEqual([
+      expect.stringContaining('policy rule "credential": the post contains the value of CANDOR_X_ACCESS_SECRET'),
+    ])
     expect(r.stdout).toContain('leaked •••• here')
     expect(r.stdout + r.stderr).not.toContain('hunter2-very-secret')
     expect(r.stderr).toContain('.env is readable by other users (mode 644); run: chmod 600 .env')

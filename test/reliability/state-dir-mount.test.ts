@@ -17,7 +17,10 @@ import {xWorld, type XWorld} from '../helpers/x-incident.js'
 function mountNamespace(): string[] | undefined {
   const probe = tempDir('candor-probe-')
   for (const args of [['-m'], ['-r', '-m']]) {
-    const r = spawnSync('unshare', [...args, 'sh', '-c', 'mount -t tmpfs -o size=64k candor-probe "$0"', probe], {encoding: 'utf8', timeout: 10_000})
+    const r = spawnSync('unshare', [...args, 'sh', '-c', 'mount -t tmpfs -o size=64k candor-probe "$0"', probe], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    })
     if (r.status === 0) return args
   }
   return undefined
@@ -72,10 +75,19 @@ console.log(JSON.stringify(out))
 `,
   )
   return new Promise((resolve, reject) => {
-    const env = {...process.env, ...w.env, CANDOR_STATE_DIR: path.join(mnt, 'state'), NO_COLOR: '1', DEBUG: undefined} as NodeJS.ProcessEnv
+    const env = {
+      ...process.env,
+      ...w.env,
+      CANDOR_STATE_DIR: path.join(mnt, 'state'),
+      NO_COLOR: '1',
+      DEBUG: undefined,
+    } as NodeJS.ProcessEnv
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
     // Asynchronous: the fake X answers from this process meanwhile.
-    const child = spawn('unshare', [...UNSHARE!, process.execPath, driver, mnt, BIN, JSON.stringify(steps)], {cwd: w.dir, env})
+    const child = spawn('unshare', [...UNSHARE!, process.execPath, driver, mnt, BIN, JSON.stringify(steps)], {
+      cwd: w.dir,
+      env,
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -94,7 +106,9 @@ afterEach(async () => {
   world = undefined
 })
 
-const open = (id: string, w: XWorld) => ({cli: ['incident', 'open', w.playbook, '--set', 'service=Acme Voice', '--set', 'impact=Calls fail', '--id', id]})
+const open = (id: string, w: XWorld) => ({
+  cli: ['incident', 'open', w.playbook, '--set', 'service=Acme Voice', '--set', 'impact=Calls fail', '--id', id],
+})
 
 describe.runIf(UNSHARE)('a state directory on a full or read-only disk (a real tmpfs in a mount namespace)', () => {
   it('a full disk is state_dir_full: nothing sent, no half journal left; after freeing space the same command works', async () => {

@@ -1,6 +1,12 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import type {GatewayErrorFault} from '../fakes/fake-server.js'
-import {allChannelsWorld, EXAMPLE_FACTS, liveTotal, readJournal, type AllChannelsWorld} from '../helpers/all-channels.js'
+import {
+  allChannelsWorld,
+  EXAMPLE_FACTS,
+  liveTotal,
+  readJournal,
+  type AllChannelsWorld,
+} from '../helpers/all-channels.js'
 
 /**
  * Channels that can't be asked whether a post arrived (Discord and Slack incoming webhooks,
@@ -29,13 +35,19 @@ async function open(id: string): Promise<AllChannelsWorld> {
 }
 
 /** Queues `fault` on the channel's fake for its next post. */
-function failNextPost(w: AllChannelsWorld, channel: 'discord' | 'slack-hook', fault: GatewayErrorFault | {status: 500 | 503}): void {
+function failNextPost(
+  w: AllChannelsWorld,
+  channel: 'discord' | 'slack-hook',
+  fault: GatewayErrorFault | {status: 500 | 503},
+): void {
   if (channel === 'discord') w.fakes.discord.fail(fault, 1, DISCORD_POST)
   else w.fakes.slack.fail(fault, 1, SLACK_HOOK_POST)
 }
 
 const posts = (w: AllChannelsWorld, channel: string) =>
-  channel === 'discord' ? w.fakes.discord.requests.filter((r) => r.method === 'POST').length : w.fakes.slack.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/services/')).length
+  channel === 'discord'
+    ? w.fakes.discord.requests.filter((r) => r.method === 'POST').length
+    : w.fakes.slack.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/services/')).length
 
 describe('a webhook that answers 500, 502 or 504 after the post was made', () => {
   it.each([
@@ -49,7 +61,13 @@ describe('a webhook that answers 500, 502 or 504 after the post was made', () =>
 
     const publish = await w.cli(['publish', '--phase', 'investigating', '--channel', channel, '--yes', '--json'])
     expect(publish.code, publish.stderr).toBe(3)
-    expect(JSON.parse(publish.stdout).deliveries).toEqual([expect.objectContaining({channel, status: 'failed', error: expect.stringMatching(new RegExp(`answered ${status}.*may or may not be on ${channel}`))})])
+    expect(JSON.parse(publish.stdout).deliveries).toEqual([
+      expect.objectContaining({
+        channel,
+        status: 'failed',
+        error: expect.stringMatching(new RegExp(`answered ${status}.*may or may not be on ${channel}`)),
+      }),
+    ])
     expect(liveTotal(w, 'gw', channel)).toBe(1)
     expect(posts(w, channel)).toBe(1)
     const status1 = JSON.parse((await w.cli(['status', '--json'])).stdout)
@@ -70,17 +88,20 @@ describe('a webhook that answers 500, 502 or 504 after the post was made', () =>
     expect((await w.cli(['retry'])).stdout).toContain('Nothing to retry')
   })
 
-  it.each(['discord', 'slack-hook'] as const)('%s 500 that came before the post was made: a person says so, and it is sent once', async (channel) => {
-    const w = await open('lost')
-    failNextPost(w, channel, {status: 500})
-    expect((await w.cli(['publish', '--phase', 'investigating', '--channel', channel, '--yes'])).code).toBe(3)
-    expect(liveTotal(w, 'lost', channel)).toBe(0)
-    const settled = await w.cli(['retry', '--channel', channel, '--assume-lost', '--json'])
-    expect(settled.code, settled.stderr).toBe(0)
-    expect(liveTotal(w, 'lost', channel)).toBe(1)
-    const {state} = await readJournal(w, 'lost')
-    expect(state.updates[0].deliveries.get(channel)!.parts.map((p) => p.status)).toEqual(['published'])
-  })
+  it.each(['discord', 'slack-hook'] as const)(
+    '%s 500 that came before the post was made: a person says so, and it is sent once',
+    async (channel) => {
+      const w = await open('lost')
+      failNextPost(w, channel, {status: 500})
+      expect((await w.cli(['publish', '--phase', 'investigating', '--channel', channel, '--yes'])).code).toBe(3)
+      expect(liveTotal(w, 'lost', channel)).toBe(0)
+      const settled = await w.cli(['retry', '--channel', channel, '--assume-lost', '--json'])
+      expect(settled.code, settled.stderr).toBe(0)
+      expect(liveTotal(w, 'lost', channel)).toBe(1)
+      const {state} = await readJournal(w, 'lost')
+      expect(state.updates[0].deliveries.get(channel)!.parts.map((p) => p.status)).toEqual(['published'])
+    },
+  )
 })
 
 describe('answers that say the post was not processed are retried', () => {
@@ -110,7 +131,10 @@ describe('email (SMTP)', () => {
     w.fakes.smtp.fail({status: 554})
     const publish = await w.cli(['publish', '--phase', 'investigating', '--channel', 'email', '--yes', '--json'])
     expect(publish.code).toBe(3)
-    expect(JSON.parse(publish.stdout).deliveries[0]).toMatchObject({status: 'failed', error: expect.stringContaining('refused the message (554')})
+    expect(JSON.parse(publish.stdout).deliveries[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('refused the message (554'),
+    })
     expect(w.fakes.smtp.connections).toBe(1)
     expect(liveTotal(w, 'mail-554', 'email')).toBe(0)
   })

@@ -22,7 +22,12 @@ phases:
 
 describe('preview: a mention in a fact', () => {
   it('warns that an @user@domain from a fact will notify that person on Mastodon, and only there', () => {
-    const result = previewPhase({playbook: playbook(), phase: 'investigating', env: {CANDOR_SOCIAL_INSTANCE: 'https://mastodon.example'}, sets: ['impact=calls fail, reported by @Dana@mastodon.example and dana@acme.example']})
+    const result = previewPhase({
+      playbook: playbook(),
+      phase: 'investigating',
+      env: {CANDOR_SOCIAL_INSTANCE: 'https://mastodon.example'},
+      sets: ['impact=calls fail, reported by @Dana@mastodon.example and dana@acme.example'],
+    })
     const [social, x] = result.posts
     expect(social!.warnings).toEqual([
       '"@Dana@mastodon.example" (from fact "impact") will mention and notify that account on Mastodon; write it without the leading @ if no one should be notified',
@@ -32,7 +37,12 @@ describe('preview: a mention in a fact', () => {
   })
 
   it('says nothing for mentions the template itself writes, or addresses without the @', () => {
-    const result = previewPhase({playbook: playbook(), phase: 'investigating', env: {CANDOR_SOCIAL_INSTANCE: 'https://mastodon.example'}, sets: ['impact=calls fail, see dana@mastodon.example']})
+    const result = previewPhase({
+      playbook: playbook(),
+      phase: 'investigating',
+      env: {CANDOR_SOCIAL_INSTANCE: 'https://mastodon.example'},
+      sets: ['impact=calls fail, see dana@mastodon.example'],
+    })
     expect(result.posts[0]!.warnings).toEqual([])
   })
 })

@@ -27,11 +27,15 @@ describe('English in UTC without Intl', () => {
   it('writes every month, day, hour and minute as Intl does for en-GB', () => {
     const dates: Date[] = []
     for (const year of [1999, 2026, 2100]) {
-      for (let month = 0; month < 12; month++) for (const date of [1, 9, 10, 28]) dates.push(new Date(Date.UTC(year, month, date, (month * 5) % 24, (date * 7) % 60)))
+      for (let month = 0; month < 12; month++)
+        for (const date of [1, 9, 10, 28])
+          dates.push(new Date(Date.UTC(year, month, date, (month * 5) % 24, (date * 7) % 60)))
     }
-    for (let hour = 0; hour < 24; hour++) for (const minute of [0, 5, 30, 59]) dates.push(new Date(Date.UTC(2026, 10, 25, hour, minute, 59, 999)))
+    for (let hour = 0; hour < 24; hour++)
+      for (const minute of [0, 5, 30, 59]) dates.push(new Date(Date.UTC(2026, 10, 25, hour, minute, 59, 999)))
     for (const d of dates) {
-      for (const format of ['time', 'date', 'datetime'] as const) expect(formatTime(d, format), `${d.toISOString()} ${format}`).toBe(intl[format](d))
+      for (const format of ['time', 'date', 'datetime'] as const)
+        expect(formatTime(d, format), `${d.toISOString()} ${format}`).toBe(intl[format](d))
     }
     expect(formatTime(new Date(Date.UTC(2026, 8, 3, 7, 4)), 'datetime')).toBe('3 Sept 2026, 07:04 UTC') // en-GB's "Sept"
   })
@@ -48,7 +52,9 @@ describe('English in UTC without Intl', () => {
     const items = ['EU', 'US', 'APAC', 'LATAM']
     for (let n = 0; n <= items.length; n++) {
       const list = items.slice(0, n)
-      expect(joinList(list, 'and')).toBe(new Intl.ListFormat('en-GB', {style: 'long', type: 'conjunction'}).format(list))
+      expect(joinList(list, 'and')).toBe(
+        new Intl.ListFormat('en-GB', {style: 'long', type: 'conjunction'}).format(list),
+      )
       expect(joinList(list, 'or')).toBe(new Intl.ListFormat('en-GB', {style: 'long', type: 'disjunction'}).format(list))
     }
     expect(joinList(['A, B', 'C'])).toBe('A, B and C')

@@ -39,12 +39,18 @@ describe('facts', () => {
     const e = catchError(() => resolveFacts(basic(), {service: 'A', impact: 'B', servce: 'typo'}))
     expect(e.message).toBe('unknown fact "servce"')
     const facts = resolveFacts(basic(), {service: 'A', impact: 'B', regions: 'EU, US'})
-    expect(facts).toMatchObject({service: 'A', impact: 'B', regions: ['EU', 'US'], status_url: 'https://status.example.com'})
+    expect(facts).toMatchObject({
+      service: 'A',
+      impact: 'B',
+      regions: ['EU', 'US'],
+      status_url: 'https://status.example.com',
+    })
   })
 })
 
 describe('renderPhase', () => {
-  const facts = () => resolveFacts(basic(), {service: 'Acme Voice', impact: 'Calls fail', regions: ['EU', 'US', 'APAC']})
+  const facts = () =>
+    resolveFacts(basic(), {service: 'Acme Voice', impact: 'Calls fail', regions: ['EU', 'US', 'APAC']})
 
   it('fills templates with facts, helpers and built-ins', () => {
     const r = renderPhase(basic(), 'investigating', facts(), {now: NOW})
@@ -66,7 +72,9 @@ describe('renderPhase', () => {
     const r = renderPhase(basic(), 'investigating', f, {now: NOW})
     expect(r.posts.find((p) => p.channel === 'page')!.parts[0].text).toBe('AT&T <3: <script>alert(1)</script>')
     expect(r.posts.find((p) => p.channel === 'x')!.parts[0].text).toContain('AT&T <3')
-    expect(r.posts.find((p) => p.channel === 'web')!.parts[0].text).toBe('AT&amp;T &lt;3: &lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(r.posts.find((p) => p.channel === 'web')!.parts[0].text).toBe(
+      'AT&amp;T &lt;3: &lt;script&gt;alert(1)&lt;/script&gt;',
+    )
   })
 
   it('renders Handlebars syntax inside a fact literally', () => {
@@ -77,7 +85,10 @@ describe('renderPhase', () => {
 
   it('splits an over-long post into a numbered thread on channels that thread', () => {
     const long = 'Calls fail to connect for some customers. '.repeat(12).trim()
-    const r = renderPhase(basic(), 'investigating', resolveFacts(basic(), {service: 'Acme Voice', impact: long}), {now: NOW, channels: ['x', 'sky']})
+    const r = renderPhase(basic(), 'investigating', resolveFacts(basic(), {service: 'Acme Voice', impact: long}), {
+      now: NOW,
+      channels: ['x', 'sky'],
+    })
     for (const post of r.posts) {
       expect(post.parts.length).toBeGreaterThan(1)
       expect(post.errors).toEqual([])
@@ -91,19 +102,31 @@ describe('renderPhase', () => {
 
   it('is an error, naming channel, length and limit, where the channel cannot thread', () => {
     const long = 'x'.repeat(2100)
-    const r = renderPhase(basic(), 'investigating', resolveFacts(basic(), {service: 'S', impact: long}), {now: NOW, channels: ['chat']})
-    expect(r.posts[0].errors).toEqual(['chat (Discord): the post is 2103 characters, over the limit of 2000; shorten the template or the facts'])
+    const r = renderPhase(basic(), 'investigating', resolveFacts(basic(), {service: 'S', impact: long}), {
+      now: NOW,
+      channels: ['chat'],
+    })
+    expect(r.posts[0].errors).toEqual([
+      'chat (Discord): the post is 2103 characters, over the limit of 2000; shorten the template or the facts',
+    ])
   })
 
   it('names the phases or channels that exist when asked for one that does not', () => {
-    expect(catchError(() => renderPhase(basic(), 'fixing', facts(), {now: NOW})).suggestions).toEqual(['Phases: investigating, resolved'])
+    expect(catchError(() => renderPhase(basic(), 'fixing', facts(), {now: NOW})).suggestions).toEqual([
+      'Phases: investigating, resolved',
+    ])
     const e = catchError(() => renderPhase(basic(), 'resolved', facts(), {now: NOW, channels: ['toot']}))
     expect(e.message).toBe('phase "resolved" posts nothing to "toot"')
-    expect(catchError(() => renderPhase(basic(), 'resolved', facts(), {now: NOW, channels: ['nope']})).message).toBe('no channel "nope" in playbook "basic"')
+    expect(catchError(() => renderPhase(basic(), 'resolved', facts(), {now: NOW, channels: ['nope']})).message).toBe(
+      'no channel "nope" in playbook "basic"',
+    )
   })
 
   it('uses the incident start for durations', () => {
-    const r = renderPhase(basic(), 'resolved', facts(), {now: NOW, incident: {id: 'i1', startedAt: new Date('2026-11-25T11:55:00Z')}})
+    const r = renderPhase(basic(), 'resolved', facts(), {
+      now: NOW,
+      incident: {id: 'i1', startedAt: new Date('2026-11-25T11:55:00Z')},
+    })
     expect(r.posts[0].parts[0].text).toBe('Acme Voice is working again after 2 hours 5 minutes. Sorry.')
   })
 })
@@ -144,7 +167,12 @@ describe('helpers', () => {
 
 describe('cadence', () => {
   it('promises the slower long-incident cadence once the incident is old enough', () => {
-    const phase = {name: 'p', posts: [], nextUpdate: {ms: 20 * 60_000, text: '20m'}, longIncident: {after: {ms: 2 * 3_600_000, text: '2h'}, nextUpdate: {ms: 60 * 60_000, text: '60m'}}}
+    const phase = {
+      name: 'p',
+      posts: [],
+      nextUpdate: {ms: 20 * 60_000, text: '20m'},
+      longIncident: {after: {ms: 2 * 3_600_000, text: '2h'}, nextUpdate: {ms: 60 * 60_000, text: '60m'}},
+    }
     expect(promisedCadence(phase, 119 * 60_000)).toBe(20 * 60_000)
     expect(promisedCadence(phase, 120 * 60_000)).toBe(60 * 60_000)
     expect(promisedCadence({name: 'q', posts: []}, 0)).toBeUndefined()
@@ -155,7 +183,11 @@ describe('HTML escaping', () => {
   const evil = 'https://status.example/"><img src=x onerror=alert(1)>'
 
   it('escapes {{{x}}} and {{& x}} in HTML outputs too, while text keeps values as written', () => {
-    for (const source of ['<a href="{{{status_url}}}">status</a>', '<a href="{{& status_url}}">status</a>', '<a href="{{status_url}}">status</a>']) {
+    for (const source of [
+      '<a href="{{{status_url}}}">status</a>',
+      '<a href="{{& status_url}}">status</a>',
+      '<a href="{{status_url}}">status</a>',
+    ]) {
       const html = runTemplate(source, 'html', {status_url: evil}, {})
       expect(html, source).toBe(`<a href="${runTemplate('{{status_url}}', 'html', {status_url: evil}, {})}">status</a>`)
       expect(html, source).not.toContain('<img')

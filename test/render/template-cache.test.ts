@@ -4,7 +4,14 @@ import {describe, expect, it} from 'vitest'
 import {DiskTemplateCache, templateCacheDir} from '../../src/infrastructure/template-cache.js'
 import {runCli, tempDir} from '../helpers/cli.js'
 
-const PREVIEW = ['preview', 'playbooks/outage.yaml', '--phase', 'investigating', '--facts', 'playbooks/examples/outage.facts.yaml']
+const PREVIEW = [
+  'preview',
+  'playbooks/outage.yaml',
+  '--phase',
+  'investigating',
+  '--facts',
+  'playbooks/examples/outage.facts.yaml',
+]
 
 describe('the template cache on disk', () => {
   it('lives in $CANDOR_CACHE_DIR, else $XDG_CACHE_HOME/candor, else ~/.cache/candor, and CANDOR_CACHE=off turns it off', () => {
@@ -83,13 +90,20 @@ describe('preview with the template cache', () => {
     const cache = path.join(dir, 'cache')
     mkdirSync(path.join(dir, 't'))
     const playbook = path.join(dir, 'p.yaml')
-    writeFileSync(playbook, 'name: demo\nfacts:\n  service: {required: true}\nchannels:\n  x: {type: x}\nphases:\n  investigating:\n    posts:\n      x: {template: t/x.hbs}\n')
+    writeFileSync(
+      playbook,
+      'name: demo\nfacts:\n  service: {required: true}\nchannels:\n  x: {type: x}\nphases:\n  investigating:\n    posts:\n      x: {template: t/x.hbs}\n',
+    )
     writeFileSync(path.join(dir, 't', 'x.hbs'), 'Problems with {{service}}')
-    const ok = await runCli(['preview', playbook, '--phase', 'investigating', '--set', 'service=Voice'], {env: {CANDOR_CACHE_DIR: cache}})
+    const ok = await runCli(['preview', playbook, '--phase', 'investigating', '--set', 'service=Voice'], {
+      env: {CANDOR_CACHE_DIR: cache},
+    })
     expect(ok.code, ok.stderr).toBe(0)
     expect(ok.stdout).toContain('Problems with Voice')
     writeFileSync(path.join(dir, 't', 'x.hbs'), 'Problems with {{servce}}')
-    const bad = await runCli(['preview', playbook, '--phase', 'investigating', '--set', 'service=Voice'], {env: {CANDOR_CACHE_DIR: cache}})
+    const bad = await runCli(['preview', playbook, '--phase', 'investigating', '--set', 'service=Voice'], {
+      env: {CANDOR_CACHE_DIR: cache},
+    })
     expect(bad.code).not.toBe(0)
     expect(bad.stderr).toMatch(/servce/)
   })

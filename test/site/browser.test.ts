@@ -7,7 +7,7 @@ import {foldIncident} from '../../src/services/incident/state.js'
 import {buildSite} from '../../src/services/site/build.js'
 import {buildSiteFromStore} from '../../src/infrastructure/site-files.js'
 import {findSiteChannel} from '../../src/services/site/service.js'
-import {ROOT, tempDir} from '../helpers/cli.js'
+import {ROOT} from '../helpers/cli.js'
 import {dumpDom, findChromium, IN_CI, screenshot} from './chromium.js'
 import {exampleWorld, publishExample} from './helpers.js'
 
@@ -20,8 +20,13 @@ import {exampleWorld, publishExample} from './helpers.js'
 
 const chromium = findChromium()
 if (!chromium) {
-  if (IN_CI) throw new Error('Chromium is required in CI for the status-site browser test: .ci/run installs Debian\'s `chromium` (or set CHROMIUM_BIN)')
-  console.warn('Skipping the status-site browser test: no Chromium at /usr/bin/chromium or on the PATH (install Debian\'s `chromium`, or set CHROMIUM_BIN).')
+  if (IN_CI)
+    throw new Error(
+      "Chromium is required in CI for the status-site browser test: .ci/run installs Debian's `chromium` (or set CHROMIUM_BIN)",
+    )
+  console.warn(
+    "Skipping the status-site browser test: no Chromium at /usr/bin/chromium or on the PATH (install Debian's `chromium`, or set CHROMIUM_BIN).",
+  )
 }
 
 const OUTPUT = path.join(ROOT, 'test-output', 'site')
@@ -44,8 +49,21 @@ interface AtomReport {
   error?: string
   root?: string
   ns?: string
-  feed?: {id: string | null; title: string | null; updated: string | null; authors: string[]; links: Array<{rel: string | null; href: string | null}>}
-  entries?: Array<{id: string | null; title: string | null; updated: string | null; link: string | null; contentType: string | null; contentText: string | null}>
+  feed?: {
+    id: string | null
+    title: string | null
+    updated: string | null
+    authors: string[]
+    links: Array<{rel: string | null; href: string | null}>
+  }
+  entries?: Array<{
+    id: string | null
+    title: string | null
+    updated: string | null
+    link: string | null
+    contentType: string | null
+    contentText: string | null
+  }>
 }
 
 /**
@@ -111,10 +129,18 @@ function report() {
 `
 }
 
-async function inspect(dir: string, page: string, opts: {width?: number; dark?: boolean; feeds?: Record<string, string>} = {}): Promise<Report> {
+async function inspect(
+  dir: string,
+  page: string,
+  opts: {width?: number; dark?: boolean; feeds?: Record<string, string>} = {},
+): Promise<Report> {
   const file = path.join(dir, `harness-${Math.random().toString(36).slice(2)}.html`)
   writeFileSync(file, harness(page, opts.feeds ?? {}, opts.width ?? 1280))
-  const dom = await dumpDom(chromium!, pathToFileURL(file).href, ['--allow-file-access-from-files', `--window-size=${Math.max(opts.width ?? 1280, 800)},900`, ...(opts.dark ? ['--force-dark-mode'] : [])])
+  const dom = await dumpDom(chromium!, pathToFileURL(file).href, [
+    '--allow-file-access-from-files',
+    `--window-size=${Math.max(opts.width ?? 1280, 800)},900`,
+    ...(opts.dark ? ['--force-dark-mode'] : []),
+  ])
   const encoded = /<pre id="out">([^<]*)<\/pre>/.exec(dom)?.[1]
   if (!encoded || encoded === 'pending') throw new Error(`the harness did not report:\n${dom.slice(0, 2000)}`)
   return JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as Report
@@ -131,7 +157,13 @@ describe.skipIf(!chromium)('the status site in Chromium', () => {
     incidentId = await publishExample(world, NOW)
     // Rebuilt as of a fixed time, with the channel's own settings, for a stable picture.
     const found = await findSiteChannel(world.store)
-    await buildSiteFromStore(world.store, {out: world.siteDir, title: found?.options.title, baseUrl: found?.options.baseUrl, components: found?.options.components, now: NOW})
+    await buildSiteFromStore(world.store, {
+      out: world.siteDir,
+      title: found?.options.title,
+      baseUrl: found?.options.baseUrl,
+      components: found?.options.components,
+      now: NOW,
+    })
     root = world.dir
     site = world.siteDir
     mkdirSync(OUTPUT, {recursive: true})
@@ -142,7 +174,9 @@ describe.skipIf(!chromium)('the status site in Chromium', () => {
     const r = await inspect(root, 'public/index.html')
     expect(r.visibleText).toContain('Major outage')
     expect(r.visibleText).toContain('Acme Voice outage')
-    expect(r.visibleText).toContain('An update on the problems with Acme Voice: we\'ve found the cause, a faulty network update at one of our data centres, and our team is working on a fix.')
+    expect(r.visibleText).toContain(
+      "An update on the problems with Acme Voice: we've found the cause, a faulty network update at one of our data centres, and our team is working on a fix.",
+    )
     expect(r.visibleText).toMatch(/Identified\s+25 Nov 2026, 14:12 UTC \(14 minutes ago\)/)
     expect(r.rendered.some((t) => t.startsWith("We're investigating a problem with Acme Voice"))).toBe(true)
     expect(r.landmarks).toEqual({header: 1, main: 1, footer: 1, nav: 1})
@@ -155,7 +189,12 @@ describe.skipIf(!chromium)('the status site in Chromium', () => {
     const desktop = path.join(OUTPUT, 'status-site.png')
     await screenshot(chromium!, index, desktop, {width: 1280, height: 1480})
     expect(readFileSync(desktop).subarray(1, 4).toString()).toBe('PNG')
-    await screenshot(chromium!, pathToFileURL(path.join(site, 'incidents', `${incidentId}.html`)).href, path.join(OUTPUT, 'incident-page.png'), {width: 1280, height: 1200})
+    await screenshot(
+      chromium!,
+      pathToFileURL(path.join(site, 'incidents', `${incidentId}.html`)).href,
+      path.join(OUTPUT, 'incident-page.png'),
+      {width: 1280, height: 1200},
+    )
     if (process.env.UPDATE_SCREENSHOT === '1') copyFileSync(desktop, path.join(ROOT, 'docs', 'status-site.png'))
   }, 120_000)
 
@@ -164,7 +203,12 @@ describe.skipIf(!chromium)('the status site in Chromium', () => {
     expect(phone.overflow.viewport).toBeLessThanOrEqual(390)
     expect(phone.overflow.scrollWidth).toBeLessThanOrEqual(phone.overflow.viewport)
     expect(phone.visibleText).toContain('Acme Voice outage')
-    await screenshot(chromium!, pathToFileURL(path.join(site, 'index.html')).href, path.join(OUTPUT, 'status-site-mobile.png'), {width: 390, height: 1600})
+    await screenshot(
+      chromium!,
+      pathToFileURL(path.join(site, 'index.html')).href,
+      path.join(OUTPUT, 'status-site-mobile.png'),
+      {width: 390, height: 1600},
+    )
     const page = await inspect(root, `public/incidents/${incidentId}.html`, {width: 390})
     expect(page.h1).toBe(1)
     expect(page.overflow.scrollWidth).toBeLessThanOrEqual(page.overflow.viewport)
@@ -175,14 +219,35 @@ describe.skipIf(!chromium)('the status site in Chromium', () => {
     const dark = await inspect(root, 'public/index.html', {dark: true})
     expect(dark.bodyLuminance).toBeLessThan(0.05)
     expect(dark.minContrast.ratio, JSON.stringify(dark.minContrast)).toBeGreaterThanOrEqual(4.5)
-    await screenshot(chromium!, pathToFileURL(path.join(site, 'index.html')).href, path.join(OUTPUT, 'status-site-dark.png'), {width: 1280, height: 1400}, {dark: true})
+    await screenshot(
+      chromium!,
+      pathToFileURL(path.join(site, 'index.html')).href,
+      path.join(OUTPUT, 'status-site-dark.png'),
+      {width: 1280, height: 1400},
+      {dark: true},
+    )
   }, 120_000)
 
   it('writes Atom feeds that parse as XML with every required element, whatever the facts contain', async () => {
     const nasty = 'Ctrl\u0001\u0008 ]]> <script>alert(1)</script> & "quotes" \'apos\' \uD800 lone, emoji 🚨'
     const events = [
-      {type: 'opened', at: NOW.toISOString(), incident: 'nasty', playbook: {name: 'outage', file: '/p.yaml'}, started_at: NOW.toISOString(), facts: {service: nasty}},
-      {type: 'rendered', at: NOW.toISOString(), update: 1, phase: 'investigating', posts: [{channel: 'status', type: 'site', parts: [{text: `Raw ${nasty} and <b>markup</b>`, length: 1, limit: null}]}]},
+      {
+        type: 'opened',
+        at: NOW.toISOString(),
+        incident: 'nasty',
+        playbook: {name: 'outage', file: '/p.yaml'},
+        started_at: NOW.toISOString(),
+        facts: {service: nasty},
+      },
+      {
+        type: 'rendered',
+        at: NOW.toISOString(),
+        update: 1,
+        phase: 'investigating',
+        posts: [
+          {channel: 'status', type: 'site', parts: [{text: `Raw ${nasty} and <b>markup</b>`, length: 1, limit: null}]},
+        ],
+      },
       {type: 'approved', at: NOW.toISOString(), update: 1, channels: ['status'], declined: []},
     ].map((e, i) => ({seq: i + 1, by: 'dana', ...e}) as unknown as JournalEvent)
     const nastySite = buildSite([foldIncident(events)], {title: `Status ${nasty}`, now: NOW})
@@ -219,7 +284,9 @@ describe.skipIf(!chromium)('the status site in Chromium', () => {
       'Acme Messaging outage: Investigating',
     ])
     expect(r.feeds!.example.entries![0].contentText).toContain("we've found the cause, a faulty network update")
-    expect(r.feeds!.nasty.entries![0].title).toBe('Ctrl ]]> <script>alert(1)</script> & "quotes" \'apos\'  lone, emoji 🚨 outage: Investigating')
+    expect(r.feeds!.nasty.entries![0].title).toBe(
+      'Ctrl ]]> <script>alert(1)</script> & "quotes" \'apos\'  lone, emoji 🚨 outage: Investigating',
+    )
     expect(r.feeds!.nasty.entries![0].contentText).toContain('Raw Ctrl ]]> alert(1) &')
     expect(r.feeds!.empty.entries).toEqual([])
   }, 120_000)

@@ -5,7 +5,11 @@ import path from 'node:path'
 
 /** Debian's Chromium (what `.ci/run` installs), else a `chromium` on the PATH. */
 export function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM_BIN, '/usr/bin/chromium', ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'chromium'))]
+  const candidates = [
+    process.env.CHROMIUM_BIN,
+    '/usr/bin/chromium',
+    ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'chromium')),
+  ]
   for (const c of candidates) {
     if (!c) continue
     try {
@@ -68,8 +72,18 @@ export function runChromium(bin: string, url: string, args: string[], timeoutMs 
 }
 
 /** Saves a PNG of the page at the given window size; `dark` asks for prefers-color-scheme: dark. */
-export async function screenshot(bin: string, url: string, file: string, size: {width: number; height: number}, opts: {dark?: boolean} = {}): Promise<void> {
-  const run = await runChromium(bin, url, [`--screenshot=${file}`, `--window-size=${size.width},${size.height}`, ...(opts.dark ? ['--force-dark-mode'] : [])])
+export async function screenshot(
+  bin: string,
+  url: string,
+  file: string,
+  size: {width: number; height: number},
+  opts: {dark?: boolean} = {},
+): Promise<void> {
+  const run = await runChromium(bin, url, [
+    `--screenshot=${file}`,
+    `--window-size=${size.width},${size.height}`,
+    ...(opts.dark ? ['--force-dark-mode'] : []),
+  ])
   if (run.code !== 0) throw new Error(`chromium exited ${run.code}: ${run.stderr.slice(-2000)}`)
 }
 

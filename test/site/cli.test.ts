@@ -13,7 +13,8 @@ async function recorded() {
   await w.publish(id, 'identified', {cause: 'a failed upgrade'}, {actor: 'Sam Lead', at: new Date(start + 46 * MINUTE)})
   await w.publish(id, 'resolved', {}, {at: new Date(start + 70 * MINUTE)})
   const stateDir = path.join(w.dir, 'state')
-  const cli = (args: string[]) => runCli([...args, '--state-dir', stateDir], {cwd: w.dir, env: {CANDOR_STATE_DIR: undefined}})
+  const cli = (args: string[]) =>
+    runCli([...args, '--state-dir', stateDir], {cwd: w.dir, env: {CANDOR_STATE_DIR: undefined}})
   return {w, cli, stateDir}
 }
 
@@ -21,14 +22,30 @@ describe('candor site build', () => {
   it('regenerates the site from the journals into --out, and prints {out, files} with --json', async () => {
     const {w, cli} = await recorded()
     const out = path.join(w.dir, 'rebuilt')
-    const r = await cli(['site', 'build', '--out', out, '--title', 'Rebuilt status', '--components', 'Acme Voice,Website', '--json'])
+    const r = await cli([
+      'site',
+      'build',
+      '--out',
+      out,
+      '--title',
+      'Rebuilt status',
+      '--components',
+      'Acme Voice,Website',
+      '--json',
+    ])
     expect(r.code, r.stderr).toBe(0)
     const json = JSON.parse(r.stdout)
-    expect(json).toMatchObject({out, files: ['style.css', 'incidents/voice.html', 'feed.atom', 'feed.json', 'index.html'], incidents: ['voice']})
+    expect(json).toMatchObject({
+      out,
+      files: ['style.css', 'incidents/voice.html', 'feed.atom', 'feed.json', 'index.html'],
+      incidents: ['voice'],
+    })
     const index = readFileSync(path.join(out, 'index.html'), 'utf8')
     expect(index).toContain('<a href="index.html">Rebuilt status</a>')
     expect(index).toContain('<a href="incidents/voice.html">Acme Voice outage</a>')
-    expect(readFileSync(path.join(out, 'incidents', 'voice.html'), 'utf8')).toContain('We found the cause of the Acme Voice problems: a failed upgrade.')
+    expect(readFileSync(path.join(out, 'incidents', 'voice.html'), 'utf8')).toContain(
+      'We found the cause of the Acme Voice problems: a failed upgrade.',
+    )
     // base_url came from the playbook's site channel, as the other options were not given.
     expect(index).toContain('<link rel="canonical" href="https://status.acme.example/">')
     expect(index).toMatch(/Website<\/span> <span class="badge status-operational">/)
@@ -41,7 +58,12 @@ describe('candor site build', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain(`Built the status site in ${w.siteDir}: 1 incident, 5 files (`)
     expect(r.stderr).toContain('settings from channel "site" of incident voice\'s playbook')
-    expect(readFileSync(path.join(w.siteDir, 'index.html'), 'utf8').replace(/<time[^>]*>[^<]*<\/time>|\([^)]*ago\)|\(just now\)/g, '')).toBe(before.replace(/<time[^>]*>[^<]*<\/time>|\([^)]*ago\)|\(just now\)/g, ''))
+    expect(
+      readFileSync(path.join(w.siteDir, 'index.html'), 'utf8').replace(
+        /<time[^>]*>[^<]*<\/time>|\([^)]*ago\)|\(just now\)/g,
+        '',
+      ),
+    ).toBe(before.replace(/<time[^>]*>[^<]*<\/time>|\([^)]*ago\)|\(just now\)/g, ''))
   })
 
   it('fails with a code and a suggestion on a file it did not write, or with nowhere to write', async () => {
@@ -51,7 +73,10 @@ describe('candor site build', () => {
     writeFileSync(path.join(out, 'feed.json'), '{"mine": true}')
     const r = await cli(['site', 'build', '--out', out, '--json'])
     expect(r.code).toBe(1)
-    expect(JSON.parse(r.stdout).error).toMatchObject({code: 'site_file_conflict', message: expect.stringContaining('feed.json in')})
+    expect(JSON.parse(r.stdout).error).toMatchObject({
+      code: 'site_file_conflict',
+      message: expect.stringContaining('feed.json in'),
+    })
 
     const empty = tempDir()
     mkdirSync(path.join(empty, 'state')) // exists, holds no incident (a --state-dir that does not exist is its own error)
@@ -77,8 +102,22 @@ describe('candor incident timeline', () => {
     const viaFormat = JSON.parse((await cli(['incident', 'timeline', 'voice', '--format', 'json'])).stdout)
     const viaJson = JSON.parse((await cli(['incident', 'timeline', 'voice', '--json'])).stdout)
     expect(viaFormat).toEqual(viaJson)
-    expect(viaJson).toMatchObject({incident: 'voice', late_updates: 1, first_acknowledgement: {channel: 'site', url: 'https://status.acme.example/incidents/voice.html'}, warnings: []})
-    expect(viaJson.entries.map((e: {kind: string}) => e.kind)).toEqual(['opened', 'approved', 'post', 'fact', 'approved', 'post', 'approved', 'post'])
+    expect(viaJson).toMatchObject({
+      incident: 'voice',
+      late_updates: 1,
+      first_acknowledgement: {channel: 'site', url: 'https://status.acme.example/incidents/voice.html'},
+      warnings: [],
+    })
+    expect(viaJson.entries.map((e: {kind: string}) => e.kind)).toEqual([
+      'opened',
+      'approved',
+      'post',
+      'fact',
+      'approved',
+      'post',
+      'approved',
+      'post',
+    ])
 
     const bad = await cli(['incident', 'timeline', 'voice', '--format', 'pdf'])
     expect(bad.code).toBe(2)

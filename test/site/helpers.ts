@@ -35,7 +35,12 @@ export interface SiteWorld {
   store: FileIncidentStore
   clock: ReturnType<typeof manualClock>
   open(facts: Record<string, unknown>, opts?: {id?: string; at?: Date; playbook?: string}): Promise<string>
-  publish(incident: string, phase: string, facts?: Record<string, unknown>, opts?: {at?: Date; channels?: string[]; actor?: string}): Promise<PublishResult>
+  publish(
+    incident: string,
+    phase: string,
+    facts?: Record<string, unknown>,
+    opts?: {at?: Date; channels?: string[]; actor?: string},
+  ): Promise<PublishResult>
 }
 
 /** A world whose state dir and site folder are fresh, with the given playbook file. */
@@ -51,14 +56,28 @@ export function worldFor(playbook: string, dir: string, siteDir: string): SiteWo
     async open(facts, opts = {}) {
       const at = opts.at ?? clock.now()
       clock.set(at)
-      const state = await openIncident(store, {playbook: opts.playbook ?? playbook, id: opts.id, facts, actor: 'Dana On-Call', now: at})
+      const state = await openIncident(store, {
+        playbook: opts.playbook ?? playbook,
+        id: opts.id,
+        facts,
+        actor: 'Dana On-Call',
+        now: at,
+      })
       return state.id
     },
     async publish(incident, phase, facts = {}, opts = {}) {
       if (opts.at) clock.set(opts.at)
       return publishUpdate(
         {incident, phase, facts, yes: true, interactive: false, channels: opts.channels},
-        {store, actor: opts.actor ?? 'Dana On-Call', env: {}, reporter: {progress() {}}, clock, backoffMs: 1, timeoutMs: 2000},
+        {
+          store,
+          actor: opts.actor ?? 'Dana On-Call',
+          env: {},
+          reporter: {progress() {}},
+          clock,
+          backoffMs: 1,
+          timeoutMs: 2000,
+        },
       )
     },
   }
@@ -68,11 +87,18 @@ export function worldFor(playbook: string, dir: string, siteDir: string): SiteWo
  * A playbook with only a `site` channel (plus an internal Slack-like channel it may
  * leave out), inline templates, in a fresh folder.
  */
-export function siteWorld(opts: {components?: string[]; baseUrl?: string | null; title?: string; extraFacts?: string} = {}): SiteWorld {
+export function siteWorld(
+  opts: {components?: string[]; baseUrl?: string | null; title?: string; extraFacts?: string} = {},
+): SiteWorld {
   const dir = tempDir('candor-site-')
   const siteDir = path.join(dir, 'public')
   const file = path.join(dir, 'incident.yaml')
-  const channel: Record<string, unknown> = {type: 'site', dir: siteDir, title: opts.title ?? 'Acme status', components: opts.components ?? ['Acme Voice', 'Acme Messaging', 'Website']}
+  const channel: Record<string, unknown> = {
+    type: 'site',
+    dir: siteDir,
+    title: opts.title ?? 'Acme status',
+    components: opts.components ?? ['Acme Voice', 'Acme Messaging', 'Website'],
+  }
   if (opts.baseUrl !== null) channel.base_url = opts.baseUrl ?? 'https://status.acme.example'
   writeFileSync(
     file,
@@ -119,11 +145,20 @@ export function exampleWorld(): SiteWorld & {facts: Record<string, unknown>} {
     channels: Record<string, unknown>
     phases: Record<string, {posts: Record<string, {template: string}>}>
   }
-  doc.channels.site = {type: 'site', dir: siteDir, title: 'Acme status', base_url: 'https://status.acme.example', components: ['Acme Voice', 'Acme Messaging', 'Website', 'Developer API']}
-  for (const [name, phase] of Object.entries(doc.phases)) phase.posts.site = {template: `templates/outage/facebook/${name}.hbs`}
+  doc.channels.site = {
+    type: 'site',
+    dir: siteDir,
+    title: 'Acme status',
+    base_url: 'https://status.acme.example',
+    components: ['Acme Voice', 'Acme Messaging', 'Website', 'Developer API'],
+  }
+  for (const [name, phase] of Object.entries(doc.phases))
+    phase.posts.site = {template: `templates/outage/facebook/${name}.hbs`}
   const file = path.join(dir, 'outage.yaml')
   writeFileSync(file, yaml.dump(doc, {lineWidth: 200}))
-  const facts = yaml.load(readFileSync(path.join(ROOT, 'playbooks', 'examples', 'outage.facts.yaml'), 'utf8')) as Record<string, unknown>
+  const facts = yaml.load(
+    readFileSync(path.join(ROOT, 'playbooks', 'examples', 'outage.facts.yaml'), 'utf8'),
+  ) as Record<string, unknown>
   return {...worldFor(file, dir, siteDir), facts}
 }
 
@@ -132,13 +167,31 @@ export function exampleWorld(): SiteWorld & {facts: Record<string, unknown>} {
  * one of Acme Messaging, resolved. Built as of `now`.
  */
 export async function publishExample(world: SiteWorld & {facts: Record<string, unknown>}, now: Date): Promise<string> {
-  const past = await world.open({...world.facts, service: 'Acme Messaging', impact: 'Messages may arrive late', regions: ['EU']}, {id: '2026-11-13-acme-messaging', at: new Date(now.getTime() - 12 * DAY)})
-  await world.publish(past, 'investigating', {}, {at: new Date(now.getTime() - 12 * DAY + 6 * MINUTE), channels: ['site']})
-  await world.publish(past, 'identified', {cause: 'a full message queue on one of our servers'}, {at: new Date(now.getTime() - 12 * DAY + 31 * MINUTE), channels: ['site']})
+  const past = await world.open(
+    {...world.facts, service: 'Acme Messaging', impact: 'Messages may arrive late', regions: ['EU']},
+    {id: '2026-11-13-acme-messaging', at: new Date(now.getTime() - 12 * DAY)},
+  )
+  await world.publish(
+    past,
+    'investigating',
+    {},
+    {at: new Date(now.getTime() - 12 * DAY + 6 * MINUTE), channels: ['site']},
+  )
+  await world.publish(
+    past,
+    'identified',
+    {cause: 'a full message queue on one of our servers'},
+    {at: new Date(now.getTime() - 12 * DAY + 31 * MINUTE), channels: ['site']},
+  )
   await world.publish(past, 'resolved', {}, {at: new Date(now.getTime() - 12 * DAY + 74 * MINUTE), channels: ['site']})
 
   const id = await world.open(world.facts, {id: '2026-11-25-acme-voice', at: new Date(now.getTime() - 52 * MINUTE)})
   await world.publish(id, 'investigating', {}, {at: new Date(now.getTime() - 47 * MINUTE), channels: ['site']})
-  await world.publish(id, 'identified', {cause: 'a faulty network update at one of our data centres'}, {at: new Date(now.getTime() - 14 * MINUTE), channels: ['site']})
+  await world.publish(
+    id,
+    'identified',
+    {cause: 'a faulty network update at one of our data centres'},
+    {at: new Date(now.getTime() - 14 * MINUTE), channels: ['site']},
+  )
   return id
 }

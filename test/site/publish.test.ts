@@ -47,7 +47,18 @@ phases:
   )
   const w = worldFor(file, dir, siteDir)
   const publish = (incident: string, phase: string, channels?: string[]) =>
-    publishUpdate({incident, phase, facts: {}, yes: true, interactive: false, channels}, {store: w.store, actor: 'dana', env: xEnv(), reporter: {progress() {}}, clock: w.clock, backoffMs: 1, timeoutMs: 2000})
+    publishUpdate(
+      {incident, phase, facts: {}, yes: true, interactive: false, channels},
+      {
+        store: w.store,
+        actor: 'dana',
+        env: xEnv(),
+        reporter: {progress() {}},
+        clock: w.clock,
+        backoffMs: 1,
+        timeoutMs: 2000,
+      },
+    )
   return {...w, fake, publish}
 }
 
@@ -56,14 +67,23 @@ describe('the site channel', () => {
     const w = siteWorld()
     const id = await w.open({service: 'Acme Voice', impact: 'Calls fail'}, {id: 'voice'})
     const first = await w.publish(id, 'investigating')
-    expect(first.deliveries).toEqual([{channel: 'site', status: 'published', ids: ['voice/1'], urls: ['https://status.acme.example/incidents/voice.html']}])
+    expect(first.deliveries).toEqual([
+      {
+        channel: 'site',
+        status: 'published',
+        ids: ['voice/1'],
+        urls: ['https://status.acme.example/incidents/voice.html'],
+      },
+    ])
     expect(read(w.siteDir, 'index.html')).toContain('Major outage')
     expect(read(w.siteDir, 'index.html')).toContain('We are investigating problems with Acme Voice: Calls fail.')
 
     w.clock.advance(20 * MINUTE)
     await w.publish(id, 'identified', {cause: 'a failed upgrade'})
     const page = read(w.siteDir, 'incidents/voice.html')
-    expect(page.indexOf('We found the cause of the Acme Voice problems: a failed upgrade.')).toBeLessThan(page.indexOf('We are investigating problems'))
+    expect(page.indexOf('We found the cause of the Acme Voice problems: a failed upgrade.')).toBeLessThan(
+      page.indexOf('We are investigating problems'),
+    )
 
     w.clock.advance(20 * MINUTE)
     await w.publish(id, 'resolved')
@@ -73,7 +93,10 @@ describe('the site channel', () => {
     expect(index).not.toContain('<h2 id="open-heading">')
     const {state} = await loadIncident(w.store, id)
     expect(state.resolved).toBe(true)
-    expect(state.lastPosts.get('site')).toMatchObject({id: 'voice/3', url: 'https://status.acme.example/incidents/voice.html'})
+    expect(state.lastPosts.get('site')).toMatchObject({
+      id: 'voice/3',
+      url: 'https://status.acme.example/incidents/voice.html',
+    })
     const feed = JSON.parse(read(w.siteDir, 'feed.json'))
     expect(feed.items).toHaveLength(3)
   })
@@ -99,15 +122,29 @@ describe('the site channel', () => {
     w.clock.advance(40 * MINUTE)
     const clash = await w.publish(id, 'resolved')
     expect(clash.deliveries.find((d) => d.channel === 'x')?.status).toBe('published')
-    expect(clash.deliveries.find((d) => d.channel === 'status')).toMatchObject({status: 'failed', error: expect.stringMatching(/index\.html in .*www was not written by Candor; nothing was changed/)})
+    expect(clash.deliveries.find((d) => d.channel === 'status')).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/index\.html in .*www was not written by Candor; nothing was changed/),
+    })
     expect(read(w.siteDir, 'index.html')).toBe('theirs')
-    const attempts = (await w.store.read(id)).events.filter((e) => e.type === 'delivery_attempt' && e.channel === 'status')
+    const attempts = (await w.store.read(id)).events.filter(
+      (e) => e.type === 'delivery_attempt' && e.channel === 'status',
+    )
     expect(attempts).toHaveLength(1)
 
     // Moved away: retry rebuilds, and the site shows only what was approved for it.
     renameSync(path.join(w.siteDir, 'index.html'), path.join(w.dir, 'theirs.html'))
-    const retry = await retryFailed({incident: id}, {store: w.store, actor: 'dana', env: xEnv(), reporter: {progress() {}}, clock: w.clock})
-    expect(retry.updates).toEqual([{update: 2, phase: 'resolved', deliveries: [{channel: 'status', status: 'published', ids: ['voice/2'], urls: ['incidents/voice.html']}]}])
+    const retry = await retryFailed(
+      {incident: id},
+      {store: w.store, actor: 'dana', env: xEnv(), reporter: {progress() {}}, clock: w.clock},
+    )
+    expect(retry.updates).toEqual([
+      {
+        update: 2,
+        phase: 'resolved',
+        deliveries: [{channel: 'status', status: 'published', ids: ['voice/2'], urls: ['incidents/voice.html']}],
+      },
+    ])
     const page = read(w.siteDir, 'incidents/voice.html')
     expect(page).toContain('Acme Voice works normally again.')
     expect(page).not.toContain('Looking into')
@@ -130,11 +167,24 @@ describe('the site channel', () => {
   })
 
   it('describes its target and needs the store', async () => {
-    const channel = {name: 'status', type: 'site' as const, kind: CHANNEL_KINDS.site, options: {dir: 'public', base_url: 'https://status.acme.example/'}}
+    const channel = {
+      name: 'status',
+      type: 'site' as const,
+      kind: CHANNEL_KINDS.site,
+      options: {dir: 'public', base_url: 'https://status.acme.example/'},
+    }
     const adapter = createAdapter({channel, credentials: {}, timeoutMs: 1000})
     expect(adapter.describeTarget()).toBe(`status site in ${path.resolve('public')} (https://status.acme.example)`)
     await expect(
-      adapter.post({text: 't', part: 1, parts: 1, post: {channel: 'status', type: 'site', parts: []}, incident: {id: 'a', update: 1, phase: 'p', facts: {}}, idempotencyKey: 'k', signal: new AbortController().signal}),
+      adapter.post({
+        text: 't',
+        part: 1,
+        parts: 1,
+        post: {channel: 'status', type: 'site', parts: []},
+        incident: {id: 'a', update: 1, phase: 'p', facts: {}},
+        idempotencyKey: 'k',
+        signal: new AbortController().signal,
+      }),
     ).rejects.toMatchObject({retry: 'never', message: expect.stringContaining('built from the incident store')})
   })
 })

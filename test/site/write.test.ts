@@ -1,4 +1,14 @@
-import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync} from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {MANIFEST, writeSite} from '../../src/infrastructure/site-files.js'
@@ -19,8 +29,19 @@ describe('writeSite', () => {
     const dir = path.join(tempDir(), 'site')
     const result = writeSite(dir, files(2))
     expect(result.written).toEqual(['style.css', 'incidents/i0.html', 'incidents/i1.html', 'index.html'])
-    expect(all(dir)).toEqual([MANIFEST, 'incidents', 'incidents/i0.html', 'incidents/i1.html', 'index.html', 'style.css'])
-    expect(JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8'))).toEqual({generator: 'candor', version: 1, files: ['incidents/i0.html', 'incidents/i1.html', 'index.html', 'style.css']})
+    expect(all(dir)).toEqual([
+      MANIFEST,
+      'incidents',
+      'incidents/i0.html',
+      'incidents/i1.html',
+      'index.html',
+      'style.css',
+    ])
+    expect(JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8'))).toEqual({
+      generator: 'candor',
+      version: 1,
+      files: ['incidents/i0.html', 'incidents/i1.html', 'index.html', 'style.css'],
+    })
     expect(readFileSync(path.join(dir, 'index.html'), 'utf8')).toBe('index with 2')
   })
 
@@ -33,11 +54,22 @@ describe('writeSite', () => {
     const second = writeSite(dir, files(1))
     expect(second.written).toEqual(['index.html'])
     expect(second.removed).toEqual(['incidents/i1.html', 'incidents/i2.html'])
-    expect(all(dir)).toEqual([MANIFEST, 'CNAME', 'incidents', 'incidents/i0.html', 'incidents/notes.txt', 'index.html', 'style.css'])
+    expect(all(dir)).toEqual([
+      MANIFEST,
+      'CNAME',
+      'incidents',
+      'incidents/i0.html',
+      'incidents/notes.txt',
+      'index.html',
+      'style.css',
+    ])
     expect(readFileSync(path.join(dir, 'CNAME'), 'utf8')).toBe('status.acme.example')
 
     // A folder that held only Candor's pages goes with them.
-    writeSite(dir, [{path: 'archive/2025/a.html', content: 'a'}, {path: 'index.html', content: 'x'}])
+    writeSite(dir, [
+      {path: 'archive/2025/a.html', content: 'a'},
+      {path: 'index.html', content: 'x'},
+    ])
     writeSite(dir, [{path: 'index.html', content: 'y'}])
     expect(existsSync(path.join(dir, 'archive'))).toBe(false)
     expect(existsSync(path.join(dir, 'incidents', 'notes.txt'))).toBe(true)
@@ -59,7 +91,10 @@ describe('writeSite', () => {
     const dir = path.join(parent, 'site')
     mkdirSync(dir)
     writeFileSync(path.join(parent, 'precious.txt'), 'keep')
-    writeFileSync(path.join(dir, MANIFEST), JSON.stringify({generator: 'candor', version: 1, files: ['../precious.txt', '/etc/hostname', 'index.html']}))
+    writeFileSync(
+      path.join(dir, MANIFEST),
+      JSON.stringify({generator: 'candor', version: 1, files: ['../precious.txt', '/etc/hostname', 'index.html']}),
+    )
     const result = writeSite(dir, [{path: 'style.css', content: 'css'}])
     expect(result.removed).toEqual([])
     expect(readFileSync(path.join(parent, 'precious.txt'), 'utf8')).toBe('keep')

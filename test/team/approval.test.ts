@@ -15,7 +15,19 @@ const phaseRule = (text: string) => text.replace('  identified:\n', '  identifie
 const playbookRule = (text: string) => text.replace('name: incident\n', 'name: incident\napproval: { required: 2 }\n')
 
 async function openIncident(w: TeamWorld) {
-  const r = await w.engineer('Alice').cli(['incident', 'open', w.playbook, '--set', 'service=Acme Voice', '--set', 'impact=Calls fail', '--id', 'voice-1'])
+  const r = await w
+    .engineer('Alice')
+    .cli([
+      'incident',
+      'open',
+      w.playbook,
+      '--set',
+      'service=Acme Voice',
+      '--set',
+      'impact=Calls fail',
+      '--id',
+      'voice-1',
+    ])
   expect(r.code, r.stderr).toBe(0)
 }
 
@@ -29,20 +41,51 @@ describePg('two-person approval', () => {
     expect((await alice.cli(['publish', '--phase', 'investigating', '--yes'])).code).toBe(0)
     const requests = world.fake.requests.length
 
-    const drafted = await alice.cli(['publish', '--phase', 'identified', '--set', 'cause=a failed database upgrade', '--yes', '--json'])
+    const drafted = await alice.cli([
+      'publish',
+      '--phase',
+      'identified',
+      '--set',
+      'cause=a failed database upgrade',
+      '--yes',
+      '--json',
+    ])
     expect(drafted.code, drafted.stderr).toBe(0)
     const draft = json(drafted).draft
-    expect(json(drafted)).toEqual({draft: expect.stringMatching(/^d-[0-9a-f]{8}$/), status: 'pending-approval', approvals: ['Alice'], required: 2})
+    expect(json(drafted)).toEqual({
+      draft: expect.stringMatching(/^d-[0-9a-f]{8}$/),
+      status: 'pending-approval',
+      approvals: ['Alice'],
+      required: 2,
+    })
     expect(world.fake.requests).toHaveLength(requests)
 
     const listed = json(await bob.cli(['drafts', '--json'])).drafts
-    expect(listed).toEqual([expect.objectContaining({draft, incident: 'voice-1', phase: 'identified', requested_by: 'Alice', approvals: ['Alice'], required: 2, status: 'pending-approval'})])
+    expect(listed).toEqual([
+      expect.objectContaining({
+        draft,
+        incident: 'voice-1',
+        phase: 'identified',
+        requested_by: 'Alice',
+        approvals: ['Alice'],
+        required: 2,
+        status: 'pending-approval',
+      }),
+    ])
 
     // The same person, however written, counts once: by approve, or by publishing again.
     for (const again of [
       await alice.cli(['approve', draft, '--yes', '--json']),
       await alice.cli(['approve', draft, '--yes', '--json', '--as', '  ALICE ']),
-      await alice.cli(['publish', '--phase', 'identified', '--set', 'cause=a failed database upgrade', '--yes', '--json']),
+      await alice.cli([
+        'publish',
+        '--phase',
+        'identified',
+        '--set',
+        'cause=a failed database upgrade',
+        '--yes',
+        '--json',
+      ]),
     ]) {
       expect(again.code, again.stderr).toBe(0)
       expect(json(again)).toEqual({draft, status: 'pending-approval', approvals: ['Alice'], required: 2})
@@ -57,14 +100,21 @@ describePg('two-person approval', () => {
 
     const sent = await bob.cli(['approve', draft, '--yes', '--json'])
     expect(sent.code, sent.stderr).toBe(0)
-    expect(json(sent)).toEqual({incident: 'voice-1', phase: 'identified', update: 2, deliveries: [{channel: 'x', status: 'published', ids: [expect.any(String)], urls: [expect.any(String)]}]})
+    expect(json(sent)).toEqual({
+      incident: 'voice-1',
+      phase: 'identified',
+      update: 2,
+      deliveries: [{channel: 'x', status: 'published', ids: [expect.any(String)], urls: [expect.any(String)]}],
+    })
     const tweets = world.fake.tweets
     expect(tweets).toHaveLength(2)
     expect(tweets[1].inReplyTo).toBe(tweets[0].id)
     expect(tweets[1].text).toContain('a failed database upgrade')
 
     const events = json(await alice.cli(['incident', 'show', '--json'])).events as Array<Record<string, unknown>>
-    const drafting = events.filter((e) => String(e.type).startsWith('draft_') || (e.type === 'approved' && e.update === 2))
+    const drafting = events.filter(
+      (e) => String(e.type).startsWith('draft_') || (e.type === 'approved' && e.update === 2),
+    )
     expect(drafting.map((e) => [e.type, e.by])).toEqual([
       ['draft_created', 'Alice'],
       ['draft_approved', 'Alice'],
@@ -85,9 +135,13 @@ describePg('two-person approval', () => {
     world = await teamWorld({playbook: phaseRule})
     const [alice, bob, carol] = [world.engineer('Alice'), world.engineer('Bob'), world.engineer('Carol')]
     await openIncident(world)
-    const draft = json(await alice.cli(['publish', '--phase', 'identified', '--set', 'cause=a bad deploy', '--yes', '--json'])).draft
+    const draft = json(
+      await alice.cli(['publish', '--phase', 'identified', '--set', 'cause=a bad deploy', '--yes', '--json']),
+    ).draft
     // Meanwhile an update that needs one approval changes a fact the draft uses.
-    expect((await bob.cli(['publish', '--phase', 'investigating', '--set', 'service=Acme Voice Mobile', '--yes'])).code).toBe(0)
+    expect(
+      (await bob.cli(['publish', '--phase', 'investigating', '--set', 'service=Acme Voice Mobile', '--yes'])).code,
+    ).toBe(0)
 
     const revised = await carol.cli(['approve', draft, '--yes'])
     expect(revised.code, revised.stderr).toBe(0)
@@ -102,7 +156,9 @@ describePg('two-person approval', () => {
     const sent = await alice.cli(['approve', draft, '--yes', '--json'])
     expect(sent.code, sent.stderr).toBe(0)
     expect(json(sent).deliveries[0].status).toBe('published')
-    expect(world.fake.tweets.map((t) => t.text)[1]).toBe('We found the cause of the Acme Voice Mobile problems: a bad deploy. A fix is being rolled out.')
+    expect(world.fake.tweets.map((t) => t.text)[1]).toBe(
+      'We found the cause of the Acme Voice Mobile problems: a bad deploy. A fix is being rolled out.',
+    )
     expect(world.fake.tweets[1].inReplyTo).toBe(world.fake.tweets[0].id)
   })
 
@@ -110,8 +166,13 @@ describePg('two-person approval', () => {
     world = await teamWorld({playbook: phaseRule})
     const [alice, bob] = [world.engineer('Alice'), world.engineer('Bob')]
     await openIncident(world)
-    const draft = json(await alice.cli(['publish', '--phase', 'identified', '--set', 'cause=a bad deploy', '--yes', '--json'])).draft
-    writeFileSync(world.playbook, readFileSync(world.playbook, 'utf8').replace('A fix is being rolled out.', 'The fix is rolling out now.'))
+    const draft = json(
+      await alice.cli(['publish', '--phase', 'identified', '--set', 'cause=a bad deploy', '--yes', '--json']),
+    ).draft
+    writeFileSync(
+      world.playbook,
+      readFileSync(world.playbook, 'utf8').replace('A fix is being rolled out.', 'The fix is rolling out now.'),
+    )
     const revised = await bob.cli(['approve', draft, '--yes', '--json'])
     expect(json(revised)).toEqual({draft, status: 'pending-approval', approvals: ['Bob'], required: 2})
     expect(world.fake.tweets).toHaveLength(0)
@@ -130,18 +191,33 @@ describePg('two-person approval', () => {
     const approved = await bob.cli(['approve', draft, '--yes', '--no-publish', '--json'])
     expect(json(approved)).toEqual({draft, status: 'approved', approvals: ['Alice', 'Bob'], required: 2})
     expect(world.fake.tweets).toHaveLength(0)
-    expect(json(await carol.cli(['drafts', '--json'])).drafts).toEqual([expect.objectContaining({draft, status: 'approved'})])
+    expect(json(await carol.cli(['drafts', '--json'])).drafts).toEqual([
+      expect.objectContaining({draft, status: 'approved'}),
+    ])
     const sent = await carol.cli(['publish', '--draft', draft, '--yes', '--json'])
     expect(sent.code, sent.stderr).toBe(0)
-    expect(json(sent)).toMatchObject({incident: 'voice-1', phase: 'investigating', update: 1, deliveries: [{status: 'published'}]})
+    expect(json(sent)).toMatchObject({
+      incident: 'voice-1',
+      phase: 'investigating',
+      update: 1,
+      deliveries: [{status: 'published'}],
+    })
     expect(world.fake.tweets).toHaveLength(1)
-    const approvedEvent = json(await carol.cli(['incident', 'show', '--json'])).events.find((e: {type: string}) => e.type === 'approved')
+    const approvedEvent = json(await carol.cli(['incident', 'show', '--json'])).events.find(
+      (e: {type: string}) => e.type === 'approved',
+    )
     expect(approvedEvent).toMatchObject({by: 'Carol', draft, approvers: ['Alice', 'Bob']})
 
-    const short = json(await alice.cli(['publish', '--phase', 'identified', '--set', 'cause=x', '--yes', '--json', '--draft-ttl', '1s'])).draft
+    const short = json(
+      await alice.cli(['publish', '--phase', 'identified', '--set', 'cause=x', '--yes', '--json', '--draft-ttl', '1s']),
+    ).draft
     // The CLI has no injected clock: wait (with a deadline) for the second to pass.
     // test/publish/two-person-approval.test.ts covers expiry on the injected clock.
-    await waitFor(async () => json(await bob.cli(['drafts', '--json'])).drafts.length === 0, {what: 'the 1s draft to expire', timeoutMs: 20_000, intervalMs: 250})
+    await waitFor(async () => json(await bob.cli(['drafts', '--json'])).drafts.length === 0, {
+      what: 'the 1s draft to expire',
+      timeoutMs: 20_000,
+      intervalMs: 250,
+    })
     const expired = await bob.cli(['approve', short, '--yes', '--json'])
     expect(expired.code).toBe(1)
     expect(json(expired).error).toMatchObject({code: 'draft_expired'})

@@ -12,7 +12,20 @@ afterEach(async () => {
 })
 
 const open = async (w: TeamWorld, who = 'Alice', id = 'voice-1') => {
-  const r = await w.engineer(who).cli(['incident', 'open', w.playbook, '--set', 'service=Acme Voice', '--set', 'impact=Calls fail', '--id', id, '--json'])
+  const r = await w
+    .engineer(who)
+    .cli([
+      'incident',
+      'open',
+      w.playbook,
+      '--set',
+      'service=Acme Voice',
+      '--set',
+      'impact=Calls fail',
+      '--id',
+      id,
+      '--json',
+    ])
   expect(r.code, r.stderr).toBe(0)
   return id
 }
@@ -27,10 +40,14 @@ describePg('team mode: one incident, many machines, one PostgreSQL store', () =>
     const post = new Gate()
     world.fake.inFlight.hold((req) => (req.method === 'POST' ? post.pass() : undefined))
     const said = ['', '']
-    const publish = (e: typeof alice, i: number) => e.cli(['publish', '--phase', 'investigating', '--yes', '--json'], {}, {onStderr: (s) => (said[i] = s)})
+    const publish = (e: typeof alice, i: number) =>
+      e.cli(['publish', '--phase', 'investigating', '--yes', '--json'], {}, {onStderr: (s) => (said[i] = s)})
     const both = Promise.all([publish(alice, 0), publish(bob, 1)])
     try {
-      await waitFor(() => said.some((s) => s.includes('waiting: ')), {what: 'one machine to wait for the other\'s lock', timeoutMs: 60_000})
+      await waitFor(() => said.some((s) => s.includes('waiting: ')), {
+        what: "one machine to wait for the other's lock",
+        timeoutMs: 60_000,
+      })
     } finally {
       post.open()
     }
@@ -39,7 +56,10 @@ describePg('team mode: one incident, many machines, one PostgreSQL store', () =>
     const [winner, loser] = JSON.parse(a.stdout).update === 1 ? [a, b] : [b, a]
     expect(JSON.parse(winner.stdout).deliveries[0]).toMatchObject({channel: 'x', status: 'published'})
     // The one that waited for the lock finds the update already there and sends nothing.
-    expect(JSON.parse(loser.stdout)).toMatchObject({update: null, deliveries: [{channel: 'x', status: 'skipped', already: {update: 1, status: 'published'}}]})
+    expect(JSON.parse(loser.stdout)).toMatchObject({
+      update: null,
+      deliveries: [{channel: 'x', status: 'skipped', already: {update: 1, status: 'published'}}],
+    })
     expect(loser.stderr).toMatch(/waiting: (Alice|Bob) is running `candor publish`/)
     expect(world.fake.tweets).toHaveLength(1)
     // Nothing was written to either local state directory.
@@ -55,14 +75,30 @@ describePg('team mode: one incident, many machines, one PostgreSQL store', () =>
 
     const list = JSON.parse((await bob.cli(['incident', 'list', '--json'])).stdout)
     expect(list.incidents).toEqual([expect.objectContaining({id: 'voice-1', phase: 'investigating'})])
-    const r = await bob.cli(['publish', '--phase', 'identified', '--set', 'cause=a failed database upgrade', '--yes', '--json'])
+    const r = await bob.cli([
+      'publish',
+      '--phase',
+      'identified',
+      '--set',
+      'cause=a failed database upgrade',
+      '--yes',
+      '--json',
+    ])
     expect(r.code, r.stderr).toBe(0)
-    expect(JSON.parse(r.stdout)).toMatchObject({incident: 'voice-1', update: 2, deliveries: [{channel: 'x', status: 'published'}]})
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      incident: 'voice-1',
+      update: 2,
+      deliveries: [{channel: 'x', status: 'published'}],
+    })
     const [first, second] = world.fake.tweets
     expect(second.inReplyTo).toBe(first.id)
 
     const status = JSON.parse((await alice.cli(['status', '--json'])).stdout)
-    expect(status).toMatchObject({incident: 'voice-1', phase: 'identified', facts: {cause: 'a failed database upgrade'}})
+    expect(status).toMatchObject({
+      incident: 'voice-1',
+      phase: 'identified',
+      facts: {cause: 'a failed database upgrade'},
+    })
     expect(status.channels).toEqual([expect.objectContaining({channel: 'x', update: 2, id: second.id})])
     const show = await alice.cli(['incident', 'show', 'voice-1'])
     expect(show.stdout).toContain('Bob')
@@ -94,7 +130,10 @@ describePg('team mode: one incident, many machines, one PostgreSQL store', () =>
       await alice.cli(['incident', 'show', '--json']),
       await alice.cli(['incident', 'show', 'nope']),
       // Under DEBUG, oclif logs the raw command line before Candor starts: the URL comes from the environment here.
-      await runCli(['status', '--json'], {cwd: alice.dir, env: {CANDOR_STORE: world.url, CANDOR_STATE_DIR: path.join(alice.dir, 'state'), DEBUG: '*'}}),
+      await runCli(['status', '--json'], {
+        cwd: alice.dir,
+        env: {CANDOR_STORE: world.url, CANDOR_STATE_DIR: path.join(alice.dir, 'state'), DEBUG: '*'},
+      }),
       await alice.cli(['drafts', '--json']),
       await alice.cli(['publish', '--phase', 'nope', '--yes'], {CANDOR_STORE: world.url}),
     ]

@@ -39,7 +39,11 @@ export function withDatabase(url: string, db: string, user?: {name: string; pass
   return u.toString()
 }
 
-export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({connectionString: url})
   await client.connect()
   try {
@@ -59,8 +63,16 @@ export async function freshDatabase(): Promise<string> {
 /** Ends every other connection to the database (a network cut, as the server sees it). */
 export async function killConnections(url: string): Promise<number> {
   const db = new URL(url).pathname.slice(1)
-  const rows = await adminQuery<{pid: number}>(withDatabase(url, 'postgres'), 'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [db])
-  await adminQuery(withDatabase(url, 'postgres'), 'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [db])
+  const rows = await adminQuery<{pid: number}>(
+    withDatabase(url, 'postgres'),
+    'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+    [db],
+  )
+  await adminQuery(
+    withDatabase(url, 'postgres'),
+    'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+    [db],
+  )
   return rows.length
 }
 
@@ -68,7 +80,11 @@ export interface Engineer {
   name: string
   /** Their own working folder and (empty) local state directory. */
   dir: string
-  cli(args: string[], extraEnv?: Record<string, string | undefined>, opts?: Pick<RunCliOptions, 'onStderr'>): ReturnType<typeof runCli>
+  cli(
+    args: string[],
+    extraEnv?: Record<string, string | undefined>,
+    opts?: Pick<RunCliOptions, 'onStderr'>,
+  ): ReturnType<typeof runCli>
 }
 
 export interface TeamWorld {
@@ -100,7 +116,12 @@ export async function teamWorld(opts: {playbook?: (text: string) => string; url?
       const dir = tempDir(`candor-${name.toLowerCase().replace(/\W+/g, '-')}-`)
       mkdirSync(path.join(dir, 'state'), {recursive: true})
       const env = {...xEnv(), CANDOR_STATE_DIR: path.join(dir, 'state'), CANDOR_USER: name, CANDOR_STORE: undefined}
-      return {name, dir, cli: (args, extraEnv = {}, opts = {}) => runCli([...args, '--store', url], {...opts, cwd: dir, env: {...env, ...extraEnv}})}
+      return {
+        name,
+        dir,
+        cli: (args, extraEnv = {}, opts = {}) =>
+          runCli([...args, '--store', url], {...opts, cwd: dir, env: {...env, ...extraEnv}}),
+      }
     },
     close: () => fake.close(),
   }

@@ -14,21 +14,35 @@ afterEach(async () => {
 /** The SQL blocks of the README's "Team mode" section, in order. */
 function readmeSql(): string[] {
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
-  const section = readme.slice(readme.indexOf('## Team mode'), readme.indexOf('\n## ', readme.indexOf('## Team mode') + 1))
+  const section = readme.slice(
+    readme.indexOf('## Team mode'),
+    readme.indexOf('\n## ', readme.indexOf('## Team mode') + 1),
+  )
   return [...section.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1])
 }
 
 /** Runs README SQL against a test database: its own role names (roles are cluster-wide), its database name. */
 async function runReadmeSql(sql: string, db: string, roles: Record<string, string>): Promise<void> {
   let text = sql.replace(/DATABASE ops\b/g, `DATABASE ${db}`)
-  for (const [from, to] of Object.entries(roles)) text = text.replace(new RegExp(`(ROLE|TO|AUTHORIZATION|,) ${from}\\b(?!_)`, 'g'), `$1 ${to}`)
+  for (const [from, to] of Object.entries(roles))
+    text = text.replace(new RegExp(`(ROLE|TO|AUTHORIZATION|,) ${from}\\b(?!_)`, 'g'), `$1 ${to}`)
   await adminQuery(withDatabase(process.env.CANDOR_TEST_PG_URL!, db), text)
 }
 
 async function publishAs(url: string) {
   world = await teamWorld({url})
   const alice = world.engineer('Alice')
-  const opened = await alice.cli(['incident', 'open', world.playbook, '--set', 'service=S', '--set', 'impact=I', '--id', 'inc'])
+  const opened = await alice.cli([
+    'incident',
+    'open',
+    world.playbook,
+    '--set',
+    'service=S',
+    '--set',
+    'impact=I',
+    '--id',
+    'inc',
+  ])
   expect(opened.code, opened.stderr).toBe(0)
   const published = await alice.cli(['publish', '--phase', 'investigating', '--yes', '--json'])
   expect(published.code, published.stderr).toBe(0)
@@ -44,7 +58,10 @@ describePg('the least-privilege roles of the README', () => {
     const role = `candor_${randomBytes(4).toString('hex')}`
     await runReadmeSql(simple, db, {candor: role})
     await publishAs(withDatabase(url, db, {name: role, password: 'change-me'}))
-    const tables = await adminQuery<{schemaname: string}>(url, `select distinct schemaname from pg_tables where tablename like 'candor_%'`)
+    const tables = await adminQuery<{schemaname: string}>(
+      url,
+      `select distinct schemaname from pg_tables where tablename like 'candor_%'`,
+    )
     expect(tables).toEqual([{schemaname: 'candor'}])
   })
 
@@ -61,12 +78,17 @@ describePg('the least-privilege roles of the README', () => {
     // Before the owner migrates, the app role can't create the schema: it says what to do.
     const early = await runCli(['incident', 'list', '--json', '--store', app])
     expect(early.code).toBe(1)
-    expect(JSON.parse(early.stdout).error).toMatchObject({code: 'store_permission', suggestions: [expect.stringContaining('candor store migrate')]})
+    expect(JSON.parse(early.stdout).error).toMatchObject({
+      code: 'store_permission',
+      suggestions: [expect.stringContaining('candor store migrate')],
+    })
 
     const migrated = await runCli(['store', 'migrate', '--store', owner, '--json'])
     expect(migrated.code, migrated.stderr).toBe(0)
     await runReadmeSql(grants, db, roles)
-    expect(JSON.parse((await runCli(['store', 'migrate', '--store', app, '--json'])).stdout)).toMatchObject({applied: []})
+    expect(JSON.parse((await runCli(['store', 'migrate', '--store', app, '--json'])).stdout)).toMatchObject({
+      applied: [],
+    })
 
     await publishAs(app)
     await expect(adminQuery(app, `update candor_events set type = 'note'`)).rejects.toThrow(/permission denied/)

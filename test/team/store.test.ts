@@ -19,20 +19,43 @@ afterEach(async () => {
   await Promise.all(stores.splice(0).map((s) => s.close()))
 })
 
-const opened = (id: string): NewEvent => ({type: 'opened', by: 'alice', incident: id, playbook: {name: 'incident', file: 'incident.yaml'}, started_at: '2026-11-25T03:00:00.000Z', facts: {service: 'S'}})
-const published = (update: number, part = 1): NewEvent => ({type: 'delivery_result', by: 'alice', update, channel: 'x', part, status: 'published', remote: {id: String(1000 + update)}})
+const opened = (id: string): NewEvent => ({
+  type: 'opened',
+  by: 'alice',
+  incident: id,
+  playbook: {name: 'incident', file: 'incident.yaml'},
+  started_at: '2026-11-25T03:00:00.000Z',
+  facts: {service: 'S'},
+})
+const published = (update: number, part = 1): NewEvent => ({
+  type: 'delivery_result',
+  by: 'alice',
+  update,
+  channel: 'x',
+  part,
+  status: 'published',
+  remote: {id: String(1000 + update)},
+})
 
 describePg('the PostgreSQL store', () => {
   it('migrates an empty database, once, and says so', async () => {
     const url = await freshDatabase()
     const first = await runCli(['store', 'migrate', '--store', url, '--json'])
     expect(first.code, first.stderr).toBe(0)
-    expect(JSON.parse(first.stdout)).toMatchObject({kind: 'postgres', from: 0, to: SCHEMA_VERSION, applied: [{version: 1}, {version: 2}]})
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      kind: 'postgres',
+      from: 0,
+      to: SCHEMA_VERSION,
+      applied: [{version: 1}, {version: 2}],
+    })
     expect(first.stdout + first.stderr).not.toContain(pgPassword())
     expect(JSON.parse(first.stdout).store).toContain(':••••@')
     const again = await runCli(['store', 'migrate', '--store', url, '--json'])
     expect(JSON.parse(again.stdout)).toMatchObject({from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: []})
-    const tables = await adminQuery<{t: string}>(url, `select tablename as t from pg_tables where tablename like 'candor_%' order by 1`)
+    const tables = await adminQuery<{t: string}>(
+      url,
+      `select tablename as t from pg_tables where tablename like 'candor_%' order by 1`,
+    )
     expect(tables.map((r) => r.t)).toEqual(['candor_events', 'candor_locks', 'candor_schema'])
   })
 
@@ -41,8 +64,22 @@ describePg('the PostgreSQL store', () => {
     const v1 = open(url, {autoMigrate: false})
     expect(await v1.migrate(1)).toMatchObject({from: 0, to: 1})
     // Rows as a version-1 Candor wrote them (no event ids).
-    const event = {type: 'opened', by: 'alice', incident: 'old-1', playbook: {name: 'incident', file: 'incident.yaml'}, started_at: '2026-11-25T03:00:00.000Z', facts: {service: 'S'}, seq: 1, at: '2026-11-25T03:00:00.000Z'}
-    await adminQuery(url, 'insert into candor_events (incident, seq, at, type, body) values ($1, 1, $2, $3, $4)', ['old-1', event.at, 'opened', JSON.stringify(event)])
+    const event = {
+      type: 'opened',
+      by: 'alice',
+      incident: 'old-1',
+      playbook: {name: 'incident', file: 'incident.yaml'},
+      started_at: '2026-11-25T03:00:00.000Z',
+      facts: {service: 'S'},
+      seq: 1,
+      at: '2026-11-25T03:00:00.000Z',
+    }
+    await adminQuery(url, 'insert into candor_events (incident, seq, at, type, body) values ($1, 1, $2, $3, $4)', [
+      'old-1',
+      event.at,
+      'opened',
+      JSON.stringify(event),
+    ])
     expect((await adminQuery<{version: number}>(url, 'select version from candor_schema'))[0].version).toBe(1)
 
     const r = await runCli(['store', 'migrate', '--store', url, '--json'])
@@ -66,7 +103,11 @@ describePg('the PostgreSQL store', () => {
     const url = await freshDatabase()
     await open(url).create('inc', opened('inc'))
     const machines = Array.from({length: 6}, () => open(url))
-    await Promise.all(machines.flatMap((m, i) => Array.from({length: 5}, (_, j) => m.append('inc', {type: 'note', by: `m${i}`, text: `note ${i}.${j}`}))))
+    await Promise.all(
+      machines.flatMap((m, i) =>
+        Array.from({length: 5}, (_, j) => m.append('inc', {type: 'note', by: `m${i}`, text: `note ${i}.${j}`})),
+      ),
+    )
     const {events} = await open(url).read('inc')
     expect(events.map((e) => e.seq)).toEqual(Array.from({length: 31}, (_, i) => i + 1))
     expect(new Set(events.map((e) => (e.type === 'note' ? e.text : e.type))).size).toBe(31)
@@ -81,9 +122,20 @@ describePg('the PostgreSQL store', () => {
     const results = await Promise.allSettled([a.append('inc', published(1)), b.append('inc', published(1))])
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected'])
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
-    expect(rejected.reason).toMatchObject({code: 'already_published', message: expect.stringContaining('update 1 on x, part 1, was already published from another Candor')})
+    expect(rejected.reason).toMatchObject({
+      code: 'already_published',
+      message: expect.stringContaining('update 1 on x, part 1, was already published from another Candor'),
+    })
     // A failed result, or another part, is fine.
-    await a.append('inc', {type: 'delivery_result', by: 'alice', update: 1, channel: 'x', part: 1, status: 'failed', error: 'boom'})
+    await a.append('inc', {
+      type: 'delivery_result',
+      by: 'alice',
+      update: 1,
+      channel: 'x',
+      part: 1,
+      status: 'failed',
+      error: 'boom',
+    })
     await a.append('inc', published(1, 2))
     expect((await a.read('inc')).events.filter((e) => e.type === 'delivery_result')).toHaveLength(3)
   })
@@ -91,8 +143,15 @@ describePg('the PostgreSQL store', () => {
   it('keeps the JSON of each event exactly as written', async () => {
     const url = await freshDatabase()
     const s = open(url)
-    const first = await s.create('inc', {...opened('inc'), facts: {zeta: 1, alpha: 'ü ✓ "quoted"', list: ['b', 'a']}} as NewEvent)
-    const second = await s.append('inc', {type: 'note', by: 'bob', text: 'line\nbreak'}, new Date('2026-11-25T03:04:05.678Z'))
+    const first = await s.create('inc', {
+      ...opened('inc'),
+      facts: {zeta: 1, alpha: 'ü ✓ "quoted"', list: ['b', 'a']},
+    } as NewEvent)
+    const second = await s.append(
+      'inc',
+      {type: 'note', by: 'bob', text: 'line\nbreak'},
+      new Date('2026-11-25T03:04:05.678Z'),
+    )
     const {events} = await open(url).read('inc')
     expect(events.map((e) => JSON.stringify(e))).toEqual([JSON.stringify(first), JSON.stringify(second)])
     expect(second.at).toBe('2026-11-25T03:04:05.678Z')
@@ -105,7 +164,9 @@ describePg('the PostgreSQL store', () => {
     await a.create('inc', opened('inc'))
     const held = await a.lock('inc', {timeoutMs: 0, command: 'publish --phase identified', by: 'Sam'})
     let waitedFor: unknown
-    await expect(b.lock('inc', {timeoutMs: 400, pollMs: 50, command: 'publish', by: 'Dana', onWait: (o) => (waitedFor = o)})).rejects.toMatchObject({
+    await expect(
+      b.lock('inc', {timeoutMs: 400, pollMs: 50, command: 'publish', by: 'Dana', onWait: (o) => (waitedFor = o)}),
+    ).rejects.toMatchObject({
       code: 'incident_locked',
       message: expect.stringContaining('Sam is running `candor publish --phase identified`'),
     })
@@ -113,11 +174,15 @@ describePg('the PostgreSQL store', () => {
     // Appends (transaction-scoped locks) are not blocked by the command lock.
     await b.append('inc', {type: 'note', by: 'Dana', text: 'still writable'})
     await held.release()
-    const second = (await b.lock('inc', {timeoutMs: 2000, pollMs: 50, command: 'retry', by: 'Dana'})) as Awaited<ReturnType<PgIncidentStore['lock']>> & {ensureHeld(): Promise<void>}
+    const second = (await b.lock('inc', {timeoutMs: 2000, pollMs: 50, command: 'retry', by: 'Dana'})) as Awaited<
+      ReturnType<PgIncidentStore['lock']>
+    > & {ensureHeld(): Promise<void>}
     // Its connection is cut, but the process lives: it takes the lock again, unopposed.
     await killConnections(url)
     await second.ensureHeld()
-    await expect(a.lock('inc', {timeoutMs: 300, pollMs: 50, command: 'publish', by: 'Sam'})).rejects.toMatchObject({code: 'incident_locked'})
+    await expect(a.lock('inc', {timeoutMs: 300, pollMs: 50, command: 'publish', by: 'Sam'})).rejects.toMatchObject({
+      code: 'incident_locked',
+    })
     await second.release()
   })
 
@@ -126,9 +191,13 @@ describePg('the PostgreSQL store', () => {
     const a = open(url)
     await a.create('inc', opened('inc'))
     const script = `import {PgIncidentStore} from ${JSON.stringify(path.join(ROOT, 'dist/infrastructure/store/postgres.js'))}; const s = new PgIncidentStore(process.argv[1]); await s.lock('inc', {timeoutMs: 0, command: 'publish', by: 'Ghost'}); console.log('locked'); setInterval(() => {}, 1000)`
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, url], {stdio: ['ignore', 'pipe', 'inherit']})
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, url], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     await new Promise<void>((resolve) => child.stdout.on('data', (d) => String(d).includes('locked') && resolve()))
-    await expect(a.lock('inc', {timeoutMs: 200, pollMs: 50, command: 'publish', by: 'Sam'})).rejects.toMatchObject({message: expect.stringContaining('Ghost is running `candor publish`')})
+    await expect(a.lock('inc', {timeoutMs: 200, pollMs: 50, command: 'publish', by: 'Sam'})).rejects.toMatchObject({
+      message: expect.stringContaining('Ghost is running `candor publish`'),
+    })
     child.kill('SIGKILL')
     const started = Date.now()
     const lock = await a.lock('inc', {timeoutMs: 10_000, pollMs: 50, command: 'publish', by: 'Sam'})
@@ -154,11 +223,18 @@ describePg('the PostgreSQL store', () => {
     await blocker.connect()
     await blocker.query('begin')
     await blocker.query('select pg_advisory_xact_lock($1, $2)', [LOCK_CLASS.append, incidentKey('inc')])
-    const writing = s.appendMany('inc', ['a', 'b', 'c'].map((text) => ({type: 'note', by: 'alice', text}) as NewEvent))
+    const writing = s.appendMany(
+      'inc',
+      ['a', 'b', 'c'].map((text) => ({type: 'note', by: 'alice', text}) as NewEvent),
+    )
     const db = new URL(url).pathname.slice(1)
     const waiting = await waitFor(
       async () => {
-        const rows = await adminQuery<{pid: number}>(withDatabase(url, 'postgres'), `select pid from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'`, [db])
+        const rows = await adminQuery<{pid: number}>(
+          withDatabase(url, 'postgres'),
+          `select pid from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'`,
+          [db],
+        )
         return rows.length > 0 ? rows : undefined
       },
       {what: 'the batch to wait for the append lock', intervalMs: 50},
@@ -178,7 +254,10 @@ describePg('the PostgreSQL store', () => {
 
   it('never shows the password when the login fails', async () => {
     const url = await freshDatabase()
-    const wrong = withDatabase(url, new URL(url).pathname.slice(1), {name: new URL(url).username, password: 'not-the-password-9f8e'})
+    const wrong = withDatabase(url, new URL(url).pathname.slice(1), {
+      name: new URL(url).username,
+      password: 'not-the-password-9f8e',
+    })
     const r = await runCli(['incident', 'list', '--json'], {env: {CANDOR_STORE: wrong}})
     expect(r.code).toBe(1)
     const out = JSON.parse(r.stdout)

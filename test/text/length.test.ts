@@ -1,5 +1,12 @@
 import {describe, expect, it} from 'vitest'
-import {codePointLength, graphemeEnds, graphemeLength, mastodonLength, xIsValid, xWeightedLength} from '../../src/domain/text/length.js'
+import {
+  codePointLength,
+  graphemeEnds,
+  graphemeLength,
+  mastodonLength,
+  xIsValid,
+  xWeightedLength,
+} from '../../src/domain/text/length.js'
 
 const FAMILY = '👨‍👩‍👧‍👦' // man, ZWJ, woman, ZWJ, girl, ZWJ, boy: 7 code points, 11 UTF-16 units
 const FLAG = '🇩🇪'
@@ -77,7 +84,19 @@ describe('graphemeEnds and long text', () => {
 
   it('agrees with one pass of Intl.Segmenter across its internal chunks', () => {
     // Flags (regional indicator pairs), ZWJ sequences, a cluster longer than a chunk, surrogate pairs at every offset.
-    const pieces = ['🇩🇪🇫🇷🇯🇵', FAMILY, 'e' + '\u0301'.repeat(700), '😀', 'abc', '👩🏽‍💻', '\uD83D', ' ', '故人', '1️⃣', '\r\n']
+    const pieces = [
+      '🇩🇪🇫🇷🇯🇵',
+      FAMILY,
+      'e' + '\u0301'.repeat(700),
+      '😀',
+      'abc',
+      '👩🏽‍💻',
+      '\uD83D',
+      ' ',
+      '故人',
+      '1️⃣',
+      '\r\n',
+    ]
     let text = ''
     for (let k = 0; k < 400; k++) text += pieces[(k * 5 + (k >> 3)) % pieces.length]
     for (let shift = 0; shift < 4; shift++) {

@@ -36,7 +36,10 @@ function checkSplit(text: string, opts: SplitOptions): string[] {
   }
   expect(parts.length).toBeGreaterThanOrEqual(2)
   for (const [i, part] of parts.entries()) {
-    expect(opts.measure(part), `part ${i + 1}/${parts.length} within the limit: ${JSON.stringify(part)}`).toBeLessThanOrEqual(opts.limit)
+    expect(
+      opts.measure(part),
+      `part ${i + 1}/${parts.length} within the limit: ${JSON.stringify(part)}`,
+    ).toBeLessThanOrEqual(opts.limit)
     expect(LONE_SURROGATE.test(part), `part ${i + 1} has no broken surrogate pair`).toBe(false)
   }
   const bodies = bodiesOf(parts)
@@ -49,7 +52,10 @@ function checkSplit(text: string, opts: SplitOptions): string[] {
   let at = 0
   for (const [i, body] of bodies.entries()) {
     const b = norm(body)
-    expect(whole.startsWith(b, at), `body ${i + 1} continues the text at ${at}: ${JSON.stringify(b.slice(0, 40))}`).toBe(true)
+    expect(
+      whole.startsWith(b, at),
+      `body ${i + 1} continues the text at ${at}: ${JSON.stringify(b.slice(0, 40))}`,
+    ).toBe(true)
     at += b.length
     if (whole[at] === ' ') at++
   }
@@ -87,7 +93,8 @@ describe('splitIntoThread', () => {
   })
 
   it('treats line breaks and ! ? … as sentence ends and drops the whitespace at breaks', () => {
-    const paragraph = (k: number): string => `Update ${k}: ${'we are still investigating the elevated error rates '.repeat(2).trim()}`
+    const paragraph = (k: number): string =>
+      `Update ${k}: ${'we are still investigating the elevated error rates '.repeat(2).trim()}`
     const text = [1, 2, 3, 4, 5, 6].map(paragraph).join('\n\n') + '\n'
     const bodies = checkSplit(text, X)
     for (const body of bodies) expect(body).toMatch(/^Update \d+:.*rates$/s)
@@ -99,7 +106,18 @@ describe('splitIntoThread', () => {
   })
 
   it('splits one giant sentence between words, greedily', () => {
-    const vocabulary = ['database', 'failover', 'in', 'progress', 'eu-west', 'customers', 'may', 'see', 'errors', 'retrying']
+    const vocabulary = [
+      'database',
+      'failover',
+      'in',
+      'progress',
+      'eu-west',
+      'customers',
+      'may',
+      'see',
+      'errors',
+      'retrying',
+    ]
     const words = Array.from({length: 400}, (_, k) => vocabulary[(k * 7) % vocabulary.length]!)
     const text = words.join(' ')
     const parts = splitIntoThread(text, X)
@@ -190,7 +208,10 @@ describe('splitIntoThread', () => {
   })
 
   it('keeps URLs whole', () => {
-    const urls = Array.from({length: 20}, (_, k) => `https://status.example.com/incidents/${k}/updates?lang=en&page=${k}`)
+    const urls = Array.from(
+      {length: 20},
+      (_, k) => `https://status.example.com/incidents/${k}/updates?lang=en&page=${k}`,
+    )
     const text = urls.map((u, k) => `Update ${k} is at ${u} for details.`).join(' ')
     for (const opts of [{limit: 120, measure: graphemeLength}, X, {limit: 100, measure: mastodonLength}]) {
       const bodies = checkSplit(text, opts)
@@ -242,7 +263,24 @@ describe('splitIntoThread', () => {
 describe('splitIntoThread: randomized invariants', () => {
   const prng = mulberry32 // seeded: the inputs vary reproducibly
 
-  const WORDS = ['the', 'database', 'is', 'failing', 'over', 'to', 'eu-west-1', 'customers', 'may', 'see', 'errors', 'x'.repeat(40), 'retrying…', 'done.', 'why?', 'now!']
+  const WORDS = [
+    'the',
+    'database',
+    'is',
+    'failing',
+    'over',
+    'to',
+    'eu-west-1',
+    'customers',
+    'may',
+    'see',
+    'errors',
+    'x'.repeat(40),
+    'retrying…',
+    'done.',
+    'why?',
+    'now!',
+  ]
   const EMOJI = ['🚨', '😀', FAMILY, '🇯🇵', '👩🏽‍💻', '1️⃣', '❤️', 'é', 'e\u0301']
   const CJK = ['東京', '大阪で障害が発生しました。', '故人西辞黄鹤楼', '復旧作業中です！', '한국어']
   const SEPARATORS = [' ', ' ', ' ', ' ', '  ', '\n', '\n\n', ' \t ']
@@ -267,7 +305,8 @@ describe('splitIntoThread: randomized invariants', () => {
         if (r < 0.6) token = pick(WORDS)
         else if (r < 0.75) token = pick(EMOJI)
         else if (r < 0.87) token = pick(CJK)
-        else if (r < 0.95) token = `https://status.example.com/${Math.floor(random() * 1e6).toString(36)}/${'p'.repeat(Math.floor(random() * 30))}`
+        else if (r < 0.95)
+          token = `https://status.example.com/${Math.floor(random() * 1e6).toString(36)}/${'p'.repeat(Math.floor(random() * 30))}`
         else token = pick(EMOJI) + pick(CJK) + pick(WORDS) // glued, no spaces
         tokens.push(token, pick(SEPARATORS))
       }

@@ -45,7 +45,9 @@ describe('X weighted length: twitter-text conformance (WeightedTweetsWithDiscoun
 // twitter-text: the same suite must give the same answers there (`npm test` builds first).
 describe('the bundled counters (dist/domain/text/length.js) agree with the source on the whole suite', () => {
   it('gives every case the same X length and validity, and the same Mastodon and grapheme counts', async () => {
-    const built = (await import(new URL('../../dist/domain/text/length.js', import.meta.url).href)) as typeof import('../../src/domain/text/length.js')
+    const built = (await import(
+      new URL('../../dist/domain/text/length.js', import.meta.url).href
+    )) as typeof import('../../src/domain/text/length.js')
     const source = await import('../../src/domain/text/length.js')
     const texts = Object.values(fixture.tests)
       .flat()

@@ -60,7 +60,13 @@ function world(opts: {timeline: Array<[number, Partial<IncidentStatus>]>; failHo
 describe('watchIncident', () => {
   it('reminds before the update is due, marks it OVERDUE after, nags, and stops when resolved', async () => {
     const w = world({timeline: [[40 * MIN, {resolved: true, phase: 'resolved', updates: 2, next_update_due: null}]]})
-    const result = await watchIncident({incident: 'voice-1', load: w.load, io: w.io, exec: 'notify-chat', pollMs: 30_000})
+    const result = await watchIncident({
+      incident: 'voice-1',
+      load: w.load,
+      io: w.io,
+      exec: 'notify-chat',
+      pollMs: 30_000,
+    })
     expect(result.reason).toBe('resolved')
     expect(result.events.map((e) => [e.type, new Date(e.at).toISOString().slice(11, 16)])).toEqual([
       ['watching', '14:00'],
@@ -101,15 +107,30 @@ describe('watchIncident', () => {
       ],
     })
     const result = await watchIncident({incident: 'voice-1', load: w.load, io: w.io, pollMs: 60_000, repeatMs: 0})
-    expect(result.events.map((e) => `${e.type} ${(Date.parse(e.at) - T0) / MIN}`)).toEqual(['watching 0', 'published 12', 'reminder 27', 'overdue 32', 'resolved 50'])
-    expect(result.events[1].message).toBe('update 2 published (identified); the next update is due by 14:32 UTC (in 20 minutes)')
+    expect(result.events.map((e) => `${e.type} ${(Date.parse(e.at) - T0) / MIN}`)).toEqual([
+      'watching 0',
+      'published 12',
+      'reminder 27',
+      'overdue 32',
+      'resolved 50',
+    ])
+    expect(result.events[1].message).toBe(
+      'update 2 published (identified); the next update is due by 14:32 UTC (in 20 minutes)',
+    )
     expect(result.events[1].due).toBe('2026-11-25T14:32:00.000Z')
   })
 
   it('on a terminal: rings the bell and draws a live view with a countdown', async () => {
     const w = world({timeline: [[21 * MIN, {resolved: true, phase: 'resolved', updates: 2, next_update_due: null}]]})
     const frames: string[][] = []
-    await watchIncident({incident: 'voice-1', load: w.load, io: {...w.io, draw: (lines) => frames.push(lines)}, tty: true, tickMs: 60_000, pollMs: 60_000})
+    await watchIncident({
+      incident: 'voice-1',
+      load: w.load,
+      io: {...w.io, draw: (lines) => frames.push(lines)},
+      tty: true,
+      tickMs: 60_000,
+      pollMs: 60_000,
+    })
     expect(w.bells()).toBe(2)
     expect(frames[0]).toContain('Next update due by 14:20 UTC: in 20:00')
     expect(frames.find((f) => f.includes('Next update due by 14:20 UTC: in 5:00'))).toBeDefined()
@@ -120,7 +141,12 @@ describe('watchIncident', () => {
   })
 
   it('with nothing published yet, the first update is due 5 minutes after the start', async () => {
-    const w = world({timeline: [[0, {updates: 0, phase: null, channels: [], next_update_due: null, cadence: null}], [6 * MIN, {resolved: true}]]})
+    const w = world({
+      timeline: [
+        [0, {updates: 0, phase: null, channels: [], next_update_due: null, cadence: null}],
+        [6 * MIN, {resolved: true}],
+      ],
+    })
     const result = await watchIncident({incident: 'voice-1', load: w.load, io: w.io, pollMs: 60_000})
     expect(result.events.map((e) => [e.type, e.message])).toEqual([
       ['watching', 'watching voice-1 (nothing published yet); the first update is due by 14:05 UTC (in 5 minutes)'],
@@ -140,7 +166,14 @@ describe('watchIncident', () => {
       if (w.now() >= T0 + 21 * MIN) controller.abort()
       return w.load()
     }
-    const result = await watchIncident({incident: 'voice-1', load, io: w.io, exec: 'false', pollMs: 60_000, signal: controller.signal})
+    const result = await watchIncident({
+      incident: 'voice-1',
+      load,
+      io: w.io,
+      exec: 'false',
+      pollMs: 60_000,
+      signal: controller.signal,
+    })
     expect(result.reason).toBe('interrupted')
     expect(result.events.map((e) => e.type)).toEqual(['watching', 'error', 'reminder', 'hook', 'overdue', 'hook'])
     expect(result.events[1].message).toBe('cannot read the incident: journal is locked; trying again')
@@ -161,32 +194,85 @@ describe('status follows the cadence', () => {
     const {playbook} = loadPlaybook(file)
     const facts = resolveFacts(playbook!, playbook!.examples!)
     const startedAt = new Date(T0)
-    const early = renderPhase(playbook!, 'investigating', facts, {now: new Date(T0 + 30 * MIN), incident: {id: 'i', startedAt}, channels: ['x']})
+    const early = renderPhase(playbook!, 'investigating', facts, {
+      now: new Date(T0 + 30 * MIN),
+      incident: {id: 'i', startedAt},
+      channels: ['x'],
+    })
     expect(early.nextUpdateDue).toBe('2026-11-25T14:50:00.000Z')
     expect(early.posts[0].parts[0].text).toContain('Next update by 14:50 UTC.')
-    const late = renderPhase(playbook!, 'investigating', facts, {now: new Date(T0 + 125 * MIN), incident: {id: 'i', startedAt}, channels: ['x']})
+    const late = renderPhase(playbook!, 'investigating', facts, {
+      now: new Date(T0 + 125 * MIN),
+      incident: {id: 'i', startedAt},
+      channels: ['x'],
+    })
     expect(late.nextUpdateDue).toBe('2026-11-25T17:05:00.000Z')
     expect(late.posts[0].parts[0].text).toContain('Next update by 17:05 UTC.')
 
     // The journal of an incident that published the late update.
     const at = (m: number) => new Date(T0 + m * MIN).toISOString()
     const events = [
-      {seq: 1, at: at(0), by: 'dana', type: 'opened', incident: 'i', playbook: {name: 'outage', file}, started_at: at(0), facts: {}},
-      {seq: 2, at: at(125), by: 'dana', type: 'rendered', update: 1, phase: 'investigating', next_update_due: late.nextUpdateDue, posts: [{channel: 'x', type: 'x', parts: [{text: 't', length: 1, limit: 280}]}]},
+      {
+        seq: 1,
+        at: at(0),
+        by: 'dana',
+        type: 'opened',
+        incident: 'i',
+        playbook: {name: 'outage', file},
+        started_at: at(0),
+        facts: {},
+      },
+      {
+        seq: 2,
+        at: at(125),
+        by: 'dana',
+        type: 'rendered',
+        update: 1,
+        phase: 'investigating',
+        next_update_due: late.nextUpdateDue,
+        posts: [{channel: 'x', type: 'x', parts: [{text: 't', length: 1, limit: 280}]}],
+      },
       {seq: 3, at: at(125), by: 'dana', type: 'approved', update: 1, channels: ['x'], declined: []},
-      {seq: 4, at: at(125), by: 'dana', type: 'delivery_result', update: 1, channel: 'x', part: 1, status: 'published', remote: {id: '1'}},
+      {
+        seq: 4,
+        at: at(125),
+        by: 'dana',
+        type: 'delivery_result',
+        update: 1,
+        channel: 'x',
+        part: 1,
+        status: 'published',
+        remote: {id: '1'},
+      },
     ] as JournalEvent[]
     const state = foldIncident(events)
-    expect(incidentStatus(state, new Date(T0 + 126 * MIN), playbook)).toMatchObject({next_update_due: '2026-11-25T17:05:00.000Z', overdue: false, cadence: '60m'})
+    expect(incidentStatus(state, new Date(T0 + 126 * MIN), playbook)).toMatchObject({
+      next_update_due: '2026-11-25T17:05:00.000Z',
+      overdue: false,
+      cadence: '60m',
+    })
     expect(incidentStatus(state, new Date(T0 + 186 * MIN), playbook)).toMatchObject({overdue: true, cadence: '60m'})
 
     // A journal without the promise (written before it was recorded): worked out from the playbook.
-    const old = foldIncident(events.map((e) => (e.type === 'rendered' ? {...e, next_update_due: undefined} : e)) as JournalEvent[])
-    expect(incidentStatus(old, new Date(T0 + 126 * MIN), playbook)).toMatchObject({next_update_due: '2026-11-25T17:05:00.000Z', cadence: '60m'})
-    const young = foldIncident(events.map((e) => (e.type === 'rendered' ? {...e, at: at(10), next_update_due: undefined} : e)) as JournalEvent[])
-    expect(incidentStatus(young, new Date(T0 + 11 * MIN), playbook)).toMatchObject({next_update_due: '2026-11-25T14:30:00.000Z', cadence: '20m'})
+    const old = foldIncident(
+      events.map((e) => (e.type === 'rendered' ? {...e, next_update_due: undefined} : e)) as JournalEvent[],
+    )
+    expect(incidentStatus(old, new Date(T0 + 126 * MIN), playbook)).toMatchObject({
+      next_update_due: '2026-11-25T17:05:00.000Z',
+      cadence: '60m',
+    })
+    const young = foldIncident(
+      events.map((e) => (e.type === 'rendered' ? {...e, at: at(10), next_update_due: undefined} : e)) as JournalEvent[],
+    )
+    expect(incidentStatus(young, new Date(T0 + 11 * MIN), playbook)).toMatchObject({
+      next_update_due: '2026-11-25T14:30:00.000Z',
+      cadence: '20m',
+    })
     // Without a playbook the journal's promise still stands.
-    expect(incidentStatus(state, new Date(T0 + 126 * MIN), null)).toMatchObject({next_update_due: '2026-11-25T17:05:00.000Z', cadence: null})
+    expect(incidentStatus(state, new Date(T0 + 126 * MIN), null)).toMatchObject({
+      next_update_due: '2026-11-25T17:05:00.000Z',
+      cadence: null,
+    })
   })
 })
 
@@ -195,31 +281,66 @@ describe('the first update', () => {
     const dir = tempDir()
     const store = new FileIncidentStore(path.join(dir, 'state'))
     const file = path.join(ROOT, 'playbooks', 'outage.yaml')
-    const {id} = await openIncident(store, {playbook: file, facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'dana', id: 'v-1', now: new Date(T0)})
+    const {id} = await openIncident(store, {
+      playbook: file,
+      facts: {service: 'Acme Voice', impact: 'Calls fail'},
+      actor: 'dana',
+      id: 'v-1',
+      now: new Date(T0),
+    })
     const {state} = await loadIncident(store, id)
     const early = incidentStatus(state, new Date(T0 + MIN), null)
     expect(early).toMatchObject({next_update_due: '2026-11-25T14:05:00.000Z', overdue: false, first_update: true})
     expect(dueOf(early)).toEqual({due: T0 + 5 * MIN, first: true})
     expect(frame(early, T0 + MIN, [])[2]).toBe('First update due by 14:05 UTC: in 4:00')
-    expect(incidentStatus(state, new Date(T0 + 6 * MIN), null)).toMatchObject({next_update_due: '2026-11-25T14:05:00.000Z', overdue: true, first_update: true})
+    expect(incidentStatus(state, new Date(T0 + 6 * MIN), null)).toMatchObject({
+      next_update_due: '2026-11-25T14:05:00.000Z',
+      overdue: true,
+      first_update: true,
+    })
   })
 
   it('a closed incident owes no update: status and watch give no deadline and never say OVERDUE', async () => {
     const dir = tempDir()
     const store = new FileIncidentStore(path.join(dir, 'state'))
     const file = path.join(ROOT, 'playbooks', 'outage.yaml')
-    const {id} = await openIncident(store, {playbook: file, facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'dana', id: 'v-2', now: new Date(T0)})
+    const {id} = await openIncident(store, {
+      playbook: file,
+      facts: {service: 'Acme Voice', impact: 'Calls fail'},
+      actor: 'dana',
+      id: 'v-2',
+      now: new Date(T0),
+    })
     await closeIncident(store, {incident: id, reason: 'duplicate of v-1', actor: 'dana', now: new Date(T0 + MIN)})
     const {state} = await loadIncident(store, id)
     const later = incidentStatus(state, new Date(T0 + 60 * MIN), null)
-    expect(later).toMatchObject({closed: {by: 'dana', reason: 'duplicate of v-1'}, next_update_due: null, overdue: false, first_update: false, cadence: null})
+    expect(later).toMatchObject({
+      closed: {by: 'dana', reason: 'duplicate of v-1'},
+      next_update_due: null,
+      overdue: false,
+      first_update: false,
+      cadence: null,
+    })
     expect(dueOf(later)).toBeUndefined()
   })
 
   it('`candor status` right after `incident open` says when the first update is due', async () => {
     const dir = tempDir()
     const env = {CANDOR_STATE_DIR: path.join(dir, 'state'), CANDOR_USER: 'Dana'}
-    const opened = await runCli(['incident', 'open', path.join(ROOT, 'playbooks', 'outage.yaml'), '--id', 'v-1', '--set', 'service=Acme Voice', '--set', 'impact=Calls fail'], {cwd: dir, env})
+    const opened = await runCli(
+      [
+        'incident',
+        'open',
+        path.join(ROOT, 'playbooks', 'outage.yaml'),
+        '--id',
+        'v-1',
+        '--set',
+        'service=Acme Voice',
+        '--set',
+        'impact=Calls fail',
+      ],
+      {cwd: dir, env},
+    )
     expect(opened.code, opened.stderr).toBe(0)
     const before = Date.now()
     const json = await runCli(['status', '--json'], {cwd: dir, env})
@@ -276,17 +397,46 @@ describe('candor watch', () => {
   it('prints a line per event off a terminal and exits 0 once the incident is resolved', async () => {
     const dir = tempDir()
     const file = path.join(dir, 'p.yaml')
-    writeFileSync(file, 'name: p\nfacts:\n  service: {}\nchannels:\n  x: { type: x }\nphases:\n  investigating:\n    next_update: 20m\n    posts:\n      x: { text: "hi" }\n  resolved:\n    posts:\n      x: { text: "ok" }\n')
+    writeFileSync(
+      file,
+      'name: p\nfacts:\n  service: {}\nchannels:\n  x: { type: x }\nphases:\n  investigating:\n    next_update: 20m\n    posts:\n      x: { text: "hi" }\n  resolved:\n    posts:\n      x: { text: "ok" }\n',
+    )
     const store = new FileIncidentStore(path.join(dir, 'state'))
     const incident = await openIncident(store, {playbook: file, facts: {}, actor: 'dana', id: 'p-1'})
-    await store.append(incident.id, {type: 'rendered', by: 'dana', update: 1, phase: 'resolved', posts: [{channel: 'x', type: 'x', parts: [{text: 'ok', length: 2, limit: 280}]}]})
+    await store.append(incident.id, {
+      type: 'rendered',
+      by: 'dana',
+      update: 1,
+      phase: 'resolved',
+      posts: [{channel: 'x', type: 'x', parts: [{text: 'ok', length: 2, limit: 280}]}],
+    })
     await store.append(incident.id, {type: 'approved', by: 'dana', update: 1, channels: ['x'], declined: []})
-    await store.append(incident.id, {type: 'delivery_result', by: 'dana', update: 1, channel: 'x', part: 1, status: 'published', remote: {id: '1'}})
+    await store.append(incident.id, {
+      type: 'delivery_result',
+      by: 'dana',
+      update: 1,
+      channel: 'x',
+      part: 1,
+      status: 'published',
+      remote: {id: '1'},
+    })
     const r = await runCli(['watch', '--incident', 'p-1', '--state-dir', path.join(dir, 'state')], {cwd: dir})
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
-    expect(r.stdout.trim().split('\n').map((l) => l.replace(/^\S+ /, ''))).toEqual(['watching p-1: watching p-1 (resolved)', 'resolved p-1: incident resolved (resolved); stopped watching'])
-    const json = await runCli(['watch', '--incident', 'p-1', '--state-dir', path.join(dir, 'state'), '--json'], {cwd: dir})
-    expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l).type)).toEqual(['watching', 'resolved'])
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/^\S+ /, '')),
+    ).toEqual(['watching p-1: watching p-1 (resolved)', 'resolved p-1: incident resolved (resolved); stopped watching'])
+    const json = await runCli(['watch', '--incident', 'p-1', '--state-dir', path.join(dir, 'state'), '--json'], {
+      cwd: dir,
+    })
+    expect(
+      json.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).type),
+    ).toEqual(['watching', 'resolved'])
   })
 })

@@ -72,8 +72,9 @@ export type Facet = LinkFacet | MentionFacet | TagFacet
 // What @atproto/api's RichText.detectFacets looks for (rich-text/util.ts), so Candor's posts
 // show as the Bluesky app's own do.
 const MENTION = /(^|\s|\()(@)([a-zA-Z0-9.-]+)(\b)/g
-// eslint-disable-next-line no-misleading-character-class
-const TAG = /(^|\s)[#＃]((?!\ufe0f)[^\s\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]*[^\d\s\p{P}\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]+[^\s\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]*)?/gu
+const TAG =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: the same character classes as Bluesky's own tag regex (@atproto/api rich text), \u20e2 included
+  /(^|\s)[#＃]((?!\ufe0f)[^\s\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]*[^\d\s\p{P}\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]+[^\s\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]*)?/gu
 const TRAILING_PUNCTUATION = /\p{P}+$/gu
 const MAX_TAG_LENGTH = 64
 
@@ -95,7 +96,10 @@ export function mentionsIn(text: string): Array<{handle: string; index: {byteSta
     const handle = m[3]!
     if (!isDomain(handle) && !handle.endsWith('.test')) continue
     const start = text.indexOf(handle, m.index) - 1
-    out.push({handle, index: {byteStart: byteOffset(text, start), byteEnd: byteOffset(text, start + handle.length + 1)}})
+    out.push({
+      handle,
+      index: {byteStart: byteOffset(text, start), byteEnd: byteOffset(text, start + handle.length + 1)},
+    })
   }
   return out
 }
@@ -107,7 +111,10 @@ export function tagFacets(text: string): TagFacet[] {
     const tag = (m[2] ?? '').trim().replace(TRAILING_PUNCTUATION, '')
     if (tag.length === 0 || tag.length > MAX_TAG_LENGTH) continue
     const start = m.index + m[1]!.length
-    out.push({index: {byteStart: byteOffset(text, start), byteEnd: byteOffset(text, start + 1 + tag.length)}, features: [{$type: 'app.bsky.richtext.facet#tag', tag}]})
+    out.push({
+      index: {byteStart: byteOffset(text, start), byteEnd: byteOffset(text, start + 1 + tag.length)},
+      features: [{$type: 'app.bsky.richtext.facet#tag', tag}],
+    })
   }
   return out
 }
@@ -116,14 +123,21 @@ export function tagFacets(text: string): TagFacet[] {
  * Every facet of `text`, ordered by where it starts: links, hashtags, and mentions whose
  * handle `resolve` turns into a DID (a handle it cannot resolve stays plain text).
  */
-export async function facetsOf(text: string, resolve: (handle: string) => Promise<string | undefined>): Promise<Facet[]> {
+export async function facetsOf(
+  text: string,
+  resolve: (handle: string) => Promise<string | undefined>,
+): Promise<Facet[]> {
   const mentions = await Promise.all(
     mentionsIn(text).map(async ({handle, index}): Promise<MentionFacet | undefined> => {
       const did = await resolve(handle)
       return did ? {index, features: [{$type: 'app.bsky.richtext.facet#mention', did}]} : undefined
     }),
   )
-  const all: Facet[] = [...mentions.filter((f): f is MentionFacet => f !== undefined), ...linkFacets(text), ...tagFacets(text)]
+  const all: Facet[] = [
+    ...mentions.filter((f): f is MentionFacet => f !== undefined),
+    ...linkFacets(text),
+    ...tagFacets(text),
+  ]
   return all.sort((a, b) => a.index.byteStart - b.index.byteStart)
 }
 
@@ -180,11 +194,15 @@ function errorInfo(res: HttpResponse): {name?: string; detail: string} {
 }
 
 const isOk = (res: HttpResponse) => res.status >= 200 && res.status < 300
-const isExpired = (res: HttpResponse) => (res.status === 400 || res.status === 401) && errorInfo(res).name === 'ExpiredToken'
+const isExpired = (res: HttpResponse) =>
+  (res.status === 400 || res.status === 401) && errorInfo(res).name === 'ExpiredToken'
 
 function strongRef(post: RemotePost, role: string): StrongRef {
   const cid = post.ref?.cid
-  if (!cid) throw new DeliveryError(`cannot reply on Bluesky: the ${role} post ${post.id} has no recorded cid`, {retry: 'never'})
+  if (!cid)
+    throw new DeliveryError(`cannot reply on Bluesky: the ${role} post ${post.id} has no recorded cid`, {
+      retry: 'never',
+    })
   return {uri: post.id, cid}
 }
 
@@ -204,20 +222,29 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   const tried = new Set<string>()
   let session: Promise<Session> | undefined
 
-  const xrpcUrl = (nsid: string, query?: Record<string, string>) => joinUrl(base, `xrpc/${nsid}`) + (query ? `?${new URLSearchParams(query)}` : '')
+  const xrpcUrl = (nsid: string, query?: Record<string, string>) =>
+    joinUrl(base, `xrpc/${nsid}`) + (query ? `?${new URLSearchParams(query)}` : '')
 
   function failure(res: HttpResponse): DeliveryError {
     const {name, detail} = errorInfo(res)
-    if (res.status === 429 || name === 'RateLimitExceeded') return errorFromResponse(PLATFORM, {...res, status: 429}, detail)
+    if (res.status === 429 || name === 'RateLimitExceeded')
+      return errorFromResponse(PLATFORM, {...res, status: 429}, detail)
     return errorFromResponse(PLATFORM, res, detail)
   }
 
   function sessionFrom(res: HttpResponse, previous?: Session): Session {
     const s = res.json as Partial<Session> | undefined
     if (typeof s?.accessJwt !== 'string' || typeof s.refreshJwt !== 'string' || typeof s.did !== 'string') {
-      throw new DeliveryError(`Bluesky answered ${res.status} with no session; is ${base} an AT Protocol service?`, {retry: 'never'})
+      throw new DeliveryError(`Bluesky answered ${res.status} with no session; is ${base} an AT Protocol service?`, {
+        retry: 'never',
+      })
     }
-    return {accessJwt: s.accessJwt, refreshJwt: s.refreshJwt, did: s.did, handle: typeof s.handle === 'string' ? s.handle : (previous?.handle ?? s.did)}
+    return {
+      accessJwt: s.accessJwt,
+      refreshJwt: s.refreshJwt,
+      did: s.did,
+      handle: typeof s.handle === 'string' ? s.handle : (previous?.handle ?? s.did),
+    }
   }
 
   async function signIn(signal: AbortSignal): Promise<Session> {
@@ -230,7 +257,10 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
     })
     if (res.status === 401) {
       const {detail} = errorInfo(res)
-      throw new DeliveryError(`Bluesky refused the sign-in (401${detail ? `: ${detail}` : ''}); check ${prefix}IDENTIFIER and ${prefix}APP_PASSWORD`, {retry: 'never'})
+      throw new DeliveryError(
+        `Bluesky refused the sign-in (401${detail ? `: ${detail}` : ''}); check ${prefix}IDENTIFIER and ${prefix}APP_PASSWORD`,
+        {retry: 'never'},
+      )
     }
     if (!isOk(res)) throw failure(res)
     return sessionFrom(res)
@@ -238,7 +268,13 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
 
   /** A new access token from the refresh token; a new sign-in when that has expired too. */
   async function refresh(old: Session, signal: AbortSignal): Promise<Session> {
-    const res = await httpRequest(PLATFORM, {method: 'POST', url: xrpcUrl('com.atproto.server.refreshSession'), headers: {authorization: `Bearer ${old.refreshJwt}`}, timeoutMs, signal})
+    const res = await httpRequest(PLATFORM, {
+      method: 'POST',
+      url: xrpcUrl('com.atproto.server.refreshSession'),
+      headers: {authorization: `Bearer ${old.refreshJwt}`},
+      timeoutMs,
+      signal,
+    })
     if (isOk(res)) return sessionFrom(res, old)
     if (res.status === 400 || res.status === 401) return signIn(signal)
     throw failure(res)
@@ -257,10 +293,23 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   }
 
   /** One authenticated XRPC call, refreshing the session once if the access token expired. */
-  async function call(method: 'GET' | 'POST', nsid: string, signal: AbortSignal, body?: (s: Session) => unknown, query?: (s: Session) => Record<string, string>) {
+  async function call(
+    method: 'GET' | 'POST',
+    nsid: string,
+    signal: AbortSignal,
+    body?: (s: Session) => unknown,
+    query?: (s: Session) => Record<string, string>,
+  ) {
     let s = await current(() => signIn(signal))
     const send = (as: Session) =>
-      httpRequest(PLATFORM, {method, url: xrpcUrl(nsid, query?.(as)), headers: {authorization: `Bearer ${as.accessJwt}`}, json: body?.(as), timeoutMs, signal})
+      httpRequest(PLATFORM, {
+        method,
+        url: xrpcUrl(nsid, query?.(as)),
+        headers: {authorization: `Bearer ${as.accessJwt}`},
+        json: body?.(as),
+        timeoutMs,
+        signal,
+      })
     let res = await send(s)
     if (isExpired(res)) {
       const expired = s
@@ -272,11 +321,18 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
 
   /** The post at `rkey` if an earlier attempt (in any process) created it; null if there is none. */
   async function existing(rkey: string, signal: AbortSignal): Promise<RemotePost | null> {
-    const {res, session: s} = await call('GET', 'com.atproto.repo.getRecord', signal, undefined, (me) => ({repo: me.did, collection: POST, rkey}))
+    const {res, session: s} = await call('GET', 'com.atproto.repo.getRecord', signal, undefined, (me) => ({
+      repo: me.did,
+      collection: POST,
+      rkey,
+    }))
     if (errorInfo(res).name === 'RecordNotFound') return null
     if (!isOk(res)) throw failure(res)
     const found = res.json as Partial<StrongRef> | undefined
-    if (typeof found?.uri !== 'string' || typeof found.cid !== 'string') throw new DeliveryError(`Bluesky answered ${res.status} with no record; is ${base} an AT Protocol service?`, {retry: 'never'})
+    if (typeof found?.uri !== 'string' || typeof found.cid !== 'string')
+      throw new DeliveryError(`Bluesky answered ${res.status} with no record; is ${base} an AT Protocol service?`, {
+        retry: 'never',
+      })
     return remote({uri: found.uri, cid: found.cid}, s)
   }
 
@@ -288,7 +344,12 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
     const key = handle.toLowerCase()
     let did = dids.get(key)
     if (!did) {
-      did = httpRequest(PLATFORM, {method: 'GET', url: xrpcUrl('com.atproto.identity.resolveHandle', {handle: key}), timeoutMs: Math.min(timeoutMs, RESOLVE_TIMEOUT_MS), signal}).then(
+      did = httpRequest(PLATFORM, {
+        method: 'GET',
+        url: xrpcUrl('com.atproto.identity.resolveHandle', {handle: key}),
+        timeoutMs: Math.min(timeoutMs, RESOLVE_TIMEOUT_MS),
+        signal,
+      }).then(
         (res) => {
           const found = isOk(res) ? (res.json as {did?: unknown} | undefined)?.did : undefined
           return typeof found === 'string' && found.startsWith('did:') ? found : undefined
@@ -306,13 +367,16 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   }
 
   return {
-    describeTarget: () => `Bluesky account of ${prefix}IDENTIFIER on ${service}${base !== service ? ` via ${base}` : ''}`,
+    describeTarget: () =>
+      `Bluesky account of ${prefix}IDENTIFIER on ${service}${base !== service ? ` via ${base}` : ''}`,
 
     newPostKey: () => timestampTid(),
 
     async post({text, replyTo, threadRoot, idempotencyKey, postKey, signal}): Promise<RemotePost> {
       // Root and parent must be exact {uri, cid} pairs: the root is the incident's first post here.
-      const reply = replyTo ? {root: strongRef(threadRoot ?? replyTo, 'thread root'), parent: strongRef(replyTo, 'previous')} : undefined
+      const reply = replyTo
+        ? {root: strongRef(threadRoot ?? replyTo, 'thread root'), parent: strongRef(replyTo, 'previous')}
+        : undefined
       const rkey = postKey ?? recordKey(idempotencyKey, text)
       if (tried.has(rkey)) {
         const done = await existing(rkey, signal)
@@ -328,7 +392,12 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
         ...(facets.length > 0 && {facets}),
         ...(reply && {reply}),
       }
-      const {res, session: s} = await call('POST', 'com.atproto.repo.createRecord', signal, (me) => ({repo: me.did, collection: POST, rkey, record}))
+      const {res, session: s} = await call('POST', 'com.atproto.repo.createRecord', signal, (me) => ({
+        repo: me.did,
+        collection: POST,
+        rkey,
+        record,
+      }))
       if (!isOk(res)) {
         // The PDS refuses (with a 500 from its repo tree) to create a second record under a
         // key: this part may already be there, sent by a process that never heard back.
@@ -340,7 +409,9 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
       }
       const created = res.json as Partial<StrongRef> | undefined
       if (typeof created?.uri !== 'string' || typeof created.cid !== 'string') {
-        throw new DeliveryError(`Bluesky answered ${res.status} with no record; is ${base} an AT Protocol service?`, {retry: 'never'})
+        throw new DeliveryError(`Bluesky answered ${res.status} with no record; is ${base} an AT Protocol service?`, {
+          retry: 'never',
+        })
       }
       return remote({uri: created.uri, cid: created.cid}, s)
     },

@@ -19,7 +19,8 @@ function languageTags(value: unknown): string | undefined {
 const options = {
   ...commonOptions,
   service: url({
-    description: 'The PDS to sign in to (default https://bsky.social); another PDS belongs in CANDOR_<CHANNEL>_SERVICE, beside the app password',
+    description:
+      'The PDS to sign in to (default https://bsky.social); another PDS belongs in CANDOR_<CHANNEL>_SERVICE, beside the app password',
   }),
   langs: list({description: 'Language tags of the posts (at most 3, BCP-47)', check: languageTags}),
 }

@@ -51,9 +51,14 @@ export function classifyDiscordError(res: HttpResponse, channel: string, now: Da
     return errorFromResponse('Discord', res, '', {retryAt, now})
   }
   const field = body.code === 50035 ? firstFieldError(body.errors) : undefined
-  const detail = body.message ? `${excerpt(body.message)}${body.code ? ` (code ${body.code})` : ''}${field ? `: ${excerpt(field)}` : ''}` : excerpt(res.text)
+  const detail = body.message
+    ? `${excerpt(body.message)}${body.code ? ` (code ${body.code})` : ''}${field ? `: ${excerpt(field)}` : ''}`
+    : excerpt(res.text)
   if (res.status === 401 || body.code === 50027 || body.code === 10015) {
-    return new DeliveryError(`Discord rejected the webhook (${res.status} ${detail}); check ${envPrefix(channel)}WEBHOOK_URL`, {retry: 'never'})
+    return new DeliveryError(
+      `Discord rejected the webhook (${res.status} ${detail}); check ${envPrefix(channel)}WEBHOOK_URL`,
+      {retry: 'never'},
+    )
   }
   return errorFromResponse('Discord', res, detail, {now})
 }
@@ -86,7 +91,13 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   }
 
   async function getWebhook(signal: AbortSignal, ms = timeoutMs): Promise<DiscordWebhook> {
-    const res = await httpRequest('Discord', {method: 'GET', url: webhookUrl(), timeoutMs: ms, signal, secretPath: true})
+    const res = await httpRequest('Discord', {
+      method: 'GET',
+      url: webhookUrl(),
+      timeoutMs: ms,
+      signal,
+      secretPath: true,
+    })
     if (res.status !== 200) throw classifyDiscordError(res, channel.name)
     return (res.json ?? {}) as DiscordWebhook
   }
@@ -103,21 +114,44 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   }
 
   return {
-    describeTarget: () => `Discord webhook ${parsed?.pathname.match(/webhooks\/(\d+)/)?.[1] ?? `of ${variable}`}${apiUrl ? ` via ${apiUrl}` : ''}`,
+    describeTarget: () =>
+      `Discord webhook ${parsed?.pathname.match(/webhooks\/(\d+)/)?.[1] ?? `of ${variable}`}${apiUrl ? ` via ${apiUrl}` : ''}`,
 
     async post({text, signal}): Promise<RemotePost> {
-      const json = {content: text, ...(username && {username}), ...(avatarUrl && {avatar_url: avatarUrl}), allowed_mentions: {parse: []}}
-      const res = await httpRequest('Discord', {method: 'POST', url: webhookUrl('', {wait: 'true'}), json, timeoutMs, signal, secretPath: true})
+      const json = {
+        content: text,
+        ...(username && {username}),
+        ...(avatarUrl && {avatar_url: avatarUrl}),
+        allowed_mentions: {parse: []},
+      }
+      const res = await httpRequest('Discord', {
+        method: 'POST',
+        url: webhookUrl('', {wait: 'true'}),
+        json,
+        timeoutMs,
+        signal,
+        secretPath: true,
+      })
       if (res.status !== 200) throw classifyDiscordError(res, channel.name)
       const message = (res.json ?? {}) as {id?: string; channel_id?: string; guild_id?: string}
-      if (typeof message.id !== 'string') throw new DeliveryError(`Discord answered ${res.status} without a message id`, {retry: 'never'})
+      if (typeof message.id !== 'string')
+        throw new DeliveryError(`Discord answered ${res.status} without a message id`, {retry: 'never'})
       const guild = message.guild_id ?? (await lookupGuild(signal))
-      const url = guild && message.channel_id ? `https://discord.com/channels/${guild}/${message.channel_id}/${message.id}` : undefined
+      const url =
+        guild && message.channel_id
+          ? `https://discord.com/channels/${guild}/${message.channel_id}/${message.id}`
+          : undefined
       return {id: message.id, ...(message.channel_id && {ref: {channel_id: message.channel_id}}), ...(url && {url})}
     },
 
     async delete(remote, signal) {
-      const res = await httpRequest('Discord', {method: 'DELETE', url: webhookUrl(`/messages/${encodeURIComponent(remote.id)}`), timeoutMs, signal, secretPath: true})
+      const res = await httpRequest('Discord', {
+        method: 'DELETE',
+        url: webhookUrl(`/messages/${encodeURIComponent(remote.id)}`),
+        timeoutMs,
+        signal,
+        secretPath: true,
+      })
       if (res.status !== 204 && res.status !== 200) throw classifyDiscordError(res, channel.name)
     },
 

@@ -1,6 +1,11 @@
 import nodemailer, {type NodemailerError, type SendMailOptions, type Transporter} from 'nodemailer'
 import type {RemotePost} from '../../services/incident/events.js'
-import {DeliveryError, describeTimeout, type AdapterFactory, type ChannelAdapter} from '../../services/publish/adapter.js'
+import {
+  DeliveryError,
+  describeTimeout,
+  type AdapterFactory,
+  type ChannelAdapter,
+} from '../../services/publish/adapter.js'
 import {envPrefix} from '../env-prefix.js'
 import {networkCause} from '../../infrastructure/http.js'
 import {optionsOf} from '../kind.js'
@@ -24,13 +29,23 @@ export function parseSmtpUrl(value: string | undefined): SmtpServer | undefined 
   }
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') return undefined
   const secure = url.protocol === 'smtps:'
-  return {secure, host: url.hostname, port: url.port ? Number(url.port) : secure ? 465 : 587, ...(url.username && {user: decodeURIComponent(url.username)})}
+  return {
+    secure,
+    host: url.hostname,
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    ...(url.username && {user: decodeURIComponent(url.username)}),
+  }
 }
 
 /** The domain of an address such as `Acme Status <status@acme.com>` (for Message-IDs). */
 export function addressDomain(from: string): string {
   const address = /<([^>]+)>/.exec(from)?.[1] ?? from
-  return address.slice(address.lastIndexOf('@') + 1).trim().toLowerCase() || 'localhost'
+  return (
+    address
+      .slice(address.lastIndexOf('@') + 1)
+      .trim()
+      .toLowerCase() || 'localhost'
+  )
 }
 
 /** Characters allowed on the left of a Message-ID (RFC 5322 dot-atom text); others become `-`. */
@@ -40,7 +55,12 @@ const idPart = (s: string | number) => String(s).replace(/[^A-Za-z0-9!#$%&'*+/=?
  * This part's own Message-ID, the same on every retry so a resend is recognisably the same
  * mail. The channel name keeps two email channels of one playbook from sharing ids.
  */
-export function messageIdFor(incident: {id: string; update: number}, part: number, channel: string, domain: string): string {
+export function messageIdFor(
+  incident: {id: string; update: number},
+  part: number,
+  channel: string,
+  domain: string,
+): string {
   return `<candor.${idPart(incident.id)}.${incident.update}.${part}.${idPart(channel)}@${domain}>`
 }
 
@@ -54,28 +74,56 @@ const withoutAddresses = (text: string | undefined) =>
     .slice(0, 200)
 
 /** Maps nodemailer's errors onto what the publisher needs to decide, without secrets or addresses. */
-export function classifyEmailError(error: unknown, server: SmtpServer, urlVar: string, timeoutMs: number): DeliveryError {
+export function classifyEmailError(
+  error: unknown,
+  server: SmtpServer,
+  urlVar: string,
+  timeoutMs: number,
+): DeliveryError {
   const e = error as NodemailerError
   const code = e?.responseCode
   const reply = withoutAddresses(e?.response)
   const where = `${server.host}:${server.port}`
-  if (e?.code === 'EABORT') return new DeliveryError(`interrupted while talking to the SMTP server ${where}`, {retry: 'never'})
+  if (e?.code === 'EABORT')
+    return new DeliveryError(`interrupted while talking to the SMTP server ${where}`, {retry: 'never'})
   // 4xx replies are temporary by definition (greylisting, rate limits, full mailboxes).
-  if (code && code >= 400 && code < 500) return new DeliveryError(`SMTP server ${where} answered ${code} (temporary)${reply ? `: ${reply}` : ''}`, {retry: 'transient'})
+  if (code && code >= 400 && code < 500)
+    return new DeliveryError(`SMTP server ${where} answered ${code} (temporary)${reply ? `: ${reply}` : ''}`, {
+      retry: 'transient',
+    })
   if (e?.code === 'EAUTH' || code === 535) {
-    return new DeliveryError(`SMTP authentication failed for ${server.user ?? '(no user)'} at ${where}${code ? ` (${code})` : ''}; check ${urlVar}`, {retry: 'never'})
+    return new DeliveryError(
+      `SMTP authentication failed for ${server.user ?? '(no user)'} at ${where}${code ? ` (${code})` : ''}; check ${urlVar}`,
+      {retry: 'never'},
+    )
   }
-  if (e?.code === 'ENOAUTH') return new DeliveryError(`SMTP server ${where} needs a user and password in ${urlVar}`, {retry: 'never'})
+  if (e?.code === 'ENOAUTH')
+    return new DeliveryError(`SMTP server ${where} needs a user and password in ${urlVar}`, {retry: 'never'})
   if (e?.code === 'EENVELOPE') {
-    const what = /MAIL FROM/i.test(e.command ?? '') ? 'the sender address' : e.rejected?.length ? `${e.rejected.length} recipient${e.rejected.length === 1 ? '' : 's'}` : 'the envelope'
+    const what = /MAIL FROM/i.test(e.command ?? '')
+      ? 'the sender address'
+      : e.rejected?.length
+        ? `${e.rejected.length} recipient${e.rejected.length === 1 ? '' : 's'}`
+        : 'the envelope'
     return new DeliveryError(`SMTP server ${where} refused ${what}${code ? ` (${code})` : ''}`, {retry: 'never'})
   }
-  if (code && code >= 500) return new DeliveryError(`SMTP server ${where} refused the message (${code}${reply ? ` ${reply}` : ''})`, {retry: 'never'})
-  if (e?.code === 'ETIMEDOUT') return new DeliveryError(`SMTP server ${where} did not answer within ${describeTimeout(timeoutMs)}`, {retry: 'transient', mayHaveArrived: true})
+  if (code && code >= 500)
+    return new DeliveryError(`SMTP server ${where} refused the message (${code}${reply ? ` ${reply}` : ''})`, {
+      retry: 'never',
+    })
+  if (e?.code === 'ETIMEDOUT')
+    return new DeliveryError(`SMTP server ${where} did not answer within ${describeTimeout(timeoutMs)}`, {
+      retry: 'transient',
+      mayHaveArrived: true,
+    })
   if (e?.code === 'ECONFIG') return new DeliveryError(`the SMTP settings in ${urlVar} are not valid`, {retry: 'never'})
   // nodemailer wraps socket errors: code ESOCKET, originalCode ECONNREFUSED.
   const cause = networkCause({code: e?.originalCode ?? e?.code, message: withoutAddresses(e?.message)})
-  return new DeliveryError(`could not reach the SMTP server at ${where} (${cause.what})`, {retry: 'transient', mayHaveArrived: !cause.notSent, notSent: cause.notSent})
+  return new DeliveryError(`could not reach the SMTP server at ${where} (${cause.what})`, {
+    retry: 'transient',
+    mayHaveArrived: !cause.notSent,
+    notSent: cause.notSent,
+  })
 }
 
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
@@ -125,7 +173,10 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs})
         messageId,
         // RFC 3834: an automatic message, so out-of-office replies and autoresponders stay quiet;
         // RFC 2919: the list it goes to, so readers can filter it.
-        headers: {'Auto-Submitted': 'auto-generated', ...(listId && {'List-Id': listId.includes('<') ? listId : `<${listId}>`})},
+        headers: {
+          'Auto-Submitted': 'auto-generated',
+          ...(listId && {'List-Id': listId.includes('<') ? listId : `<${listId}>`}),
+        },
         ...(replyTo && {inReplyTo: replyTo.id}),
         ...(references.length > 0 && {references}),
         signal,

@@ -8,7 +8,9 @@ const options = {
   from: text({required: true, description: 'Sender address'}),
   to: list({required: true, description: 'Recipients'}),
   bcc: list({description: 'Blind-copy recipients'}),
-  subject: template({description: 'Subject template (keep it the same for the whole incident: Gmail threads by subject)'}),
+  subject: template({
+    description: 'Subject template (keep it the same for the whole incident: Gmail threads by subject)',
+  }),
   list_id: text({
     description: 'Sending to a mailing list: its List-Id (RFC 2919), e.g. "Acme status <status.lists.acme.com>"',
     pattern: {

@@ -46,7 +46,12 @@ export function regainAccessAt(headers: Headers, now: Date = new Date()): Date |
   if (!raw) return undefined
   try {
     const usage = JSON.parse(raw) as Record<string, Array<{estimated_time_to_regain_access?: unknown}>>
-    const minutes = Math.max(0, ...Object.values(usage).flatMap((entries) => (Array.isArray(entries) ? entries : [])).map((e) => Number(e?.estimated_time_to_regain_access) || 0))
+    const minutes = Math.max(
+      0,
+      ...Object.values(usage)
+        .flatMap((entries) => (Array.isArray(entries) ? entries : []))
+        .map((e) => Number(e?.estimated_time_to_regain_access) || 0),
+    )
     return minutes > 0 ? new Date(now.getTime() + minutes * 60_000) : undefined
   } catch {
     return undefined
@@ -65,10 +70,17 @@ export function classifyGraphError(res: HttpResponse, channel: string, now: Date
     return new DeliveryError(`Facebook rate limit reached (${res.status}): ${detail}`, {retry: 'rate-limit', retryAt})
   }
   if (code === 190 || code === 102) {
-    return new DeliveryError(`Facebook rejected the Page token (${res.status}): ${detail}; check ${envPrefix(channel)}PAGE_TOKEN`, {retry: 'never'})
+    return new DeliveryError(
+      `Facebook rejected the Page token (${res.status}): ${detail}; check ${envPrefix(channel)}PAGE_TOKEN`,
+      {retry: 'never'},
+    )
   }
-  if (code === 506) return new DeliveryError(`Facebook refused a duplicate post (506): the same text is already on the Page`, {retry: 'never'})
-  if (code === 368) return new DeliveryError(`Facebook blocked the post as against its policies (368): ${message}`, {retry: 'never'})
+  if (code === 506)
+    return new DeliveryError(`Facebook refused a duplicate post (506): the same text is already on the Page`, {
+      retry: 'never',
+    })
+  if (code === 368)
+    return new DeliveryError(`Facebook blocked the post as against its policies (368): ${message}`, {retry: 'never'})
   // Codes 1 and 2 are Graph's "unknown error" and "service temporarily unavailable".
   if (res.status >= 500 || error.is_transient === true || code === 1 || code === 2) {
     return new DeliveryError(`Facebook answered ${res.status}: ${detail}`, {retry: 'transient'})
@@ -101,36 +113,66 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
     async post({text, post, signal}): Promise<RemotePost> {
       const form: Record<string, string> = {message: text, access_token: token}
       if (post.link) form.link = post.link
-      const res = await httpRequest('Facebook', {method: 'POST', url: joinUrl(base, `${encodeURIComponent(pageId)}/feed`), form, timeoutMs, signal})
+      const res = await httpRequest('Facebook', {
+        method: 'POST',
+        url: joinUrl(base, `${encodeURIComponent(pageId)}/feed`),
+        form,
+        timeoutMs,
+        signal,
+      })
       if (res.status !== 200) throw classifyGraphError(res, channel.name)
       const id = (res.json as {id?: unknown} | undefined)?.id
-      if (typeof id !== 'string' || !id) throw new DeliveryError(`Facebook answered ${res.status} without a post id`, {retry: 'never'})
+      if (typeof id !== 'string' || !id)
+        throw new DeliveryError(`Facebook answered ${res.status} without a post id`, {retry: 'never'})
       return {id, url: `https://www.facebook.com/${id}`}
     },
 
     async findPublished({text, signal}): Promise<RemotePost | null> {
       // `/posts` holds only what the Page itself published (`/feed` adds visitors' posts).
       const query = new URLSearchParams({fields: 'id,message,created_time', limit: String(LOOKUP_LIMIT)})
-      const res = await httpRequest('Facebook', {method: 'GET', url: `${joinUrl(base, `${encodeURIComponent(pageId)}/posts`)}?${query}`, headers: bearer, timeoutMs, signal})
+      const res = await httpRequest('Facebook', {
+        method: 'GET',
+        url: `${joinUrl(base, `${encodeURIComponent(pageId)}/posts`)}?${query}`,
+        headers: bearer,
+        timeoutMs,
+        signal,
+      })
       if (res.status !== 200) throw classifyGraphError(res, channel.name)
       const data = (res.json as {data?: unknown} | undefined)?.data
-      if (!Array.isArray(data)) throw new DeliveryError(`Facebook answered ${res.status} without a list of posts`, {retry: 'never'})
-      const match = (data as Array<{id?: unknown; message?: unknown}>).find((p) => typeof p?.id === 'string' && p.message === text)
+      if (!Array.isArray(data))
+        throw new DeliveryError(`Facebook answered ${res.status} without a list of posts`, {retry: 'never'})
+      const match = (data as Array<{id?: unknown; message?: unknown}>).find(
+        (p) => typeof p?.id === 'string' && p.message === text,
+      )
       return match ? {id: match.id as string, url: `https://www.facebook.com/${match.id as string}`} : null
     },
 
     async delete(remote, signal) {
-      const res = await httpRequest('Facebook', {method: 'DELETE', url: joinUrl(base, encodeURIComponent(remote.id)), headers: bearer, timeoutMs, signal})
+      const res = await httpRequest('Facebook', {
+        method: 'DELETE',
+        url: joinUrl(base, encodeURIComponent(remote.id)),
+        headers: bearer,
+        timeoutMs,
+        signal,
+      })
       if (res.status !== 200) throw classifyGraphError(res, channel.name)
-      if ((res.json as {success?: unknown} | undefined)?.success !== true) throw new DeliveryError(`Facebook did not confirm deleting post ${remote.id}`, {retry: 'never'})
+      if ((res.json as {success?: unknown} | undefined)?.success !== true)
+        throw new DeliveryError(`Facebook did not confirm deleting post ${remote.id}`, {retry: 'never'})
     },
 
     async whoami(signal) {
-      const res = await httpRequest('Facebook', {method: 'GET', url: joinUrl(base, 'me?fields=id,name'), headers: bearer, timeoutMs, signal})
+      const res = await httpRequest('Facebook', {
+        method: 'GET',
+        url: joinUrl(base, 'me?fields=id,name'),
+        headers: bearer,
+        timeoutMs,
+        signal,
+      })
       if (res.status !== 200) throw classifyGraphError(res, channel.name)
       const me = (res.json ?? {}) as {id?: string; name?: string}
       // A user token answers /me with the person, not the Page: say so rather than look fine.
-      if (me.id !== pageId) return `${me.name ?? 'unknown'} (id ${me.id ?? '?'}; not Page ${pageId}: posting needs that Page's token)`
+      if (me.id !== pageId)
+        return `${me.name ?? 'unknown'} (id ${me.id ?? '?'}; not Page ${pageId}: posting needs that Page's token)`
       return `${me.name ?? 'unknown'} (Page ${me.id})`
     },
   }

@@ -3,7 +3,12 @@ import {constants, promises as fs} from 'node:fs'
 import path from 'node:path'
 import type {RemotePost} from '../../services/incident/events.js'
 import type {IncidentStore} from '../../services/incident/store.js'
-import {DeliveryError, type AdapterFactory, type ChannelAdapter, type PostRequest} from '../../services/publish/adapter.js'
+import {
+  DeliveryError,
+  type AdapterFactory,
+  type ChannelAdapter,
+  type PostRequest,
+} from '../../services/publish/adapter.js'
 import {makeFolder} from '../../infrastructure/fs/make-folder.js'
 import {optionsOf} from '../kind.js'
 import {markdownKind} from './kind.js'
@@ -32,7 +37,7 @@ function marker(update: number, part: number): string {
 /** The incident id recorded in a file's front matter, if the file has one. */
 export function ownerOf(content: string): string | undefined {
   const front = /^---\r?\n([\s\S]*?)\r?\n---\r?$/m.exec(content)
-  if (!front || front.index !== 0) return undefined
+  if (front?.index !== 0) return undefined
   const line = /^candor_incident:\s*(.+?)\s*$/m.exec(front[1]!)
   if (!line) return undefined
   const value = line[1]!
@@ -139,7 +144,8 @@ async function replaceAtomic(target: string, content: string): Promise<void> {
 async function startedAt(store: IncidentStore | undefined, id: string, now: Date): Promise<Date> {
   try {
     const opened = (await store?.read(id))?.events.find((e) => e.type === 'opened')
-    if (opened && opened.type === 'opened' && !Number.isNaN(Date.parse(opened.started_at))) return new Date(opened.started_at)
+    if (opened && opened.type === 'opened' && !Number.isNaN(Date.parse(opened.started_at)))
+      return new Date(opened.started_at)
   } catch {
     // No journal to read (a test, a dry store): fall back below.
   }
@@ -169,7 +175,9 @@ export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter 
 
   function frontMatter(req: PostRequest, started: Date): string {
     const facts = req.incident.facts
-    const title = req.post.title || (typeof facts.service === 'string' && facts.service ? `${facts.service} incident` : `Incident ${req.incident.id}`)
+    const title =
+      req.post.title ||
+      (typeof facts.service === 'string' && facts.service ? `${facts.service} incident` : `Incident ${req.incident.id}`)
     return [
       '---',
       `title: ${yamlString(title)}`,
@@ -194,14 +202,18 @@ export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter 
   function existingName(req: PostRequest): string | undefined {
     const id = (req.threadRoot ?? req.replyTo)?.id
     if (id === undefined) return undefined
-    if (path.basename(id) !== id || !id.endsWith('.md')) throw new DeliveryError(`"${id}" is not a post file this channel wrote`, {retry: 'never'})
+    if (path.basename(id) !== id || !id.endsWith('.md'))
+      throw new DeliveryError(`"${id}" is not a post file this channel wrote`, {retry: 'never'})
     return id
   }
 
   /** Refuses to touch a file another incident or a person wrote. */
   function checkOwner(content: string, file: string, id: string): void {
     if (ownerOf(content) !== id) {
-      throw new DeliveryError(`${display(file)} exists and was not written by Candor for incident ${id} (no "candor_incident: ${id}" in its front matter); not touching it`, {retry: 'never'})
+      throw new DeliveryError(
+        `${display(file)} exists and was not written by Candor for incident ${id} (no "candor_incident: ${id}" in its front matter); not touching it`,
+        {retry: 'never'},
+      )
     }
   }
 
@@ -214,7 +226,11 @@ export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter 
     async post(req): Promise<RemotePost> {
       const now = new Date()
       const {id, update} = req.incident
-      const remote = (name: string): RemotePost => ({id: name, url: display(name), ref: {incident: id, update: String(update), part: String(req.part)}})
+      const remote = (name: string): RemotePost => ({
+        id: name,
+        url: display(name),
+        ref: {incident: id, update: String(update), part: String(req.part)},
+      })
       let file = existingName(req)
       try {
         if (req.signal.aborted) throw new DeliveryError('interrupted before writing the post file', {retry: 'never'})
@@ -227,7 +243,10 @@ export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter 
           // First update (or the file was removed since): create it, never over someone else's.
           if (await createExclusive(target, frontMatter(req, started) + section(req, now))) return remote(file)
           current = await readIfExists(target)
-          if (current === undefined) throw new DeliveryError(`${display(file)} appeared and vanished while writing; try again`, {retry: 'transient'})
+          if (current === undefined)
+            throw new DeliveryError(`${display(file)} appeared and vanished while writing; try again`, {
+              retry: 'transient',
+            })
         }
         checkOwner(current, file, id)
         // Already there: a retry after a crash between writing and journaling.
@@ -245,7 +264,8 @@ export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter 
     async delete(remote) {
       const update = Number(remote.ref?.update)
       const part = Number(remote.ref?.part ?? 1)
-      if (!Number.isInteger(update) || path.basename(remote.id) !== remote.id) throw new DeliveryError(`"${remote.id}" does not name an update this channel wrote`, {retry: 'never'})
+      if (!Number.isInteger(update) || path.basename(remote.id) !== remote.id)
+        throw new DeliveryError(`"${remote.id}" does not name an update this channel wrote`, {retry: 'never'})
       const target = path.join(dir, remote.id)
       try {
         const current = await readIfExists(target)
@@ -272,7 +292,8 @@ export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter 
         () => true,
         () => false,
       )
-      if (existing !== dir) return `${dir} (does not exist yet; ${writable ? `will be created in ${existing}` : `${existing} is not writable`})`
+      if (existing !== dir)
+        return `${dir} (does not exist yet; ${writable ? `will be created in ${existing}` : `${existing} is not writable`})`
       return `${dir} (${writable ? 'writable' : 'not writable'})`
     },
   }

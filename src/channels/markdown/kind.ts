@@ -4,7 +4,8 @@ const options = {
   locale: commonOptions.locale,
   dir: text({
     required: true,
-    description: "Folder the post files go into (relative to the playbook's project: the folder holding .candor/ or the git root)",
+    description:
+      "Folder the post files go into (relative to the playbook's project: the folder holding .candor/ or the git root)",
   }),
   title: titleOption,
   tags: list({description: 'Front-matter tags'}),

@@ -86,7 +86,10 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   const tokenVar = `${envPrefix(channel.name)}ACCESS_TOKEN`
 
   function endpoint(path: string): string {
-    if (!base) throw new DeliveryError(`Mastodon channel ${channel.name} has no instance: set "instance" in the playbook`, {retry: 'never'})
+    if (!base)
+      throw new DeliveryError(`Mastodon channel ${channel.name} has no instance: set "instance" in the playbook`, {
+        retry: 'never',
+      })
     return joinUrl(base, `api/v1/${path}`)
   }
 
@@ -95,7 +98,13 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
 
   /** The account the token posts as (cached): `verify_credentials`. */
   async function account(signal: AbortSignal): Promise<{id: string; acct: string}> {
-    const res = await httpRequest(PLATFORM, {method: 'GET', url: endpoint('accounts/verify_credentials'), headers: auth(), timeoutMs, signal})
+    const res = await httpRequest(PLATFORM, {
+      method: 'GET',
+      url: endpoint('accounts/verify_credentials'),
+      headers: auth(),
+      timeoutMs,
+      signal,
+    })
     if (!isOk(res)) throw failure(res)
     const me = res.json as {id?: unknown; acct?: unknown} | undefined
     if (typeof me?.id !== 'string' || typeof me.acct !== 'string') throw notMastodon(res)
@@ -111,21 +120,31 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   function failure(res: HttpResponse): DeliveryError {
     const detail = errorText(res)
     if (res.status === 401) {
-      return new DeliveryError(`Mastodon rejected the access token (401${detail ? `: ${detail}` : ''}); check ${tokenVar}`, {retry: 'never'})
+      return new DeliveryError(
+        `Mastodon rejected the access token (401${detail ? `: ${detail}` : ''}); check ${tokenVar}`,
+        {retry: 'never'},
+      )
     }
     if (res.status === 403 && /scope/i.test(detail)) {
-      return new DeliveryError(`Mastodon answered 403: ${detail}; ${tokenVar} needs the write:statuses, read:accounts and read:statuses scopes`, {retry: 'never'})
+      return new DeliveryError(
+        `Mastodon answered 403: ${detail}; ${tokenVar} needs the write:statuses, read:accounts and read:statuses scopes`,
+        {retry: 'never'},
+      )
     }
     return errorFromResponse(PLATFORM, res, detail)
   }
 
   /** A 2xx that is not a Mastodon entity means `instance`/`api_url` points somewhere else. */
   function notMastodon(res: HttpResponse): DeliveryError {
-    return new DeliveryError(`Mastodon answered ${res.status} with no ${res.json === undefined ? 'JSON' : 'status'}; is ${base} a Mastodon instance?`, {retry: 'never'})
+    return new DeliveryError(
+      `Mastodon answered ${res.status} with no ${res.json === undefined ? 'JSON' : 'status'}; is ${base} a Mastodon instance?`,
+      {retry: 'never'},
+    )
   }
 
   return {
-    describeTarget: () => `Mastodon account of ${tokenVar} on ${instance ?? '(no instance set)'}${base !== instance ? ` via ${base}` : ''}${visibility ? `, ${visibility}` : ''}`,
+    describeTarget: () =>
+      `Mastodon account of ${tokenVar} on ${instance ?? '(no instance set)'}${base !== instance ? ` via ${base}` : ''}${visibility ? `, ${visibility}` : ''}`,
 
     async post({text, replyTo, idempotencyKey, signal}): Promise<RemotePost> {
       const res = await httpRequest(PLATFORM, {
@@ -149,14 +168,29 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
 
     /** The instance's own limits: `configuration.statuses` of `GET /api/v2/instance` (public, no token). */
     async readLimits(signal) {
-      if (!base) throw new DeliveryError(`Mastodon channel ${channel.name} has no instance: set "instance" in the playbook`, {retry: 'never'})
-      const res = await httpRequest(PLATFORM, {method: 'GET', url: joinUrl(base, 'api/v2/instance'), timeoutMs: Math.min(timeoutMs, LIMITS_TIMEOUT_MS), signal})
+      if (!base)
+        throw new DeliveryError(`Mastodon channel ${channel.name} has no instance: set "instance" in the playbook`, {
+          retry: 'never',
+        })
+      const res = await httpRequest(PLATFORM, {
+        method: 'GET',
+        url: joinUrl(base, 'api/v2/instance'),
+        timeoutMs: Math.min(timeoutMs, LIMITS_TIMEOUT_MS),
+        signal,
+      })
       if (!isOk(res)) throw failure(res)
-      const statuses = (res.json as {configuration?: {statuses?: {max_characters?: unknown; characters_reserved_per_url?: unknown}}} | undefined)?.configuration?.statuses
+      const statuses = (
+        res.json as
+          | {configuration?: {statuses?: {max_characters?: unknown; characters_reserved_per_url?: unknown}}}
+          | undefined
+      )?.configuration?.statuses
       const max = statuses?.max_characters
       const url = statuses?.characters_reserved_per_url
       if (typeof max !== 'number' || !Number.isInteger(max) || max <= 0) {
-        throw new DeliveryError(`Mastodon answered ${res.status} without configuration.statuses.max_characters; is ${base} a Mastodon instance?`, {retry: 'never'})
+        throw new DeliveryError(
+          `Mastodon answered ${res.status} without configuration.statuses.max_characters; is ${base} a Mastodon instance?`,
+          {retry: 'never'},
+        )
       }
       return {maxLength: max, ...(typeof url === 'number' && Number.isInteger(url) && url >= 0 && {urlLength: url})}
     },
@@ -170,18 +204,34 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
       // on the key.
       const id = accountId ?? (await account(signal)).id
       const query = new URLSearchParams({limit: String(LOOKUP_LIMIT), exclude_reblogs: 'true'})
-      const res = await httpRequest(PLATFORM, {method: 'GET', url: `${endpoint(`accounts/${encodeURIComponent(id)}/statuses`)}?${query}`, headers: auth(), timeoutMs, signal})
+      const res = await httpRequest(PLATFORM, {
+        method: 'GET',
+        url: `${endpoint(`accounts/${encodeURIComponent(id)}/statuses`)}?${query}`,
+        headers: auth(),
+        timeoutMs,
+        signal,
+      })
       if (!isOk(res)) throw failure(res)
       if (!Array.isArray(res.json)) throw notMastodon(res)
       const wanted = comparable(text)
       const match = (res.json as Status[]).find(
-        (s) => typeof s?.id === 'string' && typeof s.content === 'string' && comparable(statusText(s.content)) === wanted && (!replyTo || s.in_reply_to_id === replyTo.id),
+        (s) =>
+          typeof s?.id === 'string' &&
+          typeof s.content === 'string' &&
+          comparable(statusText(s.content)) === wanted &&
+          (!replyTo || s.in_reply_to_id === replyTo.id),
       )
       return match ? remoteOf(match) : null
     },
 
     async delete(remote, signal) {
-      const res = await httpRequest(PLATFORM, {method: 'DELETE', url: endpoint(`statuses/${encodeURIComponent(remote.id)}`), headers: auth(), timeoutMs, signal})
+      const res = await httpRequest(PLATFORM, {
+        method: 'DELETE',
+        url: endpoint(`statuses/${encodeURIComponent(remote.id)}`),
+        headers: auth(),
+        timeoutMs,
+        signal,
+      })
       // A 404 is not treated as done: Mastodon also answers 404 for another account's status.
       if (!isOk(res)) throw failure(res)
     },

@@ -9,7 +9,9 @@ const options = {
   }),
   visibility: oneOf(['public', 'unlisted', 'private', 'direct'], {description: 'Post visibility'}),
   language: text({description: 'ISO 639 language code of the posts'}),
-  max_length: number({description: 'The character limit to split by, instead of the one the instance says (GET /api/v2/instance)'}),
+  max_length: number({
+    description: 'The character limit to split by, instead of the one the instance says (GET /api/v2/instance)',
+  }),
 }
 export type MastodonOptions = OptionsOf<typeof options>
 

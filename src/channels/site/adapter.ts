@@ -16,15 +16,24 @@ export const createAdapter: AdapterFactory = ({channel, store}) => {
   const dir = path.resolve(options.dir ?? 'site')
 
   async function rebuild(exclude?: Set<string>): Promise<void> {
-    if (!store) throw new DeliveryError('the status site is built from the incident store, and none was given', {retry: 'never'})
+    if (!store)
+      throw new DeliveryError('the status site is built from the incident store, and none was given', {retry: 'never'})
     try {
-      await buildSiteFromStore(store, {out: dir, title: options.title, baseUrl: options.baseUrl, components: options.components, lang: options.lang, exclude})
+      await buildSiteFromStore(store, {
+        out: dir,
+        title: options.title,
+        baseUrl: options.baseUrl,
+        components: options.components,
+        lang: options.lang,
+        exclude,
+      })
     } catch (error) {
       if (error instanceof DeliveryError) throw error
       const message = `status site in ${dir}: ${(error as Error).message}`
       // A clash with someone else's files or a bad folder won't fix itself; a full disk might.
       const code = (error as NodeJS.ErrnoException).code
-      const never = error instanceof CandorError || code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR' || code === 'EROFS'
+      const never =
+        error instanceof CandorError || code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR' || code === 'EROFS'
       throw new DeliveryError(message, {retry: never ? 'never' : 'transient'})
     }
   }
@@ -35,7 +44,10 @@ export const createAdapter: AdapterFactory = ({channel, store}) => {
     idempotent: true,
     async post(request): Promise<RemotePost> {
       await rebuild()
-      return {id: `${request.incident.id}/${request.incident.update}`, url: incidentUrl(options.baseUrl, request.incident.id)}
+      return {
+        id: `${request.incident.id}/${request.incident.update}`,
+        url: incidentUrl(options.baseUrl, request.incident.id),
+      }
     },
     async delete(remote: RemotePost): Promise<void> {
       await rebuild(new Set([remote.id]))

@@ -1,7 +1,13 @@
 import type {RemotePost} from '../../services/incident/events.js'
 import {DeliveryError, type AdapterFactory, type ChannelAdapter} from '../../services/publish/adapter.js'
 import {envPrefix} from '../env-prefix.js'
-import {errorFromResponse, httpRequest, joinUrl, retryAtFromHeaders, type HttpResponse} from '../../infrastructure/http.js'
+import {
+  errorFromResponse,
+  httpRequest,
+  joinUrl,
+  retryAtFromHeaders,
+  type HttpResponse,
+} from '../../infrastructure/http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
 import {optionsOf} from '../kind.js'
 import {slackKind} from './kind.js'
@@ -50,14 +56,27 @@ function excerpt(text: string): string {
 }
 
 /** Maps a Web API `{"ok": false, "error"}` answer onto what the publisher does next. */
-export function classifySlackError(error: string, res: HttpResponse, channel: string, now: Date = new Date()): DeliveryError {
+export function classifySlackError(
+  error: string,
+  res: HttpResponse,
+  channel: string,
+  now: Date = new Date(),
+): DeliveryError {
   if (error === 'ratelimited') {
-    return new DeliveryError('Slack rate limit reached (ratelimited)', {retry: 'rate-limit', retryAt: retryAtFromHeaders(res.headers, now) ?? new Date(now.getTime() + 60_000)})
+    return new DeliveryError('Slack rate limit reached (ratelimited)', {
+      retry: 'rate-limit',
+      retryAt: retryAtFromHeaders(res.headers, now) ?? new Date(now.getTime() + 60_000),
+    })
   }
   if (TRANSIENT.has(error)) return new DeliveryError(`Slack answered ${error}`, {retry: 'transient'})
-  if (AUTH.has(error)) return new DeliveryError(`Slack rejected the bot token (${error}); check ${envPrefix(channel)}BOT_TOKEN`, {retry: 'never'})
+  if (AUTH.has(error))
+    return new DeliveryError(`Slack rejected the bot token (${error}); check ${envPrefix(channel)}BOT_TOKEN`, {
+      retry: 'never',
+    })
   if (error === 'channel_not_found' || error === 'not_in_channel') {
-    return new DeliveryError(`Slack answered ${error}: check the channel option and invite the bot to that channel`, {retry: 'never'})
+    return new DeliveryError(`Slack answered ${error}: check the channel option and invite the bot to that channel`, {
+      retry: 'never',
+    })
   }
   return new DeliveryError(`Slack answered ${error}`, {retry: 'never'})
 }
@@ -85,13 +104,28 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
    * Calls one Web API method; returns the `ok: true` body or throws a classified error.
    * Write methods take JSON; read methods (auth.test, chat.getPermalink) only take a form.
    */
-  async function call(method: string, args: {json: Record<string, unknown>} | {form: Record<string, string>}, signal: AbortSignal, ms = timeoutMs): Promise<Record<string, unknown>> {
-    const res = await httpRequest('Slack', {method: 'POST', url: joinUrl(base, method), headers, ...args, timeoutMs: ms, signal})
+  async function call(
+    method: string,
+    args: {json: Record<string, unknown>} | {form: Record<string, string>},
+    signal: AbortSignal,
+    ms = timeoutMs,
+  ): Promise<Record<string, unknown>> {
+    const res = await httpRequest('Slack', {
+      method: 'POST',
+      url: joinUrl(base, method),
+      headers,
+      ...args,
+      timeoutMs: ms,
+      signal,
+    })
     if (res.status !== 200) throw errorFromResponse('Slack', res, excerpt(res.text))
     const body = res.json as {ok?: boolean; error?: string; needed?: unknown} | undefined
-    if (!body || typeof body !== 'object') throw new DeliveryError(`Slack answered ${method} with something other than JSON`, {retry: 'never'})
+    if (!body || typeof body !== 'object')
+      throw new DeliveryError(`Slack answered ${method} with something other than JSON`, {retry: 'never'})
     if (body.error === 'missing_scope' && typeof body.needed === 'string') {
-      throw new DeliveryError(`Slack answered missing_scope: ${method} needs the bot token scope ${body.needed}`, {retry: 'never'})
+      throw new DeliveryError(`Slack answered missing_scope: ${method} needs the bot token scope ${body.needed}`, {
+        retry: 'never',
+      })
     }
     if (body.ok !== true) throw classifySlackError(String(body.error ?? 'unknown_error'), res, channel.name)
     return body as Record<string, unknown>
@@ -100,7 +134,12 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   /** The message's permalink, or undefined: a missing link must never fail a message that is out. */
   async function permalink(where: string, ts: string, signal: AbortSignal): Promise<string | undefined> {
     try {
-      const link = await call('chat.getPermalink', {form: {channel: where, message_ts: ts}}, signal, Math.min(timeoutMs, PERMALINK_TIMEOUT_MS))
+      const link = await call(
+        'chat.getPermalink',
+        {form: {channel: where, message_ts: ts}},
+        signal,
+        Math.min(timeoutMs, PERMALINK_TIMEOUT_MS),
+      )
       return typeof link.permalink === 'string' ? link.permalink : undefined
     } catch {
       return undefined
@@ -114,11 +153,21 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
 
   let botId: string | undefined
   /** This bot's message with the same text in `messages`, if there is one. */
-  async function ours(messages: unknown, text: string, signal: AbortSignal, skip?: string): Promise<string | undefined> {
+  async function ours(
+    messages: unknown,
+    text: string,
+    signal: AbortSignal,
+    skip?: string,
+  ): Promise<string | undefined> {
     botId ??= String((await call('auth.test', {form: {}}, signal)).bot_id ?? '')
     const wanted = comparable(escapeSlackText(text))
     const match = (Array.isArray(messages) ? (messages as SlackMessage[]) : []).find(
-      (m) => typeof m?.ts === 'string' && m.ts !== skip && typeof m.text === 'string' && (!botId || m.bot_id === botId) && comparable(m.text) === wanted,
+      (m) =>
+        typeof m?.ts === 'string' &&
+        m.ts !== skip &&
+        typeof m.text === 'string' &&
+        (!botId || m.bot_id === botId) &&
+        comparable(m.text) === wanted,
     )
     return match?.ts as string | undefined
   }
@@ -127,13 +176,18 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
     // Slack wants a parent's ts as `thread_ts`, and a retracted parent is gone: start anew.
     retractedRootEndsThread: true,
 
-    describeTarget: () => `Slack channel ${slackChannel} as the bot of ${envPrefix(channel.name)}BOT_TOKEN${apiUrl ? ` via ${apiUrl}` : ''}`,
+    describeTarget: () =>
+      `Slack channel ${slackChannel} as the bot of ${envPrefix(channel.name)}BOT_TOKEN${apiUrl ? ` via ${apiUrl}` : ''}`,
 
     async post({text, threadRoot, signal}): Promise<RemotePost> {
       // Only a bot-mode root (it has a channel) can be a thread; post where that root is.
       const root = threadRoot?.ref?.channel ? threadRoot : undefined
       const target = root?.ref?.channel ?? slackChannel
-      const body = await call('chat.postMessage', {json: {channel: target, text: escapeSlackText(text), ...(root && {thread_ts: root.id})}}, signal)
+      const body = await call(
+        'chat.postMessage',
+        {json: {channel: target, text: escapeSlackText(text), ...(root && {thread_ts: root.id})}},
+        signal,
+      )
       return remoteOf(String(body.ts), String(body.channel ?? target), signal)
     },
 
@@ -144,28 +198,43 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
         const where = root.ref!.channel!
         let cursor: string | undefined
         for (let page = 0; page < REPLIES_PAGES; page++) {
-          const body = await call('conversations.replies', {form: {channel: where, ts: root.id, limit: String(REPLIES_LIMIT), ...(cursor && {cursor})}}, signal)
+          const body = await call(
+            'conversations.replies',
+            {form: {channel: where, ts: root.id, limit: String(REPLIES_LIMIT), ...(cursor && {cursor})}},
+            signal,
+          )
           const ts = await ours(body.messages, text, signal, root.id)
           if (ts) return remoteOf(ts, where, signal)
           cursor = (body.response_metadata as {next_cursor?: string} | undefined)?.next_cursor
           if (body.has_more !== true || !cursor) return null
         }
-        throw new DeliveryError(`Slack thread ${root.id} is too long to search for the interrupted message`, {retry: 'never'})
+        throw new DeliveryError(`Slack thread ${root.id} is too long to search for the interrupted message`, {
+          retry: 'never',
+        })
       }
-      const body = await call('conversations.history', {form: {channel: slackChannel, limit: String(HISTORY_LIMIT)}}, signal)
+      const body = await call(
+        'conversations.history',
+        {form: {channel: slackChannel, limit: String(HISTORY_LIMIT)}},
+        signal,
+      )
       const ts = await ours(body.messages, text, signal)
       if (ts) return remoteOf(ts, String(body.channel ?? slackChannel), signal)
       // Replies are not in the history: without the thread (or the previous post, which says
       // this part went to the channel itself), "not there" is only certain for the first part.
       if (!replyTo && !(incident.update === 1 && part === 1)) {
-        throw new DeliveryError(`cannot tell whether the message reached Slack without the incident's thread`, {retry: 'never'})
+        throw new DeliveryError(`cannot tell whether the message reached Slack without the incident's thread`, {
+          retry: 'never',
+        })
       }
       return null
     },
 
     async delete(remote, signal) {
       const where = remote.ref?.channel
-      if (!where) throw new DeliveryError(`Slack message ${remote.id} was sent through a webhook and cannot be deleted`, {retry: 'never'})
+      if (!where)
+        throw new DeliveryError(`Slack message ${remote.id} was sent through a webhook and cannot be deleted`, {
+          retry: 'never',
+        })
       await call('chat.delete', {json: {channel: where, ts: remote.id}}, signal)
     },
 
@@ -184,7 +253,14 @@ function webhookAdapter(channelName: string, webhookUrl: string, timeoutMs: numb
 
     async post({text, idempotencyKey, signal}): Promise<RemotePost> {
       if (!URL.canParse(webhookUrl)) throw new DeliveryError(`${variable} is not a valid URL`, {retry: 'never'})
-      const res = await httpRequest('Slack', {method: 'POST', url: webhookUrl, json: {text: escapeSlackText(text)}, timeoutMs, signal, secretPath: true})
+      const res = await httpRequest('Slack', {
+        method: 'POST',
+        url: webhookUrl,
+        json: {text: escapeSlackText(text)},
+        timeoutMs,
+        signal,
+        secretPath: true,
+      })
       if (res.status < 200 || res.status >= 300) {
         const detail = excerpt(res.text)
         const error = errorFromResponse('Slack', res, detail)

@@ -52,15 +52,24 @@ export function isFinalStatus(status: string): boolean {
  * incident, investigating. A maintenance phase with no status is a problem (undefined with
  * a reason), as is a `status_map` value of the other kind.
  */
-export function statusForPhase(kind: PlaybookKind, phase: string, statusMap: unknown): {status: StatuspageStatus} | {problem: string} {
+export function statusForPhase(
+  kind: PlaybookKind,
+  phase: string,
+  statusMap: unknown,
+): {status: StatuspageStatus} | {problem: string} {
   const statuses = statusesOf(kind)
   const mapped = statusMap && typeof statusMap === 'object' ? (statusMap as Record<string, unknown>)[phase] : undefined
   if (mapped !== undefined) {
-    if (typeof mapped === 'string' && (statuses as readonly string[]).includes(mapped)) return {status: mapped as StatuspageStatus}
-    return {problem: `status_map maps phase "${phase}" to ${JSON.stringify(mapped)}, which is not a Statuspage ${kind === 'maintenance' ? 'maintenance' : 'incident'} status (${statuses.join(', ')})`}
+    if (typeof mapped === 'string' && (statuses as readonly string[]).includes(mapped))
+      return {status: mapped as StatuspageStatus}
+    return {
+      problem: `status_map maps phase "${phase}" to ${JSON.stringify(mapped)}, which is not a Statuspage ${kind === 'maintenance' ? 'maintenance' : 'incident'} status (${statuses.join(', ')})`,
+    }
   }
   const known = DEFAULTS[kind][phase]
   if (known) return {status: known}
   if (kind === 'incident') return {status: 'investigating'}
-  return {problem: `phase "${phase}" has no Statuspage maintenance status: add it to the channel's status_map (${statuses.join(', ')})`}
+  return {
+    problem: `phase "${phase}" has no Statuspage maintenance status: add it to the channel's status_map (${statuses.join(', ')})`,
+  }
 }

@@ -1,9 +1,20 @@
 import {createHash, createHmac} from 'node:crypto'
 import type {RemotePost} from '../../services/incident/events.js'
-import {DeliveryError, type AdapterFactory, type ChannelAdapter, type PostRequest} from '../../services/publish/adapter.js'
+import {
+  DeliveryError,
+  type AdapterFactory,
+  type ChannelAdapter,
+  type PostRequest,
+} from '../../services/publish/adapter.js'
 import {envPrefix} from '../env-prefix.js'
 import {webhookSecretProblem} from './secret.js'
-import {errorFromResponse, httpRequest, joinUrl, retryAtFromHeaders, type HttpResponse} from '../../infrastructure/http.js'
+import {
+  errorFromResponse,
+  httpRequest,
+  joinUrl,
+  retryAtFromHeaders,
+  type HttpResponse,
+} from '../../infrastructure/http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
 
 /** Statuses after which a receiver may name the time to come back (Standard Webhooks "throttle"). */
@@ -65,16 +76,22 @@ export function webhookPayload(req: PostRequest, now: Date): WebhookPayload {
 /** A receiver's error body as one short line: a JSON `error`/`message`, else the first line of text. */
 function receiverDetail(res: HttpResponse): string {
   const body = res.json as {error?: unknown; message?: unknown} | undefined
-  const fromJson = typeof body?.error === 'string' ? body.error : typeof body?.message === 'string' ? body.message : undefined
-  const line = (fromJson ?? res.text).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim()
+  const fromJson =
+    typeof body?.error === 'string' ? body.error : typeof body?.message === 'string' ? body.message : undefined
+  const line = (fromJson ?? res.text)
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
   return line.length > 200 ? `${line.slice(0, 197)}...` : line
 }
 
 function classify(platform: string, res: HttpResponse): DeliveryError {
-  if (res.status === 410) return new DeliveryError(`${platform} answered 410 Gone: the receiver disabled this endpoint`, {retry: 'never'})
+  if (res.status === 410)
+    return new DeliveryError(`${platform} answered 410 Gone: the receiver disabled this endpoint`, {retry: 'never'})
   if (THROTTLE.has(res.status)) {
     const retryAt = retryAtFromHeaders(res.headers)
-    if (retryAt) return new DeliveryError(`${platform} asked to retry later (${res.status})`, {retry: 'rate-limit', retryAt})
+    if (retryAt)
+      return new DeliveryError(`${platform} asked to retry later (${res.status})`, {retry: 'rate-limit', retryAt})
   }
   return errorFromResponse(platform, res, receiverDetail(res))
 }
@@ -95,7 +112,9 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   const source = env?.[`${prefix}URL`] || credentials.URL ? `${prefix}URL` : 'the url option'
   const target = parseUrl(url)
   // api_url (a proxy or a test receiver) takes the place of the destination's scheme, host and port.
-  const endpoint = parseUrl(target && apiUrl ? joinUrl(apiUrl, target.pathname + target.search) : (target?.href ?? apiUrl))
+  const endpoint = parseUrl(
+    target && apiUrl ? joinUrl(apiUrl, target.pathname + target.search) : (target?.href ?? apiUrl),
+  )
   const valid = endpoint !== undefined && /^https?:$/.test(endpoint.protocol)
   // Only the origin is ever shown: the path of a webhook URL is often its secret.
   const platform = `webhook ${valid ? endpoint.origin : 'receiver'}`
@@ -103,7 +122,10 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   return {
     // Receivers dedupe by webhook-id (stable per part), so sending a part again is harmless.
     idempotent: true,
-    describeTarget: () => (valid ? `signed POST to ${endpoint.origin} (URL from ${source})` : `webhook (${source} is not a valid http(s) URL)`),
+    describeTarget: () =>
+      valid
+        ? `signed POST to ${endpoint.origin} (URL from ${source})`
+        : `webhook (${source} is not a valid http(s) URL)`,
 
     async post(request): Promise<RemotePost> {
       if (!valid) throw new DeliveryError(`${source} is not a valid http(s) URL`, {retry: 'never'})

@@ -10,8 +10,10 @@ export const MAKE_SECRET = 'echo "whsec_$(openssl rand -base64 32)"'
 
 /** Why `secret` (held in `variable`) cannot sign webhooks; undefined when it can. */
 export function webhookSecretProblem(secret: string, variable: string): string | undefined {
-  if (!secret || !SECRET_FORMAT.test(secret)) return `${variable} is not a Standard Webhooks secret (whsec_ followed by base64); make one with: ${MAKE_SECRET}`
+  if (!secret || !SECRET_FORMAT.test(secret))
+    return `${variable} is not a Standard Webhooks secret (whsec_ followed by base64); make one with: ${MAKE_SECRET}`
   const bytes = Buffer.from(secret.replace(/^whsec_/, ''), 'base64').length
-  if (bytes < MIN_SECRET_BYTES) return `${variable} holds ${bytes} bytes after whsec_, fewer than the ${MIN_SECRET_BYTES} a signing secret needs; make one with: ${MAKE_SECRET} (and give the receiver the same)`
+  if (bytes < MIN_SECRET_BYTES)
+    return `${variable} holds ${bytes} bytes after whsec_, fewer than the ${MIN_SECRET_BYTES} a signing secret needs; make one with: ${MAKE_SECRET} (and give the receiver the same)`
   return undefined
 }

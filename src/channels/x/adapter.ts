@@ -1,9 +1,20 @@
 import http from 'node:http'
 import https from 'node:https'
-import {ApiPartialResponseError, ApiRequestError, ApiResponseError, TwitterApi, type ITwitterApiClientPlugin} from 'twitter-api-v2'
+import {
+  ApiPartialResponseError,
+  ApiRequestError,
+  ApiResponseError,
+  TwitterApi,
+  type ITwitterApiClientPlugin,
+} from 'twitter-api-v2'
 import type {RemotePost} from '../../services/incident/events.js'
 import {envPrefix} from '../env-prefix.js'
-import {DeliveryError, statusMayHaveArrived, type AdapterFactory, type ChannelAdapter} from '../../services/publish/adapter.js'
+import {
+  DeliveryError,
+  statusMayHaveArrived,
+  type AdapterFactory,
+  type ChannelAdapter,
+} from '../../services/publish/adapter.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
 import {networkError} from '../../infrastructure/http.js'
 
@@ -28,7 +39,10 @@ function redirectPlugin(apiUrl: string | undefined, timeoutMs: number): ITwitter
       if (location && (typeof body !== 'object' || body === null || !('data' in body))) {
         const where = String(location)
         const shown = URL.canParse(where) ? new URL(where).origin + new URL(where).pathname : where
-        throw new DeliveryError(`X answered a redirect to ${shown}; Candor does not follow redirects: point api_url at the new URL`, {retry: 'never'})
+        throw new DeliveryError(
+          `X answered a redirect to ${shown}; Candor does not follow redirects: point api_url at the new URL`,
+          {retry: 'never'},
+        )
       }
     },
   }
@@ -38,8 +52,16 @@ function redirectPlugin(apiUrl: string | undefined, timeoutMs: number): ITwitter
 function dailyLimitReset(e: ApiResponseError): {who: 'account' | 'app'; reset?: Date} | undefined {
   const header = (name: string) => Number(e.headers?.[name] ?? NaN)
   const limits = [
-    {who: 'account' as const, remaining: e.rateLimit?.userDay?.remaining ?? header('x-user-limit-24hour-remaining'), reset: e.rateLimit?.userDay?.reset ?? header('x-user-limit-24hour-reset')},
-    {who: 'app' as const, remaining: e.rateLimit?.day?.remaining ?? header('x-app-limit-24hour-remaining'), reset: e.rateLimit?.day?.reset ?? header('x-app-limit-24hour-reset')},
+    {
+      who: 'account' as const,
+      remaining: e.rateLimit?.userDay?.remaining ?? header('x-user-limit-24hour-remaining'),
+      reset: e.rateLimit?.userDay?.reset ?? header('x-user-limit-24hour-reset'),
+    },
+    {
+      who: 'app' as const,
+      remaining: e.rateLimit?.day?.remaining ?? header('x-app-limit-24hour-remaining'),
+      reset: e.rateLimit?.day?.reset ?? header('x-app-limit-24hour-reset'),
+    },
   ]
   const spent = limits.find((l) => l.remaining === 0)
   if (!spent) return undefined
@@ -60,17 +82,33 @@ export function classifyXError(error: unknown, channel: string, apiUrl?: string)
     const daily = status === 429 ? dailyLimitReset(error) : undefined
     if (daily) {
       // Waiting the 15-minute window out would only hit the same cap again: fail this channel now.
-      const when = daily.reset ? `resets at ${daily.reset.toISOString().replace(/\.\d{3}Z$/, 'Z')}` : 'resets within 24 hours'
-      return new DeliveryError(`X's 24-hour post limit for this ${daily.who} is used up (429); it ${when}, then run candor retry`, {retry: 'never'})
+      const when = daily.reset
+        ? `resets at ${daily.reset.toISOString().replace(/\.\d{3}Z$/, 'Z')}`
+        : 'resets within 24 hours'
+      return new DeliveryError(
+        `X's 24-hour post limit for this ${daily.who} is used up (429); it ${when}, then run candor retry`,
+        {retry: 'never'},
+      )
     }
     if (status === 429) {
       const reset = error.rateLimit?.reset ?? Number(error.headers?.['x-rate-limit-reset'])
       const retryAt = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : new Date(Date.now() + 60_000)
       return new DeliveryError(`X rate limit reached (429)`, {retry: 'rate-limit', retryAt})
     }
-    if (status >= 500) return new DeliveryError(`X answered ${status}: ${detail}`, {retry: 'transient', mayHaveArrived: statusMayHaveArrived(status)})
-    if (status === 401) return new DeliveryError(`X rejected the credentials (401 ${detail}); check ${envPrefix(channel)}APP_KEY, _APP_SECRET, _ACCESS_TOKEN and _ACCESS_SECRET`, {retry: 'never'})
-    if (status === 403 && /duplicate/i.test(detail)) return new DeliveryError(`X refused a duplicate post (403): the same text is already on the account`, {retry: 'never'})
+    if (status >= 500)
+      return new DeliveryError(`X answered ${status}: ${detail}`, {
+        retry: 'transient',
+        mayHaveArrived: statusMayHaveArrived(status),
+      })
+    if (status === 401)
+      return new DeliveryError(
+        `X rejected the credentials (401 ${detail}); check ${envPrefix(channel)}APP_KEY, _APP_SECRET, _ACCESS_TOKEN and _ACCESS_SECRET`,
+        {retry: 'never'},
+      )
+    if (status === 403 && /duplicate/i.test(detail))
+      return new DeliveryError(`X refused a duplicate post (403): the same text is already on the account`, {
+        retry: 'never',
+      })
     return new DeliveryError(`X answered ${status}: ${detail}`, {retry: 'never'})
   }
   if (error instanceof ApiRequestError) {
@@ -104,7 +142,12 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')
   const httpAgent = sharedAgent(apiUrl)
   const client = new TwitterApi(
-    {appKey: credentials.APP_KEY, appSecret: credentials.APP_SECRET, accessToken: credentials.ACCESS_TOKEN, accessSecret: credentials.ACCESS_SECRET},
+    {
+      appKey: credentials.APP_KEY,
+      appSecret: credentials.APP_SECRET,
+      accessToken: credentials.ACCESS_TOKEN,
+      accessSecret: credentials.ACCESS_SECRET,
+    },
     {httpAgent, plugins: [redirectPlugin(apiUrl, timeoutMs)]},
   )
 
@@ -123,13 +166,25 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
 
     async findPublished({text, replyTo}): Promise<RemotePost | null> {
       // X rewrites links to t.co in the stored text: compare with every URL masked.
-      const comparable = (t: string) => t.normalize('NFC').replace(/https?:\/\/\S+/g, '<url>').trim()
+      const comparable = (t: string) =>
+        t
+          .normalize('NFC')
+          .replace(/https?:\/\/\S+/g, '<url>')
+          .trim()
       try {
         const me = await client.v2.me()
-        const timeline = await client.v2.userTimeline(me.data.id, {max_results: 20, exclude: ['retweets'], 'tweet.fields': ['referenced_tweets']})
+        const timeline = await client.v2.userTimeline(me.data.id, {
+          max_results: 20,
+          exclude: ['retweets'],
+          'tweet.fields': ['referenced_tweets'],
+        })
         const wanted = comparable(text)
         const match = timeline.tweets.find(
-          (t) => comparable(t.text) === wanted && (!replyTo || (t.referenced_tweets ?? []).some((r) => r.type === 'replied_to' && r.id === replyTo.id) || !t.referenced_tweets),
+          (t) =>
+            comparable(t.text) === wanted &&
+            (!replyTo ||
+              (t.referenced_tweets ?? []).some((r) => r.type === 'replied_to' && r.id === replyTo.id) ||
+              !t.referenced_tweets),
         )
         return match ? {id: match.id, url: `https://x.com/i/web/status/${match.id}`} : null
       } catch (error) {

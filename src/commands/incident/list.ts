@@ -14,13 +14,22 @@ export default class IncidentList extends CandorCommand {
   async run() {
     const {flags} = await this.parse(IncidentList)
     const warnings: string[] = []
-    const incidents = await listIncidents(await this.openStore(flags), {all: flags.all, onSkip: (w) => warnings.push(w)})
+    const incidents = await listIncidents(await this.openStore(flags), {
+      all: flags.all,
+      onSkip: (w) => warnings.push(w),
+    })
     for (const w of warnings) this.warnLine(w)
     if (incidents.length === 0) this.log(flags.all ? 'No incidents.' : 'No open incidents.')
     const width = Math.max(0, ...incidents.map((i) => i.id.length))
     for (const i of incidents) {
-      const state = i.closed ? paint('dim', 'closed') : i.resolved ? paint('green', 'resolved') : paint('yellow', i.phase ?? 'opened')
-      this.log(`${paint('bold', i.id.padEnd(width))}  ${state}  ${paint('dim', `${i.playbook}, started ${i.started_at}`)}`)
+      const state = i.closed
+        ? paint('dim', 'closed')
+        : i.resolved
+          ? paint('green', 'resolved')
+          : paint('yellow', i.phase ?? 'opened')
+      this.log(
+        `${paint('bold', i.id.padEnd(width))}  ${state}  ${paint('dim', `${i.playbook}, started ${i.started_at}`)}`,
+      )
     }
     return {incidents, warnings}
   }

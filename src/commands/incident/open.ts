@@ -6,20 +6,26 @@ import {readFactInput} from '../../services/publish/preview.js'
 
 export default class IncidentOpen extends CandorCommand {
   static override summary = 'Open an incident from a playbook and print its id'
-  static override description = 'Starts the incident journal with the facts known so far. Facts can be added or changed later with publish --set/--facts; required facts must be known by the first publish.'
+  static override description =
+    'Starts the incident journal with the facts known so far. Facts can be added or changed later with publish --set/--facts; required facts must be known by the first publish.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> playbooks/outage.yaml --facts facts.yaml',
     '<%= config.bin %> <%= command.id %> outage --set service="Acme Voice" --set impact="Calls fail to connect"',
     '<%= config.bin %> <%= command.id %> outage --id voice-2026-11 --json',
   ]
 
-  static override args = {playbook: Args.string({description: 'playbook file, or a name in ./playbooks', required: true})}
+  static override args = {
+    playbook: Args.string({description: 'playbook file, or a name in ./playbooks', required: true}),
+  }
   static override flags = {
     id: Flags.string({description: 'incident id (default: date and a slug of the service fact)'}),
     ...factFlags,
     ...stateFlags,
     as: actorFlag,
-    yes: Flags.boolean({char: 'y', description: 'open it even when the same service has an open incident from this playbook'}),
+    yes: Flags.boolean({
+      char: 'y',
+      description: 'open it even when the same service has an open incident from this playbook',
+    }),
   }
 
   async run() {
@@ -30,14 +36,30 @@ export default class IncidentOpen extends CandorCommand {
       const which = open.map((i) => `${i.id} (${i.phase ?? 'nothing published yet'})`).join(', ')
       if (flags.yes) return true
       if (!interactive) {
-        process.stderr.write(`${paintErr('yellow', '›')} ${open.length === 1 ? 'an incident is' : `${open.length} incidents are`} already open for the same service: ${which}; opening another (close a duplicate with \`candor incident close ID --reason TEXT\`)\n`)
+        process.stderr.write(
+          `${paintErr('yellow', '›')} ${open.length === 1 ? 'an incident is' : `${open.length} incidents are`} already open for the same service: ${which}; opening another (close a duplicate with \`candor incident close ID --reason TEXT\`)\n`,
+        )
         return true
       }
-      return this.prompter.ask((p) => p.confirm({message: `Already open for the same service: ${which}. Open another incident anyway?`, default: false}), 'no incident was opened')
+      return this.prompter.ask(
+        (p) =>
+          p.confirm({
+            message: `Already open for the same service: ${which}. Open another incident anyway?`,
+            default: false,
+          }),
+        'no incident was opened',
+      )
     }
-    const state = await openIncident(store, {playbook: args.playbook, id: flags.id, facts: readFactInput({factsFile: flags.facts, sets: flags.set}), actor: (await this.actor(flags)).name, onDuplicate})
+    const state = await openIncident(store, {
+      playbook: args.playbook,
+      id: flags.id,
+      facts: readFactInput({factsFile: flags.facts, sets: flags.set}),
+      actor: (await this.actor(flags)).name,
+      onDuplicate,
+    })
     this.log(state.id)
-    if (!this.jsonEnabled() && process.stderr.isTTY) process.stderr.write(paint('dim', `Next: candor publish --incident ${state.id} --phase ${'<phase>'}\n`))
+    if (!this.jsonEnabled() && process.stderr.isTTY)
+      process.stderr.write(paint('dim', `Next: candor publish --incident ${state.id} --phase ${'<phase>'}\n`))
     return {id: state.id}
   }
 }

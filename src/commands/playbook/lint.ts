@@ -6,7 +6,8 @@ import {lintPlaybookFile} from '../../services/lint/lint-file.js'
 
 export default class PlaybookLint extends CandorCommand {
   static override summary = "Check a playbook's communication: cadence, apology, where to follow, tone, fit"
-  static override description = `Renders every post of every phase, in every locale the playbook has, with example facts (--facts FILE, laid over the playbook's "examples:" block), and checks what customers would read:
+  static override description =
+    `Renders every post of every phase, in every locale the playbook has, with example facts (--facts FILE, laid over the playbook's "examples:" block), and checks what customers would read:
 
   next-update   every phase with next_update says when the next update comes
   apology       the first phase acknowledges the problem and apologises
@@ -26,7 +27,10 @@ Prints one line per finding as FILE:LINE:COL: severity: message [rule]. Findings
   static override examples = [
     '<%= config.bin %> <%= command.id %> playbooks/outage.yaml --strict',
     '<%= config.bin %> <%= command.id %> degraded-performance --facts playbooks/examples/degraded-performance.facts.yaml',
-    {description: 'Your own apology words for French posts', command: '<%= config.bin %> <%= command.id %> outage --words words.yaml --json'},
+    {
+      description: 'Your own apology words for French posts',
+      command: '<%= config.bin %> <%= command.id %> outage --words words.yaml --json',
+    },
   ]
 
   static override args = {
@@ -34,14 +38,25 @@ Prints one line per finding as FILE:LINE:COL: severity: message [rule]. Findings
   }
 
   static override flags = {
-    facts: Flags.string({description: 'YAML or JSON file of example facts (laid over the playbook\'s "examples:")', helpValue: 'FILE'}),
+    facts: Flags.string({
+      description: 'YAML or JSON file of example facts (laid over the playbook\'s "examples:")',
+      helpValue: 'FILE',
+    }),
     strict: Flags.boolean({description: 'every finding is an error (exit 1)'}),
-    words: Flags.string({description: 'YAML file replacing word lists: {apology|acknowledge|blame|promise: {LANG: [regex, ...]}}', helpValue: 'FILE'}),
+    words: Flags.string({
+      description: 'YAML file replacing word lists: {apology|acknowledge|blame|promise: {LANG: [regex, ...]}}',
+      helpValue: 'FILE',
+    }),
   }
 
   async run() {
     const {args, flags} = await this.parse(PlaybookLint)
-    const report = lintPlaybookFile({playbook: args.playbook, factsFile: flags.facts, strict: flags.strict, wordsFile: flags.words})
+    const report = lintPlaybookFile({
+      playbook: args.playbook,
+      factsFile: flags.facts,
+      strict: flags.strict,
+      wordsFile: flags.words,
+    })
     for (const f of report.findings) this.log(`${f.file}:${f.line}:${f.col}: ${f.severity}: ${f.message} [${f.rule}]`)
     if (!this.jsonEnabled()) {
       const n = report.findings.length
@@ -50,7 +65,10 @@ Prints one line per finding as FILE:LINE:COL: severity: message [rule]. Findings
           ? paint('green', `✓ ${report.file}: no findings`)
           : report.errors > 0
             ? paintErr('red', `✗ ${report.file}: ${n} ${n === 1 ? 'error' : 'errors'}`)
-            : paintErr('yellow', `! ${report.file}: ${n} ${n === 1 ? 'warning' : 'warnings'} (--strict makes them errors)`)
+            : paintErr(
+                'yellow',
+                `! ${report.file}: ${n} ${n === 1 ? 'warning' : 'warnings'} (--strict makes them errors)`,
+              )
       process.stderr.write(summary + '\n')
     }
     if (report.errors > 0) process.exitCode = ExitCode.Error

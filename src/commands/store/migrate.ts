@@ -3,7 +3,8 @@ import {SCHEMA_VERSION} from '../../infrastructure/store/schema.js'
 
 export default class StoreMigrate extends CandorCommand {
   static override summary = "Create or upgrade the shared PostgreSQL store's schema"
-  static override description = `Candor does this by itself on first use; run it explicitly to migrate as a more privileged role than the one Candor runs with, or before a team upgrades. Safe to run again: it applies only what is missing, in one transaction, and two machines running it at once migrate once.
+  static override description =
+    `Candor does this by itself on first use; run it explicitly to migrate as a more privileged role than the one Candor runs with, or before a team upgrades. Safe to run again: it applies only what is missing, in one transaction, and two machines running it at once migrate once.
 
 The file store (a state directory) has no schema: nothing to do.`
 
@@ -28,6 +29,13 @@ The file store (a state directory) has no schema: nothing to do.`
       this.log(`${store.location}: schema version ${result.from} → ${result.to}`)
       for (const a of result.applied) this.log(`  ${a.version}: ${a.description}`)
     }
-    return {store: store.location, kind: 'postgres', from: result.from, to: result.to, latest: SCHEMA_VERSION, applied: result.applied}
+    return {
+      store: store.location,
+      kind: 'postgres',
+      from: result.from,
+      to: result.to,
+      latest: SCHEMA_VERSION,
+      applied: result.applied,
+    }
   }
 }

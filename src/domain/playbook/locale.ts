@@ -10,7 +10,10 @@ export function templateLocale(tag: string, locales: readonly string[]): string 
 }
 
 /** The language a channel posts in: its `locale`, else the playbook's default. */
-export function channelLocale(playbook: Pick<Playbook, 'locales'>, channel: {options: Record<string, unknown>}): string {
+export function channelLocale(
+  playbook: Pick<Playbook, 'locales'>,
+  channel: {options: Record<string, unknown>},
+): string {
   const tag = channel.options.locale
   return typeof tag === 'string' && tag !== '' ? tag : (playbook.locales?.[0] ?? 'en')
 }

@@ -34,7 +34,8 @@ export function checkExpansion(value: unknown): void {
     let total = 1
     for (const child of Object.values(node)) {
       total += size(child, depth + 1)
-      if (total > MAX_NODES) throw new yaml.YAMLException(`expands to more than ${MAX_NODES} nodes (aliases repeated too often?)`)
+      if (total > MAX_NODES)
+        throw new yaml.YAMLException(`expands to more than ${MAX_NODES} nodes (aliases repeated too often?)`)
     }
     sizes.set(node, total)
     return total
@@ -51,7 +52,11 @@ export class YamlSource {
   private readonly spans = new WeakMap<object, NodeSpan>()
   private readonly lineStarts: number[]
 
-  private constructor(readonly text: string, value: unknown, spans: WeakMap<object, NodeSpan>) {
+  private constructor(
+    readonly text: string,
+    value: unknown,
+    spans: WeakMap<object, NodeSpan>,
+  ) {
     this.value = value
     this.spans = spans
     this.lineStarts = [0]
@@ -73,30 +78,33 @@ export class YamlSource {
     }
     function loadWithListener(): unknown {
       return yaml.load(text, {
-      filename,
-      schema: yaml.CORE_SCHEMA,
-      listener(event, state) {
-        if (event === 'open') {
-          stack.push({start: state.position, children: []})
-          return
-        }
-        const frame = stack.pop()!
-        const result = state.result as unknown
-        const start = frame.start
-        if (result && typeof result === 'object') {
-          const span: NodeSpan = {start}
-          if (state.kind === 'mapping') {
-            span.entries = new Map()
-            for (let i = 0; i + 1 < frame.children.length; i += 2) {
-              span.entries.set(String(frame.children[i].result), {key: frame.children[i].start, value: frame.children[i + 1].start})
-            }
-          } else if (state.kind === 'sequence') {
-            span.items = frame.children.map((c) => c.start)
+        filename,
+        schema: yaml.CORE_SCHEMA,
+        listener(event, state) {
+          if (event === 'open') {
+            stack.push({start: state.position, children: []})
+            return
           }
-          if (!spans.has(result)) spans.set(result, span)
-        }
-        stack.at(-1)?.children.push({start, result})
-      },
+          const frame = stack.pop()!
+          const result = state.result as unknown
+          const start = frame.start
+          if (result && typeof result === 'object') {
+            const span: NodeSpan = {start}
+            if (state.kind === 'mapping') {
+              span.entries = new Map()
+              for (let i = 0; i + 1 < frame.children.length; i += 2) {
+                span.entries.set(String(frame.children[i].result), {
+                  key: frame.children[i].start,
+                  value: frame.children[i + 1].start,
+                })
+              }
+            } else if (state.kind === 'sequence') {
+              span.items = frame.children.map((c) => c.start)
+            }
+            if (!spans.has(result)) spans.set(result, span)
+          }
+          stack.at(-1)?.children.push({start, result})
+        },
       })
     }
     checkExpansion(value)

@@ -30,14 +30,19 @@ export function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1
       rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1)
     }
   }
   return rows[a.length][b.length]
 }
 
 /** "Did you mean …?" for a suggestion list, or nothing when no candidate is close. */
-export function didYouMean(input: string, candidates: Iterable<string>, show: (name: string) => string = (n) => `"${n}"`): string[] {
+export function didYouMean(
+  input: string,
+  candidates: Iterable<string>,
+  show: (name: string) => string = (n) => `"${n}"`,
+): string[] {
   const match = closest(input, candidates)
   return match === undefined ? [] : [`Did you mean ${show(match)}?`]
 }

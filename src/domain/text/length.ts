@@ -23,7 +23,8 @@ const MASTODON_URL_PLACEHOLDER = 'x'.repeat(MASTODON_URL_LENGTH)
  * Mastodon's `Account::MENTION_RE`: `@user` optionally followed by `@domain`;
  * group 1 is the local part, which is all Mastodon counts.
  */
-const MASTODON_MENTION = /(?<![=/\p{L}\p{M}\p{N}\p{Pc}])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(@[\p{L}\p{M}\p{N}\p{Pc}]+(?:[.-]+[\p{L}\p{M}\p{N}\p{Pc}]+)*)?/giu
+const MASTODON_MENTION =
+  /(?<![=/\p{L}\p{M}\p{N}\p{Pc}])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(@[\p{L}\p{M}\p{N}\p{Pc}]+(?:[.-]+[\p{L}\p{M}\p{N}\p{Pc}]+)*)?/giu
 const HTTP_URL = /^https?:\/\//i
 
 /** X's weighted length of `text` (twitter-text `parseTweet`, config v3). */
@@ -47,7 +48,12 @@ export function mastodonLength(text: string, urlLength: number = MASTODON_URL_LE
   const entities: Array<{start: number; end: number; replacement: string}> = []
   if (text.includes(':')) {
     for (const url of extractUrlsWithIndices(text, {extractUrlsWithoutProtocol: false})) {
-      if (HTTP_URL.test(url.url)) entities.push({start: url.indices[0], end: url.indices[1], replacement: urlLength === MASTODON_URL_LENGTH ? MASTODON_URL_PLACEHOLDER : 'x'.repeat(urlLength)})
+      if (HTTP_URL.test(url.url))
+        entities.push({
+          start: url.indices[0],
+          end: url.indices[1],
+          replacement: urlLength === MASTODON_URL_LENGTH ? MASTODON_URL_PLACEHOLDER : 'x'.repeat(urlLength),
+        })
     }
   }
   if (text.includes('@')) {
@@ -135,7 +141,8 @@ function scanGraphemes(text: string, onEnd?: (end: number) => void): number {
       onEnd?.(pendingEnd)
       break
     }
-    if (lastStart === start) size *= 2 // one cluster fills the chunk: look further
+    if (lastStart === start)
+      size *= 2 // one cluster fills the chunk: look further
     else {
       start = lastStart
       size = SEGMENT_CHUNK

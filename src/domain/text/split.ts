@@ -54,16 +54,19 @@ export function splitIntoThread(text: string, opts: SplitOptions): string[] {
   const {limit, measure} = opts
   const total = measure(text)
   if (total <= limit) return [text]
-  if (!Number.isFinite(limit) || limit < 1) throw new Error(`splitIntoThread: the limit must be a positive number, got ${limit}`)
+  if (!Number.isFinite(limit) || limit < 1)
+    throw new Error(`splitIntoThread: the limit must be a positive number, got ${limit}`)
 
   const words = tokenize(text)
-  if (words.length === 0) throw new Error(`splitIntoThread: the text is only whitespace but measures over the limit of ${limit}`)
+  if (words.length === 0)
+    throw new Error(`splitIntoThread: the text is only whitespace but measures over the limit of ${limit}`)
   // Indices of the words after which a sentence ends; the last word always does.
   const sentenceEnds: number[] = []
   for (let k = 0; k < words.length; k++) {
     const word = words[k]!
     const next = words[k + 1]
-    if (!next || SENTENCE_END.test(text.slice(word.start, word.end)) || NEWLINE.test(text.slice(word.end, next.start))) sentenceEnds.push(k)
+    if (!next || SENTENCE_END.test(text.slice(word.start, word.end)) || NEWLINE.test(text.slice(word.end, next.start)))
+      sentenceEnds.push(k)
   }
 
   const packer = new Packer(text, words, sentenceEnds, limit, measure)

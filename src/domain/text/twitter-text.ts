@@ -15,8 +15,13 @@ export type {ParseTweetOptions}
 export const X_CONFIG: ParseTweetOptions = (configsModule as {version3: ParseTweetOptions}).version3
 
 export const parseTweet = parseTweetModule as (text: string, options?: ParseTweetOptions) => ParsedTweet
-export const extractUrlsWithIndices = extractUrlsModule as (text: string, options?: {extractUrlsWithoutProtocol: boolean}) => UrlWithIndices[]
+export const extractUrlsWithIndices = extractUrlsModule as (
+  text: string,
+  options?: {extractUrlsWithoutProtocol: boolean},
+) => UrlWithIndices[]
 /** What may not directly follow a mention (another @, an accented latin letter, ://). */
 export const endMentionMatch = endMentionMatchModule as RegExp
 /** A whole string that is a top-level domain twitter-text knows (lower case, as IANA lists them). */
-export const TOP_LEVEL_DOMAIN = new RegExp(`^(?:${(validGTLDModule as RegExp).source}|${(validCCTLDModule as RegExp).source})$`)
+export const TOP_LEVEL_DOMAIN = new RegExp(
+  `^(?:${(validGTLDModule as RegExp).source}|${(validCCTLDModule as RegExp).source})$`,
+)

@@ -16,7 +16,10 @@ export interface AtomicWriteOptions {
  * The folder must exist. Temporary names end in `.tmp`: a folder's cleaner may remove old ones.
  */
 export function writeFileAtomic(file: string, content: string, opts: AtomicWriteOptions = {}): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  const tmp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  )
   const fd = openSync(tmp, 'wx', opts.mode ?? 0o644)
   try {
     try {

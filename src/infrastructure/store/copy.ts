@@ -43,7 +43,11 @@ export interface CopyResult {
  * left alone, a journal that went on at the source gets the rest, and one that differs
  * is reported, never overwritten.
  */
-export async function copyIncidents(from: CopyEndpoint, to: CopyEndpoint, opts: {incidents?: string[]} = {}): Promise<CopyResult> {
+export async function copyIncidents(
+  from: CopyEndpoint,
+  to: CopyEndpoint,
+  opts: {incidents?: string[]} = {},
+): Promise<CopyResult> {
   const ids = opts.incidents?.length ? opts.incidents : await from.store.list()
   const reports: CopyReport[] = []
   const warnings: string[] = []
@@ -52,9 +56,16 @@ export async function copyIncidents(from: CopyEndpoint, to: CopyEndpoint, opts: 
     const source = await from.store.read(id)
     warnings.push(...source.warnings)
     const target = (await to.store.exists(id)) ? (await to.store.read(id)).events : []
-    const diverged = target.length > source.events.length || target.some((e, i) => canonicalJson(e) !== canonicalJson(source.events[i]))
+    const diverged =
+      target.length > source.events.length ||
+      target.some((e, i) => canonicalJson(e) !== canonicalJson(source.events[i]))
     if (diverged) {
-      reports.push({incident: id, status: 'conflict', events: 0, message: `${to.store.location} has a different journal for ${id}; left as it is`})
+      reports.push({
+        incident: id,
+        status: 'conflict',
+        events: 0,
+        message: `${to.store.location} has a different journal for ${id}; left as it is`,
+      })
       continue
     }
     const rest = source.events.slice(target.length)
@@ -106,5 +117,8 @@ export function importFileJournal(stateDir: string, id: string, events: JournalE
 }
 
 function conflict(id: string, where: string): CandorError {
-  return new CandorError(`incident ${id} changed in ${where} while it was being copied`, {code: 'copy_conflict', suggestions: ['Run the copy again']})
+  return new CandorError(`incident ${id} changed in ${where} while it was being copied`, {
+    code: 'copy_conflict',
+    suggestions: ['Run the copy again'],
+  })
 }

@@ -92,7 +92,13 @@ function takeOverStale(file: string, seen: LockOwner | undefined, owner: LockOwn
 export async function acquireFileLock(dir: string, id: string, opts: LockOptions): Promise<IncidentLock> {
   makeFolder(dir, 0o700)
   const file = path.join(dir, `${id}.lock`)
-  const owner: LockOwner = {pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: opts.command, by: opts.by}
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: os.hostname(),
+    since: new Date().toISOString(),
+    command: opts.command,
+    by: opts.by,
+  }
   const deadline = Date.now() + opts.timeoutMs
   let announced = false
   for (;;) {
@@ -104,7 +110,10 @@ export async function acquireFileLock(dir: string, id: string, opts: LockOptions
     if (Date.now() >= deadline) {
       throw new CandorError(`incident ${id} is busy: ${describeOwner(holder)}`, {
         code: 'incident_locked',
-        suggestions: ['Wait for that command to finish, or raise --lock-timeout', `If no such command is running, remove ${file}`],
+        suggestions: [
+          'Wait for that command to finish, or raise --lock-timeout',
+          `If no such command is running, remove ${file}`,
+        ],
       })
     }
     if (!announced) {

@@ -1,4 +1,18 @@
-import {closeSync, constants, existsSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, writeSync} from 'node:fs'
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  type Stats,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs'
 import path from 'node:path'
 import {CandorError} from '../../domain/errors.js'
 import type {JournalEvent, NewEvent} from '../../services/incident/events.js'
@@ -37,7 +51,8 @@ export function writeFully(fd: number, text: string, io: JournalIo = nodeJournal
   const bytes = Buffer.from(text, 'utf8')
   for (let offset = 0; offset < bytes.length; ) {
     const written = io.writeSync(fd, bytes, offset, bytes.length - offset)
-    if (!(written > 0)) throw Object.assign(new Error(`wrote ${offset} of ${bytes.length} bytes, then nothing more`), {code: 'ENOSPC'})
+    if (!(written > 0))
+      throw Object.assign(new Error(`wrote ${offset} of ${bytes.length} bytes, then nothing more`), {code: 'ENOSPC'})
     offset += written
   }
 }
@@ -52,7 +67,9 @@ export function stateDirWriteError(error: unknown, location: string, file: strin
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new CandorError(`the disk of the state directory ${location} is full: could not write ${file} (${code})`, {
       code: 'state_dir_full',
-      suggestions: ['Free space on that disk and run the command again (the journal holds every line written before this one), or use a state directory on another disk (--state-dir or CANDOR_STATE_DIR)'],
+      suggestions: [
+        'Free space on that disk and run the command again (the journal holds every line written before this one), or use a state directory on another disk (--state-dir or CANDOR_STATE_DIR)',
+      ],
     })
   }
   if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
@@ -68,7 +85,9 @@ export function stateDirWriteError(error: unknown, location: string, file: strin
 function damagedJournal(file: string, why: string, dir: string): CandorError {
   return new CandorError(`the journal ${file} is damaged: ${why}`, {
     code: 'journal_damaged',
-    suggestions: [`Move ${path.basename(file)} out of ${dir} (other incidents are not affected); to copy an incident between stores, use \`candor store copy\``],
+    suggestions: [
+      `Move ${path.basename(file)} out of ${dir} (other incidents are not affected); to copy an incident between stores, use \`candor store copy\``,
+    ],
   })
 }
 
@@ -121,14 +140,22 @@ export class FileIncidentStore implements IncidentStore {
 
   async list(): Promise<string[]> {
     if (this.opts.explicit && !existsSync(this.location)) {
-      throw new CandorError(`no state directory at ${this.location}`, {code: 'state_dir_not_found', suggestions: ['Check the path: it names a folder that does not exist (left out, Candor uses $CANDOR_STATE_DIR, else .candor/ here or in the nearest parent)']})
+      throw new CandorError(`no state directory at ${this.location}`, {
+        code: 'state_dir_not_found',
+        suggestions: [
+          'Check the path: it names a folder that does not exist (left out, Candor uses $CANDOR_STATE_DIR, else .candor/ here or in the nearest parent)',
+        ],
+      })
     }
     this.checkFolders()
     if (!existsSync(this.dir)) return []
     // A name no incident id can have is not a journal Candor wrote: never listed.
     return readdirSync(this.dir)
       .filter((f) => f.endsWith('.jsonl') && isIncidentId(f.slice(0, -'.jsonl'.length)) && !f.includes('..'))
-      .map((f) => ({id: f.slice(0, -'.jsonl'.length), t: statSync(path.join(this.dir, f), {throwIfNoEntry: false})?.birthtimeMs ?? Infinity}))
+      .map((f) => ({
+        id: f.slice(0, -'.jsonl'.length),
+        t: statSync(path.join(this.dir, f), {throwIfNoEntry: false})?.birthtimeMs ?? Infinity,
+      }))
       .sort((a, b) => a.t - b.t || a.id.localeCompare(b.id))
       .map((x) => x.id)
   }
@@ -155,7 +182,10 @@ export class FileIncidentStore implements IncidentStore {
       fd = this.io.openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new CandorError(`incident "${id}" already exists`, {code: 'incident_exists', suggestions: ['Choose another --id, or work on the existing one with --incident ' + id]})
+        throw new CandorError(`incident "${id}" already exists`, {
+          code: 'incident_exists',
+          suggestions: ['Choose another --id, or work on the existing one with --incident ' + id],
+        })
       }
       throw stateDirWriteError(error, this.location, file)
     }
@@ -179,7 +209,11 @@ export class FileIncidentStore implements IncidentStore {
 
   async append(id: string, event: NewEvent, now = new Date()): Promise<JournalEvent> {
     const file = this.journal(id)
-    if (!existsSync(file)) throw new CandorError(`no incident "${id}"`, {code: 'incident_not_found', suggestions: ['List incidents with `candor incident list --all`']})
+    if (!existsSync(file))
+      throw new CandorError(`no incident "${id}"`, {
+        code: 'incident_not_found',
+        suggestions: ['List incidents with `candor incident list --all`'],
+      })
     let seq = this.seqCache.get(id)
     if (seq === undefined) seq = lastSeq((await this.read(id)).events)
     const full = {...event, seq: seq + 1, at: now.toISOString()} as JournalEvent
@@ -229,11 +263,14 @@ export class FileIncidentStore implements IncidentStore {
 
   async read(id: string): Promise<JournalRead> {
     const file = this.journal(id)
-    let stat
+    let stat: Stats
     try {
       stat = statSync(file)
     } catch {
-      throw new CandorError(`no incident "${id}"`, {code: 'incident_not_found', suggestions: ['List incidents with `candor incident list --all`']})
+      throw new CandorError(`no incident "${id}"`, {
+        code: 'incident_not_found',
+        suggestions: ['List incidents with `candor incident list --all`'],
+      })
     }
     // A journal only grows, so the same inode, size and mtime mean the same events: a
     // command that reads an incident twice (finding the open one, then loading it) parses once.
@@ -245,8 +282,14 @@ export class FileIncidentStore implements IncidentStore {
     // The journal must be this incident's: a copy under another name would append to, and
     // act as, the incident it names.
     const opened = result.events.find((e) => e.type === 'opened')
-    if (!opened || opened.type !== 'opened') throw damagedJournal(file, 'it has no "opened" event (a crash while the incident was being opened?)', this.dir)
-    if (opened.incident !== id) throw damagedJournal(file, `it is the journal of incident "${String(opened.incident)}", not "${id}" (copied or renamed?)`, this.dir)
+    if (opened?.type !== 'opened')
+      throw damagedJournal(file, 'it has no "opened" event (a crash while the incident was being opened?)', this.dir)
+    if (opened.incident !== id)
+      throw damagedJournal(
+        file,
+        `it is the journal of incident "${String(opened.incident)}", not "${id}" (copied or renamed?)`,
+        this.dir,
+      )
     this.seqCache.set(id, lastSeq(result.events))
     this.reads.set(id, {stamp, ...result})
     return {events: result.events, warnings: [...result.warnings]}

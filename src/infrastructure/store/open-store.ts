@@ -11,7 +11,11 @@ export const DEFAULT_STATE_DIR = '.candor'
  * --state-dir, else CANDOR_STATE_DIR, else `.candor/` in the current folder or the nearest
  * folder above it (as git finds `.git`), else ./.candor (created on first use).
  */
-export function resolveStateDir(flag?: string, env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): string {
+export function resolveStateDir(
+  flag?: string,
+  env: Record<string, string | undefined> = process.env,
+  cwd: string = process.cwd(),
+): string {
   const given = flag || env.CANDOR_STATE_DIR
   if (given) return path.resolve(cwd, given)
   return findStateDir(cwd) ?? path.resolve(cwd, DEFAULT_STATE_DIR)

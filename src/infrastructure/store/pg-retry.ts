@@ -1,12 +1,27 @@
 const TRANSIENT_SQLSTATE = new Set(['57P01', '57P02', '57P03', '40001', '40P01', '53300'])
-const TRANSIENT_ERRNO = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED'])
+const TRANSIENT_ERRNO = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+])
 
 /** A lost, refused or reset connection (or a server restarting): worth trying again. */
 export function isTransientPgError(error: unknown): boolean {
   const e = error as {code?: unknown; message?: unknown} | undefined
   if (!e) return false
-  if (typeof e.code === 'string' && (e.code.startsWith('08') || TRANSIENT_SQLSTATE.has(e.code) || TRANSIENT_ERRNO.has(e.code))) return true
-  return /connection terminated|connection ended|terminating connection|timeout exceeded when trying to connect|connection timeout|client has encountered a connection error|not queryable|query read timeout/i.test(String(e.message ?? ''))
+  if (
+    typeof e.code === 'string' &&
+    (e.code.startsWith('08') || TRANSIENT_SQLSTATE.has(e.code) || TRANSIENT_ERRNO.has(e.code))
+  )
+    return true
+  return /connection terminated|connection ended|terminating connection|timeout exceeded when trying to connect|connection timeout|client has encountered a connection error|not queryable|query read timeout/i.test(
+    String(e.message ?? ''),
+  )
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

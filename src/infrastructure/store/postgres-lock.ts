@@ -46,7 +46,9 @@ export class PgIncidentLock implements IncidentLock {
       let client: Client | undefined
       try {
         client = await this.connect()
-        const got = (await client.query<{ok: boolean}>('select pg_try_advisory_lock($1, $2) as ok', [LOCK_CLASS.command, this.key])).rows[0].ok
+        const got = (
+          await client.query<{ok: boolean}>('select pg_try_advisory_lock($1, $2) as ok', [LOCK_CLASS.command, this.key])
+        ).rows[0].ok
         if (!got) {
           // Someone else has it now: stay lost, so nothing more is sent under it.
           await client.end().catch(() => undefined)
@@ -115,7 +117,13 @@ export class PgIncidentLock implements IncidentLock {
 /** Ends a connection; one that hangs (a dead network) is cut, so the command can exit. */
 async function closeClient(client: Client): Promise<void> {
   let timer: NodeJS.Timeout | undefined
-  const ended = await Promise.race([client.end().then(() => true, () => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 2000)))])
+  const ended = await Promise.race([
+    client.end().then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 2000))),
+  ])
   clearTimeout(timer)
   if (!ended) (client as unknown as {connection?: {stream?: {destroy(): void}}}).connection?.stream?.destroy()
 }

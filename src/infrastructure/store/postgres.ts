@@ -4,7 +4,13 @@ import type {Client, Pool, PoolClient} from 'pg'
 import {CandorError} from '../../domain/errors.js'
 import type {JournalEvent, NewEvent} from '../../services/incident/events.js'
 import {describeOwner, type LockOwner} from '../../services/incident/lock-owner.js'
-import {checkIncidentId, type IncidentLock, type IncidentStore, type JournalRead, type LockOptions} from '../../services/incident/store.js'
+import {
+  checkIncidentId,
+  type IncidentLock,
+  type IncidentStore,
+  type JournalRead,
+  type LockOptions,
+} from '../../services/incident/store.js'
 import {isTransientPgError, retryTransient, sleep} from './pg-retry.js'
 import {PgIncidentLock} from './postgres-lock.js'
 import {LOCK_CLASS, migrate, type MigrationResult} from './schema.js'
@@ -63,14 +69,26 @@ export class PgIncidentStore implements IncidentStore {
   private connectionConfig(applicationName: string) {
     // query_timeout: a query on a connection that silently went dead (no reset, just
     // silence) fails after a while and is retried on a fresh one, instead of hanging.
-    return {connectionString: this.url, application_name: applicationName, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: this.opts.connectTimeoutMs, query_timeout: 30_000}
+    return {
+      connectionString: this.url,
+      application_name: applicationName,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      connectionTimeoutMillis: this.opts.connectTimeoutMs,
+      query_timeout: 30_000,
+    }
   }
 
   private async getPool(): Promise<Pool> {
     if (!this.pool) {
       const pg = await loadPg()
       // allowExitOnIdle: a command ends when its work is done, without closing the store.
-      this.pool = new pg.Pool({...this.connectionConfig('candor'), max: 4, allowExitOnIdle: true, idleTimeoutMillis: 5000})
+      this.pool = new pg.Pool({
+        ...this.connectionConfig('candor'),
+        max: 4,
+        allowExitOnIdle: true,
+        idleTimeoutMillis: 5000,
+      })
       // An idle connection that dies is dropped by the pool; the next query opens another.
       this.pool.on('error', () => undefined)
       // One that dies while in use fails its query (and is retried): never an uncaught 'error'.
@@ -124,16 +142,30 @@ export class PgIncidentStore implements IncidentStore {
     const e = error as {code?: string; message?: string}
     const message = redactStoreUrl(String(e?.message ?? error))
     if (e?.code === '28P01' || e?.code === '28000') {
-      return new CandorError(`the store ${this.location} refused the login: ${message}`, {code: 'store_auth', suggestions: ['Check the user and password in the store URL (or PGPASSWORD / ~/.pgpass)']})
+      return new CandorError(`the store ${this.location} refused the login: ${message}`, {
+        code: 'store_auth',
+        suggestions: ['Check the user and password in the store URL (or PGPASSWORD / ~/.pgpass)'],
+      })
     }
-    if (e?.code === '3D000') return new CandorError(`the store ${this.location} has no such database: ${message}`, {code: 'store_unavailable', suggestions: ['Create the database, or fix its name in the store URL']})
+    if (e?.code === '3D000')
+      return new CandorError(`the store ${this.location} has no such database: ${message}`, {
+        code: 'store_unavailable',
+        suggestions: ['Create the database, or fix its name in the store URL'],
+      })
     if (e?.code === '42501') {
-      return new CandorError(`the store ${this.location} refused: ${message}`, {code: 'store_permission', suggestions: ['Grant the role what "Team mode" in the README lists, or run `candor store migrate` as the schema owner']})
+      return new CandorError(`the store ${this.location} refused: ${message}`, {
+        code: 'store_permission',
+        suggestions: [
+          'Grant the role what "Team mode" in the README lists, or run `candor store migrate` as the schema owner',
+        ],
+      })
     }
     if (isTransientPgError(error)) {
       return new CandorError(`cannot reach the store ${this.location}: ${message}`, {
         code: 'store_unavailable',
-        suggestions: ['Check the database is up and reachable from here; nothing half-written was recorded, so run the command again'],
+        suggestions: [
+          'Check the database is up and reachable from here; nothing half-written was recorded, so run the command again',
+        ],
       })
     }
     const out = new Error(`store ${this.location}: ${message}`)
@@ -147,17 +179,28 @@ export class PgIncidentStore implements IncidentStore {
   }
 
   async list(): Promise<string[]> {
-    return this.withClient(async (c) => (await c.query<{incident: string}>(`select incident from candor_events where type = 'opened' order by at, incident`)).rows.map((r) => r.incident))
+    return this.withClient(async (c) =>
+      (
+        await c.query<{incident: string}>(
+          `select incident from candor_events where type = 'opened' order by at, incident`,
+        )
+      ).rows.map((r) => r.incident),
+    )
   }
 
   async exists(id: string): Promise<boolean> {
     checkIncidentId(id)
-    return this.withClient(async (c) => ((await c.query('select 1 from candor_events where incident = $1 limit 1', [id])).rowCount ?? 0) > 0)
+    return this.withClient(
+      async (c) => ((await c.query('select 1 from candor_events where incident = $1 limit 1', [id])).rowCount ?? 0) > 0,
+    )
   }
 
   async read(id: string): Promise<JournalRead> {
     checkIncidentId(id)
-    const rows = await this.withClient(async (c) => (await c.query<EventRow>('select body from candor_events where incident = $1 order by seq', [id])).rows)
+    const rows = await this.withClient(
+      async (c) =>
+        (await c.query<EventRow>('select body from candor_events where incident = $1 order by seq', [id])).rows,
+    )
     if (rows.length === 0) throw notFound(id)
     return {events: rows.map((r) => r.body), warnings: []}
   }
@@ -168,14 +211,23 @@ export class PgIncidentStore implements IncidentStore {
     const event = {...first, seq: 1, at: now.toISOString()} as JournalEvent
     return this.withClient(async (c) => {
       try {
-        await c.query('insert into candor_events (incident, seq, at, type, body, event_id) values ($1, 1, $2, $3, $4, $5)', [id, event.at, event.type, JSON.stringify(event), eventId])
+        await c.query(
+          'insert into candor_events (incident, seq, at, type, body, event_id) values ($1, 1, $2, $3, $4, $5)',
+          [id, event.at, event.type, JSON.stringify(event), eventId],
+        )
         return event
       } catch (error) {
         if ((error as {code?: string}).code !== '23505') throw error
         // Ours already, from an attempt whose answer was lost? Then it is done.
-        const mine = await c.query<EventRow>('select body from candor_events where incident = $1 and event_id = $2', [id, eventId])
+        const mine = await c.query<EventRow>('select body from candor_events where incident = $1 and event_id = $2', [
+          id,
+          eventId,
+        ])
         if (mine.rows[0]) return mine.rows[0].body
-        throw new CandorError(`incident "${id}" already exists`, {code: 'incident_exists', suggestions: ['Choose another --id, or work on the existing one with --incident ' + id]})
+        throw new CandorError(`incident "${id}" already exists`, {
+          code: 'incident_exists',
+          suggestions: ['Choose another --id, or work on the existing one with --incident ' + id],
+        })
       }
     })
   }
@@ -197,18 +249,27 @@ export class PgIncidentStore implements IncidentStore {
       await c.query('begin')
       try {
         await c.query('select pg_advisory_xact_lock($1, $2)', [LOCK_CLASS.append, incidentKey(id)])
-        const earlier = await c.query<EventRow>('select body from candor_events where incident = $1 and event_id = any($2::uuid[]) order by seq', [id, ids])
+        const earlier = await c.query<EventRow>(
+          'select body from candor_events where incident = $1 and event_id = any($2::uuid[]) order by seq',
+          [id, ids],
+        )
         if (earlier.rows.length > 0) {
           await c.query('commit')
           return earlier.rows.map((r) => r.body)
         }
-        const last = await c.query<{seq: number | null}>('select max(seq) as seq from candor_events where incident = $1', [id])
+        const last = await c.query<{seq: number | null}>(
+          'select max(seq) as seq from candor_events where incident = $1',
+          [id],
+        )
         let seq = last.rows[0]?.seq
         if (seq === null || seq === undefined) throw notFound(id)
         const out: JournalEvent[] = []
         for (const [i, e] of events.entries()) {
           const full = {...e, seq: ++seq, at} as JournalEvent
-          await c.query('insert into candor_events (incident, seq, at, type, body, event_id) values ($1, $2, $3, $4, $5, $6)', [id, full.seq, at, full.type, JSON.stringify(full), ids[i]])
+          await c.query(
+            'insert into candor_events (incident, seq, at, type, body, event_id) values ($1, $2, $3, $4, $5, $6)',
+            [id, full.seq, at, full.type, JSON.stringify(full), ids[i]],
+          )
           out.push(full)
         }
         await c.query('commit')
@@ -234,11 +295,20 @@ export class PgIncidentStore implements IncidentStore {
         await c.query('select pg_advisory_xact_lock($1, $2)', [LOCK_CLASS.append, incidentKey(id)])
         const count = await c.query<{n: string}>('select count(*) as n from candor_events where incident = $1', [id])
         if (Number(count.rows[0].n) !== after) {
-          throw new CandorError(`incident ${id} changed in ${this.location} while it was being copied`, {code: 'copy_conflict', suggestions: ['Run the copy again']})
+          throw new CandorError(`incident ${id} changed in ${this.location} while it was being copied`, {
+            code: 'copy_conflict',
+            suggestions: ['Run the copy again'],
+          })
         }
         for (const e of events) {
           const at = Number.isNaN(Date.parse(e.at)) ? new Date().toISOString() : e.at
-          await c.query('insert into candor_events (incident, seq, at, type, body) values ($1, $2, $3, $4, $5)', [id, e.seq, at, e.type, JSON.stringify(e)])
+          await c.query('insert into candor_events (incident, seq, at, type, body) values ($1, $2, $3, $4, $5)', [
+            id,
+            e.seq,
+            at,
+            e.type,
+            JSON.stringify(e),
+          ])
         }
         await c.query('commit')
       } catch (error) {
@@ -272,7 +342,13 @@ export class PgIncidentStore implements IncidentStore {
   async lock(id: string, opts: LockOptions): Promise<IncidentLock> {
     checkIncidentId(id)
     await this.withClient(async () => undefined) // schema ready (candor_locks exists)
-    const owner: LockOwner = {pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: opts.command, by: opts.by}
+    const owner: LockOwner = {
+      pid: process.pid,
+      host: os.hostname(),
+      since: new Date().toISOString(),
+      command: opts.command,
+      by: opts.by,
+    }
     const key = incidentKey(id)
     const deadline = Date.now() + opts.timeoutMs
     const connect = () => this.connectDedicated(`candor lock ${id}`.slice(0, 63))
@@ -282,7 +358,9 @@ export class PgIncidentStore implements IncidentStore {
       await client.end().catch(() => undefined)
       client = await connect()
     }
-    const tryLock = async () => (await client.query<{ok: boolean}>('select pg_try_advisory_lock($1, $2) as ok', [LOCK_CLASS.command, key])).rows[0].ok
+    const tryLock = async () =>
+      (await client.query<{ok: boolean}>('select pg_try_advisory_lock($1, $2) as ok', [LOCK_CLASS.command, key]))
+        .rows[0].ok
     let announced = false
     try {
       for (;;) {
@@ -297,7 +375,10 @@ export class PgIncidentStore implements IncidentStore {
           const holder = await this.lockHolder(id).catch(() => undefined)
           throw new CandorError(`incident ${id} is busy: ${describeOwner(holder)}`, {
             code: 'incident_locked',
-            suggestions: ['Wait for that command to finish, or raise --lock-timeout', 'The lock ends by itself when that command exits or loses its database connection'],
+            suggestions: [
+              'Wait for that command to finish, or raise --lock-timeout',
+              'The lock ends by itself when that command exits or loses its database connection',
+            ],
           })
         }
         if (!announced) {
@@ -343,14 +424,22 @@ export class PgIncidentStore implements IncidentStore {
 }
 
 function notFound(id: string): CandorError {
-  return new CandorError(`no incident "${id}"`, {code: 'incident_not_found', suggestions: ['List incidents with `candor incident list --all`']})
+  return new CandorError(`no incident "${id}"`, {
+    code: 'incident_not_found',
+    suggestions: ['List incidents with `candor incident list --all`'],
+  })
 }
 
 function alreadyPublished(id: string, events: NewEvent[]): CandorError {
   const r = events.find((e) => e.type === 'delivery_result') as Extract<NewEvent, {type: 'delivery_result'}> | undefined
   const what = r ? `update ${r.update} on ${r.channel}, part ${r.part},` : 'this delivery'
-  return new CandorError(`${what} was already published from another Candor: the post just made is a second copy and was not recorded`, {
-    code: 'already_published',
-    suggestions: [`Delete the extra post on ${r?.channel ?? 'the channel'} by hand; \`candor status --incident ${id}\` shows the one on record`],
-  })
+  return new CandorError(
+    `${what} was already published from another Candor: the post just made is a second copy and was not recorded`,
+    {
+      code: 'already_published',
+      suggestions: [
+        `Delete the extra post on ${r?.channel ?? 'the channel'} by hand; \`candor status --incident ${id}\` shows the one on record`,
+      ],
+    },
+  )
 }

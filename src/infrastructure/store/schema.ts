@@ -115,13 +115,17 @@ export async function migrate(client: PoolClient, target = SCHEMA_VERSION): Prom
     if (e.code === '42501' || e.code === '3F000') {
       throw new CandorError(`the store's schema needs migrating, and this role may not: ${e.message}`, {
         code: 'store_permission',
-        suggestions: ['Run `candor store migrate --store URL` once as the role that owns the schema (see "Team mode" in the README)'],
+        suggestions: [
+          'Run `candor store migrate --store URL` once as the role that owns the schema (see "Team mode" in the README)',
+        ],
       })
     }
     if (e.code === '23505') {
       throw new CandorError(`the store cannot be migrated: ${e.message}`, {
         code: 'store_migration_failed',
-        suggestions: ['Two published results for the same part were recorded by an older Candor; remove the duplicate row by hand, then migrate again'],
+        suggestions: [
+          'Two published results for the same part were recorded by an older Candor; remove the duplicate row by hand, then migrate again',
+        ],
       })
     }
     throw error
@@ -129,8 +133,11 @@ export async function migrate(client: PoolClient, target = SCHEMA_VERSION): Prom
 }
 
 function newerSchema(version: number): CandorError {
-  return new CandorError(`the store is at schema version ${version}, newer than this Candor knows (${SCHEMA_VERSION})`, {
-    code: 'store_too_new',
-    suggestions: ['Upgrade Candor on this machine to the version the rest of the team uses'],
-  })
+  return new CandorError(
+    `the store is at schema version ${version}, newer than this Candor knows (${SCHEMA_VERSION})`,
+    {
+      code: 'store_too_new',
+      suggestions: ['Upgrade Candor on this machine to the version the rest of the team uses'],
+    },
+  )
 }

@@ -20,7 +20,9 @@ export function parseStoreSpec(value: string): StoreSpec {
     } catch {
       throw new CandorError(`the store URL ${redactStoreUrl(v)} is not a valid PostgreSQL URL`, {
         code: 'bad_store',
-        suggestions: ['Use postgres://USER:PASSWORD@HOST:PORT/DATABASE (percent-encode special characters in the password)'],
+        suggestions: [
+          'Use postgres://USER:PASSWORD@HOST:PORT/DATABASE (percent-encode special characters in the password)',
+        ],
       })
     }
     return {kind: 'postgres', url: v}
@@ -32,7 +34,11 @@ export function parseStoreSpec(value: string): StoreSpec {
       suggestions: ['Use a postgres:// URL for a shared store, or a directory path for a local one'],
     })
   }
-  if (!v) throw new CandorError('the store is empty', {code: 'bad_store', suggestions: ['Pass a postgres:// URL or a directory']})
+  if (!v)
+    throw new CandorError('the store is empty', {
+      code: 'bad_store',
+      suggestions: ['Pass a postgres:// URL or a directory'],
+    })
   return {kind: 'file', dir: path.resolve(v)}
 }
 

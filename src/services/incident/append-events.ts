@@ -6,7 +6,12 @@ import type {IncidentStore} from './store.js'
  * `appendMany`), so a publish never half-records; one after another otherwise (the file
  * store, where each line is synced before the next).
  */
-export async function appendEvents(store: IncidentStore, id: string, events: NewEvent[], now?: Date): Promise<JournalEvent[]> {
+export async function appendEvents(
+  store: IncidentStore,
+  id: string,
+  events: NewEvent[],
+  now?: Date,
+): Promise<JournalEvent[]> {
   if (events.length === 0) return []
   if (store.appendMany) return store.appendMany(id, events, now)
   const out: JournalEvent[] = []

@@ -79,19 +79,54 @@ export type JournalEvent = EventBase &
     | {type: 'rendered'; update: number; phase: string; next_update_due?: string; posts: RenderedPostRecord[]}
     | {type: 'approved'; update: number; channels: string[]; declined: string[]; draft?: string; approvers?: string[]}
     /** `post_key`: the name the platform keeps the post under (Bluesky's record key), made before the first attempt and reused by every retry. */
-    | {type: 'delivery_attempt'; update: number; channel: string; part: number; attempt: number; reply_to?: string; post_key?: string}
-    | {type: 'delivery_result'; update: number; channel: string; part: number; status: 'published' | 'failed'; remote?: RemotePost; error?: string}
-    | {type: 'retraction'; update: number; channel: string; part: number; status: 'deleted' | 'failed' | 'unsupported'; error?: string}
+    | {
+        type: 'delivery_attempt'
+        update: number
+        channel: string
+        part: number
+        attempt: number
+        reply_to?: string
+        post_key?: string
+      }
+    | {
+        type: 'delivery_result'
+        update: number
+        channel: string
+        part: number
+        status: 'published' | 'failed'
+        remote?: RemotePost
+        error?: string
+      }
+    | {
+        type: 'retraction'
+        update: number
+        channel: string
+        part: number
+        status: 'deleted' | 'failed' | 'unsupported'
+        error?: string
+      }
     | {type: 'note'; text: string}
     // Two-person approval (src/services/publish/drafts.ts): posts waiting for approvals.
-    | ({type: 'draft_created'; draft: string; required: number; expires_at: string; facts: Record<string, unknown>; again?: boolean} & DraftContent)
+    | ({
+        type: 'draft_created'
+        draft: string
+        required: number
+        expires_at: string
+        facts: Record<string, unknown>
+        again?: boolean
+      } & DraftContent)
     | ({type: 'draft_revised'; draft: string; reason: string} & DraftContent)
     | {type: 'draft_approved'; draft: string; content_hash: string}
     | {type: 'draft_published'; draft: string; update: number}
     | {type: 'draft_expired'; draft: string}
     | {type: 'draft_superseded'; draft: string; superseded_by: string}
     /** Publishing went ahead with policy rules overridden (`--allow RULE`); `by` gave the override. */
-    | {type: 'policy_override'; rules: string[]; update?: number; hits?: Array<{channel: string; rule: string; match: string}>}
+    | {
+        type: 'policy_override'
+        rules: string[]
+        update?: number
+        hits?: Array<{channel: string; rule: string; match: string}>
+      }
   )
 
 export type JournalEventType = JournalEvent['type']

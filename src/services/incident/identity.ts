@@ -9,10 +9,14 @@ export interface Actor {
 
 /** Who is acting: --as, else CANDOR_USER, else `git config user.name`, else the OS user. */
 export function whoIsActing(as?: string, env: NodeJS.ProcessEnv = process.env): Actor {
-  if (as && as.trim()) return {name: as.trim(), source: '--as'}
-  if (env.CANDOR_USER && env.CANDOR_USER.trim()) return {name: env.CANDOR_USER.trim(), source: '$CANDOR_USER'}
+  if (as?.trim()) return {name: as.trim(), source: '--as'}
+  if (env.CANDOR_USER?.trim()) return {name: env.CANDOR_USER.trim(), source: '$CANDOR_USER'}
   try {
-    const name = execFileSync('git', ['config', 'user.name'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000}).trim()
+    const name = execFileSync('git', ['config', 'user.name'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 2000,
+    }).trim()
     if (name) return {name, source: 'git config'}
   } catch {
     // no git, or no user.name: fall through

@@ -41,7 +41,13 @@ export function setPlaybookLookup(next: PlaybookLookup): void {
  */
 export function projectRoots(opts: {stateDir?: string; cwd?: string} = {}): string[] {
   const cwd = path.resolve(opts.cwd ?? process.cwd())
-  const roots = [findProjectRoot(cwd), opts.stateDir && path.basename(opts.stateDir) === STATE_DIR_NAME ? path.dirname(path.resolve(opts.stateDir)) : undefined, cwd]
+  const roots = [
+    findProjectRoot(cwd),
+    opts.stateDir && path.basename(opts.stateDir) === STATE_DIR_NAME
+      ? path.dirname(path.resolve(opts.stateDir))
+      : undefined,
+    cwd,
+  ]
   return [...new Set(roots.filter((r): r is string => Boolean(r)))]
 }
 
@@ -81,7 +87,11 @@ function isFile(p: string): boolean {
  * the project roots (an absolute path as recorded by older versions, and failing that its
  * tail under a project root: `/old/checkout/playbooks/outage.yaml` → `playbooks/outage.yaml`).
  */
-export function locateIncidentPlaybook(record: PlaybookRecord, incident: string, opts: PlaybookLookup = lookup): string {
+export function locateIncidentPlaybook(
+  record: PlaybookRecord,
+  incident: string,
+  opts: PlaybookLookup = lookup,
+): string {
   const cwd = opts.cwd ?? process.cwd()
   if (opts.file) return path.resolve(cwd, opts.file)
   const roots = projectRoots({stateDir: opts.stateDir, cwd})
@@ -93,34 +103,50 @@ export function locateIncidentPlaybook(record: PlaybookRecord, incident: string,
   } else {
     for (const root of roots) candidates.push(path.join(root, ...record.file.split('/')))
   }
-  const found = record.sha256 ? (candidates.find((c) => isFile(c) && fileSha256(c) === record.sha256) ?? candidates.find(isFile)) : candidates.find(isFile)
+  const found = record.sha256
+    ? (candidates.find((c) => isFile(c) && fileSha256(c) === record.sha256) ?? candidates.find(isFile))
+    : candidates.find(isFile)
   if (found) return found
   const where = path.isAbsolute(record.file) ? record.file : path.join(roots[0], record.file)
   throw new CandorError(`the playbook of incident ${incident} ("${record.name}") is not at ${displayPath(where)}`, {
     code: 'incident_playbook_missing',
-    suggestions: [`Point at it with --playbook FILE (e.g. --playbook playbooks/${record.name}.yaml), or run Candor from the project that holds it`],
+    suggestions: [
+      `Point at it with --playbook FILE (e.g. --playbook playbooks/${record.name}.yaml), or run Candor from the project that holds it`,
+    ],
   })
 }
 
 /** The playbook an incident was opened from, as it is on disk now; says once when it changed since. */
-export function loadIncidentPlaybook(state: Pick<IncidentState, 'id' | 'playbook'>, options: LoadOptions = {}, opts: PlaybookLookup = lookup): Playbook {
+export function loadIncidentPlaybook(
+  state: Pick<IncidentState, 'id' | 'playbook'>,
+  options: LoadOptions = {},
+  opts: PlaybookLookup = lookup,
+): Playbook {
   const file = locateIncidentPlaybook(state.playbook, state.id, opts)
   if (opts.file && !existsSync(file)) {
-    throw new CandorError(`no playbook at ${opts.file}`, {code: 'playbook_not_found', suggestions: [`Pass --playbook with the path of playbook "${state.playbook.name}"`]})
+    throw new CandorError(`no playbook at ${opts.file}`, {
+      code: 'playbook_not_found',
+      suggestions: [`Pass --playbook with the path of playbook "${state.playbook.name}"`],
+    })
   }
   const playbook = requirePlaybook(file, options)
   if (playbook.name !== state.playbook.name) {
-    throw new CandorError(`${displayPath(file)} is playbook "${playbook.name}", but incident ${state.id} was opened from "${state.playbook.name}"`, {
-      code: 'incident_playbook_mismatch',
-      suggestions: [`Pass --playbook with the path of playbook "${state.playbook.name}"`],
-    })
+    throw new CandorError(
+      `${displayPath(file)} is playbook "${playbook.name}", but incident ${state.id} was opened from "${state.playbook.name}"`,
+      {
+        code: 'incident_playbook_mismatch',
+        suggestions: [`Pass --playbook with the path of playbook "${state.playbook.name}"`],
+      },
+    )
   }
   const sha = state.playbook.sha256
   if (sha && opts.warn && fileSha256(file) !== sha) {
     const key = `${state.id}\0${file}`
     if (!warned.has(key)) {
       warned.add(key)
-      opts.warn(`the playbook ${displayPath(file)} changed since incident ${state.id} opened: its posts follow the playbook as it is now`)
+      opts.warn(
+        `the playbook ${displayPath(file)} changed since incident ${state.id} opened: its posts follow the playbook as it is now`,
+      )
     }
   }
   return playbook

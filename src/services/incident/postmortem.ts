@@ -7,7 +7,16 @@ import {deliveryStatus, RESOLVING_PHASES, type IncidentState} from './state.js'
  * first public word took, and each gap between updates against what was promised.
  */
 
-export type TimelineKind = 'opened' | 'fact' | 'rendered' | 'approved' | 'post' | 'failure' | 'retry' | 'retraction' | 'note'
+export type TimelineKind =
+  | 'opened'
+  | 'fact'
+  | 'rendered'
+  | 'approved'
+  | 'post'
+  | 'failure'
+  | 'retry'
+  | 'retraction'
+  | 'note'
 
 export interface PostmortemEntry {
   at: string
@@ -41,7 +50,15 @@ export interface PostmortemUpdate {
   published_at: string | null
   /** What the update promised: the next one by then. */
   next_update_due: string | null
-  channels: Array<{channel: string; type: string; status: string; published_at: string | null; url: string | null; attempts: number; error: string | null}>
+  channels: Array<{
+    channel: string
+    type: string
+    status: string
+    published_at: string | null
+    url: string | null
+    attempts: number
+    error: string | null
+  }>
 }
 
 export interface CadenceGap {
@@ -107,12 +124,27 @@ export function postmortemTimeline(state: IncidentState, now: Date = new Date())
         break
       }
       case 'facts_changed':
-        for (const c of e.changes) entries.push({...base, kind: 'fact', fact: c.fact, from: c.from ?? null, to: c.to ?? null, text: `Changed ${c.fact}: ${show(c.from)} → ${show(c.to)}`})
+        for (const c of e.changes)
+          entries.push({
+            ...base,
+            kind: 'fact',
+            fact: c.fact,
+            from: c.from ?? null,
+            to: c.to ?? null,
+            text: `Changed ${c.fact}: ${show(c.from)} → ${show(c.to)}`,
+          })
         break
       case 'rendered':
         // Rendering and approval are written together; a rendering alone means it never went out.
         if (!approvedUpdates.has(e.update)) {
-          entries.push({...base, kind: 'rendered', update: e.update, phase: e.phase, channels: e.posts.map((p) => p.channel), text: `Update ${e.update} (${e.phase}) rendered for ${e.posts.map((p) => p.channel).join(', ')}, never approved`})
+          entries.push({
+            ...base,
+            kind: 'rendered',
+            update: e.update,
+            phase: e.phase,
+            channels: e.posts.map((p) => p.channel),
+            text: `Update ${e.update} (${e.phase}) rendered for ${e.posts.map((p) => p.channel).join(', ')}, never approved`,
+          })
         }
         break
       case 'approved': {
@@ -141,7 +173,16 @@ export function postmortemTimeline(state: IncidentState, now: Date = new Date())
         const n = (attempts.get(key) ?? 0) + 1
         attempts.set(key, n)
         if (n > 1) {
-          entries.push({...base, kind: 'retry', update: e.update, phase: phaseOf.get(e.update), channel: e.channel, part: e.part, attempt: n, text: `Retried update ${e.update} on ${e.channel}${partText(e.part)} (attempt ${n})`})
+          entries.push({
+            ...base,
+            kind: 'retry',
+            update: e.update,
+            phase: phaseOf.get(e.update),
+            channel: e.channel,
+            part: e.part,
+            attempt: n,
+            text: `Retried update ${e.update} on ${e.channel}${partText(e.part)} (attempt ${n})`,
+          })
         }
         break
       }
@@ -159,7 +200,16 @@ export function postmortemTimeline(state: IncidentState, now: Date = new Date())
             text: `Posted update ${e.update} (${phaseOf.get(e.update) ?? '?'}) on ${e.channel}${partText(e.part)}: ${e.remote?.url ?? e.remote?.id ?? 'no link'}`,
           })
         } else {
-          entries.push({...base, kind: 'failure', update: e.update, phase: phaseOf.get(e.update), channel: e.channel, part: e.part, error: e.error ?? 'unknown error', text: `Failed to post update ${e.update} on ${e.channel}${partText(e.part)}: ${e.error ?? 'unknown error'}`})
+          entries.push({
+            ...base,
+            kind: 'failure',
+            update: e.update,
+            phase: phaseOf.get(e.update),
+            channel: e.channel,
+            part: e.part,
+            error: e.error ?? 'unknown error',
+            text: `Failed to post update ${e.update} on ${e.channel}${partText(e.part)}: ${e.error ?? 'unknown error'}`,
+          })
         }
         break
       case 'note':
@@ -191,7 +241,10 @@ export function postmortemTimeline(state: IncidentState, now: Date = new Date())
 
   const updates: PostmortemUpdate[] = state.updates.map((u) => {
     const channels = [...u.deliveries.values()].map((d) => {
-      const published = d.parts.filter((p) => p.status === 'published' || p.status === 'retracted').flatMap((p) => (p.at ? [p.at] : [])).sort()
+      const published = d.parts
+        .filter((p) => p.status === 'published' || p.status === 'retracted')
+        .flatMap((p) => (p.at ? [p.at] : []))
+        .sort()
       return {
         channel: d.channel,
         type: d.type,
@@ -214,10 +267,18 @@ export function postmortemTimeline(state: IncidentState, now: Date = new Date())
     }
   })
 
-  const published = updates.filter((u) => u.published_at).sort((a, b) => ms(a.published_at!) - ms(b.published_at!) || a.update - b.update)
+  const published = updates
+    .filter((u) => u.published_at)
+    .sort((a, b) => ms(a.published_at!) - ms(b.published_at!) || a.update - b.update)
   const firstPost = entries.find((x) => x.kind === 'post')
   const first_acknowledgement = firstPost
-    ? {at: firstPost.at, after_ms: ms(firstPost.at) - ms(state.startedAt), update: firstPost.update!, channel: firstPost.channel!, url: firstPost.url ?? null}
+    ? {
+        at: firstPost.at,
+        after_ms: ms(firstPost.at) - ms(state.startedAt),
+        update: firstPost.update!,
+        channel: firstPost.channel!,
+        url: firstPost.url ?? null,
+      }
     : null
 
   const resolving = published.find((u) => RESOLVING_PHASES.has(u.phase))
@@ -313,7 +374,9 @@ export function timelineMarkdown(t: PostmortemTimeline): string {
       : '| First public acknowledgement | none yet |',
   )
   const publishedCount = t.updates.filter((u) => u.published_at).length
-  out.push(`| Updates published | ${publishedCount}${t.late_updates > 0 ? `, ${t.late_updates} later than promised` : publishedCount > 1 ? ', all on time' : ''} |`)
+  out.push(
+    `| Updates published | ${publishedCount}${t.late_updates > 0 ? `, ${t.late_updates} later than promised` : publishedCount > 1 ? ', all on time' : ''} |`,
+  )
   out.push('')
 
   out.push('## Updates', '')
@@ -322,9 +385,14 @@ export function timelineMarkdown(t: PostmortemTimeline): string {
     out.push('| # | phase | approved by | first published | channels |', '| --- | --- | --- | --- | --- |')
     for (const u of t.updates) {
       const channels = u.channels
-        .map((c) => `${cell(c.channel)}: ${cell(c.status)}${c.url ? ` (${cell(c.url)})` : ''}${c.attempts > 1 ? `, ${c.attempts} attempts` : ''}${c.status === 'failed' && c.error ? ` (${cell(c.error)})` : ''}`)
+        .map(
+          (c) =>
+            `${cell(c.channel)}: ${cell(c.status)}${c.url ? ` (${cell(c.url)})` : ''}${c.attempts > 1 ? `, ${c.attempts} attempts` : ''}${c.status === 'failed' && c.error ? ` (${cell(c.error)})` : ''}`,
+        )
         .join('; ')
-      out.push(`| ${u.update} | ${cell(u.phase)} | ${cell(u.approved_by ?? 'not approved')} | ${u.published_at ? utc(u.published_at) : '—'} | ${channels} |`)
+      out.push(
+        `| ${u.update} | ${cell(u.phase)} | ${cell(u.approved_by ?? 'not approved')} | ${u.published_at ? utc(u.published_at) : '—'} | ${channels} |`,
+      )
     }
     out.push('')
   }
@@ -335,9 +403,21 @@ export function timelineMarkdown(t: PostmortemTimeline): string {
     out.push('| from | to | gap | promised | on time? |', '| --- | --- | --- | --- | --- |')
     for (const g of t.cadence) {
       const from = `update ${g.from_update} (${cell(g.from_phase)}), ${utc(g.from_at)}`
-      const to = g.to_update === null ? `no update yet (as of ${utc(new Date(ms(g.from_at) + g.gap_ms).toISOString())})` : `update ${g.to_update} (${cell(g.to_phase)}), ${utc(g.to_at!)}`
-      const promised = g.promised_by ? `by ${utc(g.promised_by)}${g.promised_ms !== null ? ` (${duration(g.promised_ms)})` : ''}` : 'no promise'
-      const onTime = g.promised_by === null ? '—' : g.late ? `**LATE** by ${duration(g.late_by_ms!)}` : g.to_update === null ? 'not due yet' : 'on time'
+      const to =
+        g.to_update === null
+          ? `no update yet (as of ${utc(new Date(ms(g.from_at) + g.gap_ms).toISOString())})`
+          : `update ${g.to_update} (${cell(g.to_phase)}), ${utc(g.to_at!)}`
+      const promised = g.promised_by
+        ? `by ${utc(g.promised_by)}${g.promised_ms !== null ? ` (${duration(g.promised_ms)})` : ''}`
+        : 'no promise'
+      const onTime =
+        g.promised_by === null
+          ? '—'
+          : g.late
+            ? `**LATE** by ${duration(g.late_by_ms!)}`
+            : g.to_update === null
+              ? 'not due yet'
+              : 'on time'
       out.push(`| ${from} | ${to} | ${duration(g.gap_ms)} | ${promised} | ${onTime} |`)
     }
     out.push('')

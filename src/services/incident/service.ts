@@ -66,11 +66,14 @@ export async function openIncident(store: IncidentStore, req: OpenRequest): Prom
   const now = req.now ?? new Date()
   const duplicates = await openDuplicates(store, playbook.name, facts.service)
   if (duplicates.length > 0 && req.onDuplicate && !(await req.onDuplicate(duplicates))) {
-    throw new CandorError(`not opened: ${duplicates.map((d) => d.id).join(', ')} ${duplicates.length === 1 ? 'is' : 'are'} open for the same service`, {
-      code: 'incident_not_opened',
-      exit: ExitCode.NotApproved,
-      suggestions: [`Work on it with --incident ${duplicates[0].id}`],
-    })
+    throw new CandorError(
+      `not opened: ${duplicates.map((d) => d.id).join(', ')} ${duplicates.length === 1 ? 'is' : 'are'} open for the same service`,
+      {
+        code: 'incident_not_opened',
+        exit: ExitCode.NotApproved,
+        suggestions: [`Work on it with --incident ${duplicates[0].id}`],
+      },
+    )
   }
   let id = req.id
   if (id !== undefined) checkIncidentId(id)
@@ -80,7 +83,18 @@ export async function openIncident(store: IncidentStore, req: OpenRequest): Prom
     for (let n = 2; await store.exists(id); n++) id = `${base}-${n}`
   }
   const roots = projectRoots({stateDir: store.stateDir})
-  await store.create(id, {type: 'opened', by: req.actor, incident: id, playbook: playbookRecord(playbook, roots), started_at: now.toISOString(), facts}, now)
+  await store.create(
+    id,
+    {
+      type: 'opened',
+      by: req.actor,
+      incident: id,
+      playbook: playbookRecord(playbook, roots),
+      started_at: now.toISOString(),
+      facts,
+    },
+    now,
+  )
   return (await loadIncident(store, id)).state
 }
 
@@ -96,7 +110,15 @@ export interface IncidentSummary {
 }
 
 function summarize(state: IncidentState): IncidentSummary {
-  return {id: state.id, playbook: state.playbook.name, phase: state.phase ?? null, resolved: state.resolved, closed: Boolean(state.closed), started_at: state.startedAt, next_update_due: state.nextUpdateDue ?? null}
+  return {
+    id: state.id,
+    playbook: state.playbook.name,
+    phase: state.phase ?? null,
+    resolved: state.resolved,
+    closed: Boolean(state.closed),
+    started_at: state.startedAt,
+    next_update_due: state.nextUpdateDue ?? null,
+  }
 }
 
 /** Where a command reads every incident: receives one line per damaged journal it skipped. */
@@ -120,7 +142,10 @@ async function loadAll(store: IncidentStore, onSkip?: SkipWarning): Promise<Inci
  * Every incident (open ones, neither resolved nor closed, unless `all`). A damaged journal
  * is skipped, and `onSkip` told which and why: one bad file never hides the other incidents.
  */
-export async function listIncidents(store: IncidentStore, opts: {all?: boolean; onSkip?: SkipWarning} = {}): Promise<IncidentSummary[]> {
+export async function listIncidents(
+  store: IncidentStore,
+  opts: {all?: boolean; onSkip?: SkipWarning} = {},
+): Promise<IncidentSummary[]> {
   const out: IncidentSummary[] = []
   for (const state of await loadAll(store, opts.onSkip)) {
     if (!opts.all && (state.resolved || state.closed)) continue
@@ -132,7 +157,9 @@ export async function listIncidents(store: IncidentStore, opts: {all?: boolean; 
 function notFound(store: IncidentStore, given: string, ids: string[]): CandorError {
   return new CandorError(`no incident "${given}" in ${store.location}`, {
     code: 'incident_not_found',
-    suggestions: [ids.length > 0 ? `Incidents: ${ids.slice(-5).join(', ')}` : 'Open one with `candor incident open PLAYBOOK`'],
+    suggestions: [
+      ids.length > 0 ? `Incidents: ${ids.slice(-5).join(', ')}` : 'Open one with `candor incident open PLAYBOOK`',
+    ],
   })
 }
 
@@ -182,7 +209,11 @@ export function describeRecency(state: IncidentState, now: Date = new Date()): s
  * The incident a command works on: the one named, else the only open one, else (when the
  * command allows it) the most recent one that suits it, with a note saying which.
  */
-export async function pickIncident(store: IncidentStore, given?: string, opts: PickOptions = {}): Promise<IncidentPick> {
+export async function pickIncident(
+  store: IncidentStore,
+  given?: string,
+  opts: PickOptions = {},
+): Promise<IncidentPick> {
   if (given) {
     checkIncidentId(given)
     if (!(await store.exists(given))) throw notFound(store, given, await store.list())
@@ -198,16 +229,22 @@ export async function pickIncident(store: IncidentStore, given?: string, opts: P
       suggestions: open.map((s) => `--incident ${s.id}  (${s.playbook.name}, ${s.phase ?? 'nothing published yet'})`),
     })
   }
-  const lastAt = (s: IncidentState) => Date.parse((opts.recency === 'resolution' ? s.resolvedAt : undefined) ?? s.events.at(-1)?.at ?? s.startedAt) || 0
+  const lastAt = (s: IncidentState) =>
+    Date.parse((opts.recency === 'resolution' ? s.resolvedAt : undefined) ?? s.events.at(-1)?.at ?? s.startedAt) || 0
   const recent = [...states].sort((a, b) => lastAt(b) - lastAt(a))
   if (opts.fallback) {
     for (const state of recent) {
-      if (await opts.fallback(state)) return {id: state.id, note: `${opts.verb ?? 'showing'} ${state.id}, ${describeRecency(state, opts.now)}`}
+      if (await opts.fallback(state))
+        return {id: state.id, note: `${opts.verb ?? 'showing'} ${state.id}, ${describeRecency(state, opts.now)}`}
     }
   }
   throw new CandorError(`no open incident in ${store.location}`, {
     code: 'no_open_incident',
-    suggestions: [recent.length > 0 ? `Name one with --incident ${recent[0].id} (${describeRecency(recent[0], opts.now)}), or open a new one with \`candor incident open PLAYBOOK\`` : 'Open one with `candor incident open PLAYBOOK`'],
+    suggestions: [
+      recent.length > 0
+        ? `Name one with --incident ${recent[0].id} (${describeRecency(recent[0], opts.now)}), or open a new one with \`candor incident open PLAYBOOK\``
+        : 'Open one with `candor incident open PLAYBOOK`',
+    ],
   })
 }
 
@@ -218,14 +255,21 @@ export async function refuseClosedIncident(store: IncidentStore, id: string): Pr
 
 function refuseClosed(state: IncidentState): void {
   if (!state.closed) return
-  throw new CandorError(`incident ${state.id} was closed by ${state.closed.by} (${state.closed.reason}): nothing more goes out for it`, {
-    code: 'incident_closed',
-    suggestions: ['Open a new incident with `candor incident open PLAYBOOK`'],
-  })
+  throw new CandorError(
+    `incident ${state.id} was closed by ${state.closed.by} (${state.closed.reason}): nothing more goes out for it`,
+    {
+      code: 'incident_closed',
+      suggestions: ['Open a new incident with `candor incident open PLAYBOOK`'],
+    },
+  )
 }
 
 /** Open incidents from the same playbook about the same service: opening another is probably a duplicate. */
-export async function openDuplicates(store: IncidentStore, playbookName: string, service: unknown): Promise<IncidentSummary[]> {
+export async function openDuplicates(
+  store: IncidentStore,
+  playbookName: string,
+  service: unknown,
+): Promise<IncidentSummary[]> {
   if (typeof service !== 'string' || service.trim() === '') return []
   let open: IncidentSummary[]
   try {
@@ -239,7 +283,11 @@ export async function openDuplicates(store: IncidentStore, playbookName: string,
   for (const i of open) {
     if (i.playbook !== playbookName) continue
     const {state} = await loadIncident(store, i.id)
-    if (typeof state.facts.service === 'string' && state.facts.service.trim().toLowerCase() === service.trim().toLowerCase()) same.push(i)
+    if (
+      typeof state.facts.service === 'string' &&
+      state.facts.service.trim().toLowerCase() === service.trim().toLowerCase()
+    )
+      same.push(i)
   }
   return same
 }
@@ -254,13 +302,23 @@ export interface CloseRequest {
 /** Ends an incident without posting anything (a duplicate, a false alarm): journaled with who and why. */
 export async function closeIncident(store: IncidentStore, req: CloseRequest): Promise<IncidentState> {
   const reason = req.reason.trim()
-  if (!reason) throw new CandorError('closing an incident needs a reason', {code: 'close_reason_missing', suggestions: ['Pass --reason TEXT, e.g. --reason "duplicate of 2026-11-25-acme-voice"']})
+  if (!reason)
+    throw new CandorError('closing an incident needs a reason', {
+      code: 'close_reason_missing',
+      suggestions: ['Pass --reason TEXT, e.g. --reason "duplicate of 2026-11-25-acme-voice"'],
+    })
   const {state} = await loadIncident(store, req.incident)
   if (state.closed) {
-    throw new CandorError(`incident ${state.id} is already closed (by ${state.closed.by}: ${state.closed.reason})`, {code: 'incident_closed', suggestions: ['See it with `candor incident show ' + state.id + '`']})
+    throw new CandorError(`incident ${state.id} is already closed (by ${state.closed.by}: ${state.closed.reason})`, {
+      code: 'incident_closed',
+      suggestions: ['See it with `candor incident show ' + state.id + '`'],
+    })
   }
   if (state.resolved) {
-    throw new CandorError(`incident ${state.id} is resolved already`, {code: 'incident_resolved', suggestions: ['A resolved incident needs no closing; `candor incident list --all` shows it']})
+    throw new CandorError(`incident ${state.id} is resolved already`, {
+      code: 'incident_resolved',
+      suggestions: ['A resolved incident needs no closing; `candor incident list --all` shows it'],
+    })
   }
   await store.append(req.incident, {type: 'closed', by: req.actor, reason}, req.now)
   return (await loadIncident(store, req.incident)).state

@@ -104,7 +104,9 @@ export const RESOLVING_PHASES = new Set(['resolved', 'completed'])
  * A delivery as it stands. `unknown`: a part was being sent when the process stopped
  * (an attempt is journaled with no result), so it may or may not be on the platform.
  */
-export function deliveryStatus(d: DeliveryState): 'published' | 'failed' | 'pending' | 'skipped' | 'retracted' | 'unknown' {
+export function deliveryStatus(
+  d: DeliveryState,
+): 'published' | 'failed' | 'pending' | 'skipped' | 'retracted' | 'unknown' {
   if (d.declined) return 'skipped'
   if (d.parts.some((p) => p.status === 'retracted')) return 'retracted'
   if (d.parts.some((p) => p.status === 'sending')) return 'unknown'
@@ -116,7 +118,7 @@ export function deliveryStatus(d: DeliveryState): 'published' | 'failed' | 'pend
 /** Folds a journal into the incident as it stands now. */
 export function foldIncident(events: JournalEvent[]): IncidentState {
   const opened = events.find((e) => e.type === 'opened')
-  if (!opened || opened.type !== 'opened') throw new Error('journal has no "opened" event')
+  if (opened?.type !== 'opened') throw new Error('journal has no "opened" event')
   const state: IncidentState = {
     id: opened.incident,
     playbook: opened.playbook,
@@ -149,7 +151,20 @@ export function foldIncident(events: JournalEvent[]): IncidentState {
           posts: e.posts,
           facts: {...state.facts},
           deliveries: new Map(
-            e.posts.map((p) => [p.channel, {channel: p.channel, type: p.type, declined: false, parts: p.parts.map((part, i) => ({part: i + 1, text: part.text, status: 'pending' as PartStatus, attempts: 0}))}]),
+            e.posts.map((p) => [
+              p.channel,
+              {
+                channel: p.channel,
+                type: p.type,
+                declined: false,
+                parts: p.parts.map((part, i) => ({
+                  part: i + 1,
+                  text: part.text,
+                  status: 'pending' as PartStatus,
+                  attempts: 0,
+                })),
+              },
+            ]),
           ),
         }
         byNumber.set(e.update, u)
@@ -229,7 +244,17 @@ export function foldIncident(events: JournalEvent[]): IncidentState {
       case 'draft_revised': {
         const d = state.drafts.get(e.draft)
         if (!d) break
-        Object.assign(d, {phase: e.phase, update: e.update, renderedAt: e.rendered_at, nextUpdateDue: e.next_update_due, posts: e.posts, channels: e.channels, declined: e.declined, sourceHash: e.source_hash, contentHash: e.content_hash})
+        Object.assign(d, {
+          phase: e.phase,
+          update: e.update,
+          renderedAt: e.rendered_at,
+          nextUpdateDue: e.next_update_due,
+          posts: e.posts,
+          channels: e.channels,
+          declined: e.declined,
+          sourceHash: e.source_hash,
+          contentHash: e.content_hash,
+        })
         break
       }
       case 'draft_approved':
@@ -264,7 +289,8 @@ export function foldIncident(events: JournalEvent[]): IncidentState {
   for (const u of state.updates) {
     for (const d of u.deliveries.values()) {
       for (const p of d.parts) {
-        if (p.status === 'published' && p.remote) state.lastPosts.set(d.channel, {...p.remote, at: p.at ?? u.renderedAt, update: u.update})
+        if (p.status === 'published' && p.remote)
+          state.lastPosts.set(d.channel, {...p.remote, at: p.at ?? u.renderedAt, update: u.update})
       }
     }
   }

@@ -55,14 +55,24 @@ export function updateDeadline(
  * with nothing published yet, it is the first update's deadline (updateDeadline).
  * `playbook`: the incident's playbook; left out, it is read from disk (null: don't).
  */
-export function incidentStatus(state: IncidentState, now: Date = new Date(), playbook?: Playbook | null): IncidentStatus {
+export function incidentStatus(
+  state: IncidentState,
+  now: Date = new Date(),
+  playbook?: Playbook | null,
+): IncidentStatus {
   const unfinished: IncidentStatus['unfinished'] = []
   for (const u of state.updates) {
     if (!u.approvedAt) continue
     for (const d of u.deliveries.values()) {
       const status = deliveryStatus(d)
       if (status === 'failed' || status === 'pending' || status === 'unknown') {
-        unfinished.push({update: u.update, phase: u.phase, channel: d.channel, status, error: d.parts.find((p) => p.error)?.error ?? null})
+        unfinished.push({
+          update: u.update,
+          phase: u.phase,
+          channel: d.channel,
+          status,
+          error: d.parts.find((p) => p.error)?.error ?? null,
+        })
       }
     }
   }
@@ -72,14 +82,31 @@ export function incidentStatus(state: IncidentState, now: Date = new Date(), pla
   let due = state.nextUpdateDue ?? null
   if (due === null && phase) {
     // The last published update of this phase, journaled without its promise: the playbook says what it was.
-    const last = state.updates.filter((u) => u.approvedAt && u.phase === state.phase && [...u.deliveries.values()].some((d) => deliveryStatus(d) === 'published')).at(-1)
+    const last = state.updates
+      .filter(
+        (u) =>
+          u.approvedAt &&
+          u.phase === state.phase &&
+          [...u.deliveries.values()].some((d) => deliveryStatus(d) === 'published'),
+      )
+      .at(-1)
     const at = last ? Date.parse(last.renderedAt) : NaN
     const ms = Number.isFinite(at) ? promisedCadence(phase, at - startedAt) : undefined
     if (ms) due = new Date(at + ms).toISOString()
   }
-  const deadline = updateDeadline({resolved: state.resolved, closed: state.closed, phase: state.phase ?? null, started_at: state.startedAt, promised: due})
+  const deadline = updateDeadline({
+    resolved: state.resolved,
+    closed: state.closed,
+    phase: state.phase ?? null,
+    started_at: state.startedAt,
+    promised: due,
+  })
   const age = now.getTime() - startedAt
-  const cadence = !phase ? null : phase.longIncident && age >= phase.longIncident.after.ms ? phase.longIncident.nextUpdate.text : (phase.nextUpdate?.text ?? null)
+  const cadence = !phase
+    ? null
+    : phase.longIncident && age >= phase.longIncident.after.ms
+      ? phase.longIncident.nextUpdate.text
+      : (phase.nextUpdate?.text ?? null)
   return {
     incident: state.id,
     playbook: state.playbook.name,
@@ -89,7 +116,13 @@ export function incidentStatus(state: IncidentState, now: Date = new Date(), pla
     started_at: state.startedAt,
     facts: state.facts,
     updates: state.updates.filter((u) => u.approvedAt).length,
-    channels: [...state.lastPosts.entries()].map(([channel, p]) => ({channel, update: p.update, id: p.id, url: p.url ?? null, at: p.at})),
+    channels: [...state.lastPosts.entries()].map(([channel, p]) => ({
+      channel,
+      update: p.update,
+      id: p.id,
+      url: p.url ?? null,
+      at: p.at,
+    })),
     unfinished,
     next_update_due: deadline ? new Date(deadline.due).toISOString() : null,
     overdue: deadline !== undefined && now.getTime() > deadline.due,

@@ -80,7 +80,10 @@ export function isDamagedJournal(error: unknown): error is CandorError {
 
 export function checkIncidentId(id: string): void {
   if (!isIncidentId(id)) {
-    throw new CandorError(`"${id}" is not a valid incident id`, {code: 'bad_incident_id', suggestions: ['Use letters, digits, dot, dash and underscore, e.g. 2026-11-25-acme-voice']})
+    throw new CandorError(`"${id}" is not a valid incident id`, {
+      code: 'bad_incident_id',
+      suggestions: ['Use letters, digits, dot, dash and underscore, e.g. 2026-11-25-acme-voice'],
+    })
   }
 }
 

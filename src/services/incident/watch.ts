@@ -64,7 +64,13 @@ export interface WatchResult {
 }
 
 const MINUTE = 60_000
-const DEFAULTS = {remindBeforeMs: 5 * MINUTE, repeatMs: 10 * MINUTE, firstUpdateMs: FIRST_UPDATE_MS, pollMs: 5000, tickMs: 1000}
+const DEFAULTS = {
+  remindBeforeMs: 5 * MINUTE,
+  repeatMs: 10 * MINUTE,
+  firstUpdateMs: FIRST_UPDATE_MS,
+  pollMs: 5000,
+  tickMs: 1000,
+}
 /** Events kept under the live view. */
 const RECENT = 6
 
@@ -79,7 +85,10 @@ export function formatCountdown(ms: number): string {
 }
 
 /** When the next update is due: the rule `candor status` reports with (updateDeadline). */
-export function dueOf(status: IncidentStatus, firstUpdateMs = DEFAULTS.firstUpdateMs): {due: number; first: boolean} | undefined {
+export function dueOf(
+  status: IncidentStatus,
+  firstUpdateMs = DEFAULTS.firstUpdateMs,
+): {due: number; first: boolean} | undefined {
   return updateDeadline({...status, promised: status.next_update_due}, firstUpdateMs)
 }
 
@@ -102,7 +111,14 @@ export async function watchIncident(opts: WatchOptions): Promise<WatchResult> {
   let lastNag = 0
 
   const emit = (type: WatchEventType, message: string, due?: number) => {
-    const event: WatchEvent = {type, at: io.now().toISOString(), incident: opts.incident, phase: status.phase, due: due === undefined ? null : new Date(due).toISOString(), message}
+    const event: WatchEvent = {
+      type,
+      at: io.now().toISOString(),
+      incident: opts.incident,
+      phase: status.phase,
+      due: due === undefined ? null : new Date(due).toISOString(),
+      message,
+    }
     events.push(event)
     opts.onEvent?.(event)
     io.print(opts.tty ? `${formatTime(event.at)}  ${message}` : `${event.at} ${type} ${opts.incident}: ${message}`)
@@ -124,7 +140,12 @@ export async function watchIncident(opts: WatchOptions): Promise<WatchResult> {
     hooks.push(
       io.exec(command, env).then(
         (r) => {
-          if (r.code !== 0) emit('hook', `--exec hook failed (${r.code === null ? 'killed' : `exit ${r.code}`})${r.error ? `: ${r.error}` : ''}`, due)
+          if (r.code !== 0)
+            emit(
+              'hook',
+              `--exec hook failed (${r.code === null ? 'killed' : `exit ${r.code}`})${r.error ? `: ${r.error}` : ''}`,
+              due,
+            )
         },
         (error: Error) => emit('hook', `--exec hook could not run: ${error.message}`, due),
       ),
@@ -133,7 +154,9 @@ export async function watchIncident(opts: WatchOptions): Promise<WatchResult> {
 
   const describeDue = (due: number, now: number, first: boolean) => {
     const what = first ? 'the first update' : 'the next update'
-    return now < due ? `${what} is due by ${formatTime(due)} (in ${describeDuration(due - now)})` : `${what} was due by ${formatTime(due)} (${describeDuration(now - due)} ago)`
+    return now < due
+      ? `${what} is due by ${formatTime(due)} (in ${describeDuration(due - now)})`
+      : `${what} was due by ${formatTime(due)} (${describeDuration(now - due)} ago)`
   }
 
   const finish = async (reason: WatchResult['reason']): Promise<WatchResult> => {
@@ -144,7 +167,11 @@ export async function watchIncident(opts: WatchOptions): Promise<WatchResult> {
   {
     const now = io.now().getTime()
     const d = dueOf(status, firstUpdate)
-    emit('watching', `watching ${status.incident} (${status.phase ?? 'nothing published yet'})${d ? `; ${describeDue(d.due, now, d.first)}` : status.resolved ? '' : '; no next update promised'}`, d?.due)
+    emit(
+      'watching',
+      `watching ${status.incident} (${status.phase ?? 'nothing published yet'})${d ? `; ${describeDue(d.due, now, d.first)}` : status.resolved ? '' : '; no next update promised'}`,
+      d?.due,
+    )
   }
 
   for (;;) {
@@ -161,7 +188,11 @@ export async function watchIncident(opts: WatchOptions): Promise<WatchResult> {
         // (A resolving update is announced as "resolved" below.)
         if (!next.resolved && (next.updates > before.updates || (next.phase !== before.phase && next.phase !== null))) {
           const d = dueOf(next, firstUpdate)
-          emit('published', `update ${next.updates} published (${next.phase ?? 'no phase'})${d ? `; ${describeDue(d.due, now, false)}` : ''}`, d?.due)
+          emit(
+            'published',
+            `update ${next.updates} published (${next.phase ?? 'no phase'})${d ? `; ${describeDue(d.due, now, false)}` : ''}`,
+            d?.due,
+          )
         }
       } catch (error) {
         if (!loadFailing) emit('error', `cannot read the incident: ${(error as Error).message}; trying again`)
@@ -170,7 +201,12 @@ export async function watchIncident(opts: WatchOptions): Promise<WatchResult> {
     }
 
     if (status.resolved || status.closed) {
-      emit('resolved', status.closed ? `incident closed (${status.closed.reason}); stopped watching` : `incident resolved${status.phase ? ` (${status.phase})` : ''}; stopped watching`)
+      emit(
+        'resolved',
+        status.closed
+          ? `incident closed (${status.closed.reason}); stopped watching`
+          : `incident resolved${status.phase ? ` (${status.phase})` : ''}; stopped watching`,
+      )
       opts.io.draw?.(frame(status, io.now().getTime(), events, firstUpdate))
       return finish('resolved')
     }
@@ -199,7 +235,11 @@ export async function watchIncident(opts: WatchOptions): Promise<WatchResult> {
     now = io.now().getTime()
     let wait = Math.min(tickMs, Math.max(1, lastLoad + pollMs - now))
     if (d) {
-      for (const t of [d.due - remindBefore, d.due, overdueSince === d.due && repeat > 0 ? lastNag + repeat : Infinity]) {
+      for (const t of [
+        d.due - remindBefore,
+        d.due,
+        overdueSince === d.due && repeat > 0 ? lastNag + repeat : Infinity,
+      ]) {
         if (t > now) wait = Math.min(wait, t - now)
       }
     }
@@ -208,15 +248,26 @@ export async function watchIncident(opts: WatchOptions): Promise<WatchResult> {
 }
 
 /** The live view: phase, countdown, last post per channel, recent events. */
-export function frame(status: IncidentStatus, now: number, events: WatchEvent[], firstUpdateMs = DEFAULTS.firstUpdateMs): string[] {
+export function frame(
+  status: IncidentStatus,
+  now: number,
+  events: WatchEvent[],
+  firstUpdateMs = DEFAULTS.firstUpdateMs,
+): string[] {
   const lines: string[] = []
   const started = Date.parse(status.started_at)
   lines.push(`Candor watch · ${status.incident} · ${status.playbook}`)
-  lines.push(`Phase: ${status.resolved ? `${status.phase ?? 'none'} (resolved)` : (status.phase ?? 'nothing published yet')} · ${status.updates} ${status.updates === 1 ? 'update' : 'updates'} · started ${formatTime(status.started_at)}, ${describeDuration(now - started)} ago`)
+  lines.push(
+    `Phase: ${status.resolved ? `${status.phase ?? 'none'} (resolved)` : (status.phase ?? 'nothing published yet')} · ${status.updates} ${status.updates === 1 ? 'update' : 'updates'} · started ${formatTime(status.started_at)}, ${describeDuration(now - started)} ago`,
+  )
   const d = dueOf(status, firstUpdateMs)
   if (d) {
     const what = d.first ? 'First update' : 'Next update'
-    lines.push(now < d.due ? `${what} due by ${formatTime(d.due)}: in ${formatCountdown(d.due - now)}` : `${what} OVERDUE: was due by ${formatTime(d.due)}, ${formatCountdown(now - d.due)} ago`)
+    lines.push(
+      now < d.due
+        ? `${what} due by ${formatTime(d.due)}: in ${formatCountdown(d.due - now)}`
+        : `${what} OVERDUE: was due by ${formatTime(d.due)}, ${formatCountdown(now - d.due)} ago`,
+    )
   } else if (!status.resolved) {
     lines.push('No next update promised')
   }
@@ -224,8 +275,10 @@ export function frame(status: IncidentStatus, now: number, events: WatchEvent[],
   lines.push('', 'Last post per channel')
   if (status.channels.length === 0) lines.push('  (none yet)')
   const width = Math.max(0, ...status.channels.map((c) => c.channel.length))
-  for (const c of status.channels) lines.push(`  ${c.channel.padEnd(width)}  update ${c.update}, ${formatTime(c.at)}  ${c.url ?? c.id}`)
-  for (const u of status.unfinished) lines.push(`  ${u.channel.padEnd(width)}  update ${u.update} not delivered (${u.status}): run \`candor retry\``)
+  for (const c of status.channels)
+    lines.push(`  ${c.channel.padEnd(width)}  update ${c.update}, ${formatTime(c.at)}  ${c.url ?? c.id}`)
+  for (const u of status.unfinished)
+    lines.push(`  ${u.channel.padEnd(width)}  update ${u.update} not delivered (${u.status}): run \`candor retry\``)
   lines.push('', 'Events')
   for (const e of events.slice(-RECENT)) lines.push(`  ${formatTime(e.at)}  ${e.message}`)
   lines.push('', status.resolved ? 'Resolved.' : 'Ctrl-C to stop watching')

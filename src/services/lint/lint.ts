@@ -1,6 +1,13 @@
 import type {Facts} from '../../domain/playbook/facts.js'
 import {RESOLVING_PHASES} from '../incident/state.js'
-import {channelLocale, displayPath, locateInPlaybook, localizedTemplatePath, postVersions, templateLocale} from '../playbook/load.js'
+import {
+  channelLocale,
+  displayPath,
+  locateInPlaybook,
+  localizedTemplatePath,
+  postVersions,
+  templateLocale,
+} from '../playbook/load.js'
 import type {Phase, Playbook, SourceRef, TemplateSource} from '../../domain/playbook/model.js'
 import {languageOf} from '../../domain/time.js'
 import {factMentions, renderData, renderPost, type RenderedPost} from '../render/render-phase.js'
@@ -12,7 +19,20 @@ import {mergeWords, type WordLists} from './words.js'
  * facts resolved and the clock passed in.
  */
 
-export const LINT_RULES = ['next-update', 'apology', 'follow-along', 'coverage', 'fits', 'tone', 'cadence', 'translation', 'policy', 'mention', 'placeholder', 'punctuation'] as const
+export const LINT_RULES = [
+  'next-update',
+  'apology',
+  'follow-along',
+  'coverage',
+  'fits',
+  'tone',
+  'cadence',
+  'translation',
+  'policy',
+  'mention',
+  'placeholder',
+  'punctuation',
+] as const
 export type LintRule = (typeof LINT_RULES)[number]
 
 export interface LintFinding extends SourceRef {
@@ -86,7 +106,9 @@ function firstMatch(text: string, patterns: RegExp[]): string | undefined {
 export function statusFact(playbook: Playbook, facts: Facts): {name: string; url: string} | undefined {
   const isUrl = (v: unknown): v is string => typeof v === 'string' && /^https?:\/\/\S+$/i.test(v.trim())
   const names = [...playbook.facts.keys()]
-  const name = names.find((n) => n === 'status_url') ?? names.find((n) => /status/i.test(n) && isUrl(facts[n] ?? playbook.facts.get(n)?.default))
+  const name =
+    names.find((n) => n === 'status_url') ??
+    names.find((n) => /status/i.test(n) && isUrl(facts[n] ?? playbook.facts.get(n)?.default))
   if (!name) return undefined
   const value = facts[name]
   return isUrl(value) ? {name, url: value.trim()} : undefined
@@ -109,7 +131,10 @@ export function lintPlaybook(playbook: Playbook, opts: LintOptions): LintReport 
   const final = finalPhase(playbook)
 
   for (const phase of playbook.phases) {
-    const {data, nextUpdateDue} = renderData(playbook, phase, {now, incident: {id: 'lint', startedAt: new Date(now.getTime() - LINT_INCIDENT_AGE_MS)}})
+    const {data, nextUpdateDue} = renderData(playbook, phase, {
+      now,
+      incident: {id: 'lint', startedAt: new Date(now.getTime() - LINT_INCIDENT_AGE_MS)},
+    })
     for (const post of phase.posts) {
       const channel = playbook.channels.get(post.channel)!
       const own = templateLocale(channelLocale(playbook, channel), playbook.locales) ?? playbook.locales[0]
@@ -118,19 +143,31 @@ export function lintPlaybook(playbook: Playbook, opts: LintOptions): LintReport 
         // A channel's own language formats with its full tag (de-AT); other versions with theirs.
         const intl = locale === own ? channelLocale(playbook, channel) : locale
         const subject = {phase: phase.name, channel: post.channel, locale: multilingual ? locale : undefined}
-        const add = (rule: LintRule, message: string, needle?: string) => raw.push({at: templateRef(source, needle), rule, post: subject, message})
+        const add = (rule: LintRule, message: string, needle?: string) =>
+          raw.push({at: templateRef(source, needle), rule, post: subject, message})
         const rendered = renderPost(playbook, post, facts, data, {locale: intl, template: source})
         const text = rendered.parts.map((p) => p.text).join('\n')
         checkRendered(rendered, add)
         for (const message of factMentions(channel, text, facts)) add('mention', `with the example facts: ${message}`)
         checkPunctuation(text, facts, add)
-        for (const found of placeholdersIn(source.text)) add('placeholder', `${found}: replace it with your own before it goes out`, found.match)
+        for (const found of placeholdersIn(source.text))
+          add('placeholder', `${found}: replace it with your own before it goes out`, found.match)
         if (channel.kind.audience === 'team') continue // machines or the team: the wording rules do not apply
         checkTone(text, languageOf(locale), words, add)
 
         if (nextUpdateDue) {
-          const later = renderPost(playbook, post, facts, {...data, next_update: new Date(nextUpdateDue.getTime() + PROBE_SHIFT_MS)}, {locale: intl, template: source})
-          if (later.parts.map((p) => p.text).join('\n') === text) add('next-update', `promises a next update (next_update: ${phase.nextUpdate?.text}) but does not say when: use {{time @next_update}}`)
+          const later = renderPost(
+            playbook,
+            post,
+            facts,
+            {...data, next_update: new Date(nextUpdateDue.getTime() + PROBE_SHIFT_MS)},
+            {locale: intl, template: source},
+          )
+          if (later.parts.map((p) => p.text).join('\n') === text)
+            add(
+              'next-update',
+              `promises a next update (next_update: ${phase.nextUpdate?.text}) but does not say when: use {{time @next_update}}`,
+            )
         }
         if (phase === first && phase.nextUpdate) checkFirstPost(text, languageOf(locale), words, add)
         if (status && phase.nextUpdate && !channel.kind.statusPage && !text.includes(status.url)) {
@@ -140,8 +177,16 @@ export function lintPlaybook(playbook: Playbook, opts: LintOptions): LintReport 
       if (multilingual) {
         for (const locale of playbook.locales) {
           if (versions.has(locale)) continue
-          const where = post.template.kind === 'file' ? ` (expected ${displayPath(localizedTemplatePath(post.template.path, locale))})` : ` (add "${locale}" under "text")`
-          raw.push({at: locate(['phases', phase.name, 'posts', post.channel], true), rule: 'translation', post: {phase: phase.name, channel: post.channel}, message: `has no ${locale} version${where}`})
+          const where =
+            post.template.kind === 'file'
+              ? ` (expected ${displayPath(localizedTemplatePath(post.template.path, locale))})`
+              : ` (add "${locale}" under "text")`
+          raw.push({
+            at: locate(['phases', phase.name, 'posts', post.channel], true),
+            rule: 'translation',
+            post: {phase: phase.name, channel: post.channel},
+            message: `has no ${locale} version${where}`,
+          })
         }
       }
     }
@@ -155,7 +200,12 @@ export function lintPlaybook(playbook: Playbook, opts: LintOptions): LintReport 
     if (!phase || (which === 'final' && phase === first)) continue
     const posting = new Set(phase.posts.map((p) => p.channel))
     for (const name of playbook.channels.keys()) {
-      if (!posting.has(name)) raw.push({at: locate(['phases', phase.name, 'posts'], true), rule: 'coverage', message: `channel "${name}" posts nothing in the ${which} phase "${phase.name}": ${consequence}`})
+      if (!posting.has(name))
+        raw.push({
+          at: locate(['phases', phase.name, 'posts'], true),
+          rule: 'coverage',
+          message: `channel "${name}" posts nothing in the ${which} phase "${phase.name}": ${consequence}`,
+        })
     }
   }
 
@@ -183,31 +233,52 @@ function placeholdersIn(text: string | undefined): Array<string & {match: string
 }
 
 /** Fact defaults and channel settings that would carry a placeholder into every incident's posts. */
-function checkPlaybookPlaceholders(playbook: Playbook, raw: Raw[], locate: (p: Array<string | number>, key?: boolean) => SourceRef): void {
+function checkPlaybookPlaceholders(
+  playbook: Playbook,
+  raw: Raw[],
+  locate: (p: Array<string | number>, key?: boolean) => SourceRef,
+): void {
   for (const [name, fact] of playbook.facts) {
     const values = Array.isArray(fact.default) ? fact.default : [fact.default]
     for (const value of values) {
       for (const found of placeholdersIn(typeof value === 'string' ? value : undefined)) {
-        raw.push({at: locate(['facts', name, 'default']), rule: 'placeholder', message: `fact "${name}" defaults to a placeholder (${found}): set your own, or leave the default out so each incident sets it`})
+        raw.push({
+          at: locate(['facts', name, 'default']),
+          rule: 'placeholder',
+          message: `fact "${name}" defaults to a placeholder (${found}): set your own, or leave the default out so each incident sets it`,
+        })
       }
     }
   }
   for (const [name, channel] of playbook.channels) {
     for (const [option, value] of Object.entries(channel.options)) {
       if (option === 'dir' || typeof value !== 'string') continue
-      for (const found of placeholdersIn(value)) raw.push({at: locate(['channels', name, option]), rule: 'placeholder', message: `channel "${name}" ${option}: ${found}: replace it with your own before it goes out`})
+      for (const found of placeholdersIn(value))
+        raw.push({
+          at: locate(['channels', name, option]),
+          rule: 'placeholder',
+          message: `channel "${name}" ${option}: ${found}: replace it with your own before it goes out`,
+        })
     }
   }
 }
 
 /** A fact that ends a sentence itself, in a template that ends it too: "Calls fail..". */
-function checkPunctuation(text: string, facts: Facts, add: (rule: LintRule, message: string, needle?: string) => void): void {
+function checkPunctuation(
+  text: string,
+  facts: Facts,
+  add: (rule: LintRule, message: string, needle?: string) => void,
+): void {
   for (const [name, value] of Object.entries(facts)) {
     if (typeof value !== 'string') continue
     const end = /[.!?。！？]$/u.exec(value.trimEnd())?.[0]
     if (!end) continue
     const doubled = new RegExp(`${escapeRegExp(value.trimEnd())}[.。]`, 'u').exec(text)
-    if (doubled) add('punctuation', `fact "${name}" ends with "${end}" and the template ends the sentence too ("…${doubled[0].slice(-12)}"): write the fact without it`)
+    if (doubled)
+      add(
+        'punctuation',
+        `fact "${name}" ends with "${end}" and the template ends the sentence too ("…${doubled[0].slice(-12)}"): write the fact without it`,
+      )
   }
 }
 
@@ -216,42 +287,77 @@ function escapeRegExp(text: string): string {
 }
 
 function checkRendered(rendered: RenderedPost, add: (rule: LintRule, message: string, needle?: string) => void): void {
-  for (const v of rendered.violations) add('policy', `the post policy blocks it: rule "${v.rule}": ${v.message}`, v.match)
+  for (const v of rendered.violations)
+    add('policy', `the post policy blocks it: rule "${v.rule}": ${v.message}`, v.match)
   const measureErrors = rendered.errors.filter((e) => !e.includes(': policy rule "'))
   for (const e of measureErrors) add('fits', `does not fit with the example facts: ${e.replace(/^[^:]+: /, '')}`)
   if (measureErrors.length === 0 && rendered.parts.length > 1) {
-    add('fits', `becomes a thread of ${rendered.parts.length} posts with the example facts (over the limit of ${rendered.parts[0].limit}); shorten it to fit in one`)
+    add(
+      'fits',
+      `becomes a thread of ${rendered.parts.length} posts with the example facts (over the limit of ${rendered.parts[0].limit}); shorten it to fit in one`,
+    )
   }
 }
 
-function checkTone(text: string, lang: string, words: WordLists, add: (rule: LintRule, message: string, needle?: string) => void): void {
-  for (const m of compile(words.blame[lang]).flatMap((p) => [p.exec(text)?.[0]]).filter((x): x is string => Boolean(x))) {
+function checkTone(
+  text: string,
+  lang: string,
+  words: WordLists,
+  add: (rule: LintRule, message: string, needle?: string) => void,
+): void {
+  for (const m of compile(words.blame[lang])
+    .flatMap((p) => [p.exec(text)?.[0]])
+    .filter((x): x is string => Boolean(x))) {
     add('tone', `blames someone ("${m}"): own the problem instead`, m)
   }
-  for (const m of compile(words.promise[lang]).flatMap((p) => [p.exec(text)?.[0]]).filter((x): x is string => Boolean(x))) {
+  for (const m of compile(words.promise[lang])
+    .flatMap((p) => [p.exec(text)?.[0]])
+    .filter((x): x is string => Boolean(x))) {
     add('tone', `makes a promise the team may not keep ("${m}"): say what you know and when the next update comes`, m)
   }
 }
 
-function checkFirstPost(text: string, lang: string, words: WordLists, add: (rule: LintRule, message: string, needle?: string) => void): void {
+function checkFirstPost(
+  text: string,
+  lang: string,
+  words: WordLists,
+  add: (rule: LintRule, message: string, needle?: string) => void,
+): void {
   const apology = words.apology[lang]
   const ack = words.acknowledge[lang]
   if (!apology || !ack) {
     add('apology', `no apology or acknowledgement words for language "${lang}": pass them with --words FILE`)
     return
   }
-  if (!firstMatch(text, compile(ack))) add('apology', 'the first post does not acknowledge the problem (say what is wrong, e.g. "we\'re investigating problems with …")')
-  if (!firstMatch(text, compile(apology))) add('apology', 'the first post does not apologise (e.g. "we\'re sorry for the disruption")')
+  if (!firstMatch(text, compile(ack)))
+    add(
+      'apology',
+      'the first post does not acknowledge the problem (say what is wrong, e.g. "we\'re investigating problems with …")',
+    )
+  if (!firstMatch(text, compile(apology)))
+    add('apology', 'the first post does not apologise (e.g. "we\'re sorry for the disruption")')
 }
 
-function checkCadence(playbook: Playbook, raw: Raw[], locate: (p: Array<string | number>, key?: boolean) => SourceRef): void {
+function checkCadence(
+  playbook: Playbook,
+  raw: Raw[],
+  locate: (p: Array<string | number>, key?: boolean) => SourceRef,
+): void {
   const minutes = (ms: number) => `${Math.round(ms / 60_000)} minutes`
   for (const phase of playbook.phases) {
     if (phase.nextUpdate && phase.nextUpdate.ms > MAX_CADENCE_MS) {
-      raw.push({at: locate(['phases', phase.name, 'next_update']), rule: 'cadence', message: `phase "${phase.name}" promises the next update in ${phase.nextUpdate.text} (${minutes(phase.nextUpdate.ms)}): never leave customers more than an hour without news`})
+      raw.push({
+        at: locate(['phases', phase.name, 'next_update']),
+        rule: 'cadence',
+        message: `phase "${phase.name}" promises the next update in ${phase.nextUpdate.text} (${minutes(phase.nextUpdate.ms)}): never leave customers more than an hour without news`,
+      })
     }
     if (phase.longIncident && phase.longIncident.nextUpdate.ms > MAX_CADENCE_MS) {
-      raw.push({at: locate(['phases', phase.name, 'long_incident', 'next_update']), rule: 'cadence', message: `phase "${phase.name}" slows to an update every ${phase.longIncident.nextUpdate.text} in a long incident: never leave customers more than an hour without news`})
+      raw.push({
+        at: locate(['phases', phase.name, 'long_incident', 'next_update']),
+        rule: 'cadence',
+        message: `phase "${phase.name}" slows to an update every ${phase.longIncident.nextUpdate.text} in a long incident: never leave customers more than an hour without news`,
+      })
     }
   }
   // Between the first promise and the end, every phase promises the next update.
@@ -259,28 +365,53 @@ function checkCadence(playbook: Playbook, raw: Raw[], locate: (p: Array<string |
   if (start < 0) return
   const end = playbook.phases.findIndex((p) => RESOLVING_PHASES.has(p.name))
   for (const phase of playbook.phases.slice(start, end < 0 ? undefined : end)) {
-    if (!phase.nextUpdate) raw.push({at: locate(['phases', phase.name], true), rule: 'cadence', message: `phase "${phase.name}" comes before the incident is resolved but promises no next update: add next_update`})
+    if (!phase.nextUpdate)
+      raw.push({
+        at: locate(['phases', phase.name], true),
+        rule: 'cadence',
+        message: `phase "${phase.name}" comes before the incident is resolved but promises no next update: add next_update`,
+      })
   }
 }
 
 function report(playbook: Playbook, raw: Raw[], strict: boolean): LintReport {
   // One finding per place and message, naming every channel it applies to.
-  const merged = new Map<string, {at: SourceRef; rule: LintRule; message: string; channels: string[]; post?: Raw['post']}>()
+  const merged = new Map<
+    string,
+    {at: SourceRef; rule: LintRule; message: string; channels: string[]; post?: Raw['post']}
+  >()
   for (const r of raw) {
     const key = [r.at.file, r.at.line, r.at.col, r.rule, r.message, r.post?.phase, r.post?.locale].join('\u0000')
     const entry = merged.get(key)
     if (entry && r.post && !entry.channels.includes(r.post.channel)) entry.channels.push(r.post.channel)
-    else if (!entry) merged.set(key, {at: r.at, rule: r.rule, message: r.message, channels: r.post ? [r.post.channel] : [], post: r.post})
+    else if (!entry)
+      merged.set(key, {
+        at: r.at,
+        rule: r.rule,
+        message: r.message,
+        channels: r.post ? [r.post.channel] : [],
+        post: r.post,
+      })
   }
   const severity = strict ? 'error' : 'warning'
   const findings: LintFinding[] = [...merged.values()].map((m) => ({
     ...m.at,
     severity,
     rule: m.rule,
-    message: m.post ? `post "${m.post.phase}.${m.channels.join(', ')}"${m.post.locale ? ` (${m.post.locale})` : ''}: ${m.message}` : m.message,
+    message: m.post
+      ? `post "${m.post.phase}.${m.channels.join(', ')}"${m.post.locale ? ` (${m.post.locale})` : ''}: ${m.message}`
+      : m.message,
   }))
   const shown = displayPath(playbook.file)
-  findings.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col || a.message.localeCompare(b.message) : a.file === shown ? -1 : b.file === shown ? 1 : a.file.localeCompare(b.file)))
+  findings.sort((a, b) =>
+    a.file === b.file
+      ? a.line - b.line || a.col - b.col || a.message.localeCompare(b.message)
+      : a.file === shown
+        ? -1
+        : b.file === shown
+          ? 1
+          : a.file.localeCompare(b.file),
+  )
   return {
     playbook: playbook.name,
     file: shown,
@@ -290,4 +421,3 @@ function report(playbook: Playbook, raw: Raw[], strict: boolean): LintReport {
     warnings: findings.filter((f) => f.severity === 'warning').length,
   }
 }
-

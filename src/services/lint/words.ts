@@ -18,8 +18,29 @@ export const WORD_LIST_NAMES = ['acknowledge', 'apology', 'blame', 'promise'] as
 
 export const DEFAULT_WORDS: WordLists = {
   acknowledge: {
-    en: ['investigat', 'looking into', '\\baware\\b', '\\bproblems?\\b', '\\bissues?\\b', '\\bdisruption\\b', '\\boutage\\b', 'not working', 'slower than', 'less reliabl'],
-    de: ['untersuch', '\\bprüfen\\b', 'bekannt', 'problem', 'störung', 'gestört', 'ausfall', 'funktioniert nicht', 'langsamer'],
+    en: [
+      'investigat',
+      'looking into',
+      '\\baware\\b',
+      '\\bproblems?\\b',
+      '\\bissues?\\b',
+      '\\bdisruption\\b',
+      '\\boutage\\b',
+      'not working',
+      'slower than',
+      'less reliabl',
+    ],
+    de: [
+      'untersuch',
+      '\\bprüfen\\b',
+      'bekannt',
+      'problem',
+      'störung',
+      'gestört',
+      'ausfall',
+      'funktioniert nicht',
+      'langsamer',
+    ],
     ja: ['調査', '確認', '障害', '問題', '不具合', '遅延'],
   },
   apology: {
@@ -43,7 +64,13 @@ export const DEFAULT_WORDS: WordLists = {
       'fehler (?:eines|unseres|des|unserer|der) (?:mitarbeiter|techniker|dienstleister|anbieter|partner|zulieferer)',
       'fahrlässig',
     ],
-    ja: ['人為的(?:な)?ミス', '担当者の(?:ミス|過失|不注意)', '(?:委託先|業者|ベンダー|取引先)の(?:ミス|過失|責任)', '責任は.{0,10}(?:に|が)あり', 'せいで'],
+    ja: [
+      '人為的(?:な)?ミス',
+      '担当者の(?:ミス|過失|不注意)',
+      '(?:委託先|業者|ベンダー|取引先)の(?:ミス|過失|責任)',
+      '責任は.{0,10}(?:に|が)あり',
+      'せいで',
+    ],
   },
   promise: {
     en: [
@@ -58,12 +85,19 @@ export const DEFAULT_WORDS: WordLists = {
       'garantier',
       'nie wieder (?:passieren|vorkommen)',
     ],
-    ja: ['\\d+\\s*(?:分|時間)(?:以内|後)に(?:は)?(?:必ず)?(?:復旧|解決|回復|修正|解消)(?:します|いたします|する|できます)', '必ず(?:復旧|解決|回復|解消)', '保証', '二度と(?:発生|起こ|起き)'],
+    ja: [
+      '\\d+\\s*(?:分|時間)(?:以内|後)に(?:は)?(?:必ず)?(?:復旧|解決|回復|修正|解消)(?:します|いたします|する|できます)',
+      '必ず(?:復旧|解決|回復|解消)',
+      '保証',
+      '二度と(?:発生|起こ|起き)',
+    ],
   },
 }
 
 /** The lists with `overrides` laid over them, one language's list at a time. */
-export function mergeWords(overrides: Partial<Record<keyof WordLists, Record<string, string[]>>> | undefined): WordLists {
+export function mergeWords(
+  overrides: Partial<Record<keyof WordLists, Record<string, string[]>>> | undefined,
+): WordLists {
   const out = structuredClone(DEFAULT_WORDS)
   for (const name of WORD_LIST_NAMES) Object.assign(out[name], overrides?.[name] ?? {})
   return out

@@ -4,17 +4,30 @@ import {describe, isMapping, type Mapping, type Path, type ProblemList} from './
 const FACT_KEYS = ['required', 'description', 'type', 'default']
 const FACT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 // Names that would reach Object.prototype or Handlebars' own context words.
-const RESERVED_FACTS = new Set(['__proto__', 'constructor', 'prototype', 'this', 'toString', 'valueOf', 'hasOwnProperty'])
+const RESERVED_FACTS = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+  'this',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+])
 
 /** The facts the playbook declares, by name: each one's type, whether it is required, its default. */
 export function readFacts(root: Mapping, list: ProblemList): Map<string, FactSpec> {
   const {problem, unknownKeys} = list
   const facts = new Map<string, FactSpec>()
-  if (root.facts !== undefined && root.facts !== null && !isMapping(root.facts)) problem(['facts'], `"facts" must be a mapping of fact name to settings; found ${describe(root.facts)}`)
+  if (root.facts !== undefined && root.facts !== null && !isMapping(root.facts))
+    problem(['facts'], `"facts" must be a mapping of fact name to settings; found ${describe(root.facts)}`)
   for (const [factName, rawSpec] of Object.entries(isMapping(root.facts) ? root.facts : {})) {
     const p: Path = ['facts', factName]
     if (!FACT_NAME.test(factName) || RESERVED_FACTS.has(factName)) {
-      problem(p, `fact name "${factName}" is not allowed: use letters, digits and _ (not starting with a digit), and not a reserved word`, true)
+      problem(
+        p,
+        `fact name "${factName}" is not allowed: use letters, digits and _ (not starting with a digit), and not a reserved word`,
+        true,
+      )
       continue
     }
     const spec = rawSpec ?? {}
@@ -24,9 +37,15 @@ export function readFacts(root: Mapping, list: ProblemList): Map<string, FactSpe
     }
     unknownKeys(spec, FACT_KEYS, p, `fact "${factName}"`)
     const type = (spec.type ?? 'string') as FactType
-    if (!FACT_TYPES.includes(type)) problem([...p, 'type'], `fact "${factName}": unknown type ${describe(spec.type)} (types: ${FACT_TYPES.join(', ')})`)
-    if (spec.required !== undefined && typeof spec.required !== 'boolean') problem([...p, 'required'], `fact "${factName}": "required" must be true or false`)
-    if (spec.description !== undefined && typeof spec.description !== 'string') problem([...p, 'description'], `fact "${factName}": "description" must be text`)
+    if (!FACT_TYPES.includes(type))
+      problem(
+        [...p, 'type'],
+        `fact "${factName}": unknown type ${describe(spec.type)} (types: ${FACT_TYPES.join(', ')})`,
+      )
+    if (spec.required !== undefined && typeof spec.required !== 'boolean')
+      problem([...p, 'required'], `fact "${factName}": "required" must be true or false`)
+    if (spec.description !== undefined && typeof spec.description !== 'string')
+      problem([...p, 'description'], `fact "${factName}": "description" must be text`)
     if (spec.default !== undefined && FACT_TYPES.includes(type) && !defaultFits(type, spec.default)) {
       problem([...p, 'default'], `fact "${factName}": default ${describe(spec.default)} is not a ${type}`)
     }

@@ -7,7 +7,10 @@ import {readUtf8} from './files.js'
 export function loadFactsFile(file: string): Facts {
   const {text, error} = readUtf8(path.resolve(file))
   if (text === undefined) {
-    throw new CandorError(`cannot read facts file ${file}: ${error}`, {code: 'facts_unreadable', suggestions: ['Pass a YAML or JSON file of fact values with --facts FILE']})
+    throw new CandorError(`cannot read facts file ${file}: ${error}`, {
+      code: 'facts_unreadable',
+      suggestions: ['Pass a YAML or JSON file of fact values with --facts FILE'],
+    })
   }
   return parseFactsText(text, file)
 }

@@ -40,7 +40,11 @@ export function readUtf8(file: string): {text?: string; error?: string} {
  * of the file (every symlink resolved) must be under the real path of the folder. A
  * symlink such as `templates/inv.hbs -> ../../.env` is refused and never read.
  */
-export function readTemplateFile(file: string, playbookDir: string, realDirs: Map<string, string> = new Map()): {text?: string; error?: string} {
+export function readTemplateFile(
+  file: string,
+  playbookDir: string,
+  realDirs: Map<string, string> = new Map(),
+): {text?: string; error?: string} {
   let real: string
   let realDir: string
   try {
@@ -53,7 +57,9 @@ export function readTemplateFile(file: string, playbookDir: string, realDirs: Ma
   }
   const rel = path.relative(realDir, real)
   if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
-    return {error: `it resolves to ${real}, outside the playbook's folder (a symlink?); keep templates inside the playbook's folder (copy the file instead of linking it)`}
+    return {
+      error: `it resolves to ${real}, outside the playbook's folder (a symlink?); keep templates inside the playbook's folder (copy the file instead of linking it)`,
+    }
   }
   return readUtf8(real)
 }

@@ -5,16 +5,26 @@ const NAME = /^[a-z0-9][a-z0-9-]*$/
 const LOCALE = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/
 
 /** The playbook's name, description and kind (incident unless it says maintenance). */
-export function readHeader(root: Mapping, list: ProblemList): {name: unknown; description?: string; kind: PlaybookKind} {
+export function readHeader(
+  root: Mapping,
+  list: ProblemList,
+): {name: unknown; description?: string; kind: PlaybookKind} {
   const {problem} = list
   const name = root.name
   if (name === undefined) problem([], 'missing "name" (a short id like "outage")')
-  else if (typeof name !== 'string' || !NAME.test(name)) problem(['name'], `"name" must be lower-case letters, digits and dashes; found ${describe(name)}`)
-  if (root.description !== undefined && typeof root.description !== 'string') problem(['description'], '"description" must be text')
+  else if (typeof name !== 'string' || !NAME.test(name))
+    problem(['name'], `"name" must be lower-case letters, digits and dashes; found ${describe(name)}`)
+  if (root.description !== undefined && typeof root.description !== 'string')
+    problem(['description'], '"description" must be text')
   let kind: PlaybookKind = 'incident'
   if (root.kind !== undefined) {
-    if (typeof root.kind === 'string' && (PLAYBOOK_KINDS as readonly string[]).includes(root.kind)) kind = root.kind as PlaybookKind
-    else problem(['kind'], `"kind" must be one of ${PLAYBOOK_KINDS.join(', ')} (maintenance: planned work announced ahead); found ${describe(root.kind)}`)
+    if (typeof root.kind === 'string' && (PLAYBOOK_KINDS as readonly string[]).includes(root.kind))
+      kind = root.kind as PlaybookKind
+    else
+      problem(
+        ['kind'],
+        `"kind" must be one of ${PLAYBOOK_KINDS.join(', ')} (maintenance: planned work announced ahead); found ${describe(root.kind)}`,
+      )
   }
   return {name, description: root.description as string | undefined, kind}
 }
@@ -30,8 +40,15 @@ export function isPhaseName(name: string): boolean {
  */
 export function readLocales(root: Mapping, list: ProblemList): {locales: string[]; ok: boolean} {
   if (root.locales === undefined) return {locales: ['en'], ok: true}
-  const ok = Array.isArray(root.locales) && root.locales.length > 0 && root.locales.every((l) => typeof l === 'string' && LOCALE.test(l)) && new Set(root.locales).size === root.locales.length
+  const ok =
+    Array.isArray(root.locales) &&
+    root.locales.length > 0 &&
+    root.locales.every((l) => typeof l === 'string' && LOCALE.test(l)) &&
+    new Set(root.locales).size === root.locales.length
   if (ok) return {locales: root.locales as string[], ok: true}
-  list.problem(['locales'], `"locales" must be a list of distinct language tags like [en, de, ja] (the first is the default); found ${describe(root.locales)}`)
+  list.problem(
+    ['locales'],
+    `"locales" must be a list of distinct language tags like [en, de, ja] (the first is the default); found ${describe(root.locales)}`,
+  )
   return {locales: ['en'], ok: false}
 }

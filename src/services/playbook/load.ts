@@ -1,11 +1,19 @@
 import path from 'node:path'
-import yaml from 'js-yaml'
+import type yaml from 'js-yaml'
 import {isOfficialHost, optionValue, type ChannelKind, type OptionSpec} from '../../channels/kind.js'
 import {CHANNEL_KINDS, CHANNEL_TYPES, isChannelType} from '../../channels/registry.js'
 import {templateLocale} from '../../domain/playbook/locale.js'
 import {YamlSource} from '../../domain/playbook/yaml-source.js'
 import {playbookProject} from './project.js'
-import type {ChannelConfig, Playbook, PlaybookKind, PostSpec, Problem, SourceRef, TemplateSource} from '../../domain/playbook/model.js'
+import type {
+  ChannelConfig,
+  Playbook,
+  PlaybookKind,
+  PostSpec,
+  Problem,
+  SourceRef,
+  TemplateSource,
+} from '../../domain/playbook/model.js'
 import {readFacts} from './fact-specs.js'
 import {displayPath, readUtf8} from './files.js'
 import {readHeader, readLocales} from './header.js'
@@ -19,7 +27,20 @@ import {TemplateChecks} from './template-checks.js'
 export {channelLocale, templateLocale} from '../../domain/playbook/locale.js'
 export {displayPath, localizedTemplatePath, readTemplateFile, readUtf8} from './files.js'
 
-const TOP_KEYS = ['name', 'kind', 'description', 'locales', 'approval', 'facts', 'examples', 'channels', 'phases', 'forbid', 'internal_hosts', 'public_hosts']
+const TOP_KEYS = [
+  'name',
+  'kind',
+  'description',
+  'locales',
+  'approval',
+  'facts',
+  'examples',
+  'channels',
+  'phases',
+  'forbid',
+  'internal_hosts',
+  'public_hosts',
+]
 const CHANNEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/
 
 /**
@@ -80,7 +101,16 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
 
   const root = src.value
   if (!isMapping(root)) {
-    return {problems: [{file: shown, line: 1, col: 1, message: `a playbook must be a mapping with name, facts, channels and phases; found ${describe(root)}`}]}
+    return {
+      problems: [
+        {
+          file: shown,
+          line: 1,
+          col: 1,
+          message: `a playbook must be a mapping with name, facts, channels and phases; found ${describe(root)}`,
+        },
+      ],
+    }
   }
   const list = problemList(src, shown)
   list.unknownKeys(root, TOP_KEYS, [], 'the playbook')
@@ -94,7 +124,13 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
   const settings = readSettings(root, list, facts, channels)
 
   // The languages channels post in (translations of the others are only checked in full validation).
-  templates.postedLocales = new Set([...channels.values()].map((c) => (typeof c.options.locale === 'string' ? (templateLocale(c.options.locale, locales) ?? defaultLocale) : defaultLocale)))
+  templates.postedLocales = new Set(
+    [...channels.values()].map((c) =>
+      typeof c.options.locale === 'string'
+        ? (templateLocale(c.options.locale, locales) ?? defaultLocale)
+        : defaultLocale,
+    ),
+  )
   const posts = new PostReader(list, templates, {
     channels,
     declaresChannel: (name) => isMapping(root.channels) && name in root.channels,
@@ -138,17 +174,22 @@ function readChannels(
   // Channels
   const channels = new Map<string, ChannelConfig>()
   if (root.channels === undefined) problem([], 'missing "channels" (where posts go, e.g. { x: { type: x } })')
-  else if (!isMapping(root.channels)) problem(['channels'], `"channels" must be a mapping of channel name to settings; found ${describe(root.channels)}`)
+  else if (!isMapping(root.channels))
+    problem(['channels'], `"channels" must be a mapping of channel name to settings; found ${describe(root.channels)}`)
   for (const [channelName, rawConfig] of Object.entries(isMapping(root.channels) ? root.channels : {})) {
     const p: Path = ['channels', channelName]
-    if (!CHANNEL_NAME.test(channelName)) problem(p, `channel name "${channelName}" must be letters, digits, _ and -`, true)
+    if (!CHANNEL_NAME.test(channelName))
+      problem(p, `channel name "${channelName}" must be letters, digits, _ and -`, true)
     if (!isMapping(rawConfig)) {
       problem(p, `channel "${channelName}" must be a mapping with a "type"; found ${describe(rawConfig)}`)
       continue
     }
     const type = rawConfig.type
     if (!isChannelType(type)) {
-      problem(type === undefined ? p : [...p, 'type'], `channel "${channelName}": ${type === undefined ? 'missing "type"' : `unknown type ${describe(type)}`} (types: ${CHANNEL_TYPES.join(', ')})`)
+      problem(
+        type === undefined ? p : [...p, 'type'],
+        `channel "${channelName}": ${type === undefined ? 'missing "type"' : `unknown type ${describe(type)}`} (types: ${CHANNEL_TYPES.join(', ')})`,
+      )
       continue
     }
     const kind: ChannelKind = CHANNEL_KINDS[type]
@@ -162,7 +203,8 @@ function readChannels(
       }
       const bad = optionProblem(spec, value) ?? spec.check?.(value)
       if (bad) problem([...p, option], `channel "${channelName}": "${option}" ${bad}`)
-      else if (spec.type === 'template') checkTemplate(value as string, {file: shown, base: at([...p, option])}, `channel "${channelName}" ${option}`)
+      else if (spec.type === 'template')
+        checkTemplate(value as string, {file: shown, base: at([...p, option])}, `channel "${channelName}" ${option}`)
       // A folder the channel writes (blog, site) belongs to the playbook's project, wherever Candor runs.
       // Kept as the schema types it (text for a number), so adapters need not check again.
       const kept = optionValue(spec, value)
@@ -182,7 +224,10 @@ function readChannels(
       }
     }
     if (typeof options.locale === 'string' && localesOk && !templateLocale(options.locale, locales)) {
-      problem([...p, 'locale'], `channel "${channelName}": locale "${options.locale}" is not one of the playbook's locales (${locales.join(', ')}); add it to "locales" and write its templates`)
+      problem(
+        [...p, 'locale'],
+        `channel "${channelName}": locale "${options.locale}" is not one of the playbook's locales (${locales.join(', ')}); add it to "locales" and write its templates`,
+      )
       delete options.locale
     }
     channels.set(channelName, {name: channelName, type, kind, options, playbookKind})
@@ -195,24 +240,35 @@ function optionProblem(spec: OptionSpec, value: unknown): string | undefined {
   switch (spec.type) {
     case 'string':
     case 'template':
-      if (typeof value !== 'string' && !(spec.type === 'string' && typeof value === 'number')) return `must be text; found ${describe(value)}`
-      if (spec.oneOf && !spec.oneOf.includes(String(value))) return `must be one of ${spec.oneOf.join(', ')}; found ${describe(value)}`
-      if (spec.pattern && !spec.pattern.regex.test(String(value))) return `must be ${spec.pattern.hint}; found ${describe(value)}`
+      if (typeof value !== 'string' && !(spec.type === 'string' && typeof value === 'number'))
+        return `must be text; found ${describe(value)}`
+      if (spec.oneOf && !spec.oneOf.includes(String(value)))
+        return `must be one of ${spec.oneOf.join(', ')}; found ${describe(value)}`
+      if (spec.pattern && !spec.pattern.regex.test(String(value)))
+        return `must be ${spec.pattern.hint}; found ${describe(value)}`
       return undefined
     case 'url':
       try {
         const u = new URL(String(value))
-        return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : `must be an http(s) URL; found ${describe(value)}`
+        return u.protocol === 'http:' || u.protocol === 'https:'
+          ? undefined
+          : `must be an http(s) URL; found ${describe(value)}`
       } catch {
         return `must be an http(s) URL; found ${describe(value)}`
       }
     case 'number':
-      return typeof value === 'number' && Number.isFinite(value) && value > 0 ? undefined : `must be a positive number; found ${describe(value)}`
+      return typeof value === 'number' && Number.isFinite(value) && value > 0
+        ? undefined
+        : `must be a positive number; found ${describe(value)}`
     case 'boolean':
       return typeof value === 'boolean' ? undefined : `must be true or false; found ${describe(value)}`
     case 'list':
-      return Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number') ? undefined : `must be a list of text values; found ${describe(value)}`
+      return Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')
+        ? undefined
+        : `must be a list of text values; found ${describe(value)}`
     case 'map':
-      return isMapping(value) && Object.values(value).every((v) => typeof v === 'string') ? undefined : `must be a mapping of text values; found ${describe(value)}`
+      return isMapping(value) && Object.values(value).every((v) => typeof v === 'string')
+        ? undefined
+        : `must be a mapping of text values; found ${describe(value)}`
   }
 }

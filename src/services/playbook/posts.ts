@@ -57,7 +57,11 @@ export class PostReader {
     const {channels, locales} = this.ctx
     const pp: Path = ['phases', phaseName, 'posts', channelName]
     if (!channels.has(channelName) && !this.ctx.declaresChannel(channelName)) {
-      problem(pp, `phase "${phaseName}" posts to channel "${channelName}", which is not defined (channels: ${[...channels.keys()].join(', ') || 'none'})`, true)
+      problem(
+        pp,
+        `phase "${phaseName}" posts to channel "${channelName}", which is not defined (channels: ${[...channels.keys()].join(', ') || 'none'})`,
+        true,
+      )
     }
     const post = typeof rawPost === 'string' ? {text: rawPost} : rawPost
     if (!isMapping(post)) {
@@ -73,14 +77,20 @@ export class PostReader {
     }
     const what = `post "${phaseName}.${channelName}"`
     const textPath: Path = typeof rawPost === 'string' ? pp : [...pp, 'text']
-    const versions = hasText ? this.inlineVersions(post.text, textPath, what) : this.fileVersions(post.template, pp, what)
+    const versions = hasText
+      ? this.inlineVersions(post.text, textPath, what)
+      : this.fileVersions(post.template, pp, what)
     this.checkTranslationFacts(versions, what)
 
     const htmlChannel = channels.get(channelName)
     if (this.templates.checking && htmlChannel && rendersHtml(htmlChannel.kind)) {
       for (const [loc, version] of versions) {
         if (loc !== this.defaultLocale && this.ctx.templatesOf && !this.templates.postedLocales.has(loc)) continue
-        this.templates.refuseUnescaped(version.source, loc === this.defaultLocale ? what : `${what} (${loc})`, htmlChannel)
+        this.templates.refuseUnescaped(
+          version.source,
+          loc === this.defaultLocale ? what : `${what} (${loc})`,
+          htmlChannel,
+        )
       }
     }
 
@@ -92,8 +102,13 @@ export class PostReader {
     const textMap = hasText && isMapping(post.text)
     const defaultMissingReported = need === defaultLocale && !textMap
     if (!template && !defaultMissingReported && (hasText || typeof post.template === 'string')) {
-      const expected = hasText ? `a "${need}" entry under "text"` : `the file ${localizedTemplatePath(post.template as string, need)}`
-      problem(hasText ? textPath : [...pp, 'template'], `${what}: channel "${channelName}" posts in ${need}, but there is no ${need} version of this post (expected ${expected})`)
+      const expected = hasText
+        ? `a "${need}" entry under "text"`
+        : `the file ${localizedTemplatePath(post.template as string, need)}`
+      problem(
+        hasText ? textPath : [...pp, 'template'],
+        `${what}: channel "${channelName}" posts in ${need}, but there is no ${need} version of this post (expected ${expected})`,
+      )
     }
     if (!template) return undefined
     return {channel: channelName, template, versions: new Map([...versions].map(([loc, v]) => [loc, v.source]))}
@@ -107,20 +122,33 @@ export class PostReader {
     const versions = new Map<string, Version>()
     if (typeof text === 'string') {
       const ref = at(textPath)
-      versions.set(this.defaultLocale, {source: {kind: 'inline', text, at: ref}, facts: check(text, {file: shown, base: ref}, what)})
+      versions.set(this.defaultLocale, {
+        source: {kind: 'inline', text, at: ref},
+        facts: check(text, {file: shown, base: ref}, what),
+      })
     } else if (isMapping(text)) {
       for (const [loc, value] of Object.entries(text)) {
         if (!locales.includes(loc)) {
-          problem([...textPath, loc], `${what}: text for locale "${loc}", which is not one of the playbook's locales (${locales.join(', ')})`, true)
+          problem(
+            [...textPath, loc],
+            `${what}: text for locale "${loc}", which is not one of the playbook's locales (${locales.join(', ')})`,
+            true,
+          )
         } else if (typeof value !== 'string') {
           problem([...textPath, loc], `${what}: the ${loc} text must be a string; found ${describe(value)}`)
         } else {
           const ref: SourceRef = at([...textPath, loc])
-          versions.set(loc, {source: {kind: 'inline', text: value, at: ref}, facts: check(value, {file: shown, base: ref}, `${what} (${loc})`, loc)})
+          versions.set(loc, {
+            source: {kind: 'inline', text: value, at: ref},
+            facts: check(value, {file: shown, base: ref}, `${what} (${loc})`, loc),
+          })
         }
       }
     } else {
-      problem(textPath, `${what}: "text" must be a string, or a mapping of locale to string like { en: "...", de: "..." }`)
+      problem(
+        textPath,
+        `${what}: "text" must be a string, or a mapping of locale to string like { en: "...", de: "..." }`,
+      )
     }
     return versions
   }
@@ -138,11 +166,15 @@ export class PostReader {
     const templateFile = path.resolve(playbookDir, template)
     const rel = path.relative(playbookDir, templateFile)
     if (path.isAbsolute(template) || rel.startsWith('..') || path.isAbsolute(rel)) {
-      problem([...pp, 'template'], `${what}: template "${template}" is outside the playbook's folder; keep templates beside the playbook`)
+      problem(
+        [...pp, 'template'],
+        `${what}: template "${template}" is outside the playbook's folder; keep templates beside the playbook`,
+      )
       return versions
     }
     const read = readTemplateFile(templateFile, playbookDir, this.realDirs)
-    if (read.text === undefined) problem([...pp, 'template'], `${what}: cannot read template "${template}": ${read.error}`)
+    if (read.text === undefined)
+      problem([...pp, 'template'], `${what}: cannot read template "${template}": ${read.error}`)
     else {
       versions.set(this.defaultLocale, {
         source: {kind: 'file', path: templateFile, display: displayPath(templateFile), text: read.text},
@@ -165,7 +197,11 @@ export class PostReader {
                 fresh: true,
               }
         if (this.templates.checking) this.translationFiles.set(localized, version)
-        if (version.error !== undefined && version.error !== 'no such file') problem([...pp, 'template'], `${what}: cannot read the ${loc} template "${localizedTemplatePath(template, loc)}": ${version.error}`)
+        if (version.error !== undefined && version.error !== 'no such file')
+          problem(
+            [...pp, 'template'],
+            `${what}: cannot read the ${loc} template "${localizedTemplatePath(template, loc)}": ${version.error}`,
+          )
       } else version = {...version, fresh: false}
       if (version.source) versions.set(loc, {source: version.source, facts: version.facts ?? [], fresh: version.fresh})
     }
@@ -187,7 +223,10 @@ export class PostReader {
       for (const f of version.facts) {
         if (baseFacts.has(f.name) || reported.has(f.name)) continue
         reported.add(f.name)
-        this.list.problems.push({...f.at, message: `${what}: the ${loc} version uses fact "${f.name}", which the ${defaultLocale} version does not; translations must use the same facts`})
+        this.list.problems.push({
+          ...f.at,
+          message: `${what}: the ${loc} version uses fact "${f.name}", which the ${defaultLocale} version does not; translations must use the same facts`,
+        })
       }
     }
   }

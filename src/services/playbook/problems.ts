@@ -42,7 +42,8 @@ export function problemList(src: YamlSource, file: string): ProblemList {
   }
   const unknownKeys = (value: Mapping, allowed: readonly string[], p: Path, what: string) => {
     for (const k of Object.keys(value)) {
-      if (!allowed.includes(k)) problem([...p, k], `unknown key "${k}" in ${what} (allowed: ${allowed.join(', ')})`, true)
+      if (!allowed.includes(k))
+        problem([...p, k], `unknown key "${k}" in ${what} (allowed: ${allowed.join(', ')})`, true)
     }
   }
   return {file, problems, warnings, at, problem, unknownKeys}
@@ -50,5 +51,13 @@ export function problemList(src: YamlSource, file: string): ProblemList {
 
 /** In reading order: the playbook's own file first, then templates by file, each by line and column. */
 export function sortProblems(problems: Problem[], playbookFile: string): Problem[] {
-  return problems.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file === playbookFile ? -1 : b.file === playbookFile ? 1 : a.file.localeCompare(b.file)))
+  return problems.sort((a, b) =>
+    a.file === b.file
+      ? a.line - b.line || a.col - b.col
+      : a.file === playbookFile
+        ? -1
+        : b.file === playbookFile
+          ? 1
+          : a.file.localeCompare(b.file),
+  )
 }

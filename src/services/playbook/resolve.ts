@@ -30,7 +30,11 @@ export function resolvePlaybookPath(arg: string): string {
   const known = listPlaybookFiles(DEFAULT_PLAYBOOK_DIR)
   throw new CandorError(`no playbook at "${arg}"`, {
     code: 'playbook_not_found',
-    suggestions: [known.length > 0 ? `Playbooks here: ${known.join(', ')}` : 'Create one with `candor init`, or pass the path of a playbook YAML file'],
+    suggestions: [
+      known.length > 0
+        ? `Playbooks here: ${known.join(', ')}`
+        : 'Create one with `candor init`, or pass the path of a playbook YAML file',
+    ],
   })
 }
 

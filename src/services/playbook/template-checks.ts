@@ -53,7 +53,9 @@ export class TemplateChecks {
       }
     }
     return (line: number, col: number): SourceRef =>
-      base ? {file: base.file, line: base.line + line - 1, col: line === 1 ? base.col + col - 1 : col} : {file: origin.file, line, col}
+      base
+        ? {file: base.file, line: base.line + line - 1, col: line === 1 ? base.col + col - 1 : col}
+        : {file: origin.file, line, col}
   }
 
   /**
@@ -66,11 +68,15 @@ export class TemplateChecks {
     if (translation !== undefined && this.templatesOf && !this.postedLocales.has(translation)) return []
     const analysis = analyzeTemplate(source)
     const place = this.placeIn(origin)
-    for (const issue of analysis.issues) this.list.problems.push({...place(issue.line, issue.col), message: `${what}: ${issue.message}`})
+    for (const issue of analysis.issues)
+      this.list.problems.push({...place(issue.line, issue.col), message: `${what}: ${issue.message}`})
     for (const ref of analysis.facts) {
       if (!this.facts.has(ref.name)) {
         const declared = [...this.facts.keys()].join(', ') || 'none'
-        this.list.problems.push({...place(ref.line, ref.col), message: `${what}: uses fact "${ref.name}", which the playbook does not declare (declared: ${declared})`})
+        this.list.problems.push({
+          ...place(ref.line, ref.col),
+          message: `${what}: uses fact "${ref.name}", which the playbook does not declare (declared: ${declared})`,
+        })
       }
     }
     return analysis.facts.map((ref) => ({name: ref.name, at: place(ref.line, ref.col)}))
@@ -78,13 +84,18 @@ export class TemplateChecks {
 
   /** In a template that renders into HTML, `{{{x}}}` and `{{& x}}` would put a fact's markup in the page: refused (each place once). */
   refuseUnescaped(source: TemplateSource, what: string, channel: ChannelConfig): void {
-    const place = this.placeIn(source.kind === 'file' ? {file: source.display} : {file: this.list.file, base: source.at})
+    const place = this.placeIn(
+      source.kind === 'file' ? {file: source.display} : {file: this.list.file, base: source.at},
+    )
     for (const out of analyzeTemplate(source.text).unescaped) {
       const at = place(out.line, out.col)
       const key = `${at.file}:${at.line}:${at.col}`
       if (this.unescapedReported.has(key)) continue
       this.unescapedReported.add(key)
-      const plain = out.expression.replace(/^\{\{\{\s*(.*?)\s*\}\}\}$|^\{\{&\s*(.*?)\s*\}\}$/s, (_, a: string | undefined, b: string | undefined) => `{{${a ?? b}}}`)
+      const plain = out.expression.replace(
+        /^\{\{\{\s*(.*?)\s*\}\}\}$|^\{\{&\s*(.*?)\s*\}\}$/s,
+        (_, a: string | undefined, b: string | undefined) => `{{${a ?? b}}}`,
+      )
       this.list.problems.push({
         ...at,
         message: `${what}: ${out.expression} writes a value unescaped into HTML (channel "${channel.name}" is ${channel.kind.label}); write ${plain} instead: Candor escapes values in HTML and keeps the markup the template itself writes`,

@@ -27,7 +27,13 @@ export function validatePlaybooks(args: readonly string[]): ValidationReport {
       if (existsSync(candidate)) file = candidate
     }
     const {playbook, problems, warnings = []} = loadPlaybook(file)
-    return {file: displayPath(path.resolve(file)), name: playbook?.name, valid: problems.length === 0, problems, warnings}
+    return {
+      file: displayPath(path.resolve(file)),
+      name: playbook?.name,
+      valid: problems.length === 0,
+      problems,
+      warnings,
+    }
   })
   return {files, problemCount: files.reduce((n, f) => n + f.problems.length, 0)}
 }

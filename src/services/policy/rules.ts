@@ -8,7 +8,14 @@ import {SECRET_PATTERNS} from './secret-patterns.js'
  * overrides for one run. Pure functions: no I/O, no clock.
  */
 
-export const POLICY_RULES = ['private-ip', 'internal-host', 'secret', 'render-leftover', 'forbid', 'placeholder'] as const
+export const POLICY_RULES = [
+  'private-ip',
+  'internal-host',
+  'secret',
+  'render-leftover',
+  'forbid',
+  'placeholder',
+] as const
 export type PolicyRule = (typeof POLICY_RULES)[number]
 
 /**
@@ -55,7 +62,7 @@ const IPV4_DASHED = /(?<![\w-])ip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(?!\d)/
 // Other spellings an address parser accepts: hex or octal parts (`0x0a.0.0.1`, `012.0.0.1`).
 const IPV4_OTHER = /(?<![\w.])(?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+)){0,3}(?![\w]|\.\w)/gi
 // The host of a URL, however it is spelled: the URL parser says which address it means.
-const URL_HOST = /\b[a-z][a-z0-9+.-]*:\/\/(?:[^\s/?#@]*@)?(\[[0-9a-f:.]+\]|[^\s/?#:\]\[]+)/gi
+const URL_HOST = /\b[a-z][a-z0-9+.-]*:\/\/(?:[^\s/?#@]*@)?(\[[0-9a-f:.]+\]|[^\s/?#:\][]+)/gi
 // Candidates with at least two colons; parsed and classified below (times like 14:30:00 are not IPv6).
 const IPV6 = /(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])/gi
 
@@ -72,7 +79,8 @@ function ipv4Kind(octets: number[]): string | undefined {
 function ipv6Groups(text: string): number[] | undefined {
   const halves = text.split('::')
   if (halves.length > 2) return undefined
-  const parse = (s: string) => (s === '' ? [] : s.split(':').map((g) => (/^[0-9a-f]{1,4}$/i.test(g) ? parseInt(g, 16) : NaN)))
+  const parse = (s: string) =>
+    s === '' ? [] : s.split(':').map((g) => (/^[0-9a-f]{1,4}$/i.test(g) ? parseInt(g, 16) : NaN))
   const head = parse(halves[0])
   const tail = halves.length === 2 ? parse(halves[1]) : []
   if ([...head, ...tail].some((g) => Number.isNaN(g))) return undefined
@@ -87,7 +95,8 @@ function ipv6Kind(groups: number[]): string | undefined {
   if ((groups[0] & 0xffc0) === 0xfe80) return 'a link-local IPv6 address'
   if ((groups[0] & 0xffc0) === 0xfec0) return 'a site-local IPv6 address'
   // An IPv4 address inside IPv6: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d).
-  const mapped = groups.slice(0, 5).every((g) => g === 0) && (groups[5] === 0xffff || (groups[5] === 0 && groups[6] !== 0))
+  const mapped =
+    groups.slice(0, 5).every((g) => g === 0) && (groups[5] === 0xffff || (groups[5] === 0 && groups[6] !== 0))
   const nat64 = groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((g) => g === 0)
   if (mapped || nat64) {
     const kind = ipv4Kind([groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff])
@@ -110,7 +119,12 @@ function parsedIpv4(host: string): number[] | undefined {
 function privateIps(text: string): Violation[] {
   const out: Violation[] = []
   const hit = (match: string, kind: string | undefined, as?: number[]) => {
-    if (kind) out.push({rule: 'private-ip', match, message: `"${match}" is ${kind}${as && as.join('.') !== match ? ` (${as.join('.')})` : ''}`})
+    if (kind)
+      out.push({
+        rule: 'private-ip',
+        match,
+        message: `"${match}" is ${kind}${as && as.join('.') !== match ? ` (${as.join('.')})` : ''}`,
+      })
   }
   for (const re of [IPV4, IPV4_DASHED]) {
     for (const m of text.matchAll(re)) {
@@ -142,7 +156,10 @@ function privateIps(text: string): Violation[] {
 const HOST_TOKEN = /[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?/gi
 
 function normaliseHostPattern(pattern: string): string {
-  return pattern.trim().toLowerCase().replace(/^\*?\./, '')
+  return pattern
+    .trim()
+    .toLowerCase()
+    .replace(/^\*?\./, '')
 }
 
 function hostMatches(host: string, pattern: string): boolean {
@@ -161,7 +178,8 @@ function internalHosts(text: string, ctx: PolicyContext): Violation[] {
     }
     if (!host.includes('.')) {
       // A bare name the playbook lists, e.g. "db-primary".
-      if (extra.includes(host)) out.push({rule: 'internal-host', match: m[0], message: `"${m[0]}" is an internal host name (internal_hosts)`})
+      if (extra.includes(host))
+        out.push({rule: 'internal-host', match: m[0], message: `"${m[0]}" is an internal host name (internal_hosts)`})
       continue
     }
     const suffix = INTERNAL_SUFFIXES.find((s) => host.endsWith(s))
@@ -172,7 +190,12 @@ function internalHosts(text: string, ctx: PolicyContext): Violation[] {
     // The playbook's own patterns, except for the hosts the playbook declares public
     // (its status page or blog on the company's domain). A fact never makes a host public.
     const pattern = extra.find((p) => hostMatches(host, p))
-    if (pattern && !publicHosts.has(host)) out.push({rule: 'internal-host', match: m[0], message: `"${m[0]}" is an internal host name (internal_hosts: ${pattern})`})
+    if (pattern && !publicHosts.has(host))
+      out.push({
+        rule: 'internal-host',
+        match: m[0],
+        message: `"${m[0]}" is an internal host name (internal_hosts: ${pattern})`,
+      })
   }
   return out
 }
@@ -214,7 +237,12 @@ function leftovers(text: string, ctx: PolicyContext): Violation[] {
   const out: Violation[] = []
   for (const {pattern, skipIn} of LEFTOVERS) {
     if (skipIn?.includes(lang)) continue
-    for (const m of text.matchAll(pattern)) out.push({rule: 'render-leftover', match: m[0], message: `"${m[0]}" is left over from rendering (a missing or malformed fact?)`})
+    for (const m of text.matchAll(pattern))
+      out.push({
+        rule: 'render-leftover',
+        match: m[0],
+        message: `"${m[0]}" is left over from rendering (a missing or malformed fact?)`,
+      })
   }
   return out
 }
@@ -225,7 +253,12 @@ function forbidden(text: string, ctx: PolicyContext): Violation[] {
   const out: Violation[] = []
   for (const f of ctx.playbook.policy?.forbid ?? []) {
     const m = new RegExp(f.pattern.source, f.pattern.flags.replace('g', '')).exec(text)
-    if (m && m[0] !== '') out.push({rule: 'forbid', match: m[0], message: `"${m[0]}" ${f.message ? `is forbidden: ${f.message}` : `matches the playbook's forbidden pattern /${f.source}/`}`})
+    if (m && m[0] !== '')
+      out.push({
+        rule: 'forbid',
+        match: m[0],
+        message: `"${m[0]}" ${f.message ? `is forbidden: ${f.message}` : `matches the playbook's forbidden pattern /${f.source}/`}`,
+      })
   }
   return out
 }
@@ -234,7 +267,10 @@ function forbidden(text: string, ctx: PolicyContext): Violation[] {
 
 /** The credentials among `given` that `text` contains (format characters ignored). */
 export function findCredentials(text: string, given: readonly ConfiguredCredential[]): Violation[] {
-  return credentials(withoutFormatCharacters(text), {playbook: {policy: {forbid: [], internalHosts: []}}, credentials: given})
+  return credentials(withoutFormatCharacters(text), {
+    playbook: {policy: {forbid: [], internalHosts: []}},
+    credentials: given,
+  })
 }
 
 function credentials(text: string, ctx: PolicyContext): Violation[] {
@@ -242,7 +278,11 @@ function credentials(text: string, ctx: PolicyContext): Violation[] {
   for (const {name, value} of ctx.credentials ?? []) {
     const plain = withoutFormatCharacters(value)
     if (text.includes(plain) || text.includes(encodeURIComponent(plain))) {
-      out.push({rule: CREDENTIAL_RULE, match: `${name} (••••)`, message: `the post contains the value of ${name} (shown here as ••••), a credential Candor was given; it must never be posted`})
+      out.push({
+        rule: CREDENTIAL_RULE,
+        match: `${name} (••••)`,
+        message: `the post contains the value of ${name} (shown here as ••••), a credential Candor was given; it must never be posted`,
+      })
     }
   }
   return out
@@ -276,14 +316,28 @@ const PLACEHOLDER_URL = /\bhttps?:\/\/status\.example\.com(?![\w.-])(?:[/?#][^\s
  * and `playbook lint` says so instead.
  */
 function placeholders(text: string, ctx: PolicyContext): Violation[] {
-  const own = [...(ctx.playbook.facts?.values() ?? [])].some((f) => typeof f.default === 'string' && f.default.toLowerCase().startsWith(PLACEHOLDER_STATUS_URL))
+  const own = [...(ctx.playbook.facts?.values() ?? [])].some(
+    (f) => typeof f.default === 'string' && f.default.toLowerCase().startsWith(PLACEHOLDER_STATUS_URL),
+  )
   if (own) return []
-  return [...text.matchAll(PLACEHOLDER_URL)].map((m) => ({rule: 'placeholder' as const, match: m[0], message: `"${m[0]}" is the example status page, not yours: set status_url to your status page (--set status_url=https://…)`}))
+  return [...text.matchAll(PLACEHOLDER_URL)].map((m) => ({
+    rule: 'placeholder' as const,
+    match: m[0],
+    message: `"${m[0]}" is the example status page, not yours: set status_url to your status page (--set status_url=https://…)`,
+  }))
 }
 
 export function checkPost(post: string, ctx: PolicyContext): Violation[] {
   const text = withoutFormatCharacters(post)
-  const all = [...credentials(text, ctx), ...privateIps(text), ...internalHosts(text, ctx), ...secrets(text), ...leftovers(text, ctx), ...forbidden(text, ctx), ...placeholders(text, ctx)]
+  const all = [
+    ...credentials(text, ctx),
+    ...privateIps(text),
+    ...internalHosts(text, ctx),
+    ...secrets(text),
+    ...leftovers(text, ctx),
+    ...forbidden(text, ctx),
+    ...placeholders(text, ctx),
+  ]
   const seen = new Set<string>()
   return all.filter((v) => {
     const key = `${v.rule}\u0000${v.match}`

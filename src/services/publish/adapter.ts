@@ -124,7 +124,12 @@ export class DeliveryError extends Error {
    */
   readonly notSent: boolean
 
-  constructor(message: string, opts: {retry: 'rate-limit'; retryAt: Date} | {retry: 'transient' | 'never'; mayHaveArrived?: boolean; notSent?: boolean}) {
+  constructor(
+    message: string,
+    opts:
+      | {retry: 'rate-limit'; retryAt: Date}
+      | {retry: 'transient' | 'never'; mayHaveArrived?: boolean; notSent?: boolean},
+  ) {
     super(message)
     this.name = 'DeliveryError'
     this.retry = opts.retry

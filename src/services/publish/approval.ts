@@ -94,7 +94,8 @@ function recordOf(post: RenderedPost): RenderedPostRecord {
   return record
 }
 
-const sameParts = (a: RenderedPostRecord, b: RenderedPostRecord) => a.parts.length === b.parts.length && a.parts.every((p, i) => p.text === b.parts[i].text)
+const sameParts = (a: RenderedPostRecord, b: RenderedPostRecord) =>
+  a.parts.length === b.parts.length && a.parts.every((p, i) => p.text === b.parts[i].text)
 
 /**
  * Asks until the person approves posts whose promise still holds, or refuses (an error,
@@ -114,35 +115,58 @@ export async function askApproval(flow: ApprovalFlow): Promise<Approval> {
       update: flow.update,
       phase: rendered.phase,
       posts: originals.map(recordOf),
-      phaseChannels: flow.playbook.phases.find((p) => p.name === rendered.phase)?.posts.map((p) => p.channel) ?? originals.map((p) => p.channel),
+      phaseChannels:
+        flow.playbook.phases.find((p) => p.name === rendered.phase)?.posts.map((p) => p.channel) ??
+        originals.map((p) => p.channel),
       ...(chosen && {chosen}),
       ...(notice && {notice}),
       editText: (post) => editableText(post, flow.playbook.channels.get(post.channel)!),
       revise: (channel, text) => {
         const original = originals.find((p) => p.channel === channel)
         if (!original) throw new CandorError(`no ${channel} post to edit in this update`, {code: 'unknown_channel'})
-        const revised = reviseFromEdit(flow.playbook, recordOf(original), text, flow.facts, flow.allow, flow.limits?.get(channel), flow.credentials)
+        const revised = reviseFromEdit(
+          flow.playbook,
+          recordOf(original),
+          text,
+          flow.facts,
+          flow.allow,
+          flow.limits?.get(channel),
+          flow.credentials,
+        )
         revisions.push(revised)
         return revised
       },
     })
     const approvedAt = flow.clock.now()
     if (decision.action === 'abort') {
-      throw new CandorError('not published: approval was refused', {code: 'aborted', exit: ExitCode.NotApproved, suggestions: ['Nothing was sent and nothing recorded; run publish again when ready']})
+      throw new CandorError('not published: approval was refused', {
+        code: 'aborted',
+        exit: ExitCode.NotApproved,
+        suggestions: ['Nothing was sent and nothing recorded; run publish again when ready'],
+      })
     }
 
     if (promiseIsStale(rendered.nextUpdateDue, renderedAt, approvedAt)) {
       const promised = formatTime(rendered.nextUpdateDue, 'time')
       const edited = decision.posts.filter((p) => p.edited).map((p) => p.channel)
-      rendered = flow.render(approvedAt, originals.map((p) => p.channel))
+      rendered = flow.render(
+        approvedAt,
+        originals.map((p) => p.channel),
+      )
       renderedAt = approvedAt
       chosen = decision.channels
       notice =
         `The posts promised the next update by ${promised}, and it is ${formatTime(approvedAt, 'time')} now: rendered again from now` +
         `${rendered.nextUpdateDue ? ` (next update by ${formatTime(rendered.nextUpdateDue, 'time')})` : ''}. Nothing was sent; read them and approve again.` +
-        (edited.length > 0 ? ` Your edit of ${edited.join(', ')} was made to the old text: edit again if you still want it.` : '')
+        (edited.length > 0
+          ? ` Your edit of ${edited.join(', ')} was made to the old text: edit again if you still want it.`
+          : '')
       const problems = flow.preflight(rendered.posts)
-      if (problems.length > 0) throw new CandorError(`nothing was published: ${problems.join('; ')}`, {code: 'preflight_failed', suggestions: ['Shorten the posts (see `candor preview`), then publish again']})
+      if (problems.length > 0)
+        throw new CandorError(`nothing was published: ${problems.join('; ')}`, {
+          code: 'preflight_failed',
+          suggestions: ['Shorten the posts (see `candor preview`), then publish again'],
+        })
       continue
     }
 
@@ -152,15 +176,34 @@ export async function askApproval(flow: ApprovalFlow): Promise<Approval> {
       if (!given?.edited) return recordOf(original)
       // The forms of an edit are the ones revise() made of it: text, HTML, subject, title, link.
       const revised = [...revisions].reverse().find((r) => r.channel === original.channel && sameParts(r, given))
-      if (!revised) throw new CandorError(`the edited ${original.channel} post was not read back through revise()`, {code: 'internal'})
+      if (!revised)
+        throw new CandorError(`the edited ${original.channel} post was not read back through revise()`, {
+          code: 'internal',
+        })
       return {...recordOf(revised), edited: true}
     })
-    const invalid = posts.filter((p) => channels.includes(p.channel) && p.parts.some((part) => part.limit !== null && part.length > part.limit))
-    if (invalid.length > 0) throw new CandorError(`edited posts are over their limit: ${invalid.map((p) => p.channel).join(', ')}`, {code: 'preflight_failed'})
+    const invalid = posts.filter(
+      (p) => channels.includes(p.channel) && p.parts.some((part) => part.limit !== null && part.length > part.limit),
+    )
+    if (invalid.length > 0)
+      throw new CandorError(`edited posts are over their limit: ${invalid.map((p) => p.channel).join(', ')}`, {
+        code: 'preflight_failed',
+      })
     const blocked = posts
       .filter((p) => channels.includes(p.channel) && p.edited)
-      .flatMap((p) => enforcePolicy(flow.playbook, flow.playbook.channels.get(p.channel)!, [p.parts.map((x) => x.text).join('\n'), p.html, p.title, p.subject, p.link], flow.facts, flow.allow, {credentials: flow.credentials}).errors)
-    if (blocked.length > 0) throw new CandorError(`edited posts break the post policy: ${blocked.join('; ')}`, {code: 'preflight_failed'})
+      .flatMap(
+        (p) =>
+          enforcePolicy(
+            flow.playbook,
+            flow.playbook.channels.get(p.channel)!,
+            [p.parts.map((x) => x.text).join('\n'), p.html, p.title, p.subject, p.link],
+            flow.facts,
+            flow.allow,
+            {credentials: flow.credentials},
+          ).errors,
+      )
+    if (blocked.length > 0)
+      throw new CandorError(`edited posts break the post policy: ${blocked.join('; ')}`, {code: 'preflight_failed'})
     return {rendered, renderedAt, approvedAt, posts, channels}
   }
 }

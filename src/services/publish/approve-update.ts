@@ -53,7 +53,14 @@ export interface ApprovalContext {
  * applied. Refuses when approval is needed and no one can be asked.
  */
 export async function approveRendered(c: ApprovalContext): Promise<ApprovedPosts> {
-  if (c.yes) return {rendered: c.rendered, renderedAt: c.now, approvedAt: c.now, posts: c.rendered.posts.map(toRecord), channels: c.rendered.posts.map((p) => p.channel)}
+  if (c.yes)
+    return {
+      rendered: c.rendered,
+      renderedAt: c.now,
+      approvedAt: c.now,
+      posts: c.rendered.posts.map(toRecord),
+      channels: c.rendered.posts.map((p) => p.channel),
+    }
   if (!c.interactive || !c.approver) {
     throw new CandorError(`publishing needs approval, and no one can be asked: ${c.noPromptReason ?? 'no terminal'}`, {
       code: 'approval_required',
@@ -78,5 +85,11 @@ export async function approveRendered(c: ApprovalContext): Promise<ApprovedPosts
     preflight: c.preflight,
     preview: preview ? (r) => preview(r, c.already) : undefined,
   })
-  return {rendered: approval.rendered, renderedAt: approval.renderedAt, approvedAt: approval.approvedAt, posts: approval.posts, channels: approval.channels}
+  return {
+    rendered: approval.rendered,
+    renderedAt: approval.renderedAt,
+    approvedAt: approval.approvedAt,
+    posts: approval.posts,
+    channels: approval.channels,
+  }
 }

@@ -11,7 +11,9 @@ export async function loadAdapterFactory(type: ChannelType): Promise<AdapterFact
   if (!entry) {
     throw new CandorError(`publishing to "${type}" channels is not supported yet`, {
       code: 'channel_unsupported',
-      suggestions: [`Leave it out with --channel, e.g. --channel ${Object.keys(CHANNELS).slice(0, 3).join(' --channel ')}`],
+      suggestions: [
+        `Leave it out with --channel, e.g. --channel ${Object.keys(CHANNELS).slice(0, 3).join(' --channel ')}`,
+      ],
     })
   }
   const factory: AdapterFactory = (await entry.adapter()).createAdapter

@@ -2,7 +2,6 @@ import {CHANNEL_KINDS} from '../../channels/registry.js'
 import {envPrefix} from '../../channels/env-prefix.js'
 import type {ChannelConfig} from '../../domain/playbook/model.js'
 
-
 export interface CredentialCheck {
   channel: string
   ok: boolean
@@ -40,7 +39,8 @@ export function checkCredentials(channel: ChannelConfig, env: Record<string, str
 const FIELDS: ReadonlyArray<[field: string, secret: boolean]> = (() => {
   const fields = new Map<string, boolean>()
   for (const {credentialFields: declared} of Object.values(CHANNEL_KINDS)) {
-    for (const [field, what] of Object.entries(declared)) fields.set(field, fields.get(field) === true || what === 'secret')
+    for (const [field, what] of Object.entries(declared))
+      fields.set(field, fields.get(field) === true || what === 'secret')
   }
   // Longest first: CANDOR_X_APP_SECRET is the field APP_SECRET, not SECRET.
   return [...fields].sort(([a], [b]) => b.length - a.length)

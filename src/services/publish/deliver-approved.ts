@@ -50,15 +50,34 @@ export async function deliverApproved(a: ApprovedUpdate, deps: PublishDeps): Pro
   const approved = a.posts.filter((p) => !skip.has(p.channel))
   const channels = a.channels.filter((c) => !skip.has(c))
   const changes = diffFacts(state.facts, Object.fromEntries(Object.entries(a.facts).filter(([, v]) => v !== undefined)))
-  refuseCredentials(approved.filter((p) => channels.includes(p.channel)), deps.env)
+  refuseCredentials(
+    approved.filter((p) => channels.includes(p.channel)),
+    deps.env,
+  )
   const adapters = await buildAdapters(playbook, channels, deps)
   // Across machines the lock lives on a database connection: make sure it still does.
   await a.lock?.ensureHeld?.()
-  await appendEvents(deps.store, state.id, approvedUpdateEvents({...a, actor: deps.actor}, approved, channels, changes), now)
+  await appendEvents(
+    deps.store,
+    state.id,
+    approvedUpdateEvents({...a, actor: deps.actor}, approved, channels, changes),
+    now,
+  )
 
   const fresh = (await loadIncident(deps.store, state.id)).state
-  const jobs: DeliveryJob[] = approved.filter((p) => channels.includes(p.channel)).map((post) => ({channel: post.channel, post, adapter: adapters.get(post.channel)!, done: new Map()}))
+  const jobs: DeliveryJob[] = approved
+    .filter((p) => channels.includes(p.channel))
+    .map((post) => ({channel: post.channel, post, adapter: adapters.get(post.channel)!, done: new Map()}))
   const outcomes = await deliverAll(jobs, deliveryOptions(deps, fresh, {update, phase}))
-  const skipped: DeliveryOutcome[] = approved.filter((p) => !channels.includes(p.channel)).map((p) => ({channel: p.channel, status: 'skipped', ids: [], urls: []}))
-  return {incident: state.id, phase, update, deliveries: [...outcomes, ...skipped, ...alreadyOutcomes(state, a.already ?? [])], ...(a.already?.length && {already: a.already}), warnings: a.warnings}
+  const skipped: DeliveryOutcome[] = approved
+    .filter((p) => !channels.includes(p.channel))
+    .map((p) => ({channel: p.channel, status: 'skipped', ids: [], urls: []}))
+  return {
+    incident: state.id,
+    phase,
+    update,
+    deliveries: [...outcomes, ...skipped, ...alreadyOutcomes(state, a.already ?? [])],
+    ...(a.already?.length && {already: a.already}),
+    warnings: a.warnings,
+  }
 }

@@ -96,7 +96,11 @@ export function previousPost(state: IncidentState, channel: string, beforeUpdate
  * nothing. So a reply is never taken for a root, also after the root was retracted
  * (`retracted` then says so).
  */
-export function threadRootOf(state: IncidentState, channel: string, post: RemotePost): {root: RemotePost; retracted: boolean} {
+export function threadRootOf(
+  state: IncidentState,
+  channel: string,
+  post: RemotePost,
+): {root: RemotePost; retracted: boolean} {
   const parentOf = new Map<string, string | undefined>()
   const posts = new Map<string, RemotePost>()
   const lastReplyTo = new Map<string, string | undefined>()
@@ -109,11 +113,17 @@ export function threadRootOf(state: IncidentState, channel: string, post: Remote
   }
   let root = posts.get(post.id) ?? post
   const seen = new Set<string>([root.id])
-  for (let parent = parentOf.get(root.id); parent !== undefined && posts.has(parent) && !seen.has(parent); parent = parentOf.get(root.id)) {
+  for (
+    let parent = parentOf.get(root.id);
+    parent !== undefined && posts.has(parent) && !seen.has(parent);
+    parent = parentOf.get(root.id)
+  ) {
     seen.add(parent)
     root = posts.get(parent)!
   }
-  const retracted = state.updates.some((u) => u.deliveries.get(channel)?.parts.some((p) => p.status === 'retracted' && p.remote?.id === root.id))
+  const retracted = state.updates.some((u) =>
+    u.deliveries.get(channel)?.parts.some((p) => p.status === 'retracted' && p.remote?.id === root.id),
+  )
   return {root, retracted}
 }
 
@@ -122,7 +132,12 @@ export function threadRootOf(state: IncidentState, channel: string, post: Remote
  * up) and the root of that post's thread. When the root was retracted, adapters whose
  * platform cannot reply under a deleted root start a new thread instead.
  */
-export function threadFor(state: IncidentState, channel: string, beforeUpdate: number, adapter: Pick<ChannelAdapter, 'retractedRootEndsThread'>): {replyTo?: RemotePost; threadRoot?: RemotePost} {
+export function threadFor(
+  state: IncidentState,
+  channel: string,
+  beforeUpdate: number,
+  adapter: Pick<ChannelAdapter, 'retractedRootEndsThread'>,
+): {replyTo?: RemotePost; threadRoot?: RemotePost} {
   const replyTo = previousPost(state, channel, beforeUpdate)
   if (!replyTo) return {}
   const {root, retracted} = threadRootOf(state, channel, replyTo)
@@ -131,7 +146,12 @@ export function threadFor(state: IncidentState, channel: string, beforeUpdate: n
 }
 
 /** The record key (or other name) journaled with a part's first attempt, if one was. */
-function journaledPostKey(state: IncidentState, channel: string, update: number, part: number): {key?: string; attempted: boolean} {
+function journaledPostKey(
+  state: IncidentState,
+  channel: string,
+  update: number,
+  part: number,
+): {key?: string; attempted: boolean} {
   let key: string | undefined
   let attempted = false
   for (const e of state.events) {
@@ -147,7 +167,13 @@ function journaledPostKey(state: IncidentState, channel: string, update: number,
  * every retry, in any process, asks for (and looks up) the same post. A part attempted before
  * Candor journaled names gets none: the adapter falls back on the name it always derived.
  */
-export function postKeyFor(state: IncidentState, channel: string, update: number, part: number, adapter: ChannelAdapter): string | undefined {
+export function postKeyFor(
+  state: IncidentState,
+  channel: string,
+  update: number,
+  part: number,
+  adapter: ChannelAdapter,
+): string | undefined {
   if (!adapter.newPostKey) return undefined
   const {key, attempted} = journaledPostKey(state, channel, update, part)
   return key ?? (attempted ? undefined : adapter.newPostKey())
@@ -158,7 +184,12 @@ export function postKeyFor(state: IncidentState, channel: string, update: number
  * `floorMs` (default 0) and the exponential cap `baseMs * 2^failures`, so clients that
  * failed together do not all come back together.
  */
-export function backoffDelay(baseMs: number, failures: number, random: () => number = Math.random, floorMs = 0): number {
+export function backoffDelay(
+  baseMs: number,
+  failures: number,
+  random: () => number = Math.random,
+  floorMs = 0,
+): number {
   const cap = baseMs * 2 ** failures
   const floor = Math.min(floorMs, cap)
   return Math.round(floor + random() * (cap - floor))
@@ -185,13 +216,26 @@ export async function deliverAll(jobs: DeliveryJob[], opts: DeliveryOptions): Pr
   const settled = await Promise.allSettled(jobs.map((job) => deliverChannel(job, opts, inFlight.signal)))
   opts.signal.removeEventListener('abort', onAbort)
   return settled.map((s, i) =>
-    s.status === 'fulfilled' ? s.value : {channel: jobs[i].channel, status: 'failed', ids: [], urls: [], error: opts.redactor.text(String((s.reason as Error)?.message ?? s.reason))},
+    s.status === 'fulfilled'
+      ? s.value
+      : {
+          channel: jobs[i].channel,
+          status: 'failed',
+          ids: [],
+          urls: [],
+          error: opts.redactor.text(String((s.reason as Error)?.message ?? s.reason)),
+        },
   )
 }
 
-async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight: AbortSignal): Promise<DeliveryOutcome> {
+async function deliverChannel(
+  job: DeliveryJob,
+  opts: DeliveryOptions,
+  inFlight: AbortSignal,
+): Promise<DeliveryOutcome> {
   const {channel, post} = job
-  const journal = (event: Parameters<IncidentStore['append']>[1]) => opts.store.append(opts.incident.id, event, opts.clock.now())
+  const journal = (event: Parameters<IncidentStore['append']>[1]) =>
+    opts.store.append(opts.incident.id, event, opts.clock.now())
   const remotes: RemotePost[] = []
   const thread = threadFor(opts.incident, channel, opts.update.update, job.adapter)
   let replyTo = thread.replyTo
@@ -200,19 +244,35 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
   /** The channel's failure as reported and returned, with the parts published before it. */
   const failed = (message: string): DeliveryOutcome => {
     opts.reporter.progress(channel, {state: 'failed', error: message})
-    return {channel, status: 'failed', ids: remotes.map((r) => r.id), urls: remotes.flatMap((r) => (r.url ? [r.url] : [])), error: message}
+    return {
+      channel,
+      status: 'failed',
+      ids: remotes.map((r) => r.id),
+      urls: remotes.flatMap((r) => (r.url ? [r.url] : [])),
+      error: message,
+    }
   }
   /** A failure the journal records for the part (one it may not know the fate of is left unrecorded). */
   const fail = async (part: number, error: string): Promise<DeliveryOutcome> => {
     const message = opts.redactor.text(error)
-    await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'failed', error: message})
+    await journal({
+      type: 'delivery_result',
+      by: opts.actor,
+      update: opts.update.update,
+      channel,
+      part,
+      status: 'failed',
+      error: message,
+    })
     return failed(message)
   }
   // Before looking for a part that may have arrived, wait at least the first backoff: a
   // request the platform carries out late must have landed, or the look misses it and the
   // part is sent twice. Other retries may come back at any moment below the cap.
-  const willLook = (mayHaveArrived: boolean) => mayHaveArrived && job.adapter.findPublished !== undefined && !job.adapter.idempotent
-  const backoff = (failures: number, mayHaveArrived: boolean) => backoffDelay(opts.backoffMs, failures, opts.random, willLook(mayHaveArrived) ? opts.backoffMs : 0)
+  const willLook = (mayHaveArrived: boolean) =>
+    mayHaveArrived && job.adapter.findPublished !== undefined && !job.adapter.idempotent
+  const backoff = (failures: number, mayHaveArrived: boolean) =>
+    backoffDelay(opts.backoffMs, failures, opts.random, willLook(mayHaveArrived) ? opts.backoffMs : 0)
 
   for (let part = 1; part <= parts; part++) {
     if (job.done.has(part)) {
@@ -239,7 +299,12 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
         threadRoot: thread.threadRoot ?? remotes[0],
         ...(postKey && {postKey}),
         post,
-        incident: {id: opts.incident.id, update: opts.update.update, phase: opts.update.phase, facts: opts.incident.facts},
+        incident: {
+          id: opts.incident.id,
+          update: opts.update.update,
+          phase: opts.update.phase,
+          facts: opts.incident.facts,
+        },
         idempotencyKey: `candor-${opts.incident.id}-${opts.update.update}-${channel}-${part}`,
         signal: inFlight,
       }
@@ -258,13 +323,31 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
           continue
         }
         if (found) {
-          await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'published', remote: found, error: 'found on the platform after a failed attempt'})
+          await journal({
+            type: 'delivery_result',
+            by: opts.actor,
+            update: opts.update.update,
+            channel,
+            part,
+            status: 'published',
+            remote: found,
+            error: 'found on the platform after a failed attempt',
+          })
           remotes.push(found)
           replyTo = found
           break
         }
       }
-      await journal({type: 'delivery_attempt', by: opts.actor, update: opts.update.update, channel, part, attempt, ...(replyTo && {reply_to: replyTo.id}), ...(postKey && {post_key: postKey})})
+      await journal({
+        type: 'delivery_attempt',
+        by: opts.actor,
+        update: opts.update.update,
+        channel,
+        part,
+        attempt,
+        ...(replyTo && {reply_to: replyTo.id}),
+        ...(postKey && {post_key: postKey}),
+      })
       opts.reporter.progress(channel, {state: 'sending', part, parts})
       let remote: RemotePost
       try {
@@ -276,14 +359,29 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
           return failed(`interrupted while sending part ${part}; it may or may not be up: run \`candor retry\``)
         }
         if (opts.signal.aborted) return fail(part, `interrupted: ${opts.redactor.text((error as Error).message)}`)
-        const de = error instanceof DeliveryError ? error : new DeliveryError(String((error as Error)?.message ?? error), {retry: 'transient'})
+        const de =
+          error instanceof DeliveryError
+            ? error
+            : new DeliveryError(String((error as Error)?.message ?? error), {retry: 'transient'})
         const reason = opts.redactor.text(de.message)
         if (de.retry === 'rate-limit' && de.retryAt) {
           const waitMs = Math.max(0, de.retryAt.getTime() - opts.clock.now().getTime())
-          if (waitMs > opts.maxWaitMs) return fail(part, `${reason}; the limit resets in ${formatWait(waitMs)}, more than --max-wait ${formatWait(opts.maxWaitMs)}`)
+          if (waitMs > opts.maxWaitMs)
+            return fail(
+              part,
+              `${reason}; the limit resets in ${formatWait(waitMs)}, more than --max-wait ${formatWait(opts.maxWaitMs)}`,
+            )
           if (++rateLimitWaits > 3) return fail(part, `${reason}; still limited after 3 waits`)
           opts.reporter.progress(channel, {state: 'waiting', until: de.retryAt, reason})
-          await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'failed', error: `${reason}; waiting ${formatWait(waitMs)}`})
+          await journal({
+            type: 'delivery_result',
+            by: opts.actor,
+            update: opts.update.update,
+            channel,
+            part,
+            status: 'failed',
+            error: `${reason}; waiting ${formatWait(waitMs)}`,
+          })
           await opts.clock.sleep(waitMs + 250, opts.signal)
           continue
         }
@@ -291,7 +389,9 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
           // The platform may have the post (a timeout, a cut connection, a 500, 502 or 504)
           // and can't be asked: sending again could post twice. Journal no result; the part
           // stays "unknown" for `candor retry` and a person to settle.
-          return failed(`${reason}: part ${part} may or may not be on ${channel}; check it, then run \`candor retry --assume-sent\` or \`--assume-lost\``)
+          return failed(
+            `${reason}: part ${part} may or may not be on ${channel}; check it, then run \`candor retry --assume-sent\` or \`--assume-lost\``,
+          )
         }
         // Refused or unresolvable: nothing left, so nothing to look for before sending again.
         if (de.retry === 'transient' && !de.notSent) mayHaveArrived = true
@@ -299,13 +399,29 @@ async function deliverChannel(job: DeliveryJob, opts: DeliveryOptions, inFlight:
           const delay = backoff(transientFailures, mayHaveArrived)
           transientFailures++
           opts.reporter.progress(channel, {state: 'retrying', at: new Date(opts.clock.now().getTime() + delay), reason})
-          await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'failed', error: `${reason}; retrying in ${formatWait(delay)}`})
+          await journal({
+            type: 'delivery_result',
+            by: opts.actor,
+            update: opts.update.update,
+            channel,
+            part,
+            status: 'failed',
+            error: `${reason}; retrying in ${formatWait(delay)}`,
+          })
           await opts.clock.sleep(delay, opts.signal)
           continue
         }
         return fail(part, transientFailures > 0 ? `${reason} (after ${transientFailures + 1} attempts)` : reason)
       }
-      await journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, status: 'published', remote})
+      await journal({
+        type: 'delivery_result',
+        by: opts.actor,
+        update: opts.update.update,
+        channel,
+        part,
+        status: 'published',
+        remote,
+      })
       remotes.push(remote)
       replyTo = remote
       break

@@ -56,7 +56,8 @@ export function samePerson(a: string, b: string): boolean {
 /** Distinct people who approved the draft's current content, in order. */
 export function currentApprovals(d: DraftState): string[] {
   const out: string[] = []
-  for (const a of d.approvals) if (a.content_hash === d.contentHash && !out.some((x) => samePerson(x, a.by))) out.push(a.by)
+  for (const a of d.approvals)
+    if (a.content_hash === d.contentHash && !out.some((x) => samePerson(x, a.by))) out.push(a.by)
   return out
 }
 
@@ -70,7 +71,13 @@ function nextUpdateNumber(state: IncidentState): number {
 
 function pendingOf(d: DraftState, required: number): PendingApproval {
   const approvals = currentApprovals(d)
-  return {draft: d.id, status: approvals.length >= required ? 'approved' : 'pending-approval', approvals, required, expires_at: d.expiresAt}
+  return {
+    draft: d.id,
+    status: approvals.length >= required ? 'approved' : 'pending-approval',
+    approvals,
+    required,
+    expires_at: d.expiresAt,
+  }
 }
 
 interface Rendering {
@@ -80,21 +87,46 @@ interface Rendering {
 }
 
 /** Renders a draft's phase as the incident stands now, with the draft's facts and the given time. */
-function renderFor(state: IncidentState, playbook: Playbook, d: {phase: string; facts: Facts; posts: RenderedPostRecord[]}, now: Date, update: number, env: Record<string, string | undefined>): Rendering {
+function renderFor(
+  state: IncidentState,
+  playbook: Playbook,
+  d: {phase: string; facts: Facts; posts: RenderedPostRecord[]},
+  now: Date,
+  update: number,
+  env: Record<string, string | undefined>,
+): Rendering {
   const facts = resolveFacts(playbook, {...state.facts, ...d.facts})
   const channels = d.posts.map((p) => p.channel)
   // Split by the server limits publish read when it made the draft (cached since).
-  const rendered = renderPhase(playbook, d.phase, facts, {channels, now, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, limits: cachedLimits(playbook, channels, env)})
-  return {nextUpdateDue: rendered.nextUpdateDue, posts: rendered.posts.map(toRecord), errors: rendered.posts.flatMap((p) => p.errors.map((e) => `${p.channel}: ${e}`))}
+  const rendered = renderPhase(playbook, d.phase, facts, {
+    channels,
+    now,
+    incident: {id: state.id, startedAt: new Date(state.startedAt)},
+    update,
+    limits: cachedLimits(playbook, channels, env),
+  })
+  return {
+    nextUpdateDue: rendered.nextUpdateDue,
+    posts: rendered.posts.map(toRecord),
+    errors: rendered.posts.flatMap((p) => p.errors.map((e) => `${p.channel}: ${e}`)),
+  }
 }
 
 /**
  * Whether a draft still says what its templates say: rendered again at the draft's own
  * time (so "next update by 14:30" stays 14:30), with the facts and playbook as they are now.
  */
-function isFresh(state: IncidentState, playbook: Playbook, d: DraftState, update: number, env: Record<string, string | undefined>): boolean {
+function isFresh(
+  state: IncidentState,
+  playbook: Playbook,
+  d: DraftState,
+  update: number,
+  env: Record<string, string | undefined>,
+): boolean {
   try {
-    return sourceHash(d.phase, renderFor(state, playbook, d, new Date(d.renderedAt), update, env).posts) === d.sourceHash
+    return (
+      sourceHash(d.phase, renderFor(state, playbook, d, new Date(d.renderedAt), update, env).posts) === d.sourceHash
+    )
   } catch {
     return false
   }
@@ -136,19 +168,38 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
   const again = Boolean(input.again)
   const required = requiredApprovals(playbook, phase)
   const events: NewEvent[] = []
-  for (const d of state.drafts.values()) if (d.status === 'pending' && isExpired(d, now)) events.push({type: 'draft_expired', by: deps.actor, draft: d.id})
+  for (const d of state.drafts.values())
+    if (d.status === 'pending' && isExpired(d, now)) events.push({type: 'draft_expired', by: deps.actor, draft: d.id})
 
   const hash = contentHash(phase, approved, channels)
   const edited = hash !== contentHash(phase, rendered.posts, channels)
   const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x))
-  const open = [...state.drafts.values()].filter((d) => d.status === 'pending' && !isExpired(d, now) && d.phase === phase)
+  const open = [...state.drafts.values()].filter(
+    (d) => d.status === 'pending' && !isExpired(d, now) && d.phase === phase,
+  )
   const match = open.reverse().find((d) => {
-    if (canonicalJson(d.facts) !== canonicalJson(facts) || d.again !== again || !sameSet(d.channels, channels) || !sameSet(d.posts.map((p) => p.channel), approved.map((p) => p.channel))) return false
+    if (
+      canonicalJson(d.facts) !== canonicalJson(facts) ||
+      d.again !== again ||
+      !sameSet(d.channels, channels) ||
+      !sameSet(
+        d.posts.map((p) => p.channel),
+        approved.map((p) => p.channel),
+      )
+    )
+      return false
     if (d.contentHash === hash) return isFresh(state, playbook, d, input.update, deps.env)
     // Rendered at another time ("next update by ..." differs): the same request if
     // neither side edited anything and the draft still renders as it did.
     if (edited || !isFresh(state, playbook, d, input.update, deps.env)) return false
-    return d.contentHash === contentHash(phase, renderFor(state, playbook, d, new Date(d.renderedAt), input.update, deps.env).posts, d.channels)
+    return (
+      d.contentHash ===
+      contentHash(
+        phase,
+        renderFor(state, playbook, d, new Date(d.renderedAt), input.update, deps.env).posts,
+        d.channels,
+      )
+    )
   })
 
   if (match) {
@@ -158,13 +209,28 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
       events.push({type: 'draft_approved', by: deps.actor, draft: match.id, content_hash: match.contentHash})
       approvals.push(deps.actor)
     } else {
-      input.warnings.push(`${deps.actor} already approved draft ${match.id}; it still needs ${need - approvals.length} more`)
+      input.warnings.push(
+        `${deps.actor} already approved draft ${match.id}; it still needs ${need - approvals.length} more`,
+      )
     }
     if (approvals.length >= need) {
-      return sendDraft(match, approvals, {state, playbook, update: input.update, now, warnings: input.warnings, lock, before: events}, deps)
+      return sendDraft(
+        match,
+        approvals,
+        {state, playbook, update: input.update, now, warnings: input.warnings, lock, before: events},
+        deps,
+      )
     }
     if (events.length > 0) await appendEvents(deps.store, state.id, events, now)
-    return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: match.id, status: 'pending-approval', approvals, required: need, expires_at: match.expiresAt}, ...(input.already?.length && {already: input.already}), warnings: input.warnings}
+    return {
+      incident: state.id,
+      phase,
+      update: input.update,
+      deliveries: [],
+      pending: {draft: match.id, status: 'pending-approval', approvals, required: need, expires_at: match.expiresAt},
+      ...(input.already?.length && {already: input.already}),
+      warnings: input.warnings,
+    }
   }
 
   const id = `d-${randomBytes(4).toString('hex')}`
@@ -181,10 +247,27 @@ export async function recordDraft(input: DraftInput, deps: PublishDeps, lock?: I
     content_hash: hash,
   }
   const expiresAt = new Date(now.getTime() + (input.ttlMs ?? DEFAULT_DRAFT_TTL_MS)).toISOString()
-  events.push({type: 'draft_created', by: deps.actor, draft: id, required, expires_at: expiresAt, facts, ...(again && {again}), ...content})
+  events.push({
+    type: 'draft_created',
+    by: deps.actor,
+    draft: id,
+    required,
+    expires_at: expiresAt,
+    facts,
+    ...(again && {again}),
+    ...content,
+  })
   events.push({type: 'draft_approved', by: deps.actor, draft: id, content_hash: hash})
   await appendEvents(deps.store, state.id, events, now)
-  return {incident: state.id, phase, update: input.update, deliveries: [], pending: {draft: id, status: 'pending-approval', approvals: [deps.actor], required, expires_at: expiresAt}, ...(input.already?.length && {already: input.already}), warnings: input.warnings}
+  return {
+    incident: state.id,
+    phase,
+    update: input.update,
+    deliveries: [],
+    pending: {draft: id, status: 'pending-approval', approvals: [deps.actor], required, expires_at: expiresAt},
+    ...(input.already?.length && {already: input.already}),
+    warnings: input.warnings,
+  }
 }
 
 /** A draft as the person approving sees it: exactly what will go out. */
@@ -240,7 +323,10 @@ export async function findDraftIncident(store: IncidentStore, draft: string): Pr
     const state = await loadIntact(store, id)
     if (state?.drafts.has(draft)) return id
   }
-  throw new CandorError(`no draft "${draft}" in ${store.location}`, {code: 'draft_not_found', suggestions: ['List pending drafts with `candor drafts`']})
+  throw new CandorError(`no draft "${draft}" in ${store.location}`, {
+    code: 'draft_not_found',
+    suggestions: ['List pending drafts with `candor drafts`'],
+  })
 }
 
 /** An incident's state, or undefined when its journal is damaged (searching every incident, one bad file is passed over). */
@@ -255,20 +341,34 @@ async function loadIntact(store: IncidentStore, id: string): Promise<IncidentSta
 
 function requireDraft(state: IncidentState, id: string): DraftState {
   const d = state.drafts.get(id)
-  if (!d) throw new CandorError(`incident ${state.id} has no draft "${id}"`, {code: 'draft_not_found', suggestions: ['List pending drafts with `candor drafts`']})
-  if (d.status === 'published') throw new CandorError(`draft ${id} was already published as update ${d.publishedAs}`, {code: 'draft_published', suggestions: [`See it with \`candor status --incident ${state.id}\``]})
+  if (!d)
+    throw new CandorError(`incident ${state.id} has no draft "${id}"`, {
+      code: 'draft_not_found',
+      suggestions: ['List pending drafts with `candor drafts`'],
+    })
+  if (d.status === 'published')
+    throw new CandorError(`draft ${id} was already published as update ${d.publishedAs}`, {
+      code: 'draft_published',
+      suggestions: [`See it with \`candor status --incident ${state.id}\``],
+    })
   if (d.status === 'superseded') {
-    throw new CandorError(`draft ${id} was replaced by draft ${d.supersededBy} (the posts were published again with other content)`, {code: 'draft_superseded', suggestions: [`Approve the newer one: \`candor approve ${d.supersededBy}\``]})
+    throw new CandorError(
+      `draft ${id} was replaced by draft ${d.supersededBy} (the posts were published again with other content)`,
+      {code: 'draft_superseded', suggestions: [`Approve the newer one: \`candor approve ${d.supersededBy}\``]},
+    )
   }
   return d
 }
 
 async function refuseExpired(deps: PublishDeps, state: IncidentState, d: DraftState, now: Date): Promise<void> {
   if (d.status !== 'expired' && !isExpired(d, now)) return
-  if (d.status !== 'expired') await deps.store.append(state.id, {type: 'draft_expired', by: deps.actor, draft: d.id}, now)
+  if (d.status !== 'expired')
+    await deps.store.append(state.id, {type: 'draft_expired', by: deps.actor, draft: d.id}, now)
   throw new CandorError(`draft ${d.id} expired at ${d.expiresAt} without the approvals it needed`, {
     code: 'draft_expired',
-    suggestions: [`Make a new one: \`candor publish --incident ${state.id} --phase ${d.phase}\` (--draft-ttl sets how long drafts wait)`],
+    suggestions: [
+      `Make a new one: \`candor publish --incident ${state.id} --phase ${d.phase}\` (--draft-ttl sets how long drafts wait)`,
+    ],
   })
 }
 
@@ -291,7 +391,12 @@ interface DraftContext {
 }
 
 /** Runs `body` under the draft's incident lock, with the draft (not expired) and its incident as they stand. */
-async function withDraft<T>(req: {draft: string; incident?: string}, deps: PublishDeps, command: string, body: (ctx: DraftContext) => Promise<T>): Promise<T> {
+async function withDraft<T>(
+  req: {draft: string; incident?: string},
+  deps: PublishDeps,
+  command: string,
+  body: (ctx: DraftContext) => Promise<T>,
+): Promise<T> {
   const incident = req.incident ?? (await findDraftIncident(deps.store, req.draft))
   return withLock(deps, incident, command, async (lock) => {
     const now = (deps.clock ?? systemClock).now()
@@ -319,7 +424,13 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
     const renderAgain = (at: Date, why: string, reason: string) => {
       const r = renderFor(state, playbook, d, at, update, deps.env)
       if (r.errors.length > 0) {
-        throw new CandorError(`draft ${d.id} no longer renders into posts that can be published: ${r.errors.join('; ')}`, {code: 'preflight_failed', suggestions: [`Publish the phase again with other facts: \`candor publish --phase ${d.phase}\``]})
+        throw new CandorError(
+          `draft ${d.id} no longer renders into posts that can be published: ${r.errors.join('; ')}`,
+          {
+            code: 'preflight_failed',
+            suggestions: [`Publish the phase again with other facts: \`candor publish --phase ${d.phase}\``],
+          },
+        )
       }
       const channels = d.channels.filter((c) => r.posts.some((p) => p.channel === c))
       const content: DraftContent = {
@@ -335,11 +446,24 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
       }
       revised = `${why}, so earlier approvals no longer count`
       events.push({type: 'draft_revised', by: deps.actor, draft: d.id, reason, ...content})
-      Object.assign(d, {update, renderedAt: content.rendered_at, nextUpdateDue: content.next_update_due, posts: content.posts, channels, declined: content.declined, sourceHash: content.source_hash, contentHash: content.content_hash})
+      Object.assign(d, {
+        update,
+        renderedAt: content.rendered_at,
+        nextUpdateDue: content.next_update_due,
+        posts: content.posts,
+        channels,
+        declined: content.declined,
+        sourceHash: content.source_hash,
+        contentHash: content.content_hash,
+      })
       approvals = []
     }
     if (!isFresh(state, playbook, d, update, deps.env)) {
-      renderAgain(now, `the posts changed since ${approvals.length > 0 ? approvals.join(', ') + ' approved' : 'the draft was made'} (facts edited or playbook changed)`, 'the posts no longer render as drafted (facts edited or playbook changed)')
+      renderAgain(
+        now,
+        `the posts changed since ${approvals.length > 0 ? approvals.join(', ') + ' approved' : 'the draft was made'} (facts edited or playbook changed)`,
+        'the posts no longer render as drafted (facts edited or playbook changed)',
+      )
     }
 
     const required = Math.max(d.required, requiredApprovals(playbook, d.phase))
@@ -353,7 +477,11 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
       // Sending now would break the posts' promise ("next update by 00:40"): render them from now, show them, ask again.
       if (publish && promiseIsStale(d.nextUpdateDue, new Date(d.renderedAt), approvedAt)) {
         const promised = formatTime(d.nextUpdateDue, 'time')
-        renderAgain(approvedAt, `the posts promised the next update by ${promised}, which is past or less than a minute away: rendered again from now`, `the next-update promise (${promised}) was past or less than a minute away`)
+        renderAgain(
+          approvedAt,
+          `the posts promised the next update by ${promised}, which is past or less than a minute away: rendered again from now`,
+          `the next-update promise (${promised}) was past or less than a minute away`,
+        )
         continue
       }
       const view: DraftView = {
@@ -377,24 +505,35 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
         // Before recording anything: this machine must be able to send it all.
         const missing = missingCredentials(playbook, d.channels, deps.env)
         if (missing.length > 0) {
-          throw new CandorError(`nothing was recorded: this approval completes draft ${d.id}, but this machine can't publish it: missing credentials: set ${missing.join(', ')}`, {
-            code: 'credentials_missing',
-            suggestions: [`Set the variables, or approve with --no-publish and let someone who has them run \`candor publish --draft ${d.id}\``],
-          })
+          throw new CandorError(
+            `nothing was recorded: this approval completes draft ${d.id}, but this machine can't publish it: missing credentials: set ${missing.join(', ')}`,
+            {
+              code: 'credentials_missing',
+              suggestions: [
+                `Set the variables, or approve with --no-publish and let someone who has them run \`candor publish --draft ${d.id}\``,
+              ],
+            },
+          )
         }
         draftChannelsToSend(state, d) // refuses before anything is recorded when every channel already has it
       }
       if (!already || publish) {
         if (!req.yes) {
           if (!req.interactive || !req.confirm) {
-            throw new CandorError(`approving needs a person, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`, {
-              code: 'approval_required',
-              exit: ExitCode.NotApproved,
-              suggestions: ['Read the posts, then pass --yes to approve them in a script'],
-            })
+            throw new CandorError(
+              `approving needs a person, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`,
+              {
+                code: 'approval_required',
+                exit: ExitCode.NotApproved,
+                suggestions: ['Read the posts, then pass --yes to approve them in a script'],
+              },
+            )
           }
           if (!(await req.confirm(view, already ? 'publish' : publish ? 'approve-and-publish' : 'approve'))) {
-            throw new CandorError('not approved: nothing was recorded or sent', {code: 'aborted', exit: ExitCode.NotApproved})
+            throw new CandorError('not approved: nothing was recorded or sent', {
+              code: 'aborted',
+              exit: ExitCode.NotApproved,
+            })
           }
           approvedAt = clock.now()
           if (publish && promiseIsStale(d.nextUpdateDue, new Date(d.renderedAt), approvedAt)) continue
@@ -406,9 +545,25 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
 
       if (!publish) {
         if (events.length > 0) await appendEvents(deps.store, state.id, events, approvedAt)
-        return {view, recorded: !already, pending: {draft: d.id, status: complete ? 'approved' : 'pending-approval', approvals: after, required, expires_at: d.expiresAt}, warnings}
+        return {
+          view,
+          recorded: !already,
+          pending: {
+            draft: d.id,
+            status: complete ? 'approved' : 'pending-approval',
+            approvals: after,
+            required,
+            expires_at: d.expiresAt,
+          },
+          warnings,
+        }
       }
-      const published = await sendDraft(d, after, {state, playbook, update, now: approvedAt, warnings, lock, before: events}, deps)
+      const published = await sendDraft(
+        d,
+        after,
+        {state, playbook, update, now: approvedAt, warnings, lock, before: events},
+        deps,
+      )
       return {view, recorded: !already, published, warnings}
     }
   })
@@ -418,49 +573,101 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
  * `candor publish --draft ID`: sends a draft that has all its approvals (someone
  * approved with --no-publish). The person sending is journaled; their approval is not needed.
  */
-export async function publishDraft(req: {draft: string; incident?: string; yes?: boolean; interactive: boolean; noPromptReason?: string; confirm?: ApproveRequest['confirm']; show?: ApproveRequest['show']}, deps: PublishDeps): Promise<PublishResult> {
-  return withDraft(req, deps, `publish --draft ${req.draft}`, async ({lock, now, state, warnings, d, playbook, update}) => {
-    if (!isFresh(state, playbook, d, update, deps.env)) {
-      throw new CandorError(`draft ${d.id} no longer says what its templates say (facts edited or playbook changed): its approvals no longer count`, {
-        code: 'draft_changed',
-        exit: ExitCode.NotApproved,
-        suggestions: [`Approve it again: \`candor approve ${d.id}\` shows the new posts`],
-      })
-    }
-    const refuseStale = (at: Date) => {
-      if (!promiseIsStale(d.nextUpdateDue, new Date(d.renderedAt), at)) return
-      throw new CandorError(`draft ${d.id} promises the next update by ${formatTime(d.nextUpdateDue, 'time')}, which is past or less than a minute away: nothing was sent`, {
-        code: 'draft_changed',
-        exit: ExitCode.NotApproved,
-        suggestions: [`Approve it again: \`candor approve ${d.id}\` renders it from now (earlier approvals no longer count)`],
-      })
-    }
-    refuseStale(now)
-    const required = Math.max(d.required, requiredApprovals(playbook, d.phase))
-    const approvals = currentApprovals(d)
-    if (approvals.length < required) {
-      throw new CandorError(`draft ${d.id} has ${approvals.length} of the ${required} approvals it needs${approvals.length ? ` (${approvals.join(', ')})` : ''}: nothing was sent`, {
-        code: 'approval_missing',
-        exit: ExitCode.NotApproved,
-        suggestions: [`Ask someone else to run \`candor approve ${d.id}\``],
-      })
-    }
-    const view: DraftView = {draft: d.id, incident: state.id, phase: d.phase, posts: d.posts, channels: d.channels, declined: d.declined, requested_by: d.requestedBy, created_at: d.createdAt, expires_at: d.expiresAt, approvals, required, already_approved: approvals.some((a) => samePerson(a, deps.actor))}
-    req.show?.(view)
-    const missing = missingCredentials(playbook, d.channels, deps.env)
-    if (missing.length > 0) throw new CandorError(`nothing was published: missing credentials: set ${missing.join(', ')}`, {code: 'credentials_missing', suggestions: ['Set the variables (in the environment or .env), then publish the draft again']})
-    draftChannelsToSend(state, d) // refuses when every channel already has it
-    if (!req.yes) {
-      if (!req.interactive || !req.confirm) {
-        throw new CandorError(`publishing needs approval, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`, {code: 'approval_required', exit: ExitCode.NotApproved, suggestions: ['Pass --yes to send the approved draft in a script']})
+export async function publishDraft(
+  req: {
+    draft: string
+    incident?: string
+    yes?: boolean
+    interactive: boolean
+    noPromptReason?: string
+    confirm?: ApproveRequest['confirm']
+    show?: ApproveRequest['show']
+  },
+  deps: PublishDeps,
+): Promise<PublishResult> {
+  return withDraft(
+    req,
+    deps,
+    `publish --draft ${req.draft}`,
+    async ({lock, now, state, warnings, d, playbook, update}) => {
+      if (!isFresh(state, playbook, d, update, deps.env)) {
+        throw new CandorError(
+          `draft ${d.id} no longer says what its templates say (facts edited or playbook changed): its approvals no longer count`,
+          {
+            code: 'draft_changed',
+            exit: ExitCode.NotApproved,
+            suggestions: [`Approve it again: \`candor approve ${d.id}\` shows the new posts`],
+          },
+        )
       }
-      if (!(await req.confirm(view, 'publish'))) throw new CandorError('not published: nothing was sent', {code: 'aborted', exit: ExitCode.NotApproved})
-    }
-    // Sent as of the moment the person said so.
-    const sentAt = (deps.clock ?? systemClock).now()
-    refuseStale(sentAt)
-    return sendDraft(d, approvals, {state, playbook, update, now: sentAt, warnings, lock}, deps)
-  })
+      const refuseStale = (at: Date) => {
+        if (!promiseIsStale(d.nextUpdateDue, new Date(d.renderedAt), at)) return
+        throw new CandorError(
+          `draft ${d.id} promises the next update by ${formatTime(d.nextUpdateDue, 'time')}, which is past or less than a minute away: nothing was sent`,
+          {
+            code: 'draft_changed',
+            exit: ExitCode.NotApproved,
+            suggestions: [
+              `Approve it again: \`candor approve ${d.id}\` renders it from now (earlier approvals no longer count)`,
+            ],
+          },
+        )
+      }
+      refuseStale(now)
+      const required = Math.max(d.required, requiredApprovals(playbook, d.phase))
+      const approvals = currentApprovals(d)
+      if (approvals.length < required) {
+        throw new CandorError(
+          `draft ${d.id} has ${approvals.length} of the ${required} approvals it needs${approvals.length ? ` (${approvals.join(', ')})` : ''}: nothing was sent`,
+          {
+            code: 'approval_missing',
+            exit: ExitCode.NotApproved,
+            suggestions: [`Ask someone else to run \`candor approve ${d.id}\``],
+          },
+        )
+      }
+      const view: DraftView = {
+        draft: d.id,
+        incident: state.id,
+        phase: d.phase,
+        posts: d.posts,
+        channels: d.channels,
+        declined: d.declined,
+        requested_by: d.requestedBy,
+        created_at: d.createdAt,
+        expires_at: d.expiresAt,
+        approvals,
+        required,
+        already_approved: approvals.some((a) => samePerson(a, deps.actor)),
+      }
+      req.show?.(view)
+      const missing = missingCredentials(playbook, d.channels, deps.env)
+      if (missing.length > 0)
+        throw new CandorError(`nothing was published: missing credentials: set ${missing.join(', ')}`, {
+          code: 'credentials_missing',
+          suggestions: ['Set the variables (in the environment or .env), then publish the draft again'],
+        })
+      draftChannelsToSend(state, d) // refuses when every channel already has it
+      if (!req.yes) {
+        if (!req.interactive || !req.confirm) {
+          throw new CandorError(
+            `publishing needs approval, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`,
+            {
+              code: 'approval_required',
+              exit: ExitCode.NotApproved,
+              suggestions: ['Pass --yes to send the approved draft in a script'],
+            },
+          )
+        }
+        if (!(await req.confirm(view, 'publish')))
+          throw new CandorError('not published: nothing was sent', {code: 'aborted', exit: ExitCode.NotApproved})
+      }
+      // Sent as of the moment the person said so.
+      const sentAt = (deps.clock ?? systemClock).now()
+      refuseStale(sentAt)
+      return sendDraft(d, approvals, {state, playbook, update, now: sentAt, warnings, lock}, deps)
+    },
+  )
 }
 
 export interface DraftSummary {
@@ -477,7 +684,10 @@ export interface DraftSummary {
 }
 
 /** Drafts still waiting (not published, replaced or expired), oldest first. */
-export async function listDrafts(store: IncidentStore, opts: {incident?: string; now?: Date} = {}): Promise<DraftSummary[]> {
+export async function listDrafts(
+  store: IncidentStore,
+  opts: {incident?: string; now?: Date} = {},
+): Promise<DraftSummary[]> {
   const now = opts.now ?? new Date()
   const ids = opts.incident ? [opts.incident] : await store.list()
   const out: DraftSummary[] = []
@@ -495,7 +705,18 @@ export async function listDrafts(store: IncidentStore, opts: {incident?: string;
       if (d.status !== 'pending' || isExpired(d, now)) continue
       const required = Math.max(d.required, playbook ? requiredApprovals(playbook, d.phase) : 0)
       const p = pendingOf(d, required)
-      out.push({draft: d.id, incident: id, phase: d.phase, channels: d.channels, requested_by: d.requestedBy, created_at: d.createdAt, expires_at: d.expiresAt, approvals: p.approvals, required, status: p.status})
+      out.push({
+        draft: d.id,
+        incident: id,
+        phase: d.phase,
+        channels: d.channels,
+        requested_by: d.requestedBy,
+        created_at: d.createdAt,
+        expires_at: d.expiresAt,
+        approvals: p.approvals,
+        required,
+        status: p.status,
+      })
     }
   }
   return out.sort((a, b) => a.created_at.localeCompare(b.created_at))
@@ -509,7 +730,15 @@ export async function listDrafts(store: IncidentStore, opts: {incident?: string;
 function sendDraft(
   d: DraftState,
   approvers: string[],
-  at: {state: IncidentState; playbook: Playbook; update: number; now: Date; warnings: string[]; lock?: IncidentLock; before?: NewEvent[]},
+  at: {
+    state: IncidentState
+    playbook: Playbook
+    update: number
+    now: Date
+    warnings: string[]
+    lock?: IncidentLock
+    before?: NewEvent[]
+  },
   deps: PublishDeps,
 ): Promise<PublishResult> {
   return deliverApproved(

@@ -26,11 +26,18 @@ function factsKey(facts: Record<string, unknown>): string {
  * not declined in and that was not retracted there; whether it went out completely does not
  * matter, since `candor retry` finishes that one.
  */
-export function alreadyCarried(state: IncidentState, phase: string, facts: Record<string, unknown>, channels: readonly string[]): AlreadyCarried[] {
+export function alreadyCarried(
+  state: IncidentState,
+  phase: string,
+  facts: Record<string, unknown>,
+  channels: readonly string[],
+): AlreadyCarried[] {
   const wanted = factsKey(facts)
   const out: AlreadyCarried[] = []
   for (const channel of channels) {
-    let latest: {update: number; phase: string; facts: Record<string, unknown>; status: ReturnType<typeof deliveryStatus>} | undefined
+    let latest:
+      | {update: number; phase: string; facts: Record<string, unknown>; status: ReturnType<typeof deliveryStatus>}
+      | undefined
     for (const u of state.updates) {
       const d = u.deliveries.get(channel)
       if (!u.approvedAt || !d) continue

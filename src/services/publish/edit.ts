@@ -23,7 +23,16 @@ const FIELDS = [
 ] as const
 type Field = (typeof FIELDS)[number][0]
 
-const ENTITIES: Record<string, string> = {'&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#x27;': "'", '&#x60;': '`', '&#x3D;': '='}
+const ENTITIES: Record<string, string> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+  '&#x27;': "'",
+  '&#x60;': '`',
+  '&#x3D;': '=',
+}
 
 /** Undoes the escaping Handlebars and Candor apply (`&amp;`, `&lt;`, `&#x27;`, …), in one pass. */
 export function unescapeHtml(text: string): string {
@@ -53,7 +62,10 @@ export function editableText(post: RenderedPostRecord, channel: ChannelConfig): 
  * Reads an edit back: leading `Header: value` lines naming forms the post has, then the
  * text. A header line left out keeps that form as it was.
  */
-export function parseEdit(post: RenderedPostRecord, edit: string): {text: string; fields: Partial<Record<Field, string>>} {
+export function parseEdit(
+  post: RenderedPostRecord,
+  edit: string,
+): {text: string; fields: Partial<Record<Field, string>>} {
   const fields: Partial<Record<Field, string>> = {}
   const present = fieldsOf(post)
   const lines = edit.replace(/\r\n?/g, '\n').split('\n')
@@ -74,19 +86,41 @@ export function parseEdit(post: RenderedPostRecord, edit: string): {text: string
  * the email's HTML part, the subject, title and link; measured against the channel's
  * limit, with the post policy run on every one of them.
  */
-export function reviseFromEdit(playbook: Playbook, post: RenderedPostRecord, edit: string, facts: Facts, allow?: readonly string[], server?: PlatformLimits, credentials?: readonly ConfiguredCredential[]): RenderedPost {
+export function reviseFromEdit(
+  playbook: Playbook,
+  post: RenderedPostRecord,
+  edit: string,
+  facts: Facts,
+  allow?: readonly string[],
+  server?: PlatformLimits,
+  credentials?: readonly ConfiguredCredential[],
+): RenderedPost {
   const channel = playbook.channels.get(post.channel)!
   const {text: plain, fields} = parseEdit(post, edit)
   // An edit is text like any other: an HTML channel (the status site) gets it escaped.
   const text = channel.kind.format === 'html' ? escapeHtml(plain) : plain
-  const out: RenderedPost = {channel: post.channel, type: post.type, parts: [], warnings: [], errors: [], violations: []}
+  const out: RenderedPost = {
+    channel: post.channel,
+    type: post.type,
+    parts: [],
+    warnings: [],
+    errors: [],
+    violations: [],
+  }
   for (const [field] of FIELDS) {
     const value = fields[field] ?? post[field]
     if (value !== undefined) out[field] = value
   }
   if (post.html !== undefined || channel.kind.htmlPart) out.html = textToHtml(escapeHtml(plain))
   const measured = measurePost(channel, text, server)
-  const policy = enforcePolicy(playbook, channel, [plain, text, out.html, out.title, out.subject, out.link], facts, allow, {credentials})
+  const policy = enforcePolicy(
+    playbook,
+    channel,
+    [plain, text, out.html, out.title, out.subject, out.link],
+    facts,
+    allow,
+    {credentials},
+  )
   out.parts = measured.parts
   out.warnings = [...measured.warnings, ...policy.warnings]
   out.errors = [...measured.errors, ...policy.errors]

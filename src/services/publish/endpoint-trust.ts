@@ -35,7 +35,12 @@ type Env = Record<string, string | undefined>
 /** localhost, 127.0.0.0/8 and ::1: only this machine can answer there. */
 export function isLoopback(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/^\[|\]$/g, '')
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  )
 }
 
 function parse(url: string): URL | undefined {
@@ -73,19 +78,34 @@ function untrusted(channel: ChannelConfig, message: string, suggestions: string[
  * The value of one endpoint setting: the environment's when it names one (a playbook value
  * that disagrees is an error), else the playbook's.
  */
-function settingValue(channel: ChannelConfig, env: Env, option: string, field: string): (Endpoint & {fromEnv: boolean}) | undefined {
+function settingValue(
+  channel: ChannelConfig,
+  env: Env,
+  option: string,
+  field: string,
+): (Endpoint & {fromEnv: boolean}) | undefined {
   const variable = envPrefix(channel.name) + field
   const fromEnv = env[variable]?.trim() || undefined
   const raw = channel.options[option]
   const fromPlaybook = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : undefined
   if (fromEnv && fromPlaybook && !sameEndpoint(fromEnv, fromPlaybook)) {
     const shown = (u: string) => parse(u)?.host ?? u
-    throw untrusted(channel, `the playbook's "${option}" (${shown(fromPlaybook)}) disagrees with ${variable} (${shown(fromEnv)}) in the environment, which holds its credentials`, [
-      `Remove "${option}" from the playbook (the environment's ${variable} is used), or change ${variable} if the playbook is right`,
-    ])
+    throw untrusted(
+      channel,
+      `the playbook's "${option}" (${shown(fromPlaybook)}) disagrees with ${variable} (${shown(fromEnv)}) in the environment, which holds its credentials`,
+      [
+        `Remove "${option}" from the playbook (the environment's ${variable} is used), or change ${variable} if the playbook is right`,
+      ],
+    )
   }
   if (fromEnv) return {url: fromEnv, source: variable, origin: parse(fromEnv)?.origin ?? fromEnv, fromEnv: true}
-  if (fromPlaybook) return {url: fromPlaybook, source: `the playbook's "${option}"`, origin: parse(fromPlaybook)?.origin ?? fromPlaybook, fromEnv: false}
+  if (fromPlaybook)
+    return {
+      url: fromPlaybook,
+      source: `the playbook's "${option}"`,
+      origin: parse(fromPlaybook)?.origin ?? fromPlaybook,
+      fromEnv: false,
+    }
   return undefined
 }
 
@@ -120,24 +140,35 @@ export function resolveEndpoint(channel: ChannelConfig, env: Env): Endpoint | un
     const raw = env[variable]?.trim()
     if (raw) chosen = {url: raw, source: variable, origin: parse(raw)?.origin ?? raw, fromEnv: true}
   }
-  if (!chosen) return spec.defaultOrigin ? {url: spec.defaultOrigin, source: "the platform's default", origin: spec.defaultOrigin} : undefined
+  if (!chosen)
+    return spec.defaultOrigin
+      ? {url: spec.defaultOrigin, source: "the platform's default", origin: spec.defaultOrigin}
+      : undefined
 
   const url = parse(chosen.url)
   // Not a URL: nothing can be sent there; the adapter says so when asked to send.
   if (!url) return {url: chosen.url, source: chosen.source, origin: chosen.origin}
   const loopback = isLoopback(url.hostname)
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw untrusted(channel, `${chosen.source} would send its credentials over ${url.protocol}// to ${url.host}; only https:// is allowed (plain http:// only to loopback, for test servers)`, [
-      `Use https://${url.host}${url.pathname === '/' ? '' : url.pathname}`,
-    ])
+    throw untrusted(
+      channel,
+      `${chosen.source} would send its credentials over ${url.protocol}// to ${url.host}; only https:// is allowed (plain http:// only to loopback, for test servers)`,
+      [`Use https://${url.host}${url.pathname === '/' ? '' : url.pathname}`],
+    )
   }
   const official = isOfficialHost(spec, url.hostname)
-  const named = hostsNamedByEnv(channel, spec, env).some((h) => h.toLowerCase() === url.hostname.toLowerCase()) || trustedHosts(env).some((h) => hostMatches(url.hostname, h))
+  const named =
+    hostsNamedByEnv(channel, spec, env).some((h) => h.toLowerCase() === url.hostname.toLowerCase()) ||
+    trustedHosts(env).some((h) => hostMatches(url.hostname, h))
   if (!(chosen.fromEnv || loopback || official || named)) {
     const field = spec.chain.find((c) => chosen!.source.includes(`"${c.option}"`))?.env ?? 'API_URL'
-    throw untrusted(channel, `${chosen.source} would send its credentials to ${url.host}, which only the playbook names (credentials go only to the platform's own hosts, loopback, or hosts the environment holding them names)`, [
-      `If ${url.host} is yours, trust it where the credentials are set: ${prefix}${field}=${chosen.url}, or add ${url.hostname} to ${TRUSTED_HOSTS_VAR}`,
-    ])
+    throw untrusted(
+      channel,
+      `${chosen.source} would send its credentials to ${url.host}, which only the playbook names (credentials go only to the platform's own hosts, loopback, or hosts the environment holding them names)`,
+      [
+        `If ${url.host} is yours, trust it where the credentials are set: ${prefix}${field}=${chosen.url}, or add ${url.hostname} to ${TRUSTED_HOSTS_VAR}`,
+      ],
+    )
   }
   return {url: chosen.url, source: chosen.source, origin: chosen.origin}
 }

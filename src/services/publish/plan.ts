@@ -28,7 +28,11 @@ export interface UpdatePlan {
  * for, else all), and which of them to skip as already carrying it (same phase, same
  * facts): publishing it there again would post it twice. `again` sends a new update on purpose.
  */
-export function planUpdate(state: IncidentState, playbook: Playbook, req: {phase?: string; facts: Facts; channels?: readonly string[]; again?: boolean}): UpdatePlan {
+export function planUpdate(
+  state: IncidentState,
+  playbook: Playbook,
+  req: {phase?: string; facts: Facts; channels?: readonly string[]; again?: boolean},
+): UpdatePlan {
   const phase = findPhase(playbook, req.phase).name
   const merged = {...state.facts, ...req.facts}
   const facts = resolveFacts(playbook, merged)
@@ -40,7 +44,12 @@ export function planUpdate(state: IncidentState, playbook: Playbook, req: {phase
 }
 
 /** On --dry-run: for each post, where it would go and what it would reply to. */
-export async function dryRunPlan(state: IncidentState, playbook: Playbook, posts: RenderedPost[], env: Record<string, string | undefined>): Promise<PlannedDelivery[]> {
+export async function dryRunPlan(
+  state: IncidentState,
+  playbook: Playbook,
+  posts: RenderedPost[],
+  env: Record<string, string | undefined>,
+): Promise<PlannedDelivery[]> {
   const plan: PlannedDelivery[] = []
   for (const p of posts) {
     const channel = playbook.channels.get(p.channel)!
@@ -68,12 +77,19 @@ export function requiredApprovals(playbook: Playbook, phase: string): number {
   return Math.max(1, rule?.required ?? 1)
 }
 
-
 /** How a channel skipped because it already has the update is reported: `skipped`, with the posts that carry it. */
 export function alreadyOutcomes(state: IncidentState, already: readonly AlreadyCarried[]): DeliveryOutcome[] {
   return already.map((a) => {
-    const remotes = (state.updates.find((u) => u.update === a.update)?.deliveries.get(a.channel)?.parts ?? []).flatMap((p) => (p.status === 'published' && p.remote ? [p.remote] : []))
-    return {channel: a.channel, status: 'skipped', ids: remotes.map((r) => r.id), urls: remotes.flatMap((r) => (r.url ? [r.url] : [])), already: {update: a.update, status: a.status}}
+    const remotes = (state.updates.find((u) => u.update === a.update)?.deliveries.get(a.channel)?.parts ?? []).flatMap(
+      (p) => (p.status === 'published' && p.remote ? [p.remote] : []),
+    )
+    return {
+      channel: a.channel,
+      status: 'skipped',
+      ids: remotes.map((r) => r.id),
+      urls: remotes.flatMap((r) => (r.url ? [r.url] : [])),
+      already: {update: a.update, status: a.status},
+    }
   })
 }
 
@@ -81,14 +97,22 @@ export function alreadyOutcomes(state: IncidentState, already: readonly AlreadyC
  * A draft about to be sent: the channels whose latest update already is the draft's (someone
  * published it meanwhile) are left out. Refuses when that leaves nothing to send.
  */
-export function draftChannelsToSend(state: IncidentState, d: {phase: string; facts: Record<string, unknown>; channels: string[]; again: boolean}): AlreadyCarried[] {
+export function draftChannelsToSend(
+  state: IncidentState,
+  d: {phase: string; facts: Record<string, unknown>; channels: string[]; again: boolean},
+): AlreadyCarried[] {
   if (d.again) return []
   const already = alreadyCarried(state, d.phase, {...state.facts, ...d.facts}, d.channels)
   if (already.length > 0 && already.length === d.channels.length) {
-    throw new CandorError(`every channel of this draft already has its update: ${already.map(describeAlreadyCarried).join('; ')}`, {
-      code: 'duplicate_update',
-      suggestions: ['Nothing needs sending; use `candor retry` to finish unfinished deliveries, or publish the phase again with --again to send it once more'],
-    })
+    throw new CandorError(
+      `every channel of this draft already has its update: ${already.map(describeAlreadyCarried).join('; ')}`,
+      {
+        code: 'duplicate_update',
+        suggestions: [
+          'Nothing needs sending; use `candor retry` to finish unfinished deliveries, or publish the phase again with --again to send it once more',
+        ],
+      },
+    )
   }
   return already
 }

@@ -8,7 +8,11 @@ import {checkCredentials} from './credentials.js'
 import {endpointProblem} from './endpoint-trust.js'
 
 /** Preflight: every post within limits and every channel's credentials present, or nothing goes out. */
-export function preflight(playbook: Playbook, posts: RenderedPost[], env: Record<string, string | undefined>): {problems: string[]; missing: string[]; untrusted: string[]} {
+export function preflight(
+  playbook: Playbook,
+  posts: RenderedPost[],
+  env: Record<string, string | undefined>,
+): {problems: string[]; missing: string[]; untrusted: string[]} {
   const problems = posts.flatMap((p) => p.errors)
   // Where each channel's credentials would go: refused before any connection when the environment does not trust it.
   const untrusted = posts.flatMap((p) => endpointProblem(playbook.channels.get(p.channel)!, env) ?? [])
@@ -24,7 +28,12 @@ export function preflight(playbook: Playbook, posts: RenderedPost[], env: Record
 export function refuseFailedPreflight(check: ReturnType<typeof preflight>): void {
   if (check.problems.length === 0) return
   throw new CandorError(`nothing was published: ${check.problems.join('; ')}`, {
-    code: check.untrusted.length > 0 ? 'endpoint_untrusted' : check.missing.length > 0 ? 'credentials_missing' : 'preflight_failed',
+    code:
+      check.untrusted.length > 0
+        ? 'endpoint_untrusted'
+        : check.missing.length > 0
+          ? 'credentials_missing'
+          : 'preflight_failed',
     suggestions: [
       check.untrusted.length > 0
         ? 'Trust the endpoint where the credentials are set (CANDOR_<CHANNEL>_API_URL, or CANDOR_TRUSTED_HOSTS), fix the playbook, or leave those channels out with --channel'
@@ -44,12 +53,16 @@ export function refuseCredentials(posts: readonly RenderedPostRecord[], env: Rec
   const given = configuredCredentials(env)
   if (given.length === 0) return
   const hits = posts.flatMap((p) =>
-    [...p.parts.map((x) => x.text), p.title, p.subject, p.link, p.html].flatMap((text) => (text ? findCredentials(text, given) : [])).map((v) => `${p.channel}: ${v.message}`),
+    [...p.parts.map((x) => x.text), p.title, p.subject, p.link, p.html]
+      .flatMap((text) => (text ? findCredentials(text, given) : []))
+      .map((v) => `${p.channel}: ${v.message}`),
   )
   if (hits.length > 0) {
     throw new CandorError(`nothing was published: ${[...new Set(hits)].join('; ')}`, {
       code: 'credential_in_post',
-      suggestions: ['Remove the credential from the facts (`--set`) or the template; this policy rule cannot be overridden with --allow'],
+      suggestions: [
+        'Remove the credential from the facts (`--set`) or the template; this policy rule cannot be overridden with --allow',
+      ],
     })
   }
 }

@@ -44,7 +44,13 @@ export function previewPhase(req: PreviewRequest): PreviewResult {
   const env = req.env
   // The limits publish last read from each channel's server (never asked from here).
   const limits = cachedLimits(playbook, [...playbook.channels.keys()], env)
-  const rendered = renderPhase(playbook, phase, facts, {channels: req.channels, now: req.now ?? new Date(), allow: req.allow, limits, credentials: configuredCredentials(env)})
+  const rendered = renderPhase(playbook, phase, facts, {
+    channels: req.channels,
+    now: req.now ?? new Date(),
+    allow: req.allow,
+    limits,
+    credentials: configuredCredentials(env),
+  })
   // Where each channel's credentials would go, judged as publish will: a refusal is an error here too.
   const targets: Record<string, string | null> = {}
   for (const post of rendered.posts) {

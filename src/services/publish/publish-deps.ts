@@ -27,22 +27,38 @@ export interface PublishDeps {
   onLockWait?: (owner: LockOwner | undefined) => void
 }
 
-
 const DEFAULTS = {maxWaitMs: 120_000, timeoutMs: 15_000, retries: 3, backoffMs: 1000}
 
 /** The adapters of `channels`, each with its credentials from the environment. */
-export async function buildAdapters(playbook: Playbook, channels: string[], deps: PublishDeps): Promise<Map<string, ChannelAdapter>> {
+export async function buildAdapters(
+  playbook: Playbook,
+  channels: string[],
+  deps: PublishDeps,
+): Promise<Map<string, ChannelAdapter>> {
   const adapters = new Map<string, ChannelAdapter>()
   for (const name of channels) {
     const channel = playbook.channels.get(name)!
     const factory = await loadAdapterFactory(channel.type)
-    adapters.set(name, factory({channel, credentials: checkCredentials(channel, deps.env).values, timeoutMs: deps.timeoutMs ?? DEFAULTS.timeoutMs, store: deps.store, env: deps.env}))
+    adapters.set(
+      name,
+      factory({
+        channel,
+        credentials: checkCredentials(channel, deps.env).values,
+        timeoutMs: deps.timeoutMs ?? DEFAULTS.timeoutMs,
+        store: deps.store,
+        env: deps.env,
+      }),
+    )
   }
   return adapters
 }
 
 /** How deliveries run for `deps`: the defaults filled in. */
-export function deliveryOptions(deps: PublishDeps, incident: IncidentState, update: {update: number; phase: string}): DeliveryOptions {
+export function deliveryOptions(
+  deps: PublishDeps,
+  incident: IncidentState,
+  update: {update: number; phase: string},
+): DeliveryOptions {
   return {
     store: deps.store,
     incident,

@@ -71,12 +71,24 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   const {state, warnings} = await loadIncident(deps.store, req.incident)
   const playbook = incidentPlaybook(state, {templatesOf: req.phase === undefined ? [] : [req.phase]})
   const {phase, merged, facts, update, already, channels: phaseChannels} = planUpdate(state, playbook, req)
-  const limits = req.dryRun ? {limits: cachedLimits(playbook, phaseChannels, deps.env), warnings: []} : await readChannelLimits(playbook, phaseChannels, deps, now)
+  const limits = req.dryRun
+    ? {limits: cachedLimits(playbook, phaseChannels, deps.env), warnings: []}
+    : await readChannelLimits(playbook, phaseChannels, deps, now)
   warnings.push(...limits.warnings)
   const credentials = configuredCredentials(deps.env)
   const renderAt = (at: Date, only?: readonly string[]): RenderedPhase => {
-    const all = renderPhase(playbook, phase, facts, {channels: only ?? req.channels, now: at, incident: {id: state.id, startedAt: new Date(state.startedAt)}, update, allow: req.allow, limits: limits.limits, credentials})
-    return already.length > 0 ? {...all, posts: all.posts.filter((p) => !already.some((a) => a.channel === p.channel))} : all
+    const all = renderPhase(playbook, phase, facts, {
+      channels: only ?? req.channels,
+      now: at,
+      incident: {id: state.id, startedAt: new Date(state.startedAt)},
+      update,
+      allow: req.allow,
+      limits: limits.limits,
+      credentials,
+    })
+    return already.length > 0
+      ? {...all, posts: all.posts.filter((p) => !already.some((a) => a.channel === p.channel))}
+      : all
   }
   const rendered = renderAt(now)
   const posts = rendered.posts
@@ -87,16 +99,30 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
     const plan = await dryRunPlan(state, playbook, posts, deps.env)
     if (check.problems.length > 0) warnings.push(...check.problems.map((p) => `would not publish: ${p}`))
     const required = requiredApprovals(playbook, rendered.phase)
-    if (required > 1) warnings.push(`phase ${rendered.phase} needs ${required} people to approve: publishing records a draft for \`candor approve\``)
+    if (required > 1)
+      warnings.push(
+        `phase ${rendered.phase} needs ${required} people to approve: publishing records a draft for \`candor approve\``,
+      )
     return {incident: state.id, phase: rendered.phase, update, deliveries: [], plan, already, warnings}
   }
   if (posts.length === 0) {
     // Every channel already has this update: nothing to approve, record or send.
-    return {incident: state.id, phase: rendered.phase, update: null, deliveries: alreadyOutcomes(state, already), already, warnings}
+    return {
+      incident: state.id,
+      phase: rendered.phase,
+      update: null,
+      deliveries: alreadyOutcomes(state, already),
+      already,
+      warnings,
+    }
   }
   refuseFailedPreflight(check)
 
-  await buildAdapters(playbook, posts.map((p) => p.channel), deps) // fail on an unsupported type before asking anyone
+  await buildAdapters(
+    playbook,
+    posts.map((p) => p.channel),
+    deps,
+  ) // fail on an unsupported type before asking anyone
 
   const approval = await approveRendered({
     ...req,
@@ -116,7 +142,12 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   const {approvedAt, channels} = approval
   const approvedPhase = approval.rendered
 
-  if (req.allow?.length) await deps.store.append(state.id, policyOverrideEvent(deps.actor, update, req.allow, approvedPhase.posts), approvedAt)
+  if (req.allow?.length)
+    await deps.store.append(
+      state.id,
+      policyOverrideEvent(deps.actor, update, req.allow, approvedPhase.posts),
+      approvedAt,
+    )
 
   // More than one person must approve: record a draft with this approval, send nothing.
   if (requiredApprovals(playbook, approvedPhase.phase) > 1) {
@@ -125,7 +156,11 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
       {
         state,
         playbook,
-        rendered: {phase: approvedPhase.phase, nextUpdateDue: approvedPhase.nextUpdateDue, posts: approvedPhase.posts.map(toRecord)},
+        rendered: {
+          phase: approvedPhase.phase,
+          nextUpdateDue: approvedPhase.nextUpdateDue,
+          posts: approvedPhase.posts.map(toRecord),
+        },
         approved: approval.posts,
         channels,
         facts: req.facts,
@@ -143,7 +178,10 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
   }
 
   const sent = {phase: approvedPhase.phase, nextUpdateDue: approvedPhase.nextUpdateDue, posts: approval.posts, channels}
-  return deliverApproved({state, playbook, ...sent, update, facts: merged, now: approvedAt, warnings, lock, already}, deps)
+  return deliverApproved(
+    {state, playbook, ...sent, update, facts: merged, now: approvedAt, warnings, lock, already},
+    deps,
+  )
 }
 
 /**
@@ -152,11 +190,20 @@ async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: Inci
  * (or the channel's default) in place, with a warning: it never stops a publish. Channels
  * whose playbook sets `max_length` are not asked.
  */
-export async function readChannelLimits(playbook: Playbook, channels: readonly string[], deps: PublishDeps, now: Date): Promise<{limits: Map<string, PlatformLimits>; warnings: string[]}> {
+export async function readChannelLimits(
+  playbook: Playbook,
+  channels: readonly string[],
+  deps: PublishDeps,
+  now: Date,
+): Promise<{limits: Map<string, PlatformLimits>; warnings: string[]}> {
   const limits = cachedLimits(playbook, channels, deps.env)
   const warnings: string[] = []
   const redactor = new Redactor(secretValues(deps.env))
-  const wanted = channels.filter((name) => limitsSource(playbook, name, deps.env) !== undefined && typeof playbook.channels.get(name)!.options.max_length !== 'number')
+  const wanted = channels.filter(
+    (name) =>
+      limitsSource(playbook, name, deps.env) !== undefined &&
+      typeof playbook.channels.get(name)!.options.max_length !== 'number',
+  )
   if (wanted.length === 0) return {limits, warnings}
   const adapters = await buildAdapters(playbook, wanted, deps)
   await Promise.all(
@@ -172,8 +219,12 @@ export async function readChannelLimits(playbook: Playbook, channels: readonly s
         cacheLimits(config.type, value)
       } catch (error) {
         const cached = limits.get(name)
-        const fallback = cached ? `using the limit of ${cached.maxLength} it gave at ${cached.readAt.slice(0, 16).replace('T', ' ')} UTC` : `assuming ${config.kind.label}'s default of ${config.kind.defaultLimit}; set max_length in the playbook if the instance allows another`
-        warnings.push(`${name}: could not read ${source}'s limits (${redactor.text((error as Error).message)}); ${fallback}`)
+        const fallback = cached
+          ? `using the limit of ${cached.maxLength} it gave at ${cached.readAt.slice(0, 16).replace('T', ' ')} UTC`
+          : `assuming ${config.kind.label}'s default of ${config.kind.defaultLimit}; set max_length in the playbook if the instance allows another`
+        warnings.push(
+          `${name}: could not read ${source}'s limits (${redactor.text((error as Error).message)}); ${fallback}`,
+        )
       }
     }),
   )
@@ -184,7 +235,12 @@ export interface RetryResult {
   incident: string
   updates: Array<{update: number; phase: string; deliveries: DeliveryOutcome[]}>
   /** Parts whose fate was unknown after an interrupted send, and how each was settled. */
-  resolved: Array<{update: number; channel: string; part: number; how: 'found' | 'not-found' | 'idempotent' | 'assumed-sent' | 'assumed-lost'}>
+  resolved: Array<{
+    update: number
+    channel: string
+    part: number
+    how: 'found' | 'not-found' | 'idempotent' | 'assumed-sent' | 'assumed-lost'
+  }>
   warnings: string[]
 }
 
@@ -217,29 +273,52 @@ async function retryLocked(req: RetryRequest, deps: PublishDeps, lock: IncidentL
       u,
       deliveries: [...u.deliveries.values()].filter((d) => {
         const s = deliveryStatus(d)
-        return (s === 'failed' || s === 'pending' || s === 'unknown') && (!req.channels?.length || req.channels.includes(d.channel)) && playbook.channels.has(d.channel)
+        return (
+          (s === 'failed' || s === 'pending' || s === 'unknown') &&
+          (!req.channels?.length || req.channels.includes(d.channel)) &&
+          playbook.channels.has(d.channel)
+        )
       }),
     }))
     .filter((x) => x.deliveries.length > 0)
   const resolved: RetryResult['resolved'] = []
   if (todo.length === 0) return {incident: state.id, updates: [], resolved, warnings}
 
-  const missing = [...new Set(todo.flatMap((x) => x.deliveries.map((d) => d.channel)))].flatMap((c) => checkCredentials(playbook.channels.get(c)!, deps.env).missing)
+  const missing = [...new Set(todo.flatMap((x) => x.deliveries.map((d) => d.channel)))].flatMap(
+    (c) => checkCredentials(playbook.channels.get(c)!, deps.env).missing,
+  )
   if (missing.length > 0) {
-    throw new CandorError(`nothing was retried: missing credentials: set ${missing.join(', ')}`, {code: 'credentials_missing', suggestions: ['Set the variables (in the environment or .env), then run retry again']})
+    throw new CandorError(`nothing was retried: missing credentials: set ${missing.join(', ')}`, {
+      code: 'credentials_missing',
+      suggestions: ['Set the variables (in the environment or .env), then run retry again'],
+    })
   }
 
   const updates: RetryResult['updates'] = []
   for (const {u, deliveries} of todo) {
     const current = (await loadIncident(deps.store, state.id)).state
-    const adapters = await buildAdapters(playbook, deliveries.map((d) => d.channel), deps)
+    const adapters = await buildAdapters(
+      playbook,
+      deliveries.map((d) => d.channel),
+      deps,
+    )
     const jobs: DeliveryJob[] = []
     for (const d of deliveries) {
       const post = u.posts.find((p) => p.channel === d.channel)!
       const adapter = adapters.get(d.channel)!
-      const done = new Map<number, RemotePost | null>(d.parts.filter((p) => p.status === 'published').map((p) => [p.part, p.remote ?? null]))
+      const done = new Map<number, RemotePost | null>(
+        d.parts.filter((p) => p.status === 'published').map((p) => [p.part, p.remote ?? null]),
+      )
       for (const part of d.parts.filter((p) => p.status === 'sending')) {
-        const how = await settleUnknown(req, deps, {state: current, update: u, channel: d.channel, post, adapter, part: part.part, done})
+        const how = await settleUnknown(req, deps, {
+          state: current,
+          update: u,
+          channel: d.channel,
+          post,
+          adapter,
+          part: part.part,
+          done,
+        })
         resolved.push({update: u.update, channel: d.channel, part: part.part, how})
       }
       // A part that failed with a timeout, reset or 5xx may be on the platform anyway.
@@ -247,7 +326,10 @@ async function retryLocked(req: RetryRequest, deps: PublishDeps, lock: IncidentL
       jobs.push({channel: d.channel, post, adapter, done, verifyFirst})
     }
     await lock.ensureHeld?.()
-    const outcomes = await deliverAll(jobs, deliveryOptions(deps, (await loadIncident(deps.store, state.id)).state, {update: u.update, phase: u.phase}))
+    const outcomes = await deliverAll(
+      jobs,
+      deliveryOptions(deps, (await loadIncident(deps.store, state.id)).state, {update: u.update, phase: u.phase}),
+    )
     updates.push({update: u.update, phase: u.phase, deliveries: outcomes})
   }
   return {incident: state.id, updates, resolved, warnings}
@@ -256,11 +338,28 @@ async function retryLocked(req: RetryRequest, deps: PublishDeps, lock: IncidentL
 async function settleUnknown(
   req: RetryRequest,
   deps: PublishDeps,
-  ctx: {state: IncidentState; update: {update: number; phase: string}; channel: string; post: RenderedPostRecord; adapter: ChannelAdapter; part: number; done: Map<number, RemotePost | null>},
+  ctx: {
+    state: IncidentState
+    update: {update: number; phase: string}
+    channel: string
+    post: RenderedPostRecord
+    adapter: ChannelAdapter
+    part: number
+    done: Map<number, RemotePost | null>
+  },
 ): Promise<RetryResult['resolved'][number]['how']> {
   const {adapter, part, post} = ctx
   const journalFound = async (remote: RemotePost | undefined, note: string) => {
-    await deps.store.append(ctx.state.id, {type: 'delivery_result', by: deps.actor, update: ctx.update.update, channel: ctx.channel, part, status: 'published', ...(remote && {remote}), error: note})
+    await deps.store.append(ctx.state.id, {
+      type: 'delivery_result',
+      by: deps.actor,
+      update: ctx.update.update,
+      channel: ctx.channel,
+      part,
+      status: 'published',
+      ...(remote && {remote}),
+      error: note,
+    })
     ctx.done.set(part, remote ?? null)
   }
   if (adapter.findPublished) {
@@ -289,12 +388,21 @@ async function settleUnknown(
     }
   }
   if (adapter.idempotent) return 'idempotent'
-  const answer = req.assume ?? (req.ask ? await req.ask({update: ctx.update.update, channel: ctx.channel, part, text: post.parts[part - 1].text}) : undefined)
+  const answer =
+    req.assume ??
+    (req.ask
+      ? await req.ask({update: ctx.update.update, channel: ctx.channel, part, text: post.parts[part - 1].text})
+      : undefined)
   if (!answer) {
-    throw new CandorError(`update ${ctx.update.update} on ${ctx.channel}, part ${part}, may or may not have arrived (Candor stopped, or got no clear answer, while sending it), and ${ctx.channel} can't be asked`, {
-      code: 'delivery_unknown',
-      suggestions: ['Look at the channel, then run `candor retry --assume-sent` if it is there or `candor retry --assume-lost` to send it again'],
-    })
+    throw new CandorError(
+      `update ${ctx.update.update} on ${ctx.channel}, part ${part}, may or may not have arrived (Candor stopped, or got no clear answer, while sending it), and ${ctx.channel} can't be asked`,
+      {
+        code: 'delivery_unknown',
+        suggestions: [
+          'Look at the channel, then run `candor retry --assume-sent` if it is there or `candor retry --assume-lost` to send it again',
+        ],
+      },
+    )
   }
   if (answer === 'sent') {
     await journalFound(undefined, `assumed sent by ${deps.actor}`)

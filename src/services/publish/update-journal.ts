@@ -8,16 +8,15 @@ export function toRecord(post: RenderedPost): RenderedPostRecord {
   return record
 }
 
-
 /** The facts that changed, each with its value before and after (null: not set). */
 export function diffFacts(before: Facts, after: Facts): Array<{fact: string; from: unknown; to: unknown}> {
   const changes: Array<{fact: string; from: unknown; to: unknown}> = []
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes.push({fact: key, from: before[key] ?? null, to: after[key] ?? null})
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+      changes.push({fact: key, from: before[key] ?? null, to: after[key] ?? null})
   }
   return changes
 }
-
 
 /** The journal's record of rules overridden with --allow for an update, and what they let through. */
 export function policyOverrideEvent(
@@ -26,7 +25,9 @@ export function policyOverrideEvent(
   allow: readonly string[],
   posts: ReadonlyArray<Pick<RenderedPost, 'channel' | 'violations'>>,
 ): NewEvent {
-  const hits = posts.flatMap((p) => (p.violations ?? []).filter((v) => v.allowed).map((v) => ({channel: p.channel, rule: v.rule, match: v.match})))
+  const hits = posts.flatMap((p) =>
+    (p.violations ?? []).filter((v) => v.allowed).map((v) => ({channel: p.channel, rule: v.rule, match: v.match})),
+  )
   return {type: 'policy_override', by: actor, update, rules: [...new Set(allow)], hits}
 }
 
@@ -36,7 +37,15 @@ export function policyOverrideEvent(
  * approved, who approved which channels (the rest declined), then `after`.
  */
 export function approvedUpdateEvents(
-  u: {actor: string; update: number; phase: string; nextUpdateDue?: string; before?: NewEvent[]; after?: NewEvent[]; draft?: {id: string; approvers: string[]}},
+  u: {
+    actor: string
+    update: number
+    phase: string
+    nextUpdateDue?: string
+    before?: NewEvent[]
+    after?: NewEvent[]
+    draft?: {id: string; approvers: string[]}
+  },
   posts: RenderedPostRecord[],
   channels: string[],
   changes: ReturnType<typeof diffFacts>,
@@ -46,7 +55,14 @@ export function approvedUpdateEvents(
   if (changes.length > 0) events.push({type: 'facts_changed', by, changes})
   events.push({type: 'rendered', by, update, phase: u.phase, next_update_due: u.nextUpdateDue, posts})
   const declined = posts.map((p) => p.channel).filter((c) => !channels.includes(c))
-  events.push({type: 'approved', by, update, channels, declined, ...(u.draft && {draft: u.draft.id, approvers: u.draft.approvers})})
+  events.push({
+    type: 'approved',
+    by,
+    update,
+    channels,
+    declined,
+    ...(u.draft && {draft: u.draft.id, approvers: u.draft.approvers}),
+  })
   events.push(...(u.after ?? []))
   return events
 }

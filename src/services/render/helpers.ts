@@ -31,11 +31,17 @@ export function isEmptyValue(value: unknown): boolean {
   return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: Handlebars calls helpers with whatever a template passes; each helper checks its own arguments
 type Helper = (...args: any[]) => unknown
 
 export const TEMPLATE_HELPERS: Record<string, Helper> = {
   time(value: unknown, options: HelperOptions) {
-    return formatTime(value, hashString(options, 'format') ?? 'time', hashString(options, 'tz') ?? 'UTC', locale(options))
+    return formatTime(
+      value,
+      hashString(options, 'format') ?? 'time',
+      hashString(options, 'tz') ?? 'UTC',
+      locale(options),
+    )
   },
   since(value: unknown, options: HelperOptions) {
     const from = toDate(value)
@@ -54,10 +60,17 @@ export const TEMPLATE_HELPERS: Record<string, Helper> = {
     const loc = locale(options)
     const n = Array.isArray(count) ? count.length : Number(count)
     // Only English makes a plural by adding "s"; other languages need the form given.
-    const pluralForm = typeof rest[0] === 'string' ? rest[0] : languageOf(loc) === 'en' ? `${String(singular)}s` : String(singular)
+    const pluralForm =
+      typeof rest[0] === 'string' ? rest[0] : languageOf(loc) === 'en' ? `${String(singular)}s` : String(singular)
     // (Small whole numbers in English without Intl, as for dates above.)
     const simple = loc === DEFAULT_LOCALE && Number.isInteger(n) && n >= 0 && n < 1000
-    const rule = simple ? (n === 1 ? 'one' : 'other') : Number.isFinite(n) ? new Intl.PluralRules(loc).select(n) : 'other'
+    const rule = simple
+      ? n === 1
+        ? 'one'
+        : 'other'
+      : Number.isFinite(n)
+        ? new Intl.PluralRules(loc).select(n)
+        : 'other'
     const number = simple ? String(n) : Number.isFinite(n) ? new Intl.NumberFormat(loc).format(n) : String(count)
     return tighten(`${number} ${rule === 'one' ? String(singular) : pluralForm}`, loc)
   },
@@ -109,10 +122,20 @@ function checkLocale(tag: string): string | undefined {
 const localeOption: HelperOption = {check: checkLocale}
 
 export const HELPER_SIGNATURES: Readonly<Record<string, HelperSignature>> = {
-  time: {args: ['value'], required: 1, form: 'inline', options: {format: {values: ['time', 'date', 'datetime', 'iso']}, tz: {check: checkTimeZone}, locale: localeOption}},
+  time: {
+    args: ['value'],
+    required: 1,
+    form: 'inline',
+    options: {format: {values: ['time', 'date', 'datetime', 'iso']}, tz: {check: checkTimeZone}, locale: localeOption},
+  },
   since: {args: ['value'], required: 1, form: 'inline', options: {locale: localeOption}},
   relative: {args: ['value'], required: 1, form: 'inline', options: {locale: localeOption}},
-  list: {args: ['items'], required: 1, form: 'inline', options: {conjunction: {values: ['and', 'or']}, locale: localeOption}},
+  list: {
+    args: ['items'],
+    required: 1,
+    form: 'inline',
+    options: {conjunction: {values: ['and', 'or']}, locale: localeOption},
+  },
   plural: {args: ['count', 'singular', 'plural'], required: 2, form: 'inline', options: {locale: localeOption}},
   default: {args: ['value', 'fallback'], required: 2, form: 'inline', options: {}},
   // Handlebars' own helpers that templates may use (its `log` is not one: it writes to stdout).

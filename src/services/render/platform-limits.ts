@@ -27,7 +27,11 @@ const KIND = 'platform-limits'
 const cacheInput = (type: string, source: string) => `${type} ${source}`
 
 /** Where a channel's own limits come from, if it has any (undefined also where `max_length` is set). */
-export function limitsSource(playbook: Playbook, channel: string, env: Record<string, string | undefined> = {}): string | undefined {
+export function limitsSource(
+  playbook: Playbook,
+  channel: string,
+  env: Record<string, string | undefined> = {},
+): string | undefined {
   const config = playbook.channels.get(channel)
   if (!config) return undefined
   // The instance travels with the token (CANDOR_<CHANNEL>_INSTANCE) and wins over the playbook's.
@@ -36,13 +40,20 @@ export function limitsSource(playbook: Playbook, channel: string, env: Record<st
 }
 
 /** The limits cached for each of `channels` that has a server to read them from. */
-export function cachedLimits(playbook: Playbook, channels: readonly string[], env: Record<string, string | undefined> = {}, cache: TemplateCache | null = templateCache()): Map<string, PlatformLimits> {
+export function cachedLimits(
+  playbook: Playbook,
+  channels: readonly string[],
+  env: Record<string, string | undefined> = {},
+  cache: TemplateCache | null = templateCache(),
+): Map<string, PlatformLimits> {
   const out = new Map<string, PlatformLimits>()
   if (!cache) return out
   for (const name of channels) {
     const source = limitsSource(playbook, name, env)
     if (!source) continue
-    const value = cache.get(KIND, cacheInput(playbook.channels.get(name)!.type, source)) as Partial<PlatformLimits> | undefined
+    const value = cache.get(KIND, cacheInput(playbook.channels.get(name)!.type, source)) as
+      | Partial<PlatformLimits>
+      | undefined
     if (isLimits(value) && value.source === source) out.set(name, value)
   }
   return out

@@ -3,7 +3,16 @@ import {HELPER_NAMES, HELPER_SIGNATURES, TEMPLATE_HELPERS} from './helpers.js'
 import {templateCache} from './template-cache-port.js'
 
 /** Built-in data variables every template sees as `@name` (documented in docs/playbooks.md). */
-export const BUILTIN_DATA = ['phase', 'playbook', 'now', 'next_update', 'incident', 'update', 'channel', 'locale'] as const
+export const BUILTIN_DATA = [
+  'phase',
+  'playbook',
+  'now',
+  'next_update',
+  'incident',
+  'update',
+  'channel',
+  'locale',
+] as const
 // Handlebars' own data variables inside blocks.
 const HANDLEBARS_DATA = new Set(['index', 'key', 'first', 'last', 'root'])
 const SCOPING_BLOCKS = new Set(['each', 'with'])
@@ -65,10 +74,12 @@ export function analyzeTemplate(source: string): TemplateAnalysis {
     const input = `${ANALYSIS_CONTEXT}\u0000${source}`
     // (Entries from before `unescaped` was kept hold only the facts: analysed again.)
     const cached = cache?.get('facts', input) as Pick<TemplateAnalysis, 'facts' | 'unescaped'> | undefined
-    if (Array.isArray(cached?.facts) && Array.isArray(cached.unescaped)) analysis = {facts: cached.facts, unescaped: cached.unescaped, issues: []}
+    if (Array.isArray(cached?.facts) && Array.isArray(cached.unescaped))
+      analysis = {facts: cached.facts, unescaped: cached.unescaped, issues: []}
     else {
       analysis = analyze(source)
-      if (analysis.issues.length === 0) cache?.set('facts', input, {facts: analysis.facts, unescaped: analysis.unescaped})
+      if (analysis.issues.length === 0)
+        cache?.set('facts', input, {facts: analysis.facts, unescaped: analysis.unescaped})
     }
     analyses.set(source, analysis)
   }
@@ -106,7 +117,10 @@ function analyze(source: string): TemplateAnalysis {
       const head = path.parts[0]
       if (head === 'root' && path.parts.length > 1) facts.push({name: path.parts[1], ...at})
       else if (!HANDLEBARS_DATA.has(head) && !(BUILTIN_DATA as readonly string[]).includes(head)) {
-        issues.push({message: `unknown built-in "@${head}" (built-ins: ${BUILTIN_DATA.map((b) => '@' + b).join(', ')})`, ...at})
+        issues.push({
+          message: `unknown built-in "@${head}" (built-ins: ${BUILTIN_DATA.map((b) => '@' + b).join(', ')})`,
+          ...at,
+        })
       }
       return
     }
@@ -129,11 +143,19 @@ function analyze(source: string): TemplateAnalysis {
     const hasArgs = node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0
     const name = path.type === 'PathExpression' && !path.data && path.parts.length === 1 ? path.parts[0] : undefined
     let helper: string | undefined
-    if (name === 'log') issues.push({message: '"log" is not available in Candor templates (it writes to the terminal, not the post); remove it', ...where(path as Node)})
+    if (name === 'log')
+      issues.push({
+        message: '"log" is not available in Candor templates (it writes to the terminal, not the post); remove it',
+        ...where(path as Node),
+      })
     else if (name && HELPER_NAMES.has(name)) {
       helper = name
       issues.push(...checkCall(name, node))
-    } else if (hasArgs) issues.push({message: `unknown helper "${path.original}" (helpers: ${[...HELPER_NAMES].join(', ')})`, ...where(path as Node)})
+    } else if (hasArgs)
+      issues.push({
+        message: `unknown helper "${path.original}" (helpers: ${[...HELPER_NAMES].join(', ')})`,
+        ...where(path as Node),
+      })
     else visitExpr(path, scope)
     for (const p of node.params) visitExpr(p, scope)
     for (const pair of node.hash?.pairs ?? []) visitExpr(pair.value, scope)
@@ -145,7 +167,8 @@ function analyze(source: string): TemplateAnalysis {
       switch (statement.type) {
         case 'MustacheStatement':
           visitCall(statement as hbs.AST.MustacheStatement, scope)
-          if (!(statement as hbs.AST.MustacheStatement).escaped) unescaped.push({expression: written(statement as Node), ...where(statement as Node)})
+          if (!(statement as hbs.AST.MustacheStatement).escaped)
+            unescaped.push({expression: written(statement as Node), ...where(statement as Node)})
           break
         case 'BlockStatement': {
           const block = statement as hbs.AST.BlockStatement
@@ -159,7 +182,10 @@ function analyze(source: string): TemplateAnalysis {
         case 'PartialBlockStatement':
         case 'DecoratorBlock':
         case 'Decorator':
-          issues.push({message: 'partials and decorators are not supported in Candor templates', ...where(statement as Node)})
+          issues.push({
+            message: 'partials and decorators are not supported in Candor templates',
+            ...where(statement as Node),
+          })
           break
         default:
           break
@@ -174,34 +200,47 @@ function analyze(source: string): TemplateAnalysis {
 /** A literal argument's value as text (`"date"`, `true`, `3`); undefined for paths and subexpressions. */
 function literal(node: hbs.AST.Expression): string | undefined {
   const value = (node as {value?: unknown}).value
-  return node.type === 'StringLiteral' || node.type === 'BooleanLiteral' || node.type === 'NumberLiteral' ? String(value) : undefined
+  return node.type === 'StringLiteral' || node.type === 'BooleanLiteral' || node.type === 'NumberLiteral'
+    ? String(value)
+    : undefined
 }
 
 /** Checks one helper call against its declared signature (helpers.ts): arguments, options, literal values, block or not. */
-function checkCall(name: string, node: hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression): TemplateIssue[] {
+function checkCall(
+  name: string,
+  node: hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression,
+): TemplateIssue[] {
   const sig = HELPER_SIGNATURES[name]
   const issues: TemplateIssue[] = []
   const at = where(node.path as Node)
   const usage = `{{${sig.form === 'block' ? '#' : ''}${name} ${sig.args.map((a, i) => (i < sig.required ? a : `[${a}]`)).join(' ')}}}`
   const isBlock = node.type === 'BlockStatement'
-  if (sig.form === 'block' && !isBlock) issues.push({message: `"${name}" is a block helper: write ${usage}…{{/${name}}}`, ...at})
+  if (sig.form === 'block' && !isBlock)
+    issues.push({message: `"${name}" is a block helper: write ${usage}…{{/${name}}}`, ...at})
   if (sig.form === 'inline' && isBlock) issues.push({message: `"${name}" is not a block helper: write ${usage}`, ...at})
   const given = node.params.length
   if (given < sig.required || given > sig.args.length) {
     const expected = sig.required === sig.args.length ? `${sig.required}` : `${sig.required} to ${sig.args.length}`
-    issues.push({message: `"${name}" takes ${expected} ${sig.args.length === 1 ? 'argument' : 'arguments'} (${sig.args.join(', ')}), found ${given}: write ${usage}`, ...at})
+    issues.push({
+      message: `"${name}" takes ${expected} ${sig.args.length === 1 ? 'argument' : 'arguments'} (${sig.args.join(', ')}), found ${given}: write ${usage}`,
+      ...at,
+    })
   }
   const known = Object.keys(sig.options)
   for (const pair of node.hash?.pairs ?? []) {
     const option = sig.options[pair.key]
     const pairAt = where(pair as unknown as Node)
     if (!option) {
-      issues.push({message: `"${name}" has no option "${pair.key}" (${known.length > 0 ? `options: ${known.join(', ')}` : 'it takes no options'})`, ...pairAt})
+      issues.push({
+        message: `"${name}" has no option "${pair.key}" (${known.length > 0 ? `options: ${known.join(', ')}` : 'it takes no options'})`,
+        ...pairAt,
+      })
       continue
     }
     const value = literal(pair.value)
     if (value === undefined) continue // a fact or built-in: known only when rendering
-    if (option.values && !option.values.includes(value)) issues.push({message: `"${name}": unknown ${pair.key} "${value}" (use ${option.values.join(', ')})`, ...pairAt})
+    if (option.values && !option.values.includes(value))
+      issues.push({message: `"${name}": unknown ${pair.key} "${value}" (use ${option.values.join(', ')})`, ...pairAt})
     const bad = option.check?.(value)
     if (bad) issues.push({message: `"${name}": ${bad}`, ...pairAt})
   }
@@ -209,12 +248,21 @@ function checkCall(name: string, node: hbs.AST.MustacheStatement | hbs.AST.Block
 }
 
 function parseErrorIssue(error: unknown): TemplateIssue {
-  const e = error as {message?: string; lineNumber?: number; column?: number; hash?: {loc?: {first_line: number; first_column: number}}}
+  const e = error as {
+    message?: string
+    lineNumber?: number
+    column?: number
+    hash?: {loc?: {first_line: number; first_column: number}}
+  }
   const message = String(e.message ?? error)
   const line = e.hash?.loc?.first_line ?? e.lineNumber ?? Number(/on line (\d+)/.exec(message)?.[1] ?? 1)
   const col = (e.hash?.loc?.first_column ?? e.column ?? 0) + 1
   // Jison's message spans several lines (a caret drawing); keep the gist on one line.
-  const gist = message.split('\n').filter((l) => l.trim() && !/^[-\s^]*$/.test(l) && !/^\.\.\./.test(l)).pop() ?? message
+  const gist =
+    message
+      .split('\n')
+      .filter((l) => l.trim() && !/^[-\s^]*$/.test(l) && !/^\.\.\./.test(l))
+      .pop() ?? message
   return {message: `template syntax error: ${gist.replace(/^Parse error on line \d+:\s*/, '')}`, line, col}
 }
 
@@ -223,7 +271,12 @@ export type TemplateFormat = 'text' | 'html'
 const compiled = new Map<string, HandlebarsTemplateDelegate>()
 
 /** Compiles (once per source and format) and runs a template. `html` escapes values. */
-export function runTemplate(source: string, format: TemplateFormat, context: Record<string, unknown>, data: Record<string, unknown>): string {
+export function runTemplate(
+  source: string,
+  format: TemplateFormat,
+  context: Record<string, unknown>,
+  data: Record<string, unknown>,
+): string {
   const key = `${format}\u0000${source}`
   let template = compiled.get(key)
   if (!template) {
@@ -254,7 +307,6 @@ function compileTemplate(source: string, format: TemplateFormat): HandlebarsTemp
     cache?.set('compiled', input, spec)
   }
   // The same step Handlebars' own compile ends with: its generated code becomes functions.
-  // eslint-disable-next-line no-new-func
   return engine.template(new Function(`return ${spec as string}`)() as TemplateSpecification)
 }
 
@@ -270,7 +322,8 @@ function escapeEveryOutput(node: unknown): void {
   if (!node || typeof node !== 'object') return
   const n = node as {type?: string; escaped?: boolean}
   if (n.type === 'MustacheStatement') n.escaped = true
-  for (const [key, value] of Object.entries(node)) if (key !== 'loc' && value && typeof value === 'object') escapeEveryOutput(value)
+  for (const [key, value] of Object.entries(node))
+    if (key !== 'loc' && value && typeof value === 'object') escapeEveryOutput(value)
 }
 
 export function escapeHtml(text: string): string {

@@ -57,7 +57,9 @@ export function buildSite(states: readonly IncidentState[], options: SiteOptions
     historyDays,
   }
   const incidents = states.flatMap((s) => siteIncident(s, components, options.exclude) ?? [])
-  const open = incidents.filter((i) => !i.resolved).sort((a, b) => b.startedAt.localeCompare(a.startedAt) || a.id.localeCompare(b.id))
+  const open = incidents
+    .filter((i) => !i.resolved)
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || a.id.localeCompare(b.id))
   const since = options.now.getTime() - historyDays * 86_400_000
   const history = incidents
     .filter((i) => i.resolved && Date.parse(i.resolvedAt!) >= since)
@@ -77,7 +79,9 @@ export function buildSite(states: readonly IncidentState[], options: SiteOptions
   const entries = feedEntries(incidents)
   const files: SiteFile[] = [
     {path: 'style.css', content: STYLE_CSS},
-    ...[...incidents].sort((a, b) => a.id.localeCompare(b.id)).map((i) => ({path: incidentPath(i.id), content: renderIncidentPage(i, ctx)})),
+    ...[...incidents]
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((i) => ({path: incidentPath(i.id), content: renderIncidentPage(i, ctx)})),
     {path: 'feed.atom', content: renderAtom(entries, ctx)},
     {path: 'feed.json', content: renderJsonFeed(entries, ctx)},
     {path: 'index.html', content: index},

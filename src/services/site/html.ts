@@ -19,7 +19,12 @@ export const STATUS_TEXT: Record<ComponentStatus, string> = {
   maintenance: 'Maintenance in progress',
 }
 
-const BADGE: Record<ComponentStatus, string> = {operational: 'Operational', degraded: 'Degraded', outage: 'Outage', maintenance: 'Maintenance'}
+const BADGE: Record<ComponentStatus, string> = {
+  operational: 'Operational',
+  degraded: 'Degraded',
+  outage: 'Outage',
+  maintenance: 'Maintenance',
+}
 
 const IMPACT_BADGE: Record<Impact, {status: ComponentStatus; text: string}> = {
   outage: {status: 'outage', text: 'Outage'},
@@ -50,7 +55,10 @@ function durationText(fromIso: string, toIso: string): string {
   return describeDuration(Date.parse(toIso) - Date.parse(fromIso))
 }
 
-function page(ctx: PageContext, opts: {root: string; title: string; canonical?: string; header: string; main: string}): string {
+function page(
+  ctx: PageContext,
+  opts: {root: string; title: string; canonical?: string; header: string; main: string},
+): string {
   const {root} = opts
   return `<!doctype html>
 <html lang="${e(ctx.lang)}">
@@ -128,12 +136,13 @@ export interface IndexModel {
 
 /** The front page: overall status, open incidents, components, recent history. */
 export function renderIndex(model: IndexModel, ctx: PageContext): string {
-  const lastUpdate = [...model.open, ...model.scheduled, ...model.history].flatMap((i) => i.updates.map((u) => u.at)).sort().at(-1)
+  const lastUpdate = [...model.open, ...model.scheduled, ...model.history]
+    .flatMap((i) => i.updates.map((u) => u.at))
+    .sort()
+    .at(-1)
   const openCount = model.open.length
   const summary =
-    openCount === 0
-      ? 'No open incidents.'
-      : `${openCount} open ${openCount === 1 ? 'incident' : 'incidents'}.`
+    openCount === 0 ? 'No open incidents.' : `${openCount} open ${openCount === 1 ? 'incident' : 'incidents'}.`
   const sections: string[] = []
   sections.push(`<section class="overall status-${model.overall}" aria-labelledby="status-heading">
 <h2 id="status-heading"><span aria-hidden="true">● </span>${e(STATUS_TEXT[model.overall])}</h2>

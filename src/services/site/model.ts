@@ -54,7 +54,11 @@ function text(value: unknown): string | undefined {
 
 function list(value: unknown): string[] {
   if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter(Boolean)
-  if (typeof value === 'string') return value.split(',').map((v) => v.trim()).filter(Boolean)
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean)
   return []
 }
 
@@ -90,7 +94,14 @@ const BEFORE_WINDOW = new Set(['announced', 'reminder', 'scheduled'])
  */
 export function incidentImpact(state: IncidentState, phase: string): Impact {
   const severity = text(state.facts.severity)?.toLowerCase()
-  let impact: Impact = severity && SEVERITY[severity] ? SEVERITY[severity] : /maint/i.test(state.playbook.name) ? 'maintenance' : /outage|down/i.test(state.playbook.name) ? 'outage' : 'degraded'
+  let impact: Impact =
+    severity && SEVERITY[severity]
+      ? SEVERITY[severity]
+      : /maint/i.test(state.playbook.name)
+        ? 'maintenance'
+        : /outage|down/i.test(state.playbook.name)
+          ? 'outage'
+          : 'degraded'
   if (impact === 'maintenance' && BEFORE_WINDOW.has(phase)) impact = 'scheduled'
   return impact
 }
@@ -116,7 +127,11 @@ export function affectedComponents(state: IncidentState, components: readonly st
  * are left out. Incidents that never published to a site channel are not shown: an
  * incident worked only on internal channels must not appear on a public page.
  */
-export function siteIncident(state: IncidentState, components: readonly string[] = [], exclude: Exclusions = new Set()): SiteIncident | null {
+export function siteIncident(
+  state: IncidentState,
+  components: readonly string[] = [],
+  exclude: Exclusions = new Set(),
+): SiteIncident | null {
   const updates: SiteUpdate[] = []
   let resolvedAt: string | undefined
   for (const u of state.updates) {
@@ -133,7 +148,9 @@ export function siteIncident(state: IncidentState, components: readonly string[]
   if (!resolvedAt && state.resolved) {
     for (const u of state.updates) {
       if (!RESOLVING_PHASES.has(u.phase)) continue
-      const times = [...u.deliveries.values()].flatMap((d) => d.parts.flatMap((p) => (p.status === 'published' && p.at ? [p.at] : [])))
+      const times = [...u.deliveries.values()].flatMap((d) =>
+        d.parts.flatMap((p) => (p.status === 'published' && p.at ? [p.at] : [])),
+      )
       if (times.length > 0) {
         resolvedAt = times.sort()[0]
         break
@@ -167,10 +184,17 @@ export function worst(statuses: Iterable<ComponentStatus>): ComponentStatus {
 }
 
 /** Each component's status: the worst impact among the open incidents that affect it. */
-export function componentStatuses(open: readonly SiteIncident[], components: readonly string[]): Array<{name: string; status: ComponentStatus; incidents: string[]}> {
+export function componentStatuses(
+  open: readonly SiteIncident[],
+  components: readonly string[],
+): Array<{name: string; status: ComponentStatus; incidents: string[]}> {
   return components.map((name) => {
     const hits = open.filter((i) => i.affects === 'all' || i.affects.includes(name))
-    return {name, status: worst(hits.map((i) => impactStatus(i.impact))), incidents: hits.filter((i) => impactStatus(i.impact) !== 'operational').map((i) => i.id)}
+    return {
+      name,
+      status: worst(hits.map((i) => impactStatus(i.impact))),
+      incidents: hits.filter((i) => impactStatus(i.impact) !== 'operational').map((i) => i.id),
+    }
   })
 }
 

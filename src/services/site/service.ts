@@ -18,7 +18,11 @@ function str(value: unknown): string | undefined {
 }
 
 export function siteOptionsFromChannel(options: Record<string, unknown>): SiteChannelOptions {
-  const components = Array.isArray(options.components) ? options.components.map(String) : typeof options.components === 'string' ? options.components.split(',') : []
+  const components = Array.isArray(options.components)
+    ? options.components.map(String)
+    : typeof options.components === 'string'
+      ? options.components.split(',')
+      : []
   return {
     dir: str(options.dir),
     title: str(options.title),
@@ -83,7 +87,9 @@ export const SITE_LOCK = 'candor-site-build.lock'
  * The site channel of the most recent incident whose playbook has one (as the
  * playbook is on disk now), for `candor site build` without options.
  */
-export async function findSiteChannel(store: IncidentStore): Promise<{incident: string; channel: string; options: SiteChannelOptions} | undefined> {
+export async function findSiteChannel(
+  store: IncidentStore,
+): Promise<{incident: string; channel: string; options: SiteChannelOptions} | undefined> {
   const ids = await store.list()
   for (const id of [...ids].reverse()) {
     try {

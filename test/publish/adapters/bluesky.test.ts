@@ -12,7 +12,11 @@ const APP_PASSWORD = 'abcd-efgh-ijkl-mnop'
 let fake: FakeBluesky
 afterEach(async () => fake?.close())
 
-async function setup(options: Record<string, unknown> = {}, credentials = {IDENTIFIER, APP_PASSWORD}, timeoutMs = TIMEOUT) {
+async function setup(
+  options: Record<string, unknown> = {},
+  credentials = {IDENTIFIER, APP_PASSWORD},
+  timeoutMs = TIMEOUT,
+) {
   fake = await startFakeBluesky({appPassword: APP_PASSWORD, handle: 'acme-status.bsky.social'})
   return createAdapter({
     channel: {name: 'main', type: 'bluesky', kind: CHANNEL_KINDS.bluesky, options: {api_url: fake.url, ...options}},
@@ -25,7 +29,17 @@ let seq = 0
 /** Each request gets its own idempotency key, as parts of different updates do. */
 function request(text: string, extra: Partial<PostRequest> = {}): PostRequest {
   seq++
-  return postRequest({channel: 'main', type: 'bluesky', text, limit: 300, incident: {id: 'db-outage'}, idempotencyKey: `candor-db-outage-1-main-${seq}`}, extra)
+  return postRequest(
+    {
+      channel: 'main',
+      type: 'bluesky',
+      text,
+      limit: 300,
+      incident: {id: 'db-outage'},
+      idempotencyKey: `candor-db-outage-1-main-${seq}`,
+    },
+    extra,
+  )
 }
 
 /** No app password and no JWT (access or refresh token) in a message. */
@@ -37,8 +51,14 @@ describe('bluesky link facets', () => {
     const text = '🚨 Störung: see https://status.acme.com/incidents/42, or status.acme.com.'
     const facets = linkFacets(text)
     const bytes = Buffer.from(text, 'utf8')
-    expect(facets.map((f) => bytes.subarray(f.index.byteStart, f.index.byteEnd).toString('utf8'))).toEqual(['https://status.acme.com/incidents/42', 'status.acme.com'])
-    expect(facets.map((f) => f.features[0].uri)).toEqual(['https://status.acme.com/incidents/42', 'https://status.acme.com'])
+    expect(facets.map((f) => bytes.subarray(f.index.byteStart, f.index.byteEnd).toString('utf8'))).toEqual([
+      'https://status.acme.com/incidents/42',
+      'status.acme.com',
+    ])
+    expect(facets.map((f) => f.features[0].uri)).toEqual([
+      'https://status.acme.com/incidents/42',
+      'https://status.acme.com',
+    ])
     // The emoji is 4 bytes and ö 2: UTF-16 indices would be off.
     expect(facets[0]!.index.byteStart).toBe(text.indexOf('https') + 3)
   })
@@ -46,13 +66,13 @@ describe('bluesky link facets', () => {
   it('finds nothing in plain text', () => {
     expect(linkFacets('We are investigating. Next update at 14:00 UTC.')).toEqual([])
   })
-
 })
 
 describe('bluesky record keys', () => {
   const TID = /^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$/
   /** The microseconds a TID claims (its top 53 bits after the sign bit). */
-  const micros = (tid: string) => [...tid].reduce((v, c) => (v << 5n) | BigInt('234567abcdefghijklmnopqrstuvwxyz'.indexOf(c)), 0n) >> 10n
+  const micros = (tid: string) =>
+    [...tid].reduce((v, c) => (v << 5n) | BigInt('234567abcdefghijklmnopqrstuvwxyz'.indexOf(c)), 0n) >> 10n
 
   it('derives the same valid TID from the same part in every process, and never changes how', () => {
     // A fixed vector: changing the derivation would lose parts sent by the previous version.
@@ -62,7 +82,12 @@ describe('bluesky record keys', () => {
 
   it('gives another part, or other words under a reused key, another record', () => {
     const key = 'candor-db-outage-1-bluesky-1'
-    const keys = new Set([recordKey(key, 'a'), recordKey('candor-db-outage-1-bluesky-2', 'a'), recordKey('candor-db-outage-2-bluesky-1', 'a'), recordKey(key, 'b')])
+    const keys = new Set([
+      recordKey(key, 'a'),
+      recordKey('candor-db-outage-1-bluesky-2', 'a'),
+      recordKey('candor-db-outage-2-bluesky-1', 'a'),
+      recordKey(key, 'b'),
+    ])
     expect(keys.size).toBe(4)
   })
 
@@ -105,14 +130,23 @@ describe('bluesky adapter', () => {
         text,
         createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         langs: ['en'],
-        facets: [{index: {byteStart: 39, byteEnd: 67}, features: [{$type: 'app.bsky.richtext.facet#link', uri: 'https://status.acme.com/i/42'}]}],
+        facets: [
+          {
+            index: {byteStart: 39, byteEnd: 67},
+            features: [{$type: 'app.bsky.richtext.facet#link', uri: 'https://status.acme.com/i/42'}],
+          },
+        ],
       },
     })
     const stored = fake.posts[0]!
     expect(Buffer.from(text).subarray(39, 67).toString()).toBe('https://status.acme.com/i/42')
     expect(stored.uri).toBe(`at://${fake.did}/app.bsky.feed.post/${stored.rkey}`)
     expect(stored.cid).toMatch(/^bafyrei[a-z2-7]{52}$/)
-    expect(remote).toEqual({id: stored.uri, url: `https://bsky.app/profile/acme-status.bsky.social/post/${stored.rkey}`, ref: {cid: stored.cid}})
+    expect(remote).toEqual({
+      id: stored.uri,
+      url: `https://bsky.app/profile/acme-status.bsky.social/post/${stored.rkey}`,
+      ref: {cid: stored.cid},
+    })
   })
 
   it('reuses the session for later posts and falls back to the locale for langs', async () => {
@@ -133,12 +167,25 @@ describe('bluesky adapter', () => {
     const adapter = await setup()
     const first = await adapter.post(request('Update 1 (1/2)', {part: 1, parts: 2}))
     const second = await adapter.post(request('Update 1 (2/2)', {part: 2, parts: 2, replyTo: first, threadRoot: first}))
-    const third = await adapter.post(request('Update 2: resolved', {incident: {id: 'db-outage', update: 2, phase: 'resolved', facts: {}}, replyTo: second, threadRoot: first}))
+    const third = await adapter.post(
+      request('Update 2: resolved', {
+        incident: {id: 'db-outage', update: 2, phase: 'resolved', facts: {}},
+        replyTo: second,
+        threadRoot: first,
+      }),
+    )
 
     const rootRef = {uri: first.id, cid: first.ref!.cid}
     expect((created()[1]!.body as {record: {reply: unknown}}).record.reply).toEqual({root: rootRef, parent: rootRef})
-    expect((created()[2]!.body as {record: {reply: unknown}}).record.reply).toEqual({root: rootRef, parent: {uri: second.id, cid: second.ref!.cid}})
-    expect(fake.ancestors(third.id).map((p) => p.record.text)).toEqual(['Update 2: resolved', 'Update 1 (2/2)', 'Update 1 (1/2)'])
+    expect((created()[2]!.body as {record: {reply: unknown}}).record.reply).toEqual({
+      root: rootRef,
+      parent: {uri: second.id, cid: second.ref!.cid},
+    })
+    expect(fake.ancestors(third.id).map((p) => p.record.text)).toEqual([
+      'Update 2: resolved',
+      'Update 1 (2/2)',
+      'Update 1 (1/2)',
+    ])
     expect(fake.posts.every((p) => p.record.reply === undefined || p.record.reply.root.uri === first.id)).toBe(true)
   })
 
@@ -174,7 +221,9 @@ describe('bluesky adapter', () => {
     ])
     expect(fake.posts.map((p) => p.record.text)).toEqual(['before', 'after'])
     expect(fake.sessionsCreated).toBe(1)
-    const [expired, fresh] = created().slice(1).map((r) => r.headers.authorization)
+    const [expired, fresh] = created()
+      .slice(1)
+      .map((r) => r.headers.authorization)
     expect(fresh).not.toBe(expired)
   })
 
@@ -190,13 +239,19 @@ describe('bluesky adapter', () => {
   it('does not post twice when a retry follows a lost answer', async () => {
     const adapter = await setup()
     fake.fail({kind: 'lose-answer'}, 1, {nsid: 'com.atproto.repo.createRecord'}) // the post is created, the answer never comes
-    const lost = await failure(adapter.post(request('We are investigating.', {idempotencyKey: 'candor-db-outage-1-main-1'})))
+    const lost = await failure(
+      adapter.post(request('We are investigating.', {idempotencyKey: 'candor-db-outage-1-main-1'})),
+    )
     expect(lost.retry).toBe('transient')
     expect(fake.posts).toHaveLength(1)
 
     const retried = await adapter.post(request('We are investigating.', {idempotencyKey: 'candor-db-outage-1-main-1'}))
     expect(fake.posts).toHaveLength(1)
-    expect(retried).toEqual({id: fake.posts[0]!.uri, url: `https://bsky.app/profile/acme-status.bsky.social/post/${fake.posts[0]!.rkey}`, ref: {cid: fake.posts[0]!.cid}})
+    expect(retried).toEqual({
+      id: fake.posts[0]!.uri,
+      url: `https://bsky.app/profile/acme-status.bsky.social/post/${fake.posts[0]!.rkey}`,
+      ref: {cid: fake.posts[0]!.cid},
+    })
     expect(fake.requests.at(-1)!.nsid).toBe('com.atproto.repo.getRecord')
   })
 
@@ -217,7 +272,9 @@ describe('bluesky adapter', () => {
     const adapter = await setup({}, {IDENTIFIER, APP_PASSWORD: 'wxyz-wxyz-wxyz-wxyz'})
     const e = await failure(adapter.post(request('hello')))
     expect(e.retry).toBe('never')
-    expect(e.message).toBe('Bluesky refused the sign-in (401: Invalid identifier or password (AuthenticationRequired)); check CANDOR_MAIN_IDENTIFIER and CANDOR_MAIN_APP_PASSWORD')
+    expect(e.message).toBe(
+      'Bluesky refused the sign-in (401: Invalid identifier or password (AuthenticationRequired)); check CANDOR_MAIN_IDENTIFIER and CANDOR_MAIN_APP_PASSWORD',
+    )
     expect(e.message).not.toContain('wxyz-wxyz-wxyz-wxyz')
     expect(fake.posts).toHaveLength(0)
     // The failed sign-in is not cached: the next call tries again.
@@ -229,7 +286,9 @@ describe('bluesky adapter', () => {
     const adapter = await setup()
     const e = await failure(adapter.post(request('x'.repeat(301))))
     expect(e.retry).toBe('never')
-    expect(e.message).toBe('Bluesky answered 400: Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes (InvalidRequest)')
+    expect(e.message).toBe(
+      'Bluesky answered 400: Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes (InvalidRequest)',
+    )
   })
 
   it('waits for the rate limit until Retry-After', async () => {
@@ -246,7 +305,9 @@ describe('bluesky adapter', () => {
 
   it('waits for the rate limit until RateLimit-Reset when there is no Retry-After', async () => {
     const adapter = await setup()
-    fake.fail({status: 429, resetInSeconds: 1800, retryAfterSeconds: null}, 1, {nsid: 'com.atproto.server.createSession'})
+    fake.fail({status: 429, resetInSeconds: 1800, retryAfterSeconds: null}, 1, {
+      nsid: 'com.atproto.server.createSession',
+    })
     const before = Math.floor(Date.now() / 1000)
     const e = await failure(adapter.post(request('hello')))
     const after = Math.floor(Date.now() / 1000)
@@ -308,7 +369,9 @@ describe('bluesky adapter', () => {
 
   it('describes the target without a secret and without a request', async () => {
     const adapter = await setup()
-    expect(adapter.describeTarget()).toBe(`Bluesky account of CANDOR_MAIN_IDENTIFIER on https://bsky.social via ${fake.url}`)
+    expect(adapter.describeTarget()).toBe(
+      `Bluesky account of CANDOR_MAIN_IDENTIFIER on https://bsky.social via ${fake.url}`,
+    )
     expect(adapter.describeTarget()).not.toContain(IDENTIFIER)
     expect(fake.requests).toHaveLength(0)
   })
@@ -344,7 +407,11 @@ describe('the fake PDS', () => {
     const last = await agent.post({text: 'part 3', reply: {root: ref(root), parent: ref(reply)}})
     expect(fake.requests.map((r) => r.nsid)).toContain('com.atproto.server.refreshSession')
 
-    const got = await agent.com.atproto.repo.getRecord({repo: fake.did, collection: 'app.bsky.feed.post', rkey: last.uri.split('/').pop()!})
+    const got = await agent.com.atproto.repo.getRecord({
+      repo: fake.did,
+      collection: 'app.bsky.feed.post',
+      rkey: last.uri.split('/').pop()!,
+    })
     expect(got.data.cid).toBe(last.cid)
     expect(fake.ancestors(last.uri).map((p) => p.record.text)).toEqual(['part 3', 'part 2', rt.text])
     expect(fake.posts[0]!.record.facets).toEqual(linkFacets(rt.text))
@@ -357,7 +424,12 @@ describe('the fake PDS', () => {
 describe('bluesky after an interrupted send', () => {
   const KEY = 'candor-db-outage-1-main-1'
   /** A new adapter is what `candor retry` has: a new process, nothing remembered. */
-  const fresh = () => createAdapter({channel: {name: 'main', type: 'bluesky', kind: CHANNEL_KINDS.bluesky, options: {api_url: fake.url}}, credentials: {IDENTIFIER, APP_PASSWORD}, timeoutMs: TIMEOUT})
+  const fresh = () =>
+    createAdapter({
+      channel: {name: 'main', type: 'bluesky', kind: CHANNEL_KINDS.bluesky, options: {api_url: fake.url}},
+      credentials: {IDENTIFIER, APP_PASSWORD},
+      timeoutMs: TIMEOUT,
+    })
 
   it('posts each part under the record key derived from its idempotency key and text', async () => {
     const adapter = await setup()
@@ -374,9 +446,15 @@ describe('bluesky after an interrupted send', () => {
 
     const before = fake.requests.length
     const found = await fresh().findPublished!(request('We are investigating.', {idempotencyKey: KEY}))
-    expect(found).toEqual({id: fake.posts[0]!.uri, url: `https://bsky.app/profile/acme-status.bsky.social/post/${fake.posts[0]!.rkey}`, ref: {cid: fake.posts[0]!.cid}})
+    expect(found).toEqual({
+      id: fake.posts[0]!.uri,
+      url: `https://bsky.app/profile/acme-status.bsky.social/post/${fake.posts[0]!.rkey}`,
+      ref: {cid: fake.posts[0]!.cid},
+    })
     const lookup = fake.requests.slice(before).filter((r) => r.nsid !== 'com.atproto.server.createSession')
-    expect(lookup.map((r) => r.path)).toEqual([`/xrpc/com.atproto.repo.getRecord?repo=${encodeURIComponent(fake.did)}&collection=app.bsky.feed.post&rkey=${recordKey(KEY, 'We are investigating.')}`])
+    expect(lookup.map((r) => r.path)).toEqual([
+      `/xrpc/com.atproto.repo.getRecord?repo=${encodeURIComponent(fake.did)}&collection=app.bsky.feed.post&rkey=${recordKey(KEY, 'We are investigating.')}`,
+    ])
   })
 
   it('finds nothing for a part that never arrived, nor for another part', async () => {
@@ -395,7 +473,11 @@ describe('bluesky after an interrupted send', () => {
     // The PDS refuses a second record under the key; the adapter looks it up instead.
     const again = await fresh().post(request('We are investigating.', {idempotencyKey: KEY}))
     expect(fake.posts).toHaveLength(1)
-    expect(again).toEqual({id: fake.posts[0]!.uri, url: `https://bsky.app/profile/acme-status.bsky.social/post/${fake.posts[0]!.rkey}`, ref: {cid: fake.posts[0]!.cid}})
+    expect(again).toEqual({
+      id: fake.posts[0]!.uri,
+      url: `https://bsky.app/profile/acme-status.bsky.social/post/${fake.posts[0]!.rkey}`,
+      ref: {cid: fake.posts[0]!.cid},
+    })
   })
 
   it('posts under the journaled post key when it has one, and looks it up there', async () => {
@@ -404,8 +486,12 @@ describe('bluesky after an interrupted send', () => {
     fake.fail({kind: 'lose-answer'}, 1, {nsid: 'com.atproto.repo.createRecord'})
     await failure(adapter.post(request('We are investigating.', {idempotencyKey: KEY, postKey})))
     expect(fake.posts.map((p) => p.rkey)).toEqual([postKey])
-    expect(await fresh().findPublished!(request('We are investigating.', {idempotencyKey: KEY, postKey}))).toMatchObject({id: `at://${fake.did}/app.bsky.feed.post/${postKey}`})
-    expect(await fresh().post(request('We are investigating.', {idempotencyKey: KEY, postKey}))).toMatchObject({id: `at://${fake.did}/app.bsky.feed.post/${postKey}`})
+    expect(
+      await fresh().findPublished!(request('We are investigating.', {idempotencyKey: KEY, postKey})),
+    ).toMatchObject({id: `at://${fake.did}/app.bsky.feed.post/${postKey}`})
+    expect(await fresh().post(request('We are investigating.', {idempotencyKey: KEY, postKey}))).toMatchObject({
+      id: `at://${fake.did}/app.bsky.feed.post/${postKey}`,
+    })
     expect(fake.posts).toHaveLength(1)
   })
 

@@ -18,7 +18,11 @@ async function start(): Promise<FakeDiscord> {
 }
 
 function adapterFor(webhookUrl: string, options: Record<string, unknown> = {}, timeoutMs = TIMEOUT): ChannelAdapter {
-  return createAdapter({channel: {name: 'discord', type: 'discord', kind: CHANNEL_KINDS.discord, options}, credentials: {WEBHOOK_URL: webhookUrl}, timeoutMs})
+  return createAdapter({
+    channel: {name: 'discord', type: 'discord', kind: CHANNEL_KINDS.discord, options},
+    credentials: {WEBHOOK_URL: webhookUrl},
+    timeoutMs,
+  })
 }
 
 /** The real Discord URL, sent to the fake through api_url (origin replaced, path kept). */
@@ -26,7 +30,8 @@ function viaApiUrl(fake: FakeDiscord, options: Record<string, unknown> = {}): Ch
   return adapterFor(`https://discord.com/api/webhooks/${fake.webhookId}/${TOKEN}`, {api_url: fake.url, ...options})
 }
 
-const request = (text: string, extra: Partial<PostRequest> = {}) => postRequest({channel: 'discord', type: 'discord', text, limit: 2000}, extra)
+const request = (text: string, extra: Partial<PostRequest> = {}) =>
+  postRequest({channel: 'discord', type: 'discord', text, limit: 2000}, extra)
 const failure = (p: Promise<unknown>) => deliveryFailure(p, [TOKEN, '/webhooks/'])
 
 describe('discord adapter', () => {
@@ -35,10 +40,19 @@ describe('discord adapter', () => {
     const adapter = viaApiUrl(fake, {username: 'Acme Status', avatar_url: 'https://acme.test/logo.png'})
     const remote = await adapter.post(request('We are investigating problems with Acme Voice.'))
     const message = fake.messages[0]!
-    expect(remote).toEqual({id: message.id, ref: {channel_id: fake.channelId}, url: `https://discord.com/channels/${fake.guildId}/${fake.channelId}/${message.id}`})
+    expect(remote).toEqual({
+      id: message.id,
+      ref: {channel_id: fake.channelId},
+      url: `https://discord.com/channels/${fake.guildId}/${fake.channelId}/${message.id}`,
+    })
     const req = fake.requests[0]!
     expect(req).toMatchObject({method: 'POST', path: `/api/webhooks/${fake.webhookId}/${TOKEN}?wait=true`})
-    expect(req.body).toEqual({content: 'We are investigating problems with Acme Voice.', username: 'Acme Status', avatar_url: 'https://acme.test/logo.png', allowed_mentions: {parse: []}})
+    expect(req.body).toEqual({
+      content: 'We are investigating problems with Acme Voice.',
+      username: 'Acme Status',
+      avatar_url: 'https://acme.test/logo.png',
+      allowed_mentions: {parse: []},
+    })
     // The guild id for the URL comes from the webhook object, once.
     await adapter.post(request('Second.'))
     expect(fake.requests.map((r) => r.method)).toEqual(['POST', 'GET', 'POST'])
@@ -47,14 +61,24 @@ describe('discord adapter', () => {
   it('a fact with @everyone, @here or a user mention pings nobody', async () => {
     const fake = await start()
     await adapterFor(fake.webhookUrl).post(request('Impact: @everyone @here <@123456789012345678> cannot log in'))
-    expect(fake.messages[0]).toMatchObject({content: 'Impact: @everyone @here <@123456789012345678> cannot log in', allowedMentions: {parse: []}, pinged: false})
+    expect(fake.messages[0]).toMatchObject({
+      content: 'Impact: @everyone @here <@123456789012345678> cannot log in',
+      allowedMentions: {parse: []},
+      pinged: false,
+    })
   })
 
   it('makes each update a new message: replyTo and threadRoot are ignored', async () => {
     const fake = await start()
     const adapter = adapterFor(fake.webhookUrl)
     const first = await adapter.post(request('Investigating.'))
-    await adapter.post(request('Identified.', {replyTo: first, threadRoot: first, incident: {id: 'voice-1', update: 2, phase: 'identified', facts: {}}}))
+    await adapter.post(
+      request('Identified.', {
+        replyTo: first,
+        threadRoot: first,
+        incident: {id: 'voice-1', update: 2, phase: 'identified', facts: {}},
+      }),
+    )
     expect(fake.messages.map((m) => [m.content, m.deleted])).toEqual([
       ['Investigating.', false],
       ['Identified.', false],
@@ -67,10 +91,17 @@ describe('discord adapter', () => {
   it('a wrong webhook token or id is final and names the variable, never the URL', async () => {
     const fake = await start()
     const wrong = await failure(adapterFor(fake.webhookUrl.replace(TOKEN, 'nope')).post(request('a')))
-    expect(wrong).toMatchObject({retry: 'never', message: 'Discord rejected the webhook (401 Invalid Webhook Token (code 50027)); check CANDOR_DISCORD_WEBHOOK_URL'})
+    expect(wrong).toMatchObject({
+      retry: 'never',
+      message:
+        'Discord rejected the webhook (401 Invalid Webhook Token (code 50027)); check CANDOR_DISCORD_WEBHOOK_URL',
+    })
     const unknown = await failure(adapterFor(fake.webhookUrl.replace(fake.webhookId, '42')).post(request('b')))
     expect(unknown).toMatchObject({retry: 'never', message: expect.stringContaining('Unknown Webhook (code 10015)')})
-    expect(await failure(adapterFor('::not a url::').post(request('c')))).toMatchObject({retry: 'never', message: 'CANDOR_DISCORD_WEBHOOK_URL is not a valid URL'})
+    expect(await failure(adapterFor('::not a url::').post(request('c')))).toMatchObject({
+      retry: 'never',
+      message: 'CANDOR_DISCORD_WEBHOOK_URL is not a valid URL',
+    })
     expect(fake.messages).toHaveLength(0)
   })
 
@@ -78,7 +109,11 @@ describe('discord adapter', () => {
     const fake = await start()
     const adapter = adapterFor(fake.webhookUrl)
     fake.fail({kind: 'gateway-error', status: 502})
-    expect(await failure(adapter.post(request('a')))).toMatchObject({retry: 'transient', mayHaveArrived: true, message: expect.stringMatching(/^Discord answered 502/)})
+    expect(await failure(adapter.post(request('a')))).toMatchObject({
+      retry: 'transient',
+      mayHaveArrived: true,
+      message: expect.stringMatching(/^Discord answered 502/),
+    })
     fake.fail({kind: 'gateway-error', status: 504})
     expect(await failure(adapter.post(request('b')))).toMatchObject({retry: 'transient', mayHaveArrived: true})
     fake.fail({status: 500})
@@ -92,7 +127,10 @@ describe('discord adapter', () => {
   it('Invalid Form Body names the field and is final', async () => {
     const fake = await start()
     const e = await failure(adapterFor(fake.webhookUrl).post(request('x'.repeat(2001))))
-    expect(e).toMatchObject({retry: 'never', message: 'Discord answered 400: Invalid Form Body (code 50035): content: Must be 2000 or fewer in length.'})
+    expect(e).toMatchObject({
+      retry: 'never',
+      message: 'Discord answered 400: Invalid Form Body (code 50035): content: Must be 2000 or fewer in length.',
+    })
   })
 
   it('429 waits for the body’s retry_after, not the rounded Retry-After', async () => {
@@ -112,7 +150,10 @@ describe('discord adapter', () => {
     // Following it would GET the webhook object, whose id would be recorded as the message's.
     fake.fail({status: 301, location: fake.webhookUrl})
     const e = await failure(adapterFor(fake.webhookUrl).post(request('a')))
-    expect(e).toMatchObject({retry: 'never', message: `Discord answered 301 redirecting to ${fake.url} (same path); Candor does not follow redirects: point the channel at the new URL`})
+    expect(e).toMatchObject({
+      retry: 'never',
+      message: `Discord answered 301 redirecting to ${fake.url} (same path); Candor does not follow redirects: point the channel at the new URL`,
+    })
     expect(fake.requests.map((r) => r.method)).toEqual(['POST'])
     expect(fake.messages).toHaveLength(0)
   })
@@ -121,11 +162,20 @@ describe('discord adapter', () => {
     const fake = await start()
     const adapter = adapterFor(fake.webhookUrl)
     fake.fail({status: 502})
-    expect(await failure(adapter.post(request('a')))).toMatchObject({retry: 'transient', message: 'Discord answered 502: Service Unavailable'})
+    expect(await failure(adapter.post(request('a')))).toMatchObject({
+      retry: 'transient',
+      message: 'Discord answered 502: Service Unavailable',
+    })
     fake.fail({kind: 'hang'})
-    expect(await failure(adapterFor(fake.webhookUrl, {}, HANG_TIMEOUT).post(request('b')))).toMatchObject({retry: 'transient', message: expect.stringContaining('did not answer')})
+    expect(await failure(adapterFor(fake.webhookUrl, {}, HANG_TIMEOUT).post(request('b')))).toMatchObject({
+      retry: 'transient',
+      message: expect.stringContaining('did not answer'),
+    })
     fake.fail({kind: 'reset'})
-    expect(await failure(adapter.post(request('c')))).toMatchObject({retry: 'transient', message: expect.stringContaining('could not reach Discord')})
+    expect(await failure(adapter.post(request('c')))).toMatchObject({
+      retry: 'transient',
+      message: expect.stringContaining('could not reach Discord'),
+    })
     expect(fake.messages).toHaveLength(0)
   })
 
@@ -145,13 +195,21 @@ describe('discord adapter', () => {
     const remote = await adapter.post(request('Oops.'))
     await adapter.delete!(remote, signal())
     expect(fake.messages[0]!.deleted).toBe(true)
-    expect(fake.requests.at(-1)).toMatchObject({method: 'DELETE', path: `/api/webhooks/${fake.webhookId}/${TOKEN}/messages/${remote.id}`})
-    expect(await failure(adapter.delete!(remote, signal()))).toMatchObject({retry: 'never', message: 'Discord answered 404: Unknown Message (code 10008)'})
+    expect(fake.requests.at(-1)).toMatchObject({
+      method: 'DELETE',
+      path: `/api/webhooks/${fake.webhookId}/${TOKEN}/messages/${remote.id}`,
+    })
+    expect(await failure(adapter.delete!(remote, signal()))).toMatchObject({
+      retry: 'never',
+      message: 'Discord answered 404: Unknown Message (code 10008)',
+    })
   })
 
   it('whoami names the webhook and its channel', async () => {
     const fake = await start()
-    expect(await viaApiUrl(fake).whoami!(signal())).toBe(`Candor status (channel ${fake.channelId}, server ${fake.guildId})`)
+    expect(await viaApiUrl(fake).whoami!(signal())).toBe(
+      `Candor status (channel ${fake.channelId}, server ${fake.guildId})`,
+    )
     expect(fake.requests[0]).toMatchObject({method: 'GET', path: `/api/webhooks/${fake.webhookId}/${TOKEN}`})
     expect((await failure(adapterFor(fake.webhookUrl.replace(TOKEN, 'bad')).whoami!(signal()))).retry).toBe('never')
   })

@@ -21,23 +21,52 @@ async function start(): Promise<FakeSmtp> {
   return smtp
 }
 
-function adapterFor(s: FakeSmtp, opts: {url?: string; options?: Record<string, unknown>; timeoutMs?: number} = {}): ChannelAdapter {
+function adapterFor(
+  s: FakeSmtp,
+  opts: {url?: string; options?: Record<string, unknown>; timeoutMs?: number} = {},
+): ChannelAdapter {
   return createAdapter({
-    channel: {name: 'mail', type: 'email', kind: CHANNEL_KINDS.email, options: {from: FROM, to: TO, bcc: BCC, ...opts.options}},
+    channel: {
+      name: 'mail',
+      type: 'email',
+      kind: CHANNEL_KINDS.email,
+      options: {from: FROM, to: TO, bcc: BCC, ...opts.options},
+    },
     credentials: {SMTP_URL: opts.url ?? s.url},
     timeoutMs: opts.timeoutMs ?? TIMEOUT,
   })
 }
 
 /** Renders a post the way the renderer does for email: text as written, HTML escaped. */
-function rendered(template: string, facts: Record<string, unknown>, subject?: string): {text: string; post: RenderedPostRecord} {
+function rendered(
+  template: string,
+  facts: Record<string, unknown>,
+  subject?: string,
+): {text: string; post: RenderedPostRecord} {
   const text = runTemplate(template, 'text', facts, {}).trim()
   const html = textToHtml(runTemplate(template, 'html', facts, {}).trim())
-  return {text, post: {channel: 'mail', type: 'email', parts: [{text, length: text.length, limit: null}], html, ...(subject && {subject})}}
+  return {
+    text,
+    post: {
+      channel: 'mail',
+      type: 'email',
+      parts: [{text, length: text.length, limit: null}],
+      html,
+      ...(subject && {subject}),
+    },
+  }
 }
 
-function request(update: number, phase: string, thread: {replyTo?: RemotePost; threadRoot?: RemotePost} = {}, content = rendered('Calls on Acme Voice fail.', {}, `[Acme] Voice: ${phase}`)): PostRequest {
-  return postRequest({channel: 'mail', type: 'email', text: content.text, limit: null, incident: {update, phase}, post: content.post}, thread)
+function request(
+  update: number,
+  phase: string,
+  thread: {replyTo?: RemotePost; threadRoot?: RemotePost} = {},
+  content = rendered('Calls on Acme Voice fail.', {}, `[Acme] Voice: ${phase}`),
+): PostRequest {
+  return postRequest(
+    {channel: 'mail', type: 'email', text: content.text, limit: null, incident: {update, phase}, post: content.post},
+    thread,
+  )
 }
 
 const failure = (p: Promise<unknown>) => deliveryFailure(p, [PASSWORD, smtp.url])
@@ -66,7 +95,11 @@ describe('email adapter', () => {
     expect(m3.messageId).toBe(third.id)
     expect(m3.inReplyTo).toBe(second.id)
     expect(m3.references).toEqual([first.id, second.id])
-    expect(smtp.messages.map((m) => m.subject)).toEqual(['[Acme] Voice: investigating', '[Acme] Voice: identified', '[Acme] Voice: resolved'])
+    expect(smtp.messages.map((m) => m.subject)).toEqual([
+      '[Acme] Voice: investigating',
+      '[Acme] Voice: identified',
+      '[Acme] Voice: resolved',
+    ])
   })
 
   it('sends from, to and bcc as configured: bcc only in the envelope, and authenticates', async () => {
@@ -83,11 +116,17 @@ describe('email adapter', () => {
 
   it('sends the text as written and the HTML escaped', async () => {
     await start()
-    const content = rendered('We found the cause: {{cause}}.\n\nNext update by 14:00 — “soon”.', {cause: 'a bad <script>alert(1)</script> & "config"'}, 'Update: Störung')
+    const content = rendered(
+      'We found the cause: {{cause}}.\n\nNext update by 14:00 — “soon”.',
+      {cause: 'a bad <script>alert(1)</script> & "config"'},
+      'Update: Störung',
+    )
     await adapterFor(smtp).post(request(1, 'identified', {}, content))
     const [m] = smtp.messages
     expect(m.subject).toBe('Update: Störung')
-    expect(m.text).toBe('We found the cause: a bad <script>alert(1)</script> & "config".\n\nNext update by 14:00 — “soon”.')
+    expect(m.text).toBe(
+      'We found the cause: a bad <script>alert(1)</script> & "config".\n\nNext update by 14:00 — “soon”.',
+    )
     expect(m.html).toContain('a bad &lt;script&gt;alert(1)&lt;/script&gt; &amp; ')
     expect(m.html).not.toContain('<script>')
     expect(m.html).toMatch(/^<p>We found the cause: .*<\/p>\n?<p>Next update by 14:00 — “soon”.<\/p>$/s)
@@ -105,7 +144,9 @@ describe('email adapter', () => {
     await start()
     await adapterFor(smtp).post(request(1, 'investigating'))
     await adapterFor(smtp, {options: {list_id: 'status.lists.acme.test'}}).post(request(1, 'investigating'))
-    await adapterFor(smtp, {options: {list_id: 'Acme status <status.lists.acme.test>'}}).post(request(1, 'investigating'))
+    await adapterFor(smtp, {options: {list_id: 'Acme status <status.lists.acme.test>'}}).post(
+      request(1, 'investigating'),
+    )
     expect(smtp.messages.map((m) => [m.headers['auto-submitted'], m.headers['list-id']])).toEqual([
       ['auto-generated', undefined],
       ['auto-generated', '<status.lists.acme.test>'],
@@ -118,7 +159,10 @@ describe('email adapter', () => {
     const adapter = adapterFor(smtp)
     smtp.fail({status: 451})
     const e = await failure(adapter.post(request(1, 'investigating')))
-    expect(e).toMatchObject({retry: 'transient', message: `SMTP server 127.0.0.1:${smtp.port} answered 451 (temporary): 4.3.0 Temporary local problem, please try again later`})
+    expect(e).toMatchObject({
+      retry: 'transient',
+      message: `SMTP server 127.0.0.1:${smtp.port} answered 451 (temporary): 4.3.0 Temporary local problem, please try again later`,
+    })
     const remote = await adapter.post(request(1, 'investigating'))
     expect(remote.id).toBe('<candor.voice-1.1.1.mail@acme.test>')
     expect(smtp.messages.map((m) => m.messageId)).toEqual([remote.id])
@@ -140,7 +184,12 @@ describe('email adapter', () => {
   })
 
   it('reads SMTP URLs and sender domains', () => {
-    expect(parseSmtpUrl('smtps://me%40x.test:p%40ss@mail.x.test')).toEqual({secure: true, host: 'mail.x.test', port: 465, user: 'me@x.test'})
+    expect(parseSmtpUrl('smtps://me%40x.test:p%40ss@mail.x.test')).toEqual({
+      secure: true,
+      host: 'mail.x.test',
+      port: 465,
+      user: 'me@x.test',
+    })
     expect(parseSmtpUrl('smtp://mail.x.test:2525')).toEqual({secure: false, host: 'mail.x.test', port: 2525})
     expect(parseSmtpUrl('https://mail.x.test')).toBeUndefined()
     expect(addressDomain('"Acme, Inc." <Status@Acme.Example>')).toBe('acme.example')
@@ -152,7 +201,10 @@ describe('email adapter', () => {
       await start()
       const url = `smtp://status%40acme.test:wrong-password-123@127.0.0.1:${smtp.port}`
       const e = await failure(adapterFor(smtp, {url}).post(request(1, 'investigating')))
-      expect(e).toMatchObject({retry: 'never', message: `SMTP authentication failed for status@acme.test at 127.0.0.1:${smtp.port} (535); check CANDOR_MAIL_SMTP_URL`})
+      expect(e).toMatchObject({
+        retry: 'never',
+        message: `SMTP authentication failed for status@acme.test at 127.0.0.1:${smtp.port} (535); check CANDOR_MAIL_SMTP_URL`,
+      })
       expect(e.message).not.toContain('wrong-password-123')
       const w = await failure(adapterFor(smtp, {url}).whoami!(new AbortController().signal))
       expect(w.retry).toBe('never')
@@ -169,7 +221,10 @@ describe('email adapter', () => {
       await start()
       smtp.fail({status: 550})
       const e = await failure(adapterFor(smtp).post(request(1, 'investigating')))
-      expect(e).toMatchObject({retry: 'never', message: `SMTP server 127.0.0.1:${smtp.port} refused 3 recipients (550)`})
+      expect(e).toMatchObject({
+        retry: 'never',
+        message: `SMTP server 127.0.0.1:${smtp.port} refused 3 recipients (550)`,
+      })
       for (const address of [...TO, ...BCC]) expect(e.message).not.toContain(address)
       expect(smtp.messages).toHaveLength(0)
     })
@@ -186,7 +241,10 @@ describe('email adapter', () => {
       await start()
       smtp.fail({status: 554})
       const e = await failure(adapterFor(smtp).post(request(1, 'investigating')))
-      expect(e).toMatchObject({retry: 'never', message: `SMTP server 127.0.0.1:${smtp.port} refused the message (554 5.7.1 Message rejected: looks like spam)`})
+      expect(e).toMatchObject({
+        retry: 'never',
+        message: `SMTP server 127.0.0.1:${smtp.port} refused the message (554 5.7.1 Message rejected: looks like spam)`,
+      })
     })
 
     it('a server that never greets, or never answers DATA, is transient after the timeout', async () => {
@@ -194,8 +252,14 @@ describe('email adapter', () => {
       smtp.fail({kind: 'hang'})
       smtp.fail({kind: 'hang', at: 'data'})
       const adapter = adapterFor(smtp, {timeoutMs: 500})
-      expect(await failure(adapter.post(request(1, 'investigating')))).toMatchObject({retry: 'transient', message: `SMTP server 127.0.0.1:${smtp.port} did not answer within 500 ms`})
-      expect(await failure(adapter.post(request(1, 'investigating')))).toMatchObject({retry: 'transient', message: `SMTP server 127.0.0.1:${smtp.port} did not answer within 500 ms`})
+      expect(await failure(adapter.post(request(1, 'investigating')))).toMatchObject({
+        retry: 'transient',
+        message: `SMTP server 127.0.0.1:${smtp.port} did not answer within 500 ms`,
+      })
+      expect(await failure(adapter.post(request(1, 'investigating')))).toMatchObject({
+        retry: 'transient',
+        message: `SMTP server 127.0.0.1:${smtp.port} did not answer within 500 ms`,
+      })
     })
 
     it('a dropped connection and a closed port are transient', async () => {
@@ -209,7 +273,12 @@ describe('email adapter', () => {
       await smtp.close()
       const refused = await failure(adapterFor(smtp).post(request(1, 'investigating')))
       // Refused: nothing was sent, so sending again is safe.
-      expect(refused).toMatchObject({retry: 'transient', message: `could not reach the SMTP server at 127.0.0.1:${port} (connection refused)`, notSent: true, mayHaveArrived: false})
+      expect(refused).toMatchObject({
+        retry: 'transient',
+        message: `could not reach the SMTP server at 127.0.0.1:${port} (connection refused)`,
+        notSent: true,
+        mayHaveArrived: false,
+      })
     })
 
     it('an SMTP_URL that is not smtp:// is final, before connecting', async () => {

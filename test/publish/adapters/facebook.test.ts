@@ -12,39 +12,62 @@ afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.close()))
 })
 
-async function setup(opts: {token?: string; apiPath?: string; timeoutMs?: number} = {}): Promise<{fake: FakeFacebook; adapter: ChannelAdapter}> {
+async function setup(
+  opts: {token?: string; apiPath?: string; timeoutMs?: number} = {},
+): Promise<{fake: FakeFacebook; adapter: ChannelAdapter}> {
   const fake = await startFakeFacebook({pageToken: TOKEN, userToken: 'EAAUserTokenQ2'})
   fakes.push(fake)
   const adapter = createAdapter({
-    channel: {name: 'facebook', type: 'facebook', kind: CHANNEL_KINDS.facebook, options: {api_url: fake.url + (opts.apiPath ?? '/v21.0'), page_id: fake.pageId}},
+    channel: {
+      name: 'facebook',
+      type: 'facebook',
+      kind: CHANNEL_KINDS.facebook,
+      options: {api_url: fake.url + (opts.apiPath ?? '/v21.0'), page_id: fake.pageId},
+    },
     credentials: {PAGE_TOKEN: opts.token ?? TOKEN},
     timeoutMs: opts.timeoutMs ?? TIMEOUT,
   })
   return {fake, adapter}
 }
 
-const request = (text: string, extra: Partial<PostRequest> = {}, post: Partial<RenderedPostRecord> = {}) => postRequest({channel: 'facebook', type: 'facebook', text, limit: 63206, post}, extra)
+const request = (text: string, extra: Partial<PostRequest> = {}, post: Partial<RenderedPostRecord> = {}) =>
+  postRequest({channel: 'facebook', type: 'facebook', text, limit: 63206, post}, extra)
 const failure = (p: Promise<unknown>) => deliveryFailure(p, [TOKEN])
 
 describe('facebook adapter', () => {
   it('posts message and link to the Page feed with the token in the body, never in the URL', async () => {
     const {fake, adapter} = await setup()
-    const remote = await adapter.post(request('We are investigating problems with Acme Voice.', {}, {link: 'https://status.acme.test/voice-1'}))
+    const remote = await adapter.post(
+      request('We are investigating problems with Acme Voice.', {}, {link: 'https://status.acme.test/voice-1'}),
+    )
     expect(remote).toEqual({id: fake.posts[0]!.id, url: `https://www.facebook.com/${fake.posts[0]!.id}`})
     expect(remote.id).toMatch(new RegExp(`^${fake.pageId}_\\d+$`))
     const req = fake.requests[0]!
     expect(req.method).toBe('POST')
     expect(req.path).toBe(`/v21.0/${fake.pageId}/feed`)
     expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded')
-    expect(req.body).toEqual({message: 'We are investigating problems with Acme Voice.', link: 'https://status.acme.test/voice-1', access_token: TOKEN})
+    expect(req.body).toEqual({
+      message: 'We are investigating problems with Acme Voice.',
+      link: 'https://status.acme.test/voice-1',
+      access_token: TOKEN,
+    })
     expect(fake.requests.every((r) => !r.path.includes(TOKEN))).toBe(true)
   })
 
-  it('speaks the current Graph API version by default, and the channel\'s graph_version when set', async () => {
+  it("speaks the current Graph API version by default, and the channel's graph_version when set", async () => {
     const fake = await startFakeFacebook({pageToken: TOKEN, userToken: 'EAAUserTokenQ2'})
     fakes.push(fake)
     const adapter = (options: Record<string, unknown>) =>
-      createAdapter({channel: {name: 'fb', type: 'facebook', kind: CHANNEL_KINDS.facebook, options: {api_url: fake.url, page_id: fake.pageId, ...options}}, credentials: {PAGE_TOKEN: TOKEN}, timeoutMs: TIMEOUT})
+      createAdapter({
+        channel: {
+          name: 'fb',
+          type: 'facebook',
+          kind: CHANNEL_KINDS.facebook,
+          options: {api_url: fake.url, page_id: fake.pageId, ...options},
+        },
+        credentials: {PAGE_TOKEN: TOKEN},
+        timeoutMs: TIMEOUT,
+      })
     await adapter({}).post(request('One.'))
     await adapter({graph_version: 'v25.0'}).post(request('Two.'))
     await adapter({api_url: `${fake.url}/v23.0`}).post(request('Three.'))
@@ -60,14 +83,20 @@ describe('facebook adapter', () => {
     await adapter.post(request(emoji))
     expect(fake.posts).toHaveLength(1)
     const e = await failure(adapter.post(request(`${emoji}!`)))
-    expect(e).toMatchObject({retry: 'never', message: 'Facebook answered 400: (#100) Param message must be at most 63206 characters long. (code 100)'})
+    expect(e).toMatchObject({
+      retry: 'never',
+      message: 'Facebook answered 400: (#100) Param message must be at most 63206 characters long. (code 100)',
+    })
   })
 
   it('a redirect is a failed delivery naming where it points, not followed', async () => {
     const {fake, adapter} = await setup()
     fake.fail({kind: 'redirect', status: 307, location: `${fake.url}/v21.0/${fake.pageId}/feed`})
     const e = await failure(adapter.post(request('Investigating.')))
-    expect(e).toMatchObject({retry: 'never', message: `Facebook answered 307 redirecting to ${fake.url}/v21.0/${fake.pageId}/feed; Candor does not follow redirects: point the channel at the new URL`})
+    expect(e).toMatchObject({
+      retry: 'never',
+      message: `Facebook answered 307 redirecting to ${fake.url}/v21.0/${fake.pageId}/feed; Candor does not follow redirects: point the channel at the new URL`,
+    })
     expect(fake.requests).toHaveLength(1)
     expect(fake.posts).toHaveLength(0)
   })
@@ -75,7 +104,13 @@ describe('facebook adapter', () => {
   it('makes each update a new post: replyTo and threadRoot are ignored', async () => {
     const {fake, adapter} = await setup()
     const first = await adapter.post(request('Investigating.'))
-    const second = await adapter.post(request('Identified: a failed upgrade.', {replyTo: first, threadRoot: first, incident: {id: 'voice-1', update: 2, phase: 'identified', facts: {}}}))
+    const second = await adapter.post(
+      request('Identified: a failed upgrade.', {
+        replyTo: first,
+        threadRoot: first,
+        incident: {id: 'voice-1', update: 2, phase: 'identified', facts: {}},
+      }),
+    )
     expect(second.id).not.toBe(first.id)
     expect(fake.posts.map((p) => [p.message, p.link, p.deleted])).toEqual([
       ['Investigating.', undefined, false],
@@ -88,26 +123,40 @@ describe('facebook adapter', () => {
     const {fake, adapter} = await setup({token: 'EAAwrong'})
     const e = await failure(adapter.post(request('hello')))
     expect(e.retry).toBe('never')
-    expect(e.message).toBe('Facebook rejected the Page token (400): Invalid OAuth access token - Cannot parse access token (code 190); check CANDOR_FACEBOOK_PAGE_TOKEN')
+    expect(e.message).toBe(
+      'Facebook rejected the Page token (400): Invalid OAuth access token - Cannot parse access token (code 190); check CANDOR_FACEBOOK_PAGE_TOKEN',
+    )
     fake.fail({kind: 'bad-token'})
-    const ok = createAdapter({channel: {name: 'fb', type: 'facebook', kind: CHANNEL_KINDS.facebook, options: {api_url: fake.url, page_id: fake.pageId}}, credentials: {PAGE_TOKEN: TOKEN}, timeoutMs: TIMEOUT})
+    const ok = createAdapter({
+      channel: {
+        name: 'fb',
+        type: 'facebook',
+        kind: CHANNEL_KINDS.facebook,
+        options: {api_url: fake.url, page_id: fake.pageId},
+      },
+      credentials: {PAGE_TOKEN: TOKEN},
+      timeoutMs: TIMEOUT,
+    })
     const expired = await failure(ok.post(request('hello')))
     expect(expired).toMatchObject({retry: 'never', message: expect.stringContaining('Session has expired')})
     expect(fake.posts).toHaveLength(0)
   })
 
-  it.each([4, 17, 32, 613, 80001] as const)('throttling code %i (a 400/403, not a 429) waits for estimated_time_to_regain_access', async (code) => {
-    const {fake, adapter} = await setup()
-    fake.fail({kind: 'throttle', code, regainMinutes: 7})
-    const before = Date.now()
-    const e = await failure(adapter.post(request('hello')))
-    expect(e.retry).toBe('rate-limit')
-    expect(e.message).toContain(`(code ${code}`)
-    const waitMs = e.retryAt!.getTime() - before
-    expect(waitMs).toBeGreaterThanOrEqual(7 * 60_000 - 1000)
-    expect(waitMs).toBeLessThanOrEqual(7 * 60_000 + 5000)
-    expect(fake.posts).toHaveLength(0)
-  })
+  it.each([4, 17, 32, 613, 80001] as const)(
+    'throttling code %i (a 400/403, not a 429) waits for estimated_time_to_regain_access',
+    async (code) => {
+      const {fake, adapter} = await setup()
+      fake.fail({kind: 'throttle', code, regainMinutes: 7})
+      const before = Date.now()
+      const e = await failure(adapter.post(request('hello')))
+      expect(e.retry).toBe('rate-limit')
+      expect(e.message).toContain(`(code ${code}`)
+      const waitMs = e.retryAt!.getTime() - before
+      expect(waitMs).toBeGreaterThanOrEqual(7 * 60_000 - 1000)
+      expect(waitMs).toBeLessThanOrEqual(7 * 60_000 + 5000)
+      expect(fake.posts).toHaveLength(0)
+    },
+  )
 
   it('throttling without a regain estimate waits a few minutes', async () => {
     const {fake, adapter} = await setup()
@@ -122,25 +171,48 @@ describe('facebook adapter', () => {
     const {fake, adapter} = await setup()
     await adapter.post(request('Same text.'))
     const dup = await failure(adapter.post(request('Same text.')))
-    expect(dup).toMatchObject({retry: 'never', message: 'Facebook refused a duplicate post (506): the same text is already on the Page'})
+    expect(dup).toMatchObject({
+      retry: 'never',
+      message: 'Facebook refused a duplicate post (506): the same text is already on the Page',
+    })
     fake.fail({kind: 'policy'})
     const policy = await failure(adapter.post(request('Other text.')))
     expect(policy.retry).toBe('never')
-    expect(policy.message).toMatch(/^Facebook blocked the post as against its policies \(368\): It looks like you were misusing/)
+    expect(policy.message).toMatch(
+      /^Facebook blocked the post as against its policies \(368\): It looks like you were misusing/,
+    )
     expect(fake.posts).toHaveLength(1)
   })
 
   it('5xx, a hang past the timeout and a reset connection are transient', async () => {
     const {fake, adapter} = await setup()
     fake.fail({status: 500})
-    expect(await failure(adapter.post(request('a')))).toMatchObject({retry: 'transient', message: 'Facebook answered 500: An unknown error has occurred. (code 1)'})
+    expect(await failure(adapter.post(request('a')))).toMatchObject({
+      retry: 'transient',
+      message: 'Facebook answered 500: An unknown error has occurred. (code 1)',
+    })
     fake.fail({status: 503})
     expect((await failure(adapter.post(request('b')))).retry).toBe('transient')
     fake.fail({kind: 'hang'})
-    const impatient = createAdapter({channel: {name: 'fb', type: 'facebook', kind: CHANNEL_KINDS.facebook, options: {api_url: fake.url, page_id: fake.pageId}}, credentials: {PAGE_TOKEN: TOKEN}, timeoutMs: HANG_TIMEOUT})
-    expect(await failure(impatient.post(request('c')))).toMatchObject({retry: 'transient', message: expect.stringContaining('did not answer')})
+    const impatient = createAdapter({
+      channel: {
+        name: 'fb',
+        type: 'facebook',
+        kind: CHANNEL_KINDS.facebook,
+        options: {api_url: fake.url, page_id: fake.pageId},
+      },
+      credentials: {PAGE_TOKEN: TOKEN},
+      timeoutMs: HANG_TIMEOUT,
+    })
+    expect(await failure(impatient.post(request('c')))).toMatchObject({
+      retry: 'transient',
+      message: expect.stringContaining('did not answer'),
+    })
     fake.fail({kind: 'reset'})
-    expect(await failure(adapter.post(request('d')))).toMatchObject({retry: 'transient', message: expect.stringContaining('could not reach Facebook')})
+    expect(await failure(adapter.post(request('d')))).toMatchObject({
+      retry: 'transient',
+      message: expect.stringContaining('could not reach Facebook'),
+    })
     expect(fake.posts).toHaveLength(0)
   })
 
@@ -160,7 +232,16 @@ describe('facebook adapter', () => {
     const {fake, adapter} = await setup({apiPath: ''})
     expect(await adapter.whoami!(new AbortController().signal)).toBe(`Acme Status (Page ${fake.pageId})`)
     expect(fake.requests[0]).toMatchObject({method: 'GET', path: `/${GRAPH_VERSION}/me?fields=id,name`})
-    const user = createAdapter({channel: {name: 'fb', type: 'facebook', kind: CHANNEL_KINDS.facebook, options: {api_url: fake.url, page_id: fake.pageId}}, credentials: {PAGE_TOKEN: 'EAAUserTokenQ2'}, timeoutMs: TIMEOUT})
+    const user = createAdapter({
+      channel: {
+        name: 'fb',
+        type: 'facebook',
+        kind: CHANNEL_KINDS.facebook,
+        options: {api_url: fake.url, page_id: fake.pageId},
+      },
+      credentials: {PAGE_TOKEN: 'EAAUserTokenQ2'},
+      timeoutMs: TIMEOUT,
+    })
     expect(await user.whoami!(new AbortController().signal)).toContain(`not Page ${fake.pageId}`)
   })
 
@@ -185,7 +266,9 @@ describe('facebook adapter', () => {
       const found = await adapter.findPublished!(request(TEXT))
       expect(found).toEqual({id: fake.posts[1]!.id, url: `https://www.facebook.com/${fake.posts[1]!.id}`})
       const lookup = fake.requests.slice(before)
-      expect(lookup.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /v21.0/${fake.pageId}/posts?fields=id%2Cmessage%2Ccreated_time&limit=25`])
+      expect(lookup.map((r) => `${r.method} ${r.path}`)).toEqual([
+        `GET /v21.0/${fake.pageId}/posts?fields=id%2Cmessage%2Ccreated_time&limit=25`,
+      ])
       expect(lookup[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`)
       expect(fake.posts).toHaveLength(2)
     })

@@ -13,17 +13,47 @@ const STARTED = '2026-11-25T14:02:31.123Z'
 
 /** Just enough of a store for the adapter to read when the incident started (the rest is never called). */
 function storeWith(id: string, startedAt = STARTED): IncidentStore {
-  const opened = {seq: 1, at: startedAt, by: 'dana', type: 'opened', incident: id, playbook: {name: 'outage', file: 'outage.yml'}, started_at: startedAt, facts: {}} as JournalEvent
+  const opened = {
+    seq: 1,
+    at: startedAt,
+    by: 'dana',
+    type: 'opened',
+    incident: id,
+    playbook: {name: 'outage', file: 'outage.yml'},
+    started_at: startedAt,
+    facts: {},
+  } as JournalEvent
   const read: IncidentStore['read'] = async (x) => ({events: x === id ? [opened] : [], warnings: []})
   return {location: 'memory', read} as Partial<IncidentStore> as IncidentStore
 }
 
 function adapterFor(dir: string, options: Record<string, unknown> = {}, id = 'voice-1'): ChannelAdapter {
-  return createAdapter({channel: {name: 'blog', type: 'markdown', kind: CHANNEL_KINDS.markdown, options: {dir, ...options}}, credentials: {}, timeoutMs: 500, store: storeWith(id)})
+  return createAdapter({
+    channel: {name: 'blog', type: 'markdown', kind: CHANNEL_KINDS.markdown, options: {dir, ...options}},
+    credentials: {},
+    timeoutMs: 500,
+    store: storeWith(id),
+  })
 }
 
-function request(text: string, update: number, phase: string, extra: Partial<PostRequest> = {}, title?: string): PostRequest {
-  return postRequest({channel: 'blog', type: 'markdown', text, limit: null, incident: {update, phase, facts: {service: 'Acme Voice'}}, post: {...(title && {title})}}, extra)
+function request(
+  text: string,
+  update: number,
+  phase: string,
+  extra: Partial<PostRequest> = {},
+  title?: string,
+): PostRequest {
+  return postRequest(
+    {
+      channel: 'blog',
+      type: 'markdown',
+      text,
+      limit: null,
+      incident: {update, phase, facts: {service: 'Acme Voice'}},
+      post: {...(title && {title})},
+    },
+    extra,
+  )
 }
 
 const failure = (p: Promise<unknown>) => deliveryFailure(p)
@@ -35,8 +65,14 @@ afterEach(() => process.chdir(cwd))
 describe('markdown adapter', () => {
   it('creates one Jekyll/Hugo post per incident with front matter and a marked, headed section', async () => {
     const dir = path.join(tempDir(), '_posts')
-    const remote = await adapterFor(dir, {tags: ['incident', 'voice']}).post(request('We are investigating **Acme Voice** <b>call</b> failures.', 1, 'investigating', {}, 'Acme Voice outage'))
-    expect(remote).toEqual({id: '2026-11-25-voice-1.md', url: path.join(dir, '2026-11-25-voice-1.md'), ref: {incident: 'voice-1', update: '1', part: '1'}})
+    const remote = await adapterFor(dir, {tags: ['incident', 'voice']}).post(
+      request('We are investigating **Acme Voice** <b>call</b> failures.', 1, 'investigating', {}, 'Acme Voice outage'),
+    )
+    expect(remote).toEqual({
+      id: '2026-11-25-voice-1.md',
+      url: path.join(dir, '2026-11-25-voice-1.md'),
+      ref: {incident: 'voice-1', update: '1', part: '1'},
+    })
     const content = readFileSync(path.join(dir, remote.id), 'utf8')
     const [, front, body] = content.split(/^---$/m)
     expect(front!.trim().split('\n')).toEqual([
@@ -46,7 +82,9 @@ describe('markdown adapter', () => {
       'incident: "voice-1"',
       'candor_incident: "voice-1"',
     ])
-    expect(body).toMatch(/^\n\n<!-- candor:update=1 part=1 -->\n## Investigating — \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC\n\nWe are investigating \*\*Acme Voice\*\* <b>call<\/b> failures\.\n$/)
+    expect(body).toMatch(
+      /^\n\n<!-- candor:update=1 part=1 -->\n## Investigating — \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC\n\nWe are investigating \*\*Acme Voice\*\* <b>call<\/b> failures\.\n$/,
+    )
   })
 
   it('appends later updates to the same file, oldest first, and keeps the title current', async () => {
@@ -54,8 +92,12 @@ describe('markdown adapter', () => {
     const adapter = adapterFor(dir)
     const first = await adapter.post(request('Investigating.', 1, 'investigating'))
     expect(readFileSync(path.join(dir, first.id), 'utf8')).toContain('title: "Acme Voice incident"')
-    const second = await adapter.post(request('Identified: a failed upgrade.', 2, 'identified', {threadRoot: first, replyTo: first}))
-    const third = await adapter.post(request('Resolved.', 3, 'resolved', {threadRoot: first, replyTo: second}, 'Resolved: Acme Voice outage'))
+    const second = await adapter.post(
+      request('Identified: a failed upgrade.', 2, 'identified', {threadRoot: first, replyTo: first}),
+    )
+    const third = await adapter.post(
+      request('Resolved.', 3, 'resolved', {threadRoot: first, replyTo: second}, 'Resolved: Acme Voice outage'),
+    )
     expect([second.id, third.id]).toEqual([first.id, first.id])
     expect(third.ref).toEqual({incident: 'voice-1', update: '3', part: '1'})
     const content = readFileSync(path.join(dir, first.id), 'utf8')
@@ -69,15 +111,27 @@ describe('markdown adapter', () => {
   it("keeps a title with $', $& and $$ (from facts) as written, update after update", async () => {
     const dir = tempDir()
     const adapter = adapterFor(dir)
-    const titles = ["Acme Voice: calls cost $$ and $& (first)", "Acme Voice: $' then $& then $$ then $` (second)", "Acme Voice: $1 $<name> $$$ (third)"]
+    const titles = [
+      'Acme Voice: calls cost $$ and $& (first)',
+      "Acme Voice: $' then $& then $$ then $` (second)",
+      'Acme Voice: $1 $<name> $$$ (third)',
+    ]
     const first = await adapter.post(request("We are on it: $' and $& stay.", 1, 'investigating', {}, titles[0]))
     let previous = first
     for (const [i, title] of titles.slice(1).entries()) {
-      previous = await adapter.post(request(`Update ${i + 2}: $$ is $$.`, i + 2, 'identified', {threadRoot: first, replyTo: previous}, title))
+      previous = await adapter.post(
+        request(`Update ${i + 2}: $$ is $$.`, i + 2, 'identified', {threadRoot: first, replyTo: previous}, title),
+      )
       const content = readFileSync(path.join(dir, first.id), 'utf8')
       const [before, front, ...body] = content.split(/^---$/m)
       expect(before).toBe('')
-      expect(front!.trim().split('\n')).toEqual([`title: ${JSON.stringify(title)}`, 'date: 2026-11-25T14:02:31Z', 'tags: []', 'incident: "voice-1"', 'candor_incident: "voice-1"'])
+      expect(front!.trim().split('\n')).toEqual([
+        `title: ${JSON.stringify(title)}`,
+        'date: 2026-11-25T14:02:31Z',
+        'tags: []',
+        'incident: "voice-1"',
+        'candor_incident: "voice-1"',
+      ])
       expect(body.join('---')).not.toContain('candor_incident')
       expect(content.match(/<!-- candor:update=/g)).toHaveLength(i + 2)
     }
@@ -95,7 +149,10 @@ describe('markdown adapter', () => {
     await adapter.post(request('Identified.', 2, 'identified', {threadRoot: first}))
     await adapter.post(request('Identified.', 2, 'identified', {threadRoot: first}))
     const content = readFileSync(path.join(dir, first.id), 'utf8')
-    expect(content.match(/<!-- candor:update=\d+ part=\d+ -->/g)).toEqual(['<!-- candor:update=1 part=1 -->', '<!-- candor:update=2 part=1 -->'])
+    expect(content.match(/<!-- candor:update=\d+ part=\d+ -->/g)).toEqual([
+      '<!-- candor:update=1 part=1 -->',
+      '<!-- candor:update=2 part=1 -->',
+    ])
   })
 
   it('is idempotent: a new process sending every part again after a crash changes nothing', async () => {
@@ -103,15 +160,23 @@ describe('markdown adapter', () => {
     const before = adapterFor(dir)
     expect(before.idempotent).toBe(true)
     const first = await before.post(request('Investigating.', 1, 'investigating'))
-    const part1 = await before.post(request('Identified: part one.', 2, 'identified', {part: 1, parts: 2, threadRoot: first, replyTo: first}))
+    const part1 = await before.post(
+      request('Identified: part one.', 2, 'identified', {part: 1, parts: 2, threadRoot: first, replyTo: first}),
+    )
     // Killed after writing part 2 of update 2, before the journal heard of it.
-    const part2 = await before.post(request('Identified: part two.', 2, 'identified', {part: 2, parts: 2, threadRoot: first, replyTo: part1}))
+    const part2 = await before.post(
+      request('Identified: part two.', 2, 'identified', {part: 2, parts: 2, threadRoot: first, replyTo: part1}),
+    )
     const file = path.join(dir, first.id)
     const written = readFileSync(file, 'utf8')
 
     // `candor retry` in a new process: the unknown part is re-sent as the journal knows it.
     const after = adapterFor(dir)
-    expect(await after.post(request('Identified: part two.', 2, 'identified', {part: 2, parts: 2, threadRoot: first, replyTo: part1}))).toEqual(part2)
+    expect(
+      await after.post(
+        request('Identified: part two.', 2, 'identified', {part: 2, parts: 2, threadRoot: first, replyTo: part1}),
+      ),
+    ).toEqual(part2)
     // Even a part re-sent with no thread at all finds the incident's file and its marker.
     expect(await after.post(request('Investigating.', 1, 'investigating'))).toEqual(first)
     expect(readFileSync(file, 'utf8')).toBe(written)
@@ -124,10 +189,20 @@ describe('markdown adapter', () => {
     writeFileSync(target, '---\ntitle: "My own post"\n---\n\nHand-written.\n')
     const e = await failure(adapterFor(dir).post(request('Investigating.', 1, 'investigating')))
     expect(e.retry).toBe('never')
-    expect(e.message).toBe(`${target} exists and was not written by Candor for incident voice-1 (no "candor_incident: voice-1" in its front matter); not touching it`)
+    expect(e.message).toBe(
+      `${target} exists and was not written by Candor for incident voice-1 (no "candor_incident: voice-1" in its front matter); not touching it`,
+    )
     writeFileSync(target, '---\ntitle: "Other"\ncandor_incident: "voice-2"\n---\n\nOther incident.\n')
-    expect((await failure(adapterFor(dir).post(request('Identified.', 2, 'identified', {threadRoot: {id: '2026-11-25-voice-1.md'}})))).retry).toBe('never')
-    expect(readFileSync(target, 'utf8')).toBe('---\ntitle: "Other"\ncandor_incident: "voice-2"\n---\n\nOther incident.\n')
+    expect(
+      (
+        await failure(
+          adapterFor(dir).post(request('Identified.', 2, 'identified', {threadRoot: {id: '2026-11-25-voice-1.md'}})),
+        )
+      ).retry,
+    ).toBe('never')
+    expect(readFileSync(target, 'utf8')).toBe(
+      '---\ntitle: "Other"\ncandor_incident: "voice-2"\n---\n\nOther incident.\n',
+    )
   })
 
   it('refuses a thread root that is not a file name in the folder', async () => {
@@ -176,7 +251,12 @@ describe('markdown adapter', () => {
   it('delete refuses a file without this incident’s marker', async () => {
     const dir = tempDir()
     writeFileSync(path.join(dir, 'notes.md'), '---\ntitle: x\n---\n\n<!-- candor:update=1 part=1 -->\nmine\n')
-    const e = await failure(adapterFor(dir).delete!({id: 'notes.md', ref: {incident: 'voice-1', update: '1', part: '1'}} satisfies RemotePost, new AbortController().signal))
+    const e = await failure(
+      adapterFor(dir).delete!(
+        {id: 'notes.md', ref: {incident: 'voice-1', update: '1', part: '1'}} satisfies RemotePost,
+        new AbortController().signal,
+      ),
+    )
     expect(e.retry).toBe('never')
     expect(readFileSync(path.join(dir, 'notes.md'), 'utf8')).toContain('mine')
   })
@@ -185,13 +265,18 @@ describe('markdown adapter', () => {
     const root = tempDir()
     writeFileSync(path.join(root, 'file'), 'x')
     const e = await failure(adapterFor(path.join(root, 'file', 'posts')).post(request('x', 1, 'investigating')))
-    expect(e).toMatchObject({retry: 'never', message: expect.stringMatching(/^could not write .*2026-11-25-voice-1\.md: (ENOTDIR|EEXIST)$/)})
+    expect(e).toMatchObject({
+      retry: 'never',
+      message: expect.stringMatching(/^could not write .*2026-11-25-voice-1\.md: (ENOTDIR|EEXIST)$/),
+    })
   })
 
   it('whoami gives the absolute folder and whether it is writable', async () => {
     const root = tempDir()
     expect(await adapterFor(root).whoami!(new AbortController().signal)).toBe(`${root} (writable)`)
-    expect(await adapterFor(path.join(root, 'new', 'posts')).whoami!(new AbortController().signal)).toBe(`${path.join(root, 'new', 'posts')} (does not exist yet; will be created in ${root})`)
+    expect(await adapterFor(path.join(root, 'new', 'posts')).whoami!(new AbortController().signal)).toBe(
+      `${path.join(root, 'new', 'posts')} (does not exist yet; will be created in ${root})`,
+    )
   })
 
   it('names files by start date without doubling a date already in the id', () => {

@@ -11,10 +11,20 @@ const TOKEN = 'mastodon-token-Zx81qP0sKd'
 let fake: FakeMastodon
 afterEach(async () => fake?.close())
 
-async function setup(options: Record<string, unknown> = {}, fakeOptions: Partial<StartFakeMastodonOptions> = {}, token = TOKEN, timeoutMs = TIMEOUT) {
+async function setup(
+  options: Record<string, unknown> = {},
+  fakeOptions: Partial<StartFakeMastodonOptions> = {},
+  token = TOKEN,
+  timeoutMs = TIMEOUT,
+) {
   fake = await startFakeMastodon({accessToken: TOKEN, domain: 'mastodon.example', ...fakeOptions})
   return createAdapter({
-    channel: {name: 'main', type: 'mastodon', kind: CHANNEL_KINDS.mastodon, options: {instance: 'https://mastodon.example', api_url: fake.url, ...options}},
+    channel: {
+      name: 'main',
+      type: 'mastodon',
+      kind: CHANNEL_KINDS.mastodon,
+      options: {instance: 'https://mastodon.example', api_url: fake.url, ...options},
+    },
     credentials: {ACCESS_TOKEN: token},
     timeoutMs,
   })
@@ -24,7 +34,17 @@ let seq = 0
 /** Each request gets its own idempotency key, as parts of different updates do. */
 function request(text: string, extra: Partial<PostRequest> = {}): PostRequest {
   seq++
-  return postRequest({channel: 'main', type: 'mastodon', text, limit: 500, incident: {id: 'db-outage'}, idempotencyKey: `candor-db-outage-1-main-${seq}`}, extra)
+  return postRequest(
+    {
+      channel: 'main',
+      type: 'mastodon',
+      text,
+      limit: 500,
+      incident: {id: 'db-outage'},
+      idempotencyKey: `candor-db-outage-1-main-${seq}`,
+    },
+    extra,
+  )
 }
 
 const failure = (p: Promise<unknown>) => deliveryFailure(p, [TOKEN])
@@ -32,7 +52,11 @@ const failure = (p: Promise<unknown>) => deliveryFailure(p, [TOKEN])
 describe('mastodon adapter', () => {
   it('posts a status with the bearer token, idempotency key, visibility and language', async () => {
     const adapter = await setup({visibility: 'unlisted', language: 'en'})
-    const remote = await adapter.post(request('API latency is elevated. Details: https://status.acme.com/i/42', {idempotencyKey: 'candor-db-outage-1-main-1'}))
+    const remote = await adapter.post(
+      request('API latency is elevated. Details: https://status.acme.com/i/42', {
+        idempotencyKey: 'candor-db-outage-1-main-1',
+      }),
+    )
 
     expect(fake.requests).toHaveLength(1)
     const sent = fake.requests[0]!
@@ -41,9 +65,20 @@ describe('mastodon adapter', () => {
     expect(sent.headers.authorization).toBe(`Bearer ${TOKEN}`)
     expect(sent.headers['idempotency-key']).toBe('candor-db-outage-1-main-1')
     expect(sent.headers['content-type']).toBe('application/json')
-    expect(sent.body).toEqual({status: 'API latency is elevated. Details: https://status.acme.com/i/42', visibility: 'unlisted', language: 'en'})
+    expect(sent.body).toEqual({
+      status: 'API latency is elevated. Details: https://status.acme.com/i/42',
+      visibility: 'unlisted',
+      language: 'en',
+    })
 
-    expect(fake.statuses).toEqual([expect.objectContaining({text: 'API latency is elevated. Details: https://status.acme.com/i/42', visibility: 'unlisted', language: 'en', deleted: false})])
+    expect(fake.statuses).toEqual([
+      expect.objectContaining({
+        text: 'API latency is elevated. Details: https://status.acme.com/i/42',
+        visibility: 'unlisted',
+        language: 'en',
+        deleted: false,
+      }),
+    ])
     expect(remote).toEqual({id: fake.statuses[0]!.id, url: `https://mastodon.example/@acme/${fake.statuses[0]!.id}`})
   })
 
@@ -56,10 +91,22 @@ describe('mastodon adapter', () => {
   it('threads parts and later updates under the previous post', async () => {
     const adapter = await setup()
     const first = await adapter.post(request('Update 1, part 1/2', {part: 1, parts: 2}))
-    const second = await adapter.post(request('Update 1, part 2/2', {part: 2, parts: 2, replyTo: first, threadRoot: first}))
-    const third = await adapter.post(request('Update 2: fixed', {incident: {id: 'db-outage', update: 2, phase: 'resolved', facts: {}}, replyTo: second, threadRoot: first}))
+    const second = await adapter.post(
+      request('Update 1, part 2/2', {part: 2, parts: 2, replyTo: first, threadRoot: first}),
+    )
+    const third = await adapter.post(
+      request('Update 2: fixed', {
+        incident: {id: 'db-outage', update: 2, phase: 'resolved', facts: {}},
+        replyTo: second,
+        threadRoot: first,
+      }),
+    )
 
-    expect(fake.requests.map((r) => (r.body as {in_reply_to_id?: string}).in_reply_to_id)).toEqual([undefined, first.id, second.id])
+    expect(fake.requests.map((r) => (r.body as {in_reply_to_id?: string}).in_reply_to_id)).toEqual([
+      undefined,
+      first.id,
+      second.id,
+    ])
     expect(fake.statuses.map((s) => [s.id, s.inReplyToId])).toEqual([
       [first.id, undefined],
       [second.id, first.id],
@@ -70,14 +117,19 @@ describe('mastodon adapter', () => {
   it('does not post twice when a retry repeats the idempotency key of a post whose answer was lost', async () => {
     const adapter = await setup()
     fake.fail({kind: 'lose-answer'}) // the status is created, the connection drops before the answer
-    const lost = await failure(adapter.post(request('We are investigating.', {idempotencyKey: 'candor-db-outage-1-main-1'})))
+    const lost = await failure(
+      adapter.post(request('We are investigating.', {idempotencyKey: 'candor-db-outage-1-main-1'})),
+    )
     expect(lost.retry).toBe('transient')
     expect(fake.statuses).toHaveLength(1)
 
     const retried = await adapter.post(request('We are investigating.', {idempotencyKey: 'candor-db-outage-1-main-1'}))
     expect(retried.id).toBe(fake.statuses[0]!.id)
     expect(fake.statuses).toHaveLength(1)
-    expect(fake.requests.map((r) => r.headers['idempotency-key'])).toEqual(['candor-db-outage-1-main-1', 'candor-db-outage-1-main-1'])
+    expect(fake.requests.map((r) => r.headers['idempotency-key'])).toEqual([
+      'candor-db-outage-1-main-1',
+      'candor-db-outage-1-main-1',
+    ])
 
     // A different key is a different post.
     await adapter.post(request('We are investigating.', {idempotencyKey: 'candor-db-outage-1-main-2'}))
@@ -88,7 +140,9 @@ describe('mastodon adapter', () => {
     const adapter = await setup({}, {}, 'not-the-right-token')
     const e = await failure(adapter.post(request('hello')))
     expect(e.retry).toBe('never')
-    expect(e.message).toBe('Mastodon rejected the access token (401: The access token is invalid); check CANDOR_MAIN_ACCESS_TOKEN')
+    expect(e.message).toBe(
+      'Mastodon rejected the access token (401: The access token is invalid); check CANDOR_MAIN_ACCESS_TOKEN',
+    )
     expect(e.message).not.toContain('not-the-right-token')
     expect(fake.statuses).toHaveLength(0)
   })
@@ -185,7 +239,9 @@ describe('mastodon adapter', () => {
   it('says who it posts as, with the instance domain', async () => {
     const adapter = await setup()
     expect(await adapter.whoami!(new AbortController().signal)).toBe('@acme@mastodon.example')
-    expect(fake.requests).toEqual([expect.objectContaining({method: 'GET', path: '/api/v1/accounts/verify_credentials'})])
+    expect(fake.requests).toEqual([
+      expect.objectContaining({method: 'GET', path: '/api/v1/accounts/verify_credentials'}),
+    ])
     expect(fake.statuses).toHaveLength(0)
   })
 
@@ -212,7 +268,9 @@ describe('mastodon adapter', () => {
   it('describes the target without a secret and without a request', async () => {
     const adapter = await setup({visibility: 'unlisted'})
     const target = adapter.describeTarget()
-    expect(target).toBe(`Mastodon account of CANDOR_MAIN_ACCESS_TOKEN on https://mastodon.example via ${fake.url}, unlisted`)
+    expect(target).toBe(
+      `Mastodon account of CANDOR_MAIN_ACCESS_TOKEN on https://mastodon.example via ${fake.url}, unlisted`,
+    )
     expect(target).not.toContain(TOKEN)
     expect(fake.requests).toHaveLength(0)
   })
@@ -222,7 +280,16 @@ describe('mastodon adapter', () => {
 
     function freshAdapter(fakeToken = TOKEN): ChannelAdapter {
       // A new adapter is what `candor retry` has: a new process, nothing remembered.
-      return createAdapter({channel: {name: 'main', type: 'mastodon', kind: CHANNEL_KINDS.mastodon, options: {instance: 'https://mastodon.example', api_url: fake.url}}, credentials: {ACCESS_TOKEN: fakeToken}, timeoutMs: TIMEOUT})
+      return createAdapter({
+        channel: {
+          name: 'main',
+          type: 'mastodon',
+          kind: CHANNEL_KINDS.mastodon,
+          options: {instance: 'https://mastodon.example', api_url: fake.url},
+        },
+        credentials: {ACCESS_TOKEN: fakeToken},
+        timeoutMs: TIMEOUT,
+      })
     }
 
     it('is idempotent: the same part sent again, even by a new process, leaves one status', async () => {
@@ -256,10 +323,14 @@ describe('mastodon adapter', () => {
     })
 
     it('reads the text back out of Mastodon’s HTML', () => {
-      expect(statusText('<p>R&amp;D&#39;s &lt;api&gt; &quot;x&quot;<br />line</p><p>next &#x1F525;</p>')).toBe(`R&D's <api> "x"\nline\n\nnext 🔥`)
-      expect(statusText('<p>see <a href="https://a.example/very/long/path/that/is/cut/short/here"><span class="invisible">https://</span><span class="ellipsis">a.example/very/long/path/that/</span><span class="invisible">is/cut/short/here</span></a></p>')).toBe(
-        'see https://a.example/very/long/path/that/is/cut/short/here',
+      expect(statusText('<p>R&amp;D&#39;s &lt;api&gt; &quot;x&quot;<br />line</p><p>next &#x1F525;</p>')).toBe(
+        `R&D's <api> "x"\nline\n\nnext 🔥`,
       )
+      expect(
+        statusText(
+          '<p>see <a href="https://a.example/very/long/path/that/is/cut/short/here"><span class="invisible">https://</span><span class="ellipsis">a.example/very/long/path/that/</span><span class="invisible">is/cut/short/here</span></a></p>',
+        ),
+      ).toBe('see https://a.example/very/long/path/that/is/cut/short/here')
     })
 
     it('finds nothing when the status never arrived, and only matches a reply under the same post', async () => {
@@ -272,7 +343,11 @@ describe('mastodon adapter', () => {
 
       expect(await freshAdapter().findPublished!(request('Update: fixed.', {replyTo: root}))).toBeNull()
       expect(await freshAdapter().findPublished!(request('Something never said.'))).toBeNull()
-      expect(fake.statuses.map((s) => s.text)).toEqual(['We are investigating.', 'We are investigating.', 'Update: fixed.'])
+      expect(fake.statuses.map((s) => s.text)).toEqual([
+        'We are investigating.',
+        'We are investigating.',
+        'Update: fixed.',
+      ])
     })
 
     it('fails the lookup without the read:statuses scope, so retry relies on the idempotency key', async () => {

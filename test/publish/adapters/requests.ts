@@ -32,7 +32,12 @@ export function postRequest(shape: RequestShape, extra: Partial<PostRequest> = {
     text: shape.text,
     part: 1,
     parts: 1,
-    post: {channel: shape.channel, type: shape.type, parts: [{text: shape.text, length: shape.text.length, limit: shape.limit}], ...shape.post},
+    post: {
+      channel: shape.channel,
+      type: shape.type,
+      parts: [{text: shape.text, length: shape.text.length, limit: shape.limit}],
+      ...shape.post,
+    },
     incident,
     idempotencyKey: shape.idempotencyKey ?? `candor-${incident.id}-${incident.update}-${shape.channel}-1`,
     signal: new AbortController().signal,
@@ -47,7 +52,11 @@ export const signal = () => new AbortController().signal
  * shows none of `hidden` (credentials, secret URLs) and, unless `oneLine` is false, is one
  * line: it goes into the journal and the terminal as it is.
  */
-export async function deliveryFailure(p: Promise<unknown>, hidden: Array<string | RegExp> = [], {oneLine = true} = {}): Promise<DeliveryError> {
+export async function deliveryFailure(
+  p: Promise<unknown>,
+  hidden: Array<string | RegExp> = [],
+  {oneLine = true} = {},
+): Promise<DeliveryError> {
   const error = await p.then(
     () => undefined,
     (e: unknown) => e,

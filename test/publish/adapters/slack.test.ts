@@ -26,25 +26,41 @@ async function start(): Promise<FakeSlack> {
 
 function bot(fake: FakeSlack, opts: {token?: string; channel?: string; timeoutMs?: number} = {}): ChannelAdapter {
   return createAdapter({
-    channel: {name: 'slack', type: 'slack', kind: CHANNEL_KINDS.slack, options: {api_url: fake.apiUrl, channel: opts.channel ?? 'C0INCIDENTS'}},
+    channel: {
+      name: 'slack',
+      type: 'slack',
+      kind: CHANNEL_KINDS.slack,
+      options: {api_url: fake.apiUrl, channel: opts.channel ?? 'C0INCIDENTS'},
+    },
     credentials: {BOT_TOKEN: opts.token ?? BOT_TOKEN},
     timeoutMs: opts.timeoutMs ?? TIMEOUT,
   })
 }
 
 function webhook(url: string, timeoutMs = TIMEOUT): ChannelAdapter {
-  return createAdapter({channel: {name: 'slack-hook', type: 'slack', kind: CHANNEL_KINDS.slack, options: {}}, credentials: {WEBHOOK_URL: url}, timeoutMs})
+  return createAdapter({
+    channel: {name: 'slack-hook', type: 'slack', kind: CHANNEL_KINDS.slack, options: {}},
+    credentials: {WEBHOOK_URL: url},
+    timeoutMs,
+  })
 }
 
-const request = (text: string, extra: Partial<PostRequest> = {}) => postRequest({channel: 'slack', type: 'slack', text, limit: 40000}, extra)
+const request = (text: string, extra: Partial<PostRequest> = {}) =>
+  postRequest({channel: 'slack', type: 'slack', text, limit: 40000}, extra)
 const failure = (p: Promise<unknown>) => deliveryFailure(p, [BOT_TOKEN, 'xyzSecretWebhookToken42'])
 
 describe('slack adapter, bot mode', () => {
   it('posts with chat.postMessage, a Bearer token and JSON, and returns ts, channel and permalink', async () => {
     const fake = await start()
-    const remote = await bot(fake, {channel: '#incidents'}).post(request('We are investigating problems with Acme Voice.'))
+    const remote = await bot(fake, {channel: '#incidents'}).post(
+      request('We are investigating problems with Acme Voice.'),
+    )
     const message = fake.messages[0]!
-    expect(remote).toEqual({id: message.ts, ref: {channel: 'C0INCIDENTS'}, url: `https://acme.slack.com/archives/C0INCIDENTS/p${message.ts.replace('.', '')}`})
+    expect(remote).toEqual({
+      id: message.ts,
+      ref: {channel: 'C0INCIDENTS'},
+      url: `https://acme.slack.com/archives/C0INCIDENTS/p${message.ts.replace('.', '')}`,
+    })
     const req = fake.requests[0]!
     expect(req).toMatchObject({method: 'POST', path: '/api/chat.postMessage'})
     expect(req.headers.authorization).toBe(`Bearer ${BOT_TOKEN}`)
@@ -68,8 +84,20 @@ describe('slack adapter, bot mode', () => {
     const fake = await start()
     const adapter = bot(fake)
     const first = await adapter.post(request('Investigating.'))
-    const second = await adapter.post(request('Identified.', {replyTo: first, threadRoot: first, incident: {id: 'voice-1', update: 2, phase: 'identified', facts: {}}}))
-    const third = await adapter.post(request('Resolved.', {replyTo: second, threadRoot: first, incident: {id: 'voice-1', update: 3, phase: 'resolved', facts: {}}}))
+    const second = await adapter.post(
+      request('Identified.', {
+        replyTo: first,
+        threadRoot: first,
+        incident: {id: 'voice-1', update: 2, phase: 'identified', facts: {}},
+      }),
+    )
+    const third = await adapter.post(
+      request('Resolved.', {
+        replyTo: second,
+        threadRoot: first,
+        incident: {id: 'voice-1', update: 3, phase: 'resolved', facts: {}},
+      }),
+    )
     expect(fake.messages.map((m) => [m.text, m.threadTs])).toEqual([
       ['Investigating.', undefined],
       ['Identified.', first.id],
@@ -91,9 +119,18 @@ describe('slack adapter, bot mode', () => {
   it('a wrong token, an unknown channel or a channel without the bot is final', async () => {
     const fake = await start()
     const auth = await failure(bot(fake, {token: 'xoxb-wrong'}).post(request('a')))
-    expect(auth).toMatchObject({retry: 'never', message: 'Slack rejected the bot token (invalid_auth); check CANDOR_SLACK_BOT_TOKEN'})
-    expect(await failure(bot(fake, {channel: 'C0NOPE'}).post(request('b')))).toMatchObject({retry: 'never', message: expect.stringMatching(/^Slack answered channel_not_found/)})
-    expect(await failure(bot(fake, {channel: 'C0LOBBY'}).post(request('c')))).toMatchObject({retry: 'never', message: expect.stringMatching(/^Slack answered not_in_channel/)})
+    expect(auth).toMatchObject({
+      retry: 'never',
+      message: 'Slack rejected the bot token (invalid_auth); check CANDOR_SLACK_BOT_TOKEN',
+    })
+    expect(await failure(bot(fake, {channel: 'C0NOPE'}).post(request('b')))).toMatchObject({
+      retry: 'never',
+      message: expect.stringMatching(/^Slack answered channel_not_found/),
+    })
+    expect(await failure(bot(fake, {channel: 'C0LOBBY'}).post(request('c')))).toMatchObject({
+      retry: 'never',
+      message: expect.stringMatching(/^Slack answered not_in_channel/),
+    })
     expect(fake.messages).toHaveLength(0)
   })
 
@@ -114,13 +151,25 @@ describe('slack adapter, bot mode', () => {
     const fake = await start()
     const adapter = bot(fake)
     fake.fail({status: 503})
-    expect(await failure(adapter.post(request('a')))).toMatchObject({retry: 'transient', message: expect.stringMatching(/^Slack answered 503/)})
+    expect(await failure(adapter.post(request('a')))).toMatchObject({
+      retry: 'transient',
+      message: expect.stringMatching(/^Slack answered 503/),
+    })
     fake.fail({kind: 'error', error: 'internal_error'})
-    expect(await failure(adapter.post(request('b')))).toMatchObject({retry: 'transient', message: 'Slack answered internal_error'})
+    expect(await failure(adapter.post(request('b')))).toMatchObject({
+      retry: 'transient',
+      message: 'Slack answered internal_error',
+    })
     fake.fail({kind: 'hang'})
-    expect(await failure(bot(fake, {timeoutMs: HANG_TIMEOUT}).post(request('c')))).toMatchObject({retry: 'transient', message: expect.stringContaining('did not answer')})
+    expect(await failure(bot(fake, {timeoutMs: HANG_TIMEOUT}).post(request('c')))).toMatchObject({
+      retry: 'transient',
+      message: expect.stringContaining('did not answer'),
+    })
     fake.fail({kind: 'reset'})
-    expect(await failure(adapter.post(request('d')))).toMatchObject({retry: 'transient', message: expect.stringContaining('could not reach Slack')})
+    expect(await failure(adapter.post(request('d')))).toMatchObject({
+      retry: 'transient',
+      message: expect.stringContaining('could not reach Slack'),
+    })
     expect(fake.messages).toHaveLength(0)
   })
 
@@ -137,9 +186,18 @@ describe('slack adapter, bot mode', () => {
     const remote = await adapter.post(request('Oops.'))
     await adapter.delete!(remote, signal())
     expect(fake.messages[0]!.deleted).toBe(true)
-    expect(fake.requests.at(-1)).toMatchObject({path: '/api/chat.delete', body: {channel: 'C0INCIDENTS', ts: remote.id}})
-    expect(await failure(adapter.delete!(remote, signal()))).toMatchObject({retry: 'never', message: 'Slack answered message_not_found'})
-    expect(await failure(adapter.delete!({id: 'candor-x', ref: {mode: 'webhook'}}, signal()))).toMatchObject({retry: 'never', message: expect.stringContaining('webhook')})
+    expect(fake.requests.at(-1)).toMatchObject({
+      path: '/api/chat.delete',
+      body: {channel: 'C0INCIDENTS', ts: remote.id},
+    })
+    expect(await failure(adapter.delete!(remote, signal()))).toMatchObject({
+      retry: 'never',
+      message: 'Slack answered message_not_found',
+    })
+    expect(await failure(adapter.delete!({id: 'candor-x', ref: {mode: 'webhook'}}, signal()))).toMatchObject({
+      retry: 'never',
+      message: expect.stringContaining('webhook'),
+    })
   })
 
   it('whoami calls auth.test', async () => {
@@ -163,9 +221,14 @@ describe('slack adapter, incoming webhook mode', () => {
     const adapter = webhook(fake.webhookUrl)
     const first = await adapter.post(request('Heads up <!channel>: Acme Voice is down & we are on it.'))
     expect(first).toEqual({id: 'candor-voice-1-1-slack-1', ref: {mode: 'webhook'}})
-    const second = await adapter.post(request('Update.', {replyTo: first, threadRoot: first, idempotencyKey: 'candor-voice-1-2-slack-1'}))
+    const second = await adapter.post(
+      request('Update.', {replyTo: first, threadRoot: first, idempotencyKey: 'candor-voice-1-2-slack-1'}),
+    )
     expect(second.id).toBe('candor-voice-1-2-slack-1')
-    expect(fake.requests.map((r) => r.body)).toEqual([{text: 'Heads up &lt;!channel&gt;: Acme Voice is down &amp; we are on it.'}, {text: 'Update.'}])
+    expect(fake.requests.map((r) => r.body)).toEqual([
+      {text: 'Heads up &lt;!channel&gt;: Acme Voice is down &amp; we are on it.'},
+      {text: 'Update.'},
+    ])
     expect(fake.messages.map((m) => [m.via, m.threadTs])).toEqual([
       ['webhook', undefined],
       ['webhook', undefined],
@@ -178,12 +241,24 @@ describe('slack adapter, incoming webhook mode', () => {
   it('plain-text errors: a revoked or wrong webhook is final and names the variable, never the URL', async () => {
     const fake = await start()
     const wrong = await failure(webhook(fake.webhookUrl.replace('xyzSecretWebhookToken42', 'nope')).post(request('a')))
-    expect(wrong).toMatchObject({retry: 'never', message: 'Slack answered 403: invalid_token; check CANDOR_SLACK_HOOK_WEBHOOK_URL'})
+    expect(wrong).toMatchObject({
+      retry: 'never',
+      message: 'Slack answered 403: invalid_token; check CANDOR_SLACK_HOOK_WEBHOOK_URL',
+    })
     fake.fail({kind: 'error', error: 'no_service'})
-    expect(await failure(webhook(fake.webhookUrl).post(request('b')))).toMatchObject({retry: 'never', message: 'Slack answered 404: no_service; check CANDOR_SLACK_HOOK_WEBHOOK_URL'})
+    expect(await failure(webhook(fake.webhookUrl).post(request('b')))).toMatchObject({
+      retry: 'never',
+      message: 'Slack answered 404: no_service; check CANDOR_SLACK_HOOK_WEBHOOK_URL',
+    })
     fake.fail({kind: 'error', error: 'channel_is_archived'})
-    expect(await failure(webhook(fake.webhookUrl).post(request('c')))).toMatchObject({retry: 'never', message: 'Slack answered 410: channel_is_archived'})
-    expect(await failure(webhook('not a url').post(request('d')))).toMatchObject({retry: 'never', message: 'CANDOR_SLACK_HOOK_WEBHOOK_URL is not a valid URL'})
+    expect(await failure(webhook(fake.webhookUrl).post(request('c')))).toMatchObject({
+      retry: 'never',
+      message: 'Slack answered 410: channel_is_archived',
+    })
+    expect(await failure(webhook('not a url').post(request('d')))).toMatchObject({
+      retry: 'never',
+      message: 'CANDOR_SLACK_HOOK_WEBHOOK_URL is not a valid URL',
+    })
     expect(fake.messages).toHaveLength(0)
   })
 
@@ -197,12 +272,20 @@ describe('slack adapter, incoming webhook mode', () => {
     expect(limited.retryAt!.getTime() - before).toBeGreaterThanOrEqual(11_000)
     expect(limited.retryAt!.getTime() - before).toBeLessThanOrEqual(15_000)
     fake.fail({status: 500})
-    expect(await failure(adapter.post(request('b')))).toMatchObject({retry: 'transient', mayHaveArrived: true, message: 'Slack answered 500: rollup_error'})
+    expect(await failure(adapter.post(request('b')))).toMatchObject({
+      retry: 'transient',
+      mayHaveArrived: true,
+      message: 'Slack answered 500: rollup_error',
+    })
     // 503: not processed, safe to send again; a gateway's 502 may come after the post was made.
     fake.fail({status: 503})
     expect(await failure(adapter.post(request('b')))).toMatchObject({retry: 'transient', mayHaveArrived: false})
     fake.fail({kind: 'gateway-error', status: 502})
-    expect(await failure(adapter.post(request('e')))).toMatchObject({retry: 'transient', mayHaveArrived: true, message: expect.stringMatching(/^Slack answered 502/)})
+    expect(await failure(adapter.post(request('e')))).toMatchObject({
+      retry: 'transient',
+      mayHaveArrived: true,
+      message: expect.stringMatching(/^Slack answered 502/),
+    })
     expect(fake.messages.map((m) => m.text)).toEqual(['e'])
     fake.messages.length = 0
     fake.fail({kind: 'hang'})
@@ -262,7 +345,9 @@ describe('slack adapter after an interrupted send', () => {
     await adapter.post(request(TEXT, {incident: update(3)})) // the same words elsewhere: not in this thread
     fake.fail({kind: 'reset'}, 1, {path: '/api/chat.postMessage'})
     await failure(adapter.post(request(TEXT, {replyTo: root, threadRoot: root, incident: update(2)})))
-    expect(await bot(fake).findPublished!(request(TEXT, {replyTo: root, threadRoot: root, incident: update(2)}))).toBeNull()
+    expect(
+      await bot(fake).findPublished!(request(TEXT, {replyTo: root, threadRoot: root, incident: update(2)})),
+    ).toBeNull()
   })
 
   it('does not guess without the incident’s thread: a later part that is not in the channel may be in a thread', async () => {
@@ -276,7 +361,9 @@ describe('slack adapter after an interrupted send', () => {
     const fake = await startFakeSlack({botToken: BOT_TOKEN, scopes: ['chat:write']})
     fakes.push(fake)
     const e = await failure(bot(fake).findPublished!(request(TEXT)))
-    expect(e.message).toBe('Slack answered missing_scope: conversations.history needs the bot token scope channels:history')
+    expect(e.message).toBe(
+      'Slack answered missing_scope: conversations.history needs the bot token scope channels:history',
+    )
   })
 
   it('webhook mode can neither look up nor repeat safely: retry asks the user', async () => {

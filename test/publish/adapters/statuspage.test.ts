@@ -16,11 +16,22 @@ let fake: FakeStatuspage
 afterEach(async () => fake?.close())
 
 async function start(): Promise<FakeStatuspage> {
-  fake = await startFakeStatuspage({apiKey: API_KEY, components: [...COMPONENTS, {id: 'cmpweb000003', name: 'Website'}]})
+  fake = await startFakeStatuspage({
+    apiKey: API_KEY,
+    components: [...COMPONENTS, {id: 'cmpweb000003', name: 'Website'}],
+  })
   return fake
 }
 
-function adapterFor(f: FakeStatuspage, opts: {options?: Record<string, unknown>; key?: string; timeoutMs?: number; playbookKind?: 'incident' | 'maintenance'} = {}): ChannelAdapter {
+function adapterFor(
+  f: FakeStatuspage,
+  opts: {
+    options?: Record<string, unknown>
+    key?: string
+    timeoutMs?: number
+    playbookKind?: 'incident' | 'maintenance'
+  } = {},
+): ChannelAdapter {
   return createAdapter({
     channel: {
       name: 'status',
@@ -34,13 +45,30 @@ function adapterFor(f: FakeStatuspage, opts: {options?: Record<string, unknown>;
   })
 }
 
-function request(update: number, phase: string, text: string, thread: {replyTo?: RemotePost; threadRoot?: RemotePost} = {}, title: string | null = 'Calls failing on Acme Voice'): PostRequest {
-  return postRequest({channel: 'status', type: 'statuspage', text, limit: null, incident: {update, phase}, post: {...(title && {title})}}, thread)
+function request(
+  update: number,
+  phase: string,
+  text: string,
+  thread: {replyTo?: RemotePost; threadRoot?: RemotePost} = {},
+  title: string | null = 'Calls failing on Acme Voice',
+): PostRequest {
+  return postRequest(
+    {
+      channel: 'status',
+      type: 'statuspage',
+      text,
+      limit: null,
+      incident: {update, phase},
+      post: {...(title && {title})},
+    },
+    thread,
+  )
 }
 
 const failure = (p: Promise<unknown>) => deliveryFailure(p, [API_KEY])
 
-const componentStatuses = (f: FakeStatuspage) => Object.fromEntries([...f.components.values()].map((c) => [c.id, c.status]))
+const componentStatuses = (f: FakeStatuspage) =>
+  Object.fromEntries([...f.components.values()].map((c) => [c.id, c.status]))
 
 describe('statuspage adapter', () => {
   it('creates one incident and moves it investigating → identified → monitoring → resolved', async () => {
@@ -64,8 +92,16 @@ describe('statuspage adapter', () => {
       },
     })
     const incident = fake.incidents[0]
-    expect(first).toEqual({id: incident.id, url: incident.shortlink, ref: {incident_update_id: incident.incident_updates[0].id, created: 'true'}})
-    expect(componentStatuses(fake)).toEqual({cmpvoice0001: 'major_outage', cmpsms000002: 'major_outage', cmpweb000003: 'operational'})
+    expect(first).toEqual({
+      id: incident.id,
+      url: incident.shortlink,
+      ref: {incident_update_id: incident.incident_updates[0].id, created: 'true'},
+    })
+    expect(componentStatuses(fake)).toEqual({
+      cmpvoice0001: 'major_outage',
+      cmpsms000002: 'major_outage',
+      cmpweb000003: 'operational',
+    })
 
     let last = first
     const steps: Array<[string, string]> = [
@@ -79,9 +115,17 @@ describe('statuspage adapter', () => {
       expect(last.ref).toEqual({incident_update_id: incident.incident_updates[0].id})
     }
 
-    expect(fake.requests.slice(1).map((r) => [r.method, r.path])).toEqual(Array(3).fill(['PATCH', `/v1/pages/${fake.pageId}/incidents/${first.id}`]))
+    expect(fake.requests.slice(1).map((r) => [r.method, r.path])).toEqual(
+      Array(3).fill(['PATCH', `/v1/pages/${fake.pageId}/incidents/${first.id}`]),
+    )
     expect(fake.requests[3].body).toEqual({
-      incident: {status: 'resolved', body: 'Calls connect normally again.', component_ids: ['cmpvoice0001', 'cmpsms000002'], components: {cmpvoice0001: 'operational', cmpsms000002: 'operational'}, deliver_notifications: true},
+      incident: {
+        status: 'resolved',
+        body: 'Calls connect normally again.',
+        component_ids: ['cmpvoice0001', 'cmpsms000002'],
+        components: {cmpvoice0001: 'operational', cmpsms000002: 'operational'},
+        deliver_notifications: true,
+      },
     })
     expect(fake.incidents).toHaveLength(1)
     expect(incident.status).toBe('resolved')
@@ -92,7 +136,11 @@ describe('statuspage adapter', () => {
       ['monitoring', 'A fix is rolled out; we are watching.'],
       ['resolved', 'Calls connect normally again.'],
     ])
-    expect(componentStatuses(fake)).toEqual({cmpvoice0001: 'operational', cmpsms000002: 'operational', cmpweb000003: 'operational'})
+    expect(componentStatuses(fake)).toEqual({
+      cmpvoice0001: 'operational',
+      cmpsms000002: 'operational',
+      cmpweb000003: 'operational',
+    })
   })
 
   it('publishes a postmortem through the postmortem endpoints, not as another resolved update', async () => {
@@ -101,7 +149,9 @@ describe('statuspage adapter', () => {
     const first = await adapter.post(request(1, 'investigating', 'Investigating.'))
     const resolved = await adapter.post(request(2, 'resolved', 'Resolved.', {replyTo: first, threadRoot: first}))
     const before = fake.requests.length
-    const postmortem = await adapter.post(request(3, 'postmortem', 'What happened and what we change.', {replyTo: resolved, threadRoot: first}))
+    const postmortem = await adapter.post(
+      request(3, 'postmortem', 'What happened and what we change.', {replyTo: resolved, threadRoot: first}),
+    )
     const incident = fake.incidents[0]
     const path = `/v1/pages/${fake.pageId}/incidents/${first.id}`
     expect(fake.requests.slice(before).map((r) => [r.method, r.path, r.body])).toEqual([
@@ -113,10 +163,18 @@ describe('statuspage adapter', () => {
     // No second "resolved" update: subscribers hear of the postmortem once, from Statuspage.
     expect(incident.status).toBe('resolved')
     expect(incident.incident_updates.map((u) => u.status)).toEqual(['resolved', 'investigating'])
-    expect(incident.postmortem).toMatchObject({body: 'What happened and what we change.', published_at: expect.any(String), notify_subscribers: true})
+    expect(incident.postmortem).toMatchObject({
+      body: 'What happened and what we change.',
+      published_at: expect.any(String),
+      notify_subscribers: true,
+    })
 
     // Found again after an interrupted send, and retracted by unpublishing and deleting it.
-    expect(await adapter.findPublished!(request(3, 'postmortem', 'What happened and what we change.', {replyTo: resolved, threadRoot: first}))).toEqual(postmortem)
+    expect(
+      await adapter.findPublished!(
+        request(3, 'postmortem', 'What happened and what we change.', {replyTo: resolved, threadRoot: first}),
+      ),
+    ).toEqual(postmortem)
     await adapter.delete!(postmortem, new AbortController().signal)
     expect(incident.postmortem).toBeUndefined()
     expect(fake.incidents[0].deleted).toBe(false)
@@ -126,7 +184,9 @@ describe('statuspage adapter', () => {
     await start()
     const adapter = adapterFor(fake)
     const first = await adapter.post(request(1, 'investigating', 'Investigating.'))
-    await adapter.post(request(2, 'postmortem', 'It is over; here is what happened.', {replyTo: first, threadRoot: first}))
+    await adapter.post(
+      request(2, 'postmortem', 'It is over; here is what happened.', {replyTo: first, threadRoot: first}),
+    )
     const incident = fake.incidents[0]
     expect(incident.status).toBe('resolved')
     expect(incident.postmortem).toBeUndefined()
@@ -137,15 +197,35 @@ describe('statuspage adapter', () => {
     await start()
     const first = await adapterFor(fake).post(request(1, 'investigating', 'Investigating.'))
     const put = (path: string, body: unknown) =>
-      fetch(`${fake.url}/v1/pages/${fake.pageId}/incidents/${first.id}${path}`, {method: 'PUT', headers: {authorization: `OAuth ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify(body)})
+      fetch(`${fake.url}/v1/pages/${fake.pageId}/incidents/${first.id}${path}`, {
+        method: 'PUT',
+        headers: {authorization: `OAuth ${API_KEY}`, 'content-type': 'application/json'},
+        body: JSON.stringify(body),
+      })
     expect((await put('/postmortem', {postmortem: {body_draft: 'x'}})).status).toBe(422)
     expect((await put('/postmortem/publish', {postmortem: {notify_subscribers: true}})).status).toBe(422)
   })
 
   describe('planned maintenance (a maintenance playbook)', () => {
     const window = {scheduled_for: '2026-12-05T02:00:00Z', scheduled_until: '2026-12-05T04:00:00+00:00'}
-    const maintenance = (update: number, phase: string, text: string, thread: {replyTo?: RemotePost; threadRoot?: RemotePost} = {}, facts: Record<string, unknown> = window) =>
-      postRequest({channel: 'status', type: 'statuspage', text, limit: null, incident: {update, phase, facts}, post: {title: 'Planned maintenance: Acme Voice'}}, thread)
+    const maintenance = (
+      update: number,
+      phase: string,
+      text: string,
+      thread: {replyTo?: RemotePost; threadRoot?: RemotePost} = {},
+      facts: Record<string, unknown> = window,
+    ) =>
+      postRequest(
+        {
+          channel: 'status',
+          type: 'statuspage',
+          text,
+          limit: null,
+          incident: {update, phase, facts},
+          post: {title: 'Planned maintenance: Acme Voice'},
+        },
+        thread,
+      )
 
     it('schedules the window, then in progress (under maintenance), verifying, completed (operational)', async () => {
       await start()
@@ -165,7 +245,12 @@ describe('statuspage adapter', () => {
         },
       })
       const incident = fake.incidents[0]
-      expect(incident).toMatchObject({status: 'scheduled', impact: 'maintenance', scheduled_for: '2026-12-05T02:00:00.000Z', scheduled_until: '2026-12-05T04:00:00.000Z'})
+      expect(incident).toMatchObject({
+        status: 'scheduled',
+        impact: 'maintenance',
+        scheduled_for: '2026-12-05T02:00:00.000Z',
+        scheduled_until: '2026-12-05T04:00:00.000Z',
+      })
       // Announcing days ahead leaves the components alone: nothing is down yet.
       expect(componentStatuses(fake)).toMatchObject({cmpvoice0001: 'operational', cmpsms000002: 'operational'})
 
@@ -187,9 +272,25 @@ describe('statuspage adapter', () => {
     it('refuses a window that is missing, malformed or ends before it starts, before sending', async () => {
       await start()
       const adapter = adapterFor(fake, {playbookKind: 'maintenance'})
-      const missing = await failure(adapter.post(maintenance(1, 'announced', 'x', {}, {scheduled_for: '2026-12-05T02:00:00Z'})))
-      expect(missing).toMatchObject({retry: 'never', message: 'planned maintenance on Statuspage needs the fact "scheduled_until" as a time like 2026-12-05T02:00:00Z; found null'})
-      const backwards = await failure(adapter.post(maintenance(1, 'announced', 'x', {}, {scheduled_for: '2026-12-05T04:00:00Z', scheduled_until: '2026-12-05T02:00:00Z'})))
+      const missing = await failure(
+        adapter.post(maintenance(1, 'announced', 'x', {}, {scheduled_for: '2026-12-05T02:00:00Z'})),
+      )
+      expect(missing).toMatchObject({
+        retry: 'never',
+        message:
+          'planned maintenance on Statuspage needs the fact "scheduled_until" as a time like 2026-12-05T02:00:00Z; found null',
+      })
+      const backwards = await failure(
+        adapter.post(
+          maintenance(
+            1,
+            'announced',
+            'x',
+            {},
+            {scheduled_for: '2026-12-05T04:00:00Z', scheduled_until: '2026-12-05T02:00:00Z'},
+          ),
+        ),
+      )
       expect(backwards.message).toContain('ends (2026-12-05T02:00:00Z) before it starts')
       expect(fake.requests).toHaveLength(0)
     })
@@ -197,10 +298,16 @@ describe('statuspage adapter', () => {
     it('the fake refuses what Statuspage refuses: no window, and statuses of the other kind', async () => {
       await start()
       const send = (method: string, path: string, incident: unknown) =>
-        fetch(`${fake.url}/v1/pages/${fake.pageId}/incidents${path}`, {method, headers: {authorization: `OAuth ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify({incident})})
+        fetch(`${fake.url}/v1/pages/${fake.pageId}/incidents${path}`, {
+          method,
+          headers: {authorization: `OAuth ${API_KEY}`, 'content-type': 'application/json'},
+          body: JSON.stringify({incident}),
+        })
       const noWindow = await send('POST', '', {name: 'm', status: 'scheduled', body: 'x'})
       expect(noWindow.status).toBe(422)
-      expect(await noWindow.json()).toEqual({error: ["Scheduled for can't be blank and must be a time", "Scheduled until can't be blank and must be a time"]})
+      expect(await noWindow.json()).toEqual({
+        error: ["Scheduled for can't be blank and must be a time", "Scheduled until can't be blank and must be a time"],
+      })
       const first = await adapterFor(fake, {playbookKind: 'maintenance'}).post(maintenance(1, 'announced', 'x'))
       const realtime = await send('PATCH', `/${first.id}`, {status: 'investigating', body: 'x'})
       expect(realtime.status).toBe(422)
@@ -219,9 +326,22 @@ describe('statuspage adapter', () => {
 
   it('names the incident after the incident id when the channel has no title, and sends no components when none are set', async () => {
     await start()
-    await adapterFor(fake, {options: {component_ids: undefined}}).post(request(1, 'investigating', 'Investigating.', {}, null))
-    expect(fake.requests[0].body).toEqual({incident: {name: 'Incident voice-1', status: 'investigating', body: 'Investigating.', deliver_notifications: true}})
-    expect(componentStatuses(fake)).toEqual({cmpvoice0001: 'operational', cmpsms000002: 'operational', cmpweb000003: 'operational'})
+    await adapterFor(fake, {options: {component_ids: undefined}}).post(
+      request(1, 'investigating', 'Investigating.', {}, null),
+    )
+    expect(fake.requests[0].body).toEqual({
+      incident: {
+        name: 'Incident voice-1',
+        status: 'investigating',
+        body: 'Investigating.',
+        deliver_notifications: true,
+      },
+    })
+    expect(componentStatuses(fake)).toEqual({
+      cmpvoice0001: 'operational',
+      cmpsms000002: 'operational',
+      cmpweb000003: 'operational',
+    })
   })
 
   it('maps phases through status_map, with defaults for the shared phases', async () => {
@@ -241,8 +361,14 @@ describe('statuspage adapter', () => {
 
   it('refuses a status_map value that is not a Statuspage status, before sending', async () => {
     await start()
-    const e = await failure(adapterFor(fake, {options: {status_map: {investigating: 'on fire'}}}).post(request(1, 'investigating', 'x')))
-    expect(e).toMatchObject({retry: 'never', message: 'status_map maps phase "investigating" to "on fire", which is not a Statuspage incident status (investigating, identified, monitoring, resolved)'})
+    const e = await failure(
+      adapterFor(fake, {options: {status_map: {investigating: 'on fire'}}}).post(request(1, 'investigating', 'x')),
+    )
+    expect(e).toMatchObject({
+      retry: 'never',
+      message:
+        'status_map maps phase "investigating" to "on fire", which is not a Statuspage incident status (investigating, identified, monitoring, resolved)',
+    })
     expect(fake.requests).toHaveLength(0)
   })
 
@@ -250,7 +376,10 @@ describe('statuspage adapter', () => {
     await start()
     fake.fail({status: 308, location: `${fake.url}/v1/pages/${fake.pageId}/incidents`})
     const e = await failure(adapterFor(fake).post(request(1, 'investigating', 'Investigating.')))
-    expect(e).toMatchObject({retry: 'never', message: `Statuspage answered 308 redirecting to ${fake.url}/v1/pages/${fake.pageId}/incidents; Candor does not follow redirects: point the channel at the new URL`})
+    expect(e).toMatchObject({
+      retry: 'never',
+      message: `Statuspage answered 308 redirecting to ${fake.url}/v1/pages/${fake.pageId}/incidents; Candor does not follow redirects: point the channel at the new URL`,
+    })
     expect(fake.requests).toHaveLength(1)
     expect(fake.incidents).toHaveLength(0)
   })
@@ -273,17 +402,25 @@ describe('statuspage adapter', () => {
     expect(fake.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0)
 
     await adapter.delete!(first, new AbortController().signal)
-    expect(fake.requests.at(-1)).toMatchObject({method: 'DELETE', path: `/v1/pages/${fake.pageId}/incidents/${first.id}`})
+    expect(fake.requests.at(-1)).toMatchObject({
+      method: 'DELETE',
+      path: `/v1/pages/${fake.pageId}/incidents/${first.id}`,
+    })
     expect(fake.incidents[0].deleted).toBe(true)
     const again = await failure(adapter.delete!(first, new AbortController().signal))
-    expect(again).toMatchObject({retry: 'never', message: `Statuspage answered 404: incident ${first.id} on page ${fake.pageId} not found (or the API key cannot see it)`})
+    expect(again).toMatchObject({
+      retry: 'never',
+      message: `Statuspage answered 404: incident ${first.id} on page ${fake.pageId} not found (or the API key cannot see it)`,
+    })
   })
 
   it('whoami names the page', async () => {
     await start()
     expect(await adapterFor(fake).whoami!(new AbortController().signal)).toBe('Acme Status')
     expect(fake.requests[0]).toMatchObject({method: 'GET', path: `/v1/pages/${fake.pageId}`})
-    expect(adapterFor(fake).describeTarget()).toBe(`Statuspage page ${fake.pageId} (components cmpvoice0001, cmpsms000002) via ${fake.url}`)
+    expect(adapterFor(fake).describeTarget()).toBe(
+      `Statuspage page ${fake.pageId} (components cmpvoice0001, cmpsms000002) via ${fake.url}`,
+    )
   })
 
   describe('failures', () => {
@@ -291,20 +428,30 @@ describe('statuspage adapter', () => {
       await start()
       const adapter = adapterFor(fake, {key: 'wrong-key-0000'})
       const e = await failure(adapter.post(request(1, 'investigating', 'x')))
-      expect(e).toMatchObject({retry: 'never', message: 'Statuspage rejected the API key (401 Could not authenticate); check CANDOR_STATUS_API_KEY'})
+      expect(e).toMatchObject({
+        retry: 'never',
+        message: 'Statuspage rejected the API key (401 Could not authenticate); check CANDOR_STATUS_API_KEY',
+      })
       expect((await failure(adapter.whoami!(new AbortController().signal))).retry).toBe('never')
       expect(fake.incidents).toHaveLength(0)
     })
 
     it('an unknown page is final', async () => {
       await start()
-      const e = await failure(adapterFor(fake, {options: {page_id: 'nosuchpage00'}}).post(request(1, 'investigating', 'x')))
-      expect(e).toMatchObject({retry: 'never', message: 'Statuspage answered 404: page nosuchpage00 not found (or the API key cannot see it)'})
+      const e = await failure(
+        adapterFor(fake, {options: {page_id: 'nosuchpage00'}}).post(request(1, 'investigating', 'x')),
+      )
+      expect(e).toMatchObject({
+        retry: 'never',
+        message: 'Statuspage answered 404: page nosuchpage00 not found (or the API key cannot see it)',
+      })
     })
 
     it('422 is final and quotes Statuspage', async () => {
       await start()
-      const e = await failure(adapterFor(fake, {options: {component_ids: ['nope']}}).post(request(1, 'investigating', 'x')))
+      const e = await failure(
+        adapterFor(fake, {options: {component_ids: ['nope']}}).post(request(1, 'investigating', 'x')),
+      )
       expect(e).toMatchObject({retry: 'never', message: 'Statuspage answered 422: Component nope could not be found'})
     })
 
@@ -335,8 +482,14 @@ describe('statuspage adapter', () => {
       fake.fail({status: 503})
       fake.fail({kind: 'hang'})
       fake.fail({kind: 'reset'})
-      expect(await failure(adapter.post(request(1, 'investigating', 'x')))).toMatchObject({retry: 'transient', message: 'Statuspage answered 503: Service Unavailable'})
-      expect(await failure(adapter.post(request(1, 'investigating', 'x')))).toMatchObject({retry: 'transient', message: 'Statuspage did not answer within 500 ms'})
+      expect(await failure(adapter.post(request(1, 'investigating', 'x')))).toMatchObject({
+        retry: 'transient',
+        message: 'Statuspage answered 503: Service Unavailable',
+      })
+      expect(await failure(adapter.post(request(1, 'investigating', 'x')))).toMatchObject({
+        retry: 'transient',
+        message: 'Statuspage did not answer within 500 ms',
+      })
       expect((await failure(adapter.post(request(1, 'investigating', 'x')))).retry).toBe('transient')
       expect(fake.incidents).toHaveLength(0)
       await adapter.post(request(1, 'investigating', 'x'))
@@ -359,7 +512,11 @@ describe('statuspage adapter after an interrupted send', () => {
 
     const before = fake.requests.length
     const found = await adapterFor(fake).findPublished!(request(1, 'investigating', FIRST))
-    expect(found).toEqual({id: made.id, url: made.shortlink, ref: {incident_update_id: made.incident_updates[0]!.id, created: 'true'}})
+    expect(found).toEqual({
+      id: made.id,
+      url: made.shortlink,
+      ref: {incident_update_id: made.incident_updates[0]!.id, created: 'true'},
+    })
     expect(fake.requests.slice(before).map((r) => `${r.method} ${r.path} ${String(r.headers.authorization)}`)).toEqual([
       `GET /v1/pages/${fake.pageId}/incidents?limit=100 OAuth ${API_KEY}`,
     ])
@@ -379,9 +536,13 @@ describe('statuspage adapter after an interrupted send', () => {
     expect(incident.incident_updates.map((u) => u.status)).toEqual(['identified', 'investigating'])
 
     const before = fake.requests.length
-    const found = await adapterFor(fake).findPublished!(request(2, 'identified', LATER, {replyTo: first, threadRoot: first}))
+    const found = await adapterFor(fake).findPublished!(
+      request(2, 'identified', LATER, {replyTo: first, threadRoot: first}),
+    )
     expect(found).toEqual({id: first.id, url: first.url, ref: {incident_update_id: incident.incident_updates[0]!.id}})
-    expect(fake.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([`GET /v1/pages/${fake.pageId}/incidents/${first.id}`])
+    expect(fake.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET /v1/pages/${fake.pageId}/incidents/${first.id}`,
+    ])
   })
 
   it('finds nothing when the incident or the update never arrived', async () => {
@@ -394,26 +555,51 @@ describe('statuspage adapter after an interrupted send', () => {
     const first = await adapter.post(request(1, 'investigating', FIRST))
     fake.fail({kind: 'reset'}, 1, {method: 'PATCH', path: '/v1/pages/:page/incidents/:id'})
     await failure(adapter.post(request(2, 'identified', LATER, {replyTo: first, threadRoot: first})))
-    expect(await adapterFor(fake).findPublished!(request(2, 'identified', LATER, {replyTo: first, threadRoot: first}))).toBeNull()
+    expect(
+      await adapterFor(fake).findPublished!(request(2, 'identified', LATER, {replyTo: first, threadRoot: first})),
+    ).toBeNull()
     // The same words under another status are another update.
-    expect(await adapterFor(fake).findPublished!(request(2, 'identified', FIRST, {replyTo: first, threadRoot: first}))).toBeNull()
+    expect(
+      await adapterFor(fake).findPublished!(request(2, 'identified', FIRST, {replyTo: first, threadRoot: first})),
+    ).toBeNull()
   })
 
   it('does not take an earlier update with the same words and status for the lost one', async () => {
     await start()
     const adapter = adapterFor(fake)
     const first = await adapter.post(request(1, 'investigating', FIRST))
-    const second = await adapter.post(request(2, 'investigating', 'Still investigating; next update in 30 minutes.', {replyTo: first, threadRoot: first}))
+    const second = await adapter.post(
+      request(2, 'investigating', 'Still investigating; next update in 30 minutes.', {
+        replyTo: first,
+        threadRoot: first,
+      }),
+    )
     fake.fail({kind: 'reset'}, 1, {method: 'PATCH', path: '/v1/pages/:page/incidents/:id'})
-    await failure(adapter.post(request(3, 'investigating', 'Still investigating; next update in 30 minutes.', {replyTo: second, threadRoot: first})))
-    expect(await adapterFor(fake).findPublished!(request(3, 'investigating', 'Still investigating; next update in 30 minutes.', {replyTo: second, threadRoot: first}))).toBeNull()
+    await failure(
+      adapter.post(
+        request(3, 'investigating', 'Still investigating; next update in 30 minutes.', {
+          replyTo: second,
+          threadRoot: first,
+        }),
+      ),
+    )
+    expect(
+      await adapterFor(fake).findPublished!(
+        request(3, 'investigating', 'Still investigating; next update in 30 minutes.', {
+          replyTo: second,
+          threadRoot: first,
+        }),
+      ),
+    ).toBeNull()
   })
 
   it('an incident deleted on Statuspage has not taken the update', async () => {
     await start()
     const first = await adapterFor(fake).post(request(1, 'investigating', FIRST))
     fake.incidents[0]!.deleted = true
-    expect(await adapterFor(fake).findPublished!(request(2, 'identified', LATER, {replyTo: first, threadRoot: first}))).toBeNull()
+    expect(
+      await adapterFor(fake).findPublished!(request(2, 'identified', LATER, {replyTo: first, threadRoot: first})),
+    ).toBeNull()
   })
 
   it('without the incident’s id it does not guess which incident a later update went to', async () => {
@@ -423,7 +609,9 @@ describe('statuspage adapter after an interrupted send', () => {
     await adapter.post(request(2, 'identified', LATER, {replyTo: first, threadRoot: first}))
     const e = await failure(adapterFor(fake).findPublished!(request(2, 'identified', LATER)))
     expect(e.retry).toBe('never')
-    expect(e.message).toBe("cannot tell which Statuspage incident the interrupted update went to without the incident's id")
+    expect(e.message).toBe(
+      "cannot tell which Statuspage incident the interrupted update went to without the incident's id",
+    )
     // Words that are nowhere on the page are certainly not there.
     expect(await adapterFor(fake).findPublished!(request(3, 'resolved', 'Resolved.'))).toBeNull()
   })
@@ -435,4 +623,3 @@ describe('statuspage adapter after an interrupted send', () => {
     expect(e.retry).toBe('rate-limit')
   })
 })
-

@@ -11,7 +11,10 @@ import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 let receiver: FakeWebhookReceiver
 afterEach(async () => receiver?.close())
 
-function adapterFor(r: FakeWebhookReceiver, opts: {options?: Record<string, unknown>; credentials?: Record<string, string>; timeoutMs?: number} = {}): ChannelAdapter {
+function adapterFor(
+  r: FakeWebhookReceiver,
+  opts: {options?: Record<string, unknown>; credentials?: Record<string, string>; timeoutMs?: number} = {},
+): ChannelAdapter {
   return createAdapter({
     channel: {name: 'ops-hook', type: 'webhook', kind: CHANNEL_KINDS.webhook, options: opts.options ?? {}},
     credentials: opts.credentials ?? {URL: r.url, SECRET: r.secret},
@@ -30,7 +33,11 @@ function request(over: Partial<PostRequest> & {update?: number; phase?: string} 
       text: 'We are investigating failed calls on Acme Voice.',
       limit: null,
       incident: {update, phase, facts: {service: 'Acme Voice', regions: ['eu', 'us']}},
-      post: {parts: [{text: 'x', length: 1, limit: null}], title: 'Acme Voice outage', link: 'https://status.acme.test/voice-1'},
+      post: {
+        parts: [{text: 'x', length: 1, limit: null}],
+        title: 'Acme Voice outage',
+        link: 'https://status.acme.test/voice-1',
+      },
       idempotencyKey: `candor-voice-1-${update}-ops-hook-${part}`,
     },
     {part, ...over},
@@ -123,7 +130,10 @@ describe('webhook adapter', () => {
   it('sends to api_url in place of the destination origin', async () => {
     receiver = await startFakeWebhookReceiver()
     const path = new URL(receiver.url).pathname
-    const adapter = adapterFor(receiver, {options: {api_url: receiver.origin}, credentials: {URL: `https://hooks.example.invalid${path}`, SECRET: receiver.secret}})
+    const adapter = adapterFor(receiver, {
+      options: {api_url: receiver.origin},
+      credentials: {URL: `https://hooks.example.invalid${path}`, SECRET: receiver.secret},
+    })
     await adapter.post(request())
     expect(receiver.deliveries).toHaveLength(1)
   })
@@ -155,9 +165,13 @@ describe('webhook adapter', () => {
 
     it('a secret that is not base64 fails before anything is sent', async () => {
       receiver = await startFakeWebhookReceiver()
-      const e = await failure(adapterFor(receiver, {credentials: {URL: receiver.url, SECRET: 'hunter2 is my password'}}).post(request()))
+      const e = await failure(
+        adapterFor(receiver, {credentials: {URL: receiver.url, SECRET: 'hunter2 is my password'}}).post(request()),
+      )
       expect(e.retry).toBe('never')
-      expect(e.message).toBe('CANDOR_OPS_HOOK_SECRET is not a Standard Webhooks secret (whsec_ followed by base64); make one with: echo "whsec_$(openssl rand -base64 32)"')
+      expect(e.message).toBe(
+        'CANDOR_OPS_HOOK_SECRET is not a Standard Webhooks secret (whsec_ followed by base64); make one with: echo "whsec_$(openssl rand -base64 32)"',
+      )
       expect(receiver.requests).toHaveLength(0)
     })
 
@@ -166,9 +180,15 @@ describe('webhook adapter', () => {
       receiver = await startFakeWebhookReceiver({secret: short})
       const channel = {name: 'ops-hook', type: 'webhook' as const, kind: CHANNEL_KINDS.webhook, options: {}}
       const check = checkCredentials(channel, {CANDOR_OPS_HOOK_URL: receiver.url, CANDOR_OPS_HOOK_SECRET: short})
-      const expected = 'CANDOR_OPS_HOOK_SECRET holds 16 bytes after whsec_, fewer than the 24 a signing secret needs; make one with: echo "whsec_$(openssl rand -base64 32)" (and give the receiver the same)'
+      const expected =
+        'CANDOR_OPS_HOOK_SECRET holds 16 bytes after whsec_, fewer than the 24 a signing secret needs; make one with: echo "whsec_$(openssl rand -base64 32)" (and give the receiver the same)'
       expect(check).toMatchObject({ok: false, missing: [], problem: expected})
-      expect(checkCredentials(channel, {CANDOR_OPS_HOOK_URL: receiver.url, CANDOR_OPS_HOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`})).toMatchObject({ok: true})
+      expect(
+        checkCredentials(channel, {
+          CANDOR_OPS_HOOK_URL: receiver.url,
+          CANDOR_OPS_HOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+        }),
+      ).toMatchObject({ok: true})
       const e = await failure(adapterFor(receiver, {credentials: {URL: receiver.url, SECRET: short}}).post(request()))
       expect(e).toMatchObject({retry: 'never', message: expected})
       expect(e.message).not.toContain(short)
@@ -177,7 +197,9 @@ describe('webhook adapter', () => {
 
     it('an invalid URL fails without sending and without printing it', async () => {
       receiver = await startFakeWebhookReceiver()
-      const adapter = adapterFor(receiver, {credentials: {URL: 'hooks.example.com/abc-secret-token', SECRET: receiver.secret}})
+      const adapter = adapterFor(receiver, {
+        credentials: {URL: 'hooks.example.com/abc-secret-token', SECRET: receiver.secret},
+      })
       const e = await failure(adapter.post(request()))
       expect(e).toMatchObject({retry: 'never', message: 'CANDOR_OPS_HOOK_URL is not a valid http(s) URL'})
       expect(adapter.describeTarget()).not.toContain('abc-secret-token')
@@ -192,7 +214,9 @@ describe('webhook adapter', () => {
       const adapter = adapterFor(receiver)
       const same = await failure(adapter.post(request()))
       expect(same).toMatchObject({retry: 'never', mayHaveArrived: false})
-      expect(same.message).toBe(`webhook ${receiver.origin} answered 308 redirecting to ${receiver.origin} (same path); Candor does not follow redirects: point the channel at the new URL`)
+      expect(same.message).toBe(
+        `webhook ${receiver.origin} answered 308 redirecting to ${receiver.origin} (same path); Candor does not follow redirects: point the channel at the new URL`,
+      )
       const other = await failure(adapter.post(request({update: 2})))
       expect(other.message).toContain(`answered 301 redirecting to ${receiver.origin} (another path)`)
       expect(other.message).not.toContain('moved-secret-path')
@@ -247,7 +271,10 @@ describe('webhook adapter', () => {
       const adapter = adapterFor(receiver)
       expect((await failure(adapter.post(request()))).retry).toBe('transient')
       const e = await failure(adapter.post(request()))
-      expect(e).toMatchObject({retry: 'never', message: `webhook ${receiver.origin} answered 422: unknown event type candor.update`})
+      expect(e).toMatchObject({
+        retry: 'never',
+        message: `webhook ${receiver.origin} answered 422: unknown event type candor.update`,
+      })
     })
 
     it('a receiver that hangs past the timeout is transient', async () => {
@@ -263,7 +290,9 @@ describe('webhook adapter', () => {
       receiver.fail({kind: 'reset'})
       const e = await failure(adapterFor(receiver).post(request()))
       expect(e.retry).toBe('transient')
-      expect(e.message).toMatch(new RegExp(`^could not reach webhook ${receiver.origin} \\(connection (reset|closed)\\)$`))
+      expect(e.message).toMatch(
+        new RegExp(`^could not reach webhook ${receiver.origin} \\(connection (reset|closed)\\)$`),
+      )
       noSecrets(e)
     })
 
@@ -282,7 +311,12 @@ describe('webhook adapter', () => {
       receiver = await startFakeWebhookReceiver()
       const body = JSON.stringify({type: 'candor.update'})
       const old = new Date(Date.now() - 10 * 60_000)
-      const headers = {'content-type': 'application/json', 'webhook-id': 'msg_stale', 'webhook-timestamp': String(Math.floor(old.getTime() / 1000)), 'webhook-signature': new Webhook(receiver.secret).sign('msg_stale', old, body)}
+      const headers = {
+        'content-type': 'application/json',
+        'webhook-id': 'msg_stale',
+        'webhook-timestamp': String(Math.floor(old.getTime() / 1000)),
+        'webhook-signature': new Webhook(receiver.secret).sign('msg_stale', old, body),
+      }
       const res = await fetch(receiver.url, {method: 'POST', headers, body})
       expect(res.status).toBe(400)
       expect(await res.json()).toEqual({error: 'Message timestamp too old'})

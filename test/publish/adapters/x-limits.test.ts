@@ -30,7 +30,9 @@ describe('X adapter: answers that are not a post', () => {
     const e = await deliveryFailure(adapterFor(fake).post(request('We are investigating failed calls.')), secrets)
     expect(e.retry).toBe('never')
     const reset = /resets at (\S+Z),/.exec(e.message)?.[1]
-    expect(e.message).toMatch(/^X's 24-hour post limit for this account is used up \(429\); it resets at \S+Z, then run candor retry$/)
+    expect(e.message).toMatch(
+      /^X's 24-hour post limit for this account is used up \(429\); it resets at \S+Z, then run candor retry$/,
+    )
     const resetSeconds = Date.parse(reset!) / 1000
     expect(resetSeconds).toBeGreaterThanOrEqual(before + 20 * 3600)
     expect(resetSeconds).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 20 * 3600)
@@ -49,8 +51,15 @@ describe('X adapter: answers that are not a post', () => {
   it('a redirect is a failed delivery naming where it points, and is not followed', async () => {
     fake = await startFakeX({credentials: X_CREDENTIALS})
     fake.fail({status: 307, location: 'https://api.x.example/2/tweets?token=abc'})
-    const e = await deliveryFailure(adapterFor(fake).post(request('We are investigating failed calls.')), [...secrets, 'token=abc'])
-    expect(e).toMatchObject({retry: 'never', message: 'X answered a redirect to https://api.x.example/2/tweets; Candor does not follow redirects: point api_url at the new URL'})
+    const e = await deliveryFailure(adapterFor(fake).post(request('We are investigating failed calls.')), [
+      ...secrets,
+      'token=abc',
+    ])
+    expect(e).toMatchObject({
+      retry: 'never',
+      message:
+        'X answered a redirect to https://api.x.example/2/tweets; Candor does not follow redirects: point api_url at the new URL',
+    })
     expect(fake.requests.map((r) => r.method)).toEqual(['POST'])
     expect(fake.tweets).toHaveLength(0)
   })
