@@ -1,4 +1,3 @@
-import {randomBytes} from 'node:crypto'
 import {constants, promises as fs} from 'node:fs'
 import path from 'node:path'
 import type {RemotePost} from '../../services/incident/events.js'
@@ -12,6 +11,7 @@ import {
 import {makeFolder} from '../../infrastructure/fs/make-folder.js'
 import {optionsOf} from '../kind.js'
 import {markdownKind} from './kind.js'
+import {createFileExclusive, replaceFileAtomic, syncFolder} from '../../infrastructure/fs/atomic-write.js'
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 /** Starts each update's section; what makes retries idempotent and retractions possible. */
@@ -74,71 +74,6 @@ async function readIfExists(file: string): Promise<string | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
   }
-}
-
-/** Makes a rename or link durable: fsync the folder (not possible everywhere; best effort). */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await fs.open(dir, 'r')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-  } catch {
-    // Some platforms cannot open a folder for syncing.
-  }
-}
-
-/** Writes a synced temp file beside `target` and returns its path. */
-async function writeTemp(target: string, content: string): Promise<string> {
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`)
-  const handle = await fs.open(tmp, 'wx')
-  try {
-    await handle.writeFile(content, 'utf8')
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  return tmp
-}
-
-/**
- * Creates `target` only if it does not exist, complete or not at all: a hard link of a
- * synced temp file fails with EEXIST instead of replacing. Returns false if it exists.
- * Where hard links are not supported, falls back to an exclusive open.
- */
-async function createExclusive(target: string, content: string): Promise<boolean> {
-  const tmp = await writeTemp(target, content)
-  try {
-    await fs.link(tmp, target)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'EEXIST') return false
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'ENOSYS') throw error
-    try {
-      await fs.writeFile(target, content, {flag: 'wx'})
-    } catch (fallback) {
-      if ((fallback as NodeJS.ErrnoException).code === 'EEXIST') return false
-      throw fallback
-    }
-  } finally {
-    await fs.rm(tmp, {force: true})
-  }
-  await syncDir(path.dirname(target))
-  return true
-}
-
-/** Replaces `target` atomically: readers see the old file or the new one, never half. */
-async function replaceAtomic(target: string, content: string): Promise<void> {
-  const tmp = await writeTemp(target, content)
-  try {
-    await fs.rename(tmp, target)
-  } catch (error) {
-    await fs.rm(tmp, {force: true})
-    throw error
-  }
-  await syncDir(path.dirname(target))
 }
 
 async function startedAt(store: IncidentStore | undefined, id: string, now: Date): Promise<Date> {
@@ -241,7 +176,7 @@ export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter 
         let current = await readIfExists(target)
         if (current === undefined) {
           // First update (or the file was removed since): create it, never over someone else's.
-          if (await createExclusive(target, frontMatter(req, started) + section(req, now))) return remote(file)
+          if (await createFileExclusive(target, frontMatter(req, started) + section(req, now))) return remote(file)
           current = await readIfExists(target)
           if (current === undefined)
             throw new DeliveryError(`${display(file)} appeared and vanished while writing; try again`, {
@@ -254,7 +189,7 @@ export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter 
         // A function, not a string: in a replacement string, a title's `$&`, `$'` or `$$` would be patterns.
         const title = `title: ${yamlString(req.post.title ?? '')}`
         const titled = req.post.title ? current.replace(/^title: .*$/m, () => title) : current
-        await replaceAtomic(target, titled.trimEnd() + '\n' + section(req, now))
+        await replaceFileAtomic(target, titled.trimEnd() + '\n' + section(req, now))
         return remote(file)
       } catch (error) {
         throw fail(error, `write ${display(file ?? 'the post file')}`)
@@ -276,9 +211,9 @@ export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter 
         // Retracting the only update retracts the post: an empty post would still be published.
         if (sectionCount(rest) === 0) {
           await fs.rm(target)
-          await syncDir(dir)
+          await syncFolder(dir)
         } else {
-          await replaceAtomic(target, rest.trimEnd() + '\n')
+          await replaceFileAtomic(target, rest.trimEnd() + '\n')
         }
       } catch (error) {
         throw fail(error, `remove update ${update} from ${display(remote.id)}`)
