@@ -39,6 +39,7 @@ export abstract class CandorCommand extends Command {
     // bin/run.js installed it already (src/cli/main.ts); this covers a command run some
     // other way (Command.run), before oclif's init logs argv under DEBUG.
     installOutputRedaction([...secretValues(this.env), ...storeSecrets(this.argv, this.env)])
+    // Compiled templates kept between runs: a preview in a fresh process skips Handlebars' compile.
     useTemplateCache(processTemplateCache)
     await super.init()
     // A leak risk is worth saying even under --json (it goes to stderr).

@@ -2,8 +2,6 @@ import {execute} from '@oclif/core'
 import {secretValues} from '../services/publish/credentials.js'
 import {processEnvironment} from '../infrastructure/env.js'
 import {storeSecrets} from '../infrastructure/store/url.js'
-import {processTemplateCache} from '../infrastructure/template-cache.js'
-import {useTemplateCache} from '../services/render/template-cache-port.js'
 import {installOutputRedaction} from './redact-output.js'
 
 /**
@@ -15,7 +13,5 @@ import {installOutputRedaction} from './redact-output.js'
 export async function run(bin: string): Promise<void> {
   const env = processEnvironment()
   installOutputRedaction([...secretValues(env), ...storeSecrets(process.argv.slice(2), env)])
-  // Compiled templates kept between runs: a preview in a fresh process skips Handlebars' compile.
-  useTemplateCache(processTemplateCache)
   await execute({dir: bin})
 }

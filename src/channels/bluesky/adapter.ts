@@ -6,7 +6,7 @@ import {envPrefix} from '../env-prefix.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../../infrastructure/http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
 import {optionsOf} from '../kind.js'
-import {blueskyKind} from './kind.js'
+import type {blueskyKind} from './kind.js'
 
 /**
  * Bluesky over XRPC with plain fetch (the `@atproto/api` agent takes over a second to load
@@ -207,7 +207,7 @@ function strongRef(post: RemotePost, role: string): StrongRef {
 }
 
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
-  const options = optionsOf(blueskyKind, channel.options)
+  const options = optionsOf(channel.kind as typeof blueskyKind, channel.options)
   checkAdapterEndpoint({channel, credentials, env})
   // Another PDS travels with the app password (CANDOR_<CHANNEL>_SERVICE), else the playbook's.
   const service = endpointSetting({channel, credentials, env}, 'service') ?? DEFAULT_SERVICE

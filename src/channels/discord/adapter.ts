@@ -4,7 +4,7 @@ import {envPrefix} from '../env-prefix.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../../infrastructure/http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
 import {optionsOf} from '../kind.js'
-import {discordKind} from './kind.js'
+import type {discordKind} from './kind.js'
 
 interface DiscordErrorBody {
   code?: number
@@ -73,7 +73,7 @@ export function classifyDiscordError(res: HttpResponse, channel: string, now: Da
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
   checkAdapterEndpoint({channel, credentials, env})
   const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')
-  const {username, avatar_url: avatarUrl} = optionsOf(discordKind, channel.options)
+  const {username, avatar_url: avatarUrl} = optionsOf(channel.kind as typeof discordKind, channel.options)
   const variable = `${envPrefix(channel.name)}WEBHOOK_URL`
   const raw = credentials.WEBHOOK_URL ?? ''
   const parsed = URL.canParse(raw) ? new URL(raw) : undefined

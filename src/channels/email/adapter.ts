@@ -9,7 +9,7 @@ import {
 import {envPrefix} from '../env-prefix.js'
 import {networkCause} from '../../infrastructure/http.js'
 import {optionsOf} from '../kind.js'
-import {emailKind} from './kind.js'
+import type {emailKind} from './kind.js'
 
 /** What Candor shows of an SMTP_URL: never the password. */
 export interface SmtpServer {
@@ -129,7 +129,7 @@ export function classifyEmailError(
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs}): ChannelAdapter => {
   const urlVar = `${envPrefix(channel.name)}SMTP_URL`
   const server = parseSmtpUrl(credentials.SMTP_URL)
-  const options = optionsOf(emailKind, channel.options)
+  const options = optionsOf(channel.kind as typeof emailKind, channel.options)
   const {from, to} = options
   const bcc = options.bcc ?? []
   const listId = options.list_id?.trim()

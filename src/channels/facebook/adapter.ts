@@ -4,7 +4,7 @@ import {envPrefix} from '../env-prefix.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../../infrastructure/http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
 import {optionsOf} from '../kind.js'
-import {facebookKind} from './kind.js'
+import type {facebookKind} from './kind.js'
 
 const GRAPH_API = 'https://graph.facebook.com'
 /**
@@ -100,7 +100,7 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   checkAdapterEndpoint({channel, credentials, env})
   const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')
   const root = (apiUrl ?? GRAPH_API).replace(/\/+$/, '')
-  const options = optionsOf(facebookKind, channel.options)
+  const options = optionsOf(channel.kind as typeof facebookKind, channel.options)
   const version = options.graph_version ?? VERSION_AT_END.exec(root)?.[1] ?? GRAPH_VERSION
   const base = `${root.replace(VERSION_AT_END, '')}/${version}`
   const pageId = options.page_id

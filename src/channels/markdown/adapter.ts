@@ -10,7 +10,7 @@ import {
 } from '../../services/publish/adapter.js'
 import {makeFolder} from '../../infrastructure/fs/make-folder.js'
 import {optionsOf} from '../kind.js'
-import {markdownKind} from './kind.js'
+import type {markdownKind} from './kind.js'
 import {createFileExclusive, replaceFileAtomic, syncFolder} from '../../infrastructure/fs/atomic-write.js'
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
@@ -104,7 +104,7 @@ export function postFileName(id: string, started: Date): string {
  * is already in the file is not written again, so `candor retry` simply sends it again.
  */
 export const createAdapter: AdapterFactory = ({channel, store}): ChannelAdapter => {
-  const {dir: configured, tags = []} = optionsOf(markdownKind, channel.options)
+  const {dir: configured, tags = []} = optionsOf(channel.kind as typeof markdownKind, channel.options)
   const dir = path.resolve(configured)
   const display = (file: string) => path.join(configured, file)
 

@@ -4,7 +4,7 @@ import {envPrefix} from '../env-prefix.js'
 import {errorFromResponse, httpRequest, joinUrl, type HttpResponse} from '../../infrastructure/http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
 import {optionsOf} from '../kind.js'
-import {mastodonKind} from './kind.js'
+import type {mastodonKind} from './kind.js'
 
 /**
  * Mastodon through its REST API (`POST /api/v1/statuses`) with plain fetch.
@@ -74,7 +74,7 @@ function isOk(res: HttpResponse): boolean {
 }
 
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
-  const options = optionsOf(mastodonKind, channel.options)
+  const options = optionsOf(channel.kind as typeof mastodonKind, channel.options)
   checkAdapterEndpoint({channel, credentials, env})
   // The instance travels with the token (CANDOR_<CHANNEL>_INSTANCE), else the playbook's.
   const instance = endpointSetting({channel, credentials, env}, 'instance')

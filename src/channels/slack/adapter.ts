@@ -10,7 +10,7 @@ import {
 } from '../../infrastructure/http.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
 import {optionsOf} from '../kind.js'
-import {slackKind} from './kind.js'
+import type {slackKind} from './kind.js'
 
 const SLACK_API = 'https://slack.com/api'
 /** Web API errors worth retrying; every other `error` is final. */
@@ -93,7 +93,7 @@ export function classifySlackError(
  */
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
   checkAdapterEndpoint({channel, credentials, env})
-  const slackChannel = optionsOf(slackKind, channel.options).channel || undefined
+  const slackChannel = optionsOf(channel.kind as typeof slackKind, channel.options).channel || undefined
   if (!slackChannel) return webhookAdapter(channel.name, credentials.WEBHOOK_URL ?? '', timeoutMs)
 
   const apiUrl = endpointSetting({channel, credentials, env}, 'api_url')

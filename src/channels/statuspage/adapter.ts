@@ -6,7 +6,7 @@ import {isFinalStatus, statusForPhase as mapPhase, WINDOW_FACTS, type Statuspage
 import {isIsoTime, type PlaybookKind} from '../../domain/playbook/model.js'
 import {checkAdapterEndpoint, endpointSetting} from '../../services/publish/endpoint-trust.js'
 import {optionsOf} from '../kind.js'
-import {statuspageKind} from './kind.js'
+import type {statuspageKind} from './kind.js'
 
 const PLATFORM = 'Statuspage'
 const DEFAULT_API = 'https://api.statuspage.io'
@@ -88,7 +88,7 @@ function updatesOf(incident: IncidentAnswer): IncidentUpdate[] {
 const comparable = (text: string) => text.replace(/\s+/g, ' ').trim()
 
 export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, env}): ChannelAdapter => {
-  const options = optionsOf(statuspageKind, channel.options)
+  const options = optionsOf(channel.kind as typeof statuspageKind, channel.options)
   // The paths below carry /v1; accept a base given with it as well.
   checkAdapterEndpoint({channel, credentials, env})
   const base = (endpointSetting({channel, credentials, env}, 'api_url') ?? DEFAULT_API)
