@@ -1,3 +1,4 @@
+import type {PlaybookKind} from '../domain/playbook-kind.js'
 /**
  * What every channel kind declares (src/channels/<name>/kind.ts): domain rules only,
  * no I/O and no adapter code. The registry (registry.ts) lists the kinds.
@@ -190,6 +191,31 @@ export interface ChannelKind<S extends OptionSchema = OptionSchema> {
   credentialProblem?(values: Record<string, string>, prefix: string): string | undefined
   /** Where its requests go; absent for channels that send no HTTP requests with credentials. */
   endpoint?(config: OptionsOf<S>): EndpointSpec
+  /** The public hosts its options name (the status site's `base_url`): links to them are never "internal". */
+  publicHosts?(config: OptionsOf<S>): string[]
+  /**
+   * What this channel needs from the rest of the playbook (a Statuspage channel: a status for
+   * every phase it posts in), checked when the playbook loads; each problem at a YAML path.
+   */
+  playbookProblems?(channel: ChannelInPlaybook<S>): PlaybookProblem[]
+}
+
+/** A channel as the playbook around it declares it: what `playbookProblems` checks. */
+export interface ChannelInPlaybook<S extends OptionSchema = OptionSchema> {
+  name: string
+  options: OptionsOf<S>
+  playbookKind: PlaybookKind
+  /** Each phase, with the channels it posts to. */
+  phases: ReadonlyMap<string, {posts: readonly string[]}>
+  /** Each declared fact's type. */
+  factTypes: ReadonlyMap<string, string>
+}
+
+/** A problem at a path in the playbook's YAML (`key`: at the key, not its value). */
+export interface PlaybookProblem {
+  path: Array<string | number>
+  message: string
+  key?: boolean
 }
 
 /** Declares a kind with its option types inferred from its schema. */

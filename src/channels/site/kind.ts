@@ -21,4 +21,6 @@ export const siteKind = channelKind({
   options,
   credentials: () => [],
   credentialFields: {},
+  publicHosts: (config) =>
+    config.base_url && URL.canParse(config.base_url) ? [new URL(config.base_url).hostname] : [],
 })

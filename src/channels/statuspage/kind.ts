@@ -1,3 +1,4 @@
+import {statuspagePlaybookProblems} from './playbook-checks.js'
 import {apiUrlEndpoint, channelKind, commonOptions, list, map, oneOf, text, titleOption} from '../kind.js'
 import type {OptionsOf} from '../kind.js'
 
@@ -30,4 +31,5 @@ export const statuspageKind = channelKind({
     defaultOrigin: 'https://api.statuspage.io',
     officialHosts: ['api.statuspage.io'],
   }),
+  playbookProblems: (channel) => statuspagePlaybookProblems(channel),
 })

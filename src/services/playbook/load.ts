@@ -21,7 +21,7 @@ import {readPhases} from './phases.js'
 import {PostReader} from './posts.js'
 import {describe, isMapping, problemList, sortProblems, type Mapping, type Path, type ProblemList} from './problems.js'
 import {readSettings} from './settings.js'
-import {statuspageProblems} from './statuspage-checks.js'
+import {channelPlaybookProblems} from './channel-checks.js'
 import {TemplateChecks} from './template-checks.js'
 
 export {channelLocale, templateLocale} from '../../domain/playbook/locale.js'
@@ -139,7 +139,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
     templatesOf: options.templatesOf,
   })
   const phases = readPhases(root, list, templates, posts, options.templatesOf)
-  statuspageProblems(header.kind, channels, isMapping(root.phases) ? root.phases : {}, facts, list.problem)
+  channelPlaybookProblems(header.kind, channels, isMapping(root.phases) ? root.phases : {}, facts, list.problem)
 
   const {problems, warnings} = list
   sortProblems(problems, shown)

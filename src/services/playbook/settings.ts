@@ -109,7 +109,7 @@ function readPolicy(
   }
   for (const spec of facts.values()) for (const host of urlHosts(spec.default)) publicHosts.add(host)
   for (const channel of channels.values())
-    if (channel.type === 'site') for (const host of urlHosts(channel.options.base_url)) publicHosts.add(host)
+    for (const host of channel.kind.publicHosts?.(channel.options) ?? []) publicHosts.add(host.toLowerCase())
   return {forbid, internalHosts, publicHosts: [...publicHosts]}
 }
 
