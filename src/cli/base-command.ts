@@ -40,7 +40,7 @@ export abstract class CandorCommand extends Command {
     // other way (Command.run), before oclif's init logs argv under DEBUG.
     installOutputRedaction([...secretValues(this.env), ...storeSecrets(this.argv, this.env)])
     // Compiled templates kept between runs: a preview in a fresh process skips Handlebars' compile.
-    useTemplateCache(processTemplateCache)
+    useTemplateCache(() => processTemplateCache(this.env))
     await super.init()
     // A leak risk is worth saying even under --json (it goes to stderr).
     const warning = envFileWarning()

@@ -5,7 +5,7 @@ export const ENVIRONMENT: Array<[string, string]> = [
   ['CANDOR_STATE_DIR', 'state directory (default: .candor/ here or in the nearest parent)'],
   ['CANDOR_STORE', 'team mode store: postgres://USER@HOST/DB, or a directory'],
   ['CANDOR_USER', 'who acts, for the journal (default: git user.name)'],
-  ['CANDOR_CACHE_DIR', 'template cache (default ~/.cache/candor); CANDOR_CACHE=off turns it off (not read from .env)'],
+  ['CANDOR_CACHE_DIR', 'template cache (default ~/.cache/candor); CANDOR_CACHE=off turns it off'],
   ['CANDOR_TRUSTED_HOSTS', "hosts a playbook's api_url may send credentials to, comma-separated"],
   ['CANDOR_<CHANNEL>_*', 'channel credentials'],
   ['./.env', 'the CANDOR_* settings above, under the environment (which wins)'],

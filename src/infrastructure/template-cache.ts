@@ -33,7 +33,7 @@ const FORMAT = 1
 // Entries untouched for this long are removed when new ones are written.
 const MAX_AGE_MS = 90 * 86_400_000
 
-export function templateCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function templateCacheDir(env: Record<string, string | undefined> = process.env): string | undefined {
   if ((env.CANDOR_CACHE ?? '').toLowerCase() === 'off') return undefined
   if (env.CANDOR_CACHE_DIR) return path.resolve(env.CANDOR_CACHE_DIR)
   const base =
@@ -141,9 +141,9 @@ export class DiskTemplateCache implements TemplateCache {
 let shared: TemplateCache | null | undefined
 
 /** The process's cache, or null when it is turned off (read from the environment on first use). */
-export function processTemplateCache(): TemplateCache | null {
+export function processTemplateCache(env: Record<string, string | undefined> = process.env): TemplateCache | null {
   if (shared === undefined) {
-    const dir = templateCacheDir()
+    const dir = templateCacheDir(env)
     shared = dir ? new DiskTemplateCache(dir) : null
   }
   return shared
