@@ -117,3 +117,61 @@ describe('unescapeHtml', () => {
     expect(unescapeHtml('&copy; &#40;')).toBe('&copy; &#40;')
   })
 })
+
+describe('edit edge cases', () => {
+  const x = () => playbook().channels.get('x')!
+  const part = (text: string) => ({text, length: text.length, limit: 280})
+  const xPost = (...texts: string[]) => ({channel: 'x', type: 'x', parts: texts.map(part)}) as unknown as RenderedPostRecord
+
+  it('a single part keeps a numbering-like ending; no parts is empty text', () => {
+    expect(editableText(xPost('see note (1/2)'), x())).toBe('see note (1/2)')
+    expect(editableText(xPost(), x())).toBe('')
+  })
+
+  it('strips only the numbering at the end of each part, with numbers of any width', () => {
+    expect(editableText(xPost('a (1/2) b (10/11)', 'c (11/11)'), x())).toBe('a (1/2) b c')
+  })
+
+  it('leaves entities alone on a text channel', () => {
+    expect(editableText(xPost('a &amp; b'), x())).toBe('a &amp; b')
+  })
+
+  it('puts each header on its own line', () => {
+    const post = {channel: 'mail', type: 'email', parts: [part('body')], subject: 'S', title: 'T', link: 'https://l.example'} as unknown as RenderedPostRecord
+    expect(editableText(post, playbook().channels.get('mail')!)).toBe('Subject: S\nTitle: T\nLink: https://l.example\n\nbody')
+  })
+
+  it('reads old Mac line ends, and takes only whole lines as headers', () => {
+    const post = {channel: 'mail', type: 'email', parts: [part('x')], subject: 'S'} as unknown as RenderedPostRecord
+    expect(parseEdit(post, 'Subject: s\rbody')).toEqual({text: 'body', fields: {subject: 's'}})
+    expect(parseEdit(post, '- Subject: s')).toEqual({text: '- Subject: s', fields: {}})
+    expect(parseEdit(post, 'Subject: a\u2028b')).toEqual({text: 'Subject: a\u2028b', fields: {}})
+  })
+
+  it('sets only the forms the post has', () => {
+    const p = playbook()
+    const revised = reviseFromEdit(p, rendered(p, 'x'), 'new', resolveFacts(p, {service: 'A'}))
+    expect(Object.keys(revised).sort()).toEqual(['channel', 'errors', 'parts', 'type', 'violations', 'warnings'])
+  })
+
+  it('renders the HTML part for an email post, and for any post that had one', () => {
+    const p = playbook()
+    const facts = resolveFacts(p, {service: 'A'})
+    const {html: _h, ...mailWithoutHtml} = rendered(p, 'mail')
+    expect(reviseFromEdit(p, mailWithoutHtml, 'a<b', facts).html).toBe('<p>a&lt;b</p>')
+    expect(reviseFromEdit(p, {...rendered(p, 'x'), html: '<p>old</p>'}, 'a<b', facts).html).toBe('<p>a&lt;b</p>')
+  })
+
+  it('runs the policy on the edit: its errors, its overrides as warnings, and the configured secrets', () => {
+    const p = playbook()
+    const facts = resolveFacts(p, {service: 'A'})
+    const blocked = reviseFromEdit(p, rendered(p, 'x'), 'db at 10.0.0.12', facts)
+    expect(blocked.errors.join('\n')).toContain('private-ip')
+    expect(blocked.violations.map((v) => v.rule)).toEqual(['private-ip'])
+    const allowed = reviseFromEdit(p, rendered(p, 'x'), 'db at 10.0.0.12', facts, ['private-ip'])
+    expect(allowed.errors).toEqual([])
+    expect(allowed.warnings.join('\n')).toContain('overridden with --allow')
+    const secret = reviseFromEdit(p, rendered(p, 'x'), 'token Zq81vZ0pLmXy42', facts, [], undefined, [{name: 'CANDOR_X_ACCESS_TOKEN', value: 'Zq81vZ0pLmXy42'}])
+    expect(secret.errors.join('\n')).toContain('CANDOR_X_ACCESS_TOKEN')
+  })
+})

@@ -45,6 +45,10 @@ describe('postToHtml', () => {
     }
   })
 
+  it('trims text with block markup', () => {
+    expect(postToHtml('  <p>x</p>\n')).toBe('<p>x</p>')
+  })
+
   it('wraps text whose tags are not block tags', () => {
     expect(postToHtml('<b>bold</b>')).toBe('<p><b>bold</b></p>')
     expect(postToHtml('<pref>x')).toBe('<p><pref>x</p>')
@@ -88,6 +92,7 @@ describe('linkify', () => {
   it('does not link a scheme with nothing after it', () => {
     expect(linkify('https://')).toBe('https://')
     expect(linkify('https://.')).toBe('https://.')
+    expect(linkify('http://.')).toBe('http://.')
   })
 
   it('leaves the insides of links alone, also nested or with attributes, and links again after them', () => {
@@ -105,5 +110,8 @@ describe('linkify', () => {
     expect(linkify('</a></a><a>https://in.example</a>')).toBe('</a></a><a>https://in.example</a>')
     expect(linkify('<abbr>https://a.example</abbr>')).toBe('<abbr><a href="https://a.example">https://a.example</a></abbr>')
     expect(linkify('<a>x</abbr>https://in.example')).toBe('<a>x</abbr>https://in.example')
+    // Only a tag that is itself a link opens or closes one, not one that mentions it in an attribute.
+    expect(linkify('<b title="<a b">https://a.example')).toBe('<b title="<a b"><a href="https://a.example">https://a.example</a>')
+    expect(linkify('<a>x<b title="</a>">https://in.example')).toBe('<a>x<b title="</a>">https://in.example')
   })
 })
