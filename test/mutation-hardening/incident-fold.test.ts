@@ -94,6 +94,43 @@ describe('foldIncident', () => {
   })
 })
 
+describe('foldIncident: deliveries', () => {
+  const attempt = (update: number, channel: string, part: number): Event => ({type: 'delivery_attempt', update, channel, part, attempt: 1})
+
+  it('counts attempts, marks a part being sent, and never takes a published part back to sending', () => {
+    const state = foldIncident(journal(opened, rendered(1, 'investigating'), attempt(1, 'x', 1), attempt(1, 'x', 1), published(1, 'x', 1, 'x1'), attempt(1, 'x', 1)))
+    expect(state.updates[0].deliveries.get('x')!.parts[0]).toMatchObject({status: 'published', attempts: 2})
+    const sending = foldIncident(journal(opened, rendered(1, 'investigating'), attempt(1, 'x', 1)))
+    expect(sending.updates[0].deliveries.get('x')!.parts[0]).toMatchObject({status: 'sending', attempts: 1})
+  })
+
+  it('ignores attempts and results for updates, channels or parts it does not have', () => {
+    const events = journal(
+      opened,
+      rendered(1, 'investigating'),
+      attempt(2, 'x', 1),
+      attempt(1, 'y', 1),
+      attempt(1, 'x', 2),
+      published(2, 'x', 1, 'a'),
+      published(1, 'y', 1, 'b'),
+      published(1, 'x', 2, 'c'),
+      {type: 'retraction', update: 1, channel: 'y', part: 1, status: 'deleted'},
+    )
+    const state = foldIncident(events)
+    expect(state.updates[0].deliveries.get('x')!.parts).toEqual([{part: 1, text: 'x 1', status: 'pending', attempts: 0}])
+    expect(state.phase).toBeUndefined()
+  })
+
+  it('only a published result with a post moves the phase on; an older update published later does not move it back', () => {
+    const failed = foldIncident(journal(opened, rendered(1, 'investigating'), {type: 'delivery_result', update: 1, channel: 'x', part: 1, status: 'failed', error: 'no'}))
+    expect(failed.phase).toBeUndefined()
+    const noPost = foldIncident(journal(opened, rendered(1, 'resolved'), {type: 'delivery_result', update: 1, channel: 'x', part: 1, status: 'published'}))
+    expect([noPost.phase, noPost.resolved]).toEqual([undefined, false])
+    const late = foldIncident(journal(opened, rendered(1, 'investigating'), rendered(2, 'identified'), published(2, 'x', 1, 'x2'), published(1, 'x', 1, 'x1')))
+    expect(late.phase).toBe('identified')
+  })
+})
+
 describe('foldIncident: drafts', () => {
   it('a new draft is pending, without approvals, and "again" only when it says so', () => {
     const state = foldIncident(journal(opened, draft('d1'), draft('d2', {again: true})))
