@@ -63,3 +63,39 @@ describe('retracting a thread', () => {
     expect(journaled).toEqual([[3, 'failed']])
   })
 })
+
+describe('retract: what it refuses and what it warns about', () => {
+  async function twoUpdates() {
+    const dir = tempDir()
+    const fake = await startFakeX({credentials: X_CREDENTIALS})
+    fakes.push(fake)
+    const store = new FileIncidentStore(path.join(dir, 'state'))
+    const incident = await openIncident(store, {playbook: writeXPlaybook(dir, {x: fake}), facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'alice'})
+    const deps = {store, actor: 'alice', env: xEnv('X'), reporter: {progress() {}}, backoffMs: 5, timeoutMs: 2000}
+    await publishUpdate({incident: incident.id, phase: 'investigating', facts: {}, yes: true, interactive: false}, deps)
+    await publishUpdate({incident: incident.id, phase: 'identified', facts: {}, yes: true, interactive: false}, deps)
+    return {fake, store, id: incident.id, deps: {store, actor: 'alice', env: xEnv('X')}}
+  }
+
+  it('names the updates and channels there are when asked for others, and deletes nothing unconfirmed', async () => {
+    const s = await twoUpdates()
+    await expect(retractUpdate({incident: s.id, update: 7}, s.deps)).rejects.toMatchObject({code: 'unknown_update', suggestions: ['Updates: 1 (investigating), 2 (identified)']})
+    await expect(retractUpdate({incident: s.id, update: 2, channels: ['x', 'mail']}, s.deps)).rejects.toMatchObject({code: 'unknown_channel', message: 'update 2 has no post on mail', suggestions: ['Channels of update 2: x']})
+    await expect(retractUpdate({incident: s.id, update: 2}, {...s.deps, env: {}})).rejects.toMatchObject({code: 'credentials_missing'})
+    await expect(retractUpdate({incident: s.id, update: 2, confirm: async () => false}, s.deps)).rejects.toMatchObject({code: 'aborted', exit: 4})
+    expect(s.fake.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0)
+  })
+
+  it('warns that later updates stay up as replies when the thread root goes, and says so once it is gone', async () => {
+    const s = await twoUpdates()
+    let asked: {warnings: string[]; posts: Array<{channel: string; ids: string[]}>} | undefined
+    const first = await retractUpdate({incident: s.id, update: 1, confirm: async (summary) => ((asked = summary), true)}, s.deps)
+    const warning = "x: update 1 starts the incident's thread; update 2 will stay up as a reply to a deleted post (retract it too to take the whole thread down)"
+    expect(first.warnings).toEqual([warning])
+    expect(asked).toMatchObject({update: 1, phase: 'investigating', warnings: [warning], posts: [{channel: 'x', ids: [s.fake.tweets[0].id]}]})
+    const again = await retractUpdate({incident: s.id, update: 1}, s.deps)
+    expect(again).toMatchObject({phase: 'investigating', warnings: [], retractions: [{channel: 'x', status: 'already-retracted', ids: []}]})
+    // The newest update has nothing after it: no warning.
+    expect((await retractUpdate({incident: s.id, update: 2}, s.deps)).warnings).toEqual([])
+  })
+})
