@@ -1,4 +1,4 @@
-// Mutation testing (docs/testing-mutation.md): `npm run mutate`, or one module:
+// Mutation testing (docs/testing.md, "Mutation testing"): `npm run mutate`, or one module:
 // `npm run mutate -- --mutate src/services/publish/retract.ts`.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
