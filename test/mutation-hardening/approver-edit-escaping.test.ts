@@ -4,7 +4,7 @@
  * mutants of services/publish/edit.ts that drop or bypass that escaping.
  */
 import {describe, expect, it} from 'vitest'
-import {resolveFacts} from '../../src/domain/facts.js'
+import {resolveFacts} from '../../src/domain/playbook/facts.js'
 import type {Playbook} from '../../src/domain/playbook/model.js'
 import type {RenderedPostRecord} from '../../src/services/incident/events.js'
 import {loadPlaybook} from '../../src/services/playbook/load.js'
@@ -55,7 +55,12 @@ describe('an approver edit on an HTML channel', () => {
 
   it('goes out escaped in the HTML part of an email, as paragraphs, while its text part stays plain', () => {
     const p = playbook()
-    const revised = reviseFromEdit(p, rendered(p, 'mail'), 'Subject: New <b>subject</b>\n\nLine <i>one</i>\nline two\n\nSecond para', resolveFacts(p, {service: 'A'}))
+    const revised = reviseFromEdit(
+      p,
+      rendered(p, 'mail'),
+      'Subject: New <b>subject</b>\n\nLine <i>one</i>\nline two\n\nSecond para',
+      resolveFacts(p, {service: 'A'}),
+    )
     expect(revised.html).toBe('<p>Line &lt;i&gt;one&lt;/i&gt;<br>\nline two</p>\n<p>Second para</p>')
     expect(revised.parts.map((x) => x.text).join('')).toBe('Line <i>one</i>\nline two\n\nSecond para')
     expect(revised.subject).toBe('New <b>subject</b>')
@@ -88,10 +93,19 @@ describe('an approver edit on an HTML channel', () => {
 })
 
 describe('reading an edit back', () => {
-  const post = {channel: 'mail', type: 'email', parts: [{text: 'x', length: 1, limit: null}], subject: 'S', title: 'T'} as unknown as RenderedPostRecord
+  const post = {
+    channel: 'mail',
+    type: 'email',
+    parts: [{text: 'x', length: 1, limit: null}],
+    subject: 'S',
+    title: 'T',
+  } as unknown as RenderedPostRecord
 
   it('takes known header lines, case-insensitively, then the text', () => {
-    expect(parseEdit(post, 'subject:  New S \r\nTITLE:T2\n\n  body\nmore  ')).toEqual({text: 'body\nmore', fields: {subject: 'New S', title: 'T2'}})
+    expect(parseEdit(post, 'subject:  New S \r\nTITLE:T2\n\n  body\nmore  ')).toEqual({
+      text: 'body\nmore',
+      fields: {subject: 'New S', title: 'T2'},
+    })
   })
 
   it('stops at the first line that is not a known header', () => {
@@ -106,14 +120,21 @@ describe('reading an edit back', () => {
 
   it('joins the parts of a thread without their numbers', () => {
     const p = playbook()
-    const thread = {channel: 'x', type: 'x', parts: [{text: 'one (1/2)', length: 9, limit: 280}, {text: 'two (2/2)', length: 9, limit: 280}]} as unknown as RenderedPostRecord
+    const thread = {
+      channel: 'x',
+      type: 'x',
+      parts: [
+        {text: 'one (1/2)', length: 9, limit: 280},
+        {text: 'two (2/2)', length: 9, limit: 280},
+      ],
+    } as unknown as RenderedPostRecord
     expect(editableText(thread, p.channels.get('x')!)).toBe('one two')
   })
 })
 
 describe('unescapeHtml', () => {
   it('undoes every entity the renderers write, once', () => {
-    expect(unescapeHtml('&amp;lt; &lt;&gt;&quot;&#39;&#x27;&#x60;&#x3D;')).toBe('&lt; <>"\'\'`=')
+    expect(unescapeHtml('&amp;lt; &lt;&gt;&quot;&#39;&#x27;&#x60;&#x3D;')).toBe("&lt; <>\"''`=")
     expect(unescapeHtml('&copy; &#40;')).toBe('&copy; &#40;')
   })
 })
@@ -121,7 +142,8 @@ describe('unescapeHtml', () => {
 describe('edit edge cases', () => {
   const x = () => playbook().channels.get('x')!
   const part = (text: string) => ({text, length: text.length, limit: 280})
-  const xPost = (...texts: string[]) => ({channel: 'x', type: 'x', parts: texts.map(part)}) as unknown as RenderedPostRecord
+  const xPost = (...texts: string[]) =>
+    ({channel: 'x', type: 'x', parts: texts.map(part)}) as unknown as RenderedPostRecord
 
   it('a single part keeps a numbering-like ending; no parts is empty text', () => {
     expect(editableText(xPost('see note (1/2)'), x())).toBe('see note (1/2)')
@@ -137,8 +159,17 @@ describe('edit edge cases', () => {
   })
 
   it('puts each header on its own line', () => {
-    const post = {channel: 'mail', type: 'email', parts: [part('body')], subject: 'S', title: 'T', link: 'https://l.example'} as unknown as RenderedPostRecord
-    expect(editableText(post, playbook().channels.get('mail')!)).toBe('Subject: S\nTitle: T\nLink: https://l.example\n\nbody')
+    const post = {
+      channel: 'mail',
+      type: 'email',
+      parts: [part('body')],
+      subject: 'S',
+      title: 'T',
+      link: 'https://l.example',
+    } as unknown as RenderedPostRecord
+    expect(editableText(post, playbook().channels.get('mail')!)).toBe(
+      'Subject: S\nTitle: T\nLink: https://l.example\n\nbody',
+    )
   })
 
   it('reads old Mac line ends, and takes only whole lines as headers', () => {
@@ -171,7 +202,9 @@ describe('edit edge cases', () => {
     const allowed = reviseFromEdit(p, rendered(p, 'x'), 'db at 10.0.0.12', facts, ['private-ip'])
     expect(allowed.errors).toEqual([])
     expect(allowed.warnings.join('\n')).toContain('overridden with --allow')
-    const secret = reviseFromEdit(p, rendered(p, 'x'), 'token Zq81vZ0pLmXy42', facts, [], undefined, [{name: 'CANDOR_X_ACCESS_TOKEN', value: 'Zq81vZ0pLmXy42'}])
+    const secret = reviseFromEdit(p, rendered(p, 'x'), 'token Zq81vZ0pLmXy42', facts, [], undefined, [
+      {name: 'CANDOR_X_ACCESS_TOKEN', value: 'Zq81vZ0pLmXy42'},
+    ])
     expect(secret.errors.join('\n')).toContain('CANDOR_X_ACCESS_TOKEN')
   })
 })

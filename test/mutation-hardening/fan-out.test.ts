@@ -31,7 +31,12 @@ function inFlightCounter(expected: number) {
   }
 }
 
-function fakeAdapter(name: string, counter: {enter(): Promise<void>}, sent: PostRequest[], fail?: string): ChannelAdapter {
+function fakeAdapter(
+  name: string,
+  counter: {enter(): Promise<void>},
+  sent: PostRequest[],
+  fail?: string,
+): ChannelAdapter {
   let next = 0
   return {
     describeTarget: () => name,
@@ -45,7 +50,11 @@ function fakeAdapter(name: string, counter: {enter(): Promise<void>}, sent: Post
 }
 
 function post(channel: string, parts: string[]): RenderedPostRecord {
-  return {channel, type: 'webhook', parts: parts.map((text) => ({text, length: text.length, limit: null}))} as unknown as RenderedPostRecord
+  return {
+    channel,
+    type: 'webhook',
+    parts: parts.map((text) => ({text, length: text.length, limit: null})),
+  } as unknown as RenderedPostRecord
 }
 
 function options(events: JournalEvent[]): DeliveryOptions {
@@ -70,7 +79,12 @@ describe('the fan-out of a publish', () => {
   it('has every channel in flight at once', async () => {
     const counter = inFlightCounter(3)
     const sent: PostRequest[] = []
-    const jobs: DeliveryJob[] = ['a', 'b', 'c'].map((c) => ({channel: c, post: post(c, [`to ${c}`]), adapter: fakeAdapter(c, counter, sent), done: new Map()}))
+    const jobs: DeliveryJob[] = ['a', 'b', 'c'].map((c) => ({
+      channel: c,
+      post: post(c, [`to ${c}`]),
+      adapter: fakeAdapter(c, counter, sent),
+      done: new Map(),
+    }))
     const outcomes = await deliverAll(jobs, options([]))
     expect(counter.most).toBe(3)
     expect(outcomes.map((o) => [o.channel, o.status, o.ids])).toEqual([
@@ -84,7 +98,14 @@ describe('the fan-out of a publish', () => {
     const counter = inFlightCounter(1)
     const sent: PostRequest[] = []
     const events: JournalEvent[] = []
-    const jobs: DeliveryJob[] = [{channel: 'a', post: post('a', ['one', 'two', 'three']), adapter: fakeAdapter('a', counter, sent), done: new Map()}]
+    const jobs: DeliveryJob[] = [
+      {
+        channel: 'a',
+        post: post('a', ['one', 'two', 'three']),
+        adapter: fakeAdapter('a', counter, sent),
+        done: new Map(),
+      },
+    ]
     const [outcome] = await deliverAll(jobs, options(events))
     expect(counter.most).toBe(1)
     expect(sent.map((r) => [r.text, r.part, r.parts, r.replyTo?.id, r.threadRoot?.id])).toEqual([
@@ -92,7 +113,12 @@ describe('the fan-out of a publish', () => {
       ['two', 2, 3, 'a-1', 'a-1'],
       ['three', 3, 3, 'a-2', 'a-1'],
     ])
-    expect(outcome).toEqual({channel: 'a', status: 'published', ids: ['a-1', 'a-2', 'a-3'], urls: ['https://a.example/1', 'https://a.example/2', 'https://a.example/3']})
+    expect(outcome).toEqual({
+      channel: 'a',
+      status: 'published',
+      ids: ['a-1', 'a-2', 'a-3'],
+      urls: ['https://a.example/1', 'https://a.example/2', 'https://a.example/3'],
+    })
     // Each attempt journaled before it is made, its result after.
     expect(events.map((e) => `${e.type}:${(e as {part: number}).part}`)).toEqual([
       'delivery_attempt:1',
@@ -108,7 +134,12 @@ describe('the fan-out of a publish', () => {
     const counter = inFlightCounter(2)
     const sent: PostRequest[] = []
     const jobs: DeliveryJob[] = [
-      {channel: 'bad', post: post('bad', ['x']), adapter: fakeAdapter('bad', counter, sent, 'refused'), done: new Map()},
+      {
+        channel: 'bad',
+        post: post('bad', ['x']),
+        adapter: fakeAdapter('bad', counter, sent, 'refused'),
+        done: new Map(),
+      },
       {channel: 'good', post: post('good', ['y']), adapter: fakeAdapter('good', counter, sent), done: new Map()},
     ]
     const outcomes = await deliverAll(jobs, options([]))
@@ -123,7 +154,14 @@ describe('the fan-out of a publish', () => {
     const counter = inFlightCounter(1)
     const sent: PostRequest[] = []
     const earlier: RemotePost = {id: 'old-1', url: 'https://a.example/old'}
-    const jobs: DeliveryJob[] = [{channel: 'a', post: post('a', ['one', 'two']), adapter: fakeAdapter('a', counter, sent), done: new Map([[1, earlier]])}]
+    const jobs: DeliveryJob[] = [
+      {
+        channel: 'a',
+        post: post('a', ['one', 'two']),
+        adapter: fakeAdapter('a', counter, sent),
+        done: new Map([[1, earlier]]),
+      },
+    ]
     const [outcome] = await deliverAll(jobs, options([]))
     expect(sent.map((r) => [r.text, r.replyTo?.id, r.threadRoot?.id])).toEqual([['two', 'old-1', 'old-1']])
     expect(outcome.ids).toEqual(['old-1', 'a-1'])

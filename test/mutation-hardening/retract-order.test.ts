@@ -6,7 +6,7 @@
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {openIncident} from '../../src/services/incident/service.js'
-import {FileIncidentStore} from '../../src/services/incident/store.js'
+import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {publishUpdate} from '../../src/services/publish/publish.js'
 import {retractUpdate} from '../../src/services/publish/retract.js'
 import {startFakeX, type FakeX} from '../fakes/x-api.js'
@@ -24,17 +24,25 @@ async function threadOfThree() {
   const fake = await startFakeX({credentials: X_CREDENTIALS})
   fakes.push(fake)
   const store = new FileIncidentStore(path.join(dir, 'state'))
-  const incident = await openIncident(store, {playbook: writeXPlaybook(dir, {x: fake}), facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'alice'})
+  const incident = await openIncident(store, {
+    playbook: writeXPlaybook(dir, {x: fake}),
+    facts: {service: 'Acme Voice', impact: 'Calls fail'},
+    actor: 'alice',
+  })
   const impact = Array.from({length: 85}, (_, i) => `word${i}`).join(' ')
   const deps = {store, actor: 'alice', env: xEnv('X'), reporter: {progress() {}}, backoffMs: 5, timeoutMs: 2000}
-  const published = await publishUpdate({incident: incident.id, phase: 'investigating', facts: {impact}, yes: true, interactive: false}, deps)
+  const published = await publishUpdate(
+    {incident: incident.id, phase: 'investigating', facts: {impact}, yes: true, interactive: false},
+    deps,
+  )
   expect(published.deliveries[0].status).toBe('published')
   const ids = fake.tweets.map((t) => t.id)
   expect(ids).toHaveLength(3)
   return {fake, store, id: incident.id, ids}
 }
 
-const deletions = (fake: FakeX) => fake.requests.filter((r) => r.method === 'DELETE').map((r) => r.path.split('/').pop())
+const deletions = (fake: FakeX) =>
+  fake.requests.filter((r) => r.method === 'DELETE').map((r) => r.path.split('/').pop())
 
 describe('retracting a thread', () => {
   it('deletes the newest part first and the head last, journaling each in that order', async () => {
@@ -43,7 +51,9 @@ describe('retracting a thread', () => {
     const reversed = [...s.ids].reverse()
     expect(deletions(s.fake)).toEqual(reversed)
     expect(result.retractions).toEqual([{channel: 'x', status: 'deleted', ids: reversed}])
-    const journaled = (await s.store.read(s.id)).events.flatMap((e) => (e.type === 'retraction' ? [[e.part, e.status]] : []))
+    const journaled = (await s.store.read(s.id)).events.flatMap((e) =>
+      e.type === 'retraction' ? [[e.part, e.status]] : [],
+    )
     expect(journaled).toEqual([
       [3, 'deleted'],
       [2, 'deleted'],
@@ -59,7 +69,9 @@ describe('retracting a thread', () => {
     expect(result.retractions[0]).toMatchObject({channel: 'x', status: 'failed', ids: []})
     expect(s.fake.requests.slice(before).filter((r) => r.method === 'DELETE')).toHaveLength(1)
     expect(deletions(s.fake)).toEqual([s.ids[2]])
-    const journaled = (await s.store.read(s.id)).events.flatMap((e) => (e.type === 'retraction' ? [[e.part, e.status]] : []))
+    const journaled = (await s.store.read(s.id)).events.flatMap((e) =>
+      e.type === 'retraction' ? [[e.part, e.status]] : [],
+    )
     expect(journaled).toEqual([[3, 'failed']])
   })
 })
@@ -70,7 +82,11 @@ describe('retract: what it refuses and what it warns about', () => {
     const fake = await startFakeX({credentials: X_CREDENTIALS})
     fakes.push(fake)
     const store = new FileIncidentStore(path.join(dir, 'state'))
-    const incident = await openIncident(store, {playbook: writeXPlaybook(dir, {x: fake}), facts: {service: 'Acme Voice', impact: 'Calls fail'}, actor: 'alice'})
+    const incident = await openIncident(store, {
+      playbook: writeXPlaybook(dir, {x: fake}),
+      facts: {service: 'Acme Voice', impact: 'Calls fail'},
+      actor: 'alice',
+    })
     const deps = {store, actor: 'alice', env: xEnv('X'), reporter: {progress() {}}, backoffMs: 5, timeoutMs: 2000}
     await publishUpdate({incident: incident.id, phase: 'investigating', facts: {}, yes: true, interactive: false}, deps)
     await publishUpdate({incident: incident.id, phase: 'identified', facts: {}, yes: true, interactive: false}, deps)
@@ -79,22 +95,54 @@ describe('retract: what it refuses and what it warns about', () => {
 
   it('names the updates and channels there are when asked for others, and deletes nothing unconfirmed', async () => {
     const s = await twoUpdates()
-    await expect(retractUpdate({incident: s.id, update: 7}, s.deps)).rejects.toMatchObject({code: 'unknown_update', suggestions: ['Updates: 1 (investigating), 2 (identified)']})
-    await expect(retractUpdate({incident: s.id, update: 2, channels: ['x', 'mail']}, s.deps)).rejects.toMatchObject({code: 'unknown_channel', message: 'update 2 has no post on mail', suggestions: ['Channels of update 2: x']})
-    await expect(retractUpdate({incident: s.id, update: 2}, {...s.deps, env: {}})).rejects.toMatchObject({code: 'credentials_missing'})
-    await expect(retractUpdate({incident: s.id, update: 2, confirm: async () => false}, s.deps)).rejects.toMatchObject({code: 'aborted', exit: 4})
+    await expect(retractUpdate({incident: s.id, update: 7}, s.deps)).rejects.toMatchObject({
+      code: 'unknown_update',
+      suggestions: ['Updates: 1 (investigating), 2 (identified)'],
+    })
+    await expect(retractUpdate({incident: s.id, update: 2, channels: ['x', 'mail']}, s.deps)).rejects.toMatchObject({
+      code: 'unknown_channel',
+      message: 'update 2 has no post on mail',
+      suggestions: ['Channels of update 2: x'],
+    })
+    await expect(retractUpdate({incident: s.id, update: 2}, {...s.deps, env: {}})).rejects.toMatchObject({
+      code: 'credentials_missing',
+    })
+    await expect(retractUpdate({incident: s.id, update: 2, confirm: async () => false}, s.deps)).rejects.toMatchObject({
+      code: 'aborted',
+      exit: 4,
+    })
     expect(s.fake.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0)
   })
 
   it('warns that later updates stay up as replies when the thread root goes, and says so once it is gone', async () => {
     const s = await twoUpdates()
     let asked: {warnings: string[]; posts: Array<{channel: string; ids: string[]}>} | undefined
-    const first = await retractUpdate({incident: s.id, update: 1, confirm: async (summary) => ((asked = summary), true)}, s.deps)
-    const warning = "x: update 1 starts the incident's thread; update 2 will stay up as a reply to a deleted post (retract it too to take the whole thread down)"
+    const first = await retractUpdate(
+      {
+        incident: s.id,
+        update: 1,
+        confirm: async (summary) => {
+          asked = summary
+          return true
+        },
+      },
+      s.deps,
+    )
+    const warning =
+      "x: update 1 starts the incident's thread; update 2 will stay up as a reply to a deleted post (retract it too to take the whole thread down)"
     expect(first.warnings).toEqual([warning])
-    expect(asked).toMatchObject({update: 1, phase: 'investigating', warnings: [warning], posts: [{channel: 'x', ids: [s.fake.tweets[0].id]}]})
+    expect(asked).toMatchObject({
+      update: 1,
+      phase: 'investigating',
+      warnings: [warning],
+      posts: [{channel: 'x', ids: [s.fake.tweets[0].id]}],
+    })
     const again = await retractUpdate({incident: s.id, update: 1}, s.deps)
-    expect(again).toMatchObject({phase: 'investigating', warnings: [], retractions: [{channel: 'x', status: 'already-retracted', ids: []}]})
+    expect(again).toMatchObject({
+      phase: 'investigating',
+      warnings: [],
+      retractions: [{channel: 'x', status: 'already-retracted', ids: []}],
+    })
     // The newest update has nothing after it: no warning.
     expect((await retractUpdate({incident: s.id, update: 2}, s.deps)).warnings).toEqual([])
   })

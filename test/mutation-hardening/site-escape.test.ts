@@ -7,7 +7,8 @@ import {clean, escapeText, linkify, postToHtml} from '../../src/services/site/es
 
 describe('clean', () => {
   it('drops each forbidden control character and keeps tab, newline and carriage return', () => {
-    for (const code of [0x00, 0x01, 0x08, 0x0b, 0x0c, 0x0e, 0x10, 0x1f]) expect(clean(`a${String.fromCharCode(code)}b`)).toBe('ab')
+    for (const code of [0x00, 0x01, 0x08, 0x0b, 0x0c, 0x0e, 0x10, 0x1f])
+      expect(clean(`a${String.fromCharCode(code)}b`)).toBe('ab')
     expect(clean('a\tb\nc\rd')).toBe('a\tb\nc\rd')
     expect(clean('a\u0020b\u007fc')).toBe('a b\u007fc')
   })
@@ -63,13 +64,17 @@ describe('postToHtml', () => {
   })
 
   it('links bare URLs inside the paragraphs, and cleans forbidden characters first', () => {
-    expect(postToHtml('See https://a.example/x\u0001.')).toBe('<p>See <a href="https://a.example/x">https://a.example/x</a>.</p>')
+    expect(postToHtml('See https://a.example/x\u0001.')).toBe(
+      '<p>See <a href="https://a.example/x">https://a.example/x</a>.</p>',
+    )
   })
 })
 
 describe('linkify', () => {
   it('links http and https URLs, and leaves other schemes and words alone', () => {
-    expect(linkify('http://a.example and https://b.example')).toBe('<a href="http://a.example">http://a.example</a> and <a href="https://b.example">https://b.example</a>')
+    expect(linkify('http://a.example and https://b.example')).toBe(
+      '<a href="http://a.example">http://a.example</a> and <a href="https://b.example">https://b.example</a>',
+    )
     expect(linkify('ftp://a.example xhttps://a.example')).toBe('ftp://a.example xhttps://a.example')
   })
 
@@ -79,13 +84,30 @@ describe('linkify', () => {
   })
 
   it('leaves sentence punctuation and escaped quotes after a URL out of it', () => {
-    for (const tail of ['.', ',', ';', ':', '!', '?', ')', ']', '&#39;', '&quot;', '&#x27;', '&#x60;', '.)', '!?&quot;']) {
+    for (const tail of [
+      '.',
+      ',',
+      ';',
+      ':',
+      '!',
+      '?',
+      ')',
+      ']',
+      '&#39;',
+      '&quot;',
+      '&#x27;',
+      '&#x60;',
+      '.)',
+      '!?&quot;',
+    ]) {
       expect(linkify(`https://a.example/p${tail}`)).toBe(`<a href="https://a.example/p">https://a.example/p</a>${tail}`)
     }
   })
 
   it('leaves a half entity at the end out of it, and keeps whole entities inside', () => {
-    expect(linkify('https://a.example/?a&#x3D;1&amp;b&am')).toBe('<a href="https://a.example/?a&#x3D;1&amp;b">https://a.example/?a&#x3D;1&amp;b</a>&am')
+    expect(linkify('https://a.example/?a&#x3D;1&amp;b&am')).toBe(
+      '<a href="https://a.example/?a&#x3D;1&amp;b">https://a.example/?a&#x3D;1&amp;b</a>&am',
+    )
     expect(linkify('https://a.example/?q&')).toBe('<a href="https://a.example/?q">https://a.example/?q</a>&')
   })
 
@@ -99,7 +121,9 @@ describe('linkify', () => {
     expect(linkify('<a href="https://a.example">https://a.example</a> https://b.example')).toBe(
       '<a href="https://a.example">https://a.example</a> <a href="https://b.example">https://b.example</a>',
     )
-    expect(linkify('<A>https://a.example</A >https://b.example')).toBe('<A>https://a.example</A ><a href="https://b.example">https://b.example</a>')
+    expect(linkify('<A>https://a.example</A >https://b.example')).toBe(
+      '<A>https://a.example</A ><a href="https://b.example">https://b.example</a>',
+    )
     expect(linkify('<a>x<a>https://in.example</a>https://still.example</a>https://out.example')).toBe(
       '<a>x<a>https://in.example</a>https://still.example</a><a href="https://out.example">https://out.example</a>',
     )
@@ -108,10 +132,14 @@ describe('linkify', () => {
   it('is not thrown by a stray closing tag or tags that only start with a', () => {
     expect(linkify('</a>https://a.example')).toBe('</a><a href="https://a.example">https://a.example</a>')
     expect(linkify('</a></a><a>https://in.example</a>')).toBe('</a></a><a>https://in.example</a>')
-    expect(linkify('<abbr>https://a.example</abbr>')).toBe('<abbr><a href="https://a.example">https://a.example</a></abbr>')
+    expect(linkify('<abbr>https://a.example</abbr>')).toBe(
+      '<abbr><a href="https://a.example">https://a.example</a></abbr>',
+    )
     expect(linkify('<a>x</abbr>https://in.example')).toBe('<a>x</abbr>https://in.example')
     // Only a tag that is itself a link opens or closes one, not one that mentions it in an attribute.
-    expect(linkify('<b title="<a b">https://a.example')).toBe('<b title="<a b"><a href="https://a.example">https://a.example</a>')
+    expect(linkify('<b title="<a b">https://a.example')).toBe(
+      '<b title="<a b"><a href="https://a.example">https://a.example</a>',
+    )
     expect(linkify('<a>x<b title="</a>">https://in.example')).toBe('<a>x<b title="</a>">https://in.example')
   })
 })
