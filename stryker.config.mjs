@@ -15,7 +15,7 @@ export default {
   // the policy, the incident state fold, the length and split rules. Folder globs, so files split
   // out of these modules stay covered.
   mutate: [
-    'src/services/publish/{publish,deliver,duplicates,drafts,approval,edit,retract}*.ts',
+    'src/services/publish/{publish,plan,preflight,approve-update,update-journal,deliver,duplicates,drafts,approval,edit,retract}*.ts',
     'src/services/render/*.ts',
     'src/services/site/escape.ts',
     'src/services/policy/rules.ts',
