@@ -8,7 +8,9 @@ import {defineConfig} from 'vitest/config'
  */
 export default defineConfig({
   test: {
-    include: [
+    // CANDOR_MUTATE_TESTS=glob,glob narrows the tests for a quick run of one module (a lower bound:
+    // fewer tests can only kill fewer mutants), e.g. the policy's own tests for rules.ts.
+    include: process.env.CANDOR_MUTATE_TESTS?.split(',') ?? [
       'test/mutation-hardening/**/*.test.ts',
       'test/publish/**/*.test.ts',
       'test/policy/rules.test.ts',
@@ -29,6 +31,8 @@ export default defineConfig({
     ],
     // The template cache goes to a throw-away folder; no PostgreSQL: no team test is included.
     globalSetup: ['./test/helpers/cache-global-setup.ts'],
+    // As in vitest.config.ts: the disk template cache registered, as the CLI does (platform limits live in it).
+    setupFiles: ['./test/helpers/template-cache-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
