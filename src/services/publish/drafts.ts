@@ -290,6 +290,30 @@ export interface DraftView {
   already_approved: boolean
 }
 
+/** What the approver is shown of draft `d`: its content as recorded, with where its approval stands. */
+function draftView(
+  incident: string,
+  d: DraftState,
+  standing: Pick<DraftView, 'approvals' | 'required' | 'already_approved'> & {revised?: string},
+): DraftView {
+  const {approvals, required, revised, already_approved} = standing
+  return {
+    draft: d.id,
+    incident,
+    phase: d.phase,
+    posts: d.posts,
+    channels: d.channels,
+    declined: d.declined,
+    requested_by: d.requestedBy,
+    created_at: d.createdAt,
+    expires_at: d.expiresAt,
+    approvals,
+    required,
+    ...(revised && {revised}),
+    already_approved,
+  }
+}
+
 export interface ApproveRequest {
   draft: string
   /** The incident, when known; otherwise every incident is searched for the draft. */
@@ -484,21 +508,7 @@ export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Prom
         )
         continue
       }
-      const view: DraftView = {
-        draft: d.id,
-        incident: state.id,
-        phase: d.phase,
-        posts: d.posts,
-        channels: d.channels,
-        declined: d.declined,
-        requested_by: d.requestedBy,
-        created_at: d.createdAt,
-        expires_at: d.expiresAt,
-        approvals,
-        required,
-        ...(revised && {revised}),
-        already_approved: already,
-      }
+      const view = draftView(state.id, d, {approvals, required, revised, already_approved: already})
       req.show?.(view)
 
       if (publish) {
@@ -626,20 +636,11 @@ export async function publishDraft(
           },
         )
       }
-      const view: DraftView = {
-        draft: d.id,
-        incident: state.id,
-        phase: d.phase,
-        posts: d.posts,
-        channels: d.channels,
-        declined: d.declined,
-        requested_by: d.requestedBy,
-        created_at: d.createdAt,
-        expires_at: d.expiresAt,
+      const view = draftView(state.id, d, {
         approvals,
         required,
         already_approved: approvals.some((a) => samePerson(a, deps.actor)),
-      }
+      })
       req.show?.(view)
       const missing = missingCredentials(playbook, d.channels, deps.env)
       if (missing.length > 0)
