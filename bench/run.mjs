@@ -11,7 +11,7 @@
 // --runs N  measured rounds per case (warm-up rounds come on top)
 // --strict  exit 1 when a budget is exceeded (for local use; CI does not gate on this)
 //
-// Everything runs on 127.0.0.1: the fakes from test/fakes/, HTTPS fronts for crosspost.
+// Everything runs on 127.0.0.1: the fakes from src/infrastructure/sandbox/fakes/, HTTPS fronts for crosspost.
 import {spawnSync} from 'node:child_process'
 import {cpSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'

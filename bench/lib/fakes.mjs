@@ -1,4 +1,4 @@
-// The fake platform APIs the tests use (test/fakes/*.ts), compiled on the fly with the
+// The fake platform APIs the tests use (src/infrastructure/sandbox/fakes/*.ts), compiled on the fly with the
 // project's own tsc (no type check) into a temp folder, so the bench talks to exactly
 // the same fakes as the test suite.
 import {spawnSync} from 'node:child_process'
@@ -8,7 +8,7 @@ import {pathToFileURL} from 'node:url'
 
 /** Which fakes exist and can add latency (`latencyMs`); `name` is e.g. "x-api". */
 export function availableFakes(root) {
-  const dir = path.join(root, 'test', 'fakes')
+  const dir = path.join(root, 'src', 'infrastructure', 'sandbox', 'fakes')
   return ['x-api', 'mastodon-api'].filter((name) => {
     const file = path.join(dir, `${name}.ts`)
     return existsSync(file) && /latencyMs/.test(readFileSync(file, 'utf8'))
@@ -17,7 +17,7 @@ export function availableFakes(root) {
 
 /** Compiles the named fakes into `out` (an empty folder) and imports them: returns {name: module}. */
 export async function loadFakes(root, names, out) {
-  const files = names.map((n) => path.join(root, 'test', 'fakes', `${n}.ts`))
+  const files = names.map((n) => path.join(root, 'src', 'infrastructure', 'sandbox', 'fakes', `${n}.ts`))
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
   const args = [
     tsc,
@@ -26,7 +26,7 @@ export async function loadFakes(root, names, out) {
     '--outDir',
     out,
     '--rootDir',
-    path.join(root, 'test', 'fakes'),
+    path.join(root, 'src', 'infrastructure', 'sandbox', 'fakes'),
     '--module',
     'nodenext',
     '--moduleResolution',
@@ -46,7 +46,8 @@ export async function loadFakes(root, names, out) {
   const modules = {}
   for (const n of names) {
     const js = path.join(out, `${n}.js`)
-    if (!existsSync(js)) throw new Error(`could not compile test/fakes/${n}.ts:\n${r.stdout}${r.stderr}`)
+    if (!existsSync(js))
+      throw new Error(`could not compile src/infrastructure/sandbox/fakes/${n}.ts:\n${r.stdout}${r.stderr}`)
     modules[n] = await import(pathToFileURL(js).href)
   }
   return modules

@@ -9,7 +9,7 @@ import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {BIN, runCli, tempDir} from '../helpers/cli.js'
-import {startFakeX, type FakeX} from '../fakes/x-api.js'
+import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 import {waitFor} from '../helpers/wait.js'
 

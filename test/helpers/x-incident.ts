@@ -1,6 +1,6 @@
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {startFakeX, type FakeX, type FakeXCredentials} from '../fakes/x-api.js'
+import {startFakeX, type FakeX, type FakeXCredentials} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {runCli, tempDir} from './cli.js'
 
 export const X_CREDENTIALS: FakeXCredentials = {

@@ -6,7 +6,7 @@ import {loadIncident, openIncident} from '../../src/services/incident/service.js
 import {foldIncident} from '../../src/services/incident/state.js'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {publishUpdate, retryFailed} from '../../src/services/publish/publish.js'
-import {startFakeX, type FakeX} from '../fakes/x-api.js'
+import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {tempDir} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 import {manualClock, MINUTE} from '../site/helpers.js'

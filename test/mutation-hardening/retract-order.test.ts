@@ -9,7 +9,7 @@ import {openIncident} from '../../src/services/incident/service.js'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {publishUpdate} from '../../src/services/publish/publish.js'
 import {retractUpdate} from '../../src/services/publish/retract.js'
-import {startFakeX, type FakeX} from '../fakes/x-api.js'
+import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {tempDir} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 

@@ -11,7 +11,7 @@ import {checkPost, POLICY_RULES} from '../../src/services/policy/rules.js'
 import {previewPhase} from '../../src/services/publish/preview.js'
 import {publishUpdate, type Approver} from '../../src/services/publish/publish.js'
 import {renderPhase} from '../../src/services/render/render-phase.js'
-import {startFakeX, type FakeX} from '../fakes/x-api.js'
+import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {tempDir, writePlaybook} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 

@@ -9,7 +9,7 @@ import type {Playbook} from '../../src/domain/playbook/model.js'
 import {checkPost, POLICY_RULES} from '../../src/services/policy/rules.js'
 import {publishUpdate} from '../../src/services/publish/publish.js'
 import {renderPhase} from '../../src/services/render/render-phase.js'
-import {startFakeX, type FakeX} from '../fakes/x-api.js'
+import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {ROOT, runCli, tempDir, writePlaybook} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 

@@ -7,7 +7,7 @@ import {approveDraft} from '../../src/services/publish/drafts.js'
 import {alreadyCarried} from '../../src/services/publish/duplicates.js'
 import {publishUpdate, type PublishDeps} from '../../src/services/publish/publish.js'
 import {retractUpdate} from '../../src/services/publish/retract.js'
-import {startFakeX, type FakeX} from '../fakes/x-api.js'
+import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {tempDir} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 

@@ -10,8 +10,8 @@ import {
   type Approver,
   type PublishDeps,
 } from '../../src/services/publish/publish.js'
-import {startFakeSmtp, type FakeSmtp} from '../fakes/smtp-server.js'
-import {startFakeX, type FakeX} from '../fakes/x-api.js'
+import {startFakeSmtp, type FakeSmtp} from '../../src/infrastructure/sandbox/fakes/smtp-server.js'
+import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {tempDir} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 

@@ -5,7 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {openIncident} from '../../src/services/incident/service.js'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {publishUpdate, type PublishDeps} from '../../src/services/publish/publish.js'
-import type {HeldRequest} from '../fakes/fake-server.js'
+import type {HeldRequest} from '../../src/infrastructure/sandbox/fakes/fake-server.js'
 import {
   allChannelsEnv,
   CHANNELS,

@@ -2,7 +2,7 @@ import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
-import {startFakeBluesky, type FakeBluesky} from '../fakes/bluesky-api.js'
+import {startFakeBluesky, type FakeBluesky} from '../../src/infrastructure/sandbox/fakes/bluesky-api.js'
 import {runCli, tempDir} from '../helpers/cli.js'
 
 /**

@@ -7,7 +7,11 @@ import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {createAdapter} from '../../src/channels/mastodon/adapter.js'
 import {publishUpdate, type PublishDeps} from '../../src/services/publish/publish.js'
 import {previewPhase} from '../../src/services/publish/preview.js'
-import {startFakeMastodon, type FakeMastodon, type StartFakeMastodonOptions} from '../fakes/mastodon-api.js'
+import {
+  startFakeMastodon,
+  type FakeMastodon,
+  type StartFakeMastodonOptions,
+} from '../../src/infrastructure/sandbox/fakes/mastodon-api.js'
 import {writePlaybook} from '../helpers/cli.js'
 
 const TOKEN = 'mastodon-token-Zx81qP0sKd'

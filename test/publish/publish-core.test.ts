@@ -4,7 +4,7 @@ import {openIncident, loadIncident} from '../../src/services/incident/service.js
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import type {ChannelProgress} from '../../src/services/publish/deliver.js'
 import {publishUpdate, retryFailed, type Approver, type PublishDeps} from '../../src/services/publish/publish.js'
-import {startFakeX, type FakeX} from '../fakes/x-api.js'
+import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {tempDir} from '../helpers/cli.js'
 import {Barrier} from '../helpers/wait.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'

@@ -11,7 +11,7 @@ import {openIncident} from '../../src/services/incident/service.js'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {loadPlaybook} from '../../src/services/playbook/load.js'
 import {publishUpdate} from '../../src/services/publish/publish.js'
-import {startFakeStatuspage, type FakeStatuspage} from '../fakes/statuspage-api.js'
+import {startFakeStatuspage, type FakeStatuspage} from '../../src/infrastructure/sandbox/fakes/statuspage-api.js'
 import {ROOT, tempDir} from '../helpers/cli.js'
 
 const API_KEY = 'sp-api-key-0123456789abcdef'

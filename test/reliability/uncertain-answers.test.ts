@@ -1,5 +1,5 @@
 import {afterEach, describe, expect, it} from 'vitest'
-import type {GatewayErrorFault} from '../fakes/fake-server.js'
+import type {GatewayErrorFault} from '../../src/infrastructure/sandbox/fakes/fake-server.js'
 import {
   allChannelsWorld,
   EXAMPLE_FACTS,

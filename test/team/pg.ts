@@ -7,7 +7,7 @@ import {mkdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import pg from 'pg'
 import {describe} from 'vitest'
-import {startFakeX, type FakeX} from '../fakes/x-api.js'
+import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {runCli, tempDir, type RunCliOptions} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 

@@ -2,7 +2,7 @@ import {RichText} from '@atproto/api'
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/registry.js'
 import {createAdapter, facetsOf} from '../../../src/channels/bluesky/adapter.js'
-import {startFakeBluesky, type FakeBluesky} from '../../fakes/bluesky-api.js'
+import {startFakeBluesky, type FakeBluesky} from '../../../src/infrastructure/sandbox/fakes/bluesky-api.js'
 import {postRequest} from './requests.js'
 
 const APP_PASSWORD = 'abcd-efgh-ijkl-mnop'

@@ -3,7 +3,7 @@ import {CHANNEL_KINDS} from '../../../src/channels/registry.js'
 import type {RemotePost} from '../../../src/services/incident/events.js'
 import type {PostRequest} from '../../../src/services/publish/adapter.js'
 import {createAdapter, linkFacets, recordKey, timestampTid} from '../../../src/channels/bluesky/adapter.js'
-import {startFakeBluesky, type FakeBluesky} from '../../fakes/bluesky-api.js'
+import {startFakeBluesky, type FakeBluesky} from '../../../src/infrastructure/sandbox/fakes/bluesky-api.js'
 import {deliveryFailure, postRequest, signal, TIMEOUT} from './requests.js'
 
 const IDENTIFIER = 'acme-status.bsky.social'

@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/registry.js'
 import type {ChannelAdapter, PostRequest} from '../../../src/services/publish/adapter.js'
 import {createAdapter} from '../../../src/channels/discord/adapter.js'
-import {startFakeDiscord, type FakeDiscord} from '../../fakes/discord-api.js'
+import {startFakeDiscord, type FakeDiscord} from '../../../src/infrastructure/sandbox/fakes/discord-api.js'
 import {deliveryFailure, HANG_TIMEOUT, postRequest, signal, TIMEOUT} from './requests.js'
 
 const TOKEN = 'WebhookSecretToken_abcDEF123-xyz'

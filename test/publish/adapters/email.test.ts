@@ -5,7 +5,7 @@ import type {ChannelAdapter, PostRequest} from '../../../src/services/publish/ad
 import {addressDomain, createAdapter, parseSmtpUrl} from '../../../src/channels/email/adapter.js'
 import {textToHtml} from '../../../src/services/render/render-phase.js'
 import {runTemplate} from '../../../src/services/render/template.js'
-import {startFakeSmtp, type FakeSmtp} from '../../fakes/smtp-server.js'
+import {startFakeSmtp, type FakeSmtp} from '../../../src/infrastructure/sandbox/fakes/smtp-server.js'
 import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 
 const PASSWORD = 'smtp-pass-7f3a9c'

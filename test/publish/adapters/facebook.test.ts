@@ -3,7 +3,7 @@ import {CHANNEL_KINDS} from '../../../src/channels/registry.js'
 import type {RenderedPostRecord} from '../../../src/services/incident/events.js'
 import type {ChannelAdapter, PostRequest} from '../../../src/services/publish/adapter.js'
 import {createAdapter, GRAPH_VERSION} from '../../../src/channels/facebook/adapter.js'
-import {startFakeFacebook, type FakeFacebook} from '../../fakes/facebook-api.js'
+import {startFakeFacebook, type FakeFacebook} from '../../../src/infrastructure/sandbox/fakes/facebook-api.js'
 import {deliveryFailure, HANG_TIMEOUT, postRequest, TIMEOUT} from './requests.js'
 
 const TOKEN = 'EAAPageTokenZ9x81kq0Lmn'

@@ -3,7 +3,11 @@ import {CHANNEL_KINDS} from '../../../src/channels/registry.js'
 import type {RemotePost} from '../../../src/services/incident/events.js'
 import type {ChannelAdapter, PostRequest} from '../../../src/services/publish/adapter.js'
 import {createAdapter, statusText} from '../../../src/channels/mastodon/adapter.js'
-import {startFakeMastodon, type FakeMastodon, type StartFakeMastodonOptions} from '../../fakes/mastodon-api.js'
+import {
+  startFakeMastodon,
+  type FakeMastodon,
+  type StartFakeMastodonOptions,
+} from '../../../src/infrastructure/sandbox/fakes/mastodon-api.js'
 import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 
 const TOKEN = 'mastodon-token-Zx81qP0sKd'

@@ -3,7 +3,7 @@ import {CHANNEL_KINDS} from '../../../src/channels/registry.js'
 import type {RemotePost} from '../../../src/services/incident/events.js'
 import type {ChannelAdapter, PostRequest} from '../../../src/services/publish/adapter.js'
 import {createAdapter, escapeSlackText} from '../../../src/channels/slack/adapter.js'
-import {startFakeSlack, type FakeSlack} from '../../fakes/slack-api.js'
+import {startFakeSlack, type FakeSlack} from '../../../src/infrastructure/sandbox/fakes/slack-api.js'
 import {deliveryFailure, HANG_TIMEOUT, postRequest, signal, TIMEOUT} from './requests.js'
 
 const BOT_TOKEN = 'xoxb-1111-2222-SecretBotToken'

@@ -3,7 +3,7 @@ import {CHANNEL_KINDS} from '../../../src/channels/registry.js'
 import type {RemotePost} from '../../../src/services/incident/events.js'
 import type {ChannelAdapter, PostRequest} from '../../../src/services/publish/adapter.js'
 import {createAdapter, statusForPhase} from '../../../src/channels/statuspage/adapter.js'
-import {startFakeStatuspage, type FakeStatuspage} from '../../fakes/statuspage-api.js'
+import {startFakeStatuspage, type FakeStatuspage} from '../../../src/infrastructure/sandbox/fakes/statuspage-api.js'
 import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 
 const API_KEY = 'sp-api-key-0123456789abcdef'

@@ -5,7 +5,10 @@ import {CHANNEL_KINDS} from '../../../src/channels/registry.js'
 import type {ChannelAdapter, DeliveryError, PostRequest} from '../../../src/services/publish/adapter.js'
 import {createAdapter, signWebhook, webhookId} from '../../../src/channels/webhook/adapter.js'
 import {checkCredentials} from '../../../src/services/publish/credentials.js'
-import {startFakeWebhookReceiver, type FakeWebhookReceiver} from '../../fakes/webhook-receiver.js'
+import {
+  startFakeWebhookReceiver,
+  type FakeWebhookReceiver,
+} from '../../../src/infrastructure/sandbox/fakes/webhook-receiver.js'
 import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 
 let receiver: FakeWebhookReceiver

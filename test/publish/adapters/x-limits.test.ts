@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../../src/channels/registry.js'
 import type {ChannelAdapter} from '../../../src/services/publish/adapter.js'
 import {createAdapter} from '../../../src/channels/x/adapter.js'
-import {startFakeX, type FakeX} from '../../fakes/x-api.js'
+import {startFakeX, type FakeX} from '../../../src/infrastructure/sandbox/fakes/x-api.js'
 import {X_CREDENTIALS} from '../../helpers/x-incident.js'
 import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 

@@ -1,7 +1,7 @@
 /**
  * A fake Bluesky PDS on loopback, for tests of the Bluesky channel.
  *
- * It speaks XRPC as described in docs/channels/bluesky.md and test/fakes/README.md: `createSession` with an
+ * It speaks XRPC as described in docs/channels/bluesky.md and docs/platform-fakes.md: `createSession` with an
  * identifier (handle, DID or email) and app password gives JWT-shaped access and refresh
  * tokens; `refreshSession` rotates them; `createRecord`, `getRecord` and `deleteRecord` work on
  * one repo of `app.bsky.feed.post` records with TID keys, `at://` URIs and `bafyrei…` CIDs

@@ -1,7 +1,7 @@
 /**
  * A fake X API v2 server on loopback, for tests of the X channel.
  *
- * It speaks the real wire protocol as described in test/fakes/README.md (X): OAuth 1.0a
+ * It speaks the real wire protocol as described in docs/platform-fakes.md (X): OAuth 1.0a
  * (HMAC-SHA1, RFC 5849) is verified on every request, bodies are JSON, errors are
  * RFC 7807-style problem documents (`application/problem+json`), and answers carry the
  * `x-rate-limit-*` headers. Text is measured as X measures it, with twitter-text's weighted

@@ -1,7 +1,7 @@
 /**
  * A fake Atlassian Statuspage REST API (v1) on loopback, for tests of the statuspage channel.
  *
- * It speaks the wire protocol documented in test/fakes/README.md: `Authorization: OAuth <key>`
+ * It speaks the wire protocol documented in docs/platform-fakes.md: `Authorization: OAuth <key>`
  * on every request, JSON bodies wrapped in `{"incident": {...}}`, incidents answered with
  * `id`, `status`, `shortlink`, `components` and `incident_updates[]` (newest first, as the
  * API lists them), and Rails-style errors `{"error": "..."}` / `{"error": ["...", ...]}`.

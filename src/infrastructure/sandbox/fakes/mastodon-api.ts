@@ -1,7 +1,7 @@
 /**
  * A fake Mastodon instance on loopback, for tests of the Mastodon channel.
  *
- * It speaks the REST API as described in docs/channels/mastodon.md and test/fakes/README.md: bearer tokens with
+ * It speaks the REST API as described in docs/channels/mastodon.md and docs/platform-fakes.md: bearer tokens with
  * scopes, form or JSON bodies, Status and Account entities, `{"error": "…"}` bodies,
  * `X-RateLimit-*` headers (reset as ISO 8601 with microseconds, as Mastodon's Rack::Attack
  * setup sends), and `Idempotency-Key`: a key repeated within an hour returns the original

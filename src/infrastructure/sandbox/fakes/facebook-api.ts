@@ -1,7 +1,7 @@
 /**
  * A fake Facebook Graph API (Pages) on loopback, for tests of the facebook channel.
  *
- * It speaks the wire protocol of the Graph API documentation listed in test/fakes/README.md:
+ * It speaks the wire protocol of the Graph API documentation listed in docs/platform-fakes.md:
  * an optional version prefix (`/v26.0/...`), the Page token as `access_token` (form body or query) or an
  * `Authorization: Bearer|OAuth` header, form or JSON bodies, and Graph error objects
  * `{"error": {message, type, code, error_subcode?, fbtrace_id}}` — throttling comes as

@@ -3,7 +3,7 @@
  * (chat.postMessage, chat.delete, chat.getPermalink, auth.test, conversations.history,
  * conversations.replies) and an incoming webhook under `/services/T…/B…/<secret>`.
  *
- * Wire protocol as in docs/channels/slack.md and test/fakes/README.md: the Web API takes
+ * Wire protocol as in docs/channels/slack.md and docs/platform-fakes.md: the Web API takes
  * `Authorization: Bearer xoxb-…` (or a `token` form field), JSON or form bodies, and
  * answers HTTP 200 `{"ok": false, "error": "…"}` for every failure except rate limits
  * (429 + `Retry-After` seconds). The webhook answers `200 ok` or a plain-text error code

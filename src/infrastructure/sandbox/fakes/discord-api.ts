@@ -1,7 +1,7 @@
 /**
  * A fake Discord webhook API on loopback, for tests of the discord channel.
  *
- * Wire protocol as documented in test/fakes/README.md: `/api[/v10]/webhooks/{id}/{token}`
+ * Wire protocol as documented in docs/platform-fakes.md: `/api[/v10]/webhooks/{id}/{token}`
  * (the token in the path is the credential), execute with `POST ...?wait=true` → 200 message
  * object (204 without `wait`), `GET` the webhook, `DELETE .../messages/{id}` → 204. Errors
  * are `{"code", "message", "errors"?}` (50035 Invalid Form Body with nested `_errors`,

@@ -1,7 +1,7 @@
 import http from 'node:http'
 import {ApiRequestError, ApiResponseError, type ITwitterApiClientPlugin, TwitterApi} from 'twitter-api-v2'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {type FakeX, type FakeXCredentials, startFakeX} from './x-api.js'
+import {type FakeX, type FakeXCredentials, startFakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {waitFor} from '../helpers/wait.js'
 
 const CREDS: FakeXCredentials = {
