@@ -120,6 +120,25 @@ export function isOfficialHost(spec: Pick<EndpointSpec, 'officialHosts'>, hostna
   return spec.officialHosts.some((h) => (h.startsWith('.') ? host.endsWith(h) : host === h))
 }
 
+/** Where a rehearsal sends a channel (see ChannelKind.sandbox). */
+export interface SandboxTarget {
+  /** The sandbox's base URL, e.g. `http://127.0.0.1:4477` (no trailing slash). */
+  url: string
+  /** Its SMTP listener (as `GET <url>/api/info` reports it). */
+  smtp: {host: string; port: number}
+  /** The playbook's name for the channel: the sandbox shows posts under it. */
+  channel: string
+  /** A folder of this incident's rehearsal, under the state directory, for channels that write files. */
+  dir: string
+}
+
+export interface SandboxChannel {
+  /** Fields after `CANDOR_<CHANNEL>_` (e.g. `API_URL`, `TOKEN`), the whole environment the channel sees. */
+  env: Record<string, string>
+  /** Options that replace the playbook's (e.g. a folder under `SandboxTarget.dir`). */
+  options?: Record<string, unknown>
+}
+
 /**
  * `secret`: keys, tokens, passwords, token-bearing URLs (masked in diagnostics);
  * `identifier`: public (a handle or user name, shown and posted as written).
@@ -191,6 +210,14 @@ export interface ChannelKind<S extends OptionSchema = OptionSchema> {
   credentialProblem?(values: Record<string, string>, prefix: string): string | undefined
   /** Where its requests go; absent for channels that send no HTTP requests with credentials. */
   endpoint?(config: OptionsOf<S>): EndpointSpec
+  /**
+   * How a rehearsal (`incident open --sandbox`) reaches this channel's imitation in `candor sandbox`
+   * instead of the platform: the environment the channel gets in place of the real one (fields
+   * after `CANDOR_<CHANNEL>_`: an endpoint on the sandbox and placeholder credentials), and options
+   * that replace the playbook's (channels that write files write under `target.dir`). A rehearsal
+   * never reads the real environment for its channels, so nothing can reach a real platform.
+   */
+  sandbox?(target: SandboxTarget): SandboxChannel
   /** The public hosts its options name (the status site's `base_url`): links to them are never "internal". */
   publicHosts?(config: OptionsOf<S>): string[]
   /**
