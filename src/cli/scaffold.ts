@@ -27,6 +27,87 @@ export interface ScaffoldResult {
   facts: string
   /** How many template files were written. */
   templates: number
+  /** The playbook's snapshot (`candor playbook test`), when the shipped example has one. */
+  snapshot?: string
+  /** The GitHub Actions workflow that checks the playbooks on pull requests. */
+  workflow: string
+}
+
+/** Where `candor init` writes the CI workflow, relative to the folder it scaffolds. */
+export const WORKFLOW_PATH = path.join('.github', 'workflows', 'playbooks.yml')
+
+/** Candor's own version, for pinning the one CI installs. */
+function packageVersion(): string {
+  try {
+    const version = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')).version
+    return typeof version === 'string' && /^[\w.+-]+$/.test(version) ? version : 'latest'
+  } catch {
+    return 'latest'
+  }
+}
+
+/** A shell loop over the playbooks running one check each, with the playbook's example facts file where it has one. */
+function eachPlaybook(command: string): string {
+  return `|
+          status=0
+          for playbook in playbooks/*.yaml; do
+            facts="playbooks/examples/$(basename "$playbook" .yaml).facts.yaml"
+            if [ -f "$facts" ]; then set -- --facts "$facts"; else set --; fi
+            ${command} "$playbook" "$@" || status=1
+          done
+          exit $status`
+}
+
+/**
+ * The GitHub Actions workflow `candor init` writes: on every pull request that changes
+ * `playbooks/`, validate, lint strictly, compare the snapshots and rehearse every playbook.
+ * Docs: https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions
+ */
+export function playbooksWorkflowText(version = packageVersion()): string {
+  // Each check runs even when an earlier one failed, so one run shows every problem.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template
+  const check = "if: ${{ !cancelled() && steps.install.outcome == 'success' }}"
+  return `# Checks the playbooks on every pull request that changes them. Written by \`candor init\`.
+#
+# Assumes Candor comes from the npm registry as the package "candor", pinned to the version
+# that wrote this file (${version}) so a new release never changes a check unasked: raise it
+# on purpose. If your project installs Candor another way (a devDependency: \`npm ci\`, then
+# \`npx candor ...\`), change the "Install Candor" step and the commands below.
+name: playbooks
+
+on:
+  pull_request:
+    paths:
+      - 'playbooks/**'
+      - '.github/workflows/playbooks.yml'
+
+permissions:
+  contents: read
+
+jobs:
+  playbooks:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 20
+      - name: Install Candor
+        id: install
+        run: npm install --global candor@${version}
+      - name: Validate the playbooks
+        ${check}
+        run: candor playbook validate playbooks/*.yaml
+      - name: Lint the posts (warnings are errors)
+        ${check}
+        run: ${eachPlaybook('candor playbook lint --strict')}
+      - name: Compare every post with its snapshot
+        ${check}
+        run: candor playbook test playbooks/*.yaml
+      - name: Rehearse every phase against the sandbox
+        ${check}
+        run: ${eachPlaybook('candor rehearse')}
+`
 }
 
 /**
@@ -53,8 +134,8 @@ function filesUnder(dir: string): string[] {
 
 /**
  * Writes a working example: `playbooks/outage.yaml`, its templates (from the shipped
- * `playbooks/templates/outage`) and an example facts file. Refuses, writing nothing, when any
- * target exists already.
+ * `playbooks/templates/outage`), an example facts file, the playbook's snapshot and a GitHub
+ * Actions workflow checking the playbooks. Refuses, writing nothing, when any target exists already.
  */
 export function scaffoldProject(targetDir: string, playbookName = 'outage'): ScaffoldResult {
   const shippedPlaybook = path.join(PACKAGE_ROOT, 'playbooks', `${playbookName}.yaml`)
@@ -66,16 +147,21 @@ export function scaffoldProject(targetDir: string, playbookName = 'outage'): Sca
       suggestions: ['Use --example outage, degraded-performance or scheduled-maintenance'],
     })
   }
+  const shippedSnapshot = path.join(PACKAGE_ROOT, 'playbooks', '__snapshots__', `${playbookName}.snap.md`)
   const out = path.join(targetDir, 'playbooks')
   const plan: Array<[string, string]> = [[shippedPlaybook, path.join(out, `${playbookName}.yaml`)]]
   if (existsSync(shippedFacts)) plan.push([shippedFacts, path.join(out, 'examples', `${playbookName}.facts.yaml`)])
+  // The shipped snapshot is the scaffolded playbook's too: the same playbook, templates and example facts.
+  const snapshot = existsSync(shippedSnapshot) ? path.join(out, '__snapshots__', `${playbookName}.snap.md`) : undefined
+  if (snapshot) plan.push([shippedSnapshot, snapshot])
+  const workflow = path.join(targetDir, WORKFLOW_PATH)
   const templates = filesUnder(shippedTemplates).length
   const factsFile = path.join(targetDir, 'facts.yaml')
   for (const file of filesUnder(shippedTemplates))
     plan.push([file, path.join(out, 'templates', playbookName, path.relative(shippedTemplates, file))])
 
-  const existing = [...plan.map(([, to]) => to), ...(existsSync(shippedFacts) ? [factsFile] : [])].filter((to) =>
-    existsSync(to),
+  const existing = [...plan.map(([, to]) => to), ...(existsSync(shippedFacts) ? [factsFile] : []), workflow].filter(
+    (to) => existsSync(to),
   )
   if (existing.length > 0) {
     throw new CandorError(
@@ -95,5 +181,8 @@ export function scaffoldProject(targetDir: string, playbookName = 'outage'): Sca
     writeFileSync(factsFile, incidentFactsText(readFileSync(shippedFacts, 'utf8'), playbookName), {flag: 'wx'})
     created.push(factsFile)
   }
-  return {dir: targetDir, created, playbook: plan[0][1], facts: factsFile, templates}
+  makeFolder(path.dirname(workflow))
+  writeFileSync(workflow, playbooksWorkflowText(), {flag: 'wx'})
+  created.push(workflow)
+  return {dir: targetDir, created, playbook: plan[0][1], facts: factsFile, templates, snapshot, workflow}
 }
