@@ -70,12 +70,19 @@ describe('candor playbook test: the snapshot', () => {
 
   it('keeps a post that holds ``` or a # heading inside its block', () => {
     const {playbook} = writeProject({
-      'playbooks/templates/investigating.hbs': '## Not a heading\n```\n{{service}}\n```',
+      'playbooks/templates/investigating.hbs': 'Status:\n\n## Not a heading\n```\n{{service}}\n```',
     })
     run(playbook, {update: true})
     const text = readFileSync(snapshotPath(playbook), 'utf8')
-    expect(text).toContain('````text\n## Not a heading\n```\nAcme Voice\n```\n````')
-    expect(readSections(text).byName.has('phase Not a heading')).toBe(false)
+    expect(text).toContain('````text\nStatus:\n\n## Not a heading\n```\nAcme Voice\n```\n````')
+    expect([...readSections(text).byName.keys()]).toEqual([
+      '(header)',
+      'phase investigating',
+      'investigating › x › en',
+      'investigating › mastodon › en',
+      'phase resolved',
+      'resolved › x › en',
+    ])
   })
 
   it('splits a post that is too long for one post into its thread parts', () => {
