@@ -18,6 +18,9 @@ describe('candor playbook test (the CLI)', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0)
     expect(r.stdout).toContain('✓ playbooks/outage.yaml matches playbooks/__snapshots__/outage.snap.md')
     expect(r.stdout.trim().split('\n')).toHaveLength(3)
+    // Nor does the machine's time zone change a word.
+    const elsewhere = await runCli(['playbook', 'test', 'playbooks/outage.yaml'], {env: {TZ: 'Pacific/Kiritimati'}})
+    expect(elsewhere.code, elsewhere.stdout).toBe(0)
   })
 
   it('missing snapshot: exit 1 and how to write it; --update writes it and says so; then exit 0', async () => {
