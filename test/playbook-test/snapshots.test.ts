@@ -1,4 +1,4 @@
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it, vi} from 'vitest'
 import {CandorError} from '../../src/domain/errors.js'
@@ -255,6 +255,40 @@ describe('candor playbook test: example facts', () => {
     expect(noFacts.suggestions?.join(' ')).toContain('--facts FILE')
 
     expect(errorOf(() => run(path.join(good.dir, 'nope.yaml'))).code).toBe('playbook_not_found')
+  })
+})
+
+describe('candor playbook test: a snapshot that points elsewhere', () => {
+  it('refuses a symbolic link (to a secret outside the folder, or to the playbook itself) and never prints it', () => {
+    const secret = writeProject()
+    writeFile(secret.dir, 'npmrc', '//registry.npmjs.org/:_authToken=npm_SECRET\n')
+    const {playbook, dir} = writeProject()
+    mkdirSync(path.join(dir, 'playbooks', '__snapshots__'))
+    symlinkSync(path.join(secret.dir, 'npmrc'), snapshotPath(playbook))
+    for (const update of [false, true]) {
+      const e = errorOf(() => run(playbook, {update}))
+      expect(e.code).toBe('snapshot_outside')
+      expect(e.message).toContain("is outside the playbook's folder; refusing to read or write it")
+      expect(e.message).not.toContain('npm_SECRET')
+    }
+    expect(readFileSync(path.join(secret.dir, 'npmrc'), 'utf8')).toContain('npm_SECRET')
+
+    const inside = writeProject()
+    mkdirSync(path.join(inside.dir, 'playbooks', '__snapshots__'))
+    symlinkSync(inside.playbook, snapshotPath(inside.playbook))
+    expect(errorOf(() => run(inside.playbook, {update: true})).message).toContain('is a symbolic link')
+    expect(readFileSync(inside.playbook, 'utf8')).toBe(TINY)
+  })
+
+  it('refuses a linked __snapshots__ folder outside the playbook folder, before writing any snapshot', () => {
+    const elsewhere = writeProject()
+    const first = writeProject()
+    const {playbook, dir} = writeProject()
+    symlinkSync(elsewhere.dir, path.join(dir, 'playbooks', '__snapshots__'))
+    const e = errorOf(() => testSnapshots({playbooks: [first.playbook, playbook], update: true}))
+    expect(e.code).toBe('snapshot_outside')
+    expect(existsSync(snapshotPath(first.playbook))).toBe(false)
+    expect(existsSync(path.join(elsewhere.dir, 'tiny.snap.md'))).toBe(false)
   })
 })
 

@@ -1,7 +1,6 @@
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {CandorError} from '../../domain/errors.js'
-import type {Playbook} from '../../domain/playbook/model.js'
 import {displayPath} from '../playbook/files.js'
 import {requirePlaybook, resolvePlaybookPath} from '../playbook/resolve.js'
 import {exampleFacts} from './example-facts.js'
@@ -40,6 +39,36 @@ export interface SnapshotTestReport {
   playbooks: SnapshotResult[]
 }
 
+/**
+ * Refuses a snapshot that is a symbolic link, or lies outside the playbook's folder through a
+ * linked `__snapshots__`: a pull request could otherwise point it at a file on the CI machine
+ * (its npm token) and have the diff print it, or have `--update` overwrite it.
+ */
+function checkConfined(snapshotFile: string, playbookDir: string): void {
+  const refuse = (why: string) =>
+    new CandorError(`snapshot ${displayPath(snapshotFile)} ${why}; refusing to read or write it`, {
+      code: 'snapshot_outside',
+      suggestions: [`Delete it, then run \`candor playbook test --update\` to write it as a plain file`],
+    })
+  const realDir = realpathSync.native(playbookDir)
+  for (const p of [path.dirname(snapshotFile), snapshotFile]) {
+    let real: string
+    try {
+      real = realpathSync.native(p)
+    } catch {
+      continue // not there (yet): nothing to follow
+    }
+    const rel = path.relative(realDir, real)
+    if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel))
+      throw refuse("is outside the playbook's folder")
+  }
+  try {
+    if (lstatSync(snapshotFile).isSymbolicLink()) throw refuse('is a symbolic link')
+  } catch (error) {
+    if (error instanceof CandorError) throw error
+  }
+}
+
 /** The snapshot on disk, line endings as git may have checked them out on Windows made LF; undefined when missing. */
 function readSnapshot(file: string): string | undefined {
   if (!existsSync(file)) return undefined
@@ -62,29 +91,37 @@ function readSnapshot(file: string): string | undefined {
  */
 export function testSnapshots(req: SnapshotTestRequest): SnapshotTestReport {
   const seen = new Set<string>()
-  const rendered: Array<{playbook: Playbook; file: string; text: string}> = []
+  const rendered: Array<{file: string; text: string; snapshotFile: string; stored?: string}> = []
   for (const arg of req.playbooks) {
     const file = path.resolve(resolvePlaybookPath(arg))
     if (seen.has(file)) continue
     seen.add(file)
     const playbook = requirePlaybook(file)
     const {facts, source} = exampleFacts(playbook, req.factsFile)
-    rendered.push({playbook, file, text: renderSnapshot(playbook, facts, {factsSource: source, clock: req.clock})})
+    const text = renderSnapshot(playbook, facts, {factsSource: source, clock: req.clock})
+    const snapshotFile = snapshotPath(file)
+    checkConfined(snapshotFile, path.dirname(file))
+    rendered.push({file, text, snapshotFile, stored: readSnapshot(snapshotFile)})
   }
 
   const results: SnapshotResult[] = []
-  for (const {file, text} of rendered) {
-    const snapshotFile = snapshotPath(file)
+  for (const {file, text, snapshotFile, stored} of rendered) {
     const shown = {playbook: displayPath(file), snapshot: displayPath(snapshotFile)}
-    const stored = readSnapshot(snapshotFile)
     if (stored === text) {
       results.push({...shown, status: 'pass'})
       continue
     }
     const changes = stored === undefined ? undefined : compareSections(stored, text)
     if (req.update) {
-      mkdirSync(path.dirname(snapshotFile), {recursive: true})
-      writeFileSync(snapshotFile, text)
+      try {
+        mkdirSync(path.dirname(snapshotFile), {recursive: true})
+        writeFileSync(snapshotFile, text)
+      } catch (error) {
+        throw new CandorError(`cannot write snapshot ${shown.snapshot}: ${(error as Error).message}`, {
+          code: 'snapshot_unwritable',
+          suggestions: ["Check that the playbook's folder is writable"],
+        })
+      }
       results.push({...shown, status: 'written', wrote: stored === undefined ? 'new' : 'updated', changes})
     } else if (stored === undefined) {
       results.push({...shown, status: 'missing'})
