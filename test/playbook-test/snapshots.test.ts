@@ -256,6 +256,18 @@ describe('candor playbook test: example facts', () => {
 
     expect(errorOf(() => run(path.join(good.dir, 'nope.yaml'))).code).toBe('playbook_not_found')
   })
+
+  it('renders a playbook whose facts are all optional with their defaults when it has no examples', () => {
+    const {playbook} = writeProject({
+      'playbooks/tiny.yaml': TINY.replace(/examples:\n(?: {2}.*\n)+/, '')
+        .replace('service: { required: true }', 'service: { default: "Our service" }')
+        .replace('impact: { required: true }', 'impact: { default: "It is slow" }'),
+    })
+    run(playbook, {update: true})
+    const text = readFileSync(snapshotPath(playbook), 'utf8')
+    expect(text).toContain('a problem with Our service, sorry. It is slow.')
+    expect(text).toContain("- facts: none given: the facts' defaults")
+  })
 })
 
 describe('candor playbook test: a snapshot that points elsewhere', () => {

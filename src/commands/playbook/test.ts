@@ -36,7 +36,7 @@ function colourDiff(diff: string): string {
 export default class PlaybookTest extends CandorCommand {
   static override summary = 'Compare every post a playbook renders with its snapshot (golden files for playbooks)'
   static override description =
-    `Renders every phase × channel × locale of each playbook with its example facts (the playbook's "examples:" block, --facts FILE laid over it; without either, examples/NAME.facts.yaml beside the playbook) at a fixed clock (${SNAPSHOT_CLOCK.now.toISOString().replace('.000Z', 'Z')}), so a run next week gives the same text, and compares the result with the playbook's snapshot, __snapshots__/NAME.snap.md beside it: Markdown, one heading per post, reviewable in a pull request.
+    `Renders every phase × channel × locale of each playbook with its example facts (the playbook's "examples:" block, --facts FILE laid over it; without either, examples/NAME.facts.yaml beside the playbook, else the facts' defaults) at a fixed clock (${SNAPSHOT_CLOCK.now.toISOString().replace('.000Z', 'Z')}), so a run next week gives the same text, and compares the result with the playbook's snapshot, __snapshots__/NAME.snap.md beside it: Markdown, one heading per post, reviewable in a pull request.
 
 A difference prints a unified diff naming each post that changed, was added (a new phase, channel or locale) or removed, and exits 1. A missing snapshot also exits 1 (as in CI nothing should pass unchecked): run with --update to write it. --update writes every snapshot that is missing or differs and says which.`
 
