@@ -27,6 +27,7 @@ import {
   readRequest,
   type RecordedRequest,
   type RouteMatch,
+  type FakeMount,
 } from './fake-server.js'
 
 export interface FakePagePost {
@@ -63,6 +64,8 @@ export interface FakeFacebook extends FakePlatform<FakeFacebookFault, FakeFacebo
 }
 
 export interface StartFakeFacebookOptions {
+  /** Mounted on another server (`candor sandbox`) instead of listening on its own port. */
+  mount?: FakeMount
   pageId?: string
   pageName?: string
   pageToken: string
@@ -362,11 +365,14 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
     send(res, reply)
   }
 
-  const server = await FakeHttpServer.start({
-    handle,
-    onError: (res, error) => send(res, graphError(500, {message: String(error), type: 'FakeError', code: 1})),
-    faults,
-  })
+  const server = await FakeHttpServer.start(
+    {
+      handle,
+      onError: (res, error) => send(res, graphError(500, {message: String(error), type: 'FakeError', code: 1})),
+      faults,
+    },
+    opts.mount,
+  )
 
   const fake: FakeFacebook = {
     url: server.url,

@@ -33,6 +33,7 @@ import {
   readRequest,
   type RecordedRequest,
   type RouteMatch,
+  type FakeMount,
 } from './fake-server.js'
 
 export interface FakeSlackMessage {
@@ -73,6 +74,8 @@ export interface FakeSlack extends FakePlatform<FakeSlackFault, FakeSlackRequest
 }
 
 export interface StartFakeSlackOptions {
+  /** Mounted on another server (`candor sandbox`) instead of listening on its own port. */
+  mount?: FakeMount
   botToken: string
   /** Channels that exist: id → name; `member` false means the bot was not invited. */
   channels?: Array<{id: string; name: string; member?: boolean; archived?: boolean}>
@@ -349,11 +352,14 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
     answer(webApi(api[1]!, args))
   }
 
-  const server = await FakeHttpServer.start({
-    handle,
-    onError: (res, error) => send(res, {status: 500, text: String(error)}),
-    faults,
-  })
+  const server = await FakeHttpServer.start(
+    {
+      handle,
+      onError: (res, error) => send(res, {status: 500, text: String(error)}),
+      faults,
+    },
+    opts.mount,
+  )
   const url = server.url
 
   const fake: FakeSlack = {

@@ -41,6 +41,7 @@ import {
   readRequest,
   type RecordedRequest,
   type RouteMatch,
+  type FakeMount,
 } from './fake-server.js'
 
 export const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const
@@ -129,6 +130,8 @@ export interface FakeStatuspage extends FakePlatform<FakeStatuspageFault, FakeSt
 }
 
 export interface StartFakeStatuspageOptions {
+  /** Mounted on another server (`candor sandbox`) instead of listening on its own port. */
+  mount?: FakeMount
   apiKey: string
   pageId?: string
   pageName?: string
@@ -477,11 +480,14 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
     send(res, reply)
   }
 
-  const server = await FakeHttpServer.start({
-    handle,
-    onError: (res, error) => send(res, {status: 500, body: {error: String(error)}}),
-    faults,
-  })
+  const server = await FakeHttpServer.start(
+    {
+      handle,
+      onError: (res, error) => send(res, {status: 500, body: {error: String(error)}}),
+      faults,
+    },
+    opts.mount,
+  )
 
   const fake: FakeStatuspage = {
     url: server.url,

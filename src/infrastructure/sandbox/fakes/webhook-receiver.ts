@@ -19,6 +19,7 @@ import {
   header,
   type InFlight,
   readRequest,
+  type FakeMount,
 } from './fake-server.js'
 
 export interface ReceivedWebhook {
@@ -70,10 +71,18 @@ export interface FakeWebhookReceiver {
   close(): Promise<void>
 }
 
-export async function startFakeWebhookReceiver(opts: {secret?: string} = {}): Promise<FakeWebhookReceiver> {
+export interface StartFakeWebhookOptions {
+  secret?: string
+  /** The receiver's path (default: a random `/hooks/<hex>`, as a secret URL would be). */
+  path?: string
+  /** Mounted on another server (`candor sandbox`) instead of listening on its own port. */
+  mount?: FakeMount
+}
+
+export async function startFakeWebhookReceiver(opts: StartFakeWebhookOptions = {}): Promise<FakeWebhookReceiver> {
   const secret = opts.secret ?? `whsec_${randomBytes(24).toString('base64')}`
   const verifier = new Webhook(secret)
-  const path = `/hooks/${randomBytes(12).toString('hex')}`
+  const path = opts.path ?? `/hooks/${randomBytes(12).toString('hex')}`
   const deliveries: ReceivedWebhook[] = []
   const requests: FakeWebhookRequest[] = []
   const faults = new FaultQueue<FakeWebhookFault>()
@@ -155,11 +164,14 @@ export async function startFakeWebhookReceiver(opts: {secret?: string} = {}): Pr
     send(res, result.status, result.body)
   }
 
-  const server = await FakeHttpServer.start({
-    handle,
-    onError: (res, error) => send(res, 500, {error: String(error)}),
-    faults,
-  })
+  const server = await FakeHttpServer.start(
+    {
+      handle,
+      onError: (res, error) => send(res, 500, {error: String(error)}),
+      faults,
+    },
+    opts.mount,
+  )
   const origin = server.url
 
   const receiver: FakeWebhookReceiver = {
