@@ -71,6 +71,11 @@ export interface StartFakeFacebookOptions {
   pageToken: string
   /** A user token: valid, but /me answers with a person and posting to the Page is refused. */
   userToken?: string
+  /**
+   * The Page is whichever the client first posts to or lists (`candor sandbox`, which cannot
+   * know the playbook's Page ID). Everything else stays as strict as the Graph API.
+   */
+  adopt?: boolean
 }
 
 interface GraphErrorBody {
@@ -120,7 +125,8 @@ const THROTTLE_MESSAGES: Record<number, string> = {
 }
 
 export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise<FakeFacebook> {
-  const pageId = opts.pageId ?? '102030405060708'
+  let pageId = opts.pageId ?? '102030405060708'
+  let pageAdopted = false
   const pageName = opts.pageName ?? 'Acme Status'
   const posts: FakePagePost[] = []
   const requests: FakeFacebookRequest[] = []
@@ -222,6 +228,11 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
         body: Object.fromEntries(Object.entries(me).filter(([k]) => fields.includes(k))),
         headers: usageHeaders(),
       }
+    }
+    const named = /^\/(\d{1,20})\/(?:feed|posts)$/.exec(p)?.[1]
+    if (opts.adopt && !pageAdopted && named) {
+      pageId = named
+      pageAdopted = true
     }
     const listing = /^\/([^/]+)\/(?:feed|posts)$/.exec(p)
     if (method === 'GET' && listing) {

@@ -171,6 +171,8 @@ export interface StartFakeSmtpOptions {
   anyUser?: boolean
   /** Listen on this port (default a free one) of 127.0.0.1. */
   port?: number
+  /** Called after each message is accepted. */
+  onMessage?: (message: FakeSmtpMessage) => void
 }
 
 export async function startFakeSmtp(opts: StartFakeSmtpOptions = {}): Promise<FakeSmtp> {
@@ -258,6 +260,7 @@ export async function startFakeSmtp(opts: StartFakeSmtpOptions = {}): Promise<Fa
             user: session.user === undefined ? '' : String(session.user),
             receivedAt: new Date().toISOString(),
           })
+          opts.onMessage?.(messages.at(-1)!)
           if (fault && 'kind' in fault && fault.kind === 'lose-answer')
             return void sockets.get(session.remotePort)?.destroy()
           callback(null, `2.0.0 Ok: queued as ${messages.length}`)
