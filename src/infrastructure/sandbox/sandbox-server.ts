@@ -37,6 +37,8 @@ export interface Sandbox {
   posts(): SandboxPost[]
   /** Calls `listener` after every change of the posts; returns what stops it. */
   onChange(listener: () => void): () => void
+  /** Pages following the posts live now (open /api/events streams). */
+  readonly watchers: number
   close(): Promise<void>
 }
 
@@ -246,6 +248,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     url,
     smtp: {host, port: smtp.port},
     posts,
+    get watchers() {
+      return events.size
+    },
     onChange(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)
