@@ -5,6 +5,7 @@
  * channel name. The imitations stay as strict as the platforms.
  */
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -154,6 +155,20 @@ describe('candor sandbox: every real adapter against it', () => {
   it('answers /api/info with its URL and SMTP listener', async () => {
     const info = (await (await fetch(`${sandbox.url}/api/info`)).json()) as unknown
     expect(info).toEqual({url: sandbox.url, smtp: {host: '127.0.0.1', port: sandbox.smtp.port}})
+  })
+
+  it('answers only to its own host names (no DNS rebinding)', async () => {
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.get(`${sandbox.url}/api/posts`, {headers: {host}}, (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        req.on('error', reject)
+      })
+    const {port} = new URL(sandbox.url)
+    expect(await status(`attacker.example:${port}`)).toBe(421)
+    expect(await status(`localhost:${port}`)).toBe(200)
   })
 
   it('refuses a path without a channel name', async () => {

@@ -42,8 +42,8 @@ export interface Sandbox {
   close(): Promise<void>
 }
 
-/** A playbook channel's name as it may appear in a path (docs/playbooks.md: letters, digits, `-`, `_`). */
-const CHANNEL_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+/** A playbook channel's name as it may appear in a path (the loader allows letters, digits, `-`, `_`). */
+const CHANNEL_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/
 const POSTS_FILE = 'posts.json'
 
 /** Posts saved by an earlier run: untrusted, so each is checked and anything odd left out. */
@@ -175,6 +175,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // Only this machine's names for it: a web page that rebinds its own host name to 127.0.0.1
+    // must not read the posts (or post) through the visitor's browser.
+    const hostHeader = (req.headers.host ?? '').toLowerCase()
+    if (![`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(hostHeader))
+      return send(res, 421, 'text/plain; charset=utf-8', `use ${url}\n`)
     const target = req.url ?? '/'
     const pathname = target.split('?')[0]!
     const method = (req.method ?? 'GET').toUpperCase()
