@@ -83,7 +83,7 @@ const CASES: Array<{type: ChannelType; name: string; options: Record<string, unk
   {type: 'slack', name: 'hook-chat', options: {}, deletes: false},
   {type: 'discord', name: 'community', options: {}, deletes: true},
   {type: 'webhook', name: 'pager', options: {url: 'https://hooks.acme.example/candor'}, deletes: false},
-  {type: 'statuspage', name: 'status', options: {page_id: 'kctbh9vrtdwd', component_ids: ['voice']}, deletes: true},
+  {type: 'statuspage', name: 'status', options: {page_id: 'acmevoice01', component_ids: ['voice']}, deletes: true},
   {type: 'email', name: 'mail', options: {from: 'status@acme.test', to: ['customers@acme.test']}, deletes: false},
 ]
 
@@ -122,6 +122,12 @@ describe('candor sandbox: every real adapter against it', () => {
       }
     })
   }
+
+  it('covers every channel type: each kind has a sandbox hook', () => {
+    const types = Object.keys(CHANNELS) as ChannelType[]
+    expect(types.filter((t) => !CHANNELS[t].kind.sandbox)).toEqual([])
+    expect(new Set(CASES.map((c) => c.type))).toEqual(new Set(types.filter((t) => t !== 'markdown' && t !== 'site')))
+  })
 
   it('keeps each imitation strict: an over-long X post is refused, and nothing is listed', async () => {
     const adapter = await rehearsalAdapter('x', 'x-strict', {})
