@@ -91,6 +91,7 @@ const STYLE = `
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--fg); font: 16px/1.5 system-ui, sans-serif; }
 header.top { padding: 1rem; border-bottom: 1px solid var(--line); }
+header.top > * { max-width: 46rem; margin-left: auto; margin-right: auto; }
 header.top h1 { margin: 0; font-size: 1.25rem; }
 header.top p { margin: .25rem 0 0; color: var(--muted); font-size: .9rem; overflow-wrap: anywhere; }
 main { max-width: 48rem; margin: 0 auto; padding: 1rem; }
