@@ -1,5 +1,6 @@
 import {graphemeLength} from '../../domain/text/length.js'
 import {apiUrlEndpoint, channelKind, commonOptions, list, url, type OptionsOf} from '../kind.js'
+import {sandboxBase} from '../sandbox-url.js'
 
 /** Bluesky's `langs`: at most 3 BCP-47 language tags (app.bsky.feed.post). */
 function languageTags(value: unknown): string | undefined {
@@ -46,4 +47,11 @@ export const blueskyKind = channelKind({
     defaultOrigin: 'https://bsky.social',
     officialHosts: ['bsky.social', '.bsky.network'],
   }),
+  sandbox: (target) => {
+    const base = sandboxBase(target, 'bluesky')
+    return {
+      env: {API_URL: base, SERVICE: base, IDENTIFIER: 'rehearsal.bsky.social', APP_PASSWORD: 'sand-box0-rehe-arse'},
+      options: {api_url: base, service: base},
+    }
+  },
 })

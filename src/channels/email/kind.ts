@@ -33,4 +33,13 @@ export const emailKind = channelKind({
   options,
   credentials: () => [['SMTP_URL']],
   credentialFields: {SMTP_URL: 'secret'},
+  // The SMTP user name is the channel's name: the sandbox files the message under it.
+  sandbox: (target) => ({
+    env: {
+      SMTP_URL: `smtp://${encodeURIComponent(target.channel)}:${SANDBOX_SMTP_PASSWORD}@${target.smtp.host}:${target.smtp.port}`,
+    },
+  }),
 })
+
+/** The SMTP password `candor sandbox` accepts, with any channel's name as the user name. */
+export const SANDBOX_SMTP_PASSWORD = 'sandbox-smtp-rehearsal'

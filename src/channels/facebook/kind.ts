@@ -1,5 +1,6 @@
 import {codePointLength} from '../../domain/text/length.js'
 import {apiUrlEndpoint, channelKind, commonOptions, template, text, type OptionsOf} from '../kind.js'
+import {placeholderSecret, sandboxBase} from '../sandbox-url.js'
 
 const options = {
   ...commonOptions,
@@ -31,4 +32,8 @@ export const facebookKind = channelKind({
     defaultOrigin: 'https://graph.facebook.com',
     officialHosts: ['graph.facebook.com'],
   }),
+  sandbox: (target) => {
+    const base = sandboxBase(target, 'facebook')
+    return {env: {API_URL: base, PAGE_TOKEN: placeholderSecret('PageToken', 180)}, options: {api_url: base}}
+  },
 })

@@ -23,4 +23,6 @@ export const markdownKind = channelKind({
   options,
   credentials: () => [],
   credentialFields: {},
+  // Written under the rehearsal's folder, never into the real blog.
+  sandbox: (target) => ({env: {}, options: {dir: `${target.dir}/${target.channel}`}}),
 })

@@ -1,5 +1,6 @@
 import {mastodonLength, mastodonRemoteMentions} from '../../domain/text/length.js'
 import {apiUrlEndpoint, channelKind, commonOptions, number, oneOf, text, url, type OptionsOf} from '../kind.js'
+import {placeholderSecret, sandboxBase} from '../sandbox-url.js'
 
 const options = {
   ...commonOptions,
@@ -36,4 +37,11 @@ export const mastodonKind = channelKind({
   credentials: (config) => (config.instance ? [['ACCESS_TOKEN']] : [['ACCESS_TOKEN', 'INSTANCE']]),
   credentialFields: {ACCESS_TOKEN: 'secret', INSTANCE: 'identifier'},
   endpoint: () => ({chain: [apiUrlEndpoint, {option: 'instance', env: 'INSTANCE'}], officialHosts: []}),
+  sandbox: (target) => {
+    const base = sandboxBase(target, 'mastodon')
+    return {
+      env: {API_URL: base, INSTANCE: base, ACCESS_TOKEN: placeholderSecret('MastodonToken', 43)},
+      options: {api_url: base, instance: base},
+    }
+  },
 })

@@ -23,4 +23,6 @@ export const siteKind = channelKind({
   credentialFields: {},
   publicHosts: (config) =>
     config.base_url && URL.canParse(config.base_url) ? [new URL(config.base_url).hostname] : [],
+  // Built under the rehearsal's folder, never into the real site.
+  sandbox: (target) => ({env: {}, options: {dir: `${target.dir}/${target.channel}`}}),
 })

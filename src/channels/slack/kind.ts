@@ -1,5 +1,6 @@
 import {codePointLength} from '../../domain/text/length.js'
 import {apiUrlEndpoint, channelKind, commonOptions, text, type OptionsOf} from '../kind.js'
+import {placeholderSecret, sandboxBase} from '../sandbox-url.js'
 
 const options = {
   ...commonOptions,
@@ -27,4 +28,19 @@ export const slackKind = channelKind({
     config.channel
       ? {chain: [apiUrlEndpoint], defaultOrigin: 'https://slack.com', officialHosts: ['slack.com']}
       : {chain: [], credentialUrl: 'WEBHOOK_URL', officialHosts: ['hooks.slack.com']},
+  // Both ways the playbook may post: the bot (a `channel` option) or an incoming webhook.
+  sandbox: (target) => {
+    const base = sandboxBase(target, 'slack')
+    return {
+      env: {
+        API_URL: `${base}/api`,
+        BOT_TOKEN: `xoxb-${placeholderSecret('SlackBot', 50)}`,
+        WEBHOOK_URL: `${base}/services/${SANDBOX_SLACK_WEBHOOK}`,
+      },
+      options: {api_url: `${base}/api`},
+    }
+  },
 })
+
+/** The incoming webhook's path (after `/services/`) in `candor sandbox`'s Slack workspace. */
+export const SANDBOX_SLACK_WEBHOOK = 'T0ACME/B0WEBHOOK/xyzSecretWebhookToken42'

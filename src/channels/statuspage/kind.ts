@@ -1,6 +1,7 @@
 import {statuspagePlaybookProblems} from './playbook-checks.js'
 import {apiUrlEndpoint, channelKind, commonOptions, list, map, oneOf, text, titleOption} from '../kind.js'
 import type {OptionsOf} from '../kind.js'
+import {placeholderSecret, sandboxBase} from '../sandbox-url.js'
 
 const options = {
   ...commonOptions,
@@ -32,4 +33,8 @@ export const statuspageKind = channelKind({
     officialHosts: ['api.statuspage.io'],
   }),
   playbookProblems: (channel) => statuspagePlaybookProblems(channel),
+  sandbox: (target) => {
+    const base = sandboxBase(target, 'statuspage')
+    return {env: {API_URL: base, API_KEY: placeholderSecret('StatuspageKey', 36)}, options: {api_url: base}}
+  },
 })

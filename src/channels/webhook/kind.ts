@@ -1,5 +1,6 @@
 import {apiUrlEndpoint, channelKind, commonOptions, template, titleOption, url, type OptionsOf} from '../kind.js'
 import {webhookSecretProblem} from './secret.js'
+import {sandboxBase, sandboxOrigin} from '../sandbox-url.js'
 
 const options = {
   ...commonOptions,
@@ -25,4 +26,16 @@ export const webhookKind = channelKind({
   credentialFields: {URL: 'secret', SECRET: 'secret'},
   credentialProblem: (values, prefix) => webhookSecretProblem(values.SECRET ?? '', `${prefix}SECRET`),
   endpoint: () => ({chain: [apiUrlEndpoint, {option: 'url', env: 'URL'}], officialHosts: []}),
+  sandbox: (target) => {
+    const url = `${sandboxBase(target, 'webhook')}/hooks/rehearsal`
+    return {
+      // 32 bytes, as MAKE_SECRET makes them.
+      env: {
+        URL: url,
+        API_URL: sandboxOrigin(target),
+        SECRET: `whsec_${'c2FuZGJveC1yZWhlYXJzYWwtc2lnbmluZy1zZWNyZXQ='}`,
+      },
+      options: {url, api_url: sandboxOrigin(target)},
+    }
+  },
 })

@@ -34,6 +34,7 @@ import {
   parseJson,
   readRequest,
   type RecordedRequest,
+  type FakeMount,
 } from './fake-server.js'
 
 export interface FakeBskyStrongRef {
@@ -98,6 +99,8 @@ export interface FakeBluesky extends FakePlatform<FakeBlueskyFault, FakeBlueskyR
 }
 
 export interface StartFakeBlueskyOptions {
+  /** Mounted on another server (`candor sandbox`) instead of listening on its own port. */
+  mount?: FakeMount
   identifier?: string
   appPassword: string
   handle?: string
@@ -583,11 +586,14 @@ export async function startFakeBluesky(opts: StartFakeBlueskyOptions): Promise<F
     send(res, reply, nsid)
   }
 
-  const server = await FakeHttpServer.start({
-    handle: serve,
-    onError: (res, error) => send(res, xrpcError(500, 'InternalServerError', String(error)), ''),
-    faults,
-  })
+  const server = await FakeHttpServer.start(
+    {
+      handle: serve,
+      onError: (res, error) => send(res, xrpcError(500, 'InternalServerError', String(error)), ''),
+      faults,
+    },
+    opts.mount,
+  )
   origin = server.url
 
   const fake: FakeBluesky = {

@@ -28,6 +28,7 @@ import {
   readRequest,
   type RecordedRequest,
   type RouteMatch,
+  type FakeMount,
 } from './fake-server.js'
 
 export interface FakeDiscordMessage {
@@ -68,6 +69,8 @@ export interface FakeDiscord extends FakePlatform<FakeDiscordFault, FakeDiscordR
 }
 
 export interface StartFakeDiscordOptions {
+  /** Mounted on another server (`candor sandbox`) instead of listening on its own port. */
+  mount?: FakeMount
   webhookId?: string
   token?: string
   name?: string
@@ -304,11 +307,14 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
     return send(res, {status: 405, body: {message: '405: Method Not Allowed', code: 0}})
   }
 
-  const server = await FakeHttpServer.start({
-    handle,
-    onError: (res, error) => send(res, {status: 500, body: {message: String(error), code: 0}}),
-    faults,
-  })
+  const server = await FakeHttpServer.start(
+    {
+      handle,
+      onError: (res, error) => send(res, {status: 500, body: {message: String(error), code: 0}}),
+      faults,
+    },
+    opts.mount,
+  )
   const url = server.url
 
   const fake: FakeDiscord = {

@@ -27,6 +27,7 @@ import {
   readRequest,
   type RecordedRequest,
   type RouteMatch,
+  type FakeMount,
 } from './fake-server.js'
 
 export interface FakePagePost {
@@ -63,11 +64,18 @@ export interface FakeFacebook extends FakePlatform<FakeFacebookFault, FakeFacebo
 }
 
 export interface StartFakeFacebookOptions {
+  /** Mounted on another server (`candor sandbox`) instead of listening on its own port. */
+  mount?: FakeMount
   pageId?: string
   pageName?: string
   pageToken: string
   /** A user token: valid, but /me answers with a person and posting to the Page is refused. */
   userToken?: string
+  /**
+   * The Page is whichever the client first posts to or lists (`candor sandbox`, which cannot
+   * know the playbook's Page ID). Everything else stays as strict as the Graph API.
+   */
+  adopt?: boolean
 }
 
 interface GraphErrorBody {
@@ -117,7 +125,8 @@ const THROTTLE_MESSAGES: Record<number, string> = {
 }
 
 export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise<FakeFacebook> {
-  const pageId = opts.pageId ?? '102030405060708'
+  let pageId = opts.pageId ?? '102030405060708'
+  let pageAdopted = false
   const pageName = opts.pageName ?? 'Acme Status'
   const posts: FakePagePost[] = []
   const requests: FakeFacebookRequest[] = []
@@ -219,6 +228,11 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
         body: Object.fromEntries(Object.entries(me).filter(([k]) => fields.includes(k))),
         headers: usageHeaders(),
       }
+    }
+    const named = /^\/(\d{1,20})\/(?:feed|posts)$/.exec(p)?.[1]
+    if (opts.adopt && !pageAdopted && named) {
+      pageId = named
+      pageAdopted = true
     }
     const listing = /^\/([^/]+)\/(?:feed|posts)$/.exec(p)
     if (method === 'GET' && listing) {
@@ -362,11 +376,14 @@ export async function startFakeFacebook(opts: StartFakeFacebookOptions): Promise
     send(res, reply)
   }
 
-  const server = await FakeHttpServer.start({
-    handle,
-    onError: (res, error) => send(res, graphError(500, {message: String(error), type: 'FakeError', code: 1})),
-    faults,
-  })
+  const server = await FakeHttpServer.start(
+    {
+      handle,
+      onError: (res, error) => send(res, graphError(500, {message: String(error), type: 'FakeError', code: 1})),
+      faults,
+    },
+    opts.mount,
+  )
 
   const fake: FakeFacebook = {
     url: server.url,

@@ -5,6 +5,9 @@
  *
  * What a platform says (status codes, bodies, headers, authentication, routing) stays in
  * each fake, so each one keeps speaking its platform's real wire protocol.
+ *
+ * A fake either listens on its own loopback port (tests) or is mounted under a path of
+ * another server (`FakeMount`: `candor sandbox` serves every fake on one port).
  */
 import http from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
@@ -252,6 +255,34 @@ export function parseBody(contentType: string | undefined, raw: string): unknown
 // Server
 // ---------------------------------------------------------------------------------------
 
+/**
+ * Where a fake is mounted instead of listening itself: requests under `url` are handed to
+ * the handler given to `attach`, with the mount's path taken off the request target first
+ * (`mountRequest`), so the fake routes them as if it were at the root.
+ */
+export interface FakeMount {
+  /** e.g. http://127.0.0.1:4477/x/main (no trailing slash): the fake's base URL. */
+  url: string
+  /** Called once, when the fake starts, with what handles each request of the mount. */
+  attach(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): void
+}
+
+/** Targets as sent, of requests whose target `mountRequest` shortened. */
+const sentTargets = new WeakMap<http.IncomingMessage, string>()
+
+/** Takes the mount's path (`/x/main`) off a request's target, remembering the target as sent. */
+export function mountRequest(req: http.IncomingMessage, prefix: string): void {
+  const target = req.url ?? '/'
+  sentTargets.set(req, target)
+  const rest = target.slice(prefix.length)
+  req.url = rest.startsWith('/') ? rest : `/${rest}`
+}
+
+/** The request target as the client sent it (and signed it: OAuth 1.0a), mount path included. */
+export function sentTarget(req: http.IncomingMessage): string {
+  return sentTargets.get(req) ?? req.url ?? '/'
+}
+
 export interface FakeHttpServerOptions {
   handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>
   /** Answers a request whose handling threw, in the platform's words. */
@@ -260,7 +291,10 @@ export interface FakeHttpServerOptions {
   faults: {clear(): void}
 }
 
-/** An HTTP server on 127.0.0.1 (a free port) whose close() also ends hanging and delayed requests. */
+/**
+ * An HTTP server on 127.0.0.1 (a free port), or a handler mounted on another server
+ * (`FakeMount`), whose close() also ends hanging and delayed requests.
+ */
 export class FakeHttpServer {
   /** Set by close(): nothing is answered any more. */
   closed = false
@@ -269,13 +303,17 @@ export class FakeHttpServer {
   /** TCP connections accepted so far: a client that keeps connections alive opens few. */
   connections = 0
   readonly inFlight = new InFlight()
-  private readonly server: http.Server
+  /** Absent when mounted: the server it is mounted on owns the connections. */
+  private readonly server: http.Server | undefined
   private readonly sockets = new Set<Socket>()
   private readonly delays = new Set<{timer: NodeJS.Timeout; resolve: () => void}>()
   private closing: Promise<void> | undefined
 
-  private constructor(private readonly options: FakeHttpServerOptions) {
-    this.server = http.createServer((req, res) => {
+  private constructor(
+    private readonly options: FakeHttpServerOptions,
+    mount: FakeMount | undefined,
+  ) {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       // In flight until the fake has carried it out and the connection is answered or gone.
       const leave = this.inFlight.enter()
       let pending = 2
@@ -285,7 +323,18 @@ export class FakeHttpServer {
         .handle(req, res)
         .catch((error: unknown) => options.onError(res, error))
         .finally(done)
-    })
+    }
+    if (mount) {
+      this.url = mount.url.replace(/\/+$/, '')
+      mount.attach((req, res) => {
+        // Kept so that close() can end requests that hang or wait here.
+        this.sockets.add(req.socket)
+        res.once('close', () => this.sockets.delete(req.socket))
+        handler(req, res)
+      })
+      return
+    }
+    this.server = http.createServer(handler)
     // Kept so that close() can end connections that hang or wait.
     this.server.on('connection', (socket) => {
       this.connections++
@@ -294,9 +343,11 @@ export class FakeHttpServer {
     })
   }
 
-  static async start(options: FakeHttpServerOptions): Promise<FakeHttpServer> {
-    const fake = new FakeHttpServer(options)
+  /** Listens on a free loopback port, or (with `mount`) answers the requests of that mount. */
+  static async start(options: FakeHttpServerOptions, mount?: FakeMount): Promise<FakeHttpServer> {
+    const fake = new FakeHttpServer(options, mount)
     const {server} = fake
+    if (!server) return fake
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(0, '127.0.0.1', () => {
@@ -357,8 +408,9 @@ export class FakeHttpServer {
         d.resolve()
       }
       this.delays.clear()
-      this.server.close(() => resolve())
       for (const socket of this.sockets) socket.destroy()
+      if (!this.server) return resolve()
+      this.server.close(() => resolve())
       this.server.closeAllConnections()
     })
     return this.closing

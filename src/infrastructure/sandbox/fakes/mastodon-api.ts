@@ -30,6 +30,7 @@ import {
   readRequest,
   type RecordedRequest,
   type RouteMatch,
+  type FakeMount,
 } from './fake-server.js'
 
 export interface FakeStatus {
@@ -69,6 +70,8 @@ export interface FakeMastodon extends FakePlatform<FakeMastodonFault, FakeMastod
 }
 
 export interface StartFakeMastodonOptions {
+  /** Mounted on another server (`candor sandbox`) instead of listening on its own port. */
+  mount?: FakeMount
   accessToken: string
   /** The token's scopes (default read and write). */
   scopes?: string[]
@@ -428,11 +431,14 @@ export async function startFakeMastodon(opts: StartFakeMastodonOptions): Promise
     send(res, reply, reply.status !== 401)
   }
 
-  const server = await FakeHttpServer.start({
-    handle,
-    onError: (res, error) => send(res, {status: 500, body: {error: String(error)}}, false),
-    faults,
-  })
+  const server = await FakeHttpServer.start(
+    {
+      handle,
+      onError: (res, error) => send(res, {status: 500, body: {error: String(error)}}, false),
+      faults,
+    },
+    opts.mount,
+  )
   const url = server.url
   origin = opts.domain ? `https://${opts.domain}` : url
 

@@ -33,6 +33,7 @@ import {
   readRequest,
   type RecordedRequest,
   type RouteMatch,
+  type FakeMount,
 } from './fake-server.js'
 
 export interface FakeSlackMessage {
@@ -73,6 +74,8 @@ export interface FakeSlack extends FakePlatform<FakeSlackFault, FakeSlackRequest
 }
 
 export interface StartFakeSlackOptions {
+  /** Mounted on another server (`candor sandbox`) instead of listening on its own port. */
+  mount?: FakeMount
   botToken: string
   /** Channels that exist: id → name; `member` false means the bot was not invited. */
   channels?: Array<{id: string; name: string; member?: boolean; archived?: boolean}>
@@ -81,6 +84,11 @@ export interface StartFakeSlackOptions {
   team?: {id: string; name: string; domain: string}
   /** The bot token's scopes (default chat:write, channels:history, groups:history). */
   scopes?: string[]
+  /**
+   * A channel named by ID (or `#name`) that is not in `channels` is taken to exist (`candor
+   * sandbox`, which cannot know the team's channels). Everything else stays as strict as Slack.
+   */
+  adopt?: boolean
 }
 
 interface Reply {
@@ -122,7 +130,21 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
   }
 
   const findChannel = (ref: unknown) =>
-    typeof ref === 'string' ? channels.find((c) => c.id === ref || c.name === ref.replace(/^#/, '')) : undefined
+    typeof ref === 'string'
+      ? (channels.find((c) => c.id === ref || c.name === ref.replace(/^#/, '')) ?? adopted(ref))
+      : undefined
+
+  /** With `adopt`, the channel a well-formed ID or `#name` names, made on first use. */
+  function adopted(ref: string): (typeof channels)[number] | undefined {
+    if (!opts.adopt) return undefined
+    const byName = /^#([a-z0-9_-]{1,80})$/.exec(ref)
+    if (!byName && !/^[CG][A-Z0-9]{2,20}$/.test(ref)) return undefined
+    const channel = byName
+      ? {id: `C0${channels.length}${byName[1]!.toUpperCase()}`, name: byName[1]!}
+      : {id: ref, name: ref.toLowerCase()}
+    channels.push(channel)
+    return channel
+  }
   const ok = (body: Record<string, unknown>): Reply => ({status: 200, body: {ok: true, ...body}})
   const err = (error: string): Reply => ({status: 200, body: {ok: false, error}})
 
@@ -167,7 +189,10 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
 
   /** The channel a read method names (an ID only, as Slack wants), or its error. */
   function readable(ref: unknown): {id: string} | Reply {
-    const channel = typeof ref === 'string' ? channels.find((c) => c.id === ref) : undefined
+    const channel =
+      typeof ref === 'string'
+        ? (channels.find((c) => c.id === ref) ?? (ref.startsWith('#') ? undefined : adopted(ref)))
+        : undefined
     if (!channel) return err('channel_not_found')
     if (!scopes.includes('channels:history'))
       return {
@@ -349,11 +374,14 @@ export async function startFakeSlack(opts: StartFakeSlackOptions): Promise<FakeS
     answer(webApi(api[1]!, args))
   }
 
-  const server = await FakeHttpServer.start({
-    handle,
-    onError: (res, error) => send(res, {status: 500, text: String(error)}),
-    faults,
-  })
+  const server = await FakeHttpServer.start(
+    {
+      handle,
+      onError: (res, error) => send(res, {status: 500, text: String(error)}),
+      faults,
+    },
+    opts.mount,
+  )
   const url = server.url
 
   const fake: FakeSlack = {

@@ -28,6 +28,10 @@ export interface FakeSmtpMessage {
   text?: string
   html?: string
   raw: string
+  /** The user name the session logged in with. */
+  user: string
+  /** When the message was accepted (ISO 8601). */
+  receivedAt: string
 }
 
 export type FakeSmtpFault =
@@ -130,7 +134,10 @@ function leaves(raw: string): Array<{type: string; text: string}> {
 }
 
 /** Parses a message as nodemailer writes it: headers, and the text and HTML alternatives. */
-export function parseMessage(raw: string, envelope: FakeSmtpMessage['envelope']): FakeSmtpMessage {
+export function parseMessage(
+  raw: string,
+  envelope: FakeSmtpMessage['envelope'],
+): Omit<FakeSmtpMessage, 'user' | 'receivedAt'> {
   const {headers} = splitEntity(raw)
   const parts = leaves(raw)
   const ids = (v: string | undefined) => v?.match(/<[^>]+>/g) ?? []
@@ -157,7 +164,18 @@ function smtpError(code: number, message: string): Error {
   return Object.assign(new Error(message), {responseCode: code})
 }
 
-export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): Promise<FakeSmtp> {
+export interface StartFakeSmtpOptions {
+  user?: string
+  pass?: string
+  /** Any user name with this password logs in (`candor sandbox`: the user name is the channel's name). */
+  anyUser?: boolean
+  /** Listen on this port (default a free one) of 127.0.0.1. */
+  port?: number
+  /** Called after each message is accepted. */
+  onMessage?: (message: FakeSmtpMessage) => void
+}
+
+export async function startFakeSmtp(opts: StartFakeSmtpOptions = {}): Promise<FakeSmtp> {
   const user = opts.user ?? 'status@acme.test'
   const pass = opts.pass ?? 'smtp-pass-7f3a9c'
   // Faults are per connection here: a session keeps the one it took when it connected.
@@ -195,7 +213,9 @@ export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): 
     onAuth(auth, session, callback) {
       const fault = faultOf(session.id)
       const ok =
-        auth.username === user && auth.password === pass && !(fault && 'kind' in fault && fault.kind === 'auth')
+        (auth.username === user || (opts.anyUser === true && /^[\w.@+-]{1,100}$/.test(auth.username ?? ''))) &&
+        auth.password === pass &&
+        !(fault && 'kind' in fault && fault.kind === 'auth')
       logins.push({user: auth.username ?? '', ok})
       if (!ok) return callback(smtpError(535, '5.7.8 Authentication credentials invalid'))
       callback(null, {user: auth.username})
@@ -235,7 +255,12 @@ export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): 
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             to: session.envelope.rcptTo.map((r) => r.address),
           }
-          messages.push(parseMessage(Buffer.concat(chunks).toString('utf8'), envelope))
+          messages.push({
+            ...parseMessage(Buffer.concat(chunks).toString('utf8'), envelope),
+            user: session.user === undefined ? '' : String(session.user),
+            receivedAt: new Date().toISOString(),
+          })
+          opts.onMessage?.(messages.at(-1)!)
           if (fault && 'kind' in fault && fault.kind === 'lose-answer')
             return void sockets.get(session.remotePort)?.destroy()
           callback(null, `2.0.0 Ok: queued as ${messages.length}`)
@@ -268,7 +293,7 @@ export async function startFakeSmtp(opts: {user?: string; pass?: string} = {}): 
 
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve())
   })
   const {port} = server.server.address() as AddressInfo
 

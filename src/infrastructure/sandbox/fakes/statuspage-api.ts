@@ -41,6 +41,7 @@ import {
   readRequest,
   type RecordedRequest,
   type RouteMatch,
+  type FakeMount,
 } from './fake-server.js'
 
 export const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const
@@ -129,10 +130,18 @@ export interface FakeStatuspage extends FakePlatform<FakeStatuspageFault, FakeSt
 }
 
 export interface StartFakeStatuspageOptions {
+  /** Mounted on another server (`candor sandbox`) instead of listening on its own port. */
+  mount?: FakeMount
   apiKey: string
   pageId?: string
   pageName?: string
   components?: Array<{id: string; name: string}>
+  /**
+   * The page and its components are whichever the client names first (`candor sandbox`, which
+   * cannot know the playbook's page): the first page id requested becomes the page's, and an
+   * unknown component id becomes a component. Everything else stays as strict as Statuspage.
+   */
+  adopt?: boolean
 }
 
 /** Statuspage ids are 12 lower-case alphanumerics. */
@@ -159,7 +168,8 @@ interface Reply {
 }
 
 export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Promise<FakeStatuspage> {
-  const pageId = opts.pageId ?? 'kctbh9vrtdwd'
+  let pageId = opts.pageId ?? 'kctbh9vrtdwd'
+  let pageAdopted = false
   const pageName = opts.pageName ?? 'Acme Status'
   const components = new Map<string, FakeComponent>(
     (opts.components ?? []).map((c) => [c.id, {...c, status: 'operational'}]),
@@ -263,8 +273,11 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
         errors.push('Components must be a map of component id to status')
       else for (const [id, status] of Object.entries(i.components)) componentStatus.set(id, String(status))
     }
-    for (const id of new Set([...componentIds, ...componentStatus.keys()]))
+    for (const id of new Set([...componentIds, ...componentStatus.keys()])) {
+      if (opts.adopt && !components.has(id) && /^[\w-]{1,64}$/.test(id))
+        components.set(id, {id, name: id, status: 'operational'})
       if (!components.has(id)) errors.push(`Component ${id} could not be found`)
+    }
     for (const status of componentStatus.values())
       if (!(COMPONENT_STATUSES as readonly string[]).includes(status))
         errors.push(`Component status ${status} is not valid`)
@@ -334,6 +347,10 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
   function route(method: string, path: string, query: URLSearchParams, body: unknown): Reply {
     const page = /^\/v1\/pages\/([^/]+)(\/.*)?$/.exec(path)
     if (!page) return {status: 404, body: {error: 'Not found'}}
+    if (opts.adopt && !pageAdopted && /^[\w-]{1,64}$/.test(decodeURIComponent(page[1]!))) {
+      pageId = decodeURIComponent(page[1]!)
+      pageAdopted = true
+    }
     if (decodeURIComponent(page[1]!) !== pageId) return {status: 404, body: {error: 'Page not found'}}
     const rest = page[2] ?? ''
     if (rest === '' && method === 'GET') {
@@ -477,11 +494,14 @@ export async function startFakeStatuspage(opts: StartFakeStatuspageOptions): Pro
     send(res, reply)
   }
 
-  const server = await FakeHttpServer.start({
-    handle,
-    onError: (res, error) => send(res, {status: 500, body: {error: String(error)}}),
-    faults,
-  })
+  const server = await FakeHttpServer.start(
+    {
+      handle,
+      onError: (res, error) => send(res, {status: 500, body: {error: String(error)}}),
+      faults,
+    },
+    opts.mount,
+  )
 
   const fake: FakeStatuspage = {
     url: server.url,

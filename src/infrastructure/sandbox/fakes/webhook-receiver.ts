@@ -1,16 +1,16 @@
 /**
  * A fake webhook receiver on loopback that behaves like a careful Standard Webhooks consumer:
- * it verifies every signature with the `standardwebhooks` package (an implementation
- * independent of Candor's), which also refuses timestamps more than 5 minutes off; it
+ * it verifies every signature as the Standard Webhooks reference library does (its own code,
+ * independent of Candor's adapter, and checked against the `standardwebhooks` package in
+ * test/sandbox/webhook-signature.test.ts), refusing timestamps more than 5 minutes off; it
  * dedupes by `webhook-id`, answering a repeat with 200 without processing it again; and it
  * only accepts POSTs to its own (secret) path.
  *
  * Order for each request: read and record it, then a queued fault (if one matches) wins,
  * then path, signature and JSON checks, then dedupe and acceptance.
  */
-import {randomBytes} from 'node:crypto'
+import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto'
 import http from 'node:http'
-import {Webhook, WebhookVerificationError} from 'standardwebhooks'
 import {
   answerFault,
   FakeHttpServer,
@@ -19,6 +19,7 @@ import {
   header,
   type InFlight,
   readRequest,
+  type FakeMount,
 } from './fake-server.js'
 
 export interface ReceivedWebhook {
@@ -70,10 +71,49 @@ export interface FakeWebhookReceiver {
   close(): Promise<void>
 }
 
-export async function startFakeWebhookReceiver(opts: {secret?: string} = {}): Promise<FakeWebhookReceiver> {
+/** How far a `webhook-timestamp` may be from now, either way (the reference libraries' tolerance). */
+const TOLERANCE_SECONDS = 5 * 60
+
+/**
+ * Why a delivery's Standard Webhooks signature does not verify, in the words of the reference
+ * JavaScript library (standardwebhooks 1.x, Webhook.verify); undefined when it verifies. The
+ * signed content is `{id}.{timestamp}.{body}`, HMAC-SHA256 with the secret's key, base64, sent as
+ * `v1,<signature>` among space-separated signatures (https://www.standardwebhooks.com, "Verifying").
+ * Written here rather than bundled, so `candor sandbox` ships no extra package.
+ */
+export function signatureProblem(
+  key: Buffer,
+  raw: string,
+  headers: {'webhook-id': string; 'webhook-timestamp': string; 'webhook-signature': string},
+  nowSeconds = Math.floor(Date.now() / 1000),
+): string | undefined {
+  const {'webhook-id': id, 'webhook-timestamp': stamp, 'webhook-signature': signatures} = headers
+  if (!id || !stamp || !signatures) return 'Missing required headers'
+  const timestamp = Number.parseInt(stamp, 10)
+  if (Number.isNaN(timestamp)) return 'Invalid Signature Headers'
+  if (nowSeconds - timestamp > TOLERANCE_SECONDS) return 'Message timestamp too old'
+  if (timestamp > nowSeconds + TOLERANCE_SECONDS) return 'Message timestamp too new'
+  const expected = Buffer.from(createHmac('sha256', key).update(`${id}.${timestamp}.${raw}`).digest('base64'))
+  const matches = signatures.split(' ').some((versioned) => {
+    const [version, signature = ''] = versioned.split(',')
+    const given = Buffer.from(signature)
+    return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected)
+  })
+  return matches ? undefined : 'No matching signature found'
+}
+
+export interface StartFakeWebhookOptions {
+  secret?: string
+  /** The receiver's path (default: a random `/hooks/<hex>`, as a secret URL would be). */
+  path?: string
+  /** Mounted on another server (`candor sandbox`) instead of listening on its own port. */
+  mount?: FakeMount
+}
+
+export async function startFakeWebhookReceiver(opts: StartFakeWebhookOptions = {}): Promise<FakeWebhookReceiver> {
   const secret = opts.secret ?? `whsec_${randomBytes(24).toString('base64')}`
-  const verifier = new Webhook(secret)
-  const path = `/hooks/${randomBytes(12).toString('hex')}`
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64')
+  const path = opts.path ?? `/hooks/${randomBytes(12).toString('hex')}`
   const deliveries: ReceivedWebhook[] = []
   const requests: FakeWebhookRequest[] = []
   const faults = new FaultQueue<FakeWebhookFault>()
@@ -100,12 +140,13 @@ export async function startFakeWebhookReceiver(opts: {secret?: string} = {}): Pr
       'webhook-timestamp': signed('webhook-timestamp'),
       'webhook-signature': signed('webhook-signature'),
     }
+    const refused = signatureProblem(key, raw, headers)
+    if (refused) return {status: 400, body: {error: refused}, outcome: 'rejected'}
     let payload: unknown
     try {
-      payload = verifier.verify(raw, headers)
-    } catch (error) {
-      const message = error instanceof WebhookVerificationError ? error.message : 'invalid JSON body'
-      return {status: 400, body: {error: message}, outcome: 'rejected'}
+      payload = JSON.parse(raw)
+    } catch {
+      return {status: 400, body: {error: 'invalid JSON body'}, outcome: 'rejected'}
     }
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
       return {status: 400, body: {error: 'body must be a JSON object'}, outcome: 'rejected'}
@@ -155,11 +196,14 @@ export async function startFakeWebhookReceiver(opts: {secret?: string} = {}): Pr
     send(res, result.status, result.body)
   }
 
-  const server = await FakeHttpServer.start({
-    handle,
-    onError: (res, error) => send(res, 500, {error: String(error)}),
-    faults,
-  })
+  const server = await FakeHttpServer.start(
+    {
+      handle,
+      onError: (res, error) => send(res, 500, {error: String(error)}),
+      faults,
+    },
+    opts.mount,
+  )
   const origin = server.url
 
   const receiver: FakeWebhookReceiver = {

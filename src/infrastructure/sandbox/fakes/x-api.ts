@@ -26,8 +26,10 @@ import {
   matchesRoute,
   parseBody,
   readRequest,
+  sentTarget,
   type RecordedRequest,
   type RouteMatch,
+  type FakeMount,
 } from './fake-server.js'
 
 export interface FakeXCredentials {
@@ -78,6 +80,8 @@ export interface FakeX extends FakePlatform<FakeXFault, FakeXRequest> {
 }
 
 export interface StartFakeXOptions {
+  /** Mounted on another server (`candor sandbox`) instead of listening on its own port. */
+  mount?: FakeMount
   credentials: FakeXCredentials
   username?: string
   userId?: string
@@ -502,7 +506,8 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
     if (answer) return send(res, faultReply(answer, method, pathOnly))
 
     // A bad signature is answered even when the answer was to be lost: nothing was carried out.
-    if (checkOAuth(req, method, rawPath, rawBody) !== undefined)
+    // Signed as sent: with the path of the mount (`candor sandbox`), if any.
+    if (checkOAuth(req, method, sentTarget(req), rawBody) !== undefined)
       return send(res, {status: 401, body: UNAUTHORIZED_BODY})
     if (faultAction(fault) === 'lose-answer') {
       route(method, pathOnly, new URLSearchParams(query), body)
@@ -513,15 +518,18 @@ export async function startFakeX(opts: StartFakeXOptions): Promise<FakeX> {
     send(res, route(method, pathOnly, new URLSearchParams(query), body))
   }
 
-  const server = await FakeHttpServer.start({
-    handle,
-    onError: (res, error) =>
-      send(res, {
-        status: 500,
-        body: {title: 'Internal Server Error', detail: String(error), type: 'about:blank', status: 500},
-      }),
-    faults,
-  })
+  const server = await FakeHttpServer.start(
+    {
+      handle,
+      onError: (res, error) =>
+        send(res, {
+          status: 500,
+          body: {title: 'Internal Server Error', detail: String(error), type: 'about:blank', status: 500},
+        }),
+      faults,
+    },
+    opts.mount,
+  )
 
   const fakeX: FakeX = {
     url: server.url,
