@@ -56,16 +56,14 @@ describe('the 90 days', () => {
 
   it('colour every day of an incident spanning several days', () => {
     const s = [span('long', 'partial', '2026-11-10T12:00:00Z', '2026-11-13T01:00:00Z')]
-    expect(statuses(s, ['2026-11-09', '2026-11-10', '2026-11-11', '2026-11-12', '2026-11-13', '2026-11-14'])).toEqual(
-      {
-        '2026-11-09': 'operational',
-        '2026-11-10': 'partial',
-        '2026-11-11': 'partial',
-        '2026-11-12': 'partial',
-        '2026-11-13': 'partial',
-        '2026-11-14': 'operational',
-      },
-    )
+    expect(statuses(s, ['2026-11-09', '2026-11-10', '2026-11-11', '2026-11-12', '2026-11-13', '2026-11-14'])).toEqual({
+      '2026-11-09': 'operational',
+      '2026-11-10': 'partial',
+      '2026-11-11': 'partial',
+      '2026-11-12': 'partial',
+      '2026-11-13': 'partial',
+      '2026-11-14': 'operational',
+    })
   })
 
   it('take the worst impact of overlapping incidents, and list every incident of the day once', () => {
@@ -143,7 +141,10 @@ describe('incidentSpan', () => {
 
   it('runs from the opening to the resolution, or to now while open', () => {
     const resolved = incidentSpan({...base, resolvedAt: '2026-11-25T14:30:00.000Z', events: []}, NOW)
-    expect(resolved).toEqual({span: {...pick(base), start: t(base.startedAt), end: t('2026-11-25T14:30:00Z')}, problems: []})
+    expect(resolved).toEqual({
+      span: {...pick(base), start: t(base.startedAt), end: t('2026-11-25T14:30:00Z')},
+      problems: [],
+    })
     const open = incidentSpan({...base, events: [{label: 'update 1', at: '2026-11-25T14:05:00.000Z'}]}, NOW)
     expect(open.span!.end).toBe(NOW.getTime())
     // An open incident colours today and every day since it opened.

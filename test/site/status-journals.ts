@@ -28,7 +28,11 @@ export function handJournal(opts: {
       type: 'opened',
       at: opts.openedAt.toISOString(),
       incident: opts.id,
-      playbook: {name: opts.playbook, file: `playbooks/${opts.playbook}.yaml`, ...(opts.impact && {impact: opts.impact})},
+      playbook: {
+        name: opts.playbook,
+        file: `playbooks/${opts.playbook}.yaml`,
+        ...(opts.impact && {impact: opts.impact}),
+      },
       started_at: opts.openedAt.toISOString(),
       facts: opts.facts,
     },
@@ -60,7 +64,7 @@ function dayAt(now: Date, days: number, hours: number): Date {
 /**
  * A status page's worth of incidents, placed relative to `now` (so "today" is today):
  * an outage, a partial outage across midnight, degraded performance over three days, a
- * maintenance overlapping a slowdown, an outage still open and a maintenance announced
+ * maintenance across midnight overlapping a slowdown, an outage still open and a maintenance announced
  * for later. `expected` is what each component's cells must say, by days before today.
  */
 export function statusJournals(now: Date): {
@@ -116,24 +120,24 @@ export function statusJournals(now: Date): {
       facts: {
         service: 'Website',
         title: 'Website database upgrade',
-        scheduled_for: dayAt(now, 18, 2).toISOString(),
-        scheduled_until: dayAt(now, 18, 3).toISOString(),
+        scheduled_for: dayAt(now, 18, 23).toISOString(),
+        scheduled_until: dayAt(now, 17, 1).toISOString(),
       },
       updates: [
         {phase: 'announced', at: dayAt(now, 20, 10), text: 'We will upgrade the website database.'},
-        {phase: 'in-progress', at: dayAt(now, 18, 2), text: 'The upgrade has started.'},
-        {phase: 'completed', at: dayAt(now, 18, 3), text: 'The upgrade is done.'},
+        {phase: 'in-progress', at: dayAt(now, 18, 23), text: 'The upgrade has started.'},
+        {phase: 'completed', at: dayAt(now, 17, 1), text: 'The upgrade is done.'},
       ],
     }),
     j({
       id: 'website-slow',
       playbook: 'degraded-performance',
       impact: 'degraded',
-      openedAt: dayAt(now, 18, 1),
+      openedAt: dayAt(now, 18, 22),
       facts: {service: 'Website', title: 'Slow page loads'},
       updates: [
-        {phase: 'investigating', at: dayAt(now, 18, 1.1), text: 'Pages load slowly.'},
-        {phase: 'resolved', at: dayAt(now, 18, 5), text: 'Pages load quickly again.'},
+        {phase: 'investigating', at: dayAt(now, 18, 22.1), text: 'Pages load slowly.'},
+        {phase: 'resolved', at: dayAt(now, 18, 23.5), text: 'Pages load quickly again.'},
       ],
     }),
     j({
@@ -155,9 +159,7 @@ export function statusJournals(now: Date): {
         scheduled_for: dayAt(now, -3, 2).toISOString(),
         scheduled_until: dayAt(now, -3, 4).toISOString(),
       },
-      updates: [
-        {phase: 'announced', at: new Date(now.getTime() - HOUR), text: 'We will upgrade the Developer API.'},
-      ],
+      updates: [{phase: 'announced', at: new Date(now.getTime() - HOUR), text: 'We will upgrade the Developer API.'}],
     }),
   ]
   return {
@@ -165,8 +167,16 @@ export function statusJournals(now: Date): {
     expected: {
       'Acme Voice': {30: 'major', 0: 'major', 1: 'operational', 29: 'operational'},
       'Acme Messaging': {12: 'partial', 11: 'partial', 13: 'operational', 10: 'operational'},
-      Website: {18: 'degraded', 20: 'operational', 17: 'operational'},
-      'Developer API': {45: 'degraded', 44: 'degraded', 43: 'degraded', 42: 'operational', 46: 'none', 0: 'operational'},
+      // The maintenance (23:00 to 01:00) overlaps the slowdown on its first day: the worst wins.
+      Website: {18: 'degraded', 17: 'maintenance', 20: 'operational', 16: 'operational'},
+      'Developer API': {
+        45: 'degraded',
+        44: 'degraded',
+        43: 'degraded',
+        42: 'operational',
+        46: 'none',
+        0: 'operational',
+      },
     },
     firstDataDay: 45,
     openIncident: 'voice-now',

@@ -114,7 +114,7 @@ describe.skipIf(!chromium)('the status page in Chromium', () => {
     for (const row of rows) {
       expect(row.dates).toHaveLength(90)
       expect(row.dates.at(-1)).toBe(today)
-      row.dates.forEach((d, i) => expect(d).toBe(daysAgo(89 - i)))
+      expect(row.dates).toEqual(Array.from({length: 90}, (_, i) => daysAgo(89 - i)))
       for (const s of row.statuses)
         expect(['operational', 'degraded', 'partial', 'major', 'maintenance', 'none']).toContain(s)
       for (const [ago, status] of Object.entries(fixture.expected[row.component]))
@@ -126,15 +126,26 @@ describe.skipIf(!chromium)('the status page in Chromium', () => {
     // Every cell has a name a screen reader reads: the date, the component and what happened.
     const names = await page.accessibleNames('.bar > li')
     expect(names).toHaveLength(90 * COMPONENTS.length)
-    for (const name of names) expect(name).toMatch(/^\d{1,2} \w{3,4} \d{4}, .+: (No incidents|No data|Major outage|Partial outage|Degraded performance|Maintenance)/)
+    for (const name of names)
+      expect(name).toMatch(
+        /^\d{1,2} \w{3,4} \d{4}, .+: (No incidents|No data|Major outage|Partial outage|Degraded performance|Maintenance)/,
+      )
     expect(names).toContain(`${formatDay(daysAgo(30))}, Acme Voice: Major outage, 1 incident`)
     expect(names).toContain(`${formatDay(daysAgo(18))}, Website: Degraded performance, 2 incidents`)
+    expect(names).toContain(`${formatDay(daysAgo(17))}, Website: Maintenance, 1 incident`)
   }, 60_000)
 
   it('shows a cell’s tooltip, with its incidents as links, when the keyboard reaches it', async () => {
     await open(375)
     const tipShown = () =>
-      page.evaluate<{date?: string; status?: string; display?: string; text?: string; right?: number; links?: string[]}>(`(() => {
+      page.evaluate<{
+        date?: string
+        status?: string
+        display?: string
+        text?: string
+        right?: number
+        links?: string[]
+      }>(`(() => {
         const cell = document.activeElement.closest('[data-date]');
         if (!cell) return {};
         const tip = cell.querySelector('.tip');
@@ -180,7 +191,12 @@ describe.skipIf(!chromium)('the status page in Chromium', () => {
     )
     expect(dark.pageBackground).not.toBe(light.pageBackground)
     expect(darkCell).not.toBe(lightCell)
-    const lum = (rgb: string) => rgb.match(/\d+/g)!.slice(0, 3).map(Number).reduce((a, b) => a + b, 0)
+    const lum = (rgb: string) =>
+      rgb
+        .match(/\d+/g)!
+        .slice(0, 3)
+        .map(Number)
+        .reduce((a, b) => a + b, 0)
     expect(lum(dark.pageBackground)).toBeLessThan(lum(light.pageBackground))
   }, 60_000)
 
@@ -193,7 +209,9 @@ describe.skipIf(!chromium)('the status page in Chromium', () => {
       expect(text).toContain('Upcoming maintenance')
       expect(text).toContain('Developer API upgrade')
       expect(await page.evaluate<number>("document.querySelectorAll('.bar > li').length")).toBe(360)
-      expect(await page.evaluate<number>("document.querySelectorAll('a[href^=\"history/\"]').length")).toBeGreaterThan(0)
+      expect(await page.evaluate<number>('document.querySelectorAll(\'a[href^="history/"]\').length')).toBeGreaterThan(
+        0,
+      )
     } finally {
       await page.setJavaScript(true)
     }

@@ -64,10 +64,7 @@ function toPosix(p: string): string {
 }
 
 /** What the journal records about a playbook: its path relative to the first project root holding it (else absolute), and its hash. */
-export function playbookRecord(
-  playbook: Pick<Playbook, 'name' | 'file' | 'impact'>,
-  roots: string[],
-): PlaybookRecord {
+export function playbookRecord(playbook: Pick<Playbook, 'name' | 'file' | 'impact'>, roots: string[]): PlaybookRecord {
   const abs = path.resolve(playbook.file)
   const root = roots.find((r) => {
     const rel = path.relative(r, abs)

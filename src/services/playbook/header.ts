@@ -1,9 +1,4 @@
-import {
-  PLAYBOOK_IMPACTS,
-  PLAYBOOK_KINDS,
-  type PlaybookImpact,
-  type PlaybookKind,
-} from '../../domain/playbook/model.js'
+import {PLAYBOOK_IMPACTS, PLAYBOOK_KINDS, type PlaybookImpact, type PlaybookKind} from '../../domain/playbook/model.js'
 import {describe, type Mapping, type ProblemList} from './problems.js'
 
 const NAME = /^[a-z0-9][a-z0-9-]*$/

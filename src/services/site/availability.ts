@@ -119,7 +119,12 @@ export function downtimeMs(spans: readonly Span[], from: number, to: number): nu
  * day, or from the first day with data when that is later, to now. Undefined with no
  * data in the window.
  */
-export function uptime(spans: readonly Span[], now: Date, days: number, dataFrom: number | undefined): number | undefined {
+export function uptime(
+  spans: readonly Span[],
+  now: Date,
+  days: number,
+  dataFrom: number | undefined,
+): number | undefined {
   if (dataFrom === undefined) return undefined
   const to = now.getTime()
   const from = Math.max(startOfUtcDay(to) - (days - 1) * DAY_MS, startOfUtcDay(dataFrom))

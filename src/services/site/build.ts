@@ -13,14 +13,7 @@ import {
   renderIncidentPage,
   renderIndex,
 } from './html.js'
-import {
-  componentStatuses,
-  type Exclusions,
-  overallStatus,
-  type SiteIncident,
-  siteIncident,
-  spanInput,
-} from './model.js'
+import {componentStatuses, type Exclusions, overallStatus, type SiteIncident, siteIncident, spanInput} from './model.js'
 import {STYLE_CSS} from './style.js'
 
 /** One file of the site, its path relative to the site's folder (always `/`-separated). */
@@ -114,9 +107,7 @@ export function siteModel(states: readonly IncidentState[], options: SiteOptions
   const rows = components.length > 0 ? components : incidents.length > 0 ? [ALL_SERVICES] : []
   const now = componentStatuses(active, rows)
   const bars: ComponentBar[] = now.map(({name, status}) => {
-    const touching = incidents.filter(
-      (i) => components.length === 0 || i.affects === 'all' || i.affects.includes(name),
-    )
+    const touching = incidents.filter((i) => components.length === 0 || i.affects === 'all' || i.affects.includes(name))
     const own = touching.flatMap((i) => spans.get(i.id) ?? [])
     return {
       name,

@@ -69,6 +69,11 @@ function durationText(fromIso: string, toIso: string): string {
   return describeDuration(Date.parse(toIso) - Date.parse(fromIso))
 }
 
+/** How long it lasted: a maintenance from its first update in the window, anything else from its opening. */
+function lasted(incident: SiteIncident): string {
+  return durationText(incident.activeFrom ?? incident.startedAt, incident.resolvedAt!)
+}
+
 function page(
   ctx: PageContext,
   opts: {root: string; title: string; canonical?: string; header: string; main: string},
@@ -135,7 +140,7 @@ function card(incident: SiteIncident, ctx: PageContext): string {
   const heading = `incident-${incident.id}`
   return `<article class="incident impact-${incident.impact}" aria-labelledby="${e(heading)}">
 <h3 id="${e(heading)}"><a href="${incidentPath(incident.id)}">${e(incident.title)}</a></h3>
-<p class="meta">${badge(incident.impact, false)} Started ${timeHtml(incident.startedAt)} · ${e(phaseLabel(incident.phase))}</p>
+<p class="meta">${badge(incident.impact, false)} ${incident.impact === 'scheduled' ? 'Announced' : 'Started'} ${timeHtml(incident.startedAt)} · ${e(phaseLabel(incident.phase))}</p>
 ${windowHtml(incident)}
 ${updatesHtml(incident, ctx, `${incident.id}-`)}
 </article>`
@@ -176,7 +181,11 @@ export function historyPath(month: string): string {
 
 /** "November 2026" for `2026-11`. */
 export function monthName(month: string): string {
-  return new Date(`${month}-01T00:00:00.000Z`).toLocaleString('en-GB', {month: 'long', year: 'numeric', timeZone: 'UTC'})
+  return new Date(`${month}-01T00:00:00.000Z`).toLocaleString('en-GB', {
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  })
 }
 
 /** The month an incident is listed under in the history: the one it started in (UTC). */
@@ -303,7 +312,7 @@ ${model.months.length > 0 ? `<h3 id="months-heading">Incident history</h3>\n${mo
 function historyItem(i: SiteIncident, root: string): string {
   const n = i.updates.length
   const when = i.resolved
-    ? `Resolved ${timeHtml(i.resolvedAt!)} · lasted ${e(durationText(i.startedAt, i.resolvedAt!))}`
+    ? `Resolved ${timeHtml(i.resolvedAt!)} · lasted ${e(lasted(i))}`
     : `Started ${timeHtml(i.startedAt)} · ongoing`
   return `<li><a href="${root}${incidentPath(i.id)}">${e(i.title)}</a>
 <p class="meta">${badge(i.impact, false)} ${when} · ${n} ${n === 1 ? 'update' : 'updates'}</p></li>`
@@ -321,8 +330,10 @@ export function renderHistoryMonth(
   const newer = at > 0 ? months[at - 1] : undefined
   const older = at >= 0 ? months[at + 1] : undefined
   const pager = [
-    newer && `<a href="${historyPath(newer.month).slice('history/'.length)}" rel="prev">Newer: ${e(monthName(newer.month))}</a>`,
-    older && `<a href="${historyPath(older.month).slice('history/'.length)}" rel="next">Older: ${e(monthName(older.month))}</a>`,
+    newer &&
+      `<a href="${historyPath(newer.month).slice('history/'.length)}" rel="prev">Newer: ${e(monthName(newer.month))}</a>`,
+    older &&
+      `<a href="${historyPath(older.month).slice('history/'.length)}" rel="next">Older: ${e(monthName(older.month))}</a>`,
   ].filter(Boolean)
   const main = `<nav aria-label="Breadcrumb"><p class="meta"><a href="../index.html">${e(ctx.title)}</a> › History</p></nav>
 <h1 id="history-heading">Incidents in ${e(monthName(month))}</h1>
@@ -343,7 +354,7 @@ ${monthsNav(months, '../', month)}`
 /** One incident's page, at a stable URL: every update, newest first. */
 export function renderIncidentPage(incident: SiteIncident, ctx: PageContext): string {
   const status = incident.resolved
-    ? `Resolved ${timeHtml(incident.resolvedAt!)} · lasted ${e(durationText(incident.startedAt, incident.resolvedAt!))}`
+    ? `Resolved ${timeHtml(incident.resolvedAt!)} · lasted ${e(lasted(incident))}`
     : `Ongoing · ${e(phaseLabel(incident.phase))}`
   const month = incidentMonth(incident)
   const main = `<nav aria-label="Breadcrumb"><p class="meta"><a href="../index.html">${e(ctx.title)}</a> › <a href="../${historyPath(month)}">${e(monthName(month))}</a> › Incident ${e(incident.id)}</p></nav>

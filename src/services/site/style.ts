@@ -118,7 +118,8 @@ time, .ago { white-space: nowrap; }
 .bar-ends { display: flex; justify-content: space-between; margin: .25rem 0 0; color: var(--muted); font-size: .8rem; }
 .legend { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; margin: .75rem 0 0; padding: 0; font-size: .85rem; color: var(--muted); }
 .legend li { display: flex; align-items: center; gap: .35rem; }
-.swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; }
+.swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; outline: 1px solid var(--muted); outline-offset: -1px; }
+.swatch:not(.day-none) { outline: 0; }
 .help { color: var(--muted); font-size: .85rem; margin: .5rem 0 0; }
 .window { margin: 0 0 .5rem; }
 .months { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; margin: 0; padding: 0; }
