@@ -166,6 +166,7 @@ describe.skipIf(!chromium)('the status page in Chromium', () => {
     expect(shown.links).toEqual(['incidents/voice-calls-failing.html'])
     expect(shown.right).toBeLessThanOrEqual(375)
     expect((await overflow()).scrollWidth).toBeLessThanOrEqual(375)
+    await screenshot('status-tooltip-375')
     // The next Tab goes into the tooltip, to its link; the tooltip stays open.
     await page.press('Tab')
     expect(await page.evaluate<string>('document.activeElement.getAttribute("href")')).toBe(
