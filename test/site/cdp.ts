@@ -121,7 +121,10 @@ export class Browser {
   }
 
   async close(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once('exit', resolve))
+    const exited =
+      this.child.exitCode !== null || this.child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => this.child.once('exit', resolve))
     try {
       await Promise.race([this.send('Browser.close'), exited])
     } catch {
@@ -129,7 +132,12 @@ export class Browser {
     }
     if (this.child.exitCode === null) this.child.kill('SIGKILL')
     await exited
-    rmSync(this.profile, {recursive: true, force: true})
+    try {
+      // Chromium's helper processes may still be writing to the profile for a moment.
+      rmSync(this.profile, {recursive: true, force: true, maxRetries: 10})
+    } catch {
+      // A leftover temporary profile is harmless.
+    }
   }
 }
 
@@ -174,8 +182,11 @@ export class Page {
   }
 
   /** Presses a key as a person would (Tab, Shift+Tab, Escape, Enter). */
-  async press(key: 'Tab' | 'Escape' | 'Enter', opts: {shift?: boolean} = {}): Promise<void> {
-    const codes = {Tab: 9, Escape: 27, Enter: 13}
+  async press(
+    key: 'Tab' | 'Escape' | 'Enter' | 'ArrowLeft' | 'ArrowRight' | 'Home' | 'End',
+    opts: {shift?: boolean} = {},
+  ): Promise<void> {
+    const codes = {Tab: 9, Escape: 27, Enter: 13, ArrowLeft: 37, ArrowRight: 39, Home: 36, End: 35}
     const base = {key, code: key, windowsVirtualKeyCode: codes[key], modifiers: opts.shift ? 8 : 0}
     await this.send('Input.dispatchKeyEvent', {type: 'rawKeyDown', ...base})
     if (key === 'Enter') await this.send('Input.dispatchKeyEvent', {type: 'char', text: '\r', ...base})

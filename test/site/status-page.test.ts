@@ -135,30 +135,44 @@ describe.skipIf(!chromium)('the status page in Chromium', () => {
     expect(names).toContain(`${formatDay(daysAgo(17))}, Website: Maintenance, 1 incident`)
   }, 60_000)
 
+  const focusedCell = () =>
+    page.evaluate<{
+      date?: string
+      status?: string
+      display?: string
+      text?: string
+      right?: number
+      links?: string[]
+    }>(`(() => {
+      const cell = document.activeElement.closest('[data-date]');
+      if (!cell) return {};
+      const tip = cell.querySelector('.tip');
+      return {date: cell.dataset.date, status: cell.dataset.status, display: getComputedStyle(tip).display,
+        text: tip.innerText, right: tip.getBoundingClientRect().right,
+        links: [...tip.querySelectorAll('a')].map((a) => a.getAttribute('href'))};
+    })()`)
+
+  /** Presses Tab from the top of the page until a day cell has the focus. */
+  async function tabToCell(): Promise<void> {
+    for (let i = 1; i <= 50; i++) {
+      await page.press('Tab')
+      if ((await focusedCell()).date) return
+    }
+    throw new Error('Tab never reached a day cell')
+  }
+
   it('shows a cell’s tooltip, with its incidents as links, when the keyboard reaches it', async () => {
     await open(375)
-    const tipShown = () =>
-      page.evaluate<{
-        date?: string
-        status?: string
-        display?: string
-        text?: string
-        right?: number
-        links?: string[]
-      }>(`(() => {
-        const cell = document.activeElement.closest('[data-date]');
-        if (!cell) return {};
-        const tip = cell.querySelector('.tip');
-        return {date: cell.dataset.date, status: cell.dataset.status, display: getComputedStyle(tip).display,
-          text: tip.innerText, right: tip.getBoundingClientRect().right,
-          links: [...tip.querySelectorAll('a')].map((a) => a.getAttribute('href'))};
-      })()`)
-    // Tab from the top of the page until a cell with an incident has the focus.
-    let shown = await tipShown()
-    for (let i = 0; i < 500 && !(shown.status && shown.status !== 'operational' && shown.status !== 'none'); i++) {
-      await page.press('Tab')
-      shown = await tipShown()
-    }
+    const today = now.toISOString().slice(0, 10)
+    // One Tab stop per bar: today's cell.
+    await tabToCell()
+    let shown = await focusedCell()
+    expect(shown).toMatchObject({date: today, status: 'major', display: 'block', links: ['incidents/voice-now.html']})
+    expect(shown.text).toContain('Acme Voice outage')
+    // The arrow keys move between days: 30 days back is the outage of that day.
+    for (let i = 0; i < 30; i++) await page.press('ArrowLeft')
+    shown = await focusedCell()
+    expect(shown.date).toBe(new Date(Date.parse(today) - 30 * DAY).toISOString().slice(0, 10))
     expect(shown.status).toBe('major')
     expect(shown.display).toBe('block')
     expect(shown.text).toContain('Major outage')
@@ -177,6 +191,16 @@ describe.skipIf(!chromium)('the status page in Chromium', () => {
     )
     // The tooltip's own colours pass the contrast check while it is open.
     await check()
+    // Escape closes it and gives the focus back to its day.
+    await page.press('Escape')
+    shown = await focusedCell()
+    expect(shown.status).toBe('major')
+    expect(shown.display).toBe('none')
+    // The next Tab leaves the bar for the next component's.
+    await page.press('Tab')
+    expect(
+      await page.evaluate<string>("document.activeElement.closest('.component').querySelector('h3').textContent"),
+    ).toBe('Acme Messaging')
   }, 60_000)
 
   it('changes colours in dark mode and still passes the accessibility check', async () => {
@@ -213,6 +237,12 @@ describe.skipIf(!chromium)('the status page in Chromium', () => {
       expect(await page.evaluate<number>('document.querySelectorAll(\'a[href^="history/"]\').length')).toBeGreaterThan(
         0,
       )
+      // Every cell is a Tab stop, and focus alone shows its tooltip.
+      await tabToCell()
+      const first = await focusedCell()
+      expect(first).toMatchObject({status: 'none', display: 'block'})
+      await page.press('Tab')
+      expect(Date.parse((await focusedCell()).date!) - Date.parse(first.date!)).toBe(DAY)
     } finally {
       await page.setJavaScript(true)
     }

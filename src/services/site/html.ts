@@ -76,7 +76,7 @@ function lasted(incident: SiteIncident): string {
 
 function page(
   ctx: PageContext,
-  opts: {root: string; title: string; canonical?: string; header: string; main: string},
+  opts: {root: string; title: string; canonical?: string; header: string; main: string; script?: string},
 ): string {
   const {root} = opts
   return `<!doctype html>
@@ -113,7 +113,7 @@ ${opts.main}
 <p>Published with Candor. Follow updates with the <a href="${root}feed.atom">Atom feed</a> or the <a href="${root}feed.json">JSON Feed</a>.</p>
 </div>
 </footer>
-</body>
+${opts.script ? `<script>\n${opts.script}\n</script>\n` : ''}</body>
 </html>
 `
 }
@@ -197,6 +197,37 @@ export function incidentMonth(incident: SiteIncident): string {
 function dayName(date: string): string {
   return formatTime(`${date}T12:00:00.000Z`, 'date')
 }
+
+/**
+ * What JavaScript adds to the bars, when it runs (the page needs none): one Tab stop per
+ * bar instead of 90 (today's cell; the arrow keys, Home and End move between days, as in
+ * a toolbar), and Escape hides an open tooltip (WCAG 1.4.13: content on hover or focus
+ * can be dismissed). Without it every cell is a Tab stop and tooltips show on focus.
+ */
+export const BARS_SCRIPT = `(() => {
+  for (const bar of document.querySelectorAll('.bar')) {
+    const days = [...bar.querySelectorAll('.day')];
+    days.forEach((day, i) => { day.tabIndex = i === days.length - 1 ? 0 : -1; });
+    bar.addEventListener('keydown', (event) => {
+      const day = event.target.closest('.day');
+      if (!day) return;
+      if (event.key === 'Escape') { day.focus(); day.classList.add('tip-closed'); return; }
+      const i = event.target === day ? days.indexOf(day) : -1;
+      if (i < 0) return;
+      const next = {ArrowLeft: i - 1, ArrowRight: i + 1, Home: 0, End: days.length - 1}[event.key];
+      if (next === undefined || !days[next]) return;
+      event.preventDefault();
+      day.tabIndex = -1;
+      days[next].tabIndex = 0;
+      days[next].focus();
+    });
+    bar.addEventListener('focusout', (event) => {
+      const day = event.target.closest('.day');
+      if (day && !day.contains(event.relatedTarget)) day.classList.remove('tip-closed');
+    });
+    bar.addEventListener('mouseleave', () => { for (const day of days) day.classList.remove('tip-closed'); });
+  }
+})();`
 
 /** The help text under the bars: how a day is coloured and how uptime is counted. */
 export const UPTIME_RULE =
@@ -305,6 +336,7 @@ ${model.months.length > 0 ? `<h3 id="months-heading">Incident history</h3>\n${mo
     canonical: ctx.baseUrl ? `${ctx.baseUrl}/` : undefined,
     header: `<h1 class="site-title"><a href="index.html">${e(ctx.title)}</a></h1>`,
     main: sections.join('\n'),
+    script: model.components.length > 0 ? BARS_SCRIPT : undefined,
   })
 }
 

@@ -1,5 +1,5 @@
 /**
- * The site's one stylesheet. No web fonts, no images, no scripts. Colours meet WCAG AA
+ * The site's one stylesheet. No web fonts, no images; the page needs no script. Colours meet WCAG AA
  * (4.5:1) for text in both schemes; status is never shown by colour alone.
  */
 export const STYLE_CSS = `:root {
@@ -112,6 +112,7 @@ time, .ago { white-space: nowrap; }
 .tip { display: none; position: absolute; left: 0; right: 0; top: 100%; z-index: 3; margin-top: .35rem; padding: .5rem .75rem; background: var(--card); color: var(--fg); border: 1px solid var(--border); border-radius: .4rem; box-shadow: var(--tip-shadow); font-size: .9rem; cursor: auto; }
 .tip::before { content: ""; position: absolute; left: 0; right: 0; top: -.4rem; height: .4rem; }
 .day:hover .tip, .day:focus .tip, .day:focus-within .tip { display: block; }
+.day.tip-closed .tip { display: none; }
 .tip p { margin: 0; }
 .tip ul { margin: .25rem 0 0; padding-left: 1.1rem; }
 .tip-impact { color: var(--muted); }
