@@ -152,7 +152,7 @@ describe('component names with markup', () => {
     // Every HTML and XML file; the JSON Feed's titles are plain text by definition (content_html is escaped).
     for (const f of site.files.filter((x) => x.path !== 'feed.json')) {
       expect(f.content, f.path).not.toContain('<img')
-      expect(f.content, f.path).not.toContain('<script>')
+      expect(f.content, f.path).not.toContain('<script>x')
       expect(f.content, f.path).not.toMatch(/"Edge"|'CDN'/)
     }
     const index = file(site.files, 'index.html')
@@ -217,5 +217,38 @@ describe('a playbook’s impact', () => {
     // A journal from before impact: (or with a value it does not know): the playbook's name decides.
     expect(status(undefined)).toBe('major')
     expect(status('bogus')).toBe('major')
+  })
+})
+
+describe('journals with bad times', () => {
+  it('are drawn from what is consistent and reported, never thrown', () => {
+    const events = handJournal({
+      id: 'odd',
+      playbook: 'outage',
+      impact: 'outage',
+      openedAt: ago(3 * HOUR),
+      facts: {service: 'Acme Voice'},
+      updates: [
+        {phase: 'investigating', at: ago(2 * HOUR), text: 'Looking.'},
+        {phase: 'identified', at: ago(HOUR), text: 'Found it.'},
+        {phase: 'resolved', at: ago(DAY), text: 'Fixed.'},
+      ],
+    })
+    // Update 2's approval has a time no clock wrote.
+    const approved = events.filter((e) => e.type === 'approved')[1] as {at: string}
+    approved.at = 'garbage'
+    const site = buildSite([foldIncident(events)], {now: NOW, components: ['Acme Voice']})
+    expect(site.warnings).toEqual([
+      'incident odd: update 2 has no readable time ("garbage"); left off the site',
+      expect.stringMatching(/^incident odd: update 3 is dated .*, before the incident opened .*: a clock jump\?/),
+    ])
+    // Resolved on the site, drawn from its opening to its last consistent update (2 hours ago).
+    const index = file(site.files, 'index.html')
+    expect(index).toContain('data-date="2026-11-25" data-status="major"')
+    expect(file(site.files, 'incidents/odd.html')).not.toContain('Found it.')
+    const noOpening = foldIncident(events.map((e) => (e.type === 'opened' ? {...e, started_at: 'soon'} : e)))
+    expect(buildSite([noOpening], {now: NOW}).warnings).toEqual([
+      'incident odd: its opening time "soon" is not a date; left off the site',
+    ])
   })
 })

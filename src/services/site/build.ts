@@ -80,7 +80,11 @@ export function siteModel(states: readonly IncidentState[], options: SiteOptions
     now: options.now,
     historyDays,
   }
-  const incidents = states.flatMap((s) => siteIncident(s, components, options.exclude) ?? [])
+  const warnings: string[] = []
+  const incidents = states.flatMap((s) => {
+    const incident = siteIncident(s, components, options.exclude)
+    return incident ? (readableTimes(incident, warnings) ?? []) : []
+  })
   const open = incidents
     .filter((i) => !i.resolved)
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || a.id.localeCompare(b.id))
@@ -90,7 +94,6 @@ export function siteModel(states: readonly IncidentState[], options: SiteOptions
     .sort((a, b) => b.resolvedAt!.localeCompare(a.resolvedAt!) || a.id.localeCompare(b.id))
 
   // The spans the bars are drawn from; what a journal got wrong is reported, never thrown.
-  const warnings: string[] = []
   const spans = new Map<string, Span>()
   for (const incident of [...incidents].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
     const input = spanInput(incident)
@@ -143,6 +146,30 @@ export function siteModel(states: readonly IncidentState[], options: SiteOptions
     byId: new Map(incidents.map((i) => [i.id, i])),
   }
   return {ctx, incidents, index, byMonth, warnings}
+}
+
+const readable = (iso: string | undefined) => iso !== undefined && !Number.isNaN(Date.parse(iso))
+
+/**
+ * The incident with only the times a page can show: one whose opening is unreadable is
+ * left off the site, an update without a readable time is left out, and a resolution
+ * time that is unreadable becomes that of its last update. Each is reported.
+ */
+function readableTimes(incident: SiteIncident, warnings: string[]): SiteIncident | undefined {
+  if (!readable(incident.startedAt)) {
+    warnings.push(`incident ${incident.id}: its opening time "${incident.startedAt}" is not a date; left off the site`)
+    return undefined
+  }
+  const updates = incident.updates.filter((u) => {
+    if (readable(u.at)) return true
+    warnings.push(`incident ${incident.id}: update ${u.update} has no readable time ("${u.at}"); left off the site`)
+    return false
+  })
+  if (updates.length === 0) return undefined
+  const fixed: SiteIncident = {...incident, updates}
+  if (fixed.resolved && !readable(fixed.resolvedAt)) fixed.resolvedAt = updates.at(-1)!.at
+  if (fixed.activeFrom !== undefined && !readable(fixed.activeFrom)) delete fixed.activeFrom
+  return fixed
 }
 
 /** The front page. */
