@@ -80,10 +80,12 @@ export interface DayCell {
  */
 export function dayCells(spans: readonly Span[], now: Date, days: number, dataFrom: number | undefined): DayCell[] {
   const firstDataDay = dataFrom === undefined ? undefined : startOfUtcDay(dataFrom)
+  const windowStart = startOfUtcDay(now.getTime()) - (days - 1) * DAY_MS
+  const recent = spans.filter((s) => s.end >= windowStart)
   return windowDates(now, days).map((date) => {
     const day = Date.parse(`${date}T00:00:00.000Z`)
     if (firstDataDay === undefined || day < firstDataDay) return {date, status: 'none', incidents: []}
-    const hits = spans.filter((s) => touchesDay(s, day))
+    const hits = recent.filter((s) => touchesDay(s, day))
     return {
       date,
       status: worstStatus(hits.map((s) => s.severity)),
@@ -129,7 +131,9 @@ export function uptime(
   const to = now.getTime()
   const from = Math.max(startOfUtcDay(to) - (days - 1) * DAY_MS, startOfUtcDay(dataFrom))
   if (!(to > from)) return undefined
-  return 1 - downtimeMs(spans, from, to) / (to - from)
+  // Years of history: only the spans inside the window matter (the sweep is quadratic in them).
+  const inside = spans.filter((s) => s.end >= from && s.start <= to)
+  return 1 - downtimeMs(inside, from, to) / (to - from)
 }
 
 /** "99.95%", never rounding a downtime up to "100%". */
