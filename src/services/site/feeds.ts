@@ -39,10 +39,13 @@ export const FEED_DAYS = 90
  * the incident and history pages.
  */
 export function feedEntries(incidents: readonly SiteIncident[], now: Date): FeedEntry[] {
-  const since = new Date(now.getTime() - FEED_DAYS * 86_400_000).toISOString()
-  return allFeedEntries(incidents)
-    .filter((entry) => entry.at >= since)
-    .slice(0, FEED_MAX_ENTRIES)
+  const since = now.getTime() - FEED_DAYS * 86_400_000
+  // Only recent updates are turned into entries: years of history cost nothing here.
+  const recent = incidents.flatMap((i) => {
+    const updates = i.updates.filter((u) => Date.parse(u.at) >= since)
+    return updates.length > 0 ? [{...i, updates}] : []
+  })
+  return allFeedEntries(recent).slice(0, FEED_MAX_ENTRIES)
 }
 
 /** Every shown update of every incident, newest first. */
