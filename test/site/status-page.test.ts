@@ -101,6 +101,29 @@ describe.skipIf(!chromium)('the status page in Chromium', () => {
     }, 60_000)
   }
 
+  it('fits a phone on the history and incident pages too, which link back, and they pass the check', async () => {
+    await page.setViewport(375, 900)
+    await page.setColorScheme('light')
+    for (const dark of [false, true]) {
+      await page.setColorScheme(dark ? 'dark' : 'light')
+      await page.goto(index)
+      const month = await page.evaluate<string>('document.querySelector(\'a[href^="history/"]\').href')
+      await page.goto(month)
+      expect((await overflow()).scrollWidth).toBeLessThanOrEqual(375)
+      await check()
+      expect(await page.evaluate<boolean>('document.querySelector(\'main a[href="../index.html"]\') !== null')).toBe(
+        true,
+      )
+      const incident = await page.evaluate<string>("document.querySelector('.history a').href")
+      await page.goto(incident)
+      expect((await overflow()).scrollWidth).toBeLessThanOrEqual(375)
+      await check()
+      expect(await page.evaluate<string>('document.querySelector(\'main a[href="../index.html"]\').textContent')).toBe(
+        'Acme status',
+      )
+    }
+  }, 60_000)
+
   it('has 90 cells per component, consecutive dates ending today (UTC), with the statuses of the journals', async () => {
     await open(1280)
     const rows = await page.evaluate<CellInfo[]>(`[...document.querySelectorAll('.component')].map((c) => ({
