@@ -257,7 +257,7 @@ function cellHtml(bar: ComponentBar, index: number, cell: DayCell, byId: Readonl
     count === 0
       ? ''
       : `\n<ul>${incidents.map((i) => `<li><a href="${incidentPath(i.id)}">${e(i.title)}</a> <span class="tip-impact">(${IMPACT_BADGE[i.impact].text})</span></li>`).join('')}</ul>`
-  return `<li class="day day-${cell.status}" tabindex="0" data-date="${cell.date}" data-status="${cell.status}" aria-label="${e(label)}" aria-describedby="${tip}"><div class="tip" role="tooltip" id="${tip}"><p><strong>${e(dayName(cell.date))}</strong> · ${DAY_TEXT[cell.status]}</p>${list}</div></li>`
+  return `<li class="day day-${cell.status}" tabindex="0" data-date="${cell.date}" data-status="${cell.status}" aria-label="${e(label)}" aria-describedby="${tip}"><div class="tip" id="${tip}"><p><strong>${e(dayName(cell.date))}</strong> · ${DAY_TEXT[cell.status]}</p>${list}</div></li>`
 }
 
 function barsHtml(model: IndexModel, ctx: PageContext): string {
