@@ -24,7 +24,7 @@ export const DAY_STATUS_ORDER: readonly DayStatus[] = [
 
 /**
  * How much of an incident's time counts as down in the uptime figure: a major outage in
- * full, a partial outage at 30 % (as Atlassian Statuspage and Instatus count it), degraded
+ * full, a partial outage at 30 % (as Instatus counts it), degraded
  * performance and planned maintenance not at all (the service works).
  */
 export const DOWNTIME_WEIGHT: Record<Severity, number> = {major: 1, partial: 0.3, degraded: 0, maintenance: 0}
