@@ -1,11 +1,13 @@
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {loadIncident} from '../../src/services/incident/service.js'
 import {loadPlaybook} from '../../src/services/playbook/load.js'
 import {foldIncident} from '../../src/services/incident/state.js'
 import {buildSite, type SiteFile} from '../../src/services/site/build.js'
 import {FEED_MAX_ENTRIES} from '../../src/services/site/feeds.js'
 import {ROOT, tempDir} from '../helpers/cli.js'
+import {worldFor} from './helpers.js'
 import {DAY, HOUR, handJournal, MINUTE} from './status-journals.js'
 
 const NOW = new Date('2026-11-25T15:00:00.000Z')
@@ -199,6 +201,19 @@ describe('a playbook’s impact', () => {
       expect(r.problems, name).toEqual([])
       expect(r.playbook!.impact, name).toBe(impact)
     }
+  })
+
+  it('is recorded in the journal when an incident opens, so later edits of the playbook change no past incident', async () => {
+    const file = playbook('impact: partial')
+    const world = worldFor(file, path.dirname(file), path.join(path.dirname(file), 'public'))
+    const id = await world.open({service: 'Acme Voice'}, {id: 'rec'})
+    writeFileSync(file, readFileSync(file, 'utf8').replace('impact: partial', 'impact: outage'))
+    const {state} = await loadIncident(world.store, id)
+    expect(state.playbook.impact).toBe('partial')
+    const first = JSON.parse(
+      readFileSync(path.join(world.dir, 'state', 'incidents', 'rec.jsonl'), 'utf8').split('\n')[0],
+    )
+    expect(first.playbook).toMatchObject({name: 'p', impact: 'partial'})
   })
 
   it('is drawn as recorded when the incident opened, unless a severity fact says otherwise', () => {
