@@ -189,7 +189,7 @@ export async function buildSiteFromStore(store: IncidentStore, req: SiteBuildReq
         written: result.written,
         removed: result.removed,
         incidents: site.incidents.map((i) => i.id),
-        warnings,
+        warnings: [...warnings, ...site.warnings],
       }
     },
   )

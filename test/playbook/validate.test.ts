@@ -69,7 +69,7 @@ phases:
       x: { text: "{{service}}", txt: "" }
 `
     expect(problemsOf({'playbook.yaml': text})).toEqual([
-      'playbook.yaml:2:1: unknown key "colour" in the playbook (allowed: name, kind, description, locales, approval, facts, examples, channels, phases, forbid, internal_hosts, public_hosts)',
+      'playbook.yaml:2:1: unknown key "colour" in the playbook (allowed: name, kind, impact, description, locales, approval, facts, examples, channels, phases, forbid, internal_hosts, public_hosts)',
       expect.stringMatching(/^playbook\.yaml:4:30: unknown key "requried" in fact "service"/),
       expect.stringMatching(/^playbook\.yaml:6:17: unknown key "handle" in channel "x" \(x\)/),
       expect.stringMatching(/^playbook\.yaml:9:5: unknown key "nxt_update" in phase "investigating"/),

@@ -179,7 +179,7 @@ describe.skipIf(!chromium)('the status site in Chromium', () => {
     )
     expect(r.visibleText).toMatch(/Identified\s+25 Nov 2026, 14:12 UTC \(14 minutes ago\)/)
     expect(r.rendered.some((t) => t.startsWith("We're investigating a problem with Acme Voice"))).toBe(true)
-    expect(r.landmarks).toEqual({header: 1, main: 1, footer: 1, nav: 1})
+    expect(r.landmarks).toEqual({header: 1, main: 1, footer: 1, nav: 2})
     expect(r.h1).toBe(1)
     expect(r.times.length).toBeGreaterThan(4)
     for (const t of r.times) expect(new Date(t.datetime).toISOString()).toBe(t.datetime)

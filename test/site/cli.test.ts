@@ -3,6 +3,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {runCli, tempDir} from '../helpers/cli.js'
 import {HOUR, MINUTE, siteWorld} from './helpers.js'
+import {handJournal} from './status-journals.js'
 
 /** An incident published to a site channel in-process; the CLI then runs on its state dir. */
 async function recorded() {
@@ -15,12 +16,12 @@ async function recorded() {
   const stateDir = path.join(w.dir, 'state')
   const cli = (args: string[]) =>
     runCli([...args, '--state-dir', stateDir], {cwd: w.dir, env: {CANDOR_STATE_DIR: undefined}})
-  return {w, cli, stateDir}
+  return {w, cli, stateDir, month: new Date(start).toISOString().slice(0, 7)}
 }
 
 describe('candor site build', () => {
   it('regenerates the site from the journals into --out, and prints {out, files} with --json', async () => {
-    const {w, cli} = await recorded()
+    const {w, cli, month} = await recorded()
     const out = path.join(w.dir, 'rebuilt')
     const r = await cli([
       'site',
@@ -37,7 +38,7 @@ describe('candor site build', () => {
     const json = JSON.parse(r.stdout)
     expect(json).toMatchObject({
       out,
-      files: ['style.css', 'incidents/voice.html', 'feed.atom', 'feed.json', 'index.html'],
+      files: ['style.css', 'incidents/voice.html', `history/${month}.html`, 'feed.atom', 'feed.json', 'index.html'],
       incidents: ['voice'],
     })
     const index = readFileSync(path.join(out, 'index.html'), 'utf8')
@@ -48,7 +49,44 @@ describe('candor site build', () => {
     )
     // base_url came from the playbook's site channel, as the other options were not given.
     expect(index).toContain('<link rel="canonical" href="https://status.acme.example/">')
-    expect(index).toMatch(/Website<\/span> <span class="badge status-operational">/)
+    expect(index).toMatch(/Website<\/h3> <span class="badge status-operational">/)
+    expect(index).toContain(`<a href="history/${month}.html">`)
+  })
+
+  it('reports a journal whose clock jumped back, draws it from what is consistent, and still builds', async () => {
+    const {w, cli, stateDir} = await recorded()
+    const opened = new Date(Date.now() - 3 * HOUR)
+    const events = handJournal({
+      id: 'jumpy',
+      playbook: 'outage',
+      impact: 'outage',
+      openedAt: opened,
+      facts: {service: 'Website', title: 'Website <b>down</b>'},
+      updates: [
+        {phase: 'investigating', at: new Date(opened.getTime() + 5 * MINUTE), text: 'Looking into it.'},
+        // Written by a machine whose clock was a day behind.
+        {phase: 'resolved', at: new Date(opened.getTime() - 24 * HOUR), text: 'Fixed.'},
+      ],
+    })
+    writeFileSync(
+      path.join(stateDir, 'incidents', 'jumpy.jsonl'),
+      events.map((e) => JSON.stringify(e)).join('\n') + '\n',
+      {mode: 0o600},
+    )
+    const out = path.join(w.dir, 'jumpy-site')
+    const r = await cli(['site', 'build', '--out', out, '--components', 'Acme Voice,Website', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const json = JSON.parse(r.stdout)
+    expect([...json.incidents].sort()).toEqual(['jumpy', 'voice'])
+    expect(json.warnings).toEqual([
+      expect.stringMatching(/^incident jumpy: update 2 is dated .*, before the incident opened .*: a clock jump\?/),
+    ])
+    const human = await cli(['site', 'build', '--out', out, '--components', 'Acme Voice,Website'])
+    expect(human.code).toBe(0)
+    expect(human.stderr).toMatch(/incident jumpy: update 2 is dated/)
+    const index = readFileSync(path.join(out, 'index.html'), 'utf8')
+    expect(index).not.toContain('<b>down</b>')
+    expect(index).toContain('Website &lt;b&gt;down&lt;/b&gt;')
   })
 
   it("uses the site channel's settings, its dir included, when given no options", async () => {
@@ -56,14 +94,14 @@ describe('candor site build', () => {
     const before = readFileSync(path.join(w.siteDir, 'index.html'), 'utf8')
     const r = await cli(['site', 'build'])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toContain(`Built the status site in ${w.siteDir}: 1 incident, 5 files (`)
+    expect(r.stdout).toContain(`Built the status site in ${w.siteDir}: 1 incident, 6 files (`)
     expect(r.stderr).toContain('settings from channel "site" of incident voice\'s playbook')
     expect(
       readFileSync(path.join(w.siteDir, 'index.html'), 'utf8').replace(
-        /<time[^>]*>[^<]*<\/time>|\([^)]*ago\)|\(just now\)/g,
+        /<time[^>]*>[^<]*<\/time>|\([^)]*ago\)|\(just now\)|<span class="uptime">[^<]*<\/span>/g,
         '',
       ),
-    ).toBe(before.replace(/<time[^>]*>[^<]*<\/time>|\([^)]*ago\)|\(just now\)/g, ''))
+    ).toBe(before.replace(/<time[^>]*>[^<]*<\/time>|\([^)]*ago\)|\(just now\)|<span class="uptime">[^<]*<\/span>/g, ''))
   })
 
   it('fails with a code and a suggestion on a file it did not write, or with nowhere to write', async () => {

@@ -8,6 +8,14 @@ export const FACT_TYPES: readonly FactType[] = ['string', 'list', 'number', 'boo
 // What a playbook communicates (incident or maintenance): see playbook-kind.ts.
 export {PLAYBOOK_KINDS, type PlaybookKind} from '../playbook-kind.js'
 
+/**
+ * How an incident of this playbook affects the services it touches, as the status site
+ * draws it: a full `outage`, a `partial` outage, `degraded` performance, or planned
+ * `maintenance`. A playbook's top-level `impact:`; the `severity` fact overrides it.
+ */
+export type PlaybookImpact = 'outage' | 'partial' | 'degraded' | 'maintenance'
+export const PLAYBOOK_IMPACTS: readonly PlaybookImpact[] = ['outage', 'partial', 'degraded', 'maintenance']
+
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/
 
 /** An ISO 8601 date and time with its zone (`Z` or `+01:00`): what a `time` fact holds. */
@@ -93,6 +101,8 @@ export interface Playbook {
   description?: string
   /** Incident (default) or planned maintenance. */
   kind: PlaybookKind
+  /** How its incidents affect services on the status site (absent: guessed from the name). */
+  impact?: PlaybookImpact
   facts: Map<string, FactSpec>
   channels: Map<string, ChannelConfig>
   phases: Phase[]

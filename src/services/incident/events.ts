@@ -5,6 +5,8 @@
  * people and other tools too.
  */
 
+import type {PlaybookImpact} from '../../domain/playbook/model.js'
+
 export interface RemotePost {
   /** The platform's id of the post (tweet id, status id, at:// URI, message ts...). */
   id: string
@@ -59,6 +61,8 @@ export interface PlaybookRecord {
   file: string
   /** sha256 of the playbook file when the incident opened. */
   sha256?: string
+  /** The playbook's `impact:` when the incident opened (the status site draws it). */
+  impact?: PlaybookImpact
 }
 
 interface EventBase {

@@ -64,14 +64,19 @@ function toPosix(p: string): string {
 }
 
 /** What the journal records about a playbook: its path relative to the first project root holding it (else absolute), and its hash. */
-export function playbookRecord(playbook: Pick<Playbook, 'name' | 'file'>, roots: string[]): PlaybookRecord {
+export function playbookRecord(playbook: Pick<Playbook, 'name' | 'file' | 'impact'>, roots: string[]): PlaybookRecord {
   const abs = path.resolve(playbook.file)
   const root = roots.find((r) => {
     const rel = path.relative(r, abs)
     return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)
   })
   const sha256 = fileSha256(abs)
-  return {name: playbook.name, file: root ? toPosix(path.relative(root, abs)) : abs, ...(sha256 && {sha256})}
+  return {
+    name: playbook.name,
+    file: root ? toPosix(path.relative(root, abs)) : abs,
+    ...(sha256 && {sha256}),
+    ...(playbook.impact && {impact: playbook.impact}),
+  }
 }
 
 function isFile(p: string): boolean {

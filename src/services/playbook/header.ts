@@ -1,4 +1,4 @@
-import {PLAYBOOK_KINDS, type PlaybookKind} from '../../domain/playbook/model.js'
+import {PLAYBOOK_IMPACTS, PLAYBOOK_KINDS, type PlaybookImpact, type PlaybookKind} from '../../domain/playbook/model.js'
 import {describe, type Mapping, type ProblemList} from './problems.js'
 
 const NAME = /^[a-z0-9][a-z0-9-]*$/
@@ -8,7 +8,7 @@ const LOCALE = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/
 export function readHeader(
   root: Mapping,
   list: ProblemList,
-): {name: unknown; description?: string; kind: PlaybookKind} {
+): {name: unknown; description?: string; kind: PlaybookKind; impact?: PlaybookImpact} {
   const {problem} = list
   const name = root.name
   if (name === undefined) problem([], 'missing "name" (a short id like "outage")')
@@ -26,7 +26,17 @@ export function readHeader(
         `"kind" must be one of ${PLAYBOOK_KINDS.join(', ')} (maintenance: planned work announced ahead); found ${describe(root.kind)}`,
       )
   }
-  return {name, description: root.description as string | undefined, kind}
+  let impact: PlaybookImpact | undefined
+  if (root.impact !== undefined) {
+    if (typeof root.impact === 'string' && (PLAYBOOK_IMPACTS as readonly string[]).includes(root.impact))
+      impact = root.impact as PlaybookImpact
+    else
+      problem(
+        ['impact'],
+        `"impact" must be one of ${PLAYBOOK_IMPACTS.join(', ')} (how its incidents show on the status site: outage is a full outage, partial a partial outage, degraded slower or less reliable, maintenance planned work); found ${describe(root.impact)}`,
+      )
+  } else if (kind === 'maintenance') impact = 'maintenance'
+  return {name, description: root.description as string | undefined, kind, ...(impact && {impact})}
 }
 
 /** Phase names follow the playbook name's rule. */

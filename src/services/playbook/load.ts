@@ -30,6 +30,7 @@ export {displayPath, localizedTemplatePath, readTemplateFile, readUtf8} from './
 const TOP_KEYS = [
   'name',
   'kind',
+  'impact',
   'description',
   'locales',
   'approval',
@@ -148,6 +149,7 @@ export function loadPlaybook(file: string, options: LoadOptions = {}): LoadResul
     file: abs,
     name: header.name as string,
     kind: header.kind,
+    ...(header.impact && {impact: header.impact}),
     description: header.description,
     facts,
     channels,

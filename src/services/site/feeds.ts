@@ -27,8 +27,29 @@ export interface FeedEntry {
   html: string
 }
 
+/** A feed holds at most this many entries, the newest. */
+export const FEED_MAX_ENTRIES = 100
+/** …and none older than this many days before the build. */
+export const FEED_DAYS = 90
+
+/**
+ * What goes in the feeds: the newest {@link FEED_MAX_ENTRIES} updates, or those of the
+ * last {@link FEED_DAYS} days if they are fewer; newest first. A reader polling the feed
+ * downloads a bounded file however long the site's history grows; older updates stay on
+ * the incident and history pages.
+ */
+export function feedEntries(incidents: readonly SiteIncident[], now: Date): FeedEntry[] {
+  const since = now.getTime() - FEED_DAYS * 86_400_000
+  // Only recent updates are turned into entries: years of history cost nothing here.
+  const recent = incidents.flatMap((i) => {
+    const updates = i.updates.filter((u) => Date.parse(u.at) >= since)
+    return updates.length > 0 ? [{...i, updates}] : []
+  })
+  return allFeedEntries(recent).slice(0, FEED_MAX_ENTRIES)
+}
+
 /** Every shown update of every incident, newest first. */
-export function feedEntries(incidents: readonly SiteIncident[]): FeedEntry[] {
+export function allFeedEntries(incidents: readonly SiteIncident[]): FeedEntry[] {
   return incidents
     .flatMap((incident) =>
       incident.updates.map((u) => ({

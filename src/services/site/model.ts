@@ -1,12 +1,14 @@
+import {isIsoTime, PLAYBOOK_IMPACTS, type PlaybookImpact} from '../../domain/playbook/model.js'
 import {RESOLVING_PHASES, type IncidentState} from '../incident/state.js'
+import type {Severity, SpanInput} from './availability.js'
 
-/** How an incident affects the services it touches. */
-export type Impact = 'outage' | 'degraded' | 'maintenance' | 'scheduled'
+/** How an incident affects the services it touches; `scheduled`: maintenance before its window. */
+export type Impact = PlaybookImpact | 'scheduled'
 
 /** A component's (and the whole site's) status, worst first. */
-export type ComponentStatus = 'outage' | 'degraded' | 'maintenance' | 'operational'
+export type ComponentStatus = 'outage' | 'partial' | 'degraded' | 'maintenance' | 'operational'
 
-export const STATUS_ORDER: readonly ComponentStatus[] = ['outage', 'degraded', 'maintenance', 'operational']
+export const STATUS_ORDER: readonly ComponentStatus[] = ['outage', 'partial', 'degraded', 'maintenance', 'operational']
 
 /** One update as the site shows it. */
 export interface SiteUpdate {
@@ -33,6 +35,18 @@ export interface SiteIncident {
   updates: SiteUpdate[]
   /** Configured component names this incident affects, or every component. */
   affects: 'all' | string[]
+  /** A maintenance: when its first update in the window was approved (before it, nothing is down). */
+  activeFrom?: string
+  /** A maintenance's announced window, from its facts. */
+  window?: MaintenanceWindow
+}
+
+/** When a maintenance is planned: exact times (`scheduled_for`/`scheduled_until`) and/or words. */
+export interface MaintenanceWindow {
+  from?: string
+  until?: string
+  /** `window_start` – `window_end`, as written for customers. */
+  text?: string
 }
 
 /** Something to leave out: `incident/update`, as the site adapter reports its posts. */
@@ -74,13 +88,13 @@ export function incidentTitle(state: IncidentState): string {
   return service ? `${service} ${kind}` : humanize(kind)
 }
 
-const SEVERITY: Record<string, Impact> = {
+const SEVERITY: Record<string, PlaybookImpact> = {
   outage: 'outage',
   major: 'outage',
   critical: 'outage',
+  partial: 'partial',
   degraded: 'degraded',
   minor: 'degraded',
-  partial: 'degraded',
   maintenance: 'maintenance',
 }
 
@@ -88,20 +102,25 @@ const SEVERITY: Record<string, Impact> = {
 const BEFORE_WINDOW = new Set(['announced', 'reminder', 'scheduled'])
 
 /**
- * How bad it is: the `severity` fact (outage/major/critical, degraded/minor/partial,
- * maintenance) when set, else from the playbook's name: "…maintenance…" is maintenance
- * (only scheduled before its window), "…outage…" an outage, anything else degraded.
+ * How bad it is: the `severity` fact (outage/major/critical, partial, degraded/minor,
+ * maintenance) when set, else the playbook's `impact:` as recorded when the incident
+ * opened, else from the playbook's name (journals from before `impact:`): "…maint…" is
+ * maintenance, "…outage…" or "…down…" an outage, anything else degraded. Maintenance is
+ * only `scheduled` before its window.
  */
 export function incidentImpact(state: IncidentState, phase: string): Impact {
   const severity = text(state.facts.severity)?.toLowerCase()
+  const recorded = state.playbook.impact
   let impact: Impact =
     severity && SEVERITY[severity]
       ? SEVERITY[severity]
-      : /maint/i.test(state.playbook.name)
-        ? 'maintenance'
-        : /outage|down/i.test(state.playbook.name)
-          ? 'outage'
-          : 'degraded'
+      : typeof recorded === 'string' && (PLAYBOOK_IMPACTS as readonly string[]).includes(recorded)
+        ? recorded
+        : /maint/i.test(state.playbook.name)
+          ? 'maintenance'
+          : /outage|down/i.test(state.playbook.name)
+            ? 'outage'
+            : 'degraded'
   if (impact === 'maintenance' && BEFORE_WINDOW.has(phase)) impact = 'scheduled'
   return impact
 }
@@ -159,17 +178,59 @@ export function siteIncident(
     resolvedAt ??= updates.at(-1)!.at
   }
   const phase = updates.at(-1)!.phase
+  const impact = incidentImpact(state, phase)
+  const maintenance = impact === 'maintenance' || impact === 'scheduled'
+  const activeFrom = maintenance ? updates.find((u) => !BEFORE_WINDOW.has(u.phase))?.at : undefined
+  const window = maintenance ? maintenanceWindow(state.facts) : undefined
   return {
     id: state.id,
     title: incidentTitle(state),
     playbook: state.playbook.name,
-    impact: incidentImpact(state, phase),
+    impact,
     startedAt: state.startedAt,
     resolved: resolvedAt !== undefined,
     resolvedAt,
     phase,
     updates,
     affects: affectedComponents(state, components),
+    ...(activeFrom && {activeFrom}),
+    ...(window && {window}),
+  }
+}
+
+/** The window a maintenance announced: exact times when its facts hold valid ones, and the words. */
+export function maintenanceWindow(facts: Record<string, unknown>): MaintenanceWindow | undefined {
+  const exact = (v: unknown) => (typeof v === 'string' && isIsoTime(v) ? new Date(v).toISOString() : undefined)
+  const from = exact(facts.scheduled_for)
+  const until = exact(facts.scheduled_until)
+  const words = [text(facts.window_start), text(facts.window_end)].filter(Boolean)
+  const w: MaintenanceWindow = {
+    ...(from && {from}),
+    ...(until && {until}),
+    ...(words.length > 0 && {text: words.join(' – ')}),
+  }
+  return Object.keys(w).length > 0 ? w : undefined
+}
+
+/** The severity an incident is drawn with in the bars. */
+export function impactSeverity(impact: Impact): Severity {
+  return impact === 'outage' ? 'major' : impact === 'scheduled' ? 'maintenance' : impact
+}
+
+/**
+ * What the bars need of an incident: a maintenance counts from its first update in the
+ * window (one never started is not drawn); anything else from when it opened.
+ */
+export function spanInput(incident: SiteIncident): SpanInput | undefined {
+  const maintenance = incident.impact === 'maintenance' || incident.impact === 'scheduled'
+  if (maintenance && !incident.activeFrom) return undefined
+  return {
+    id: incident.id,
+    severity: impactSeverity(incident.impact),
+    startedAt: incident.startedAt,
+    activeFrom: maintenance ? incident.activeFrom : undefined,
+    resolvedAt: incident.resolvedAt,
+    events: incident.updates.map((u) => ({label: `update ${u.update}`, at: u.at})),
   }
 }
 
