@@ -5,8 +5,7 @@ import type {paint} from './style.js'
  * terminal takes colours, the plain word where it does not (a pipe, NO_COLOR).
  */
 export function rehearsalMark(style: typeof paint): string {
-  return style('bold', style('bgYellow', style('black', ' REHEARSAL ')))
-    .replace(/^ REHEARSAL $/, 'REHEARSAL')
+  return style('bold', style('bgYellow', style('black', ' REHEARSAL '))).replace(/^ REHEARSAL $/, 'REHEARSAL')
 }
 
 /**

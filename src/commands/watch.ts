@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
 import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {paint} from '../cli/style.js'
+import {rehearsalMark} from '../cli/rehearsal.js'
 import {incidentPlaybook, loadIncident, resolveIncidentId} from '../services/incident/service.js'
 import {incidentStatus} from '../services/incident/status.js'
 import {watchIncident, type WatchIO} from '../services/incident/watch.js'
@@ -123,10 +124,11 @@ Stops when the incident is resolved (exit 0), or with Ctrl-C (exit 0). Off a ter
 }
 
 function colour(line: string): string {
-  if (/OVERDUE/.test(line)) return paint('red', paint('bold', line))
-  if (/UPDATE DUE/.test(line)) return paint('yellow', line)
-  if (/^Candor watch/.test(line)) return paint('bold', line)
-  return line
+  const marked = line.replace(/REHEARSAL/, rehearsalMark(paint))
+  if (/OVERDUE/.test(line)) return paint('red', paint('bold', marked))
+  if (/UPDATE DUE/.test(line)) return paint('yellow', marked)
+  if (/^Candor watch/.test(line)) return paint('bold', marked)
+  return marked
 }
 
 /** Runs a hook through the shell with the reminder in its environment; its output goes to stderr. */
