@@ -162,7 +162,6 @@ describe('REHEARSAL in every view', () => {
 
   it('with colours on, the mark is coloured', async () => {
     const r = await cli(['status', '-i', 'drill'], {NO_COLOR: undefined, FORCE_COLOR: '1'})
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's escape sequences are the point
     expect(r.stdout.split('\n')[0]).toMatch(/^\u001b\[[0-9;]+m.* REHEARSAL .*\u001b\[[0-9;]+m/)
   })
 })
