@@ -54,7 +54,7 @@ export async function startSandboxInfo(smtpPort = 2525): Promise<SandboxInfoServ
 }
 
 type Hook = (target: SandboxTarget) => SandboxChannel
-type HookedType = 'x' | 'markdown'
+type HookedType = 'x' | 'markdown' | 'site'
 
 const installed: Array<() => void> = []
 

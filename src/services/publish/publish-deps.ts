@@ -26,6 +26,8 @@ export interface PublishDeps {
   /** How long to wait for another command working on the same incident. */
   lockTimeoutMs?: number
   onLockWait?: (owner: LockOwner | undefined) => void
+  /** Set by channelsOf for a rehearsal: `env` is the sandbox's, not the real one. */
+  rehearsal?: boolean
 }
 
 /**
@@ -34,11 +36,11 @@ export interface PublishDeps {
  * ones (rehearsal.ts). Every command that builds an incident's channels starts here.
  */
 export async function channelsOf<
-  D extends {env: Record<string, string | undefined>; store: IncidentStore; signal?: AbortSignal},
+  D extends {env: Record<string, string | undefined>; store: IncidentStore; signal?: AbortSignal; rehearsal?: boolean},
 >(state: IncidentState, playbook: Playbook, deps: D): Promise<{playbook: Playbook; deps: D}> {
   if (!state.rehearsal) return {playbook, deps}
   const channels = await incidentChannels(state, {playbook, env: deps.env}, deps)
-  return {playbook: channels.playbook, deps: {...deps, env: channels.env}}
+  return {playbook: channels.playbook, deps: {...deps, env: channels.env, rehearsal: true}}
 }
 
 const DEFAULTS = {maxWaitMs: 120_000, timeoutMs: 15_000, retries: 3, backoffMs: 1000}
@@ -61,6 +63,7 @@ export async function buildAdapters(
         timeoutMs: deps.timeoutMs ?? DEFAULTS.timeoutMs,
         store: deps.store,
         env: deps.env,
+        rehearsal: deps.rehearsal === true,
       }),
     )
   }

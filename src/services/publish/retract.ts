@@ -42,6 +42,7 @@ export async function retractUpdate(req: RetractRequest, deps: RetractDeps): Pro
 
 interface RetractDeps extends LockHolder {
   env: Record<string, string | undefined>
+  rehearsal?: boolean
   timeoutMs?: number
   signal?: AbortSignal
 }
@@ -121,6 +122,7 @@ async function retractLocked(req: RetractRequest, given: RetractDeps): Promise<R
         timeoutMs: deps.timeoutMs ?? 15_000,
         store: deps.store,
         env: deps.env,
+        rehearsal: deps.rehearsal === true,
       })
       const ids: string[] = []
       // Newest part first, so a thread is never left with a dangling head.
