@@ -16,7 +16,7 @@ export default class Watch extends CandorCommand {
   static override description =
     `A live view of the incident in the terminal: the phase, the last post per channel and a countdown to the update the last one promised. Before the update is due (--remind-before, default 5 minutes) it rings the bell and shows a reminder; once the time has passed it marks the update OVERDUE and reminds again every --repeat minutes. With nothing published yet, the first update is due 5 minutes after the incident opened.
 
---exec runs a shell command at each reminder, for chat or pager hooks, with CANDOR_INCIDENT, CANDOR_PHASE, CANDOR_DUE (ISO 8601), CANDOR_EVENT (reminder or overdue), CANDOR_OVERDUE (1 or 0) and CANDOR_MESSAGE in its environment.
+--exec runs a shell command at each reminder, for chat or pager hooks, with CANDOR_INCIDENT, CANDOR_PHASE, CANDOR_DUE (ISO 8601), CANDOR_EVENT (reminder or overdue), CANDOR_OVERDUE (1 or 0) and CANDOR_MESSAGE in its environment; for a rehearsal (\`incident open --sandbox\`) also CANDOR_REHEARSAL=1, and every message starts with REHEARSAL.
 
 Stops when the incident is resolved (exit 0), or with Ctrl-C (exit 0). Off a terminal it prints one line per event instead of the live view; with --json, one JSON object per event.`
 

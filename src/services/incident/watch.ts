@@ -32,7 +32,7 @@ export interface WatchEvent {
   /** When the next update is (was) due, ISO 8601. */
   due: string | null
   message: string
-  /** A rehearsal: nothing of it is real (reminders say so, hooks get CANDOR_REHEARSAL=1). */
+  /** A rehearsal: nothing of it is real (reminders say so, hooks get CANDOR_REHEARSAL=1 and a message that says so). */
   rehearsal: boolean
 }
 
@@ -141,7 +141,7 @@ export async function watchIncident(opts: WatchOptions): Promise<WatchResult> {
       CANDOR_EVENT: type,
       CANDOR_OVERDUE: type === 'overdue' ? '1' : '0',
       CANDOR_MESSAGE: status.rehearsal ? `REHEARSAL: ${message}` : message,
-      CANDOR_REHEARSAL: status.rehearsal ? '1' : '0',
+      ...(status.rehearsal && {CANDOR_REHEARSAL: '1'}),
     }
     const command = opts.exec
     hooks.push(
