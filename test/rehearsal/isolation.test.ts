@@ -170,6 +170,15 @@ describe('a rehearsal publishes only to the sandbox', () => {
     await open(true, 'drill-7')
     expect((await loadIncident(store, 'drill-7')).state.rehearsal).toEqual({sandbox: 'https://x.com'})
     await expect(publish('drill-7')).rejects.toMatchObject({code: 'sandbox_url_invalid'})
+    // A mark with no URL at all (`"rehearsal": true`): still refused, never sent for real.
+    const {readFileSync, writeFileSync} = await import('node:fs')
+    const file = path.join(w.stateDir, 'incidents', 'drill-7.jsonl')
+    const [first, ...rest] = readFileSync(file, 'utf8').split('\n')
+    writeFileSync(file, [JSON.stringify({...JSON.parse(first), rehearsal: true}), ...rest].join('\n'), {mode: 0o600})
+    await expect(publish('drill-7')).rejects.toMatchObject({
+      code: 'sandbox_url_invalid',
+      message: 'incident drill-7 is a rehearsal, but its journal names no sandbox URL',
+    })
     expect(w.realX.requests).toEqual([])
   })
 })

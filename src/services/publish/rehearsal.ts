@@ -116,7 +116,12 @@ export async function incidentChannels(
   ctx: {store: Pick<IncidentStore, 'stateDir'>; signal?: AbortSignal},
 ): Promise<IncidentChannels> {
   if (!state.rehearsal) return given
-  const url = sandboxUrl(state.rehearsal.sandbox || 'journal: no sandbox URL')
+  if (!state.rehearsal.sandbox)
+    throw new CandorError(`incident ${state.id} is a rehearsal, but its journal names no sandbox URL`, {
+      code: 'sandbox_url_invalid',
+      suggestions: ['Open a new rehearsal: `candor incident open PLAYBOOK --sandbox`'],
+    })
+  const url = sandboxUrl(state.rehearsal.sandbox)
   if (!isIncidentId(state.id))
     throw new CandorError(`"${state.id}" is not a valid incident id`, {code: 'bad_incident_id'})
   const {smtp} = await readSandboxInfo(url, ctx.signal)
