@@ -23,6 +23,8 @@ export interface PromptApproverOptions {
   /** Where notes and re-shown posts go (default: stderr and stdout). */
   note?: (line: string) => void
   show?: (text: string) => void
+  /** The incident is a rehearsal: the prompt says the posts go to the sandbox at this URL. */
+  rehearsal?: {sandbox: string}
 }
 
 /**
@@ -45,7 +47,7 @@ export class PromptApprover implements Approver {
       const target = describeTargets(channels, request.phaseChannels)
       const action = await prompt((p) =>
         p.select({
-          message: `Publish update ${request.update} (${request.phase}) of ${request.incident} to ${target}?\n  approving as ${describeActor(this.opts.actor)}`,
+          message: `${this.opts.rehearsal ? 'REHEARSAL: ' : ''}Publish update ${request.update} (${request.phase}) of ${request.incident} to ${target}${this.opts.rehearsal ? ` in the sandbox at ${this.opts.rehearsal.sandbox}` : ''}?\n  approving as ${describeActor(this.opts.actor)}`,
           choices: [
             {name: 'Review the posts again', value: 'review'},
             {

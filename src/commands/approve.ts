@@ -5,7 +5,7 @@ import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
 import {describeActor, type Actor} from '../services/incident/identity.js'
 import {ask} from '../cli/prompt.js'
-import {refuseClosedIncident, resolveIncidentId} from '../services/incident/service.js'
+import {loadIncident, refuseClosedIncident, resolveIncidentId} from '../services/incident/service.js'
 import {describeDraft} from '../cli/drafts-view.js'
 import {approveDraft, findDraftIncident, type DraftView} from '../services/publish/drafts.js'
 
@@ -71,6 +71,9 @@ An approval counts once per person, and only for the content approved: if the po
     const json = this.jsonEnabled()
     const {interactive, noPromptReason} = this
     const actor = await this.actor(flags)
+    const {rehearsal} = (await loadIncident(store, incident)).state
+    if (rehearsal && !json)
+      this.warnLine(`${incident} is a rehearsal: every channel goes to the sandbox at ${rehearsal.sandbox}`)
     const result = await this.sending(flags, {store, incident}, (deps) =>
       approveDraft(
         {

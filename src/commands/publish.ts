@@ -4,12 +4,13 @@ import {SendingCommand} from '../cli/sending-command.js'
 import {formatPreview, gutterLines, terminalWidth} from '../cli/render-preview.js'
 import {reportDeliveries} from '../cli/report-delivery.js'
 import {paint} from '../cli/style.js'
+import {rehearsalMark} from '../cli/rehearsal.js'
 import {ExitCode} from '../domain/errors.js'
 import {POLICY_RULES} from '../services/policy/rules.js'
 import {describeActor, type Actor} from '../services/incident/identity.js'
 import {ask} from '../cli/prompt.js'
 import {chooseIncident, incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
-import {incidentPlaybook, refuseClosedIncident} from '../services/incident/service.js'
+import {incidentPlaybook, loadIncident, refuseClosedIncident} from '../services/incident/service.js'
 import {RESOLVING_PHASES, type IncidentState} from '../services/incident/state.js'
 import {readFactInput} from '../services/publish/preview.js'
 import {publishUpdate, type PendingApproval, type PublishResult} from '../services/publish/publish.js'
@@ -123,6 +124,10 @@ Exit codes: 0 every approved delivery published (or every channel already had th
     const json = this.jsonEnabled()
     const {interactive, noPromptReason} = this
     const actor = await this.actor(flags)
+    const {rehearsal} = (await loadIncident(store, incident)).state
+    const heading = rehearsal ? `${rehearsalMark(paint)} ` : ''
+    if (rehearsal && !json)
+      this.warnLine(`${incident} is a rehearsal: every channel goes to the sandbox at ${rehearsal.sandbox}`)
     const result: PublishResult = await this.sending(
       flags,
       {store, incident, reporter: !flags['dry-run']},
@@ -153,13 +158,15 @@ Exit codes: 0 every approved delivery published (or every channel already had th
                 allow: flags.allow,
                 interactive,
                 noPromptReason,
-                approver: interactive ? new (await import('../cli/approval.js')).PromptApprover({actor}) : undefined,
+                approver: interactive
+                  ? new (await import('../cli/approval.js')).PromptApprover({actor, rehearsal})
+                  : undefined,
                 preview:
                   interactive && !flags.yes
                     ? (rendered, already) =>
                         this.log(
                           [
-                            formatPreview(rendered, `Update for ${incident} · ${rendered.phase}`, {
+                            formatPreview(rendered, `${heading}Update for ${incident} · ${rendered.phase}`, {
                               width: terminalWidth(),
                             }),
                             ...already.map(describeAlreadyCarried),
@@ -179,8 +186,8 @@ Exit codes: 0 every approved delivery published (or every channel already had th
         paint(
           'bold',
           result.plan.length > 0
-            ? `Dry run: update ${result.update} (${result.phase}) of ${result.incident}; nothing is sent`
-            : `Dry run: every channel already has this update of ${result.incident} (${result.phase}); nothing would be sent`,
+            ? `${heading}Dry run: update ${result.update} (${result.phase}) of ${result.incident}; nothing is sent`
+            : `${heading}Dry run: every channel already has this update of ${result.incident} (${result.phase}); nothing would be sent`,
         ),
       )
       for (const a of result.already ?? []) this.log(describeAlreadyCarried(a))
@@ -205,6 +212,7 @@ Exit codes: 0 every approved delivery published (or every channel already had th
         phase: result.phase,
         update: result.update,
         dry_run: true,
+        ...(rehearsal && {rehearsal: true, sandbox: rehearsal.sandbox}),
         plan: result.plan,
         already: result.already ?? [],
       }

@@ -1,5 +1,6 @@
 import {CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
 import {paint} from '../cli/style.js'
+import {rehearsalMark} from '../cli/rehearsal.js'
 import {describeDuration, formatTime} from '../domain/time.js'
 import {chooseIncident, incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {loadIncident} from '../services/incident/service.js'
@@ -30,8 +31,9 @@ export default class Status extends CandorCommand {
     const now = new Date()
     const s = incidentStatus(state, now)
     this.log(
-      `${paint('bold', s.incident)}  ${state.closed ? paint('dim', `closed: ${state.closed.reason}`) : s.resolved ? paint('green', 'resolved') : paint('yellow', s.phase ?? 'opened, nothing published yet')}  ${paint('dim', `${s.playbook}, started ${formatTime(s.started_at, 'datetime')} (${describeDuration(now.getTime() - Date.parse(s.started_at))} ago)`)}`,
+      `${s.rehearsal ? `${rehearsalMark(paint)}  ` : ''}${paint('bold', s.incident)}  ${state.closed ? paint('dim', `closed: ${state.closed.reason}`) : s.resolved ? paint('green', 'resolved') : paint('yellow', s.phase ?? 'opened, nothing published yet')}  ${paint('dim', `${s.playbook}, started ${formatTime(s.started_at, 'datetime')} (${describeDuration(now.getTime() - Date.parse(s.started_at))} ago)`)}`,
     )
+    if (s.rehearsal) this.log(`Every channel goes to the sandbox at ${s.sandbox}: nothing reaches a real platform.`)
     if (s.next_update_due) {
       const due = Date.parse(s.next_update_due)
       const line = s.overdue

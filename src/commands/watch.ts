@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {CandorCommand, incidentFlag, stateFlags} from '../cli/base-command.js'
 import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {paint} from '../cli/style.js'
+import {rehearsalMark} from '../cli/rehearsal.js'
 import {incidentPlaybook, loadIncident, resolveIncidentId} from '../services/incident/service.js'
 import {incidentStatus} from '../services/incident/status.js'
 import {watchIncident, type WatchIO} from '../services/incident/watch.js'
@@ -15,7 +16,7 @@ export default class Watch extends CandorCommand {
   static override description =
     `A live view of the incident in the terminal: the phase, the last post per channel and a countdown to the update the last one promised. Before the update is due (--remind-before, default 5 minutes) it rings the bell and shows a reminder; once the time has passed it marks the update OVERDUE and reminds again every --repeat minutes. With nothing published yet, the first update is due 5 minutes after the incident opened.
 
---exec runs a shell command at each reminder, for chat or pager hooks, with CANDOR_INCIDENT, CANDOR_PHASE, CANDOR_DUE (ISO 8601), CANDOR_EVENT (reminder or overdue), CANDOR_OVERDUE (1 or 0) and CANDOR_MESSAGE in its environment.
+--exec runs a shell command at each reminder, for chat or pager hooks, with CANDOR_INCIDENT, CANDOR_PHASE, CANDOR_DUE (ISO 8601), CANDOR_EVENT (reminder or overdue), CANDOR_OVERDUE (1 or 0) and CANDOR_MESSAGE in its environment; for a rehearsal (\`incident open --sandbox\`) also CANDOR_REHEARSAL=1, and every message starts with REHEARSAL.
 
 Stops when the incident is resolved (exit 0), or with Ctrl-C (exit 0). Off a terminal it prints one line per event instead of the live view; with --json, one JSON object per event.`
 
@@ -123,10 +124,11 @@ Stops when the incident is resolved (exit 0), or with Ctrl-C (exit 0). Off a ter
 }
 
 function colour(line: string): string {
-  if (/OVERDUE/.test(line)) return paint('red', paint('bold', line))
-  if (/UPDATE DUE/.test(line)) return paint('yellow', line)
-  if (/^Candor watch/.test(line)) return paint('bold', line)
-  return line
+  const marked = line.replace(/REHEARSAL/, rehearsalMark(paint))
+  if (/OVERDUE/.test(line)) return paint('red', paint('bold', marked))
+  if (/UPDATE DUE/.test(line)) return paint('yellow', marked)
+  if (/^Candor watch/.test(line)) return paint('bold', marked)
+  return marked
 }
 
 /** Runs a hook through the shell with the reminder in its environment; its output goes to stderr. */

@@ -173,7 +173,7 @@ export async function buildSiteFromStore(store: IncidentStore, req: SiteBuildReq
     SITE_LOCK,
     'site build',
     async () => {
-      const {states, warnings} = await loadAllIncidents(store)
+      const {states, warnings} = await loadAllIncidents(store, {rehearsals: req.rehearsals})
       const site = buildSite(states, {
         title: req.title,
         baseUrl: req.baseUrl,

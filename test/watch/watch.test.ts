@@ -36,6 +36,8 @@ function world(opts: {timeline: Array<[number, Partial<IncidentStatus>]>; failHo
     overdue: false,
     first_update: false,
     cadence: '20m',
+    rehearsal: false,
+    sandbox: null,
   }
   const io: WatchIO = {
     now: () => new Date(now),
@@ -374,6 +376,8 @@ describe('the live view', () => {
       overdue: false,
       first_update: false,
       cadence: '20m',
+      rehearsal: false,
+      sandbox: null,
     }
     expect(frame(status, T0 + 17 * MIN + 30_000, [])).toEqual([
       'Candor watch · voice-1 · outage',

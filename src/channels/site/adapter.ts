@@ -11,7 +11,7 @@ import {DeliveryError, type AdapterFactory} from '../../services/publish/adapter
  * the update is on the site because it is approved in the journal, so the rebuild is
  * the delivery. Deleting rebuilds without the update.
  */
-export const createAdapter: AdapterFactory = ({channel, store}) => {
+export const createAdapter: AdapterFactory = ({channel, store, rehearsal}) => {
   const options = siteOptionsFromChannel(channel.options)
   const dir = path.resolve(options.dir ?? 'site')
 
@@ -26,6 +26,7 @@ export const createAdapter: AdapterFactory = ({channel, store}) => {
         components: options.components,
         lang: options.lang,
         exclude,
+        rehearsals: rehearsal,
       })
     } catch (error) {
       if (error instanceof DeliveryError) throw error

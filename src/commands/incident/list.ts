@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {CandorCommand, stateFlags} from '../../cli/base-command.js'
 import {paint} from '../../cli/style.js'
+import {rehearsalMark} from '../../cli/rehearsal.js'
 import {listIncidents} from '../../services/incident/service.js'
 
 export default class IncidentList extends CandorCommand {
@@ -28,7 +29,7 @@ export default class IncidentList extends CandorCommand {
           ? paint('green', 'resolved')
           : paint('yellow', i.phase ?? 'opened')
       this.log(
-        `${paint('bold', i.id.padEnd(width))}  ${state}  ${paint('dim', `${i.playbook}, started ${i.started_at}`)}`,
+        `${paint('bold', i.id.padEnd(width))}  ${state}  ${paint('dim', `${i.playbook}, started ${i.started_at}`)}${i.rehearsal ? `  ${rehearsalMark(paint)}` : ''}`,
       )
     }
     return {incidents, warnings}

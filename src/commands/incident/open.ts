@@ -3,6 +3,8 @@ import {actorFlag, CandorCommand, factFlags, stateFlags} from '../../cli/base-co
 import {paint, paintErr} from '../../cli/style.js'
 import {openIncident, type IncidentSummary} from '../../services/incident/service.js'
 import {readFactInput} from '../../services/publish/preview.js'
+import {DEFAULT_SANDBOX_URL, SANDBOX_VAR, sandboxUrl} from '../../services/publish/rehearsal.js'
+import {rehearsalMark, withOptionalValue} from '../../cli/rehearsal.js'
 
 export default class IncidentOpen extends CandorCommand {
   static override summary = 'Open an incident from a playbook and print its id'
@@ -12,6 +14,10 @@ export default class IncidentOpen extends CandorCommand {
     '<%= config.bin %> <%= command.id %> playbooks/outage.yaml --facts facts.yaml',
     '<%= config.bin %> <%= command.id %> outage --set service="Acme Voice" --set impact="Calls fail to connect"',
     '<%= config.bin %> <%= command.id %> outage --id voice-2026-11 --json',
+    {
+      description: 'A rehearsal: every channel goes to `candor sandbox` on this machine, never to a platform',
+      command: '<%= config.bin %> <%= command.id %> outage --sandbox',
+    },
   ]
 
   static override args = {
@@ -22,6 +28,10 @@ export default class IncidentOpen extends CandorCommand {
     ...factFlags,
     ...stateFlags,
     as: actorFlag,
+    sandbox: Flags.string({
+      description: `a rehearsal: every channel goes to the sandbox at URL (\`candor sandbox\`; default $${SANDBOX_VAR} or ${DEFAULT_SANDBOX_URL}), no credentials are read, nothing reaches a real platform`,
+      helpValue: '[URL]',
+    }),
     yes: Flags.boolean({
       char: 'y',
       description: 'open it even when the same service has an open incident from this playbook',
@@ -29,7 +39,9 @@ export default class IncidentOpen extends CandorCommand {
   }
 
   async run() {
-    const {args, flags} = await this.parse(IncidentOpen)
+    const {args, flags} = await this.parse(IncidentOpen, withOptionalValue(this.argv, '--sandbox'))
+    // Checked before anything is opened: a rehearsal is only ever one on this machine.
+    const rehearsal = flags.sandbox === undefined ? undefined : {sandbox: sandboxUrl(flags.sandbox, this.env)}
     const store = await this.openStore(flags)
     const {interactive} = this
     const onDuplicate = async (open: IncidentSummary[]) => {
@@ -56,10 +68,15 @@ export default class IncidentOpen extends CandorCommand {
       facts: readFactInput({factsFile: flags.facts, sets: flags.set}),
       actor: (await this.actor(flags)).name,
       onDuplicate,
+      rehearsal,
     })
     this.log(state.id)
+    if (rehearsal && !this.jsonEnabled())
+      process.stderr.write(
+        `${rehearsalMark(paintErr)} every channel of ${state.id} goes to the sandbox at ${rehearsal.sandbox} (start it with \`candor sandbox\`)\n`,
+      )
     if (!this.jsonEnabled() && process.stderr.isTTY)
       process.stderr.write(paint('dim', `Next: candor publish --incident ${state.id} --phase ${'<phase>'}\n`))
-    return {id: state.id}
+    return {id: state.id, ...(rehearsal && {rehearsal: true, sandbox: rehearsal.sandbox})}
   }
 }

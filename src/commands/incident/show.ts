@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 import {CandorCommand, incidentFlag, stateFlags} from '../../cli/base-command.js'
 import {chooseIncident} from '../../cli/incident-choice.js'
 import {paint} from '../../cli/style.js'
+import {rehearsalMark} from '../../cli/rehearsal.js'
 import {formatTime} from '../../domain/time.js'
 import {loadIncident} from '../../services/incident/service.js'
 import {incidentStatus} from '../../services/incident/status.js'
@@ -35,7 +36,7 @@ export default class IncidentShow extends CandorCommand {
     // With --json the lines are never shown: don't build them (a long incident has thousands).
     if (!this.jsonEnabled()) {
       const lines = [
-        `${paint('bold', state.id)}  ${state.closed ? paint('dim', 'closed') : status.resolved ? paint('green', 'resolved') : paint('yellow', status.phase ?? 'opened')}  ${paint('dim', `playbook ${state.playbook.name}`)}`,
+        `${status.rehearsal ? `${rehearsalMark(paint)}  ` : ''}${paint('bold', state.id)}  ${state.closed ? paint('dim', 'closed') : status.resolved ? paint('green', 'resolved') : paint('yellow', status.phase ?? 'opened')}  ${paint('dim', `playbook ${state.playbook.name}`)}`,
         '',
       ]
       let day = ''
@@ -48,6 +49,14 @@ export default class IncidentShow extends CandorCommand {
       }
       this.print(lines.join('\n')) // one write, not one per event
     }
-    return {incident: state.id, playbook: state.playbook, status, events: state.events, warnings}
+    return {
+      incident: state.id,
+      rehearsal: status.rehearsal,
+      sandbox: status.sandbox,
+      playbook: state.playbook,
+      status,
+      events: state.events,
+      warnings,
+    }
   }
 }

@@ -65,6 +65,12 @@ export interface PlaybookRecord {
   impact?: PlaybookImpact
 }
 
+/** Where a rehearsal's channels go: the `candor sandbox` it was opened against. */
+export interface RehearsalRecord {
+  /** The sandbox's base URL (loopback only), e.g. http://127.0.0.1:4477. */
+  sandbox: string
+}
+
 interface EventBase {
   /** Position in the journal, 1-based. */
   seq: number
@@ -76,7 +82,15 @@ interface EventBase {
 
 export type JournalEvent = EventBase &
   (
-    | {type: 'opened'; incident: string; playbook: PlaybookRecord; started_at: string; facts: Record<string, unknown>}
+    | {
+        type: 'opened'
+        incident: string
+        playbook: PlaybookRecord
+        started_at: string
+        facts: Record<string, unknown>
+        /** A rehearsal (`incident open --sandbox`): every channel goes to this sandbox, never a platform. */
+        rehearsal?: RehearsalRecord
+      }
     /** Ended without posting (a duplicate, a false alarm); `by` closed it. */
     | {type: 'closed'; reason: string}
     | {type: 'facts_changed'; changes: Array<{fact: string; from: unknown; to: unknown}>}

@@ -79,6 +79,10 @@ export interface CadenceGap {
 
 export interface PostmortemTimeline {
   incident: string
+  /** A rehearsal (`incident open --sandbox`): every post went to a sandbox, none was public. */
+  rehearsal: boolean
+  /** The sandbox a rehearsal went to, else null. */
+  sandbox: string | null
   playbook: string
   opened_by: string
   started_at: string
@@ -119,7 +123,7 @@ export function postmortemTimeline(state: IncidentState, now: Date = new Date())
         entries.push({
           ...base,
           kind: 'opened',
-          text: `Opened ${e.incident} from playbook ${e.playbook.name}${facts.length > 0 ? ` with ${facts.map(([k, v]) => `${k} = ${show(v)}`).join(', ')}` : ''}`,
+          text: `Opened ${e.rehearsal ? 'a REHEARSAL, ' : ''}${e.incident} from playbook ${e.playbook.name}${facts.length > 0 ? ` with ${facts.map(([k, v]) => `${k} = ${show(v)}`).join(', ')}` : ''}`,
         })
         break
       }
@@ -311,6 +315,8 @@ export function postmortemTimeline(state: IncidentState, now: Date = new Date())
 
   return {
     incident: state.id,
+    rehearsal: Boolean(state.rehearsal),
+    sandbox: state.rehearsal?.sandbox ?? null,
     playbook: state.playbook.name,
     opened_by: state.openedBy,
     started_at: state.startedAt,
@@ -359,7 +365,12 @@ function cell(text: unknown): string {
 /** The timeline as Markdown, for pasting into a postmortem document. */
 export function timelineMarkdown(t: PostmortemTimeline): string {
   const out: string[] = []
-  out.push(`# Incident timeline: ${cell(t.incident)}`, '')
+  out.push(`# ${t.rehearsal ? 'REHEARSAL ' : ''}Incident timeline: ${cell(t.incident)}`, '')
+  if (t.rehearsal)
+    out.push(
+      `> **REHEARSAL**: every post went to the sandbox at ${cell(t.sandbox ?? '')}, none reached a real platform.`,
+      '',
+    )
   out.push('| | |', '| --- | --- |')
   out.push(`| Playbook | ${cell(t.playbook)} |`)
   out.push(`| Opened | ${utc(t.started_at)} by ${cell(t.opened_by)} |`)

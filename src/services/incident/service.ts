@@ -5,7 +5,7 @@ import {requirePlaybook} from '../playbook/resolve.js'
 import {loadIncidentPlaybook, playbookRecord, projectRoots} from './playbook-file.js'
 import {describeDuration} from '../../domain/time.js'
 import type {Playbook} from '../../domain/playbook/model.js'
-import type {JournalEvent} from './events.js'
+import type {JournalEvent, RehearsalRecord} from './events.js'
 import {foldIncident, type IncidentState} from './state.js'
 import {checkIncidentId, isDamagedJournal, type IncidentStore} from './store.js'
 
@@ -56,6 +56,8 @@ export interface OpenRequest {
    * duplicate): resolve true to open another anyway. Left out, it opens.
    */
   onDuplicate?: (open: IncidentSummary[]) => boolean | Promise<boolean>
+  /** A rehearsal against this sandbox (its URL checked by the caller, see publish/rehearsal.ts). */
+  rehearsal?: RehearsalRecord
 }
 
 /** Opens an incident: checks the facts against the playbook and starts its journal. */
@@ -64,7 +66,10 @@ export async function openIncident(store: IncidentStore, req: OpenRequest): Prom
   // Unknown or ill-typed facts fail now; required ones may still come at publish time.
   const facts = resolveFacts(playbook, req.facts, {requireAll: false, applyDefaults: false})
   const now = req.now ?? new Date()
-  const duplicates = await openDuplicates(store, playbook.name, facts.service)
+  // A rehearsal is no duplicate of a real incident (a team may practise during one), nor the other way round.
+  const duplicates = (await openDuplicates(store, playbook.name, facts.service)).filter(
+    (d) => d.rehearsal === Boolean(req.rehearsal),
+  )
   if (duplicates.length > 0 && req.onDuplicate && !(await req.onDuplicate(duplicates))) {
     throw new CandorError(
       `not opened: ${duplicates.map((d) => d.id).join(', ')} ${duplicates.length === 1 ? 'is' : 'are'} open for the same service`,
@@ -92,6 +97,7 @@ export async function openIncident(store: IncidentStore, req: OpenRequest): Prom
       playbook: playbookRecord(playbook, roots),
       started_at: now.toISOString(),
       facts,
+      ...(req.rehearsal && {rehearsal: {sandbox: req.rehearsal.sandbox}}),
     },
     now,
   )
@@ -107,6 +113,10 @@ export interface IncidentSummary {
   closed: boolean
   started_at: string
   next_update_due: string | null
+  /** Opened with --sandbox: nothing of it reaches a real platform. */
+  rehearsal: boolean
+  /** The sandbox a rehearsal goes to, else null. */
+  sandbox: string | null
 }
 
 function summarize(state: IncidentState): IncidentSummary {
@@ -118,6 +128,8 @@ function summarize(state: IncidentState): IncidentSummary {
     closed: Boolean(state.closed),
     started_at: state.startedAt,
     next_update_due: state.nextUpdateDue ?? null,
+    rehearsal: Boolean(state.rehearsal),
+    sandbox: state.rehearsal?.sandbox ?? null,
   }
 }
 

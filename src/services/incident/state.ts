@@ -1,4 +1,4 @@
-import type {JournalEvent, PlaybookRecord, RemotePost, RenderedPostRecord} from './events.js'
+import type {JournalEvent, PlaybookRecord, RehearsalRecord, RemotePost, RenderedPostRecord} from './events.js'
 
 export type PartStatus = 'pending' | 'sending' | 'published' | 'failed' | 'retracted'
 
@@ -94,6 +94,8 @@ export interface IncidentState {
   closed?: {by: string; at: string; reason: string}
   /** Drafts by id, oldest first. */
   drafts: Map<string, DraftState>
+  /** A rehearsal: its channels go only to this sandbox (absent for a real incident). */
+  rehearsal?: RehearsalRecord
   events: JournalEvent[]
 }
 
@@ -115,6 +117,18 @@ export function deliveryStatus(
   return 'pending'
 }
 
+/**
+ * The journal's rehearsal mark, as read from an untrusted file: any mark that is there
+ * (also a damaged one) makes a rehearsal, which only ever reaches a sandbox; a damaged
+ * sandbox URL is refused when a command uses it. Journals written before rehearsals
+ * existed have none: real incidents.
+ */
+function rehearsalOf(mark: unknown): {rehearsal?: RehearsalRecord} {
+  if (mark === undefined || mark === null || mark === false) return {}
+  const sandbox = typeof mark === 'object' && typeof (mark as {sandbox?: unknown}).sandbox === 'string'
+  return {rehearsal: {sandbox: sandbox ? (mark as RehearsalRecord).sandbox : ''}}
+}
+
 /** Folds a journal into the incident as it stands now. */
 export function foldIncident(events: JournalEvent[]): IncidentState {
   const opened = events.find((e) => e.type === 'opened')
@@ -129,6 +143,7 @@ export function foldIncident(events: JournalEvent[]): IncidentState {
     lastPosts: new Map(),
     resolved: false,
     drafts: new Map(),
+    ...rehearsalOf(opened.rehearsal),
     events,
   }
   const byNumber = new Map<number, UpdateState>()

@@ -27,6 +27,10 @@ export interface IncidentStatus {
    * when the phase promises none or the playbook can't be read.
    */
   cadence: string | null
+  /** A rehearsal (`incident open --sandbox`): its posts went only to a sandbox. */
+  rehearsal: boolean
+  /** The sandbox a rehearsal goes to, else null. */
+  sandbox: string | null
 }
 
 /** With nothing published yet, the first update is due this long after the incident opened. */
@@ -128,6 +132,8 @@ export function incidentStatus(
     overdue: deadline !== undefined && now.getTime() > deadline.due,
     first_update: deadline?.first ?? false,
     cadence: state.resolved || state.closed ? null : cadence,
+    rehearsal: Boolean(state.rehearsal),
+    sandbox: state.rehearsal?.sandbox ?? null,
   }
 }
 

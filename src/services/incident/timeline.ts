@@ -5,7 +5,7 @@ import type {JournalEvent} from './events.js'
 export function describeEvent(e: JournalEvent): string {
   switch (e.type) {
     case 'opened':
-      return `opened incident ${e.incident} from playbook ${e.playbook.name}${Object.keys(e.facts).length > 0 ? ` with ${Object.keys(e.facts).join(', ')}` : ''}`
+      return `opened ${e.rehearsal ? 'a REHEARSAL (every channel to the sandbox) ' : ''}incident ${e.incident} from playbook ${e.playbook.name}${Object.keys(e.facts).length > 0 ? ` with ${Object.keys(e.facts).join(', ')}` : ''}`
     case 'facts_changed':
       return `changed ${e.changes.map((c) => `${c.fact}: ${show(c.from)} → ${show(c.to)}`).join('; ')}`
     case 'rendered':

@@ -32,6 +32,8 @@ export interface WatchEvent {
   /** When the next update is (was) due, ISO 8601. */
   due: string | null
   message: string
+  /** A rehearsal: nothing of it is real (reminders say so, hooks get CANDOR_REHEARSAL=1 and a message that says so). */
+  rehearsal: boolean
 }
 
 export interface WatchOptions {
@@ -117,11 +119,15 @@ export async function watchIncident(opts: WatchOptions): Promise<WatchResult> {
       incident: opts.incident,
       phase: status.phase,
       due: due === undefined ? null : new Date(due).toISOString(),
-      message,
+      // A drill's reminder must never read as a real incident's, wherever it is shown or sent.
+      message: status.rehearsal ? `REHEARSAL: ${message}` : message,
+      rehearsal: status.rehearsal,
     }
     events.push(event)
     opts.onEvent?.(event)
-    io.print(opts.tty ? `${formatTime(event.at)}  ${message}` : `${event.at} ${type} ${opts.incident}: ${message}`)
+    io.print(
+      opts.tty ? `${formatTime(event.at)}  ${event.message}` : `${event.at} ${type} ${opts.incident}: ${event.message}`,
+    )
   }
 
   const remind = (type: 'reminder' | 'overdue', message: string, due: number) => {
@@ -134,7 +140,8 @@ export async function watchIncident(opts: WatchOptions): Promise<WatchResult> {
       CANDOR_DUE: new Date(due).toISOString(),
       CANDOR_EVENT: type,
       CANDOR_OVERDUE: type === 'overdue' ? '1' : '0',
-      CANDOR_MESSAGE: message,
+      CANDOR_MESSAGE: status.rehearsal ? `REHEARSAL: ${message}` : message,
+      ...(status.rehearsal && {CANDOR_REHEARSAL: '1'}),
     }
     const command = opts.exec
     hooks.push(
@@ -256,7 +263,7 @@ export function frame(
 ): string[] {
   const lines: string[] = []
   const started = Date.parse(status.started_at)
-  lines.push(`Candor watch · ${status.incident} · ${status.playbook}`)
+  lines.push(`Candor watch · ${status.rehearsal ? 'REHEARSAL · ' : ''}${status.incident} · ${status.playbook}`)
   lines.push(
     `Phase: ${status.resolved ? `${status.phase ?? 'none'} (resolved)` : (status.phase ?? 'nothing published yet')} · ${status.updates} ${status.updates === 1 ? 'update' : 'updates'} · started ${formatTime(status.started_at)}, ${describeDuration(now - started)} ago`,
   )

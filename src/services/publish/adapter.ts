@@ -94,6 +94,8 @@ export interface AdapterContext {
    * choose alone (endpoint-trust.ts). Absent: only the credentials themselves.
    */
   env?: Record<string, string | undefined>
+  /** Built for a rehearsal (channels that show several incidents, the status site, show only rehearsals). */
+  rehearsal?: boolean
 }
 
 export type AdapterFactory = (ctx: AdapterContext) => ChannelAdapter

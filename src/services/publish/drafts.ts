@@ -28,7 +28,7 @@ import {systemClock} from './deliver.js'
 import type {AlreadyCarried} from './duplicates.js'
 import {deliverApproved} from './deliver-approved.js'
 import {draftChannelsToSend, requiredApprovals} from './plan.js'
-import type {PublishDeps} from './publish-deps.js'
+import {channelsOf, type PublishDeps} from './publish-deps.js'
 import type {PendingApproval, PublishResult} from './results.js'
 import {toRecord} from './update-journal.js'
 
@@ -412,6 +412,8 @@ interface DraftContext {
   playbook: Playbook
   /** The number the draft would be published as now. */
   update: number
+  /** The deps its channels are built with (a rehearsal's: the sandbox's environment). */
+  deps: PublishDeps
 }
 
 /** Runs `body` under the draft's incident lock, with the draft (not expired) and its incident as they stand. */
@@ -427,7 +429,8 @@ async function withDraft<T>(
     const {state, warnings} = await loadIncident(deps.store, incident)
     const d = requireDraft(state, req.draft)
     await refuseExpired(deps, state, d, now)
-    return body({lock, now, state, warnings, d, playbook: incidentPlaybook(state), update: nextUpdateNumber(state)})
+    const channels = await channelsOf(state, incidentPlaybook(state), deps)
+    return body({lock, now, state, warnings, d, ...channels, update: nextUpdateNumber(state)})
   })
 }
 
@@ -437,146 +440,151 @@ async function withDraft<T>(
  * A draft whose posts no longer render the same (facts edited, playbook changed) is
  * revised first: the new posts are shown, and earlier approvals no longer count.
  */
-export async function approveDraft(req: ApproveRequest, deps: PublishDeps): Promise<ApproveResult> {
-  return withDraft(req, deps, `approve ${req.draft}`, async ({lock, now, state, warnings, d, playbook, update}) => {
-    const clock = deps.clock ?? systemClock
-    const events: NewEvent[] = []
+export async function approveDraft(req: ApproveRequest, given: PublishDeps): Promise<ApproveResult> {
+  return withDraft(
+    req,
+    given,
+    `approve ${req.draft}`,
+    async ({lock, now, state, warnings, d, playbook, update, deps}) => {
+      const clock = deps.clock ?? systemClock
+      const events: NewEvent[] = []
 
-    let revised: string | undefined
-    let approvals = currentApprovals(d)
-    /** Renders the draft again at `at`: the posts as they would go out then; earlier approvals lapse. */
-    const renderAgain = (at: Date, why: string, reason: string) => {
-      const r = renderFor(state, playbook, d, at, update, deps.env)
-      if (r.errors.length > 0) {
-        throw new CandorError(
-          `draft ${d.id} no longer renders into posts that can be published: ${r.errors.join('; ')}`,
-          {
-            code: 'preflight_failed',
-            suggestions: [`Publish the phase again with other facts: \`candor publish --phase ${d.phase}\``],
-          },
-        )
-      }
-      const channels = d.channels.filter((c) => r.posts.some((p) => p.channel === c))
-      const content: DraftContent = {
-        phase: d.phase,
-        update,
-        rendered_at: at.toISOString(),
-        ...(r.nextUpdateDue && {next_update_due: r.nextUpdateDue}),
-        posts: r.posts,
-        channels,
-        declined: r.posts.map((p) => p.channel).filter((c) => !channels.includes(c)),
-        source_hash: sourceHash(d.phase, r.posts),
-        content_hash: contentHash(d.phase, r.posts, channels),
-      }
-      revised = `${why}, so earlier approvals no longer count`
-      events.push({type: 'draft_revised', by: deps.actor, draft: d.id, reason, ...content})
-      Object.assign(d, {
-        update,
-        renderedAt: content.rendered_at,
-        nextUpdateDue: content.next_update_due,
-        posts: content.posts,
-        channels,
-        declined: content.declined,
-        sourceHash: content.source_hash,
-        contentHash: content.content_hash,
-      })
-      approvals = []
-    }
-    if (!isFresh(state, playbook, d, update, deps.env)) {
-      renderAgain(
-        now,
-        `the posts changed since ${approvals.length > 0 ? approvals.join(', ') + ' approved' : 'the draft was made'} (facts edited or playbook changed)`,
-        'the posts no longer render as drafted (facts edited or playbook changed)',
-      )
-    }
-
-    const required = Math.max(d.required, requiredApprovals(playbook, d.phase))
-    // The moment of approval: the journal's time, and what a promise in the posts must still hold at.
-    let approvedAt = now
-    for (;;) {
-      const already = approvals.some((a) => samePerson(a, deps.actor))
-      const after = already ? approvals : [...approvals, deps.actor]
-      const complete = after.length >= required
-      const publish = complete && req.publish !== false
-      // Sending now would break the posts' promise ("next update by 00:40"): render them from now, show them, ask again.
-      if (publish && promiseIsStale(d.nextUpdateDue, new Date(d.renderedAt), approvedAt)) {
-        const promised = formatTime(d.nextUpdateDue, 'time')
-        renderAgain(
-          approvedAt,
-          `the posts promised the next update by ${promised}, which is past or less than a minute away: rendered again from now`,
-          `the next-update promise (${promised}) was past or less than a minute away`,
-        )
-        continue
-      }
-      const view = draftView(state.id, d, {approvals, required, revised, already_approved: already})
-      req.show?.(view)
-
-      if (publish) {
-        // Before recording anything: this machine must be able to send it all.
-        const missing = missingCredentials(playbook, d.channels, deps.env)
-        if (missing.length > 0) {
+      let revised: string | undefined
+      let approvals = currentApprovals(d)
+      /** Renders the draft again at `at`: the posts as they would go out then; earlier approvals lapse. */
+      const renderAgain = (at: Date, why: string, reason: string) => {
+        const r = renderFor(state, playbook, d, at, update, deps.env)
+        if (r.errors.length > 0) {
           throw new CandorError(
-            `nothing was recorded: this approval completes draft ${d.id}, but this machine can't publish it: missing credentials: set ${missing.join(', ')}`,
+            `draft ${d.id} no longer renders into posts that can be published: ${r.errors.join('; ')}`,
             {
-              code: 'credentials_missing',
-              suggestions: [
-                `Set the variables, or approve with --no-publish and let someone who has them run \`candor publish --draft ${d.id}\``,
-              ],
+              code: 'preflight_failed',
+              suggestions: [`Publish the phase again with other facts: \`candor publish --phase ${d.phase}\``],
             },
           )
         }
-        draftChannelsToSend(state, d) // refuses before anything is recorded when every channel already has it
+        const channels = d.channels.filter((c) => r.posts.some((p) => p.channel === c))
+        const content: DraftContent = {
+          phase: d.phase,
+          update,
+          rendered_at: at.toISOString(),
+          ...(r.nextUpdateDue && {next_update_due: r.nextUpdateDue}),
+          posts: r.posts,
+          channels,
+          declined: r.posts.map((p) => p.channel).filter((c) => !channels.includes(c)),
+          source_hash: sourceHash(d.phase, r.posts),
+          content_hash: contentHash(d.phase, r.posts, channels),
+        }
+        revised = `${why}, so earlier approvals no longer count`
+        events.push({type: 'draft_revised', by: deps.actor, draft: d.id, reason, ...content})
+        Object.assign(d, {
+          update,
+          renderedAt: content.rendered_at,
+          nextUpdateDue: content.next_update_due,
+          posts: content.posts,
+          channels,
+          declined: content.declined,
+          sourceHash: content.source_hash,
+          contentHash: content.content_hash,
+        })
+        approvals = []
       }
-      if (!already || publish) {
-        if (!req.yes) {
-          if (!req.interactive || !req.confirm) {
+      if (!isFresh(state, playbook, d, update, deps.env)) {
+        renderAgain(
+          now,
+          `the posts changed since ${approvals.length > 0 ? approvals.join(', ') + ' approved' : 'the draft was made'} (facts edited or playbook changed)`,
+          'the posts no longer render as drafted (facts edited or playbook changed)',
+        )
+      }
+
+      const required = Math.max(d.required, requiredApprovals(playbook, d.phase))
+      // The moment of approval: the journal's time, and what a promise in the posts must still hold at.
+      let approvedAt = now
+      for (;;) {
+        const already = approvals.some((a) => samePerson(a, deps.actor))
+        const after = already ? approvals : [...approvals, deps.actor]
+        const complete = after.length >= required
+        const publish = complete && req.publish !== false
+        // Sending now would break the posts' promise ("next update by 00:40"): render them from now, show them, ask again.
+        if (publish && promiseIsStale(d.nextUpdateDue, new Date(d.renderedAt), approvedAt)) {
+          const promised = formatTime(d.nextUpdateDue, 'time')
+          renderAgain(
+            approvedAt,
+            `the posts promised the next update by ${promised}, which is past or less than a minute away: rendered again from now`,
+            `the next-update promise (${promised}) was past or less than a minute away`,
+          )
+          continue
+        }
+        const view = draftView(state.id, d, {approvals, required, revised, already_approved: already})
+        req.show?.(view)
+
+        if (publish) {
+          // Before recording anything: this machine must be able to send it all.
+          const missing = missingCredentials(playbook, d.channels, deps.env)
+          if (missing.length > 0) {
             throw new CandorError(
-              `approving needs a person, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`,
+              `nothing was recorded: this approval completes draft ${d.id}, but this machine can't publish it: missing credentials: set ${missing.join(', ')}`,
               {
-                code: 'approval_required',
-                exit: ExitCode.NotApproved,
-                suggestions: ['Read the posts, then pass --yes to approve them in a script'],
+                code: 'credentials_missing',
+                suggestions: [
+                  `Set the variables, or approve with --no-publish and let someone who has them run \`candor publish --draft ${d.id}\``,
+                ],
               },
             )
           }
-          if (!(await req.confirm(view, already ? 'publish' : publish ? 'approve-and-publish' : 'approve'))) {
-            throw new CandorError('not approved: nothing was recorded or sent', {
-              code: 'aborted',
-              exit: ExitCode.NotApproved,
-            })
+          draftChannelsToSend(state, d) // refuses before anything is recorded when every channel already has it
+        }
+        if (!already || publish) {
+          if (!req.yes) {
+            if (!req.interactive || !req.confirm) {
+              throw new CandorError(
+                `approving needs a person, and no one can be asked: ${req.noPromptReason ?? 'no terminal'}`,
+                {
+                  code: 'approval_required',
+                  exit: ExitCode.NotApproved,
+                  suggestions: ['Read the posts, then pass --yes to approve them in a script'],
+                },
+              )
+            }
+            if (!(await req.confirm(view, already ? 'publish' : publish ? 'approve-and-publish' : 'approve'))) {
+              throw new CandorError('not approved: nothing was recorded or sent', {
+                code: 'aborted',
+                exit: ExitCode.NotApproved,
+              })
+            }
+            approvedAt = clock.now()
+            if (publish && promiseIsStale(d.nextUpdateDue, new Date(d.renderedAt), approvedAt)) continue
           }
-          approvedAt = clock.now()
-          if (publish && promiseIsStale(d.nextUpdateDue, new Date(d.renderedAt), approvedAt)) continue
+          if (!already) events.push({type: 'draft_approved', by: deps.actor, draft: d.id, content_hash: d.contentHash})
+        } else {
+          warnings.push(`${deps.actor} already approved draft ${d.id}: an approval counts once per person`)
         }
-        if (!already) events.push({type: 'draft_approved', by: deps.actor, draft: d.id, content_hash: d.contentHash})
-      } else {
-        warnings.push(`${deps.actor} already approved draft ${d.id}: an approval counts once per person`)
-      }
 
-      if (!publish) {
-        if (events.length > 0) await appendEvents(deps.store, state.id, events, approvedAt)
-        return {
-          view,
-          recorded: !already,
-          pending: {
-            draft: d.id,
-            status: complete ? 'approved' : 'pending-approval',
-            approvals: after,
-            required,
-            expires_at: d.expiresAt,
-          },
-          warnings,
+        if (!publish) {
+          if (events.length > 0) await appendEvents(deps.store, state.id, events, approvedAt)
+          return {
+            view,
+            recorded: !already,
+            pending: {
+              draft: d.id,
+              status: complete ? 'approved' : 'pending-approval',
+              approvals: after,
+              required,
+              expires_at: d.expiresAt,
+            },
+            warnings,
+          }
         }
+        const published = await sendDraft(
+          d,
+          after,
+          {state, playbook, update, now: approvedAt, warnings, lock, before: events},
+          deps,
+        )
+        return {view, recorded: !already, published, warnings}
       }
-      const published = await sendDraft(
-        d,
-        after,
-        {state, playbook, update, now: approvedAt, warnings, lock, before: events},
-        deps,
-      )
-      return {view, recorded: !already, published, warnings}
-    }
-  })
+    },
+  )
 }
 
 /**
@@ -593,13 +601,13 @@ export async function publishDraft(
     confirm?: ApproveRequest['confirm']
     show?: ApproveRequest['show']
   },
-  deps: PublishDeps,
+  given: PublishDeps,
 ): Promise<PublishResult> {
   return withDraft(
     req,
-    deps,
+    given,
     `publish --draft ${req.draft}`,
-    async ({lock, now, state, warnings, d, playbook, update}) => {
+    async ({lock, now, state, warnings, d, playbook, update, deps}) => {
       if (!isFresh(state, playbook, d, update, deps.env)) {
         throw new CandorError(
           `draft ${d.id} no longer says what its templates say (facts edited or playbook changed): its approvals no longer count`,

@@ -7,6 +7,7 @@ import {loadAdapterFactory} from './channel-adapters.js'
 import {checkCredentials, secretValues} from './credentials.js'
 import {systemClock, type Clock, type DeliveryOptions, type DeliveryReporter} from './deliver.js'
 import {Redactor} from './redact.js'
+import {incidentChannels} from './rehearsal.js'
 
 /** What publishing (and retrying, and approving a draft) works with: the store, who acts, the environment, the clock. */
 export interface PublishDeps {
@@ -25,6 +26,21 @@ export interface PublishDeps {
   /** How long to wait for another command working on the same incident. */
   lockTimeoutMs?: number
   onLockWait?: (owner: LockOwner | undefined) => void
+  /** Set by channelsOf for a rehearsal: `env` is the sandbox's, not the real one. */
+  rehearsal?: boolean
+}
+
+/**
+ * The playbook and deps an incident's channels are built with: as given for a real
+ * incident; for a rehearsal, the sandbox's channels and environment in place of the real
+ * ones (rehearsal.ts). Every command that builds an incident's channels starts here.
+ */
+export async function channelsOf<
+  D extends {env: Record<string, string | undefined>; store: IncidentStore; signal?: AbortSignal; rehearsal?: boolean},
+>(state: IncidentState, playbook: Playbook, deps: D): Promise<{playbook: Playbook; deps: D}> {
+  if (!state.rehearsal) return {playbook, deps}
+  const channels = await incidentChannels(state, {playbook, env: deps.env}, deps)
+  return {playbook: channels.playbook, deps: {...deps, env: channels.env, rehearsal: true}}
 }
 
 const DEFAULTS = {maxWaitMs: 120_000, timeoutMs: 15_000, retries: 3, backoffMs: 1000}
@@ -47,6 +63,7 @@ export async function buildAdapters(
         timeoutMs: deps.timeoutMs ?? DEFAULTS.timeoutMs,
         store: deps.store,
         env: deps.env,
+        rehearsal: deps.rehearsal === true,
       }),
     )
   }

@@ -17,7 +17,7 @@ import {deliverApproved} from './deliver-approved.js'
 import type {AlreadyCarried} from './duplicates.js'
 import {alreadyOutcomes, dryRunPlan, planUpdate, requiredApprovals} from './plan.js'
 import {preflight, refuseFailedPreflight} from './preflight.js'
-import {buildAdapters, deliveryOptions, type PublishDeps} from './publish-deps.js'
+import {buildAdapters, channelsOf, deliveryOptions, type PublishDeps} from './publish-deps.js'
 import {Redactor} from './redact.js'
 import type {PublishResult} from './results.js'
 import {policyOverrideEvent, toRecord} from './update-journal.js'
@@ -65,11 +65,15 @@ export async function publishUpdate(req: PublishRequest, deps: PublishDeps): Pro
   return withLock(deps, req.incident, 'publish', (lock) => publishLocked(req, deps, lock))
 }
 
-async function publishLocked(req: PublishRequest, deps: PublishDeps, lock?: IncidentLock): Promise<PublishResult> {
-  const clock = deps.clock ?? systemClock
+async function publishLocked(req: PublishRequest, given: PublishDeps, lock?: IncidentLock): Promise<PublishResult> {
+  const clock = given.clock ?? systemClock
   const now = clock.now()
-  const {state, warnings} = await loadIncident(deps.store, req.incident)
-  const playbook = incidentPlaybook(state, {templatesOf: req.phase === undefined ? [] : [req.phase]})
+  const {state, warnings} = await loadIncident(given.store, req.incident)
+  const {playbook, deps} = await channelsOf(
+    state,
+    incidentPlaybook(state, {templatesOf: req.phase === undefined ? [] : [req.phase]}),
+    given,
+  )
   const {phase, merged, facts, update, already, channels: phaseChannels} = planUpdate(state, playbook, req)
   const limits = req.dryRun
     ? {limits: cachedLimits(playbook, phaseChannels, deps.env), warnings: []}
@@ -264,9 +268,9 @@ export async function retryFailed(req: RetryRequest, deps: PublishDeps): Promise
   return withLock(deps, req.incident, 'retry', (lock) => retryLocked(req, deps, lock))
 }
 
-async function retryLocked(req: RetryRequest, deps: PublishDeps, lock: IncidentLock): Promise<RetryResult> {
-  const {state, warnings} = await loadIncident(deps.store, req.incident)
-  const playbook = incidentPlaybook(state)
+async function retryLocked(req: RetryRequest, given: PublishDeps, lock: IncidentLock): Promise<RetryResult> {
+  const {state, warnings} = await loadIncident(given.store, req.incident)
+  const {playbook, deps} = await channelsOf(state, incidentPlaybook(state), given)
   const todo = state.updates
     .filter((u) => u.approvedAt)
     .map((u) => ({

@@ -5,6 +5,7 @@ import type {ChannelAdapter} from './adapter.js'
 import {loadAdapterFactory} from './channel-adapters.js'
 import {checkCredentials, secretValues} from './credentials.js'
 import {Redactor} from './redact.js'
+import {channelsOf} from './publish-deps.js'
 import type {IncidentState} from '../incident/state.js'
 
 export interface RetractionOutcome {
@@ -41,6 +42,7 @@ export async function retractUpdate(req: RetractRequest, deps: RetractDeps): Pro
 
 interface RetractDeps extends LockHolder {
   env: Record<string, string | undefined>
+  rehearsal?: boolean
   timeoutMs?: number
   signal?: AbortSignal
 }
@@ -53,8 +55,8 @@ type RetractResult = {
   warnings: string[]
 }
 
-async function retractLocked(req: RetractRequest, deps: RetractDeps): Promise<RetractResult> {
-  const {state} = await loadIncident(deps.store, req.incident)
+async function retractLocked(req: RetractRequest, given: RetractDeps): Promise<RetractResult> {
+  const {state} = await loadIncident(given.store, req.incident)
   const update = state.updates.find((u) => u.update === req.update)
   if (!update) {
     throw new CandorError(`incident ${state.id} has no update ${req.update}`, {
@@ -62,7 +64,7 @@ async function retractLocked(req: RetractRequest, deps: RetractDeps): Promise<Re
       suggestions: [`Updates: ${state.updates.map((u) => `${u.update} (${u.phase})`).join(', ') || 'none yet'}`],
     })
   }
-  const playbook = incidentPlaybook(state)
+  const {playbook, deps} = await channelsOf(state, incidentPlaybook(state), given)
   const deliveries = [...update.deliveries.values()].filter(
     (d) => !req.channels?.length || req.channels.includes(d.channel),
   )
@@ -120,6 +122,7 @@ async function retractLocked(req: RetractRequest, deps: RetractDeps): Promise<Re
         timeoutMs: deps.timeoutMs ?? 15_000,
         store: deps.store,
         env: deps.env,
+        rehearsal: deps.rehearsal === true,
       })
       const ids: string[] = []
       // Newest part first, so a thread is never left with a dangling head.

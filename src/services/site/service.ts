@@ -38,13 +38,21 @@ export function incidentUrl(baseUrl: string | undefined, incident: string): stri
   return baseUrl ? `${normalizeBaseUrl(baseUrl)}/${page}` : page
 }
 
-/** Every incident in the store, folded; damaged journals are reported and skipped. */
-export async function loadAllIncidents(store: IncidentStore): Promise<{states: IncidentState[]; warnings: string[]}> {
+/**
+ * Every incident in the store, folded; damaged journals are reported and skipped. Rehearsals
+ * (`incident open --sandbox`) never reach the real site; a rehearsal's own site (in the
+ * sandbox folder) shows only rehearsals (`rehearsals`).
+ */
+export async function loadAllIncidents(
+  store: IncidentStore,
+  opts: {rehearsals?: boolean} = {},
+): Promise<{states: IncidentState[]; warnings: string[]}> {
   const states: IncidentState[] = []
   const warnings: string[] = []
   for (const id of await store.list()) {
     try {
       const loaded = await loadIncident(store, id)
+      if (Boolean(loaded.state.rehearsal) !== Boolean(opts.rehearsals)) continue
       states.push(loaded.state)
       warnings.push(...loaded.warnings)
     } catch (error) {
@@ -65,6 +73,8 @@ export interface SiteBuildRequest {
   exclude?: Exclusions
   /** How long to wait for another site build to finish (default 30 s). */
   lockTimeoutMs?: number
+  /** A rehearsal's site (in the sandbox folder): rehearsals only, where the real site has none. */
+  rehearsals?: boolean
 }
 
 export interface SiteBuildResult {
