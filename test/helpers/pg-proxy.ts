@@ -43,8 +43,8 @@ export interface PgProxyOptions {
   latencyMs?: number
   /**
    * Sees each client chunk before it is forwarded; return 'drop' to cut the connection
-   * instead of forwarding it, 'forward-then-cut' to forward it and cut before any answer
-   * comes back (the query may have run: its answer is lost).
+   * instead of forwarding it, 'forward-then-cut' to forward it and cut before its answer
+   * comes back (the server ran it, a transaction to its end: the answer is lost).
    */
   onClient?: (conn: ProxyConnection, chunk: Buffer) => 'drop' | 'forward-then-cut' | undefined
 }
@@ -117,8 +117,14 @@ export async function startPgProxy(opts: PgProxyOptions): Promise<PgProxy> {
       toServer(chunk)
       if (verdict === 'forward-then-cut') {
         cutting = true
-        // Let the bytes reach the server (it runs the query), then cut before the answer.
-        upstream.once('data', () => conn.cut())
+        // The server runs what it got; its answer is held back, and the connection cut once
+        // the answer ends a transaction (COMMIT or ROLLBACK), or after 2 s: the client never
+        // learns whether it was recorded.
+        let held = ''
+        upstream.on('data', (answer: Buffer) => {
+          held += answer.toString('latin1')
+          if (/COMMIT|ROLLBACK/.test(held)) conn.cut()
+        })
         setTimeout(() => conn.cut(), 2000).unref()
       }
     })

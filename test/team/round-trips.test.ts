@@ -41,12 +41,17 @@ phases:
  * store costs none of either, so these are also the cost over the file store.
  */
 export const BUDGETS: Record<string, {exchanges: number; connections: number}> = {
-  'incident open': {exchanges: 12, connections: 2},
-  publish: {exchanges: 12, connections: 2},
-  'publish (pending approval)': {exchanges: 12, connections: 2},
-  approve: {exchanges: 12, connections: 2},
-  retry: {exchanges: 12, connections: 2},
-  status: {exchanges: 12, connections: 2},
+  // login (3) + schema check and every journal (1) + create (1)
+  'incident open': {exchanges: 5, connections: 1},
+  // login (3) + schema and journals (1) + lock with journal (1) + lock check (1)
+  // + rendered/approved (1) + an attempt and a result per channel (4) + unlock (1)
+  publish: {exchanges: 12, connections: 1},
+  'publish (pending approval)': {exchanges: 7, connections: 1},
+  // as publish, plus the draft's journal read before the lock and the draft's records
+  approve: {exchanges: 14, connections: 1},
+  retry: {exchanges: 9, connections: 1},
+  // login (3) + schema and journals (1) + the incident's playbook facts (1)
+  status: {exchanges: 5, connections: 1},
 }
 
 let proxy: PgProxy

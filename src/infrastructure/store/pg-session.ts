@@ -45,6 +45,12 @@ export class PgSession {
     const run = async () => {
       const client = await this.connection()
       if (this.busy++ === 0) (client as RefCounted).ref()
+      // The queries `fn` issues in this tick leave in one write (one packet, one burst),
+      // not one write per protocol message.
+      const stream = (client as unknown as {connection?: {stream?: {cork?(): void; uncork?(): void}}}).connection
+        ?.stream
+      stream?.cork?.()
+      process.nextTick(() => stream?.uncork?.())
       try {
         return await fn(client)
       } catch (error) {

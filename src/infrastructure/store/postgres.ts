@@ -42,6 +42,9 @@ export function incidentKey(id: string): number {
   return createHash('sha256').update(`candor:${id}`).digest().readInt32BE(0)
 }
 
+/** How long a journal fetched ahead stays good for the reads that follow. */
+const PREFETCH_FRESH_MS = 1000
+
 interface EventRow {
   body: JournalEvent
 }
@@ -80,8 +83,12 @@ export class PgIncidentStore implements IncidentStore {
   private readonly opts: Required<PgStoreOptions>
   /** Journals of the incidents this store holds the command lock on: nobody else changes them meanwhile. */
   private readonly locked = new Map<string, JournalEvent[] | undefined>()
-  /** Journals fetched ahead of the read that follows (by `exists`, `prefetchAll`, `create`): each served once. */
-  private readonly prefetched = new Map<string, JournalEvent[]>()
+  /**
+   * Journals fetched ahead of the reads that follow (by `exists`, `prefetchAll`, `create`),
+   * served for PREFETCH_FRESH_MS: as fresh as a read a moment ago, which a command that reads
+   * twice in a row could have got anyway. Our own appends drop them.
+   */
+  private readonly prefetched = new Map<string, {events: JournalEvent[]; at: number}>()
 
   constructor(
     private readonly url: string,
@@ -246,7 +253,8 @@ export class PgIncidentStore implements IncidentStore {
       if (events) events.push(r.body)
       else journals.set(r.incident, [r.body])
     }
-    for (const [id, events] of journals) this.prefetched.set(id, events)
+    const at = Date.now()
+    for (const [id, events] of journals) this.prefetched.set(id, {events, at})
     return [...journals.keys()]
   }
 
@@ -254,7 +262,7 @@ export class PgIncidentStore implements IncidentStore {
   async exists(id: string): Promise<boolean> {
     checkIncidentId(id)
     const events = await this.fetchJournal(id)
-    if (events.length > 0) this.prefetched.set(id, events)
+    if (events.length > 0) this.prefetched.set(id, {events, at: Date.now()})
     return events.length > 0
   }
 
@@ -271,8 +279,9 @@ export class PgIncidentStore implements IncidentStore {
     checkIncidentId(id)
     let events = this.locked.get(id)
     if (!events) {
-      events = this.prefetched.get(id)
-      this.prefetched.delete(id)
+      const ahead = this.prefetched.get(id)
+      if (ahead && Date.now() - ahead.at < PREFETCH_FRESH_MS) events = ahead.events
+      else this.prefetched.delete(id)
     }
     if (!events) {
       events = await this.fetchJournal(id)
@@ -311,7 +320,7 @@ export class PgIncidentStore implements IncidentStore {
       {write: true},
     )
     // The journal is just this event: the read that follows (the opened incident) needs no query.
-    this.prefetched.set(id, [created])
+    this.prefetched.set(id, {events: [created], at: Date.now()})
     return created
   }
 
@@ -372,6 +381,7 @@ export class PgIncidentStore implements IncidentStore {
       },
       {write: true},
     )
+    this.prefetched.delete(id)
     if (answer.earlier) {
       // A try whose answer was lost committed it: those rows are the record.
       if (this.locked.has(id)) this.locked.set(id, undefined)
