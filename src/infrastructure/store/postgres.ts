@@ -42,6 +42,17 @@ export function incidentKey(id: string): number {
   return createHash('sha256').update(`candor:${id}`).digest().readInt32BE(0)
 }
 
+interface AppendRequest {
+  events: NewEvent[]
+  /** The events without seq and at (what the journal keeps, seq and at added). */
+  bodies: Array<Omit<NewEvent, 'seq' | 'at'>>
+  at: string
+  /** One id per event, chosen once: a retry of the batch finds them and records nothing twice. */
+  ids: string[]
+  resolve(events: JournalEvent[]): void
+  reject(error: unknown): void
+}
+
 /** How long a journal fetched ahead stays good for the reads that follow. */
 const PREFETCH_FRESH_MS = 1000
 
@@ -50,8 +61,8 @@ interface EventRow {
 }
 
 /**
- * A batch in one statement ($1 incident, $2 the batch's event ids, $3 its time, $4 the
- * events as JSON: position, type, the body's text before and after its seq, event id).
+ * A batch in one statement ($1 incident, $2 the batch's event ids, $3 the events as JSON:
+ * position, type, time, the body's text before and after its seq, event id).
  * Run under the incident's append lock; `last` null means no such incident.
  */
 const APPEND_BATCH = `with earlier as (
@@ -60,8 +71,8 @@ const APPEND_BATCH = `with earlier as (
     select max(seq) as m from candor_events where incident = $1
   ), ins as (
     insert into candor_events (incident, seq, at, type, body, event_id)
-    select $1, l.m + b.i, $3::timestamptz, b.type, (b.head || (l.m + b.i)::text || b.tail)::json, b.event_id
-      from json_to_recordset($4::json) as b(i int, type text, head text, tail text, event_id uuid), last l
+    select $1, l.m + b.i, b.at::timestamptz, b.type, (b.head || (l.m + b.i)::text || b.tail)::json, b.event_id
+      from json_to_recordset($3::json) as b(i int, type text, at text, head text, tail text, event_id uuid), last l
      where l.m is not null and not exists (select 1 from earlier)
     returning seq
   )
@@ -89,6 +100,9 @@ export class PgIncidentStore implements IncidentStore {
    * twice in a row could have got anyway. Our own appends drop them.
    */
   private readonly prefetched = new Map<string, {events: JournalEvent[]; at: number}>()
+
+  /** Appends waiting to be written together, per incident (see flushAppends). */
+  private readonly appendQueues = new Map<string, AppendRequest[]>()
 
   constructor(
     private readonly url: string,
@@ -338,35 +352,77 @@ export class PgIncidentStore implements IncidentStore {
    * JSON.stringify gives, with `seq` and `at` last; it inserts nothing when any of the ids
    * is there already (an earlier try of this batch committed) and returns those instead.
    */
-  async appendMany(id: string, events: NewEvent[], now = new Date()): Promise<JournalEvent[]> {
+  appendMany(id: string, events: NewEvent[], now = new Date()): Promise<JournalEvent[]> {
     checkIncidentId(id)
-    if (events.length === 0) return []
-    const ids = events.map(() => randomUUID())
+    if (events.length === 0) return Promise.resolve([])
     const at = now.toISOString()
     const bodies = events.map((e) => {
       const {seq: _seq, at: _at, ...rest} = e as NewEvent & {seq?: unknown; at?: unknown}
       return rest
     })
-    const batch = bodies.map((rest, i) => {
-      const json = JSON.stringify(rest)
-      return {
-        i: i + 1,
-        type: rest.type,
-        head: `${json.slice(0, -1)}${json.length > 2 ? ',' : ''}"seq":`,
-        tail: `,"at":${JSON.stringify(at)}}`,
-        event_id: ids[i],
+    return new Promise((resolve, reject) => {
+      let queue = this.appendQueues.get(id)
+      if (!queue) {
+        queue = []
+        this.appendQueues.set(id, queue)
+        setImmediate(() => void this.flushAppends(id))
       }
+      queue.push({events, bodies, at, ids: events.map(() => randomUUID()), resolve, reject})
     })
+  }
+
+  /**
+   * Writes the appends queued for an incident as one batch (group commit): the channels of
+   * a publish record their attempts (and results) at about the same time, and pay one round
+   * trip together. A batch that fails for one of them (a second published result) is
+   * written again one append at a time, so only that one fails.
+   */
+  private async flushAppends(id: string): Promise<void> {
+    let taken: AppendRequest[] | undefined
+    // Taken when the batch gets the connection (whatever queued meanwhile joins), kept for retries.
+    const take = () => {
+      if (!taken) {
+        taken = this.appendQueues.get(id) ?? []
+        this.appendQueues.delete(id)
+      }
+      return taken
+    }
+    try {
+      await this.writeBatch(id, take)
+    } catch (error) {
+      const requests = take()
+      if (requests.length > 1 && error instanceof CandorError && error.code === 'already_published') {
+        for (const r of requests) await this.writeBatch(id, () => [r]).catch(r.reject)
+      } else {
+        for (const r of requests) r.reject(error)
+      }
+    }
+  }
+
+  private async writeBatch(id: string, take: () => AppendRequest[]): Promise<void> {
+    let requests: AppendRequest[] = []
     const answer = await this.withClient(
       async (c) => {
+        requests = take()
+        const batch = requests.flatMap((r) => r.bodies.map((rest, i) => ({rest, at: r.at, event_id: r.ids[i]})))
+        const rows = batch.map(({rest, at, event_id}, i) => {
+          const json = JSON.stringify(rest)
+          return {
+            i: i + 1,
+            type: rest.type,
+            at,
+            head: `${json.slice(0, -1)}${json.length > 2 ? ',' : ''}"seq":`,
+            tail: `,"at":${JSON.stringify(at)}}`,
+            event_id,
+          }
+        })
         const sent = [
           c.query('begin'),
           c.query('select pg_advisory_xact_lock($1, $2)', [LOCK_CLASS.append, incidentKey(id)]),
           c.query<{earlier: JournalEvent[] | null; last: number | null; inserted: number}>(APPEND_BATCH, [
             id,
-            ids,
-            at,
-            JSON.stringify(batch),
+            rows.map((r) => r.event_id),
+            JSON.stringify(rows),
           ]),
           c.query('commit'),
         ]
@@ -374,7 +430,11 @@ export class PgIncidentStore implements IncidentStore {
         const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
         if (failed) {
           const e = failed.reason as {code?: string; constraint?: string}
-          if (e.code === '23505' && e.constraint === 'candor_events_published_once') throw alreadyPublished(id, events)
+          if (e.code === '23505' && e.constraint === 'candor_events_published_once')
+            throw alreadyPublished(
+              id,
+              requests.flatMap((r) => r.events),
+            )
           throw failed.reason
         }
         return (settled[2] as PromiseFulfilledResult<Awaited<(typeof sent)[2]>>).value.rows[0]
@@ -383,17 +443,29 @@ export class PgIncidentStore implements IncidentStore {
     )
     this.prefetched.delete(id)
     if (answer.earlier) {
-      // A try whose answer was lost committed it: those rows are the record.
+      // A try whose answer was lost committed the batch: those rows are the record, in order.
       if (this.locked.has(id)) this.locked.set(id, undefined)
-      return answer.earlier
+      let from = 0
+      for (const r of requests) {
+        r.resolve(answer.earlier.slice(from, from + r.events.length))
+        from += r.events.length
+      }
+      return
     }
-    if (answer.last === null) throw notFound(id)
-    const last = answer.last
-    const out = bodies.map((rest, i) => ({...rest, seq: last + i + 1, at}) as JournalEvent)
+    if (answer.last === null) {
+      for (const r of requests) r.reject(notFound(id))
+      return
+    }
+    let seq = answer.last
+    const all: JournalEvent[] = []
+    for (const r of requests) {
+      const out = r.bodies.map((rest) => ({...rest, seq: ++seq, at: r.at}) as JournalEvent)
+      all.push(...out)
+      r.resolve(out)
+    }
     const cached = this.locked.get(id)
     if (this.locked.has(id))
-      this.locked.set(id, cached && cached.at(-1)?.seq === last ? [...cached, ...out] : undefined)
-    return out
+      this.locked.set(id, cached && cached.at(-1)?.seq === answer.last ? [...cached, ...all] : undefined)
   }
 
   /**
@@ -508,6 +580,11 @@ export class PgIncidentStore implements IncidentStore {
           events = attempt.events
           break
         }
+        // Said before the deadline is looked at: a slow first try must not skip the "waiting for".
+        if (!announced && opts.timeoutMs > 0) {
+          announced = true
+          opts.onWait?.(await this.lockHolder(id).catch(() => undefined))
+        }
         if (Date.now() >= deadline) {
           const holder = await this.lockHolder(id).catch(() => undefined)
           throw new CandorError(`incident ${id} is busy: ${describeOwner(holder)}`, {
@@ -517,10 +594,6 @@ export class PgIncidentStore implements IncidentStore {
               'The lock ends by itself when that command exits or loses its database connection',
             ],
           })
-        }
-        if (!announced) {
-          announced = true
-          opts.onWait?.(await this.lockHolder(id).catch(() => undefined))
         }
         await sleep(opts.pollMs ?? 250)
       }
