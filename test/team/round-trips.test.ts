@@ -2,7 +2,9 @@
  * Round trips, not milliseconds: what each command costs on the network in team mode,
  * counted by a proxy in front of PostgreSQL (test/helpers/pg-proxy.ts says what one
  * round trip is). The budgets are in docs/performance.md ("Team mode over a network");
- * a change that adds round trips or connections fails here.
+ * a change that adds round trips or connections fails here. Before issue 18 the same
+ * commands cost: open 8 exchanges, publish 53 over 3 connections, approve 56 over 3,
+ * retry 31 over 2, status 8.
  */
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
@@ -41,17 +43,20 @@ phases:
  * store costs none of either, so these are also the cost over the file store.
  */
 export const BUDGETS: Record<string, {exchanges: number; connections: number}> = {
-  // login (3) + schema check and every journal (1) + create (1)
+  // login (3) + schema check with every journal (1) + the insert (1)
   'incident open': {exchanges: 5, connections: 1},
-  // login (3) + schema and journals (1) + lock with journal (1) + lock check (1)
-  // + rendered/approved (1) + an attempt and a result per channel (4) + unlock (1)
+  // login (3) + schema and journals (1) + lock with the journal (1) + lock check (1)
+  // + rendered/approved (1) + the channels' attempts (1) and results (1, or 2 when they
+  // finish apart) + unlock (1): 11, at most 12 (issue 18)
   publish: {exchanges: 12, connections: 1},
-  'publish (pending approval)': {exchanges: 7, connections: 1},
-  // as publish, plus the draft's journal read before the lock and the draft's records
-  approve: {exchanges: 14, connections: 1},
-  retry: {exchanges: 9, connections: 1},
-  // login (3) + schema and journals (1) + the incident's playbook facts (1)
-  status: {exchanges: 5, connections: 1},
+  // ... + the draft and its first approval (1), nothing sent: 7
+  'publish (pending approval)': {exchanges: 8, connections: 1},
+  // as publish, the draft found with every journal: 10-11
+  approve: {exchanges: 12, connections: 1},
+  // login, journals, lock, lock check, attempt, result, unlock: 9
+  retry: {exchanges: 10, connections: 1},
+  // login (3) + schema check with every journal (1), no lock
+  status: {exchanges: 4, connections: 1},
 }
 
 let proxy: PgProxy
@@ -115,13 +120,10 @@ describePg('round trips per command in team mode', () => {
       exchanges: c.exchanges,
       connections: c.connections,
     }))
-    console.log(table.map((r) => `${r.command}: ${r.exchanges} exchanges, ${r.connections} connections`).join('\n'))
-    for (const {command, exchanges, connections} of table) {
-      expect({command, exchanges: exchanges <= BUDGETS[command].exchanges}).toEqual({command, exchanges: true})
-      expect({command, connections: connections <= BUDGETS[command].connections}).toEqual({
-        command,
-        connections: true,
-      })
-    }
+    // Every command within its budget; a failure names the command and what it cost.
+    const over = table.filter(
+      (r) => r.exchanges > BUDGETS[r.command].exchanges || r.connections > BUDGETS[r.command].connections,
+    )
+    expect(over).toEqual([])
   })
 })
