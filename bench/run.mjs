@@ -697,7 +697,17 @@ async function team() {
     if (r.code !== 0) throw new Error(`${what} failed: ${r.stderr}`)
     return r
   }
-  const open = (id) => ['incident', 'open', 'blog', '--id', id, '--set', 'service=Acme Voice', '--set', 'impact=Calls fail']
+  const open = (id) => [
+    'incident',
+    'open',
+    'blog',
+    '--id',
+    id,
+    '--set',
+    'service=Acme Voice',
+    '--set',
+    'impact=Calls fail',
+  ]
   // The schema is in place and one incident open, as on any day but the first.
   await must(run(['store', 'migrate'], teamEnv(db)), 'store migrate')
   await must(run(open('fixed'), teamEnv(db)), 'incident open')
@@ -789,11 +799,11 @@ async function team() {
     ok: publish.exchanges <= 12 && publish.connections <= 2,
   })
 
-  await teamScale({runs, warmup, maxMs, pg, helpers, server, proxy, dir, run, fileEnv, teamEnv, tag})
+  await teamScale({runs, warmup, maxMs, pg, server, proxy, run, fileEnv, teamEnv, tag})
 }
 
 /** `incident list` and `status` with 10,000 incidents in the store: file store and PostgreSQL. */
-async function teamScale({runs, warmup, maxMs, pg, server, proxy, dir, run, fileEnv, teamEnv, tag}) {
+async function teamScale({runs, warmup, maxMs, pg, server, proxy, run, fileEnv, teamEnv, tag}) {
   const state = tempDir('team-scale')
   const journals = []
   for (let i = 0; i < SCALE_INCIDENTS; i++) {
@@ -804,7 +814,13 @@ async function teamScale({runs, warmup, maxMs, pg, server, proxy, dir, run, file
       playbookFile: OUTAGE,
       start: new Date(Date.UTC(2024, 0, 1) + i * 3600_000),
     })
-    journals.push([id, readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l))])
+    journals.push([
+      id,
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ])
   }
   const db = await freshDatabase(pg, server.url, `candor_bench_scale_${tag}`)
   const migrated = await run(['store', 'migrate'], teamEnv(db))

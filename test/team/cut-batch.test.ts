@@ -30,7 +30,11 @@ async function world(): Promise<{proxy: PgProxy; store: PgIncidentStore; direct:
   const proxy = await startPgProxy({target: pgTarget(PG_URL!)})
   const store = new PgIncidentStore(proxy.url(url), {retryDelayMs: 20})
   const direct = new PgIncidentStore(url)
-  closers.push(() => proxy.close(), () => store.close(), () => direct.close())
+  closers.push(
+    () => proxy.close(),
+    () => store.close(),
+    () => direct.close(),
+  )
   await store.create('inc', opened('inc'))
   return {proxy, store, direct}
 }

@@ -157,13 +157,15 @@ export class PgIncidentStore implements IncidentStore {
     const once = () =>
       session.use(async (client) => {
         if (opts.migrate === false || !this.opts.autoMigrate || this.schemaChecked) return fn(client)
-        const version = client.query<{version: number | null}>('select max(version) as version from candor_schema').then(
-          (r) => r.rows[0]?.version ?? 0,
-          (error) => {
-            if ((error as {code?: string}).code === '42P01') return 0 // undefined table: never migrated
-            throw error
-          },
-        )
+        const version = client
+          .query<{version: number | null}>('select max(version) as version from candor_schema')
+          .then(
+            (r) => r.rows[0]?.version ?? 0,
+            (error) => {
+              if ((error as {code?: string}).code === '42P01') return 0 // undefined table: never migrated
+              throw error
+            },
+          )
         if (opts.write) {
           await this.settleSchema(client, await version)
           return fn(client)
@@ -281,11 +283,10 @@ export class PgIncidentStore implements IncidentStore {
   }
 
   private fetchJournal(id: string): Promise<JournalEvent[]> {
-    return this.withClient(
-      async (c) =>
-        (await c.query<EventRow>('select body from candor_events where incident = $1 order by seq', [id])).rows.map(
-          (r) => r.body,
-        ),
+    return this.withClient(async (c) =>
+      (await c.query<EventRow>('select body from candor_events where incident = $1 order by seq', [id])).rows.map(
+        (r) => r.body,
+      ),
     )
   }
 
@@ -320,10 +321,10 @@ export class PgIncidentStore implements IncidentStore {
         } catch (error) {
           if ((error as {code?: string}).code !== '23505') throw error
           // Ours already, from an attempt whose answer was lost? Then it is done.
-          const mine = await c.query<EventRow>(
-            'select body from candor_events where incident = $1 and event_id = $2',
-            [id, eventId],
-          )
+          const mine = await c.query<EventRow>('select body from candor_events where incident = $1 and event_id = $2', [
+            id,
+            eventId,
+          ])
           if (mine.rows[0]) return mine.rows[0].body
           throw new CandorError(`incident "${id}" already exists`, {
             code: 'incident_exists',
