@@ -8,10 +8,11 @@
  */
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {afterAll, beforeAll, expect, it} from 'vitest'
+import {afterAll, beforeAll, expect, it, vi} from 'vitest'
+import {PgIncidentStore} from '../../src/infrastructure/store/postgres.js'
 import {runCli, tempDir} from '../helpers/cli.js'
 import {pgTarget, startPgProxy, type PgProxy, type ProxyCounts} from '../helpers/pg-proxy.js'
-import {describePg, freshDatabase, PG_URL} from './pg.js'
+import {adminQuery, describePg, freshDatabase, PG_URL} from './pg.js'
 
 /** Two Markdown channels: a publish costs no platform requests, only the store's. */
 const PLAYBOOK = `name: blog
@@ -125,5 +126,41 @@ describePg('round trips per command in team mode', () => {
       (r) => r.exchanges > BUDGETS[r.command].exchanges || r.connections > BUDGETS[r.command].connections,
     )
     expect(over).toEqual([])
+  })
+
+  it('reading every incident costs one round trip, however many there are and however long folding takes', async () => {
+    const url = await freshDatabase()
+    const {measure} = project(url)
+    await measure('Dana', ['store', 'migrate'])
+    // 60 incidents written straight into the table (what 60 `incident open` would leave).
+    await adminQuery(
+      url,
+      `insert into candor_events (incident, seq, at, type, body)
+       select 'many-' || n, 1, now(), 'opened',
+              json_build_object('type', 'opened', 'by', 'Dana', 'incident', 'many-' || n,
+                'playbook', json_build_object('name', 'blog', 'file', 'playbooks/blog.yaml'),
+                'started_at', now(), 'facts', json_build_object('service', 'S' || n, 'impact', 'I'),
+                'seq', 1, 'at', now())
+         from generate_series(1, 60) as n`,
+    )
+    const listed = await measure('Dana', ['incident', 'list', '--all', '--json'])
+    expect(JSON.parse(listed.stdout).incidents).toHaveLength(60)
+    expect({exchanges: listed.exchanges, connections: listed.connections}).toEqual({exchanges: 4, connections: 1})
+
+    // In one process: the journals fetched together are read without a query, also when
+    // the reads come long after (folding 10,000 incidents takes a while).
+    const store = new PgIncidentStore(proxy.url(url))
+    try {
+      const ids = await store.prefetchAll()
+      expect(ids).toHaveLength(60)
+      proxy.reset()
+      vi.useFakeTimers({toFake: ['Date']})
+      vi.setSystemTime(Date.now() + 30_000)
+      for (const id of ids) expect((await store.read(id)).events).toHaveLength(1)
+      expect(proxy.counts().exchanges).toBe(0)
+    } finally {
+      vi.useRealTimers()
+      await store.close()
+    }
   })
 })

@@ -55,6 +55,12 @@ interface AppendRequest {
 
 /** How long a journal fetched ahead stays good for the reads that follow. */
 const PREFETCH_FRESH_MS = 1000
+/**
+ * How long a journal fetched ahead waits for its first read: a command reading every
+ * incident (10,000 of them) folds each before it reads the next, and must not fall back to
+ * one round trip per incident because the first ones took a while.
+ */
+const PREFETCH_FIRST_READ_MS = 60_000
 
 interface EventRow {
   body: JournalEvent
@@ -96,10 +102,11 @@ export class PgIncidentStore implements IncidentStore {
   private readonly locked = new Map<string, JournalEvent[] | undefined>()
   /**
    * Journals fetched ahead of the reads that follow (by `exists`, `prefetchAll`, `create`),
-   * served for PREFETCH_FRESH_MS: as fresh as a read a moment ago, which a command that reads
+   * served to the first read within PREFETCH_FIRST_READ_MS, and to any within
+   * PREFETCH_FRESH_MS: as fresh as a read a moment ago, which a command that reads
    * twice in a row could have got anyway. Our own appends drop them.
    */
-  private readonly prefetched = new Map<string, {events: JournalEvent[]; at: number}>()
+  private readonly prefetched = new Map<string, {events: JournalEvent[]; at: number; read?: boolean}>()
 
   /** Appends waiting to be written together, per incident (see flushAppends). */
   private readonly appendQueues = new Map<string, AppendRequest[]>()
@@ -295,8 +302,11 @@ export class PgIncidentStore implements IncidentStore {
     let events = this.locked.get(id)
     if (!events) {
       const ahead = this.prefetched.get(id)
-      if (ahead && Date.now() - ahead.at < PREFETCH_FRESH_MS) events = ahead.events
-      else this.prefetched.delete(id)
+      const age = ahead ? Date.now() - ahead.at : Number.POSITIVE_INFINITY
+      if (ahead && (age < PREFETCH_FRESH_MS || (!ahead.read && age < PREFETCH_FIRST_READ_MS))) {
+        ahead.read = true
+        events = ahead.events
+      } else this.prefetched.delete(id)
     }
     if (!events) {
       events = await this.fetchJournal(id)
