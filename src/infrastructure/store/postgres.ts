@@ -42,6 +42,23 @@ export function incidentKey(id: string): number {
   return createHash('sha256').update(`candor:${id}`).digest().readInt32BE(0)
 }
 
+/** Incidents per round trip of `prefetchAll`. */
+const PREFETCH_PAGE = 1000
+
+/**
+ * One page of `prefetchAll`: the next $3 incidents in `list` order (opened, then id) after
+ * ($1, $2), every event of each. The opening time goes out as text: a JavaScript Date
+ * would cut its microseconds and the next page would start in the wrong place.
+ */
+const PREFETCH_PAGE_SQL = `with page as (
+    select incident, at from candor_events
+     where type = 'opened' and ($1::timestamptz is null or (at, incident) > ($1::timestamptz, $2::text))
+     order by at, incident limit $3
+  )
+  select e.incident, p.at::text as opened_at, e.body
+    from candor_events e join page p on p.incident = e.incident
+   order by p.at, p.incident, e.seq`
+
 interface AppendRequest {
   events: NewEvent[]
   /** The events without seq and at (what the journal keeps, seq and at added). */
@@ -255,26 +272,37 @@ export class PgIncidentStore implements IncidentStore {
   }
 
   /**
-   * Every incident (as `list`), with all journals fetched in the same round trip: the
-   * reads that follow are served from them, once each (a command reading every incident
-   * pays one round trip, not one per incident).
+   * Every incident (as `list`), with the journals fetched with them, PREFETCH_PAGE incidents
+   * to a round trip: the reads that follow are served from them (a command reading every
+   * incident pays one round trip per thousand incidents, not one per incident). Pages keep
+   * each answer to a few megabytes, well inside the query timeout on a slow link.
    */
   async prefetchAll(): Promise<string[]> {
-    const rows = await this.withClient(
-      async (c) =>
-        (
-          await c.query<{incident: string; body: JournalEvent}>(
-            `select e.incident, e.body from candor_events e
-               join candor_events o on o.incident = e.incident and o.type = 'opened'
-              order by o.at, o.incident, e.seq`,
-          )
-        ).rows,
-    )
     const journals = new Map<string, JournalEvent[]>()
-    for (const r of rows) {
-      const events = journals.get(r.incident)
-      if (events) events.push(r.body)
-      else journals.set(r.incident, [r.body])
+    let after: {at: string; incident: string} | undefined
+    for (;;) {
+      const rows = await this.withClient(
+        async (c) =>
+          (
+            await c.query<{incident: string; opened_at: string; body: JournalEvent}>(PREFETCH_PAGE_SQL, [
+              after?.at ?? null,
+              after?.incident ?? '',
+              PREFETCH_PAGE,
+            ])
+          ).rows,
+      )
+      let incidents = 0
+      for (const r of rows) {
+        const events = journals.get(r.incident)
+        if (events) events.push(r.body)
+        else {
+          journals.set(r.incident, [r.body])
+          incidents++
+        }
+      }
+      const last = rows.at(-1)
+      if (!last || incidents < PREFETCH_PAGE) break
+      after = {at: last.opened_at, incident: last.incident}
     }
     const at = Date.now()
     for (const [id, events] of journals) this.prefetched.set(id, {events, at})
