@@ -61,18 +61,30 @@ export interface PgProxy {
   close(): Promise<void>
 }
 
-/** Writes chunks after `delay()` ms each, never out of order. */
+/**
+ * Writes chunks after `delay()` ms each, never out of order: one queue and one timer per
+ * direction (a timer per chunk would not do: timers of different lengths due in the same
+ * millisecond may fire in either order, and a reordered stream is a broken protocol).
+ */
 function delayedWriter(out: net.Socket, delay: () => number) {
-  let last = 0
+  const queue: Array<{chunk: Buffer; due: number}> = []
+  let timer: NodeJS.Timeout | undefined
+  const drain = () => {
+    timer = undefined
+    while (queue.length > 0 && queue[0].due <= Date.now()) {
+      const {chunk} = queue.shift()!
+      if (out.writable) out.write(chunk)
+    }
+    if (queue.length > 0) timer = setTimeout(drain, Math.max(1, queue[0].due - Date.now()))
+  }
   return (chunk: Buffer) => {
     const ms = delay()
-    if (ms <= 0 && last <= Date.now()) {
+    if (ms <= 0 && queue.length === 0) {
       out.write(chunk)
       return
     }
-    const at = Math.max(Date.now() + ms, last)
-    last = at
-    setTimeout(() => out.writable && out.write(chunk), at - Date.now())
+    queue.push({chunk, due: Date.now() + ms})
+    timer ??= setTimeout(drain, Math.max(0, ms))
   }
 }
 
