@@ -68,14 +68,17 @@ export interface PgProxy {
  */
 function delayedWriter(out: net.Socket, delay: () => number) {
   const queue: Array<{chunk: Buffer; due: number}> = []
-  let timer: NodeJS.Timeout | undefined
+  let scheduled = false
   const drain = () => {
-    timer = undefined
+    scheduled = false
     while (queue.length > 0 && queue[0].due <= Date.now()) {
       const {chunk} = queue.shift()!
       if (out.writable) out.write(chunk)
     }
-    if (queue.length > 0) timer = setTimeout(drain, Math.max(1, queue[0].due - Date.now()))
+    if (queue.length > 0) {
+      scheduled = true
+      setTimeout(drain, Math.max(1, queue[0].due - Date.now()))
+    }
   }
   return (chunk: Buffer) => {
     const ms = delay()
@@ -84,7 +87,10 @@ function delayedWriter(out: net.Socket, delay: () => number) {
       return
     }
     queue.push({chunk, due: Date.now() + ms})
-    timer ??= setTimeout(drain, Math.max(0, ms))
+    if (!scheduled) {
+      scheduled = true
+      setTimeout(drain, Math.max(0, ms))
+    }
   }
 }
 
