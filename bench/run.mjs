@@ -4,7 +4,7 @@
 // measured in the same run, interleaved round by round, so a busy or slow machine moves
 // both sides alike. Results go to bench/results.json; docs/performance.md explains them.
 //
-//   node bench/run.mjs [--quick] [--only startup,fanout,crosspost,history] [--runs N] [--strict]
+//   node bench/run.mjs [--quick] [--only startup,fanout,crosspost,history,team] [--runs N] [--strict]
 //
 // --quick   fewer rounds (a smoke run, figures are rougher)
 // --only    run some groups only
@@ -13,7 +13,7 @@
 //
 // Everything runs on 127.0.0.1: the fakes from src/infrastructure/sandbox/fakes/, HTTPS fronts for crosspost.
 import {spawnSync} from 'node:child_process'
-import {cpSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -21,6 +21,7 @@ import {parseArgs} from 'node:util'
 import {buildHelloOclif} from './lib/hello-oclif.mjs'
 import {availableFakes, loadFakes} from './lib/fakes.mjs'
 import {writeIncidentJournal} from './lib/journal.mjs'
+import {freshDatabase, insertJournals, loadTeamHelpers, startPostgres} from './lib/team.mjs'
 import {cleanupScratch, interleave, pairedRatio, runNode, RUSAGE_SOURCE, summarize} from './lib/measure.mjs'
 import {recordModules} from './lib/modules.mjs'
 import {snapshotBuild} from './lib/snapshot.mjs'
@@ -39,7 +40,7 @@ const {values: opts} = parseArgs({
     strict: {type: 'boolean', default: false},
   },
 })
-const groups = new Set((opts.only ?? 'startup,fanout,crosspost,history').split(',').map((s) => s.trim()))
+const groups = new Set((opts.only ?? 'startup,fanout,crosspost,history,team').split(',').map((s) => s.trim()))
 const scale = opts.runs ? Number(opts.runs) : undefined
 // Each group stops adding rounds after its share of a 4.5-minute run (once 3 rounds are
 // measured), so a run stays around five minutes on 2 cores; a machine busy with other work
@@ -647,6 +648,230 @@ async function history() {
 }
 
 // ---------------------------------------------------------------------------------------
+// 5. Team mode over a network: PostgreSQL behind a proxy adding latency
+// ---------------------------------------------------------------------------------------
+
+const TEAM_LATENCY_MS = 25
+const SCALE_INCIDENTS = 10_000
+const TEAM_PLAYBOOK = `name: blog
+facts:
+  service: { required: true }
+  impact: { required: true }
+channels:
+  blog: { type: markdown, dir: posts }
+  mirror: { type: markdown, dir: mirror }
+phases:
+  investigating:
+    next_update: 30m
+    posts:
+      blog: { text: "We are investigating problems with {{service}}: {{impact}}." }
+      mirror: { text: "Investigating {{service}}." }
+`
+
+async function team() {
+  const {runs, warmup, maxMs} = rounds(5, 3)
+  const helpers = await loadTeamHelpers(ROOT, tempDir('team-helpers'))
+  const server = await startPostgres(helpers.setup)
+  if (server.skip) {
+    results.notes.push(`team: skipped (${server.skip})`)
+    log(`\nTeam mode: skipped (${server.skip})`)
+    return
+  }
+  closers.push(server.stop)
+  const {default: pg} = await import('pg')
+  const tag = Math.random().toString(16).slice(2, 10)
+  const db = await freshDatabase(pg, server.url, `candor_bench_${tag}`)
+  const proxy = await helpers.proxy.startPgProxy({
+    target: helpers.proxy.pgTarget(server.url),
+    latencyMs: TEAM_LATENCY_MS,
+  })
+  closers.push(() => proxy.close())
+  const dir = tempDir('team')
+  mkdirSync(path.join(dir, 'playbooks'))
+  writeFileSync(path.join(dir, 'playbooks', 'blog.yaml'), TEAM_PLAYBOOK)
+  const run = (args, env) => runNode([BIN, ...args], {cwd: dir, env: {CANDOR_USER: 'bench', ...env}})
+  const fileEnv = (state) => ({CANDOR_STATE_DIR: state, CANDOR_STORE: undefined})
+  const teamEnv = (url = proxy.url(db)) => ({CANDOR_STATE_DIR: undefined, CANDOR_STORE: url})
+  const must = async (p, what) => {
+    const r = await p
+    if (r.code !== 0) throw new Error(`${what} failed: ${r.stderr}`)
+    return r
+  }
+  const open = (id) => [
+    'incident',
+    'open',
+    'blog',
+    '--id',
+    id,
+    '--set',
+    'service=Acme Voice',
+    '--set',
+    'impact=Calls fail',
+  ]
+  // The schema is in place and one incident open, as on any day but the first.
+  await must(run(['store', 'migrate'], teamEnv(db)), 'store migrate')
+  await must(run(open('fixed'), teamEnv(db)), 'incident open')
+  const fixedState = tempDir('team-file-fixed')
+  await must(run(open('fixed'), fileEnv(fixedState)), 'incident open (file)')
+
+  // A team-mode sample carries what it cost on the wire (the proxy's counts, reset before it).
+  const counted = async (p) => {
+    const sample = await p
+    return {...sample, ...proxy.counts()}
+  }
+  const teamRun = (args) => {
+    proxy.reset()
+    return counted(run(args, teamEnv()))
+  }
+  const pair = (label, fileRun, teamRunFn) => [
+    {id: `file: ${label}`, command: `candor ${label} (file store)`, run: fileRun, check: expectExit(0)},
+    {
+      id: `team: ${label}`,
+      command: `candor ${label} (PostgreSQL, +${TEAM_LATENCY_MS} ms each way)`,
+      run: teamRunFn,
+      check: expectExit(0),
+    },
+  ]
+  const publishArgs = (id) => ['publish', '--incident', id, '--phase', 'investigating', '--yes']
+  const subjects = [
+    ...pair(
+      'incident open',
+      (round) => run(open(`o${round}`), fileEnv(tempDir('team-file-open'))),
+      (round) => teamRun(open(`open-${round}`)),
+    ),
+    ...pair(
+      'publish --yes (2 Markdown channels)',
+      async (round) => {
+        const state = tempDir('team-file-publish')
+        await must(run(open(`p${round}`), fileEnv(state)), 'incident open (file)')
+        return run(publishArgs(`p${round}`), fileEnv(state))
+      },
+      async (round) => {
+        await must(run(open(`pub-${round}`), teamEnv(db)), 'incident open')
+        return teamRun(publishArgs(`pub-${round}`))
+      },
+    ),
+    ...pair(
+      'status',
+      () => run(['status', '--incident', 'fixed'], fileEnv(fixedState)),
+      () => teamRun(['status', '--incident', 'fixed']),
+    ),
+  ]
+  const samples = await interleave(subjects, {runs, warmup, maxMs, onRound: progress('team', runs + warmup)})
+  const entries = []
+  results.team = {latency_ms_each_way: TEAM_LATENCY_MS, commands: []}
+  for (let i = 0; i < subjects.length; i += 2) {
+    const [file, teamSubject] = [subjects[i], subjects[i + 1]]
+    const fileEntry = record('team', file.id, file.command, samples.get(file.id))
+    const teamSamples = samples.get(teamSubject.id)
+    const teamEntry = record('team', teamSubject.id, teamSubject.command, teamSamples, {
+      'file store': samples.get(file.id),
+    })
+    entries.push(fileEntry, teamEntry)
+    const exchanges = summarize(teamSamples.map((s) => s.exchanges))
+    const connections = summarize(teamSamples.map((s) => s.connections))
+    teamEntry.exchanges = exchanges
+    teamEntry.connections = connections
+    results.team.commands.push({
+      command: teamSubject.id.slice('team: '.length),
+      exchanges: exchanges.median,
+      connections: connections.median,
+      ratio_to_file_store: teamEntry.ratios['file store'].wall.median,
+    })
+  }
+  printTable(
+    `Team mode (${entries[0].runs} rounds after ${warmup} warm-up; PostgreSQL behind a proxy adding ${TEAM_LATENCY_MS} ms each way)`,
+    entries,
+    ['file store'],
+  )
+  log('  Round trips and connections per command (team mode; the file store makes none):')
+  for (const c of results.team.commands)
+    log(`    ${c.command.padEnd(40)} ${String(c.exchanges).padStart(3)} round trips, ${c.connections} connection(s)`)
+  const publish = results.team.commands.find((c) => c.command.startsWith('publish'))
+  results.budgets.push({
+    name: 'team publish: at most 12 round trips more than the file store (which makes none)',
+    case: 'team: publish --yes (2 Markdown channels)',
+    against: 'file store',
+    max: 12,
+    ratio: publish.exchanges,
+    p25: publish.exchanges,
+    p75: publish.exchanges,
+    ok: publish.exchanges <= 12 && publish.connections <= 2,
+  })
+
+  await teamScale({runs, warmup, maxMs, pg, server, proxy, run, fileEnv, teamEnv, tag})
+}
+
+/** `incident list` and `status` with 10,000 incidents in the store: file store and PostgreSQL. */
+async function teamScale({runs, warmup, maxMs, pg, server, proxy, run, fileEnv, teamEnv, tag}) {
+  const state = tempDir('team-scale')
+  const journals = []
+  for (let i = 0; i < SCALE_INCIDENTS; i++) {
+    const id = `scale-${String(i).padStart(5, '0')}`
+    const file = writeIncidentJournal(state, {
+      id,
+      events: 6,
+      playbookFile: OUTAGE,
+      start: new Date(Date.UTC(2024, 0, 1) + i * 3600_000),
+    })
+    journals.push([
+      id,
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ])
+  }
+  const db = await freshDatabase(pg, server.url, `candor_bench_scale_${tag}`)
+  const migrated = await run(['store', 'migrate'], teamEnv(db))
+  if (migrated.code !== 0) throw new Error(`store migrate failed: ${migrated.stderr}`)
+  await insertJournals(pg, db, journals)
+  const last = journals.at(-1)[0]
+  const label = SCALE_INCIDENTS.toLocaleString('en')
+  const teamRun = async (args) => {
+    proxy.reset()
+    const sample = await run(args, teamEnv(proxy.url(db)))
+    return {...sample, ...proxy.counts()}
+  }
+  const subjects = [
+    ['incident list --all', ['incident', 'list', '--all']],
+    ['status', ['status', '--incident', last]],
+  ].flatMap(([name, args]) => [
+    {
+      id: `file: ${name} (${label} incidents)`,
+      command: `candor ${args.join(' ')} with ${label} incidents (file store)`,
+      run: () => run(args, fileEnv(state)),
+      check: expectExit(0),
+    },
+    {
+      id: `team: ${name} (${label} incidents)`,
+      command: `candor ${args.join(' ')} with ${label} incidents (PostgreSQL, +${TEAM_LATENCY_MS} ms each way)`,
+      run: () => teamRun(args),
+      check: expectExit(0),
+    },
+  ])
+  const samples = await interleave(subjects, {runs, warmup, maxMs, onRound: progress('team scale', runs + warmup)})
+  const entries = []
+  results.team.scale = {incidents: SCALE_INCIDENTS, events_each: 6, commands: []}
+  for (let i = 0; i < subjects.length; i += 2) {
+    const [file, teamSubject] = [subjects[i], subjects[i + 1]]
+    const teamSamples = samples.get(teamSubject.id)
+    entries.push(record('team', file.id, file.command, samples.get(file.id)))
+    const e = record('team', teamSubject.id, teamSubject.command, teamSamples, {'file store': samples.get(file.id)})
+    entries.push(e)
+    results.team.scale.commands.push({
+      command: teamSubject.id.slice('team: '.length),
+      exchanges: summarize(teamSamples.map((s) => s.exchanges)).median,
+      connections: summarize(teamSamples.map((s) => s.connections)).median,
+      ratio_to_file_store: e.ratios['file store'].wall.median,
+    })
+  }
+  printTable(`Team mode at scale (${label} incidents of 6 events; ${entries[0].runs} rounds)`, entries, ['file store'])
+  for (const c of results.team.scale.commands)
+    log(`    ${c.command.padEnd(40)} ${String(c.exchanges).padStart(3)} round trips, ${c.connections} connection(s)`)
+}
+
+// ---------------------------------------------------------------------------------------
 
 const started = Date.now()
 try {
@@ -660,13 +885,14 @@ try {
   BIN = build.bin
   OUTAGE = path.join(BUILD, 'playbooks', 'outage.yaml')
   OUTAGE_FACTS = path.join(BUILD, 'playbooks', 'examples', 'outage.facts.yaml')
-  groupsLeft = ['startup', 'fanout', 'crosspost', 'history'].filter((g) => groups.has(g)).length
+  groupsLeft = ['startup', 'fanout', 'crosspost', 'history', 'team'].filter((g) => groups.has(g)).length
   results.group_seconds = {}
   for (const [name, fn] of [
     ['startup', startup],
     ['fanout', fanout],
     ['crosspost', crosspost],
     ['history', history],
+    ['team', team],
   ]) {
     if (!groups.has(name)) continue
     const t = Date.now()

@@ -1,4 +1,4 @@
-import type {PoolClient} from 'pg'
+import type {ClientBase} from 'pg'
 import {CandorError} from '../../domain/errors.js'
 
 /**
@@ -76,7 +76,7 @@ export interface MigrationResult {
 }
 
 /** The version the database is at; 0 when Candor has never run there. */
-export async function schemaVersion(client: PoolClient): Promise<number> {
+export async function schemaVersion(client: ClientBase): Promise<number> {
   const exists = await client.query<{t: string | null}>(`select to_regclass('candor_schema')::text as t`)
   if (!exists.rows[0].t) return 0
   const v = await client.query<{version: number}>('select max(version) as version from candor_schema')
@@ -88,7 +88,7 @@ export async function schemaVersion(client: PoolClient): Promise<number> {
  * lock, when it is already there, so a role without CREATE works once an owner has
  * migrated.
  */
-export async function migrate(client: PoolClient, target = SCHEMA_VERSION): Promise<MigrationResult> {
+export async function migrate(client: ClientBase, target = SCHEMA_VERSION): Promise<MigrationResult> {
   const before = await schemaVersion(client)
   if (before > SCHEMA_VERSION) throw newerSchema(before)
   if (before >= target) return {from: before, to: before, applied: []}

@@ -139,7 +139,7 @@ export type SkipWarning = (message: string) => void
 /** Every incident, folded; a damaged journal is skipped and `onSkip` told which and why. */
 async function loadAll(store: IncidentStore, onSkip?: SkipWarning): Promise<IncidentState[]> {
   const states: IncidentState[] = []
-  for (const id of await store.list()) {
+  for (const id of await (store.prefetchAll ? store.prefetchAll() : store.list())) {
     try {
       states.push((await loadIncident(store, id)).state)
     } catch (error) {

@@ -29,6 +29,11 @@ export interface IncidentStore {
   // What only some stores can do: callers check the member, never the class.
   /** The local state directory, for a store kept in one (the file store); playbook paths are recorded relative to its project. */
   readonly stateDir?: string
+  /**
+   * `list`, fetching every journal in the same go (one round trip for a database): the reads
+   * that follow are served from what it fetched, once each.
+   */
+  prefetchAll?(): Promise<string[]>
   /** Appends several events as one all-or-nothing write (PostgreSQL's transaction). */
   appendMany?(id: string, events: NewEvent[], now?: Date): Promise<JournalEvent[]>
   /** Writes events exactly as they are (own seq and time) after the first `after`: `candor store copy`. */
