@@ -15,7 +15,7 @@ import type {ChannelAdapter, PostRequest} from '../../src/services/publish/adapt
 import {postRequest, TIMEOUT} from '../publish/adapters/requests.js'
 import {findChromium, IN_CI} from '../site/chromium.js'
 import {waitFor} from '../helpers/wait.js'
-import {type BrowserPage, openPage} from './devtools.js'
+import {type OpenPage, openPage} from '../helpers/chromium-devtools.js'
 
 const chromium = findChromium()
 if (!chromium) {
@@ -53,7 +53,7 @@ const request = (name: string, type: string, text: string, extra: Partial<PostRe
 const HOSTILE = 'Update <script>window.pwned=1</script><b>bold</b> & "quotes" <img src=x onerror="window.pwned=2">'
 
 describe.skipIf(!chromium)('the sandbox page in Chromium', () => {
-  let page: BrowserPage | undefined
+  let page: OpenPage | undefined
   afterAll(async () => page?.close())
 
   it('nests a thread, shows markup as text, and shows a new post without reloading', async () => {

@@ -6,7 +6,7 @@ import {writeSite} from '../../src/infrastructure/site-files.js'
 import {buildSite} from '../../src/services/site/build.js'
 import {ROOT, tempDir} from '../helpers/cli.js'
 import {A11Y_CHECK, type A11yReport} from './a11y.js'
-import {Browser, type Page} from './cdp.js'
+import {Browser, type Page} from '../helpers/chromium-devtools.js'
 import {findChromium, IN_CI} from './chromium.js'
 import {COMPONENTS, DAY, statusJournals} from './status-journals.js'
 

@@ -221,3 +221,27 @@ export class Page {
     return Buffer.from(data, 'base64')
   }
 }
+
+/** A page of its own browser, at `url` and `size`: for tests that look at one page and close it. */
+export interface OpenPage {
+  evaluate<T>(expression: string): Promise<T>
+  send(method: string, params?: Json): Promise<Json>
+  close(): Promise<void>
+}
+
+export async function openPage(bin: string, url: string, size = {width: 1280, height: 900}): Promise<OpenPage> {
+  const browser = Browser.launch(bin)
+  try {
+    const page = await browser.newPage()
+    await page.setViewport(size.width, size.height)
+    await page.goto(url)
+    return {
+      evaluate: (expression) => page.evaluate(expression),
+      send: (method, params) => page.send(method, params),
+      close: () => browser.close(),
+    }
+  } catch (error) {
+    await browser.close()
+    throw error
+  }
+}
