@@ -2,44 +2,13 @@
 // test/helpers/pg-global-setup.ts) and the counting proxy of the team tests
 // (test/helpers/pg-proxy.ts), both compiled on the fly with the project's tsc (no type
 // check), so the bench measures with exactly what the tests assert with.
-import {spawnSync} from 'node:child_process'
-import {existsSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {pathToFileURL} from 'node:url'
+import {compileAndImport} from './compile-ts.mjs'
 
 /** Compiles test/helpers/{pg-proxy,pg-global-setup}.ts into `out` and imports them. */
 export async function loadTeamHelpers(root, out) {
-  const files = ['pg-proxy', 'pg-global-setup'].map((n) => path.join(root, 'test', 'helpers', `${n}.ts`))
-  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-  const args = [
-    tsc,
-    '--ignoreConfig',
-    '--noCheck',
-    '--outDir',
-    out,
-    '--rootDir',
-    path.join(root, 'test', 'helpers'),
-    '--module',
-    'nodenext',
-    '--moduleResolution',
-    'nodenext',
-    '--target',
-    'es2022',
-    '--skipLibCheck',
-    '--types',
-    'node',
-    ...files,
-  ]
-  const r = spawnSync(process.execPath, args, {cwd: root, encoding: 'utf8'})
-  writeFileSync(path.join(out, 'package.json'), '{"type": "module"}\n')
-  if (!existsSync(path.join(out, 'node_modules')))
-    symlinkSync(path.join(root, 'node_modules'), path.join(out, 'node_modules'), 'dir')
-  const load = async (n) => {
-    const js = path.join(out, `${n}.js`)
-    if (!existsSync(js)) throw new Error(`could not compile test/helpers/${n}.ts:\n${r.stdout}${r.stderr}`)
-    return import(pathToFileURL(js).href)
-  }
-  return {proxy: await load('pg-proxy'), setup: await load('pg-global-setup')}
+  const m = await compileAndImport(root, path.join('test', 'helpers'), ['pg-proxy', 'pg-global-setup'], out)
+  return {proxy: m['pg-proxy'], setup: m['pg-global-setup']}
 }
 
 /**
