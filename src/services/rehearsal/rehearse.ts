@@ -24,7 +24,7 @@ import {checkThreads, type ReceivedPost} from './threads.js'
 export const DEFAULT_PHASE_STEP_MS = 30 * 60_000
 
 export interface RehearsalProblem {
-  /** What failed: `delivery`, `thread`, `delivered`, `limit`, `template`, `locale`, `policy:<rule>`, `lint:<rule>`, or an error code. */
+  /** What failed: `delivery`, `thread`, `delivered`, `limit`, `empty`, `template`, `locale`, `policy:<rule>`, `lint:<rule>`, or an error code. */
   rule: string
   message: string
 }
@@ -109,7 +109,7 @@ function problemsOf(post: RenderedPost): RehearsalProblem[] {
   const policy = post.violations.filter((v) => !v.allowed).map((v) => ({rule: `policy:${v.rule}`, message: v.message}))
   const other = post.errors
     .filter((e) => !e.startsWith(`${post.channel}: policy rule "`))
-    .map((message) => ({rule: 'limit', message}))
+    .map((message) => ({rule: message.endsWith(': the post is empty') ? 'empty' : 'limit', message}))
   return [...other, ...policy]
 }
 
