@@ -21,10 +21,12 @@ function post(channel: string, type: string, id: string, reply_to: string | null
   return {channel, type, id, text: 'text', reply_to}
 }
 
-const channels = new Map([
-  ['x', {type: 'x', options: {}}],
-  ['facebook', {type: 'facebook', options: {}}],
-  ['chat', {type: 'slack', options: {}}],
+type Channels = Parameters<typeof checkThreads>[1]
+
+const channels: Channels = new Map([
+  ['x', {type: 'x', options: {} as Record<string, unknown>}],
+  ['facebook', {type: 'facebook', options: {} as Record<string, unknown>}],
+  ['chat', {type: 'slack', options: {} as Record<string, unknown>}],
 ])
 
 describe('checkThreads: the journal against what the sandbox received', () => {
@@ -75,7 +77,7 @@ describe('checkThreads: the journal against what the sandbox received', () => {
     ])
     const received = [post('chat', 'slack', 's1', null), post('chat', 'slack', 's2', null)]
     expect(checkThreads(events, channels, received)).toEqual([])
-    const bot = new Map([['chat', {type: 'slack', options: {channel: 'C0123'}}]])
+    const bot: Channels = new Map([['chat', {type: 'slack', options: {channel: 'C0123'} as Record<string, unknown>}]])
     expect(checkThreads(events, bot, received).map((p) => p.rule)).toEqual(['thread'])
   })
 })
