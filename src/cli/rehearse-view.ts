@@ -1,4 +1,5 @@
 import type {RehearsalReport} from '../services/rehearsal/rehearse.js'
+import type {Scorecard} from '../services/rehearsal/scorecard.js'
 import {paint} from './style.js'
 
 /** `14:20 UTC` from an ISO time. */
@@ -54,4 +55,54 @@ export function formatRehearsal(report: RehearsalReport): string[] {
 
 function label(c: {channel: string; locale?: string}): string {
   return c.locale ? `${c.channel} (${c.locale})` : c.channel
+}
+
+/** `4m 10s`, `45s`, `1h 5m`. */
+function shortDuration(ms: number): string {
+  const s = Math.round(ms / 1000)
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const sec = s % 60
+  if (h > 0) return `${h}h ${m}m`
+  return m > 0 ? `${m}m ${String(sec).padStart(2, '0')}s` : `${sec}s`
+}
+
+/** The game day's scorecard: a ✓/✗ line per check, then what was edited at approval. */
+export function formatScorecard(card: Scorecard): string[] {
+  const ok = (good: boolean) => (good ? paint('green', '✓') : paint('red', '✗'))
+  const ended = card.ended.how === 'open' ? 'stopped while still open' : card.ended.how
+  const lines = [paint('bold', `Scorecard of ${card.rehearsal ? 'rehearsal' : 'incident'} ${card.incident} (${ended})`)]
+  const target = shortDuration(card.first_post.target_ms)
+  lines.push(
+    card.first_post.after_ms === null
+      ? `  ${ok(false)} first post: none was published (target: within ${target})`
+      : `  ${ok(card.first_post.ok)} first post ${shortDuration(card.first_post.after_ms)} after opening (target: within ${target})`,
+  )
+  for (const g of card.gaps) {
+    const where = `update ${g.update} (${g.phase}) at ${clockTime(g.at)}`
+    lines.push(
+      !g.promised_by
+        ? `  ${ok(true)} ${where}: nothing was promised`
+        : g.ok
+          ? `  ${ok(true)} ${where}, promised by ${clockTime(g.promised_by)}`
+          : `  ${ok(false)} ${where}, ${shortDuration(g.late_ms)} after the promised ${clockTime(g.promised_by)}`,
+    )
+  }
+  const m = card.missed_promise
+  if (m)
+    lines.push(
+      `  ${ok(false)} update ${m.update} (${m.phase}) promised the next by ${clockTime(m.promised_by)}; none came before the game ended at ${clockTime(m.ended_at)}`,
+    )
+  if (card.consistency.length === 0) lines.push(`  ${ok(true)} facts consistent across channels`)
+  for (const c of card.consistency)
+    lines.push(
+      `  ${ok(false)} update ${c.update} (${c.phase}): ${c.channel} was edited at approval and no longer says ${c.fact} "${c.value}", as ${c.others.join(', ')} do`,
+    )
+  lines.push(
+    card.edits.length === 0
+      ? `  · nothing was edited at approval`
+      : `  · edited at approval: ${card.edits.map((e) => `update ${e.update} (${e.phase}): ${e.channels.join(', ')}`).join('; ')}`,
+  )
+  lines.push(card.ok ? paint('green', '✓ a clean game') : paint('red', '✗ not a clean game: see the ✗ lines above'))
+  return lines
 }
