@@ -120,6 +120,14 @@ describe('candor rehearse', () => {
     expect(report.first_failure).toMatchObject({phase: 'identified', channel: 'facebook', locale: 'de'})
   }, 60_000)
 
+  it("a playbook that wants two approvers is approved by the rehearsal's second approver, and goes out", async () => {
+    const dir = copyShipped()
+    edit(dir, 'outage.yaml', (t) => `${t}approval: { required: 2 }\n`)
+    const {report, received} = await rehearse(path.join(dir, 'playbooks', 'outage.yaml'), {start: START})
+    expect(failures(report)).toEqual([])
+    expect(received.filter((p) => p.channel === 'x')).toHaveLength(5)
+  }, 60_000)
+
   it('bad input stops before anything starts: a playbook that does not load, a required fact missing', async () => {
     const dir = copyShipped()
     edit(dir, 'outage.yaml', (t) => t.replace('  service: "Acme Voice"\n', ''))

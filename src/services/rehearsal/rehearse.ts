@@ -15,6 +15,7 @@ import {exampleFacts} from '../playbook-snapshots/example-facts.js'
 import {postVersionsOf} from '../playbook-snapshots/render-snapshot.js'
 import {requirePlaybook} from '../playbook/resolve.js'
 import {configuredCredentials} from '../policy/configured-credentials.js'
+import {approveDraft} from '../publish/drafts.js'
 import {publishUpdate} from '../publish/publish.js'
 import {renderData, renderPost, type RenderedPost} from '../render/render-phase.js'
 import {SimulatedClock} from './simulated-clock.js'
@@ -214,10 +215,20 @@ export async function rehearsePlaybook(req: RehearseRequest, world: RehearsalWor
           {incident, phase: phase.name, facts: {}, channels: sendable, yes: true, interactive: false, again: true},
           deps,
         )
-        for (const d of result.deliveries) {
-          const entry = own.get(d.channel)
-          if (entry && d.status === 'failed')
-            entry.problems.push({rule: 'delivery', message: d.error ?? 'the delivery failed'})
+        let deliveries = result.deliveries
+        // A playbook that wants more approvals records a draft: the rehearsal's other approvers approve it.
+        for (let n = 2; result.pending && n <= result.pending.required && deliveries.length === 0; n++) {
+          const approved = await approveDraft(
+            {draft: result.pending.draft, yes: true, interactive: false},
+            {...deps, actor: `${req.actor} (approver ${n})`},
+          )
+          deliveries = approved.published?.deliveries ?? []
+        }
+        for (const channel of sendable) {
+          const d = deliveries.find((x) => x.channel === channel)
+          if (!d) own.get(channel)!.problems.push({rule: 'delivery', message: 'nothing was sent'})
+          else if (d.status !== 'published')
+            own.get(channel)!.problems.push({rule: 'delivery', message: d.error ?? `the delivery ${d.status}`})
         }
       } catch (error) {
         const problem = failureMessage(error)
