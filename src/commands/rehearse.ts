@@ -150,16 +150,15 @@ Exit codes: 0 everything would have gone out cleanly (a clean game with --live/-
         sandbox: started?.url ?? url,
         store,
         signal: controller.signal,
-        onOpened: (state) => {
-          const first = state.playbook.name
+        onOpened: (state, phases) => {
           say(
             [
-              `${rehearsalMark(paintErr)} game day: incident ${state.id} (${first}) is open; every channel goes to the sandbox at ${started?.url ?? url}`,
+              `${rehearsalMark(paintErr)} game day: incident ${state.id} (${state.playbook.name}) is open; every channel goes to the sandbox at ${started?.url ?? url}`,
               'Work it from another terminal, as on the day:',
-              `  candor publish --incident ${state.id} --phase PHASE${where}`,
+              `  candor publish --incident ${state.id} --phase ${phases[0]}${where}   (phases: ${phases.join(', ')})`,
               `  candor status --incident ${state.id}${where}`,
               `  candor incident close ${state.id} --reason "game over"${where}   (or publish the phase that resolves it)`,
-              'Watching the journal: the scorecard comes when it is resolved or closed; Ctrl-C ends the game now.',
+              'Watching the journal: the scorecard comes when it is resolved or closed; Ctrl-C ends the game (and closes the incident) now.',
             ].join('\n'),
           )
         },

@@ -1,7 +1,8 @@
+import {spawn} from 'node:child_process'
 import {createServer} from 'node:net'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {runCli} from '../helpers/cli.js'
+import {BIN, runCli} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'
 import {copyShipped} from './rehearse-world.js'
 
@@ -18,6 +19,14 @@ async function freePort(): Promise<number> {
   const {port} = server.address() as {port: number}
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return port
+}
+
+/** This process's environment without colours, as runCli gives it. */
+function plainEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
+  delete env.FORCE_COLOR
+  delete env.DEBUG
+  return env
 }
 
 describe('candor rehearse --live', () => {
@@ -42,7 +51,9 @@ describe('candor rehearse --live', () => {
       what: 'the game day to open its incident',
     })
     expect(stderr).toContain(`Started a sandbox at ${sandbox}`)
-    expect(stderr).toContain(`candor publish --incident ${id} --phase PHASE --state-dir ${stateDir}`)
+    expect(stderr).toContain(
+      `candor publish --incident ${id} --phase investigating --state-dir ${stateDir}   (phases: investigating, identified, monitoring, resolved, postmortem)`,
+    )
     const team = {cwd: dir, env: {CANDOR_USER: 'dana'}, timeoutMs: 60_000}
     for (const phase of ['investigating', 'identified']) {
       const published = await runCli(
@@ -81,4 +92,31 @@ describe('candor rehearse --live', () => {
     })
     expect(card.gaps.map((g: {phase: string; ok: boolean}) => [g.phase, g.ok])).toEqual([['identified', true]])
   }, 180_000)
+
+  it('Ctrl-C ends the game: the scorecard is still printed (exit 130), and the rehearsal is closed', async () => {
+    const dir = copyShipped()
+    const stateDir = path.join(dir, '.candor')
+    const sandbox = `http://127.0.0.1:${await freePort()}`
+    const child = spawn(
+      process.execPath,
+      [BIN, 'rehearse', 'playbooks/outage.yaml', '--live', '--sandbox', sandbox, '--state-dir', stateDir],
+      {cwd: dir, env: plainEnv(), stdio: ['ignore', 'pipe', 'pipe']},
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    const id = await waitFor(() => /incident (\S+) \(outage\) is open/.exec(stderr)?.[1], {
+      timeoutMs: 30_000,
+      what: 'the game day to open its incident',
+    })
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    expect(stdout).toContain(`Scorecard of rehearsal ${id} (stopped while still open)`)
+    expect(stdout).toContain('✗ first post: none was published (target: within 5m 00s)')
+    const after = await runCli(['rehearse', '--scorecard', id, '--state-dir', stateDir, '--json'], {cwd: dir})
+    expect(JSON.parse(after.stdout)).toMatchObject({incident: id, ended: {how: 'closed'}, ok: false})
+    expect(after.code).toBe(1)
+  }, 120_000)
 })

@@ -3,7 +3,7 @@
  * store, worked by the team with the ordinary commands from their terminals, watched here until
  * it is resolved or closed (or the game is stopped), then scored from its journal.
  */
-import {loadIncident, openIncident} from '../incident/service.js'
+import {closeIncident, loadIncident, openIncident} from '../incident/service.js'
 import type {IncidentState} from '../incident/state.js'
 import type {IncidentStore} from '../incident/store.js'
 import {rehearsalInput} from './rehearse.js'
@@ -21,8 +21,8 @@ export interface GameDayRequest {
   /** How often the journal is read again (default 1 s). */
   pollMs?: number
   now?: () => Date
-  /** Told once the incident is open: what the team works on. */
-  onOpened(state: IncidentState): void
+  /** Told once the incident is open: what the team works on, and the playbook's phases in order. */
+  onOpened(state: IncidentState, phases: string[]): void
 }
 
 export interface GameDayResult {
@@ -55,7 +55,10 @@ export async function playGameDay(req: GameDayRequest): Promise<GameDayResult> {
     now: now(),
     rehearsal: {sandbox: req.sandbox},
   })
-  req.onOpened(opened)
+  req.onOpened(
+    opened,
+    playbook.phases.map((p) => p.name),
+  )
   let state = opened
   while (!req.signal.aborted) {
     state = (await loadIncident(req.store, opened.id)).state
@@ -63,9 +66,14 @@ export async function playGameDay(req: GameDayRequest): Promise<GameDayResult> {
     await pause(req.pollMs ?? 1000, req.signal)
   }
   state = (await loadIncident(req.store, opened.id)).state
-  return {
-    incident: opened.id,
-    stopped: !state.resolved && !state.closed,
-    scorecard: scorecard(state.events, {now: now()}),
-  }
+  const stopped = !state.resolved && !state.closed
+  const card = scorecard(state.events, {now: now()})
+  // A game stopped early ends its incident too: a rehearsal left open would stand in the team's way.
+  if (stopped)
+    await closeIncident(req.store, {
+      incident: opened.id,
+      reason: 'the game day was stopped before the incident was resolved',
+      actor: req.actor,
+    })
+  return {incident: opened.id, stopped, scorecard: card}
 }
