@@ -64,6 +64,7 @@ Exit codes: 0 everything would have gone out cleanly (a clean game with --live/-
     if (!args.playbook)
       throw new CandorError('missing PLAYBOOK: which playbook to rehearse', {
         code: 'missing_playbook',
+        exit: ExitCode.Usage,
         suggestions: ['candor rehearse playbooks/outage.yaml, or --scorecard INCIDENT for a finished rehearsal'],
       })
     // Bad input (a playbook that does not load, facts that lack a required one) stops before anything starts.

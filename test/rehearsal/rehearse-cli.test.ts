@@ -110,6 +110,19 @@ describe('candor rehearse (CLI)', () => {
     expect(facebook).toMatchObject({type: 'facebook', parts: 1, status: 'failed', problems: [{rule: 'lint:apology'}]})
   }, 90_000)
 
+  it('--keep DIR keeps the journal and the Markdown files there', async () => {
+    const dir = copyShipped()
+    const keep = path.join(tempDir('candor-rehearse-keep-'), 'kept')
+    const r = await runCli(['rehearse', path.join(dir, 'playbooks', 'outage.yaml'), '--keep', keep, '--json'], {
+      cwd: dir,
+      timeoutMs: 60_000,
+    })
+    expect(r.code).toBe(0)
+    const {incident} = JSON.parse(r.stdout)
+    expect(readdirSync(path.join(keep, 'incidents'))).toContain(`${incident}.jsonl`)
+    expect(readdirSync(path.join(keep, 'sandbox', incident, 'blog'), {recursive: true}).length).toBeGreaterThan(0)
+  }, 90_000)
+
   it('bad input is one error line and exit 1: a required fact missing', async () => {
     const dir = copyShipped()
     edit(dir, 'outage.yaml', (t) => t.replace('  service: "Acme Voice"\n', ''))
