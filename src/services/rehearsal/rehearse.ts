@@ -25,7 +25,7 @@ import {checkThreads, type ReceivedPost} from './threads.js'
 export const DEFAULT_PHASE_STEP_MS = 30 * 60_000
 
 export interface RehearsalProblem {
-  /** What failed: `delivery`, `thread`, `delivered`, `limit`, `empty`, `template`, `locale`, `policy:<rule>`, `lint:<rule>`, or an error code. */
+  /** What failed: `delivery`, `thread`, `delivered`, `limit`, `empty`, `template`, `policy:<rule>`, `lint:<rule>`, or an error code. */
   rule: string
   message: string
 }
@@ -139,8 +139,6 @@ export async function rehearsePlaybook(req: RehearseRequest, world: RehearsalWor
   const incident = opened.id
   const startedAt = new Date(opened.startedAt)
   const phases: RehearsedPhase[] = []
-  /** The entries of the versions that are published (each channel's own language). */
-  const ownEntries = new WeakSet<RehearsedChannel>() // the same as `published`, by identity
   const deps = {
     store: world.store,
     actor: req.actor,
@@ -158,6 +156,7 @@ export async function rehearsePlaybook(req: RehearseRequest, world: RehearsalWor
   for (const [index, phase] of playbook.phases.entries()) {
     const now = clock.now()
     const {state} = await loadIncident(world.store, incident)
+    // The playbook as publish will load it for this incident (from the journal's record of it).
     const current = incidentPlaybook(state, {templatesOf: [phase.name]})
     const resolved = resolveFacts(current, state.facts)
     const update = state.updates.reduce((m, u) => Math.max(m, u.update), 0) + 1
@@ -177,9 +176,7 @@ export async function rehearsePlaybook(req: RehearseRequest, world: RehearsalWor
           ? // As publish renders it: the channel's own language, with the secrets Candor holds checked.
             renderPost(current, phase.posts.find((p) => p.channel === version.channel)!, resolved, data, {credentials})
           : version.render()
-        const problems = problemsOf(rendered).map((p) =>
-          version.own ? p : {...p, rule: p.rule === 'limit' ? 'locale' : p.rule},
-        )
+        const problems = problemsOf(rendered)
         entry = {
           channel: version.channel,
           type,
@@ -196,15 +193,12 @@ export async function rehearsePlaybook(req: RehearseRequest, world: RehearsalWor
           published: version.own,
           parts: 0,
           status: 'ok',
-          problems: [version.own ? problem : {...problem, rule: 'locale'}],
+          problems: [problem],
         }
       }
       if (multilingual) entry.locale = version.locale
       entries.push(entry)
-      if (version.own) {
-        own.set(version.channel, entry)
-        ownEntries.add(entry)
-      }
+      if (version.own) own.set(version.channel, entry)
     }
 
     // Only the posts that rendered cleanly go out: one broken post must not hide the rest of the day.
@@ -212,6 +206,7 @@ export async function rehearsePlaybook(req: RehearseRequest, world: RehearsalWor
     if (sendable.length > 0) {
       try {
         const result = await publishUpdate(
+          // `again`: a phase whose posts read as the last one's (same facts) is still sent, as on the day.
           {incident, phase: phase.name, facts: {}, channels: sendable, yes: true, interactive: false, again: true},
           deps,
         )
@@ -251,7 +246,7 @@ export async function rehearsePlaybook(req: RehearseRequest, world: RehearsalWor
   const updatePhase = new Map(state.updates.map((u) => [u.update, u.phase]))
   for (const p of checkThreads(state.events, playbook.channels, world.received())) {
     const phase = phases.find((ph) => ph.phase === updatePhase.get(p.update))
-    const entry = phase?.channels.find((c) => c.channel === p.channel && ownEntries.has(c))
+    const entry = phase?.channels.find((c) => c.channel === p.channel && c.published)
     entry?.problems.push({rule: p.rule, message: p.message})
   }
 
@@ -269,7 +264,7 @@ export async function rehearsePlaybook(req: RehearseRequest, world: RehearsalWor
     for (const channel of subject.channels) {
       const entry =
         phase.channels.find(
-          (c) => c.channel === channel && (subject.locale ? c.locale === subject.locale : ownEntries.has(c)),
+          (c) => c.channel === channel && (subject.locale ? c.locale === subject.locale : c.published),
         ) ?? phase.channels.find((c) => c.channel === channel)
       if (entry) entry.problems.push(problem)
       else problems.push(problem)
