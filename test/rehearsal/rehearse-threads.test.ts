@@ -80,4 +80,43 @@ describe('checkThreads: the journal against what the sandbox received', () => {
     const bot: Channels = new Map([['chat', {type: 'slack', options: {channel: 'C0123'} as Record<string, unknown>}]])
     expect(checkThreads(events, bot, received).map((p) => p.rule)).toEqual(['thread'])
   })
+
+  it('finds a Statuspage update by the id in `ref`, and takes its postmortem on the incident as linked', () => {
+    const result = (update: number, ref?: Record<string, string>): JournalEvent => ({
+      seq: update + 1,
+      at: '2026-03-02T14:00:00.000Z',
+      by: 'tester',
+      type: 'delivery_result',
+      update,
+      channel: 'status',
+      part: 1,
+      status: 'published',
+      remote: {id: 'inc1', ...(ref && {ref})},
+    })
+    const events = [
+      result(1, {incident_update_id: 'u1'}),
+      result(2, {incident_update_id: 'u2'}),
+      result(3, {postmortem: 'true'}),
+    ]
+    const status: Channels = new Map([['status', {type: 'statuspage', options: {} as Record<string, unknown>}]])
+    const received = [post('status', 'statuspage', 'inc1', null), post('status', 'statuspage', 'u2', 'inc1')]
+    expect(checkThreads(events, status, received)).toEqual([])
+    // Were update 2 filed as an incident of its own, it would not be linked.
+    const apart = [post('status', 'statuspage', 'inc1', null), post('status', 'statuspage', 'u2', null)]
+    expect(checkThreads(events, status, apart).map((p) => [p.update, p.rule])).toEqual([[2, 'thread']])
+  })
+
+  it('matches posts of a platform that gives no id (a Slack incoming webhook) by count', () => {
+    const events = published([
+      ['chat', 1, 1, 'candor-1'],
+      ['chat', 2, 1, 'candor-2'],
+    ])
+    expect(
+      checkThreads(events, channels, [post('chat', 'slack', 'a', null), post('chat', 'slack', 'b', null)]),
+    ).toEqual([])
+    expect(checkThreads(events, channels, [post('chat', 'slack', 'a', null)]).map((p) => p.rule)).toEqual([
+      'delivered',
+      'delivered',
+    ])
+  })
 })
