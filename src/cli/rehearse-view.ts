@@ -1,3 +1,4 @@
+import path from 'node:path'
 import type {RehearsalReport} from '../services/rehearsal/rehearse.js'
 import type {Scorecard} from '../services/rehearsal/scorecard.js'
 import {paint} from './style.js'
@@ -16,7 +17,7 @@ export function describeWhere(f: {phase?: string; channel?: string; locale?: str
 /** The report as a tree: a line per phase, a line per channel with ✓/✗, and each problem under it. */
 export function formatRehearsal(report: RehearsalReport): string[] {
   const lines = [
-    paint('bold', `Rehearsal of ${report.playbook} (${report.file})`),
+    paint('bold', `Rehearsal of ${report.playbook} (${shownPath(report.file)})`),
     paint('dim', `facts: ${report.facts}`),
   ]
   const width = Math.max(0, ...report.phases.flatMap((p) => p.channels.map((c) => label(c).length)))
@@ -105,4 +106,10 @@ export function formatScorecard(card: Scorecard): string[] {
   )
   lines.push(card.ok ? paint('green', '✓ a clean game') : paint('red', '✗ not a clean game: see the ✗ lines above'))
   return lines
+}
+
+/** A file as the reader finds it from here: relative when it is under the working folder. */
+function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file)
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file
 }
