@@ -1,3 +1,5 @@
+import {loadIncident} from '../services/incident/service.js'
+import type {IncidentStore} from '../services/incident/store.js'
 import type {paint} from './style.js'
 
 /**
@@ -33,4 +35,14 @@ export function withOptionalValue(argv: readonly string[], flag: string): string
     } else out.push(`${flag}=`)
   }
   return out
+}
+
+/** Says on stderr (through `warn`) that an incident is a rehearsal, as `publish`, `retry` and `retract` do. */
+export async function warnIfRehearsal(
+  store: IncidentStore,
+  incident: string,
+  warn: (line: string) => void,
+): Promise<void> {
+  const {rehearsal} = (await loadIncident(store, incident)).state
+  if (rehearsal) warn(`${incident} is a rehearsal: every channel goes to the sandbox at ${rehearsal.sandbox}`)
 }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {actorFlag, CandorCommand, incidentFlag, lockTimeoutFlag, stateFlags} from '../cli/base-command.js'
 import {announceLockWait} from '../cli/lock-wait.js'
+import {warnIfRehearsal} from '../cli/rehearsal.js'
 import {paint} from '../cli/style.js'
 import {CandorError, ExitCode} from '../domain/errors.js'
 import {incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
@@ -39,6 +40,7 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
     const store = await this.openStore(flags)
     lookForPlaybooks(store, flags.playbook)
     const incident = await resolveIncidentId(store, flags.incident, (w) => this.warnLine(w))
+    await warnIfRehearsal(store, incident, (line) => this.warnLine(line))
     const {interactive, noPromptReason} = this
     const confirm = flags.yes
       ? undefined

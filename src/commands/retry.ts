@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {incidentFlag, sendingFlags, stateFlags} from '../cli/base-command.js'
 import {SendingCommand} from '../cli/sending-command.js'
+import {warnIfRehearsal} from '../cli/rehearsal.js'
 import {ExitCode} from '../domain/errors.js'
 import {chooseIncident, incidentPlaybookFlag, lookForPlaybooks} from '../cli/incident-choice.js'
 import {incidentStatus} from '../services/incident/status.js'
@@ -44,6 +45,7 @@ export default class Retry extends SendingCommand {
         fallback: (state) => !state.closed && incidentStatus(state, new Date(), null).unfinished.length > 0,
       },
     )
+    await warnIfRehearsal(store, incident, (line) => this.warnLine(line))
     const ask = this.interactive
       ? async (p: {update: number; channel: string; part: number; text: string}) =>
           this.prompter.ask(

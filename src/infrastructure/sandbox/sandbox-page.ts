@@ -6,6 +6,7 @@
  */
 import {CHANNEL_KINDS, isChannelType} from '../../channels/registry.js'
 import type {SandboxPost} from './imitations.js'
+import {sandboxPostAnchor} from '../../services/publish/rehearsal.js'
 
 const ESCAPES: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}
 
@@ -53,7 +54,8 @@ function renderNode(node: Node): string {
   const replies =
     node.replies.length > 0 ? `<ol class="replies">${node.replies.map((r) => renderNode(r)).join('')}</ol>` : ''
   return (
-    `<li class="${classes.join(' ')}" data-id="${escapeHtml(post.id)}">` +
+    // A link target per post (what a rehearsal's "published <url>" points at); earlier runs' ids may repeat.
+    `<li class="${classes.join(' ')}"${post.earlier ? '' : ` id="${escapeHtml(sandboxPostAnchor(post.channel, post.id))}"`} data-id="${escapeHtml(post.id)}">` +
     `<article>${post.title ? `<h3>${escapeHtml(post.title)}</h3>` : ''}` +
     `<p class="text">${escapeHtml(post.text)}</p><footer>${meta}</footer></article>${replies}</li>`
   )
@@ -75,7 +77,7 @@ export function renderPosts(posts: SandboxPost[]): string {
       const {channel, type} = list[0]!
       const roots = threads(list).reverse() // newest thread first; replies read top-down
       return (
-        `<section class="channel" data-channel="${escapeHtml(channel)}" data-type="${escapeHtml(type)}">` +
+        `<section class="channel" id="channel-${escapeHtml(channel)}" data-channel="${escapeHtml(channel)}" data-type="${escapeHtml(type)}">` +
         `<h2>${escapeHtml(channel)} <small>${escapeHtml(label(type))}</small></h2>` +
         `<ol class="threads">${roots.map((r) => renderNode(r)).join('')}</ol></section>`
       )

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type {Facts} from '../../domain/playbook/facts.js'
 import {channelLocale, templateLocale} from '../../domain/playbook/locale.js'
-import type {Playbook} from '../../domain/playbook/model.js'
+import type {Phase, Playbook} from '../../domain/playbook/model.js'
 import {postVersions} from '../playbook/load.js'
 import {type RenderedPost, renderData, renderPost} from '../render/render-phase.js'
 
@@ -58,6 +58,45 @@ function postSection(heading: string, post: RenderedPost): string {
   return blocks.join('\n\n')
 }
 
+/** One language's version of a phase's post: `render` fills it (it throws on a template that fails). */
+export interface PostVersion {
+  channel: string
+  locale: string
+  /** The version the channel posts in (its own locale); the others are translations. */
+  own: boolean
+  render(): RenderedPost
+}
+
+/**
+ * Every version of every post of a phase, in the playbook's order of locales then any other a
+ * post has, each once; shared by the snapshots and `candor rehearse` (every locale renders).
+ */
+export function postVersionsOf(
+  playbook: Playbook,
+  phase: Phase,
+  facts: Facts,
+  data: Record<string, unknown>,
+): PostVersion[] {
+  return phase.posts.flatMap((post) => {
+    const channel = playbook.channels.get(post.channel)!
+    const tag = channelLocale(playbook, channel)
+    const own = templateLocale(tag, playbook.locales) ?? playbook.locales[0] ?? tag
+    const versions = postVersions(post, own)
+    const locales = [...new Set([...playbook.locales.filter((l) => versions.has(l)), ...versions.keys()])]
+    // A channel's own language formats with its full tag (de-AT); other versions with theirs (as lint does).
+    return locales.map((locale) => ({
+      channel: post.channel,
+      locale,
+      own: locale === own,
+      render: () =>
+        renderPost(playbook, post, facts, data, {
+          locale: locale === own ? tag : locale,
+          template: versions.get(locale),
+        }),
+    }))
+  })
+}
+
 /**
  * Every post of a playbook, in every phase, channel and locale it has, rendered with the
  * given facts at a fixed clock, as one Markdown document: a heading per post (phase ›
@@ -87,22 +126,9 @@ export function renderSnapshot(
     })
     const promise = nextUpdateDue ? `, next update promised by ${isoSeconds(nextUpdateDue)}` : ''
     sections.push(`## ${phase.name}\n\nUpdate ${index + 1}${promise}.`)
-    for (const post of phase.posts) {
-      const channel = playbook.channels.get(post.channel)!
-      const tag = channelLocale(playbook, channel)
-      const own = templateLocale(tag, playbook.locales) ?? playbook.locales[0] ?? tag
-      const versions = postVersions(post, own)
-      // The playbook's order of locales, then any other a post has; each once.
-      const locales = [...new Set([...playbook.locales.filter((l) => versions.has(l)), ...versions.keys()])]
-      for (const locale of locales) {
-        // A channel's own language formats with its full tag (de-AT); other versions with theirs (as lint does).
-        const rendered = renderPost(playbook, post, facts, data, {
-          locale: locale === own ? tag : locale,
-          template: versions.get(locale),
-        })
-        const heading = [phase.name, post.channel, locale].join(SECTION_SEPARATOR)
-        sections.push(postSection(heading, rendered))
-      }
+    for (const version of postVersionsOf(playbook, phase, facts, data)) {
+      const heading = [phase.name, version.channel, version.locale].join(SECTION_SEPARATOR)
+      sections.push(postSection(heading, version.render()))
     }
   }
   return sections.join('\n\n') + '\n'

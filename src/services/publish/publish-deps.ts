@@ -7,7 +7,7 @@ import {loadAdapterFactory} from './channel-adapters.js'
 import {checkCredentials, secretValues} from './credentials.js'
 import {systemClock, type Clock, type DeliveryOptions, type DeliveryReporter} from './deliver.js'
 import {Redactor} from './redact.js'
-import {incidentChannels} from './rehearsal.js'
+import {incidentChannels, linkedToSandbox, sandboxUrl} from './rehearsal.js'
 
 /** What publishing (and retrying, and approving a draft) works with: the store, who acts, the environment, the clock. */
 export interface PublishDeps {
@@ -28,6 +28,8 @@ export interface PublishDeps {
   onLockWait?: (owner: LockOwner | undefined) => void
   /** Set by channelsOf for a rehearsal: `env` is the sandbox's, not the real one. */
   rehearsal?: boolean
+  /** Set by channelsOf for a rehearsal: the sandbox's URL, which post links point at. */
+  sandbox?: string
 }
 
 /**
@@ -36,11 +38,20 @@ export interface PublishDeps {
  * ones (rehearsal.ts). Every command that builds an incident's channels starts here.
  */
 export async function channelsOf<
-  D extends {env: Record<string, string | undefined>; store: IncidentStore; signal?: AbortSignal; rehearsal?: boolean},
+  D extends {
+    env: Record<string, string | undefined>
+    store: IncidentStore
+    signal?: AbortSignal
+    rehearsal?: boolean
+    sandbox?: string
+  },
 >(state: IncidentState, playbook: Playbook, deps: D): Promise<{playbook: Playbook; deps: D}> {
   if (!state.rehearsal) return {playbook, deps}
   const channels = await incidentChannels(state, {playbook, env: deps.env}, deps)
-  return {playbook: channels.playbook, deps: {...deps, env: channels.env, rehearsal: true}}
+  return {
+    playbook: channels.playbook,
+    deps: {...deps, env: channels.env, rehearsal: true, sandbox: sandboxUrl(state.rehearsal.sandbox)},
+  }
 }
 
 const DEFAULTS = {maxWaitMs: 120_000, timeoutMs: 15_000, retries: 3, backoffMs: 1000}
@@ -55,17 +66,16 @@ export async function buildAdapters(
   for (const name of channels) {
     const channel = playbook.channels.get(name)!
     const factory = await loadAdapterFactory(channel.type)
-    adapters.set(
-      name,
-      factory({
-        channel,
-        credentials: checkCredentials(channel, deps.env).values,
-        timeoutMs: deps.timeoutMs ?? DEFAULTS.timeoutMs,
-        store: deps.store,
-        env: deps.env,
-        rehearsal: deps.rehearsal === true,
-      }),
-    )
+    const adapter = factory({
+      channel,
+      credentials: checkCredentials(channel, deps.env).values,
+      timeoutMs: deps.timeoutMs ?? DEFAULTS.timeoutMs,
+      store: deps.store,
+      env: deps.env,
+      rehearsal: deps.rehearsal === true,
+    })
+    // A rehearsal's posts link to the sandbox page, not to the platform (rehearsal.ts).
+    adapters.set(name, deps.rehearsal && deps.sandbox ? linkedToSandbox(adapter, deps.sandbox, channel) : adapter)
   }
   return adapters
 }

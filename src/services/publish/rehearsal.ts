@@ -3,6 +3,8 @@ import {envPrefix} from '../../channels/env-prefix.js'
 import type {SandboxTarget} from '../../channels/kind.js'
 import {CandorError} from '../../domain/errors.js'
 import type {ChannelConfig, Playbook} from '../../domain/playbook/model.js'
+import type {RemotePost} from '../incident/events.js'
+import type {ChannelAdapter} from './adapter.js'
 import type {IncidentState} from '../incident/state.js'
 import {isIncidentId, type IncidentStore} from '../incident/store.js'
 import {isLoopback, resolveEndpoint} from './endpoint-trust.js'
@@ -202,4 +204,36 @@ function hostOf(value: string): string | undefined {
   } catch {
     return value.trim()
   }
+}
+
+/** The id of a post's element on the sandbox page (`candor sandbox`'s `/`). */
+export function sandboxPostAnchor(channel: string, id: string): string {
+  return `post-${channel}-${id}`
+}
+
+/** A post's link on the sandbox page: where a rehearsal's "published <url>" points. */
+export function sandboxPostUrl(sandbox: string, channel: string, id: string): string {
+  return `${sandbox}/#${encodeURIComponent(sandboxPostAnchor(channel, id))}`
+}
+
+/**
+ * A rehearsal's adapter whose posts link to the sandbox page instead of the platform's URL
+ * the adapter makes (https://x.com/i/web/status/…, which would show someone else's post).
+ * Channels that write files (Markdown, the status site) keep their own links.
+ */
+export function linkedToSandbox(adapter: ChannelAdapter, sandbox: string, channel: ChannelConfig): ChannelAdapter {
+  if (channel.type === 'markdown' || channel.type === 'site') return adapter
+  const link = (remote: RemotePost): RemotePost => ({...remote, url: sandboxPostUrl(sandbox, channel.name, remote.id)})
+  return new Proxy(adapter, {
+    get(target, prop) {
+      if (prop === 'post') return (req: Parameters<ChannelAdapter['post']>[0]) => target.post(req).then(link)
+      if (prop === 'findPublished' && target.findPublished)
+        return async (req: Parameters<ChannelAdapter['post']>[0]) => {
+          const found = await target.findPublished!(req)
+          return found && link(found)
+        }
+      const value = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
