@@ -31,7 +31,7 @@ afterEach(() => stopSandbox?.())
 
 describe('README: try it without any accounts', () => {
   it('runs as written: the sandbox, a rehearsal, two updates threaded on the page, Ctrl-C ends it cleanly', async () => {
-    const [start, work] = sectionBlocks()
+    const [start, work, rehearse] = sectionBlocks()
     expect(start).toHaveLength(1)
     // `npm ci && npm run build` already ran for this suite: start the last command of the line.
     const sandboxCommand = start[0].split('&&').at(-1)!.trim()
@@ -70,5 +70,11 @@ describe('README: try it without any accounts', () => {
     sandbox.kill('SIGINT')
     expect(await within(exited, {what: 'the sandbox to stop on Ctrl-C'})).toBe(0)
     stopSandbox = undefined
+
+    // The one-command rehearsal brings its own sandbox.
+    expect(rehearse).toEqual(['./bin/run.js rehearse playbooks/outage.yaml'])
+    const r = spawnSync('sh', ['-c', rehearse[0]], {cwd: ROOT, env, encoding: 'utf8', timeout: 60_000})
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0)
+    expect(r.stdout).toContain('would have gone out cleanly')
   })
 })
