@@ -3,7 +3,14 @@ import {closeSync, existsSync, fsyncSync, lstatSync, openSync, readFileSync, rmd
 import path from 'node:path'
 import {CandorError} from '../domain/errors.js'
 import type {IncidentStore} from '../services/incident/store.js'
-import {buildSite, feedCutoff, type SiteFile, type SiteOptions, siteSettings, updateSite} from '../services/site/build.js'
+import {
+  buildSite,
+  feedCutoff,
+  type SiteFile,
+  type SiteOptions,
+  siteSettings,
+  updateSite,
+} from '../services/site/build.js'
 import type {ListedIncident} from '../services/site/model.js'
 import {
   loadAllIncidents,
@@ -258,11 +265,8 @@ async function buildEverything(store: IncidentStore, req: SiteBuildRequest, note
 
 /** Rebuilds the status site from every incident in the store and writes it atomically. */
 export async function buildSiteFromStore(store: IncidentStore, req: SiteBuildRequest): Promise<SiteBuildResult> {
-  return withLock(
-    {store, actor: 'candor', lockTimeoutMs: req.lockTimeoutMs ?? 30_000},
-    SITE_LOCK,
-    'site build',
-    () => buildEverything(store, req, []),
+  return withLock({store, actor: 'candor', lockTimeoutMs: req.lockTimeoutMs ?? 30_000}, SITE_LOCK, 'site build', () =>
+    buildEverything(store, req, []),
   )
 }
 
@@ -287,14 +291,18 @@ export async function publishToSite(
       const settings = siteSettings(options, Boolean(req.rehearsals))
       const reading = readSiteIndex(root)
       const rebuild = (why: string) =>
-        buildEverything(store, req, [`the site index ${path.join(root, SITE_INDEX)} ${why}: rebuilt every page from the journals`])
+        buildEverything(store, req, [
+          `the site index ${path.join(root, SITE_INDEX)} ${why}: rebuilt every page from the journals`,
+        ])
       if ('missing' in reading)
         // A new site has no index yet; one Candor built before had better have one.
         return existsSync(path.join(root, MANIFEST)) ? rebuild('was missing') : buildEverything(store, req, [])
       if ('problem' in reading) return rebuild(reading.problem)
       const {index} = reading
-      if (!sameSettings(index.settings, settings)) return rebuild('was made with other settings (title, URL, components)')
-      if (feedCutoff(options.now) < Date.parse(index.feedSince)) return rebuild('was written later than now (a clock set back?)')
+      if (!sameSettings(index.settings, settings))
+        return rebuild('was made with other settings (title, URL, components)')
+      if (feedCutoff(options.now) < Date.parse(index.feedSince))
+        return rebuild('was written later than now (a clock set back?)')
 
       const ids = await store.list()
       const inStore = new Set(ids)

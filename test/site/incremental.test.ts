@@ -140,7 +140,9 @@ describe('a publish to the site', () => {
     // An update taken off (a retraction in progress), then the whole of `dec`: its page
     // and its month go, and every other month stops linking to it.
     // (the journal then records it retracted).
-    const retracted = (update: number) => [{type: 'retraction', at: now.toISOString(), update, channel: 'status', part: 1, status: 'deleted'}]
+    const retracted = (update: number) => [
+      {type: 'retraction', at: now.toISOString(), update, channel: 'status', part: 1, status: 'deleted'},
+    ]
     await step('night', {exclude: new Set(['night/2'])})
     h.append('night', retracted(2))
     const removed = await step('dec', {exclude: new Set(['dec/1'])})

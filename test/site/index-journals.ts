@@ -19,10 +19,10 @@ export interface HandIncident {
   updates: HandUpdate[]
 }
 
-/** A state directory whose journals the test writes by hand (as Candor writes them). */
-export function handStore() {
-  const dir = tempDir('candor-site-index-')
-  const state = path.join(dir, 'state')
+/** A state directory (a fresh one, or `state`) whose journals the test writes by hand, as Candor writes them. */
+export function handStore(stateDir?: string) {
+  const dir = stateDir ? path.dirname(stateDir) : tempDir('candor-site-index-')
+  const state = stateDir ?? path.join(dir, 'state')
   mkdirSync(path.join(state, 'incidents'), {recursive: true, mode: 0o700})
   const store = new FileIncidentStore(state)
   return {

@@ -354,9 +354,10 @@ ${model.months.length > 0 ? `<h3 id="months-heading">Incident history</h3>\n${mo
 /** An incident in a list: its title, impact, when, how long and how many updates. */
 function historyItem(i: ListedIncident, root: string): string {
   const n = i.updates
-  const when = i.resolvedAt !== undefined
-    ? `Resolved ${timeHtml(i.resolvedAt!)} · lasted ${e(lasted(i))}`
-    : `Started ${timeHtml(i.startedAt)} · ongoing`
+  const when =
+    i.resolvedAt !== undefined
+      ? `Resolved ${timeHtml(i.resolvedAt!)} · lasted ${e(lasted(i))}`
+      : `Started ${timeHtml(i.startedAt)} · ongoing`
   return `<li><a href="${root}${incidentPath(i.id)}">${e(i.title)}</a>
 <p class="meta">${badge(i.impact, false)} ${when} · ${n} ${n === 1 ? 'update' : 'updates'}</p></li>`
 }

@@ -112,9 +112,12 @@ export function parseSiteIndex(text: string): IndexReading {
   if (typeof header !== 'object' || header === null || h.generator !== 'candor-site-index')
     return {problem: 'is not a Candor site index'}
   if (h.version !== SITE_INDEX_VERSION)
-    return {problem: `was written by another version of Candor (format ${String(h.version)}, this one reads ${SITE_INDEX_VERSION})`}
+    return {
+      problem: `was written by another version of Candor (format ${String(h.version)}, this one reads ${SITE_INDEX_VERSION})`,
+    }
   const body = cut < 0 ? '' : text.slice(cut + 1).replace(/\n$/, '')
-  if (typeof h.sha256 !== 'string' || sha256(body) !== h.sha256) return {problem: 'is damaged (its checksum does not match)'}
+  if (typeof h.sha256 !== 'string' || sha256(body) !== h.sha256)
+    return {problem: 'is damaged (its checksum does not match)'}
   let data: unknown
   try {
     data = JSON.parse(body)
@@ -148,7 +151,8 @@ function updateProblem(u: unknown): boolean {
 function incidentProblem(i: unknown, components: readonly string[]): string | undefined {
   if (!isObject(i) || typeof i.id !== 'string' || !isIncidentId(i.id)) return 'an incident without a valid id'
   const what = `incident ${i.id}`
-  if (!isText(i.title, 10_000) || typeof i.impact !== 'string' || !IMPACTS.includes(i.impact)) return `${what}: title or impact`
+  if (!isText(i.title, 10_000) || typeof i.impact !== 'string' || !IMPACTS.includes(i.impact))
+    return `${what}: title or impact`
   if (!isTime(i.startedAt) || !MONTH_START.test(i.startedAt) || !isTime(i.lastAt)) return `${what}: times`
   if ((i.resolvedAt !== undefined && !isTime(i.resolvedAt)) || (i.activeFrom !== undefined && !isTime(i.activeFrom)))
     return `${what}: times`
