@@ -216,7 +216,9 @@ export function modelOf(
   for (const i of listed) {
     const month = incidentMonth(i)
     if (!/^\d{4}-\d{2}$/.test(month)) continue
-    byMonth.set(month, [...(byMonth.get(month) ?? []), i])
+    const list = byMonth.get(month)
+    if (list) list.push(i)
+    else byMonth.set(month, [i])
   }
   const months: HistoryMonth[] = [...byMonth.keys()]
     .sort()

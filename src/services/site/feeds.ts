@@ -53,25 +53,26 @@ export function feedEntries(incidents: readonly ListedIncident[], now: Date): Fe
     const updates = i.recent.filter((u) => Date.parse(u.at) >= since)
     return updates.length > 0 ? [{id: i.id, title: i.title, resolved: i.resolvedAt !== undefined, updates}] : []
   })
-  return allFeedEntries(recent).slice(0, FEED_MAX_ENTRIES)
+  return allFeedEntries(recent, FEED_MAX_ENTRIES)
 }
 
-/** Every shown update of every incident, newest first. */
-export function allFeedEntries(incidents: readonly FeedIncident[]): FeedEntry[] {
+/** Every shown update of every incident (or the newest `max`), newest first. */
+export function allFeedEntries(incidents: readonly FeedIncident[], max = Infinity): FeedEntry[] {
+  // Sorted and cut before the entries are made: their HTML is the costly part.
   return incidents
-    .flatMap((incident) =>
-      incident.updates.map((u) => ({
-        id: stableUuid(`${incident.id}/${u.update}`),
-        incident,
-        update: u.update,
-        phase: u.phase,
-        title: `${incident.title}: ${phaseLabel(u.phase)}`,
-        at: new Date(u.at).toISOString(),
-        path: `${incidentPath(incident.id)}#update-${u.update}`,
-        html: postToHtml(u.html),
-      })),
-    )
-    .sort((a, b) => b.at.localeCompare(a.at) || a.incident.id.localeCompare(b.incident.id) || b.update - a.update)
+    .flatMap((incident) => incident.updates.map((u) => ({incident, u, at: new Date(u.at).toISOString()})))
+    .sort((a, b) => b.at.localeCompare(a.at) || a.incident.id.localeCompare(b.incident.id) || b.u.update - a.u.update)
+    .slice(0, max)
+    .map(({incident, u, at}) => ({
+      id: stableUuid(`${incident.id}/${u.update}`),
+      incident,
+      update: u.update,
+      phase: u.phase,
+      title: `${incident.title}: ${phaseLabel(u.phase)}`,
+      at,
+      path: `${incidentPath(incident.id)}#update-${u.update}`,
+      html: postToHtml(u.html),
+    }))
 }
 
 function absolute(ctx: PageContext, path: string): string | undefined {

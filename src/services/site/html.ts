@@ -188,13 +188,25 @@ export function historyPath(month: string): string {
   return `history/${month}.html`
 }
 
-/** "November 2026" for `2026-11`. */
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
+
+/** "November 2026" for `2026-11` (by hand: `Intl` costs about 0.3 ms a call, and a page names every month). */
 export function monthName(month: string): string {
-  return new Date(`${month}-01T00:00:00.000Z`).toLocaleString('en-GB', {
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  })
+  const [year, m] = [Number(month.slice(0, 4)), Number(month.slice(5, 7))]
+  return MONTH_NAMES[m - 1] && month.length === 7 ? `${MONTH_NAMES[m - 1]} ${year}` : month
 }
 
 /** The month an incident is listed under in the history: the one it started in (UTC). */
