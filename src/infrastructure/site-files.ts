@@ -161,8 +161,10 @@ export function writeSite(
   const next = partial
     ? [...new Set([...[...previous].filter((p) => !gone.has(p)), ...files.map((f) => f.path)])]
     : files.map((f) => f.path)
+  // A publish that adds and removes no file leaves the manifest as it is (2,000 names to compare).
+  const sameFiles = partial !== undefined && gone.size === 0 && files.every((f) => previous.has(f.path))
   // Claim every file before writing it, so a crash midway never leaves a file of ours unlisted.
-  writeManifest(root, [...previous, ...next])
+  if (!sameFiles) writeManifest(root, [...previous, ...next])
 
   const written: string[] = []
   const dirs = new Set<string>([root])
@@ -195,7 +197,7 @@ export function writeSite(
       }
     }
   }
-  writeManifest(root, next)
+  if (!sameFiles) writeManifest(root, next)
   return {dir: root, files: next, written, removed}
 }
 

@@ -1,5 +1,5 @@
 import type {IncidentState} from '../incident/state.js'
-import {dayCells, incidentSpan, type Span, type SpanInput, uptime} from './availability.js'
+import {DAY_MS, dayCells, incidentSpan, type Span, type SpanInput, startOfUtcDay, uptime} from './availability.js'
 import {FEED_DAYS, feedEntries, renderAtom, renderJsonFeed} from './feeds.js'
 import {
   type ComponentBar,
@@ -160,6 +160,13 @@ function listedSpanInput(incident: ListedIncident): SpanInput | undefined {
   }
 }
 
+/** Whether a resolved incident's span (which ends by its latest time) ends before `ms`. */
+function endedBefore(incident: ListedIncident, ms: number): boolean {
+  if (incident.resolvedAt === undefined) return false
+  const times = [incident.startedAt, incident.resolvedAt, incident.lastAt, incident.endAt, incident.activeFrom]
+  return times.every((t) => t === undefined || Date.parse(t) < ms)
+}
+
 /**
  * The model from the listed incidents (in the store's order) and the whole incidents of
  * at least every open one. Both a full build and a publish's partial one go through
@@ -188,7 +195,10 @@ export function modelOf(
     .sort((a, b) => b.resolvedAt!.localeCompare(a.resolvedAt!) || a.id.localeCompare(b.id))
 
   const spans = new Map<string, Span>()
+  // An incident over before the bars' first day draws nothing: years of history cost no span.
+  const firstDay = startOfUtcDay(options.now.getTime()) - (historyDays - 1) * DAY_MS
   for (const incident of listed) {
+    if (endedBefore(incident, firstDay)) continue
     const input = listedSpanInput(incident)
     const span = input && incidentSpan(input, options.now).span
     if (span) spans.set(incident.id, span)
