@@ -4,7 +4,7 @@
 // measured in the same run, interleaved round by round, so a busy or slow machine moves
 // both sides alike. Results go to bench/results.json; docs/performance.md explains them.
 //
-//   node bench/run.mjs [--quick] [--only startup,fanout,crosspost,history,team] [--runs N] [--strict]
+//   node bench/run.mjs [--quick] [--only startup,fanout,crosspost,history,team,site] [--runs N] [--strict]
 //
 // --quick   fewer rounds (a smoke run, figures are rougher)
 // --only    run some groups only
@@ -13,7 +13,17 @@
 //
 // Everything runs on 127.0.0.1: the fakes from src/infrastructure/sandbox/fakes/, HTTPS fronts for crosspost.
 import {spawnSync} from 'node:child_process'
-import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -40,7 +50,7 @@ const {values: opts} = parseArgs({
     strict: {type: 'boolean', default: false},
   },
 })
-const groups = new Set((opts.only ?? 'startup,fanout,crosspost,history,team').split(',').map((s) => s.trim()))
+const groups = new Set((opts.only ?? 'startup,fanout,crosspost,history,team,site').split(',').map((s) => s.trim()))
 const scale = opts.runs ? Number(opts.runs) : undefined
 // Each group stops adding rounds after its share of a 4.5-minute run (once 3 rounds are
 // measured), so a run stays around five minutes on 2 cores; a machine busy with other work
@@ -885,7 +895,7 @@ try {
   BIN = build.bin
   OUTAGE = path.join(BUILD, 'playbooks', 'outage.yaml')
   OUTAGE_FACTS = path.join(BUILD, 'playbooks', 'examples', 'outage.facts.yaml')
-  groupsLeft = ['startup', 'fanout', 'crosspost', 'history', 'team'].filter((g) => groups.has(g)).length
+  groupsLeft = ['startup', 'fanout', 'crosspost', 'history', 'team', 'site'].filter((g) => groups.has(g)).length
   results.group_seconds = {}
   for (const [name, fn] of [
     ['startup', startup],
@@ -893,6 +903,7 @@ try {
     ['crosspost', crosspost],
     ['history', history],
     ['team', team],
+    ['site', siteScale],
   ]) {
     if (!groups.has(name)) continue
     const t = Date.now()

@@ -3,8 +3,31 @@ import {closeSync, existsSync, fsyncSync, lstatSync, openSync, readFileSync, rmd
 import path from 'node:path'
 import {CandorError} from '../domain/errors.js'
 import type {IncidentStore} from '../services/incident/store.js'
-import {buildSite, type SiteFile} from '../services/site/build.js'
-import {loadAllIncidents, SITE_LOCK, type SiteBuildRequest, type SiteBuildResult} from '../services/site/service.js'
+import {
+  buildSite,
+  feedCutoff,
+  type SiteFile,
+  type SiteOptions,
+  siteSettings,
+  updateSite,
+} from '../services/site/build.js'
+import type {ListedIncident} from '../services/site/model.js'
+import {
+  loadAllIncidents,
+  loadSomeIncidents,
+  SITE_LOCK,
+  type SiteBuildRequest,
+  type SiteBuildResult,
+} from '../services/site/service.js'
+import {
+  hiddenKey,
+  newSalt,
+  parseSiteIndex,
+  sameSettings,
+  type SiteIndex,
+  type SiteSettings,
+  serializeSiteIndex,
+} from '../services/site/site-index.js'
 import {writeFileAtomic} from './fs/atomic-write.js'
 import {makeFolder} from './fs/make-folder.js'
 
@@ -15,6 +38,8 @@ import {makeFolder} from './fs/make-folder.js'
 
 /** The file in the site's folder that lists what Candor wrote there. */
 export const MANIFEST = '.candor-site.json'
+/** The site index (services/site/site-index.ts): what a publish needs to know of the incidents not published. */
+export const SITE_INDEX = '.candor-site-index.json'
 
 export interface WriteResult {
   /** Absolute path of the site's folder. */
@@ -38,7 +63,7 @@ function safeRelative(p: unknown): p is string {
   if (typeof p !== 'string' || p === '' || p.includes('\\') || p.includes('\0')) return false
   if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return false
   const parts = p.split('/')
-  return parts.every((s) => s !== '' && s !== '.' && s !== '..') && p !== MANIFEST
+  return parts.every((s) => s !== '' && s !== '.' && s !== '..') && p !== MANIFEST && p !== SITE_INDEX
 }
 
 function readManifest(dir: string): Set<string> {
@@ -100,9 +125,14 @@ function writeManifest(dir: string, files: Iterable<string>): void {
  * not write are never overwritten or deleted (a clash is an error before anything is
  * written), and only its own files that the site no longer has are removed.
  */
-export function writeSite(dir: string, files: readonly SiteFile[]): WriteResult {
+export function writeSite(
+  dir: string,
+  files: readonly SiteFile[],
+  /** Only some of the site's files (a publish): the others stay, and only `remove` go. */
+  partial?: {remove: readonly string[]},
+): WriteResult {
   const root = path.resolve(dir)
-  for (const f of files)
+  for (const f of [...files, ...(partial?.remove ?? []).map((p) => ({path: p}))])
     if (!safeRelative(f.path)) throw new Error(`site file path "${f.path}" is not a plain relative path`)
   if (existsSync(root) && !lstatSync(root).isDirectory()) {
     throw new CandorError(`${root} is not a folder`, {
@@ -127,9 +157,14 @@ export function writeSite(dir: string, files: readonly SiteFile[]): WriteResult 
     )
   }
 
-  const next = files.map((f) => f.path)
+  const gone = new Set(partial?.remove ?? [])
+  const next = partial
+    ? [...new Set([...[...previous].filter((p) => !gone.has(p)), ...files.map((f) => f.path)])]
+    : files.map((f) => f.path)
+  // A publish that adds and removes no file leaves the manifest as it is (2,000 names to compare).
+  const sameFiles = partial !== undefined && gone.size === 0 && files.every((f) => previous.has(f.path))
   // Claim every file before writing it, so a crash midway never leaves a file of ours unlisted.
-  writeManifest(root, [...previous, ...next])
+  if (!sameFiles) writeManifest(root, [...previous, ...next])
 
   const written: string[] = []
   const dirs = new Set<string>([root])
@@ -162,34 +197,150 @@ export function writeSite(dir: string, files: readonly SiteFile[]): WriteResult 
       }
     }
   }
-  writeManifest(root, next)
+  if (!sameFiles) writeManifest(root, next)
   return {dir: root, files: next, written, removed}
+}
+
+function readSiteIndex(root: string): {index: SiteIndex} | {problem: string} | {missing: true} {
+  let text: string
+  try {
+    text = readFileSync(path.join(root, SITE_INDEX), 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {missing: true}
+    return {problem: `can't be read (${(error as Error).message})`}
+  }
+  return parseSiteIndex(text)
+}
+
+function writeSiteIndex(
+  root: string,
+  parts: {settings: SiteSettings; now: Date; salt: string; ids: readonly string[]; listed: ListedIncident[]},
+): void {
+  const shown = new Set(parts.listed.map((i) => i.id))
+  const index: SiteIndex = {
+    settings: parts.settings,
+    feedSince: new Date(feedCutoff(parts.now)).toISOString(),
+    salt: parts.salt,
+    hidden: parts.ids.filter((id) => !shown.has(id)).map((id) => hiddenKey(parts.salt, id)),
+    incidents: parts.listed,
+  }
+  // Atomic but not synced (half a megabyte for 2,000 incidents): it is a cache. A power cut that
+  // tears it fails its checksum (a rebuild); one that loses the rename leaves the one before,
+  // behind the pages by the last publish until that incident's next one or `site build`.
+  writeFileAtomic(path.join(root, SITE_INDEX), serializeSiteIndex(index), {mode: 0o644, durable: false})
+}
+
+function optionsOf(req: SiteBuildRequest): SiteOptions {
+  return {
+    title: req.title,
+    baseUrl: req.baseUrl,
+    components: req.components,
+    lang: req.lang,
+    now: req.now ?? new Date(),
+    exclude: req.exclude,
+  }
+}
+
+/** Every page from every journal, and a fresh site index. Call holding SITE_LOCK. */
+async function buildEverything(store: IncidentStore, req: SiteBuildRequest, notes: string[]): Promise<SiteBuildResult> {
+  const options = optionsOf(req)
+  const {states, warnings, ids} = await loadAllIncidents(store, {rehearsals: req.rehearsals})
+  const site = buildSite(states, options)
+  const root = path.resolve(req.out)
+  const result = writeSite(root, site.files)
+  writeSiteIndex(root, {
+    settings: siteSettings(options, Boolean(req.rehearsals)),
+    now: options.now,
+    salt: newSalt(),
+    ids,
+    listed: site.listed,
+  })
+  return {
+    out: result.dir,
+    files: result.files,
+    generated: site.files.map((f) => f.path),
+    written: result.written,
+    removed: result.removed,
+    full: true,
+    notes,
+    incidents: site.incidents.map((i) => i.id),
+    warnings: [...warnings, ...site.warnings],
+  }
 }
 
 /** Rebuilds the status site from every incident in the store and writes it atomically. */
 export async function buildSiteFromStore(store: IncidentStore, req: SiteBuildRequest): Promise<SiteBuildResult> {
+  return withLock({store, actor: 'candor', lockTimeoutMs: req.lockTimeoutMs ?? 30_000}, SITE_LOCK, 'site build', () =>
+    buildEverything(store, req, []),
+  )
+}
+
+/**
+ * The site after a publish of `incidents` (or a retraction from them): their pages, the
+ * overview, the history months they are in and the feeds, from the site index and the
+ * journals of those incidents and of every open one. An index that is missing, damaged,
+ * of another version or settings, or that disagrees with the store's list of journals is
+ * not used: every page is rebuilt from the journals, with a note saying why.
+ */
+export async function publishToSite(
+  store: IncidentStore,
+  req: SiteBuildRequest & {incidents: readonly string[]},
+): Promise<SiteBuildResult> {
   return withLock(
     {store, actor: 'candor', lockTimeoutMs: req.lockTimeoutMs ?? 30_000},
     SITE_LOCK,
     'site build',
     async () => {
-      const {states, warnings} = await loadAllIncidents(store, {rehearsals: req.rehearsals})
-      const site = buildSite(states, {
-        title: req.title,
-        baseUrl: req.baseUrl,
-        components: req.components,
-        lang: req.lang,
-        now: req.now ?? new Date(),
-        exclude: req.exclude,
-      })
-      const result = writeSite(path.resolve(req.out), site.files)
+      const root = path.resolve(req.out)
+      const options = optionsOf(req)
+      const settings = siteSettings(options, Boolean(req.rehearsals))
+      const reading = readSiteIndex(root)
+      const rebuild = (why: string) =>
+        buildEverything(store, req, [
+          `the site index ${path.join(root, SITE_INDEX)} ${why}: rebuilt every page from the journals`,
+        ])
+      if ('missing' in reading)
+        // A new site has no index yet; one Candor built before had better have one.
+        return existsSync(path.join(root, MANIFEST)) ? rebuild('was missing') : buildEverything(store, req, [])
+      if ('problem' in reading) return rebuild(reading.problem)
+      const {index} = reading
+      if (!sameSettings(index.settings, settings))
+        return rebuild('was made with other settings (title, URL, components)')
+      if (feedCutoff(options.now) < Date.parse(index.feedSince))
+        return rebuild('was written later than now (a clock set back?)')
+
+      const ids = await store.list()
+      const inStore = new Set(ids)
+      const gone = index.incidents.filter((i) => !inStore.has(i.id))
+      if (gone.length > 0)
+        return rebuild(`lists ${gone.length} incident(s) the store has no journal for (${gone[0].id}…)`)
+      const known = new Set(index.incidents.map((i) => i.id))
+      const hidden = new Set(index.hidden)
+      const excluded = [...(req.exclude ?? [])].map((e) => e.slice(0, Math.max(0, e.lastIndexOf('/'))))
+      const load = new Set(
+        [
+          ...req.incidents,
+          ...excluded,
+          // Open incidents: their cards show every update, and they may have been resolved elsewhere.
+          ...index.incidents.filter((i) => i.resolvedAt === undefined).map((i) => i.id),
+          // Journals the index never saw (opened since, copied in, published from another machine).
+          ...ids.filter((id) => !known.has(id) && !hidden.has(hiddenKey(index.salt, id))),
+        ].filter((id) => inStore.has(id)),
+      )
+      const {states, warnings} = await loadSomeIncidents(store, load, {rehearsals: req.rehearsals})
+      const plan = updateSite(index.incidents, ids, states, req.incidents, options)
+      const result = writeSite(root, plan.files, {remove: plan.remove})
+      writeSiteIndex(root, {settings, now: options.now, salt: index.salt, ids, listed: plan.listed})
       return {
         out: result.dir,
         files: result.files,
+        generated: plan.files.map((f) => f.path),
         written: result.written,
         removed: result.removed,
-        incidents: site.incidents.map((i) => i.id),
-        warnings: [...warnings, ...site.warnings],
+        full: false,
+        notes: [],
+        incidents: plan.listed.map((i) => i.id),
+        warnings: [...warnings, ...plan.warnings],
       }
     },
   )

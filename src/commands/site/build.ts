@@ -9,7 +9,7 @@ import {findSiteChannel} from '../../services/site/service.js'
 export default class SiteBuild extends CandorCommand {
   static override summary = 'Rebuild the static status site from the recorded incidents'
   static override description =
-    `The site is a function of the journals in the state directory: the overall status, a card per open incident, upcoming maintenance, each component's 90-day bar and uptime, recent incidents, a history page per month, a page per incident, and an Atom feed and a JSON Feed of the newest 100 updates (at most 90 days old). A journal whose clock jumped (an update dated before its incident opened) is drawn from what is consistent and reported as a warning. Every publish to a \`site\` channel rebuilds it; this command does the same at any time.
+    `The site is a function of the journals in the state directory: the overall status, a card per open incident, upcoming maintenance, each component's 90-day bar and uptime, recent incidents, a history page per month, a page per incident, and an Atom feed and a JSON Feed of the newest 100 updates (at most 90 days old). A journal whose clock jumped (an update dated before its incident opened) is drawn from what is consistent and reported as a warning. Every publish to a \`site\` channel regenerates the pages its update changes, using the site index (.candor-site-index.json) for the other incidents; this command regenerates every page and the index from every journal, at any time (after a restore, from cron to move the bars on to a new day).
 
 Without --title, --base-url, --components or --out, the settings of the \`site\` channel in the most recent incident's playbook are used. Files in the folder that Candor did not write are never touched.`
 

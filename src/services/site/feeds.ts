@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto'
 import {escapeText as x, postToHtml} from './escape.js'
 import {incidentPath, type PageContext} from './html.js'
-import {phaseLabel, type SiteIncident} from './model.js'
+import {type ListedIncident, phaseLabel, type SiteUpdate} from './model.js'
 
 /**
  * A stable `urn:uuid:` (name-based, SHA-1, RFC 9562 version 5 layout) for a name: feed
@@ -15,9 +15,17 @@ export function stableUuid(name: string): string {
   return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`
 }
 
+/** What an entry needs of its incident. */
+export interface FeedIncident {
+  id: string
+  title: string
+  resolved: boolean
+  updates: readonly SiteUpdate[]
+}
+
 export interface FeedEntry {
   id: string
-  incident: SiteIncident
+  incident: FeedIncident
   update: number
   phase: string
   title: string
@@ -38,32 +46,33 @@ export const FEED_DAYS = 90
  * downloads a bounded file however long the site's history grows; older updates stay on
  * the incident and history pages.
  */
-export function feedEntries(incidents: readonly SiteIncident[], now: Date): FeedEntry[] {
+export function feedEntries(incidents: readonly ListedIncident[], now: Date): FeedEntry[] {
   const since = now.getTime() - FEED_DAYS * 86_400_000
   // Only recent updates are turned into entries: years of history cost nothing here.
   const recent = incidents.flatMap((i) => {
-    const updates = i.updates.filter((u) => Date.parse(u.at) >= since)
-    return updates.length > 0 ? [{...i, updates}] : []
+    const updates = i.recent.filter((u) => Date.parse(u.at) >= since)
+    return updates.length > 0 ? [{id: i.id, title: i.title, resolved: i.resolvedAt !== undefined, updates}] : []
   })
-  return allFeedEntries(recent).slice(0, FEED_MAX_ENTRIES)
+  return allFeedEntries(recent, FEED_MAX_ENTRIES)
 }
 
-/** Every shown update of every incident, newest first. */
-export function allFeedEntries(incidents: readonly SiteIncident[]): FeedEntry[] {
+/** Every shown update of every incident (or the newest `max`), newest first. */
+export function allFeedEntries(incidents: readonly FeedIncident[], max = Infinity): FeedEntry[] {
+  // Sorted and cut before the entries are made: their HTML is the costly part.
   return incidents
-    .flatMap((incident) =>
-      incident.updates.map((u) => ({
-        id: stableUuid(`${incident.id}/${u.update}`),
-        incident,
-        update: u.update,
-        phase: u.phase,
-        title: `${incident.title}: ${phaseLabel(u.phase)}`,
-        at: new Date(u.at).toISOString(),
-        path: `${incidentPath(incident.id)}#update-${u.update}`,
-        html: postToHtml(u.html),
-      })),
-    )
-    .sort((a, b) => b.at.localeCompare(a.at) || a.incident.id.localeCompare(b.incident.id) || b.update - a.update)
+    .flatMap((incident) => incident.updates.map((u) => ({incident, u, at: new Date(u.at).toISOString()})))
+    .sort((a, b) => b.at.localeCompare(a.at) || a.incident.id.localeCompare(b.incident.id) || b.u.update - a.u.update)
+    .slice(0, max)
+    .map(({incident, u, at}) => ({
+      id: stableUuid(`${incident.id}/${u.update}`),
+      incident,
+      update: u.update,
+      phase: u.phase,
+      title: `${incident.title}: ${phaseLabel(u.phase)}`,
+      at,
+      path: `${incidentPath(incident.id)}#update-${u.update}`,
+      html: postToHtml(u.html),
+    }))
 }
 
 function absolute(ctx: PageContext, path: string): string | undefined {

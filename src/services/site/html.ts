@@ -1,7 +1,14 @@
 import {describeDuration, formatTime} from '../../domain/time.js'
 import {type DayCell, type DayStatus, formatUptime} from './availability.js'
 import {escapeText as e, postToHtml} from './escape.js'
-import {phaseLabel, type ComponentStatus, type Impact, type SiteIncident, type SiteUpdate} from './model.js'
+import {
+  phaseLabel,
+  type ComponentStatus,
+  type Impact,
+  type ListedIncident,
+  type SiteIncident,
+  type SiteUpdate,
+} from './model.js'
 
 /** What every page needs to know besides the incidents. */
 export interface PageContext {
@@ -70,7 +77,7 @@ function durationText(fromIso: string, toIso: string): string {
 }
 
 /** How long it lasted: a maintenance from its first update in the window, anything else from its opening. */
-function lasted(incident: SiteIncident): string {
+function lasted(incident: Pick<SiteIncident, 'activeFrom' | 'startedAt' | 'resolvedAt'>): string {
   return durationText(incident.activeFrom ?? incident.startedAt, incident.resolvedAt!)
 }
 
@@ -167,11 +174,13 @@ export interface IndexModel {
   scheduled: SiteIncident[]
   components: ComponentBar[]
   /** Resolved in the last `historyDays`, newest first. */
-  history: SiteIncident[]
+  history: ListedIncident[]
   /** Months with incidents, newest first: each has a history page. */
   months: HistoryMonth[]
   /** Every incident on the site by id, for the cells' tooltips. */
-  byId: ReadonlyMap<string, SiteIncident>
+  byId: ReadonlyMap<string, ListedIncident>
+  /** The newest update of the open, upcoming and recently resolved incidents. */
+  lastUpdate?: string
 }
 
 /** The history page of a month (`2026-11`), relative to the site root. */
@@ -179,17 +188,29 @@ export function historyPath(month: string): string {
   return `history/${month}.html`
 }
 
-/** "November 2026" for `2026-11`. */
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
+
+/** "November 2026" for `2026-11` (by hand: `Intl` costs about 0.3 ms a call, and a page names every month). */
 export function monthName(month: string): string {
-  return new Date(`${month}-01T00:00:00.000Z`).toLocaleString('en-GB', {
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  })
+  const [year, m] = [Number(month.slice(0, 4)), Number(month.slice(5, 7))]
+  return MONTH_NAMES[m - 1] && month.length === 7 ? `${MONTH_NAMES[m - 1]} ${year}` : month
 }
 
 /** The month an incident is listed under in the history: the one it started in (UTC). */
-export function incidentMonth(incident: SiteIncident): string {
+export function incidentMonth(incident: Pick<SiteIncident, 'startedAt'>): string {
   return incident.startedAt.slice(0, 7)
 }
 
@@ -248,7 +269,7 @@ function windowHtml(incident: SiteIncident): string {
   return `<p class="window"><strong>Window:</strong> ${exact || words}</p>`
 }
 
-function cellHtml(bar: ComponentBar, index: number, cell: DayCell, byId: ReadonlyMap<string, SiteIncident>): string {
+function cellHtml(bar: ComponentBar, index: number, cell: DayCell, byId: ReadonlyMap<string, ListedIncident>): string {
   const incidents = cell.incidents.flatMap((id) => byId.get(id) ?? [])
   const count = incidents.length
   const label = `${dayName(cell.date)}, ${bar.name}: ${DAY_TEXT[cell.status]}${count > 0 ? `, ${count} ${count === 1 ? 'incident' : 'incidents'}` : ''}`
@@ -284,19 +305,21 @@ ${(['operational', 'degraded', 'partial', 'major', 'maintenance', 'none'] as con
 </section>`
 }
 
+/**
+ * Links to every month. The overview says how many incidents each has; a month's page
+ * does not, so that a new incident changes its own month's page and no other.
+ */
 function monthsNav(months: readonly HistoryMonth[], root: string, current?: string): string {
   if (months.length === 0) return ''
+  const count = (m: HistoryMonth) => (current === undefined ? ` <span class="count">(${m.count})</span>` : '')
   return `<nav aria-label="Incident history by month"><ul class="months">
-${months.map((m) => (m.month === current ? `<li><span aria-current="page">${e(monthName(m.month))}</span></li>` : `<li><a href="${root}${historyPath(m.month)}">${e(monthName(m.month))}</a> <span class="count">(${m.count})</span></li>`)).join('\n')}
+${months.map((m) => (m.month === current ? `<li><span aria-current="page">${e(monthName(m.month))}</span></li>` : `<li><a href="${root}${historyPath(m.month)}">${e(monthName(m.month))}</a>${count(m)}</li>`)).join('\n')}
 </ul></nav>`
 }
 
 /** The front page: overall status, open incidents, upcoming maintenance, component bars, recent history. */
 export function renderIndex(model: IndexModel, ctx: PageContext): string {
-  const lastUpdate = [...model.open, ...model.scheduled, ...model.history]
-    .flatMap((i) => i.updates.map((u) => u.at))
-    .sort()
-    .at(-1)
+  const {lastUpdate} = model
   const openCount = model.open.length
   const summary =
     openCount === 0 ? 'No open incidents.' : `${openCount} open ${openCount === 1 ? 'incident' : 'incidents'}.`
@@ -341,11 +364,12 @@ ${model.months.length > 0 ? `<h3 id="months-heading">Incident history</h3>\n${mo
 }
 
 /** An incident in a list: its title, impact, when, how long and how many updates. */
-function historyItem(i: SiteIncident, root: string): string {
-  const n = i.updates.length
-  const when = i.resolved
-    ? `Resolved ${timeHtml(i.resolvedAt!)} · lasted ${e(lasted(i))}`
-    : `Started ${timeHtml(i.startedAt)} · ongoing`
+function historyItem(i: ListedIncident, root: string): string {
+  const n = i.updates
+  const when =
+    i.resolvedAt !== undefined
+      ? `Resolved ${timeHtml(i.resolvedAt!)} · lasted ${e(lasted(i))}`
+      : `Started ${timeHtml(i.startedAt)} · ongoing`
   return `<li><a href="${root}${incidentPath(i.id)}">${e(i.title)}</a>
 <p class="meta">${badge(i.impact, false)} ${when} · ${n} ${n === 1 ? 'update' : 'updates'}</p></li>`
 }
@@ -353,7 +377,7 @@ function historyItem(i: SiteIncident, root: string): string {
 /** One month's history page: every incident that started in it, newest first. */
 export function renderHistoryMonth(
   month: string,
-  incidents: readonly SiteIncident[],
+  incidents: readonly ListedIncident[],
   months: readonly HistoryMonth[],
   ctx: PageContext,
 ): string {

@@ -41,6 +41,27 @@ export interface SiteIncident {
   window?: MaintenanceWindow
 }
 
+/** An incident as the lists of the site need it (not its page, which is rendered from its journal). */
+export interface ListedIncident {
+  id: string
+  title: string
+  impact: Impact
+  startedAt: string
+  /** Set once resolved on the site. */
+  resolvedAt?: string
+  /** A maintenance: when its window began (its first update in it). */
+  activeFrom?: string
+  affects: 'all' | string[]
+  /** How many updates the site shows. */
+  updates: number
+  /** The newest update's time, as written (the largest string). */
+  lastAt: string
+  /** The latest update by the clock, when it is not `lastAt` (times written with offsets). */
+  endAt?: string
+  /** Its updates within the feed window as of the index's `feedSince`, at most the newest 100, oldest first. */
+  recent: SiteUpdate[]
+}
+
 /** When a maintenance is planned: exact times (`scheduled_for`/`scheduled_until`) and/or words. */
 export interface MaintenanceWindow {
   from?: string

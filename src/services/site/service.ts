@@ -46,16 +46,43 @@ export function incidentUrl(baseUrl: string | undefined, incident: string): stri
 export async function loadAllIncidents(
   store: IncidentStore,
   opts: {rehearsals?: boolean} = {},
-): Promise<{states: IncidentState[]; warnings: string[]}> {
+): Promise<{states: IncidentState[]; warnings: string[]; ids: string[]}> {
   const states: IncidentState[] = []
   const warnings: string[] = []
-  for (const id of await store.list()) {
+  const ids = await store.list()
+  for (const id of ids) {
     try {
       const loaded = await loadIncident(store, id)
       if (Boolean(loaded.state.rehearsal) !== Boolean(opts.rehearsals)) continue
       states.push(loaded.state)
       warnings.push(...loaded.warnings)
     } catch (error) {
+      warnings.push(`incident ${id} was left out: ${(error as Error).message}`)
+    }
+  }
+  return {states, warnings, ids}
+}
+
+/**
+ * Some incidents read again for a publish's partial rebuild: each one's state, or null
+ * when it is not for this site (a rehearsal on the real site, or the other way round) or
+ * its journal is damaged (reported, as a full build would).
+ */
+export async function loadSomeIncidents(
+  store: IncidentStore,
+  ids: Iterable<string>,
+  opts: {rehearsals?: boolean} = {},
+): Promise<{states: Map<string, IncidentState | null>; warnings: string[]}> {
+  const states = new Map<string, IncidentState | null>()
+  const warnings: string[] = []
+  for (const id of ids) {
+    try {
+      const loaded = await loadIncident(store, id)
+      states.set(id, Boolean(loaded.state.rehearsal) === Boolean(opts.rehearsals) ? loaded.state : null)
+      warnings.push(...loaded.warnings)
+    } catch (error) {
+      // As a full build does: a journal that can't be read is left off the site, and said.
+      states.set(id, null)
       warnings.push(`incident ${id} was left out: ${(error as Error).message}`)
     }
   }
@@ -80,8 +107,14 @@ export interface SiteBuildRequest {
 export interface SiteBuildResult {
   out: string
   files: string[]
+  /** Files made again this time (all of them in a full build); `written` are those whose content changed. */
+  generated: string[]
   written: string[]
   removed: string[]
+  /** Whether every page was made again (`site build`, or a publish that could not trust the site index). */
+  full: boolean
+  /** Why a publish rebuilt every page (a missing or damaged site index), for the person publishing. */
+  notes: string[]
   /** Incidents on the site (open and resolved). */
   incidents: string[]
   warnings: string[]
