@@ -64,7 +64,8 @@ function harness(over: Partial<DeliveryOptions> = {}, state?: IncidentState): Ha
     append: async (_id: string, e: JournalEvent, at: Date) => void events.push({...e, at: at.toISOString()}),
   } as unknown as IncidentStore
   const clock: Clock = {now: () => T0, sleep: async (ms) => void slept.push(ms)}
-  const incident = state ?? ({id: 'inc-1', updates: [], events: [], facts: {service: 'Acme'}} as unknown as IncidentState)
+  const incident =
+    state ?? ({id: 'inc-1', updates: [], events: [], facts: {service: 'Acme'}} as unknown as IncidentState)
   const opts: DeliveryOptions = {
     store,
     incident,
@@ -272,7 +273,12 @@ describe('deliver: looking for a part that may have arrived', () => {
     const [outcome] = await deliverAll([job(adapter, ['one', 'two'], {verifyFirst: new Set([1])})], h.opts)
     expect(looked.map((r) => r.part)).toEqual([1])
     expect(sent.map((r) => [r.text, r.replyTo?.id, r.threadRoot?.id])).toEqual([['two', 'p1', 'p1']])
-    expect(outcome).toEqual({channel: 'hook', status: 'published', ids: ['p1', 'p2'], urls: ['https://hook.example/p1']})
+    expect(outcome).toEqual({
+      channel: 'hook',
+      status: 'published',
+      ids: ['p1', 'p2'],
+      urls: ['https://hook.example/p1'],
+    })
     expect(short(h.events)).toEqual([
       'published:1:found on the platform after a failed attempt',
       'attempt:2',
@@ -446,9 +452,9 @@ describe('deliver: what each request carries', () => {
       [1, 'key-1'],
       [2, 'key-2'],
     ])
-    expect(h.events.filter((e) => e.type === 'delivery_attempt').map((e) => (e as {post_key?: string}).post_key)).toEqual(
-      ['key-1', 'key-1', 'key-2'],
-    )
+    expect(
+      h.events.filter((e) => e.type === 'delivery_attempt').map((e) => (e as {post_key?: string}).post_key),
+    ).toEqual(['key-1', 'key-1', 'key-2'])
   })
 
   it('leaves out parts published earlier whose post is not known, and replies to the last one known', async () => {
@@ -460,7 +466,12 @@ describe('deliver: what each request carries', () => {
     ])
     const [outcome] = await deliverAll([job(adapter, ['one', 'two', 'three'], {done})], h.opts)
     expect(sent.map((r) => [r.text, r.replyTo?.id, r.threadRoot?.id])).toEqual([['three', 'p1', 'p1']])
-    expect(outcome).toEqual({channel: 'hook', status: 'published', ids: ['p1', 'p3'], urls: ['https://hook.example/p1']})
+    expect(outcome).toEqual({
+      channel: 'hook',
+      status: 'published',
+      ids: ['p1', 'p3'],
+      urls: ['https://hook.example/p1'],
+    })
   })
 
   it('reports a channel whose delivery threw (the journal failed) as failed, secrets masked', async () => {
@@ -493,7 +504,8 @@ function journal(...events: Event[]): IncidentState {
   }
   return foldIncident(
     [opened, ...events].map(
-      (e, i) => ({seq: i + 1, at: `2026-03-01T10:${String(i).padStart(2, '0')}:00.000Z`, by: 'alice', ...e}) as JournalEvent,
+      (e, i) =>
+        ({seq: i + 1, at: `2026-03-01T10:${String(i).padStart(2, '0')}:00.000Z`, by: 'alice', ...e}) as JournalEvent,
     ),
   )
 }
@@ -502,7 +514,12 @@ const rendered = (update: number, channels: string[], parts = 1): Event =>
     type: 'rendered',
     update,
     phase: 'investigating',
-    posts: channels.map((c) => record(c, Array.from({length: parts}, (_, i) => `${c} ${update}.${i + 1}`))),
+    posts: channels.map((c) =>
+      record(
+        c,
+        Array.from({length: parts}, (_, i) => `${c} ${update}.${i + 1}`),
+      ),
+    ),
   }) as Event
 const attempt = (update: number, channel: string, part: number, replyTo?: string): Event =>
   ({type: 'delivery_attempt', update, channel, part, attempt: 1, ...(replyTo && {reply_to: replyTo})}) as Event
@@ -613,10 +630,16 @@ describe('deliver: where an update replies to', () => {
 })
 
 describe('deliver: post keys', () => {
-  const keyed = (): ChannelAdapter => ({describeTarget: () => '', post: async () => ({id: ''}), newPostKey: () => 'new'})
+  const keyed = (): ChannelAdapter => ({
+    describeTarget: () => '',
+    post: async () => ({id: ''}),
+    newPostKey: () => 'new',
+  })
 
   it('none for a platform that names nothing', () => {
-    expect(postKeyFor(twoUpdates(), 'x', 1, 1, {describeTarget: () => '', post: async () => ({id: ''})})).toBeUndefined()
+    expect(
+      postKeyFor(twoUpdates(), 'x', 1, 1, {describeTarget: () => '', post: async () => ({id: ''})}),
+    ).toBeUndefined()
   })
 
   it('the journaled one, else none for a part attempted without one, else a new one', () => {
