@@ -178,7 +178,11 @@ describe('retry settles parts whose fate is unknown', () => {
     const w = await world()
     const id = await w.interrupted('inc-a', ['chat'])
     let asked = 0
-    await retryFailed({incident: id, assume: 'lost', ask: async () => (asked++, 'sent')}, w.deps)
+    const ask = async () => {
+      asked++
+      return 'sent' as const
+    }
+    await retryFailed({incident: id, assume: 'lost', ask}, w.deps)
     expect(asked).toBe(0)
   })
 
