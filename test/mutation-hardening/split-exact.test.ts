@@ -97,7 +97,7 @@ describe('splitIntoThread, exactly', () => {
 
   it('returns text that fits, at the limit exactly, unchanged', () => {
     expect(split('abcde', 5)).toEqual(['abcde'])
-    expect(split('abcdef', 5)).toHaveLength(2)
+    expect(split('abcdefghijk', 9)).toEqual(['abc (1/4)', 'def (2/4)', 'ghi (3/4)', 'jk (4/4)'])
   })
 
   it('refuses a limit that is not a positive number, whitespace over the limit, and a limit too small', () => {
