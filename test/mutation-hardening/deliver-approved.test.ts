@@ -8,7 +8,7 @@
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
-import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
+import {startFakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import type {NewEvent, RenderedPostRecord} from '../../src/services/incident/events.js'
 import {incidentPlaybook, loadIncident, openIncident} from '../../src/services/incident/service.js'
 import {deliverApproved, type PublishDeps} from '../../src/services/publish/publish.js'

@@ -189,7 +189,7 @@ describe('retry settles parts whose fate is unknown', () => {
   it('a lookup that fails falls back on what the person says', async () => {
     const w = await world()
     const id = await w.interrupted('inc-a', ['x'])
-    w.x.fail({status: 500}, 5, {method: 'GET', path: '/2/users/me'})
+    w.x.fail({status: 401}, 5, {method: 'GET', path: '/2/users/me'})
     const retried = await retryFailed({incident: id, assume: 'sent'}, w.deps)
     expect(retried.resolved).toEqual([{update: 1, channel: 'x', part: 1, how: 'assumed-sent'}])
     expect(w.x.tweets).toHaveLength(0)
