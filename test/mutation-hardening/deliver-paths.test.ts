@@ -14,6 +14,7 @@ import {
   formatWait,
   postKeyFor,
   previousPost,
+  systemClock,
   threadFor,
   threadRootOf,
   type ChannelProgress,
@@ -665,5 +666,17 @@ describe('formatWait', () => {
     expect(formatWait(59_001)).toBe('1m 0s')
     expect(formatWait(60_000)).toBe('1m 0s')
     expect(formatWait(125_000)).toBe('2m 5s')
+  })
+})
+
+describe('systemClock.sleep', () => {
+  it('resolves early when the signal aborts, and at once when it already has', async () => {
+    const ac = new AbortController()
+    const slept = systemClock.sleep(60_000, ac.signal)
+    ac.abort()
+    await slept
+    await systemClock.sleep(60_000, ac.signal)
+    // Without a signal, a short sleep still ends.
+    await systemClock.sleep(1)
   })
 })
