@@ -97,7 +97,7 @@ function short(events: JournalEvent[]): string[] {
       : e.type === 'delivery_result'
         ? e.status === 'published'
           ? `published:${e.part}${e.error ? `:${e.error}` : ''}`
-          : `failed:${e.part}:${e.error}`
+          : `${e.status}:${e.part}:${e.error}`
         : e.type,
   )
 }
@@ -228,6 +228,40 @@ describe('deliver: transient failures', () => {
     // It may have arrived and can be looked up: at least the first backoff before looking.
     expect(h.slept).toEqual([1000])
     expect(short(h.events)[1]).toBe('failed:1:socket hang up with ••••; retrying in 1s')
+  })
+
+  it('a failure after some parts went out reports those parts with it', async () => {
+    const h = harness({retries: 0})
+    const {adapter} = scripted([
+      {id: 'p1', url: 'https://hook.example/p1'},
+      new DeliveryError('refused', {retry: 'never'}),
+    ])
+    const [outcome] = await deliverAll([job(adapter, ['one', 'two'])], h.opts)
+    expect(outcome).toEqual({
+      channel: 'hook',
+      status: 'failed',
+      ids: ['p1'],
+      urls: ['https://hook.example/p1'],
+      error: 'refused',
+    })
+  })
+
+  it('looks first, and waits at least the first backoff, only after a failure that may have reached the platform', async () => {
+    const h = harness({retries: 1, random: () => 0.5})
+    let looks = 0
+    const findPublished = async () => {
+      looks++
+      return null
+    }
+    const {adapter, sent} = scripted([new DeliveryError('refused', {retry: 'transient', notSent: true}), {id: 'p1'}], {
+      findPublished,
+    })
+    const [outcome] = await deliverAll([job(adapter)], h.opts)
+    expect(outcome.status).toBe('published')
+    expect(sent).toHaveLength(2)
+    // Nothing reached the platform: no look, and no floor under the jittered delay.
+    expect(looks).toBe(0)
+    expect(h.slept).toEqual([500])
   })
 
   it('leaves a part that may have arrived, on a platform that cannot be asked, for a person', async () => {
