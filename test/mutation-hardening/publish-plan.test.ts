@@ -181,7 +181,15 @@ describe('alreadyOutcomes', () => {
       ...publishedUpdate(1, 'investigating', ['blog', 'x']),
       {type: 'rendered', update: 2, phase: 'investigating', posts: [record('x', ['a', 'b'])]} as Event,
       {type: 'approved', update: 2, channels: ['x'], declined: []} as Event,
-      {type: 'delivery_result', update: 2, channel: 'x', part: 1, status: 'failed', error: 'no'} as Event,
+      {
+        type: 'delivery_result',
+        update: 2,
+        channel: 'x',
+        part: 1,
+        status: 'failed',
+        remote: {id: 'x-2a-lost'},
+        error: 'no',
+      } as Event,
       {
         type: 'delivery_result',
         update: 2,
@@ -197,6 +205,7 @@ describe('alreadyOutcomes', () => {
         {channel: 'blog', update: 1, status: 'published'},
         {channel: 'x', update: 2, status: 'failed'},
         {channel: 'x', update: 9, status: 'unknown'},
+        {channel: 'hook', update: 1, status: 'unknown'},
       ]),
     ).toEqual([
       {
@@ -215,6 +224,7 @@ describe('alreadyOutcomes', () => {
         already: {update: 2, status: 'failed'},
       },
       {channel: 'x', status: 'skipped', ids: [], urls: [], already: {update: 9, status: 'unknown'}},
+      {channel: 'hook', status: 'skipped', ids: [], urls: [], already: {update: 1, status: 'unknown'}},
     ])
   })
 })
@@ -236,6 +246,7 @@ describe('draftChannelsToSend', () => {
         code: 'duplicate_update',
         message:
           'every channel of this draft already has its update: blog: already has update 1, skipped; x: already has update 1, skipped',
+        suggestions: [expect.stringMatching(/^Nothing needs sending; use `candor retry`/)],
       }),
     )
   })
@@ -444,6 +455,7 @@ describe('approveRendered without a person', () => {
       code: 'approval_required',
       exit: ExitCode.NotApproved,
       message: 'publishing needs approval, and no one can be asked: stdin is not a terminal',
+      suggestions: ['Pass --yes to approve in a script, or run it in a terminal; preview first with --dry-run'],
     })
     await expect(approveRendered(context({}))).rejects.toMatchObject({
       message: 'publishing needs approval, and no one can be asked: no terminal',
