@@ -16,12 +16,12 @@ import {
 import {
   componentStatuses,
   type Exclusions,
-  impactSeverity,
   type ListedIncident,
   overallStatus,
   type SiteIncident,
   siteIncident,
   spanInput,
+  spanOf,
 } from './model.js'
 import {listIncident, pruneRecent, type SiteSettings} from './site-index.js'
 import {STYLE_CSS} from './style.js'
@@ -148,16 +148,7 @@ export function siteModel(states: readonly IncidentState[], options: SiteOptions
  * for all its events (the span ends at the latest consistent one, which is that one).
  */
 function listedSpanInput(incident: ListedIncident): SpanInput | undefined {
-  const maintenance = incident.impact === 'maintenance' || incident.impact === 'scheduled'
-  if (maintenance && !incident.activeFrom) return undefined
-  return {
-    id: incident.id,
-    severity: impactSeverity(incident.impact),
-    startedAt: incident.startedAt,
-    activeFrom: maintenance ? incident.activeFrom : undefined,
-    resolvedAt: incident.resolvedAt,
-    events: [{label: 'latest update', at: incident.endAt ?? incident.lastAt}],
-  }
+  return spanOf(incident, [{label: 'latest update', at: incident.endAt ?? incident.lastAt}])
 }
 
 /** Whether a resolved incident's span (which ends by its latest time) ends before `ms`. */

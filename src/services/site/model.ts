@@ -243,6 +243,17 @@ export function impactSeverity(impact: Impact): Severity {
  * window (one never started is not drawn); anything else from when it opened.
  */
 export function spanInput(incident: SiteIncident): SpanInput | undefined {
+  return spanOf(
+    incident,
+    incident.updates.map((u) => ({label: `update ${u.update}`, at: u.at})),
+  )
+}
+
+/** The span of an incident (from its journal or the site index) with the events it is drawn from. */
+export function spanOf(
+  incident: Pick<SiteIncident, 'id' | 'impact' | 'startedAt' | 'activeFrom' | 'resolvedAt'>,
+  events: SpanInput['events'],
+): SpanInput | undefined {
   const maintenance = incident.impact === 'maintenance' || incident.impact === 'scheduled'
   if (maintenance && !incident.activeFrom) return undefined
   return {
@@ -251,7 +262,7 @@ export function spanInput(incident: SiteIncident): SpanInput | undefined {
     startedAt: incident.startedAt,
     activeFrom: maintenance ? incident.activeFrom : undefined,
     resolvedAt: incident.resolvedAt,
-    events: incident.updates.map((u) => ({label: `update ${u.update}`, at: u.at})),
+    events,
   }
 }
 
