@@ -111,4 +111,10 @@ describe('splitIntoThread, exactly', () => {
     )
     expect(() => split('abcdef', 1)).toThrow(/a limit of 1 is too small/)
   })
+
+  it('breaks a long run of CJK text after its last sentence end that fits, not in the middle of a sentence', () => {
+    // No spaces: the whole text is one "word", so the break falls between graphemes, preferably after 。
+    const parts = split('障害が発生しています。復旧作業中です。ご不便をおかけします。', 20)
+    expect(parts).toEqual(['障害が発生しています。 (1/3)', '復旧作業中です。 (2/3)', 'ご不便をおかけします。 (3/3)'])
+  })
 })
