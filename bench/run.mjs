@@ -648,6 +648,157 @@ async function history() {
 }
 
 // ---------------------------------------------------------------------------------------
+// 6. A status site with years of history
+// ---------------------------------------------------------------------------------------
+
+const SITE_COMPONENTS = ['Acme Voice', 'Acme Messaging', 'Website', 'Developer API']
+
+/**
+ * `count` resolved incidents, one every ~17 hours back from now (2,000 reach about four
+ * years back), each with three updates approved for the `status` site channel, written as
+ * Candor writes journals.
+ */
+function writeSiteHistory(stateDir, count) {
+  const dir = path.join(stateDir, 'incidents')
+  mkdirSync(dir, {recursive: true, mode: 0o700})
+  const phases = ['investigating', 'identified', 'resolved']
+  for (let i = 0; i < count; i++) {
+    const id = `past-${String(i).padStart(5, '0')}`
+    const opened = Date.now() - (i + 1) * 17 * 3600_000
+    const service = SITE_COMPONENTS[i % SITE_COMPONENTS.length]
+    const at = (n) => new Date(opened + n * 20 * 60_000).toISOString()
+    const events = [
+      {
+        type: 'opened',
+        at: at(0),
+        incident: id,
+        playbook: {name: 'outage', file: 'fanout.yaml', impact: i % 3 === 0 ? 'partial' : 'outage'},
+        started_at: at(0),
+        facts: {service, impact: `Calls may fail (${i})`, title: `${service}: incident ${i}`},
+      },
+    ]
+    phases.forEach((phase, k) => {
+      const text = `Update ${k + 1} on ${service} (${phase}): some customers may see errors. We are working on it and will post again within 30 minutes.`
+      events.push(
+        {
+          type: 'rendered',
+          at: at(k + 1),
+          update: k + 1,
+          phase,
+          posts: [{channel: 'status', type: 'site', parts: [{text, length: text.length, limit: null}]}],
+        },
+        {type: 'approved', at: at(k + 1), update: k + 1, channels: ['status'], declined: []},
+      )
+    })
+    const lines = events.map((e, n) => JSON.stringify({seq: n + 1, by: 'Dana On-Call', ...e}))
+    writeFileSync(path.join(dir, `${id}.jsonl`), lines.join('\n') + '\n', {mode: 0o600})
+  }
+}
+
+async function siteScale() {
+  const {runs, warmup, maxMs} = rounds(7, 3)
+  const dir = tempDir('site')
+  const flags = [
+    '--title',
+    'Acme status',
+    '--base-url',
+    'https://status.acme.example',
+    '--components',
+    SITE_COMPONENTS.join(','),
+  ]
+  const sizes = [0, 500, 2000].map((past) => {
+    const home = path.join(dir, `past-${past}`)
+    const site = path.join(home, 'www')
+    return {past, home, site, state: path.join(home, 'state')}
+  })
+  for (const size of sizes) {
+    mkdirSync(size.home, {recursive: true})
+    const channel = `{ type: site, dir: ${JSON.stringify(size.site)}, title: "Acme status", base_url: "https://status.acme.example", components: ${JSON.stringify(SITE_COMPONENTS)} }`
+    const playbook = writePlaybook(size.home, {status: channel})
+    writeSiteHistory(size.state, size.past)
+    const env = {CANDOR_STATE_DIR: size.state, CANDOR_USER: 'bench'}
+    const opened = await runNode(
+      [BIN, 'incident', 'open', playbook, '--id', 'bench', '--set', 'service=Acme Voice', '--set', 'impact=Calls fail'],
+      {cwd: size.home, env},
+    )
+    if (opened.code !== 0) throw new Error(`incident open failed: ${opened.stderr}`)
+    // The site as `site build` leaves it (its index included): each publish then updates it.
+    const built = await runNode([BIN, 'site', 'build', '--out', size.site, ...flags], {
+      cwd: size.home,
+      env,
+      timeoutMs: 300_000,
+    })
+    if (built.code !== 0) throw new Error(`site build failed: ${built.stderr}`)
+    size.env = env
+  }
+  const label = (n) => (n === 0 ? '1 incident' : `${n.toLocaleString('en')} past incidents`)
+  const publishes = sizes
+    .filter((s) => s.past !== 500)
+    .map((size) => ({
+      id: `publish to a site (${label(size.past)})`,
+      command: `candor publish --yes to a site channel, ${label(size.past)} in the store`,
+      run: (round) =>
+        runNode(
+          [
+            BIN,
+            'publish',
+            '--incident',
+            'bench',
+            '--phase',
+            'investigating',
+            '--yes',
+            '--json',
+            '--set',
+            `impact=Calls fail (round ${round})`,
+          ],
+          {cwd: size.home, env: size.env},
+        ),
+      check: (s) => {
+        if (s.code !== 0) return `exit ${s.code}`
+        const out = JSON.parse(s.stdout)
+        return out.deliveries.every((d) => d.status === 'published') ? undefined : JSON.stringify(out.deliveries)
+      },
+    }))
+  const builds = sizes
+    .filter((s) => s.past > 0)
+    .map((size) => ({
+      id: `site build (${label(size.past)})`,
+      command: `candor site build with ${label(size.past)}`,
+      run: () =>
+        runNode([BIN, 'site', 'build', '--out', size.site, ...flags], {
+          cwd: size.home,
+          env: size.env,
+          timeoutMs: 300_000,
+        }),
+      check: expectExit(0, 'Built the status site'),
+    }))
+  // Publishes round by round against each other; the (much longer) full builds after, fewer rounds.
+  const samples = await interleave(publishes, {runs, warmup, maxMs, onRound: progress('site publish', runs + warmup)})
+  const buildRounds = opts.quick ? 1 : (scale ?? 3)
+  for (const [id, list] of await interleave(builds, {runs: buildRounds, warmup: 0, minRuns: buildRounds}))
+    samples.set(id, list)
+  const one = {'1 incident': samples.get(publishes[0].id)}
+  const entries = [
+    record('site', publishes[0].id, publishes[0].command, samples.get(publishes[0].id)),
+    record('site', publishes[1].id, publishes[1].command, samples.get(publishes[1].id), one),
+    record('site', builds[0].id, builds[0].command, samples.get(builds[0].id)),
+    record('site', builds[1].id, builds[1].command, samples.get(builds[1].id), {
+      '500 past incidents': samples.get(builds[0].id),
+    }),
+  ]
+  printTable(`Status site (${entries[0].runs} rounds after ${warmup} warm-up)`, entries, [
+    '1 incident',
+    '500 past incidents',
+  ])
+  budget('publish to a site with 2,000 past incidents ≤ 1.5× one incident', entries[1], '1 incident', 1.5)
+  const files = (site) => readdirSync(site, {recursive: true}).length
+  const index = statSync(path.join(sizes[2].site, '.candor-site-index.json')).size
+  results.notes.push(
+    `site: 2,000 past incidents make ${files(sizes[2].site)} files; the site index is ${Math.round(index / 1024)} KiB; site build 2,000 ÷ 500 = ${(entries[3].ratios['500 past incidents'].wall.median).toFixed(2)}× (4× when linear)`,
+  )
+}
+
+// ---------------------------------------------------------------------------------------
 // 5. Team mode over a network: PostgreSQL behind a proxy adding latency
 // ---------------------------------------------------------------------------------------
 
