@@ -7,12 +7,7 @@
 import {CHANNEL_KINDS, isChannelType} from '../../channels/registry.js'
 import type {SandboxPost} from './imitations.js'
 import {sandboxPostAnchor} from '../../services/publish/rehearsal.js'
-
-const ESCAPES: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!)
-}
+import {escapeText} from '../../services/site/escape.js'
 
 function label(type: string): string {
   return isChannelType(type) ? CHANNEL_KINDS[type].label : type
@@ -21,7 +16,7 @@ function label(type: string): string {
 /** "14:03:12" in UTC, with the full time as a tooltip. */
 function time(at: string): string {
   const shown = /T(\d{2}:\d{2}:\d{2})/.exec(at)?.[1] ?? at
-  return `<time datetime="${escapeHtml(at)}" title="${escapeHtml(at)}">${escapeHtml(shown)} UTC</time>`
+  return `<time datetime="${escapeText(at)}" title="${escapeText(at)}">${escapeText(shown)} UTC</time>`
 }
 
 interface Node {
@@ -55,9 +50,9 @@ function renderNode(node: Node): string {
     node.replies.length > 0 ? `<ol class="replies">${node.replies.map((r) => renderNode(r)).join('')}</ol>` : ''
   return (
     // A link target per post (what a rehearsal's "published <url>" points at); earlier runs' ids may repeat.
-    `<li class="${classes.join(' ')}"${post.earlier ? '' : ` id="${escapeHtml(sandboxPostAnchor(post.channel, post.id))}"`} data-id="${escapeHtml(post.id)}">` +
-    `<article>${post.title ? `<h3>${escapeHtml(post.title)}</h3>` : ''}` +
-    `<p class="text">${escapeHtml(post.text)}</p><footer>${meta}</footer></article>${replies}</li>`
+    `<li class="${classes.join(' ')}"${post.earlier ? '' : ` id="${escapeText(sandboxPostAnchor(post.channel, post.id))}"`} data-id="${escapeText(post.id)}">` +
+    `<article>${post.title ? `<h3>${escapeText(post.title)}</h3>` : ''}` +
+    `<p class="text">${escapeText(post.text)}</p><footer>${meta}</footer></article>${replies}</li>`
   )
 }
 
@@ -77,8 +72,8 @@ export function renderPosts(posts: SandboxPost[]): string {
       const {channel, type} = list[0]!
       const roots = threads(list).reverse() // newest thread first; replies read top-down
       return (
-        `<section class="channel" id="channel-${escapeHtml(channel)}" data-channel="${escapeHtml(channel)}" data-type="${escapeHtml(type)}">` +
-        `<h2>${escapeHtml(channel)} <small>${escapeHtml(label(type))}</small></h2>` +
+        `<section class="channel" id="channel-${escapeText(channel)}" data-channel="${escapeText(channel)}" data-type="${escapeText(type)}">` +
+        `<h2>${escapeText(channel)} <small>${escapeText(label(type))}</small></h2>` +
         `<ol class="threads">${roots.map((r) => renderNode(r)).join('')}</ol></section>`
       )
     })
@@ -121,8 +116,8 @@ export function renderPage(info: {url: string; smtp: {host: string; port: number
 <script src="/sandbox.js" defer></script>
 </head><body>
 <header class="top"><h1>Candor sandbox</h1>
-<p>Nothing here reaches a real platform. <code>candor incident open PLAYBOOK --sandbox ${escapeHtml(info.url)}</code>
-· SMTP on ${escapeHtml(info.smtp.host)}:${info.smtp.port} · <a href="/api/posts">/api/posts</a></p></header>
+<p>Nothing here reaches a real platform. <code>candor incident open PLAYBOOK --sandbox ${escapeText(info.url)}</code>
+· SMTP on ${escapeText(info.smtp.host)}:${info.smtp.port} · <a href="/api/posts">/api/posts</a></p></header>
 <main id="posts" aria-live="polite">${renderPosts(posts)}</main>
 </body></html>
 `
