@@ -39,6 +39,8 @@ export interface LintFinding extends SourceRef {
   severity: 'warning' | 'error'
   rule: LintRule
   message: string
+  /** The customer post it is about, when it is about one: its phase, the channels saying it, its language. */
+  post?: {phase: string; channels: string[]; locale?: string}
 }
 
 export interface LintOptions {
@@ -401,6 +403,9 @@ function report(playbook: Playbook, raw: Raw[], strict: boolean): LintReport {
     message: m.post
       ? `post "${m.post.phase}.${m.channels.join(', ')}"${m.post.locale ? ` (${m.post.locale})` : ''}: ${m.message}`
       : m.message,
+    ...(m.post && {
+      post: {phase: m.post.phase, channels: m.channels, ...(m.post.locale && {locale: m.post.locale})},
+    }),
   }))
   const shown = displayPath(playbook.file)
   findings.sort((a, b) =>

@@ -10,7 +10,7 @@ import type {Playbook} from '../../domain/playbook/model.js'
 import {promisedCadence} from '../../domain/playbook/cadence.js'
 import {incidentPlaybook, loadIncident, openIncident} from '../incident/service.js'
 import type {IncidentStore} from '../incident/store.js'
-import {lintPlaybook, type LintFinding} from '../lint/lint.js'
+import {lintPlaybook} from '../lint/lint.js'
 import {exampleFacts} from '../playbook-snapshots/example-facts.js'
 import {postVersionsOf} from '../playbook-snapshots/render-snapshot.js'
 import {requirePlaybook} from '../playbook/resolve.js'
@@ -85,14 +85,6 @@ export interface RehearseRequest {
   /** The environment: passed to publishing as-is (a rehearsal reads no credential from it). */
   env: Record<string, string | undefined>
   signal?: AbortSignal
-}
-
-const CUSTOMER_LINT_POST = /^post "([^".]+)\.([^"]+)"(?: \(([^)]+)\))?: /
-
-/** The post a lint finding is about, from its message (`post "phase.x, mastodon" (de): …`). */
-function lintSubject(f: LintFinding): {phase: string; channels: string[]; locale?: string} | undefined {
-  const m = CUSTOMER_LINT_POST.exec(f.message)
-  return m ? {phase: m[1], channels: m[2].split(', '), locale: m[3]} : undefined
 }
 
 /** Loads the playbook and its facts; a playbook that does not load or facts that lack a required one stop here. */
@@ -254,7 +246,7 @@ export async function rehearsePlaybook(req: RehearseRequest, world: RehearsalWor
   const problems: RehearsalProblem[] = []
   const lint = lintPlaybook(playbook, {facts, strict: true, now: req.start ?? startedAt})
   for (const finding of lint.findings) {
-    const subject = lintSubject(finding)
+    const subject = finding.post
     const phase = subject && phases.find((ph) => ph.phase === subject.phase)
     const problem = {rule: `lint:${finding.rule}`, message: finding.message}
     if (!phase) {
