@@ -7,13 +7,13 @@ import {promptOpen} from './prompt.js'
  * flight then show as unknown until `candor retry`). At a prompt, nothing is being sent:
  * the prompt itself closes ("Aborted: nothing was sent"). `stop()` stops listening.
  */
-export function graceOnCtrlC(): {signal: AbortSignal; stop(): void} {
+export function graceOnCtrlC(doing: 'sending' | 'deleting' = 'sending'): {signal: AbortSignal; stop(): void} {
   const controller = new AbortController()
   const onSigint = () => {
     if (promptOpen()) return
     if (controller.signal.aborted) process.exit(ExitCode.Interrupted)
     process.stderr.write(
-      '\nInterrupted: sending nothing new; waiting a few seconds for requests in flight (Ctrl-C again to quit now)\n',
+      `\nInterrupted: ${doing} nothing new; waiting a few seconds for requests in flight (Ctrl-C again to quit now)\n`,
     )
     controller.abort()
   }

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {actorFlag, CandorCommand, incidentFlag, lockTimeoutFlag, stateFlags} from '../cli/base-command.js'
+import {graceOnCtrlC} from '../cli/interrupt.js'
 import {announceLockWait} from '../cli/lock-wait.js'
 import {warnIfRehearsal} from '../cli/rehearsal.js'
 import {paint} from '../cli/style.js'
@@ -13,7 +14,7 @@ export default class Retract extends CandorCommand {
   static override description =
     `Deletes every published part of the update on X, Mastodon, Bluesky, Facebook, Slack (bot mode), Discord, Statuspage, the blog and the status site, records each deletion in the journal, and says plainly where a platform can't delete (email, webhooks, Slack webhooks). Asks for confirmation; off a terminal, --yes is required.
 
-Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are not possible; 4 not confirmed.`
+Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are not possible; 4 not confirmed; 130 interrupted (Ctrl-C: what was deleted is journaled; run it again to finish).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --incident 2026-11-25-acme-voice --update 2',
@@ -67,16 +68,20 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
             'nothing was deleted',
           )
         }
+    const actor = (await this.actor(flags)).name
+    // As the sending commands: the first Ctrl-C deletes nothing new and lets a deletion in flight settle.
+    const grace = graceOnCtrlC('deleting')
     const result = await retractUpdate(
       {incident, update: flags.update, channels: flags.channel, confirm},
       {
         store,
-        actor: (await this.actor(flags)).name,
+        actor,
         env: this.env,
+        signal: grace.signal,
         lockTimeoutMs: flags['lock-timeout'] * 1000,
         onLockWait: announceLockWait(incident),
       },
-    )
+    ).finally(() => grace.stop())
     if (flags.yes) for (const w of result.warnings) this.warnLine(w)
     for (const r of result.retractions) {
       const line =
@@ -88,8 +93,18 @@ Exit codes: 0 everything asked for was deleted; 3 some deletions failed or are n
               ? paint('dim', 'nothing published')
               : r.status === 'unsupported'
                 ? paint('yellow', `can't delete: ${r.error}`)
-                : paint('red', `failed: ${r.error}`)
+                : r.status === 'interrupted'
+                  ? paint('yellow', `interrupted after ${r.ids.length} of its posts`)
+                  : paint('red', `failed: ${r.error}`)
       this.log(`${r.channel}: ${line}`)
+    }
+    if (grace.signal.aborted) {
+      const channels = flags.channel?.map((c) => ` --channel ${c}`).join('') ?? ''
+      this.warnLine(
+        `interrupted: what was deleted is journaled; run \`candor retract --incident ${result.incident} --update ${result.update}${channels}\` to finish`,
+      )
+      process.exitCode = ExitCode.Interrupted
+      return {...result, interrupted: true}
     }
     if (result.retractions.some((r) => r.status === 'failed' || r.status === 'unsupported'))
       process.exitCode = ExitCode.PartialDelivery

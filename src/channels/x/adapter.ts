@@ -154,9 +154,12 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
   return {
     describeTarget: () => `X account of ${envPrefix(channel.name)}ACCESS_TOKEN${apiUrl ? ` via ${apiUrl}` : ''}`,
 
-    async post({text, replyTo}): Promise<RemotePost> {
+    async post({text, replyTo, signal}): Promise<RemotePost> {
       try {
-        const res = await client.v2.tweet(text, replyTo ? {reply: {in_reply_to_tweet_id: replyTo.id}} : {})
+        const res = await untilAborted(
+          client.v2.tweet(text, replyTo ? {reply: {in_reply_to_tweet_id: replyTo.id}} : {}),
+          signal,
+        )
         const id = res.data.id
         return {id, url: `https://x.com/i/web/status/${id}`}
       } catch (error) {
@@ -192,9 +195,9 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
       }
     },
 
-    async delete(remote) {
+    async delete(remote, signal) {
       try {
-        await client.v2.deleteTweet(remote.id)
+        await untilAborted(client.v2.deleteTweet(remote.id), signal)
       } catch (error) {
         throw classifyXError(error, channel.name, apiUrl)
       }
@@ -209,4 +212,17 @@ export const createAdapter: AdapterFactory = ({channel, credentials, timeoutMs, 
       }
     },
   }
+}
+
+/**
+ * twitter-api-v2 takes no AbortSignal: stop waiting for its answer when the signal aborts (the
+ * Ctrl-C grace is over), as the fetch-based adapters do. The request itself ends at its timeout.
+ */
+function untilAborted<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, {once: true})
+    request.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }

@@ -12,9 +12,10 @@ export interface RetractionOutcome {
   channel: string
   /**
    * deleted: every published part is gone; unsupported: the platform (or its mode) can't delete; failed: it tried and failed;
-   * already-retracted: an earlier retract deleted it; nothing: nothing was published there.
+   * already-retracted: an earlier retract deleted it; nothing: nothing was published there;
+   * interrupted: Ctrl-C stopped it before every part was deleted (`ids` are the ones that were).
    */
-  status: 'deleted' | 'failed' | 'unsupported' | 'nothing' | 'already-retracted'
+  status: 'deleted' | 'failed' | 'unsupported' | 'nothing' | 'already-retracted' | 'interrupted'
   ids: string[]
   error?: string
 }
@@ -44,7 +45,9 @@ interface RetractDeps extends LockHolder {
   env: Record<string, string | undefined>
   rehearsal?: boolean
   timeoutMs?: number
+  /** Ctrl-C: deletes nothing new; a deletion in flight gets `graceMs` (5 s) to settle and be journaled. */
   signal?: AbortSignal
+  graceMs?: number
 }
 
 type RetractResult = {
@@ -113,6 +116,12 @@ async function retractLocked(req: RetractRequest, given: RetractDeps): Promise<R
 
   const redactor = new Redactor(secretValues(deps.env))
   const signal = deps.signal ?? new AbortController().signal
+  // As delivery does (deliverAll): an interrupt stops new deletions at once; one in flight
+  // gets a grace period so its answer is journaled.
+  const inFlight = new AbortController()
+  const onAbort = () => setTimeout(() => inFlight.abort(), deps.graceMs ?? 5000).unref()
+  if (signal.aborted) onAbort()
+  else signal.addEventListener('abort', onAbort, {once: true})
   const retractions = await Promise.all(
     targets.map(async ({channel, parts}): Promise<RetractionOutcome> => {
       const config = playbook.channels.get(channel)!
@@ -142,12 +151,17 @@ async function retractLocked(req: RetractRequest, given: RetractDeps): Promise<R
           await journal('unsupported', error)
           return {channel, status: 'unsupported', ids, error}
         }
+        if (signal.aborted) return {channel, status: 'interrupted', ids, error: 'interrupted before deleting the rest'}
         try {
-          await adapter.delete(part.remote!, signal)
+          await adapter.delete(part.remote!, inFlight.signal)
           await journal('deleted')
           ids.push(part.remote!.id)
         } catch (error) {
-          const message = redactor.text((error as Error).message)
+          const message = redactor.text(
+            inFlight.signal.aborted
+              ? `interrupted while deleting part ${part.part}; it may or may not be gone: run \`candor retract\` again`
+              : (error as Error).message,
+          )
           await journal('failed', message)
           return {channel, status: 'failed', ids, error: message}
         }
@@ -155,6 +169,7 @@ async function retractLocked(req: RetractRequest, given: RetractDeps): Promise<R
       return {channel, status: 'deleted', ids}
     }),
   )
+  signal.removeEventListener('abort', onAbort)
   return {incident: state.id, update: req.update, phase: update.phase, retractions, warnings}
 }
 

@@ -4,6 +4,7 @@ import type {ChannelAdapter} from '../../../src/services/publish/adapter.js'
 import {createAdapter} from '../../../src/channels/x/adapter.js'
 import {startFakeX, type FakeX} from '../../../src/infrastructure/sandbox/fakes/x-api.js'
 import {X_CREDENTIALS} from '../../helpers/x-incident.js'
+import {waitFor} from '../../helpers/wait.js'
 import {deliveryFailure, postRequest, TIMEOUT} from './requests.js'
 
 let fake: FakeX | undefined
@@ -62,5 +63,31 @@ describe('X adapter: answers that are not a post', () => {
     })
     expect(fake.requests.map((r) => r.method)).toEqual(['POST'])
     expect(fake.tweets).toHaveLength(0)
+  })
+})
+
+describe('X adapter: the Ctrl-C grace', () => {
+  // twitter-api-v2 takes no AbortSignal; without the adapter's own race, a hanging request held the
+  // command until its timeout after the grace was over.
+  it('stops waiting for a post when its signal aborts', async () => {
+    fake = await startFakeX({credentials: X_CREDENTIALS})
+    fake.fail({kind: 'hang'})
+    const ac = new AbortController()
+    const posting = adapterFor(fake).post(
+      postRequest({channel: 'x', type: 'x', text: 'Hi', limit: 280}, {signal: ac.signal}),
+    )
+    await waitFor(() => fake!.requests.length === 1, {what: 'the post to reach the fake'})
+    ac.abort(new Error('grace over'))
+    await expect(posting).rejects.toThrow('grace over')
+  })
+
+  it('stops waiting for a deletion when its signal aborts', async () => {
+    fake = await startFakeX({credentials: X_CREDENTIALS})
+    fake.fail({kind: 'hang'}, 1, {method: 'DELETE', path: '/2/tweets/:id'})
+    const ac = new AbortController()
+    const deleting = adapterFor(fake).delete!({id: '1', url: 'https://x.com/i/web/status/1'}, ac.signal)
+    await waitFor(() => fake!.requests.length === 1, {what: 'the deletion to reach the fake'})
+    ac.abort(new Error('grace over'))
+    await expect(deleting).rejects.toThrow('grace over')
   })
 })
