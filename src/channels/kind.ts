@@ -184,6 +184,15 @@ export interface ChannelKind<S extends OptionSchema = OptionSchema> {
   limitsFrom?(config: OptionsOf<S>): string | undefined
   /** A soft limit: above it the post is allowed but a warning is shown. */
   advisedLength?: number
+  /**
+   * Whether the platform links an incident's updates into one thread, as `candor sandbox` shows it
+   * (`reply_to`): each update replies to the one before (X, Mastodon, Bluesky), a mail answers the
+   * previous mail, Statuspage updates one incident, a Slack bot posts in the first message's thread.
+   * What `candor rehearse` checks; absent: each update stands alone.
+   */
+  linksUpdates?(config: OptionsOf<S>): boolean
+  /** Its posts are files Candor writes (Markdown, the status site), which no platform or sandbox receives. */
+  writesFiles?: boolean
   /** Talks to an HTTP API, so `api_url` may redirect it. */
   http: boolean
   /** Who reads it: `team` channels (machines, the team's chat) skip the customer wording rules. */

@@ -172,3 +172,36 @@ describe('the layers of src/', () => {
     ).toEqual([['a', 'b', 'c']])
   })
 })
+
+/**
+ * The core names no platform: what differs between channels is declared on their kinds
+ * (channels/<name>/kind.ts), so adding a channel touches its folder and one registry line.
+ * A channel type written as a string literal in domain/ or services/ is a platform fact in
+ * the wrong place. The status site's own service (services/site/) builds the `site` channel's
+ * pages and may name it.
+ */
+const CHANNEL_TYPE_NAMES = readdirSync(path.join(SRC, 'channels'), {withFileTypes: true})
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+
+function platformLiterals(file: string, text: string): string[] {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
+  const names = CHANNEL_TYPE_NAMES.filter((n) => !(file.startsWith('services/site/') && n === 'site'))
+  const pattern = new RegExp(`(?<![\\w.])(['"\`])(${names.join('|')})\\1(?!\\.repeat)`, 'g')
+  return [...code.matchAll(pattern)].map((m) => `${file}: ${m[0]}`)
+}
+
+describe('the core names no platform', () => {
+  it('no channel type is written out in domain/ or services/', () => {
+    const core = sourceFiles().filter((f) => f.startsWith('domain/') || f.startsWith('services/'))
+    expect(core.flatMap((f) => platformLiterals(f, readFileSync(path.join(SRC, f), 'utf8')))).toEqual([])
+  })
+
+  it('the check sees what it checks: a planted platform name is found, comments are not', () => {
+    expect(CHANNEL_TYPE_NAMES).toContain('slack')
+    expect(platformLiterals('services/a.ts', "// if slack\nif (c.type === 'slack') x()")).toEqual([
+      "services/a.ts: 'slack'",
+    ])
+    expect(platformLiterals('services/site/a.ts', "c.type === 'site'")).toEqual([])
+  })
+})

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import type {JournalEvent} from '../../src/services/incident/events.js'
-import {checkThreads, type ReceivedPost} from '../../src/services/rehearsal/threads.js'
+import {CHANNEL_KINDS, type ChannelType} from '../../src/channels/registry.js'
+import {checkThreads, type ReceivedPost, type ThreadedChannel} from '../../src/services/rehearsal/threads.js'
 
 /** The journal's published parts, as `delivery_result` events. */
 function published(parts: Array<[channel: string, update: number, part: number, id: string]>): JournalEvent[] {
@@ -23,10 +24,15 @@ function post(channel: string, type: string, id: string, reply_to: string | null
 
 type Channels = Parameters<typeof checkThreads>[1]
 
+const channelOf = (type: ChannelType, options: Record<string, unknown> = {}): ThreadedChannel => ({
+  kind: CHANNEL_KINDS[type],
+  options,
+})
+
 const channels: Channels = new Map([
-  ['x', {type: 'x', options: {} as Record<string, unknown>}],
-  ['facebook', {type: 'facebook', options: {} as Record<string, unknown>}],
-  ['chat', {type: 'slack', options: {} as Record<string, unknown>}],
+  ['x', channelOf('x')],
+  ['facebook', channelOf('facebook')],
+  ['chat', channelOf('slack')],
 ])
 
 describe('checkThreads: the journal against what the sandbox received', () => {
@@ -77,7 +83,7 @@ describe('checkThreads: the journal against what the sandbox received', () => {
     ])
     const received = [post('chat', 'slack', 's1', null), post('chat', 'slack', 's2', null)]
     expect(checkThreads(events, channels, received)).toEqual([])
-    const bot: Channels = new Map([['chat', {type: 'slack', options: {channel: 'C0123'} as Record<string, unknown>}]])
+    const bot: Channels = new Map([['chat', channelOf('slack', {channel: 'C0123'})]])
     expect(checkThreads(events, bot, received).map((p) => p.rule)).toEqual(['thread'])
   })
 
@@ -98,7 +104,7 @@ describe('checkThreads: the journal against what the sandbox received', () => {
       result(2, {incident_update_id: 'u2'}),
       result(3, {postmortem: 'true'}),
     ]
-    const status: Channels = new Map([['status', {type: 'statuspage', options: {} as Record<string, unknown>}]])
+    const status: Channels = new Map([['status', channelOf('statuspage')]])
     const received = [post('status', 'statuspage', 'inc1', null), post('status', 'statuspage', 'u2', 'inc1')]
     expect(checkThreads(events, status, received)).toEqual([])
     // Were update 2 filed as an incident of its own, it would not be linked.

@@ -32,6 +32,7 @@ export const blueskyKind = channelKind({
   type: 'bluesky',
   label: 'Bluesky',
   threads: true,
+  linksUpdates: () => true,
   format: 'text',
   measure: graphemeLength,
   unit: 'graphemes',

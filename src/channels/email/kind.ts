@@ -26,6 +26,7 @@ export const emailKind = channelKind({
   type: 'email',
   label: 'Email',
   threads: false,
+  linksUpdates: () => true,
   format: 'text',
   htmlPart: true,
   http: false,

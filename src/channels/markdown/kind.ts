@@ -17,6 +17,7 @@ export const markdownKind = channelKind({
   type: 'markdown',
   label: 'Markdown blog',
   threads: false,
+  writesFiles: true,
   format: 'markdown',
   http: false,
   audience: 'customers',

@@ -21,6 +21,7 @@ export const mastodonKind = channelKind({
   type: 'mastodon',
   label: 'Mastodon',
   threads: true,
+  linksUpdates: () => true,
   format: 'text',
   measure: (text, server) => mastodonLength(text, server?.urlLength),
   unit: 'characters (URLs count 23)',

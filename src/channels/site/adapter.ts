@@ -4,6 +4,8 @@ import type {RemotePost} from '../../services/incident/events.js'
 import {publishToSite} from '../../infrastructure/site-files.js'
 import {incidentUrl, siteOptionsFromChannel} from '../../services/site/service.js'
 import {DeliveryError, type AdapterFactory} from '../../services/publish/adapter.js'
+import {optionsOf} from '../kind.js'
+import type {siteKind} from './kind.js'
 
 /**
  * The static status site. Posting an update rebuilds the incident's part of the site
@@ -14,7 +16,7 @@ import {DeliveryError, type AdapterFactory} from '../../services/publish/adapter
  * from the journals and a note says why (on stderr: a delivery has no other voice).
  */
 export const createAdapter: AdapterFactory = ({channel, store, rehearsal}) => {
-  const options = siteOptionsFromChannel(channel.options)
+  const options = siteOptionsFromChannel(optionsOf(channel.kind as typeof siteKind, channel.options))
   const dir = path.resolve(options.dir ?? 'site')
 
   async function rebuild(incident: string, exclude?: Set<string>): Promise<void> {

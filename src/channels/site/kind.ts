@@ -14,6 +14,7 @@ export const siteKind = channelKind({
   type: 'site',
   label: 'Status site',
   threads: false,
+  writesFiles: true,
   format: 'html',
   http: false,
   audience: 'customers',

@@ -13,6 +13,8 @@ export const slackKind = channelKind({
   type: 'slack',
   label: 'Slack',
   threads: false,
+  // Only in bot mode (a channel ID): an incoming webhook cannot reply.
+  linksUpdates: (config) => Boolean(config.channel),
   format: 'text',
   measure: codePointLength,
   unit: 'characters',

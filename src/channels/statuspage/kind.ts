@@ -20,6 +20,7 @@ export const statuspageKind = channelKind({
   type: 'statuspage',
   label: 'Atlassian Statuspage',
   threads: false,
+  linksUpdates: () => true,
   format: 'text',
   http: true,
   audience: 'customers',

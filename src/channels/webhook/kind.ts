@@ -18,6 +18,7 @@ export const webhookKind = channelKind({
   type: 'webhook',
   label: 'Webhook',
   threads: false,
+  linksUpdates: () => true,
   format: 'text',
   http: true,
   audience: 'team',

@@ -10,6 +10,7 @@ export const xKind = channelKind({
   type: 'x',
   label: 'X',
   threads: true,
+  linksUpdates: () => true,
   format: 'text',
   measure: xWeightedLength,
   unit: 'weighted characters',

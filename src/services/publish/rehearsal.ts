@@ -222,7 +222,7 @@ export function sandboxPostUrl(sandbox: string, channel: string, id: string): st
  * Channels that write files (Markdown, the status site) keep their own links.
  */
 export function linkedToSandbox(adapter: ChannelAdapter, sandbox: string, channel: ChannelConfig): ChannelAdapter {
-  if (channel.type === 'markdown' || channel.type === 'site') return adapter
+  if (channel.kind.writesFiles) return adapter
   const link = (remote: RemotePost): RemotePost => ({...remote, url: sandboxPostUrl(sandbox, channel.name, remote.id)})
   return new Proxy(adapter, {
     get(target, prop) {

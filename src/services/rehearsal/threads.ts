@@ -19,19 +19,12 @@ export interface ChannelProblem {
   message: string
 }
 
-/**
- * Channel types whose platform joins updates into one thread, as the sandbox shows it
- * (`reply_to` in docs/sandbox.md): each update replies into the thread of the one before,
- * and a split post's parts reply to each other. Facebook and Discord posts stand alone on the
- * platforms; Markdown and the status site are files, not posts.
- */
-const THREADING_TYPES = new Set(['x', 'mastodon', 'bluesky', 'email', 'webhook', 'statuspage'])
+/** A channel as the thread check needs it: its kind says whether its platform links updates. */
+export type ThreadedChannel = Pick<ChannelConfig, 'kind' | 'options'>
 
 /** Whether the channel's updates should be linked into one thread on its platform. */
-export function threadsUpdates(channel: Pick<ChannelConfig, 'type' | 'options'>): boolean {
-  // Slack threads only in bot mode (a channel ID); an incoming webhook cannot reply.
-  if (channel.type === 'slack') return typeof channel.options.channel === 'string' && channel.options.channel !== ''
-  return THREADING_TYPES.has(channel.type)
+export function threadsUpdates(channel: ThreadedChannel): boolean {
+  return channel.kind.linksUpdates?.(channel.options) ?? false
 }
 
 /**
@@ -42,7 +35,7 @@ export function threadsUpdates(channel: Pick<ChannelConfig, 'type' | 'options'>)
  */
 export function checkThreads(
   events: readonly JournalEvent[],
-  channels: ReadonlyMap<string, Pick<ChannelConfig, 'type' | 'options'>>,
+  channels: ReadonlyMap<string, ThreadedChannel>,
   all: readonly ReceivedPost[],
 ): ChannelProblem[] {
   const problems: ChannelProblem[] = []
@@ -56,7 +49,7 @@ export function checkThreads(
     }
   for (const [name, parts] of published) {
     const channel = channels.get(name)
-    if (!channel || channel.type === 'markdown' || channel.type === 'site') continue
+    if (!channel || channel.kind.writesFiles) continue
     const received = all.filter((p) => p.channel === name)
     const onSandbox = new Map(received.map((p) => [p.id, p]))
     const earlier: string[] = []

@@ -1,3 +1,5 @@
+import {optionsOf} from '../../channels/kind.js'
+import {siteKind, type SiteOptions} from '../../channels/site/kind.js'
 import {incidentPlaybook, loadIncident} from '../incident/service.js'
 import type {IncidentState} from '../incident/state.js'
 import type {IncidentStore} from '../incident/store.js'
@@ -13,22 +15,19 @@ export interface SiteChannelOptions {
   lang?: string
 }
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+/** Text the loader checked, or undefined when blank. */
+function nonBlank(value: string | undefined): string | undefined {
+  return value?.trim() || undefined
 }
 
-export function siteOptionsFromChannel(options: Record<string, unknown>): SiteChannelOptions {
-  const components = Array.isArray(options.components)
-    ? options.components.map(String)
-    : typeof options.components === 'string'
-      ? options.components.split(',')
-      : []
+/** A site channel's options (checked and typed by the loader against `siteKind`) as the site builder takes them. */
+export function siteOptionsFromChannel(options: SiteOptions): SiteChannelOptions {
   return {
-    dir: str(options.dir),
-    title: str(options.title),
-    baseUrl: normalizeBaseUrl(str(options.base_url)),
-    components: components.map((c) => c.trim()).filter(Boolean),
-    lang: str(options.locale),
+    dir: nonBlank(options.dir),
+    title: nonBlank(options.title),
+    baseUrl: normalizeBaseUrl(nonBlank(options.base_url)),
+    components: (options.components ?? []).map((c) => c.trim()).filter(Boolean),
+    lang: nonBlank(options.locale),
   }
 }
 
@@ -139,7 +138,12 @@ export async function findSiteChannel(
       const {state} = await loadIncident(store, id)
       const playbook = incidentPlaybook(state, {templatesOf: []}) // its channels only
       const channel = [...playbook.channels.values()].find((c) => c.type === 'site')
-      if (channel) return {incident: id, channel: channel.name, options: siteOptionsFromChannel(channel.options)}
+      if (channel)
+        return {
+          incident: id,
+          channel: channel.name,
+          options: siteOptionsFromChannel(optionsOf(siteKind, channel.options)),
+        }
     } catch {
       // A playbook that moved or no longer loads: try an older incident.
     }
