@@ -144,8 +144,10 @@ describe('interrupted sends', () => {
     child.stderr.on('data', (d) => (stderr += d))
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
     // Interrupt once the retried request is on the wire.
-    const deadline = Date.now() + 20_000
-    while (world.fake.requests.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+    await waitFor(() => world.fake.requests.length > before, {
+      what: 'the retried request to reach X',
+      timeoutMs: 20_000,
+    })
     child.kill('SIGINT')
     expect(await closed, stderr).toBe(130)
     expect(stderr).toContain('Interrupted: sending nothing new')
