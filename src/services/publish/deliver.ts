@@ -252,18 +252,15 @@ async function deliverChannel(
       error: message,
     }
   }
+  /** A part's result, as the journal records it: one shape for every outcome of an attempt. */
+  const journalResult = (
+    part: number,
+    result: {status: 'failed'; error: string} | {status: 'published'; remote: RemotePost; error?: string},
+  ) => journal({type: 'delivery_result', by: opts.actor, update: opts.update.update, channel, part, ...result})
   /** A failure the journal records for the part (one it may not know the fate of is left unrecorded). */
   const fail = async (part: number, error: string): Promise<DeliveryOutcome> => {
     const message = opts.redactor.text(error)
-    await journal({
-      type: 'delivery_result',
-      by: opts.actor,
-      update: opts.update.update,
-      channel,
-      part,
-      status: 'failed',
-      error: message,
-    })
+    await journalResult(part, {status: 'failed', error: message})
     return failed(message)
   }
   // Before looking for a part that may have arrived, wait at least the first backoff: a
@@ -323,12 +320,7 @@ async function deliverChannel(
           continue
         }
         if (found) {
-          await journal({
-            type: 'delivery_result',
-            by: opts.actor,
-            update: opts.update.update,
-            channel,
-            part,
+          await journalResult(part, {
             status: 'published',
             remote: found,
             error: 'found on the platform after a failed attempt',
@@ -373,15 +365,7 @@ async function deliverChannel(
             )
           if (++rateLimitWaits > 3) return fail(part, `${reason}; still limited after 3 waits`)
           opts.reporter.progress(channel, {state: 'waiting', until: de.retryAt, reason})
-          await journal({
-            type: 'delivery_result',
-            by: opts.actor,
-            update: opts.update.update,
-            channel,
-            part,
-            status: 'failed',
-            error: `${reason}; waiting ${formatWait(waitMs)}`,
-          })
+          await journalResult(part, {status: 'failed', error: `${reason}; waiting ${formatWait(waitMs)}`})
           await opts.clock.sleep(waitMs + 250, opts.signal)
           continue
         }
@@ -399,29 +383,13 @@ async function deliverChannel(
           const delay = backoff(transientFailures, mayHaveArrived)
           transientFailures++
           opts.reporter.progress(channel, {state: 'retrying', at: new Date(opts.clock.now().getTime() + delay), reason})
-          await journal({
-            type: 'delivery_result',
-            by: opts.actor,
-            update: opts.update.update,
-            channel,
-            part,
-            status: 'failed',
-            error: `${reason}; retrying in ${formatWait(delay)}`,
-          })
+          await journalResult(part, {status: 'failed', error: `${reason}; retrying in ${formatWait(delay)}`})
           await opts.clock.sleep(delay, opts.signal)
           continue
         }
         return fail(part, transientFailures > 0 ? `${reason} (after ${transientFailures + 1} attempts)` : reason)
       }
-      await journal({
-        type: 'delivery_result',
-        by: opts.actor,
-        update: opts.update.update,
-        channel,
-        part,
-        status: 'published',
-        remote,
-      })
+      await journalResult(part, {status: 'published', remote})
       remotes.push(remote)
       replyTo = remote
       break
