@@ -658,7 +658,7 @@ async function history() {
 }
 
 // ---------------------------------------------------------------------------------------
-// 6. A status site with years of history
+// 4. A status site with years of history
 // ---------------------------------------------------------------------------------------
 
 const SITE_COMPONENTS = ['Acme Voice', 'Acme Messaging', 'Website', 'Developer API']
