@@ -95,6 +95,16 @@ describe('splitIntoThread, exactly', () => {
     ])
   })
 
+  it('breaks after a CJK full stop also in a run that ends in a URL', () => {
+    // The URL runs to the end of the run (no space before it): the full stop lies before it, so
+    // breaking there never cuts the URL.
+    expect(split('東京は晴れ。大阪は雨です。名古屋https://a.co/x', 20)).toEqual([
+      '東京は晴れ。大阪は雨です。 (1/3)',
+      '名古屋 (2/3)',
+      'https://a.co/x (3/3)',
+    ])
+  })
+
   it('returns text that fits, at the limit exactly, unchanged', () => {
     expect(split('abcde', 5)).toEqual(['abcde'])
     expect(split('abcdefghijk', 9)).toEqual(['abc (1/4)', 'def (2/4)', 'ghi (3/4)', 'jk (4/4)'])
