@@ -225,6 +225,20 @@ describe('publishing again while a draft is open', () => {
     })
   })
 
+  it('reports the channels that already have the update, and only when there are some', async () => {
+    const w = await world({channels: ['x', 'y']})
+    const first = await w.request('Alice', {channels: ['x']})
+    expect(first).not.toHaveProperty('already')
+    await approveDraft(yes(first.pending!.draft), w.as('Bob'))
+    const already = [{channel: 'x', update: 1, status: 'published'}]
+    const second = await w.request('Alice')
+    expect(second.already).toEqual(already)
+    // Asked again by the same person: the open draft, still with what it left out.
+    const again = await w.request('Alice')
+    expect(again.pending?.draft).toBe(second.pending?.draft)
+    expect(again.already).toEqual(already)
+  })
+
   it('records the channels the publisher declined', async () => {
     const w = await world({channels: ['x', 'y']})
     const draft = (await w.requestAt('Alice', {channels: ['x']})).pending!.draft
