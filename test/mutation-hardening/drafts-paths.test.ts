@@ -7,7 +7,7 @@
  * what is journaled, damaged journals among incidents, and the lock's command.
  * File store, injected clock, one fake X behind every channel.
  */
-import {appendFileSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, chmodSync, copyFileSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
@@ -216,6 +216,8 @@ describe('publishing again while a draft is open', () => {
     expect(drafted.pending?.expires_at).toBe(expires)
     const events = await w.events()
     expect(events.map((e) => e.type)).toEqual(['opened', 'draft_created', 'draft_approved'])
+    // Every line written is an event (a line that is not one is skipped when read, with a warning).
+    expect((await w.store.read(w.id)).warnings).toEqual([])
     expect(events[1]).toMatchObject({
       at: '2026-11-25T00:10:10.000Z',
       expires_at: expires,
@@ -318,17 +320,28 @@ describe('a draft rendered again when it is approved', () => {
     })
   })
 
-  it('refuses, recording nothing, posts that no longer pass the checks', async () => {
-    const w = await world()
+  it('names every earlier approval that lapsed', async () => {
+    const w = await world({required: 3})
     const draft = (await w.request('Alice')).pending!.draft
-    w.editPlaybook('We are investigating problems', 'We are investigating problems on 10.0.0.5')
+    await approveDraft(yes(draft), w.as('Bob'))
+    w.editPlaybook(/We are investigating/g, 'We investigate')
+    const carol = await approveDraft(yes(draft), w.as('Carol'))
+    expect(carol.view.revised).toBe(
+      'the posts changed since Alice, Bob approved (facts edited or playbook changed), so earlier approvals no longer count',
+    )
+  })
+
+  it('refuses, recording nothing, posts that no longer pass the checks', async () => {
+    const w = await world({channels: ['x', 'y']})
+    const draft = (await w.request('Alice')).pending!.draft
+    w.editPlaybook(/We are investigating problems/g, 'We are investigating problems on 10.0.0.5')
     const before = (await w.events()).length
     await expect(approveDraft(yes(draft), w.as('Bob'))).rejects.toMatchObject({
       code: 'preflight_failed',
       message: expect.stringMatching(
         // The channel named once, as the preflight names it.
         new RegExp(
-          `^draft ${draft} no longer renders into posts that can be published: x: policy rule "private-ip": "10.0.0.5" `,
+          `^draft ${draft} no longer renders into posts that can be published: x: policy rule "private-ip": "10.0.0.5" .*; y: policy rule "private-ip": `,
         ),
       ),
       suggestions: ['Publish the phase again with other facts: `candor publish --phase investigating`'],
@@ -389,6 +402,7 @@ describe('what approving and sending journal and say', () => {
     const draft = (await w.request('Alice')).pending!.draft
     await approveDraft(yes(draft, {publish: false}), w.as('Bob'))
     expect(await w.types()).toEqual(['opened', 'draft_created', 'draft_approved', 'draft_approved'])
+    expect((await w.store.read(w.id)).warnings).toEqual([])
     const actions: string[] = []
     const sent = await approveDraft(
       {draft, interactive: true, confirm: async (_v, action) => Boolean(actions.push(action))},
@@ -470,6 +484,8 @@ describe('what approving and sending journal and say', () => {
     w.clock.advance(2 * MIN)
     await w.request('Bob') // finds it expired, and journals that
     expect((await w.events()).find((e) => e.type === 'draft_expired')).toMatchObject({draft})
+    await w.request('Bob') // once: a draft already expired is not expired again
+    expect((await w.events()).filter((e) => e.type === 'draft_expired')).toHaveLength(1)
     w.clock.set(T0 + 30_000) // a machine whose clock is behind
     await expect(approveDraft(yes(draft), w.as('Carol'))).rejects.toMatchObject({code: 'draft_expired'})
     expect((await w.events()).filter((e) => e.type === 'draft_expired')).toHaveLength(1)
@@ -511,5 +527,15 @@ describe('drafts among damaged journals', () => {
     await expect(listDrafts(w.store, {incident: 'zz-broken', now: w.clock.now()})).rejects.toMatchObject({
       code: 'journal_damaged',
     })
+  })
+
+  it('a journal anyone could have written is not passed over: finding and listing refuse it', async () => {
+    const w = await world()
+    const draft = (await w.request('Alice')).pending!.draft
+    const open = path.join(w.dir, 'state', 'incidents', 'zz-open.jsonl')
+    copyFileSync(path.join(w.dir, 'state', 'incidents', `${w.id}.jsonl`), open)
+    chmodSync(open, 0o666)
+    await expect(findDraftIncident(w.store, draft)).rejects.toMatchObject({code: 'state_not_private'})
+    await expect(listDrafts(w.store, {now: w.clock.now()})).rejects.toMatchObject({code: 'state_not_private'})
   })
 })
