@@ -108,7 +108,8 @@ function renderFor(
   return {
     nextUpdateDue: rendered.nextUpdateDue,
     posts: rendered.posts.map(toRecord),
-    errors: rendered.posts.flatMap((p) => p.errors.map((e) => `${p.channel}: ${e}`)),
+    // Each error already names its channel ("x: policy rule …"), as the preflight shows it.
+    errors: rendered.posts.flatMap((p) => p.errors),
   }
 }
 
