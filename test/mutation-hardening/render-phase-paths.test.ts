@@ -170,6 +170,17 @@ describe('enforcePolicy', () => {
   })
 })
 
+describe('enforcePolicy: the language', () => {
+  it("checks in the language asked for, else the channel's ('null' is a German word)", () => {
+    const p = playbook()
+    const german = {...channel(p, 'x'), options: {locale: 'de'}}
+    expect(enforcePolicy(p, channel(p, 'x'), ['ab null Uhr'], {}).violations).toHaveLength(1)
+    expect(enforcePolicy(p, channel(p, 'x'), ['ab null Uhr'], {}, [], {locale: 'de'}).violations).toEqual([])
+    expect(enforcePolicy(p, german, ['ab null Uhr'], {}).violations).toEqual([])
+    expect(enforcePolicy(p, german, ['ab null Uhr'], {}, [], {locale: 'en'}).violations).toHaveLength(1)
+  })
+})
+
 describe('findPhase', () => {
   it('asks for --phase, naming the phases, when none is named', () => {
     const p = playbook()
@@ -530,6 +541,14 @@ describe('renderPost', () => {
       'chat (Discord): the post is 2012 characters, over the limit of 2000; shorten the template or the facts',
       expect.stringMatching(/^chat: policy rule "private-ip": "10.0.0.1"/),
     ])
+  })
+
+  it('trims the HTML part as it trims the text', () => {
+    const p = playbook()
+    const spec = findPhase(p, 'investigating').posts.find((x) => x.channel === 'mail')!
+    const mail = renderPost(p, spec, {service: 'S'}, base, {template: {text: '\n  {{service}} down\n\n'} as never})
+    expect(mail.parts[0].text).toBe('S down')
+    expect(mail.html).toBe('<p>S down</p>')
   })
 
   it('runs the policy on the title, subject and link as well as the text', () => {

@@ -179,6 +179,30 @@ describe('analyzeTemplate: issues', () => {
   })
 })
 
+describe('analyzeTemplate: calls that only look like helpers', () => {
+  it('takes only a plain one-word name as a helper, and checks literal booleans as values', () => {
+    useTemplateCache(() => null)
+    const helpers = '(helpers: time, since, relative, list, plural, default, if, unless, each, with, lookup)'
+    expect(messages('{{time.zone t}}')).toEqual([`unknown helper "time.zone" ${helpers}`])
+    expect(messages('{{@time t}}')).toEqual([`unknown helper "@time" ${helpers}`])
+    expect(messages('{{"text" x}}')).toEqual([`unknown helper "text" ${helpers}`])
+    expect(messages('{{time t format=true}}')).toEqual([
+      '"time": unknown format "true" (use time, date, datetime, iso)',
+    ])
+  })
+
+  it('places a syntax error past line 9 on its line, and never gives the caret drawing as the message', () => {
+    useTemplateCache(() => null)
+    const [late] = analyzeTemplate(`${'line\n'.repeat(11)}x {{/if}}`).issues
+    expect(late).toEqual({message: "template syntax error: Expecting 'EOF', got 'OPEN_ENDBLOCK'", line: 12, col: 1})
+    for (const source of ['{{!-- x', 'a fairly long line of text before it {{!-- x']) {
+      const [issue] = analyzeTemplate(source).issues
+      expect(issue.message, source).toMatch(/^template syntax error: \S/)
+      expect(issue.message, source).not.toMatch(/\^$|\n|: \.\.\./)
+    }
+  })
+})
+
 describe('analyzeTemplate: unescaped outputs', () => {
   it('lists {{{x}}} and {{& x}} as written, with their place, a multi-line one cut short', () => {
     useTemplateCache(() => null)
