@@ -195,10 +195,12 @@ describe('analyzeTemplate: calls that only look like helpers', () => {
     useTemplateCache(() => null)
     const [late] = analyzeTemplate(`${'line\n'.repeat(11)}x {{/if}}`).issues
     expect(late).toEqual({message: "template syntax error: Expecting 'EOF', got 'OPEN_ENDBLOCK'", line: 12, col: 1})
+    // A lexical error: Handlebars quotes the source after its message; say what is wrong instead.
     for (const source of ['{{!-- x', 'a fairly long line of text before it {{!-- x']) {
       const [issue] = analyzeTemplate(source).issues
-      expect(issue.message, source).toMatch(/^template syntax error: \S/)
-      expect(issue.message, source).not.toMatch(/\^$|\n|: \.\.\./)
+      expect(issue.message, source).toBe(
+        'template syntax error: unrecognized text (an unclosed {{!-- comment, or a stray {{?)',
+      )
     }
   })
 })

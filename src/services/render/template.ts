@@ -257,7 +257,10 @@ function parseErrorIssue(error: unknown): TemplateIssue {
   const message = String(e.message ?? error)
   const line = e.hash?.loc?.first_line ?? e.lineNumber ?? Number(/on line (\d+)/.exec(message)?.[1] ?? 1)
   const col = (e.hash?.loc?.first_column ?? e.column ?? 0) + 1
-  // Jison's message spans several lines (a caret drawing); keep the gist on one line.
+  // Jison's message spans several lines (a caret drawing); keep the gist on one line. A parse
+  // error ends with what was expected; a lexical one says it first, then quotes the source.
+  if (message.startsWith('Lexical error'))
+    return {message: 'template syntax error: unrecognized text (an unclosed {{!-- comment, or a stray {{?)', line, col}
   const gist =
     message
       .split('\n')
