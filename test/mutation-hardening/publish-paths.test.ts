@@ -12,9 +12,11 @@ import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {startFakeMastodon, type FakeMastodon} from '../../src/infrastructure/sandbox/fakes/mastodon-api.js'
+import {startFakeSlack, type FakeSlack} from '../../src/infrastructure/sandbox/fakes/slack-api.js'
 import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {openIncident} from '../../src/services/incident/service.js'
-import {publishUpdate, type PublishDeps} from '../../src/services/publish/publish.js'
+import type {RenderedPostRecord} from '../../src/services/incident/events.js'
+import {publishUpdate, retryFailed, type PublishDeps} from '../../src/services/publish/publish.js'
 import {tempDir, writePlaybook} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 
@@ -140,5 +142,162 @@ describe('the limits of a Mastodon instance', () => {
         ),
       ),
     ])
+  })
+})
+
+const TEXT = 'Acme is down.'
+
+/**
+ * An incident on X and Slack (incoming webhook) whose journal the test writes: `post(update, channels)`
+ * records an approved (or not) update, `result` and `attempt` what happened to each part.
+ */
+async function retryIncident() {
+  const dir = tempDir()
+  const x: FakeX = await startFakeX({credentials: X_CREDENTIALS})
+  const slack: FakeSlack = await startFakeSlack({botToken: 'xoxb-1111-2222-SecretBotToken'})
+  closers.push(
+    () => x.close(),
+    () => slack.close(),
+  )
+  const {playbook} = writePlaybook(`name: incident
+facts:
+  service: { required: true }
+channels:
+  x: { type: x, api_url: "${x.url}" }
+  chat: { type: slack }
+phases:
+  investigating:
+    posts:
+      x: { text: "{{service}} is down." }
+      chat: { text: "{{service}} is down." }
+`)
+  const store = new FileIncidentStore(path.join(dir, 'state'))
+  const deps: PublishDeps = {
+    store,
+    actor: 'alice',
+    env: {...xEnv('X'), CANDOR_CHAT_WEBHOOK_URL: slack.webhookUrl},
+    reporter: {progress() {}},
+    backoffMs: 5,
+    timeoutMs: 2000,
+  }
+  const {id} = await openIncident(store, {playbook, facts: {service: 'Acme'}, actor: 'alice'})
+  const post = async (update: number, channels: string[], approved = true) => {
+    const posts = channels.map(
+      (channel): RenderedPostRecord => ({
+        channel,
+        type: channel === 'chat' ? 'slack' : 'x',
+        parts: [{text: TEXT, length: TEXT.length, limit: 280}],
+      }),
+    )
+    await store.append(id, {type: 'rendered', by: 'alice', update, phase: 'investigating', posts})
+    if (approved) await store.append(id, {type: 'approved', by: 'alice', update, channels, declined: []})
+  }
+  const result = (update: number, channel: string, status: 'published' | 'failed', remote?: string) =>
+    store.append(id, {
+      type: 'delivery_result',
+      by: 'alice',
+      update,
+      channel,
+      part: 1,
+      status,
+      ...(remote ? {remote: {id: remote}} : {error: 'timed out'}),
+    })
+  const slackPosts = () => slack.requests.filter((r) => r.method === 'POST').length
+  return {id, playbook, store, deps, x, slack, post, result, slackPosts}
+}
+
+describe('what retry picks up', () => {
+  it('an approved update never sent (Candor stopped before sending) is sent; one never approved is not', async () => {
+    const w = await retryIncident()
+    await w.post(1, ['chat'])
+    await w.post(2, ['x'], false)
+    const retried = await retryFailed({incident: w.id}, w.deps)
+    expect(retried.updates).toEqual([
+      {
+        update: 1,
+        phase: 'investigating',
+        deliveries: [expect.objectContaining({channel: 'chat', status: 'published'})],
+      },
+    ])
+    expect(w.slackPosts()).toBe(1)
+    expect(w.x.tweets).toHaveLength(0)
+  })
+
+  it('lists only the updates with something to retry, and leaves out channels the playbook no longer has', async () => {
+    const w = await retryIncident()
+    await w.post(1, ['x', 'chat', 'pager'])
+    await w.result(1, 'x', 'published', 'tweet-1')
+    await w.result(1, 'chat', 'failed')
+    await w.post(2, ['x'])
+    await w.result(2, 'x', 'published', 'tweet-2')
+    const retried = await retryFailed({incident: w.id, channels: []}, w.deps)
+    expect(retried.updates.map((u) => [u.update, u.deliveries.map((d) => [d.channel, d.status])])).toEqual([
+      [1, [['chat', 'published']]],
+    ])
+  })
+
+  it('nothing to retry: nothing sent, no credentials needed', async () => {
+    const w = await retryIncident()
+    await w.post(1, ['x'])
+    await w.result(1, 'x', 'published', 'tweet-1')
+    expect(await retryFailed({incident: w.id}, {...w.deps, env: {}})).toEqual({
+      incident: w.id,
+      updates: [],
+      resolved: [],
+      warnings: [],
+    })
+  })
+
+  it('a part that failed without a clear answer is looked for first: found on the platform, not sent again', async () => {
+    const w = await retryIncident()
+    // The post did reach X (the answer was lost): X shows it on the account's timeline.
+    await openIncident(w.store, {playbook: w.playbook, facts: {service: 'Acme'}, actor: 'alice', id: 'inc-other'})
+    await publishUpdate(
+      {incident: 'inc-other', phase: 'investigating', facts: {}, yes: true, interactive: false, channels: ['x']},
+      w.deps,
+    )
+    expect(w.x.tweets.map((t) => t.text)).toEqual([TEXT])
+    await w.post(1, ['x'])
+    await w.result(1, 'x', 'failed')
+    const retried = await retryFailed({incident: w.id}, w.deps)
+    expect(w.x.tweets).toHaveLength(1)
+    expect(retried.updates[0].deliveries).toEqual([
+      expect.objectContaining({channel: 'x', status: 'published', ids: [w.x.tweets[0].id]}),
+    ])
+  })
+
+  it('missing credentials: names them and says what to do', async () => {
+    const w = await retryIncident()
+    await w.post(1, ['chat'])
+    await expect(retryFailed({incident: w.id}, {...w.deps, env: xEnv('X')})).rejects.toMatchObject({
+      code: 'credentials_missing',
+      message: 'nothing was retried: missing credentials: set CANDOR_CHAT_WEBHOOK_URL',
+      suggestions: ['Set the variables (in the environment or .env), then run retry again'],
+    })
+  })
+
+  it('checks it still holds the incident before sending: a lost lock sends nothing', async () => {
+    const w = await retryIncident()
+    await w.post(1, ['chat'])
+    const lost = new Error('the lock of the incident was lost')
+    // The file store's lock cannot be lost; a store whose lock says it was (as PostgreSQL's can).
+    const store = new Proxy(w.store, {
+      get(target, name) {
+        if (name === 'lock')
+          return async (...args: Parameters<typeof target.lock>) => {
+            const lock = await target.lock(...args)
+            return {
+              release: () => lock.release(),
+              ensureHeld: async () => {
+                throw lost
+              },
+            }
+          }
+        const value = Reflect.get(target, name)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    await expect(retryFailed({incident: w.id}, {...w.deps, store})).rejects.toBe(lost)
+    expect(w.slackPosts()).toBe(0)
   })
 })
