@@ -18,6 +18,7 @@ import {openIncident} from '../../src/services/incident/service.js'
 import type {RenderedPostRecord} from '../../src/services/incident/events.js'
 import {publishUpdate, retryFailed, type PublishDeps} from '../../src/services/publish/publish.js'
 import {tempDir, writePlaybook} from '../helpers/cli.js'
+import {Barrier} from '../helpers/wait.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 
 const closers: Array<() => Promise<void>> = []
@@ -299,5 +300,22 @@ describe('what retry picks up', () => {
     })
     await expect(retryFailed({incident: w.id}, {...w.deps, store})).rejects.toBe(lost)
     expect(w.slackPosts()).toBe(0)
+  })
+})
+
+describe('the fan-out of a retry', () => {
+  it('has every channel of an update in flight at once', async () => {
+    const w = await retryIncident()
+    // Approved, never sent: both channels are retried.
+    await w.post(1, ['x', 'chat'])
+    const barrier = new Barrier(['x', 'chat'], {what: 'a post on both channels', timeoutMs: 5000})
+    w.x.inFlight.hold((r) => (r.method === 'POST' ? barrier.arrive('x') : undefined))
+    w.slack.inFlight.hold((r) => (r.method === 'POST' ? barrier.arrive('chat') : undefined))
+    const retried = await retryFailed({incident: w.id}, w.deps)
+    barrier.assertMet()
+    expect(retried.updates[0].deliveries.map((d) => [d.channel, d.status])).toEqual([
+      ['x', 'published'],
+      ['chat', 'published'],
+    ])
   })
 })

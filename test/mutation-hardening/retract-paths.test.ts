@@ -19,6 +19,7 @@ import {publishUpdate, type PublishDeps} from '../../src/services/publish/publis
 import {retractUpdate} from '../../src/services/publish/retract.js'
 import {writePlaybook} from '../helpers/cli.js'
 import {threadWorld, type ThreadWorld} from '../helpers/thread-world.js'
+import {Barrier} from '../helpers/wait.js'
 import {xEnv} from '../helpers/x-incident.js'
 
 const closers: Array<() => Promise<void>> = []
@@ -299,5 +300,26 @@ phases:
     expect(page(voice)).toContain('Investigating Acme Voice.')
     expect(page(voice)).not.toContain('Found the cause')
     expect(page(mail)).toContain('Investigating Acme Mail.')
+  })
+})
+
+describe('the fan-out of a retract', () => {
+  it('has a deletion in flight on every channel at once', async () => {
+    const w: ThreadWorld = await threadWorld()
+    closers.push(() => w.close())
+    await w.publish('investigating')
+    const barrier = new Barrier(['bluesky', 'slack'], {what: 'a deletion on both channels', timeoutMs: 5000})
+    // Bluesky signs in (a POST) before it deletes: either request is the channel's arrival.
+    w.bluesky.inFlight.hold((r) => (r.method === 'POST' ? barrier.arrive('bluesky') : undefined))
+    w.slack.inFlight.hold((r) => (r.path.endsWith('chat.delete') ? barrier.arrive('slack') : undefined))
+    const result = await retractUpdate(
+      {incident: w.id, update: 1},
+      {store: w.deps.store, actor: 'alice', env: w.deps.env},
+    )
+    barrier.assertMet()
+    expect(result.retractions.map((r) => [r.channel, r.status])).toEqual([
+      ['bluesky', 'deleted'],
+      ['slack', 'deleted'],
+    ])
   })
 })
