@@ -182,12 +182,12 @@ phases:
     timeoutMs: 2000,
   }
   const {id} = await openIncident(store, {playbook, facts: {service: 'Acme'}, actor: 'alice'})
-  const post = async (update: number, channels: string[], approved = true) => {
+  const post = async (update: number, channels: string[], approved = true, text = TEXT) => {
     const posts = channels.map(
       (channel): RenderedPostRecord => ({
         channel,
         type: channel === 'chat' ? 'slack' : 'x',
-        parts: [{text: TEXT, length: TEXT.length, limit: 280}],
+        parts: [{text, length: text.length, limit: 280}],
       }),
     )
     await store.append(id, {type: 'rendered', by: 'alice', update, phase: 'investigating', posts})
@@ -203,8 +203,18 @@ phases:
       status,
       ...(remote ? {remote: {id: remote}} : {error: 'timed out'}),
     })
+  /** Another incident publishes on X, one update per service named (each replying to the one before): its tweets. */
+  const elsewhere = async (...services: string[]) => {
+    const other = await openIncident(store, {playbook, facts: {service: services[0]}, actor: 'alice'})
+    for (const service of services)
+      await publishUpdate(
+        {incident: other.id, phase: 'investigating', facts: {service}, yes: true, interactive: false, channels: ['x']},
+        deps,
+      )
+    return x.tweets.slice(-services.length)
+  }
   const slackPosts = () => slack.requests.filter((r) => r.method === 'POST').length
-  return {id, playbook, store, deps, x, slack, post, result, slackPosts}
+  return {id, playbook, store, deps, x, slack, post, result, elsewhere, slackPosts}
 }
 
 describe('what retry picks up', () => {
@@ -252,11 +262,7 @@ describe('what retry picks up', () => {
   it('a part that failed without a clear answer is looked for first: found on the platform, not sent again', async () => {
     const w = await retryIncident()
     // The post did reach X (the answer was lost): X shows it on the account's timeline.
-    await openIncident(w.store, {playbook: w.playbook, facts: {service: 'Acme'}, actor: 'alice', id: 'inc-other'})
-    await publishUpdate(
-      {incident: 'inc-other', phase: 'investigating', facts: {}, yes: true, interactive: false, channels: ['x']},
-      w.deps,
-    )
+    await w.elsewhere('Acme')
     expect(w.x.tweets.map((t) => t.text)).toEqual([TEXT])
     await w.post(1, ['x'])
     await w.result(1, 'x', 'failed')
