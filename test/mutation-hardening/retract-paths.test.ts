@@ -20,6 +20,7 @@ import {retractUpdate} from '../../src/services/publish/retract.js'
 import {writePlaybook} from '../helpers/cli.js'
 import {threadWorld, type ThreadWorld} from '../helpers/thread-world.js'
 import {Barrier} from '../helpers/wait.js'
+import {restoreHooks, startSandboxInfo, withHook, type SandboxInfoServer} from '../rehearsal/sandbox-world.js'
 import {xEnv} from '../helpers/x-incident.js'
 
 const closers: Array<() => Promise<void>> = []
@@ -321,5 +322,52 @@ describe('the fan-out of a retract', () => {
       ['bluesky', 'deleted'],
       ['slack', 'deleted'],
     ])
+  })
+})
+
+describe('retract in a rehearsal', () => {
+  it("rebuilds the rehearsal's own status site, which keeps the rehearsal's other updates", async () => {
+    const info: SandboxInfoServer = await startSandboxInfo()
+    closers.push(async () => {
+      restoreHooks()
+      await info.close()
+    })
+    withHook('site', (t) => ({env: {}, options: {dir: t.dir}}))
+    const {dir, playbook} = writePlaybook('')
+    writeFileSync(
+      playbook,
+      `name: status
+facts:
+  service: {}
+channels:
+  site: { type: site, dir: "${path.join(dir, 'public')}" }
+phases:
+  investigating:
+    posts:
+      site: { text: "We are looking at {{service}}." }
+  identified:
+    posts:
+      site: { text: "We found what broke {{service}}." }
+`,
+    )
+    const stateDir = path.join(dir, 'state')
+    const store = new FileIncidentStore(stateDir)
+    const deps: PublishDeps = {store, actor: 'dana', env: {}, reporter: {progress() {}}}
+    await openIncident(store, {
+      playbook,
+      id: 'drill',
+      facts: {service: 'Voice'},
+      actor: 'dana',
+      rehearsal: {sandbox: info.url},
+    })
+    for (const phase of ['investigating', 'identified'])
+      await publishUpdate({incident: 'drill', phase, facts: {}, yes: true, interactive: false}, deps)
+    const page = path.join(stateDir, 'sandbox', 'drill', 'site', 'incidents', 'drill.html')
+    expect(readFileSync(page, 'utf8')).toContain('We found what broke Voice.')
+
+    const result = await retractUpdate({incident: 'drill', update: 2}, {store, actor: 'dana', env: {}})
+    expect(result.retractions.map((r) => [r.channel, r.status])).toEqual([['site', 'deleted']])
+    expect(existsSync(page) ? readFileSync(page, 'utf8') : 'no page').toContain('We are looking at Voice.')
+    expect(readFileSync(page, 'utf8')).not.toContain('We found what broke Voice.')
   })
 })
