@@ -6,7 +6,7 @@
  * update, policy overrides journaled, and which deliveries retry picks up.
  * Fake X and Mastodon servers, the file store; the journal is written by hand where retry needs it.
  */
-import {appendFileSync} from 'node:fs'
+import {appendFileSync, writeFileSync} from 'node:fs'
 import {randomUUID} from 'node:crypto'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -323,5 +323,46 @@ describe('the fan-out of a retry', () => {
       ['x', 'published'],
       ['chat', 'published'],
     ])
+  })
+})
+
+describe('the templates a publish checks', () => {
+  /** A playbook on a Markdown blog whose `resolved` post is `resolved`; the incident opened while it was fine. */
+  async function blogIncident() {
+    const {dir, playbook} = writePlaybook('')
+    const yaml = (resolved: string) => `name: incident
+facts:
+  service: { required: true }
+channels:
+  blog: { type: markdown, dir: "${path.join(dir, 'blog')}" }
+phases:
+  investigating:
+    posts:
+      blog: { text: "{{service}} is down." }
+  resolved:
+    posts:
+      blog: { text: "${resolved}" }
+`
+    writeFileSync(playbook, yaml('{{service}} works again.'))
+    const store = new FileIncidentStore(path.join(dir, 'state'))
+    const {id} = await openIncident(store, {playbook, facts: {service: 'Acme'}, actor: 'alice'})
+    const deps: PublishDeps = {store, actor: 'alice', env: {}, reporter: {progress() {}}}
+    const publish = (phase?: string) =>
+      publishUpdate({incident: id, ...(phase && {phase}), facts: {}, yes: true, interactive: false}, deps)
+    return {playbook, yaml, publish}
+  }
+
+  it("only the phase's own: a broken template in another phase does not stop it; its own is refused where it is", async () => {
+    const w = await blogIncident()
+    writeFileSync(w.playbook, w.yaml('{{nosuch}} works again.'))
+    expect((await w.publish('investigating')).deliveries.map((d) => d.status)).toEqual(['published'])
+    await expect(w.publish('resolved')).rejects.toMatchObject({
+      code: 'playbook_invalid',
+      message: expect.stringMatching(/incident\.yaml:\d+:\d+: post "resolved\.blog": uses fact "nosuch"/),
+    })
+    await expect(w.publish()).rejects.toMatchObject({
+      code: 'phase_missing',
+      message: 'missing --phase; phases of incident: investigating, resolved',
+    })
   })
 })
