@@ -366,3 +366,45 @@ phases:
     })
   })
 })
+
+describe('a policy rule overridden for one update (--allow)', () => {
+  it('lets the post out and journals who overrode which rule and what it let through; none given, none journaled', async () => {
+    const {dir, playbook} = writePlaybook('')
+    writeFileSync(
+      playbook,
+      `name: incident
+facts:
+  service: { required: true }
+channels:
+  blog: { type: markdown, dir: "${path.join(dir, 'blog')}" }
+phases:
+  investigating:
+    posts:
+      blog: { text: "{{service}} is down." }
+`,
+    )
+    const store = new FileIncidentStore(path.join(dir, 'state'))
+    const deps: PublishDeps = {store, actor: 'alice', env: {}, reporter: {progress() {}}}
+    const {id} = await openIncident(store, {playbook, facts: {service: 'Host 10.1.2.3'}, actor: 'alice'})
+    const publish = (allow: string[]) =>
+      publishUpdate({incident: id, phase: 'investigating', facts: {}, yes: true, interactive: false, allow}, deps)
+    await expect(publish([])).rejects.toMatchObject({message: expect.stringContaining('10.1.2.3')})
+    const result = await publish(['private-ip'])
+    expect(result.deliveries.map((d) => d.status)).toEqual(['published'])
+    const overrides = (await store.read(id)).events.filter((e) => e.type === 'policy_override')
+    expect(overrides).toEqual([
+      expect.objectContaining({
+        by: 'alice',
+        update: 1,
+        rules: ['private-ip'],
+        hits: [{channel: 'blog', rule: 'private-ip', match: '10.1.2.3'}],
+      }),
+    ])
+    // A post that breaks no rule, published without --allow: no override journaled.
+    await publishUpdate(
+      {incident: id, phase: 'investigating', facts: {service: 'Acme'}, yes: true, interactive: false},
+      deps,
+    )
+    expect((await store.read(id)).events.filter((e) => e.type === 'policy_override')).toHaveLength(1)
+  })
+})
