@@ -144,6 +144,22 @@ describe('the limits of a Mastodon instance', () => {
       ),
     ])
   })
+
+  it('an instance that cannot be asked now: the limit it gave before, and when, to the minute', async () => {
+    const w = await mastodonIncident()
+    const publish = (text: string) =>
+      publishUpdate({incident: w.id, phase: 'investigating', facts: {text}, yes: true, interactive: false}, w.deps)
+    await publish('Acme is down.')
+    w.fake.fail({status: 503}, 1, {method: 'GET', path: '/api/v2/instance'})
+    const result = await publish('Acme is still down.')
+    expect(result.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^mastodon: could not read ${w.instance.replace(/\./g, '\\.')}'s limits \\(.*503.*\\); using the limit of 500 it gave at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`,
+        ),
+      ),
+    ])
+  })
 })
 
 const TEXT = 'Acme is down.'
