@@ -6,7 +6,7 @@
  * update, policy overrides journaled, and which deliveries retry picks up.
  * Fake X and Mastodon servers, the file store; the journal is written by hand where retry needs it.
  */
-import {appendFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, readFileSync, writeFileSync} from 'node:fs'
 import {randomUUID} from 'node:crypto'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -422,5 +422,36 @@ phases:
       deps,
     )
     expect((await store.read(id)).events.filter((e) => e.type === 'policy_override')).toHaveLength(1)
+  })
+})
+
+describe('retry on a channel that drops repeats', () => {
+  it('a status site part whose fate is unknown is sent again without asking anyone: rebuilding twice is harmless', async () => {
+    const {dir, playbook} = writePlaybook('')
+    const site = path.join(dir, 'site')
+    writeFileSync(
+      playbook,
+      `name: incident
+facts:
+  service: { required: true }
+channels:
+  status: { type: site, dir: "${site}" }
+phases:
+  investigating:
+    posts:
+      status: { text: "{{service}} is down." }
+`,
+    )
+    const store = new FileIncidentStore(path.join(dir, 'state'))
+    const deps: PublishDeps = {store, actor: 'alice', env: {}, reporter: {progress() {}}}
+    const {id} = await openIncident(store, {playbook, facts: {service: 'Acme'}, actor: 'alice'})
+    const post: RenderedPostRecord = {channel: 'status', type: 'site', parts: [{text: TEXT, length: 13, limit: null}]}
+    await store.append(id, {type: 'rendered', by: 'alice', update: 1, phase: 'investigating', posts: [post]})
+    await store.append(id, {type: 'approved', by: 'alice', update: 1, channels: ['status'], declined: []})
+    await store.append(id, {type: 'delivery_attempt', by: 'alice', update: 1, channel: 'status', part: 1, attempt: 1})
+    const retried = await retryFailed({incident: id}, deps)
+    expect(retried.resolved).toEqual([{update: 1, channel: 'status', part: 1, how: 'idempotent'}])
+    expect(retried.updates[0].deliveries.map((d) => [d.channel, d.status])).toEqual([['status', 'published']])
+    expect(readFileSync(path.join(site, 'incidents', `${id}.html`), 'utf8')).toContain('Acme is down.')
   })
 })
