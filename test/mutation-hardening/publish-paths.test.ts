@@ -1,10 +1,12 @@
 /**
- * publishUpdate and retryFailed (services/publish/publish.ts) on the paths the publish tests
- * leave to the CLI or do not reach, written from the mutants that survived them: a dry run
- * (no lock, no journal, no network; what it would refuse), the instance limits read before a
- * publish when the instance cannot be asked, a publish whose every channel already has the
- * update, policy overrides journaled, and which deliveries retry picks up.
- * Fake X and Mastodon servers, the file store; the journal is written by hand where retry needs it.
+ * publishUpdate and retryFailed (services/publish/publish.ts) on the paths the in-process publish
+ * tests leave to the CLI tests (which run dist/, never a mutant) or do not reach: a dry run (no
+ * lock, no journal, no network; what it would refuse), the instance limits read before a publish
+ * when the instance cannot be asked, which phase's templates are checked, --allow journaled, which
+ * deliveries retry picks up (and that it sends them all at once, after checking it still holds the
+ * incident), a failed part looked for before it is sent again, a channel that drops repeats.
+ * Fake X, Slack and Mastodon servers, Markdown and status-site folders, the file store; the journal
+ * is written by hand where retry needs it.
  */
 import {appendFileSync, readFileSync, writeFileSync} from 'node:fs'
 import {randomUUID} from 'node:crypto'
