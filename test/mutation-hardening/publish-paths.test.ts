@@ -205,7 +205,8 @@ phases:
       (channel): RenderedPostRecord => ({
         channel,
         type: channel === 'chat' ? 'slack' : 'x',
-        parts: [{text, length: text.length, limit: 280}],
+        // Each channel its own text, so a part sent from another channel's post shows.
+        parts: [{text: channel === 'chat' ? `Chat: ${text}` : text, length: text.length, limit: 280}],
       }),
     )
     await store.append(id, {type: 'rendered', by: 'alice', update, phase: 'investigating', posts})
@@ -263,6 +264,9 @@ describe('what retry picks up', () => {
     expect(retried.updates.map((u) => [u.update, u.deliveries.map((d) => [d.channel, d.status])])).toEqual([
       [1, [['chat', 'published']]],
     ])
+    expect(w.slack.requests.filter((r) => r.method === 'POST').map((r) => JSON.stringify(r.body))).toEqual([
+      expect.stringContaining(`Chat: ${TEXT}`),
+    ])
   })
 
   it('nothing to retry: nothing sent, no credentials needed', async () => {
@@ -285,6 +289,8 @@ describe('what retry picks up', () => {
     await w.post(1, ['x'])
     await w.result(1, 'x', 'failed')
     const retried = await retryFailed({incident: w.id}, w.deps)
+    // A failed part is no unknown one: looked for by the delivery, not settled first.
+    expect(retried.resolved).toEqual([])
     expect(w.x.tweets).toHaveLength(1)
     expect(retried.updates[0].deliveries).toEqual([
       expect.objectContaining({channel: 'x', status: 'published', ids: [w.x.tweets[0].id]}),
@@ -293,12 +299,49 @@ describe('what retry picks up', () => {
 
   it('missing credentials: names them and says what to do', async () => {
     const w = await retryIncident()
-    await w.post(1, ['chat'])
-    await expect(retryFailed({incident: w.id}, {...w.deps, env: xEnv('X')})).rejects.toMatchObject({
+    await w.post(1, ['x', 'chat'])
+    await expect(retryFailed({incident: w.id}, {...w.deps, env: {}})).rejects.toMatchObject({
       code: 'credentials_missing',
-      message: 'nothing was retried: missing credentials: set CANDOR_CHAT_WEBHOOK_URL',
+      message:
+        'nothing was retried: missing credentials: set CANDOR_X_APP_KEY, CANDOR_X_APP_SECRET, CANDOR_X_ACCESS_TOKEN, CANDOR_X_ACCESS_SECRET, CANDOR_CHAT_WEBHOOK_URL',
       suggestions: ['Set the variables (in the environment or .env), then run retry again'],
     })
+  })
+
+  it('takes the lock as `retry`: a command waiting for the incident is told who is retrying', async () => {
+    const w = await retryIncident()
+    await w.post(1, ['chat'])
+    await w.store.append(w.id, {type: 'delivery_attempt', by: 'alice', update: 1, channel: 'chat', part: 1, attempt: 1})
+    let answer!: (a: 'sent' | 'lost') => void
+    let asking!: () => void
+    const atQuestion = new Promise<void>((resolve) => (asking = resolve))
+    const retrying = retryFailed(
+      {
+        incident: w.id,
+        ask: () => {
+          asking()
+          return new Promise((resolve) => (answer = resolve))
+        },
+      },
+      w.deps,
+    )
+    // Retry holds the lock while it asks about the unknown part.
+    await atQuestion
+    const owners: unknown[] = []
+    const waiting = retryFailed(
+      {incident: w.id, assume: 'sent'},
+      {
+        ...w.deps,
+        actor: 'bob',
+        onLockWait: (owner) => {
+          owners.push(owner)
+          answer('sent')
+        },
+      },
+    )
+    expect((await retrying).resolved).toEqual([{update: 1, channel: 'chat', part: 1, how: 'assumed-sent'}])
+    expect((await waiting).updates).toEqual([])
+    expect(owners).toEqual([expect.objectContaining({command: 'retry', by: 'alice'})])
   })
 
   it('checks it still holds the incident before sending: a lost lock sends nothing', async () => {
@@ -409,6 +452,9 @@ phases:
     await expect(publish([])).rejects.toMatchObject({message: expect.stringContaining('10.1.2.3')})
     const result = await publish(['private-ip'])
     expect(result.deliveries.map((d) => d.status)).toEqual(['published'])
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/^blog: policy rule "private-ip" overridden with --allow: /),
+    ])
     const overrides = (await store.read(id)).events.filter((e) => e.type === 'policy_override')
     expect(overrides).toEqual([
       expect.objectContaining({
