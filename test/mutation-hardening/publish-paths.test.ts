@@ -16,10 +16,11 @@ import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {startFakeMastodon, type FakeMastodon} from '../../src/infrastructure/sandbox/fakes/mastodon-api.js'
 import {startFakeSlack, type FakeSlack} from '../../src/infrastructure/sandbox/fakes/slack-api.js'
 import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
-import {openIncident} from '../../src/services/incident/service.js'
-import type {RenderedPostRecord} from '../../src/services/incident/events.js'
+import {loadIncident, openIncident} from '../../src/services/incident/service.js'
+import type {NewEvent, RenderedPostRecord} from '../../src/services/incident/events.js'
 import {publishUpdate, retryFailed, type PublishDeps} from '../../src/services/publish/publish.js'
 import {tempDir, writePlaybook} from '../helpers/cli.js'
+import {threadWorld, type ThreadWorld} from '../helpers/thread-world.js'
 import {Barrier} from '../helpers/wait.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 
@@ -501,5 +502,34 @@ phases:
     expect(retried.resolved).toEqual([{update: 1, channel: 'status', part: 1, how: 'idempotent'}])
     expect(retried.updates[0].deliveries.map((d) => [d.channel, d.status])).toEqual([['status', 'published']])
     expect(readFileSync(path.join(site, 'incidents', `${id}.html`), 'utf8')).toContain('Acme is down.')
+  })
+})
+
+describe('retry settling an unknown part by looking it up', () => {
+  it('Bluesky by the record key journaled with the attempt, Slack in the incident thread: found, not sent twice', async () => {
+    const w: ThreadWorld = await threadWorld()
+    closers.push(() => w.close())
+    await w.publish('investigating')
+    // Update 2 reaches both platforms, but neither answer comes back (and no retry is allowed to look).
+    w.bluesky.fail({kind: 'lose-answer'}, 1, {nsid: 'com.atproto.repo.createRecord'})
+    w.slack.fail({kind: 'lose-answer'}, 1, {method: 'POST', path: '/api/chat.postMessage'})
+    const sent = await publishUpdate(
+      {incident: w.id, phase: 'identified', facts: {}, yes: true, interactive: false},
+      {...w.deps, retries: 0},
+    )
+    expect(sent.deliveries.map((d) => d.status)).toEqual(['failed', 'failed'])
+    expect([w.bluesky.posts.length, w.slack.messages.length]).toEqual([2, 2])
+    // Then Candor stopped while sending each again: an attempt with no result makes the part unknown.
+    const {state} = await loadIncident(w.deps.store, w.id)
+    for (const channel of ['bluesky', 'slack']) {
+      const last = state.events.findLast((e) => e.type === 'delivery_attempt' && e.channel === channel)!
+      await w.deps.store.append(w.id, {...(last as NewEvent & {type: 'delivery_attempt'}), attempt: 9})
+    }
+    const retried = await retryFailed({incident: w.id}, w.deps)
+    expect(retried.resolved).toEqual([
+      {update: 2, channel: 'bluesky', part: 1, how: 'found'},
+      {update: 2, channel: 'slack', part: 1, how: 'found'},
+    ])
+    expect([w.bluesky.posts.length, w.slack.messages.length]).toEqual([2, 2])
   })
 })
