@@ -522,8 +522,9 @@ describe('retry settling an unknown part by looking it up', () => {
     // Then Candor stopped while sending each again: an attempt with no result makes the part unknown.
     const {state} = await loadIncident(w.deps.store, w.id)
     for (const channel of ['bluesky', 'slack']) {
-      const last = state.events.findLast((e) => e.type === 'delivery_attempt' && e.channel === channel)!
-      await w.deps.store.append(w.id, {...(last as NewEvent & {type: 'delivery_attempt'}), attempt: 9})
+      const attempts = state.events.flatMap((e) => (e.type === 'delivery_attempt' && e.channel === channel ? [e] : []))
+      const {seq, at, ...last} = attempts.at(-1)!
+      await w.deps.store.append(w.id, {...last, attempt: last.attempt + 1} as NewEvent)
     }
     const retried = await retryFailed({incident: w.id}, w.deps)
     expect(retried.resolved).toEqual([
