@@ -124,6 +124,68 @@ phases:
   return {id, fake, instance, deps, instanceReads}
 }
 
+describe('a publish holding the lock', () => {
+  it('waits for the command holding the incident, and gives up saying who it is', async () => {
+    const w = await xIncident()
+    const held = await w.store.lock(w.id, {timeoutMs: 1000, command: 'retract', by: 'bob'})
+    try {
+      await expect(
+        publishUpdate(
+          {incident: w.id, phase: 'investigating', facts: {}, yes: true, interactive: false},
+          {...w.deps, lockTimeoutMs: 50},
+        ),
+      ).rejects.toMatchObject({
+        code: 'incident_locked',
+        message: expect.stringContaining('bob is running `candor retract`'),
+      })
+      expect(w.requests()).toBe(0)
+    } finally {
+      await held.release()
+    }
+  })
+
+  it('takes the lock as `publish`: a command waiting for the incident is told who is publishing', async () => {
+    const w = await xIncident()
+    let decide!: () => void
+    let asking!: () => void
+    const atApproval = new Promise<void>((resolve) => (asking = resolve))
+    const publishing = publishUpdate(
+      {
+        incident: w.id,
+        phase: 'investigating',
+        facts: {},
+        interactive: true,
+        approver: {
+          approve: () => {
+            asking()
+            return new Promise((resolve) => (decide = () => resolve({action: 'abort'})))
+          },
+        },
+      },
+      w.deps,
+    )
+    // The publish holds the lock while the person decides.
+    await atApproval
+    const owners: unknown[] = []
+    const other = retryFailed(
+      {incident: w.id},
+      {
+        ...w.deps,
+        actor: 'bob',
+        onLockWait: (owner) => {
+          owners.push(owner)
+          decide()
+        },
+      },
+    )
+    expect((await other).updates).toEqual([])
+    // Had retry not waited, the person still has to answer.
+    decide()
+    await expect(publishing).rejects.toMatchObject({code: 'aborted'})
+    expect(owners).toEqual([expect.objectContaining({command: 'publish', by: 'alice'})])
+  })
+})
+
 describe('the limits of a Mastodon instance', () => {
   it('a dry run does not ask the instance', async () => {
     const w = await mastodonIncident()
@@ -238,6 +300,14 @@ phases:
 }
 
 describe('what retry picks up', () => {
+  it('a part never sent is sent without looking for it first', async () => {
+    const w = await retryIncident()
+    await w.post(1, ['x'])
+    const retried = await retryFailed({incident: w.id}, w.deps)
+    expect(retried.updates[0].deliveries.map((d) => [d.channel, d.status])).toEqual([['x', 'published']])
+    expect(w.x.requests.map((r) => `${r.method} ${r.path.replace(/\d+/g, ':id')}`)).toEqual(['POST /:id/tweets'])
+  })
+
   it('an approved update never sent (Candor stopped before sending) is sent; one never approved is not', async () => {
     const w = await retryIncident()
     await w.post(1, ['chat'])
