@@ -9,7 +9,7 @@
 import {describe, expect, it} from 'vitest'
 import type {ChannelKind} from '../../src/channels/kind.js'
 import {xKind} from '../../src/channels/x/kind.js'
-import {CandorError, ExitCode} from '../../src/domain/errors.js'
+import {ExitCode} from '../../src/domain/errors.js'
 import {resolveFacts} from '../../src/domain/playbook/facts.js'
 import type {ChannelConfig, Playbook} from '../../src/domain/playbook/model.js'
 import {loadPlaybook} from '../../src/services/playbook/load.js'
@@ -29,6 +29,7 @@ import {
 } from '../../src/services/render/render-phase.js'
 import type {PlatformLimits} from '../../src/services/render/platform-limits.js'
 import {writePlaybook} from '../helpers/cli.js'
+import {catchCandorError} from '../helpers/candor-error.js'
 
 const NOW = new Date('2026-12-05T10:00:00Z')
 
@@ -84,16 +85,6 @@ phases:
 `)
 }
 
-function catchError(fn: () => unknown): CandorError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(CandorError)
-    return error as CandorError
-  }
-  throw new Error('expected an error')
-}
-
 const channel = (p: Playbook, name: string): ChannelConfig => p.channels.get(name)!
 /** A channel of a kind made for the test (a kind the registry does not have). */
 const custom = (kind: Partial<ChannelKind>, options: Record<string, unknown> = {}): ChannelConfig => ({
@@ -117,13 +108,13 @@ describe('checkAllowedRules', () => {
   })
 
   it('refuses unknown names, in the singular and the plural, listing the rules', () => {
-    const one = catchError(() => checkAllowedRules(['secret', 'nope']))
+    const one = catchCandorError(() => checkAllowedRules(['secret', 'nope']))
     expect(one.message).toBe('unknown policy rule "nope"')
     expect(one.code).toBe('unknown_policy_rule')
     expect(one.suggestions).toEqual([
       'Policy rules: private-ip, internal-host, secret, render-leftover, forbid, placeholder',
     ])
-    expect(catchError(() => checkAllowedRules(['a', 'credential'])).message).toBe(
+    expect(catchCandorError(() => checkAllowedRules(['a', 'credential'])).message).toBe(
       'unknown policy rules "a", "credential"',
     )
   })
@@ -184,18 +175,18 @@ describe('enforcePolicy: the language', () => {
 describe('findPhase', () => {
   it('asks for --phase, naming the phases, when none is named', () => {
     const p = playbook()
-    const e = catchError(() => findPhase(p, undefined))
+    const e = catchCandorError(() => findPhase(p, undefined))
     expect(e.message).toBe('missing --phase; phases of paths: investigating, monitoring, resolved')
     expect(e.code).toBe('phase_missing')
     expect(e.exit).toBe(ExitCode.Usage)
     expect(e.suggestions).toEqual(['Pass --phase investigating'])
-    const none = catchError(() => findPhase({...p, phases: []}, undefined))
+    const none = catchCandorError(() => findPhase({...p, phases: []}, undefined))
     expect(none.message).toBe('missing --phase; phases of paths: ')
     expect(none.suggestions).toEqual(['Pass --phase PHASE'])
   })
 
   it('names an unknown phase, with the closest one and all of them', () => {
-    const e = catchError(() => findPhase(playbook(), 'monitorin'))
+    const e = catchCandorError(() => findPhase(playbook(), 'monitorin'))
     expect(e.message).toBe('playbook "paths" has no phase "monitorin"')
     expect(e.code).toBe('unknown_phase')
     expect(e.suggestions).toEqual(['Did you mean "monitoring"?', 'Phases: investigating, monitoring, resolved'])
@@ -215,11 +206,11 @@ describe('selectPosts', () => {
   it('names channels the playbook lacks, else the ones the phase does not post to', () => {
     const p = playbook()
     const phase = findPhase(p, 'monitoring')
-    const missing = catchError(() => selectPosts(p, phase, ['x', 'chta', 'nope', 'sky']))
+    const missing = catchCandorError(() => selectPosts(p, phase, ['x', 'chta', 'nope', 'sky']))
     expect(missing.message).toBe('no channel "chta", "nope" in playbook "paths"')
     expect(missing.code).toBe('unknown_channel')
     expect(missing.suggestions).toEqual(['Did you mean "chat"?', 'Channels in phase "monitoring": x, chat'])
-    const elsewhere = catchError(() => selectPosts(p, phase, ['sky', 'mail']))
+    const elsewhere = catchCandorError(() => selectPosts(p, phase, ['sky', 'mail']))
     expect(elsewhere.message).toBe('phase "monitoring" posts nothing to "sky", "mail"')
     expect(elsewhere.suggestions).toEqual(['Channels in phase "monitoring": x, chat'])
   })
@@ -433,15 +424,15 @@ describe('renderPhase', () => {
       ...p,
       facts: new Map([...p.facts].filter(([name]) => !names.includes(name))),
     })
-    const one = catchError(() => renderPhase(without('impact'), 'investigating', {service: 'S'}, {now: NOW}))
+    const one = catchCandorError(() => renderPhase(without('impact'), 'investigating', {service: 'S'}, {now: NOW}))
     expect(one.message).toBe('templates use undeclared fact "impact"')
     expect(one.code).toBe('undeclared_facts')
     expect(one.suggestions).toEqual([
       'Declare them under "facts:" in the playbook, or run `candor playbook validate` to see where they are used',
     ])
-    expect(catchError(() => renderPhase(without('impact', 'service'), 'investigating', {}, {now: NOW})).message).toBe(
-      'templates use undeclared facts "service", "impact"',
-    )
+    expect(
+      catchCandorError(() => renderPhase(without('impact', 'service'), 'investigating', {}, {now: NOW})).message,
+    ).toBe('templates use undeclared facts "service", "impact"')
     const monitoring = renderPhase(without('impact'), 'monitoring', {service: 'S'}, {now: NOW, channels: ['chat']})
     expect(monitoring.posts.map((post) => post.parts[0].text)).toEqual(['S'])
   })
@@ -463,7 +454,7 @@ describe('renderPhase', () => {
     expect(toot.parts[0].limit).toBe(777)
     expect(toot.limitNote).toBe('limit 777, as https://social.example said at 2026-12-05 09:07 UTC')
     expect(chat.errors).toEqual([expect.stringMatching(/^chat: policy rule "credential"/)])
-    expect(catchError(() => renderPhase(p, 'investigating', facts, {now: NOW, allow: ['nope']})).code).toBe(
+    expect(catchCandorError(() => renderPhase(p, 'investigating', facts, {now: NOW, allow: ['nope']})).code).toBe(
       'unknown_policy_rule',
     )
     const monitoring = renderPhase(p, 'monitoring', facts, {

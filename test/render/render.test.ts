@@ -1,6 +1,5 @@
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {CandorError} from '../../src/domain/errors.js'
 import {resolveFacts} from '../../src/domain/playbook/facts.js'
 import {loadPlaybook} from '../../src/services/playbook/load.js'
 import type {Playbook} from '../../src/domain/playbook/model.js'
@@ -9,6 +8,7 @@ import {renderPhase} from '../../src/services/render/render-phase.js'
 import {promisedCadence} from '../../src/domain/playbook/cadence.js'
 import {runTemplate} from '../../src/services/render/template.js'
 import {ROOT} from '../helpers/cli.js'
+import {catchCandorError} from '../helpers/candor-error.js'
 
 const NOW = new Date('2026-11-25T14:00:00Z')
 
@@ -18,25 +18,15 @@ function basic(): Playbook {
   return playbook!
 }
 
-function catchError(fn: () => unknown): CandorError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(CandorError)
-    return error as CandorError
-  }
-  throw new Error('expected an error')
-}
-
 describe('facts', () => {
   it('names every missing required fact at once and renders nothing', () => {
-    const e = catchError(() => resolveFacts(basic(), {}))
+    const e = catchCandorError(() => resolveFacts(basic(), {}))
     expect(e.code).toBe('facts_missing')
     expect(e.message).toBe('missing required facts "service", "impact"')
   })
 
   it('names unknown facts (typos) and fills defaults', () => {
-    const e = catchError(() => resolveFacts(basic(), {service: 'A', impact: 'B', servce: 'typo'}))
+    const e = catchCandorError(() => resolveFacts(basic(), {service: 'A', impact: 'B', servce: 'typo'}))
     expect(e.message).toBe('unknown fact "servce"')
     const facts = resolveFacts(basic(), {service: 'A', impact: 'B', regions: 'EU, US'})
     expect(facts).toMatchObject({
@@ -112,14 +102,14 @@ describe('renderPhase', () => {
   })
 
   it('names the phases or channels that exist when asked for one that does not', () => {
-    expect(catchError(() => renderPhase(basic(), 'fixing', facts(), {now: NOW})).suggestions).toEqual([
+    expect(catchCandorError(() => renderPhase(basic(), 'fixing', facts(), {now: NOW})).suggestions).toEqual([
       'Phases: investigating, resolved',
     ])
-    const e = catchError(() => renderPhase(basic(), 'resolved', facts(), {now: NOW, channels: ['toot']}))
+    const e = catchCandorError(() => renderPhase(basic(), 'resolved', facts(), {now: NOW, channels: ['toot']}))
     expect(e.message).toBe('phase "resolved" posts nothing to "toot"')
-    expect(catchError(() => renderPhase(basic(), 'resolved', facts(), {now: NOW, channels: ['nope']})).message).toBe(
-      'no channel "nope" in playbook "basic"',
-    )
+    expect(
+      catchCandorError(() => renderPhase(basic(), 'resolved', facts(), {now: NOW, channels: ['nope']})).message,
+    ).toBe('no channel "nope" in playbook "basic"')
   })
 
   it('uses the incident start for durations', () => {
