@@ -24,6 +24,7 @@ import {
 import {publishUpdate, type Approver, type PublishDeps} from '../../src/services/publish/publish.js'
 import {tempDir} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
+import {testClock} from '../helpers/test-clock.js'
 
 const T0 = Date.parse('2026-11-25T00:10:00Z')
 const MIN = 60_000
@@ -33,22 +34,6 @@ const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()))
 })
-
-function testClock(start: number) {
-  let now = start
-  return {
-    now: () => new Date(now),
-    sleep: async (ms: number) => {
-      now += ms
-    },
-    advance: (ms: number) => {
-      now += ms
-    },
-    set: (at: number) => {
-      now = at
-    },
-  }
-}
 
 /** An incident needing `required` approvals, posting to `channels` (every one an X account on one fake). */
 async function world(opts: {required?: number; channels?: string[]} = {}) {

@@ -28,6 +28,7 @@ import {
 import {publishUpdate, type PublishDeps} from '../../src/services/publish/publish.js'
 import {tempDir} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
+import {testClock} from '../helpers/test-clock.js'
 
 const T0 = Date.parse('2026-11-25T00:10:00Z')
 const MIN = 60_000
@@ -36,19 +37,6 @@ const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()))
 })
-
-function testClock(start: number) {
-  let now = start
-  return {
-    now: () => new Date(now),
-    sleep: async (ms: number) => {
-      now += ms
-    },
-    advance: (ms: number) => {
-      now += ms
-    },
-  }
-}
 
 /** Incidents whose playbook needs two approvals; Alice, Bob and Carol work on them. */
 async function world(opts: {required?: number} = {}) {

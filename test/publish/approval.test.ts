@@ -14,6 +14,7 @@ import {startFakeSmtp, type FakeSmtp} from '../../src/infrastructure/sandbox/fak
 import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {tempDir} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
+import {testClock} from '../helpers/test-clock.js'
 
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -157,20 +158,6 @@ describe('an edit at the approval prompt', () => {
     expect((await s.store.read(s.id)).events.map((e) => e.type)).toEqual(['opened'])
   })
 })
-
-/** A clock the test moves: the approver "takes" as long as it is told to. */
-function testClock(start: number) {
-  let now = start
-  return {
-    now: () => new Date(now),
-    sleep: async (ms: number) => {
-      now += ms
-    },
-    advance: (ms: number) => {
-      now += ms
-    },
-  }
-}
 
 describe('the moment of approval', () => {
   const T0 = Date.parse('2026-11-25T00:10:00Z')

@@ -11,6 +11,7 @@ import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-a
 import {tempDir} from '../helpers/cli.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 import {freshDatabase, PG_URL} from '../team/pg.js'
+import {testClock} from '../helpers/test-clock.js'
 
 /**
  * Two-person approval and drafts, in process and with the injected clock, on every store:
@@ -41,20 +42,6 @@ if (PG_URL) {
 
 const T0 = Date.parse('2026-11-25T00:10:00Z')
 const MIN = 60_000
-
-/** A clock the test moves. */
-function testClock(start: number) {
-  let now = start
-  return {
-    now: () => new Date(now),
-    sleep: async (ms: number) => {
-      now += ms
-    },
-    advance: (ms: number) => {
-      now += ms
-    },
-  }
-}
 
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
