@@ -9,11 +9,9 @@
  * is written by hand where retry needs it.
  */
 import {appendFileSync, readFileSync, writeFileSync} from 'node:fs'
-import {randomUUID} from 'node:crypto'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
-import {startFakeMastodon, type FakeMastodon} from '../../src/infrastructure/sandbox/fakes/mastodon-api.js'
 import {startFakeSlack, type FakeSlack} from '../../src/infrastructure/sandbox/fakes/slack-api.js'
 import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {loadIncident, openIncident} from '../../src/services/incident/service.js'
@@ -22,6 +20,7 @@ import {publishUpdate, retryFailed, type PublishDeps} from '../../src/services/p
 import {tempDir, writePlaybook} from '../helpers/cli.js'
 import {threadWorld, type ThreadWorld} from '../helpers/thread-world.js'
 import {Barrier} from '../helpers/wait.js'
+import {mastodonInstanceIncident} from '../helpers/mastodon-instance.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 
 const closers: Array<() => Promise<void>> = []
@@ -95,33 +94,10 @@ describe('a dry run', () => {
 })
 
 /** One Mastodon channel on its own instance name (the limits cache is keyed by instance). */
-async function mastodonIncident(channelOptions = '') {
-  const TOKEN = 'mastodon-token-Zx81qP0sKd'
-  const fake: FakeMastodon = await startFakeMastodon({accessToken: TOKEN, domain: 'mastodon.example'})
-  closers.push(() => fake.close())
-  const instance = `https://m-${randomUUID().slice(0, 8)}.example`
-  const {dir, playbook} = writePlaybook(`name: incident
-facts:
-  text: { required: true }
-channels:
-  mastodon: { type: mastodon, instance: "${instance}", api_url: "${fake.url}"${channelOptions} }
-phases:
-  investigating:
-    posts:
-      mastodon: { text: "{{text}}" }
-`)
-  const store = new FileIncidentStore(path.join(dir, 'state'))
-  const {id} = await openIncident(store, {playbook, facts: {text: 'Acme is down.'}, actor: 'alice'})
-  const deps: PublishDeps = {
-    store,
-    actor: 'alice',
-    env: {CANDOR_MASTODON_ACCESS_TOKEN: TOKEN},
-    reporter: {progress() {}},
-    backoffMs: 5,
-    timeoutMs: 5000,
-  }
-  const instanceReads = () => fake.requests.filter((r) => r.path === '/api/v2/instance').length
-  return {id, fake, instance, deps, instanceReads}
+async function mastodonIncident() {
+  const w = await mastodonInstanceIncident({text: 'Acme is down.'})
+  closers.push(w.close)
+  return w
 }
 
 describe('a publish holding the lock', () => {
@@ -198,10 +174,7 @@ describe('the limits of a Mastodon instance', () => {
   it('an instance never asked before that cannot be asked now: its default assumed, with a warning', async () => {
     const w = await mastodonIncident()
     w.fake.fail({status: 503}, 1, {method: 'GET', path: '/api/v2/instance'})
-    const result = await publishUpdate(
-      {incident: w.id, phase: 'investigating', facts: {}, yes: true, interactive: false},
-      w.deps,
-    )
+    const result = await w.publish('investigating')
     expect(result.deliveries.map((d) => d.status)).toEqual(['published'])
     expect(result.warnings).toEqual([
       expect.stringMatching(
@@ -214,8 +187,7 @@ describe('the limits of a Mastodon instance', () => {
 
   it('an instance that cannot be asked now: the limit it gave before, and when, to the minute', async () => {
     const w = await mastodonIncident()
-    const publish = (text: string) =>
-      publishUpdate({incident: w.id, phase: 'investigating', facts: {text}, yes: true, interactive: false}, w.deps)
+    const publish = (text: string) => w.publish('investigating', {text})
     await publish('Acme is down.')
     w.fake.fail({status: 503}, 1, {method: 'GET', path: '/api/v2/instance'})
     const result = await publish('Acme is still down.')

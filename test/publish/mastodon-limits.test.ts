@@ -1,65 +1,28 @@
-import {randomUUID} from 'node:crypto'
-import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {CHANNEL_KINDS} from '../../src/channels/registry.js'
-import {openIncident} from '../../src/services/incident/service.js'
-import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {createAdapter} from '../../src/channels/mastodon/adapter.js'
-import {publishUpdate, type PublishDeps} from '../../src/services/publish/publish.js'
 import {previewPhase} from '../../src/services/publish/preview.js'
 import {
   startFakeMastodon,
   type FakeMastodon,
   type StartFakeMastodonOptions,
 } from '../../src/infrastructure/sandbox/fakes/mastodon-api.js'
-import {writePlaybook} from '../helpers/cli.js'
+import {MASTODON_TOKEN as TOKEN, mastodonInstanceIncident} from '../helpers/mastodon-instance.js'
 
-const TOKEN = 'mastodon-token-Zx81qP0sKd'
 // ~700 characters with one long URL: over Mastodon's default 500, within 1000.
 const LONG = `${'Calls to Acme Voice fail for some customers while we work on it. '.repeat(10)}Details: https://status.acme.example/incidents/2026-11-25-acme-voice-outage-details`
 
 let fake: FakeMastodon | undefined
 afterEach(async () => fake?.close())
 
-/**
- * A playbook with one Mastodon channel on its own instance name (the limits cache is shared by
- * every test of a run, keyed by instance), pointed at a fake instance.
- */
+/** The incident of mastodonInstanceIncident, on LONG, and a preview of its identified phase. */
 async function world(fakeOptions: Partial<StartFakeMastodonOptions> = {}, channelOptions = '') {
-  fake = await startFakeMastodon({accessToken: TOKEN, domain: 'mastodon.example', ...fakeOptions})
-  const instance = `https://m-${randomUUID().slice(0, 8)}.example`
-  const {dir, playbook} = writePlaybook(
-    `name: incident
-facts:
-  text: { required: true }
-channels:
-  mastodon: { type: mastodon, instance: "${instance}", api_url: "${fake.url}"${channelOptions} }
-phases:
-  investigating:
-    posts:
-      mastodon: { text: "{{text}}" }
-  identified:
-    posts:
-      mastodon: { text: "Found it. {{text}}" }
-`,
-  )
-  const store = new FileIncidentStore(path.join(dir, 'state'))
-  const incident = await openIncident(store, {playbook, facts: {text: LONG}, actor: 'alice'})
-  const deps: PublishDeps = {
-    store,
-    actor: 'alice',
-    env: {CANDOR_MASTODON_ACCESS_TOKEN: TOKEN},
-    reporter: {progress: () => {}},
-    backoffMs: 5,
-    timeoutMs: 5000,
-  }
-  const publish = (phase: string) =>
-    publishUpdate({incident: incident.id, phase, facts: {}, yes: true, interactive: false}, deps)
-  const preview = () => previewPhase({playbook, phase: 'identified', sets: [`text=${LONG}`], env: {}}).posts[0]!
-  return {fake, instance, publish, preview}
+  const w = await mastodonInstanceIncident({text: LONG, fake: fakeOptions, channelOptions})
+  fake = w.fake
+  const preview = () =>
+    previewPhase({playbook: w.playbook, phase: 'identified', sets: [`text=${LONG}`], env: {}}).posts[0]!
+  return {...w, preview}
 }
-
-const instanceReads = (f: FakeMastodon) => f.requests.filter((r) => r.path === '/api/v2/instance').length
 
 describe('mastodon instance limits', () => {
   it('the adapter reads max_characters and characters_reserved_per_url from GET /api/v2/instance, without a token', async () => {
@@ -85,7 +48,7 @@ describe('mastodon instance limits', () => {
     const r = await w.publish('investigating')
     expect(r.deliveries[0]!.status).toBe('published')
     expect(w.fake.statuses.map((s) => s.text)).toEqual([LONG])
-    expect(instanceReads(w.fake)).toBe(1)
+    expect(w.instanceReads()).toBe(1)
   })
 
   it('publish splits by a smaller instance limit, and the instance takes every part', async () => {
@@ -100,7 +63,7 @@ describe('mastodon instance limits', () => {
     const w = await world({maxCharacters: 1000}, ', max_length: 400')
     await w.publish('investigating')
     expect(w.fake.statuses.length).toBe(2)
-    expect(instanceReads(w.fake)).toBe(0)
+    expect(w.instanceReads()).toBe(0)
     expect(w.preview().limitNote).toBe('limit 400 from max_length in the playbook')
   })
 
