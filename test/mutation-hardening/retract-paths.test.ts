@@ -245,7 +245,8 @@ describe('retract holding the lock', () => {
 })
 
 describe('retract against the platform', () => {
-  it('hands the abort signal to the platform: an aborted retract deletes nothing, and journals the failures', async () => {
+  // The signal reaching a request in flight is retract-interrupt.test.ts's ("cuts off a deletion that outlasts the grace").
+  it('deletes nothing and journals nothing once interrupted (Ctrl-C before the first deletion)', async () => {
     const w: ThreadWorld = await threadWorld()
     closers.push(() => w.close())
     await w.publish('investigating')
@@ -254,11 +255,12 @@ describe('retract against the platform', () => {
       {store: w.deps.store, actor: 'alice', env: w.deps.env, signal: AbortSignal.abort()},
     )
     expect(result.retractions.map((r) => [r.channel, r.status, r.ids])).toEqual([
-      ['bluesky', 'failed', []],
-      ['slack', 'failed', []],
+      ['bluesky', 'interrupted', []],
+      ['slack', 'interrupted', []],
     ])
     expect(w.bluesky.posts.map((p) => p.deleted ?? false)).toEqual([false])
     expect(w.slack.messages.map((m) => m.deleted ?? false)).toEqual([false])
+    expect((await w.deps.store.read(w.id)).events.filter((e) => e.type === 'retraction')).toEqual([])
   })
 
   it('the status site, rebuilt without the retracted update, still shows every other incident', async () => {
