@@ -8,7 +8,7 @@
  * Fake X, Slack and Mastodon servers, Markdown and status-site folders, the file store; the journal
  * is written by hand where retry needs it.
  */
-import {appendFileSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
@@ -20,6 +20,7 @@ import {publishUpdate, retryFailed, type PublishDeps} from '../../src/services/p
 import {tempDir, writePlaybook} from '../helpers/cli.js'
 import {threadWorld, type ThreadWorld} from '../helpers/thread-world.js'
 import {Barrier} from '../helpers/wait.js'
+import {folderChannelPlaybook} from '../helpers/folder-channel.js'
 import {mastodonInstanceIncident} from '../helpers/mastodon-instance.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
 
@@ -435,32 +436,19 @@ describe('the fan-out of a retry', () => {
 describe('the templates a publish checks', () => {
   /** A playbook on a Markdown blog whose `resolved` post is `resolved`; the incident opened while it was fine. */
   async function blogIncident() {
-    const {dir, playbook} = writePlaybook('')
-    const yaml = (resolved: string) => `name: incident
-facts:
-  service: { required: true }
-channels:
-  blog: { type: markdown, dir: "${path.join(dir, 'blog')}" }
-phases:
-  investigating:
-    posts:
-      blog: { text: "{{service}} is down." }
-  resolved:
-    posts:
-      blog: { text: "${resolved}" }
-`
-    writeFileSync(playbook, yaml('{{service}} works again.'))
-    const store = new FileIncidentStore(path.join(dir, 'state'))
+    const texts = (resolved: string) => ({investigating: '{{service}} is down.', resolved})
+    const {playbook, store, deps, write} = folderChannelPlaybook('markdown', texts('{{service}} works again.'))
     const {id} = await openIncident(store, {playbook, facts: {service: 'Acme'}, actor: 'alice'})
-    const deps: PublishDeps = {store, actor: 'alice', env: {}, reporter: {progress() {}}}
     const publish = (phase?: string) =>
       publishUpdate({incident: id, ...(phase && {phase}), facts: {}, yes: true, interactive: false}, deps)
-    return {playbook, yaml, publish}
+    /** Writes the playbook again with another text for the resolved post. */
+    const writeResolved = (resolved: string) => write(texts(resolved))
+    return {writeResolved, publish}
   }
 
   it("only the phase's own: a broken template in another phase does not stop it; its own is refused where it is", async () => {
     const w = await blogIncident()
-    writeFileSync(w.playbook, w.yaml('{{nosuch}} works again.'))
+    w.writeResolved('{{nosuch}} works again.')
     expect((await w.publish('investigating')).deliveries.map((d) => d.status)).toEqual(['published'])
     await expect(w.publish('resolved')).rejects.toMatchObject({
       code: 'playbook_invalid',
@@ -475,22 +463,7 @@ phases:
 
 describe('a policy rule overridden for one update (--allow)', () => {
   it('lets the post out and journals who overrode which rule and what it let through; none given, none journaled', async () => {
-    const {dir, playbook} = writePlaybook('')
-    writeFileSync(
-      playbook,
-      `name: incident
-facts:
-  service: { required: true }
-channels:
-  blog: { type: markdown, dir: "${path.join(dir, 'blog')}" }
-phases:
-  investigating:
-    posts:
-      blog: { text: "{{service}} is down." }
-`,
-    )
-    const store = new FileIncidentStore(path.join(dir, 'state'))
-    const deps: PublishDeps = {store, actor: 'alice', env: {}, reporter: {progress() {}}}
+    const {playbook, store, deps} = folderChannelPlaybook('markdown', {investigating: '{{service}} is down.'})
     const {id} = await openIncident(store, {playbook, facts: {service: 'Host 10.1.2.3'}, actor: 'alice'})
     const publish = (allow: string[]) =>
       publishUpdate({incident: id, phase: 'investigating', facts: {}, yes: true, interactive: false, allow}, deps)
@@ -520,23 +493,7 @@ phases:
 
 describe('retry on a channel that drops repeats', () => {
   it('a status site part whose fate is unknown is sent again without asking anyone: rebuilding twice is harmless', async () => {
-    const {dir, playbook} = writePlaybook('')
-    const site = path.join(dir, 'site')
-    writeFileSync(
-      playbook,
-      `name: incident
-facts:
-  service: { required: true }
-channels:
-  status: { type: site, dir: "${site}" }
-phases:
-  investigating:
-    posts:
-      status: { text: "{{service}} is down." }
-`,
-    )
-    const store = new FileIncidentStore(path.join(dir, 'state'))
-    const deps: PublishDeps = {store, actor: 'alice', env: {}, reporter: {progress() {}}}
+    const {playbook, folder: site, store, deps} = folderChannelPlaybook('site', {investigating: '{{service}} is down.'})
     const {id} = await openIncident(store, {playbook, facts: {service: 'Acme'}, actor: 'alice'})
     const post: RenderedPostRecord = {channel: 'status', type: 'site', parts: [{text: TEXT, length: 13, limit: null}]}
     await store.append(id, {type: 'rendered', by: 'alice', update: 1, phase: 'investigating', posts: [post]})

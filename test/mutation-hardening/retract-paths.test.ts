@@ -20,6 +20,7 @@ import {retractUpdate} from '../../src/services/publish/retract.js'
 import {writePlaybook} from '../helpers/cli.js'
 import {threadWorld, type ThreadWorld} from '../helpers/thread-world.js'
 import {Barrier} from '../helpers/wait.js'
+import {folderChannelPlaybook} from '../helpers/folder-channel.js'
 import {restoreHooks, startSandboxInfo, withHook, type SandboxInfoServer} from '../rehearsal/sandbox-world.js'
 import {xEnv} from '../helpers/x-incident.js'
 
@@ -264,26 +265,12 @@ describe('retract against the platform', () => {
   })
 
   it('the status site, rebuilt without the retracted update, still shows every other incident', async () => {
-    const {dir, playbook} = writePlaybook('')
-    const site = path.join(dir, 'site')
-    writeFileSync(
-      playbook,
-      `name: incident
-facts:
-  service: { required: true }
-channels:
-  status: { type: site, dir: "${site}" }
-phases:
-  investigating:
-    posts:
-      status: { text: "Investigating {{service}}." }
-  identified:
-    posts:
-      status: { text: "Found the cause of the {{service}} problems." }
-`,
-    )
-    const store = new FileIncidentStore(path.join(dir, 'state'))
-    const deps: PublishDeps = {store, actor: 'alice', env: {}, reporter: {progress() {}}, backoffMs: 5}
+    const world = folderChannelPlaybook('site', {
+      investigating: 'Investigating {{service}}.',
+      identified: 'Found the cause of the {{service}} problems.',
+    })
+    const {playbook, folder: site, store} = world
+    const deps: PublishDeps = {...world.deps, backoffMs: 5}
     const open = async (service: string) => (await openIncident(store, {playbook, facts: {service}, actor: 'alice'})).id
     const publish = (incident: string, phase: string) =>
       publishUpdate({incident, phase, facts: {}, yes: true, interactive: false}, deps)
