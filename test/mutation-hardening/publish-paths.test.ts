@@ -12,14 +12,14 @@ import {appendFileSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
-import {startFakeSlack, type FakeSlack} from '../../src/infrastructure/sandbox/fakes/slack-api.js'
 import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {loadIncident, openIncident} from '../../src/services/incident/service.js'
 import type {NewEvent, RenderedPostRecord} from '../../src/services/incident/events.js'
 import {publishUpdate, retryFailed, type PublishDeps} from '../../src/services/publish/publish.js'
-import {tempDir, writePlaybook} from '../helpers/cli.js'
+import {tempDir} from '../helpers/cli.js'
 import {threadWorld, type ThreadWorld} from '../helpers/thread-world.js'
 import {Barrier} from '../helpers/wait.js'
+import {xAndChatWorld} from '../helpers/x-and-chat.js'
 import {folderChannelPlaybook} from '../helpers/folder-channel.js'
 import {mastodonInstanceIncident} from '../helpers/mastodon-instance.js'
 import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
@@ -209,34 +209,9 @@ const TEXT = 'Acme is down.'
  * records an approved (or not) update, `result` and `attempt` what happened to each part.
  */
 async function retryIncident() {
-  const dir = tempDir()
-  const x: FakeX = await startFakeX({credentials: X_CREDENTIALS})
-  const slack: FakeSlack = await startFakeSlack({botToken: 'xoxb-1111-2222-SecretBotToken'})
-  closers.push(
-    () => x.close(),
-    () => slack.close(),
-  )
-  const {playbook} = writePlaybook(`name: incident
-facts:
-  service: { required: true }
-channels:
-  x: { type: x, api_url: "${x.url}" }
-  chat: { type: slack }
-phases:
-  investigating:
-    posts:
-      x: { text: "{{service}} is down." }
-      chat: { text: "{{service}} is down." }
-`)
-  const store = new FileIncidentStore(path.join(dir, 'state'))
-  const deps: PublishDeps = {
-    store,
-    actor: 'alice',
-    env: {...xEnv('X'), CANDOR_CHAT_WEBHOOK_URL: slack.webhookUrl},
-    reporter: {progress() {}},
-    backoffMs: 5,
-    timeoutMs: 2000,
-  }
+  const world = await xAndChatWorld()
+  closers.push(world.close)
+  const {playbook, x, slack, store, deps} = world
   const {id} = await openIncident(store, {playbook, facts: {service: 'Acme'}, actor: 'alice'})
   const post = async (update: number, channels: string[], approved = true, text = TEXT) => {
     const posts = channels.map(

@@ -5,17 +5,12 @@
  * drops repeats, otherwise as the person says (--assume-sent, --assume-lost, or asked), and
  * refused when no one can say. Fake X and Slack servers; the journal is written by hand.
  */
-import {writeFileSync} from 'node:fs'
-import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
-import {startFakeSlack, type FakeSlack} from '../../src/infrastructure/sandbox/fakes/slack-api.js'
-import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import type {NewEvent, RenderedPostRecord} from '../../src/services/incident/events.js'
 import {openIncident} from '../../src/services/incident/service.js'
-import {publishUpdate, retryFailed, type PublishDeps} from '../../src/services/publish/publish.js'
-import {tempDir} from '../helpers/cli.js'
-import {X_CREDENTIALS, xEnv} from '../helpers/x-incident.js'
+import {publishUpdate, retryFailed} from '../../src/services/publish/publish.js'
+import {xAndChatWorld} from '../helpers/x-and-chat.js'
+import {xEnv} from '../helpers/x-incident.js'
 
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -25,38 +20,9 @@ afterEach(async () => {
 const TEXT = 'Acme is down.'
 
 async function world() {
-  const dir = tempDir()
-  const x: FakeX = await startFakeX({credentials: X_CREDENTIALS})
-  const slack: FakeSlack = await startFakeSlack({botToken: 'xoxb-1111-2222-SecretBotToken'})
-  closers.push(
-    () => x.close(),
-    () => slack.close(),
-  )
-  const file = path.join(dir, 'incident.yaml')
-  writeFileSync(
-    file,
-    `name: incident
-facts:
-  service: { required: true }
-channels:
-  x: { type: x, api_url: "${x.url}" }
-  chat: { type: slack }
-phases:
-  investigating:
-    posts:
-      x: { text: "{{service}} is down." }
-      chat: { text: "{{service}} is down." }
-`,
-  )
-  const store = new FileIncidentStore(path.join(dir, 'state'))
-  const deps: PublishDeps = {
-    store,
-    actor: 'alice',
-    env: {...xEnv('X'), CANDOR_CHAT_WEBHOOK_URL: slack.webhookUrl},
-    reporter: {progress() {}},
-    backoffMs: 5,
-    timeoutMs: 2000,
-  }
+  const w = await xAndChatWorld()
+  closers.push(w.close)
+  const {dir, playbook: file, x, slack, store, deps} = w
   /** An incident whose update 1 was being sent to `channels` when Candor stopped: attempts, no results. */
   const interrupted = async (id: string, channels = ['x', 'chat']) => {
     await openIncident(store, {playbook: file, facts: {service: 'Acme'}, actor: 'alice', id})
