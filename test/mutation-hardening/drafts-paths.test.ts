@@ -7,12 +7,9 @@
  * what is journaled, damaged journals among incidents, and the lock's command.
  * File store, injected clock, one fake X behind every channel.
  */
-import {appendFileSync, chmodSync, copyFileSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, copyFileSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
-import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
-import {openIncident} from '../../src/services/incident/service.js'
 import {
   approveDraft,
   DEFAULT_DRAFT_TTL_MS,
@@ -21,10 +18,8 @@ import {
   publishDraft,
   type DraftView,
 } from '../../src/services/publish/drafts.js'
-import {publishUpdate, type Approver, type PublishDeps} from '../../src/services/publish/publish.js'
-import {tempDir} from '../helpers/cli.js'
-import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
-import {testClock} from '../helpers/test-clock.js'
+import {publishUpdate, type Approver} from '../../src/services/publish/publish.js'
+import {approvalWorld} from '../helpers/approval-world.js'
 
 const T0 = Date.parse('2026-11-25T00:10:00Z')
 const MIN = 60_000
@@ -37,35 +32,9 @@ afterEach(async () => {
 
 /** An incident needing `required` approvals, posting to `channels` (every one an X account on one fake). */
 async function world(opts: {required?: number; channels?: string[]} = {}) {
-  const dir = tempDir()
-  const x: FakeX = await startFakeX({credentials: X_CREDENTIALS})
-  closers.push(() => x.close())
-  const channels = opts.channels ?? ['x']
-  const playbook = writeXPlaybook(dir, Object.fromEntries(channels.map((c) => [c, x])))
-  appendFileSync(playbook, `approval: { required: ${opts.required ?? 2} }\n`)
-  const env = Object.assign({}, ...channels.map((c) => xEnv(c.toUpperCase()))) as Record<string, string>
-  const store = new FileIncidentStore(path.join(dir, 'state'))
-  const clock = testClock(T0)
-  const open = (id: string) =>
-    openIncident(store, {
-      playbook,
-      facts: {service: 'Acme Voice', impact: 'Calls fail'},
-      actor: 'Alice',
-      id,
-      now: clock.now(),
-    })
-  const {id} = await open('voice-1')
-  const as = (actor: string): PublishDeps => ({
-    store,
-    actor,
-    env,
-    reporter: {progress() {}},
-    clock,
-    backoffMs: 5,
-    timeoutMs: 5000,
-  })
-  const request = (actor: string, extra: Record<string, unknown> = {}, incident = id) =>
-    publishUpdate({incident, phase: 'investigating', facts: {}, yes: true, interactive: false, ...extra}, as(actor))
+  const w = await approvalWorld({start: T0, ...opts})
+  closers.push(w.close)
+  const {id, as, events, playbook} = w
   /** Publishes as a person at the prompt: `edit` replaces the X post's text, `channels` chooses among the posts. */
   const requestAt = (actor: string, decide: {edit?: string; channels?: string[]; extra?: Record<string, unknown>}) => {
     const approver: Approver = {
@@ -82,11 +51,10 @@ async function world(opts: {required?: number; channels?: string[]} = {}) {
       as(actor),
     )
   }
-  const events = async (incident = id) => (await store.read(incident)).events
   const types = async () => (await events()).map((e) => e.type)
   const editPlaybook = (from: string | RegExp, to: string) =>
     writeFileSync(playbook, readFileSync(playbook, 'utf8').replace(from, to))
-  return {dir, x, store, id, clock, as, request, requestAt, events, types, open, playbook, editPlaybook}
+  return {...w, requestAt, types, editPlaybook}
 }
 
 const yes = (draft: string, extra: Record<string, unknown> = {}) => ({draft, yes: true, interactive: false, ...extra})

@@ -4,13 +4,9 @@
  * thing again meets an open draft; drafts replaced, expired, listed across incidents; the
  * hashes and names approvals rest on. File store, injected clock, a fake X.
  */
-import {appendFileSync, readFileSync, writeFileSync} from 'node:fs'
-import path from 'node:path'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
-import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
-import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import type {RenderedPostRecord} from '../../src/services/incident/events.js'
-import {openIncident} from '../../src/services/incident/service.js'
 import type {DraftState} from '../../src/services/incident/state.js'
 import {
   approveDraft,
@@ -25,10 +21,7 @@ import {
   sourceHash,
   type DraftView,
 } from '../../src/services/publish/drafts.js'
-import {publishUpdate, type PublishDeps} from '../../src/services/publish/publish.js'
-import {tempDir} from '../helpers/cli.js'
-import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
-import {testClock} from '../helpers/test-clock.js'
+import {approvalWorld} from '../helpers/approval-world.js'
 
 const T0 = Date.parse('2026-11-25T00:10:00Z')
 const MIN = 60_000
@@ -38,37 +31,11 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()))
 })
 
-/** Incidents whose playbook needs two approvals; Alice, Bob and Carol work on them. */
+/** Incidents whose playbook needs two approvals (unless told otherwise); Alice, Bob and Carol work on them. */
 async function world(opts: {required?: number} = {}) {
-  const dir = tempDir()
-  const x: FakeX = await startFakeX({credentials: X_CREDENTIALS})
-  closers.push(() => x.close())
-  const playbook = writeXPlaybook(dir, {x})
-  appendFileSync(playbook, `approval: { required: ${opts.required ?? 2} }\n`)
-  const store = new FileIncidentStore(path.join(dir, 'state'))
-  const clock = testClock(T0)
-  const open = (id: string) =>
-    openIncident(store, {
-      playbook,
-      facts: {service: 'Acme Voice', impact: 'Calls fail'},
-      actor: 'Alice',
-      id,
-      now: clock.now(),
-    })
-  const {id} = await open('voice-1')
-  const as = (actor: string, env: Record<string, string> = xEnv()): PublishDeps => ({
-    store,
-    actor,
-    env,
-    reporter: {progress() {}},
-    clock,
-    backoffMs: 5,
-    timeoutMs: 5000,
-  })
-  const request = (actor: string, extra: Record<string, unknown> = {}, incident = id) =>
-    publishUpdate({incident, phase: 'investigating', facts: {}, yes: true, interactive: false, ...extra}, as(actor))
-  const events = async (incident = id) => (await store.read(incident)).events
-  return {x, store, id, clock, as, request, events, open, playbook}
+  const w = await approvalWorld({start: T0, ...opts})
+  closers.push(w.close)
+  return w
 }
 
 describe('approving a draft: what it refuses', () => {
