@@ -4,42 +4,18 @@
  * journaled; one that does not settle within the grace is journaled as failed, saying it may or
  * may not be gone; running retract again finishes the job.
  */
-import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
-import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
-import {openIncident} from '../../src/services/incident/service.js'
-import {publishUpdate} from '../../src/services/publish/publish.js'
+import type {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
+import type {FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {retractUpdate} from '../../src/services/publish/retract.js'
-import {tempDir} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'
-import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
+import {xEnv} from '../helpers/x-incident.js'
+import {threadOfThree} from '../helpers/x-thread.js'
 
 const fakes: FakeX[] = []
 afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.close()))
 })
-
-/** An incident whose first update went out on X as a thread of three parts. */
-async function threadOfThree() {
-  const dir = tempDir()
-  const fake = await startFakeX({credentials: X_CREDENTIALS})
-  fakes.push(fake)
-  const store = new FileIncidentStore(path.join(dir, 'state'))
-  const incident = await openIncident(store, {
-    playbook: writeXPlaybook(dir, {x: fake}),
-    facts: {service: 'Acme Voice', impact: 'Calls fail'},
-    actor: 'alice',
-  })
-  const impact = Array.from({length: 85}, (_, i) => `word${i}`).join(' ')
-  await publishUpdate(
-    {incident: incident.id, phase: 'investigating', facts: {impact}, yes: true, interactive: false},
-    {store, actor: 'alice', env: xEnv('X'), reporter: {progress() {}}, backoffMs: 5, timeoutMs: 2000},
-  )
-  const ids = fake.tweets.map((t) => t.id)
-  expect(ids).toHaveLength(3)
-  return {fake, store, id: incident.id, ids}
-}
 
 const deleteRequests = (fake: FakeX) => fake.requests.filter((r) => r.method === 'DELETE')
 const journaled = async (store: FileIncidentStore, id: string) =>
@@ -47,7 +23,7 @@ const journaled = async (store: FileIncidentStore, id: string) =>
 
 describe('Ctrl-C during retract', () => {
   it('lets the deletion in flight settle and be journaled, deletes nothing new, and a second run finishes', async () => {
-    const s = await threadOfThree()
+    const s = await threadOfThree(fakes)
     s.fake.latencyMs = 300
     const ctrlC = new AbortController()
     const retracting = retractUpdate(
@@ -76,7 +52,7 @@ describe('Ctrl-C during retract', () => {
   })
 
   it('cuts off a deletion that outlasts the grace and journals it as failed, saying it may or may not be gone', async () => {
-    const s = await threadOfThree()
+    const s = await threadOfThree(fakes)
     s.fake.fail({kind: 'hang'}, 1, {method: 'DELETE', path: '/2/tweets/:id'})
     const ctrlC = new AbortController()
     const retracting = retractUpdate(
@@ -93,7 +69,7 @@ describe('Ctrl-C during retract', () => {
   })
 
   it('deletes nothing when interrupted before it starts', async () => {
-    const s = await threadOfThree()
+    const s = await threadOfThree(fakes)
     const ctrlC = new AbortController()
     ctrlC.abort()
     const result = await retractUpdate(
