@@ -1,6 +1,6 @@
 /**
- * An incident on one X account (writeXPlaybook's playbook, against a fake) whose first update
- * went out as a thread of three parts, published in-process: for tests of retracting a thread.
+ * Incidents on one X account (writeXPlaybook's playbook, against a fake), opened and published
+ * in-process: for tests of retract, most of all retracting a thread.
  */
 import path from 'node:path'
 import {expect} from 'vitest'
@@ -15,10 +15,11 @@ import {X_CREDENTIALS, writeXPlaybook, xEnv} from './x-incident.js'
 export const THREE_PART_IMPACT = Array.from({length: 85}, (_, i) => `word${i}`).join(' ')
 
 /**
- * The fake (added to `fakes` as soon as it starts, for the test to close), the store, the
- * incident and the ids of the thread's three tweets, in order.
+ * An incident on one X account (writeXPlaybook's playbook, against a fake), opened by alice:
+ * the fake (added to `fakes` as soon as it starts, for the test to close), the store, the
+ * incident and publish deps with the account's credentials.
  */
-export async function threadOfThree(fakes: FakeX[]) {
+export async function openXIncident(fakes: FakeX[]) {
   const dir = tempDir()
   const fake = await startFakeX({credentials: X_CREDENTIALS})
   fakes.push(fake)
@@ -28,12 +29,19 @@ export async function threadOfThree(fakes: FakeX[]) {
     facts: {service: 'Acme Voice', impact: 'Calls fail'},
     actor: 'alice',
   })
+  const deps = {store, actor: 'alice', env: xEnv('X'), reporter: {progress() {}}, backoffMs: 5, timeoutMs: 2000}
+  return {fake, store, id: incident.id, deps}
+}
+
+/** openXIncident, its first update out as a thread of three parts: and the ids of the three tweets, in order. */
+export async function threadOfThree(fakes: FakeX[]) {
+  const {fake, store, id, deps} = await openXIncident(fakes)
   const published = await publishUpdate(
-    {incident: incident.id, phase: 'investigating', facts: {impact: THREE_PART_IMPACT}, yes: true, interactive: false},
-    {store, actor: 'alice', env: xEnv('X'), reporter: {progress() {}}, backoffMs: 5, timeoutMs: 2000},
+    {incident: id, phase: 'investigating', facts: {impact: THREE_PART_IMPACT}, yes: true, interactive: false},
+    deps,
   )
   expect(published.deliveries[0].status).toBe('published')
   const ids = fake.tweets.map((t) => t.id)
   expect(ids).toHaveLength(3)
-  return {fake, store, id: incident.id, ids}
+  return {fake, store, id, ids}
 }

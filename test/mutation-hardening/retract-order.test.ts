@@ -3,16 +3,12 @@
  * dangling head (services/publish/retract.ts): a test that fails when the order is reversed,
  * and one that fails when a failed deletion does not stop the rest.
  */
-import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {openIncident} from '../../src/services/incident/service.js'
-import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
 import {publishUpdate} from '../../src/services/publish/publish.js'
 import {retractUpdate} from '../../src/services/publish/retract.js'
-import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
-import {tempDir} from '../helpers/cli.js'
-import {X_CREDENTIALS, writeXPlaybook, xEnv} from '../helpers/x-incident.js'
-import {threadOfThree} from '../helpers/x-thread.js'
+import type {FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
+import {xEnv} from '../helpers/x-incident.js'
+import {openXIncident, threadOfThree} from '../helpers/x-thread.js'
 
 const fakes: FakeX[] = []
 afterEach(async () => {
@@ -56,19 +52,10 @@ describe('retracting a thread', () => {
 
 describe('retract: what it refuses and what it warns about', () => {
   async function twoUpdates() {
-    const dir = tempDir()
-    const fake = await startFakeX({credentials: X_CREDENTIALS})
-    fakes.push(fake)
-    const store = new FileIncidentStore(path.join(dir, 'state'))
-    const incident = await openIncident(store, {
-      playbook: writeXPlaybook(dir, {x: fake}),
-      facts: {service: 'Acme Voice', impact: 'Calls fail'},
-      actor: 'alice',
-    })
-    const deps = {store, actor: 'alice', env: xEnv('X'), reporter: {progress() {}}, backoffMs: 5, timeoutMs: 2000}
-    await publishUpdate({incident: incident.id, phase: 'investigating', facts: {}, yes: true, interactive: false}, deps)
-    await publishUpdate({incident: incident.id, phase: 'identified', facts: {}, yes: true, interactive: false}, deps)
-    return {fake, store, id: incident.id, deps: {store, actor: 'alice', env: xEnv('X')}}
+    const {fake, store, id, deps} = await openXIncident(fakes)
+    await publishUpdate({incident: id, phase: 'investigating', facts: {}, yes: true, interactive: false}, deps)
+    await publishUpdate({incident: id, phase: 'identified', facts: {}, yes: true, interactive: false}, deps)
+    return {fake, store, id, deps: {store, actor: 'alice', env: xEnv('X')}}
   }
 
   it('names the updates and channels there are when asked for others, and deletes nothing unconfirmed', async () => {
