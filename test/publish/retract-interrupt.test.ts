@@ -68,6 +68,21 @@ describe('Ctrl-C during retract', () => {
     expect(await journaled(s.store, s.id)).toEqual([[3, 'failed']])
   })
 
+  it('starts no grace period without an interrupt: a slow deletion is never cut off', async () => {
+    const s = await threadOfThree(fakes)
+    s.fake.latencyMs = 100
+    const result = await retractUpdate(
+      {incident: s.id, update: 1},
+      {store: s.store, actor: 'alice', env: xEnv('X'), signal: new AbortController().signal, graceMs: 1},
+    )
+    expect(result.retractions).toEqual([{channel: 'x', status: 'deleted', ids: [...s.ids].reverse()}])
+    expect(await journaled(s.store, s.id)).toEqual([
+      [3, 'deleted'],
+      [2, 'deleted'],
+      [1, 'deleted'],
+    ])
+  })
+
   it('deletes nothing when interrupted before it starts', async () => {
     const s = await threadOfThree(fakes)
     const ctrlC = new AbortController()
