@@ -1,6 +1,6 @@
 import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterEach, describe, expect, it, vi} from 'vitest'
 import {loadIncident} from '../../src/services/incident/service.js'
 import {publishUpdate, retryFailed} from '../../src/services/publish/publish.js'
 import {retractUpdate} from '../../src/services/publish/retract.js'
@@ -9,7 +9,8 @@ import {CHANNEL_KINDS} from '../../src/channels/registry.js'
 import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {tempDir} from '../helpers/cli.js'
 import {X_CREDENTIALS, xEnv} from '../helpers/x-incident.js'
-import {MINUTE, siteWorld, worldFor} from './helpers.js'
+import {DAY, HOUR, MINUTE, siteWorld, worldFor} from './helpers.js'
+import {handJournal} from './status-journals.js'
 
 const fakes: FakeX[] = []
 afterEach(async () => {
@@ -164,6 +165,42 @@ describe('the site channel', () => {
     const page = read(w.siteDir, 'incidents/voice.html')
     expect(page).not.toContain('a typo we regret')
     expect(page).toContain('We are investigating problems with Acme Voice')
+  })
+
+  it("says on stderr what the site build warns about (another journal's clock jump), and still publishes", async () => {
+    const w = siteWorld()
+    const opened = new Date(Date.now() - 3 * HOUR)
+    const events = handJournal({
+      id: 'jumpy',
+      playbook: 'outage',
+      impact: 'outage',
+      openedAt: opened,
+      facts: {service: 'Website'},
+      updates: [{phase: 'resolved', at: new Date(opened.getTime() - DAY), text: 'Fixed.'}],
+    })
+    mkdirSync(path.join(w.dir, 'state', 'incidents'), {recursive: true, mode: 0o700})
+    writeFileSync(
+      path.join(w.dir, 'state', 'incidents', 'jumpy.jsonl'),
+      events.map((e) => JSON.stringify(e)).join('\n') + '\n',
+      {mode: 0o600},
+    )
+    const id = await w.open({service: 'Acme Voice', impact: 'Calls fail'}, {id: 'voice'})
+    const said: string[] = []
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      said.push(String(chunk))
+      return true
+    })
+    try {
+      const result = await w.publish(id, 'investigating')
+      expect(result.deliveries[0]).toMatchObject({channel: 'site', status: 'published'})
+    } finally {
+      stderr.mockRestore()
+    }
+    expect(said).toContainEqual(
+      expect.stringMatching(
+        /^› warning: incident jumpy: update 1 is dated .*, before the incident opened .*: a clock jump\?/,
+      ),
+    )
   })
 
   it('describes its target and needs the store', async () => {

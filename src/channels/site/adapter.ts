@@ -34,6 +34,9 @@ export const createAdapter: AdapterFactory = ({channel, store, rehearsal}) => {
         rehearsals: rehearsal,
       })
       for (const note of result.notes) process.stderr.write(`› ${note}\n`)
+      // What `site build` reports as warnings (a journal whose clock jumped, an unreadable time): the
+      // page is drawn from what is consistent, and whoever publishes should hear why it looks so.
+      for (const warning of result.warnings) process.stderr.write(`› warning: ${warning}\n`)
     } catch (error) {
       if (error instanceof DeliveryError) throw error
       const message = `status site in ${dir}: ${(error as Error).message}`
