@@ -422,6 +422,20 @@ describe('what approving and sending journal and say', () => {
     expect(w.x.requests).toHaveLength(0)
   })
 
+  it('approving a draft whose channel the phase no longer posts to: refused as changed, recording nothing', async () => {
+    const w = await world({channels: ['x', 'y']})
+    const draft = (await w.request('Alice')).pending!.draft
+    w.editPlaybook('      y: { text: "We are investigating', '      # y: { text: "We are investigating')
+    const before = (await w.events()).length
+    await expect(approveDraft(yes(draft), w.as('Bob'))).rejects.toMatchObject({
+      code: 'draft_changed',
+      message: `draft ${draft} can't go out as drafted: phase "investigating" posts nothing to "y" (the playbook changed)`,
+      suggestions: ['Publish the phase again to make a new draft: `candor publish --phase investigating`'],
+    })
+    expect(await w.events()).toHaveLength(before)
+    expect(w.x.requests).toHaveLength(0)
+  })
+
   it('sending a draft whose phase the playbook no longer has: refused as changed, nothing sent', async () => {
     const w = await world()
     const draft = (await w.request('Alice')).pending!.draft

@@ -455,7 +455,20 @@ export async function approveDraft(req: ApproveRequest, given: PublishDeps): Pro
       let approvals = currentApprovals(d)
       /** Renders the draft again at `at`: the posts as they would go out then; earlier approvals lapse. */
       const renderAgain = (at: Date, why: string, reason: string) => {
-        const r = renderFor(state, playbook, d, at, update, deps.env)
+        let r: Rendering
+        try {
+          r = renderFor(state, playbook, d, at, update, deps.env)
+        } catch (error) {
+          // The playbook no longer posts this phase to one of the draft's channels: what was
+          // approved can't go out as drafted, and dropping the channel silently would be worse.
+          if (error instanceof CandorError && error.code === 'unknown_channel')
+            throw new CandorError(`draft ${d.id} can't go out as drafted: ${error.message} (the playbook changed)`, {
+              code: 'draft_changed',
+              exit: ExitCode.NotApproved,
+              suggestions: [`Publish the phase again to make a new draft: \`candor publish --phase ${d.phase}\``],
+            })
+          throw error
+        }
         if (r.errors.length > 0) {
           throw new CandorError(
             `draft ${d.id} no longer renders into posts that can be published: ${r.errors.join('; ')}`,
