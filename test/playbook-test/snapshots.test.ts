@@ -1,12 +1,12 @@
 import {existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it, vi} from 'vitest'
-import {CandorError} from '../../src/domain/errors.js'
 import {SNAPSHOT_CLOCK, snapshotPath} from '../../src/services/playbook-snapshots/render-snapshot.js'
 import {readSections} from '../../src/services/playbook-snapshots/sections.js'
 import {testSnapshots} from '../../src/services/playbook-snapshots/test-snapshots.js'
 import {ROOT} from '../helpers/cli.js'
 import {INVESTIGATING, TINY, writeFile, writeProject} from './project.js'
+import {catchCandorError} from '../helpers/candor-error.js'
 
 afterEach(() => {
   vi.useRealTimers()
@@ -17,16 +17,6 @@ function run(playbook: string, opts: {update?: boolean; factsFile?: string} = {}
   const report = testSnapshots({playbooks: [playbook], ...opts})
   expect(report.playbooks).toHaveLength(1)
   return {...report.playbooks[0], ok: report.ok}
-}
-
-function errorOf(fn: () => unknown): CandorError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(CandorError)
-    return e as CandorError
-  }
-  throw new Error('expected an error')
 }
 
 describe('candor playbook test: the snapshot', () => {
@@ -240,21 +230,21 @@ describe('candor playbook test: example facts', () => {
   it('refuses bad input with one clear error and writes nothing', () => {
     const good = writeProject()
     const broken = writeProject({'playbooks/tiny.yaml': TINY.replace('channels:', 'channels: [oops')})
-    expect(errorOf(() => testSnapshots({playbooks: [good.playbook, broken.playbook], update: true})).code).toBe(
-      'playbook_invalid',
-    )
+    expect(
+      catchCandorError(() => testSnapshots({playbooks: [good.playbook, broken.playbook], update: true})).code,
+    ).toBe('playbook_invalid')
     expect(existsSync(snapshotPath(good.playbook))).toBe(false)
 
-    const unreadable = errorOf(() => run(good.playbook, {factsFile: path.join(good.dir, 'no-such.yaml')}))
+    const unreadable = catchCandorError(() => run(good.playbook, {factsFile: path.join(good.dir, 'no-such.yaml')}))
     expect(unreadable.code).toBe('facts_unreadable')
     expect(unreadable.message).toMatch(/^cannot read facts file .*no-such\.yaml: no such file$/)
 
     const none = writeProject({'playbooks/tiny.yaml': TINY.replace(/examples:\n(?: {2}.*\n)+/, '')})
-    const noFacts = errorOf(() => run(none.playbook))
+    const noFacts = catchCandorError(() => run(none.playbook))
     expect(noFacts.code).toBe('snapshot_needs_facts')
     expect(noFacts.suggestions?.join(' ')).toContain('--facts FILE')
 
-    expect(errorOf(() => run(path.join(good.dir, 'nope.yaml'))).code).toBe('playbook_not_found')
+    expect(catchCandorError(() => run(path.join(good.dir, 'nope.yaml'))).code).toBe('playbook_not_found')
   })
 
   it('renders a playbook whose facts are all optional with their defaults when it has no examples', () => {
@@ -278,7 +268,7 @@ describe('candor playbook test: a snapshot that points elsewhere', () => {
     mkdirSync(path.join(dir, 'playbooks', '__snapshots__'))
     symlinkSync(path.join(secret.dir, 'npmrc'), snapshotPath(playbook))
     for (const update of [false, true]) {
-      const e = errorOf(() => run(playbook, {update}))
+      const e = catchCandorError(() => run(playbook, {update}))
       expect(e.code).toBe('snapshot_outside')
       expect(e.message).toContain("is outside the playbook's folder; refusing to read or write it")
       expect(e.message).not.toContain('npm_SECRET')
@@ -288,7 +278,7 @@ describe('candor playbook test: a snapshot that points elsewhere', () => {
     const inside = writeProject()
     mkdirSync(path.join(inside.dir, 'playbooks', '__snapshots__'))
     symlinkSync(inside.playbook, snapshotPath(inside.playbook))
-    expect(errorOf(() => run(inside.playbook, {update: true})).message).toContain('is a symbolic link')
+    expect(catchCandorError(() => run(inside.playbook, {update: true})).message).toContain('is a symbolic link')
     expect(readFileSync(inside.playbook, 'utf8')).toBe(TINY)
   })
 
@@ -297,7 +287,7 @@ describe('candor playbook test: a snapshot that points elsewhere', () => {
     const first = writeProject()
     const {playbook, dir} = writeProject()
     symlinkSync(elsewhere.dir, path.join(dir, 'playbooks', '__snapshots__'))
-    const e = errorOf(() => testSnapshots({playbooks: [first.playbook, playbook], update: true}))
+    const e = catchCandorError(() => testSnapshots({playbooks: [first.playbook, playbook], update: true}))
     expect(e.code).toBe('snapshot_outside')
     expect(existsSync(snapshotPath(first.playbook))).toBe(false)
     expect(existsSync(path.join(elsewhere.dir, 'tiny.snap.md'))).toBe(false)
