@@ -20,7 +20,10 @@ export const EXIT_CODES: Array<[string, string]> = [
   ['2', 'flag or argument syntax, unknown command'],
   ['3', 'some deliveries failed, the rest went out: candor retry'],
   ['4', 'not approved (refused, or no terminal and no --yes): nothing sent'],
-  ['130', 'interrupted (Ctrl-C): at a prompt nothing was sent; while sending, candor retry'],
+  [
+    '130',
+    'interrupted (Ctrl-C): at a prompt nothing was sent; while sending, candor retry; while deleting, retract again',
+  ],
 ]
 
 /**
