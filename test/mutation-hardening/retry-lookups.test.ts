@@ -1,21 +1,22 @@
 /**
  * What publish.ts hands on, in process: to an adapter's lookup of a part whose fate is unknown
- * (retryFailed: the post it replies to, the incident, the abort signal), to reading an
+ * (retryFailed: the post it replies to, the incident, the idempotency key, the abort signal), to reading an
  * instance's limits (the signal) and to rendering (the incident's id and start, `@incident`).
- * Fake Mastodon and Statuspage servers, a Markdown folder; the journal is written by hand where
+ * Fake Mastodon, Statuspage and Bluesky servers, a Markdown folder; the journal is written by hand where
  * retry needs it.
  */
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {startFakeStatuspage} from '../../src/infrastructure/sandbox/fakes/statuspage-api.js'
 import {FileIncidentStore} from '../../src/infrastructure/store/file-store.js'
-import type {NewEvent, RemotePost} from '../../src/services/incident/events.js'
-import {loadIncident, openIncident} from '../../src/services/incident/service.js'
-import {publishUpdate, retryFailed, type PublishDeps} from '../../src/services/publish/publish.js'
+import type {NewEvent, RemotePost, RenderedPostRecord} from '../../src/services/incident/events.js'
+import {incidentPlaybook, loadIncident, openIncident} from '../../src/services/incident/service.js'
+import {buildAdapters, publishUpdate, retryFailed, type PublishDeps} from '../../src/services/publish/publish.js'
 import {writePlaybook} from '../helpers/cli.js'
 import {folderChannelPlaybook} from '../helpers/folder-channel.js'
 import {MASTODON_TOKEN, mastodonInstanceIncident} from '../helpers/mastodon-instance.js'
 import {testClock} from '../helpers/test-clock.js'
+import {threadWorld} from '../helpers/thread-world.js'
 
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -49,7 +50,11 @@ async function mastodonWorld() {
         update,
         phase: update === 1 ? 'investigating' : 'identified',
         posts: [
-          {channel: 'mastodon', type: 'mastodon', parts: texts.map((text) => ({text, length: text.length, limit: 500}))},
+          {
+            channel: 'mastodon',
+            type: 'mastodon',
+            parts: texts.map((text) => ({text, length: text.length, limit: 500})),
+          },
         ],
       },
       {type: 'approved', by: 'alice', update, channels: ['mastodon'], declined: []},
@@ -115,6 +120,41 @@ describe('retry looks an unknown part up under the post it replies to', () => {
   })
 })
 
+describe('the idempotency key handed to a lookup', () => {
+  it('Bluesky, no record key journaled (an attempt from before Candor journaled them): found by the key it derives', async () => {
+    const w = await threadWorld()
+    closers.push(() => w.close())
+    const text = 'We are investigating problems with Acme Voice.'
+    const post: RenderedPostRecord = {
+      channel: 'bluesky',
+      type: 'bluesky',
+      parts: [{text, length: text.length, limit: 300}],
+    }
+    for (const e of [
+      {type: 'rendered', by: 'alice', update: 1, phase: 'investigating', posts: [post]},
+      {type: 'approved', by: 'alice', update: 1, channels: ['bluesky'], declined: []},
+      {type: 'delivery_attempt', by: 'alice', update: 1, channel: 'bluesky', part: 1, attempt: 1},
+    ] satisfies NewEvent[])
+      await w.deps.store.append(w.id, e)
+    // The part did go out, named (as then) after its idempotency key and text.
+    const {state} = await loadIncident(w.deps.store, w.id)
+    const bluesky = (await buildAdapters(incidentPlaybook(state), ['bluesky'], w.deps)).get('bluesky')!
+    const remote = await bluesky.post({
+      text,
+      part: 1,
+      parts: 1,
+      post,
+      incident: {id: w.id, update: 1, phase: 'investigating', facts: state.facts},
+      idempotencyKey: `candor-${w.id}-1-bluesky-1`,
+      signal: new AbortController().signal,
+    })
+    const retried = await retryFailed({incident: w.id}, w.deps)
+    expect(retried.resolved).toEqual([{update: 1, channel: 'bluesky', part: 1, how: 'found'}])
+    expect(retried.updates[0].deliveries[0]).toMatchObject({status: 'published', ids: [remote.id]})
+    expect(w.bluesky.posts).toHaveLength(1)
+  })
+})
+
 describe('the abort signal reaches the platform', () => {
   it('a lookup stopped by an interrupt is no answer: the part is settled by the key Mastodon keeps', async () => {
     const w = await mastodonWorld()
@@ -169,7 +209,10 @@ phases:
     }
     // The incident is created, but the answer never comes back; then Candor stopped while sending again.
     statuspage.fail({kind: 'lose-answer'}, 1, {method: 'POST'})
-    const sent = await publishUpdate({incident: id, phase: 'identified', facts: {}, yes: true, interactive: false}, deps)
+    const sent = await publishUpdate(
+      {incident: id, phase: 'identified', facts: {}, yes: true, interactive: false},
+      deps,
+    )
     expect(sent.deliveries.map((d) => d.status)).toEqual(['failed'])
     expect(statuspage.incidents).toHaveLength(1)
     const {state} = await loadIncident(store, id)
@@ -196,8 +239,6 @@ phases:
       {...deps, clock},
     )
     const rendered = (await store.read(id)).events.flatMap((e) => (e.type === 'rendered' ? e.posts : []))
-    expect(rendered.map((p) => p.parts.map((part) => part.text))).toEqual([
-      [`${id} began 2 hours 5 minutes ago.`],
-    ])
+    expect(rendered.map((p) => p.parts.map((part) => part.text))).toEqual([[`${id} began 2 hours 5 minutes ago.`]])
   })
 })
