@@ -3,7 +3,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {runCli, tempDir} from '../helpers/cli.js'
 import {HOUR, MINUTE, siteWorld} from './helpers.js'
-import {handJournal} from './status-journals.js'
+import {writeClockJumpJournal} from './status-journals.js'
 
 /** An incident published to a site channel in-process; the CLI then runs on its state dir. */
 async function recorded() {
@@ -55,24 +55,7 @@ describe('candor site build', () => {
 
   it('reports a journal whose clock jumped back, draws it from what is consistent, and still builds', async () => {
     const {w, cli, stateDir} = await recorded()
-    const opened = new Date(Date.now() - 3 * HOUR)
-    const events = handJournal({
-      id: 'jumpy',
-      playbook: 'outage',
-      impact: 'outage',
-      openedAt: opened,
-      facts: {service: 'Website', title: 'Website <b>down</b>'},
-      updates: [
-        {phase: 'investigating', at: new Date(opened.getTime() + 5 * MINUTE), text: 'Looking into it.'},
-        // Written by a machine whose clock was a day behind.
-        {phase: 'resolved', at: new Date(opened.getTime() - 24 * HOUR), text: 'Fixed.'},
-      ],
-    })
-    writeFileSync(
-      path.join(stateDir, 'incidents', 'jumpy.jsonl'),
-      events.map((e) => JSON.stringify(e)).join('\n') + '\n',
-      {mode: 0o600},
-    )
+    writeClockJumpJournal(stateDir)
     const out = path.join(w.dir, 'jumpy-site')
     const r = await cli(['site', 'build', '--out', out, '--components', 'Acme Voice,Website', '--json'])
     expect(r.code, r.stderr).toBe(0)

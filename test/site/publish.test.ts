@@ -9,8 +9,8 @@ import {CHANNEL_KINDS} from '../../src/channels/registry.js'
 import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {tempDir} from '../helpers/cli.js'
 import {X_CREDENTIALS, xEnv} from '../helpers/x-incident.js'
-import {DAY, HOUR, MINUTE, siteWorld, worldFor} from './helpers.js'
-import {handJournal} from './status-journals.js'
+import {MINUTE, siteWorld, worldFor} from './helpers.js'
+import {writeClockJumpJournal} from './status-journals.js'
 
 const fakes: FakeX[] = []
 afterEach(async () => {
@@ -169,21 +169,7 @@ describe('the site channel', () => {
 
   it("says on stderr what the site build warns about (another journal's clock jump), and still publishes", async () => {
     const w = siteWorld()
-    const opened = new Date(Date.now() - 3 * HOUR)
-    const events = handJournal({
-      id: 'jumpy',
-      playbook: 'outage',
-      impact: 'outage',
-      openedAt: opened,
-      facts: {service: 'Website'},
-      updates: [{phase: 'resolved', at: new Date(opened.getTime() - DAY), text: 'Fixed.'}],
-    })
-    mkdirSync(path.join(w.dir, 'state', 'incidents'), {recursive: true, mode: 0o700})
-    writeFileSync(
-      path.join(w.dir, 'state', 'incidents', 'jumpy.jsonl'),
-      events.map((e) => JSON.stringify(e)).join('\n') + '\n',
-      {mode: 0o600},
-    )
+    writeClockJumpJournal(path.join(w.dir, 'state'))
     const id = await w.open({service: 'Acme Voice', impact: 'Calls fail'}, {id: 'voice'})
     const said: string[] = []
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
@@ -198,7 +184,7 @@ describe('the site channel', () => {
     }
     expect(said).toContainEqual(
       expect.stringMatching(
-        /^› warning: incident jumpy: update 1 is dated .*, before the incident opened .*: a clock jump\?/,
+        /^› warning: incident jumpy: update 2 is dated .*, before the incident opened .*: a clock jump\?/,
       ),
     )
   })

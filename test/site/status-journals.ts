@@ -1,3 +1,5 @@
+import {mkdirSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
 import type {JournalEvent} from '../../src/services/incident/events.js'
 import {foldIncident, type IncidentState} from '../../src/services/incident/state.js'
 
@@ -181,4 +183,30 @@ export function statusJournals(now: Date): {
     firstDataDay: 45,
     openIncident: 'voice-now',
   }
+}
+
+/**
+ * Writes the journal of incident `jumpy` into `stateDir`: opened three hours ago, then resolved by
+ * a machine whose clock was a day behind (update 2 dated before the opening), which the site
+ * draws from what is consistent and reports as a clock jump.
+ */
+export function writeClockJumpJournal(stateDir: string): void {
+  const opened = new Date(Date.now() - 3 * HOUR)
+  const events = handJournal({
+    id: 'jumpy',
+    playbook: 'outage',
+    impact: 'outage',
+    openedAt: opened,
+    facts: {service: 'Website', title: 'Website <b>down</b>'},
+    updates: [
+      {phase: 'investigating', at: new Date(opened.getTime() + 5 * MINUTE), text: 'Looking into it.'},
+      {phase: 'resolved', at: new Date(opened.getTime() - DAY), text: 'Fixed.'},
+    ],
+  })
+  mkdirSync(path.join(stateDir, 'incidents'), {recursive: true, mode: 0o700})
+  writeFileSync(
+    path.join(stateDir, 'incidents', 'jumpy.jsonl'),
+    events.map((e) => JSON.stringify(e)).join('\n') + '\n',
+    {mode: 0o600},
+  )
 }
