@@ -4,11 +4,7 @@
  * not read back, over its limit, against the policy), and posts whose "next update by"
  * promise went stale at the prompt. A real playbook and renderer; the clock is injected.
  */
-import {writeFileSync} from 'node:fs'
-import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import type {Playbook} from '../../src/domain/playbook/model.js'
-import {loadPlaybook} from '../../src/services/playbook/load.js'
 import {
   askApproval,
   promiseIsStale,
@@ -17,18 +13,10 @@ import {
   type ApprovalRequest,
 } from '../../src/services/publish/approval.js'
 import {renderPhase, type RenderedPhase} from '../../src/services/render/render-phase.js'
-import {tempDir} from '../helpers/cli.js'
+import {playbookOf} from '../helpers/playbook-of.js'
 
 const T0 = Date.parse('2026-11-25T00:10:00Z')
 const MIN = 60_000
-
-function playbookOf(yaml: string): Playbook {
-  const file = path.join(tempDir(), 'incident.yaml')
-  writeFileSync(file, yaml)
-  const {playbook, problems} = loadPlaybook(file)
-  if (!playbook) throw new Error(problems.map((p) => p.message).join('; '))
-  return playbook
-}
 
 const PLAYBOOK = playbookOf(`name: incident
 facts:

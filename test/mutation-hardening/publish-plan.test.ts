@@ -4,14 +4,11 @@
  * approval without a person (approve-update.ts) and the journal events of an approved update
  * (update-journal.ts). A real playbook, loaded from YAML; journals written by hand and folded.
  */
-import {writeFileSync} from 'node:fs'
-import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {ExitCode} from '../../src/domain/errors.js'
 import type {Playbook} from '../../src/domain/playbook/model.js'
 import type {JournalEvent, RenderedPostRecord} from '../../src/services/incident/events.js'
 import {foldIncident, type IncidentState} from '../../src/services/incident/state.js'
-import {loadPlaybook} from '../../src/services/playbook/load.js'
 import {approveRendered, type ApprovalContext} from '../../src/services/publish/approve-update.js'
 import {systemClock} from '../../src/services/publish/deliver.js'
 import {
@@ -29,15 +26,7 @@ import {
   toRecord,
 } from '../../src/services/publish/update-journal.js'
 import type {RenderedPhase, RenderedPost} from '../../src/services/render/render-phase.js'
-import {tempDir} from '../helpers/cli.js'
-
-function playbookOf(yaml: string): Playbook {
-  const file = path.join(tempDir(), 'incident.yaml')
-  writeFileSync(file, yaml)
-  const {playbook, problems} = loadPlaybook(file)
-  if (!playbook) throw new Error(problems.map((p) => p.message).join('; '))
-  return playbook
-}
+import {playbookOf} from '../helpers/playbook-of.js'
 
 const PLAYBOOK = `name: incident
 approval: { required: 2 }

@@ -8,21 +8,13 @@ import {afterEach, expect, it} from 'vitest'
 import type {NewEvent} from '../../src/services/incident/events.js'
 import {PgIncidentStore} from '../../src/infrastructure/store/postgres.js'
 import {pgTarget, startPgProxy, type PgProxy} from '../helpers/pg-proxy.js'
-import {describePg, freshDatabase, PG_URL} from './pg.js'
+import {describePg, freshDatabase, openedEvent as opened, PG_URL} from './pg.js'
 
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close()
 })
 
-const opened = (id: string): NewEvent => ({
-  type: 'opened',
-  by: 'alice',
-  incident: id,
-  playbook: {name: 'incident', file: 'incident.yaml'},
-  started_at: '2026-11-25T03:00:00.000Z',
-  facts: {service: 'S'},
-})
 const note = (text: string) => ({type: 'note', by: 'alice', text}) as NewEvent
 
 async function world(): Promise<{proxy: PgProxy; store: PgIncidentStore; direct: PgIncidentStore}> {

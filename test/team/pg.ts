@@ -6,6 +6,7 @@ import {randomBytes} from 'node:crypto'
 import {mkdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import pg from 'pg'
+import type {NewEvent} from '../../src/services/incident/events.js'
 import {describe} from 'vitest'
 import {startFakeX, type FakeX} from '../../src/infrastructure/sandbox/fakes/x-api.js'
 import {runCli, tempDir, type RunCliOptions} from '../helpers/cli.js'
@@ -126,3 +127,13 @@ export async function teamWorld(opts: {playbook?: (text: string) => string; url?
     close: () => fake.close(),
   }
 }
+
+/** The `opened` event of incident `id`, as the store tests append it by hand. */
+export const openedEvent = (id: string): NewEvent => ({
+  type: 'opened',
+  by: 'alice',
+  incident: id,
+  playbook: {name: 'incident', file: 'incident.yaml'},
+  started_at: '2026-11-25T03:00:00.000Z',
+  facts: {service: 'S'},
+})

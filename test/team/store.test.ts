@@ -7,7 +7,15 @@ import {incidentKey, PgIncidentStore} from '../../src/infrastructure/store/postg
 import {LOCK_CLASS, SCHEMA_VERSION} from '../../src/infrastructure/store/schema.js'
 import {ROOT, runCli} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'
-import {adminQuery, describePg, freshDatabase, killConnections, pgPassword, withDatabase} from './pg.js'
+import {
+  openedEvent as opened,
+  adminQuery,
+  describePg,
+  freshDatabase,
+  killConnections,
+  pgPassword,
+  withDatabase,
+} from './pg.js'
 
 const stores: PgIncidentStore[] = []
 const open = (url: string, opts = {}) => {
@@ -19,14 +27,6 @@ afterEach(async () => {
   await Promise.all(stores.splice(0).map((s) => s.close()))
 })
 
-const opened = (id: string): NewEvent => ({
-  type: 'opened',
-  by: 'alice',
-  incident: id,
-  playbook: {name: 'incident', file: 'incident.yaml'},
-  started_at: '2026-11-25T03:00:00.000Z',
-  facts: {service: 'S'},
-})
 const published = (update: number, part = 1): NewEvent => ({
   type: 'delivery_result',
   by: 'alice',
