@@ -3,6 +3,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type {Readable, Writable} from 'node:stream'
+import {HEADLESS_FLAGS} from '../site/chromium.js'
 
 /*
  * Drives headless Chromium over the DevTools protocol on a pipe (`--remote-debugging-pipe`:
@@ -52,17 +53,7 @@ export class Browser {
     const child = spawn(
       bin,
       [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-default-apps',
-        '--disable-extensions',
-        '--no-first-run',
-        '--no-default-browser-check',
-        '--hide-scrollbars',
+        ...HEADLESS_FLAGS,
         '--allow-file-access-from-files',
         `--user-data-dir=${profile}`,
         '--remote-debugging-pipe',

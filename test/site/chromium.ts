@@ -30,28 +30,28 @@ export interface ChromiumRun {
   stderr: string
 }
 
+/** Headless Chromium with no sandbox (containers), no network chatter and nothing of a first run. */
+export const HEADLESS_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+  '--disable-extensions',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--hide-scrollbars',
+]
+
 /**
  * Runs headless Chromium once on a URL with a fresh, empty profile, no network
  * chatter and no sandbox (containers), and returns what it printed.
  */
 export function runChromium(bin: string, url: string, args: string[], timeoutMs = 90_000): Promise<ChromiumRun> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'candor-chromium-'))
-  const flags = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-default-apps',
-    '--disable-extensions',
-    '--no-first-run',
-    '--no-default-browser-check',
-    '--hide-scrollbars',
-    `--user-data-dir=${profile}`,
-    ...args,
-    url,
-  ]
+  const flags = [...HEADLESS_FLAGS, `--user-data-dir=${profile}`, ...args, url]
   return new Promise((resolve, reject) => {
     const child = spawn(bin, flags, {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, LANG: 'en_GB.UTF-8'}})
     let stdout = ''
